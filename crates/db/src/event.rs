@@ -1,0 +1,194 @@
+//! Events: the record every committed change leaves, appended in the change's own transaction.
+//! Workers (ledger, search, deliveries) read them by cursor, at least once, in `seq` order.
+
+use crate::{Db, Result, Row, Tx, params};
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tongban_kernel::{DeptPath, Millis, Principal};
+
+static APPENDED: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn count_appended(n: u64) {
+    APPENDED.fetch_add(n, Ordering::Relaxed);
+}
+
+/// Events committed by this process since it started (for `/metrics`).
+pub fn appended_total() -> u64 {
+    APPENDED.load(Ordering::Relaxed)
+}
+
+/// What a domain function says about its change. Never put secrets or clear personal data here:
+/// events are shown to auditors and chained into the ledger for good.
+#[derive(Debug, Clone)]
+pub struct EventDraft<'a> {
+    /// Dotted verb, crate first: `identity.account.created`.
+    pub action: &'a str,
+    /// Kind of object changed: `account`, `department`.
+    pub object_type: &'a str,
+    /// The object's id.
+    pub object_id: &'a str,
+    /// The department that owns the object, if any (for scoping who may see the event).
+    pub object_dept: Option<&'a DeptPath>,
+    /// One line for people, zh-CN first: `创建账号 zhang3 / created account zhang3`.
+    pub summary: String,
+    /// Structured detail as JSON (no secrets, personal data masked).
+    pub detail: serde_json::Value,
+}
+
+/// A committed event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Position in the gapless, commit-ordered sequence, from 1.
+    pub seq: i64,
+    /// Its id (UUIDv7).
+    pub id: String,
+    /// When it was appended.
+    pub at: Millis,
+    /// `user`, `api_client`, `system`, `anonymous`.
+    pub actor_kind: String,
+    /// Account or client id, or `system:…`.
+    pub actor_id: String,
+    /// Login or client name.
+    pub actor_name: String,
+    /// The actor's department path.
+    pub actor_dept: Option<String>,
+    /// Dotted verb.
+    pub action: String,
+    /// Kind of object.
+    pub object_type: String,
+    /// The object's id.
+    pub object_id: String,
+    /// The object's department path.
+    pub object_dept: Option<String>,
+    /// One line for people.
+    pub summary: String,
+    /// JSON text.
+    pub detail: String,
+}
+
+/// The columns of `events`, in [`Event`] order.
+pub const COLUMNS: &str = "seq, id, at_ms, actor_kind, actor_id, actor_name, actor_dept, action, object_type, object_id, object_dept, summary, detail";
+
+impl Event {
+    /// Reads an event from a row selected with [`COLUMNS`].
+    pub fn from_row(r: &Row) -> Result<Self> {
+        Ok(Event {
+            seq: r.get("seq")?,
+            id: r.get("id")?,
+            at: r.get("at_ms")?,
+            actor_kind: r.get("actor_kind")?,
+            actor_id: r.get("actor_id")?,
+            actor_name: r.get("actor_name")?,
+            actor_dept: r.get("actor_dept")?,
+            action: r.get("action")?,
+            object_type: r.get("object_type")?,
+            object_id: r.get("object_id")?,
+            object_dept: r.get("object_dept")?,
+            summary: r.get("summary")?,
+            detail: r.get("detail")?,
+        })
+    }
+}
+
+fn kind_code(p: &Principal) -> &'static str {
+    match p.kind {
+        tongban_kernel::PrincipalKind::User => "user",
+        tongban_kernel::PrincipalKind::ApiClient => "api_client",
+        tongban_kernel::PrincipalKind::System => "system",
+        tongban_kernel::PrincipalKind::Anonymous => "anonymous",
+    }
+}
+
+pub(crate) async fn append(tx: &mut Tx, actor: &Principal, d: EventDraft<'_>) -> Result<Event> {
+    // The counter row's lock is held until commit: appenders queue here, so seq order is
+    // commit order and a rolled-back transaction leaves no gap.
+    let seq: i64 = tx
+        .fetch_one(
+            "UPDATE event_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
+            params![],
+        )
+        .await?
+        .get("last_seq")?;
+    let e = Event {
+        seq,
+        id: tongban_kernel::id::new_uuid_v7(),
+        at: Millis::now(),
+        actor_kind: kind_code(actor).into(),
+        actor_id: actor.id.clone(),
+        actor_name: actor.name.clone(),
+        actor_dept: actor.department.as_ref().map(|d| d.0.clone()),
+        action: d.action.into(),
+        object_type: d.object_type.into(),
+        object_id: d.object_id.into(),
+        object_dept: d.object_dept.map(|p| p.0.clone()),
+        summary: d.summary,
+        detail: d.detail.to_string(),
+    };
+    tx.execute(
+        &format!("INSERT INTO events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
+        params![
+            e.seq,
+            e.id,
+            e.at,
+            e.actor_kind,
+            e.actor_id,
+            e.actor_name,
+            e.actor_dept,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_dept,
+            e.summary,
+            e.detail
+        ],
+    )
+    .await?;
+    Ok(e)
+}
+
+/// Up to `limit` events after `seq`, in order.
+pub async fn read_after(db: &Db, seq: i64, limit: u32) -> Result<Vec<Event>> {
+    db.fetch_all(
+        &format!("SELECT {COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"),
+        params![seq, i64::from(limit)],
+    )
+    .await?
+    .iter()
+    .map(Event::from_row)
+    .collect()
+}
+
+/// The highest committed sequence number (0 when there are none).
+pub async fn last_seq(db: &Db) -> Result<i64> {
+    db.fetch_one("SELECT last_seq FROM event_counter WHERE id = 1", params![])
+        .await?
+        .get("last_seq")
+}
+
+/// A worker's saved position (0 when it has never run).
+pub async fn cursor(db: &Db, worker: &str) -> Result<i64> {
+    Ok(
+        match db
+            .fetch_optional(
+                "SELECT seq FROM worker_cursors WHERE name = $1",
+                params![worker],
+            )
+            .await?
+        {
+            Some(r) => r.get("seq")?,
+            None => 0,
+        },
+    )
+}
+
+/// Saves a worker's position inside the transaction that did its work, so work and position
+/// commit together.
+pub async fn save_cursor(tx: &mut Tx, worker: &str, seq: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO worker_cursors (name, seq, updated_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, updated_ms = excluded.updated_ms",
+        params![worker, seq, Millis::now()],
+    )
+    .await?;
+    Ok(())
+}

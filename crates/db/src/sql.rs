@@ -1,0 +1,39 @@
+//! Dynamic queries (optional filters, sorting) built with sea-query and rendered for the backend
+//! in use, so a domain crate writes a filter once for both databases.
+
+use crate::{Backend, Value};
+pub use sea_query;
+use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
+
+/// Renders `stmt` for `backend`: the SQL text and its parameters.
+pub fn render(backend: Backend, stmt: &SelectStatement) -> (String, Vec<Value>) {
+    let (sql, values) = match backend {
+        Backend::Sqlite => stmt.build(SqliteQueryBuilder),
+        Backend::Postgres => stmt.build(PostgresQueryBuilder),
+    };
+    (sql, values.into_iter().map(convert).collect())
+}
+
+fn convert(v: sea_query::Value) -> Value {
+    use sea_query::Value as S;
+    match v {
+        S::Bool(b) => b.map_or(Value::NullInt, |b| Value::Int(i64::from(b))),
+        S::TinyInt(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::SmallInt(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::Int(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::BigInt(i) => i.map_or(Value::NullInt, Value::Int),
+        S::TinyUnsigned(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::SmallUnsigned(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::Unsigned(i) => i.map_or(Value::NullInt, |i| Value::Int(i64::from(i))),
+        S::BigUnsigned(i) => i.map_or(Value::NullInt, |i| {
+            Value::Int(i64::try_from(i).unwrap_or(i64::MAX))
+        }),
+        S::Float(f) => f.map_or(Value::NullReal, |f| Value::Real(f64::from(f))),
+        S::Double(f) => f.map_or(Value::NullReal, Value::Real),
+        S::String(s) => s.map_or(Value::Null, |s| Value::Text(*s)),
+        S::Char(c) => c.map_or(Value::Null, |c| Value::Text(c.to_string())),
+        S::Bytes(b) => b.map_or(Value::NullBytes, |b| Value::Bytes(*b)),
+        #[allow(unreachable_patterns)]
+        _ => Value::Null,
+    }
+}

@@ -1,0 +1,139 @@
+//! The conformance harness: runs one store test on SQLite always, and on PostgreSQL too when
+//! `TONGBAN_TEST_DATABASE_URL` is set, each in a fresh database (a temporary SQLite file, or a
+//! new PostgreSQL schema) that is removed afterwards.
+
+use crate::{Db, DbOptions, Migration, params};
+use std::future::Future;
+
+/// The variable that points the harness at a PostgreSQL server.
+pub const ENV_URL: &str = "TONGBAN_TEST_DATABASE_URL";
+
+/// A fresh, migrated database for one test.
+pub struct TestDb {
+    /// The handle.
+    pub db: Db,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Schema { url: String, schema: String },
+}
+
+impl TestDb {
+    /// A new SQLite database in a temporary file, migrated with `sets` (the events table first).
+    pub async fn sqlite(sets: &[&[Migration]]) -> TestDb {
+        let path =
+            std::env::temp_dir().join(format!("tongban-test-{}.db", uuid::Uuid::now_v7().simple()));
+        let url = format!("sqlite://{}", path.display());
+        let db = Db::connect(&url, &DbOptions::default())
+            .await
+            .expect("open test sqlite");
+        migrate_all(&db, sets).await;
+        TestDb {
+            db,
+            cleanup: Cleanup::File(path),
+        }
+    }
+
+    /// A new schema on the PostgreSQL server at `url`, migrated with `sets`.
+    pub async fn postgres(url: &str, sets: &[&[Migration]]) -> TestDb {
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let admin = Db::connect(
+            url,
+            &DbOptions {
+                max_connections: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("connect to TONGBAN_TEST_DATABASE_URL");
+        admin
+            .execute(&format!("CREATE SCHEMA {schema}"), params![])
+            .await
+            .expect("create test schema");
+        admin.close().await;
+        let db = Db::connect(
+            url,
+            &DbOptions {
+                schema: Some(schema.clone()),
+                max_connections: Some(4),
+            },
+        )
+        .await
+        .expect("open test schema");
+        migrate_all(&db, sets).await;
+        TestDb {
+            db,
+            cleanup: Cleanup::Schema {
+                url: url.into(),
+                schema,
+            },
+        }
+    }
+
+    /// Closes the database and removes it.
+    pub async fn remove(self) {
+        self.db.close().await;
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Schema { url, schema } => {
+                if let Ok(admin) = Db::connect(
+                    &url,
+                    &DbOptions {
+                        max_connections: Some(1),
+                        ..Default::default()
+                    },
+                )
+                .await
+                {
+                    let _ = admin
+                        .execute(&format!("DROP SCHEMA {schema} CASCADE"), params![])
+                        .await;
+                    admin.close().await;
+                }
+            }
+        }
+    }
+}
+
+async fn migrate_all(db: &Db, sets: &[&[Migration]]) {
+    let mut all: Vec<&[Migration]> = vec![crate::MIGRATIONS];
+    all.extend(
+        sets.iter()
+            .copied()
+            .filter(|s| s.first().is_none_or(|m| m.owner != "db")),
+    );
+    db.migrate(&all).await.expect("migrate test database");
+}
+
+/// The backends a store test must pass on here: `sqlite`, plus `postgres` when configured.
+pub fn backends() -> Vec<&'static str> {
+    let mut v = vec!["sqlite"];
+    if std::env::var(ENV_URL).is_ok_and(|u| !u.is_empty()) {
+        v.push("postgres");
+    }
+    v
+}
+
+/// Runs `test` once per backend on a fresh database migrated with `sets`. A failure names the
+/// backend it failed on.
+pub async fn each_backend<F, Fut>(sets: &[&[Migration]], test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for backend in backends() {
+        let t = match backend {
+            "sqlite" => TestDb::sqlite(sets).await,
+            _ => TestDb::postgres(&std::env::var(ENV_URL).unwrap_or_default(), sets).await,
+        };
+        eprintln!("-- on {backend}");
+        test(t.db.clone()).await;
+        t.remove().await;
+    }
+}

@@ -1,0 +1,201 @@
+use tongban_db::event::{self, EventDraft};
+use tongban_db::testing::each_backend;
+use tongban_db::{Db, Error, params};
+use tongban_kernel::Principal;
+
+fn draft(n: i64) -> EventDraft<'static> {
+    EventDraft {
+        action: "test.thing.created",
+        object_type: "thing",
+        object_id: "t1",
+        object_dept: None,
+        summary: format!("创建 {n} / created {n}"),
+        detail: serde_json::json!({ "n": n }),
+    }
+}
+
+async fn make_things(db: &Db) {
+    db.execute(
+        "CREATE TABLE things (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)",
+        params![],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn committed_writes_carry_their_events_and_rollbacks_leave_no_gap() {
+    each_backend(&[], |db| async move {
+        make_things(&db).await;
+        let actor = Principal::system("test");
+
+        let mut tx = db.begin_write().await.unwrap();
+        tx.execute(
+            "INSERT INTO things (id, n, note) VALUES ($1, $2, $3)",
+            params!["a", 1i64, None::<String>],
+        )
+        .await
+        .unwrap();
+        tx.append_event(&actor, draft(1)).await.unwrap();
+        tx.commit().await.unwrap();
+
+        // Rolled back: neither the row nor the event, and no hole in the sequence.
+        let mut tx = db.begin_write().await.unwrap();
+        tx.execute(
+            "INSERT INTO things (id, n) VALUES ($1, $2)",
+            params!["b", 2i64],
+        )
+        .await
+        .unwrap();
+        tx.append_event(&actor, draft(2)).await.unwrap();
+        drop(tx);
+
+        let mut tx = db.begin_write().await.unwrap();
+        tx.execute(
+            "INSERT INTO things (id, n) VALUES ($1, $2)",
+            params!["c", 3i64],
+        )
+        .await
+        .unwrap();
+        let e = tx.append_event(&actor, draft(3)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(e.seq, 2);
+
+        let events = event::read_after(&db, 0, 100).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(events[1].summary, "创建 3 / created 3");
+        assert_eq!(event::last_seq(&db).await.unwrap(), 2);
+        let n: i64 = db
+            .fetch_one("SELECT COUNT(*) AS n FROM things", params![])
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap();
+        assert_eq!(n, 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_writers_get_a_gapless_commit_ordered_sequence() {
+    each_backend(&[], |db| async move {
+        let mut tasks = Vec::new();
+        for i in 0..20i64 {
+            let db = db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin_write().await.unwrap();
+                tx.append_event(&Principal::system("test"), draft(i))
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let seqs: Vec<i64> = event::read_after(&db, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(seqs, (1..=20).collect::<Vec<_>>());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hostile_text_is_stored_as_plain_data() {
+    each_backend(&[], |db| async move {
+        make_things(&db).await;
+        let evil = "x'); DROP TABLE things; -- 中文";
+        db.execute(
+            "INSERT INTO things (id, n, note) VALUES ($1, $2, $3)",
+            params!["e", 1i64, evil],
+        )
+        .await
+        .unwrap();
+        let back: String = db
+            .fetch_one("SELECT note FROM things WHERE id = $1", params!["e"])
+            .await
+            .unwrap()
+            .get("note")
+            .unwrap();
+        assert_eq!(back, evil);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unique_violations_are_conflicts_and_cursors_persist() {
+    each_backend(&[], |db| async move {
+        make_things(&db).await;
+        db.execute(
+            "INSERT INTO things (id, n) VALUES ($1, $2)",
+            params!["a", 1i64],
+        )
+        .await
+        .unwrap();
+        let err = db
+            .execute(
+                "INSERT INTO things (id, n) VALUES ($1, $2)",
+                params!["a", 2i64],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+
+        assert_eq!(event::cursor(&db, "w").await.unwrap(), 0);
+        let mut tx = db.begin_write().await.unwrap();
+        event::save_cursor(&mut tx, "w", 7).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(event::cursor(&db, "w").await.unwrap(), 7);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_no_op() {
+    each_backend(&[], |db| async move {
+        db.migrate(&[tongban_db::MIGRATIONS]).await.unwrap();
+        let n: i64 = db
+            .fetch_one("SELECT COUNT(*) AS n FROM schema_migrations", params![])
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap();
+        assert_eq!(n, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dynamic_filters_render_for_each_backend() {
+    use tongban_db::sql::{
+        render,
+        sea_query::{Alias, Expr, Query},
+    };
+    each_backend(&[], |db| async move {
+        make_things(&db).await;
+        for (id, n) in [("a", 1i64), ("b", 2), ("c", 3)] {
+            db.execute("INSERT INTO things (id, n) VALUES ($1, $2)", params![id, n])
+                .await
+                .unwrap();
+        }
+        let mut q = Query::select();
+        q.column(Alias::new("id"))
+            .from(Alias::new("things"))
+            .and_where(Expr::col(Alias::new("n")).gte(2i64));
+        q.order_by(Alias::new("id"), sea_query::Order::Asc);
+        let (sql, values) = render(db.backend(), &q);
+        let ids: Vec<String> = db
+            .fetch_all(&sql, values)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("id").unwrap())
+            .collect();
+        assert_eq!(ids, vec!["b", "c"]);
+    })
+    .await;
+}

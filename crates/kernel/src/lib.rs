@@ -1,0 +1,20 @@
+//! The vocabulary every Tongban crate shares: typed ids, time in UTC milliseconds, the acting
+//! `Principal` and its `Permission`s scoped to department subtrees, paging, validated civic
+//! identifiers (身份证号, 统一社会信用代码, phone numbers) and the working-day calendar.
+//!
+//! It depends on no crate of ours and never touches storage, the network or cryptography.
+
+pub mod calendar;
+pub mod civic;
+pub mod error;
+pub mod id;
+pub mod page;
+pub mod principal;
+pub mod time;
+
+pub use calendar::{CalendarError, WorkCalendar};
+pub use civic::{CreditCode, IdNumber, PhoneNumber};
+pub use error::Invalid;
+pub use page::Page;
+pub use principal::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
+pub use time::Millis;

@@ -1,0 +1,391 @@
+//! Who is acting (`Principal`) and what they may do (`Permission`), each role grant scoped to a
+//! department subtree. Domain functions take `&Principal` first and call [`Principal::require`]
+//! themselves: authorization is data, checked in the domain, denied by default.
+
+use serde::{Deserialize, Serialize};
+
+/// A department's place in the org tree: the codes from the root down, `/3301/3301-GA/`.
+/// A path contains another when it is a prefix of it, so a scope covers a whole subtree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeptPath(pub String);
+
+impl DeptPath {
+    /// The root of the tree: contains every department.
+    pub fn root() -> Self {
+        Self("/".into())
+    }
+
+    /// The path of a child with `code` under this one.
+    pub fn child(&self, code: &str) -> Self {
+        Self(format!("{}{}/", self.0, code))
+    }
+
+    /// Whether `other` lies in the subtree this path names (itself included).
+    pub fn contains(&self, other: &DeptPath) -> bool {
+        other.0.starts_with(&self.0)
+    }
+
+    /// The text form, as stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The roles of the platform. 三员分立: `SysAdmin`, `SecurityAdmin` and the auditors' view are
+/// split so no single administrator can both change the system and hide the change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 公众: a registered citizen.
+    Citizen,
+    /// 企业: a business account.
+    Business,
+    /// 窗口受理: accepts cases at the window.
+    Clerk,
+    /// 审核: reviews cases.
+    Reviewer,
+    /// 审批: decides cases.
+    Approver,
+    /// 部门管理员: runs a department's staff and systems.
+    DeptAdmin,
+    /// 数据局: runs the catalog and approves conditional sharing.
+    DataAdmin,
+    /// 领导: dashboards and supervision.
+    Leader,
+    /// 安全管理员: ledger, keys, audit. Cannot change roles.
+    SecurityAdmin,
+    /// 系统管理员: departments, accounts, roles. Cannot read the ledger's admin view.
+    SysAdmin,
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Role; 10] = [
+        Role::Citizen,
+        Role::Business,
+        Role::Clerk,
+        Role::Reviewer,
+        Role::Approver,
+        Role::DeptAdmin,
+        Role::DataAdmin,
+        Role::Leader,
+        Role::SecurityAdmin,
+        Role::SysAdmin,
+    ];
+
+    /// The stored code, e.g. `security_admin`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Citizen => "citizen",
+            Role::Business => "business",
+            Role::Clerk => "clerk",
+            Role::Reviewer => "reviewer",
+            Role::Approver => "approver",
+            Role::DeptAdmin => "dept_admin",
+            Role::DataAdmin => "data_admin",
+            Role::Leader => "leader",
+            Role::SecurityAdmin => "security_admin",
+            Role::SysAdmin => "sys_admin",
+        }
+    }
+
+    /// Parses a stored or typed role code.
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+
+    /// The Chinese name shown in the console.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Citizen => "公众",
+            Role::Business => "企业",
+            Role::Clerk => "窗口受理",
+            Role::Reviewer => "审核",
+            Role::Approver => "审批",
+            Role::DeptAdmin => "部门管理员",
+            Role::DataAdmin => "数据管理员",
+            Role::Leader => "领导",
+            Role::SecurityAdmin => "安全管理员",
+            Role::SysAdmin => "系统管理员",
+        }
+    }
+
+    /// Whether the role belongs to staff (and so opens the console).
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Citizen | Role::Business)
+    }
+
+    /// Whether holding this role makes a second factor mandatory.
+    pub fn requires_mfa(self) -> bool {
+        matches!(self, Role::SysAdmin | Role::SecurityAdmin)
+    }
+
+    /// The permissions the role carries (within the grant's department scope).
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Citizen | Role::Business => &[],
+            Role::Clerk | Role::Reviewer | Role::Approver | Role::Leader | Role::DataAdmin => {
+                &[OpenConsole, ReadDepartments, ReadUsers]
+            }
+            Role::DeptAdmin => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ManageUsers,
+                AssignRoles,
+                ManageApiClients,
+            ],
+            Role::SecurityAdmin => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadLedger,
+                LockAccounts,
+                ManageKeys,
+            ],
+            Role::SysAdmin => &[
+                OpenConsole,
+                ReadDepartments,
+                ManageDepartments,
+                ReadUsers,
+                ManageUsers,
+                AssignRoles,
+                ManageApiClients,
+            ],
+        }
+    }
+}
+
+/// One thing a principal may do. Scoped permissions apply to objects inside the grant's subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Open the staff console.
+    OpenConsole,
+    /// See the department tree.
+    ReadDepartments,
+    /// Create, rename or move departments.
+    ManageDepartments,
+    /// See staff accounts.
+    ReadUsers,
+    /// Create, change, lock or reset staff accounts.
+    ManageUsers,
+    /// Give or take roles.
+    AssignRoles,
+    /// Register department systems (API clients).
+    ManageApiClients,
+    /// Read the ledger's admin view and verification status.
+    ReadLedger,
+    /// Lock and unlock accounts for security reasons.
+    LockAccounts,
+    /// Rotate keys.
+    ManageKeys,
+}
+
+impl Permission {
+    /// The stored code, e.g. `read_ledger`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Permission::OpenConsole => "open_console",
+            Permission::ReadDepartments => "read_departments",
+            Permission::ManageDepartments => "manage_departments",
+            Permission::ReadUsers => "read_users",
+            Permission::ManageUsers => "manage_users",
+            Permission::AssignRoles => "assign_roles",
+            Permission::ManageApiClients => "manage_api_clients",
+            Permission::ReadLedger => "read_ledger",
+            Permission::LockAccounts => "lock_accounts",
+            Permission::ManageKeys => "manage_keys",
+        }
+    }
+}
+
+/// A role held over a department subtree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RoleGrant {
+    /// The role.
+    pub role: Role,
+    /// The subtree it applies to.
+    pub scope: DeptPath,
+}
+
+/// What kind of actor a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    /// A person logged in with an account.
+    User,
+    /// A department system holding a bearer token.
+    ApiClient,
+    /// The platform itself or an operator at its command line.
+    System,
+    /// Nobody logged in.
+    Anonymous,
+}
+
+/// The actor behind a call: who, from which department, holding which role grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    /// User, API client, system or anonymous.
+    pub kind: PrincipalKind,
+    /// Account or client id (text UUID); `system:<what>` for the platform.
+    pub id: String,
+    /// Login name or client name, for the ledger's `actor` column.
+    pub name: String,
+    /// The department the actor belongs to, if any.
+    pub department: Option<DeptPath>,
+    /// Role grants.
+    pub grants: Vec<RoleGrant>,
+    /// 用途: declared purpose, for exchange calls.
+    pub purpose: Option<String>,
+}
+
+/// Why a principal was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct Denied {
+    /// Bilingual reason, safe to show to the actor.
+    pub why: String,
+}
+
+impl Principal {
+    /// The platform itself acting for `what` (CLI, demo seeding, workers). It may do anything; the
+    /// ledger still records it as `system:<what>`.
+    pub fn system(what: &str) -> Self {
+        Self {
+            kind: PrincipalKind::System,
+            id: format!("system:{what}"),
+            name: format!("system:{what}"),
+            department: None,
+            grants: Vec::new(),
+            purpose: None,
+        }
+    }
+
+    /// Nobody logged in.
+    pub fn anonymous() -> Self {
+        Self {
+            kind: PrincipalKind::Anonymous,
+            id: "anonymous".into(),
+            name: "anonymous".into(),
+            department: None,
+            grants: Vec::new(),
+            purpose: None,
+        }
+    }
+
+    /// Whether the principal holds `role` anywhere.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Whether the principal may do `perm` on an object of department `target` (`None` for objects
+    /// that belong to no department, which only a root-scoped grant covers).
+    pub fn allows(&self, perm: Permission, target: Option<&DeptPath>) -> bool {
+        if self.kind == PrincipalKind::System {
+            return true;
+        }
+        let root = DeptPath::root();
+        let target = target.unwrap_or(&root);
+        self.grants
+            .iter()
+            .any(|g| g.role.permissions().contains(&perm) && g.scope.contains(target))
+    }
+
+    /// Whether the principal holds `perm` over some part of the tree (for showing a menu entry).
+    pub fn allows_somewhere(&self, perm: Permission) -> bool {
+        self.kind == PrincipalKind::System
+            || self
+                .grants
+                .iter()
+                .any(|g| g.role.permissions().contains(&perm))
+    }
+
+    /// `Ok` when allowed, otherwise a reason naming the permission.
+    pub fn require(&self, perm: Permission, target: Option<&DeptPath>) -> Result<(), Denied> {
+        if self.allows(perm, target) {
+            Ok(())
+        } else {
+            Err(Denied {
+                why: format!("无权执行此操作 / not permitted: {}", perm.code()),
+            })
+        }
+    }
+
+    /// The department subtrees in which the principal holds `perm` (for filtering lists).
+    pub fn scopes_for(&self, perm: Permission) -> Vec<DeptPath> {
+        if self.kind == PrincipalKind::System {
+            return vec![DeptPath::root()];
+        }
+        self.grants
+            .iter()
+            .filter(|g| g.role.permissions().contains(&perm))
+            .map(|g| g.scope.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff(role: Role, scope: &str) -> Principal {
+        Principal {
+            kind: PrincipalKind::User,
+            id: "u".into(),
+            name: "u".into(),
+            department: Some(DeptPath(scope.into())),
+            grants: vec![RoleGrant {
+                role,
+                scope: DeptPath(scope.into()),
+            }],
+            purpose: None,
+        }
+    }
+
+    #[test]
+    fn scope_covers_the_subtree_only() {
+        let police = DeptPath::root().child("3301").child("GA");
+        let civil = DeptPath::root().child("3301").child("MZ");
+        let clerk = staff(Role::Clerk, police.as_str());
+        assert!(clerk.allows(Permission::ReadUsers, Some(&police.child("office1"))));
+        assert!(!clerk.allows(Permission::ReadUsers, Some(&civil)));
+        assert!(!clerk.allows(Permission::ManageUsers, Some(&police)));
+    }
+
+    #[test]
+    fn sibling_codes_sharing_a_prefix_are_not_contained() {
+        let a = DeptPath::root().child("GA");
+        let b = DeptPath::root().child("GAX");
+        assert!(!a.contains(&b));
+    }
+
+    #[test]
+    fn separation_of_duties_is_in_the_roles() {
+        let sys = staff(Role::SysAdmin, "/");
+        let sec = staff(Role::SecurityAdmin, "/");
+        assert!(!sys.allows(Permission::ReadLedger, None));
+        assert!(!sec.allows(Permission::AssignRoles, None));
+        assert!(sec.allows(Permission::ReadLedger, None));
+        assert!(sys.allows(Permission::AssignRoles, None));
+    }
+
+    #[test]
+    fn anonymous_is_denied_everything() {
+        assert!(
+            Principal::anonymous()
+                .require(Permission::OpenConsole, None)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}
