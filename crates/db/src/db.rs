@@ -4,8 +4,8 @@ use crate::event::{self, Event, EventDraft};
 use crate::{Error, Result, Row, Value};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 use sqlx::{Column as _, Row as _, TypeInfo as _, ValueRef as _};
 use std::str::FromStr;
@@ -126,9 +126,7 @@ impl Db {
 
     /// The first row of a query; [`Error::NotFound`] when there is none.
     pub async fn fetch_one(&self, sql: &str, params: Vec<Value>) -> Result<Row> {
-        self.fetch_optional(sql, params)
-            .await?
-            .ok_or(Error::NotFound)
+        self.fetch_optional(sql, params).await?.ok_or(Error::NotFound)
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the write lock is taken
@@ -244,19 +242,13 @@ impl Tx {
 
     /// The first row of a query; [`Error::NotFound`] when there is none.
     pub async fn fetch_one(&mut self, sql: &str, params: Vec<Value>) -> Result<Row> {
-        self.fetch_optional(sql, params)
-            .await?
-            .ok_or(Error::NotFound)
+        self.fetch_optional(sql, params).await?.ok_or(Error::NotFound)
     }
 
     /// Appends the event that records this transaction's change, done by `actor`.
     /// Append it after the change's own statements: from here to commit this transaction holds
     /// the event counter, which keeps the event sequence gapless and in commit order.
-    pub async fn append_event(
-        &mut self,
-        actor: &Principal,
-        draft: EventDraft<'_>,
-    ) -> Result<Event> {
+    pub async fn append_event(&mut self, actor: &Principal, draft: EventDraft<'_>) -> Result<Event> {
         let e = event::append(self, actor, draft).await?;
         self.appended += 1;
         Ok(e)
@@ -312,11 +304,7 @@ mod sqlite {
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
-        let columns: Arc<[String]> = first
-            .columns()
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
+        let columns: Arc<[String]> = first.columns().iter().map(|c| c.name().to_string()).collect();
         rows.iter()
             .map(|r| {
                 let mut values = Vec::with_capacity(columns.len());
@@ -342,11 +330,7 @@ mod sqlite {
             .collect()
     }
 
-    pub(super) async fn execute(
-        c: &mut SqliteConnection,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<u64> {
+    pub(super) async fn execute(c: &mut SqliteConnection, sql: &str, params: Vec<Value>) -> Result<u64> {
         Ok(bind(sql, params).execute(c).await?.rows_affected())
     }
 
@@ -395,11 +379,7 @@ mod pg {
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
-        let columns: Arc<[String]> = first
-            .columns()
-            .iter()
-            .map(|c| c.name().to_string())
-            .collect();
+        let columns: Arc<[String]> = first.columns().iter().map(|c| c.name().to_string()).collect();
         let types: Vec<String> = first
             .columns()
             .iter()
@@ -411,19 +391,11 @@ mod pg {
                 for (i, ty) in types.iter().enumerate() {
                     let v = match ty.as_str() {
                         "INT8" => r.try_get::<Option<i64>, _>(i)?.map(Value::Int),
-                        "INT4" => r
-                            .try_get::<Option<i32>, _>(i)?
-                            .map(|x| Value::Int(x.into())),
-                        "INT2" => r
-                            .try_get::<Option<i16>, _>(i)?
-                            .map(|x| Value::Int(x.into())),
-                        "BOOL" => r
-                            .try_get::<Option<bool>, _>(i)?
-                            .map(|x| Value::Int(x.into())),
+                        "INT4" => r.try_get::<Option<i32>, _>(i)?.map(|x| Value::Int(x.into())),
+                        "INT2" => r.try_get::<Option<i16>, _>(i)?.map(|x| Value::Int(x.into())),
+                        "BOOL" => r.try_get::<Option<bool>, _>(i)?.map(|x| Value::Int(x.into())),
                         "FLOAT8" => r.try_get::<Option<f64>, _>(i)?.map(Value::Real),
-                        "FLOAT4" => r
-                            .try_get::<Option<f32>, _>(i)?
-                            .map(|x| Value::Real(x.into())),
+                        "FLOAT4" => r.try_get::<Option<f32>, _>(i)?.map(|x| Value::Real(x.into())),
                         "BYTEA" => r.try_get::<Option<Vec<u8>>, _>(i)?.map(Value::Bytes),
                         "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" => {
                             r.try_get::<Option<String>, _>(i)?.map(Value::Text)
@@ -431,9 +403,7 @@ mod pg {
                         other => {
                             return Err(Error::Decode {
                                 column: columns[i].clone(),
-                                reason: format!(
-                                    "unsupported PostgreSQL type {other}; cast it in SQL"
-                                ),
+                                reason: format!("unsupported PostgreSQL type {other}; cast it in SQL"),
                             });
                         }
                     };
@@ -447,19 +417,11 @@ mod pg {
             .collect()
     }
 
-    pub(super) async fn execute(
-        c: &mut PgConnection,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<u64> {
+    pub(super) async fn execute(c: &mut PgConnection, sql: &str, params: Vec<Value>) -> Result<u64> {
         Ok(bind(sql, params).execute(c).await?.rows_affected())
     }
 
-    pub(super) async fn fetch_all(
-        c: &mut PgConnection,
-        sql: &str,
-        params: Vec<Value>,
-    ) -> Result<Vec<Row>> {
+    pub(super) async fn fetch_all(c: &mut PgConnection, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
         convert(bind(sql, params).fetch_all(c).await?)
     }
 
@@ -477,10 +439,7 @@ mod pg {
 mod tests {
     #[test]
     fn passwords_never_reach_error_messages() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://***@h/db");
         assert_eq!(super::redact("mysql://h/db"), "mysql://h/db");
     }
 }

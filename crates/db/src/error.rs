@@ -38,9 +38,7 @@ impl From<sqlx::Error> for Error {
         match &e {
             sqlx::Error::RowNotFound => Error::NotFound,
             sqlx::Error::Database(d)
-                if d.is_unique_violation()
-                    || d.is_foreign_key_violation()
-                    || d.is_check_violation() =>
+                if d.is_unique_violation() || d.is_foreign_key_violation() || d.is_check_violation() =>
             {
                 Error::Conflict(
                     d.constraint()

@@ -125,7 +125,9 @@ pub(crate) async fn append(tx: &mut Tx, actor: &Principal, d: EventDraft<'_>) ->
         detail: d.detail.to_string(),
     };
     tx.execute(
-        &format!("INSERT INTO events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"),
+        &format!(
+            "INSERT INTO events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ),
         params![
             e.seq,
             e.id,
@@ -169,10 +171,7 @@ pub async fn last_seq(db: &Db) -> Result<i64> {
 pub async fn cursor(db: &Db, worker: &str) -> Result<i64> {
     Ok(
         match db
-            .fetch_optional(
-                "SELECT seq FROM worker_cursors WHERE name = $1",
-                params![worker],
-            )
+            .fetch_optional("SELECT seq FROM worker_cursors WHERE name = $1", params![worker])
             .await?
         {
             Some(r) => r.get("seq")?,

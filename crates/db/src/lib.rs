@@ -7,6 +7,7 @@
 //! SQLite and PostgreSQL really differ, the difference lives here. This crate knows no domain.
 
 mod db;
+mod dump;
 mod error;
 pub mod event;
 mod migrate;

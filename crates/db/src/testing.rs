@@ -23,8 +23,7 @@ enum Cleanup {
 impl TestDb {
     /// A new SQLite database in a temporary file, migrated with `sets` (the events table first).
     pub async fn sqlite(sets: &[&[Migration]]) -> TestDb {
-        let path =
-            std::env::temp_dir().join(format!("tongban-test-{}.db", uuid::Uuid::now_v7().simple()));
+        let path = std::env::temp_dir().join(format!("tongban-test-{}.db", uuid::Uuid::now_v7().simple()));
         let url = format!("sqlite://{}", path.display());
         let db = Db::connect(&url, &DbOptions::default())
             .await

@@ -1,1 +1,188 @@
-//! placeholder
+//! Unified identity (统一身份认证): the department tree, citizen, business and staff accounts,
+//! role grants scoped to department subtrees, password sign-in with lockout, server-side
+//! sessions, TOTP second factors, and the department systems (API clients) with their short-lived
+//! bearer tokens. Every operation that has an actor takes `&Principal` first and checks the
+//! permission itself; every write commits together with its event.
+//!
+//! It never touches HTTP (no request, cookie or status types: `web` maps these calls and
+//! [`Error`]s), never stores or logs a password, token, secret or clear personal data (ID numbers,
+//! names, phones are field-encrypted with a blind index and masked in every view and event), and
+//! never hands out unmasked personal data.
+
+mod account;
+mod admin;
+mod client;
+mod department;
+mod error;
+mod login;
+mod mfa;
+mod model;
+pub mod password;
+mod session;
+pub mod totp;
+
+pub use client::TOKEN_TTL_SECS;
+pub use error::{Error, Result};
+pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, lockout_ms};
+pub use model::*;
+pub use session::SessionPolicy;
+
+use base64::Engine as _;
+use rand_core::{OsRng, RngCore};
+use std::sync::Arc;
+use tongban_crypto::FieldCipher;
+use tongban_db::{Db, Migration};
+use tongban_kernel::Millis;
+
+/// This crate's tables: departments, accounts, role_grants, sessions, api_clients, api_tokens.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    owner: "identity",
+    version: 1,
+    name: "identity",
+    sqlite: include_str!("../migrations/sqlite/0001_identity.sql"),
+    postgres: include_str!("../migrations/postgres/0001_identity.sql"),
+}];
+
+type ClockFn = dyn Fn() -> Millis + Send + Sync;
+
+/// The identity service: cheap to clone, shared by the web layer, the CLI and workers.
+#[derive(Clone)]
+pub struct Identity {
+    db: Db,
+    fields: FieldCipher,
+    policy: SessionPolicy,
+    clock: Arc<ClockFn>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("db", &self.db)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Identity {
+    /// The service over `db` (migrated with [`MIGRATIONS`]), encrypting personal data with
+    /// `fields`, keeping sessions by `policy`.
+    pub fn new(db: Db, fields: FieldCipher, policy: SessionPolicy) -> Self {
+        Self {
+            db,
+            fields,
+            policy,
+            clock: Arc::new(Millis::now),
+        }
+    }
+
+    /// The same service reading time from `clock` (tests move time forward with it).
+    pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The session policy in force.
+    pub fn policy(&self) -> &SessionPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn now(&self) -> Millis {
+        (self.clock)()
+    }
+}
+
+/// Field names under which personal data is encrypted and blind-indexed.
+pub(crate) mod fields {
+    pub const REAL_NAME: &str = "account.real_name";
+    pub const ID_NUMBER: &str = "account.id_number";
+    pub const CREDIT_CODE: &str = "account.credit_code";
+    pub const CONTACT_NAME: &str = "account.contact_name";
+    pub const PHONE: &str = "account.phone";
+    pub const TOTP_SECRET: &str = "account.totp_secret";
+}
+
+/// A fresh 32-byte random secret in URL-safe base64 (43 characters), and its stored hash.
+pub(crate) fn new_secret_token() -> (String, String) {
+    let mut raw = [0u8; 32];
+    OsRng.fill_bytes(&mut raw);
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    (text, hex::encode(tongban_crypto::sm3(&raw)))
+}
+
+/// The stored hash of a token: hex SM3 of its 32 raw bytes; `None` when it is not one of ours.
+pub(crate) fn token_hash(token: &str) -> Option<String> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim().as_bytes())
+        .ok()?;
+    (raw.len() == 32).then(|| hex::encode(tongban_crypto::sm3(&raw)))
+}
+
+/// Login names: `[a-z0-9_.-]{3,32}`, compared in lower case.
+pub(crate) fn normalize_username(text: &str) -> Result<String, tongban_kernel::Invalid> {
+    let name = text.trim().to_lowercase();
+    let ok = (3..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
+    if ok {
+        Ok(name)
+    } else {
+        Err(tongban_kernel::Invalid::new(
+            "username",
+            "用户名须为3–32位小写字母、数字或 _ . - / the username must be 3–32 of a–z, 0–9, _ . -",
+        ))
+    }
+}
+
+/// A person's or object's shown name: trimmed, 1–`max` characters, no control characters.
+pub(crate) fn clean_name(field: &str, text: &str, max: usize) -> Result<String, tongban_kernel::Invalid> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(tongban_kernel::Invalid::new(
+            field,
+            "不能为空 / must not be empty",
+        ));
+    }
+    if t.chars().count() > max {
+        return Err(tongban_kernel::Invalid::new(
+            field,
+            format!("不能超过{max}个字符 / must have at most {max} characters"),
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(tongban_kernel::Invalid::new(
+            field,
+            "不能包含控制字符 / must not contain control characters",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lower_case_and_limited() {
+        assert_eq!(normalize_username(" Zhang3 ").unwrap(), "zhang3");
+        assert!(normalize_username("ab").is_err());
+        assert!(normalize_username("x'; DROP TABLE accounts; --").is_err());
+        assert_eq!(normalize_username("张三").unwrap_err().field, "username");
+        assert!(normalize_username(&"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn tokens_hash_back_and_foreign_tokens_do_not() {
+        let (t, h) = new_secret_token();
+        assert_eq!(t.len(), 43);
+        assert_eq!(token_hash(&t).as_deref(), Some(h.as_str()));
+        assert_eq!(token_hash("short"), None);
+        assert_eq!(token_hash("not base64 at all!!"), None);
+    }
+}

@@ -128,10 +128,7 @@ impl WorkCalendar {
         if year.holidays.iter().any(|h| h.from <= date && date <= h.to) {
             return Ok(false);
         }
-        Ok(!matches!(
-            date.weekday(),
-            Weekday::Saturday | Weekday::Sunday
-        ))
+        Ok(!matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday))
     }
 
     /// The day on which a limit of `days` working days ends when counting starts after `start`
@@ -140,9 +137,7 @@ impl WorkCalendar {
         let mut d = start;
         let mut left = days;
         while left > 0 {
-            d = d
-                .tomorrow()
-                .map_err(|_| CalendarError::UnknownYear(d.year()))?;
+            d = d.tomorrow().map_err(|_| CalendarError::UnknownYear(d.year()))?;
             if self.is_working_day(d)? {
                 left -= 1;
             }
@@ -155,9 +150,7 @@ impl WorkCalendar {
         let mut n = 0;
         let mut d = from;
         while d < to {
-            d = d
-                .tomorrow()
-                .map_err(|_| CalendarError::UnknownYear(d.year()))?;
+            d = d.tomorrow().map_err(|_| CalendarError::UnknownYear(d.year()))?;
             if self.is_working_day(d)? {
                 n += 1;
             }

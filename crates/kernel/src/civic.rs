@@ -16,34 +16,26 @@ impl IdNumber {
     /// Parses an 18-digit number (or a legacy 15-digit one, upgraded to 18), checking the
     /// checksum and the birth date. `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
-        let s: String = text
-            .trim()
-            .chars()
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let s: String = text.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
         let bad = |why: &str| Invalid::new(field, why);
         let s = match s.len() {
             18 => s,
             15 if s.bytes().all(|b| b.is_ascii_digit()) => {
                 // GB 11643 upgrade: century 19 inserted before the 2-digit year, check digit appended.
                 let body = format!("{}19{}", &s[..6], &s[6..]);
-                let check = id_check_char(&body)
-                    .ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
+                let check = id_check_char(&body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
                 format!("{body}{check}")
             }
             _ => return Err(bad("应为18位 / must have 18 characters")),
         };
         let (body, last) = s.split_at(17);
         if !body.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad(
-                "前17位应为数字 / the first 17 characters must be digits",
-            ));
+            return Err(bad("前17位应为数字 / the first 17 characters must be digits"));
         }
         if !birth_date_is_real(&body[6..14]) {
             return Err(bad("出生日期无效 / the birth date is not a real date"));
         }
-        let expected =
-            id_check_char(body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
+        let expected = id_check_char(body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
         if last.chars().next() != Some(expected) {
             return Err(bad("校验码错误 / wrong check digit"));
         }
@@ -99,24 +91,21 @@ fn birth_date_is_real(yyyymmdd: &str) -> bool {
 pub struct CreditCode(String);
 
 const CC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const CC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 impl CreditCode {
     /// Parses and checks a code. `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
-        let s: String = text
-            .trim()
-            .chars()
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let s: String = text.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
         if s.len() != 18 {
             return Err(Invalid::new(field, "应为18位 / must have 18 characters"));
         }
         let (body, last) = s.split_at(17);
         let expected = cc_check_char(body).ok_or_else(|| {
-            Invalid::new(field, "含不允许的字符（I、O、Z、S、V不用）/ contains a character not allowed (no I, O, Z, S, V)")
+            Invalid::new(
+                field,
+                "含不允许的字符（I、O、Z、S、V不用）/ contains a character not allowed (no I, O, Z, S, V)",
+            )
         })?;
         if last.chars().next() != Some(expected) {
             return Err(Invalid::new(field, "校验码错误 / wrong check character"));
@@ -233,9 +222,7 @@ mod tests {
     #[test]
     fn phones_are_normalised() {
         assert_eq!(
-            PhoneNumber::parse("p", "+86 138-0013-8000")
-                .unwrap()
-                .as_str(),
+            PhoneNumber::parse("p", "+86 138-0013-8000").unwrap().as_str(),
             "13800138000"
         );
         assert_eq!(

@@ -296,11 +296,7 @@ impl Principal {
 
     /// Whether the principal holds `perm` over some part of the tree (for showing a menu entry).
     pub fn allows_somewhere(&self, perm: Permission) -> bool {
-        self.kind == PrincipalKind::System
-            || self
-                .grants
-                .iter()
-                .any(|g| g.role.permissions().contains(&perm))
+        self.kind == PrincipalKind::System || self.grants.iter().any(|g| g.role.permissions().contains(&perm))
     }
 
     /// `Ok` when allowed, otherwise a reason naming the permission.

@@ -54,11 +54,7 @@ pub fn zone(name: &str) -> jiff::tz::TimeZone {
 
 /// Parses a civil date `Y-m-d` (as typed in a filter form) into the first millisecond of that
 /// day in `zone`.
-pub fn parse_day_start(
-    field: &str,
-    text: &str,
-    zone: &jiff::tz::TimeZone,
-) -> Result<Millis, crate::Invalid> {
+pub fn parse_day_start(field: &str, text: &str, zone: &jiff::tz::TimeZone) -> Result<Millis, crate::Invalid> {
     let date: jiff::civil::Date = text
         .trim()
         .parse()
@@ -76,10 +72,7 @@ mod tests {
     fn shanghai_shows_utc_plus_eight() {
         let m = Millis(0);
         assert_eq!(m.display_in(&zone("Asia/Shanghai")), "1970-01-01 08:00:00");
-        assert_eq!(
-            m.display_in(&zone("Nowhere/Unknown")),
-            "1970-01-01 08:00:00"
-        );
+        assert_eq!(m.display_in(&zone("Nowhere/Unknown")), "1970-01-01 08:00:00");
     }
 
     #[test]

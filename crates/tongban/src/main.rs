@@ -1,1 +1,505 @@
-fn main() {}
+//! `tongban`: the one binary. Wires configuration, the database, keys, background workers and the
+//! web server, and offers the operator's commands (migrate, users, departments, ledger
+//! verification, backup and restore).
+
+mod backup;
+mod config;
+mod demo;
+mod platform;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::{ServeArgs, StoreArgs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tongban_identity::{DeptKind, Identity, NewDepartment, NewStaff, SessionPolicy, UserFilter};
+use tongban_kernel::{Page, Principal, Role};
+use tongban_ledger::{Ledger, LedgerConfig};
+
+/// Tongban (通办): integrated government information service platform.
+#[derive(Parser)]
+#[command(name = "tongban", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Log format: `human` (default on a terminal) or `json`
+    #[arg(long, env = "TONGBAN_LOG_FORMAT", global = true, default_value = "human")]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform: web portal, console, API and background workers.
+    Serve(ServeArgs),
+    /// Seed the fictional demo city (once; idempotent), then serve it.
+    Demo(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the department tree.
+    #[command(subcommand)]
+    Department(DepartmentCommand),
+    /// The tamper-evident ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Write the database, keys, lake and search folders to one archive.
+    Backup {
+        /// Archive to write (.tar.gz)
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore an archive made by `backup` into an empty data directory.
+    Restore {
+        /// Archive to read
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite a data directory or database that is not empty
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account.
+    Add {
+        /// Login name
+        #[arg(long)]
+        username: String,
+        /// Name shown to others
+        #[arg(long)]
+        display_name: String,
+        /// Department code (see `department list`)
+        #[arg(long)]
+        department: String,
+        /// Role to grant over the department; repeat for several
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Initial password [env TONGBAN_NEW_PASSWORD; generated and printed when absent]
+        #[arg(long, env = "TONGBAN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List accounts.
+    List {
+        /// Only this department's subtree (code)
+        #[arg(long)]
+        department: Option<String>,
+    },
+    /// Lock an account.
+    Lock {
+        /// Login name
+        username: String,
+    },
+    /// Unlock an account (also clears a lockout).
+    Unlock {
+        /// Login name
+        username: String,
+    },
+    /// Set a new password.
+    ResetPassword {
+        /// Login name
+        username: String,
+        /// New password [env TONGBAN_NEW_PASSWORD; generated and printed when absent]
+        #[arg(long, env = "TONGBAN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DepartmentCommand {
+    /// Add a department (or the city itself, without --parent).
+    Add {
+        /// Unique code
+        #[arg(long)]
+        code: String,
+        /// Chinese name
+        #[arg(long)]
+        name_zh: String,
+        /// English name
+        #[arg(long, default_value = "")]
+        name_en: String,
+        /// Parent department code
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// List the department tree.
+    List,
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Recompute the hash chain and every checkpoint signature; exit non-zero naming the first
+    /// bad entry.
+    Verify,
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TONGBAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn system() -> Principal {
+    Principal::system("cli")
+}
+
+fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identity {
+    let policy = match serve {
+        Some(s) => SessionPolicy {
+            idle: Duration::from_secs(s.session_idle_minutes * 60),
+            absolute: Duration::from_secs(s.session_hours * 3600),
+        },
+        None => SessionPolicy::default(),
+    };
+    Identity::new(p.db.clone(), p.keyring.fields(), policy)
+}
+
+fn new_password(given: Option<String>) -> (String, bool) {
+    match given {
+        Some(p) => (p, false),
+        None => {
+            use base64::Engine as _;
+            use rand_core::RngCore as _;
+            let mut b = [0u8; 12];
+            rand_core::OsRng.fill_bytes(&mut b);
+            // Upper, lower, digit and symbol are always present, whatever the random part holds.
+            let token = format!(
+                "Tb{}#7",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+            );
+            (token, true)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let (store, file) = config::resolve_store(&cli.store)?;
+    match cli.command {
+        Command::Serve(args) => {
+            let serve = config::resolve_serve(&args, &file)?;
+            let p = platform::open(store).await?;
+            serve_platform(p, serve, None).await?;
+        }
+        Command::Demo(args) => {
+            let serve = config::resolve_serve(&args, &file)?;
+            let p = platform::open(store).await?;
+            let identity = identity_for(&p, Some(&serve));
+            let accounts = demo::seed(&identity).await.context("seeding the demo city")?;
+            serve_platform(p, serve, Some(accounts)).await?;
+        }
+        Command::Migrate => {
+            let p = platform::open(store).await?;
+            println!(
+                "数据库已是最新 / database schema is up to date ({:?})",
+                p.db.backend()
+            );
+        }
+        Command::User(cmd) => {
+            let p = platform::open(store).await?;
+            user_command(&identity_for(&p, None), cmd).await?;
+        }
+        Command::Department(cmd) => {
+            let p = platform::open(store).await?;
+            department_command(&identity_for(&p, None), cmd).await?;
+        }
+        Command::Ledger(LedgerCommand::Verify) => {
+            let p = platform::open(store).await?;
+            // Chain what has been committed but not yet chained, so the report covers everything.
+            let ledger = Ledger::new(
+                p.db.clone(),
+                p.keyring.platform_signer().clone(),
+                LedgerConfig::default(),
+            );
+            ledger.catch_up().await?;
+            let report = tongban_ledger::verify(&p.db, &[p.keyring.platform_verifier()]).await?;
+            println!("{}", report.summary());
+            if !report.ok {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Backup { to } => backup::backup(store, &to).await?,
+        Command::Restore { from, force } => backup::restore(store, &from, force).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user_command(identity: &Identity, cmd: UserCommand) -> Result<()> {
+    let actor = system();
+    match cmd {
+        UserCommand::Add {
+            username,
+            display_name,
+            department,
+            roles,
+            password,
+        } => {
+            let dept = identity.department_by_code(&actor, &department).await?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r}")))
+                .collect::<Result<Vec<_>>>()?;
+            let (password, generated) = new_password(password);
+            let v = identity
+                .create_staff(
+                    &actor,
+                    NewStaff {
+                        username,
+                        display_name,
+                        password: password.clone(),
+                        department: dept.id,
+                        roles,
+                        phone: None,
+                        is_demo: false,
+                    },
+                )
+                .await?;
+            println!("已创建 / created {} ({})", v.username, v.id);
+            if generated {
+                println!("初始密码 / initial password: {password}");
+            }
+        }
+        UserCommand::List { department } => {
+            let department = match department {
+                Some(code) => Some(identity.department_by_code(&actor, &code).await?.id),
+                None => None,
+            };
+            let mut offset = 0;
+            loop {
+                let list = identity
+                    .list_users(
+                        &actor,
+                        &UserFilter {
+                            department: department.clone(),
+                            ..Default::default()
+                        },
+                        Page::new(500, offset),
+                    )
+                    .await?;
+                for u in &list.items {
+                    let roles: Vec<&str> = u.grants.iter().map(|g| g.role.code()).collect();
+                    println!(
+                        "{:<20} {:<10} {:<9} {:<16} {}{}",
+                        u.username,
+                        u.kind.code(),
+                        u.status.code(),
+                        u.department.as_ref().map_or("-", |d| d.code.as_str()),
+                        roles.join(","),
+                        if u.is_demo { "  [demo]" } else { "" }
+                    );
+                }
+                offset += list.items.len() as u64;
+                if list.items.is_empty() || offset >= list.total {
+                    break;
+                }
+            }
+        }
+        UserCommand::Lock { username } => {
+            let u = identity.get_user_by_username(&actor, &username).await?;
+            identity.lock_account(&actor, &u.id).await?;
+            println!("已锁定 / locked {username}");
+        }
+        UserCommand::Unlock { username } => {
+            let u = identity.get_user_by_username(&actor, &username).await?;
+            identity.unlock_account(&actor, &u.id).await?;
+            println!("已解锁 / unlocked {username}");
+        }
+        UserCommand::ResetPassword { username, password } => {
+            let u = identity.get_user_by_username(&actor, &username).await?;
+            let (password, generated) = new_password(password);
+            identity.reset_password(&actor, &u.id, &password).await?;
+            println!("已重置密码 / password reset for {username}");
+            if generated {
+                println!("新密码 / new password: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn department_command(identity: &Identity, cmd: DepartmentCommand) -> Result<()> {
+    let actor = system();
+    match cmd {
+        DepartmentCommand::Add {
+            code,
+            name_zh,
+            name_en,
+            parent,
+        } => {
+            let (parent, kind) = match parent {
+                Some(code) => {
+                    let p = identity.department_by_code(&actor, &code).await?;
+                    let kind = if p.kind == DeptKind::City {
+                        DeptKind::Department
+                    } else {
+                        DeptKind::Office
+                    };
+                    (Some(p.id), kind)
+                }
+                None => (None, DeptKind::City),
+            };
+            let d = identity
+                .create_department(
+                    &actor,
+                    NewDepartment {
+                        code,
+                        name_zh,
+                        name_en,
+                        parent,
+                        kind,
+                    },
+                )
+                .await?;
+            println!("已创建 / created {} {} ({})", d.code, d.name_zh, d.path.as_str());
+        }
+        DepartmentCommand::List => {
+            for d in identity.list_departments(&actor).await? {
+                println!(
+                    "{}{} {} / {}",
+                    "  ".repeat(d.depth()),
+                    d.code,
+                    d.name_zh,
+                    d.name_en
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve_platform(
+    p: platform::Platform,
+    serve: config::Serve,
+    demo: Option<Vec<demo::DemoAccount>>,
+) -> Result<()> {
+    let identity = identity_for(&p, Some(&serve));
+    let ledger = Ledger::new(
+        p.db.clone(),
+        p.keyring.platform_signer().clone(),
+        LedgerConfig {
+            checkpoint_every: serve.checkpoint_every,
+            checkpoint_interval: Duration::from_secs(serve.checkpoint_seconds),
+            ..LedgerConfig::default()
+        },
+    );
+    ledger
+        .catch_up()
+        .await
+        .context("chaining pending events into the ledger")?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let ledger_task = tokio::spawn(ledger.run(stop_rx.clone()));
+    let purge_identity = identity.clone();
+    let mut purge_stop = stop_rx.clone();
+    let purge_task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    if let Err(e) = purge_identity.purge_expired(&Principal::system("sessions")).await {
+                        tracing::warn!(error = %e, "purging expired sessions failed");
+                    }
+                }
+                _ = purge_stop.changed() => break,
+            }
+        }
+    });
+
+    let settings = tongban_web::WebSettings {
+        zone: tongban_kernel::time::zone(&serve.time_zone),
+        tls: serve.tls.is_some(),
+        demo: demo.is_some(),
+        body_limit: serve.body_limit,
+        request_timeout: Duration::from_secs(serve.request_timeout),
+    };
+    let state = tongban_web::AppState {
+        db: p.db.clone(),
+        identity,
+        ledger_keys: Arc::new(vec![p.keyring.platform_verifier()]),
+        settings: Arc::new(settings),
+        metrics: tongban_web::metrics::Metrics::default(),
+    };
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .with_context(|| format!("listening on {}", serve.listen))?;
+    let addr = listener.local_addr()?;
+    let scheme = if serve.tls.is_some() { "https" } else { "http" };
+    println!();
+    println!(
+        "通办 Tongban is running ({:?}, data in {})",
+        p.db.backend(),
+        p.store.data_dir.display()
+    );
+    println!("  门户 Portal:   {scheme}://{addr}/");
+    println!("  工作台 Console: {scheme}://{addr}/console");
+    println!("  API:          {scheme}://{addr}/api/openapi.json");
+    if let Some(accounts) = &demo {
+        println!();
+        println!(
+            "演示账户（密码均为 {}）/ demo accounts (password {} for all):",
+            demo::PASSWORD,
+            demo::PASSWORD
+        );
+        for a in accounts {
+            println!("  {:<14} {}", a.username, a.what);
+        }
+        println!("  … and <dept>_clerk / _reviewer / _approver / _admin for ga mz rs sj wj hj jy sjj");
+    }
+    println!();
+    let tls = serve.tls.map(|(cert, key)| tongban_web::TlsFiles { cert, key });
+    tongban_web::serve(listener, tongban_web::router(state), tls, shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    let _ = ledger_task.await;
+    let _ = purge_task.await;
+    p.db.close().await;
+    Ok(())
+}

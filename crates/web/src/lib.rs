@@ -1,1 +1,72 @@
-//! placeholder
+//! The HTTP face of Tongban: the public portal and the staff console as server-rendered pages,
+//! the JSON API under `/api/v1` (described at `/api/openapi.json`), `/healthz` and `/metrics`.
+//!
+//! It maps HTTP to domain calls and domain errors to HTTP, and holds no business rule: every
+//! permission check and every write happens in the domain crates, which see a `Principal`, never a
+//! request. Pages are plain forms that work without JavaScript, zh-CN first with an English switch.
+
+pub(crate) mod api;
+mod console;
+mod context;
+mod errors;
+pub mod i18n;
+mod json;
+pub mod metrics;
+mod page;
+mod portal;
+pub mod problem;
+mod security;
+mod server;
+
+pub use context::Ctx;
+pub use server::{TlsFiles, serve};
+
+use std::sync::Arc;
+use std::time::Duration;
+use tongban_crypto::VerifyingKey;
+use tongban_db::Db;
+use tongban_identity::Identity;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Zone dates are shown in.
+    pub zone: jiff::tz::TimeZone,
+    /// Served over TLS (cookies get `Secure`, responses get HSTS).
+    pub tls: bool,
+    /// Show the demo banner.
+    pub demo: bool,
+    /// Largest request body in bytes.
+    pub body_limit: usize,
+    /// Time a request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
+            tls: false,
+            demo: false,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything a handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Accounts, sessions, departments.
+    pub identity: Identity,
+    /// Keys trusted to have signed ledger checkpoints.
+    pub ledger_keys: Arc<Vec<VerifyingKey>>,
+    /// Settings.
+    pub settings: Arc<WebSettings>,
+    /// HTTP metrics.
+    pub metrics: metrics::Metrics,
+}
+
+pub use server::router;

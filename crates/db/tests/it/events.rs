@@ -41,22 +41,16 @@ async fn committed_writes_carry_their_events_and_rollbacks_leave_no_gap() {
 
         // Rolled back: neither the row nor the event, and no hole in the sequence.
         let mut tx = db.begin_write().await.unwrap();
-        tx.execute(
-            "INSERT INTO things (id, n) VALUES ($1, $2)",
-            params!["b", 2i64],
-        )
-        .await
-        .unwrap();
+        tx.execute("INSERT INTO things (id, n) VALUES ($1, $2)", params!["b", 2i64])
+            .await
+            .unwrap();
         tx.append_event(&actor, draft(2)).await.unwrap();
         drop(tx);
 
         let mut tx = db.begin_write().await.unwrap();
-        tx.execute(
-            "INSERT INTO things (id, n) VALUES ($1, $2)",
-            params!["c", 3i64],
-        )
-        .await
-        .unwrap();
+        tx.execute("INSERT INTO things (id, n) VALUES ($1, $2)", params!["c", 3i64])
+            .await
+            .unwrap();
         let e = tx.append_event(&actor, draft(3)).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(e.seq, 2);
@@ -130,17 +124,11 @@ async fn hostile_text_is_stored_as_plain_data() {
 async fn unique_violations_are_conflicts_and_cursors_persist() {
     each_backend(&[], |db| async move {
         make_things(&db).await;
-        db.execute(
-            "INSERT INTO things (id, n) VALUES ($1, $2)",
-            params!["a", 1i64],
-        )
-        .await
-        .unwrap();
+        db.execute("INSERT INTO things (id, n) VALUES ($1, $2)", params!["a", 1i64])
+            .await
+            .unwrap();
         let err = db
-            .execute(
-                "INSERT INTO things (id, n) VALUES ($1, $2)",
-                params!["a", 2i64],
-            )
+            .execute("INSERT INTO things (id, n) VALUES ($1, $2)", params!["a", 2i64])
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
@@ -196,6 +184,64 @@ async fn dynamic_filters_render_for_each_backend() {
             .map(|r| r.get("id").unwrap())
             .collect();
         assert_eq!(ids, vec!["b", "c"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tables_dump_in_creation_order_and_restore_row_for_row() {
+    each_backend(&[], |db| async move {
+        db.execute(
+            "CREATE TABLE things (id TEXT PRIMARY KEY, n BIGINT, note TEXT)",
+            params![],
+        )
+        .await
+        .unwrap();
+        db.execute(
+            "INSERT INTO things (id, n, note) VALUES ($1, $2, $3)",
+            params!["a", None::<i64>, "甲"],
+        )
+        .await
+        .unwrap();
+        db.execute(
+            "INSERT INTO things (id, n, note) VALUES ($1, $2, $3)",
+            params!["b", 2i64, None::<String>],
+        )
+        .await
+        .unwrap();
+        let tables = db.table_names().await.unwrap();
+        assert_eq!(tables.first().map(String::as_str), Some("event_counter"));
+        assert_eq!(tables.last().map(String::as_str), Some("things"));
+        let mut rows = Vec::new();
+        let n = db
+            .dump_table("things", 1, |page| {
+                rows.extend(page.iter().cloned());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 2);
+        let mut tx = db.begin_write().await.unwrap();
+        tx.clear_table("things").await.unwrap();
+        for r in &rows {
+            tx.insert_row("things", r.columns(), r.values().to_vec())
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let notes: Vec<Option<String>> = db
+            .fetch_all("SELECT note FROM things ORDER BY id", params![])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("note").unwrap())
+            .collect();
+        assert_eq!(notes, vec![Some("甲".to_string()), None]);
+        assert!(
+            db.dump_table("things; DROP TABLE things", 10, |_| Ok(()))
+                .await
+                .is_err()
+        );
     })
     .await;
 }

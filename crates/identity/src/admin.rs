@@ -1,0 +1,446 @@
+//! Administration of existing accounts: roles, name and department, lock and unlock, disable and
+//! enable, password resets, and a person changing their own password.
+
+use crate::account::{check_grant_power, check_separation, insert_grants, target_of};
+use crate::session::revoke_all_in;
+use crate::{
+    AccountId, AccountKind, AccountStatus, AccountView, Error, Identity, Result, SessionId, StaffChanges,
+    clean_name, password,
+};
+use serde_json::json;
+use tongban_db::{EventDraft, params};
+use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
+
+fn is_self(actor: &Principal, id: &AccountId) -> bool {
+    actor.kind == PrincipalKind::User && actor.id == id.as_str()
+}
+
+/// Refuses unless one of `perms` covers the account's department and every subtree its roles
+/// reach (so managing an account can never hand over more power than the actor has). Accounts
+/// holding sys_admin or security_admin are managed only by a sys_admin, except that locking
+/// (`lock_only`) is also a security administrator's defence.
+fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], lock_only: bool) -> Result<()> {
+    let allowed = |target: Option<&DeptPath>| perms.iter().any(|p| actor.allows(*p, target));
+    let denied = || {
+        Error::forbidden(format!(
+            "无权管理账号 {} / not permitted to manage account {}",
+            view.username, view.username
+        ))
+    };
+    if !allowed(target_of(view)) {
+        return Err(denied());
+    }
+    for g in view.grants.iter().filter(|g| g.role.is_staff()) {
+        if !allowed(Some(&g.scope)) {
+            return Err(denied());
+        }
+    }
+    let guarded = view.grants.iter().any(|g| g.role.requires_mfa());
+    let strong = actor.kind == PrincipalKind::System
+        || actor.has_role(Role::SysAdmin)
+        || (lock_only && actor.has_role(Role::SecurityAdmin));
+    if guarded && !strong {
+        return Err(Error::forbidden(
+            "只有系统管理员可以管理管理员账号 / only a sys_admin may manage administrator accounts",
+        ));
+    }
+    Ok(())
+}
+
+fn grant_codes(grants: &[RoleGrant]) -> Vec<String> {
+    grants
+        .iter()
+        .map(|g| format!("{}@{}", g.role.code(), g.scope.as_str()))
+        .collect()
+}
+
+impl Identity {
+    /// Replaces a staff account's role grants. The actor needs `AssignRoles` over the account,
+    /// and the power to give or take each grant that changes (scope inside their own subtree;
+    /// sys_admin and security_admin only by a sys_admin). Nobody changes their own roles, and no
+    /// account holds both sys_admin and security_admin.
+    pub async fn set_roles(
+        &self,
+        actor: &Principal,
+        id: &AccountId,
+        grants: Vec<RoleGrant>,
+    ) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        if is_self(actor, id) {
+            return Err(Error::forbidden(
+                "不能修改自己的角色 / you cannot change your own roles",
+            ));
+        }
+        actor.require(Permission::AssignRoles, target_of(&view))?;
+        if view.kind != AccountKind::Staff {
+            return Err(Error::invalid(
+                "roles",
+                "只有工作人员账号可以分配角色 / roles can only be assigned to staff accounts",
+            ));
+        }
+        let mut wanted: Vec<RoleGrant> = Vec::new();
+        for g in grants {
+            if !self.scope_exists(&g.scope).await? {
+                return Err(Error::invalid(
+                    "roles",
+                    &format!(
+                        "授权范围 {} 不是已有部门 / scope {} is not a department",
+                        g.scope.as_str(),
+                        g.scope.as_str()
+                    ),
+                ));
+            }
+            if !wanted.contains(&g) {
+                wanted.push(g);
+            }
+        }
+        let added: Vec<RoleGrant> = wanted
+            .iter()
+            .filter(|g| !view.grants.contains(g))
+            .cloned()
+            .collect();
+        let removed: Vec<RoleGrant> = view
+            .grants
+            .iter()
+            .filter(|g| !wanted.contains(g))
+            .cloned()
+            .collect();
+        for g in added.iter().chain(&removed) {
+            check_grant_power(actor, g)?;
+        }
+        check_separation(&wanted)?;
+        if added.is_empty() && removed.is_empty() {
+            return Ok(view);
+        }
+
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        for g in &removed {
+            tx.execute(
+                "DELETE FROM role_grants WHERE account_id = $1 AND role = $2 AND scope_path = $3",
+                params![id.as_str(), g.role.code(), g.scope],
+            )
+            .await?;
+        }
+        insert_grants(&mut tx, id, &added, now).await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.roles_changed",
+                object_type: "account",
+                object_id: id.as_str(),
+                object_dept: target_of(&view),
+                summary: format!(
+                    "修改账号 {} 的角色 / changed the roles of {}",
+                    view.username, view.username
+                ),
+                detail: json!({
+                    "username": view.username,
+                    "added": grant_codes(&added),
+                    "removed": grant_codes(&removed),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.require_view(id).await
+    }
+
+    /// Changes a staff account's shown name and/or department (`ManageUsers` over the account and
+    /// over the new department). Role grants keep their scopes; change them with
+    /// [`Identity::set_roles`].
+    pub async fn update_staff(
+        &self,
+        actor: &Principal,
+        id: &AccountId,
+        changes: StaffChanges,
+    ) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        require_over(actor, &view, &[Permission::ManageUsers], false)?;
+        if view.kind != AccountKind::Staff {
+            return Err(Error::invalid(
+                "department",
+                "只有工作人员账号可以在此修改 / only staff accounts are changed here",
+            ));
+        }
+        let display_name = changes
+            .display_name
+            .as_deref()
+            .map(|n| clean_name("display_name", n, 64))
+            .transpose()?;
+        let dept = match &changes.department {
+            Some(d) => {
+                let dept = self.require_department(d).await.map_err(|e| match e {
+                    Error::NotFound { .. } => Error::invalid("department", "部门不存在 / no such department"),
+                    e => e,
+                })?;
+                actor.require(Permission::ManageUsers, Some(&dept.path))?;
+                Some(dept)
+            }
+            None => None,
+        };
+        let new_name = display_name.unwrap_or_else(|| view.display_name.clone());
+        let new_dept = dept.clone().or_else(|| view.department.clone());
+        if new_name == view.display_name
+            && new_dept.as_ref().map(|d| &d.id) == view.department.as_ref().map(|d| &d.id)
+        {
+            return Ok(view);
+        }
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE accounts SET display_name = $1, department_id = $2, updated_ms = $3 WHERE id = $4",
+            params![
+                new_name,
+                new_dept.as_ref().map(|d| d.id.as_str()),
+                now,
+                id.as_str()
+            ],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.updated",
+                object_type: "account",
+                object_id: id.as_str(),
+                object_dept: new_dept.as_ref().map(|d| &d.path),
+                summary: format!("修改账号 {} / updated account {}", view.username, view.username),
+                detail: json!({
+                    "username": view.username,
+                    "display_name": new_name,
+                    "department_from": view.department.as_ref().map(|d| &d.path),
+                    "department_to": new_dept.as_ref().map(|d| &d.path),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.require_view(id).await
+    }
+
+    async fn set_status(
+        &self,
+        actor: &Principal,
+        view: &AccountView,
+        status: AccountStatus,
+        action: &str,
+        verb: (&str, &str),
+    ) -> Result<AccountView> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        // Setting any status clears a timed lock and the failure count; only an administrator's
+        // lock has no end time.
+        tx.execute(
+            "UPDATE accounts SET status = $1, locked_until_ms = NULL, failed_logins = 0, \
+             lockouts = 0, updated_ms = $2 WHERE id = $3",
+            params![status.code(), now, view.id.as_str()],
+        )
+        .await?;
+        if status != AccountStatus::Active {
+            revoke_all_in(&mut tx, &view.id, now, None).await?;
+        }
+        tx.append_event(
+            actor,
+            EventDraft {
+                action,
+                object_type: "account",
+                object_id: view.id.as_str(),
+                object_dept: target_of(view),
+                summary: format!(
+                    "{}账号 {} / {} account {}",
+                    verb.0, view.username, verb.1, view.username
+                ),
+                detail: json!({ "username": view.username, "status": status.code() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.require_view(&view.id).await
+    }
+
+    /// Locks an account until it is unlocked and ends its sessions (`LockAccounts` or
+    /// `ManageUsers` over it). Nobody locks their own account.
+    pub async fn lock_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        require_over(
+            actor,
+            &view,
+            &[Permission::LockAccounts, Permission::ManageUsers],
+            true,
+        )?;
+        if is_self(actor, id) {
+            return Err(Error::forbidden(
+                "不能锁定自己的账号 / you cannot lock your own account",
+            ));
+        }
+        if view.status == AccountStatus::Disabled {
+            return Err(Error::conflict("status", "账号已停用 / the account is disabled"));
+        }
+        self.set_status(
+            actor,
+            &view,
+            AccountStatus::Locked,
+            "identity.account.locked",
+            ("锁定", "locked"),
+        )
+        .await
+    }
+
+    /// Lifts a lock (an administrator's or a timed one) and clears the failure count
+    /// (`LockAccounts` or `ManageUsers` over the account).
+    pub async fn unlock_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        require_over(
+            actor,
+            &view,
+            &[Permission::LockAccounts, Permission::ManageUsers],
+            true,
+        )?;
+        if view.status != AccountStatus::Locked {
+            return Ok(view);
+        }
+        self.set_status(
+            actor,
+            &view,
+            AccountStatus::Active,
+            "identity.account.unlocked",
+            ("解锁", "unlocked"),
+        )
+        .await
+    }
+
+    /// Disables an account and ends its sessions (`ManageUsers` over it).
+    pub async fn disable_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        require_over(actor, &view, &[Permission::ManageUsers], false)?;
+        if is_self(actor, id) {
+            return Err(Error::forbidden(
+                "不能停用自己的账号 / you cannot disable your own account",
+            ));
+        }
+        if view.status == AccountStatus::Disabled {
+            return Ok(view);
+        }
+        self.set_status(
+            actor,
+            &view,
+            AccountStatus::Disabled,
+            "identity.account.disabled",
+            ("停用", "disabled"),
+        )
+        .await
+    }
+
+    /// Enables a disabled account again (`ManageUsers` over it).
+    pub async fn enable_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
+        let view = self.require_view(id).await?;
+        require_over(actor, &view, &[Permission::ManageUsers], false)?;
+        if view.status != AccountStatus::Disabled {
+            return Ok(view);
+        }
+        self.set_status(
+            actor,
+            &view,
+            AccountStatus::Active,
+            "identity.account.enabled",
+            ("启用", "enabled"),
+        )
+        .await
+    }
+
+    /// Sets a new password for someone else's account (`ManageUsers` over it) and ends its
+    /// sessions. The password must meet the policy.
+    pub async fn reset_password(&self, actor: &Principal, id: &AccountId, new_password: &str) -> Result<()> {
+        let view = self.require_view(id).await?;
+        require_over(actor, &view, &[Permission::ManageUsers], false)?;
+        if is_self(actor, id) {
+            return Err(Error::forbidden(
+                "请通过修改密码更改自己的密码 / change your own password with your current one",
+            ));
+        }
+        password::check_policy(&view.username, new_password)?;
+        let hash = password::hash(new_password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE accounts SET password_hash = $1, updated_ms = $2 WHERE id = $3",
+            params![hash, now, id.as_str()],
+        )
+        .await?;
+        revoke_all_in(&mut tx, id, now, None).await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.password_reset",
+                object_type: "account",
+                object_id: id.as_str(),
+                object_dept: target_of(&view),
+                summary: format!(
+                    "重置账号 {} 的密码 / reset the password of {}",
+                    view.username, view.username
+                ),
+                detail: json!({ "username": view.username }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(Error::from)
+    }
+
+    /// The actor changes their own password, giving the current one; every other session of the
+    /// account ends (`keep` is the session making the change).
+    pub async fn change_password(
+        &self,
+        actor: &Principal,
+        current: &str,
+        new_password: &str,
+        keep: Option<&SessionId>,
+    ) -> Result<()> {
+        if actor.kind != PrincipalKind::User {
+            return Err(Error::forbidden(
+                "只有登录用户可以修改密码 / only a signed-in user can change a password",
+            ));
+        }
+        let id = AccountId(actor.id.clone());
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT username, password_hash FROM accounts WHERE id = $1",
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "account" })?;
+        let username: String = row.get("username")?;
+        let stored: String = row.get("password_hash")?;
+        if !password::verify(current, &stored).await {
+            return Err(Error::invalid(
+                "current_password",
+                "当前密码不正确 / the current password is wrong",
+            ));
+        }
+        password::check_policy(&username, new_password)?;
+        let hash = password::hash(new_password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE accounts SET password_hash = $1, updated_ms = $2 WHERE id = $3",
+            params![hash, now, id.as_str()],
+        )
+        .await?;
+        revoke_all_in(&mut tx, &id, now, keep).await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.password_changed",
+                object_type: "account",
+                object_id: id.as_str(),
+                object_dept: actor.department.as_ref(),
+                summary: format!("账号 {username} 修改了密码 / {username} changed their password"),
+                detail: json!({ "username": username }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

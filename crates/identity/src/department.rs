@@ -1,0 +1,297 @@
+//! The department tree (组织机构): city → departments → offices, each with a unique code and a
+//! path of codes from the root that role scopes match by prefix.
+
+use crate::{Department, DeptId, DeptKind, Error, Identity, NewDepartment, Result, clean_name};
+use serde_json::json;
+use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{DeptPath, Invalid, Permission, Principal};
+
+const COLUMNS: &str = "id, code, name_zh, name_en, parent_id, path, kind, created_ms";
+
+/// The columns of `departments d` under `dept_` names, for joins.
+pub(crate) const JOINED_COLUMNS: &str = "d.id AS dept_id, d.code AS dept_code, d.name_zh AS dept_name_zh, \
+     d.name_en AS dept_name_en, d.parent_id AS dept_parent_id, d.path AS dept_path, \
+     d.kind AS dept_kind, d.created_ms AS dept_created_ms";
+
+/// Reads a department from columns named `{prefix}id`, `{prefix}code`, …
+pub(crate) fn from_row(r: &Row, prefix: &str) -> Result<Department> {
+    let col = |c: &str| format!("{prefix}{c}");
+    let kind: String = r.get(&col("kind"))?;
+    Ok(Department {
+        id: DeptId(r.get(&col("id"))?),
+        code: r.get(&col("code"))?,
+        name_zh: r.get(&col("name_zh"))?,
+        name_en: r.get(&col("name_en"))?,
+        parent_id: r.get::<Option<String>>(&col("parent_id"))?.map(DeptId),
+        path: r.get(&col("path"))?,
+        kind: DeptKind::parse(&kind).ok_or_else(|| tongban_db::Error::Decode {
+            column: col("kind"),
+            reason: format!("unknown department kind `{kind}`"),
+        })?,
+        created: r.get(&col("created_ms"))?,
+    })
+}
+
+/// Reads a joined department if the row has one (`dept_id` not NULL).
+pub(crate) fn from_joined_row(r: &Row) -> Result<Option<Department>> {
+    if r.get::<Option<String>>("dept_id")?.is_none() {
+        return Ok(None);
+    }
+    from_row(r, "dept_").map(Some)
+}
+
+/// Department codes: letters, digits and `-`, 1–32 characters (they become path segments, so no
+/// `/`, and no LIKE wildcards).
+fn check_code(text: &str) -> Result<String, Invalid> {
+    let code = text.trim();
+    let ok = (1..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(code.to_string())
+    } else {
+        Err(Invalid::new(
+            "code",
+            "编码须为1–32位字母、数字或 - / the code must be 1–32 letters, digits or -",
+        ))
+    }
+}
+
+/// Sorts departments into tree order (each parent followed by its subtree), segment by segment
+/// so that punctuation in codes and database collations cannot reorder it.
+pub(crate) fn sort_tree(depts: &mut [Department]) {
+    depts.sort_by(|a, b| {
+        let sa: Vec<&str> = a.path.as_str().split('/').collect();
+        let sb: Vec<&str> = b.path.as_str().split('/').collect();
+        sa.cmp(&sb)
+    });
+}
+
+impl Identity {
+    pub(crate) async fn load_department(&self, id: &DeptId) -> Result<Option<Department>> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {COLUMNS} FROM departments WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| from_row(&r, ""))
+            .transpose()
+    }
+
+    pub(crate) async fn require_department(&self, id: &DeptId) -> Result<Department> {
+        self.load_department(id)
+            .await?
+            .ok_or(Error::NotFound { what: "department" })
+    }
+
+    /// Whether `path` is the root or an existing department's path.
+    pub(crate) async fn scope_exists(&self, path: &DeptPath) -> Result<bool> {
+        if *path == DeptPath::root() {
+            return Ok(true);
+        }
+        Ok(self
+            .db
+            .fetch_optional(
+                "SELECT id FROM departments WHERE path = $1",
+                params![path.as_str()],
+            )
+            .await?
+            .is_some())
+    }
+
+    /// Creates a department under `new.parent` (a city at the root when `None`). Needs
+    /// `ManageDepartments` over the parent (over the root for a city).
+    pub async fn create_department(&self, actor: &Principal, new: NewDepartment) -> Result<Department> {
+        let code = check_code(&new.code)?;
+        let name_zh = clean_name("name_zh", &new.name_zh, 100)?;
+        let name_en = if new.name_en.trim().is_empty() {
+            String::new()
+        } else {
+            clean_name("name_en", &new.name_en, 200)?
+        };
+        let parent = match &new.parent {
+            Some(id) => Some(self.require_department(id).await?),
+            None => None,
+        };
+        actor.require(Permission::ManageDepartments, parent.as_ref().map(|p| &p.path))?;
+        match (&parent, new.kind) {
+            (None, DeptKind::City) | (Some(_), DeptKind::Department | DeptKind::Office) => {}
+            (None, _) => {
+                return Err(Error::invalid(
+                    "parent",
+                    "只有市级单位可以位于顶层 / only a city may sit at the top of the tree",
+                ));
+            }
+            (Some(_), DeptKind::City) => {
+                return Err(Error::invalid(
+                    "kind",
+                    "市级单位不能有上级 / a city cannot have a parent",
+                ));
+            }
+        }
+        let path = parent
+            .as_ref()
+            .map_or_else(DeptPath::root, |p| p.path.clone())
+            .child(&code);
+        let dept = Department {
+            id: DeptId::new(),
+            code,
+            name_zh,
+            name_en,
+            parent_id: parent.as_ref().map(|p| p.id.clone()),
+            path,
+            kind: new.kind,
+            created: self.now(),
+        };
+
+        let mut tx = self.db.begin_write().await?;
+        let taken = tx
+            .fetch_optional(
+                "SELECT id FROM departments WHERE code = $1 OR path = $2",
+                params![dept.code, dept.path],
+            )
+            .await?
+            .is_some();
+        if taken {
+            return Err(code_taken());
+        }
+        tx.execute(
+            &format!("INSERT INTO departments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
+            params![
+                dept.id.as_str(),
+                dept.code,
+                dept.name_zh,
+                dept.name_en,
+                dept.parent_id.as_ref().map(|p| p.as_str()),
+                dept.path,
+                dept.kind.code(),
+                dept.created
+            ],
+        )
+        .await
+        .map_err(|e| match e {
+            tongban_db::Error::Conflict(_) => code_taken(),
+            e => e.into(),
+        })?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.department.created",
+                object_type: "department",
+                object_id: dept.id.as_str(),
+                object_dept: Some(&dept.path),
+                summary: format!(
+                    "创建部门 {} {} / created department {} {}",
+                    dept.code, dept.name_zh, dept.code, dept.name_en
+                ),
+                detail: json!({
+                    "code": dept.code,
+                    "path": dept.path,
+                    "kind": dept.kind.code(),
+                    "name_zh": dept.name_zh,
+                    "name_en": dept.name_en,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(dept)
+    }
+
+    /// The departments the actor may see (`ReadDepartments`), in tree order.
+    pub async fn list_departments(&self, actor: &Principal) -> Result<Vec<Department>> {
+        let scopes = actor.scopes_for(Permission::ReadDepartments);
+        if scopes.is_empty() {
+            actor.require(Permission::ReadDepartments, None)?;
+        }
+        let mut depts = self
+            .db
+            .fetch_all(&format!("SELECT {COLUMNS} FROM departments"), params![])
+            .await?
+            .iter()
+            .map(|r| from_row(r, ""))
+            .collect::<Result<Vec<_>>>()?;
+        depts.retain(|d| scopes.iter().any(|s| s.contains(&d.path)));
+        sort_tree(&mut depts);
+        Ok(depts)
+    }
+
+    /// One department, if the actor may see it (`ReadDepartments` over it).
+    pub async fn get_department(&self, actor: &Principal, id: &DeptId) -> Result<Department> {
+        let dept = self.require_department(id).await?;
+        actor.require(Permission::ReadDepartments, Some(&dept.path))?;
+        Ok(dept)
+    }
+
+    /// The department with `code`, if the actor may see it.
+    pub async fn department_by_code(&self, actor: &Principal, code: &str) -> Result<Department> {
+        let dept = self
+            .db
+            .fetch_optional(
+                &format!("SELECT {COLUMNS} FROM departments WHERE code = $1"),
+                params![code.trim()],
+            )
+            .await?
+            .map(|r| from_row(&r, ""))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "department" })?;
+        actor.require(Permission::ReadDepartments, Some(&dept.path))?;
+        Ok(dept)
+    }
+}
+
+fn code_taken() -> Error {
+    Error::conflict(
+        "code",
+        "该部门编码已存在 / a department with this code already exists",
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn dept(path: &str) -> Department {
+        Department {
+            id: DeptId::new(),
+            code: "x".into(),
+            name_zh: "x".into(),
+            name_en: String::new(),
+            parent_id: None,
+            path: DeptPath(path.into()),
+            kind: DeptKind::Office,
+            created: tongban_kernel::Millis(0),
+        }
+    }
+
+    #[test]
+    fn tree_order_keeps_children_under_their_parent() {
+        let mut v = vec![
+            dept("/3301/3301-GA-X/"),
+            dept("/3301/3301-GA/w1/"),
+            dept("/3301/"),
+            dept("/3301/3301-GA/"),
+        ];
+        sort_tree(&mut v);
+        let paths: Vec<&str> = v.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/3301/",
+                "/3301/3301-GA/",
+                "/3301/3301-GA/w1/",
+                "/3301/3301-GA-X/"
+            ]
+        );
+        assert_eq!(v[0].depth(), 0);
+        assert_eq!(v[2].depth(), 2);
+    }
+
+    #[test]
+    fn codes_are_path_safe() {
+        assert!(check_code("3301-GA").is_ok());
+        assert_eq!(check_code("a/b").unwrap_err().field, "code");
+        assert!(check_code("a%").is_err());
+        assert!(check_code("").is_err());
+    }
+}

@@ -1,0 +1,109 @@
+//! The one error every identity operation returns, in terms the web layer maps to a status.
+
+use tongban_kernel::{Invalid, Millis};
+
+/// What went wrong; every message is zh-CN first, English second, and safe to show the caller.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such object, or one the caller may not know exists (`what`: `account`, `department`,
+    /// `session`, `api_client`).
+    #[error("{}不存在 / {what} not found", what_zh(what))]
+    NotFound {
+        /// The kind of object, in English.
+        what: &'static str,
+    },
+    /// The principal may not do this.
+    #[error("{why}")]
+    Forbidden {
+        /// Bilingual reason.
+        why: String,
+    },
+    /// Bad input; names the field.
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The input clashes with what is stored (username taken, ID number already registered).
+    #[error("{field}: {reason}")]
+    Conflict {
+        /// The input field.
+        field: String,
+        /// Bilingual reason.
+        reason: String,
+    },
+    /// Unknown username or wrong password (deliberately the same for both).
+    #[error("用户名或密码错误 / wrong username or password")]
+    BadCredentials,
+    /// Too many failed attempts, or locked by an administrator (`until` is `None`).
+    #[error("{}", locked_message(until))]
+    Locked {
+        /// When the lock lifts by itself.
+        until: Option<Millis>,
+    },
+    /// The account has been disabled.
+    #[error("账号已停用 / the account is disabled")]
+    Disabled,
+    /// The session still owes its second factor (a code, or setting one up).
+    #[error("需要完成双因素验证 / two-factor verification is required")]
+    MfaRequired,
+    /// A one-time code was wrong, expired or already used.
+    #[error("验证码错误或已使用 / the code is wrong or has already been used")]
+    BadCode,
+    /// The session or token is unknown, expired or revoked.
+    #[error("登录已失效，请重新登录 / not signed in or the session has expired")]
+    Unauthenticated,
+    /// Stored ciphertext could not be opened, or hashing failed.
+    #[error("加密处理失败 / cryptographic failure: {0}")]
+    Crypto(String),
+    /// The database failed.
+    #[error("存储错误 / storage error: {0}")]
+    Storage(#[from] tongban_db::Error),
+}
+
+/// The result of an identity operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A refusal with a bilingual reason.
+    pub fn forbidden(why: impl Into<String>) -> Self {
+        Error::Forbidden { why: why.into() }
+    }
+
+    /// A clash with stored data on `field`.
+    pub fn conflict(field: &str, reason: &str) -> Self {
+        Error::Conflict {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Bad input on `field`.
+    pub fn invalid(field: &str, reason: &str) -> Self {
+        Error::Invalid(Invalid::new(field, reason))
+    }
+}
+
+impl From<tongban_kernel::principal::Denied> for Error {
+    fn from(d: tongban_kernel::principal::Denied) -> Self {
+        Error::Forbidden { why: d.why }
+    }
+}
+
+fn what_zh(what: &str) -> &'static str {
+    match what {
+        "account" => "账号",
+        "department" => "部门",
+        "session" => "会话",
+        "api_client" => "接入系统",
+        _ => "对象",
+    }
+}
+
+fn locked_message(until: &Option<Millis>) -> String {
+    match until {
+        Some(t) => format!(
+            "账号已锁定，请于 {} 后再试 / the account is locked until {}",
+            t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
+            t.rfc3339()
+        ),
+        None => "账号已被管理员锁定 / the account has been locked by an administrator".into(),
+    }
+}

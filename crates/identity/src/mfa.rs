@@ -1,0 +1,302 @@
+//! The TOTP second factor as a service: set it up on a session, give a code on a session that
+//! owes one, switch it off (citizens and businesses only). The secret is stored field-encrypted;
+//! the last accepted step is kept so a code is never accepted twice. Wrong codes count towards
+//! the same lockout as wrong passwords.
+
+use crate::login::{Who, lock_error};
+use crate::session::SessionRow;
+use crate::{
+    AccountId, AccountKind, Error, Identity, LoginContext, Result, SignedIn, TotpSetup, fields, totp,
+};
+use serde_json::json;
+use tongban_db::{EventDraft, params};
+use tongban_kernel::{Millis, Principal, PrincipalKind};
+
+/// An account's second-factor columns.
+struct TotpRow {
+    kind: String,
+    status: String,
+    locked_until: Option<Millis>,
+    secret_enc: Option<String>,
+    enabled: bool,
+    last_step: Option<i64>,
+}
+
+fn unix_secs(now: Millis) -> i64 {
+    now.0.div_euclid(1000)
+}
+
+fn context_of(row: &SessionRow) -> LoginContext {
+    LoginContext {
+        ip: row.info.ip.clone(),
+        user_agent: row.info.user_agent.clone(),
+    }
+}
+
+impl Identity {
+    async fn totp_row(&self, id: &AccountId) -> Result<TotpRow> {
+        let r = self
+            .db
+            .fetch_optional(
+                "SELECT kind, status, locked_until_ms, totp_secret_enc, totp_enabled, totp_last_step \
+                 FROM accounts WHERE id = $1",
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "account" })?;
+        Ok(TotpRow {
+            kind: r.get("kind")?,
+            status: r.get("status")?,
+            locked_until: r.get("locked_until_ms")?,
+            secret_enc: r.get("totp_secret_enc")?,
+            enabled: r.get("totp_enabled")?,
+            last_step: r.get("totp_last_step")?,
+        })
+    }
+
+    fn open_secret(&self, stored: Option<&str>) -> Result<Vec<u8>> {
+        let stored = stored.ok_or_else(|| {
+            Error::conflict(
+                "totp",
+                "尚未开始设置双因素验证 / no two-factor set-up has been started",
+            )
+        })?;
+        let b32 = self
+            .fields
+            .decrypt(fields::TOTP_SECRET, stored)
+            .map_err(|e| Error::Crypto(format!("{}: {e}", fields::TOTP_SECRET)))?;
+        totp::decode_secret(&b32).ok_or_else(|| Error::Crypto(format!("{}: not base32", fields::TOTP_SECRET)))
+    }
+
+    /// Counts a wrong code like a wrong password; returns the error to show.
+    async fn wrong_code(&self, row: &SessionRow, reason: &str) -> Result<Error> {
+        let who = Who {
+            id: &row.info.account_id,
+            username: &row.info.username,
+            department: row.department.as_ref(),
+        };
+        Ok(
+            match self.record_failure(&who, reason, &context_of(row), true).await? {
+                locked @ Error::Locked { .. } => locked,
+                _ => Error::BadCode,
+            },
+        )
+    }
+
+    /// Begins setting up TOTP on the session `token` (one that must set it up, or a signed-in
+    /// citizen opting in). Returns the secret and its `otpauth://` URI to show once; the factor
+    /// is on only after [`Identity::confirm_totp_setup`].
+    pub async fn begin_totp_setup(&self, token: &str) -> Result<TotpSetup> {
+        let row = self.live_session(token).await?;
+        let t = self.totp_row(&row.info.account_id).await?;
+        if t.enabled {
+            return Err(Error::conflict(
+                "totp",
+                "双因素验证已启用 / two-factor verification is already on",
+            ));
+        }
+        let secret = totp::encode_secret(&totp::new_secret());
+        let sealed = self.fields.encrypt(fields::TOTP_SECRET, &secret);
+        let actor = self
+            .principal_of(&row.info.account_id, &row.info.username, row.department.clone())
+            .await?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE accounts SET totp_secret_enc = $1, totp_last_step = NULL, updated_ms = $2 \
+             WHERE id = $3 AND totp_enabled = 0",
+            params![sealed, now, row.info.account_id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            &actor,
+            EventDraft {
+                action: "identity.mfa.setup_started",
+                object_type: "account",
+                object_id: row.info.account_id.as_str(),
+                object_dept: row.department.as_ref(),
+                summary: format!(
+                    "{} 开始设置双因素验证 / {} began setting up two-factor verification",
+                    row.info.username, row.info.username
+                ),
+                detail: json!({ "username": row.info.username }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TotpSetup {
+            otpauth_uri: totp::otpauth_uri(&row.info.username, &secret),
+            secret_base32: secret,
+        })
+    }
+
+    /// Confirms the set-up with a code from the app: the factor is on and this session has
+    /// passed it.
+    pub async fn confirm_totp_setup(&self, token: &str, code: &str) -> Result<SignedIn> {
+        let row = self.live_session(token).await?;
+        let t = self.totp_row(&row.info.account_id).await?;
+        let now = self.now();
+        if let Some(locked) = lock_error(&t.status, t.locked_until, now) {
+            return Err(locked);
+        }
+        if t.enabled {
+            return Err(Error::conflict(
+                "totp",
+                "双因素验证已启用 / two-factor verification is already on",
+            ));
+        }
+        let secret = self.open_secret(t.secret_enc.as_deref())?;
+        let Some(step) = totp::verify(&secret, code, unix_secs(now), totp::DIGITS, None) else {
+            return Err(self.wrong_code(&row, "bad_totp_setup").await?);
+        };
+        let actor = self
+            .principal_of(&row.info.account_id, &row.info.username, row.department.clone())
+            .await?;
+        let mut tx = self.db.begin_write().await?;
+        let n = tx
+            .execute(
+                "UPDATE accounts SET totp_enabled = 1, totp_last_step = $1, failed_logins = 0, \
+                 updated_ms = $2 WHERE id = $3 AND totp_enabled = 0",
+                params![step, now, row.info.account_id.as_str()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::conflict(
+                "totp",
+                "双因素验证已启用 / two-factor verification is already on",
+            ));
+        }
+        tx.execute(
+            "UPDATE sessions SET mfa_state = 'passed', last_seen_ms = $1 WHERE id = $2",
+            params![now, row.info.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            &actor,
+            EventDraft {
+                action: "identity.mfa.enabled",
+                object_type: "account",
+                object_id: row.info.account_id.as_str(),
+                object_dept: row.department.as_ref(),
+                summary: format!(
+                    "{} 启用了双因素验证 / {} turned on two-factor verification",
+                    row.info.username, row.info.username
+                ),
+                detail: json!({ "username": row.info.username, "session": row.info.id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.authenticate_full(token).await
+    }
+
+    /// Gives the TOTP code a session owes after its password. Wrong codes count towards the
+    /// lockout; a code already used is refused.
+    pub async fn verify_mfa(&self, token: &str, code: &str) -> Result<SignedIn> {
+        let row = self.live_session(token).await?;
+        let t = self.totp_row(&row.info.account_id).await?;
+        let now = self.now();
+        if !t.enabled {
+            // Nothing to verify: either the session is already full, or it must set TOTP up.
+            return self.authenticate_full(token).await;
+        }
+        if let Some(locked) = lock_error(&t.status, t.locked_until, now) {
+            return Err(locked);
+        }
+        let secret = self.open_secret(t.secret_enc.as_deref())?;
+        let Some(step) = totp::verify(&secret, code, unix_secs(now), totp::DIGITS, t.last_step) else {
+            return Err(self.wrong_code(&row, "bad_totp").await?);
+        };
+        let actor = self
+            .principal_of(&row.info.account_id, &row.info.username, row.department.clone())
+            .await?;
+        let mut tx = self.db.begin_write().await?;
+        // Two requests racing with one code: only the first moves the step forward.
+        let n = tx
+            .execute(
+                "UPDATE accounts SET totp_last_step = $1, failed_logins = 0, updated_ms = $2 \
+                 WHERE id = $3 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                params![step, now, row.info.account_id.as_str()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::BadCode);
+        }
+        tx.execute(
+            "UPDATE sessions SET mfa_state = 'passed', last_seen_ms = $1 WHERE id = $2",
+            params![now, row.info.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            &actor,
+            EventDraft {
+                action: "identity.mfa.passed",
+                object_type: "account",
+                object_id: row.info.account_id.as_str(),
+                object_dept: row.department.as_ref(),
+                summary: format!(
+                    "{} 通过双因素验证 / {} passed two-factor verification",
+                    row.info.username, row.info.username
+                ),
+                detail: json!({ "username": row.info.username, "session": row.info.id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.authenticate_full(token).await
+    }
+
+    /// Turns the actor's TOTP off, given a current code. Only citizens and businesses may; for
+    /// roles that require a second factor it stays on.
+    pub async fn disable_totp(&self, actor: &Principal, code: &str) -> Result<()> {
+        if actor.kind != PrincipalKind::User {
+            return Err(Error::forbidden(
+                "只有登录用户可以关闭双因素验证 / only a signed-in user can turn off two-factor verification",
+            ));
+        }
+        let id = AccountId(actor.id.clone());
+        let t = self.totp_row(&id).await?;
+        let kind = AccountKind::parse(&t.kind);
+        let required = actor.grants.iter().any(|g| g.role.requires_mfa());
+        if !matches!(kind, Some(AccountKind::Citizen | AccountKind::Business)) || required {
+            return Err(Error::forbidden(
+                "工作人员账号不能关闭双因素验证 / staff accounts cannot turn off two-factor verification",
+            ));
+        }
+        if !t.enabled {
+            return Err(Error::conflict(
+                "totp",
+                "双因素验证未启用 / two-factor verification is not on",
+            ));
+        }
+        let now = self.now();
+        let secret = self.open_secret(t.secret_enc.as_deref())?;
+        if totp::verify(&secret, code, unix_secs(now), totp::DIGITS, t.last_step).is_none() {
+            return Err(Error::BadCode);
+        }
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE accounts SET totp_enabled = 0, totp_secret_enc = NULL, totp_last_step = NULL, \
+             updated_ms = $1 WHERE id = $2",
+            params![now, id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.mfa.disabled",
+                object_type: "account",
+                object_id: id.as_str(),
+                object_dept: None,
+                summary: format!(
+                    "{} 关闭了双因素验证 / {} turned off two-factor verification",
+                    actor.name, actor.name
+                ),
+                detail: json!({ "username": actor.name }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,173 @@
+//! Passwords: the policy every new password must meet, and Argon2id hashing.
+//!
+//! Hashes use Argon2id (RFC 9106) with m = 19456 KiB (19 MiB), t = 2 passes, p = 1 lane: the
+//! OWASP Password Storage Cheat Sheet's baseline, about 30 ms per hash on one server core.
+//! The parameters live in each PHC hash string, so raising them later still verifies old hashes.
+//! Hashing runs on Tokio's blocking pool, never on the async workers.
+
+use crate::{Error, Result};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand_core::{OsRng, RngCore};
+use std::sync::OnceLock;
+use tongban_kernel::Invalid;
+
+/// Argon2id memory cost in KiB.
+pub const ARGON2_M_KIB: u32 = 19_456;
+/// Argon2id passes.
+pub const ARGON2_T: u32 = 2;
+/// Argon2id lanes.
+pub const ARGON2_P: u32 = 1;
+/// The shortest password accepted.
+pub const MIN_LEN: usize = 8;
+/// The longest password accepted (bounds hashing work on hostile input).
+pub const MAX_LEN: usize = 128;
+
+const FIELD: &str = "password";
+
+/// Checks `password` against the policy: 8–128 characters, at least three of {upper case,
+/// lower case, digits, symbols}, and not containing the username. The error names `password`.
+pub fn check_policy(username: &str, password: &str) -> Result<(), Invalid> {
+    let len = password.chars().count();
+    if len < MIN_LEN {
+        return Err(Invalid::new(
+            FIELD,
+            format!("密码至少需要{MIN_LEN}个字符 / the password must have at least {MIN_LEN} characters"),
+        ));
+    }
+    if len > MAX_LEN {
+        return Err(Invalid::new(
+            FIELD,
+            format!("密码不能超过{MAX_LEN}个字符 / the password must have at most {MAX_LEN} characters"),
+        ));
+    }
+    let (mut upper, mut lower, mut digit, mut symbol) = (false, false, false, false);
+    for c in password.chars() {
+        if c.is_uppercase() {
+            upper = true;
+        } else if c.is_lowercase() {
+            lower = true;
+        } else if c.is_ascii_digit() {
+            digit = true;
+        } else {
+            symbol = true;
+        }
+    }
+    let classes = [upper, lower, digit, symbol].into_iter().filter(|b| *b).count();
+    if classes < 3 {
+        return Err(Invalid::new(
+            FIELD,
+            "密码需包含大写字母、小写字母、数字、符号中的至少三类 / the password must mix at least three of: upper case, lower case, digits, symbols",
+        ));
+    }
+    let name = username.trim().to_lowercase();
+    if name.chars().count() >= 3 && password.to_lowercase().contains(&name) {
+        return Err(Invalid::new(
+            FIELD,
+            "密码不能包含用户名 / the password must not contain the username",
+        ));
+    }
+    Ok(())
+}
+
+fn hasher() -> Result<Argon2<'static>> {
+    let params = Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None)
+        .map_err(|e| Error::Crypto(format!("argon2 params: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+fn hash_blocking(secret: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    OsRng.fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Crypto(e.to_string()))?;
+    hasher()?
+        .hash_password(secret.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Crypto(e.to_string()))
+}
+
+fn verify_blocking(secret: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(secret.as_bytes(), &parsed)
+        .is_ok()
+}
+
+/// The Argon2id PHC string of `secret` (a password or a client secret).
+pub(crate) async fn hash(secret: &str) -> Result<String> {
+    let secret = secret.to_owned();
+    tokio::task::spawn_blocking(move || hash_blocking(&secret))
+        .await
+        .map_err(|e| Error::Crypto(format!("hashing task: {e}")))?
+}
+
+/// Whether `secret` matches the stored PHC string. A malformed stored hash never matches.
+pub(crate) async fn verify(secret: &str, stored: &str) -> bool {
+    let (secret, stored) = (secret.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || verify_blocking(&secret, &stored))
+        .await
+        .unwrap_or(false)
+}
+
+/// Spends the same time as a real verification, for unknown usernames, so response time does
+/// not reveal which usernames exist.
+pub(crate) async fn verify_nothing(secret: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let stored = match DUMMY.get() {
+        Some(s) => s.clone(),
+        None => match hash("tongban-timing-equaliser").await {
+            Ok(h) => DUMMY.get_or_init(|| h).clone(),
+            Err(_) => return,
+        },
+    };
+    let _ = verify(secret, &stored).await;
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_passwords_are_refused_naming_the_field() {
+        let e = check_policy("zhang3", "Ab1!").unwrap_err();
+        assert_eq!(e.field, "password");
+        assert!(e.reason.contains("至少"));
+        assert!(e.reason.contains("at least 8"));
+    }
+
+    #[test]
+    fn three_character_classes_are_needed() {
+        assert!(check_policy("zhang3", "alllowercase").is_err());
+        assert!(check_policy("zhang3", "lowerand1234").is_err());
+        assert!(check_policy("zhang3", "Lower1234").is_ok());
+        assert!(check_policy("zhang3", "lower-1234").is_ok());
+        assert!(check_policy("zhang3", "UPPER-lower").is_ok());
+        // Chinese characters count as symbols.
+        assert!(check_policy("zhang3", "通办password1").is_ok());
+    }
+
+    #[test]
+    fn the_username_may_not_appear_in_the_password() {
+        let e = check_policy("zhang3", "MyZhang3!pass").unwrap_err();
+        assert_eq!(e.field, "password");
+        assert!(e.reason.contains("username"));
+    }
+
+    #[test]
+    fn overlong_passwords_are_refused() {
+        let long = format!("Aa1!{}", "x".repeat(200));
+        assert!(check_policy("zhang3", &long).is_err());
+    }
+
+    #[test]
+    fn hashes_are_argon2id_with_the_documented_parameters() {
+        let h = hash_blocking("Correct-Horse-9").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_blocking("Correct-Horse-9", &h));
+        assert!(!verify_blocking("correct-horse-9", &h));
+        assert!(!verify_blocking("Correct-Horse-9", "not a hash"));
+    }
+}

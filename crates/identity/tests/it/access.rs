@@ -1,0 +1,384 @@
+use crate::support::{PASSWORD, World, new_dept, system};
+use tongban_db::testing::each_backend;
+use tongban_identity::{AccountKind, DeptKind, Error, MIGRATIONS, NewDepartment, StaffChanges, UserFilter};
+use tongban_kernel::{DeptPath, Page, Permission, Principal, Role, RoleGrant};
+
+fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
+    match r {
+        Err(Error::Forbidden { why }) => assert!(!why.is_empty()),
+        other => panic!("expected Forbidden, got {other:?}"),
+    }
+}
+
+fn grant(role: Role, scope: &DeptPath) -> RoleGrant {
+    RoleGrant {
+        role,
+        scope: scope.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_police_clerk_cannot_read_or_change_a_civil_affairs_user_but_reads_a_colleague() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let colleague = w.staff("ga-office", &w.police_office, &[Role::Reviewer]).await;
+        let civil = w.staff("mz-clerk", &w.civil, &[Role::Clerk]).await;
+        let (_, me) = w.sign_in("ga-clerk").await;
+        let me = me.principal;
+
+        assert_eq!(
+            w.id.get_user(&me, &colleague.id).await.unwrap().username,
+            "ga-office"
+        );
+        forbidden(w.id.get_user(&me, &civil.id).await);
+        forbidden(w.id.get_user_by_username(&me, "mz-clerk").await);
+        forbidden(
+            w.id.update_staff(
+                &me,
+                &civil.id,
+                StaffChanges {
+                    display_name: Some("改名".into()),
+                    department: None,
+                },
+            )
+            .await,
+        );
+        forbidden(w.id.lock_account(&me, &civil.id).await);
+        forbidden(w.id.reset_password(&me, &civil.id, "New-Pass-2026").await);
+        // A clerk manages nobody, not even a colleague.
+        forbidden(w.id.reset_password(&me, &colleague.id, "New-Pass-2026").await);
+
+        let list =
+            w.id.list_users(&me, &UserFilter::default(), Page::default())
+                .await
+                .unwrap();
+        let names: Vec<&str> = list.items.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, ["ga-clerk", "ga-office"]);
+        assert_eq!(list.total, 2);
+        // Nothing changed hands.
+        assert_eq!(
+            w.id.get_user(&system(), &civil.id).await.unwrap().display_name,
+            "员工 mz-clerk"
+        );
+        // Citizens belong to no department: a department clerk cannot browse them.
+        let citizen = w.citizen("zhang3", 21).await;
+        forbidden(w.id.get_user(&me, &citizen.id).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn user_lists_filter_and_page_within_scope() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        for i in 0..5 {
+            w.staff(&format!("ga-{i}"), &w.police, &[Role::Clerk]).await;
+        }
+        w.staff("ga-boss", &w.police, &[Role::DeptAdmin]).await;
+        w.staff("mz-1", &w.civil, &[Role::Clerk]).await;
+        w.citizen("zhang3", 31).await;
+        let (_, boss) = w.sign_in("ga-boss").await;
+        let boss = boss.principal;
+
+        let page =
+            w.id.list_users(&boss, &UserFilter::default(), Page::new(2, 2))
+                .await
+                .unwrap();
+        assert_eq!(page.total, 6);
+        let names: Vec<&str> = page.items.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, ["ga-2", "ga-3"]);
+
+        let admins =
+            w.id.list_users(
+                &boss,
+                &UserFilter {
+                    role: Some(Role::DeptAdmin),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(admins.total, 1);
+        assert_eq!(admins.items[0].grants[0].role, Role::DeptAdmin);
+
+        let text =
+            w.id.list_users(
+                &boss,
+                &UserFilter {
+                    text: Some("GA-4".into()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(text.total, 1);
+
+        // Asking for another department's subtree yields nothing outside one's scope.
+        let other =
+            w.id.list_users(
+                &boss,
+                &UserFilter {
+                    department: Some(w.civil.id.clone()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(other.total, 0);
+
+        // The system sees everyone, citizens included, and can filter by kind or ID number.
+        let all =
+            w.id.list_users(&system(), &UserFilter::default(), Page::default())
+                .await
+                .unwrap();
+        assert_eq!(all.total, 8);
+        let citizens =
+            w.id.list_users(
+                &system(),
+                &UserFilter {
+                    kind: Some(AccountKind::Citizen),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(citizens.total, 1);
+        let by_id =
+            w.id.list_users(
+                &system(),
+                &UserFilter {
+                    text: Some(crate::support::id_number(31)),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_id.items.len(), 1);
+        assert_eq!(by_id.items[0].username, "zhang3");
+
+        forbidden(
+            w.id.list_users(&Principal::anonymous(), &UserFilter::default(), Page::default())
+                .await,
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn separation_of_duties_holds() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("sec-admin", &w.city, &[Role::SecurityAdmin]).await;
+        w.staff("sys-admin", &w.city, &[Role::SysAdmin]).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let (_, sec) = w.sign_in_admin("sec-admin").await;
+        let (_, sys) = w.sign_in_admin("sys-admin").await;
+
+        // The security administrator cannot change roles.
+        forbidden(
+            w.id.set_roles(
+                &sec.principal,
+                &clerk.id,
+                vec![grant(Role::Approver, &w.police.path)],
+            )
+            .await,
+        );
+        // The system administrator cannot read the ledger; the security administrator can.
+        let city = Some(&w.city.path);
+        assert!(!sys.principal.allows(Permission::ReadLedger, city));
+        assert!(sys.principal.require(Permission::ReadLedger, city).is_err());
+        assert!(sec.principal.allows(Permission::ReadLedger, city));
+        assert!(!sec.principal.allows(Permission::AssignRoles, city));
+        // The security administrator may lock accounts, including the system administrator's.
+        let sys_id = tongban_identity::AccountId(sys.principal.id.clone());
+        w.id.lock_account(&sec.principal, &sys_id).await.unwrap();
+        w.id.unlock_account(&sec.principal, &sys_id).await.unwrap();
+
+        // Nobody holds both administrator roles.
+        let e =
+            w.id.set_roles(
+                &sys.principal,
+                &clerk.id,
+                vec![
+                    grant(Role::SysAdmin, &w.city.path),
+                    grant(Role::SecurityAdmin, &w.city.path),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        // Nobody changes their own roles, not even the system administrator.
+        forbidden(
+            w.id.set_roles(
+                &sys.principal,
+                &sys_id,
+                vec![grant(Role::SysAdmin, &DeptPath::root())],
+            )
+            .await,
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_department_admin_grants_only_inside_their_subtree_and_never_admin_roles() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
+        let clerk = w.staff("ga-clerk", &w.police_office, &[Role::Clerk]).await;
+        let civil = w.staff("mz-clerk", &w.civil, &[Role::Clerk]).await;
+        let sys = w.staff("ga-sys", &w.police, &[Role::SysAdmin]).await;
+        let (_, admin) = w.sign_in("ga-admin").await;
+        let admin = admin.principal;
+
+        let view =
+            w.id.set_roles(
+                &admin,
+                &clerk.id,
+                vec![
+                    grant(Role::Clerk, &w.police_office.path),
+                    grant(Role::Reviewer, &w.police.path),
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(view.grants.len(), 2);
+        let changed = w.events("identity.account.roles_changed").await;
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].actor_name, "ga-admin");
+
+        forbidden(
+            w.id.set_roles(&admin, &clerk.id, vec![grant(Role::Reviewer, &w.civil.path)])
+                .await,
+        );
+        forbidden(
+            w.id.set_roles(&admin, &civil.id, vec![grant(Role::Reviewer, &w.civil.path)])
+                .await,
+        );
+        forbidden(
+            w.id.set_roles(&admin, &clerk.id, vec![grant(Role::SysAdmin, &w.police.path)])
+                .await,
+        );
+        forbidden(
+            w.id.set_roles(
+                &admin,
+                &clerk.id,
+                vec![grant(Role::SecurityAdmin, &w.police.path)],
+            )
+            .await,
+        );
+        let own = tongban_identity::AccountId(admin.id.clone());
+        forbidden(
+            w.id.set_roles(&admin, &own, vec![grant(Role::DeptAdmin, &w.city.path)])
+                .await,
+        );
+        // Nor may they take over a sys_admin who happens to sit in their department.
+        forbidden(w.id.reset_password(&admin, &sys.id, "Taken-Over-2026").await);
+        // But they manage their own staff.
+        w.id.reset_password(&admin, &clerk.id, "New-Pass-2026")
+            .await
+            .unwrap();
+        assert!(
+            w.id.login("ga-clerk", PASSWORD, crate::support::ctx())
+                .await
+                .is_err()
+        );
+        let e =
+            w.id.set_roles(
+                &admin,
+                &clerk.id,
+                vec![grant(Role::Clerk, &DeptPath("/9999/".into()))],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn departments_form_a_tree_managed_from_above() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
+        w.staff("sys-admin", &w.city, &[Role::SysAdmin]).await;
+        let (_, ga) = w.sign_in("ga-admin").await;
+        let (_, sys) = w.sign_in_admin("sys-admin").await;
+
+        forbidden(
+            w.id.create_department(&ga.principal, new_dept("3301-GA-JJ", "交警支队", &w.police))
+                .await,
+        );
+        let traffic =
+            w.id.create_department(&sys.principal, new_dept("3301-GA-JJ", "交警支队", &w.police))
+                .await
+                .unwrap();
+        assert_eq!(traffic.path.as_str(), "/3301/3301-GA/3301-GA-JJ/");
+        assert_eq!(traffic.depth(), 2);
+
+        let dup =
+            w.id.create_department(&sys.principal, new_dept("3301-GA-JJ", "重复", &w.civil))
+                .await
+                .unwrap_err();
+        assert!(
+            matches!(dup, Error::Conflict { ref field, .. } if field == "code"),
+            "{dup:?}"
+        );
+        let bad =
+            w.id.create_department(&sys.principal, new_dept("a/b", "坏编码", &w.civil))
+                .await
+                .unwrap_err();
+        assert!(
+            matches!(bad, Error::Invalid(ref i) if i.field == "code"),
+            "{bad:?}"
+        );
+        let e =
+            w.id.create_department(
+                &system(),
+                NewDepartment {
+                    code: "X1".into(),
+                    name_zh: "顶层".into(),
+                    name_en: String::new(),
+                    parent: None,
+                    kind: DeptKind::Office,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+
+        let all: Vec<String> =
+            w.id.list_departments(&sys.principal)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.code)
+                .collect();
+        assert_eq!(all, ["3301", "3301-GA", "3301-GA-HZ", "3301-GA-JJ", "3301-MZ"]);
+        let mine: Vec<String> =
+            w.id.list_departments(&ga.principal)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.code)
+                .collect();
+        assert_eq!(mine, ["3301-GA", "3301-GA-HZ", "3301-GA-JJ"]);
+        forbidden(w.id.get_department(&ga.principal, &w.civil.id).await);
+        assert_eq!(
+            w.id.department_by_code(&ga.principal, "3301-GA-HZ")
+                .await
+                .unwrap()
+                .id,
+            w.police_office.id
+        );
+        forbidden(w.id.list_departments(&Principal::anonymous()).await);
+        assert_eq!(w.events("identity.department.created").await.len(), 5);
+    })
+    .await;
+}

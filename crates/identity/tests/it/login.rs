@@ -1,0 +1,182 @@
+use crate::support::{PASSWORD, World, ctx, system};
+use tongban_db::testing::each_backend;
+use tongban_identity::{AccountStatus, Error, LoginOutcome, MIGRATIONS, MfaState, SessionAuth};
+use tongban_kernel::{Role, RoleGrant};
+
+#[tokio::test]
+async fn login_succeeds_and_opens_a_full_session() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let outcome = w.id.login(" GA-Clerk ", PASSWORD, ctx()).await.unwrap();
+        let LoginOutcome::Full(s) = outcome else {
+            panic!("expected a full session, got {outcome:?}");
+        };
+        assert_eq!(s.token.len(), 43);
+        assert_eq!(s.session.mfa, MfaState::None);
+        assert_eq!(s.session.ip.as_deref(), Some("192.0.2.7"));
+        let SessionAuth::Full(signed) = w.id.authenticate(&s.token).await.unwrap() else {
+            panic!("expected a full session");
+        };
+        assert_eq!(signed.principal.id, clerk.id.as_str());
+        assert_eq!(signed.principal.name, "ga-clerk");
+        assert_eq!(signed.principal.department.as_ref(), Some(&w.police.path));
+        assert_eq!(
+            signed.principal.grants,
+            vec![RoleGrant {
+                role: Role::Clerk,
+                scope: w.police.path.clone()
+            }]
+        );
+        assert_eq!(signed.csrf_token, s.csrf_token);
+        let ok = w.events("identity.login.succeeded").await;
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[0].actor_name, "ga-clerk");
+        assert!(!ok[0].detail.contains(PASSWORD));
+        assert!(
+            w.id.get_user(&signed.principal, &clerk.id)
+                .await
+                .unwrap()
+                .last_login
+                .is_some()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let wrong = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
+        let unknown = w.id.login("nobody", PASSWORD, ctx()).await.unwrap_err();
+        assert!(matches!(wrong, Error::BadCredentials), "{wrong:?}");
+        assert!(matches!(unknown, Error::BadCredentials), "{unknown:?}");
+        assert_eq!(wrong.to_string(), unknown.to_string());
+
+        let failed = w.events("identity.login.failed").await;
+        assert_eq!(failed.len(), 2);
+        assert!(failed.iter().all(|e| e.actor_kind == "anonymous"));
+        assert!(failed[1].summary.contains("nobody"), "{}", failed[1].summary);
+        for e in &failed {
+            assert!(!e.detail.contains("Wrong-Pass-1") && !e.summary.contains("Wrong-Pass-1"));
+            assert!(!e.detail.contains(PASSWORD));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn five_failures_in_a_row_lock_the_account_with_growing_back_off() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        for i in 1..=4 {
+            let e = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
+            assert!(matches!(e, Error::BadCredentials), "attempt {i}: {e:?}");
+        }
+        let before = w.now();
+        let fifth = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
+        let Error::Locked { until: Some(until) } = fifth else {
+            panic!("fifth failure should lock, got {fifth:?}");
+        };
+        let five_min = 5 * 60 * 1000;
+        assert!(until.0 >= before.0 + five_min && until.0 <= w.now().0 + five_min);
+
+        // The right password does not help while locked.
+        let sixth = w.id.login("ga-clerk", PASSWORD, ctx()).await.unwrap_err();
+        assert!(matches!(sixth, Error::Locked { until: Some(_) }), "{sixth:?}");
+        assert!(sixth.to_string().contains("锁定"));
+
+        assert_eq!(w.events("identity.login.failed").await.len(), 6);
+        let locked = w.events("identity.account.locked").await;
+        assert_eq!(locked.len(), 1);
+        assert_eq!(locked[0].object_id, clerk.id.as_str());
+        assert!(w.events("identity.login.succeeded").await.is_empty());
+        let view = w.id.get_user(&system(), &clerk.id).await.unwrap();
+        assert_eq!(view.status, AccountStatus::Locked);
+
+        // After the lock runs out, the right password works and resets the count.
+        w.advance_ms(five_min + 1000);
+        assert_eq!(
+            w.id.get_user(&system(), &clerk.id).await.unwrap().status,
+            AccountStatus::Active
+        );
+        w.sign_in("ga-clerk").await;
+
+        // Success reset the count: four more failures do not lock.
+        for _ in 0..4 {
+            let e = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
+            assert!(matches!(e, Error::BadCredentials), "{e:?}");
+        }
+        w.sign_in("ga-clerk").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_lockout_without_success_lasts_twice_as_long() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        for _ in 0..5 {
+            let _ = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await;
+        }
+        w.advance_ms(5 * 60 * 1000 + 1000);
+        let mut last = None;
+        for _ in 0..5 {
+            last = Some(w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err());
+        }
+        let Some(Error::Locked { until: Some(until) }) = last else {
+            panic!("expected a second lockout, got {last:?}");
+        };
+        let ten_min = 10 * 60 * 1000;
+        assert!(
+            until.0 > w.now().0 + ten_min - 5_000,
+            "second lockout is 10 minutes"
+        );
+        assert_eq!(w.events("identity.account.locked").await.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_disabled_account_is_told_so_only_with_the_right_password() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        w.id.disable_account(&system(), &clerk.id).await.unwrap();
+        let e = w.id.login("ga-clerk", PASSWORD, ctx()).await.unwrap_err();
+        assert!(matches!(e, Error::Disabled), "{e:?}");
+        let e = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
+        assert!(matches!(e, Error::BadCredentials), "{e:?}");
+        w.id.enable_account(&system(), &clerk.id).await.unwrap();
+        w.sign_in("ga-clerk").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_administrator_lock_lasts_until_unlocked_and_ends_sessions() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let (token, _) = w.sign_in("ga-clerk").await;
+        let view = w.id.lock_account(&system(), &clerk.id).await.unwrap();
+        assert_eq!(view.status, AccountStatus::Locked);
+        assert_eq!(view.locked_until, None);
+        assert!(matches!(
+            w.id.authenticate(&token).await.unwrap_err(),
+            Error::Unauthenticated
+        ));
+        let e = w.id.login("ga-clerk", PASSWORD, ctx()).await.unwrap_err();
+        assert!(matches!(e, Error::Locked { until: None }), "{e:?}");
+        w.advance_ms(48 * 60 * 60 * 1000);
+        assert!(w.id.login("ga-clerk", PASSWORD, ctx()).await.is_err());
+        w.id.unlock_account(&system(), &clerk.id).await.unwrap();
+        w.sign_in("ga-clerk").await;
+        assert_eq!(w.events("identity.account.unlocked").await.len(), 1);
+    })
+    .await;
+}

@@ -1,0 +1,229 @@
+//! Settings: command-line flags > `TONGBAN_*` environment > `tongban.toml` > defaults.
+//! clap resolves flags and environment; the file fills what both left unset.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Where the data lives (every command takes these).
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Data directory: the SQLite database, keys, lake and search index [default: ./tongban-data]
+    #[arg(long, env = "TONGBAN_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: `sqlite://…` or `postgres://user@host/db` [default: SQLite file in the data dir]
+    #[arg(long, env = "TONGBAN_DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Configuration file [default: ./tongban.toml when it exists]
+    #[arg(long, env = "TONGBAN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// How to serve (serve and demo).
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "TONGBAN_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// TLS certificate chain (PEM); serving HTTPS needs this and --tls-key
+    #[arg(long, env = "TONGBAN_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM)
+    #[arg(long, env = "TONGBAN_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Time zone for dates shown to people [default: Asia/Shanghai]
+    #[arg(long, env = "TONGBAN_TIME_ZONE")]
+    pub time_zone: Option<String>,
+    /// Sign a ledger checkpoint after this many events [default: 100]
+    #[arg(long, env = "TONGBAN_CHECKPOINT_EVERY")]
+    pub checkpoint_every: Option<u32>,
+    /// …or after this many seconds with unsigned entries [default: 60]
+    #[arg(long, env = "TONGBAN_CHECKPOINT_SECONDS")]
+    pub checkpoint_seconds: Option<u64>,
+    /// Sign a session out after this many idle minutes [default: 30]
+    #[arg(long, env = "TONGBAN_SESSION_IDLE_MINUTES")]
+    pub session_idle_minutes: Option<u64>,
+    /// Sign a session out this many hours after sign-in, whatever happens [default: 12]
+    #[arg(long, env = "TONGBAN_SESSION_HOURS")]
+    pub session_hours: Option<u64>,
+    /// Largest request body in KiB [default: 1024]
+    #[arg(long, env = "TONGBAN_BODY_LIMIT_KIB")]
+    pub body_limit_kib: Option<usize>,
+    /// Request timeout in seconds [default: 30]
+    #[arg(long, env = "TONGBAN_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<u64>,
+}
+
+/// The `tongban.toml` file: every setting, optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    time_zone: Option<String>,
+    checkpoint_every: Option<u32>,
+    checkpoint_seconds: Option<u64>,
+    session_idle_minutes: Option<u64>,
+    session_hours: Option<u64>,
+    body_limit_kib: Option<usize>,
+    request_timeout: Option<u64>,
+    master_key_file: Option<PathBuf>,
+}
+
+/// Resolved storage settings.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL.
+    pub database_url: String,
+    /// The master key, from `TONGBAN_MASTER_KEY` or `master_key_file`, if given.
+    pub master_key: Option<String>,
+}
+
+/// Resolved serving settings.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// TLS certificate and key.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Display zone.
+    pub time_zone: String,
+    /// Checkpoint every N events.
+    pub checkpoint_every: u32,
+    /// Checkpoint every T seconds.
+    pub checkpoint_seconds: u64,
+    /// Session idle limit.
+    pub session_idle_minutes: u64,
+    /// Session absolute limit.
+    pub session_hours: u64,
+    /// Body limit in bytes.
+    pub body_limit: usize,
+    /// Request timeout.
+    pub request_timeout: u64,
+}
+
+fn load_file(path: Option<&Path>) -> Result<FileConfig> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => (PathBuf::from("tongban.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Resolves storage settings (and the file, for serving settings).
+pub fn resolve_store(args: &StoreArgs) -> Result<(Store, FileConfig)> {
+    let file = load_file(args.config.as_deref())?;
+    let data_dir = args
+        .data_dir
+        .clone()
+        .or(file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("tongban-data"));
+    let database_url = match args.database_url.clone().or(file.database_url.clone()) {
+        Some(u) => u,
+        None => format!("sqlite://{}", data_dir.join("tongban.db").display()),
+    };
+    let master_key = match std::env::var("TONGBAN_MASTER_KEY") {
+        Ok(k) if !k.trim().is_empty() => Some(k.trim().to_string()),
+        _ => match &file.master_key_file {
+            Some(p) => Some(
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("reading master_key_file {}", p.display()))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        },
+    };
+    Ok((
+        Store {
+            data_dir,
+            database_url,
+            master_key,
+        },
+        file,
+    ))
+}
+
+/// Resolves serving settings.
+pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
+    let tls = match (
+        args.tls_cert.clone().or(file.tls_cert.clone()),
+        args.tls_key.clone().or(file.tls_key.clone()),
+    ) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => bail!("--tls-cert and --tls-key must be given together"),
+    };
+    let listen_default: SocketAddr = ([127, 0, 0, 1], 8080).into();
+    Ok(Serve {
+        listen: args.listen.or(file.listen).unwrap_or(listen_default),
+        tls,
+        time_zone: args
+            .time_zone
+            .clone()
+            .or(file.time_zone.clone())
+            .unwrap_or_else(|| tongban_kernel::time::DEFAULT_ZONE.to_string()),
+        checkpoint_every: args
+            .checkpoint_every
+            .or(file.checkpoint_every)
+            .unwrap_or(100)
+            .max(1),
+        checkpoint_seconds: args
+            .checkpoint_seconds
+            .or(file.checkpoint_seconds)
+            .unwrap_or(60)
+            .max(1),
+        session_idle_minutes: args
+            .session_idle_minutes
+            .or(file.session_idle_minutes)
+            .unwrap_or(30)
+            .max(1),
+        session_hours: args.session_hours.or(file.session_hours).unwrap_or(12).max(1),
+        body_limit: args.body_limit_kib.or(file.body_limit_kib).unwrap_or(1024).max(1) * 1024,
+        request_timeout: args.request_timeout.or(file.request_timeout).unwrap_or(30).max(1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\ncheckpoint_every = 7\n").unwrap();
+        let mut args = ServeArgs {
+            listen: None,
+            tls_cert: None,
+            tls_key: None,
+            time_zone: None,
+            checkpoint_every: Some(3),
+            checkpoint_seconds: None,
+            session_idle_minutes: None,
+            session_hours: None,
+            body_limit_kib: None,
+            request_timeout: None,
+        };
+        let s = resolve_serve(&args, &file).unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.checkpoint_every, 3);
+        assert_eq!(s.checkpoint_seconds, 60);
+        args.tls_cert = Some("c.pem".into());
+        assert!(resolve_serve(&args, &file).is_err());
+    }
+
+    #[test]
+    fn unknown_file_settings_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,243 @@
+//! The demo city (示范市): departments, staff with roles, citizens and a business, all fictional,
+//! seeded deterministically and idempotently — running it twice creates nothing twice.
+
+use anyhow::{Context, Result};
+use tongban_identity::{
+    AccountView, BusinessRegistration, CitizenRegistration, DeptKind, Error as IdError, Identity,
+    NewDepartment, NewStaff,
+};
+use tongban_kernel::{CreditCode, IdNumber, Principal, Role};
+
+/// Every demo account's password.
+pub const PASSWORD: &str = "Tongban@2026";
+
+/// The city's code (fictional: no real prefecture uses 99).
+const CITY: &str = "9901";
+
+/// (code suffix, 中文名, English name, account prefix, offices)
+const DEPARTMENTS: &[(&str, &str, &str, &str, &[(&str, &str, &str)])] = &[
+    (
+        "GA",
+        "公安局",
+        "Public Security Bureau",
+        "ga",
+        &[("HZ", "户政科", "Household Registration Section")],
+    ),
+    (
+        "MZ",
+        "民政局",
+        "Civil Affairs Bureau",
+        "mz",
+        &[("SW", "社会事务科", "Social Affairs Section")],
+    ),
+    (
+        "RS",
+        "人力资源和社会保障局",
+        "Human Resources and Social Security Bureau",
+        "rs",
+        &[("SB", "社会保险科", "Social Insurance Section")],
+    ),
+    (
+        "SJ",
+        "市场监督管理局",
+        "Market Regulation Bureau",
+        "sj",
+        &[("DJ", "登记注册科", "Registration Section")],
+    ),
+    (
+        "WJ",
+        "卫生健康委员会",
+        "Health Commission",
+        "wj",
+        &[("YZ", "医政科", "Medical Administration Section")],
+    ),
+    (
+        "HJ",
+        "生态环境局",
+        "Ecology and Environment Bureau",
+        "hj",
+        &[("JC", "监测科", "Monitoring Section")],
+    ),
+    (
+        "JY",
+        "教育局",
+        "Education Bureau",
+        "jy",
+        &[("JW", "基础教育科", "Basic Education Section")],
+    ),
+    (
+        "SJJ",
+        "数据局",
+        "Data Bureau",
+        "sjj",
+        &[("ZY", "数据资源科", "Data Resources Section")],
+    ),
+];
+
+/// One seeded account, for the printout.
+pub struct DemoAccount {
+    /// Login name.
+    pub username: String,
+    /// What it is for.
+    pub what: String,
+}
+
+fn is_conflict(e: &IdError) -> bool {
+    matches!(e, IdError::Conflict { .. })
+}
+
+/// Seeds the demo city if not yet seeded. Returns the demo accounts.
+pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
+    let actor = Principal::system("demo");
+    let mut accounts = Vec::new();
+
+    let city = ensure_department(
+        identity,
+        &actor,
+        CITY,
+        "示范市",
+        "Demo City",
+        None,
+        DeptKind::City,
+    )
+    .await?;
+    let mut depts = Vec::new();
+    for (suffix, zh, en, _, offices) in DEPARTMENTS {
+        let code = format!("{CITY}-{suffix}");
+        let d = ensure_department(identity, &actor, &code, zh, en, Some(&city), DeptKind::Department).await?;
+        for (osuffix, ozh, oen) in offices.iter() {
+            let ocode = format!("{code}-{osuffix}");
+            ensure_department(identity, &actor, &ocode, ozh, oen, Some(&d), DeptKind::Office).await?;
+        }
+        depts.push(d);
+    }
+
+    let staff =
+        |username: &str, name: &str, dept: &tongban_identity::Department, roles: Vec<Role>| NewStaff {
+            username: username.to_string(),
+            display_name: name.to_string(),
+            password: PASSWORD.to_string(),
+            department: dept.id.clone(),
+            roles,
+            phone: None,
+            is_demo: true,
+        };
+    let data_bureau = depts
+        .iter()
+        .find(|d| d.code.ends_with("-SJJ"))
+        .unwrap_or(&city)
+        .clone();
+    let mut plan = vec![
+        (
+            staff("sysadmin", "系统管理员", &data_bureau, vec![Role::SysAdmin]),
+            "系统管理员 / system admin (MFA set-up on first sign-in)".to_string(),
+            true,
+        ),
+        (
+            staff("secadmin", "安全管理员", &data_bureau, vec![Role::SecurityAdmin]),
+            "安全管理员 / security admin: ledger (MFA set-up on first sign-in)".to_string(),
+            true,
+        ),
+        (
+            staff("leader", "市领导", &city, vec![Role::Leader]),
+            "领导 / leader".to_string(),
+            true,
+        ),
+        (
+            staff("sjj_data", "数据管理员", &data_bureau, vec![Role::DataAdmin]),
+            "数据局 / data authority".to_string(),
+            true,
+        ),
+    ];
+    for ((_, zh, _, prefix, _), d) in DEPARTMENTS.iter().zip(&depts) {
+        for (suffix, role, label) in [
+            ("clerk", Role::Clerk, "窗口受理 / clerk"),
+            ("reviewer", Role::Reviewer, "审核 / reviewer"),
+            ("approver", Role::Approver, "审批 / approver"),
+            ("admin", Role::DeptAdmin, "部门管理员 / department admin"),
+        ] {
+            let username = format!("{prefix}_{suffix}");
+            let name = format!("{zh}{}", label.split(" / ").next().unwrap_or(""));
+            plan.push((
+                staff(&username, &name, d, vec![role]),
+                format!("{zh} {label}"),
+                false,
+            ));
+        }
+    }
+    for (new, what, always_print) in plan {
+        let username = new.username.clone();
+        ensure(identity.create_staff(&actor, new).await)?;
+        if always_print || username.starts_with("ga_") || username.starts_with("mz_") {
+            accounts.push(DemoAccount { username, what });
+        }
+    }
+
+    // Fictional people: region 990101 exists nowhere; the check digits are real.
+    for (username, name, body, phone) in [
+        ("citizen1", "张晓明", "99010119900307123", "13800000001"),
+        ("citizen2", "李芳", "99010119851122456", "13800000002"),
+    ] {
+        let id = IdNumber::with_check(body).context("demo ID number")?;
+        let reg = CitizenRegistration {
+            username: username.into(),
+            password: PASSWORD.into(),
+            real_name: name.into(),
+            id_number: id.as_str().into(),
+            phone: Some(phone.into()),
+            display_name: None,
+            is_demo: true,
+        };
+        ensure(identity.register_citizen(&actor, reg).await)?;
+        accounts.push(DemoAccount {
+            username: username.into(),
+            what: "公众 / citizen".into(),
+        });
+    }
+    let code = CreditCode::with_check("91990100MA0000001").context("demo credit code")?;
+    let reg = BusinessRegistration {
+        username: "business1".into(),
+        password: PASSWORD.into(),
+        credit_code: code.as_str().into(),
+        company_name: "示范市通达科技有限公司".into(),
+        contact_name: "王强".into(),
+        phone: Some("13800000003".into()),
+        is_demo: true,
+    };
+    ensure(identity.register_business(&actor, reg).await)?;
+    accounts.push(DemoAccount {
+        username: "business1".into(),
+        what: "企业 / business".into(),
+    });
+    Ok(accounts)
+}
+
+fn ensure(r: Result<AccountView, IdError>) -> Result<()> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if is_conflict(&e) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn ensure_department(
+    identity: &Identity,
+    actor: &Principal,
+    code: &str,
+    zh: &str,
+    en: &str,
+    parent: Option<&tongban_identity::Department>,
+    kind: DeptKind,
+) -> Result<tongban_identity::Department> {
+    if let Ok(d) = identity.department_by_code(actor, code).await {
+        return Ok(d);
+    }
+    let new = NewDepartment {
+        code: code.into(),
+        name_zh: zh.into(),
+        name_en: en.into(),
+        parent: parent.map(|p| p.id.clone()),
+        kind,
+    };
+    Ok(identity.create_department(actor, new).await?)
+}

@@ -1,0 +1,40 @@
+//! Opening the platform: the data directory, the keyring, the database and its migrations.
+
+use crate::config::Store;
+use anyhow::{Context, Result};
+use tongban_crypto::Keyring;
+use tongban_db::{Db, DbOptions, Migration};
+
+/// Every crate's migrations, in dependency order.
+pub fn migrations() -> Vec<&'static [Migration]> {
+    vec![
+        tongban_db::MIGRATIONS,
+        tongban_identity::MIGRATIONS,
+        tongban_ledger::MIGRATIONS,
+    ]
+}
+
+/// An opened platform.
+pub struct Platform {
+    /// Resolved storage settings.
+    pub store: Store,
+    /// The database, migrated.
+    pub db: Db,
+    /// Keys.
+    pub keyring: Keyring,
+}
+
+/// Creates the data dir if needed, opens keys and database, and migrates.
+pub async fn open(store: Store) -> Result<Platform> {
+    std::fs::create_dir_all(&store.data_dir)
+        .with_context(|| format!("creating data directory {}", store.data_dir.display()))?;
+    let keyring = Keyring::open(&store.data_dir.join("keys"), store.master_key.as_deref())
+        .context("opening the keyring")?;
+    let db = Db::connect(&store.database_url, &DbOptions::default())
+        .await
+        .context("opening the database")?;
+    db.migrate(&migrations())
+        .await
+        .context("migrating the database")?;
+    Ok(Platform { store, db, keyring })
+}

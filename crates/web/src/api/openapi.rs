@@ -1,0 +1,109 @@
+//! The OpenAPI 3 description of every JSON endpoint, served at `/api/openapi.json`.
+//! A test walks every path in it against a live server, so it cannot drift from the routes.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+fn problem_ref() -> Value {
+    json!({ "description": "Problem (RFC 9457)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn op(summary: &str, secured: bool, body: Option<&str>, ok: (&str, &str)) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "responses": {
+            ok.0: { "description": ok.1 },
+            "400": problem_ref(),
+            "401": problem_ref(),
+            "403": problem_ref(),
+        }
+    });
+    if secured {
+        o["security"] = json!([{ "bearer": [] }]);
+    } else {
+        o["security"] = json!([]);
+    }
+    if let Some(schema) = body {
+        o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    }
+    o
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }])
+}
+
+/// The document.
+pub fn spec() -> Value {
+    let mut user_item = json!({
+        "get": op("一个用户 / One user (masked personal data)", true, None, ("200", "AccountView")),
+        "patch": op("修改工作人员 / Change a staff member", true, Some("UpdateUser"), ("200", "AccountView")),
+    });
+    user_item["parameters"] = id_param();
+    let mut roles = json!({ "put": op("设置角色 / Set roles", true, Some("Roles"), ("200", "AccountView")) });
+    roles["parameters"] = id_param();
+    let mut lock = json!({ "post": op("锁定账号 / Lock an account", true, None, ("200", "AccountView")) });
+    lock["parameters"] = id_param();
+    let mut unlock =
+        json!({ "post": op("解锁账号 / Unlock an account", true, None, ("200", "AccountView")) });
+    unlock["parameters"] = id_param();
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Tongban (通办) API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "政务信息服务一体化平台 JSON API. Authenticate with `Authorization: Bearer <token>` from /api/v1/auth/login (people) or /api/v1/auth/token (department systems). Errors are application/problem+json and name the field at fault."
+        },
+        "paths": {
+            "/api/v1/auth/login": { "post": op("登录 / Sign in with username and password", false, Some("Login"), ("200", "LoginReply: token, token_type, mfa, expires_at")) },
+            "/api/v1/auth/mfa": { "post": op("提交动态验证码 / Complete the second factor of a pending session", true, Some("Code"), ("204", "verified")) },
+            "/api/v1/auth/logout": { "post": op("退出 / End this session", true, None, ("204", "signed out")) },
+            "/api/v1/auth/token": { "post": op("接入系统取令牌 / Client credentials → short-lived bearer token", false, Some("TokenRequest"), ("200", "AccessToken")) },
+            "/api/v1/me": { "get": op("当前身份 / Who am I", true, None, ("200", "AccountView")) },
+            "/api/v1/departments": {
+                "get": op("部门树 / Department tree", true, None, ("200", "{items: Department[]}")),
+                "post": op("新增部门 / Add a department", true, Some("NewDepartment"), ("201", "Department")),
+            },
+            "/api/v1/users": {
+                "get": {
+                    "summary": "用户列表（按权限范围）/ Users within your scope",
+                    "security": [{ "bearer": [] }],
+                    "parameters": [
+                        { "name": "q", "in": "query", "schema": { "type": "string" } },
+                        { "name": "department_id", "in": "query", "schema": { "type": "string", "format": "uuid" } },
+                        { "name": "role", "in": "query", "schema": { "type": "string" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
+                        { "name": "offset", "in": "query", "schema": { "type": "integer" } }
+                    ],
+                    "responses": { "200": { "description": "UserList" }, "400": problem_ref(), "401": problem_ref(), "403": problem_ref() }
+                },
+                "post": op("新增工作人员 / Add a staff member", true, Some("NewUser"), ("201", "AccountView")),
+            },
+            "/api/v1/users/{id}": user_item,
+            "/api/v1/users/{id}/roles": roles,
+            "/api/v1/users/{id}/lock": lock,
+            "/api/v1/users/{id}/unlock": unlock,
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Problem": { "type": "object", "properties": {
+                    "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+                    "detail": { "type": "string" }, "field": { "type": "string" },
+                    "invalid-params": { "type": "array", "items": { "type": "object", "properties": { "name": { "type": "string" }, "reason": { "type": "string" } } } } } },
+                "Login": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string", "format": "password" } } },
+                "Code": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[0-9]{6}$" } } },
+                "TokenRequest": { "type": "object", "required": ["client_id", "client_secret"], "properties": { "client_id": { "type": "string" }, "client_secret": { "type": "string" }, "scope": { "type": "string", "description": "space-separated" } } },
+                "NewDepartment": { "type": "object", "required": ["code", "name_zh", "parent_id"], "properties": { "code": { "type": "string" }, "name_zh": { "type": "string" }, "name_en": { "type": "string" }, "parent_id": { "type": "string", "format": "uuid" } } },
+                "NewUser": { "type": "object", "required": ["username", "display_name", "password", "department_id"], "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "format": "password" }, "department_id": { "type": "string", "format": "uuid" }, "roles": { "type": "array", "items": { "type": "string", "enum": ["clerk", "reviewer", "approver", "dept_admin", "data_admin", "leader", "security_admin", "sys_admin"] } } } },
+                "UpdateUser": { "type": "object", "properties": { "display_name": { "type": "string" }, "department_id": { "type": "string", "format": "uuid" } } },
+                "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string" } } } }
+            }
+        }
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}

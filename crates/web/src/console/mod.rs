@@ -1,0 +1,487 @@
+//! The staff console: home, the department tree, users and their roles, and the security
+//! ledger (security admins only). Every list is filtered and every change checked by the domain.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx, repeated};
+use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::page::{Chrome, PageError, render, urlencode};
+use crate::portal::role_label;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tongban_identity::{AccountId, AccountStatus, DeptId, DeptKind, NewDepartment, NewStaff, UserFilter};
+use tongban_kernel::{Page, Permission, Role};
+
+/// The console's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/departments", get(departments).post(create_department))
+        .route("/console/users", get(users).post(create_user))
+        .route("/console/users/new", get(new_user))
+        .route("/console/users/{id}", get(user))
+        .route("/console/users/{id}/roles", post(set_roles))
+        .route("/console/users/{id}/lock", post(lock_user))
+        .route("/console/users/{id}/unlock", post(unlock_user))
+        .route("/console/ledger", get(ledger))
+        .route("/console/ledger.csv", get(ledger_csv))
+}
+
+macro_rules! staff_or_fail {
+    ($ctx:expr) => {
+        match $ctx.require_staff() {
+            Ok(u) => u.clone(),
+            Err(e) => return $ctx.fail(e),
+        }
+    };
+}
+
+#[derive(Template)]
+#[template(path = "console/home.html")]
+struct HomePage {
+    c: Chrome,
+    roles: Vec<String>,
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = staff_or_fail!(ctx);
+    let t = ctx.t();
+    let depts = state
+        .identity
+        .list_departments(&user.principal)
+        .await
+        .unwrap_or_default();
+    let roles = user
+        .principal
+        .grants
+        .iter()
+        .map(|g| {
+            let scope = depts.iter().find(|d| d.path == g.scope).map_or_else(
+                || g.scope.as_str().to_string(),
+                |d| t.pick(&d.name_zh, &d.name_en).to_string(),
+            );
+            format!("{} · {scope}", role_label(t, g.role))
+        })
+        .collect();
+    render(&HomePage {
+        c: ctx.chrome(t.s("console.title")),
+        roles,
+    })
+}
+
+struct DeptRow {
+    id: String,
+    name: String,
+    code: String,
+    kind: &'static str,
+    depth: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/departments.html")]
+struct DepartmentsPage {
+    c: Chrome,
+    departments: Vec<DeptRow>,
+    can_manage: bool,
+}
+
+async fn departments_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
+    let user = staff_or_fail!(ctx);
+    let t = ctx.t();
+    let list = match state.identity.list_departments(&user.principal).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let departments = list
+        .iter()
+        .map(|d| DeptRow {
+            id: d.id.to_string(),
+            name: t.pick(&d.name_zh, &d.name_en).to_string(),
+            code: d.code.clone(),
+            kind: d.kind.code(),
+            depth: d.depth().min(4),
+        })
+        .collect();
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let c = c.unwrap_or_else(|| ctx.chrome(t.s("departments.title")));
+    let mut resp = render(&DepartmentsPage {
+        c,
+        departments,
+        can_manage: user.principal.allows_somewhere(Permission::ManageDepartments),
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+async fn departments(State(state): State<AppState>, ctx: Ctx) -> Response {
+    departments_page(&state, &ctx, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DeptForm {
+    parent: String,
+    code: String,
+    name_zh: String,
+    name_en: String,
+}
+
+async fn create_department(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<DeptForm>,
+) -> Response {
+    let user = staff_or_fail!(ctx);
+    let mut c = ctx.chrome(ctx.t().s("departments.title"));
+    let parent = match DeptId::parse("parent", &f.parent) {
+        Ok(p) => p,
+        Err(e) => {
+            c.add_error("parent", &e.reason);
+            return departments_page(&state, &ctx, Some(c)).await;
+        }
+    };
+    let kind = match state.identity.get_department(&user.principal, &parent).await {
+        Ok(p) if p.kind == DeptKind::City => DeptKind::Department,
+        Ok(_) => DeptKind::Office,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let new = NewDepartment {
+        code: f.code,
+        name_zh: f.name_zh,
+        name_en: f.name_en,
+        parent: Some(parent),
+        kind,
+    };
+    match state.identity.create_department(&user.principal, new).await {
+        Ok(_) => Redirect::to("/console/departments").into_response(),
+        Err(e) => match identity_form(e, "code") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                departments_page(&state, &ctx, Some(c)).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    department: String,
+    roles: String,
+    status: &'static str,
+    is_demo: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/users.html")]
+struct UsersPage {
+    c: Chrome,
+    q: String,
+    users: Vec<UserRow>,
+    total: u64,
+    prev: Option<String>,
+    next: Option<String>,
+    can_create: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UsersQuery {
+    q: String,
+    page: u64,
+}
+
+fn status_label(t: crate::i18n::Tr, s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => t.s("status.active"),
+        AccountStatus::Locked => t.s("status.locked"),
+        AccountStatus::Disabled => t.s("status.disabled"),
+    }
+}
+
+async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> Response {
+    let user = staff_or_fail!(ctx);
+    let t = ctx.t();
+    let page_no = q.page.max(1);
+    let page = Page::number(page_no, 50);
+    let filter = UserFilter {
+        text: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
+    let list = match state.identity.list_users(&user.principal, &filter, page).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let link = |n: u64| format!("/console/users?q={}&page={n}", urlencode(&q.q));
+    let users = list
+        .items
+        .iter()
+        .map(|u| UserRow {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            department: u
+                .department
+                .as_ref()
+                .map(|d| t.pick(&d.name_zh, &d.name_en).to_string())
+                .unwrap_or_default(),
+            roles: u
+                .grants
+                .iter()
+                .map(|g| role_label(t, g.role))
+                .collect::<Vec<_>>()
+                .join("、"),
+            status: status_label(t, u.status),
+            is_demo: u.is_demo,
+        })
+        .collect();
+    render(&UsersPage {
+        c: ctx.chrome(t.s("users.title")),
+        q: q.q.clone(),
+        users,
+        total: list.total,
+        prev: (page_no > 1).then(|| link(page_no - 1)),
+        next: (page.offset + u64::from(page.limit) < list.total).then(|| link(page_no + 1)),
+        can_create: user.principal.allows_somewhere(Permission::ManageUsers),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/user_new.html")]
+struct NewUserPage {
+    c: Chrome,
+    fields: Vec<(&'static str, &'static str, String, &'static str)>,
+    departments: Vec<(String, String)>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, String)]) -> Response {
+    let user = staff_or_fail!(ctx);
+    let t = ctx.t();
+    let value = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let depts = state
+        .identity
+        .list_departments(&user.principal)
+        .await
+        .unwrap_or_default();
+    let departments = depts
+        .iter()
+        .filter(|d| user.principal.allows(Permission::ManageUsers, Some(&d.path)))
+        .map(|d| {
+            (
+                d.id.to_string(),
+                format!("{}{}", "　".repeat(d.depth()), t.pick(&d.name_zh, &d.name_en)),
+            )
+        })
+        .collect();
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| (r.code(), role_label(t, *r)))
+        .collect();
+    let failed = !c.errors.is_empty();
+    let mut resp = render(&NewUserPage {
+        c,
+        fields: vec![
+            ("username", "field.username", value("username"), "text"),
+            (
+                "display_name",
+                "field.display_name",
+                value("display_name"),
+                "text",
+            ),
+            ("password", "field.password", String::new(), "password"),
+        ],
+        departments,
+        roles,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+async fn new_user(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let c = ctx.chrome(ctx.t().s("users.add"));
+    new_user_page(&state, &ctx, c, &[]).await
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let user = staff_or_fail!(ctx);
+    let value = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut c = ctx.chrome(ctx.t().s("users.add"));
+    let department = match DeptId::parse("department", &value("department")) {
+        Ok(d) => d,
+        Err(e) => {
+            c.add_error("department", &e.reason);
+            return new_user_page(&state, &ctx, c, &form).await;
+        }
+    };
+    let roles: Vec<Role> = repeated(&form, "role")
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect();
+    let new = NewStaff {
+        username: value("username"),
+        display_name: value("display_name"),
+        password: value("password"),
+        department,
+        roles,
+        phone: None,
+        is_demo: false,
+    };
+    match state.identity.create_staff(&user.principal, new).await {
+        Ok(v) => Redirect::to(&format!("/console/users/{}", v.id)).into_response(),
+        Err(e) => match identity_form(e, "username") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                new_user_page(&state, &ctx, c, &form).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/user.html")]
+struct UserPage {
+    c: Chrome,
+    id: String,
+    username: String,
+    facts: Vec<(&'static str, String)>,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    can_assign: bool,
+    can_lock: bool,
+    locked: bool,
+}
+
+async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let me = staff_or_fail!(ctx);
+    let t = ctx.t();
+    let Ok(id) = AccountId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let u = match state.identity.get_user(&me.principal, &id).await {
+        Ok(u) => u,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let dept_path = u.department.as_ref().map(|d| d.path.clone());
+    let mut facts = vec![
+        ("field.display_name", u.display_name.clone()),
+        ("field.status", status_label(t, u.status).to_string()),
+        ("account.kind", u.kind.code().to_string()),
+    ];
+    if let Some(d) = &u.department {
+        facts.push(("field.department", t.pick(&d.name_zh, &d.name_en).to_string()));
+    }
+    if let Some(p) = &u.phone_masked {
+        facts.push(("field.phone", p.clone()));
+    }
+    facts.push(("field.created", u.created.display_in(&state.settings.zone)));
+    let held: Vec<Role> = u.grants.iter().map(|g| g.role).collect();
+    let roles = Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| (r.code(), role_label(t, *r), held.contains(r)))
+        .collect();
+    let mut c = ctx.chrome(&u.username);
+    if u.is_demo {
+        c.notice = Some(t.s("account.demo").to_string());
+    }
+    render(&UserPage {
+        c,
+        id: u.id.to_string(),
+        username: u.username.clone(),
+        facts,
+        roles,
+        can_assign: me.principal.allows(Permission::AssignRoles, dept_path.as_ref())
+            && me.session.account_id != u.id,
+        can_lock: me.principal.allows(Permission::LockAccounts, dept_path.as_ref())
+            || me.principal.allows(Permission::ManageUsers, dept_path.as_ref()),
+        locked: u.status == AccountStatus::Locked,
+    })
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let me = staff_or_fail!(ctx);
+    let Ok(id) = AccountId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let roles: Vec<Role> = repeated(&form, "role")
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect();
+    let grants = match crate::api::grants_over_department(&state, &me.principal, &id, &roles).await {
+        Ok(g) => g,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    match state.identity.set_roles(&me.principal, &id, grants).await {
+        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn lock_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let me = staff_or_fail!(ctx);
+    let Ok(id) = AccountId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.identity.lock_account(&me.principal, &id).await {
+        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+async fn unlock_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let me = staff_or_fail!(ctx);
+    let Ok(id) = AccountId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.identity.unlock_account(&me.principal, &id).await {
+        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+mod ledger_view;
+use ledger_view::{ledger, ledger_csv};

@@ -1,0 +1,259 @@
+//! Per-request context: language, the signed-in session (from the `tb_session` cookie), and the
+//! CSRF token every form must post back. Resolved once by middleware, read by handlers as the
+//! [`Ctx`] extractor; forms are read through [`CsrfForm`], which refuses a missing or wrong token.
+
+use crate::AppState;
+use crate::i18n::{Lang, Tr};
+use crate::page::{Chrome, ChromeUser, PageError};
+use crate::security::{cookie, random_token, same_secret, set_cookie};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
+use tongban_identity::{SessionAuth, SignedIn};
+use tongban_kernel::{Permission, Principal};
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "tb_session";
+/// The CSRF cookie for visitors not signed in (signed-in forms use the session's own token).
+pub const CSRF_COOKIE: &str = "tb_csrf";
+
+/// What a handler knows about the request beyond its own parameters.
+#[derive(Clone)]
+pub struct Ctx {
+    /// Page language.
+    pub lang: Lang,
+    /// The session, fully signed in or still owing its second factor.
+    pub auth: Option<SessionAuth>,
+    /// The session token from the cookie (to sign out this session).
+    pub token: Option<String>,
+    /// The CSRF token forms must carry.
+    pub csrf: String,
+    /// Path and query of this request (to come back after signing in).
+    pub here: String,
+    /// Demo deployment.
+    pub demo: bool,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Browser.
+    pub user_agent: Option<String>,
+    /// Served over TLS.
+    pub tls: bool,
+}
+
+impl Ctx {
+    /// Texts in the page language.
+    pub fn t(&self) -> Tr {
+        Tr { lang: self.lang }
+    }
+
+    /// The fully signed-in user, if any.
+    pub fn signed_in(&self) -> Option<&SignedIn> {
+        match &self.auth {
+            Some(SessionAuth::Full(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The acting principal (anonymous when nobody is fully signed in).
+    pub fn principal(&self) -> Principal {
+        self.signed_in()
+            .map_or_else(Principal::anonymous, |s| s.principal.clone())
+    }
+
+    /// The signed-in user, or a redirect to sign in (or to finish the second factor).
+    pub fn require_user(&self) -> Result<&SignedIn, PageError> {
+        match &self.auth {
+            Some(SessionAuth::Full(s)) => Ok(s),
+            _ => Err(PageError::Login {
+                next: self.here.clone(),
+            }),
+        }
+    }
+
+    /// A signed-in staff member who may open the console.
+    pub fn require_staff(&self) -> Result<&SignedIn, PageError> {
+        let s = self.require_user()?;
+        if s.principal.allows_somewhere(Permission::OpenConsole) {
+            Ok(s)
+        } else {
+            Err(PageError::Forbidden(
+                "需要工作人员角色 / staff role required".into(),
+            ))
+        }
+    }
+
+    /// The chrome for a page titled `title`.
+    pub fn chrome(&self, title: &str) -> Chrome {
+        let t = self.t();
+        let user = self.signed_in().map(|s| {
+            let p = &s.principal;
+            ChromeUser {
+                display_name: s.principal.name.clone(),
+                is_demo: false,
+                is_staff: p.allows_somewhere(Permission::OpenConsole),
+                can_departments: p.allows_somewhere(Permission::ReadDepartments),
+                can_users: p.allows_somewhere(Permission::ReadUsers),
+                can_ledger: p.allows_somewhere(Permission::ReadLedger),
+            }
+        });
+        Chrome {
+            t,
+            title: title.to_string(),
+            switch_href: format!(
+                "/lang/{}?back={}",
+                self.lang.other().code(),
+                crate::page::urlencode(&self.here)
+            ),
+            user,
+            csrf: self.csrf.clone(),
+            demo: self.demo,
+            notice: None,
+            errors: Vec::new(),
+            narrow: false,
+        }
+    }
+
+    /// Renders a page error in this request's language.
+    pub fn fail(&self, e: PageError) -> Response {
+        e.render(self.chrome(""))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "context missing").into_response())
+    }
+}
+
+fn skips_session(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/static/") || path == "/healthz" || path == "/metrics"
+}
+
+/// Middleware: resolves the [`Ctx`] and keeps the CSRF and session cookies in order.
+pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let lang = Lang::negotiate(
+        cookie(headers, "lang"),
+        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    );
+    let path = req.uri().path().to_string();
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect::<String>());
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+
+    let mut clear_session = false;
+    let mut auth = None;
+    let mut token = None;
+    if !skips_session(&path) {
+        if let Some(tok) = cookie(req.headers(), SESSION_COOKIE) {
+            match state.identity.authenticate(tok).await {
+                Ok(a) => {
+                    auth = Some(a);
+                    token = Some(tok.to_string());
+                }
+                Err(tongban_identity::Error::Unauthenticated) => clear_session = true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "session lookup failed");
+                    clear_session = true;
+                }
+            }
+        }
+    }
+    let pre = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|c| c.len() == 43)
+        .map(str::to_string);
+    let (csrf, new_pre) = match (&auth, pre) {
+        (Some(a), _) => (a.csrf_token().to_string(), None),
+        (None, Some(c)) => (c, None),
+        (None, None) => {
+            let t = random_token();
+            (t.clone(), Some(t))
+        }
+    };
+    let tls = state.settings.tls;
+    req.extensions_mut().insert(Ctx {
+        lang,
+        auth,
+        token,
+        csrf,
+        here,
+        demo: state.settings.demo,
+        ip,
+        user_agent,
+        tls,
+    });
+    let mut resp = next.run(req).await;
+    if let Some(t) = new_pre {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &t, None, tls));
+    }
+    let sets_session = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(SESSION_COOKIE.as_bytes()));
+    if clear_session && !sets_session {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", Some(0), tls));
+    }
+    resp
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// An HTML form body of type `T` whose `csrf` field matched the request's token.
+pub struct CsrfForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = req.extensions().get::<Ctx>().cloned();
+        let Some(ctx) = ctx else {
+            return Err((axum::http::StatusCode::INTERNAL_SERVER_ERROR, "context missing").into_response());
+        };
+        let body = match bytes::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) => return Err(e.into_response()),
+        };
+        let sent: CsrfField =
+            serde_urlencoded::from_bytes(&body).unwrap_or(CsrfField { csrf: String::new() });
+        if sent.csrf.is_empty() || !same_secret(&sent.csrf, &ctx.csrf) {
+            return Err(ctx.fail(PageError::Csrf));
+        }
+        serde_urlencoded::from_bytes(&body)
+            .map(CsrfForm)
+            .map_err(|_| ctx.fail(PageError::Internal("form did not match its handler".into())))
+    }
+}
+
+/// Pairs of form fields that may repeat (`role=a&role=b`), for checkbox groups.
+pub fn repeated(body: &[(String, String)], name: &str) -> Vec<String> {
+    body.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}

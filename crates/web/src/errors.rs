@@ -1,0 +1,76 @@
+//! Domain errors mapped to HTTP: each crate's `Error` becomes a problem (API) or a page error /
+//! form error (pages). Storage failures are logged and shown as a plain 500 with no detail.
+
+use crate::page::PageError;
+use crate::problem::Problem;
+use axum::http::StatusCode;
+use tongban_identity::Error as IdError;
+
+/// An identity error as an API problem.
+pub fn identity_problem(e: IdError) -> Problem {
+    match e {
+        IdError::NotFound { .. } => Problem::not_found(),
+        IdError::Forbidden { why } => Problem::forbidden(&why),
+        IdError::Invalid(inv) => Problem::invalid(&inv.field, &inv.reason),
+        IdError::Conflict { field, reason } => {
+            let mut p = Problem::new(StatusCode::CONFLICT, "conflict", format!("{field}: {reason}"));
+            p.field = Some(field);
+            p
+        }
+        IdError::BadCredentials => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "bad-credentials",
+            IdError::BadCredentials.to_string(),
+        ),
+        e @ IdError::Locked { .. } => Problem::new(StatusCode::LOCKED, "locked", e.to_string()),
+        e @ IdError::Disabled => Problem::new(StatusCode::FORBIDDEN, "disabled", e.to_string()),
+        e @ (IdError::MfaRequired | IdError::Unauthenticated) => {
+            Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+        }
+        IdError::BadCode => {
+            let mut p = Problem::invalid("code", &IdError::BadCode.to_string());
+            p.kind = "/problems/bad-code".into();
+            p
+        }
+        e @ (IdError::Crypto(_) | IdError::Storage(_)) => {
+            tracing::error!(error = %e, "identity call failed");
+            Problem::internal()
+        }
+    }
+}
+
+/// What a page does with an identity error: show it next to a form field, or fail the page.
+pub enum FormOutcome {
+    /// Show `message` (bilingual) at `field`.
+    Field(String, String),
+    /// Fail the page.
+    Page(PageError),
+}
+
+/// An identity error for a form whose fallback field is `default_field`.
+pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
+    match e {
+        IdError::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
+        IdError::Conflict { field, reason } => FormOutcome::Field(field, reason),
+        e @ (IdError::BadCredentials | IdError::Locked { .. } | IdError::Disabled) => {
+            FormOutcome::Field(default_field.into(), e.to_string())
+        }
+        IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string()),
+        IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
+        IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        e @ (IdError::MfaRequired | IdError::Unauthenticated) => FormOutcome::Page(PageError::Login {
+            next: format!("/?{}", crate::page::urlencode(&e.to_string())),
+        }),
+        e @ (IdError::Crypto(_) | IdError::Storage(_)) => {
+            FormOutcome::Page(PageError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// An identity error on a page without a form.
+pub fn identity_page(e: IdError) -> PageError {
+    match identity_form(e, "") {
+        FormOutcome::Page(p) => p,
+        FormOutcome::Field(_, msg) => PageError::Forbidden(msg),
+    }
+}

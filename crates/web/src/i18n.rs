@@ -1,0 +1,416 @@
+//! Language: zh-CN first, English second. Chosen by the `lang` cookie (the switch in every page
+//! header), else by `Accept-Language`, else Chinese. Every user-visible string lives in
+//! [`CATALOG`], keyed, in both languages.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 简体中文 (default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The cookie value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (for the switch link).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// Parses a cookie value.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "zh" | "zh-CN" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks from a cookie value and an `Accept-Language` header.
+    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+        if let Some(l) = cookie.and_then(Lang::from_code) {
+            return l;
+        }
+        let Some(header) = accept_language else {
+            return Lang::Zh;
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.trim().split(';');
+            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("zh") {
+                Lang::Zh
+            } else if tag.starts_with("en") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Lang::Zh, |(_, l)| l)
+    }
+}
+
+/// Text in the page's language. Templates call `t.s("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Tr {
+    /// The text for `key`; the key itself when missing (a unit test keeps the catalog complete).
+    pub fn s(&self, key: &str) -> &'static str {
+        match INDEX.get(key) {
+            Some(&(zh, en)) => match self.lang {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => "⚠missing-text",
+        }
+    }
+
+    /// Picks between a Chinese and an English string held in data (names of departments, roles).
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En if en.is_empty() => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// For bilingual messages `中文 / English` produced by domain crates: the half in this language.
+    pub fn half<'a>(&self, both: &'a str) -> &'a str {
+        match both.split_once(" / ") {
+            Some((zh, en)) => match self.lang {
+                Lang::Zh => zh.trim(),
+                Lang::En => en.trim(),
+            },
+            None => both,
+        }
+    }
+}
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| CATALOG.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+
+/// Every user-visible string: key, 中文, English.
+pub const CATALOG: &[(&str, &str, &str)] = &[
+    (
+        "site.name",
+        "通办 · 政务服务平台",
+        "Tongban · Government Services",
+    ),
+    ("site.city", "示范市人民政府", "Demo City People's Government"),
+    ("site.skip", "跳到主要内容", "Skip to main content"),
+    ("site.switch", "English", "中文"),
+    (
+        "site.demo_banner",
+        "演示环境：数据均为虚构，请勿输入真实个人信息。",
+        "Demo environment: all data is fictional; do not enter real personal data.",
+    ),
+    (
+        "site.footer",
+        "通办 — 一网通办 · 数据共享 · 安全可信（SM2/SM3/SM4）",
+        "Tongban — one-window services · data sharing · secured with SM2/SM3/SM4",
+    ),
+    ("nav.home", "首页", "Home"),
+    ("nav.login", "登录", "Sign in"),
+    ("nav.register", "注册", "Register"),
+    ("nav.account", "我的账户", "My account"),
+    ("nav.logout", "退出", "Sign out"),
+    ("nav.console", "工作台", "Console"),
+    ("nav.departments", "部门", "Departments"),
+    ("nav.users", "用户与角色", "Users & roles"),
+    ("nav.ledger", "安全账本", "Ledger"),
+    ("nav.portal", "门户", "Portal"),
+    (
+        "home.title",
+        "一网通办，一次都不跑",
+        "One window for every government service",
+    ),
+    (
+        "home.lead",
+        "在线办理政务服务、查询办件进度、获取电子证照，政府已有的材料不再重复提交。",
+        "Apply online, follow your case and receive electronic licences — without re-submitting what government already holds.",
+    ),
+    ("home.start", "登录开始办事", "Sign in to start"),
+    ("home.new", "还没有账户？", "No account yet?"),
+    (
+        "home.register_link",
+        "注册个人账户",
+        "Register a personal account",
+    ),
+    ("home.welcome", "欢迎，", "Welcome, "),
+    ("home.features", "平台能力", "What the platform does"),
+    (
+        "home.f1",
+        "一网通办：事项办理全程网办",
+        "One window: services fully online",
+    ),
+    (
+        "home.f2",
+        "数据共享：一次采集、多方利用",
+        "Data sharing: collect once, use many times",
+    ),
+    (
+        "home.f3",
+        "安全可信：国密算法与防篡改账本",
+        "Trust: national cryptography and a tamper-evident ledger",
+    ),
+    ("login.title", "登录", "Sign in"),
+    ("login.username", "用户名", "Username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    (
+        "login.demo_hint",
+        "演示账户密码均为 Tongban@2026，例如 citizen1、sysadmin。",
+        "Every demo account's password is Tongban@2026, e.g. citizen1, sysadmin.",
+    ),
+    ("mfa.title", "两步验证", "Two-step verification"),
+    ("mfa.code", "动态验证码（6位）", "Verification code (6 digits)"),
+    (
+        "mfa.code_hint",
+        "打开身份验证器应用，输入显示的6位数字。",
+        "Open your authenticator app and enter the 6-digit code.",
+    ),
+    ("mfa.submit", "验证", "Verify"),
+    ("mfa.setup_title", "设置两步验证", "Set up two-step verification"),
+    (
+        "mfa.setup_required",
+        "管理员账户必须启用两步验证后才能继续。",
+        "Administrator accounts must turn on two-step verification before continuing.",
+    ),
+    (
+        "mfa.setup_step1",
+        "在身份验证器应用（如 FreeOTP、Google Authenticator）中添加账户，手动输入以下密钥：",
+        "In an authenticator app (e.g. FreeOTP, Google Authenticator), add an account and enter this key:",
+    ),
+    ("mfa.setup_uri", "或使用此链接：", "Or use this link:"),
+    (
+        "mfa.setup_step2",
+        "然后输入应用显示的6位验证码。",
+        "Then enter the 6-digit code the app shows.",
+    ),
+    ("mfa.enabled", "已启用两步验证", "Two-step verification is on"),
+    ("mfa.disabled", "未启用两步验证", "Two-step verification is off"),
+    ("mfa.enable", "启用两步验证", "Turn on two-step verification"),
+    ("register.title", "注册个人账户", "Register a personal account"),
+    (
+        "register.lead",
+        "使用居民身份证实名注册。身份证号加密保存，页面上只显示部分数字。",
+        "Register with your resident ID. Your ID number is stored encrypted and shown only in part.",
+    ),
+    ("register.real_name", "姓名", "Full name"),
+    ("register.id_number", "居民身份证号码", "Resident ID number"),
+    (
+        "register.id_hint",
+        "18位，最后一位可能是 X",
+        "18 characters; the last may be X",
+    ),
+    ("register.phone", "手机号码（选填）", "Mobile number (optional)"),
+    (
+        "register.username_hint",
+        "3–32位小写字母、数字、点、下划线或连字符",
+        "3–32 lower-case letters, digits, dots, underscores or hyphens",
+    ),
+    (
+        "register.password_hint",
+        "至少8位，包含大写字母、小写字母、数字、符号中的三类",
+        "At least 8 characters with three of: upper case, lower case, digits, symbols",
+    ),
+    ("register.password2", "再次输入密码", "Repeat the password"),
+    ("register.submit", "注册", "Register"),
+    (
+        "register.done",
+        "注册成功，请登录。",
+        "Registered. Please sign in.",
+    ),
+    ("account.title", "我的账户", "My account"),
+    ("account.profile", "基本信息", "Profile"),
+    ("account.sessions", "登录会话", "Sessions"),
+    ("account.session_current", "当前会话", "This session"),
+    ("account.revoke", "注销此会话", "Sign this session out"),
+    ("account.security", "账户安全", "Security"),
+    ("account.kind", "账户类型", "Account type"),
+    ("account.demo", "演示账户", "Demo account"),
+    ("field.created", "创建时间", "Created"),
+    ("field.last_seen", "最近活动", "Last active"),
+    ("field.ip", "IP 地址", "IP address"),
+    ("field.agent", "浏览器", "Browser"),
+    ("field.name", "名称", "Name"),
+    ("field.code", "代码", "Code"),
+    ("field.department", "部门", "Department"),
+    ("field.roles", "角色", "Roles"),
+    ("field.status", "状态", "Status"),
+    ("field.username", "用户名", "Username"),
+    ("field.display_name", "显示名称", "Display name"),
+    ("field.id_number", "身份证号", "ID number"),
+    ("field.phone", "手机", "Phone"),
+    ("field.parent", "上级", "Parent"),
+    ("field.name_zh", "中文名称", "Chinese name"),
+    ("field.name_en", "英文名称", "English name"),
+    ("field.kind", "类型", "Type"),
+    ("field.password", "初始密码", "Initial password"),
+    ("field.time", "时间", "Time"),
+    ("field.actor", "操作人", "Actor"),
+    ("field.action", "操作", "Action"),
+    ("field.object", "对象", "Object"),
+    ("field.summary", "摘要", "Summary"),
+    ("field.seq", "序号", "No."),
+    ("field.chained", "上链", "Chained"),
+    ("field.from", "起始日期", "From"),
+    ("field.to", "截止日期", "To"),
+    ("status.active", "正常", "Active"),
+    ("status.locked", "已锁定", "Locked"),
+    ("status.disabled", "已停用", "Disabled"),
+    ("action.save", "保存", "Save"),
+    ("action.create", "创建", "Create"),
+    ("action.filter", "筛选", "Filter"),
+    ("action.export_csv", "导出 CSV", "Export CSV"),
+    ("action.lock", "锁定", "Lock"),
+    ("action.unlock", "解锁", "Unlock"),
+    ("action.view", "查看", "View"),
+    ("action.back", "返回", "Back"),
+    ("action.prev", "上一页", "Previous"),
+    ("action.next", "下一页", "Next"),
+    ("console.title", "工作台", "Console"),
+    (
+        "console.lead",
+        "部门工作人员办公入口。",
+        "Where department staff work.",
+    ),
+    ("console.your_roles", "您的角色", "Your roles"),
+    ("departments.title", "部门", "Departments"),
+    ("departments.add", "新增部门", "Add a department"),
+    ("users.title", "用户与角色", "Users & roles"),
+    ("users.add", "新增工作人员", "Add a staff member"),
+    ("users.search", "搜索用户名或名称", "Search username or name"),
+    (
+        "users.roles_hint",
+        "勾选授予的角色；范围为该用户所在部门及下级。",
+        "Tick roles to grant; they apply to the user's department and below.",
+    ),
+    ("ledger.title", "安全账本", "Security ledger"),
+    (
+        "ledger.lead",
+        "每一次变更都记录为事件，按序以 SM3 链式哈希上链，并定期以平台 SM2 密钥签名检查点。",
+        "Every change is recorded as an event, chained in order with SM3 and checkpointed with the platform's SM2 key.",
+    ),
+    ("ledger.verify_ok", "校验通过", "Verified"),
+    ("ledger.verify_bad", "校验失败", "Verification failed"),
+    ("ledger.pending", "待上链", "Pending"),
+    ("ledger.total", "条记录", "entries"),
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.summary", "请更正以下问题", "There is a problem"),
+    ("error.not_found", "找不到您要的页面。", "Page not found."),
+    (
+        "error.forbidden",
+        "您没有权限查看此页面。",
+        "You are not allowed to see this page.",
+    ),
+    (
+        "error.csrf",
+        "表单已过期或来源不明，请返回重新提交。",
+        "The form expired or did not come from this site. Go back and submit it again.",
+    ),
+    (
+        "error.server",
+        "服务暂时不可用，请稍后再试。您已保存的数据不会丢失。",
+        "The service is unavailable. Try again later; nothing you saved is lost.",
+    ),
+    (
+        "error.too_large",
+        "提交的内容太大。",
+        "What you sent is too large.",
+    ),
+    (
+        "error.passwords_differ",
+        "两次输入的密码不一致 / the passwords differ",
+        "the passwords differ",
+    ),
+    ("error.back_home", "返回首页", "Back to home"),
+    ("notice.saved", "已保存。", "Saved."),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_the_default_and_the_cookie_wins() {
+        assert_eq!(Lang::negotiate(None, None), Lang::Zh);
+        assert_eq!(Lang::negotiate(None, Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::negotiate(None, Some("en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
+        assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("xx"), Some("fr")), Lang::Zh);
+    }
+
+    #[test]
+    fn catalog_keys_are_unique() {
+        assert_eq!(INDEX.len(), CATALOG.len());
+    }
+
+    #[test]
+    fn every_key_used_by_a_template_or_handler_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut missing = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "html" || e == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for part in text.split("t.s(\"").skip(1) {
+                        let key = part.split('"').next().unwrap();
+                        if !INDEX.contains_key(key) {
+                            missing.push(format!("{}: {key}", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing texts: {missing:?}");
+    }
+
+    #[test]
+    fn bilingual_domain_messages_are_split() {
+        let t = Tr { lang: Lang::En };
+        assert_eq!(t.half("校验码错误 / wrong check digit"), "wrong check digit");
+        assert_eq!(
+            Tr { lang: Lang::Zh }.half("校验码错误 / wrong check digit"),
+            "校验码错误"
+        );
+        assert_eq!(t.half("plain"), "plain");
+    }
+}

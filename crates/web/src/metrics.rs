@@ -1,0 +1,140 @@
+//! Prometheus metrics: requests by route and status, a latency histogram, and the gauges the
+//! binary adds at scrape time (events appended, ledger lag). Routes are the matched templates
+//! (`/console/users/{id}`), never raw paths, so cardinality stays bounded.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+}
+
+/// The process's HTTP metrics. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Metrics {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Metrics {
+    /// Records one finished request.
+    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let Ok(mut m) = self.inner.lock() else { return };
+        *m.requests
+            .entry((route.to_string(), method.to_string(), status))
+            .or_default() += 1;
+        let h = m.latency.entry(route.to_string()).or_default();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    /// The Prometheus text exposition of the HTTP metrics followed by `extra` gauges/counters
+    /// (`(name, help, type, value)`).
+    pub fn render(&self, extra: &[(&str, &str, &str, f64)]) -> String {
+        let mut out = String::new();
+        let Ok(m) = self.inner.lock() else { return out };
+        out.push_str("# HELP tongban_http_requests_total HTTP requests by route, method and status.\n");
+        out.push_str("# TYPE tongban_http_requests_total counter\n");
+        for ((route, method, status), n) in &m.requests {
+            let _ = writeln!(
+                out,
+                "tongban_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP tongban_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str("# TYPE tongban_http_request_duration_seconds histogram\n");
+        for (route, h) in &m.latency {
+            let r = escape(route);
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_sum{{route=\"{r}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "tongban_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
+                h.count
+            );
+        }
+        for (name, help, kind, value) in extra {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+        }
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Middleware that times every request.
+pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = req.method().as_str().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    metrics.observe(
+        &route,
+        &method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+
+    #[test]
+    fn exposition_has_counters_buckets_and_extras() {
+        let m = Metrics::default();
+        m.observe("/login", "POST", 200, 0.02);
+        m.observe("/login", "POST", 200, 3.0);
+        let text = m.render(&[("tongban_ledger_lag", "Events not yet chained.", "gauge", 4.0)]);
+        assert!(
+            text.contains("tongban_http_requests_total{route=\"/login\",method=\"POST\",status=\"200\"} 2")
+        );
+        assert!(
+            text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 1")
+        );
+        assert!(text.contains("tongban_http_request_duration_seconds_count{route=\"/login\"} 2"));
+        assert!(text.contains("tongban_ledger_lag 4"));
+    }
+}

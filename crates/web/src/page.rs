@@ -1,0 +1,176 @@
+//! What every HTML page shares: the chrome (language, signed-in user, CSRF token, notices,
+//! errors) and the friendly error page.
+
+use crate::i18n::{Lang, Tr};
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// A signed-in user as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct ChromeUser {
+    /// Name to show.
+    pub display_name: String,
+    /// A demo account (marked in the UI).
+    pub is_demo: bool,
+    /// Holds a staff role (opens the console).
+    pub is_staff: bool,
+    /// May see the department tree.
+    pub can_departments: bool,
+    /// May see users.
+    pub can_users: bool,
+    /// May see the ledger.
+    pub can_ledger: bool,
+}
+
+/// One form error, linked from the error summary to its field.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The field's id.
+    pub field: String,
+    /// Text in the page language.
+    pub message: String,
+}
+
+/// The shared part of every page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// Texts in the page language.
+    pub t: Tr,
+    /// Page title.
+    pub title: String,
+    /// Link that switches language and comes back here.
+    pub switch_href: String,
+    /// Who is signed in.
+    pub user: Option<ChromeUser>,
+    /// Token every form posts back.
+    pub csrf: String,
+    /// Show the demo banner.
+    pub demo: bool,
+    /// A one-off notice ("Saved.").
+    pub notice: Option<String>,
+    /// Form errors.
+    pub errors: Vec<FieldError>,
+    /// Narrow reading column (forms).
+    pub narrow: bool,
+}
+
+impl Chrome {
+    /// The error message for `field`, if any.
+    pub fn err(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// Adds an error for `field` from a bilingual domain message.
+    pub fn add_error(&mut self, field: &str, bilingual: &str) {
+        let message = self.t.half(bilingual).to_string();
+        self.errors.push(FieldError {
+            field: field.to_string(),
+            message,
+        });
+    }
+
+    /// The page language.
+    pub fn lang(&self) -> Lang {
+        self.t.lang
+    }
+}
+
+/// Renders a template into a response (a template that fails to render is a bug: logged, 500).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// A renders-anywhere page error.
+#[derive(Template)]
+#[template(path = "layout/error_page.html")]
+pub struct ErrorPage {
+    /// Chrome.
+    pub c: Chrome,
+    /// What to tell the person.
+    pub message: String,
+}
+
+/// A page-level failure, rendered as a friendly page with the right status.
+#[derive(Debug)]
+pub enum PageError {
+    /// 404.
+    NotFound,
+    /// 403 with the domain's reason.
+    Forbidden(String),
+    /// 403 for a form without a valid CSRF token.
+    Csrf,
+    /// 500: logged, not shown.
+    Internal(String),
+    /// Not signed in: go to the login page, coming back to `next`.
+    Login {
+        /// Where to return after signing in.
+        next: String,
+    },
+}
+
+impl PageError {
+    /// The response, with the page in the chrome's language.
+    pub fn render(self, mut c: Chrome) -> Response {
+        let (status, key) = match &self {
+            PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
+            PageError::Forbidden(_) => (StatusCode::FORBIDDEN, "error.forbidden"),
+            PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
+            PageError::Internal(detail) => {
+                tracing::error!(%detail, "page failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error.server")
+            }
+            PageError::Login { next } => {
+                let to = format!("/login?next={}", urlencode(next));
+                return axum::response::Redirect::to(&to).into_response();
+            }
+        };
+        let mut message = c.t.s(key).to_string();
+        if let PageError::Forbidden(why) = &self {
+            message = format!("{message} {}", c.t.half(why));
+        }
+        c.title = c.t.s("error.title").to_string();
+        let mut resp = render(&ErrorPage { c, message });
+        *resp.status_mut() = status;
+        resp
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+/// A local path safe to redirect to (no open redirects): starts with one `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
+            n.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redirects_stay_on_site() {
+        assert_eq!(super::safe_next(Some("/account")), "/account");
+        assert_eq!(super::safe_next(Some("//evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("/\\evil")), "/");
+        assert_eq!(super::safe_next(None), "/");
+        assert_eq!(super::urlencode("/a b?x=1"), "%2Fa+b%3Fx%3D1");
+    }
+}

@@ -1,0 +1,506 @@
+//! The public portal: home, sign-in (with the second-factor step), citizen registration, and
+//! "my account" (profile, sessions, two-step set-up).
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
+use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::page::{PageError, render, safe_next};
+use crate::security::set_cookie;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tongban_identity::{CitizenRegistration, LoginContext, LoginOutcome, SessionAuth, SessionId};
+use tongban_kernel::Principal;
+
+/// The portal's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/mfa", get(mfa_page).post(mfa_verify))
+        .route("/mfa/setup", get(mfa_setup_page).post(mfa_setup_confirm))
+        .route("/register", get(register_page).post(register))
+        .route("/account", get(account))
+        .route("/account/sessions/{id}/revoke", post(revoke_session))
+}
+
+/// 404 for any path nobody serves.
+pub async fn not_found(ctx: Ctx) -> Response {
+    ctx.fail(PageError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    c: crate::page::Chrome,
+}
+
+async fn home(ctx: Ctx) -> Response {
+    let c = ctx.chrome(ctx.t().s("nav.home"));
+    render(&HomePage { c })
+}
+
+#[derive(Template)]
+#[template(path = "portal/login.html")]
+struct LoginPage {
+    c: crate::page::Chrome,
+    username: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    let mut c = ctx.chrome(ctx.t().s("login.title"));
+    c.narrow = true;
+    render(&LoginPage {
+        c,
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
+    set_cookie(SESSION_COOKIE, token, None, ctx.tls)
+}
+
+async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> Response {
+    let next = safe_next(Some(&f.next));
+    let lc = LoginContext {
+        ip: ctx.ip.clone(),
+        user_agent: ctx.user_agent.clone(),
+    };
+    match state.identity.login(&f.username, &f.password, lc).await {
+        Ok(outcome) => {
+            // The old session, if any, ends: a new sign-in gets a new token (no session fixation).
+            if let Some(old) = &ctx.token {
+                let _ = state.identity.logout(old).await;
+            }
+            let token = outcome.new_session().token.clone();
+            let to = match outcome {
+                LoginOutcome::Full(_) => next,
+                LoginOutcome::MfaCodeNeeded(_) => format!("/mfa?next={}", crate::page::urlencode(&next)),
+                LoginOutcome::MfaSetupRequired(_) => {
+                    format!("/mfa/setup?next={}", crate::page::urlencode(&next))
+                }
+            };
+            let mut resp = Redirect::to(&to).into_response();
+            resp.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&ctx, &token));
+            resp
+        }
+        Err(e) => match identity_form(e, "username") {
+            FormOutcome::Field(field, msg) => {
+                let mut c = ctx.chrome(ctx.t().s("login.title"));
+                c.narrow = true;
+                c.add_error(&field, &msg);
+                let mut resp = render(&LoginPage {
+                    c,
+                    username: f.username,
+                    next,
+                });
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                resp
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Empty {}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
+    if let Some(token) = &ctx.token {
+        if let Err(e) = state.identity.logout(token).await {
+            tracing::warn!(error = %e, "logout failed");
+        }
+    }
+    let mut resp = Redirect::to("/").into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), ctx.tls),
+    );
+    resp
+}
+
+struct SetupView {
+    secret: String,
+    uri: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/mfa.html")]
+struct MfaPage {
+    c: crate::page::Chrome,
+    setup: Option<SetupView>,
+    required: bool,
+    next: String,
+}
+
+async fn mfa_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    let Some(SessionAuth::MfaOwed { .. }) = &ctx.auth else {
+        return Redirect::to("/login").into_response();
+    };
+    let mut c = ctx.chrome(ctx.t().s("mfa.title"));
+    c.narrow = true;
+    render(&MfaPage {
+        c,
+        setup: None,
+        required: false,
+        next: safe_next(q.next.as_deref()),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+    next: String,
+}
+
+async fn mfa_verify(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<CodeForm>) -> Response {
+    let Some(token) = ctx.token.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    match state.identity.verify_mfa(&token, &f.code).await {
+        Ok(_) => Redirect::to(&safe_next(Some(&f.next))).into_response(),
+        Err(e) => match identity_form(e, "code") {
+            FormOutcome::Field(field, msg) => {
+                let mut c = ctx.chrome(ctx.t().s("mfa.title"));
+                c.narrow = true;
+                c.add_error(&field, &msg);
+                let mut resp = render(&MfaPage {
+                    c,
+                    setup: None,
+                    required: false,
+                    next: safe_next(Some(&f.next)),
+                });
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                resp
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+async fn mfa_setup_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+    let Some(token) = ctx.token.clone() else {
+        return ctx.fail(PageError::Login {
+            next: ctx.here.clone(),
+        });
+    };
+    let required = matches!(ctx.auth, Some(SessionAuth::MfaOwed { .. }));
+    match state.identity.begin_totp_setup(&token).await {
+        Ok(s) => {
+            let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));
+            c.narrow = true;
+            let setup = Some(SetupView {
+                secret: s.secret_base32,
+                uri: s.otpauth_uri,
+            });
+            render(&MfaPage {
+                c,
+                setup,
+                required,
+                next: safe_next(q.next.as_deref()),
+            })
+        }
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+async fn mfa_setup_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<CodeForm>,
+) -> Response {
+    let Some(token) = ctx.token.clone() else {
+        return ctx.fail(PageError::Login {
+            next: "/mfa/setup".into(),
+        });
+    };
+    match state.identity.confirm_totp_setup(&token, &f.code).await {
+        Ok(_) => Redirect::to(&safe_next(Some(&f.next))).into_response(),
+        Err(e) => match identity_form(e, "code") {
+            FormOutcome::Field(field, msg) => {
+                // Show the same secret again so the person can retry with the app they set up.
+                let required = matches!(ctx.auth, Some(SessionAuth::MfaOwed { .. }));
+                let setup = match state.identity.begin_totp_setup(&token).await {
+                    Ok(s) => Some(SetupView {
+                        secret: s.secret_base32,
+                        uri: s.otpauth_uri,
+                    }),
+                    Err(e) => return ctx.fail(identity_page(e)),
+                };
+                let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));
+                c.narrow = true;
+                c.add_error(&field, &msg);
+                let mut resp = render(&MfaPage {
+                    c,
+                    setup,
+                    required,
+                    next: safe_next(Some(&f.next)),
+                });
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                resp
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+struct InputField {
+    name: &'static str,
+    label: &'static str,
+    hint: Option<&'static str>,
+    kind: &'static str,
+    value: String,
+    autocomplete: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal/register.html")]
+struct RegisterPage {
+    c: crate::page::Chrome,
+    fields: Vec<InputField>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RegisterForm {
+    real_name: String,
+    id_number: String,
+    phone: String,
+    username: String,
+    password: String,
+    password2: String,
+}
+
+fn register_fields(f: &RegisterForm) -> Vec<InputField> {
+    vec![
+        InputField {
+            name: "real_name",
+            label: "register.real_name",
+            hint: None,
+            kind: "text",
+            value: f.real_name.clone(),
+            autocomplete: "name",
+        },
+        InputField {
+            name: "id_number",
+            label: "register.id_number",
+            hint: Some("register.id_hint"),
+            kind: "text",
+            value: f.id_number.clone(),
+            autocomplete: "off",
+        },
+        InputField {
+            name: "phone",
+            label: "register.phone",
+            hint: None,
+            kind: "text",
+            value: f.phone.clone(),
+            autocomplete: "tel",
+        },
+        InputField {
+            name: "username",
+            label: "login.username",
+            hint: Some("register.username_hint"),
+            kind: "text",
+            value: f.username.clone(),
+            autocomplete: "username",
+        },
+        InputField {
+            name: "password",
+            label: "login.password",
+            hint: Some("register.password_hint"),
+            kind: "password",
+            value: String::new(),
+            autocomplete: "new-password",
+        },
+        InputField {
+            name: "password2",
+            label: "register.password2",
+            hint: None,
+            kind: "password",
+            value: String::new(),
+            autocomplete: "new-password",
+        },
+    ]
+}
+
+async fn register_page(ctx: Ctx) -> Response {
+    let mut c = ctx.chrome(ctx.t().s("register.title"));
+    c.narrow = true;
+    render(&RegisterPage {
+        c,
+        fields: register_fields(&RegisterForm::default()),
+    })
+}
+
+async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<RegisterForm>) -> Response {
+    let retry = |ctx: &Ctx, f: &RegisterForm, field: &str, msg: &str| {
+        let mut c = ctx.chrome(ctx.t().s("register.title"));
+        c.narrow = true;
+        c.add_error(field, msg);
+        let mut resp = render(&RegisterPage {
+            c,
+            fields: register_fields(f),
+        });
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        resp
+    };
+    if f.password != f.password2 {
+        return retry(
+            &ctx,
+            &f,
+            "password2",
+            "两次输入的密码不一致 / the passwords differ",
+        );
+    }
+    let reg = CitizenRegistration {
+        username: f.username.clone(),
+        password: f.password.clone(),
+        real_name: f.real_name.clone(),
+        id_number: f.id_number.clone(),
+        phone: Some(f.phone.clone()).filter(|p| !p.trim().is_empty()),
+        display_name: None,
+        is_demo: false,
+    };
+    match state
+        .identity
+        .register_citizen(&Principal::anonymous(), reg)
+        .await
+    {
+        Ok(_) => Redirect::to("/login?registered=1").into_response(),
+        Err(e) => match identity_form(e, "username") {
+            FormOutcome::Field(field, msg) => retry(&ctx, &f, &field, &msg),
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+struct SessionRow {
+    id: String,
+    created: String,
+    last_seen: String,
+    ip: String,
+    agent: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/account.html")]
+struct AccountPage {
+    c: crate::page::Chrome,
+    profile: Vec<(&'static str, String)>,
+    mfa_enabled: bool,
+    sessions: Vec<SessionRow>,
+}
+
+async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let me = match state
+        .identity
+        .get_user(&user.principal, &user.session.account_id)
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let sessions = match state.identity.list_sessions(&user.principal).await {
+        Ok(s) => s,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let t = ctx.t();
+    let zone = &state.settings.zone;
+    let mut profile: Vec<(&'static str, String)> = vec![
+        ("field.username", me.username.clone()),
+        ("field.display_name", me.display_name.clone()),
+        ("account.kind", me.kind.code().to_string()),
+    ];
+    if let Some(v) = &me.real_name_masked {
+        profile.push(("register.real_name", v.clone()));
+    }
+    if let Some(v) = &me.id_number_masked {
+        profile.push(("field.id_number", v.clone()));
+    }
+    if let Some(v) = &me.phone_masked {
+        profile.push(("field.phone", v.clone()));
+    }
+    if let Some(d) = &me.department {
+        profile.push(("field.department", t.pick(&d.name_zh, &d.name_en).to_string()));
+    }
+    if !me.grants.is_empty() {
+        let roles: Vec<&str> = me.grants.iter().map(|g| role_label(t, g.role)).collect();
+        profile.push(("field.roles", roles.join("、")));
+    }
+    let rows = sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.id == user.session.id,
+            id: s.id.to_string(),
+            created: s.created.display_in(zone),
+            last_seen: s.last_seen.display_in(zone),
+            ip: s.ip.unwrap_or_default(),
+            agent: s.user_agent.unwrap_or_default().chars().take(60).collect(),
+        })
+        .collect();
+    let mut c = ctx.chrome(t.s("account.title"));
+    if me.is_demo {
+        c.notice = Some(t.s("account.demo").to_string());
+    }
+    render(&AccountPage {
+        c,
+        profile,
+        mfa_enabled: me.mfa_enabled,
+        sessions: rows,
+    })
+}
+
+/// A role's name in the page language.
+pub fn role_label(t: crate::i18n::Tr, role: tongban_kernel::Role) -> &'static str {
+    match t.lang {
+        crate::i18n::Lang::Zh => role.name_zh(),
+        crate::i18n::Lang::En => role.code(),
+    }
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(id) = SessionId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.identity.revoke_session(&user.principal, &id).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}

@@ -1,0 +1,140 @@
+//! Errors as HTTP: `application/problem+json` (RFC 9457) for the API, naming the bad field, and
+//! friendly bilingual pages for browsers. Bad input is never a 500.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A problem detail for the JSON API.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem (relative to the API).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary, bilingual.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What happened, bilingual.
+    pub detail: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// RFC 9457 extension: every bad parameter with its reason.
+    #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<InvalidParam>,
+}
+
+/// One bad parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvalidParam {
+    /// Field name.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Problem {
+    /// A problem with `status`, a short `kind` slug and bilingual `detail`.
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("/problems/{kind}"),
+            title: title_for(status).into(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            invalid_params: Vec::new(),
+        }
+    }
+
+    /// 400 naming `field`.
+    pub fn invalid(field: &str, reason: &str) -> Self {
+        let mut p = Self::new(StatusCode::BAD_REQUEST, "invalid", format!("{field}: {reason}"));
+        p.field = Some(field.to_string());
+        p.invalid_params.push(InvalidParam {
+            name: field.into(),
+            reason: reason.into(),
+        });
+        p
+    }
+
+    /// 401.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "需要登录或有效的访问令牌 / authentication required",
+        )
+    }
+
+    /// 403 with the domain's reason.
+    pub fn forbidden(why: &str) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", why)
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", "找不到该资源 / not found")
+    }
+
+    /// 500 that says nothing about internals (they are logged instead).
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务暂时不可用，已保存的数据不会丢失 / service unavailable; nothing saved was lost",
+        )
+    }
+}
+
+fn title_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "请求有误 / Bad request",
+        401 => "未登录 / Unauthorized",
+        403 => "无权访问 / Forbidden",
+        404 => "未找到 / Not found",
+        405 => "方法不允许 / Method not allowed",
+        408 => "请求超时 / Request timeout",
+        409 => "冲突 / Conflict",
+        413 => "内容过大 / Payload too large",
+        415 => "不支持的内容类型 / Unsupported media type",
+        423 => "账户已锁定 / Locked",
+        429 => "请求过多 / Too many requests",
+        _ => "服务错误 / Server error",
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+/// Turns any non-problem error response under `/api` (413 from the body limit, 405, 408, 404 of
+/// the fallback) into problem+json, so API clients always get one error format.
+pub async fn api_errors_as_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    if !is_api || !(resp.status().is_client_error() || resp.status().is_server_error()) {
+        return resp;
+    }
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    let status = resp.status();
+    let (kind, detail) = match status.as_u16() {
+        413 => ("too-large", "请求体超过大小限制 / request body too large"),
+        405 => ("method", "不支持该请求方法 / method not allowed"),
+        408 => ("timeout", "请求超时 / request timed out"),
+        404 => ("not-found", "找不到该资源 / not found"),
+        415 => ("media-type", "请使用 application/json / use application/json"),
+        _ => ("error", "请求无法处理 / request could not be processed"),
+    };
+    Problem::new(status, kind, detail).into_response()
+}
