@@ -422,6 +422,10 @@ pub struct SignedIn {
     pub session: SessionInfo,
     /// The token forms must echo back.
     pub csrf_token: String,
+    /// The account's display name (for page headers).
+    pub display_name: String,
+    /// A demo account (the UI marks it).
+    pub is_demo: bool,
 }
 
 /// What a session token is worth on this request.

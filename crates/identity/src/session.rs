@@ -102,6 +102,8 @@ pub(crate) struct SessionRow {
     pub locked_until: Option<Millis>,
     pub totp_enabled: bool,
     pub department: Option<DeptPath>,
+    pub display_name: String,
+    pub is_demo: bool,
 }
 
 impl Identity {
@@ -167,7 +169,7 @@ impl Identity {
             .fetch_optional(
                 &format!(
                     "SELECT {INFO_COLUMNS}, s.csrf_token, s.revoked_ms, a.status, a.locked_until_ms, \
-                     a.totp_enabled, d.path AS dept_path \
+                     a.totp_enabled, a.display_name, a.is_demo, d.path AS dept_path \
                      FROM sessions s JOIN accounts a ON a.id = s.account_id \
                      LEFT JOIN departments d ON d.id = a.department_id WHERE s.token_hash = $1"
                 ),
@@ -185,6 +187,8 @@ impl Identity {
             locked_until: r.get("locked_until_ms")?,
             totp_enabled: r.get("totp_enabled")?,
             department: r.get("dept_path")?,
+            display_name: r.get("display_name")?,
+            is_demo: r.get("is_demo")?,
         }))
     }
 
@@ -256,6 +260,8 @@ impl Identity {
                 principal,
                 session: info,
                 csrf_token: row.csrf_token,
+                display_name: row.display_name,
+                is_demo: row.is_demo,
             }))
         } else {
             Ok(SessionAuth::MfaOwed {

@@ -36,7 +36,7 @@ impl IdNumber {
             return Err(bad("出生日期无效 / the birth date is not a real date"));
         }
         let expected = id_check_char(body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
-        if last.chars().next() != Some(expected) {
+        if !last.starts_with(expected) {
             return Err(bad("校验码错误 / wrong check digit"));
         }
         Ok(Self(s))
@@ -107,7 +107,7 @@ impl CreditCode {
                 "含不允许的字符（I、O、Z、S、V不用）/ contains a character not allowed (no I, O, Z, S, V)",
             )
         })?;
-        if last.chars().next() != Some(expected) {
+        if !last.starts_with(expected) {
             return Err(Invalid::new(field, "校验码错误 / wrong check character"));
         }
         Ok(Self(s))

@@ -247,11 +247,13 @@ impl Walk {
         loop {
             let Some(ls) = self.entries.peek_seq().await? else {
                 // The chain ends at n - 1, unless a checkpoint signs beyond it. The entries
-                // stream is asked once more, after the checkpoint was read, so an entry chained
-                // meanwhile is not mistaken for a deleted one.
+                // table is asked once more, after the checkpoints were, so an entry chained
+                // meanwhile by the worker is not mistaken for a deleted one.
+                self.checkpoints.refresh();
                 let Some(cs) = self.checkpoints.peek_seq().await? else {
                     break;
                 };
+                self.entries.refresh();
                 if self.entries.peek_seq().await?.is_some() {
                     continue;
                 }
@@ -298,7 +300,8 @@ impl Walk {
                 Some(es) if es == n => {}
                 _ => {
                     // An entry with no event: the event was deleted, unless the entry claims a
-                    // seq the platform never numbered.
+                    // seq the platform never numbered. (Events up to `upper` were all committed
+                    // before the walk began, so the events stream cannot be behind here.)
                     let last = event::last_seq(&self.db).await?;
                     return Ok(if n > last {
                         problem(
@@ -508,7 +511,8 @@ impl Walk {
 }
 
 /// One `seq`-ordered table read in batches, the next batch prefetched in the background.
-/// `peek_seq` returning `None` always means a query started after the call found nothing more.
+/// Once a read finds nothing more the stream stays exhausted (so the walk does not query an
+/// empty table once per entry) until [`Stream::refresh`] asks it to look again.
 struct Stream {
     db: Db,
     sql: Arc<str>,
@@ -516,6 +520,7 @@ struct Stream {
     rows: VecDeque<Row>,
     cursor: i64,
     prefetch: Option<JoinHandle<Result<Vec<Row>>>>,
+    exhausted: bool,
 }
 
 impl Stream {
@@ -527,6 +532,7 @@ impl Stream {
             rows: VecDeque::new(),
             cursor: i64::MIN,
             prefetch: None,
+            exhausted: false,
         };
         s.start_prefetch();
         s
@@ -548,8 +554,13 @@ impl Stream {
             .await?)
     }
 
+    /// Makes the next peek at an exhausted stream query the table again.
+    fn refresh(&mut self) {
+        self.exhausted = false;
+    }
+
     async fn peek_seq(&mut self) -> Result<Option<i64>> {
-        if self.rows.is_empty() {
+        if self.rows.is_empty() && !self.exhausted {
             let mut rows = match self.prefetch.take() {
                 Some(h) => h
                     .await
@@ -560,6 +571,7 @@ impl Stream {
                 // The prefetch may be older than this call; ask again now.
                 rows = self.fetch_now().await?;
             }
+            self.exhausted = rows.is_empty();
             let full = rows.len() >= BATCH as usize;
             if let Some(last) = rows.last() {
                 self.cursor = int_at(last, 0).ok_or_else(|| {

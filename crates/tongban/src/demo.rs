@@ -129,12 +129,12 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
         .clone();
     let mut plan = vec![
         (
-            staff("sysadmin", "系统管理员", &data_bureau, vec![Role::SysAdmin]),
+            staff("sysadmin", "系统管理员", &city, vec![Role::SysAdmin]),
             "系统管理员 / system admin (MFA set-up on first sign-in)".to_string(),
             true,
         ),
         (
-            staff("secadmin", "安全管理员", &data_bureau, vec![Role::SecurityAdmin]),
+            staff("secadmin", "安全管理员", &city, vec![Role::SecurityAdmin]),
             "安全管理员 / security admin: ledger (MFA set-up on first sign-in)".to_string(),
             true,
         ),

@@ -36,7 +36,13 @@ enum Command {
     /// Run the platform: web portal, console, API and background workers.
     Serve(ServeArgs),
     /// Seed the fictional demo city (once; idempotent), then serve it.
-    Demo(ServeArgs),
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Seed (or check) the demo city, print the accounts, and exit without serving
+        #[arg(long)]
+        seed_only: bool,
+    },
     /// Create or upgrade the database schema, then exit.
     Migrate,
     /// Manage accounts.
@@ -212,12 +218,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             serve_platform(p, serve, None).await?;
         }
-        Command::Demo(args) => {
+        Command::Demo {
+            serve: args,
+            seed_only,
+        } => {
             let serve = config::resolve_serve(&args, &file)?;
             let p = platform::open(store).await?;
             let identity = identity_for(&p, Some(&serve));
             let accounts = demo::seed(&identity).await.context("seeding the demo city")?;
-            serve_platform(p, serve, Some(accounts)).await?;
+            if seed_only {
+                print_accounts(&accounts);
+                p.db.close().await;
+            } else {
+                serve_platform(p, serve, Some(accounts)).await?;
+            }
         }
         Command::Migrate => {
             let p = platform::open(store).await?;
@@ -417,6 +431,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+fn print_accounts(accounts: &[demo::DemoAccount]) {
+    println!();
+    println!(
+        "演示账户（密码均为 {}）/ demo accounts (password {} for all):",
+        demo::PASSWORD,
+        demo::PASSWORD
+    );
+    for a in accounts {
+        println!("  {:<14} {}", a.username, a.what);
+    }
+    println!("  … and <dept>_clerk / _reviewer / _approver / _admin for ga mz rs sj wj hj jy sjj");
+}
+
 async fn serve_platform(
     p: platform::Platform,
     serve: config::Serve,
@@ -483,16 +510,7 @@ async fn serve_platform(
     println!("  工作台 Console: {scheme}://{addr}/console");
     println!("  API:          {scheme}://{addr}/api/openapi.json");
     if let Some(accounts) = &demo {
-        println!();
-        println!(
-            "演示账户（密码均为 {}）/ demo accounts (password {} for all):",
-            demo::PASSWORD,
-            demo::PASSWORD
-        );
-        for a in accounts {
-            println!("  {:<14} {}", a.username, a.what);
-        }
-        println!("  … and <dept>_clerk / _reviewer / _approver / _admin for ga mz rs sj wj hj jy sjj");
+        print_accounts(accounts);
     }
     println!();
     let tls = serve.tls.map(|(cert, key)| tongban_web::TlsFiles { cert, key });

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
-use tongban_identity::{SessionAuth, SignedIn};
+use tongban_identity::{MfaState, SessionAuth, SignedIn};
 use tongban_kernel::{Permission, Principal};
 
 /// The session cookie.
@@ -66,9 +66,14 @@ impl Ctx {
 
     /// The signed-in user, or a redirect to sign in (or to finish the second factor).
     pub fn require_user(&self) -> Result<&SignedIn, PageError> {
+        let next = crate::page::urlencode(&self.here);
         match &self.auth {
             Some(SessionAuth::Full(s)) => Ok(s),
-            _ => Err(PageError::Login {
+            Some(SessionAuth::MfaOwed { session, .. }) if session.mfa == MfaState::SetupRequired => {
+                Err(PageError::Redirect(format!("/mfa/setup?next={next}")))
+            }
+            Some(SessionAuth::MfaOwed { .. }) => Err(PageError::Redirect(format!("/mfa?next={next}"))),
+            None => Err(PageError::Login {
                 next: self.here.clone(),
             }),
         }
@@ -92,8 +97,8 @@ impl Ctx {
         let user = self.signed_in().map(|s| {
             let p = &s.principal;
             ChromeUser {
-                display_name: s.principal.name.clone(),
-                is_demo: false,
+                display_name: s.display_name.clone(),
+                is_demo: s.is_demo,
                 is_staff: p.allows_somewhere(Permission::OpenConsole),
                 can_departments: p.allows_somewhere(Permission::ReadDepartments),
                 can_users: p.allows_somewhere(Permission::ReadUsers),

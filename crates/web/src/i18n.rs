@@ -79,7 +79,7 @@ impl Lang {
     }
 }
 
-/// Text in the page's language. Templates call `t.s("key")`.
+/// Text in the page language; templates call its `s` method with a catalog key.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     /// The language.

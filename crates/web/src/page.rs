@@ -111,6 +111,8 @@ pub enum PageError {
     Csrf,
     /// 500: logged, not shown.
     Internal(String),
+    /// Go elsewhere first (e.g. the second-factor step).
+    Redirect(String),
     /// Not signed in: go to the login page, coming back to `next`.
     Login {
         /// Where to return after signing in.
@@ -129,6 +131,7 @@ impl PageError {
                 tracing::error!(%detail, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.server")
             }
+            PageError::Redirect(to) => return axum::response::Redirect::to(to).into_response(),
             PageError::Login { next } => {
                 let to = format!("/login?next={}", urlencode(next));
                 return axum::response::Redirect::to(&to).into_response();

@@ -26,9 +26,16 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(css))
         .route("/lang/{code}", get(switch_lang))
         .fallback(portal::not_found)
+        // Innermost first: each layer wraps the ones above it.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::resolve,
+        ))
+        .layer(DefaultBodyLimit::max(settings.body_limit))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            settings.request_timeout,
         ))
         .layer(axum::middleware::from_fn(problem::api_errors_as_problems))
         .layer(axum::middleware::from_fn_with_state(
@@ -38,12 +45,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             settings.clone(),
             security::headers,
-        ))
-        .layer(DefaultBodyLimit::max(settings.body_limit))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            settings.request_timeout,
         ))
         .with_state(state)
 }

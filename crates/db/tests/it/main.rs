@@ -1,3 +1,5 @@
 //! Store tests for the database layer, run on SQLite and (when configured) PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod events;

@@ -138,11 +138,25 @@ struct CodeBody {
     code: String,
 }
 
-async fn mfa(State(state): State<AppState>, headers: HeaderMap, ApiJson(b): ApiJson<CodeBody>) -> Response {
-    let Some(token) = bearer(&headers) else {
-        return Problem::unauthorized().into_response();
-    };
-    match state.identity.verify_mfa(token, &b.code).await {
+/// The raw bearer token of a request (401 when there is none), read before any body.
+struct BearerToken(String);
+
+impl FromRequestParts<AppState> for BearerToken {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        bearer(&parts.headers)
+            .map(|t| BearerToken(t.to_string()))
+            .ok_or_else(Problem::unauthorized)
+    }
+}
+
+async fn mfa(
+    State(state): State<AppState>,
+    BearerToken(token): BearerToken,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> Response {
+    match state.identity.verify_mfa(&token, &b.code).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => identity_problem(e).into_response(),
     }

@@ -1,0 +1,8 @@
+//! HTTP tests: a real server on a random loopback port, driven by a real client, on SQLite and
+//! (when configured) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod pages;
+mod support;

@@ -1,0 +1,200 @@
+//! A running server with a small seeded city: 公安局 (GA) and 民政局 (MZ), a clerk in each, a
+//! sys admin and a citizen. Everyone's password is `PASSWORD`.
+
+use std::sync::Arc;
+use tongban_db::Db;
+use tongban_identity::{CitizenRegistration, DeptKind, Identity, NewDepartment, NewStaff, SessionPolicy};
+use tongban_kernel::{IdNumber, Principal, Role};
+
+pub const PASSWORD: &str = "Tongban@2026";
+
+pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
+    vec![tongban_identity::MIGRATIONS, tongban_ledger::MIGRATIONS]
+}
+
+pub struct Server {
+    pub base: String,
+    pub identity: Identity,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(db: Db) -> Server {
+        Self::start_with(db, |_| {}).await
+    }
+
+    pub async fn start_with(db: Db, tweak: impl FnOnce(&mut tongban_web::WebSettings)) -> Server {
+        let keyring = tongban_crypto::Keyring::ephemeral();
+        let identity = Identity::new(db.clone(), keyring.fields(), SessionPolicy::default());
+        seed(&identity).await;
+        let mut settings = tongban_web::WebSettings::default();
+        tweak(&mut settings);
+        let state = tongban_web::AppState {
+            db,
+            identity: identity.clone(),
+            ledger_keys: Arc::new(vec![keyring.platform_verifier()]),
+            settings: Arc::new(settings),
+            metrics: tongban_web::metrics::Metrics::default(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx.await;
+            };
+            tongban_web::serve(listener, tongban_web::router(state), None, shutdown)
+                .await
+                .unwrap();
+        });
+        Server {
+            base,
+            identity,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn seed(identity: &Identity) {
+    let sys = Principal::system("test");
+    let dept = |code: &str, zh: &str, parent: Option<tongban_identity::DeptId>, kind| NewDepartment {
+        code: code.into(),
+        name_zh: zh.into(),
+        name_en: String::new(),
+        parent,
+        kind,
+    };
+    let city = identity
+        .create_department(&sys, dept("9901", "示范市", None, DeptKind::City))
+        .await
+        .unwrap();
+    let ga = identity
+        .create_department(
+            &sys,
+            dept("9901-GA", "公安局", Some(city.id.clone()), DeptKind::Department),
+        )
+        .await
+        .unwrap();
+    let mz = identity
+        .create_department(
+            &sys,
+            dept("9901-MZ", "民政局", Some(city.id.clone()), DeptKind::Department),
+        )
+        .await
+        .unwrap();
+    for (username, d, role) in [
+        ("ga_clerk", &ga, Role::Clerk),
+        ("ga_colleague", &ga, Role::Reviewer),
+        ("mz_clerk", &mz, Role::Clerk),
+        ("sysadmin", &city, Role::SysAdmin),
+        ("secadmin", &city, Role::SecurityAdmin),
+    ] {
+        identity
+            .create_staff(
+                &sys,
+                NewStaff {
+                    username: username.into(),
+                    display_name: username.into(),
+                    password: PASSWORD.into(),
+                    department: d.id.clone(),
+                    roles: vec![role],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let id = IdNumber::with_check("99010119900307123").unwrap();
+    identity
+        .register_citizen(
+            &sys,
+            CitizenRegistration {
+                username: "citizen1".into(),
+                password: PASSWORD.into(),
+                real_name: "张晓明".into(),
+                id_number: id.as_str().into(),
+                phone: None,
+                display_name: None,
+                is_demo: false,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token in a page's first form.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a csrf field");
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Signs in through the login form; returns the response of the POST.
+pub async fn sign_in(
+    client: &reqwest::Client,
+    s: &Server,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(s.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    client
+        .post(s.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A bearer token for `username` from the JSON API.
+pub async fn api_token(s: &Server, username: &str) -> String {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(s.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"].as_str().expect("token").to_string()
+}
