@@ -1,0 +1,161 @@
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tongban(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("TONGBAN_DATABASE_URL")
+        .env_remove("TONGBAN_MASTER_KEY")
+        .env("TONGBAN_LOG", "warn")
+        .output()
+        .expect("run tongban")
+}
+
+fn ok(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn count(data_dir: &Path, what: &str) -> usize {
+    let out = ok(&tongban(data_dir, &["user", "list"]));
+    out.lines().filter(|l| l.contains(what)).count()
+}
+
+#[test]
+fn seeding_the_demo_twice_creates_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    assert!(first.contains("citizen1") && first.contains("sysadmin"));
+    let users = ok(&tongban(dir.path(), &["user", "list"]));
+    let depts = ok(&tongban(dir.path(), &["department", "list"]));
+    let verify = ok(&tongban(dir.path(), &["ledger", "verify"]));
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    assert_eq!(ok(&tongban(dir.path(), &["user", "list"])), users);
+    assert_eq!(ok(&tongban(dir.path(), &["department", "list"])), depts);
+    // Nothing new happened, so the ledger holds exactly as many entries as before.
+    assert_eq!(ok(&tongban(dir.path(), &["ledger", "verify"])), verify);
+    assert_eq!(count(dir.path(), "[demo]"), users.lines().count());
+    assert!(depts.contains("公安局") && depts.contains("数据局"));
+}
+
+#[test]
+fn a_backup_restores_into_an_empty_directory_and_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    ok(&tongban(&live, &["demo", "--seed-only"]));
+    ok(&tongban(&live, &["user", "lock", "citizen2"]));
+    let archive = dir.path().join("backup.tar.gz");
+    ok(&tongban(&live, &["backup", "--to", archive.to_str().unwrap()]));
+
+    let restored = dir.path().join("restored");
+    ok(&tongban(
+        &restored,
+        &["restore", "--from", archive.to_str().unwrap()],
+    ));
+    let verify = ok(&tongban(&restored, &["ledger", "verify"]));
+    assert!(verify.contains("verified"), "{verify}");
+    assert_eq!(
+        ok(&tongban(&restored, &["user", "list"])),
+        ok(&tongban(&live, &["user", "list"]))
+    );
+    let keys = std::fs::metadata(restored.join("keys").join("master.key")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(keys.permissions().mode() & 0o777, 0o600);
+
+    // Refuses to overwrite what is now a non-empty directory.
+    let again = tongban(&restored, &["restore", "--from", archive.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn the_restored_demo_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    ok(&tongban(&live, &["demo", "--seed-only"]));
+    let archive = dir.path().join("b.tar.gz");
+    ok(&tongban(&live, &["backup", "--to", archive.to_str().unwrap()]));
+    let restored = dir.path().join("restored");
+    ok(&tongban(
+        &restored,
+        &["restore", "--from", archive.to_str().unwrap()],
+    ));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(&restored)
+        .env("TONGBAN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the printed portal address.
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let url = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(at) = line.find("http://") {
+            break line[at..].trim().trim_end_matches('/').to_string();
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": "citizen1", "password": "Tongban@2026" }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200);
+    let verify = ok(&tongban(&restored, &["ledger", "verify"]));
+    assert!(verify.contains("verified"));
+}
+
+#[test]
+fn ledger_verify_names_the_first_bad_entry_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    ok(&tongban(dir.path(), &["ledger", "verify"]));
+    // Tamper with one event behind the platform's back.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("tongban.db").display());
+        let db = tongban_db::Db::connect(&url, &Default::default()).await.unwrap();
+        db.execute(
+            "UPDATE events SET summary = 'nothing happened' WHERE seq = 3",
+            tongban_db::params![],
+        )
+        .await
+        .unwrap();
+        db.close().await;
+    });
+    let out = tongban(dir.path(), &["ledger", "verify"]);
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains('3'), "names the entry: {text}");
+}
+
+#[test]
+fn bad_configuration_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("tongban.toml");
+    std::fs::write(&cfg, "lisen = \"127.0.0.1:1\"\n").unwrap();
+    let out = tongban(dir.path(), &["migrate", "--config", cfg.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lisen"));
+    let out = tongban(dir.path(), &["migrate", "--database-url", "mysql://nope"]);
+    assert!(!out.status.success());
+}
