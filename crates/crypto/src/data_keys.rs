@@ -1,9 +1,9 @@
 //! The contents of `data-keys.json`: the data keys (k1, k2, …) and the blind-index key, each
 //! wrapped under the key-encryption key, and their unwrapped form in memory.
 
+use crate::Error;
 use crate::keyring::aad;
 use crate::sm4gcm::Sm4GcmKey;
-use crate::{Error, json};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use rand_core::{OsRng, RngCore};
@@ -48,11 +48,20 @@ pub(crate) fn key_number(id: &str) -> Option<u32> {
 }
 
 /// A wrapped entry as stored in `data-keys.json`.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WrappedEntry {
     pub(crate) id: String,
+    #[serde(default)]
     pub(crate) created_ms: i64,
     pub(crate) wrapped: String,
+}
+
+/// The file as written: a format mark, the data keys, the blind-index key.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FileRepr {
+    format: String,
+    data_keys: Vec<WrappedEntry>,
+    blind_index_key: WrappedEntry,
 }
 
 /// `data-keys.json`, still wrapped.
@@ -64,28 +73,16 @@ pub(crate) struct DataKeysFile {
 impl DataKeysFile {
     pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, Error> {
         let bad = |why: String| Error::key_file(path, why);
-        let doc = json::parse(text).map_err(|e| bad(format!("不是有效的 JSON / not valid JSON: {e}")))?;
-        if doc.get("format").and_then(json::Json::as_str) != Some(FORMAT) {
+        let doc: FileRepr = serde_json::from_str(text)
+            .map_err(|e| bad(format!("不是有效的密钥文件 / not a valid key file: {e}")))?;
+        if doc.format != FORMAT {
             return Err(bad(format!(
                 "格式标记应为 {FORMAT} / the \"format\" member must be {FORMAT}"
             )));
         }
-        let entry = |v: &json::Json, what: &str| -> Result<WrappedEntry, Error> {
-            let s = |k: &str| v.get(k).and_then(json::Json::as_str).map(str::to_string);
-            Ok(WrappedEntry {
-                id: s("id").ok_or_else(|| bad(format!("{what}: 缺少 id / missing \"id\"")))?,
-                created_ms: v.get("created_ms").and_then(json::Json::as_i64).unwrap_or(0),
-                wrapped: s("wrapped")
-                    .ok_or_else(|| bad(format!("{what}: 缺少 wrapped / missing \"wrapped\"")))?,
-            })
-        };
-        let list = doc
-            .get("data_keys")
-            .and_then(json::Json::as_array)
-            .ok_or_else(|| bad("缺少 data_keys 数组 / missing the \"data_keys\" array".into()))?;
+        let list = doc.data_keys;
         let mut data_keys = Vec::with_capacity(list.len());
-        for v in list {
-            let e = entry(v, "data_keys")?;
+        for e in list {
             if key_number(&e.id).is_none() {
                 return Err(bad(format!(
                     "数据密钥编号 {:?} 应形如 k1 / data key id {:?} must look like k1",
@@ -100,35 +97,22 @@ impl DataKeysFile {
         if data_keys.is_empty() {
             return Err(bad("没有数据密钥 / no data keys".into()));
         }
-        let blind = doc
-            .get("blind_index_key")
-            .ok_or_else(|| bad("缺少 blind_index_key / missing \"blind_index_key\"".into()))?;
         Ok(Self {
             data_keys,
-            blind_index_key: entry(blind, "blind_index_key")?,
+            blind_index_key: doc.blind_index_key,
         })
     }
 
     pub(crate) fn render(&self) -> String {
-        let entry = |e: &WrappedEntry| {
-            format!(
-                "{{\"id\": {}, \"created_ms\": {}, \"wrapped\": {}}}",
-                json::quote(&e.id),
-                e.created_ms,
-                json::quote(&e.wrapped)
-            )
+        let repr = FileRepr {
+            format: FORMAT.to_string(),
+            data_keys: self.data_keys.clone(),
+            blind_index_key: self.blind_index_key.clone(),
         };
-        let keys: Vec<String> = self
-            .data_keys
-            .iter()
-            .map(|e| format!("    {}", entry(e)))
-            .collect();
-        format!(
-            "{{\n  \"format\": {},\n  \"data_keys\": [\n{}\n  ],\n  \"blind_index_key\": {}\n}}\n",
-            json::quote(FORMAT),
-            keys.join(",\n"),
-            entry(&self.blind_index_key)
-        )
+        // Serialising plain strings and integers cannot fail.
+        let mut text = serde_json::to_string_pretty(&repr).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// Unwraps every key. If none opens, the master key is wrong; if only some do, the file was

@@ -11,7 +11,6 @@ mod data_keys;
 mod error;
 pub mod field;
 pub mod hash;
-mod json;
 mod keyfile;
 pub mod keyring;
 pub mod mask;

@@ -35,12 +35,14 @@
 mod chain;
 mod error;
 pub mod hash;
+mod report;
 mod verify;
 mod view;
 
 pub use chain::{Checkpoint, Ledger, LedgerConfig};
 pub use error::Error;
-pub use verify::{Problem, ProblemKind, VerifyReport, verify};
+pub use report::{Problem, ProblemKind, VerifyReport};
+pub use verify::verify;
 pub use view::{
     ChainLink, EntryFilter, EntryPage, LedgerEntry, LedgerStatus, export_csv, list_entries, status,
 };

@@ -221,6 +221,10 @@ fn ledger_scope(actor: &Principal) -> Result<Option<Vec<DeptPath>>> {
     let scopes = actor.scopes_for(Permission::ReadLedger);
     if scopes.is_empty() {
         actor.require(Permission::ReadLedger, None)?;
+        // Never reached (require refused above); an empty scope list must not mean "all".
+        return Err(Error::Forbidden {
+            why: "无权查看账本 / not permitted: read_ledger".into(),
+        });
     }
     Ok(Some(scopes))
 }
@@ -300,13 +304,13 @@ fn filtered(f: &EntryFilter, scope: Option<&[DeptPath]>) -> Result<SelectStateme
     if let Some(dept) = clean("department", &f.department)? {
         q.cond_where(in_subtree(&dept_prefix(&dept)));
     }
-    if let (Some(from), Some(to)) = (f.from, f.to) {
-        if from > to {
-            return Err(Error::Invalid {
-                field: "from".into(),
-                reason: "开始时间晚于结束时间 / from is after to".into(),
-            });
-        }
+    if let (Some(from), Some(to)) = (f.from, f.to)
+        && from > to
+    {
+        return Err(Error::Invalid {
+            field: "from".into(),
+            reason: "开始时间晚于结束时间 / from is after to".into(),
+        });
     }
     if let Some(from) = f.from {
         q.and_where(Expr::col(ecol("at_ms")).gte(from.0));

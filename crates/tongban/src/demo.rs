@@ -14,64 +14,72 @@ pub const PASSWORD: &str = "Tongban@2026";
 /// The city's code (fictional: no real prefecture uses 99).
 const CITY: &str = "9901";
 
-/// (code suffix, 中文名, English name, account prefix, offices)
-const DEPARTMENTS: &[(&str, &str, &str, &str, &[(&str, &str, &str)])] = &[
-    (
-        "GA",
-        "公安局",
-        "Public Security Bureau",
-        "ga",
-        &[("HZ", "户政科", "Household Registration Section")],
-    ),
-    (
-        "MZ",
-        "民政局",
-        "Civil Affairs Bureau",
-        "mz",
-        &[("SW", "社会事务科", "Social Affairs Section")],
-    ),
-    (
-        "RS",
-        "人力资源和社会保障局",
-        "Human Resources and Social Security Bureau",
-        "rs",
-        &[("SB", "社会保险科", "Social Insurance Section")],
-    ),
-    (
-        "SJ",
-        "市场监督管理局",
-        "Market Regulation Bureau",
-        "sj",
-        &[("DJ", "登记注册科", "Registration Section")],
-    ),
-    (
-        "WJ",
-        "卫生健康委员会",
-        "Health Commission",
-        "wj",
-        &[("YZ", "医政科", "Medical Administration Section")],
-    ),
-    (
-        "HJ",
-        "生态环境局",
-        "Ecology and Environment Bureau",
-        "hj",
-        &[("JC", "监测科", "Monitoring Section")],
-    ),
-    (
-        "JY",
-        "教育局",
-        "Education Bureau",
-        "jy",
-        &[("JW", "基础教育科", "Basic Education Section")],
-    ),
-    (
-        "SJJ",
-        "数据局",
-        "Data Bureau",
-        "sjj",
-        &[("ZY", "数据资源科", "Data Resources Section")],
-    ),
+/// A seeded bureau: its code suffix, names, the prefix of its staff accounts, and one office.
+struct DemoDept {
+    suffix: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    prefix: &'static str,
+    office: (&'static str, &'static str, &'static str),
+}
+
+const DEPARTMENTS: &[DemoDept] = &[
+    DemoDept {
+        suffix: "GA",
+        zh: "公安局",
+        en: "Public Security Bureau",
+        prefix: "ga",
+        office: ("HZ", "户政科", "Household Registration Section"),
+    },
+    DemoDept {
+        suffix: "MZ",
+        zh: "民政局",
+        en: "Civil Affairs Bureau",
+        prefix: "mz",
+        office: ("SW", "社会事务科", "Social Affairs Section"),
+    },
+    DemoDept {
+        suffix: "RS",
+        zh: "人力资源和社会保障局",
+        en: "Human Resources and Social Security Bureau",
+        prefix: "rs",
+        office: ("SB", "社会保险科", "Social Insurance Section"),
+    },
+    DemoDept {
+        suffix: "SJ",
+        zh: "市场监督管理局",
+        en: "Market Regulation Bureau",
+        prefix: "sj",
+        office: ("DJ", "登记注册科", "Registration Section"),
+    },
+    DemoDept {
+        suffix: "WJ",
+        zh: "卫生健康委员会",
+        en: "Health Commission",
+        prefix: "wj",
+        office: ("YZ", "医政科", "Medical Administration Section"),
+    },
+    DemoDept {
+        suffix: "HJ",
+        zh: "生态环境局",
+        en: "Ecology and Environment Bureau",
+        prefix: "hj",
+        office: ("JC", "监测科", "Monitoring Section"),
+    },
+    DemoDept {
+        suffix: "JY",
+        zh: "教育局",
+        en: "Education Bureau",
+        prefix: "jy",
+        office: ("JW", "基础教育科", "Basic Education Section"),
+    },
+    DemoDept {
+        suffix: "SJJ",
+        zh: "数据局",
+        en: "Data Bureau",
+        prefix: "sjj",
+        office: ("ZY", "数据资源科", "Data Resources Section"),
+    },
 ];
 
 /// One seeded account, for the printout.
@@ -102,13 +110,19 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     )
     .await?;
     let mut depts = Vec::new();
-    for (suffix, zh, en, _, offices) in DEPARTMENTS {
+    for DemoDept {
+        suffix,
+        zh,
+        en,
+        office,
+        ..
+    } in DEPARTMENTS
+    {
         let code = format!("{CITY}-{suffix}");
         let d = ensure_department(identity, &actor, &code, zh, en, Some(&city), DeptKind::Department).await?;
-        for (osuffix, ozh, oen) in offices.iter() {
-            let ocode = format!("{code}-{osuffix}");
-            ensure_department(identity, &actor, &ocode, ozh, oen, Some(&d), DeptKind::Office).await?;
-        }
+        let (osuffix, ozh, oen) = office;
+        let ocode = format!("{code}-{osuffix}");
+        ensure_department(identity, &actor, &ocode, ozh, oen, Some(&d), DeptKind::Office).await?;
         depts.push(d);
     }
 
@@ -149,7 +163,7 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
             true,
         ),
     ];
-    for ((_, zh, _, prefix, _), d) in DEPARTMENTS.iter().zip(&depts) {
+    for (DemoDept { zh, prefix, .. }, d) in DEPARTMENTS.iter().zip(&depts) {
         for (suffix, role, label) in [
             ("clerk", Role::Clerk, "窗口受理 / clerk"),
             ("reviewer", Role::Reviewer, "审核 / reviewer"),

@@ -168,18 +168,18 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let mut clear_session = false;
     let mut auth = None;
     let mut token = None;
-    if !skips_session(&path) {
-        if let Some(tok) = cookie(req.headers(), SESSION_COOKIE) {
-            match state.identity.authenticate(tok).await {
-                Ok(a) => {
-                    auth = Some(a);
-                    token = Some(tok.to_string());
-                }
-                Err(tongban_identity::Error::Unauthenticated) => clear_session = true,
-                Err(e) => {
-                    tracing::warn!(error = %e, "session lookup failed");
-                    clear_session = true;
-                }
+    if !skips_session(&path)
+        && let Some(tok) = cookie(req.headers(), SESSION_COOKIE)
+    {
+        match state.identity.authenticate(tok).await {
+            Ok(a) => {
+                auth = Some(a);
+                token = Some(tok.to_string());
+            }
+            Err(tongban_identity::Error::Unauthenticated) => clear_session = true,
+            Err(e) => {
+                tracing::warn!(error = %e, "session lookup failed");
+                clear_session = true;
             }
         }
     }

@@ -347,6 +347,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "服务暂时不可用，请稍后再试。您已保存的数据不会丢失。",
         "The service is unavailable. Try again later; nothing you saved is lost.",
     ),
+    ("error.bad_request", "请求有误：", "The request is not valid:"),
     (
         "error.too_large",
         "提交的内容太大。",

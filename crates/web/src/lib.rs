@@ -5,6 +5,10 @@
 //! permission check and every write happens in the domain crates, which see a `Principal`, never a
 //! request. Pages are plain forms that work without JavaScript, zh-CN first with an English switch.
 
+// `Problem` is the body of a failed HTTP request, built once per failure and returned at once:
+// boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 pub(crate) mod api;
 mod console;
 mod context;

@@ -109,6 +109,8 @@ pub enum PageError {
     Forbidden(String),
     /// 403 for a form without a valid CSRF token.
     Csrf,
+    /// 400: bad input outside a form (a query string), with the reason.
+    BadRequest(String),
     /// 500: logged, not shown.
     Internal(String),
     /// Go elsewhere first (e.g. the second-factor step).
@@ -127,6 +129,7 @@ impl PageError {
             PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
             PageError::Forbidden(_) => (StatusCode::FORBIDDEN, "error.forbidden"),
             PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
+            PageError::BadRequest(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.server")
@@ -138,7 +141,7 @@ impl PageError {
             }
         };
         let mut message = c.t.s(key).to_string();
-        if let PageError::Forbidden(why) = &self {
+        if let PageError::Forbidden(why) | PageError::BadRequest(why) = &self {
             message = format!("{message} {}", c.t.half(why));
         }
         c.title = c.t.s("error.title").to_string();

@@ -30,7 +30,7 @@ pub async fn write_as(
     summary: &str,
 ) -> Event {
     let dept = object_dept.map(|d| DeptPath(d.into()));
-    let mut tx = db.begin_write().await.unwrap();
+    let mut tx = db.begin_write().await.expect("test setup");
     let e = tx
         .append_event(
             actor,
@@ -44,8 +44,8 @@ pub async fn write_as(
             },
         )
         .await
-        .unwrap();
-    tx.commit().await.unwrap();
+        .expect("test setup");
+    tx.commit().await.expect("test setup");
     e
 }
 
@@ -85,26 +85,27 @@ pub fn ledger(db: &Db, every: u32) -> (Ledger, VerifyingKey) {
 pub async fn chained_ten(db: &Db) -> VerifyingKey {
     write_events(db, 10).await;
     let (l, vk) = ledger(db, 3);
-    assert_eq!(l.catch_up().await.unwrap(), 10);
+    assert_eq!(l.catch_up().await.expect("test setup"), 10);
     vk
 }
 
 pub async fn exec(db: &Db, sql: &str) {
-    db.execute(sql, params![]).await.unwrap();
+    db.execute(sql, params![]).await.expect("test setup");
 }
 
 pub async fn count(db: &Db, table: &str) -> i64 {
     db.fetch_one(&format!("SELECT COUNT(*) AS n FROM {table}"), params![])
         .await
-        .unwrap()
+        .expect("test setup")
         .get("n")
-        .unwrap()
+        .expect("test setup")
 }
 
 /// Asserts the report names `seq` with `kind`.
 pub fn assert_problem(r: &VerifyReport, seq: i64, kind: ProblemKind) {
     assert!(!r.ok, "expected a problem, got {}", r.summary());
-    let p = r.first_problem.as_ref().unwrap();
+    let p = r.first_problem.as_ref().expect("test setup");
     assert_eq!((p.seq, p.kind), (seq, kind), "{}", r.summary());
     assert!(r.summary().contains(&format!("第 {seq} 条")), "{}", r.summary());
+    assert_eq!(r.summary().matches(" / ").count(), 1, "{}", r.summary());
 }

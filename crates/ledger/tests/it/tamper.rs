@@ -7,7 +7,7 @@ use tongban_db::{Db, event, params};
 use tongban_ledger::{MIGRATIONS, ProblemKind, hash, verify};
 
 async fn verify_with(db: &Db, vk: &tongban_crypto::VerifyingKey) -> tongban_ledger::VerifyReport {
-    verify(db, std::slice::from_ref(vk)).await.unwrap()
+    verify(db, std::slice::from_ref(vk)).await.expect("verify")
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn insert_event(db: &Db, seq: i64, id: &str) {
         ],
     )
     .await
-    .unwrap();
+    .expect("insert forged event");
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ async fn seed(db: &tongban_db::Db) -> Vec<tongban_db::Event> {
         .await,
     ];
     let (l, _) = ledger(db, 100);
-    l.catch_up().await.unwrap();
+    l.catch_up().await.expect("catch up");
     out.push(write_as(db, &li, "identity.role.granted", None, "授权 / granted").await);
     out.push(
         write_as(

@@ -89,6 +89,9 @@ impl LedgerQuery {
 fn ledger_error(e: tongban_ledger::Error) -> PageError {
     match e {
         tongban_ledger::Error::Forbidden { why } => PageError::Forbidden(why),
+        tongban_ledger::Error::Invalid { field, reason } => {
+            PageError::BadRequest(format!("{field}: {reason}"))
+        }
         other => PageError::Internal(other.to_string()),
     }
 }
@@ -116,6 +119,13 @@ pub(super) async fn ledger(
     let page = Page::number(page_no, 50);
     let list = match tongban_ledger::list_entries(&state.db, &me.principal, &filter, page).await {
         Ok(l) => l,
+        Err(tongban_ledger::Error::Invalid { field, reason }) => {
+            c.add_error(&field, &reason);
+            tongban_ledger::EntryPage {
+                entries: Vec::new(),
+                total: 0,
+            }
+        }
         Err(e) => return ctx.fail(ledger_error(e)),
     };
     let report = match tongban_ledger::verify(&state.db, &state.ledger_keys).await {
@@ -167,7 +177,7 @@ pub(super) async fn ledger_csv(
     };
     let filter = match q.filter(&state.settings.zone) {
         Ok(f) => f,
-        Err(inv) => return ctx.fail(PageError::Forbidden(inv.to_string())),
+        Err(inv) => return ctx.fail(PageError::BadRequest(inv.to_string())),
     };
     // A UTF-8 BOM so spreadsheet programs read the Chinese text correctly.
     let mut buf = vec![0xEF, 0xBB, 0xBF];

@@ -127,10 +127,10 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
 struct Empty {}
 
 async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
-    if let Some(token) = &ctx.token {
-        if let Err(e) = state.identity.logout(token).await {
-            tracing::warn!(error = %e, "logout failed");
-        }
+    if let Some(token) = &ctx.token
+        && let Err(e) = state.identity.logout(token).await
+    {
+        tracing::warn!(error = %e, "logout failed");
     }
     let mut resp = Redirect::to("/").into_response();
     resp.headers_mut().append(
