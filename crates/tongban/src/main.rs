@@ -51,6 +51,9 @@ enum Command {
     /// Manage the department tree.
     #[command(subcommand)]
     Department(DepartmentCommand),
+    /// Department systems that call the API (client id + secret → short-lived bearer token).
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -136,6 +139,29 @@ enum DepartmentCommand {
     },
     /// List the department tree.
     List,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a department system; prints its client id and secret (shown once).
+    Add {
+        /// Owning department code
+        #[arg(long)]
+        department: String,
+        /// Name of the system
+        #[arg(long)]
+        name: String,
+        /// Scope it may request; repeat for several
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+    },
+    /// List registered systems.
+    List,
+    /// Disable a system (its tokens stop working).
+    Disable {
+        /// Client id (tbc_…)
+        client_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -248,6 +274,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             department_command(&identity_for(&p, None), cmd).await?;
         }
+        Command::Client(cmd) => {
+            let p = platform::open(store).await?;
+            client_command(&identity_for(&p, None), cmd).await?;
+        }
         Command::Ledger(LedgerCommand::Verify) => {
             let p = platform::open(store).await?;
             // Chain what has been committed but not yet chained, so the report covers everything.
@@ -357,6 +387,49 @@ async fn user_command(identity: &Identity, cmd: UserCommand) -> Result<()> {
             if generated {
                 println!("新密码 / new password: {password}");
             }
+        }
+    }
+    Ok(())
+}
+
+async fn client_command(identity: &Identity, cmd: ClientCommand) -> Result<()> {
+    let actor = system();
+    match cmd {
+        ClientCommand::Add {
+            department,
+            name,
+            scopes,
+        } => {
+            let dept = identity.department_by_code(&actor, &department).await?;
+            let (client, secret) = identity
+                .create_api_client(&actor, &dept.id, &name, &scopes)
+                .await?;
+            println!("已登记 / registered {} ({})", client.name, client.department.code);
+            println!("client_id:     {}", client.client_id);
+            println!("client_secret: {secret}");
+            println!("密钥只显示这一次 / the secret is shown only this once");
+        }
+        ClientCommand::List => {
+            for c in identity.list_api_clients(&actor).await? {
+                println!(
+                    "{:<28} {:<16} {:<24} {}{}",
+                    c.client_id,
+                    c.department.code,
+                    c.name,
+                    c.scopes.join(" "),
+                    if c.disabled { "  [disabled]" } else { "" }
+                );
+            }
+        }
+        ClientCommand::Disable { client_id } => {
+            let c = identity
+                .list_api_clients(&actor)
+                .await?
+                .into_iter()
+                .find(|c| c.client_id == client_id)
+                .with_context(|| format!("no client {client_id}"))?;
+            identity.disable_api_client(&actor, &c.id).await?;
+            println!("已停用 / disabled {client_id}");
         }
     }
     Ok(())

@@ -159,3 +159,41 @@ fn bad_configuration_is_refused_with_a_message() {
     let out = tongban(dir.path(), &["migrate", "--database-url", "mysql://nope"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn operators_register_and_disable_department_systems() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    let out = ok(&tongban(
+        dir.path(),
+        &[
+            "client",
+            "add",
+            "--department",
+            "9901-GA",
+            "--name",
+            "户籍系统",
+            "--scope",
+            "exchange.read",
+        ],
+    ));
+    let client_id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("client_id:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let secret = out
+        .lines()
+        .find_map(|l| l.strip_prefix("client_secret:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(client_id.starts_with("tbc_") && secret.len() >= 32);
+    let list = ok(&tongban(dir.path(), &["client", "list"]));
+    assert!(list.contains(&client_id) && list.contains("exchange.read") && !list.contains(&secret));
+    ok(&tongban(dir.path(), &["client", "disable", &client_id]));
+    assert!(ok(&tongban(dir.path(), &["client", "list"])).contains("[disabled]"));
+    let missing = tongban(dir.path(), &["client", "disable", "tbc_nope"]);
+    assert!(!missing.status.success());
+}

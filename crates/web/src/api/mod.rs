@@ -36,10 +36,14 @@ pub fn routes() -> Router<AppState> {
             get(list_departments).post(create_department),
         )
         .route("/api/v1/users", get(list_users).post(create_user))
-        .route("/api/v1/users/{id}", get(get_user).patch(update_user))
+        .route(
+            "/api/v1/users/{id}",
+            get(get_user).patch(update_user).delete(disable_user),
+        )
         .route("/api/v1/users/{id}/roles", put(set_roles))
         .route("/api/v1/users/{id}/lock", post(lock_user))
         .route("/api/v1/users/{id}/unlock", post(unlock_user))
+        .route("/api/v1/users/{id}/enable", post(enable_user))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -471,6 +475,30 @@ async fn unlock_user(State(state): State<AppState>, caller: Caller, Path(id): Pa
         Err(p) => return p.into_response(),
     };
     match state.identity.unlock_account(&caller.principal, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => identity_problem(e).into_response(),
+    }
+}
+
+/// Accounts are never erased (the ledger refers to them): deleting one disables it and ends its
+/// sessions.
+async fn disable_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+    let id = match account_id(&id) {
+        Ok(i) => i,
+        Err(p) => return p.into_response(),
+    };
+    match state.identity.disable_account(&caller.principal, &id).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => identity_problem(e).into_response(),
+    }
+}
+
+async fn enable_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
+    let id = match account_id(&id) {
+        Ok(i) => i,
+        Err(p) => return p.into_response(),
+    };
+    match state.identity.enable_account(&caller.principal, &id).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => identity_problem(e).into_response(),
     }

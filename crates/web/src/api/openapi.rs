@@ -35,18 +35,24 @@ fn id_param() -> Value {
 
 /// The document.
 pub fn spec() -> Value {
-    let mut user_item = json!({
+    let with_id = |mut item: Value| {
+        item["parameters"] = id_param();
+        item
+    };
+    let user_item = with_id(json!({
         "get": op("一个用户 / One user (masked personal data)", true, None, ("200", "AccountView")),
         "patch": op("修改工作人员 / Change a staff member", true, Some("UpdateUser"), ("200", "AccountView")),
-    });
-    user_item["parameters"] = id_param();
-    let mut roles = json!({ "put": op("设置角色 / Set roles", true, Some("Roles"), ("200", "AccountView")) });
-    roles["parameters"] = id_param();
-    let mut lock = json!({ "post": op("锁定账号 / Lock an account", true, None, ("200", "AccountView")) });
-    lock["parameters"] = id_param();
-    let mut unlock =
-        json!({ "post": op("解锁账号 / Unlock an account", true, None, ("200", "AccountView")) });
-    unlock["parameters"] = id_param();
+        "delete": op("停用账号（账号不被删除，账本引用它）/ Disable an account (never erased: the ledger refers to it)", true, None, ("200", "AccountView")),
+    }));
+    let roles =
+        with_id(json!({ "put": op("设置角色 / Set roles", true, Some("Roles"), ("200", "AccountView")) }));
+    let lock =
+        with_id(json!({ "post": op("锁定账号 / Lock an account", true, None, ("200", "AccountView")) }));
+    let unlock =
+        with_id(json!({ "post": op("解锁账号 / Unlock an account", true, None, ("200", "AccountView")) }));
+    let enable = with_id(
+        json!({ "post": op("重新启用账号 / Enable a disabled account", true, None, ("200", "AccountView")) }),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -83,6 +89,7 @@ pub fn spec() -> Value {
             "/api/v1/users/{id}/roles": roles,
             "/api/v1/users/{id}/lock": lock,
             "/api/v1/users/{id}/unlock": unlock,
+            "/api/v1/users/{id}/enable": enable,
         },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },

@@ -56,11 +56,16 @@ struct LoginPage {
 #[derive(Deserialize, Default)]
 struct NextQuery {
     next: Option<String>,
+    #[serde(default)]
+    registered: Option<String>,
 }
 
 async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     let mut c = ctx.chrome(ctx.t().s("login.title"));
     c.narrow = true;
+    if q.registered.is_some() {
+        c.notice = Some(ctx.t().s("register.done").to_string());
+    }
     render(&LoginPage {
         c,
         username: String::new(),

@@ -6,3 +6,4 @@
 mod api;
 mod pages;
 mod support;
+mod tls;
