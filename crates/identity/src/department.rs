@@ -197,6 +197,105 @@ impl Identity {
         Ok(dept)
     }
 
+    /// Renames a department (`ManageDepartments` over its parent). Codes and paths never change:
+    /// grants and events refer to them.
+    pub async fn rename_department(
+        &self,
+        actor: &Principal,
+        id: &DeptId,
+        name_zh: &str,
+        name_en: &str,
+    ) -> Result<Department> {
+        let dept = self.require_department(id).await?;
+        actor.require(
+            Permission::ManageDepartments,
+            self.parent_path(&dept).await?.as_ref(),
+        )?;
+        let name_zh = clean_name("name_zh", name_zh, 100)?;
+        let name_en = if name_en.trim().is_empty() {
+            String::new()
+        } else {
+            clean_name("name_en", name_en, 200)?
+        };
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE departments SET name_zh = $1, name_en = $2 WHERE id = $3",
+            params![name_zh, name_en, dept.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.department.renamed",
+                object_type: "department",
+                object_id: dept.id.as_str(),
+                object_dept: Some(&dept.path),
+                summary: format!(
+                    "部门 {} 更名为 {} / department {} renamed {}",
+                    dept.code, name_zh, dept.code, name_en
+                ),
+                detail: json!({ "code": dept.code, "from": [dept.name_zh, dept.name_en], "to": [name_zh, name_en] }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Department {
+            name_zh,
+            name_en,
+            ..dept
+        })
+    }
+
+    /// Deletes an empty department (`ManageDepartments` over its parent): one with no offices
+    /// below it, no accounts, no API clients and no role granted over it.
+    pub async fn delete_department(&self, actor: &Principal, id: &DeptId) -> Result<()> {
+        let dept = self.require_department(id).await?;
+        actor.require(
+            Permission::ManageDepartments,
+            self.parent_path(&dept).await?.as_ref(),
+        )?;
+        let mut tx = self.db.begin_write().await?;
+        let in_use: i64 = tx
+            .fetch_one(
+                "SELECT (SELECT COUNT(*) FROM departments WHERE parent_id = $1)                  + (SELECT COUNT(*) FROM accounts WHERE department_id = $1)                  + (SELECT COUNT(*) FROM api_clients WHERE department_id = $1)                  + (SELECT COUNT(*) FROM role_grants WHERE scope_path = $2) AS n",
+                params![dept.id.as_str(), dept.path.as_str()],
+            )
+            .await?
+            .get("n")?;
+        if in_use > 0 {
+            return Err(Error::conflict(
+                "id",
+                "部门下仍有下级单位、人员、接入系统或授权，不能删除 / the department still has offices, staff, systems or grants",
+            ));
+        }
+        tx.execute("DELETE FROM departments WHERE id = $1", params![dept.id.as_str()])
+            .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.department.deleted",
+                object_type: "department",
+                object_id: dept.id.as_str(),
+                object_dept: Some(&dept.path),
+                summary: format!(
+                    "删除部门 {} {} / deleted department {} {}",
+                    dept.code, dept.name_zh, dept.code, dept.name_en
+                ),
+                detail: json!({ "code": dept.code, "path": dept.path }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn parent_path(&self, dept: &Department) -> Result<Option<tongban_kernel::DeptPath>> {
+        Ok(match &dept.parent_id {
+            Some(p) => Some(self.require_department(p).await?.path),
+            None => None,
+        })
+    }
+
     /// The departments the actor may see (`ReadDepartments`), in tree order.
     pub async fn list_departments(&self, actor: &Principal) -> Result<Vec<Department>> {
         let scopes = actor.scopes_for(Permission::ReadDepartments);

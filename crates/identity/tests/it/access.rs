@@ -382,3 +382,50 @@ async fn departments_form_a_tree_managed_from_above() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn departments_are_renamed_by_their_parents_admin_and_deleted_only_when_empty() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let sys = system();
+        // A department admin of 公安局 cannot rename their own bureau (that is the city's call).
+        w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
+        let (_, admin) = w.sign_in("ga-admin").await;
+        forbidden(
+            w.id.rename_department(&admin.principal, &w.police.id, "改名", "")
+                .await,
+        );
+
+        let renamed =
+            w.id.rename_department(&sys, &w.police.id, "市公安局", "City Police")
+                .await
+                .unwrap();
+        assert_eq!(renamed.name_zh, "市公安局");
+        assert_eq!(
+            w.id.get_department(&sys, &w.police.id).await.unwrap().name_en,
+            "City Police"
+        );
+        match w.id.rename_department(&sys, &w.police.id, "   ", "").await {
+            Err(Error::Invalid(inv)) => assert_eq!(inv.field, "name_zh"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+
+        // 公安局 has an office and staff: not deletable. An empty new office is.
+        match w.id.delete_department(&sys, &w.police.id).await {
+            Err(Error::Conflict { .. }) => {}
+            other => panic!("expected Conflict, got {other:?}"),
+        }
+        let empty =
+            w.id.create_department(&sys, new_dept("9901-GA-TMP", "临时科", &w.police))
+                .await
+                .unwrap();
+        w.id.delete_department(&sys, &empty.id).await.unwrap();
+        assert!(matches!(
+            w.id.get_department(&sys, &empty.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert_eq!(w.events("identity.department.renamed").await.len(), 1);
+        assert_eq!(w.events("identity.department.deleted").await.len(), 1);
+    })
+    .await;
+}

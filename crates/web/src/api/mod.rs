@@ -13,12 +13,11 @@ use axum::Router;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
 use tongban_identity::{
-    AccountId, DeptId, DeptKind, LoginContext, LoginOutcome, NewDepartment, NewStaff, SessionAuth,
-    StaffChanges, UserFilter,
+    AccessToken, AccountId, AccountView, Department, DeptId, DeptKind, LoginContext, LoginOutcome,
+    NewDepartment, NewStaff, SessionAuth, StaffChanges, UserFilter, UserList,
 };
 use tongban_kernel::{Page, Principal, Role, RoleGrant};
 
@@ -34,6 +33,12 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/departments",
             get(list_departments).post(create_department),
+        )
+        .route(
+            "/api/v1/departments/{id}",
+            get(get_department)
+                .patch(rename_department)
+                .delete(delete_department),
         )
         .route("/api/v1/users", get(list_users).post(create_user))
         .route(
@@ -97,6 +102,21 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// What a handler answers: a JSON value, or a problem.
+type ApiResult<T> = Result<Json<T>, Problem>;
+
+impl From<tongban_identity::Error> for Problem {
+    fn from(e: tongban_identity::Error) -> Self {
+        identity_problem(e)
+    }
+}
+
+impl From<tongban_kernel::Invalid> for Problem {
+    fn from(inv: tongban_kernel::Invalid) -> Self {
+        Problem::invalid(&inv.field, &inv.reason)
+    }
+}
+
 #[derive(Deserialize)]
 struct LoginBody {
     username: String,
@@ -112,29 +132,24 @@ struct LoginReply {
     expires_at: String,
 }
 
-async fn login(State(state): State<AppState>, ApiJson(b): ApiJson<LoginBody>) -> Response {
+async fn login(State(state): State<AppState>, ApiJson(b): ApiJson<LoginBody>) -> ApiResult<LoginReply> {
     let lc = LoginContext {
         ip: None,
         user_agent: Some("api".into()),
     };
-    match state.identity.login(&b.username, &b.password, lc).await {
-        Ok(outcome) => {
-            let mfa = match &outcome {
-                LoginOutcome::Full(_) => "passed",
-                LoginOutcome::MfaCodeNeeded(_) => "pending",
-                LoginOutcome::MfaSetupRequired(_) => "setup_required",
-            };
-            let s = outcome.new_session();
-            Json(LoginReply {
-                token: s.token.clone(),
-                token_type: "Bearer",
-                mfa,
-                expires_at: s.session.idle_expires.rfc3339(),
-            })
-            .into_response()
-        }
-        Err(e) => identity_problem(e).into_response(),
-    }
+    let outcome = state.identity.login(&b.username, &b.password, lc).await?;
+    let mfa = match &outcome {
+        LoginOutcome::Full(_) => "passed",
+        LoginOutcome::MfaCodeNeeded(_) => "pending",
+        LoginOutcome::MfaSetupRequired(_) => "setup_required",
+    };
+    let s = outcome.new_session();
+    Ok(Json(LoginReply {
+        token: s.token.clone(),
+        token_type: "Bearer",
+        mfa,
+        expires_at: s.session.idle_expires.rfc3339(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -159,25 +174,20 @@ async fn mfa(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,
     ApiJson(b): ApiJson<CodeBody>,
-) -> Response {
-    match state.identity.verify_mfa(&token, &b.code).await {
-        Ok(_) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+) -> Result<StatusCode, Problem> {
+    state.identity.verify_mfa(&token, &b.code).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn logout(State(state): State<AppState>, caller: Caller) -> Response {
-    let Some(token) = caller.session_token else {
-        return Problem::invalid(
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, Problem> {
+    let token = caller.session_token.ok_or_else(|| {
+        Problem::invalid(
             "authorization",
             "API 客户端令牌会自动过期 / client tokens expire by themselves",
         )
-        .into_response();
-    };
-    match state.identity.logout(&token).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    })?;
+    state.identity.logout(&token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]
@@ -188,47 +198,38 @@ struct TokenBody {
     scope: Option<String>,
 }
 
-async fn token(State(state): State<AppState>, ApiJson(b): ApiJson<TokenBody>) -> Response {
+async fn token(State(state): State<AppState>, ApiJson(b): ApiJson<TokenBody>) -> ApiResult<AccessToken> {
     let scopes: Vec<String> = b
         .scope
         .unwrap_or_default()
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    match state
-        .identity
-        .issue_token(&b.client_id, &b.client_secret, &scopes)
-        .await
-    {
-        Ok(t) => Json(t).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok(Json(
+        state
+            .identity
+            .issue_token(&b.client_id, &b.client_secret, &scopes)
+            .await?,
+    ))
 }
 
-async fn me(State(state): State<AppState>, caller: Caller) -> Response {
-    let id = match AccountId::parse("id", &caller.principal.id) {
-        Ok(id) => id,
-        Err(_) => {
-            return Json(serde_json::json!({
-                "kind": "api_client",
-                "id": caller.principal.id,
-                "name": caller.principal.name,
-                "department": caller.principal.department,
-            }))
-            .into_response();
-        }
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<serde_json::Value> {
+    let Ok(id) = AccountId::parse("id", &caller.principal.id) else {
+        // An API client, not an account.
+        return Ok(Json(serde_json::json!({
+            "kind": "api_client",
+            "id": caller.principal.id,
+            "name": caller.principal.name,
+            "department": caller.principal.department,
+        })));
     };
-    match state.identity.get_user(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    let view = state.identity.get_user(&caller.principal, &id).await?;
+    Ok(Json(serde_json::to_value(view).map_err(|_| Problem::internal())?))
 }
 
-async fn list_departments(State(state): State<AppState>, caller: Caller) -> Response {
-    match state.identity.list_departments(&caller.principal).await {
-        Ok(v) => Json(serde_json::json!({ "items": v })).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+async fn list_departments(State(state): State<AppState>, caller: Caller) -> ApiResult<serde_json::Value> {
+    let items = state.identity.list_departments(&caller.principal).await?;
+    Ok(Json(serde_json::json!({ "items": items })))
 }
 
 #[derive(Deserialize)]
@@ -244,15 +245,16 @@ async fn create_department(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(b): ApiJson<DepartmentBody>,
-) -> Response {
-    let parent = match DeptId::parse("parent_id", &b.parent_id) {
-        Ok(p) => p,
-        Err(inv) => return Problem::invalid(&inv.field, &inv.reason).into_response(),
-    };
-    let kind = match state.identity.get_department(&caller.principal, &parent).await {
-        Ok(p) if p.kind == DeptKind::City => DeptKind::Department,
-        Ok(_) => DeptKind::Office,
-        Err(e) => return identity_problem(e).into_response(),
+) -> Result<(StatusCode, Json<Department>), Problem> {
+    let parent = DeptId::parse("parent_id", &b.parent_id)?;
+    let kind = match state
+        .identity
+        .get_department(&caller.principal, &parent)
+        .await?
+        .kind
+    {
+        DeptKind::City => DeptKind::Department,
+        _ => DeptKind::Office,
     };
     let new = NewDepartment {
         code: b.code,
@@ -261,10 +263,61 @@ async fn create_department(
         parent: Some(parent),
         kind,
     };
-    match state.identity.create_department(&caller.principal, new).await {
-        Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok((
+        StatusCode::CREATED,
+        Json(state.identity.create_department(&caller.principal, new).await?),
+    ))
+}
+
+fn department_id(id: &str) -> Result<DeptId, Problem> {
+    DeptId::parse("id", id).map_err(|_| Problem::not_found())
+}
+
+async fn get_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Department> {
+    Ok(Json(
+        state
+            .identity
+            .get_department(&caller.principal, &department_id(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct RenameBody {
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+async fn rename_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<RenameBody>,
+) -> ApiResult<Department> {
+    let id = department_id(&id)?;
+    Ok(Json(
+        state
+            .identity
+            .rename_department(&caller.principal, &id, &b.name_zh, &b.name_en)
+            .await?,
+    ))
+}
+
+async fn delete_department(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    state
+        .identity
+        .delete_department(&caller.principal, &department_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, Default)]
@@ -277,21 +330,18 @@ struct UsersQuery {
     offset: Option<u64>,
 }
 
-async fn list_users(State(state): State<AppState>, caller: Caller, Query(q): Query<UsersQuery>) -> Response {
-    let department = match q
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<UsersQuery>,
+) -> ApiResult<UserList> {
+    let department = q
         .department_id
         .as_deref()
         .map(|d| DeptId::parse("department_id", d))
-        .transpose()
-    {
-        Ok(d) => d,
-        Err(inv) => return Problem::invalid(&inv.field, &inv.reason).into_response(),
-    };
+        .transpose()?;
     let role = match q.role.as_deref() {
-        Some(r) => match Role::parse(r) {
-            Some(r) => Some(r),
-            None => return Problem::invalid("role", "未知角色 / unknown role").into_response(),
-        },
+        Some(r) => Some(Role::parse(r).ok_or_else(|| Problem::invalid("role", "未知角色 / unknown role"))?),
         None => None,
     };
     let filter = UserFilter {
@@ -301,10 +351,12 @@ async fn list_users(State(state): State<AppState>, caller: Caller, Query(q): Que
         text: q.q.filter(|s| !s.trim().is_empty()),
     };
     let page = Page::new(q.limit.unwrap_or(50), q.offset.unwrap_or(0));
-    match state.identity.list_users(&caller.principal, &filter, page).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok(Json(
+        state
+            .identity
+            .list_users(&caller.principal, &filter, page)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -330,28 +382,20 @@ async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(b): ApiJson<NewUserBody>,
-) -> Response {
-    let department = match DeptId::parse("department_id", &b.department_id) {
-        Ok(d) => d,
-        Err(inv) => return Problem::invalid(&inv.field, &inv.reason).into_response(),
-    };
-    let roles = match parse_roles(&b.roles) {
-        Ok(r) => r,
-        Err(p) => return p.into_response(),
-    };
+) -> Result<(StatusCode, Json<AccountView>), Problem> {
     let new = NewStaff {
+        department: DeptId::parse("department_id", &b.department_id)?,
+        roles: parse_roles(&b.roles)?,
         username: b.username,
         display_name: b.display_name,
         password: b.password,
-        department,
-        roles,
         phone: None,
         is_demo: false,
     };
-    match state.identity.create_staff(&caller.principal, new).await {
-        Ok(v) => (StatusCode::CREATED, Json(v)).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok((
+        StatusCode::CREATED,
+        Json(state.identity.create_staff(&caller.principal, new).await?),
+    ))
 }
 
 /// Role grants scoped to the account's own department subtree (how the console and API grant).
@@ -381,15 +425,17 @@ fn account_id(id: &str) -> Result<AccountId, Problem> {
     AccountId::parse("id", id).map_err(|_| Problem::not_found())
 }
 
-async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    match state.identity.get_user(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<AccountView> {
+    Ok(Json(
+        state
+            .identity
+            .get_user(&caller.principal, &account_id(&id)?)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -405,28 +451,23 @@ async fn update_user(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<UpdateUserBody>,
-) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    let department = match b
+) -> ApiResult<AccountView> {
+    let id = account_id(&id)?;
+    let department = b
         .department_id
         .as_deref()
         .map(|d| DeptId::parse("department_id", d))
-        .transpose()
-    {
-        Ok(d) => d,
-        Err(inv) => return Problem::invalid(&inv.field, &inv.reason).into_response(),
-    };
+        .transpose()?;
     let changes = StaffChanges {
         display_name: b.display_name,
         department,
     };
-    match state.identity.update_staff(&caller.principal, &id, changes).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok(Json(
+        state
+            .identity
+            .update_staff(&caller.principal, &id, changes)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -439,67 +480,70 @@ async fn set_roles(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<RolesBody>,
-) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    let roles = match parse_roles(&b.roles) {
-        Ok(r) => r,
-        Err(p) => return p.into_response(),
-    };
-    let grants = match grants_over_department(&state, &caller.principal, &id, &roles).await {
-        Ok(g) => g,
-        Err(e) => return identity_problem(e).into_response(),
-    };
-    match state.identity.set_roles(&caller.principal, &id, grants).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+) -> ApiResult<AccountView> {
+    let id = account_id(&id)?;
+    let grants = grants_over_department(&state, &caller.principal, &id, &parse_roles(&b.roles)?).await?;
+    Ok(Json(
+        state.identity.set_roles(&caller.principal, &id, grants).await?,
+    ))
 }
 
-async fn lock_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    match state.identity.lock_account(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+/// A change of an account's status, as the four status endpoints name it.
+#[derive(Clone, Copy)]
+enum StatusChange {
+    Lock,
+    Unlock,
+    Disable,
+    Enable,
 }
 
-async fn unlock_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    change: StatusChange,
+) -> ApiResult<AccountView> {
+    let id = account_id(id)?;
+    let actor = &caller.principal;
+    let view = match change {
+        StatusChange::Lock => state.identity.lock_account(actor, &id).await?,
+        StatusChange::Unlock => state.identity.unlock_account(actor, &id).await?,
+        StatusChange::Disable => state.identity.disable_account(actor, &id).await?,
+        StatusChange::Enable => state.identity.enable_account(actor, &id).await?,
     };
-    match state.identity.unlock_account(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+    Ok(Json(view))
+}
+
+async fn lock_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<AccountView> {
+    change_status(&state, &caller, &id, StatusChange::Lock).await
+}
+
+async fn unlock_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<AccountView> {
+    change_status(&state, &caller, &id, StatusChange::Unlock).await
 }
 
 /// Accounts are never erased (the ledger refers to them): deleting one disables it and ends its
 /// sessions.
-async fn disable_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    match state.identity.disable_account(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+async fn disable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<AccountView> {
+    change_status(&state, &caller, &id, StatusChange::Disable).await
 }
 
-async fn enable_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Response {
-    let id = match account_id(&id) {
-        Ok(i) => i,
-        Err(p) => return p.into_response(),
-    };
-    match state.identity.enable_account(&caller.principal, &id).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => identity_problem(e).into_response(),
-    }
+async fn enable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<AccountView> {
+    change_status(&state, &caller, &id, StatusChange::Enable).await
 }

@@ -44,6 +44,11 @@ pub fn spec() -> Value {
         "patch": op("修改工作人员 / Change a staff member", true, Some("UpdateUser"), ("200", "AccountView")),
         "delete": op("停用账号（账号不被删除，账本引用它）/ Disable an account (never erased: the ledger refers to it)", true, None, ("200", "AccountView")),
     }));
+    let department_item = with_id(json!({
+        "get": op("一个部门 / One department", true, None, ("200", "Department")),
+        "patch": op("部门更名 / Rename a department", true, Some("RenameDepartment"), ("200", "Department")),
+        "delete": op("删除空部门 / Delete an empty department", true, None, ("204", "deleted")),
+    }));
     let roles =
         with_id(json!({ "put": op("设置角色 / Set roles", true, Some("Roles"), ("200", "AccountView")) }));
     let lock =
@@ -70,6 +75,7 @@ pub fn spec() -> Value {
                 "get": op("部门树 / Department tree", true, None, ("200", "{items: Department[]}")),
                 "post": op("新增部门 / Add a department", true, Some("NewDepartment"), ("201", "Department")),
             },
+            "/api/v1/departments/{id}": department_item,
             "/api/v1/users": {
                 "get": {
                     "summary": "用户列表（按权限范围）/ Users within your scope",
@@ -103,6 +109,7 @@ pub fn spec() -> Value {
                 "TokenRequest": { "type": "object", "required": ["client_id", "client_secret"], "properties": { "client_id": { "type": "string" }, "client_secret": { "type": "string" }, "scope": { "type": "string", "description": "space-separated" } } },
                 "NewDepartment": { "type": "object", "required": ["code", "name_zh", "parent_id"], "properties": { "code": { "type": "string" }, "name_zh": { "type": "string" }, "name_en": { "type": "string" }, "parent_id": { "type": "string", "format": "uuid" } } },
                 "NewUser": { "type": "object", "required": ["username", "display_name", "password", "department_id"], "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "format": "password" }, "department_id": { "type": "string", "format": "uuid" }, "roles": { "type": "array", "items": { "type": "string", "enum": ["clerk", "reviewer", "approver", "dept_admin", "data_admin", "leader", "security_admin", "sys_admin"] } } } },
+                "RenameDepartment": { "type": "object", "required": ["name_zh"], "properties": { "name_zh": { "type": "string" }, "name_en": { "type": "string" } } },
                 "UpdateUser": { "type": "object", "properties": { "display_name": { "type": "string" }, "department_id": { "type": "string", "format": "uuid" } } },
                 "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string" } } } }
             }

@@ -451,20 +451,29 @@ async fn set_roles(
 #[derive(Deserialize, Default)]
 struct Empty {}
 
+async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> Response {
+    let me = staff_or_fail!(ctx);
+    let Ok(id) = AccountId::parse("id", id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let done = if lock {
+        state.identity.lock_account(&me.principal, &id).await
+    } else {
+        state.identity.unlock_account(&me.principal, &id).await
+    };
+    match done {
+        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
 async fn lock_user(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    let me = staff_or_fail!(ctx);
-    let Ok(id) = AccountId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
-    match state.identity.lock_account(&me.principal, &id).await {
-        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
-    }
+    change_lock(&state, &ctx, &id, true).await
 }
 
 async fn unlock_user(
@@ -473,14 +482,7 @@ async fn unlock_user(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Response {
-    let me = staff_or_fail!(ctx);
-    let Ok(id) = AccountId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
-    match state.identity.unlock_account(&me.principal, &id).await {
-        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
-    }
+    change_lock(&state, &ctx, &id, false).await
 }
 
 mod ledger_view;
