@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod civic;
+pub mod clock;
 pub mod error;
 pub mod id;
 pub mod page;
@@ -14,6 +15,7 @@ pub mod time;
 
 pub use calendar::{CalendarError, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};
+pub use clock::{ClockReading, ClockState, LegalClock, Pause, PauseReason};
 pub use error::Invalid;
 pub use page::Page;
 pub use principal::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};

@@ -111,6 +111,22 @@ impl Role {
         }
     }
 
+    /// The English name shown in the console.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Role::Citizen => "Citizen",
+            Role::Business => "Business",
+            Role::Clerk => "Clerk (window)",
+            Role::Reviewer => "Reviewer",
+            Role::Approver => "Approver",
+            Role::DeptAdmin => "Department admin",
+            Role::DataAdmin => "Data admin",
+            Role::Leader => "Leader",
+            Role::SecurityAdmin => "Security admin",
+            Role::SysAdmin => "System admin",
+        }
+    }
+
     /// Whether the role belongs to staff (and so opens the console).
     pub fn is_staff(self) -> bool {
         !matches!(self, Role::Citizen | Role::Business)
@@ -126,9 +142,26 @@ impl Role {
         use Permission::*;
         match self {
             Role::Citizen | Role::Business => &[],
-            Role::Clerk | Role::Reviewer | Role::Approver | Role::Leader | Role::DataAdmin => {
-                &[OpenConsole, ReadDepartments, ReadUsers]
+            Role::Clerk | Role::Reviewer | Role::Leader => {
+                &[OpenConsole, ReadDepartments, ReadUsers, ReadCatalog]
             }
+            Role::Approver => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadCatalog,
+                RequestSharing,
+                DecideSharing,
+            ],
+            Role::DataAdmin => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadCatalog,
+                ManageCatalog,
+                ReviewSharing,
+                ManageGrants,
+            ],
             Role::DeptAdmin => &[
                 OpenConsole,
                 ReadDepartments,
@@ -136,6 +169,11 @@ impl Role {
                 ManageUsers,
                 AssignRoles,
                 ManageApiClients,
+                ReadCatalog,
+                ManageCatalog,
+                RequestSharing,
+                DecideSharing,
+                ManageGrants,
             ],
             Role::SecurityAdmin => &[
                 OpenConsole,
@@ -144,6 +182,7 @@ impl Role {
                 ReadLedger,
                 LockAccounts,
                 ManageKeys,
+                ReadCatalog,
             ],
             Role::SysAdmin => &[
                 OpenConsole,
@@ -182,6 +221,18 @@ pub enum Permission {
     LockAccounts,
     /// Rotate keys.
     ManageKeys,
+    /// See the data resource catalog (every resource, whatever its sharing class).
+    ReadCatalog,
+    /// Register and edit the resources a department provides (数据目录编目).
+    ManageCatalog,
+    /// Ask another department for data on behalf of one's own (共享申请).
+    RequestSharing,
+    /// Review conditional sharing requests as the data authority (数据局审核).
+    ReviewSharing,
+    /// Decide sharing requests as the providing department (提供方审批).
+    DecideSharing,
+    /// Revoke or change grants.
+    ManageGrants,
 }
 
 impl Permission {
@@ -198,6 +249,12 @@ impl Permission {
             Permission::ReadLedger => "read_ledger",
             Permission::LockAccounts => "lock_accounts",
             Permission::ManageKeys => "manage_keys",
+            Permission::ReadCatalog => "read_catalog",
+            Permission::ManageCatalog => "manage_catalog",
+            Permission::RequestSharing => "request_sharing",
+            Permission::ReviewSharing => "review_sharing",
+            Permission::DecideSharing => "decide_sharing",
+            Permission::ManageGrants => "manage_grants",
         }
     }
 }

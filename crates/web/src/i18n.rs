@@ -347,6 +347,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "服务暂时不可用，请稍后再试。您已保存的数据不会丢失。",
         "The service is unavailable. Try again later; nothing you saved is lost.",
     ),
+    ("kind.citizen", "个人", "Citizen"),
+    ("kind.business", "企业", "Business"),
+    ("kind.staff", "工作人员", "Staff"),
     ("error.bad_request", "请求有误：", "The request is not valid:"),
     (
         "error.too_large",

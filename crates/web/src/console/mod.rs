@@ -391,7 +391,7 @@ async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     let mut facts = vec![
         ("field.display_name", u.display_name.clone()),
         ("field.status", status_label(t, u.status).to_string()),
-        ("account.kind", u.kind.code().to_string()),
+        ("account.kind", crate::portal::kind_label(t, u.kind).to_string()),
     ];
     if let Some(d) = &u.department {
         facts.push(("field.department", t.pick(&d.name_zh, &d.name_en).to_string()));

@@ -442,7 +442,7 @@ async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
     let mut profile: Vec<(&'static str, String)> = vec![
         ("field.username", me.username.clone()),
         ("field.display_name", me.display_name.clone()),
-        ("account.kind", me.kind.code().to_string()),
+        ("account.kind", kind_label(t, me.kind).to_string()),
     ];
     if let Some(v) = &me.real_name_masked {
         profile.push(("register.real_name", v.clone()));
@@ -483,11 +483,20 @@ async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
     })
 }
 
+/// An account kind in the page language.
+pub fn kind_label(t: crate::i18n::Tr, kind: tongban_identity::AccountKind) -> &'static str {
+    match kind {
+        tongban_identity::AccountKind::Citizen => t.s("kind.citizen"),
+        tongban_identity::AccountKind::Business => t.s("kind.business"),
+        tongban_identity::AccountKind::Staff => t.s("kind.staff"),
+    }
+}
+
 /// A role's name in the page language.
 pub fn role_label(t: crate::i18n::Tr, role: tongban_kernel::Role) -> &'static str {
     match t.lang {
         crate::i18n::Lang::Zh => role.name_zh(),
-        crate::i18n::Lang::En => role.code(),
+        crate::i18n::Lang::En => role.name_en(),
     }
 }
 
