@@ -38,6 +38,7 @@ pub mod hash;
 mod report;
 mod verify;
 mod view;
+mod watch;
 
 pub use chain::{Checkpoint, Ledger, LedgerConfig};
 pub use error::Error;
@@ -46,6 +47,7 @@ pub use verify::verify;
 pub use view::{
     ChainLink, EntryFilter, EntryPage, LedgerEntry, LedgerStatus, export_csv, list_entries, status,
 };
+pub use watch::{Checked, LedgerWatch};
 
 use tongban_db::Migration;
 

@@ -538,6 +538,9 @@ async fn serve_platform(
         .context("chaining pending events into the ledger")?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let ledger_task = tokio::spawn(ledger.run(stop_rx.clone()));
+    // Full verification in the background: at start, every ten minutes, and on request.
+    let watch = tongban_ledger::LedgerWatch::new(p.db.clone(), vec![p.keyring.platform_verifier()]);
+    let watch_task = tokio::spawn(watch.clone().run(Duration::from_secs(600), stop_rx.clone()));
     let purge_identity = identity.clone();
     let mut purge_stop = stop_rx.clone();
     let purge_task = tokio::spawn(async move {
@@ -564,7 +567,7 @@ async fn serve_platform(
     let state = tongban_web::AppState {
         db: p.db.clone(),
         identity,
-        ledger_keys: Arc::new(vec![p.keyring.platform_verifier()]),
+        ledger_watch: watch.clone(),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
     };
@@ -590,6 +593,7 @@ async fn serve_platform(
     tongban_web::serve(listener, tongban_web::router(state), tls, shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     let _ = ledger_task.await;
+    let _ = watch_task.await;
     let _ = purge_task.await;
     p.db.close().await;
     Ok(())

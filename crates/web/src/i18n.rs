@@ -350,6 +350,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("kind.citizen", "个人", "Citizen"),
     ("kind.business", "企业", "Business"),
     ("kind.staff", "工作人员", "Staff"),
+    ("ledger.checked_at", "最近一次校验：", "Last verified:"),
+    ("ledger.checking", "正在重新校验…", "verifying again…"),
+    ("ledger.verify_now", "立即重新校验", "Verify now"),
     ("error.bad_request", "请求有误：", "The request is not valid:"),
     (
         "error.too_large",

@@ -27,7 +27,6 @@ pub use server::{TlsFiles, serve};
 
 use std::sync::Arc;
 use std::time::Duration;
-use tongban_crypto::VerifyingKey;
 use tongban_db::Db;
 use tongban_identity::Identity;
 
@@ -65,8 +64,8 @@ pub struct AppState {
     pub db: Db,
     /// Accounts, sessions, departments.
     pub identity: Identity,
-    /// Keys trusted to have signed ledger checkpoints.
-    pub ledger_keys: Arc<Vec<VerifyingKey>>,
+    /// Background verification of the ledger, with its latest result.
+    pub ledger_watch: tongban_ledger::LedgerWatch,
     /// Settings.
     pub settings: Arc<WebSettings>,
     /// HTTP metrics.

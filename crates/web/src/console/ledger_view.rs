@@ -28,6 +28,8 @@ struct LedgerPage {
     c: Chrome,
     verified: bool,
     verify_summary: String,
+    checked_at: String,
+    checking: bool,
     filters: Vec<(&'static str, &'static str, &'static str, String)>,
     query: String,
     total: u64,
@@ -128,10 +130,15 @@ pub(super) async fn ledger(
         }
         Err(e) => return ctx.fail(ledger_error(e)),
     };
-    let report = match tongban_ledger::verify(&state.db, &state.ledger_keys).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(ledger_error(e)),
+    // The watch verifies in the background; only the very first view waits for a pass.
+    let checked = match state.ledger_watch.latest() {
+        Some(c) => c,
+        None => match state.ledger_watch.check_now().await {
+            Ok(c) => c,
+            Err(e) => return ctx.fail(ledger_error(e)),
+        },
     };
+    let report = &checked.report;
     let qs = q.query_string();
     let entries = list
         .entries
@@ -156,6 +163,8 @@ pub(super) async fn ledger(
         c,
         verified: report.ok,
         verify_summary: t.half(&report.summary()).to_string(),
+        checked_at: checked.at.display_in(zone),
+        checking: state.ledger_watch.running(),
         filters,
         query: qs.clone(),
         total: list.total,
@@ -195,4 +204,23 @@ pub(super) async fn ledger_csv(
         buf,
     )
         .into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct Empty {}
+
+/// Asks for a fresh verification now and comes back to the ledger page.
+pub(super) async fn verify_now(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::context::CsrfForm(_): crate::context::CsrfForm<Empty>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    match state.ledger_watch.request(&me.principal) {
+        Ok(()) => axum::response::Redirect::to("/console/ledger").into_response(),
+        Err(e) => ctx.fail(ledger_error(e)),
+    }
 }

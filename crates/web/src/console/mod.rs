@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/users/{id}/unlock", post(unlock_user))
         .route("/console/ledger", get(ledger))
         .route("/console/ledger.csv", get(ledger_csv))
+        .route("/console/ledger/verify", post(verify_now))
 }
 
 macro_rules! staff_or_fail {
@@ -486,4 +487,4 @@ async fn unlock_user(
 }
 
 mod ledger_view;
-use ledger_view::{ledger, ledger_csv};
+use ledger_view::{ledger, ledger_csv, verify_now};

@@ -178,6 +178,21 @@ async fn the_ledger_view_is_for_security_admins_only() {
         assert_eq!(r.status(), 403);
         let r = c.get(s.url("/console/ledger.csv")).send().await.unwrap();
         assert_eq!(r.status(), 403);
+        let page = c
+            .get(s.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = c
+            .post(s.url("/console/ledger/verify"))
+            .form(&[("csrf", csrf_of(&page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "only auditors may start a verification");
         // A citizen cannot open the console at all.
         let c = browser();
         sign_in(&c, &s, "citizen1", PASSWORD).await;
@@ -238,6 +253,14 @@ async fn admins_are_sent_to_set_up_two_step_verification_before_the_console() {
             page.contains("identity.login.succeeded"),
             "sign-ins show up in the ledger view"
         );
+        assert!(page.contains("最近一次校验"));
+        let r = c
+            .post(s.url("/console/ledger/verify"))
+            .form(&[("csrf", csrf_of(&page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/console/ledger");
         let csv = c
             .get(s.url("/console/ledger.csv?action=identity."))
             .send()

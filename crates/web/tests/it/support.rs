@@ -31,9 +31,9 @@ impl Server {
         let mut settings = tongban_web::WebSettings::default();
         tweak(&mut settings);
         let state = tongban_web::AppState {
-            db,
+            db: db.clone(),
             identity: identity.clone(),
-            ledger_keys: Arc::new(vec![keyring.platform_verifier()]),
+            ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             settings: Arc::new(settings),
             metrics: tongban_web::metrics::Metrics::default(),
         };

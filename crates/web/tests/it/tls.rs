@@ -38,8 +38,8 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
         let keyring = tongban_crypto::Keyring::ephemeral();
         let state = tongban_web::AppState {
             db: db.clone(),
-            identity: Identity::new(db, keyring.fields(), SessionPolicy::default()),
-            ledger_keys: Arc::new(vec![keyring.platform_verifier()]),
+            identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
+            ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             settings: Arc::new(tongban_web::WebSettings {
                 tls: true,
                 ..Default::default()
