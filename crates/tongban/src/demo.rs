@@ -6,7 +6,7 @@ use tongban_identity::{
     AccountView, BusinessRegistration, CitizenRegistration, DeptKind, Error as IdError, Identity,
     NewDepartment, NewStaff,
 };
-use tongban_kernel::{CreditCode, IdNumber, Principal, Role};
+use tongban_kernel::{CreditCode, IdNumber, Principal, Role, RoleGrant};
 
 /// Every demo account's password.
 pub const PASSWORD: &str = "Tongban@2026";
@@ -181,7 +181,21 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     }
     for (new, what, always_print) in plan {
         let username = new.username.clone();
-        ensure(identity.create_staff(&actor, new).await)?;
+        let created = ensure(identity.create_staff(&actor, new).await)?;
+        // The data authority and the leader act for the whole city, not only their own office.
+        if let Some(view) = created
+            && (username == "sjj_data" || username == "leader")
+        {
+            let grants = view
+                .grants
+                .iter()
+                .map(|g| RoleGrant {
+                    role: g.role,
+                    scope: city.path.clone(),
+                })
+                .collect();
+            identity.set_roles(&actor, &view.id, grants).await?;
+        }
         if always_print || username.starts_with("ga_") || username.starts_with("mz_") {
             accounts.push(DemoAccount { username, what });
         }
@@ -226,10 +240,11 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     Ok(accounts)
 }
 
-fn ensure(r: Result<AccountView, IdError>) -> Result<()> {
+/// The account if it was created now; `None` if it already existed.
+fn ensure(r: Result<AccountView, IdError>) -> Result<Option<AccountView>> {
     match r {
-        Ok(_) => Ok(()),
-        Err(e) if is_conflict(&e) => Ok(()),
+        Ok(v) => Ok(Some(v)),
+        Err(e) if is_conflict(&e) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -254,4 +269,79 @@ async fn ensure_department(
         kind,
     };
     Ok(identity.create_department(actor, new).await?)
+}
+
+/// The demo city's shared data resources (a data file, so the catalog reads like a catalog).
+const DEMO_CATALOG: &str = include_str!("demo_catalog.json");
+
+/// Seeds the catalog: every demo resource published; 人社局 holding an unconditional grant on the
+/// business registry; 民政局's conditional request for household data waiting for the data
+/// authority, so the sharing workflow can be tried. Idempotent.
+pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalog) -> Result<()> {
+    use tongban_catalog::{Error as CatError, Grantee, NewRequest, ResourceInput, ResourceStatus};
+    let actor = Principal::system("demo");
+    let entries: Vec<serde_json::Value> = serde_json::from_str(DEMO_CATALOG).context("demo catalog data")?;
+    for mut entry in entries {
+        let provider_code = entry["provider"].as_str().unwrap_or_default().to_string();
+        let dept = identity.department_by_code(&actor, &provider_code).await?;
+        entry["provider"] =
+            serde_json::json!({ "id": dept.id.as_str(), "path": dept.path, "name_zh": dept.name_zh });
+        let input: ResourceInput = serde_json::from_value(entry).context("demo resource")?;
+        let resource = match catalog.resource_by_code(&actor, &input.code).await {
+            Ok(r) => r,
+            Err(CatError::NotFound { .. }) => catalog.create_resource(&actor, input).await?,
+            Err(e) => return Err(e.into()),
+        };
+        if resource.status == ResourceStatus::Draft {
+            catalog.publish_resource(&actor, &resource.id).await?;
+        }
+    }
+
+    let today = catalog.today();
+    let valid_until = today
+        .checked_add(jiff::Span::new().days(365))
+        .context("date arithmetic")?;
+    let plans = [
+        (
+            "9901-RS",
+            "9901-SJ-0001",
+            vec!["credit_code", "entity_name", "status"],
+            "核验参保单位的登记状态",
+            "《社会保险法》第五十七条",
+        ),
+        (
+            "9901-MZ",
+            "9901-GA-0001",
+            vec!["id_number", "name", "district"],
+            "最低生活保障申请人的户籍核验（免提交户口簿）",
+            "《社会救助暂行办法》第十一条",
+        ),
+    ];
+    for (requester, code, fields, purpose, basis) in plans {
+        let d = identity.department_by_code(&actor, requester).await?;
+        let grantee = Grantee::Department {
+            id: d.id.to_string(),
+            path: d.path,
+        };
+        if catalog.effective_grant(&grantee, code, today).await?.is_some() {
+            continue;
+        }
+        let resource = catalog.resource_by_code(&actor, code).await?;
+        let new = NewRequest {
+            requester: grantee,
+            resource: resource.id,
+            fields: fields.into_iter().map(str::to_string).collect(),
+            purpose: purpose.into(),
+            scenario: "示范市一网通办".into(),
+            legal_basis: basis.into(),
+            valid_until,
+        };
+        match catalog.request_sharing(&actor, new).await {
+            Ok(_) => {}
+            // Already asked and still open: nothing to seed twice.
+            Err(CatError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

@@ -218,6 +218,10 @@ fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identi
     Identity::new(p.db.clone(), p.keyring.fields(), policy)
 }
 
+fn catalog_for(p: &platform::Platform) -> tongban_catalog::Catalog {
+    tongban_catalog::Catalog::new(p.db.clone(), tongban_kernel::WorkCalendar::bundled())
+}
+
 fn new_password(given: Option<String>) -> (String, bool) {
     match given {
         Some(p) => (p, false),
@@ -252,6 +256,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             let identity = identity_for(&p, Some(&serve));
             let accounts = demo::seed(&identity).await.context("seeding the demo city")?;
+            demo::seed_catalog(&identity, &catalog_for(&p))
+                .await
+                .context("seeding the demo catalog")?;
             if seed_only {
                 print_accounts(&accounts);
                 p.db.close().await;
@@ -568,6 +575,7 @@ async fn serve_platform(
         db: p.db.clone(),
         identity,
         ledger_watch: watch.clone(),
+        catalog: catalog_for(&p),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
     };

@@ -11,6 +11,7 @@ pub fn migrations() -> Vec<&'static [Migration]> {
         tongban_db::MIGRATIONS,
         tongban_identity::MIGRATIONS,
         tongban_ledger::MIGRATIONS,
+        tongban_catalog::MIGRATIONS,
     ]
 }
 

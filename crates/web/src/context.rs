@@ -103,6 +103,7 @@ impl Ctx {
                 can_departments: p.allows_somewhere(Permission::ReadDepartments),
                 can_users: p.allows_somewhere(Permission::ReadUsers),
                 can_ledger: p.allows_somewhere(Permission::ReadLedger),
+                can_catalog: p.allows_somewhere(Permission::ReadCatalog),
             }
         });
         Chrome {

@@ -74,3 +74,24 @@ pub fn identity_page(e: IdError) -> PageError {
         FormOutcome::Field(_, msg) => PageError::Forbidden(msg),
     }
 }
+
+/// A catalog error for a form whose fallback field is `default_field`.
+pub fn catalog_form(e: tongban_catalog::Error, default_field: &str) -> FormOutcome {
+    use tongban_catalog::Error as C;
+    match e {
+        C::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
+        C::Conflict { field, reason } => FormOutcome::Field(field, reason),
+        e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.to_string()),
+        C::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
+        C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        e @ C::Storage(_) => FormOutcome::Page(PageError::Internal(e.to_string())),
+    }
+}
+
+/// A catalog error on a page without a form.
+pub fn catalog_page(e: tongban_catalog::Error) -> PageError {
+    match catalog_form(e, "") {
+        FormOutcome::Page(p) => p,
+        FormOutcome::Field(_, msg) => PageError::BadRequest(msg),
+    }
+}

@@ -64,6 +64,8 @@ pub struct AppState {
     pub db: Db,
     /// Accounts, sessions, departments.
     pub identity: Identity,
+    /// The data resource catalog, sharing requests and grants.
+    pub catalog: tongban_catalog::Catalog,
     /// Background verification of the ledger, with its latest result.
     pub ledger_watch: tongban_ledger::LedgerWatch,
     /// Settings.

@@ -21,6 +21,8 @@ pub struct ChromeUser {
     pub can_users: bool,
     /// May see the ledger.
     pub can_ledger: bool,
+    /// May see the data catalog and sharing.
+    pub can_catalog: bool,
 }
 
 /// One form error, linked from the error summary to its field.

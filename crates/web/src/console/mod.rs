@@ -27,6 +27,17 @@ pub fn routes() -> Router<AppState> {
         .route("/console/users/{id}/roles", post(set_roles))
         .route("/console/users/{id}/lock", post(lock_user))
         .route("/console/users/{id}/unlock", post(unlock_user))
+        .route("/console/catalog", get(catalog::catalog))
+        .route("/console/catalog/{code}", get(catalog::resource))
+        .route("/console/catalog/{code}/publish", post(catalog::publish))
+        .route(
+            "/console/catalog/{code}/request",
+            get(catalog::new_request).post(catalog::file_request),
+        )
+        .route("/console/sharing", get(sharing::sharing))
+        .route("/console/sharing/{id}", get(sharing::request))
+        .route("/console/sharing/{id}/act", post(sharing::act))
+        .route("/console/grants/{id}/revoke", post(sharing::revoke))
         .route("/console/ledger", get(ledger))
         .route("/console/ledger.csv", get(ledger_csv))
         .route("/console/ledger/verify", post(verify_now))
@@ -486,5 +497,7 @@ async fn unlock_user(
     change_lock(&state, &ctx, &id, false).await
 }
 
+mod catalog;
 mod ledger_view;
+mod sharing;
 use ledger_view::{ledger, ledger_csv, verify_now};

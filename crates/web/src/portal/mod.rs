@@ -1,6 +1,8 @@
 //! The public portal: home, sign-in (with the second-factor step), citizen registration, and
 //! "my account" (profile, sessions, two-step set-up).
 
+mod open_data;
+
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
 use crate::errors::{FormOutcome, identity_form, identity_page};
@@ -27,6 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(register_page).post(register))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
+        .route("/open-data", get(open_data::list))
+        .route("/open-data/catalog.jsonld", get(open_data::dcat))
+        .route("/open-data/{code}", get(open_data::resource))
 }
 
 /// 404 for any path nobody serves.

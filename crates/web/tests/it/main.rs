@@ -5,5 +5,6 @@
 
 mod api;
 mod pages;
+mod sharing;
 mod support;
 mod tls;

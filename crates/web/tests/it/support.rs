@@ -9,12 +9,17 @@ use tongban_kernel::{IdNumber, Principal, Role};
 pub const PASSWORD: &str = "Tongban@2026";
 
 pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
-    vec![tongban_identity::MIGRATIONS, tongban_ledger::MIGRATIONS]
+    vec![
+        tongban_identity::MIGRATIONS,
+        tongban_ledger::MIGRATIONS,
+        tongban_catalog::MIGRATIONS,
+    ]
 }
 
 pub struct Server {
     pub base: String,
     pub identity: Identity,
+    catalog: tongban_catalog::Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -30,10 +35,12 @@ impl Server {
         seed(&identity).await;
         let mut settings = tongban_web::WebSettings::default();
         tweak(&mut settings);
+        let catalog = tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled());
         let state = tongban_web::AppState {
             db: db.clone(),
             identity: identity.clone(),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
+            catalog: catalog.clone(),
             settings: Arc::new(settings),
             metrics: tongban_web::metrics::Metrics::default(),
         };
@@ -51,9 +58,14 @@ impl Server {
         Server {
             base,
             identity,
+            catalog,
             stop: Some(tx),
             task: Some(task),
         }
+    }
+
+    pub fn catalog(&self) -> &tongban_catalog::Catalog {
+        &self.catalog
     }
 
     pub fn url(&self, path: &str) -> String {

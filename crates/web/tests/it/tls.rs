@@ -40,6 +40,7 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
             db: db.clone(),
             identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
+            catalog: tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
             settings: Arc::new(tongban_web::WebSettings {
                 tls: true,
                 ..Default::default()

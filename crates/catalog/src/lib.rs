@@ -1,0 +1,172 @@
+//! The data resource catalog (政务信息资源目录, after GB/T 21063) and the sharing it enforces:
+//! each resource's 信息项 fields with their sensitivity and quality rules, its sharing class
+//! (无条件 / 有条件 / 不予共享) and open class, its data versions as the pool records them; the
+//! sharing requests between departments with their working-day deadlines (data authority review,
+//! provider decision, disputes); and the per-department (or per-system), per-resource, per-field
+//! grants with purpose, expiry and row filter that the pool and the exchange API enforce. It also
+//! exports the open part of the catalog as DCAT-AP JSON-LD. Every operation that has an actor
+//! takes `&Principal` first and checks the permission itself; every write commits together with
+//! its event.
+//!
+//! It never reads or stores the data itself (that is the pool's), never touches HTTP (`web` maps
+//! these calls and [`Error`]s), and never depends on identity: departments are recorded by id and
+//! path as the caller gives them ([`DeptRef`], [`Grantee`]), never joined to identity's tables.
+
+/// Declares a closed set of stored codes with their Chinese and English names.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $code)] $v,)+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The stored code.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code),+ }
+            }
+
+            /// Parses a stored or typed code.
+            pub fn parse(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code.trim())
+            }
+
+            /// The Chinese name shown in the console.
+            pub fn name_zh(self) -> &'static str {
+                match self { $($name::$v => $zh),+ }
+            }
+
+            /// The English name shown in the console.
+            pub fn name_en(self) -> &'static str {
+                match self { $($name::$v => $en),+ }
+            }
+        }
+    };
+}
+
+mod access;
+mod check;
+pub mod dcat;
+mod entry;
+mod error;
+mod grant;
+mod model;
+mod open;
+mod resource;
+mod sharing;
+mod version;
+
+pub use access::*;
+pub use entry::MAX_FIELDS;
+pub use error::{Error, Result};
+pub use model::*;
+pub use sharing::{
+    DECISION_DAYS, DECISION_DAYS_NO_DATA, DISPUTE_DAYS, MAX_VALIDITY_YEARS, REVIEW_DAYS, WARN_DAYS,
+};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::sync::Arc;
+use tongban_db::{Db, Migration};
+use tongban_kernel::{Millis, WorkCalendar};
+
+/// This crate's tables: resources, resource_revisions, resource_versions, sharing_requests,
+/// grants.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    owner: "catalog",
+    version: 1,
+    name: "catalog",
+    sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
+    postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
+}];
+
+type ClockFn = dyn Fn() -> Millis + Send + Sync;
+
+/// The catalog service: cheap to clone, shared by the web layer, the pool, the CLI and workers.
+#[derive(Clone)]
+pub struct Catalog {
+    db: Db,
+    calendar: Arc<WorkCalendar>,
+    clock: Arc<ClockFn>,
+    zone: TimeZone,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("db", &self.db)
+            .field("calendar_years", &self.calendar.years())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// The service over `db` (migrated with [`MIGRATIONS`]), counting deadlines on `calendar`
+    /// (the bundled years plus those an administrator added), with dates in Asia/Shanghai.
+    pub fn new(db: Db, calendar: WorkCalendar) -> Self {
+        Self {
+            db,
+            calendar: Arc::new(calendar),
+            clock: Arc::new(Millis::now),
+            zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
+        }
+    }
+
+    /// The same service reading time from `clock` (tests move time with it).
+    pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The same service taking "today" in the zone named `zone` (unknown names fall back to
+    /// Asia/Shanghai).
+    pub fn with_zone(mut self, zone: &str) -> Self {
+        self.zone = tongban_kernel::time::zone(zone);
+        self
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The working-day calendar deadlines are counted on.
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    /// Today's date in the service's zone.
+    pub fn today(&self) -> Date {
+        self.now().date_in(&self.zone)
+    }
+}
+
+/// A value as stored JSON text.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// Stored JSON text as a value.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// A stored `Y-m-d` date.
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
+}
+
+/// A stored code parsed with `parse`.
+pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
+}

@@ -1,0 +1,365 @@
+//! Sharing in the console: requests with their working-day deadlines (yellow when close, red when
+//! past), one page per request with the actions the viewer may take at its stage, and grants
+//! with revocation.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx, repeated};
+use crate::errors::{FormOutcome, catalog_form, catalog_page};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use tongban_catalog::{
+    Deadline, Decision, GrantFilter, GrantId, GrantTerms, Grantee, RefusedBy, RequestFilter, RequestId,
+    RequestStatus, RequestView, Resolution, Review, Warning,
+};
+use tongban_kernel::{Page, Permission};
+
+struct RequestRow {
+    id: String,
+    resource: String,
+    requester: String,
+    provider: String,
+    status: &'static str,
+    due: String,
+    warning: &'static str,
+    warning_label: &'static str,
+}
+
+struct GrantRow {
+    id: String,
+    resource: String,
+    grantee: String,
+    fields: String,
+    expires: String,
+    revocable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/sharing.html")]
+struct SharingPage {
+    c: Chrome,
+    requests: Vec<RequestRow>,
+    grants: Vec<GrantRow>,
+}
+
+fn warning(t: crate::i18n::Tr, d: Option<&Deadline>) -> (&'static str, &'static str) {
+    match d.and_then(|d| d.warning) {
+        Some(Warning::Yellow) => ("warn-yellow", t.s("sharing.due_soon")),
+        Some(Warning::Red) => ("warn-red", t.s("sharing.overdue")),
+        None => ("", ""),
+    }
+}
+
+fn grantee_label(g: &Grantee) -> String {
+    match g {
+        Grantee::Department { path, .. } => tongban_catalog::dept_code(path).to_string(),
+        Grantee::ApiClient { id, .. } => id.clone(),
+    }
+}
+
+pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let requests = match state
+        .catalog
+        .list_requests(&me.principal, &RequestFilter::default(), Page::new(200, 0))
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(catalog_page(e)),
+    };
+    let grants = match state
+        .catalog
+        .list_grants(&me.principal, &GrantFilter::default(), Page::new(200, 0))
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(catalog_page(e)),
+    };
+    let requests = requests
+        .items
+        .iter()
+        .map(|v| {
+            let r = &v.request;
+            let (warning, warning_label) = warning(t, v.deadline.as_ref());
+            RequestRow {
+                id: r.id.to_string(),
+                resource: format!("{} {}", r.resource_code, r.resource_name_zh),
+                requester: grantee_label(&r.requester),
+                provider: r.provider.name_zh.clone(),
+                status: t.pick(r.status.name_zh(), r.status.name_en()),
+                due: v
+                    .deadline
+                    .as_ref()
+                    .map(|d| d.reading.due.to_string())
+                    .unwrap_or_default(),
+                warning,
+                warning_label,
+            }
+        })
+        .collect();
+    let today = state.catalog.today();
+    let grants = grants
+        .items
+        .iter()
+        .map(|g| GrantRow {
+            id: g.id.to_string(),
+            resource: g.resource_code.clone(),
+            grantee: grantee_label(&g.grantee),
+            fields: g.fields.join(", "),
+            expires: g.expires_on.to_string(),
+            revocable: g.is_effective(today)
+                && (me
+                    .principal
+                    .allows(Permission::ManageGrants, Some(&g.provider.path))
+                    || me
+                        .principal
+                        .allows(Permission::ReviewSharing, Some(&g.provider.path))),
+        })
+        .collect();
+    render(&SharingPage {
+        c: ctx.chrome(t.s("sharing.title")),
+        requests,
+        grants,
+    })
+}
+
+struct StepRow {
+    stage: &'static str,
+    started: String,
+    due: String,
+    finished: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/request.html")]
+struct RequestPage {
+    c: Chrome,
+    id: String,
+    facts: Vec<(&'static str, String)>,
+    steps: Vec<StepRow>,
+    warning: &'static str,
+    warning_label: &'static str,
+    fields: Vec<(String, bool)>,
+    can_review: bool,
+    can_decide: bool,
+    can_dispute: bool,
+    can_resolve: bool,
+    can_withdraw: bool,
+}
+
+async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let Ok(id) = RequestId::parse("id", id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let v: RequestView = match state.catalog.get_request(&me.principal, &id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(catalog_page(e)),
+    };
+    let r = &v.request;
+    let cal = state.catalog.calendar();
+    let mut steps = Vec::new();
+    for (stage, step) in [
+        ("sharing.stage_review", &r.review),
+        ("sharing.stage_decision", &r.decision),
+        ("sharing.stage_dispute", &r.dispute),
+    ] {
+        if let Some(s) = step {
+            let due = s
+                .clock
+                .read(cal, state.catalog.today(), 1)
+                .map(|x| x.due.to_string())
+                .unwrap_or_default();
+            steps.push(StepRow {
+                stage: t.s(stage),
+                started: s.clock.started.to_string(),
+                due,
+                finished: s.clock.finished.map(|d| d.to_string()).unwrap_or_default(),
+                note: s.note.clone(),
+            });
+        }
+    }
+    let mut facts = vec![
+        (
+            "sharing.resource",
+            format!("{} {}", r.resource_code, r.resource_name_zh),
+        ),
+        ("sharing.requester", grantee_label(&r.requester)),
+        ("catalog.provider", r.provider.name_zh.clone()),
+        (
+            "field.status",
+            t.pick(r.status.name_zh(), r.status.name_en()).to_string(),
+        ),
+        ("sharing.fields", r.fields.join(", ")),
+        ("sharing.purpose", r.purpose.clone()),
+        ("sharing.scenario", r.scenario.clone()),
+        ("catalog.legal_basis", r.legal_basis.clone()),
+        ("sharing.valid_until", r.valid_until.to_string()),
+        ("sharing.filed_on", r.filed_on.to_string()),
+    ];
+    if let Some(refusal) = &r.refusal {
+        facts.push(("sharing.refusal", refusal.reasons.clone()));
+    }
+    if !r.dispute_reasons.is_empty() {
+        facts.push(("sharing.dispute_reasons", r.dispute_reasons.clone()));
+    }
+    let (warning, warning_label) = warning(t, v.deadline.as_ref());
+    let requester_path = r.requester.path();
+    let is_requester = me
+        .principal
+        .department
+        .as_ref()
+        .is_some_and(|d| requester_path.contains(d))
+        && me
+            .principal
+            .allows(Permission::RequestSharing, Some(requester_path));
+    let both = |p: Permission| {
+        me.principal.allows(p, Some(&r.provider.path)) && me.principal.allows(p, Some(requester_path))
+    };
+    let status = r.status;
+    let failed = !c.errors.is_empty();
+    c.title = t.s("sharing.request").to_string();
+    let mut resp = render(&RequestPage {
+        c,
+        id: r.id.to_string(),
+        facts,
+        steps,
+        warning,
+        warning_label,
+        fields: r.fields.iter().map(|f| (f.clone(), true)).collect(),
+        can_review: status == RequestStatus::InReview && both(Permission::ReviewSharing),
+        can_decide: status == RequestStatus::WithProvider
+            && me
+                .principal
+                .allows(Permission::DecideSharing, Some(&r.provider.path)),
+        can_dispute: status == RequestStatus::Refused
+            && r.refusal.as_ref().is_some_and(|f| f.by == RefusedBy::Provider)
+            && r.dispute.is_none()
+            && is_requester,
+        can_resolve: status == RequestStatus::Disputed && both(Permission::ReviewSharing),
+        can_withdraw: status.is_open() && is_requester,
+    });
+    if failed {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+pub(super) async fn request(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let c = ctx.chrome("");
+    request_page(&state, &ctx, &id, c).await
+}
+
+/// One endpoint for every step: the form's `action` says which.
+pub(super) async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(rid) = RequestId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let value = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let terms = || GrantTerms {
+        fields: Some(repeated(&form, "field")).filter(|f| !f.is_empty()),
+        clear_fields: repeated(&form, "clear"),
+        clear_basis: value("clear_basis"),
+        note: value("note"),
+        ..Default::default()
+    };
+    let p = &me.principal;
+    let c = &state.catalog;
+    let done = match value("action").as_str() {
+        "approve" => c.review(p, &rid, Review::Approve { note: value("note") }).await,
+        "reject" => {
+            c.review(
+                p,
+                &rid,
+                Review::Reject {
+                    reasons: value("reasons"),
+                },
+            )
+            .await
+        }
+        "grant" => c.decide(p, &rid, Decision::Grant(terms())).await,
+        "refuse" => {
+            c.decide(
+                p,
+                &rid,
+                Decision::Refuse {
+                    reasons: value("reasons"),
+                },
+            )
+            .await
+        }
+        "dispute" => c.dispute(p, &rid, &value("reasons")).await,
+        "resolve_grant" => c.resolve_dispute(p, &rid, Resolution::Grant(terms())).await,
+        "uphold" => {
+            c.resolve_dispute(
+                p,
+                &rid,
+                Resolution::Uphold {
+                    reasons: value("reasons"),
+                },
+            )
+            .await
+        }
+        "withdraw" => c.withdraw(p, &rid).await,
+        _ => return ctx.fail(PageError::BadRequest("action: 未知操作 / unknown action".into())),
+    };
+    match done {
+        Ok(_) => Redirect::to(&format!("/console/sharing/{rid}")).into_response(),
+        Err(e) => match catalog_form(e, "reasons") {
+            FormOutcome::Field(field, msg) => {
+                let mut chrome = ctx.chrome("");
+                chrome.add_error(&field, &msg);
+                request_page(&state, &ctx, &id, chrome).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(gid) = GrantId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let reason = form
+        .iter()
+        .find(|(n, _)| n == "reason")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    match state.catalog.revoke_grant(&me.principal, &gid, &reason).await {
+        Ok(_) => Redirect::to("/console/sharing").into_response(),
+        Err(e) => ctx.fail(catalog_page(e)),
+    }
+}

@@ -1,0 +1,132 @@
+//! The open-data catalog (开放数据目录) for everyone: published resources whose open class is
+//! "open", with their fields, and the catalog as DCAT-AP JSON-LD for harvesters.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::catalog_page;
+use crate::page::{Chrome, render, urlencode};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tongban_catalog::OpenResource;
+use tongban_kernel::Page;
+
+struct Row {
+    code: String,
+    name: String,
+    provider: String,
+    summary: String,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/open_data.html")]
+struct ListPage {
+    c: Chrome,
+    q: String,
+    rows: Vec<Row>,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    q: String,
+    page: u64,
+}
+
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let t = ctx.t();
+    let page_no = q.page.max(1);
+    let page = Page::number(page_no, 20);
+    let text = Some(q.q.trim()).filter(|s| !s.is_empty());
+    let list = match state.catalog.list_open_resources(text, page).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(catalog_page(e)),
+    };
+    let rows = list
+        .items
+        .iter()
+        .map(|r| Row {
+            code: r.code.clone(),
+            name: t.pick(&r.name_zh, &r.name_en).to_string(),
+            provider: r.provider_name.clone(),
+            summary: r.summary.clone(),
+            updated: r.published_on.map(|d| d.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    let link = |n: u64| format!("/open-data?q={}&page={n}", urlencode(&q.q));
+    render(&ListPage {
+        c: ctx.chrome(t.s("open.title")),
+        q: q.q.clone(),
+        rows,
+        prev: (page_no > 1).then(|| link(page_no - 1)),
+        next: (page.offset + u64::from(page.limit) < list.total).then(|| link(page_no + 1)),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/open_resource.html")]
+struct ResourcePage {
+    c: Chrome,
+    r: OpenResource,
+    name: String,
+    fields: Vec<(String, String, &'static str, String)>,
+}
+
+pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+    let t = ctx.t();
+    let r = match state.catalog.open_resource(&code).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(catalog_page(e)),
+    };
+    let fields = r
+        .fields
+        .iter()
+        .map(|f| {
+            (
+                f.code.clone(),
+                f.name_zh.clone(),
+                t.pick(f.data_type.name_zh(), f.data_type.name_en()),
+                f.description.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let name = t.pick(&r.name_zh, &r.name_en).to_string();
+    render(&ResourcePage {
+        c: ctx.chrome(&name),
+        name,
+        fields,
+        r,
+    })
+}
+
+/// The base URL for links in the DCAT document, from the request's Host (only a plain host name
+/// and port are accepted; anything else falls back to a relative base).
+fn base_url(headers: &HeaderMap, tls: bool) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if plain {
+        format!("{}://{host}", if tls { "https" } else { "http" })
+    } else {
+        String::new()
+    }
+}
+
+pub(super) async fn dcat(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
+    match state.catalog.dcat_catalog(&base_url(&headers, ctx.tls)).await {
+        Ok(doc) => ([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response(),
+        Err(e) => ctx.fail(catalog_page(e)),
+    }
+}
