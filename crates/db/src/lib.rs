@@ -6,6 +6,7 @@
 //! Domain crates see only this crate's types ([`Value`], [`Row`], [`Tx`]), never sqlx. Where
 //! SQLite and PostgreSQL really differ, the difference lives here. This crate knows no domain.
 
+pub mod calendar;
 mod db;
 mod dump;
 mod error;
@@ -33,10 +34,19 @@ macro_rules! params {
 
 /// This crate's own tables: the events every write appends, and the cursors of the workers that
 /// read them.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "db",
-    version: 1,
-    name: "events",
-    sqlite: include_str!("../migrations/sqlite/0001_events.sql"),
-    postgres: include_str!("../migrations/postgres/0001_events.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "db",
+        version: 1,
+        name: "events",
+        sqlite: include_str!("../migrations/sqlite/0001_events.sql"),
+        postgres: include_str!("../migrations/postgres/0001_events.sql"),
+    },
+    Migration {
+        owner: "db",
+        version: 2,
+        name: "calendar",
+        sqlite: include_str!("../migrations/sqlite/0002_calendar.sql"),
+        postgres: include_str!("../migrations/postgres/0002_calendar.sql"),
+    },
+];

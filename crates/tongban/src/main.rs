@@ -57,6 +57,12 @@ enum Command {
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The working-day calendar (national holidays and make-up workdays).
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// The data resource catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Write the database, keys, lake and search folders to one archive.
     Backup {
         /// Archive to write (.tar.gz)
@@ -165,6 +171,30 @@ enum ClientCommand {
 }
 
 #[derive(Subcommand)]
+enum CalendarCommand {
+    /// Enter a year's holidays from the State Council's notice (TOML, the format of the shipped
+    /// data: `[2027]` with `holidays = [{ name, from, to }]` and `makeup_workdays = [...]`).
+    /// Restart a running server to apply it.
+    Add {
+        /// The TOML file
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List the years the calendar knows.
+    List,
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Every resource: code, name, provider, sharing class, open class, current version.
+    List {
+        /// One JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum LedgerCommand {
     /// Recompute the hash chain and every checkpoint signature; exit non-zero naming the first
     /// bad entry.
@@ -218,8 +248,64 @@ fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identi
     Identity::new(p.db.clone(), p.keyring.fields(), policy)
 }
 
-fn catalog_for(p: &platform::Platform) -> tongban_catalog::Catalog {
-    tongban_catalog::Catalog::new(p.db.clone(), tongban_kernel::WorkCalendar::bundled())
+/// The catalog service with the calendar in force (shipped years plus entered ones).
+async fn catalog_for(p: &platform::Platform) -> Result<tongban_catalog::Catalog> {
+    let calendar = tongban_db::calendar::load(&p.db)
+        .await
+        .context("loading the working-day calendar")?;
+    Ok(tongban_catalog::Catalog::new(p.db.clone(), calendar))
+}
+
+async fn catalog_list(catalog: &tongban_catalog::Catalog, json: bool) -> Result<()> {
+    let actor = system();
+    let mut all = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = catalog
+            .list_resources(
+                &actor,
+                &tongban_catalog::ResourceFilter::default(),
+                Page::new(500, offset),
+            )
+            .await?;
+        offset += page.items.len() as u64;
+        let done = page.items.is_empty() || offset >= page.total;
+        all.extend(page.items);
+        if done {
+            break;
+        }
+    }
+    if json {
+        let rows: Vec<serde_json::Value> = all
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code,
+                    "name": r.name_zh,
+                    "provider_code": r.provider.code(),
+                    "provider_name": r.provider.name_zh,
+                    "sharing_class": r.sharing.class.code(),
+                    "open_class": r.open_class.code(),
+                    "current_version": r.current_version,
+                    "status": r.status.code(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in &all {
+            println!(
+                "{:<16} {:<14} {:<14} {:<12} v{:<3} {}",
+                r.code,
+                r.provider.code(),
+                r.sharing.class.code(),
+                r.open_class.code(),
+                r.current_version,
+                r.name_zh
+            );
+        }
+    }
+    Ok(())
 }
 
 fn new_password(given: Option<String>) -> (String, bool) {
@@ -256,7 +342,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             let identity = identity_for(&p, Some(&serve));
             let accounts = demo::seed(&identity).await.context("seeding the demo city")?;
-            demo::seed_catalog(&identity, &catalog_for(&p))
+            demo::seed_catalog(&identity, &catalog_for(&p).await?)
                 .await
                 .context("seeding the demo catalog")?;
             if seed_only {
@@ -284,6 +370,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Client(cmd) => {
             let p = platform::open(store).await?;
             client_command(&identity_for(&p, None), cmd).await?;
+        }
+        Command::Calendar(CalendarCommand::Add { file }) => {
+            let p = platform::open(store).await?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let years = tongban_db::calendar::add_years(&p.db, &system(), &text).await?;
+            println!("已录入 / entered: {years:?}（重启服务后生效 / restart the server to apply）");
+        }
+        Command::Calendar(CalendarCommand::List) => {
+            let p = platform::open(store).await?;
+            for (year, shipped) in tongban_db::calendar::years(&p.db).await? {
+                println!(
+                    "{year} {}",
+                    if shipped {
+                        "随版本发布 / shipped"
+                    } else {
+                        "管理员录入 / entered by an administrator"
+                    }
+                );
+            }
+        }
+        Command::Catalog(CatalogCommand::List { json }) => {
+            let p = platform::open(store).await?;
+            catalog_list(&catalog_for(&p).await?, json).await?;
         }
         Command::Ledger(LedgerCommand::Verify) => {
             let p = platform::open(store).await?;
@@ -575,7 +685,7 @@ async fn serve_platform(
         db: p.db.clone(),
         identity,
         ledger_watch: watch.clone(),
-        catalog: catalog_for(&p),
+        catalog: catalog_for(&p).await?,
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
     };

@@ -152,7 +152,7 @@ async fn migrating_twice_is_a_no_op() {
             .unwrap()
             .get("n")
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(n, tongban_db::MIGRATIONS.len() as i64);
     })
     .await;
 }
@@ -242,6 +242,53 @@ async fn tables_dump_in_creation_order_and_restore_row_for_row() {
                 .await
                 .is_err()
         );
+    })
+    .await;
+}
+
+const Y2027: &str = "[2027]\nholidays = [\n  { name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-01\" },\n]\nmakeup_workdays = [\"2027-01-03\"]\n";
+
+#[tokio::test]
+async fn an_administrator_adds_next_years_calendar_as_an_event_and_shipped_years_stay_official() {
+    use tongban_db::calendar;
+    each_backend(&[], |db| async move {
+        let admin = Principal::system("test");
+        let before = calendar::load(&db).await.unwrap();
+        assert!(
+            before.is_working_day(jiff::civil::date(2027, 1, 4)).is_err(),
+            "2027 unknown at first"
+        );
+        assert_eq!(calendar::add_years(&db, &admin, Y2027).await.unwrap(), vec![2027]);
+        let after = calendar::load(&db).await.unwrap();
+        assert!(!after.is_working_day(jiff::civil::date(2027, 1, 1)).unwrap());
+        assert!(
+            after.is_working_day(jiff::civil::date(2027, 1, 3)).unwrap(),
+            "make-up Sunday"
+        );
+        assert!(
+            after.is_working_day(jiff::civil::date(2026, 10, 10)).unwrap(),
+            "bundled years still there"
+        );
+        // Correcting the same year replaces it; shipped years and junk are refused.
+        calendar::add_years(&db, &admin, Y2027).await.unwrap();
+        let shipped = "[2026]\nholidays = []\nmakeup_workdays = []\n";
+        assert!(calendar::add_years(&db, &admin, shipped).await.is_err());
+        assert!(
+            calendar::add_years(&db, &admin, "not a calendar [")
+                .await
+                .is_err()
+        );
+        assert!(calendar::add_years(&db, &admin, "").await.is_err());
+        let events = event::read_after(&db, 0, 10).await.unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.action == "kernel.calendar.year_added")
+                .count(),
+            2
+        );
+        let years = calendar::years(&db).await.unwrap();
+        assert_eq!(years, vec![(2025, true), (2026, true), (2027, false)]);
     })
     .await;
 }

@@ -197,3 +197,46 @@ fn operators_register_and_disable_department_systems() {
     let missing = tongban(dir.path(), &["client", "disable", "tbc_nope"]);
     assert!(!missing.status.success());
 }
+
+#[test]
+fn the_catalog_lists_as_a_table_and_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    let table = ok(&tongban(dir.path(), &["catalog", "list"]));
+    assert!(table.contains("9901-GA-0001") && table.contains("conditional"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&tongban(dir.path(), &["catalog", "list", "--json"]))).unwrap();
+    let rows = json.as_array().unwrap();
+    let air = rows.iter().find(|r| r["code"] == "9901-HJ-0001").unwrap();
+    assert_eq!(air["sharing_class"], "unconditional");
+    assert_eq!(air["open_class"], "open");
+    assert_eq!(air["provider_code"], "9901-HJ");
+    assert_eq!(air["current_version"], 0);
+    for key in [
+        "code",
+        "name",
+        "provider_code",
+        "provider_name",
+        "sharing_class",
+        "open_class",
+        "current_version",
+    ] {
+        assert!(rows.iter().all(|r| r.get(key).is_some()), "{key}");
+    }
+}
+
+#[test]
+fn an_administrator_enters_next_years_holidays() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("2027.toml");
+    std::fs::write(&file, "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-01\" }]\nmakeup_workdays = []\n").unwrap();
+    ok(&tongban(
+        dir.path(),
+        &["calendar", "add", "--file", file.to_str().unwrap()],
+    ));
+    let years = ok(&tongban(dir.path(), &["calendar", "list"]));
+    assert!(years.contains("2027") && years.contains("2026"));
+    std::fs::write(&file, "[2026]\nholidays = []\nmakeup_workdays = []\n").unwrap();
+    let refused = tongban(dir.path(), &["calendar", "add", "--file", file.to_str().unwrap()]);
+    assert!(!refused.status.success(), "shipped years cannot be overwritten");
+}

@@ -1,0 +1,107 @@
+//! The working-day calendar in force: the years shipped with this release plus the years an
+//! administrator added (each addition an event, like every other change).
+
+use crate::{Db, EventDraft, Result, params};
+use tongban_kernel::calendar::{BUNDLED, CalendarError, WorkCalendar};
+use tongban_kernel::{Invalid, Millis, Principal};
+
+/// Why a year could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddYearError {
+    /// The text is not a calendar, or names a year shipped with this release.
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The database refused.
+    #[error(transparent)]
+    Storage(#[from] crate::Error),
+}
+
+/// The bundled calendar with every stored year merged in.
+pub async fn load(db: &Db) -> Result<WorkCalendar> {
+    let mut cal = WorkCalendar::bundled();
+    for row in db
+        .fetch_all("SELECT year, source FROM calendar_years ORDER BY year", params![])
+        .await?
+    {
+        let source: String = row.get("source")?;
+        if let Err(e) = cal.merge_toml(&source) {
+            // Stored text was validated when added; if it no longer parses, say so and go on.
+            tracing::error!(year = row.get::<i64>("year").unwrap_or(0), error = %e, "stored calendar year ignored");
+        }
+    }
+    Ok(cal)
+}
+
+/// Adds (or corrects) the years in `text` — the same format as the bundled data, one `[YEAR]`
+/// table per year — refusing years shipped with this release. Returns the years stored.
+pub async fn add_years(
+    db: &Db,
+    actor: &Principal,
+    text: &str,
+) -> std::result::Result<Vec<i16>, AddYearError> {
+    let parsed = WorkCalendar::from_toml(text).map_err(|e| match e {
+        CalendarError::Malformed(m) => Invalid::new(
+            "calendar",
+            format!("节假日数据格式错误 / calendar data malformed: {m}"),
+        ),
+        other => Invalid::new("calendar", other.to_string()),
+    })?;
+    let shipped = WorkCalendar::from_toml(BUNDLED)
+        .map(|c| c.years())
+        .unwrap_or_default();
+    let years = parsed.years();
+    if years.is_empty() {
+        return Err(Invalid::new("calendar", "没有年份 / no year given").into());
+    }
+    let mut tx = db.begin_write().await?;
+    for year in &years {
+        if shipped.contains(year) {
+            return Err(Invalid::new("calendar", format!("{year} 年为随版本发布的官方数据，不能修改 / {year} ships with this release and cannot be changed")).into());
+        }
+        // Store each year on its own, re-rendered from the parsed data's source slice.
+        let one = single_year_source(text, *year).unwrap_or_else(|| text.to_string());
+        tx.execute(
+            "INSERT INTO calendar_years (year, source, added_ms, added_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (year) DO UPDATE SET source = excluded.source, added_ms = excluded.added_ms, added_by = excluded.added_by",
+            params![i64::from(*year), one, Millis::now(), actor.name.clone()],
+        )
+        .await?;
+        let holidays = parsed.holidays(*year).map(<[_]>::len).unwrap_or(0);
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "kernel.calendar.year_added",
+                object_type: "calendar_year",
+                object_id: &year.to_string(),
+                object_dept: None,
+                summary: format!("录入 {year} 年节假日安排（{holidays} 个假期）/ entered the {year} holiday calendar ({holidays} holidays)"),
+                detail: serde_json::json!({ "year": year, "holidays": holidays }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(years)
+}
+
+/// The `[YEAR]` table of `text` on its own, so each stored row parses by itself.
+fn single_year_source(text: &str, year: i16) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    let value = table.get(&year.to_string())?.clone();
+    let mut one = toml::Table::new();
+    one.insert(year.to_string(), value);
+    toml::to_string(&one).ok()
+}
+
+/// The years in force: (year, shipped with the release?).
+pub async fn years(db: &Db) -> Result<Vec<(i16, bool)>> {
+    let shipped = WorkCalendar::from_toml(BUNDLED)
+        .map(|c| c.years())
+        .unwrap_or_default();
+    let cal = load(db).await?;
+    Ok(cal
+        .years()
+        .into_iter()
+        .map(|y| (y, shipped.contains(&y)))
+        .collect())
+}
