@@ -28,6 +28,11 @@ impl IdNumber {
             }
             _ => return Err(bad("应为18位 / must have 18 characters")),
         };
+        // Byte positions below are character positions only for ASCII (full-width digits are
+        // three bytes each: six of them make an 18-byte string).
+        if !s.is_ascii() {
+            return Err(bad("只能包含数字和X / only digits and X are allowed"));
+        }
         let (body, last) = s.split_at(17);
         if !body.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("前17位应为数字 / the first 17 characters must be digits"));
@@ -97,8 +102,11 @@ impl CreditCode {
     /// Parses and checks a code. `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
         let s: String = text.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
-        if s.len() != 18 {
-            return Err(Invalid::new(field, "应为18位 / must have 18 characters"));
+        if s.len() != 18 || !s.is_ascii() {
+            return Err(Invalid::new(
+                field,
+                "应为18位字母或数字 / must have 18 letters or digits",
+            ));
         }
         let (body, last) = s.split_at(17);
         let expected = cc_check_char(body).ok_or_else(|| {
@@ -193,6 +201,16 @@ mod tests {
         assert!(IdNumber::parse("id", "' OR 1=1 --").is_err());
         assert!(IdNumber::parse("id", "").is_err());
         assert!(IdNumber::parse("id", "１１０１０５１９４９１２３１００２X").is_err());
+    }
+
+    #[test]
+    fn eighteen_bytes_of_full_width_digits_are_refused_not_a_panic() {
+        let six = "１１０１０５"; // 6 characters, 18 bytes
+        assert_eq!(six.len(), 18);
+        assert!(IdNumber::parse("id", six).is_err());
+        assert!(CreditCode::parse("code", six).is_err());
+        assert!(IdNumber::parse("id", "１１０１０５４９１２３１００２").is_err());
+        assert!(PhoneNumber::parse("p", "１３８００１３８０００").is_err());
     }
 
     #[test]

@@ -57,6 +57,17 @@ enum Command {
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Load a CSV file (UTF-8 or GBK) into a new immutable version of a resource: standardized,
+    /// validated row by row (bad rows go to a reject report), written as Parquet to the lake.
+    Ingest {
+        /// Resource code, e.g. 9901-GA-0001
+        resource: String,
+        /// The file
+        file: PathBuf,
+        /// Print one JSON object {resource, version, accepted, rejected, reject_report, …}
+        #[arg(long)]
+        json: bool,
+    },
     /// The working-day calendar (national holidays and make-up workdays).
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -389,6 +400,43 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         "管理员录入 / entered by an administrator"
                     }
                 );
+            }
+        }
+        Command::Ingest { resource, file, json } => {
+            let p = platform::open(store).await?;
+            let pool = tongban_pool::Pool::new(
+                p.store.data_dir.join("lake"),
+                catalog_for(&p).await?,
+                p.keyring.fields(),
+            );
+            let progress: Arc<tongban_pool::ProgressFn> =
+                Arc::new(|rows| eprint!("\r已读取 / rows read: {rows}"));
+            let opts = tongban_pool::IngestOptions {
+                progress: Some(progress),
+                ..Default::default()
+            };
+            let report = match pool.ingest_csv(&system(), &resource, &file, &opts).await {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!();
+                    return Err(e.into());
+                }
+            };
+            eprintln!();
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "{} v{}: 接收 / accepted {}，拒绝 / rejected {}（质量 / quality {:.0}%）",
+                    report.resource,
+                    report.version,
+                    report.accepted,
+                    report.rejected,
+                    report.quality.score * 100.0
+                );
+                if report.rejected > 0 {
+                    println!("拒绝报告 / reject report: {}", report.reject_report.display());
+                }
             }
         }
         Command::Catalog(CatalogCommand::List { json }) => {

@@ -240,3 +240,51 @@ fn an_administrator_enters_next_years_holidays() {
     let refused = tongban(dir.path(), &["calendar", "add", "--file", file.to_str().unwrap()]);
     assert!(!refused.status.success(), "shipped years cannot be overwritten");
 }
+
+#[test]
+fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    let csv = dir.path().join("air.csv");
+    std::fs::write(
+        &csv,
+        "监测站点,监测时间,空气质量指数,PM2.5浓度(μg/m³)\n\
+         城东站,2026-11-23 08:00,42,18.5\n\
+         城西站,2026年11月23日 8时0分,57,30\n\
+         城南站,2026/11/23 08:00,900,12\n\
+         城北站,2026-11-23 08:00,61,33.1\n",
+    )
+    .unwrap();
+    let out = ok(&tongban(
+        dir.path(),
+        &["ingest", "9901-HJ-0001", csv.to_str().unwrap(), "--json"],
+    ));
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["resource"], "9901-HJ-0001");
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["accepted"], 3);
+    assert_eq!(report["rejected"], 1);
+    let rejects = std::fs::read_to_string(report["reject_report"].as_str().unwrap()).unwrap();
+    assert!(rejects.contains("900") && rejects.contains("aqi"), "{rejects}");
+    assert!(dir.path().join("lake/9901-HJ-0001/v1/part-0.parquet").exists());
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&tongban(dir.path(), &["catalog", "list", "--json"]))).unwrap();
+    let air = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "9901-HJ-0001")
+        .unwrap()
+        .clone();
+    assert_eq!(air["current_version"], 1);
+
+    // Nothing readable: non-zero exit, and no new version.
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    assert!(
+        !tongban(dir.path(), &["ingest", "9901-HJ-0001", empty.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(!dir.path().join("lake/9901-HJ-0001/v2").exists());
+}

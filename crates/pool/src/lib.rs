@@ -1,0 +1,58 @@
+//! The data pool (数据池): governed ingestion of department files into an immutable Parquet lake
+//! at `lake/<resource_code>/v<version>/` (Hive-style, readable by Spark, Hive and DuckDB). Every
+//! load standardizes, type checks and rule checks each cell against the resource's catalog
+//! fields, sets bad rows aside in a masked reject report, encrypts personal fields with a blind
+//! index beside them, and records the new version with its quality score and change summary in
+//! the catalog.
+//!
+//! It never changes the catalog's description of a resource, never rewrites a stored version,
+//! and never puts personal data in clear text on disk or in logs.
+
+mod error;
+mod govern;
+mod ingest;
+mod lake;
+mod model;
+mod rejects;
+
+pub use error::{Error, Result};
+pub use lake::{BIDX_SUFFIX, ROW_HASH};
+pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality};
+pub use rejects::neutralise;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tongban_catalog::Catalog;
+use tongban_crypto::FieldCipher;
+
+/// The pool service: cheap to clone, shared by the web layer, the CLI and workers.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    lake_dir: PathBuf,
+    catalog: Catalog,
+    fields: FieldCipher,
+    loads: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Pool {
+    /// The pool over the lake at `lake_dir` (usually `DATA_DIR/lake`), recording versions in
+    /// `catalog` and encrypting personal fields with `fields`.
+    pub fn new(lake_dir: impl Into<PathBuf>, catalog: Catalog, fields: FieldCipher) -> Self {
+        Self {
+            lake_dir: lake_dir.into(),
+            catalog,
+            fields,
+            loads: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// The lake's root directory.
+    pub fn lake_dir(&self) -> &Path {
+        &self.lake_dir
+    }
+
+    /// The directory of one stored version (`lake/<code>/v<version>`).
+    pub fn version_dir(&self, code: &str, version: u32) -> PathBuf {
+        lake::version_dir(&self.lake_dir, code, version)
+    }
+}

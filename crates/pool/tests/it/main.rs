@@ -1,0 +1,7 @@
+//! Ingestion tests: files in, governed parquet versions out, recorded in the catalog; each run
+//! on SQLite and (when `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod ingest;
+mod support;

@@ -1,0 +1,154 @@
+//! Fixtures: a household-register resource of 公安局 with personal, typed and ruled fields, a
+//! pool over a temporary lake, and small builders for CSV files.
+
+use arrow::array::RecordBatch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+use tongban_catalog::{Catalog, Resource, ResourceInput};
+use tongban_crypto::{FieldCipher, Keyring};
+use tongban_db::Db;
+use tongban_kernel::{Principal, WorkCalendar};
+use tongban_pool::{IngestOptions, IngestReport, Pool};
+
+pub const CODE: &str = "3301-GA-0001";
+pub const HEADER: &str = "身份证号,姓名,出生日期,区县,年龄";
+
+pub struct Fixture {
+    pub pool: Pool,
+    pub catalog: Catalog,
+    pub cipher: FieldCipher,
+    pub resource: Resource,
+    pub dir: TempDir,
+}
+
+pub fn system() -> Principal {
+    Principal::system("test")
+}
+
+impl Fixture {
+    pub async fn new(db: Db) -> Fixture {
+        Self::with_fields(db, CODE, household_fields()).await
+    }
+
+    /// A published resource `code` of 公安局 with `fields` (JSON), and a pool over a new lake.
+    pub async fn with_fields(db: Db, code: &str, fields: serde_json::Value) -> Fixture {
+        let catalog = Catalog::new(db, WorkCalendar::bundled());
+        let input: ResourceInput = serde_json::from_value(serde_json::json!({
+            "code": code, "name_zh": "户籍人口基本信息",
+            "provider": { "id": "0190a0b0-0000-7000-8000-000000000001", "path": "/3301/3301-GA/", "name_zh": "公安局" },
+            "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" },
+            "format": "table",
+            "fields": fields,
+            "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
+            "open_class": "not_open", "update_cycle": "daily"
+        }))
+        .unwrap();
+        let r = catalog.create_resource(&system(), input).await.unwrap();
+        let resource = catalog.publish_resource(&system(), &r.id).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cipher = Keyring::ephemeral().fields();
+        let pool = Pool::new(dir.path().join("lake"), catalog.clone(), cipher.clone());
+        Fixture {
+            pool,
+            catalog,
+            cipher,
+            resource,
+            dir,
+        }
+    }
+
+    /// Writes `bytes` as an upload named `name`.
+    pub fn upload(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// Loads `csv` (UTF-8) as the platform.
+    pub async fn load(&self, csv: &str) -> IngestReport {
+        let path = self.upload("upload.csv", csv.as_bytes());
+        self.pool
+            .ingest_csv(&system(), CODE, &path, &IngestOptions::default())
+            .await
+            .unwrap()
+    }
+
+    pub async fn current_version(&self) -> u32 {
+        self.catalog
+            .resource_by_code(&system(), CODE)
+            .await
+            .unwrap()
+            .current_version
+    }
+}
+
+/// 身份证号 (key, required, unique), 姓名 (required), 出生日期 (date), 区县 (code list), 年龄
+/// (0..=150).
+pub fn household_fields() -> serde_json::Value {
+    serde_json::json!([
+        { "code": "id_number", "name_zh": "身份证号", "data_type": "string", "sensitivity": "personal",
+          "is_key": true, "standardizer": "id_number",
+          "rules": [{ "rule": "required" }, { "rule": "unique" }] },
+        { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal",
+          "rules": [{ "rule": "required" }] },
+        { "code": "birth_date", "name_zh": "出生日期", "data_type": "date", "sensitivity": "internal",
+          "standardizer": "date" },
+        { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal",
+          "rules": [{ "rule": "enumeration", "values": ["上城区", "西湖区", "滨江区"] }] },
+        { "code": "age", "name_zh": "年龄", "data_type": "integer", "sensitivity": "public",
+          "rules": [{ "rule": "range", "min": 0, "max": 150 }] }
+    ])
+}
+
+/// A valid 18-digit 身份证号 numbered `n` (born 1990-01-0x), with its check digit.
+pub fn id(n: u32) -> String {
+    let body = format!("3301021990010{}{:03}", 1 + n % 9, n % 1000);
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// A CSV of the header and `rows`.
+pub fn csv(rows: &[String]) -> String {
+    let mut s = format!("{HEADER}\n");
+    for r in rows {
+        s.push_str(r);
+        s.push('\n');
+    }
+    s
+}
+
+/// A clean row for person `n`.
+pub fn row(n: u32, age: u32) -> String {
+    format!("{},张{n},1990-01-0{},西湖区,{age}", id(n), 1 + n % 9)
+}
+
+/// All record batches of a version.
+pub fn read_version(dir: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(dir.join("part-0.parquet")).unwrap();
+    ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap())
+        .collect()
+}
+
+/// The reject report's records (after the header), BOM checked.
+pub fn rejects(path: &Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "the reject report starts with a BOM"
+    );
+    csv::Reader::from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
