@@ -25,6 +25,7 @@ impl Demo {
             .arg("--data-dir")
             .arg(dir.path())
             .env("TONGBAN_LOG", "warn")
+            .env("TONGBAN_DEMO_ROWS", "200")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

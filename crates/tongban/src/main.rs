@@ -5,6 +5,7 @@
 mod backup;
 mod config;
 mod demo;
+mod demo_data;
 mod platform;
 
 use anyhow::{Context, Result};
@@ -353,9 +354,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             let identity = identity_for(&p, Some(&serve));
             let accounts = demo::seed(&identity).await.context("seeding the demo city")?;
-            demo::seed_catalog(&identity, &catalog_for(&p).await?)
+            let catalog = catalog_for(&p).await?;
+            demo::seed_catalog(&identity, &catalog)
                 .await
                 .context("seeding the demo catalog")?;
+            let pool =
+                tongban_pool::Pool::new(p.store.data_dir.join("lake"), catalog.clone(), p.keyring.fields());
+            demo_data::load(&pool, &catalog, &p.store.data_dir.join("demo-files")).await?;
             if seed_only {
                 print_accounts(&accounts);
                 p.db.close().await;

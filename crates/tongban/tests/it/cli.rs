@@ -9,6 +9,8 @@ fn tongban(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("TONGBAN_DATABASE_URL")
         .env_remove("TONGBAN_MASTER_KEY")
         .env("TONGBAN_LOG", "warn")
+        // A small demo city keeps the tests quick; the README's demo loads 20,000 people.
+        .env("TONGBAN_DEMO_ROWS", "200")
         .output()
         .expect("run tongban")
 }
@@ -211,7 +213,7 @@ fn the_catalog_lists_as_a_table_and_as_json() {
     assert_eq!(air["sharing_class"], "unconditional");
     assert_eq!(air["open_class"], "open");
     assert_eq!(air["provider_code"], "9901-HJ");
-    assert_eq!(air["current_version"], 0);
+    assert_eq!(air["current_version"], 1, "the demo loads hourly air quality");
     for key in [
         "code",
         "name",
@@ -261,12 +263,12 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
     ));
     let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(report["resource"], "9901-HJ-0001");
-    assert_eq!(report["version"], 1);
+    assert_eq!(report["version"], 2, "the demo city already holds version 1");
     assert_eq!(report["accepted"], 3);
     assert_eq!(report["rejected"], 1);
     let rejects = std::fs::read_to_string(report["reject_report"].as_str().unwrap()).unwrap();
     assert!(rejects.contains("900") && rejects.contains("aqi"), "{rejects}");
-    assert!(dir.path().join("lake/9901-HJ-0001/v1/part-0.parquet").exists());
+    assert!(dir.path().join("lake/9901-HJ-0001/v2/part-0.parquet").exists());
     let list: serde_json::Value =
         serde_json::from_str(&ok(&tongban(dir.path(), &["catalog", "list", "--json"]))).unwrap();
     let air = list
@@ -276,7 +278,7 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
         .find(|r| r["code"] == "9901-HJ-0001")
         .unwrap()
         .clone();
-    assert_eq!(air["current_version"], 1);
+    assert_eq!(air["current_version"], 2);
 
     // Nothing readable: non-zero exit, and no new version.
     let empty = dir.path().join("empty.csv");
@@ -286,5 +288,5 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
             .status
             .success()
     );
-    assert!(!dir.path().join("lake/9901-HJ-0001/v2").exists());
+    assert!(!dir.path().join("lake/9901-HJ-0001/v3").exists());
 }
