@@ -733,12 +733,16 @@ async fn serve_platform(
         demo: demo.is_some(),
         body_limit: serve.body_limit,
         request_timeout: Duration::from_secs(serve.request_timeout),
+        upload_dir: p.store.data_dir.join("uploads"),
     };
+    let catalog = catalog_for(&p).await?;
     let state = tongban_web::AppState {
         db: p.db.clone(),
         identity,
         ledger_watch: watch.clone(),
-        catalog: catalog_for(&p).await?,
+        catalog: catalog.clone(),
+        pool: tongban_pool::Pool::new(p.store.data_dir.join("lake"), catalog, p.keyring.fields()),
+        loads: Default::default(),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
     };

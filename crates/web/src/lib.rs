@@ -43,6 +43,8 @@ pub struct WebSettings {
     pub body_limit: usize,
     /// Time a request may take.
     pub request_timeout: Duration,
+    /// Where uploads are streamed before they are loaded.
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Default for WebSettings {
@@ -53,6 +55,7 @@ impl Default for WebSettings {
             demo: false,
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            upload_dir: std::env::temp_dir().join("tongban-uploads"),
         }
     }
 }
@@ -66,6 +69,10 @@ pub struct AppState {
     pub identity: Identity,
     /// The data resource catalog, sharing requests and grants.
     pub catalog: tongban_catalog::Catalog,
+    /// The data pool: ingestion into the lake.
+    pub pool: tongban_pool::Pool,
+    /// Loads started from the console.
+    pub loads: console::upload::Loads,
     /// Background verification of the ledger, with its latest result.
     pub ledger_watch: tongban_ledger::LedgerWatch,
     /// Settings.

@@ -145,6 +145,7 @@ struct ResourcePage {
     versions: Vec<VersionRow>,
     can_publish: bool,
     can_request: bool,
+    can_upload: bool,
 }
 
 pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
@@ -236,6 +237,8 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
         && r.sharing.class != SharingClass::NotShared
         && !is_provider
         && me.principal.allows_somewhere(Permission::RequestSharing);
+    let can_upload =
+        r.status != ResourceStatus::Retired && me.principal.allows(Permission::ManageCatalog, provider_scope);
     let name = t.pick(&r.name_zh, &r.name_en).to_string();
     render(&ResourcePage {
         c: ctx.chrome(&name),
@@ -245,6 +248,7 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
         versions,
         can_publish,
         can_request,
+        can_upload,
         r,
     })
 }

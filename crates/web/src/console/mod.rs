@@ -34,6 +34,15 @@ pub fn routes() -> Router<AppState> {
             "/console/catalog/{code}/request",
             get(catalog::new_request).post(catalog::file_request),
         )
+        .route(
+            "/console/catalog/{code}/upload",
+            get(upload::upload_page)
+                .post(upload::upload)
+                // Uploads are streamed to disk, so they may be far larger than a form.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/console/loads/{id}", get(upload::load))
+        .route("/console/loads/{id}/rejects.csv", get(upload::rejects))
         .route("/console/sharing", get(sharing::sharing))
         .route("/console/sharing/{id}", get(sharing::request))
         .route("/console/sharing/{id}/act", post(sharing::act))
@@ -500,4 +509,5 @@ async fn unlock_user(
 mod catalog;
 mod ledger_view;
 mod sharing;
+pub(crate) mod upload;
 use ledger_view::{ledger, ledger_csv, verify_now};

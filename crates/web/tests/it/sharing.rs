@@ -50,7 +50,7 @@ async fn seed(s: &Server) -> String {
         "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
         "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
         "fields": [
-            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true },
+            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
             { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
             { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
         ],
@@ -211,6 +211,94 @@ async fn the_open_data_catalog_lists_only_open_resources_and_exports_dcat() {
         assert_eq!(r.headers()["content-type"], "application/ld+json");
         let doc: serde_json::Value = r.json().await.unwrap();
         assert!(doc["@context"].is_object() || doc["@context"].is_array() || doc["@context"].is_string());
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        let csv = "公民身份号码,姓名,区县\n11010519491231002X,张三,城东区\n110105194912310021,李四,城西区\n";
+        let form = |csrf: &str| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.to_string())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("hj.csv"),
+                )
+        };
+
+        // Another bureau's admin may not upload; a missing token is refused.
+        let mz = browser();
+        sign_in(&mz, &s, "mz_admin", PASSWORD).await;
+        assert_eq!(
+            mz.get(s.url(&format!("/console/catalog/{code}/upload")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+
+        let ga = browser();
+        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        let page = ga
+            .get(s.url(&format!("/console/catalog/{code}/upload")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        let r = ga
+            .post(s.url(&format!("/console/catalog/{code}/upload")))
+            .multipart(form("forged"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+
+        let r = ga
+            .post(s.url(&format!("/console/catalog/{code}/upload")))
+            .multipart(form(&csrf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let load = r.headers()["location"].to_str().unwrap().to_string();
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = ga.get(s.url(&load)).send().await.unwrap().text().await.unwrap();
+            if !page.contains("http-equiv=\"refresh\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(page.contains("v1"), "{page}");
+        let rejects = ga
+            .get(s.url(&format!("{load}/rejects.csv")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            rejects.contains("id_number") && !rejects.contains("110105194912310021"),
+            "masked: {rejects}"
+        );
+        // The load page is its owner's only.
+        assert_eq!(mz.get(s.url(&load)).send().await.unwrap().status(), 404);
+        let resource = s
+            .catalog()
+            .resource_by_code(&Principal::system("test"), &code)
+            .await
+            .unwrap();
+        assert_eq!(resource.current_version, 1);
         s.stop().await;
     })
     .await;

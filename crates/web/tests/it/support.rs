@@ -41,6 +41,12 @@ impl Server {
             identity: identity.clone(),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             catalog: catalog.clone(),
+            pool: tongban_pool::Pool::new(
+                std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
+                catalog.clone(),
+                keyring.fields(),
+            ),
+            loads: Default::default(),
             settings: Arc::new(settings),
             metrics: tongban_web::metrics::Metrics::default(),
         };

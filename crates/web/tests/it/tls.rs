@@ -41,6 +41,12 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
             identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             catalog: tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
+            pool: tongban_pool::Pool::new(
+                std::env::temp_dir().join("tongban-lake-tls"),
+                tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
+                keyring.fields(),
+            ),
+            loads: Default::default(),
             settings: Arc::new(tongban_web::WebSettings {
                 tls: true,
                 ..Default::default()

@@ -1,0 +1,279 @@
+//! Uploading a file into a resource from the console: the upload is streamed to disk (never held
+//! in memory), the load runs in the background, and its page refreshes itself — no script — to
+//! show the rows read until the report is there.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::catalog_page;
+use crate::page::{Chrome, PageError, render, urlencode};
+use crate::security::same_secret;
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::io::AsyncWriteExt;
+use tongban_kernel::{Permission, Principal};
+
+/// One load started from the console.
+#[derive(Clone)]
+struct Load {
+    owner: String,
+    resource: String,
+    file_name: String,
+    rows_read: u64,
+    outcome: Option<Result<tongban_pool::IngestReport, String>>,
+}
+
+/// Loads under way or finished in this process, by id.
+#[derive(Clone, Default)]
+pub struct Loads(Arc<Mutex<HashMap<String, Load>>>);
+
+impl Loads {
+    fn update(&self, id: &str, f: impl FnOnce(&mut Load)) {
+        if let Ok(mut m) = self.0.lock()
+            && let Some(l) = m.get_mut(id)
+        {
+            f(l);
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Load> {
+        self.0.lock().ok().and_then(|m| m.get(id).cloned())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/upload.html")]
+struct UploadPage {
+    c: Chrome,
+    code: String,
+    name: String,
+}
+
+async fn resource_for_upload(
+    state: &AppState,
+    p: &Principal,
+    code: &str,
+) -> Result<tongban_catalog::Resource, PageError> {
+    let r = state
+        .catalog
+        .resource_by_code(p, code)
+        .await
+        .map_err(catalog_page)?;
+    if !p.allows(Permission::ManageCatalog, Some(&r.provider.path)) {
+        return Err(PageError::Forbidden(
+            "只有提供部门可以上传数据 / only the providing department uploads data".into(),
+        ));
+    }
+    Ok(r)
+}
+
+pub(super) async fn upload_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    match resource_for_upload(&state, &me.principal, &code).await {
+        Ok(r) => {
+            let t = ctx.t();
+            let name = t.pick(&r.name_zh, &r.name_en).to_string();
+            render(&UploadPage {
+                c: ctx.chrome(t.s("upload.title")),
+                code: r.code,
+                name,
+            })
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// Receives `csrf` then `file` (multipart/form-data), streams the file to disk and starts the load.
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mut form: Multipart,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let resource = match resource_for_upload(&state, &me.principal, &code).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(e),
+    };
+    let mut csrf_ok = false;
+    let mut saved: Option<(std::path::PathBuf, String)> = None;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return ctx.fail(PageError::BadRequest(format!("file: {e}"))),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let sent = field.text().await.unwrap_or_default();
+                csrf_ok = !sent.is_empty() && same_secret(&sent, &ctx.csrf);
+            }
+            Some("file") if csrf_ok => {
+                let file_name = field
+                    .file_name()
+                    .unwrap_or("upload.csv")
+                    .chars()
+                    .take(100)
+                    .collect::<String>();
+                let dir = &state.settings.upload_dir;
+                if let Err(e) = tokio::fs::create_dir_all(dir).await {
+                    return ctx.fail(PageError::Internal(e.to_string()));
+                }
+                let path = dir.join(format!("{}.upload", tongban_kernel::id::new_uuid_v7()));
+                let mut out = match tokio::fs::File::create(&path).await {
+                    Ok(f) => f,
+                    Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
+                };
+                let mut field = field;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(bytes)) => {
+                            if let Err(e) = out.write_all(&bytes).await {
+                                let _ = tokio::fs::remove_file(&path).await;
+                                return ctx.fail(PageError::Internal(e.to_string()));
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            let _ = tokio::fs::remove_file(&path).await;
+                            return ctx.fail(PageError::BadRequest(format!("file: {e}")));
+                        }
+                    }
+                }
+                let _ = out.flush().await;
+                saved = Some((path, file_name));
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return ctx.fail(PageError::Csrf);
+    }
+    let Some((path, file_name)) = saved else {
+        return ctx.fail(PageError::BadRequest("file: 请选择文件 / choose a file".into()));
+    };
+    let id = tongban_kernel::id::new_uuid_v7();
+    if let Ok(mut m) = state.loads.0.lock() {
+        m.insert(
+            id.clone(),
+            Load {
+                owner: me.principal.id.clone(),
+                resource: resource.code.clone(),
+                file_name,
+                rows_read: 0,
+                outcome: None,
+            },
+        );
+    }
+    let loads = state.loads.clone();
+    let pool = state.pool.clone();
+    let principal = me.principal.clone();
+    let load_id = id.clone();
+    tokio::spawn(async move {
+        let progress_loads = loads.clone();
+        let progress_id = load_id.clone();
+        let progress: Arc<tongban_pool::ProgressFn> =
+            Arc::new(move |rows| progress_loads.update(&progress_id, |l| l.rows_read = rows));
+        let opts = tongban_pool::IngestOptions {
+            progress: Some(progress),
+            ..Default::default()
+        };
+        let result = pool.ingest_csv(&principal, &resource.code, &path, &opts).await;
+        let _ = tokio::fs::remove_file(&path).await;
+        loads.update(&load_id, |l| {
+            l.outcome = Some(result.map_err(|e| e.to_string()));
+        });
+    });
+    Redirect::to(&format!("/console/loads/{id}")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "console/load.html")]
+struct LoadPage {
+    c: Chrome,
+    id: String,
+    resource: String,
+    file_name: String,
+    rows_read: u64,
+    running: bool,
+    error: String,
+    report: Option<tongban_pool::IngestReport>,
+    quality: String,
+}
+
+fn owned_load(state: &AppState, ctx: &Ctx, id: &str) -> Result<Load, PageError> {
+    let me = ctx.require_staff()?;
+    match state.loads.get(id) {
+        Some(l) if l.owner == me.principal.id => Ok(l),
+        _ => Err(PageError::NotFound),
+    }
+}
+
+pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let l = match owned_load(&state, &ctx, &id) {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let (report, error) = match l.outcome.clone() {
+        Some(Ok(r)) => (Some(r), String::new()),
+        Some(Err(e)) => (None, t.half(&e).to_string()),
+        None => (None, String::new()),
+    };
+    let quality = report
+        .as_ref()
+        .map(|r| format!("{:.0}%", r.quality.score * 100.0))
+        .unwrap_or_default();
+    render(&LoadPage {
+        c: ctx.chrome(t.s("upload.progress")),
+        id,
+        resource: l.resource,
+        file_name: l.file_name,
+        rows_read: l.rows_read,
+        running: l.outcome.is_none(),
+        error,
+        report,
+        quality,
+    })
+}
+
+pub(super) async fn rejects(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let l = match owned_load(&state, &ctx, &id) {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(e),
+    };
+    let Some(Ok(report)) = l.outcome else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match tokio::fs::read(&report.reject_report).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-v{}-rejects.csv\"",
+                        urlencode(&report.resource),
+                        report.version
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => ctx.fail(PageError::NotFound),
+    }
+}
