@@ -372,40 +372,13 @@ impl Catalog {
                 (None, "refused")
             }
         };
-        q.updated = self.now();
-        let mut tx = self.db.begin_write().await?;
-        save_request(&mut tx, &q, was).await?;
-        let replaced = match &grant {
-            Some(g) => insert_grant(&mut tx, actor, g).await?,
-            None => Vec::new(),
-        };
-        let (zh, en) = if grant.is_some() {
+        let summary = if grant.is_some() {
             ("提供部门同意共享", "provider granted sharing")
         } else {
             ("提供部门不同意共享", "provider refused sharing")
         };
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "catalog.sharing.decided",
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
-                summary: event_summary(&q, zh, en),
-                detail: json!({
-                    "resource": q.resource_code,
-                    "outcome": outcome,
-                    "grant": q.grant_id,
-                    "reasons": q.refusal.as_ref().map(|r| &r.reasons),
-                }),
-            },
-        )
-        .await?;
-        if let Some(g) = &grant {
-            grant_event(&mut tx, actor, g, &replaced).await?;
-        }
-        tx.commit().await?;
-        self.view(q)
+        self.commit_outcome(actor, q, was, grant, "catalog.sharing.decided", outcome, summary)
+            .await
     }
 
     /// The requester disputes the provider's refusal (`RequestSharing` over its department),
@@ -481,6 +454,36 @@ impl Catalog {
                 (None, "upheld")
             }
         };
+        let summary = if grant.is_some() {
+            ("争议裁决：同意共享", "dispute resolved: granted")
+        } else {
+            ("争议裁决：维持不予共享", "dispute resolved: refusal upheld")
+        };
+        self.commit_outcome(
+            actor,
+            q,
+            was,
+            grant,
+            "catalog.sharing.dispute_resolved",
+            outcome,
+            summary,
+        )
+        .await
+    }
+
+    /// Saves a decided request, its grant (replacing an older one) and their events in one
+    /// transaction: how both the provider's decision and a dispute's resolution end.
+    #[allow(clippy::too_many_arguments)]
+    async fn commit_outcome(
+        &self,
+        actor: &Principal,
+        mut q: SharingRequest,
+        was: RequestStatus,
+        grant: Option<Grant>,
+        action: &str,
+        outcome: &str,
+        (zh, en): (&str, &str),
+    ) -> Result<RequestView> {
         q.updated = self.now();
         let mut tx = self.db.begin_write().await?;
         save_request(&mut tx, &q, was).await?;
@@ -488,15 +491,10 @@ impl Catalog {
             Some(g) => insert_grant(&mut tx, actor, g).await?,
             None => Vec::new(),
         };
-        let (zh, en) = if grant.is_some() {
-            ("争议裁决：同意共享", "dispute resolved: granted")
-        } else {
-            ("争议裁决：维持不予共享", "dispute resolved: refusal upheld")
-        };
         tx.append_event(
             actor,
             EventDraft {
-                action: "catalog.sharing.dispute_resolved",
+                action,
                 object_type: "sharing_request",
                 object_id: q.id.as_str(),
                 object_dept: Some(q.requester.path()),
