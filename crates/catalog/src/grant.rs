@@ -14,8 +14,7 @@ use crate::{
 };
 use jiff::civil::Date;
 use serde_json::json;
-use tongban_db::sql::render;
-use tongban_db::sql::sea_query::{Alias, Cond, Expr, JoinType, Order, Query};
+use tongban_db::sql::sea_query::Cond;
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal};
 
@@ -432,37 +431,9 @@ impl Catalog {
                 .add(col("g.revoked_ms").is_null())
                 .add(col("g.expires_on").gte(d.to_string()));
         }
-        let base = || {
-            Query::select()
-                .from_as(Alias::new("grants"), Alias::new("g"))
-                .join_as(
-                    JoinType::InnerJoin,
-                    Alias::new("resources"),
-                    Alias::new("r"),
-                    col("r.id").equals((Alias::new("g"), Alias::new("resource_id"))),
-                )
-                .cond_where(cond.clone())
-                .to_owned()
-        };
-        let mut count = base();
-        count.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
-        let (sql, values) = render(self.db.backend(), &count);
-        let total: i64 = self.db.fetch_one(&sql, values).await?.get("n")?;
-        let mut select = base();
-        select
-            .expr(Expr::cust(COLUMNS))
-            .order_by((Alias::new("g"), Alias::new("created_ms")), Order::Desc)
-            .order_by((Alias::new("g"), Alias::new("id")), Order::Desc)
-            .limit(u64::from(page.limit))
-            .offset(page.offset);
-        let (sql, values) = render(self.db.backend(), &select);
-        let items = self
-            .db
-            .fetch_all(&sql, values)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect::<Result<Vec<_>>>()?;
+        let (total, rows) =
+            crate::resource::page_joined_to_resource(&self.db, ("grants", "g"), COLUMNS, cond, page).await?;
+        let items = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
         Ok(Listing::new(items, total, page))
     }
 

@@ -606,6 +606,44 @@ fn stale() -> Error {
 }
 
 /// A column, `name` or `table.name`.
+/// One page of `table` (aliased `alias`) joined to its resource under `cond`, newest first, with
+/// the total count: how grants and requests are listed.
+pub(crate) async fn page_joined_to_resource(
+    db: &tongban_db::Db,
+    (table, alias): (&str, &str),
+    columns: &str,
+    cond: tongban_db::sql::sea_query::Condition,
+    page: Page,
+) -> Result<(i64, Vec<tongban_db::Row>)> {
+    use tongban_db::sql::sea_query::{Alias, JoinType, Order, Query};
+    let base = || {
+        Query::select()
+            .from_as(Alias::new(table), Alias::new(alias))
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("resources"),
+                Alias::new("r"),
+                col("r.id").equals((Alias::new(alias), Alias::new("resource_id"))),
+            )
+            .cond_where(cond.clone())
+            .to_owned()
+    };
+    let mut count = base();
+    count.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
+    let (sql, values) = tongban_db::sql::render(db.backend(), &count);
+    let total: i64 = db.fetch_one(&sql, values).await?.get("n")?;
+    let mut select = base();
+    select
+        .expr(Expr::cust(columns))
+        .order_by((Alias::new(alias), Alias::new("created_ms")), Order::Desc)
+        .order_by((Alias::new(alias), Alias::new("id")), Order::Desc)
+        .limit(u64::from(page.limit))
+        .offset(page.offset);
+    let (sql, values) = tongban_db::sql::render(db.backend(), &select);
+    let rows = db.fetch_all(&sql, values).await?;
+    Ok((total, rows))
+}
+
 pub(crate) fn col(name: &str) -> Expr {
     match name.split_once('.') {
         Some((t, c)) => Expr::col((Alias::new(t), Alias::new(c))),

@@ -18,8 +18,7 @@ use crate::{
 use jiff::ToSpan;
 use jiff::civil::Date;
 use serde_json::json;
-use tongban_db::sql::render;
-use tongban_db::sql::sea_query::{Alias, Cond, Expr, JoinType, Order, Query};
+use tongban_db::sql::sea_query::Cond;
 use tongban_db::{EventDraft, params};
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal};
 
@@ -633,34 +632,15 @@ impl Catalog {
         if let Some(t) = filter.text.as_deref() {
             cond = cond.add(text_match(t, &["r.code", "r.name_zh", "q.purpose"]));
         }
-        let base = || {
-            Query::select()
-                .from_as(Alias::new("sharing_requests"), Alias::new("q"))
-                .join_as(
-                    JoinType::InnerJoin,
-                    Alias::new("resources"),
-                    Alias::new("r"),
-                    col("r.id").equals((Alias::new("q"), Alias::new("resource_id"))),
-                )
-                .cond_where(cond.clone())
-                .to_owned()
-        };
-        let mut count = base();
-        count.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
-        let (sql, values) = render(self.db.backend(), &count);
-        let total: i64 = self.db.fetch_one(&sql, values).await?.get("n")?;
-        let mut select = base();
-        select
-            .expr(Expr::cust(COLUMNS))
-            .order_by((Alias::new("q"), Alias::new("created_ms")), Order::Desc)
-            .order_by((Alias::new("q"), Alias::new("id")), Order::Desc)
-            .limit(u64::from(page.limit))
-            .offset(page.offset);
-        let (sql, values) = render(self.db.backend(), &select);
-        let items = self
-            .db
-            .fetch_all(&sql, values)
-            .await?
+        let (total, rows) = crate::resource::page_joined_to_resource(
+            &self.db,
+            ("sharing_requests", "q"),
+            COLUMNS,
+            cond,
+            page,
+        )
+        .await?;
+        let items = rows
             .iter()
             .map(|r| from_row(r).and_then(|q| self.view(q)))
             .collect::<Result<Vec<_>>>()?;
