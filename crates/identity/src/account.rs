@@ -379,48 +379,27 @@ impl Identity {
             ..Personal::default()
         };
         let id = AccountId::new();
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        insert_account(
-            &mut tx,
-            NewRow {
-                id: &id,
-                username: &username,
-                kind: AccountKind::Citizen,
-                display_name: &display_name,
-                department_id: None,
-                password_hash: &hash,
-                personal,
-                is_demo: reg.is_demo,
-                now,
-            },
-        )
-        .await?;
-        let grant = RoleGrant {
-            role: Role::Citizen,
-            scope: DeptPath::root(),
+        let row = NewRow {
+            id: &id,
+            username: &username,
+            kind: AccountKind::Citizen,
+            display_name: &display_name,
+            department_id: None,
+            password_hash: &hash,
+            personal,
+            is_demo: reg.is_demo,
+            now: self.now(),
         };
-        insert_grants(&mut tx, &id, std::slice::from_ref(&grant), now).await?;
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "identity.account.registered",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: None,
-                summary: format!("注册公众账号 {username} / registered citizen account {username}"),
-                detail: json!({
-                    "username": username,
-                    "kind": "citizen",
-                    "id_number": mask_id_number(id_number.as_str()),
-                    "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
-                    "is_demo": reg.is_demo,
-                }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.require_view(&id).await
+        let summary = format!("注册公众账号 {username} / registered citizen account {username}");
+        let detail = json!({
+            "username": username,
+            "kind": "citizen",
+            "id_number": mask_id_number(id_number.as_str()),
+            "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
+            "is_demo": reg.is_demo,
+        });
+        self.store_registration(actor, row, Role::Citizen, summary, detail)
+            .await
     }
 
     /// Registers a business (法人注册): unified social credit code (GB 32100 checksum), company
@@ -448,25 +427,45 @@ impl Identity {
             ..Personal::default()
         };
         let id = AccountId::new();
-        let now = self.now();
+        let row = NewRow {
+            id: &id,
+            username: &username,
+            kind: AccountKind::Business,
+            display_name: &company,
+            department_id: None,
+            password_hash: &hash,
+            personal,
+            is_demo: reg.is_demo,
+            now: self.now(),
+        };
+        let summary = format!("注册企业账号 {username} / registered business account {username}");
+        let detail = json!({
+            "username": username,
+            "kind": "business",
+            "credit_code": mask_credit_code(code.as_str()),
+            "company_name": company,
+            "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
+            "is_demo": reg.is_demo,
+        });
+        self.store_registration(actor, row, Role::Business, summary, detail)
+            .await
+    }
+
+    /// Stores a self-registered account holding `role` over the whole tree, with its
+    /// `identity.account.registered` event, in one transaction: how citizens and businesses join.
+    async fn store_registration(
+        &self,
+        actor: &Principal,
+        row: NewRow<'_>,
+        role: Role,
+        summary: String,
+        detail: serde_json::Value,
+    ) -> Result<AccountView> {
+        let (id, now) = (row.id.clone(), row.now);
         let mut tx = self.db.begin_write().await?;
-        insert_account(
-            &mut tx,
-            NewRow {
-                id: &id,
-                username: &username,
-                kind: AccountKind::Business,
-                display_name: &company,
-                department_id: None,
-                password_hash: &hash,
-                personal,
-                is_demo: reg.is_demo,
-                now,
-            },
-        )
-        .await?;
+        insert_account(&mut tx, row).await?;
         let grant = RoleGrant {
-            role: Role::Business,
+            role,
             scope: DeptPath::root(),
         };
         insert_grants(&mut tx, &id, std::slice::from_ref(&grant), now).await?;
@@ -477,15 +476,8 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: None,
-                summary: format!("注册企业账号 {username} / registered business account {username}"),
-                detail: json!({
-                    "username": username,
-                    "kind": "business",
-                    "credit_code": mask_credit_code(code.as_str()),
-                    "company_name": company,
-                    "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
-                    "is_demo": reg.is_demo,
-                }),
+                summary,
+                detail,
             },
         )
         .await?;
