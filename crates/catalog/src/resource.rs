@@ -482,6 +482,23 @@ impl Catalog {
         Ok(r)
     }
 
+    /// Every published resource that has at least one stored version, by code. This is the
+    /// enforcement lookup of the pool's SQL (which then applies each caller's grants); it has no
+    /// actor because it decides nothing by itself.
+    pub async fn published_with_data(&self) -> Result<Vec<Resource>> {
+        self.db
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM resources WHERE status = $1 AND current_version > 0 ORDER BY code"
+                ),
+                params![ResourceStatus::Published.code()],
+            )
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
     /// The resource with `code` (any case), under the rule of [`Catalog::get_resource`].
     pub async fn resource_by_code(&self, actor: &Principal, code: &str) -> Result<Resource> {
         let code = check::resource_code("code", code).map_err(|_| Error::NotFound { what: "resource" })?;

@@ -231,6 +231,20 @@ impl Identity {
         })
     }
 
+    /// The principal an operator acts as at the command line (`tongban query --as USERNAME`):
+    /// the account's department and roles read afresh. Only an active account can be acted as;
+    /// the operator already holds the machine, so no password is asked.
+    pub async fn principal_for_username(&self, username: &str) -> Result<Principal> {
+        let view = self
+            .get_user_by_username(&Principal::system("cli"), username)
+            .await?;
+        if view.status != crate::AccountStatus::Active {
+            return Err(Error::Unauthenticated);
+        }
+        let department = view.department.map(|d| d.path);
+        self.principal_of(&view.id, &view.username, department).await
+    }
+
     /// What a session token is worth now. Checks idle and absolute expiry and the account's
     /// status, slides the idle expiry, and reads the account's roles afresh. A session that still
     /// owes its second factor comes back as [`SessionAuth::MfaOwed`], never as a principal.

@@ -143,7 +143,7 @@ impl Role {
         match self {
             Role::Citizen | Role::Business => &[],
             Role::Clerk | Role::Reviewer | Role::Leader => {
-                &[OpenConsole, ReadDepartments, ReadUsers, ReadCatalog]
+                &[OpenConsole, ReadDepartments, ReadUsers, ReadCatalog, QueryPool]
             }
             Role::Approver => &[
                 OpenConsole,
@@ -152,6 +152,7 @@ impl Role {
                 ReadCatalog,
                 RequestSharing,
                 DecideSharing,
+                QueryPool,
             ],
             Role::DataAdmin => &[
                 OpenConsole,
@@ -161,6 +162,7 @@ impl Role {
                 ManageCatalog,
                 ReviewSharing,
                 ManageGrants,
+                QueryPool,
             ],
             Role::DeptAdmin => &[
                 OpenConsole,
@@ -174,6 +176,7 @@ impl Role {
                 RequestSharing,
                 DecideSharing,
                 ManageGrants,
+                QueryPool,
             ],
             Role::SecurityAdmin => &[
                 OpenConsole,
@@ -233,6 +236,8 @@ pub enum Permission {
     DecideSharing,
     /// Revoke or change grants.
     ManageGrants,
+    /// Run SQL over the data pool, seeing only what the department's grants allow (数据池查询).
+    QueryPool,
 }
 
 impl Permission {
@@ -255,6 +260,7 @@ impl Permission {
             Permission::ReviewSharing => "review_sharing",
             Permission::DecideSharing => "decide_sharing",
             Permission::ManageGrants => "manage_grants",
+            Permission::QueryPool => "query_pool",
         }
     }
 }

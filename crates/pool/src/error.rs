@@ -33,6 +33,12 @@ pub enum Error {
     /// Writing or reading a parquet file failed.
     #[error("Parquet 文件错误 / parquet error: {0}")]
     Parquet(String),
+    /// A query could not run (bad SQL, not a query, time or memory limit).
+    #[error("{0}")]
+    Query(#[from] crate::query::QueryError),
+    /// The database failed (recording an event).
+    #[error("{0}")]
+    Db(#[from] tongban_db::Error),
 }
 
 /// The result of a pool operation.

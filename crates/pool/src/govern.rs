@@ -41,8 +41,10 @@ impl Cell {
 /// One field's checks.
 pub(crate) struct FieldPlan {
     pub field: ResourceField,
-    /// `<CODE>.<field>`: the name personal values are encrypted and blind-indexed under.
+    /// `<CODE>.<field>`: the name personal values are encrypted under.
     pub cipher_name: String,
+    /// The blind-index domain of a personal field (see [`crate::personal::blind_domain`]).
+    pub blind_domain: String,
     standardizer: Standardizer,
     required: bool,
     unique: bool,
@@ -66,18 +68,10 @@ impl FieldPlan {
 
     /// The value as it may appear in a reject report: masked when personal.
     pub fn shown(&self, value: &str) -> String {
-        if !self.personal() {
-            return value.to_owned();
-        }
-        let value = value.trim();
-        match self.field.standardizer.as_deref() {
-            Some("id_number") => tongban_crypto::mask_id_number(value),
-            Some("phone") => tongban_crypto::mask_phone(value),
-            Some("credit_code") => tongban_crypto::mask_credit_code(value),
-            _ if self.field.code.contains("name") || self.field.name_zh.contains('名') => {
-                tongban_crypto::mask_name(value)
-            }
-            _ => tongban_crypto::mask_generic(value, 1, 1),
+        if self.personal() {
+            crate::personal::mask(&self.field, value)
+        } else {
+            value.to_owned()
         }
     }
 
@@ -186,7 +180,8 @@ pub(crate) fn plan(resource: &Resource) -> Result<(Vec<FieldPlan>, Vec<String>),
             .unwrap_or(Standardizer::Trim);
         let mut p = FieldPlan {
             field: f.clone(),
-            cipher_name: format!("{}.{}", resource.code, f.code),
+            cipher_name: crate::personal::cipher_name(&resource.code, f),
+            blind_domain: crate::personal::blind_domain(f),
             standardizer,
             required: false,
             unique: false,

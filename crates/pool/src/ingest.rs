@@ -249,7 +249,7 @@ impl Job {
                     (Cell::Null, _) => (String::new(), (Cell::Null, None)),
                     (_, true) => {
                         let plain = cell.key_text();
-                        let bidx = self.cipher.blind_index(&p.cipher_name, &plain);
+                        let bidx = self.cipher.blind_index(&p.blind_domain, &plain);
                         let sealed = self.cipher.encrypt(&p.cipher_name, &plain);
                         (bidx.clone(), (Cell::Text(sealed), Some(bidx)))
                     }

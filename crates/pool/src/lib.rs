@@ -13,11 +13,16 @@ mod govern;
 mod ingest;
 mod lake;
 mod model;
+pub mod personal;
+pub mod policy;
+mod query;
 mod rejects;
 
 pub use error::{Error, Result};
 pub use lake::{BIDX_SUFFIX, ROW_HASH};
 pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality};
+pub use policy::{Access, Basis, FieldAccess, Shown};
+pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
 pub use rejects::neutralise;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +37,7 @@ pub struct Pool {
     catalog: Catalog,
     fields: FieldCipher,
     loads: Arc<tokio::sync::Mutex<()>>,
+    scans: Arc<query::Scans>,
 }
 
 impl Pool {
@@ -43,6 +49,7 @@ impl Pool {
             catalog,
             fields,
             loads: Arc::new(tokio::sync::Mutex::new(())),
+            scans: Arc::new(query::Scans::default()),
         }
     }
 

@@ -290,3 +290,53 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
     );
     assert!(!dir.path().join("lake/9901-HJ-0001/v3").exists());
 }
+
+#[test]
+fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    // 人社局 holds a grant on three fields of the business registry.
+    let sql = "SELECT * FROM \"9901-SJ-0001\" ORDER BY credit_code LIMIT 3";
+    let out = ok(&tongban(
+        dir.path(),
+        &["query", "--as", "rs_clerk", "--purpose", "参保单位核验", sql],
+    ));
+    let header = out.lines().next().unwrap();
+    assert_eq!(header, "credit_code,entity_name,status");
+    assert_eq!(out.lines().count(), 4);
+
+    let json = ok(&tongban(
+        dir.path(),
+        &["query", "--as", "rs_clerk", "--format", "json", sql],
+    ));
+    let rows: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+    assert!(rows[0].get("legal_rep").is_none());
+
+    let refused = tongban(
+        dir.path(),
+        &[
+            "query",
+            "--as",
+            "rs_clerk",
+            "SELECT legal_rep FROM \"9901-SJ-0001\"",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("legal_rep"));
+
+    let no_grant = tongban(
+        dir.path(),
+        &[
+            "query",
+            "--as",
+            "jy_clerk",
+            "SELECT count(*) FROM \"9901-SJ-0001\"",
+        ],
+    );
+    assert!(!no_grant.status.success());
+    assert!(String::from_utf8_lossy(&no_grant.stderr).contains("9901-SJ-0001"));
+
+    let unknown = tongban(dir.path(), &["query", "--as", "nobody", "SELECT 1"]);
+    assert!(!unknown.status.success(), "an unknown account cannot be acted as");
+}

@@ -1,0 +1,713 @@
+//! 数据池查询: SQL over the lake with the policy inside the engine. Each query gets its own
+//! DataFusion session holding one view per resource the caller may see — only the granted
+//! fields, rows limited by the grant's row filter, personal fields decrypted and masked (or
+//! clear where the grant allows) by functions the caller cannot name — and nothing else: no
+//! files, no other tables, no DDL, DML or settings. `SELECT *`, joins, subqueries, CTEs and
+//! `information_schema` therefore only ever see what the views expose. Every query is an event.
+
+use crate::policy::{Access, FieldAccess, Shown, bidx_column, blind_index_of};
+use crate::{Error, Pool, Result, personal};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::datatypes::DataType;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::common::{DataFusionError, SchemaError, TableReference};
+use datafusion::config::Dialect;
+use datafusion::datasource::ViewTable;
+use datafusion::execution::context::SQLOptions;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{
+    ColumnarValue, LogicalPlan, LogicalPlanBuilder, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility, cast, ident, lit,
+};
+use datafusion::prelude::{Expr, ParquetReadOptions, SessionConfig, SessionContext};
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tongban_crypto::FieldCipher;
+use tongban_db::EventDraft;
+use tongban_kernel::{Invalid, Principal};
+
+/// Longest SQL text accepted.
+pub const MAX_SQL_CHARS: usize = 20_000;
+/// How much of the SQL text an event keeps.
+const SQL_IN_EVENT: usize = 2_000;
+
+/// Limits and declared purpose of one query.
+#[derive(Debug, Clone)]
+pub struct QueryOptions {
+    /// 用途: why the data is being read (recorded with the query).
+    pub purpose: String,
+    /// Most rows returned; a result cut short says so.
+    pub row_limit: usize,
+    /// Longest the query may run, planning included.
+    pub timeout: Duration,
+    /// Most memory the query's operators may hold (sorts, joins, aggregates); nothing spills.
+    pub memory_limit: usize,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self {
+            purpose: String::new(),
+            row_limit: 10_000,
+            timeout: Duration::from_secs(30),
+            memory_limit: 512 << 20,
+        }
+    }
+}
+
+/// A result column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    /// Its name.
+    pub name: String,
+    /// Its Arrow type, as DataFusion prints it (`Utf8`, `Int64`, `Date32`…).
+    pub data_type: String,
+}
+
+/// What a query returned.
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    /// The event id the query was recorded under.
+    pub id: String,
+    /// The result's columns.
+    pub columns: Vec<Column>,
+    /// The rows, in Arrow batches.
+    pub batches: Vec<RecordBatch>,
+    /// Rows returned.
+    pub rows: usize,
+    /// Whether more rows matched than the row limit allowed.
+    pub truncated: bool,
+    /// The resources the query read, by code.
+    pub resources: Vec<String>,
+    /// Time taken.
+    pub elapsed_ms: u64,
+}
+
+impl QueryResult {
+    /// Every row as text cells (NULL as the empty string), in column order.
+    pub fn text_rows(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::with_capacity(self.rows);
+        for batch in &self.batches {
+            let formatters: Vec<Option<ArrayFormatter<'_>>> = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default()).ok())
+                .collect();
+            for row in 0..batch.num_rows() {
+                out.push(
+                    batch
+                        .columns()
+                        .iter()
+                        .zip(&formatters)
+                        .map(|(c, f)| match f {
+                            Some(f) if !c.is_null(row) => f.value(row).to_string(),
+                            _ => String::new(),
+                        })
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+
+    /// Every row as a JSON object (numbers and booleans typed, NULL as null).
+    pub fn json_rows(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        let mut out = Vec::with_capacity(self.rows);
+        for batch in &self.batches {
+            let formatters: Vec<Option<ArrayFormatter<'_>>> = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default()).ok())
+                .collect();
+            for row in 0..batch.num_rows() {
+                let mut obj = serde_json::Map::new();
+                for ((col, array), fmt) in self.columns.iter().zip(batch.columns()).zip(&formatters) {
+                    obj.insert(col.name.clone(), json_value(array, fmt.as_ref(), row));
+                }
+                out.push(obj);
+            }
+        }
+        out
+    }
+
+    /// The result as CSV (with a UTF-8 BOM when `bom`, for Excel and WPS), every cell a
+    /// spreadsheet would evaluate as a formula defused.
+    pub fn to_csv(&self, bom: bool) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        if bom {
+            buf.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let mut w = csv::Writer::from_writer(buf);
+        let header: Vec<String> = self.columns.iter().map(|c| crate::neutralise(&c.name)).collect();
+        w.write_record(&header).map_err(csv_io)?;
+        for row in self.text_rows() {
+            let cells: Vec<String> = row.iter().map(|c| crate::neutralise(c)).collect();
+            w.write_record(&cells).map_err(csv_io)?;
+        }
+        w.into_inner()
+            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
+    }
+}
+
+fn csv_io(e: csv::Error) -> Error {
+    Error::Io(std::io::Error::other(e.to_string()))
+}
+
+fn json_value(array: &ArrayRef, fmt: Option<&ArrayFormatter<'_>>, row: usize) -> serde_json::Value {
+    use arrow::datatypes::{Float64Type, Int64Type};
+    if array.is_null(row) {
+        return serde_json::Value::Null;
+    }
+    match array.data_type() {
+        DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Float64 => json!(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Boolean => json!(array.as_boolean().value(row)),
+        dt if dt.is_integer() || dt.is_floating() => fmt
+            .and_then(|f| f.value(row).to_string().parse::<serde_json::Number>().ok())
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        _ => fmt.map_or(serde_json::Value::Null, |f| json!(f.value(row).to_string())),
+    }
+}
+
+/// One table a caller may query, as the console lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// The table name: the resource code (quote it in SQL: `"9901-GA-0001"`).
+    pub name: String,
+    /// The resource's Chinese name.
+    pub title: String,
+    /// `provider`, `grant` or `open`.
+    pub basis: &'static str,
+    /// The version read.
+    pub version: u32,
+    /// Visible columns: `(name, 中文名, shown as)` with `plain`, `masked` or `clear`.
+    pub columns: Vec<(String, String, &'static str)>,
+    /// Whether rows are limited by a row filter.
+    pub filtered: bool,
+}
+
+/// The scans of stored versions, planned once per version (versions never change).
+#[derive(Default)]
+pub(crate) struct Scans {
+    reader: SessionContext,
+    plans: Mutex<HashMap<(String, u32), LogicalPlan>>,
+}
+
+impl std::fmt::Debug for Scans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scans").finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// The tables the actor may query and what it sees of each.
+    pub async fn tables(&self, actor: &Principal) -> Result<Vec<TableInfo>> {
+        Ok(self
+            .accessible(actor)
+            .await?
+            .iter()
+            .map(|a| TableInfo {
+                name: a.resource.code.clone(),
+                title: a.resource.name_zh.clone(),
+                basis: a.basis.code(),
+                version: a.resource.current_version,
+                columns: a
+                    .fields
+                    .iter()
+                    .flat_map(|f| {
+                        let shown = match f.shown {
+                            Shown::Plain => "plain",
+                            Shown::Masked => "masked",
+                            Shown::Clear => "clear",
+                        };
+                        let main = (f.field.code.clone(), f.field.name_zh.clone(), shown);
+                        let key = f.personal().then(|| {
+                            (
+                                bidx_column(&f.field.code),
+                                format!("{}（盲索引）", f.field.name_zh),
+                                "blind_index",
+                            )
+                        });
+                        std::iter::once(main).chain(key)
+                    })
+                    .collect(),
+                filtered: a.row_filter.is_some(),
+            })
+            .collect())
+    }
+
+    /// Runs one read-only SQL statement (SELECT, WITH, EXPLAIN) as the actor: only the resources
+    /// and fields its grants allow exist in the session. A reference to a table or field it may
+    /// not see is refused with the name (and recorded); the query itself is recorded as an event
+    /// with the resources read, the purpose and the rows returned.
+    pub async fn query(&self, actor: &Principal, sql: &str, opts: &QueryOptions) -> Result<QueryResult> {
+        let started = Instant::now();
+        let sql = sql.trim().trim_end_matches(';').trim();
+        if sql.is_empty() {
+            return Err(Invalid::new("sql", "请输入查询语句 / enter a query").into());
+        }
+        if sql.chars().count() > MAX_SQL_CHARS {
+            return Err(Invalid::new(
+                "sql",
+                format!(
+                    "查询语句过长（上限{MAX_SQL_CHARS}字符）/ query longer than {MAX_SQL_CHARS} characters"
+                ),
+            )
+            .into());
+        }
+        if opts.row_limit == 0 {
+            return Err(Invalid::new("row_limit", "行数上限须大于0 / the row limit must be positive").into());
+        }
+        let accesses = self.accessible(actor).await?;
+        let ctx = self.session(&accesses, opts).await?;
+        let read = match self.referenced(&ctx, sql, &accesses) {
+            Ok(read) => read,
+            Err(e) => {
+                if let Error::Forbidden { why } = &e {
+                    self.record_refusal(actor, sql, why).await?;
+                }
+                return Err(e);
+            }
+        };
+        let run = async {
+            let options = SQLOptions::new()
+                .with_allow_ddl(false)
+                .with_allow_dml(false)
+                .with_allow_statements(false);
+            let df = ctx.sql_with_options(sql, options).await?;
+            let columns: Vec<Column> = df
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| Column {
+                    name: f.name().clone(),
+                    data_type: f.data_type().to_string(),
+                })
+                .collect();
+            // One row past the limit tells a cut result from a complete one (EXPLAIN must stay
+            // the root of its plan, and its few rows need no limit).
+            let df = match df.logical_plan() {
+                LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => df,
+                _ => df.limit(0, Some(opts.row_limit + 1))?,
+            };
+            let mut stream = df.execute_stream().await?;
+            let mut batches = Vec::new();
+            let mut rows = 0usize;
+            let mut truncated = false;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let room = opts.row_limit - rows;
+                if batch.num_rows() > room {
+                    truncated = true;
+                    if room > 0 {
+                        batches.push(batch.slice(0, room));
+                    }
+                    rows += room;
+                    break;
+                }
+                rows += batch.num_rows();
+                batches.push(batch);
+            }
+            Ok::<_, DataFusionError>((columns, batches, rows, truncated))
+        };
+        let (columns, batches, rows, truncated) = match tokio::time::timeout(opts.timeout, run).await {
+            Err(_) => return Err(Error::Query(QueryError::Timeout(opts.timeout.as_secs()))),
+            Ok(Err(e)) => {
+                let e = explain(e, &read);
+                if let Error::Forbidden { why } = &e {
+                    self.record_refusal(actor, sql, why).await?;
+                }
+                return Err(e);
+            }
+            Ok(Ok(done)) => done,
+        };
+        let resources: Vec<String> = read.iter().map(|a| a.resource.code.clone()).collect();
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let id = self
+            .record_query(actor, sql, opts, &read, rows, truncated, elapsed_ms)
+            .await?;
+        Ok(QueryResult {
+            id,
+            columns,
+            batches,
+            rows,
+            truncated,
+            resources,
+            elapsed_ms,
+        })
+    }
+
+    /// The session of one query: one policy view per accessible resource, nothing else.
+    async fn session(&self, accesses: &[Access], opts: &QueryOptions) -> Result<SessionContext> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(opts.memory_limit)))
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled))
+            .build_arc()?;
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_target_partitions(2)
+            .with_batch_size(crate::BATCH_ROWS);
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        for a in accesses {
+            let scan = self.scan(&a.resource.code, a.resource.current_version).await?;
+            let view = policy_view(scan, a, &self.fields)?;
+            ctx.register_table(
+                TableReference::bare(a.resource.code.clone()),
+                Arc::new(ViewTable::new(view, None)),
+            )?;
+        }
+        Ok(ctx)
+    }
+
+    /// The scan of one stored version (planned once, then reused).
+    async fn scan(&self, code: &str, version: u32) -> Result<LogicalPlan> {
+        let key = (code.to_owned(), version);
+        if let Some(plan) = self.scans.plans.lock().map_err(poisoned)?.get(&key) {
+            return Ok(plan.clone());
+        }
+        let dir = crate::lake::version_dir(&self.lake_dir, code, version);
+        let mut path = dir.to_string_lossy().into_owned();
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        let plan = self
+            .scans
+            .reader
+            .read_parquet(path, ParquetReadOptions::default())
+            .await?
+            .into_unoptimized_plan();
+        self.scans
+            .plans
+            .lock()
+            .map_err(poisoned)?
+            .insert(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// The accessible resources a statement reads; a table it may not see is refused by name.
+    fn referenced<'a>(
+        &self,
+        ctx: &SessionContext,
+        sql: &str,
+        accesses: &'a [Access],
+    ) -> Result<Vec<&'a Access>> {
+        let state = ctx.state();
+        let statement = state
+            .sql_to_statement(sql, &Dialect::Generic)
+            .map_err(|e| Error::Query(QueryError::Sql(e.find_root().to_string())))?;
+        let refs = state
+            .resolve_table_references(&statement)
+            .map_err(|e| Error::Query(QueryError::Sql(e.find_root().to_string())))?;
+        let mut read: Vec<&Access> = Vec::new();
+        for r in refs {
+            let table = r.table();
+            // The catalog of what may be read, and row generators (generate_series, range).
+            if r.schema() == Some("information_schema") || state.table_functions().contains_key(table) {
+                continue;
+            }
+            match accesses.iter().find(|a| a.resource.code == table) {
+                Some(a) => {
+                    if !read.iter().any(|x| x.resource.code == a.resource.code) {
+                        read.push(a);
+                    }
+                }
+                None => {
+                    let shown: String = table.chars().take(64).collect();
+                    if let Some(a) = accesses
+                        .iter()
+                        .find(|a| a.resource.code.eq_ignore_ascii_case(table))
+                    {
+                        return Err(Error::Query(QueryError::Sql(format!(
+                            "表名须加双引号并保持大小写：\"{0}\" / quote the table name exactly: \"{0}\"",
+                            a.resource.code
+                        ))));
+                    }
+                    return Err(Error::Forbidden {
+                        why: format!(
+                            "无权查询“{shown}”：没有该资源的共享授权，或资源不存在 / not permitted to query \
+                             `{shown}`: no grant on such a resource, or no such resource"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(read)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_query(
+        &self,
+        actor: &Principal,
+        sql: &str,
+        opts: &QueryOptions,
+        read: &[&Access],
+        rows: usize,
+        truncated: bool,
+        elapsed_ms: u64,
+    ) -> Result<String> {
+        let id = tongban_kernel::id::new_uuid_v7();
+        let bases: BTreeMap<&str, &str> = read
+            .iter()
+            .map(|a| (a.resource.code.as_str(), a.basis.code()))
+            .collect();
+        let codes: Vec<&str> = read.iter().map(|a| a.resource.code.as_str()).collect();
+        let purpose = opts.purpose.trim();
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "pool.query.ran",
+                object_type: "query",
+                object_id: &id,
+                object_dept: actor.department.as_ref(),
+                summary: format!(
+                    "数据池查询 {}，返回{rows}行 / pool query on {} returned {rows} rows",
+                    codes.join("、"),
+                    codes.join(", ")
+                ),
+                detail: json!({
+                    "resources": bases,
+                    "purpose": purpose,
+                    "rows": rows,
+                    "truncated": truncated,
+                    "elapsed_ms": elapsed_ms,
+                    "sql": sql_for_event(sql),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn record_refusal(&self, actor: &Principal, sql: &str, why: &str) -> Result<()> {
+        let id = tongban_kernel::id::new_uuid_v7();
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "pool.query.refused",
+                object_type: "query",
+                object_id: &id,
+                object_dept: actor.department.as_ref(),
+                summary: "数据池查询被拒绝 / pool query refused".to_owned(),
+                detail: json!({ "reason": why, "sql": sql_for_event(sql) }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The SQL as an event keeps it: personal values that appear in it masked, at most
+/// [`SQL_IN_EVENT`] characters.
+fn sql_for_event(sql: &str) -> String {
+    tongban_text::mask_pii(sql).chars().take(SQL_IN_EVENT).collect()
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {
+    Error::Io(std::io::Error::other("scan cache lock poisoned"))
+}
+
+/// The policy view of one resource over its stored version: the row filter first (on the blind
+/// index for a personal field), then only the visible fields, personal ones revealed or masked.
+fn policy_view(scan: LogicalPlan, a: &Access, cipher: &FieldCipher) -> Result<LogicalPlan> {
+    let mut plan = LogicalPlanBuilder::from(scan);
+    if let Some(f) = &a.row_filter {
+        let field = a.resource.field(&f.field).ok_or_else(|| Error::Forbidden {
+            why: format!(
+                "授权的行过滤字段“{0}”已不存在 / the grant's row filter field `{0}` no longer exists",
+                f.field
+            ),
+        })?;
+        let filter = if field.sensitivity == tongban_catalog::Sensitivity::Personal {
+            let keys = f
+                .values
+                .iter()
+                .map(|v| lit(blind_index_of(cipher, field, v)))
+                .collect();
+            ident(bidx_column(&field.code)).in_list(keys, false)
+        } else {
+            let values = f.values.iter().map(|v| lit(v.clone())).collect();
+            cast(ident(field.code.clone()), DataType::Utf8).in_list(values, false)
+        };
+        plan = plan.filter(filter)?;
+    }
+    let mut exprs: Vec<Expr> = Vec::with_capacity(a.fields.len() * 2);
+    for f in &a.fields {
+        exprs.extend(projection(&a.resource.code, f, cipher));
+    }
+    Ok(plan.project(exprs)?.build()?)
+}
+
+/// The view's columns for one field.
+fn projection(code: &str, f: &FieldAccess, cipher: &FieldCipher) -> Vec<Expr> {
+    let name = f.field.code.clone();
+    if !f.personal() {
+        return vec![ident(name)];
+    }
+    let reveal = Reveal::new(code, f, cipher.clone());
+    let shown = ScalarUDF::new_from_impl(reveal)
+        .call(vec![cast(ident(name.clone()), DataType::Utf8)])
+        .alias(name.clone());
+    let key = cast(ident(bidx_column(&name)), DataType::Utf8).alias(bidx_column(&name));
+    vec![shown, key]
+}
+
+/// Decrypts a personal column inside the engine and masks it unless the grant allows clear text.
+/// Registered nowhere: only a policy view can call it.
+#[derive(Debug)]
+struct Reveal {
+    name: String,
+    cipher_name: String,
+    field: tongban_catalog::ResourceField,
+    clear: bool,
+    cipher: FieldCipher,
+    signature: Signature,
+}
+
+impl Reveal {
+    fn new(code: &str, f: &FieldAccess, cipher: FieldCipher) -> Self {
+        let clear = f.shown == Shown::Clear;
+        Self {
+            name: format!(
+                "__tongban_{}_{}_{}",
+                if clear { "clear" } else { "mask" },
+                code,
+                f.field.code
+            ),
+            cipher_name: personal::cipher_name(code, &f.field),
+            field: f.field.clone(),
+            clear,
+            cipher,
+            signature: Signature::exact(vec![DataType::Utf8], Volatility::Immutable),
+        }
+    }
+
+    fn reveal(&self, stored: &str) -> std::result::Result<String, DataFusionError> {
+        let plain = self.cipher.decrypt(&self.cipher_name, stored).map_err(|e| {
+            DataFusionError::Execution(format!(
+                "个人信息项 {} 解密失败 / could not decrypt personal field {}: {e}",
+                self.field.code, self.field.code
+            ))
+        })?;
+        Ok(if self.clear {
+            plain
+        } else {
+            personal::mask(&self.field, &plain)
+        })
+    }
+}
+
+impl PartialEq for Reveal {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for Reveal {}
+
+impl Hash for Reveal {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Reveal {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let Some(input) = args.args.into_iter().next() else {
+            return Err(DataFusionError::Internal("reveal takes one argument".into()));
+        };
+        let array = input.into_array(rows)?;
+        let Some(stored) = array.as_string_opt::<i32>() else {
+            return Err(DataFusionError::Internal("reveal expects text".into()));
+        };
+        let out = stored
+            .iter()
+            .map(|v| v.map(|s| self.reveal(s)).transpose())
+            .collect::<std::result::Result<StringArray, _>>()?;
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// Why a query could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The SQL does not parse or plan (DataFusion's message, which names the problem).
+    #[error("SQL 错误 / SQL error: {0}")]
+    Sql(String),
+    /// Only SELECT, WITH and EXPLAIN may run.
+    #[error("只允许查询语句（SELECT/WITH/EXPLAIN） / only queries may run (SELECT, WITH, EXPLAIN): {0}")]
+    NotAQuery(String),
+    /// It ran past the time limit.
+    #[error("查询超时（{0}秒） / the query ran longer than {0} s")]
+    Timeout(u64),
+    /// It needed more memory than allowed.
+    #[error(
+        "查询超出内存上限，请缩小范围或加聚合 / the query needs more memory than allowed: narrow it down"
+    )]
+    Memory,
+    /// Execution failed (a file could not be read, a value could not be decrypted…).
+    #[error("查询执行失败 / the query failed: {0}")]
+    Failed(String),
+}
+
+/// A DataFusion error in the caller's terms: a field it may not see becomes a refusal naming
+/// it; everything else keeps DataFusion's message.
+fn explain(e: DataFusionError, read: &[&Access]) -> Error {
+    let root = e.find_root();
+    match root {
+        DataFusionError::SchemaError(schema, _) => {
+            let SchemaError::FieldNotFound { field, .. } = schema.as_ref() else {
+                return Error::Query(QueryError::Sql(root.to_string()));
+            };
+            let name = field.name();
+            let hidden = read
+                .iter()
+                .any(|a| a.resource.field(name).is_some() && a.field(name).is_none());
+            if hidden {
+                Error::Forbidden {
+                    why: format!("信息项“{name}”未获授权 / field `{name}` is not granted"),
+                }
+            } else {
+                Error::Query(QueryError::Sql(root.to_string()))
+            }
+        }
+        DataFusionError::ResourcesExhausted(_) => Error::Query(QueryError::Memory),
+        DataFusionError::Plan(msg) if msg.contains("not supported") => {
+            Error::Query(QueryError::NotAQuery(msg.clone()))
+        }
+        DataFusionError::Execution(msg) => Error::Query(QueryError::Failed(msg.clone())),
+        DataFusionError::ArrowError(..)
+        | DataFusionError::ParquetError(..)
+        | DataFusionError::IoError(..) => Error::Query(QueryError::Failed(root.to_string())),
+        other => Error::Query(QueryError::Sql(other.to_string())),
+    }
+}
+
+impl From<DataFusionError> for Error {
+    fn from(e: DataFusionError) -> Self {
+        explain(e, &[])
+    }
+}

@@ -1,0 +1,434 @@
+//! SQL with policy: a department sees only the resources and fields it holds grants for, rows
+//! limited by the grant's row filter, personal fields masked unless granted in clear — whatever
+//! the SQL does (`SELECT *`, joins, subqueries, CTEs, views, `information_schema`). Each run on
+//! SQLite and (when `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
+
+use crate::support::{CODE, Fixture, csv, id, system};
+use std::time::Duration;
+use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, Review, RowFilter};
+use tongban_db::testing::each_backend;
+use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
+use tongban_pool::{Error, QueryError, QueryOptions, QueryResult};
+
+const CIVIL: &str = "/3301/3301-MZ/";
+const CIVIL_ID: &str = "0190a0b0-0000-7000-8000-0000000000c1";
+
+fn clerk(dept: &str) -> Principal {
+    Principal {
+        kind: PrincipalKind::User,
+        id: tongban_kernel::id::new_uuid_v7(),
+        name: "clerk".into(),
+        department: Some(DeptPath(dept.into())),
+        grants: vec![RoleGrant {
+            role: Role::Clerk,
+            scope: DeptPath(dept.into()),
+        }],
+        purpose: None,
+    }
+}
+
+/// Six people, three in 西湖区 and three in 滨江区.
+fn people() -> String {
+    let rows: Vec<String> = (1..=6)
+        .map(|n| {
+            let district = if n % 2 == 0 { "西湖区" } else { "滨江区" };
+            format!("{},张{n}丰,1990-01-0{n},{district},{}", id(n), 30 + n)
+        })
+        .collect();
+    csv(&rows)
+}
+
+/// 民政局 asks for `fields` and the provider grants them with `terms`.
+async fn grant(f: &Fixture, fields: &[&str], terms: GrantTerms) {
+    let q = f
+        .catalog
+        .request_sharing(
+            &system(),
+            NewRequest {
+                requester: Grantee::Department {
+                    id: CIVIL_ID.into(),
+                    path: DeptPath(CIVIL.into()),
+                },
+                resource: f.resource.id.clone(),
+                fields: fields.iter().map(|s| s.to_string()).collect(),
+                purpose: "最低生活保障资格核查".into(),
+                scenario: "低保审核".into(),
+                legal_basis: "《社会救助暂行办法》".into(),
+                valid_until: f
+                    .catalog
+                    .today()
+                    .checked_add(jiff::Span::new().days(300))
+                    .unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let review = Review::Approve { note: String::new() };
+    f.catalog.review(&system(), &q.request.id, review).await.unwrap();
+    f.catalog
+        .decide(&system(), &q.request.id, Decision::Grant(terms))
+        .await
+        .unwrap();
+}
+
+fn only_west() -> GrantTerms {
+    GrantTerms {
+        row_filter: Some(RowFilter {
+            field: "district".into(),
+            values: vec!["西湖区".into()],
+        }),
+        ..GrantTerms::default()
+    }
+}
+
+async fn run(f: &Fixture, who: &Principal, sql: &str) -> Result<QueryResult, Error> {
+    f.pool.query(who, sql, &QueryOptions::default()).await
+}
+
+fn names(r: &QueryResult) -> Vec<&str> {
+    r.columns.iter().map(|c| c.name.as_str()).collect()
+}
+
+fn everything(r: &QueryResult) -> String {
+    r.text_rows().concat().join("|")
+}
+
+fn refused(e: Error) -> String {
+    match e {
+        Error::Forbidden { why } => why,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn select_star_shows_only_granted_fields_and_rows_with_personal_fields_masked() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], only_west()).await;
+        let r = run(
+            &f,
+            &clerk(CIVIL),
+            &format!("SELECT * FROM \"{CODE}\" ORDER BY age"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(names(&r), ["id_number", "id_number__bidx", "district", "age"]);
+        assert_eq!(r.rows, 3, "the row filter keeps 西湖区 only");
+        let text = everything(&r);
+        assert!(!text.contains("滨江区"));
+        assert!(!text.contains('丰'), "the ungranted name never appears");
+        for row in r.text_rows() {
+            assert!(row[0].contains('*'), "masked ID number: {}", row[0]);
+            assert!(!(1..=6).any(|n| row[0] == id(n)));
+        }
+        assert_eq!(r.resources, [CODE]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_ungranted_field_is_refused_however_the_sql_reaches_for_it() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], GrantTerms::default()).await;
+        let who = clerk(CIVIL);
+        let t = format!("\"{CODE}\"");
+        for sql in [
+            format!("SELECT name FROM {t}"),
+            format!("SELECT age FROM {t} WHERE name LIKE '张%'"),
+            format!("SELECT * FROM (SELECT birth_date FROM {t}) s"),
+            format!("SELECT a.age FROM {t} a JOIN {t} b ON a.name = b.name"),
+            format!("WITH x AS (SELECT name AS n FROM {t}) SELECT n FROM x"),
+            format!("SELECT age FROM {t} WHERE age IN (SELECT age FROM {t} WHERE name = '张1丰')"),
+        ] {
+            let why = refused(run(&f, &who, &sql).await.unwrap_err());
+            assert!(
+                why.contains("name") || why.contains("birth_date"),
+                "the refusal names the field: {why}"
+            );
+        }
+        // A view of one's own is DDL, which never runs.
+        let e = run(&f, &who, &format!("CREATE VIEW v AS SELECT name FROM {t}"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Query(_) | Error::Forbidden { .. }), "{e:?}");
+        // information_schema lists only what may be read.
+        let cols = run(
+            &f,
+            &who,
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+        )
+        .await
+        .unwrap();
+        let listed = everything(&cols);
+        assert!(listed.contains("district") && !listed.contains("birth_date"));
+        assert!(!cols.text_rows().iter().any(|r| r[1] == "name"));
+        let refusals = tongban_db::event::read_after(f.catalog.db(), 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "pool.query.refused")
+            .count();
+        assert_eq!(refusals, 7, "every refusal is recorded");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resources_without_a_grant_do_not_exist_for_the_caller() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let outsider = clerk("/3301/3301-JY/");
+        let why = refused(
+            run(&f, &outsider, &format!("SELECT count(*) FROM \"{CODE}\""))
+                .await
+                .unwrap_err(),
+        );
+        assert!(why.contains(CODE), "{why}");
+        let tables = run(&f, &outsider, "SELECT table_name FROM information_schema.tables")
+            .await
+            .unwrap();
+        assert!(!everything(&tables).contains(CODE));
+        assert!(f.pool.tables(&outsider).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clear_text_only_where_the_grant_says_and_revocation_is_immediate() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(
+            &f,
+            &["id_number", "name", "age"],
+            GrantTerms {
+                clear_fields: vec!["id_number".into()],
+                clear_basis: "核对申请人身份".into(),
+                ..GrantTerms::default()
+            },
+        )
+        .await;
+        let who = clerk(CIVIL);
+        let r = run(
+            &f,
+            &who,
+            &format!("SELECT id_number, name FROM \"{CODE}\" WHERE age = 31"),
+        )
+        .await
+        .unwrap();
+        let row = &r.text_rows()[0];
+        assert_eq!(row[0], id(1), "granted in clear");
+        assert_ne!(row[1], "张1丰", "names stay masked");
+        assert!(row[1].starts_with('张'));
+
+        let grants = f
+            .catalog
+            .list_grants(&system(), &Default::default(), Default::default())
+            .await
+            .unwrap();
+        f.catalog
+            .revoke_grant(&system(), &grants.items[0].id, "用途已完成")
+            .await
+            .unwrap();
+        let why = refused(
+            run(&f, &who, &format!("SELECT age FROM \"{CODE}\""))
+                .await
+                .unwrap_err(),
+        );
+        assert!(why.contains(CODE));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_grant_stops_counting_the_day_after_it_expires() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let last_day = f.catalog.today().tomorrow().unwrap();
+        grant(
+            &f,
+            &["age"],
+            GrantTerms {
+                expires_on: Some(last_day),
+                ..GrantTerms::default()
+            },
+        )
+        .await;
+        let who = clerk(CIVIL);
+        assert!(
+            run(&f, &who, &format!("SELECT age FROM \"{CODE}\""))
+                .await
+                .is_ok()
+        );
+        let after = last_day.tomorrow().unwrap();
+        let later = f.catalog.clone().with_clock(move || {
+            tongban_kernel::Millis(
+                after
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .unwrap()
+                    .timestamp()
+                    .as_millisecond()
+                    + 36_000_000,
+            )
+        });
+        let pool = tongban_pool::Pool::new(f.pool.lake_dir(), later, f.cipher.clone());
+        let e = pool
+            .query(
+                &who,
+                &format!("SELECT age FROM \"{CODE}\""),
+                &QueryOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        refused(e);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_provider_sees_its_own_data_masked_and_blind_indexes_join() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let r = run(
+            &f,
+            &police,
+            &format!(
+                "SELECT a.name, b.age FROM \"{CODE}\" a JOIN \"{CODE}\" b \
+                 ON a.id_number__bidx = b.id_number__bidx ORDER BY b.age"
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.rows, 6);
+        assert!(
+            !everything(&r).contains('丰'),
+            "names masked for the provider too"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_queries_run_no_files_no_writes_no_settings() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let out = f.dir.path().join("leak.csv");
+        let parquet = f.pool.version_dir(CODE, 1).join("part-0.parquet");
+        for sql in [
+            format!("COPY (SELECT 1) TO '{}'", out.display()),
+            "CREATE TABLE t AS SELECT 1".to_owned(),
+            format!("INSERT INTO \"{CODE}\" (age) VALUES (1)"),
+            "SET datafusion.execution.batch_size = 1".to_owned(),
+            format!("SELECT * FROM '{}'", parquet.display()),
+            format!(
+                "CREATE EXTERNAL TABLE x STORED AS PARQUET LOCATION '{}'",
+                parquet.display()
+            ),
+            "SELECT 1; SELECT 2".to_owned(),
+        ] {
+            let e = run(&f, &police, &sql).await.unwrap_err();
+            assert!(
+                matches!(e, Error::Query(_) | Error::Forbidden { .. }),
+                "{sql}: {e:?}"
+            );
+        }
+        assert!(!out.exists(), "nothing was written");
+        let e = run(&f, &police, "  ").await.unwrap_err();
+        assert!(matches!(e, Error::Invalid(ref i) if i.field == "sql"), "{e:?}");
+        let e = run(&f, &police, "SELEC age").await.unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::Sql(_))), "{e:?}");
+        let explain = run(&f, &police, &format!("EXPLAIN SELECT age FROM \"{CODE}\""))
+            .await
+            .unwrap();
+        assert!(explain.rows > 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn limits_cut_rows_stop_long_queries_and_cap_memory() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let opts = QueryOptions {
+            row_limit: 4,
+            purpose: "户籍核查".into(),
+            ..QueryOptions::default()
+        };
+        let r = f
+            .pool
+            .query(&police, &format!("SELECT age FROM \"{CODE}\""), &opts)
+            .await
+            .unwrap();
+        assert_eq!((r.rows, r.truncated), (4, true));
+        let ran = tongban_db::event::read_after(f.catalog.db(), 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .rfind(|e| e.action == "pool.query.ran")
+            .unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&ran.detail).unwrap();
+        assert_eq!(detail["rows"], 4);
+        assert_eq!(detail["purpose"], "户籍核查");
+        assert_eq!(detail["resources"][CODE], "provider");
+
+        let slow = QueryOptions {
+            timeout: Duration::from_millis(300),
+            ..QueryOptions::default()
+        };
+        let e = f
+            .pool
+            .query(
+                &police,
+                "SELECT count(*) FROM generate_series(1, 100000000000)",
+                &slow,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::Timeout(_))), "{e:?}");
+
+        let small = QueryOptions {
+            memory_limit: 1 << 20,
+            ..QueryOptions::default()
+        };
+        let e = f
+            .pool
+            .query(
+                &police,
+                "SELECT DISTINCT value FROM generate_series(1, 3000000)",
+                &small,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::Memory)), "{e:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn personal_values_in_the_sql_are_masked_in_the_event() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let sql = format!("SELECT age FROM \"{CODE}\" WHERE id_number__bidx = '{}'", id(1));
+        run(&f, &police, &sql).await.unwrap();
+        let events = tongban_db::event::read_after(f.catalog.db(), 0, 1000)
+            .await
+            .unwrap();
+        let ran = events.iter().rfind(|e| e.action == "pool.query.ran").unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&ran.detail).unwrap();
+        assert!(!detail["sql"].as_str().unwrap().contains(&id(1)));
+    })
+    .await;
+}
