@@ -142,9 +142,33 @@ impl Role {
         use Permission::*;
         match self {
             Role::Citizen | Role::Business => &[],
-            Role::Clerk | Role::Reviewer | Role::Leader => {
-                &[OpenConsole, ReadDepartments, ReadUsers, ReadCatalog, QueryPool]
-            }
+            Role::Clerk => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadCatalog,
+                QueryPool,
+                HandleInteractions,
+            ],
+            Role::Reviewer => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadCatalog,
+                QueryPool,
+                HandleInteractions,
+                ReviewInteractionReplies,
+            ],
+            Role::Leader => &[
+                OpenConsole,
+                ReadDepartments,
+                ReadUsers,
+                ReadCatalog,
+                QueryPool,
+                HandleInteractions,
+                ReviewInteractionReplies,
+                SuperviseInteractions,
+            ],
             Role::Approver => &[
                 OpenConsole,
                 ReadDepartments,
@@ -153,6 +177,7 @@ impl Role {
                 RequestSharing,
                 DecideSharing,
                 QueryPool,
+                HandleInteractions,
             ],
             Role::DataAdmin => &[
                 OpenConsole,
@@ -177,6 +202,8 @@ impl Role {
                 DecideSharing,
                 ManageGrants,
                 QueryPool,
+                HandleInteractions,
+                ManageInteractionRules,
             ],
             Role::SecurityAdmin => &[
                 OpenConsole,
@@ -238,6 +265,15 @@ pub enum Permission {
     ManageGrants,
     /// Run SQL over the data pool, seeing only what the department's grants allow (数据池查询).
     QueryPool,
+    /// Read and handle citizens' inquiries, complaints and suggestions routed to the department
+    /// (政民互动办理: transfer, assist, return, reply).
+    HandleInteractions,
+    /// Approve replies before they are published on the public board (答复审核).
+    ReviewInteractionReplies,
+    /// Maintain interaction categories, time limits and routing rules (分办规则).
+    ManageInteractionRules,
+    /// Receive escalations of overdue interactions as the department's leader (督办).
+    SuperviseInteractions,
 }
 
 impl Permission {
@@ -261,6 +297,10 @@ impl Permission {
             Permission::DecideSharing => "decide_sharing",
             Permission::ManageGrants => "manage_grants",
             Permission::QueryPool => "query_pool",
+            Permission::HandleInteractions => "handle_interactions",
+            Permission::ReviewInteractionReplies => "review_interaction_replies",
+            Permission::ManageInteractionRules => "manage_interaction_rules",
+            Permission::SuperviseInteractions => "supervise_interactions",
         }
     }
 }
@@ -438,6 +478,23 @@ mod tests {
                 .require(Permission::OpenConsole, None)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn clerks_handle_interactions_but_only_reviewers_and_leaders_approve_replies() {
+        let dept = "/3301/GA/";
+        let clerk = staff(Role::Clerk, dept);
+        let reviewer = staff(Role::Reviewer, dept);
+        let leader = staff(Role::Leader, dept);
+        let target = Some(DeptPath(dept.into()));
+        assert!(clerk.allows(Permission::HandleInteractions, target.as_ref()));
+        assert!(!clerk.allows(Permission::ReviewInteractionReplies, target.as_ref()));
+        assert!(reviewer.allows(Permission::ReviewInteractionReplies, target.as_ref()));
+        assert!(!reviewer.allows(Permission::SuperviseInteractions, target.as_ref()));
+        assert!(leader.allows(Permission::SuperviseInteractions, target.as_ref()));
+        assert!(!leader.allows(Permission::ManageInteractionRules, target.as_ref()));
+        assert!(staff(Role::DeptAdmin, dept).allows(Permission::ManageInteractionRules, target.as_ref()));
+        assert!(!staff(Role::Citizen, "/").allows_somewhere(Permission::HandleInteractions));
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod error;
 pub mod id;
 pub mod number;
 pub mod pii;
+pub mod reply;
 pub mod similarity;
 pub mod standardize;
 pub mod width;

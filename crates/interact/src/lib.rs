@@ -1,0 +1,228 @@
+//! Citizen interaction (政民互动): inquiries, complaints, suggestions, help requests and praise
+//! (咨询 / 投诉 / 建议 / 求助 / 表扬) from submission to rating. It owns the categories and the
+//! routing rules that send an item to the responsible department (category + district), transfer
+//! (转办), assistance (协办) and return (退回) between departments, possible-duplicate detection
+//! and merging, the working-day time limits per kind and category on the shared legal clock with
+//! their reminders and escalations to the department's leader (督办), the reply-quality checks
+//! and the reviewer's approval of replies that will be public, the citizen's rating (满意 / 基本满意
+//! / 不满意) with one reopening and a rectification entry (整改), the public board (政民互动公开)
+//! with personal data removed, per-department statistics kept as counters on every write, and the
+//! citizen's in-app notifications. Every operation that has an actor takes `&Principal` first and
+//! checks the permission itself; every write commits together with its event (and, where a
+//! citizen's item changes state, the citizen's notification).
+//!
+//! It never touches HTTP (`web` maps these calls and [`Error`]s, and owns attachments, Open311
+//! encoding and pages), never depends on identity (departments are recorded by id and path as the
+//! caller gives them, [`DeptRef`]), never stores contact details in clear (they are
+//! field-encrypted) and never shows a submission's personal data outside the handling department.
+
+/// Declares a closed set of stored codes with their Chinese and English names.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $code)] $v,)+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The stored code.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code),+ }
+            }
+
+            /// Parses a stored or typed code.
+            pub fn parse(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code.trim())
+            }
+
+            /// The Chinese name shown on pages.
+            pub fn name_zh(self) -> &'static str {
+                match self { $($name::$v => $zh),+ }
+            }
+
+            /// The English name shown on pages.
+            pub fn name_en(self) -> &'static str {
+                match self { $($name::$v => $en),+ }
+            }
+        }
+    };
+}
+
+mod board;
+mod check;
+mod config;
+mod duplicate;
+mod error;
+mod item;
+mod model;
+mod notify;
+mod rating;
+mod reply;
+mod routing;
+mod sla;
+mod store;
+
+pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
+pub use config::MAX_LIMIT_DAYS;
+pub use duplicate::{jaccard, shingles, simhash};
+pub use error::{Error, Result};
+pub use model::*;
+pub use sla::{RECTIFICATION_DAYS, warn_days};
+pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::sync::Arc;
+use tongban_crypto::FieldCipher;
+use tongban_db::{Db, Migration};
+use tongban_kernel::{Millis, WorkCalendar};
+
+/// This crate's tables: categories, time limits, rules, items with their log, assists, replies,
+/// ratings, rectifications, escalations, department counters and notifications.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    owner: "interact",
+    version: 1,
+    name: "interact",
+    sqlite: include_str!("../migrations/sqlite/0001_interact.sql"),
+    postgres: include_str!("../migrations/postgres/0001_interact.sql"),
+}];
+
+/// Tunable limits of the service; [`Settings::default`] holds the values a city starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Anonymous suggestions accepted per source (e.g. a hashed IP address) in one hour.
+    pub anonymous_per_hour: u32,
+    /// Items of the same category within this many metres are possible duplicates.
+    pub duplicate_radius_m: f64,
+    /// Only items submitted within this many days of each other are compared.
+    pub duplicate_window_days: i64,
+    /// Texts at least this similar (Jaccard of character shingles, 0..=1) are possible duplicates.
+    pub duplicate_text_similarity: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            anonymous_per_hour: 3,
+            duplicate_radius_m: 200.0,
+            duplicate_window_days: 30,
+            duplicate_text_similarity: 0.7,
+        }
+    }
+}
+
+type ClockFn = dyn Fn() -> Millis + Send + Sync;
+
+/// The interaction service: cheap to clone, shared by the web layer, the CLI and workers.
+#[derive(Clone)]
+pub struct Interact {
+    db: Db,
+    fields: FieldCipher,
+    calendar: Arc<WorkCalendar>,
+    clock: Arc<ClockFn>,
+    zone: TimeZone,
+    settings: Arc<Settings>,
+    checker: Arc<ReplyChecker>,
+}
+
+impl std::fmt::Debug for Interact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interact")
+            .field("db", &self.db)
+            .field("calendar_years", &self.calendar.years())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Interact {
+    /// The service over `db` (migrated with [`MIGRATIONS`]), encrypting contact details with
+    /// `fields`, counting time limits on `calendar` (the bundled years plus those an
+    /// administrator added), with dates in Asia/Shanghai.
+    pub fn new(db: Db, fields: FieldCipher, calendar: WorkCalendar) -> Self {
+        Self {
+            db,
+            fields,
+            calendar: Arc::new(calendar),
+            clock: Arc::new(Millis::now),
+            zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
+            settings: Arc::new(Settings::default()),
+            checker: Arc::new(ReplyChecker::default()),
+        }
+    }
+
+    /// The same service reading time from `clock` (tests move time with it).
+    pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The same service taking "today" in the zone named `zone` (unknown names fall back to
+    /// Asia/Shanghai).
+    pub fn with_zone(mut self, zone: &str) -> Self {
+        self.zone = tongban_kernel::time::zone(zone);
+        self
+    }
+
+    /// The same service with other limits.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    /// The same service checking replies with `checker` (the maintained phrase lists).
+    pub fn with_reply_checker(mut self, checker: ReplyChecker) -> Self {
+        self.checker = Arc::new(checker);
+        self
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The working-day calendar time limits are counted on.
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    /// The limits in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    /// Today's date in the service's zone.
+    pub fn today(&self) -> Date {
+        self.now().date_in(&self.zone)
+    }
+}
+
+/// A value as stored JSON text.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// Stored JSON text as a value.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// A stored `Y-m-d` date.
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
+}
+
+/// A stored code parsed with `parse`.
+pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
+}

@@ -1,0 +1,363 @@
+//! Moving an item between departments: dispatch (分派) of an item no rule placed, transfer (转办)
+//! to the department actually responsible, return (退回) for dispatch when the department is not,
+//! and assistance (协办) from another department while the handling department keeps the item.
+
+use crate::check::{self, MAX_NOTE};
+use crate::item::{ASSIST_COLUMNS, assist_from_row};
+use crate::store::{Counter, LogDraft, bump, item_event, item_in, log, notify, save_item};
+use crate::{Assist, AssistId, AssistStatus, DeptRef, Error, Interact, ItemId, ItemStatus, ItemView, Result};
+use serde_json::json;
+use tongban_db::{EventDraft, params};
+use tongban_kernel::{Permission, Principal};
+
+fn wrong_status(status: ItemStatus, verb: (&str, &str)) -> Error {
+    Error::conflict(
+        "status",
+        format!(
+            "诉求当前状态为“{}”，不能{} / the item is {}, so it cannot be {}",
+            status.name_zh(),
+            verb.0,
+            status.code(),
+            verb.1
+        ),
+    )
+}
+
+impl Interact {
+    /// Assigns an item awaiting dispatch to `department` (`HandleInteractions` over the whole
+    /// tree: the city's dispatch centre). Its clock keeps running from receipt.
+    pub async fn dispatch(&self, actor: &Principal, id: &ItemId, department: DeptRef) -> Result<ItemView> {
+        let department = check::dept_ref("department", &department)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut item = item_in(&mut tx, id).await?;
+        Self::require_handler(actor, &item)?;
+        if item.status != ItemStatus::Unassigned {
+            return Err(wrong_status(item.status, ("分派", "dispatched")));
+        }
+        item.department = Some(department.clone());
+        item.status = ItemStatus::InProgress;
+        item.updated = now;
+        save_item(&mut tx, &mut item).await?;
+        log(
+            &mut tx,
+            id,
+            actor,
+            now,
+            LogDraft {
+                action: "dispatched",
+                department: Some(&department.path),
+                note: &department.name_zh,
+                public: true,
+            },
+        )
+        .await?;
+        bump(&mut tx, &department, &[(Counter::Received, 1)], now).await?;
+        notify(
+            &mut tx,
+            &item,
+            "dispatched",
+            &format!("已分派至{}办理", department.name_zh),
+            &format!("was sent to {}", department.name_zh),
+            now,
+        )
+        .await?;
+        item_event(
+            &mut tx,
+            actor,
+            "interact.item.dispatched",
+            &item,
+            ("分派诉求", "item dispatched"),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(item))
+    }
+
+    /// Transfers an item to the department responsible (转办), with a reason the citizen sees
+    /// (`HandleInteractions` over the current department). The clock keeps running from receipt.
+    pub async fn transfer(
+        &self,
+        actor: &Principal,
+        id: &ItemId,
+        department: DeptRef,
+        reason: &str,
+    ) -> Result<ItemView> {
+        let department = check::dept_ref("department", &department)?;
+        let reason = check::text("reason", reason, MAX_NOTE)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut item = item_in(&mut tx, id).await?;
+        Self::require_handler(actor, &item)?;
+        if item.status != ItemStatus::InProgress {
+            return Err(wrong_status(item.status, ("转办", "transferred")));
+        }
+        let Some(from) = item.department.clone() else {
+            return Err(wrong_status(item.status, ("转办", "transferred")));
+        };
+        if from.path == department.path {
+            return Err(Error::invalid(
+                "department",
+                "不能转办给本部门 / cannot transfer to the same department",
+            ));
+        }
+        item.department = Some(department.clone());
+        item.transfers += 1;
+        item.updated = now;
+        save_item(&mut tx, &mut item).await?;
+        log(
+            &mut tx,
+            id,
+            actor,
+            now,
+            LogDraft {
+                action: "transferred",
+                department: Some(&department.path),
+                note: &reason,
+                public: true,
+            },
+        )
+        .await?;
+        bump(&mut tx, &from, &[(Counter::TransferredOut, 1)], now).await?;
+        bump(&mut tx, &department, &[(Counter::Received, 1)], now).await?;
+        notify(
+            &mut tx,
+            &item,
+            "transferred",
+            &format!("已由{}转至{}办理", from.name_zh, department.name_zh),
+            &format!("was transferred from {} to {}", from.name_zh, department.name_zh),
+            now,
+        )
+        .await?;
+        item_event(
+            &mut tx,
+            actor,
+            "interact.item.transferred",
+            &item,
+            ("转办诉求", "item transferred"),
+            json!({ "from": from.path, "to": department.path, "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(item))
+    }
+
+    /// Returns an item for dispatch (退回) because the department is not responsible, with a
+    /// reason (`HandleInteractions` over the current department).
+    pub async fn return_item(&self, actor: &Principal, id: &ItemId, reason: &str) -> Result<ItemView> {
+        let reason = check::text("reason", reason, MAX_NOTE)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut item = item_in(&mut tx, id).await?;
+        Self::require_handler(actor, &item)?;
+        let Some(from) = item
+            .department
+            .clone()
+            .filter(|_| item.status == ItemStatus::InProgress)
+        else {
+            return Err(wrong_status(item.status, ("退回", "returned")));
+        };
+        item.department = None;
+        item.status = ItemStatus::Unassigned;
+        item.updated = now;
+        save_item(&mut tx, &mut item).await?;
+        log(
+            &mut tx,
+            id,
+            actor,
+            now,
+            LogDraft {
+                action: "returned",
+                department: Some(&from.path),
+                note: &reason,
+                public: true,
+            },
+        )
+        .await?;
+        bump(&mut tx, &from, &[(Counter::Returned, 1)], now).await?;
+        notify(
+            &mut tx,
+            &item,
+            "returned",
+            &format!("已由{}退回，正在重新分办", from.name_zh),
+            &format!("was returned by {} and awaits dispatch", from.name_zh),
+            now,
+        )
+        .await?;
+        item_event(
+            &mut tx,
+            actor,
+            "interact.item.returned",
+            &item,
+            ("退回诉求", "item returned"),
+            json!({ "from": from.path, "reason": reason }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.view(item))
+    }
+
+    /// Asks `department` to assist (协办) with an item the actor's department handles
+    /// (`HandleInteractions` over it). The assisting department may then read the item and
+    /// answer; the handling department still replies.
+    pub async fn request_assist(
+        &self,
+        actor: &Principal,
+        id: &ItemId,
+        department: DeptRef,
+        note: &str,
+    ) -> Result<Assist> {
+        let department = check::dept_ref("department", &department)?;
+        let note = check::text("note", note, MAX_NOTE)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let item = item_in(&mut tx, id).await?;
+        Self::require_handler(actor, &item)?;
+        if !matches!(item.status, ItemStatus::InProgress | ItemStatus::InReview) {
+            return Err(wrong_status(item.status, ("请求协办", "given an assistant")));
+        }
+        if item.dept_path() == Some(&department.path) {
+            return Err(Error::invalid(
+                "department",
+                "不能请本部门协办 / cannot ask the same department to assist",
+            ));
+        }
+        let pending = tx
+            .fetch_optional(
+                "SELECT id FROM interact_assists WHERE item_id = $1 AND dept_path = $2 AND status = 'open'",
+                params![id.as_str(), department.path.as_str()],
+            )
+            .await?;
+        if pending.is_some() {
+            return Err(Error::conflict(
+                "department",
+                "已请该部门协办，尚未回复 / that department was already asked and has not answered",
+            ));
+        }
+        let assist = Assist {
+            id: AssistId::new(),
+            item_id: id.clone(),
+            department,
+            note,
+            requested_by: actor.id.clone(),
+            requested: now,
+            status: AssistStatus::Open,
+            answer: String::new(),
+            answered_by: None,
+            answered: None,
+        };
+        tx.execute(
+            &format!(
+                "INSERT INTO interact_assists ({ASSIST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ),
+            params![
+                assist.id.as_str(),
+                id.as_str(),
+                assist.department.id.clone(),
+                assist.department.path.as_str(),
+                assist.department.name_zh.clone(),
+                assist.note.clone(),
+                assist.requested_by.clone(),
+                now,
+                AssistStatus::Open.code(),
+                "",
+                None::<String>,
+                None::<i64>
+            ],
+        )
+        .await?;
+        log(
+            &mut tx,
+            id,
+            actor,
+            now,
+            LogDraft {
+                action: "assist_requested",
+                department: Some(&assist.department.path),
+                note: &assist.note,
+                public: false,
+            },
+        )
+        .await?;
+        item_event(
+            &mut tx,
+            actor,
+            "interact.assist.requested",
+            &item,
+            ("请求协办", "assistance requested"),
+            json!({ "assist": assist.id, "assisting": assist.department.path }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(assist)
+    }
+
+    /// The assisting department answers (`HandleInteractions` over it).
+    pub async fn answer_assist(&self, actor: &Principal, id: &AssistId, answer: &str) -> Result<Assist> {
+        let answer = check::text("answer", answer, crate::check::MAX_TEXT)?;
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let mut assist = tx
+            .fetch_optional(
+                &format!("SELECT {ASSIST_COLUMNS} FROM interact_assists WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| assist_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "assist" })?;
+        actor.require(Permission::HandleInteractions, Some(&assist.department.path))?;
+        if assist.status != AssistStatus::Open {
+            return Err(Error::conflict(
+                "status",
+                "该协办请求已回复 / the request was already answered",
+            ));
+        }
+        let changed = tx
+            .execute(
+                "UPDATE interact_assists SET status = 'answered', answer = $1, answered_by = $2, answered_ms = $3 \
+                 WHERE id = $4 AND status = 'open'",
+                params![answer.clone(), actor.id.clone(), now, id.as_str()],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(crate::store::moved_on());
+        }
+        assist.status = AssistStatus::Answered;
+        assist.answer = answer;
+        assist.answered_by = Some(actor.id.clone());
+        assist.answered = Some(now);
+        log(
+            &mut tx,
+            &assist.item_id,
+            actor,
+            now,
+            LogDraft {
+                action: "assist_answered",
+                department: Some(&assist.department.path),
+                note: &assist.answer,
+                public: false,
+            },
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "interact.assist.answered",
+                object_type: "interact_assist",
+                object_id: assist.id.as_str(),
+                object_dept: Some(&assist.department.path),
+                summary: format!(
+                    "{} 回复协办请求 / {} answered an assistance request",
+                    assist.department.name_zh,
+                    assist.department.path.as_str()
+                ),
+                detail: json!({ "item": assist.item_id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(assist)
+    }
+}

@@ -1,0 +1,11 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Store and workflow tests for citizen interaction, each run on SQLite and (when
+//! `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
+
+mod bad_input;
+mod duplicates;
+mod privacy;
+mod replies;
+mod routing;
+mod sla;
+mod support;
