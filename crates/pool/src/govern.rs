@@ -168,10 +168,10 @@ fn days_since_epoch(d: Date) -> Option<i32> {
 }
 
 /// Turns a resource's fields into plans. A regular expression that does not compile is an
-/// error before anything is read. Returns the plans and notes about rules not checked.
-pub(crate) fn plan(resource: &Resource) -> Result<(Vec<FieldPlan>, Vec<String>), Invalid> {
+/// error before anything is read. Reference rules need the other resource's data and are
+/// resolved apart (see [`crate::reference`]).
+pub(crate) fn plan(resource: &Resource) -> Result<Vec<FieldPlan>, Invalid> {
     let mut plans = Vec::with_capacity(resource.fields.len());
-    let mut notes = Vec::new();
     for f in &resource.fields {
         let standardizer = f
             .standardizer
@@ -206,26 +206,12 @@ pub(crate) fn plan(resource: &Resource) -> Result<(Vec<FieldPlan>, Vec<String>),
                 QualityRule::Enumeration { values } => {
                     p.enumeration = Some(values.iter().map(|v| v.trim().to_owned()).collect());
                 }
-                QualityRule::Reference {
-                    resource_code,
-                    field_code,
-                } => {
-                    tracing::info!(
-                        resource = %resource.code,
-                        field = %f.code,
-                        "reference rule not checked at load time"
-                    );
-                    notes.push(format!(
-                        "{}: 关联规则（{resource_code}.{field_code}）未在入库时检查 / reference rule \
-                         ({resource_code}.{field_code}) not checked at load time",
-                        f.code
-                    ));
-                }
+                QualityRule::Reference { .. } => {}
             }
         }
         plans.push(p);
     }
-    Ok((plans, notes))
+    Ok(plans)
 }
 
 /// The values of unique fields seen in accepted rows so far.

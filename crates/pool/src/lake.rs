@@ -17,7 +17,7 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +43,11 @@ pub fn version_dir(lake: &Path, code: &str, version: u32) -> PathBuf {
 /// The reject report of one version.
 pub fn reject_report(lake: &Path, code: &str, version: u32) -> PathBuf {
     resource_dir(lake, code).join(format!("v{version}.rejects.csv"))
+}
+
+/// The reject report of one version as an XLSX workbook.
+pub fn reject_report_xlsx(lake: &Path, code: &str, version: u32) -> PathBuf {
+    resource_dir(lake, code).join(format!("v{version}.rejects.xlsx"))
 }
 
 /// Appends `.partial` to a path's file name.
@@ -196,6 +201,10 @@ fn column(t: DataType, cells: Vec<Cell>) -> ArrayRef {
     }
 }
 
+/// Memory a parquet writer may hold before the load closes its row group: the writer keeps a
+/// whole row group in memory, so a large file is written as several.
+pub const ROW_GROUP_BYTES: usize = 16 * 1024 * 1024;
+
 /// A parquet file being written.
 pub fn writer(path: &Path, schema: SchemaRef) -> Result<ArrowWriter<File>> {
     let file = File::create(path)?;
@@ -234,12 +243,7 @@ pub fn short_hash(hash: &str) -> Short {
 /// [`key_columns`].
 pub fn read_keys(dir: &Path, key_columns: &[String]) -> Result<HashMap<Short, Short>> {
     let mut out = HashMap::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
-    for path in files {
+    for path in parquet_files(dir)? {
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&path)?)?;
         let wanted: Vec<&str> = key_columns
             .iter()
@@ -266,6 +270,43 @@ pub fn read_keys(dir: &Path, key_columns: &[String]) -> Result<HashMap<Short, Sh
         }
     }
     Ok(out)
+}
+
+/// The parquet files of a stored version, in name order.
+fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The distinct non-null values of `column` in a stored version, as [`Cell::key_text`] writes
+/// them; `None` when the version has no such column.
+pub fn column_values(dir: &Path, column: &str) -> Result<Option<HashSet<String>>> {
+    let mut out = HashSet::new();
+    let mut found = false;
+    for path in parquet_files(dir)? {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&path)?)?;
+        if builder.schema().column_with_name(column).is_none() {
+            continue;
+        }
+        found = true;
+        let mask = ProjectionMask::columns(builder.parquet_schema(), [column]);
+        for batch in builder.with_projection(mask).build()? {
+            let batch = batch?;
+            let Some(values) = batch.column_by_name(column) else {
+                continue;
+            };
+            for row in 0..batch.num_rows() {
+                if !values.is_null(row) {
+                    out.insert(text_at(values, row));
+                }
+            }
+        }
+    }
+    Ok(found.then_some(out))
 }
 
 /// The names of the columns that hold a resource's key (blind indexes for personal fields).

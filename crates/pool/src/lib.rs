@@ -1,26 +1,39 @@
-//! The data pool (数据池): governed ingestion of department files into an immutable Parquet lake
-//! at `lake/<resource_code>/v<version>/` (Hive-style, readable by Spark, Hive and DuckDB). Every
-//! load standardizes, type checks and rule checks each cell against the resource's catalog
-//! fields, sets bad rows aside in a masked reject report, encrypts personal fields with a blind
-//! index beside them, and records the new version with its quality score and change summary in
-//! the catalog.
+//! The data pool (数据池): governed ingestion of department files (CSV, XLSX, JSON Lines) and
+//! pushed JSON batches into an immutable Parquet lake at `lake/<resource_code>/v<version>/`
+//! (Hive-style, readable by Spark, Hive and DuckDB). Every load standardizes, type checks and
+//! rule checks each cell against the resource's catalog fields (references against the other
+//! resource's current version), sets bad rows aside in a masked reject report (CSV and XLSX),
+//! encrypts personal fields with a blind index beside them, and records the new version with its
+//! quality score and change summary in the catalog. It keeps each resource's saved column
+//! mapping.
 //!
 //! It never changes the catalog's description of a resource, never rewrites a stored version,
 //! and never puts personal data in clear text on disk or in logs.
 
 mod error;
+mod exchange;
+pub mod export;
 mod govern;
 mod ingest;
 mod lake;
+mod load;
+mod mapping;
 mod model;
+mod open;
 pub mod personal;
 pub mod policy;
 mod query;
+mod reference;
 mod rejects;
+mod source;
 
 pub use error::{Error, Result};
+pub use exchange::{Change, Lookup, MAX_RECORDS, Records, Usage};
+pub use ingest::MAX_BATCH_RECORDS;
 pub use lake::{BIDX_SUFFIX, ROW_HASH};
-pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality};
+pub use mapping::{MAX_COLUMN_CHARS, SavedMapping};
+pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality, SourceFormat};
+pub use open::{OpenFile, OpenFormat};
 pub use policy::{Access, Basis, FieldAccess, Shown};
 pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
 pub use rejects::neutralise;
@@ -29,6 +42,26 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tongban_catalog::Catalog;
 use tongban_crypto::FieldCipher;
+use tongban_db::Migration;
+
+/// This crate's tables: the column mappings saved per resource, and the exchange's usage
+/// counters.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "pool",
+        version: 1,
+        name: "mappings",
+        sqlite: include_str!("../migrations/sqlite/0001_mappings.sql"),
+        postgres: include_str!("../migrations/postgres/0001_mappings.sql"),
+    },
+    Migration {
+        owner: "pool",
+        version: 2,
+        name: "exchange_usage",
+        sqlite: include_str!("../migrations/sqlite/0002_exchange_usage.sql"),
+        postgres: include_str!("../migrations/postgres/0002_exchange_usage.sql"),
+    },
+];
 
 /// The pool service: cheap to clone, shared by the web layer, the CLI and workers.
 #[derive(Clone, Debug)]
@@ -38,6 +71,7 @@ pub struct Pool {
     fields: FieldCipher,
     loads: Arc<tokio::sync::Mutex<()>>,
     scans: Arc<query::Scans>,
+    recorder: Arc<exchange::Recorder>,
 }
 
 impl Pool {
@@ -50,6 +84,7 @@ impl Pool {
             fields,
             loads: Arc::new(tokio::sync::Mutex::new(())),
             scans: Arc::new(query::Scans::default()),
+            recorder: Arc::new(exchange::Recorder::default()),
         }
     }
 

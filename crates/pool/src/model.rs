@@ -14,11 +14,48 @@ pub const PROGRESS_EVERY: u64 = 10_000;
 /// Rows per Arrow record batch (and parquet row group slice).
 pub const BATCH_ROWS: usize = 8192;
 
+/// The kind of source a load read, as the report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SourceFormat {
+    /// Comma-separated text (UTF-8, GBK/GB18030 or UTF-16, detected).
+    #[serde(rename = "csv")]
+    Csv,
+    /// An Excel workbook (Office Open XML); its first worksheet is read.
+    #[serde(rename = "xlsx")]
+    Xlsx,
+    /// JSON Lines: one JSON object per line.
+    #[serde(rename = "jsonl")]
+    JsonLines,
+    /// A batch of JSON objects pushed by a department system.
+    #[serde(rename = "json")]
+    Records,
+}
+
+impl SourceFormat {
+    /// The code the report and the CLI print: `csv`, `xlsx`, `jsonl`, `json`.
+    pub fn code(self) -> &'static str {
+        match self {
+            SourceFormat::Csv => "csv",
+            SourceFormat::Xlsx => "xlsx",
+            SourceFormat::JsonLines => "jsonl",
+            SourceFormat::Records => "json",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// Choices for one load.
 #[derive(Clone, Default)]
 pub struct IngestOptions {
-    /// Field code ← source column header. Empty: the columns are matched by name (exact field
-    /// code or Chinese name first, then by similarity).
+    /// Field code ← source column header, used as given: fields it leaves out stay empty. Empty:
+    /// the resource's saved mapping when it has one (fields whose saved column is missing from
+    /// the file are then matched by name), otherwise the columns are matched by name (exact
+    /// field code or Chinese name first, then by similarity).
     pub mapping: BTreeMap<String, String>,
     /// Called every [`PROGRESS_EVERY`] rows read, and once more with the total at the end.
     pub progress: Option<Arc<ProgressFn>>,
@@ -59,7 +96,11 @@ pub struct IngestReport {
     pub rejected: u64,
     /// The reject report (UTF-8 CSV with BOM), next to the version directory.
     pub reject_report: PathBuf,
-    /// The encoding the file was read in (`UTF-8`, `gb18030`, …).
+    /// The same reject report as an XLSX workbook (every cell text), beside the CSV.
+    pub reject_report_xlsx: PathBuf,
+    /// What was read: `csv`, `xlsx`, `jsonl`, or `json` for a pushed batch.
+    pub format: SourceFormat,
+    /// The encoding the file was read in (`UTF-8`, `gb18030`, …; `UTF-8` for XLSX and JSON).
     pub encoding: String,
     /// Field code → the source column that fed it.
     pub mapping: BTreeMap<String, String>,
@@ -67,7 +108,8 @@ pub struct IngestReport {
     pub quality: Quality,
     /// Change summary against the previous version: `{"added","changed","removed"}`.
     pub diff: serde_json::Value,
-    /// Notes about rules not checked (关联 reference rules, which need the other resource).
+    /// Notes about what the load could not check or use as asked: reference rules whose other
+    /// resource has no data yet, saved mapping columns missing from the file, keys ignored.
     pub notes: Vec<String>,
     /// Wall-clock time of the load.
     pub elapsed_ms: u64,

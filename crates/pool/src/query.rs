@@ -140,24 +140,17 @@ impl QueryResult {
     /// The result as CSV (with a UTF-8 BOM when `bom`, for Excel and WPS), every cell a
     /// spreadsheet would evaluate as a formula defused.
     pub fn to_csv(&self, bom: bool) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        if bom {
-            buf.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        let mut w = csv::Writer::from_writer(buf);
-        let header: Vec<String> = self.columns.iter().map(|c| crate::neutralise(&c.name)).collect();
-        w.write_record(&header).map_err(csv_io)?;
-        for row in self.text_rows() {
-            let cells: Vec<String> = row.iter().map(|c| crate::neutralise(c)).collect();
-            w.write_record(&cells).map_err(csv_io)?;
-        }
-        w.into_inner()
-            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
+        crate::export::csv_bytes(&self.header(), &self.text_rows(), bom)
     }
-}
 
-fn csv_io(e: csv::Error) -> Error {
-    Error::Io(std::io::Error::other(e.to_string()))
+    /// The result as an XLSX workbook, formulas defused.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>> {
+        crate::export::xlsx_bytes("查询结果 result", &self.header(), &self.text_rows())
+    }
+
+    fn header(&self) -> Vec<String> {
+        self.columns.iter().map(|c| c.name.clone()).collect()
+    }
 }
 
 fn json_value(array: &ArrayRef, fmt: Option<&ArrayFormatter<'_>>, row: usize) -> serde_json::Value {

@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// Request timeout in seconds [default: 30]
     #[arg(long, env = "TONGBAN_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,
+    /// Exchange API calls per second allowed to each department system; bursts of twice that
+    /// [default: 200]
+    #[arg(long, env = "TONGBAN_EXCHANGE_RATE")]
+    pub exchange_rate: Option<u32>,
 }
 
 /// The `tongban.toml` file: every setting, optional.
@@ -72,6 +76,7 @@ pub struct FileConfig {
     session_hours: Option<u64>,
     body_limit_kib: Option<usize>,
     request_timeout: Option<u64>,
+    exchange_rate: Option<u32>,
     master_key_file: Option<PathBuf>,
 }
 
@@ -107,6 +112,8 @@ pub struct Serve {
     pub body_limit: usize,
     /// Request timeout.
     pub request_timeout: u64,
+    /// Exchange calls per second per department system.
+    pub exchange_rate: u32,
 }
 
 fn load_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -192,6 +199,7 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
         session_hours: args.session_hours.or(file.session_hours).unwrap_or(12).max(1),
         body_limit: args.body_limit_kib.or(file.body_limit_kib).unwrap_or(1024).max(1) * 1024,
         request_timeout: args.request_timeout.or(file.request_timeout).unwrap_or(30).max(1),
+        exchange_rate: args.exchange_rate.or(file.exchange_rate).unwrap_or(200).max(1),
     })
 }
 
@@ -213,6 +221,7 @@ mod tests {
             session_hours: None,
             body_limit_kib: None,
             request_timeout: None,
+            exchange_rate: None,
         };
         let s = resolve_serve(&args, &file).unwrap();
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");

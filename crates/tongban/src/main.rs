@@ -59,8 +59,9 @@ enum Command {
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
-    /// Load a CSV file (UTF-8 or GBK) into a new immutable version of a resource: standardized,
-    /// validated row by row (bad rows go to a reject report), written as Parquet to the lake.
+    /// Load a CSV (UTF-8 or GBK), XLSX or JSON Lines file into a new immutable version of a
+    /// resource: standardized, validated row by row (bad rows go to a reject report, CSV and
+    /// XLSX), written as Parquet to the lake. The format is found from the file's content.
     Ingest {
         /// Resource code, e.g. 9901-GA-0001
         resource: String,
@@ -449,7 +450,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 progress: Some(progress),
                 ..Default::default()
             };
-            let report = match pool.ingest_csv(&system(), &resource, &file, &opts).await {
+            let report = match pool.ingest_file(&system(), &resource, &file, &opts).await {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!();
@@ -470,6 +471,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 if report.rejected > 0 {
                     println!("拒绝报告 / reject report: {}", report.reject_report.display());
+                    println!(
+                        "拒绝报告 / reject report (XLSX): {}",
+                        report.reject_report_xlsx.display()
+                    );
                 }
             }
         }
@@ -792,6 +797,8 @@ async fn serve_platform(
         body_limit: serve.body_limit,
         request_timeout: Duration::from_secs(serve.request_timeout),
         upload_dir: p.store.data_dir.join("uploads"),
+        exchange_rate: serve.exchange_rate,
+        exchange_burst: serve.exchange_rate.saturating_mul(2),
     };
     let catalog = catalog_for(&p).await?;
     let state = tongban_web::AppState {
@@ -803,6 +810,7 @@ async fn serve_platform(
         loads: Default::default(),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
+        limiter: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await

@@ -12,6 +12,7 @@ pub fn migrations() -> Vec<&'static [Migration]> {
         tongban_identity::MIGRATIONS,
         tongban_ledger::MIGRATIONS,
         tongban_catalog::MIGRATIONS,
+        tongban_pool::MIGRATIONS,
     ]
 }
 

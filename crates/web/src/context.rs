@@ -104,6 +104,7 @@ impl Ctx {
                 can_users: p.allows_somewhere(Permission::ReadUsers),
                 can_ledger: p.allows_somewhere(Permission::ReadLedger),
                 can_catalog: p.allows_somewhere(Permission::ReadCatalog),
+                can_query: p.allows_somewhere(Permission::QueryPool),
             }
         });
         Chrome {

@@ -19,6 +19,7 @@ pub mod metrics;
 mod page;
 mod portal;
 pub mod problem;
+mod ratelimit;
 mod security;
 mod server;
 
@@ -45,6 +46,10 @@ pub struct WebSettings {
     pub request_timeout: Duration,
     /// Where uploads are streamed before they are loaded.
     pub upload_dir: std::path::PathBuf,
+    /// Exchange API calls each department system may make per second (sustained).
+    pub exchange_rate: u32,
+    /// Exchange API calls a department system may make at once before the rate applies.
+    pub exchange_burst: u32,
 }
 
 impl Default for WebSettings {
@@ -56,6 +61,8 @@ impl Default for WebSettings {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             upload_dir: std::env::temp_dir().join("tongban-uploads"),
+            exchange_rate: 200,
+            exchange_burst: 400,
         }
     }
 }
@@ -79,6 +86,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     /// HTTP metrics.
     pub metrics: metrics::Metrics,
+    /// Rate limits of the exchange API, per department system.
+    pub limiter: ratelimit::Limiter,
 }
 
 pub use server::router;

@@ -23,6 +23,8 @@ pub struct ChromeUser {
     pub can_ledger: bool,
     /// May see the data catalog and sharing.
     pub can_catalog: bool,
+    /// May query the data pool.
+    pub can_query: bool,
 }
 
 /// One form error, linked from the error summary to its field.

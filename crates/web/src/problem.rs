@@ -23,6 +23,9 @@ pub struct Problem {
     /// RFC 9457 extension: every bad parameter with its reason.
     #[serde(rename = "invalid-params", skip_serializing_if = "Vec::is_empty")]
     pub invalid_params: Vec<InvalidParam>,
+    /// Seconds to wait before retrying (sent as `Retry-After` with a 429).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 /// One bad parameter.
@@ -44,6 +47,7 @@ impl Problem {
             detail: detail.into(),
             field: None,
             invalid_params: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -108,7 +112,12 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_else(|_| "{}".into());
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut resp = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(wait) = self.retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        }
+        resp
     }
 }
 

@@ -3,6 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_input;
+mod exchange;
 mod ingest;
+mod mappings;
 mod query;
+mod references;
+mod sources;
 mod support;

@@ -10,10 +10,10 @@ use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, QueryError, QueryOptions, QueryResult};
 
-const CIVIL: &str = "/3301/3301-MZ/";
+pub(crate) const CIVIL: &str = "/3301/3301-MZ/";
 const CIVIL_ID: &str = "0190a0b0-0000-7000-8000-0000000000c1";
 
-fn clerk(dept: &str) -> Principal {
+pub(crate) fn clerk(dept: &str) -> Principal {
     Principal {
         kind: PrincipalKind::User,
         id: tongban_kernel::id::new_uuid_v7(),
@@ -28,7 +28,7 @@ fn clerk(dept: &str) -> Principal {
 }
 
 /// Six people, three in 西湖区 and three in 滨江区.
-fn people() -> String {
+pub(crate) fn people() -> String {
     let rows: Vec<String> = (1..=6)
         .map(|n| {
             let district = if n % 2 == 0 { "西湖区" } else { "滨江区" };
@@ -39,7 +39,7 @@ fn people() -> String {
 }
 
 /// 民政局 asks for `fields` and the provider grants them with `terms`.
-async fn grant(f: &Fixture, fields: &[&str], terms: GrantTerms) {
+pub(crate) async fn grant(f: &Fixture, fields: &[&str], terms: GrantTerms) {
     let q = f
         .catalog
         .request_sharing(
@@ -71,7 +71,7 @@ async fn grant(f: &Fixture, fields: &[&str], terms: GrantTerms) {
         .unwrap();
 }
 
-fn only_west() -> GrantTerms {
+pub(crate) fn only_west() -> GrantTerms {
     GrantTerms {
         row_filter: Some(RowFilter {
             field: "district".into(),
@@ -193,6 +193,13 @@ async fn resources_without_a_grant_do_not_exist_for_the_caller() {
             .unwrap();
         assert!(!everything(&tables).contains(CODE));
         assert!(f.pool.tables(&outsider).await.unwrap().is_empty());
+
+        // System and security administrators do not read business data (三员分立), not even
+        // their own department's.
+        let mut admin = clerk("/3301/3301-GA/");
+        admin.grants[0].role = Role::SysAdmin;
+        let e = run(&f, &admin, "SELECT 1").await.unwrap_err();
+        assert!(refused(e).contains("query_pool"));
     })
     .await;
 }

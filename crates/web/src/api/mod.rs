@@ -2,6 +2,7 @@
 //! token from `POST /api/v1/auth/login`, or an API client's token from `POST /api/v1/auth/token`.
 //! Errors are `application/problem+json` naming the field at fault.
 
+mod exchange;
 mod openapi;
 
 use crate::AppState;
@@ -30,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/token", post(token))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/exchange/{code}/records", get(exchange::records))
+        .route("/api/v1/exchange/{code}/changes", get(exchange::changes))
         .route(
             "/api/v1/departments",
             get(list_departments).post(create_department),
@@ -66,6 +69,8 @@ pub struct Caller {
     pub principal: Principal,
     /// The session token, when the caller is a session.
     pub session_token: Option<String>,
+    /// The scopes of a department system's token (empty for sessions).
+    pub scopes: Vec<String>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -80,6 +85,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Ok(Caller {
                     principal: s.principal,
                     session_token: Some(token),
+                    scopes: Vec::new(),
                 });
             }
             Ok(SessionAuth::MfaOwed { .. }) => {
@@ -96,6 +102,7 @@ impl FromRequestParts<AppState> for Caller {
             Ok(b) => Ok(Caller {
                 principal: b.principal,
                 session_token: None,
+                scopes: b.scopes,
             }),
             Err(_) => Err(Problem::unauthorized()),
         }

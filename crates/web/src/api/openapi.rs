@@ -33,6 +33,25 @@ fn id_param() -> Value {
     json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } }])
 }
 
+fn exchange_params() -> Value {
+    json!([
+        { "name": "code", "in": "path", "required": true, "schema": { "type": "string" }, "example": "9901-SJ-0001" },
+        { "name": "X-Purpose", "in": "header", "required": true, "schema": { "type": "string", "maxLength": 200 }, "description": "用途: why the data is read (UTF-8, percent-encoded if needed). Recorded with the call." },
+        { "name": "fields", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated fields to return (default: every granted field)" },
+        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
+        { "name": "filters", "in": "query", "required": true, "style": "form", "explode": true, "schema": { "type": "object", "additionalProperties": { "type": "string" } }, "description": "`{field}={value}` pairs, e.g. `credit_code=91330100MA2H3K4X5Y`" },
+    ])
+}
+
+fn exchange_op(summary: &str, schema: &str) -> Value {
+    let mut o = op(summary, true, None, ("200", schema));
+    o["responses"]["200"]["content"] =
+        json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } });
+    o["responses"]["429"] = json!({ "description": "Rate limit reached; see Retry-After", "headers": { "Retry-After": { "schema": { "type": "integer" } } } });
+    o["security"] = json!([{ "bearer": [] }]);
+    o
+}
+
 /// The document.
 pub fn spec() -> Value {
     let with_id = |mut item: Value| {
@@ -91,6 +110,20 @@ pub fn spec() -> Value {
                 },
                 "post": op("新增工作人员 / Add a staff member", true, Some("NewUser"), ("201", "AccountView")),
             },
+            "/api/v1/exchange/{code}/records": {
+                "parameters": exchange_params(),
+                "get": exchange_op(
+                    "按信息项查询共享数据 / Look up shared records by field value. Every other query parameter is a filter `{field}={value}` (ANDed, at least one). Only granted fields are returned, personal fields masked unless the grant allows clear text, rows limited by the grant's row filter. Each call is recorded (client, purpose, query, count).",
+                    "Records",
+                ),
+            },
+            "/api/v1/exchange/{code}/changes": {
+                "parameters": [
+                    { "name": "code", "in": "path", "required": true, "schema": { "type": "string" }, "example": "9901-SJ-0001" },
+                    { "name": "since", "in": "query", "schema": { "type": "integer", "minimum": 0 }, "description": "Versions after this one (default 0: all)" },
+                ],
+                "get": exchange_op("数据版本变更 / Versions after `since`, oldest first, with their change summaries", "Changes"),
+            },
             "/api/v1/users/{id}": user_item,
             "/api/v1/users/{id}/roles": roles,
             "/api/v1/users/{id}/lock": lock,
@@ -111,7 +144,18 @@ pub fn spec() -> Value {
                 "NewUser": { "type": "object", "required": ["username", "display_name", "password", "department_id"], "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "format": "password" }, "department_id": { "type": "string", "format": "uuid" }, "roles": { "type": "array", "items": { "type": "string", "enum": ["clerk", "reviewer", "approver", "dept_admin", "data_admin", "leader", "security_admin", "sys_admin"] } } } },
                 "RenameDepartment": { "type": "object", "required": ["name_zh"], "properties": { "name_zh": { "type": "string" }, "name_en": { "type": "string" } } },
                 "UpdateUser": { "type": "object", "properties": { "display_name": { "type": "string" }, "department_id": { "type": "string", "format": "uuid" } } },
-                "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string" } } } }
+                "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
+                "Records": { "type": "object", "properties": {
+                    "resource": { "type": "string" }, "version": { "type": "integer" },
+                    "fields": { "type": "array", "items": { "type": "string" } },
+                    "records": { "type": "array", "items": { "type": "object", "additionalProperties": true } },
+                    "truncated": { "type": "boolean" } } },
+                "Changes": { "type": "object", "properties": {
+                    "resource": { "type": "string" }, "current_version": { "type": "integer" },
+                    "changes": { "type": "array", "items": { "type": "object", "properties": {
+                        "version": { "type": "integer" }, "rows": { "type": "integer" }, "quality": { "type": "number" },
+                        "diff": { "type": "object", "properties": { "added": { "type": "integer" }, "changed": { "type": "integer" }, "removed": { "type": "integer" } } },
+                        "recorded_ms": { "type": "integer" } } } } } }
             }
         }
     })

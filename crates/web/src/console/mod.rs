@@ -43,10 +43,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/loads/{id}", get(upload::load))
         .route("/console/loads/{id}/rejects.csv", get(upload::rejects))
+        .route("/console/loads/{id}/rejects.xlsx", get(upload::rejects_xlsx))
         .route("/console/sharing", get(sharing::sharing))
         .route("/console/sharing/{id}", get(sharing::request))
         .route("/console/sharing/{id}/act", post(sharing::act))
         .route("/console/grants/{id}/revoke", post(sharing::revoke))
+        .route("/console/query", get(query::query_page).post(query::run))
+        .route("/console/usage", get(usage::usage))
         .route("/console/ledger", get(ledger))
         .route("/console/ledger.csv", get(ledger_csv))
         .route("/console/ledger/verify", post(verify_now))
@@ -508,6 +511,8 @@ async fn unlock_user(
 
 mod catalog;
 mod ledger_view;
+mod query;
 mod sharing;
 pub(crate) mod upload;
+mod usage;
 use ledger_view::{ledger, ledger_csv, verify_now};

@@ -1,6 +1,7 @@
-//! Uploading a file into a resource from the console: the upload is streamed to disk (never held
-//! in memory), the load runs in the background, and its page refreshes itself — no script — to
-//! show the rows read until the report is there.
+//! Uploading a file (CSV, XLSX or JSON Lines) into a resource from the console: the upload is
+//! streamed to disk (never held in memory), the load runs in the background, and its page
+//! refreshes itself — no script — to show the rows read until the report is there. The reject
+//! report is offered as CSV and as XLSX.
 
 use crate::AppState;
 use crate::context::Ctx;
@@ -132,7 +133,12 @@ pub(super) async fn upload(
                 if let Err(e) = tokio::fs::create_dir_all(dir).await {
                     return ctx.fail(PageError::Internal(e.to_string()));
                 }
-                let path = dir.join(format!("{}.upload", tongban_kernel::id::new_uuid_v7()));
+                // The pool reads the format from the content; a known extension is kept as a hint.
+                let path = dir.join(format!(
+                    "{}.{}",
+                    tongban_kernel::id::new_uuid_v7(),
+                    upload_extension(&file_name)
+                ));
                 let mut out = match tokio::fs::File::create(&path).await {
                     Ok(f) => f,
                     Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
@@ -191,7 +197,7 @@ pub(super) async fn upload(
             progress: Some(progress),
             ..Default::default()
         };
-        let result = pool.ingest_csv(&principal, &resource.code, &path, &opts).await;
+        let result = pool.ingest_file(&principal, &resource.code, &path, &opts).await;
         let _ = tokio::fs::remove_file(&path).await;
         loads.update(&load_id, |l| {
             l.outcome = Some(result.map_err(|e| e.to_string()));
@@ -250,22 +256,62 @@ pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     })
 }
 
+/// The extension an upload is stored under: the original's when the pool knows it, else `upload`.
+fn upload_extension(file_name: &str) -> &'static str {
+    let ext = std::path::Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    ["csv", "txt", "xlsx", "jsonl", "ndjson", "json"]
+        .into_iter()
+        .find(|known| *known == ext)
+        .unwrap_or("upload")
+}
+
 pub(super) async fn rejects(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let l = match owned_load(&state, &ctx, &id) {
+    reject_report(&state, &ctx, &id, RejectFormat::Csv).await
+}
+
+pub(super) async fn rejects_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    reject_report(&state, &ctx, &id, RejectFormat::Xlsx).await
+}
+
+/// The two forms of a load's reject report.
+#[derive(Clone, Copy)]
+enum RejectFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Sends the owner of a finished load its reject report as a download.
+async fn reject_report(state: &AppState, ctx: &Ctx, id: &str, format: RejectFormat) -> Response {
+    let l = match owned_load(state, ctx, id) {
         Ok(l) => l,
         Err(e) => return ctx.fail(e),
     };
     let Some(Ok(report)) = l.outcome else {
         return ctx.fail(PageError::NotFound);
     };
-    match tokio::fs::read(&report.reject_report).await {
+    let (path, content_type, ext) = match format {
+        RejectFormat::Csv => (&report.reject_report, "text/csv; charset=utf-8", "csv"),
+        RejectFormat::Xlsx => (
+            &report.reject_report_xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    match tokio::fs::read(path).await {
         Ok(bytes) => (
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_TYPE, content_type.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
                     format!(
-                        "attachment; filename=\"{}-v{}-rejects.csv\"",
+                        "attachment; filename=\"{}-v{}-rejects.{ext}\"",
                         urlencode(&report.resource),
                         report.version
                     ),

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/open-data", get(open_data::list))
         .route("/open-data/catalog.jsonld", get(open_data::dcat))
         .route("/open-data/{code}", get(open_data::resource))
+        .route("/open-data/{code}/{file}", get(open_data::download))
 }
 
 /// 404 for any path nobody serves.

@@ -105,6 +105,46 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
     })
 }
 
+/// `GET /open-data/{code}/v{N}.{csv|xlsx|parquet}`: a version of an open resource, its public
+/// fields only. Anything else (a closed resource, a version that does not exist) is 404.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, file)): Path<(String, String)>,
+) -> Response {
+    let parsed = file
+        .strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .and_then(|(v, ext)| {
+            Some((
+                v.parse::<u32>().ok()?,
+                tongban_pool::OpenFormat::from_extension(ext)?,
+            ))
+        });
+    let Some((version, format)) = parsed else {
+        return ctx.fail(crate::page::PageError::NotFound);
+    };
+    match state.pool.open_download(&code, version, format).await {
+        Ok(f) => (
+            [
+                (header::CONTENT_TYPE, f.media_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{}\"", f.file_name),
+                ),
+                (
+                    header::CACHE_CONTROL,
+                    "public, max-age=86400, immutable".to_string(),
+                ),
+            ],
+            f.bytes,
+        )
+            .into_response(),
+        Err(tongban_pool::Error::NotFound) => ctx.fail(crate::page::PageError::NotFound),
+        Err(e) => ctx.fail(crate::page::PageError::Internal(e.to_string())),
+    }
+}
+
 /// The base URL for links in the DCAT document, from the request's Host (only a plain host name
 /// and port are accepted; anything else falls back to a relative base).
 fn base_url(headers: &HeaderMap, tls: bool) -> String {

@@ -291,6 +291,23 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
             rejects.contains("id_number") && !rejects.contains("110105194912310021"),
             "masked: {rejects}"
         );
+        assert!(page.contains("rejects.xlsx"), "{page}");
+        let xlsx = ga
+            .get(s.url(&format!("{load}/rejects.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(xlsx.status(), 200);
+        let disposition = xlsx.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.ends_with(".xlsx\""), "{disposition}");
+        let book = xlsx.bytes().await.unwrap();
+        assert!(book.starts_with(b"PK\x03\x04"), "a workbook (zip)");
+        let theirs = mz
+            .get(s.url(&format!("{load}/rejects.xlsx")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(theirs.status(), 404);
         // The load page is its owner's only.
         assert_eq!(mz.get(s.url(&load)).send().await.unwrap().status(), 404);
         let resource = s
@@ -299,6 +316,374 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
             .await
             .unwrap();
         assert_eq!(resource.current_version, 1);
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_sql_page_answers_within_the_users_grants() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        let file = std::env::temp_dir().join(format!("hj-{}.csv", tongban_kernel::id::new_uuid_v7()));
+        std::fs::write(
+            &file,
+            "公民身份号码,姓名,区县\n11010519491231002X,张三丰,城东区\n110105194912310021,李四光,城西区\n",
+        )
+        .unwrap();
+        s.pool
+            .ingest_csv(
+                &Principal::system("test"),
+                &code,
+                &file,
+                &tongban_pool::IngestOptions::default(),
+            )
+            .await
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+
+        // The provider's clerk sees its own data, personal fields masked.
+        let ga = browser();
+        sign_in(&ga, &s, "ga_clerk", PASSWORD).await;
+        let page = ga
+            .get(s.url("/console/query"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("<code>\"{code}\"</code>")),
+            "the table is listed: {page}"
+        );
+        let csrf = csrf_of(&page);
+        let sql = format!("SELECT name, district FROM \"{code}\" ORDER BY district");
+        let run = |c: &reqwest::Client, csrf: &str, action: &str, sql: &str| {
+            c.post(s.url("/console/query"))
+                .form(&[
+                    ("csrf", csrf),
+                    ("sql", sql),
+                    ("purpose", "核对"),
+                    ("action", action),
+                ])
+                .send()
+        };
+        let r = run(&ga, &csrf, "run", &sql).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("城东区") && !body.contains("张三丰"),
+            "masked names"
+        );
+        let r = run(&ga, &csrf, "csv", &sql).await.unwrap();
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let bytes = r.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBFname,district"));
+        let r = run(&ga, &csrf, "xlsx", &sql).await.unwrap();
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"));
+        let r = run(&ga, &csrf, "explain", &sql).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(run(&ga, "forged", "run", &sql).await.unwrap().status(), 403);
+
+        // Another bureau without a grant is refused, with the reason next to the SQL box.
+        let mz = browser();
+        sign_in(&mz, &s, "mz_clerk", PASSWORD).await;
+        let page = mz
+            .get(s.url("/console/query"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains(&format!("<code>\"{code}\"</code>")));
+        let r = run(&mz, &csrf_of(&page), "run", &sql).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&code) && body.contains("href=\"#sql\""), "{body}");
+
+        s.stop().await;
+    })
+    .await;
+}
+
+/// An API client of 民政局 and a bearer token for it.
+async fn mz_system(s: &Server) -> String {
+    let sys = Principal::system("test");
+    let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+    let (client, secret) = s
+        .identity
+        .create_api_client(&sys, &mz.id, "低保业务系统", &["exchange.read".to_string()])
+        .await
+        .unwrap();
+    s.identity
+        .issue_token(&client.client_id, &secret, &[])
+        .await
+        .unwrap()
+        .token
+}
+
+/// The 民政局 request granted by the provider on `fields` (through the catalog directly).
+async fn grant_mz(s: &Server, code: &str, fields: &[&str]) {
+    let sys = Principal::system("test");
+    let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+    let resource = s.catalog().resource_by_code(&sys, code).await.unwrap();
+    let q = s
+        .catalog()
+        .request_sharing(
+            &sys,
+            tongban_catalog::NewRequest {
+                requester: tongban_catalog::Grantee::Department {
+                    id: mz.id.as_str().into(),
+                    path: mz.path.clone(),
+                },
+                resource: resource.id.clone(),
+                fields: fields.iter().map(|f| f.to_string()).collect(),
+                purpose: "低保资格核查".into(),
+                scenario: "低保审核".into(),
+                legal_basis: "《社会救助暂行办法》".into(),
+                valid_until: s
+                    .catalog()
+                    .today()
+                    .checked_add(jiff::Span::new().days(200))
+                    .unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    s.catalog()
+        .review(
+            &sys,
+            &q.request.id,
+            tongban_catalog::Review::Approve { note: String::new() },
+        )
+        .await
+        .unwrap();
+    s.catalog()
+        .decide(
+            &sys,
+            &q.request.id,
+            tongban_catalog::Decision::Grant(tongban_catalog::GrantTerms::default()),
+        )
+        .await
+        .unwrap();
+}
+
+async fn load_people(s: &Server, code: &str) {
+    let file = std::env::temp_dir().join(format!("hj-{}.csv", tongban_kernel::id::new_uuid_v7()));
+    std::fs::write(
+        &file,
+        "公民身份号码,姓名,区县\n11010519491231002X,张三丰,城东区\n110105194912310021,李四光,城西区\n",
+    )
+    .unwrap();
+    s.pool
+        .ingest_csv(
+            &Principal::system("test"),
+            code,
+            &file,
+            &tongban_pool::IngestOptions::default(),
+        )
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+}
+
+#[tokio::test]
+async fn the_exchange_api_answers_granted_fields_to_department_systems_only() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start_with(db, |w| {
+            w.exchange_rate = 1;
+            w.exchange_burst = 6;
+        })
+        .await;
+        let code = seed(&s).await;
+        load_people(&s, &code).await;
+        let token = mz_system(&s).await;
+        let http = reqwest::Client::new();
+        let url = s.url(&format!(
+            "/api/v1/exchange/{code}/records?id_number=11010519491231002X"
+        ));
+        let call = |token: Option<&str>, purpose: Option<&str>| {
+            let mut r = http.get(&url);
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            if let Some(p) = purpose {
+                r = r.header("X-Purpose", p);
+            }
+            r.send()
+        };
+
+        // No token: 401. No grant yet: 403 naming the resource (and costing a token).
+        assert_eq!(call(None, Some("核查")).await.unwrap().status(), 401);
+        let r = call(Some(&token), Some("低保资格核查")).await.unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains(&code));
+
+        grant_mz(&s, &code, &["id_number", "district"]).await;
+        // Purpose required, named.
+        let r = call(Some(&token), None).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(p["field"], "X-Purpose");
+        // Granted: masked ID, district, never the name.
+        let r = call(
+            Some(&token),
+            Some("%E4%BD%8E%E4%BF%9D%E8%B5%84%E6%A0%BC%E6%A0%B8%E6%9F%A5"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().contains_key("ratelimit-remaining"));
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["fields"], serde_json::json!(["id_number", "district"]));
+        let rec = &body["records"][0];
+        assert_eq!(rec["district"], "城东区");
+        assert!(rec["id_number"].as_str().unwrap().contains('*'));
+        assert!(rec.get("name").is_none());
+        // Asking for the name is refused by name.
+        let r = http
+            .get(s.url(&format!("/api/v1/exchange/{code}/records?name=张三丰")))
+            .bearer_auth(&token)
+            .header("X-Purpose", "核查")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert!(r.text().await.unwrap().contains("name"));
+        // The change feed.
+        let r = http
+            .get(s.url(&format!("/api/v1/exchange/{code}/changes?since=0")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let feed: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(feed["current_version"], 1);
+        assert_eq!(
+            feed["changes"][0]["diff"]["added"], 1,
+            "one of the two rows has a bad checksum"
+        );
+
+        // Usage shows on the provider's console.
+        let ga = browser();
+        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        let page = ga
+            .get(s.url("/console/usage"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("tbc_") && page.contains(&code), "{page}");
+        assert_eq!(
+            ga.get(s.url("/console/usage?from=yesterday"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            400
+        );
+
+        // A person's session is not a department system.
+        let person = browser();
+        sign_in(&person, &s, "mz_clerk", PASSWORD).await;
+        let login: serde_json::Value = http
+            .post(s.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "mz_clerk", "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let r = call(login["token"].as_str(), Some("核查")).await.unwrap();
+        assert_eq!(r.status(), 403);
+
+        // The burst is spent: 429 with Retry-After.
+        let mut limited = None;
+        for _ in 0..10 {
+            let r = call(Some(&token), Some("核查")).await.unwrap();
+            if r.status() == 429 {
+                limited = Some(r);
+                break;
+            }
+        }
+        let r = limited.expect("the rate limit answers 429");
+        assert!(
+            r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                >= 1
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn open_versions_download_as_csv_xlsx_and_parquet_with_public_fields_only() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let closed = seed(&s).await;
+        load_people(&s, &closed).await;
+        let sys = Principal::system("test");
+        let hj = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        let input: ResourceInput = serde_json::from_value(serde_json::json!({
+            "code": "9901-GA-0100", "name_zh": "派出所地址",
+            "provider": { "id": hj.id.as_str(), "path": hj.path, "name_zh": "公安局" },
+            "summary": "派出所名称与地址", "classification": { "class": "thematic", "category": "GG" }, "format": "table",
+            "fields": [
+                { "code": "station", "name_zh": "派出所", "data_type": "string", "sensitivity": "public", "is_key": true },
+                { "code": "officers", "name_zh": "警力", "data_type": "integer", "sensitivity": "internal" },
+                { "code": "duty_phone", "name_zh": "值班电话", "data_type": "string", "sensitivity": "public" }
+            ],
+            "sharing": { "class": "unconditional" }, "open_class": "open", "update_cycle": "yearly"
+        }))
+        .unwrap();
+        let r = s.catalog().create_resource(&sys, input).await.unwrap();
+        s.catalog().publish_resource(&sys, &r.id).await.unwrap();
+        let file = std::env::temp_dir().join(format!("pcs-{}.csv", tongban_kernel::id::new_uuid_v7()));
+        std::fs::write(&file, "派出所,警力,值班电话\n城东派出所,4711,0571-110\n=cmd|' /C calc'!A0,12,0571-120\n").unwrap();
+        s.pool
+            .ingest_csv(&sys, "9901-GA-0100", &file, &tongban_pool::IngestOptions::default())
+            .await
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+
+        let page = reqwest::get(s.url("/open-data/9901-GA-0100")).await.unwrap().text().await.unwrap();
+        assert!(page.contains("/open-data/9901-GA-0100/v1.csv"));
+        let csv = reqwest::get(s.url("/open-data/9901-GA-0100/v1.csv")).await.unwrap();
+        assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("9901-GA-0100-v1.csv"));
+        let csv = csv.text().await.unwrap();
+        assert!(csv.starts_with('\u{feff}'));
+        assert!(csv.contains("城东派出所") && csv.contains("'=cmd"), "formulas defused: {csv}");
+        assert!(csv.contains("0571-110"));
+        assert!(!csv.contains("officers") && !csv.contains("4711"), "public fields only: {csv}");
+        let xlsx = reqwest::get(s.url("/open-data/9901-GA-0100/v1.xlsx")).await.unwrap();
+        assert_eq!(xlsx.status(), 200);
+        assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+        let parquet = reqwest::get(s.url("/open-data/9901-GA-0100/v1.parquet")).await.unwrap();
+        assert_eq!(parquet.status(), 200);
+        let bytes = parquet.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PAR1") && !bytes.windows(8).any(|w| w == b"officers"));
+        for path in [
+            "/open-data/9901-GA-0100/v2.csv".to_string(),
+            "/open-data/9901-GA-0100/v1.exe".to_string(),
+            format!("/open-data/{closed}/v1.csv"),
+        ] {
+            assert_eq!(reqwest::get(s.url(&path)).await.unwrap().status(), 404, "{path}");
+        }
         s.stop().await;
     })
     .await;

@@ -13,12 +13,14 @@ pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
         tongban_identity::MIGRATIONS,
         tongban_ledger::MIGRATIONS,
         tongban_catalog::MIGRATIONS,
+        tongban_pool::MIGRATIONS,
     ]
 }
 
 pub struct Server {
     pub base: String,
     pub identity: Identity,
+    pub pool: tongban_pool::Pool,
     catalog: tongban_catalog::Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -36,19 +38,21 @@ impl Server {
         let mut settings = tongban_web::WebSettings::default();
         tweak(&mut settings);
         let catalog = tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled());
+        let pool = tongban_pool::Pool::new(
+            std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
+            catalog.clone(),
+            keyring.fields(),
+        );
         let state = tongban_web::AppState {
             db: db.clone(),
             identity: identity.clone(),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             catalog: catalog.clone(),
-            pool: tongban_pool::Pool::new(
-                std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
-                catalog.clone(),
-                keyring.fields(),
-            ),
+            pool: pool.clone(),
             loads: Default::default(),
             settings: Arc::new(settings),
             metrics: tongban_web::metrics::Metrics::default(),
+            limiter: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -64,6 +68,7 @@ impl Server {
         Server {
             base,
             identity,
+            pool,
             catalog,
             stop: Some(tx),
             task: Some(task),

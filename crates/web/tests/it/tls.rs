@@ -52,6 +52,7 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
                 ..Default::default()
             }),
             metrics: tongban_web::metrics::Metrics::default(),
+            limiter: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

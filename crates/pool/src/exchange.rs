@@ -1,0 +1,587 @@
+//! 共享交换: the exchange reads department systems make — records of a resource's current
+//! version looked up by field values, only the granted fields, masked per grant — and the change
+//! feed of versions. Each read is recorded as an evidentiary event (who, purpose, query, count)
+//! before its records are returned; reads are recorded in small group commits so that
+//! thousands per second cost a few transactions, not thousands.
+
+use crate::policy::{Access, Shown, bidx_column, blind_index_of};
+use crate::{Error, Pool, Result, personal};
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{mpsc, oneshot};
+use tongban_catalog::Sensitivity;
+use tongban_db::EventDraft;
+use tongban_kernel::{Invalid, Principal};
+
+/// Most records one lookup returns.
+pub const MAX_RECORDS: usize = 100;
+/// Most filters one lookup takes.
+const MAX_FILTERS: usize = 5;
+/// Most reads recorded in one transaction.
+const GROUP_COMMIT: usize = 512;
+
+/// One lookup: `field = value` conditions (all must hold), the fields wanted (empty: every
+/// granted field), a limit and the declared purpose.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    /// `(field, value)` pairs, ANDed.
+    pub filters: Vec<(String, String)>,
+    /// Fields to return; empty for all granted fields.
+    pub fields: Vec<String>,
+    /// Most records (1..=[`MAX_RECORDS`]).
+    pub limit: usize,
+    /// 用途, required.
+    pub purpose: String,
+}
+
+/// What a lookup returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct Records {
+    /// The resource code.
+    pub resource: String,
+    /// The version read.
+    pub version: u32,
+    /// The fields returned, in order.
+    pub fields: Vec<String>,
+    /// The matching records.
+    pub records: Vec<Map<String, Value>>,
+    /// Whether more records matched than returned.
+    pub truncated: bool,
+}
+
+/// One version of the change feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// The version.
+    pub version: u32,
+    /// Rows in it.
+    pub rows: u64,
+    /// Its quality score (0..=1).
+    pub quality: f64,
+    /// Added / changed / removed against the version before.
+    pub diff: Value,
+    /// When it was recorded (ms since the epoch).
+    pub recorded_ms: i64,
+}
+
+/// Value text → where it occurs, as (batch, row), for one column.
+type ColumnIndex = HashMap<String, Vec<(u32, u32)>>;
+
+/// A stored version held in memory for lookups, with an index per looked-up column built on
+/// first use.
+pub(crate) struct VersionIndex {
+    batches: Vec<RecordBatch>,
+    columns: Mutex<HashMap<String, Arc<ColumnIndex>>>,
+}
+
+impl VersionIndex {
+    fn load(dir: &Path) -> Result<Self> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        let mut batches = Vec::new();
+        for path in files {
+            for batch in ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?.build()? {
+                batches.push(batch?);
+            }
+        }
+        Ok(Self {
+            batches,
+            columns: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Value text → (batch, row) of every row, for one column.
+    fn column(&self, name: &str) -> Result<Arc<ColumnIndex>> {
+        if let Some(ix) = self.columns.lock().map_err(poisoned)?.get(name) {
+            return Ok(ix.clone());
+        }
+        let mut ix: ColumnIndex = HashMap::new();
+        for (b, batch) in self.batches.iter().enumerate() {
+            let Some(array) = batch.column_by_name(name) else {
+                continue;
+            };
+            let fmt = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())?;
+            for row in 0..batch.num_rows() {
+                if array.is_null(row) {
+                    continue;
+                }
+                let key = fmt.value(row).to_string();
+                ix.entry(key).or_default().push((b as u32, row as u32));
+            }
+        }
+        let ix = Arc::new(ix);
+        self.columns
+            .lock()
+            .map_err(poisoned)?
+            .insert(name.to_owned(), ix.clone());
+        Ok(ix)
+    }
+
+    fn text(&self, (b, row): (u32, u32), column: &str) -> Option<String> {
+        let batch = self.batches.get(b as usize)?;
+        let array = batch.column_by_name(column)?;
+        let row = row as usize;
+        if array.is_null(row) {
+            return None;
+        }
+        ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default())
+            .ok()
+            .map(|f| f.value(row).to_string())
+    }
+
+    fn json(&self, at: (u32, u32), column: &str) -> Value {
+        let Some(batch) = self.batches.get(at.0 as usize) else {
+            return Value::Null;
+        };
+        let Some(array) = batch.column_by_name(column) else {
+            return Value::Null;
+        };
+        let row = at.1 as usize;
+        if array.is_null(row) {
+            return Value::Null;
+        }
+        use arrow::datatypes::{DataType, Float64Type, Int64Type};
+        match array.data_type() {
+            DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
+            DataType::Float64 => json!(array.as_primitive::<Float64Type>().value(row)),
+            DataType::Boolean => json!(array.as_boolean().value(row)),
+            _ => self.text(at, column).map_or(Value::Null, Value::String),
+        }
+    }
+}
+
+/// A read waiting to be recorded, and where to say it was.
+struct Pending {
+    actor: Principal,
+    event: ReadEvent,
+    done: oneshot::Sender<std::result::Result<(), String>>,
+}
+
+/// What the evidentiary event of one read holds, and what it adds to the usage counters.
+struct ReadEvent {
+    code: String,
+    provider: tongban_kernel::DeptPath,
+    summary: String,
+    detail: Value,
+    day: String,
+    records: usize,
+}
+
+/// The recorder of reads: one background task writing group commits.
+#[derive(Default)]
+pub(crate) struct Recorder {
+    sender: OnceLock<mpsc::Sender<Pending>>,
+    indexes: Mutex<HashMap<String, (u32, Arc<VersionIndex>)>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").finish_non_exhaustive()
+    }
+}
+
+impl Pool {
+    /// What the actor may see of one resource (the exchange's fast path: one grant lookup).
+    async fn exchange_access(&self, actor: &Principal, code: &str) -> Result<Access> {
+        let code = code.trim().to_uppercase();
+        let refused = || Error::Forbidden {
+            why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),
+        };
+        let resource = match self
+            .catalog
+            .resource_by_code(&Principal::system("exchange"), &code)
+            .await
+        {
+            Ok(r) => r,
+            Err(tongban_catalog::Error::NotFound { .. }) => return Err(refused()),
+            Err(e) => return Err(e.into()),
+        };
+        if resource.status != tongban_catalog::ResourceStatus::Published {
+            return Err(refused());
+        }
+        let grant = match crate::policy::grantee_of(actor) {
+            Some(g) => {
+                self.catalog
+                    .effective_grant(&g, &code, self.catalog.today())
+                    .await?
+            }
+            None => None,
+        };
+        crate::policy::access(&resource, grant.as_ref(), actor.department.as_ref()).ok_or_else(refused)
+    }
+
+    /// The records of resource `code`'s current version matching every filter, with the fields
+    /// the caller's grant allows (personal ones masked unless granted in clear) and the grant's
+    /// row filter applied. A filter or wanted field that is not granted is refused by name. The
+    /// read is recorded (who, purpose, query with personal values masked, count) before the
+    /// records are returned; if it cannot be recorded, nothing is returned.
+    pub async fn lookup(&self, actor: &Principal, code: &str, q: &Lookup) -> Result<Records> {
+        let purpose = q.purpose.trim();
+        if purpose.is_empty() {
+            return Err(Invalid::new("purpose", "须说明用途 / a purpose (用途) is required").into());
+        }
+        if purpose.chars().count() > 200 {
+            return Err(Invalid::new("purpose", "用途不能超过200字 / at most 200 characters").into());
+        }
+        if q.filters.is_empty() {
+            return Err(Invalid::new(
+                "filters",
+                "至少按一个信息项查询，如 ?id_number=… / look up by at least one field, e.g. ?id_number=…",
+            )
+            .into());
+        }
+        if q.filters.len() > MAX_FILTERS {
+            return Err(Invalid::new(
+                "filters",
+                format!("最多{MAX_FILTERS}个条件 / at most {MAX_FILTERS} filters"),
+            )
+            .into());
+        }
+        if q.limit == 0 || q.limit > MAX_RECORDS {
+            return Err(Invalid::new(
+                "limit",
+                format!("须在1–{MAX_RECORDS}之间 / between 1 and {MAX_RECORDS}"),
+            )
+            .into());
+        }
+        let access = self.exchange_access(actor, code).await?;
+        let not_granted = |f: &str| {
+            let shown: String = f.chars().take(64).collect();
+            Error::Forbidden {
+                why: format!("信息项“{shown}”未获授权 / field `{shown}` is not granted"),
+            }
+        };
+        let fields: Vec<&crate::FieldAccess> = if q.fields.is_empty() {
+            access.fields.iter().collect()
+        } else {
+            let mut out = Vec::new();
+            for f in &q.fields {
+                out.push(access.field(f.trim()).ok_or_else(|| not_granted(f))?);
+            }
+            out
+        };
+        let code = access.resource.code.clone();
+        let version = access.resource.current_version;
+        let index = self.version_index(&code, version).await?;
+
+        // Conditions as (column, stored text); personal values compare by blind index.
+        let mut conditions = Vec::with_capacity(q.filters.len());
+        for (field, value) in &q.filters {
+            let f = access.field(field.trim()).ok_or_else(|| not_granted(field))?;
+            conditions.push(if f.personal() {
+                (
+                    bidx_column(&f.field.code),
+                    blind_index_of(&self.fields, &f.field, value),
+                )
+            } else {
+                (f.field.code.clone(), value.trim().to_owned())
+            });
+        }
+        let row_filter = match &access.row_filter {
+            None => None,
+            Some(rf) => {
+                let field = access.resource.field(&rf.field).ok_or_else(|| Error::Forbidden {
+                    why: "授权的行过滤字段已不存在 / the grant's row filter field no longer exists".into(),
+                })?;
+                Some(if field.sensitivity == Sensitivity::Personal {
+                    let keys: Vec<String> = rf
+                        .values
+                        .iter()
+                        .map(|v| blind_index_of(&self.fields, field, v))
+                        .collect();
+                    (bidx_column(&field.code), keys)
+                } else {
+                    (field.code.clone(), rf.values.clone())
+                })
+            }
+        };
+        let (first_col, first_val) = &conditions[0];
+        let candidates = index.column(first_col)?;
+        let mut matched = Vec::new();
+        let mut truncated = false;
+        for &at in candidates.get(first_val).map(Vec::as_slice).unwrap_or_default() {
+            let holds = conditions[1..]
+                .iter()
+                .all(|(c, v)| index.text(at, c).as_deref() == Some(v.as_str()))
+                && row_filter
+                    .as_ref()
+                    .is_none_or(|(c, allowed)| index.text(at, c).is_some_and(|v| allowed.contains(&v)));
+            if holds {
+                if matched.len() == q.limit {
+                    truncated = true;
+                    break;
+                }
+                matched.push(at);
+            }
+        }
+        let mut records = Vec::with_capacity(matched.len());
+        for at in matched {
+            let mut rec = Map::new();
+            for f in &fields {
+                let value = match f.shown {
+                    Shown::Plain => index.json(at, &f.field.code),
+                    Shown::Masked | Shown::Clear => match index.text(at, &f.field.code) {
+                        None => Value::Null,
+                        Some(stored) => {
+                            let plain = self
+                                .fields
+                                .decrypt(&personal::cipher_name(&code, &f.field), &stored)
+                                .map_err(|e| Error::Parquet(format!("decrypt {}: {e}", f.field.code)))?;
+                            Value::String(if f.shown == Shown::Clear {
+                                plain
+                            } else {
+                                personal::mask(&f.field, &plain)
+                            })
+                        }
+                    },
+                };
+                rec.insert(f.field.code.clone(), value);
+            }
+            records.push(rec);
+        }
+        let shown_query: Map<String, Value> = q
+            .filters
+            .iter()
+            .map(|(field, value)| {
+                let v = match access.field(field.trim()) {
+                    Some(f) if f.personal() => personal::mask(&f.field, value),
+                    _ => value.chars().take(200).collect(),
+                };
+                (field.clone(), Value::String(v))
+            })
+            .collect();
+        let names: Vec<String> = fields.iter().map(|f| f.field.code.clone()).collect();
+        let event = ReadEvent {
+            code: code.clone(),
+            provider: access.resource.provider.path.clone(),
+            summary: format!(
+                "{} 经共享接口读取 {code} {}条 / {} read {} records of {code} through the exchange",
+                actor.name,
+                records.len(),
+                actor.name,
+                records.len()
+            ),
+            detail: json!({
+                "purpose": purpose,
+                "query": shown_query,
+                "fields": names,
+                "count": records.len(),
+                "version": version,
+                "basis": access.basis.code(),
+                "grant": match &access.basis { crate::Basis::Grant(id) => Some(id.as_str().to_owned()), _ => None },
+            }),
+            day: self.catalog.today().to_string(),
+            records: records.len(),
+        };
+        self.record_read(actor, event).await?;
+        Ok(Records {
+            resource: code,
+            version,
+            fields: names,
+            records,
+            truncated,
+        })
+    }
+
+    /// The versions of resource `code` after `since`, oldest first, for a caller with access.
+    pub async fn changes(&self, actor: &Principal, code: &str, since: u32) -> Result<(u32, Vec<Change>)> {
+        let access = self.exchange_access(actor, code).await?;
+        let versions = self
+            .catalog
+            .resource_versions(&Principal::system("exchange"), &access.resource.id)
+            .await?;
+        let mut changes: Vec<Change> = versions
+            .into_iter()
+            .filter(|v| v.version > since)
+            .map(|v| Change {
+                version: v.version,
+                rows: v.row_count,
+                quality: v.quality_score,
+                diff: v.diff,
+                recorded_ms: v.created.0,
+            })
+            .collect();
+        changes.sort_by_key(|c| c.version);
+        Ok((access.resource.current_version, changes))
+    }
+
+    /// The in-memory index of a version (loaded once; older versions of the resource dropped).
+    async fn version_index(&self, code: &str, version: u32) -> Result<Arc<VersionIndex>> {
+        if let Some((v, ix)) = self.recorder.indexes.lock().map_err(poisoned)?.get(code)
+            && *v == version
+        {
+            return Ok(ix.clone());
+        }
+        let dir = crate::lake::version_dir(&self.lake_dir, code, version);
+        let ix = tokio::task::spawn_blocking(move || VersionIndex::load(&dir))
+            .await
+            .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
+        let ix = Arc::new(ix);
+        let mut cache = self.recorder.indexes.lock().map_err(poisoned)?;
+        let keep = cache.get(code).is_none_or(|(v, _)| *v < version);
+        if keep {
+            cache.insert(code.to_owned(), (version, ix.clone()));
+        }
+        Ok(ix)
+    }
+
+    /// Records one read, waiting until its group commit is durable.
+    async fn record_read(&self, actor: &Principal, event: ReadEvent) -> Result<()> {
+        let sender = self.recorder.sender.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(GROUP_COMMIT * 4);
+            tokio::spawn(record_reads(self.catalog.db().clone(), rx));
+            tx
+        });
+        let (done, wait) = oneshot::channel();
+        let pending = Pending {
+            actor: actor.clone(),
+            event,
+            done,
+        };
+        let lost = || Error::Io(std::io::Error::other("exchange recorder stopped"));
+        sender.send(pending).await.map_err(|_| lost())?;
+        wait.await
+            .map_err(|_| lost())?
+            .map_err(|e| Error::Io(std::io::Error::other(e)))
+    }
+}
+
+/// The recorder task: takes what is waiting (up to [`GROUP_COMMIT`]), writes it in one
+/// transaction, and tells every caller.
+async fn record_reads(db: tongban_db::Db, mut rx: mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(GROUP_COMMIT);
+    while rx.recv_many(&mut batch, GROUP_COMMIT).await > 0 {
+        let outcome = write_reads(&db, &batch).await.map_err(|e| e.to_string());
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, reads = batch.len(), "could not record exchange reads; none returned");
+        }
+        for p in batch.drain(..) {
+            let _ = p.done.send(outcome.clone());
+        }
+    }
+}
+
+async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Result<(), tongban_db::Error> {
+    let mut tx = db.begin_write().await?;
+    // Usage counters first (one upsert per day, resource and caller in the batch), then the
+    // events: appending an event holds the event counter until commit.
+    let mut usage: HashMap<(&str, &str, &str), (&Pending, i64, i64)> = HashMap::new();
+    for p in batch {
+        let e = usage
+            .entry((p.event.day.as_str(), p.event.code.as_str(), p.actor.id.as_str()))
+            .or_insert((p, 0, 0));
+        e.1 += 1;
+        e.2 += i64::try_from(p.event.records).unwrap_or(i64::MAX);
+    }
+    for ((day, code, caller), (p, calls, records)) in usage {
+        let caller_path = p
+            .actor
+            .department
+            .as_ref()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
+        tx.execute(
+            "INSERT INTO exchange_usage (day, resource_code, provider_path, caller_id, caller_name, caller_path, calls, records) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (day, resource_code, caller_id) DO UPDATE \
+             SET calls = exchange_usage.calls + excluded.calls, records = exchange_usage.records + excluded.records",
+            tongban_db::params![day, code, p.event.provider.as_str(), caller, p.actor.name.as_str(), caller_path, calls, records],
+        )
+        .await?;
+    }
+    for p in batch {
+        tx.append_event(
+            &p.actor,
+            EventDraft {
+                action: "pool.exchange.read",
+                object_type: "resource",
+                object_id: &p.event.code,
+                object_dept: Some(&p.event.provider),
+                summary: p.event.summary.clone(),
+                detail: p.event.detail.clone(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Exchange usage over a period, per resource and calling system.
+#[derive(Debug, Clone, Serialize)]
+pub struct Usage {
+    /// The resource code.
+    pub resource: String,
+    /// The calling system's name.
+    pub caller: String,
+    /// The calling system's department path.
+    pub caller_path: String,
+    /// Calls made.
+    pub calls: i64,
+    /// Records returned.
+    pub records: i64,
+}
+
+impl Pool {
+    /// Exchange usage from `from` to `to` (inclusive) that the actor may see: calls to resources
+    /// its departments provide, and calls its departments' systems made (`ReadCatalog` scopes),
+    /// most calls first.
+    pub async fn exchange_usage(
+        &self,
+        actor: &Principal,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<Usage>> {
+        let scopes = actor.scopes_for(tongban_kernel::Permission::ReadCatalog);
+        if scopes.is_empty() {
+            return Err(Error::Forbidden {
+                why: "无权查看共享用量 / not permitted to see exchange usage".into(),
+            });
+        }
+        let rows = self
+            .catalog
+            .db()
+            .fetch_all(
+                "SELECT resource_code, caller_name, caller_path, provider_path, CAST(SUM(calls) AS BIGINT) AS calls, \
+                 CAST(SUM(records) AS BIGINT) AS records \
+                 FROM exchange_usage WHERE day >= $1 AND day <= $2 \
+                 GROUP BY resource_code, caller_id, caller_name, caller_path, provider_path",
+                tongban_db::params![from.to_string(), to.to_string()],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let provider = tongban_kernel::DeptPath(r.get("provider_path")?);
+            let caller_path: String = r.get("caller_path")?;
+            let caller_dept = tongban_kernel::DeptPath(caller_path.clone());
+            if !scopes
+                .iter()
+                .any(|s| s.contains(&provider) || s.contains(&caller_dept))
+            {
+                continue;
+            }
+            out.push(Usage {
+                resource: r.get("resource_code")?,
+                caller: r.get("caller_name")?,
+                caller_path,
+                calls: r.get("calls")?,
+                records: r.get("records")?,
+            });
+        }
+        out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.resource.cmp(&b.resource)));
+        Ok(out)
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {
+    Error::Io(std::io::Error::other("exchange cache lock poisoned"))
+}

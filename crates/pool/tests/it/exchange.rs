@@ -1,0 +1,238 @@
+//! The exchange reads of department systems: lookups by field value returning only granted
+//! fields, masked per grant, inside the grant's row filter, each recorded before it is answered;
+//! and the change feed. Each run on SQLite and (when `TONGBAN_TEST_DATABASE_URL` is set)
+//! PostgreSQL.
+
+use crate::query::{CIVIL, grant, only_west, people};
+use crate::support::{CODE, Fixture, id, system};
+use tongban_catalog::GrantTerms;
+use tongban_db::testing::each_backend;
+use tongban_kernel::{DeptPath, Principal, PrincipalKind};
+use tongban_pool::{Error, Lookup};
+
+/// 民政局's case system (an API client of the department).
+fn system_of(dept: &str) -> Principal {
+    Principal {
+        kind: PrincipalKind::ApiClient,
+        id: tongban_kernel::id::new_uuid_v7(),
+        name: "mz-case-system".into(),
+        department: Some(DeptPath(dept.into())),
+        grants: Vec::new(),
+        purpose: None,
+    }
+}
+
+fn by(field: &str, value: &str) -> Lookup {
+    Lookup {
+        filters: vec![(field.into(), value.into())],
+        fields: Vec::new(),
+        limit: 10,
+        purpose: "低保资格核查".into(),
+    }
+}
+
+async fn reads(f: &Fixture) -> Vec<tongban_db::Event> {
+    tongban_db::event::read_after(f.catalog.db(), 0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "pool.exchange.read")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_lookup_returns_granted_fields_masked_within_the_row_filter_and_is_recorded() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], only_west()).await;
+        let caller = system_of(CIVIL);
+
+        let r = f
+            .pool
+            .lookup(&caller, CODE, &by("id_number", &id(2)))
+            .await
+            .unwrap();
+        assert_eq!(r.fields, ["id_number", "district", "age"]);
+        assert_eq!(r.records.len(), 1);
+        let rec = &r.records[0];
+        assert_eq!(rec["district"], "西湖区");
+        assert_eq!(rec["age"], 32);
+        let shown = rec["id_number"].as_str().unwrap();
+        assert!(shown.contains('*') && shown != id(2), "masked: {shown}");
+        assert!(rec.get("name").is_none());
+
+        // Person 1 lives in 滨江区: outside the grant's rows, so not found.
+        let r = f
+            .pool
+            .lookup(&caller, CODE, &by("id_number", &id(1)))
+            .await
+            .unwrap();
+        assert!(r.records.is_empty());
+
+        let events = reads(&f).await;
+        assert_eq!(events.len(), 2, "every read is recorded, found or not");
+        let detail: serde_json::Value = serde_json::from_str(&events[0].detail).unwrap();
+        assert_eq!(detail["purpose"], "低保资格核查");
+        assert_eq!(detail["count"], 1);
+        assert!(
+            !events[0].detail.contains(&id(2)),
+            "the ID number is masked in the record"
+        );
+        assert_eq!(events[0].actor_kind, "api_client");
+
+        // Usage counters: both calls, one record, visible to the provider and the caller.
+        let today = f.catalog.today();
+        for who in [crate::query::clerk("/3301/3301-GA/"), crate::query::clerk(CIVIL)] {
+            let usage = f.pool.exchange_usage(&who, today, today).await.unwrap();
+            assert_eq!(usage.len(), 1);
+            assert_eq!((usage[0].calls, usage[0].records), (2, 1));
+            assert_eq!(usage[0].caller, "mz-case-system");
+        }
+        let outsider = crate::query::clerk("/3301/3301-JY/");
+        assert!(
+            f.pool
+                .exchange_usage(&outsider, today, today)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ungranted_fields_purpose_and_limits_are_refused_by_name() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], GrantTerms::default()).await;
+        let caller = system_of(CIVIL);
+        let e = f
+            .pool
+            .lookup(&caller, CODE, &by("name", "张1丰"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Forbidden { ref why } if why.contains("name")),
+            "{e:?}"
+        );
+        let mut wants_name = by("id_number", &id(1));
+        wants_name.fields = vec!["age".into(), "name".into()];
+        let e = f.pool.lookup(&caller, CODE, &wants_name).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Forbidden { ref why } if why.contains("name")),
+            "{e:?}"
+        );
+        let mut no_purpose = by("id_number", &id(1));
+        no_purpose.purpose = "  ".into();
+        let e = f.pool.lookup(&caller, CODE, &no_purpose).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Invalid(ref i) if i.field == "purpose"),
+            "{e:?}"
+        );
+        let mut everything = by("id_number", &id(1));
+        everything.filters.clear();
+        let e = f.pool.lookup(&caller, CODE, &everything).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Invalid(ref i) if i.field == "filters"),
+            "{e:?}"
+        );
+        let mut huge = by("id_number", &id(1));
+        huge.limit = 10_000;
+        let e = f.pool.lookup(&caller, CODE, &huge).await.unwrap_err();
+        assert!(matches!(e, Error::Invalid(ref i) if i.field == "limit"), "{e:?}");
+
+        // A department without a grant, and a resource that does not exist, read the same.
+        let outsider = system_of("/3301/3301-JY/");
+        for code in [CODE, "3301-XX-9999"] {
+            let e = f
+                .pool
+                .lookup(&outsider, code, &by("age", "31"))
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Forbidden { .. }), "{e:?}");
+        }
+        assert!(
+            reads(&f).await.is_empty(),
+            "refused reads return nothing to record"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clear_text_where_granted_and_selected_fields_only() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(
+            &f,
+            &["id_number", "name", "age"],
+            GrantTerms {
+                clear_fields: vec!["id_number".into()],
+                clear_basis: "核对申请人身份".into(),
+                ..GrantTerms::default()
+            },
+        )
+        .await;
+        let mut q = by("age", "33");
+        q.fields = vec!["id_number".into(), "name".into()];
+        let r = f.pool.lookup(&system_of(CIVIL), CODE, &q).await.unwrap();
+        assert_eq!(r.fields, ["id_number", "name"]);
+        assert_eq!(r.records[0]["id_number"], id(3).as_str());
+        assert_ne!(r.records[0]["name"], "张3丰");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_reads_are_all_recorded_in_group_commits() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "age"], GrantTerms::default()).await;
+        let caller = system_of(CIVIL);
+        let mut tasks = Vec::new();
+        for n in 0..200u32 {
+            let pool = f.pool.clone();
+            let caller = caller.clone();
+            tasks.push(tokio::spawn(async move {
+                pool.lookup(&caller, CODE, &by("id_number", &id(1 + n % 6)))
+                    .await
+                    .map(|r| r.records.len())
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap(), 1);
+        }
+        assert_eq!(reads(&f).await.len(), 200);
+        let today = f.catalog.today();
+        let usage = f.pool.exchange_usage(&system(), today, today).await.unwrap();
+        assert_eq!((usage[0].calls, usage[0].records), (200, 200));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_change_feed_lists_versions_after_the_one_given() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["age"], GrantTerms::default()).await;
+        let caller = system_of(CIVIL);
+        let (current, changes) = f.pool.changes(&caller, CODE, 0).await.unwrap();
+        assert_eq!((current, changes.len()), (1, 1));
+        assert_eq!(changes[0].diff["added"], 6);
+        f.load(&people().replace(",36\n", ",37\n")).await;
+        let (current, changes) = f.pool.changes(&caller, CODE, 1).await.unwrap();
+        assert_eq!(current, 2);
+        assert_eq!(changes.iter().map(|c| c.version).collect::<Vec<_>>(), [2]);
+        assert_eq!(changes[0].diff["changed"], 1);
+        // The new version is what lookups read now.
+        let r = f.pool.lookup(&caller, CODE, &by("age", "37")).await.unwrap();
+        assert_eq!(r.version, 2);
+        assert_eq!(r.records.len(), 1);
+    })
+    .await;
+}

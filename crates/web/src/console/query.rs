@@ -1,0 +1,229 @@
+//! 数据查询 in the console: SQL over the data pool under the signed-in user's grants. The page
+//! lists the tables the user may read (and how each column is shown), runs a query with a row
+//! limit and a time limit, shows the plan on request, and downloads the result as CSV or XLSX. The
+//! policy is the pool's: this page only carries the SQL there and the answer back.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, FieldError, PageError, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::time::Duration;
+use tongban_kernel::Permission;
+use tongban_pool::{QueryOptions, QueryResult, TableInfo};
+
+/// Rows shown on the page.
+const PAGE_ROWS: usize = 500;
+/// Rows in a download.
+const DOWNLOAD_ROWS: usize = 100_000;
+/// Time a console query may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Template)]
+#[template(path = "console/query.html")]
+struct QueryPage {
+    c: Chrome,
+    sql: String,
+    purpose: String,
+    tables: Vec<TableInfo>,
+    result: Option<Shown>,
+}
+
+/// A result as the page shows it.
+struct Shown {
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    count: usize,
+    truncated: bool,
+    elapsed_ms: u64,
+    explain: bool,
+}
+
+impl Shown {
+    fn of(r: &QueryResult, explain: bool) -> Self {
+        Self {
+            columns: r.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: r.text_rows(),
+            count: r.rows,
+            truncated: r.truncated,
+            elapsed_ms: r.elapsed_ms,
+            explain,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Start {
+    sql: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Run {
+    sql: String,
+    purpose: String,
+    /// `run` (default), `explain`, `csv` or `xlsx`.
+    action: String,
+}
+
+fn page(c: Chrome, sql: String, purpose: String, tables: Vec<TableInfo>, result: Option<Shown>) -> Response {
+    render(&QueryPage {
+        c,
+        sql,
+        purpose,
+        tables,
+        result,
+    })
+}
+
+/// The page: the tables the user may read and an empty (or example) query.
+pub(super) async fn query_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(start): Query<Start>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    if !me
+        .principal
+        .allows(Permission::QueryPool, me.principal.department.as_ref())
+    {
+        return ctx.fail(PageError::Forbidden(
+            "无权使用数据查询 / not permitted to query the data pool".into(),
+        ));
+    }
+    let tables = match state.pool.tables(&me.principal).await {
+        Ok(t) => t,
+        Err(e) => return ctx.fail(pool_page(e)),
+    };
+    let sql = if start.sql.trim().is_empty() {
+        tables
+            .first()
+            .map(|t| format!("SELECT * FROM \"{}\" LIMIT 100", t.name))
+            .unwrap_or_default()
+    } else {
+        start.sql
+    };
+    page(
+        ctx.chrome(ctx.t().s("query.title")),
+        sql,
+        String::new(),
+        tables,
+        None,
+    )
+}
+
+/// Runs the query (or its plan), or sends the result as CSV.
+pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm<Run>) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let tables = match state.pool.tables(&me.principal).await {
+        Ok(t) => t,
+        Err(e) => return ctx.fail(pool_page(e)),
+    };
+    let explain = form.action == "explain";
+    let download = matches!(form.action.as_str(), "csv" | "xlsx");
+    let sql = form.sql.trim().to_owned();
+    let run_sql = if explain && !sql.to_ascii_uppercase().starts_with("EXPLAIN") {
+        format!("EXPLAIN {sql}")
+    } else {
+        sql.clone()
+    };
+    let opts = QueryOptions {
+        purpose: form.purpose.trim().chars().take(200).collect(),
+        row_limit: if download { DOWNLOAD_ROWS } else { PAGE_ROWS },
+        timeout: TIMEOUT,
+        ..QueryOptions::default()
+    };
+    match state.pool.query(&me.principal, &run_sql, &opts).await {
+        Ok(r) if download => {
+            let (file, media, bytes) = if form.action == "xlsx" {
+                (
+                    "query.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    r.to_xlsx(),
+                )
+            } else {
+                ("query.csv", "text/csv; charset=utf-8", r.to_csv(true))
+            };
+            match bytes {
+                Ok(bytes) => (
+                    StatusCode::OK,
+                    [
+                        (header::CONTENT_TYPE, media.to_owned()),
+                        (
+                            header::CONTENT_DISPOSITION,
+                            format!("attachment; filename=\"{file}\""),
+                        ),
+                        (header::CACHE_CONTROL, "no-store".to_owned()),
+                    ],
+                    bytes,
+                )
+                    .into_response(),
+                Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+            }
+        }
+        Ok(r) => page(
+            ctx.chrome(t.s("query.title")),
+            sql,
+            form.purpose,
+            tables,
+            Some(Shown::of(&r, explain)),
+        ),
+        Err(e) => {
+            let message = match e {
+                tongban_pool::Error::Forbidden { why } => why,
+                tongban_pool::Error::Query(q) => q.to_string(),
+                tongban_pool::Error::Invalid(i) => i.reason,
+                other => return ctx.fail(pool_page(other)),
+            };
+            let mut c = ctx.chrome(t.s("query.title"));
+            c.errors.push(FieldError {
+                field: "sql".into(),
+                message,
+            });
+            let mut resp = page(c, sql, form.purpose, tables, None);
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+    }
+}
+
+/// A pool error as a page.
+fn pool_page(e: tongban_pool::Error) -> PageError {
+    match e {
+        tongban_pool::Error::Forbidden { why } => PageError::Forbidden(why),
+        tongban_pool::Error::NotFound => PageError::NotFound,
+        other => PageError::Internal(other.to_string()),
+    }
+}
+
+impl QueryPage {
+    /// The i18n key naming why a table is visible.
+    fn basis_key(&self, basis: &str) -> &'static str {
+        match basis {
+            "provider" => "query.basis_provider",
+            "grant" => "query.basis_grant",
+            _ => "query.basis_open",
+        }
+    }
+
+    /// The i18n key naming how a column is shown.
+    fn shown_key(&self, shown: &str) -> &'static str {
+        match shown {
+            "masked" => "query.shown_masked",
+            "clear" => "query.shown_clear",
+            "blind_index" => "query.shown_blind_index",
+            _ => "query.shown_plain",
+        }
+    }
+}
