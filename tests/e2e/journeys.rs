@@ -138,3 +138,40 @@ fn the_system_admin_cannot_read_the_ledger_but_manages_users() {
     click_and_wait(&tab, "button.warning");
     assert!(main_text(&tab).contains("已锁定"));
 }
+
+#[test]
+fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/");
+    // 人社局 holds a grant on three fields of the business registry.
+    sign_in(&tab, &demo, "rs_clerk", "/console/query");
+    assert_eq!(path(&tab), "/console/query");
+    assert!(
+        main_text(&tab).contains("9901-SJ-0001"),
+        "the granted table is listed"
+    );
+    let sql = tab.wait_for_element("#sql").unwrap();
+    sql.click().unwrap();
+    tab.press_key("End").unwrap();
+    tab.evaluate("document.getElementById('sql').value = ''", false)
+        .unwrap();
+    fill(
+        &tab,
+        "sql",
+        "SELECT status, count(*) AS n FROM \"9901-SJ-0001\" GROUP BY status ORDER BY n DESC",
+    );
+    click_and_wait(&tab, "button[value=run]");
+    let text = main_text(&tab);
+    assert!(text.contains("查询结果") && text.contains("存续"), "{text}");
+
+    tab.evaluate("document.getElementById('sql').value = ''", false)
+        .unwrap();
+    fill(&tab, "sql", "SELECT legal_rep FROM \"9901-SJ-0001\"");
+    click_and_wait(&tab, "button[value=run]");
+    let text = main_text(&tab);
+    assert!(
+        text.contains("legal_rep") && text.contains("未获授权"),
+        "refused by name: {text}"
+    );
+}
