@@ -122,6 +122,17 @@ impl Interact {
     /// the clock starts today with the limit of its kind and category. Contact details are
     /// stored encrypted; the title and text the public board may show are redacted now.
     pub async fn submit(&self, actor: &Principal, new: NewItem) -> Result<ItemView> {
+        self.submit_with(actor, new, None).await
+    }
+
+    /// [`Interact::submit`], also recording what an Open311 submission carries beyond the item
+    /// in the same transaction.
+    pub(crate) async fn submit_with(
+        &self,
+        actor: &Principal,
+        new: NewItem,
+        open311: Option<&crate::open311::Open311Record>,
+    ) -> Result<ItemView> {
         let submitter = submitter_of(actor, new.kind)?;
         let title = check::line("title", &new.title, MAX_TITLE)?;
         let text = check::text("text", &new.text, MAX_TEXT)?;
@@ -219,6 +230,9 @@ impl Interact {
         }
         item.number = next_number(&mut tx, today).await?;
         insert_item(&mut tx, &item, &sealed).await?;
+        if let Some(record) = open311 {
+            crate::open311::insert_record(&mut tx, &item.id, record).await?;
+        }
         log(
             &mut tx,
             &item.id,

@@ -60,6 +60,7 @@ mod error;
 mod item;
 mod model;
 mod notify;
+mod open311;
 mod rating;
 mod reply;
 mod routing;
@@ -71,6 +72,10 @@ pub use config::MAX_LIMIT_DAYS;
 pub use duplicate::{jaccard, shingles, simhash};
 pub use error::{Error, Result};
 pub use model::*;
+pub use open311::{
+    AttributeType, AttributeValues, MAX_OPEN311_PAGE, Open311Key, Open311Submission, RequestQuery,
+    ServiceAttribute, ServiceChoice, ServiceDefinition, ServiceRequest, ServiceRequestNote,
+};
 pub use sla::{RECTIFICATION_DAYS, warn_days};
 pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
 
@@ -82,14 +87,24 @@ use tongban_db::{Db, Migration};
 use tongban_kernel::{Millis, WorkCalendar};
 
 /// This crate's tables: categories, time limits, rules, items with their log, assists, replies,
-/// ratings, rectifications, escalations, department counters and notifications.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "interact",
-    version: 1,
-    name: "interact",
-    sqlite: include_str!("../migrations/sqlite/0001_interact.sql"),
-    postgres: include_str!("../migrations/postgres/0001_interact.sql"),
-}];
+/// ratings, rectifications, escalations, department counters and notifications; then the
+/// Open311 keys, service attributes and what an Open311 submission carries.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "interact",
+        version: 1,
+        name: "interact",
+        sqlite: include_str!("../migrations/sqlite/0001_interact.sql"),
+        postgres: include_str!("../migrations/postgres/0001_interact.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 2,
+        name: "open311",
+        sqlite: include_str!("../migrations/sqlite/0002_open311.sql"),
+        postgres: include_str!("../migrations/postgres/0002_open311.sql"),
+    },
+];
 
 /// Tunable limits of the service; [`Settings::default`] holds the values a city starts with.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,6 +6,7 @@ mod backup;
 mod config;
 mod demo;
 mod demo_data;
+mod demo_interact;
 mod platform;
 
 use anyhow::{Context, Result};
@@ -59,6 +60,9 @@ enum Command {
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// The Open311 GeoReport v2 API at /open311/v2.
+    #[command(subcommand)]
+    Open311(Open311Command),
     /// Load a CSV (UTF-8 or GBK), XLSX or JSON Lines file into a new immutable version of a
     /// resource: standardized, validated row by row (bad rows go to a reject report, CSV and
     /// XLSX), written as Parquet to the lake. The format is found from the file's content.
@@ -237,6 +241,29 @@ enum CatalogCommand {
 }
 
 #[derive(Subcommand)]
+enum Open311Command {
+    /// API keys of the systems that file service requests (each submission records the key's name).
+    #[command(subcommand)]
+    Key(Open311KeyCommand),
+}
+
+#[derive(Subcommand)]
+enum Open311KeyCommand {
+    /// Issue a key for a system; prints the key (shown once, stored only as a hash).
+    Add {
+        /// Name of the system (1–64 of A-Z a-z 0-9 _ . -)
+        name: String,
+    },
+    /// List issued keys.
+    List,
+    /// Revoke a system's key (it stops working at once).
+    Revoke {
+        /// Name of the system
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum LedgerCommand {
     /// Recompute the hash chain and every checkpoint signature; exit non-zero naming the first
     /// bad entry.
@@ -288,6 +315,42 @@ fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identi
         None => SessionPolicy::default(),
     };
     Identity::new(p.db.clone(), p.keyring.fields(), policy)
+}
+
+/// The interaction service with the calendar in force (shipped years plus entered ones).
+async fn interact_for(p: &platform::Platform, zone: &str) -> Result<tongban_interact::Interact> {
+    let calendar = tongban_db::calendar::load(&p.db)
+        .await
+        .context("loading the working-day calendar")?;
+    Ok(tongban_interact::Interact::new(p.db.clone(), p.keyring.fields(), calendar).with_zone(zone))
+}
+
+async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Command) -> Result<()> {
+    let actor = system();
+    let Open311Command::Key(cmd) = cmd;
+    match cmd {
+        Open311KeyCommand::Add { name } => {
+            let (key, secret) = interact.add_open311_key(&actor, &name).await?;
+            println!("已签发 / issued Open311 key for {}", key.name);
+            println!("api_key: {secret}");
+            println!("密钥只显示这一次 / the key is shown only this once");
+        }
+        Open311KeyCommand::List => {
+            for k in interact.open311_keys(&actor).await? {
+                println!(
+                    "{:<32} {}{}",
+                    k.name,
+                    k.created.rfc3339(),
+                    if k.revoked.is_some() { "  [revoked]" } else { "" }
+                );
+            }
+        }
+        Open311KeyCommand::Revoke { name } => {
+            interact.revoke_open311_key(&actor, &name).await?;
+            println!("已吊销 / revoked Open311 key for {name}");
+        }
+    }
+    Ok(())
 }
 
 /// The catalog service with the calendar in force (shipped years plus entered ones).
@@ -391,6 +454,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let pool =
                 tongban_pool::Pool::new(p.store.data_dir.join("lake"), catalog.clone(), p.keyring.fields());
             demo_data::load(&pool, &catalog, &p.store.data_dir.join("demo-files")).await?;
+            demo_interact::seed(&identity, &interact_for(&p, &serve.time_zone).await?)
+                .await
+                .context("seeding the demo interactions")?;
             if seed_only {
                 print_accounts(&accounts);
                 p.db.close().await;
@@ -510,6 +576,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Catalog(CatalogCommand::List { json }) => {
             let p = platform::open(store).await?;
             catalog_list(&catalog_for(&p).await?, json).await?;
+        }
+        Command::Open311(cmd) => {
+            let p = platform::open(store).await?;
+            let interact = interact_for(&p, tongban_kernel::time::DEFAULT_ZONE).await?;
+            open311_command(&interact, cmd).await?;
         }
         Command::Ledger(LedgerCommand::Verify) => {
             let p = platform::open(store).await?;
@@ -801,6 +872,27 @@ async fn serve_platform(
         exchange_burst: serve.exchange_rate.saturating_mul(2),
     };
     let catalog = catalog_for(&p).await?;
+    let interact = interact_for(&p, &serve.time_zone).await?;
+    // Reminders near the time limit and escalations to the leader once it has passed (督办).
+    let sla_interact = interact.clone();
+    let mut sla_stop = stop_rx.clone();
+    let sla_task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    match sla_interact.escalate_overdue(&Principal::system("interact-sla")).await {
+                        Ok(raised) if !raised.is_empty() => {
+                            tracing::info!(count = raised.len(), "interaction reminders and escalations raised");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "escalating overdue interactions failed"),
+                    }
+                }
+                _ = sla_stop.changed() => break,
+            }
+        }
+    });
     let state = tongban_web::AppState {
         db: p.db.clone(),
         identity,
@@ -811,6 +903,7 @@ async fn serve_platform(
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
         limiter: Default::default(),
+        interact,
     };
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
@@ -826,6 +919,7 @@ async fn serve_platform(
     println!("  门户 Portal:   {scheme}://{addr}/");
     println!("  工作台 Console: {scheme}://{addr}/console");
     println!("  API:          {scheme}://{addr}/api/openapi.json");
+    println!("  Open311:      {scheme}://{addr}/open311/v2/discovery.json");
     if let Some(accounts) = &demo {
         print_accounts(accounts);
     }
@@ -836,6 +930,7 @@ async fn serve_platform(
     let _ = ledger_task.await;
     let _ = watch_task.await;
     let _ = purge_task.await;
+    let _ = sla_task.await;
     p.db.close().await;
     Ok(())
 }

@@ -13,6 +13,7 @@ pub fn migrations() -> Vec<&'static [Migration]> {
         tongban_ledger::MIGRATIONS,
         tongban_catalog::MIGRATIONS,
         tongban_pool::MIGRATIONS,
+        tongban_interact::MIGRATIONS,
     ]
 }
 

@@ -59,6 +59,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
         tongban_ledger::MIGRATIONS,
         tongban_catalog::MIGRATIONS,
         tongban_pool::MIGRATIONS,
+        tongban_interact::MIGRATIONS,
     ])
     .await
     .unwrap();
@@ -183,6 +184,11 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
         settings: Arc::new(settings),
         metrics: Default::default(),
         limiter: Default::default(),
+        interact: tongban_interact::Interact::new(
+            db.clone(),
+            keyring.fields(),
+            tongban_kernel::WorkCalendar::bundled(),
+        ),
     };
     Seeded {
         state,

@@ -143,7 +143,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 }
 
 fn skips_session(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/static/") || path == "/healthz" || path == "/metrics"
+    path.starts_with("/api/")
+        || path.starts_with("/open311/")
+        || path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/metrics"
 }
 
 /// Middleware: resolves the [`Ctx`] and keeps the CSRF and session cookies in order.

@@ -469,7 +469,6 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("open.download", "下载", "Download"),
     ("open.no_data", "数据尚未发布。", "No data published yet."),
-    ("open.download", "下载数据", "Download"),
     (
         "open.csv_hint",
         "UTF-8，可用 Excel 或 WPS 直接打开",

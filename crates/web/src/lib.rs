@@ -16,6 +16,7 @@ mod errors;
 pub mod i18n;
 mod json;
 pub mod metrics;
+mod open311;
 mod page;
 mod portal;
 pub mod problem;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Rate limits of the exchange API, per department system.
     pub limiter: ratelimit::Limiter,
+    /// Citizen interaction (政民互动): items, replies, ratings, the public board, Open311.
+    pub interact: tongban_interact::Interact,
 }
 
 pub use server::router;

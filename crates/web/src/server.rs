@@ -1,6 +1,6 @@
 //! The router (every route and layer in one place) and the listener, plain or TLS (rustls).
 
-use crate::{AppState, api, console, context, metrics, portal, problem, security};
+use crate::{AppState, api, console, context, metrics, open311, portal, problem, security};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(console::routes())
         .merge(api::routes())
+        .merge(open311::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(css))

@@ -289,6 +289,25 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
             .success()
     );
     assert!(!dir.path().join("lake/9901-HJ-0001/v3").exists());
+
+    // JSON Lines, found from the content: the same governance, both reject reports.
+    let jsonl = dir.path().join("air.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"监测站点\": \"城东站\", \"监测时间\": \"2026-11-24 08:00\", \"空气质量指数\": 40}\n\
+         [\"not\", \"an\", \"object\"]\n",
+    )
+    .unwrap();
+    let out = ok(&tongban(
+        dir.path(),
+        &["ingest", "9901-HJ-0001", jsonl.to_str().unwrap(), "--json"],
+    ));
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(report["version"], 3);
+    assert_eq!(report["format"], "jsonl");
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(report["rejected"], 1, "the line that is not an object");
+    assert!(std::path::Path::new(report["reject_report_xlsx"].as_str().unwrap()).exists());
 }
 
 #[test]
@@ -339,4 +358,40 @@ fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
 
     let unknown = tongban(dir.path(), &["query", "--as", "nobody", "SELECT 1"]);
     assert!(!unknown.status.success(), "an unknown account cannot be acted as");
+}
+
+#[test]
+fn operators_issue_list_and_revoke_open311_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = ok(&tongban(dir.path(), &["open311", "key", "add", "city-app"]));
+    let key = added
+        .lines()
+        .find_map(|l| l.strip_prefix("api_key: "))
+        .expect("the key is printed");
+    assert!(key.starts_with("o311_") && key.len() > 40, "{added}");
+    let listed = ok(&tongban(dir.path(), &["open311", "key", "list"]));
+    assert!(
+        listed.contains("city-app") && !listed.contains("[revoked]"),
+        "{listed}"
+    );
+    assert!(!listed.contains(key), "keys are never listed");
+    // One active key per name.
+    assert!(
+        !tongban(dir.path(), &["open311", "key", "add", "city-app"])
+            .status
+            .success()
+    );
+    ok(&tongban(dir.path(), &["open311", "key", "revoke", "city-app"]));
+    let listed = ok(&tongban(dir.path(), &["open311", "key", "list"]));
+    assert!(listed.contains("[revoked]"), "{listed}");
+    assert!(
+        !tongban(dir.path(), &["open311", "key", "revoke", "city-app"])
+            .status
+            .success()
+    );
+    assert!(
+        !tongban(dir.path(), &["open311", "key", "add", "bad name"])
+            .status
+            .success()
+    );
 }

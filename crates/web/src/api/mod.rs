@@ -3,6 +3,7 @@
 //! Errors are `application/problem+json` naming the field at fault.
 
 mod exchange;
+mod interact;
 mod openapi;
 
 use crate::AppState;
@@ -33,6 +34,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/exchange/{code}/records", get(exchange::records))
         .route("/api/v1/exchange/{code}/changes", get(exchange::changes))
+        .route("/api/v1/interact/items", post(interact::submit))
+        .route("/api/v1/interact/items/mine", get(interact::mine))
+        .route("/api/v1/interact/items/{id}", get(interact::get_item))
+        .route("/api/v1/interact/items/{id}/replies", post(interact::reply))
+        .route("/api/v1/interact/items/{id}/rating", post(interact::rate))
+        .route("/api/v1/interact/replies/{id}/review", post(interact::review))
+        .route("/api/v1/interact/inbox", get(interact::inbox))
+        .route("/api/v1/interact/board", get(interact::board))
+        .route("/api/v1/interact/stats", get(interact::stats))
         .route(
             "/api/v1/departments",
             get(list_departments).post(create_department),

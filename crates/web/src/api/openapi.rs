@@ -77,7 +77,8 @@ pub fn spec() -> Value {
     let enable = with_id(
         json!({ "post": op("重新启用账号 / Enable a disabled account", true, None, ("200", "AccountView")) }),
     );
-    json!({
+    let interact = interact_paths();
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Tongban (通办) API",
@@ -158,7 +159,106 @@ pub fn spec() -> Value {
                         "recorded_ms": { "type": "integer" } } } } } }
             }
         }
-    })
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), interact.0) {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), interact.1) {
+        schemas.extend(more);
+    }
+    doc
+}
+
+fn page_params() -> Value {
+    json!([
+        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 20 } },
+        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0 } }
+    ])
+}
+
+fn with_params(mut op: Value, extra: Value) -> Value {
+    let mut params = page_params();
+    if let (Some(p), Value::Array(e)) = (params.as_array_mut(), extra) {
+        p.extend(e);
+    }
+    op["parameters"] = params;
+    op
+}
+
+/// The interaction endpoints (政民互动) and their schemas.
+fn interact_paths() -> (Value, Value) {
+    let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "schema": { "type": "string" }, "description": desc });
+    let paths = json!({
+        "/api/v1/interact/items": {
+            "post": op("提交诉求（公众/企业）/ Submit an inquiry, complaint, suggestion, help request or praise (citizen or business)", true, Some("NewInteractItem"), ("201", "ItemView: the item, routed, with its clock"))
+        },
+        "/api/v1/interact/items/mine": {
+            "get": with_params(op("我的诉求 / My items, newest first", true, None, ("200", "Listing of ItemView")), json!([]))
+        },
+        "/api/v1/interact/items/{id}": {
+            "parameters": id_param(),
+            "get": op("一件诉求及其办理记录和答复 / One item with its timeline and replies (submitter or handling staff)", true, None, ("200", "{item, history, replies}"))
+        },
+        "/api/v1/interact/items/{id}/replies": {
+            "parameters": id_param(),
+            "post": op("答复诉求：返回答复质量提示 / Reply; the reply comes back with the quality checks' flags (advice with reasons). Replies to public items wait for a reviewer.", true, Some("InteractReply"), ("201", "Reply with flags"))
+        },
+        "/api/v1/interact/items/{id}/rating": {
+            "parameters": id_param(),
+            "post": op("评价答复（满意/基本满意/不满意）/ Rate the reply; 不满意 may reopen once and starts rectification", true, Some("InteractRating"), ("200", "ItemView"))
+        },
+        "/api/v1/interact/replies/{id}/review": {
+            "parameters": id_param(),
+            "post": op("审核答复 / Approve (and publish) or send back a reply to a public item", true, Some("InteractReview"), ("200", "Reply"))
+        },
+        "/api/v1/interact/inbox": {
+            "get": with_params(op("待办诉求（工作人员）/ Staff inbox: items of the caller's departments and those they assist", true, None, ("200", "Listing of ItemView with deadline (due_soon = yellow, overdue = red)")), json!([
+                q("status", "unassigned | in_progress | in_review | replied | closed | merged"),
+                q("kind", "inquiry | complaint | suggestion | help | praise"),
+                q("category", "category code"),
+                q("department", "department path, e.g. /9901/9901-GA/"),
+                q("clock", "due_soon | overdue"),
+                q("q", "text in number, title or text")
+            ]))
+        },
+        "/api/v1/interact/board": {
+            "get": with_params(op("政民互动公开 / Public board: published items and replies, personal data removed", false, None, ("200", "Listing of BoardEntry")), json!([
+                q("kind", "inquiry | complaint | suggestion | help | praise"),
+                q("category", "category code"),
+                q("department", "department path"),
+                q("district", "district code"),
+                q("q", "text in title, text or reply")
+            ]))
+        },
+        "/api/v1/interact/stats": {
+            "get": op("部门统计 / Per-department volume, on-time rate, average working days to reply, satisfaction (kept current on every write)", false, None, ("200", "{items: DeptStats[]}"))
+        }
+    });
+    let schemas = json!({
+        "NewInteractItem": { "type": "object", "required": ["kind", "category", "title", "text"], "properties": {
+            "kind": { "type": "string", "enum": ["inquiry", "complaint", "suggestion", "help", "praise"] },
+            "category": { "type": "string" },
+            "title": { "type": "string", "maxLength": 100 },
+            "text": { "type": "string", "maxLength": 4000 },
+            "location": { "type": "object", "properties": {
+                "address": { "type": "string" }, "district": { "type": "string" },
+                "latitude": { "type": "number", "minimum": -90, "maximum": 90 },
+                "longitude": { "type": "number", "minimum": -180, "maximum": 180 } } },
+            "public": { "type": "boolean", "description": "publish with the reply on the public board (personal data removed)" },
+            "contact": { "type": "object", "properties": {
+                "preference": { "type": "string", "enum": ["in_app", "phone", "sms", "email", "none"] },
+                "name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" } } } } },
+        "InteractReply": { "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "maxLength": 4000 } } },
+        "InteractRating": { "type": "object", "required": ["satisfaction"], "properties": {
+            "satisfaction": { "type": "string", "enum": ["satisfied", "basic", "unsatisfied"] },
+            "comment": { "type": "string", "maxLength": 500 },
+            "reopen": { "type": "boolean", "description": "with unsatisfied: ask for handling again (once)" } } },
+        "InteractReview": { "type": "object", "required": ["decision"], "properties": {
+            "decision": { "type": "string", "enum": ["approve", "send_back"] },
+            "publish": { "type": "boolean", "description": "with approve" },
+            "note": { "type": "string", "description": "with send_back (required)" } } }
+    });
+    (paths, schemas)
 }
 
 /// `GET /api/openapi.json`.

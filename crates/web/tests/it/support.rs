@@ -14,6 +14,7 @@ pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
         tongban_ledger::MIGRATIONS,
         tongban_catalog::MIGRATIONS,
         tongban_pool::MIGRATIONS,
+        tongban_interact::MIGRATIONS,
     ]
 }
 
@@ -21,6 +22,7 @@ pub struct Server {
     pub base: String,
     pub identity: Identity,
     pub pool: tongban_pool::Pool,
+    pub interact: tongban_interact::Interact,
     catalog: tongban_catalog::Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -43,6 +45,11 @@ impl Server {
             catalog.clone(),
             keyring.fields(),
         );
+        let interact = tongban_interact::Interact::new(
+            db.clone(),
+            keyring.fields(),
+            tongban_kernel::WorkCalendar::bundled(),
+        );
         let state = tongban_web::AppState {
             db: db.clone(),
             identity: identity.clone(),
@@ -53,6 +60,7 @@ impl Server {
             settings: Arc::new(settings),
             metrics: tongban_web::metrics::Metrics::default(),
             limiter: Default::default(),
+            interact: interact.clone(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -69,6 +77,7 @@ impl Server {
             base,
             identity,
             pool,
+            interact,
             catalog,
             stop: Some(tx),
             task: Some(task),

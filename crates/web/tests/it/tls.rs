@@ -53,6 +53,11 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
             }),
             metrics: tongban_web::metrics::Metrics::default(),
             limiter: Default::default(),
+            interact: tongban_interact::Interact::new(
+                db.clone(),
+                keyring.fields(),
+                tongban_kernel::WorkCalendar::bundled(),
+            ),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
