@@ -3,61 +3,7 @@
 
 use tongban_kernel::{DeptPath, Invalid};
 
-/// A one-line text: trimmed, 1–`max` characters, no control characters.
-pub(crate) fn line(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
-    let t = optional_line(field, text, max)?;
-    if t.is_empty() {
-        return Err(Invalid::new(field, "不能为空 / must not be empty"));
-    }
-    Ok(t)
-}
-
-/// A one-line text that may be empty.
-pub(crate) fn optional_line(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
-    let t = text.trim();
-    too_long(field, t, max)?;
-    if t.chars().any(char::is_control) {
-        return Err(Invalid::new(
-            field,
-            "不能包含控制字符 / must not contain control characters",
-        ));
-    }
-    Ok(t.to_string())
-}
-
-/// Free text (several lines allowed): trimmed, 1–`max` characters.
-pub(crate) fn text(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
-    let t = optional_text(field, text, max)?;
-    if t.is_empty() {
-        return Err(Invalid::new(field, "不能为空 / must not be empty"));
-    }
-    Ok(t)
-}
-
-/// Free text that may be empty.
-pub(crate) fn optional_text(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
-    let t = text.trim();
-    too_long(field, t, max)?;
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(Invalid::new(
-            field,
-            "不能包含控制字符 / must not contain control characters",
-        ));
-    }
-    Ok(t.replace("\r\n", "\n"))
-}
-
-fn too_long(field: &str, t: &str, max: usize) -> Result<(), Invalid> {
-    if t.chars().count() > max {
-        return Err(Invalid::new(
-            field,
-            format!("不能超过{max}个字符 / must have at most {max} characters"),
-        ));
-    }
-    Ok(())
-}
+pub(crate) use tongban_kernel::input::{line, optional_line, optional_text, text};
 
 /// Resource codes (`9901-GA-0001`): 3–64 letters, digits and single `-` between them, stored in
 /// upper case. They appear in URLs and lake paths, so nothing else is allowed.

@@ -9,6 +9,7 @@ pub mod civic;
 pub mod clock;
 pub mod error;
 pub mod id;
+pub mod input;
 pub mod page;
 pub mod principal;
 pub mod time;
