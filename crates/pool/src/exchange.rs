@@ -6,7 +6,7 @@
 
 use crate::policy::{Access, Shown, bidx_column, blind_index_of};
 use crate::{Error, Pool, Result, personal};
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, RecordBatch};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
@@ -146,17 +146,8 @@ impl VersionIndex {
         let Some(array) = batch.column_by_name(column) else {
             return Value::Null;
         };
-        let row = at.1 as usize;
-        if array.is_null(row) {
-            return Value::Null;
-        }
-        use arrow::datatypes::{DataType, Float64Type, Int64Type};
-        match array.data_type() {
-            DataType::Int64 => json!(array.as_primitive::<Int64Type>().value(row)),
-            DataType::Float64 => json!(array.as_primitive::<Float64Type>().value(row)),
-            DataType::Boolean => json!(array.as_boolean().value(row)),
-            _ => self.text(at, column).map_or(Value::Null, Value::String),
-        }
+        let fmt = ArrayFormatter::try_new(array.as_ref(), &FormatOptions::default()).ok();
+        crate::query::json_value(array, fmt.as_ref(), at.1 as usize)
     }
 }
 
@@ -192,7 +183,7 @@ impl std::fmt::Debug for Recorder {
 
 impl Pool {
     /// What the actor may see of one resource (the exchange's fast path: one grant lookup).
-    async fn exchange_access(&self, actor: &Principal, code: &str) -> Result<Access> {
+    pub(crate) async fn exchange_access(&self, actor: &Principal, code: &str) -> Result<Access> {
         let code = code.trim().to_uppercase();
         let refused = || Error::Forbidden {
             why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),

@@ -17,9 +17,8 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 use tongban_crypto::FieldCipher;
-use tongban_kernel::Invalid;
 
 /// One load to run off the async runtime: where the rows come from and what to make of them.
 pub(crate) struct Job {
@@ -186,6 +185,9 @@ impl Counts {
 type Keys = HashMap<lake::Short, lake::Short>;
 
 impl LoadSpec {
+    /// Reads the rows on this thread, governs them in chunks on [`governing_threads`] threads,
+    /// and stores them in their original order on a writer thread, so the result (rows,
+    /// rejects, which duplicate is first) is the same as one thread reading row by row.
     fn write(
         &self,
         rows: Box<dyn RowSource>,
@@ -195,10 +197,8 @@ impl LoadSpec {
     ) -> Result<(Counts, Keys, crate::source::SourceSummary)> {
         std::fs::create_dir_all(&paths.staging)?;
         let schema = lake::schema(&self.plans);
-        let mut load = Load {
-            spec: self,
-            columns,
-            references,
+        let sink = Sink {
+            plans: &self.plans,
             writer: lake::writer(&paths.staging.join("part-0.parquet"), schema.clone())?,
             schema,
             rejects: RejectReport::create(&paths.rejects_staging, &paths.rejects_xlsx_staging)?,
@@ -207,9 +207,73 @@ impl LoadSpec {
             current: HashMap::new(),
             counts: Counts::default(),
         };
-        let summary = rows.read_rows(&mut |row| load.row(row))?;
-        let (counts, current) = load.finish()?;
-        Ok((counts, current, summary))
+        let governor = Governor {
+            spec: self,
+            columns,
+            references,
+        };
+        let threads = governing_threads();
+        std::thread::scope(|scope| {
+            let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Vec<SourceRow>)>(threads * 2);
+            let chunk_rx = Arc::new(Mutex::new(chunk_rx));
+            let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Governed>)>(threads * 2);
+            for _ in 0..threads {
+                let (chunk_rx, done_tx, governor) = (Arc::clone(&chunk_rx), done_tx.clone(), &governor);
+                scope.spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next chunk.
+                        let next = chunk_rx.lock().map(|rx| rx.recv());
+                        let Ok(Ok((seq, rows))) = next else { break };
+                        let governed = rows.iter().map(|row| governor.row(row)).collect();
+                        if done_tx.send((seq, governed)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop((chunk_rx, done_tx));
+            let writer = scope.spawn(move || sink.drain(done_rx));
+
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            let (mut seq, mut total) = (0u64, 0u64);
+            let progress = self.progress.as_deref();
+            let send = |chunk: Vec<SourceRow>, seq: &mut u64| {
+                chunk_tx.send((*seq, chunk)).map_err(|_| stopped())?;
+                *seq += 1;
+                Ok::<(), Error>(())
+            };
+            let read = rows
+                .read_rows(&mut |row| {
+                    total += 1;
+                    if let Some(progress) = progress
+                        && total.is_multiple_of(PROGRESS_EVERY)
+                    {
+                        progress(total);
+                    }
+                    chunk.push(row.clone());
+                    if chunk.len() == CHUNK_ROWS {
+                        send(
+                            std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS)),
+                            &mut seq,
+                        )?;
+                    }
+                    Ok(())
+                })
+                .and_then(|summary| {
+                    if !chunk.is_empty() {
+                        send(std::mem::take(&mut chunk), &mut seq)?;
+                    }
+                    Ok(summary)
+                });
+            drop(chunk_tx);
+            // The writer's error is the cause when both failed (the reader then only saw it stop).
+            let (counts, current) = writer.join().map_err(|_| stopped())??;
+            let summary = read?;
+            if let Some(progress) = progress {
+                progress(total);
+            }
+            Ok((counts, current, summary))
+        })
     }
 
     /// Added, changed and removed rows against the previous version, matched by key.
@@ -232,101 +296,150 @@ impl LoadSpec {
     }
 }
 
-/// A load under way: the governance every row goes through, and where its result goes.
-struct Load<'s> {
+/// Rows handed to a governing thread at a time.
+const CHUNK_ROWS: usize = 2048;
+
+/// How many threads govern rows: one per core, at most eight.
+fn governing_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
+/// A load's threads stopped before its rows were all stored (the writer's error says why).
+fn stopped() -> Error {
+    Error::Io(std::io::Error::other("装载中断 / the load stopped"))
+}
+
+/// The checks that need nothing but the row itself, run on many threads at once: standardize,
+/// type and rule checks, references, and for a row that passes them, encryption, blind indexes
+/// and the row hash.
+struct Governor<'s> {
     spec: &'s LoadSpec,
     /// Per field, the source column that feeds it.
     columns: Vec<Option<usize>>,
     references: References,
-    schema: SchemaRef,
-    writer: ArrowWriter<File>,
-    rejects: RejectReport,
-    batch: Batch,
-    seen: Seen,
-    current: Keys,
-    counts: Counts,
 }
 
-impl Load<'_> {
-    /// Governs one source row: stored when every cell passes, otherwise each bad cell (or the
-    /// row's problem) goes to the reject report.
-    fn row(&mut self, row: &SourceRow) -> Result<()> {
-        self.counts.total += 1;
-        if let Some(progress) = &self.spec.progress
-            && self.counts.total.is_multiple_of(PROGRESS_EVERY)
-        {
-            progress(self.counts.total);
-        }
-        if let Some(problem) = &row.problem {
-            self.counts.rejected += 1;
-            return self.rejects.add(row.number, "", "", problem);
-        }
-        match self.govern(row)? {
-            Some(cells) => self.store(cells),
-            None => {
-                self.counts.rejected += 1;
-                Ok(())
-            }
-        }
-    }
+/// What governing decided about one cell.
+enum Outcome {
+    /// No source column feeds the field.
+    Unmapped,
+    /// Passed; whether it held a value.
+    Passed(bool),
+    /// A value of a unique field that passed its checks: whether it repeats an earlier row is
+    /// decided in order by the [`Sink`]. A failed reference is reported unless it is a repeat.
+    Unique {
+        key: String,
+        raw: String,
+        reference: Option<String>,
+    },
+    /// Failed: the value as it may be shown, and why.
+    Bad { shown: String, reason: String },
+}
 
-    /// The row's cells checked field by field; `None` (with the reasons reported) when any
-    /// cell is bad.
-    fn govern(&mut self, row: &SourceRow) -> Result<Option<Vec<Cell>>> {
+/// One governed row.
+struct Governed {
+    number: u64,
+    /// Why the whole row cannot be used.
+    problem: Option<String>,
+    /// Per field.
+    outcomes: Vec<Outcome>,
+    /// The row as stored, when no cell failed (it may still be a repeat of a unique value).
+    stored: Option<Stored>,
+}
+
+/// A row ready for the version: per field its stored cell and blind index, the row hash, the
+/// row's key and short hash for the diff.
+struct Stored {
+    cells: Vec<(Cell, Option<String>)>,
+    hash: String,
+    key: lake::Short,
+    short: lake::Short,
+}
+
+impl Governor<'_> {
+    fn row(&self, row: &SourceRow) -> Governed {
+        let mut governed = Governed {
+            number: row.number,
+            problem: row.problem.clone(),
+            outcomes: Vec::with_capacity(self.spec.plans.len()),
+            stored: None,
+        };
+        if governed.problem.is_some() {
+            return governed;
+        }
         let mut cells = Vec::with_capacity(self.spec.plans.len());
-        let mut bad = false;
+        let mut clean = true;
         for (i, p) in self.spec.plans.iter().enumerate() {
             let Some(col) = self.columns[i] else {
+                governed.outcomes.push(Outcome::Unmapped);
                 cells.push(Cell::Null);
                 continue;
             };
-            if let Some((_, reason)) = row.bad_cells.iter().find(|(c, _)| *c == col) {
-                bad = true;
-                self.rejects.add(row.number, &p.field.code, "", reason)?;
-                continue;
-            }
-            let raw = row.cells.get(col).map_or("", String::as_str);
-            match self.check(i, p, raw) {
-                Ok(cell) => cells.push(cell),
-                Err(invalid) => {
-                    bad = true;
-                    self.rejects
-                        .add(row.number, &p.field.code, &p.shown(raw), &invalid.reason)?;
+            let outcome = match row.bad_cells.iter().find(|(c, _)| *c == col) {
+                Some((_, reason)) => Outcome::Bad {
+                    shown: String::new(),
+                    reason: reason.clone(),
+                },
+                None => {
+                    let raw = row.cells.get(col).map_or("", String::as_str);
+                    self.cell(i, p, raw, &mut cells)
                 }
+            };
+            clean &= matches!(
+                outcome,
+                Outcome::Passed(_) | Outcome::Unique { reference: None, .. }
+            );
+            governed.outcomes.push(outcome);
+        }
+        if clean {
+            governed.stored = Some(self.seal(cells));
+        }
+        governed
+    }
+
+    /// One cell: standardized and typed, then the reference rules; the cell is kept in `cells`
+    /// when it passes.
+    fn cell(&self, i: usize, p: &FieldPlan, raw: &str, cells: &mut Vec<Cell>) -> Outcome {
+        let cell = match p.check(raw) {
+            Ok(cell) => cell,
+            Err(invalid) => {
+                return Outcome::Bad {
+                    shown: p.shown(raw),
+                    reason: invalid.reason,
+                };
             }
-        }
-        Ok((!bad).then_some(cells))
+        };
+        let reference = self
+            .references
+            .check(i, &p.field.code, &cell, &self.spec.cipher)
+            .err()
+            .map(|invalid| invalid.reason);
+        let outcome = match reference {
+            _ if p.unique() && cell != Cell::Null => Outcome::Unique {
+                key: cell.key_text(),
+                raw: raw.to_owned(),
+                reference,
+            },
+            Some(reason) => Outcome::Bad {
+                shown: p.shown(raw),
+                reason,
+            },
+            None => Outcome::Passed(cell != Cell::Null),
+        };
+        cells.push(cell);
+        outcome
     }
 
-    /// One cell: standardized and typed, then unique and reference rules.
-    fn check(&self, i: usize, p: &FieldPlan, raw: &str) -> Result<Cell, Invalid> {
-        let cell = p.check(raw)?;
-        if p.unique() && cell != Cell::Null && self.seen.contains(i, &cell.key_text()) {
-            return Err(Invalid::new(&p.field.code, "值重复 / duplicate value"));
-        }
-        self.references
-            .check(i, &p.field.code, &cell, &self.spec.cipher)?;
-        Ok(cell)
-    }
-
-    /// Stores an accepted row: personal values encrypted with their blind index, the row hash
-    /// and key kept for the diff, a record batch written when full.
-    fn store(&mut self, cells: Vec<Cell>) -> Result<()> {
-        self.counts.accepted += 1;
+    /// The row as stored: personal values encrypted beside their blind index, the row hash
+    /// over every value's canonical text (blind indexes for personal values).
+    fn seal(&self, cells: Vec<Cell>) -> Stored {
         let plans = &self.spec.plans;
         let mut stored = Vec::with_capacity(cells.len());
         let mut canonical = String::new();
         let mut key_parts = Vec::new();
-        for (i, (p, cell)) in plans.iter().zip(cells).enumerate() {
-            if self.columns[i].is_some() {
-                self.counts.mapped_cells += 1;
-                if cell != Cell::Null {
-                    self.counts.filled_cells += 1;
-                }
-            }
-            if p.unique() && cell != Cell::Null {
-                self.seen.insert(i, cell.key_text());
-            }
+        for (p, cell) in plans.iter().zip(cells) {
             let (text, entry) = match (&cell, p.personal()) {
                 (Cell::Null, _) => (String::new(), (Cell::Null, None)),
                 (_, true) => {
@@ -345,9 +458,106 @@ impl Load<'_> {
             stored.push(entry);
         }
         let hash = hex::encode(tongban_crypto::sm3(canonical.as_bytes()));
-        self.current
-            .insert(lake::row_key(&key_parts, &hash), lake::short_hash(&hash));
-        self.batch.push(stored, hash);
+        Stored {
+            cells: stored,
+            key: lake::row_key(&key_parts, &hash),
+            short: lake::short_hash(&hash),
+            hash,
+        }
+    }
+}
+
+/// The in-order half of a load: uniqueness, the reject report and the version's parquet file.
+struct Sink<'s> {
+    plans: &'s [FieldPlan],
+    schema: SchemaRef,
+    writer: ArrowWriter<File>,
+    rejects: RejectReport,
+    batch: Batch,
+    seen: Seen,
+    current: Keys,
+    counts: Counts,
+}
+
+impl Sink<'_> {
+    /// Stores governed chunks in the order they were read, whatever order they arrive in.
+    fn drain(mut self, done: mpsc::Receiver<(u64, Vec<Governed>)>) -> Result<(Counts, Keys)> {
+        let mut waiting = BTreeMap::new();
+        let mut next = 0u64;
+        for (seq, chunk) in done {
+            waiting.insert(seq, chunk);
+            while let Some(chunk) = waiting.remove(&next) {
+                for governed in chunk {
+                    self.row(governed)?;
+                }
+                next += 1;
+            }
+        }
+        if !waiting.is_empty() {
+            return Err(stopped());
+        }
+        self.finish()
+    }
+
+    /// Stores one row when every cell passed and no unique value repeats an earlier row;
+    /// otherwise each bad cell (or the row's problem) goes to the reject report.
+    fn row(&mut self, governed: Governed) -> Result<()> {
+        self.counts.total += 1;
+        let number = governed.number;
+        if let Some(problem) = &governed.problem {
+            self.counts.rejected += 1;
+            return self.rejects.add(number, "", "", problem);
+        }
+        let mut bad = false;
+        for (i, (p, outcome)) in self.plans.iter().zip(&governed.outcomes).enumerate() {
+            let code = p.field.code.as_str();
+            match outcome {
+                Outcome::Bad { shown, reason } => {
+                    bad = true;
+                    self.rejects.add(number, code, shown, reason)?;
+                }
+                Outcome::Unique { key, raw, reference } => {
+                    let reason = if self.seen.contains(i, key) {
+                        Some("值重复 / duplicate value")
+                    } else {
+                        reference.as_deref()
+                    };
+                    if let Some(reason) = reason {
+                        bad = true;
+                        self.rejects.add(number, code, &p.shown(raw), reason)?;
+                    }
+                }
+                Outcome::Unmapped | Outcome::Passed(_) => {}
+            }
+        }
+        match governed.stored {
+            Some(stored) if !bad => self.store(governed.outcomes, stored),
+            _ => {
+                self.counts.rejected += 1;
+                Ok(())
+            }
+        }
+    }
+
+    /// Stores an accepted row, writing a record batch when full.
+    fn store(&mut self, outcomes: Vec<Outcome>, stored: Stored) -> Result<()> {
+        self.counts.accepted += 1;
+        for (i, outcome) in outcomes.into_iter().enumerate() {
+            match outcome {
+                Outcome::Passed(filled) => {
+                    self.counts.mapped_cells += 1;
+                    self.counts.filled_cells += u64::from(filled);
+                }
+                Outcome::Unique { key, .. } => {
+                    self.counts.mapped_cells += 1;
+                    self.counts.filled_cells += 1;
+                    self.seen.insert(i, key);
+                }
+                Outcome::Unmapped | Outcome::Bad { .. } => {}
+            }
+        }
+        self.current.insert(stored.key, stored.short);
+        self.batch.push(stored.cells, stored.hash);
         if self.batch.len() >= BATCH_ROWS {
             self.write_batch()?;
         }
@@ -357,7 +567,7 @@ impl Load<'_> {
     /// Writes the waiting rows; closes the row group when the writer holds
     /// [`lake::ROW_GROUP_BYTES`], so memory stays flat however large the file.
     fn write_batch(&mut self) -> Result<()> {
-        let batch = self.batch.take(&self.spec.plans, &self.schema)?;
+        let batch = self.batch.take(self.plans, &self.schema)?;
         self.writer.write(&batch)?;
         if self.writer.memory_size() >= lake::ROW_GROUP_BYTES {
             self.writer.flush()?;
@@ -372,9 +582,6 @@ impl Load<'_> {
         }
         self.writer.close()?;
         self.rejects.finish()?;
-        if let Some(progress) = &self.spec.progress {
-            progress(self.counts.total);
-        }
         Ok((self.counts, self.current))
     }
 }

@@ -153,7 +153,12 @@ impl QueryResult {
     }
 }
 
-fn json_value(array: &ArrayRef, fmt: Option<&ArrayFormatter<'_>>, row: usize) -> serde_json::Value {
+/// One cell as JSON: numbers and booleans as themselves, everything else as its display text.
+pub(crate) fn json_value(
+    array: &ArrayRef,
+    fmt: Option<&ArrayFormatter<'_>>,
+    row: usize,
+) -> serde_json::Value {
     use arrow::datatypes::{Float64Type, Int64Type};
     if array.is_null(row) {
         return serde_json::Value::Null;

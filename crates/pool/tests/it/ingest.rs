@@ -138,6 +138,52 @@ async fn dirty_rows_are_rejected_with_reasons_and_personal_values_masked() {
 }
 
 #[tokio::test]
+async fn across_many_chunks_the_first_of_repeated_values_is_kept_and_rows_keep_their_order() {
+    // Rows are governed in parallel chunks: the result must be as if read one by one.
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        let people = 8_000u32; // `id` repeats after 9,000 people
+        let mut rows: Vec<String> = (1..=people).map(|n| row(n, 20 + n % 60)).collect();
+        // Repeats of earlier people far apart (in later chunks), and one bad cell among them.
+        let repeats = [1u32, 2_500, 4_097, 7_999];
+        rows.extend(repeats.iter().map(|&n| row(n, 33)));
+        rows.push(format!("{},周九,1990-01-01,火星区,30", id(people + 1)));
+        let report = f.load(&csv(&rows)).await;
+        assert_eq!(
+            (report.accepted, report.rejected),
+            (u64::from(people), repeats.len() as u64 + 1)
+        );
+        let lines = rejects(&report.reject_report);
+        let numbers: Vec<u64> = lines.iter().map(|l| l[0].parse().unwrap()).collect();
+        // Line 1 is the header: data row n is line n + 1.
+        let first_repeat = u64::from(people) + 2;
+        assert_eq!(
+            numbers,
+            (first_repeat..first_repeat + repeats.len() as u64 + 1).collect::<Vec<_>>(),
+            "only the later copies are rejected, reported in file order"
+        );
+        assert!(
+            lines[..repeats.len()]
+                .iter()
+                .all(|l| l[1] == "id_number" && l[3].contains("重复"))
+        );
+        assert_eq!(lines[repeats.len()][1], "district");
+
+        let batches = read_version(&f.pool.version_dir(CODE, 1));
+        let ages: Vec<i64> = batches
+            .iter()
+            .flat_map(|b| {
+                let a = b.column_by_name("age").unwrap().as_primitive::<Int64Type>();
+                (0..a.len()).map(|i| a.value(i)).collect::<Vec<_>>()
+            })
+            .collect();
+        let expected: Vec<i64> = (1..=people).map(|n| i64::from(20 + n % 60)).collect();
+        assert_eq!(ages, expected, "stored rows keep the file's order");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_second_load_is_version_two_with_its_diff_and_leaves_version_one_untouched() {
     each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
         let f = Fixture::new(db).await;
