@@ -168,6 +168,7 @@ impl Role {
                 HandleInteractions,
                 ReviewInteractionReplies,
                 SuperviseInteractions,
+                SuperviseCases,
             ],
             Role::Approver => &[
                 OpenConsole,
@@ -178,6 +179,7 @@ impl Role {
                 DecideSharing,
                 QueryPool,
                 HandleInteractions,
+                IssueLicences,
             ],
             Role::DataAdmin => &[
                 OpenConsole,
@@ -204,6 +206,11 @@ impl Role {
                 QueryPool,
                 HandleInteractions,
                 ManageInteractionRules,
+                ManageServiceItems,
+                SuperviseCases,
+                ManageSeals,
+                IssueLicences,
+                RevokeLicences,
             ],
             Role::SecurityAdmin => &[
                 OpenConsole,
@@ -274,6 +281,16 @@ pub enum Permission {
     ManageInteractionRules,
     /// Receive escalations of overdue interactions as the department's leader (督办).
     SuperviseInteractions,
+    /// Create and edit the department's service items and their workflows (事项管理).
+    ManageServiceItems,
+    /// Watch the department subtree's cases, approve extensions (办件督查, 延期审批).
+    SuperviseCases,
+    /// Create the department's electronic seals (电子印章管理).
+    ManageSeals,
+    /// Issue e-licences sealed with the department's seal (电子证照签发).
+    IssueLicences,
+    /// Revoke e-licences the department issued (电子证照注销).
+    RevokeLicences,
 }
 
 impl Permission {
@@ -301,6 +318,11 @@ impl Permission {
             Permission::ReviewInteractionReplies => "review_interaction_replies",
             Permission::ManageInteractionRules => "manage_interaction_rules",
             Permission::SuperviseInteractions => "supervise_interactions",
+            Permission::ManageServiceItems => "manage_service_items",
+            Permission::SuperviseCases => "supervise_cases",
+            Permission::ManageSeals => "manage_seals",
+            Permission::IssueLicences => "issue_licences",
+            Permission::RevokeLicences => "revoke_licences",
         }
     }
 }
@@ -495,6 +517,17 @@ mod tests {
         assert!(!leader.allows(Permission::ManageInteractionRules, target.as_ref()));
         assert!(staff(Role::DeptAdmin, dept).allows(Permission::ManageInteractionRules, target.as_ref()));
         assert!(!staff(Role::Citizen, "/").allows_somewhere(Permission::HandleInteractions));
+    }
+
+    #[test]
+    fn department_admins_manage_service_items_and_leaders_supervise_cases() {
+        let dept = DeptPath("/3301/GA/".into());
+        let admin = staff(Role::DeptAdmin, dept.as_str());
+        assert!(admin.allows(Permission::ManageServiceItems, Some(&dept)));
+        assert!(!admin.allows(Permission::ManageServiceItems, Some(&DeptPath("/3301/MZ/".into()))));
+        assert!(!staff(Role::Clerk, dept.as_str()).allows(Permission::ManageServiceItems, Some(&dept)));
+        assert!(staff(Role::Leader, dept.as_str()).allows(Permission::SuperviseCases, Some(&dept)));
+        assert!(!staff(Role::Approver, dept.as_str()).allows(Permission::SuperviseCases, Some(&dept)));
     }
 
     #[test]

@@ -1,0 +1,393 @@
+//! Cases (办件): submission — the form checked against the item's fields, personal values
+//! sealed, a gapless human number, the legal clock started, the first step's tasks opened, and
+//! the same case returned for the same submission key — and reading a case within the actor's
+//! rights (its applicant; staff holding a handling role in a department the case has passed
+//! through or sits in).
+
+use crate::form::{check_values, open_values};
+use crate::store::{
+    CASE_COLUMNS, LogDraft, NewTask, TASK_COLUMNS, case_event, case_from_row, insert_case, insert_task, log,
+    next_number, task_from_row,
+};
+use crate::workflow::STEP_ROLES as STAFF_ROLES;
+use crate::{
+    ApplicantKind, Case, CaseId, CaseStatus, CaseView, Error, Hall, LogEntry, NewCase, Result, Task, Urgency,
+    WARN_DAYS, Workflow, from_json,
+};
+use jiff::civil::Date;
+use serde_json::json;
+use std::collections::BTreeMap;
+use tongban_db::{Row, Tx, params};
+use tongban_kernel::{ClockState, LegalClock, Page, Principal, PrincipalKind, Role};
+
+/// How the actor relates to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// The applicant.
+    Applicant,
+    /// Handling staff (or the platform).
+    Staff,
+}
+
+/// Who applies: a signed-in citizen or business in their own name; nobody else.
+fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
+    if actor.kind == PrincipalKind::User {
+        if actor.has_role(Role::Business) {
+            return Ok(ApplicantKind::Business);
+        }
+        if actor.has_role(Role::Citizen) {
+            return Ok(ApplicantKind::Citizen);
+        }
+    }
+    Err(Error::forbidden(
+        "请以个人或企业账号登录后申请 / sign in as a citizen or business to apply",
+    ))
+}
+
+fn check_submission_key(key: &str) -> Result<String> {
+    let k = key.trim();
+    if (8..=64).contains(&k.len())
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(k.to_string())
+    } else {
+        Err(Error::invalid(
+            "submission_key",
+            "提交标识应为8–64位字母、数字、-或_ / the submission key must be 8–64 letters, digits, `-` or `_`",
+        ))
+    }
+}
+
+/// Whether `actor` holds `role` over `dept` (the platform holds every role).
+pub(crate) fn holds(actor: &Principal, role: Role, dept: &tongban_kernel::DeptPath) -> bool {
+    actor.kind == PrincipalKind::System
+        || actor
+            .grants
+            .iter()
+            .any(|g| g.role == role && g.scope.contains(dept))
+}
+
+/// The access `actor` has to `case` whose tasks are `tasks`. A citizen asking for another
+/// person's case gets `NotFound` (its existence does not leak); staff of an uninvolved
+/// department get `Forbidden`.
+pub(crate) fn access(actor: &Principal, case: &Case, tasks: &[Task]) -> Result<Access> {
+    if actor.kind == PrincipalKind::System {
+        return Ok(Access::Staff);
+    }
+    if actor.kind == PrincipalKind::User && actor.id == case.applicant_id {
+        return Ok(Access::Applicant);
+    }
+    let staff = actor.grants.iter().any(|g| {
+        STAFF_ROLES.contains(&g.role)
+            && (g.scope.contains(&case.department.path)
+                || tasks.iter().any(|t| g.scope.contains(&t.department.path)))
+    });
+    if staff {
+        return Ok(Access::Staff);
+    }
+    if actor.grants.iter().any(|g| g.role.is_staff()) {
+        Err(Error::forbidden(
+            "无权查看其他部门的办件 / not permitted to see another department's case",
+        ))
+    } else {
+        Err(Error::NotFound { what: "case" })
+    }
+}
+
+impl Hall {
+    /// The due days of `case`'s clock as of today: nothing while stopped, nothing where the
+    /// calendar cannot count yet (an administrator must add the year).
+    pub(crate) fn refresh_due(&self, case: &mut Case) {
+        if case.clock.is_paused() {
+            case.due = None;
+            case.statutory_due = None;
+            return;
+        }
+        match case.clock.read(&self.calendar, self.today(), WARN_DAYS) {
+            Ok(r) => {
+                case.statutory_due = Some(r.due);
+                case.due = Some(r.promised_due.unwrap_or(r.due));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, case = %case.number, "case clock cannot be counted");
+                case.due = None;
+                case.statutory_due = None;
+            }
+        }
+    }
+
+    /// Yellow / red of a due day as of today.
+    pub(crate) fn urgency_fn(&self) -> impl Fn(Option<Date>) -> Urgency + Copy + use<> {
+        let today = self.today();
+        let soon = self.calendar.add_working_days(today, WARN_DAYS).ok();
+        move |due: Option<Date>| match due {
+            Some(d) if d < today => Urgency::Overdue,
+            Some(d) if soon.is_some_and(|s| d <= s) => Urgency::DueSoon,
+            _ => Urgency::Normal,
+        }
+    }
+
+    /// Opens the tasks of step `index` of `wf` for `case`, due at the step's own limit or the
+    /// case's, whichever comes first.
+    pub(crate) async fn open_step(&self, tx: &mut Tx, case: &Case, wf: &Workflow, index: u32) -> Result<()> {
+        let Some(step) = wf.steps.get(index as usize) else {
+            return Err(crate::error::decode_err(
+                "step",
+                format!("workflow has no step {index}"),
+            ));
+        };
+        let today = self.today();
+        let step_due = match step.limit_days {
+            Some(d) => self.calendar.add_working_days(today, d).ok(),
+            None => None,
+        };
+        let due = match (step_due, case.due) {
+            (Some(s), Some(c)) => Some(s.min(c)),
+            (s, c) => s.or(c),
+        };
+        for a in &step.assignees {
+            insert_task(
+                tx,
+                NewTask {
+                    case,
+                    step: index,
+                    kind: step.kind,
+                    department: &a.department,
+                    role: a.role,
+                    step_due,
+                    due,
+                    at: self.now(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn existing_case(&self, applicant: &str, key: &str) -> Result<Option<CaseId>> {
+        Ok(self
+            .db
+            .fetch_optional(
+                "SELECT id FROM hall_cases WHERE applicant_id = $1 AND submission_key = $2",
+                params![applicant, key],
+            )
+            .await?
+            .map(|r| r.get::<String>("id").map(CaseId))
+            .transpose()?)
+    }
+
+    /// Submits an application as a citizen or business. The item must be active with a
+    /// workflow; the form is checked against its fields (a missing required field is named);
+    /// personal values are sealed; the case gets a gapless number of today, starts on the
+    /// item's current workflow version, and its legal clock starts today. Submitting again
+    /// with the same `submission_key` returns the case already made.
+    pub async fn submit_case(&self, actor: &Principal, new: NewCase) -> Result<CaseView> {
+        let kind = applicant_of(actor)?;
+        let key = check_submission_key(&new.submission_key)?;
+        if let Some(id) = self.existing_case(&actor.id, &key).await? {
+            return self.case(actor, &id).await;
+        }
+        let item = self.item(&new.item).await?;
+        if !item.active || item.workflow_version == 0 {
+            return Err(Error::conflict(
+                "item",
+                "该事项暂不接受申请 / this service is not taking applications",
+            ));
+        }
+        let checked = check_values(&item.fields, &new.form, &self.fields)?;
+
+        let mut tx = self.db.begin_write().await?;
+        let wf = self.workflow_in(&mut tx, &item.id, item.workflow_version).await?;
+        let today = self.today();
+        let now = self.now();
+        let mut case = Case {
+            id: CaseId::new(),
+            number: next_number(&mut tx, today).await?,
+            item_id: item.id.clone(),
+            item_code: item.code.clone(),
+            item_name: item.name.clone(),
+            department: item.department.clone(),
+            workflow_version: wf.version,
+            applicant_id: actor.id.clone(),
+            applicant_kind: kind,
+            status: CaseStatus::Submitted,
+            step: 0,
+            form: checked.masked,
+            clock: LegalClock::new(today, item.statutory_days, Some(item.promised_days)),
+            statutory_due: None,
+            due: None,
+            supplement: None,
+            extension: None,
+            decision: None,
+            submitted: now,
+            updated: now,
+            finished: None,
+            version: 1,
+        };
+        self.refresh_due(&mut case);
+        match insert_case(&mut tx, &case, &key, &checked.sealed).await {
+            Ok(()) => {}
+            Err(Error::Storage(tongban_db::Error::Conflict(_))) => {
+                // The same key committed meanwhile (a double click racing itself): that case.
+                drop(tx);
+                return match self.existing_case(&actor.id, &key).await? {
+                    Some(id) => self.case(actor, &id).await,
+                    None => Err(Error::conflict(
+                        "submission_key",
+                        "请重新提交 / please submit again",
+                    )),
+                };
+            }
+            Err(e) => return Err(e),
+        }
+        self.open_step(&mut tx, &case, &wf, 0).await?;
+        log(
+            &mut tx,
+            &case.id,
+            actor,
+            now,
+            LogDraft {
+                action: "submitted",
+                department: None,
+                note: "",
+                public: true,
+            },
+        )
+        .await?;
+        case_event(
+            &mut tx,
+            actor,
+            "hall.case.submitted",
+            &case,
+            ("提交申请", "submitted"),
+            json!({ "item": case.item_code, "workflow_version": case.workflow_version }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.case(actor, &case.id).await
+    }
+
+    async fn case_row(&self, id: &CaseId) -> Result<Case> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {CASE_COLUMNS} FROM hall_cases WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| case_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "case" })
+    }
+
+    async fn case_tasks(&self, id: &CaseId) -> Result<Vec<Task>> {
+        let urgency = self.urgency_fn();
+        self.db
+            .fetch_all(
+                &format!(
+                    "SELECT {TASK_COLUMNS} FROM hall_tasks WHERE case_id = $1 ORDER BY step, created_ms, id"
+                ),
+                params![id.as_str()],
+            )
+            .await?
+            .iter()
+            .map(|r| task_from_row(r, urgency))
+            .collect()
+    }
+
+    /// A case with its tasks and timeline, as `actor` may see it: the applicant sees the public
+    /// timeline and no tasks; handling staff see everything.
+    pub async fn case(&self, actor: &Principal, id: &CaseId) -> Result<CaseView> {
+        let case = self.case_row(id).await?;
+        let tasks = self.case_tasks(id).await?;
+        let who = access(actor, &case, &tasks)?;
+        let rows = self
+            .db
+            .fetch_all(
+                "SELECT at_ms, action, actor_id, actor_name, dept_path, note, is_public FROM hall_log \
+                 WHERE case_id = $1 AND (is_public = 1 OR $2 = 1) ORDER BY at_ms, id",
+                params![id.as_str(), who == Access::Staff],
+            )
+            .await?;
+        let log = rows.iter().map(log_from_row).collect::<Result<Vec<_>>>()?;
+        let (urgency, remaining_days) = match case.clock.read(&self.calendar, self.today(), WARN_DAYS) {
+            Ok(r) => (
+                match r.state {
+                    ClockState::Overdue => Urgency::Overdue,
+                    ClockState::DueSoon => Urgency::DueSoon,
+                    _ => Urgency::Normal,
+                },
+                Some(r.remaining),
+            ),
+            Err(_) => (Urgency::Normal, None),
+        };
+        Ok(CaseView {
+            case,
+            tasks: if who == Access::Staff { tasks } else { Vec::new() },
+            log,
+            urgency,
+            remaining_days,
+        })
+    }
+
+    /// The actor's own cases, newest first.
+    pub async fn my_cases(&self, actor: &Principal, page: Page) -> Result<Vec<Case>> {
+        applicant_of(actor)?;
+        self.db
+            .fetch_all(
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM hall_cases WHERE applicant_id = $1 \
+                     ORDER BY submitted_ms DESC, id DESC LIMIT $2 OFFSET $3"
+                ),
+                params![actor.id.clone(), page.limit, page.offset],
+            )
+            .await?
+            .iter()
+            .map(case_from_row)
+            .collect()
+    }
+
+    /// The form values of a case in clear, for its applicant (to correct them in a 补正) and its
+    /// handling staff; staff reading them leaves an event.
+    pub async fn case_form(&self, actor: &Principal, id: &CaseId) -> Result<BTreeMap<String, String>> {
+        let case = self.case_row(id).await?;
+        let tasks = self.case_tasks(id).await?;
+        let who = access(actor, &case, &tasks)?;
+        let item = self.item(&case.item_id).await?;
+        let row = self
+            .db
+            .fetch_one(
+                "SELECT form_sealed FROM hall_cases WHERE id = $1",
+                params![id.as_str()],
+            )
+            .await?;
+        let sealed: BTreeMap<String, String> = from_json("form_sealed", &row.get::<String>("form_sealed")?)?;
+        let clear = open_values(&item.fields, &sealed, &self.fields)?;
+        if who == Access::Staff {
+            let mut tx = self.db.begin_write().await?;
+            case_event(
+                &mut tx,
+                actor,
+                "hall.case.form_read",
+                &case,
+                ("查看申请表明文", "read the form in clear"),
+                json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(clear)
+    }
+}
+
+fn log_from_row(r: &Row) -> Result<LogEntry> {
+    Ok(LogEntry {
+        at: r.get("at_ms")?,
+        action: r.get("action")?,
+        actor_id: r.get("actor_id")?,
+        actor_name: r.get("actor_name")?,
+        department: r.get("dept_path")?,
+        note: r.get("note")?,
+        public: r.get("is_public")?,
+    })
+}

@@ -1,0 +1,148 @@
+//! 延期 (extension): the holder of an open task asks for more working days with a reason; the
+//! department's supervisor (not the one who asked) approves or rejects. Approval adds the days
+//! to the statutory and the promised limits. One extension per case (行政许可法 第42条).
+
+use crate::action::{MAX_NOTE, pick, staff_only, status_is};
+use crate::store::LogDraft;
+use crate::{CaseId, CaseStatus, CaseView, Error, Extension, ExtensionStatus, Hall, Result};
+use serde_json::json;
+use tongban_kernel::{Permission, Principal, input};
+
+/// Most working days one extension may add.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+impl Hall {
+    /// 延期: the holder of an open task asks for `days` more working days, with a reason. One
+    /// extension per case (行政许可法 第42条).
+    pub async fn request_extension(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        days: u32,
+        reason: &str,
+    ) -> Result<CaseView> {
+        let reason = input::text("reason", reason, MAX_NOTE)?;
+        if days == 0 || days > MAX_EXTENSION_DAYS {
+            return Err(Error::invalid(
+                "days",
+                format!(
+                    "延期应为1–{MAX_EXTENSION_DAYS}个工作日 / an extension must be 1–{MAX_EXTENSION_DAYS} working days"
+                ),
+            ));
+        }
+        let mut l = self.load(actor, id).await?;
+        staff_only(&l)?;
+        status_is(
+            &l.case,
+            &[
+                CaseStatus::Submitted,
+                CaseStatus::InProgress,
+                CaseStatus::Approved,
+            ],
+        )?;
+        if l.case.extension.is_some() {
+            return Err(Error::conflict(
+                "extension",
+                "每件只能延期一次 / a case may be extended once",
+            ));
+        }
+        let task = pick(actor, &l.case, &l.tasks, None)?.clone();
+        l.case.extension = Some(Extension {
+            days,
+            reason: reason.clone(),
+            requested_by: actor.id.clone(),
+            status: ExtensionStatus::Requested,
+            decided_by: None,
+        });
+        let text = format!("申请延期{days}个工作日：{reason}");
+        let dept = task.department.path.clone();
+        self.commit_change(
+            actor,
+            l,
+            None,
+            LogDraft {
+                action: "extension_requested",
+                department: Some(&dept),
+                note: &text,
+                public: false,
+            },
+            "hall.case.extension_requested",
+            ("申请延期", "extension requested"),
+            json!({ "days": days }),
+        )
+        .await
+    }
+
+    /// Approves or rejects an extension (`SuperviseCases` over the case's department, and not
+    /// the one who asked). Approval adds the days to the statutory and the promised limits.
+    pub async fn decide_extension(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        approve: bool,
+        note: &str,
+    ) -> Result<CaseView> {
+        let note = input::optional_text("note", note, MAX_NOTE)?;
+        let mut l = self.load(actor, id).await?;
+        actor.require(Permission::SuperviseCases, Some(&l.case.department.path))?;
+        let Some(mut ext) = l
+            .case
+            .extension
+            .clone()
+            .filter(|e| e.status == ExtensionStatus::Requested)
+        else {
+            return Err(Error::conflict(
+                "extension",
+                "没有待审批的延期申请 / no extension awaits approval",
+            ));
+        };
+        if ext.requested_by == actor.id {
+            return Err(Error::forbidden(
+                "不能审批自己的延期申请 / you cannot approve your own extension",
+            ));
+        }
+        status_is(
+            &l.case,
+            &[
+                CaseStatus::Submitted,
+                CaseStatus::Supplementing,
+                CaseStatus::InProgress,
+                CaseStatus::Approved,
+            ],
+        )?;
+        ext.status = if approve {
+            ExtensionStatus::Approved
+        } else {
+            ExtensionStatus::Rejected
+        };
+        ext.decided_by = Some(actor.id.clone());
+        if approve {
+            l.case.clock.statutory_days += ext.days;
+            l.case.clock.promised_days = l.case.clock.promised_days.map(|p| p + ext.days);
+            self.refresh_due(&mut l.case);
+        }
+        let days = ext.days;
+        l.case.extension = Some(ext);
+        let text = if approve {
+            format!("批准延期{days}个工作日 / extension of {days} working days approved {note}")
+        } else {
+            format!("不批准延期 / extension rejected {note}")
+        };
+        let dept = l.case.department.path.clone();
+        self.commit_change(
+            actor,
+            l,
+            None,
+            LogDraft {
+                action: if approve { "extended" } else { "extension_rejected" },
+                department: Some(&dept),
+                note: text.trim(),
+                public: approve,
+            },
+            "hall.case.extension_decided",
+            ("审批延期", "extension decided"),
+            json!({ "approve": approve, "days": days }),
+        )
+        .await
+    }
+}

@@ -1,0 +1,330 @@
+//! Application forms: checking an item's field definitions when it is saved, and checking the
+//! values an applicant submits against them — each refusal naming the field (`form.<code>`) —
+//! then sealing personal values (encrypted per field) and masking them for every view.
+
+use crate::{ChoiceOption, Error, FieldKind, FormField, FormValue, Result};
+use std::collections::{BTreeMap, BTreeSet};
+use tongban_crypto::FieldCipher;
+use tongban_kernel::{IdNumber, Invalid, PhoneNumber, input};
+
+/// The longest value any form field takes, in characters.
+pub const MAX_FORM_VALUE: usize = 2000;
+
+/// Most fields a form may have.
+pub(crate) const MAX_FIELDS: usize = 100;
+
+/// The associated data personal values of field `code` are encrypted under, so a value copied
+/// into another field does not decrypt there.
+fn seal_name(code: &str) -> String {
+    format!("hall.form.{code}")
+}
+
+/// A code: 1–40 lower-case letters, digits or `_`, starting with a letter.
+pub(crate) fn check_code(field: &str, text: &str) -> Result<String> {
+    let t = text.trim();
+    let ok = !t.is_empty()
+        && t.len() <= 40
+        && t.starts_with(|c: char| c.is_ascii_lowercase())
+        && t.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(Error::invalid(
+            field,
+            "应为1–40位小写字母、数字或下划线，以字母开头 / must be 1–40 lower-case letters, digits or `_`, starting with a letter",
+        ))
+    }
+}
+
+/// Checks an item's field definitions; returns them trimmed.
+pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> {
+    if fields.len() > MAX_FIELDS {
+        return Err(Error::invalid(
+            "fields",
+            format!("表单最多{MAX_FIELDS}项 / a form has at most {MAX_FIELDS} fields"),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(fields.len());
+    for (i, f) in fields.iter().enumerate() {
+        let at = |name: &str| format!("fields[{i}].{name}");
+        let code = check_code(&at("code"), &f.code)?;
+        if !seen.insert(code.clone()) {
+            return Err(Error::invalid(at("code"), "字段编码重复 / duplicate field code"));
+        }
+        let label = input::line(&at("label"), &f.label, 60)?;
+        let kind = match &f.kind {
+            FieldKind::Text { max_chars } => {
+                if *max_chars == 0 || *max_chars as usize > MAX_FORM_VALUE {
+                    return Err(Error::invalid(
+                        at("kind.max_chars"),
+                        format!("应为1–{MAX_FORM_VALUE} / must be 1–{MAX_FORM_VALUE}"),
+                    ));
+                }
+                f.kind.clone()
+            }
+            FieldKind::Number { min, max } => {
+                let finite = |v: &Option<f64>| v.is_none_or(f64::is_finite);
+                if !finite(min) || !finite(max) {
+                    return Err(Error::invalid(
+                        at("kind"),
+                        "边界应为有限数 / bounds must be finite numbers",
+                    ));
+                }
+                if let (Some(lo), Some(hi)) = (min, max)
+                    && lo > hi
+                {
+                    return Err(Error::invalid(at("kind.min"), "下限大于上限 / min is above max"));
+                }
+                f.kind.clone()
+            }
+            FieldKind::Choice { options } => {
+                if options.is_empty() {
+                    return Err(Error::invalid(
+                        at("kind.options"),
+                        "至少一个选项 / at least one option",
+                    ));
+                }
+                let mut values = BTreeSet::new();
+                let mut checked = Vec::with_capacity(options.len());
+                for (j, o) in options.iter().enumerate() {
+                    let value = input::line(&format!("fields[{i}].kind.options[{j}].value"), &o.value, 60)?;
+                    if !values.insert(value.clone()) {
+                        return Err(Error::invalid(
+                            format!("fields[{i}].kind.options[{j}].value"),
+                            "选项重复 / duplicate option",
+                        ));
+                    }
+                    let label = input::line(&format!("fields[{i}].kind.options[{j}].label"), &o.label, 60)?;
+                    checked.push(ChoiceOption { value, label });
+                }
+                FieldKind::Choice { options: checked }
+            }
+            other => other.clone(),
+        };
+        let prefill = match &f.prefill {
+            Some(p) => Some(crate::FieldSource {
+                resource: input::line(&at("prefill.resource"), &p.resource, 64)?,
+                field: input::line(&at("prefill.field"), &p.field, 64)?,
+            }),
+            None => None,
+        };
+        out.push(FormField {
+            code,
+            label,
+            kind,
+            required: f.required,
+            personal: f.personal,
+            prefill,
+        });
+    }
+    Ok(out)
+}
+
+/// A form checked against its fields: what is stored and what is shown.
+pub(crate) struct CheckedForm {
+    /// Values by code; personal ones encrypted.
+    pub sealed: BTreeMap<String, String>,
+    /// Values as shown, in field order; personal ones masked.
+    pub masked: Vec<FormValue>,
+}
+
+/// Checks `values` against `fields`: unknown keys and missing required fields are refused
+/// naming the field; each value is checked for its type.
+pub(crate) fn check_values(
+    fields: &[FormField],
+    values: &BTreeMap<String, String>,
+    cipher: &FieldCipher,
+) -> Result<CheckedForm> {
+    for key in values.keys() {
+        if !fields.iter().any(|f| &f.code == key) {
+            return Err(Error::invalid(
+                format!("form.{key}"),
+                "表单中没有此项 / the form has no such field",
+            ));
+        }
+    }
+    let mut sealed = BTreeMap::new();
+    let mut masked = Vec::new();
+    for f in fields {
+        let name = format!("form.{}", f.code);
+        let raw = values.get(&f.code).map(|v| v.trim()).unwrap_or_default();
+        if raw.is_empty() {
+            if f.required {
+                return Err(Error::invalid(
+                    name,
+                    format!("{}为必填项 / {} is required", f.label, f.code),
+                ));
+            }
+            continue;
+        }
+        let value = check_value(&name, &f.kind, raw)?;
+        let shown = if f.is_personal() {
+            sealed.insert(f.code.clone(), cipher.encrypt(&seal_name(&f.code), &value));
+            mask(&f.kind, &value)
+        } else {
+            sealed.insert(f.code.clone(), value.clone());
+            value
+        };
+        masked.push(FormValue {
+            code: f.code.clone(),
+            label: f.label.clone(),
+            value: shown,
+            personal: f.is_personal(),
+        });
+    }
+    Ok(CheckedForm { sealed, masked })
+}
+
+/// The clear values of a stored form (for the applicant's 补正 and the handling staff).
+pub(crate) fn open_values(
+    fields: &[FormField],
+    sealed: &BTreeMap<String, String>,
+    cipher: &FieldCipher,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (code, stored) in sealed {
+        let personal = fields.iter().any(|f| &f.code == code && f.is_personal());
+        let clear = if personal {
+            cipher.decrypt(&seal_name(code), stored)?
+        } else {
+            stored.clone()
+        };
+        out.insert(code.clone(), clear);
+    }
+    Ok(out)
+}
+
+fn check_value(name: &str, kind: &FieldKind, raw: &str) -> Result<String> {
+    let v = match kind {
+        FieldKind::Text { max_chars } => input::line(name, raw, *max_chars as usize)?,
+        FieldKind::Number { min, max } => {
+            let n: f64 = raw
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| Invalid::new(name, "应为数字 / must be a number"))?;
+            if min.is_some_and(|lo| n < lo) || max.is_some_and(|hi| n > hi) {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "超出范围 {}–{} / out of range",
+                        min.map(|v| v.to_string()).unwrap_or_default(),
+                        max.map(|v| v.to_string()).unwrap_or_default()
+                    ),
+                ));
+            }
+            raw.to_string()
+        }
+        FieldKind::Date => raw
+            .parse::<jiff::civil::Date>()
+            .map(|d| d.to_string())
+            .map_err(|_| Invalid::new(name, "日期格式应为 年-月-日 / date must be Y-m-d"))?,
+        FieldKind::Choice { options } => {
+            if !options.iter().any(|o| o.value == raw) {
+                return Err(Error::invalid(name, "不是可选的值 / not one of the options"));
+            }
+            raw.to_string()
+        }
+        FieldKind::IdNumber => IdNumber::parse(name, raw)?.as_str().to_string(),
+        FieldKind::Phone => PhoneNumber::parse(name, raw)?.as_str().to_string(),
+        FieldKind::Address => input::line(name, raw, 200)?,
+        FieldKind::File => tongban_kernel::id::check_uuid(name, raw)?,
+    };
+    Ok(v)
+}
+
+/// How a personal value of `kind` is shown.
+fn mask(kind: &FieldKind, value: &str) -> String {
+    match kind {
+        FieldKind::IdNumber => tongban_crypto::mask_id_number(value),
+        FieldKind::Phone => tongban_crypto::mask_phone(value),
+        // An address keeps its first six characters (province, city, district).
+        FieldKind::Address => tongban_crypto::mask_generic(value, 6, 0),
+        _ => tongban_crypto::mask_generic(value, 1, 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(code: &str, kind: FieldKind, required: bool) -> FormField {
+        FormField {
+            code: code.into(),
+            label: code.into(),
+            kind,
+            required,
+            personal: false,
+            prefill: None,
+        }
+    }
+
+    #[test]
+    fn values_are_typed_sealed_and_masked() {
+        let cipher = tongban_crypto::Keyring::ephemeral().fields();
+        let fields = vec![
+            field("id_number", FieldKind::IdNumber, true),
+            field(
+                "age",
+                FieldKind::Number {
+                    min: Some(0.0),
+                    max: Some(150.0),
+                },
+                false,
+            ),
+            field("born", FieldKind::Date, false),
+        ];
+        let mut v = BTreeMap::new();
+        v.insert("id_number".to_string(), "11010519491231002X".to_string());
+        v.insert("age".to_string(), "76".to_string());
+        let form = check_values(&fields, &v, &cipher).unwrap();
+        assert!(FieldCipher::is_encrypted(&form.sealed["id_number"]));
+        assert_eq!(form.masked[0].value, "1101**********002X");
+        assert_eq!(
+            open_values(&fields, &form.sealed, &cipher).unwrap()["id_number"],
+            "11010519491231002X"
+        );
+
+        v.insert("age".to_string(), "200".to_string());
+        assert_eq!(
+            check_values(&fields, &v, &cipher).err().unwrap().field(),
+            Some("form.age")
+        );
+        v.insert("age".to_string(), "1".to_string());
+        v.insert("born".to_string(), "2026/01/01".to_string());
+        assert_eq!(
+            check_values(&fields, &v, &cipher).err().unwrap().field(),
+            Some("form.born")
+        );
+        v.remove("born");
+        v.insert("id_number".to_string(), "110105194912310021".to_string());
+        assert_eq!(
+            check_values(&fields, &v, &cipher).err().unwrap().field(),
+            Some("form.id_number")
+        );
+        v.insert("colour".to_string(), "red".to_string());
+        assert_eq!(
+            check_values(&fields, &v, &cipher).err().unwrap().field(),
+            Some("form.colour")
+        );
+    }
+
+    #[test]
+    fn definitions_name_the_bad_field() {
+        let bad = vec![
+            field("name", FieldKind::Text { max_chars: 20 }, true),
+            field("name", FieldKind::Date, false),
+        ];
+        assert_eq!(
+            check_definitions(&bad).err().unwrap().field(),
+            Some("fields[1].code")
+        );
+        let empty_choice = vec![field("kind", FieldKind::Choice { options: vec![] }, true)];
+        assert_eq!(
+            check_definitions(&empty_choice).err().unwrap().field(),
+            Some("fields[0].kind.options")
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! Service items (事项清单): created and edited by the administrator of the responsible
+//! department, checked field by field, readable by everyone while active.
+
+use crate::form::{self, check_code};
+use crate::store::{ITEM_COLUMNS, item_from_row, item_in};
+use crate::{
+    DeptRef, Error, Fee, Hall, Material, MaterialSource, Result, ServiceItem, ServiceItemId,
+    ServiceItemInput, to_json,
+};
+use serde_json::json;
+use std::collections::BTreeSet;
+use tongban_db::{EventDraft, Tx, Value, params};
+use tongban_kernel::{DeptPath, Permission, Principal, input};
+
+/// Most materials an item may list.
+const MAX_MATERIALS: usize = 50;
+/// Most fees an item may list.
+const MAX_FEES: usize = 20;
+/// The longest time limit accepted, in working days.
+pub(crate) const MAX_LIMIT_DAYS: u32 = 365;
+
+/// An item input, checked: everything but the department, which the directory resolves.
+struct CheckedItem {
+    code: String,
+    name: String,
+    legal_basis: String,
+    conditions: String,
+    materials: Vec<Material>,
+    fields: Vec<crate::FormField>,
+    fees: Vec<Fee>,
+}
+
+fn check_item_code(text: &str) -> Result<String> {
+    let t = text.trim();
+    let ok = (2..=40).contains(&t.len())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(t.to_string())
+    } else {
+        Err(Error::invalid(
+            "code",
+            "事项编码应为2–40位字母、数字、-或_ / the item code must be 2–40 letters, digits, `-` or `_`",
+        ))
+    }
+}
+
+fn check_materials(materials: &[Material]) -> Result<Vec<Material>> {
+    if materials.len() > MAX_MATERIALS {
+        return Err(Error::invalid(
+            "materials",
+            format!("材料最多{MAX_MATERIALS}项 / at most {MAX_MATERIALS} materials"),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::with_capacity(materials.len());
+    for (i, m) in materials.iter().enumerate() {
+        let code = check_code(&format!("materials[{i}].code"), &m.code)?;
+        if !seen.insert(code.clone()) {
+            return Err(Error::invalid(
+                format!("materials[{i}].code"),
+                "材料编码重复 / duplicate material code",
+            ));
+        }
+        let name = input::line(&format!("materials[{i}].name"), &m.name, 100)?;
+        let source = match &m.source {
+            MaterialSource::Upload => MaterialSource::Upload,
+            MaterialSource::SharedField { resource, field } => MaterialSource::SharedField {
+                resource: input::line(&format!("materials[{i}].source.resource"), resource, 64)?,
+                field: input::line(&format!("materials[{i}].source.field"), field, 64)?,
+            },
+            MaterialSource::Licence { licence_type } => MaterialSource::Licence {
+                licence_type: input::line(&format!("materials[{i}].source.licence_type"), licence_type, 64)?,
+            },
+        };
+        out.push(Material {
+            code,
+            name,
+            required: m.required,
+            source,
+        });
+    }
+    Ok(out)
+}
+
+fn check_fees(fees: &[Fee]) -> Result<Vec<Fee>> {
+    if fees.len() > MAX_FEES {
+        return Err(Error::invalid(
+            "fees",
+            format!("收费项目最多{MAX_FEES}项 / at most {MAX_FEES} fees"),
+        ));
+    }
+    fees.iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if !(0..=10_000_000_000).contains(&f.amount_fen) {
+                return Err(Error::invalid(
+                    format!("fees[{i}].amount_fen"),
+                    "金额应为0至一亿元（以分计） / the amount must be 0 to 100 million yuan, in fen",
+                ));
+            }
+            Ok(Fee {
+                name: input::line(&format!("fees[{i}].name"), &f.name, 100)?,
+                amount_fen: f.amount_fen,
+                basis: input::optional_line(&format!("fees[{i}].basis"), &f.basis, 200)?,
+            })
+        })
+        .collect()
+}
+
+fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
+    let code = check_item_code(&new.code)?;
+    let name = input::line("name", &new.name, 100)?;
+    let legal_basis = input::text("legal_basis", &new.legal_basis, 2000)?;
+    let conditions = input::optional_text("conditions", &new.conditions, 4000)?;
+    if new.statutory_days == 0 || new.statutory_days > MAX_LIMIT_DAYS {
+        return Err(Error::invalid(
+            "statutory_days",
+            format!("法定时限应为1–{MAX_LIMIT_DAYS}个工作日 / must be 1–{MAX_LIMIT_DAYS} working days"),
+        ));
+    }
+    if new.promised_days == 0 || new.promised_days > new.statutory_days {
+        return Err(Error::invalid(
+            "promised_days",
+            "承诺时限应为1个工作日至法定时限 / the promised limit must be 1 working day up to the statutory limit",
+        ));
+    }
+    if new.visits > 10 {
+        return Err(Error::invalid(
+            "visits",
+            "到现场次数应为0–10 / visits must be 0–10",
+        ));
+    }
+    Ok(CheckedItem {
+        code,
+        name,
+        legal_basis,
+        conditions,
+        materials: check_materials(&new.materials)?,
+        fields: form::check_definitions(&new.fields)?,
+        fees: check_fees(&new.fees)?,
+    })
+}
+
+async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()> {
+    let cols: Vec<(&str, Value)> = vec![
+        ("code", Value::Text(item.code.clone())),
+        ("name", Value::Text(item.name.clone())),
+        ("dept_id", Value::Text(item.department.id.clone())),
+        ("dept_path", Value::Text(item.department.path.0.clone())),
+        ("dept_name", Value::Text(item.department.name_zh.clone())),
+        ("item_type", Value::Text(item.item_type.code().into())),
+        ("legal_basis", Value::Text(item.legal_basis.clone())),
+        ("conditions", Value::Text(item.conditions.clone())),
+        ("materials", Value::Text(to_json("materials", &item.materials)?)),
+        ("fields", Value::Text(to_json("fields", &item.fields)?)),
+        ("fees", Value::Text(to_json("fees", &item.fees)?)),
+        ("statutory_days", Value::Int(i64::from(item.statutory_days))),
+        ("promised_days", Value::Int(i64::from(item.promised_days))),
+        ("visits", Value::Int(i64::from(item.visits))),
+        ("active", Value::Int(i64::from(item.active))),
+        ("updated_ms", Value::Int(item.updated.0)),
+    ];
+    let result = if insert {
+        let mut cols = cols;
+        cols.push(("id", Value::Text(item.id.0.clone())));
+        cols.push(("workflow_version", Value::Int(0)));
+        cols.push(("created_ms", Value::Int(item.created.0)));
+        cols.push(("version", Value::Int(1)));
+        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+        let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO hall_items ({}) VALUES ({})",
+                names.join(", "),
+                marks.join(", ")
+            ),
+            cols.into_iter().map(|(_, v)| v).collect(),
+        )
+        .await
+    } else {
+        let n = cols.len();
+        let sets: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{c} = ${}", i + 1))
+            .collect();
+        let mut values: Vec<Value> = cols.into_iter().map(|(_, v)| v).collect();
+        values.push(Value::Text(item.id.0.clone()));
+        values.push(Value::Int(i64::from(item.version)));
+        match tx
+            .execute(
+                &format!(
+                    "UPDATE hall_items SET {}, version = version + 1 WHERE id = ${} AND version = ${}",
+                    sets.join(", "),
+                    n + 1,
+                    n + 2
+                ),
+                values,
+            )
+            .await
+        {
+            Ok(0) => {
+                return Err(Error::conflict(
+                    "version",
+                    "该事项已被他人修改，请刷新 / the item was changed meanwhile; reload it",
+                ));
+            }
+            other => other,
+        }
+    };
+    match result {
+        Ok(_) => Ok(()),
+        Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict(
+            "code",
+            "事项编码已被使用 / the item code is taken",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl Hall {
+    /// The department at `path`, or an error naming `field` when there is none.
+    pub(crate) async fn department(&self, field: &str, path: &str) -> Result<DeptRef> {
+        let path = path.trim();
+        let unknown = || Error::invalid(field, format!("部门不存在：{path} / unknown department: {path}"));
+        if !(path.starts_with('/') && path.ends_with('/')) || path.len() > 400 {
+            return Err(unknown());
+        }
+        self.directory
+            .department(&DeptPath(path.to_string()))
+            .await
+            .map_err(Error::Directory)?
+            .ok_or_else(unknown)
+    }
+
+    /// Creates a service item for the actor's department (事项管理: `ManageServiceItems` over
+    /// that department). It cannot be applied for until its workflow is saved.
+    pub async fn create_item(&self, actor: &Principal, new: ServiceItemInput) -> Result<ServiceItem> {
+        actor.require(Permission::ManageServiceItems, Some(&new.department))?;
+        let checked = check_item(&new)?;
+        let department = self.department("department", new.department.as_str()).await?;
+        let now = self.now();
+        let item = ServiceItem {
+            id: ServiceItemId::new(),
+            code: checked.code,
+            name: checked.name,
+            department,
+            item_type: new.item_type,
+            legal_basis: checked.legal_basis,
+            conditions: checked.conditions,
+            materials: checked.materials,
+            fields: checked.fields,
+            fees: checked.fees,
+            statutory_days: new.statutory_days,
+            promised_days: new.promised_days,
+            visits: new.visits,
+            active: new.active,
+            workflow_version: 0,
+            created: now,
+            updated: now,
+            version: 1,
+        };
+        let mut tx = self.db.begin_write().await?;
+        write_item(&mut tx, &item, true).await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "hall.item.created",
+                object_type: "hall_item",
+                object_id: item.id.as_str(),
+                object_dept: Some(&item.department.path),
+                summary: format!(
+                    "新建事项 {} {} / created service item {}",
+                    item.code, item.name, item.code
+                ),
+                detail: json!({ "code": item.code, "name": item.name, "type": item.item_type.code() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// Edits an item read at `version`; the administrator must manage both the old and the new
+    /// department. Running cases are unaffected (they keep their form values and workflow).
+    pub async fn update_item(
+        &self,
+        actor: &Principal,
+        id: &ServiceItemId,
+        version: u32,
+        edit: ServiceItemInput,
+    ) -> Result<ServiceItem> {
+        let current = self.item(id).await?;
+        actor.require(Permission::ManageServiceItems, Some(&current.department.path))?;
+        actor.require(Permission::ManageServiceItems, Some(&edit.department))?;
+        let checked = check_item(&edit)?;
+        let department = self.department("department", edit.department.as_str()).await?;
+        let mut item = ServiceItem {
+            code: checked.code,
+            name: checked.name,
+            department,
+            item_type: edit.item_type,
+            legal_basis: checked.legal_basis,
+            conditions: checked.conditions,
+            materials: checked.materials,
+            fields: checked.fields,
+            fees: checked.fees,
+            statutory_days: edit.statutory_days,
+            promised_days: edit.promised_days,
+            visits: edit.visits,
+            active: edit.active,
+            updated: self.now(),
+            version,
+            ..current
+        };
+        let mut tx = self.db.begin_write().await?;
+        write_item(&mut tx, &item, false).await?;
+        item.version += 1;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "hall.item.updated",
+                object_type: "hall_item",
+                object_id: item.id.as_str(),
+                object_dept: Some(&item.department.path),
+                summary: format!("修改事项 {} / edited service item {}", item.code, item.code),
+                detail: json!({ "code": item.code, "name": item.name, "version": item.version }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    /// An item by id (the guide page shows it to everyone).
+    pub async fn item(&self, id: &ServiceItemId) -> Result<ServiceItem> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {ITEM_COLUMNS} FROM hall_items WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| item_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "service_item" })
+    }
+
+    /// An item by its code.
+    pub async fn item_by_code(&self, code: &str) -> Result<ServiceItem> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {ITEM_COLUMNS} FROM hall_items WHERE code = $1"),
+                params![code.trim()],
+            )
+            .await?
+            .map(|r| item_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "service_item" })
+    }
+
+    /// The active items (all items, inactive ones too, when `with_inactive`), optionally of one
+    /// department, by code.
+    pub async fn items(
+        &self,
+        department: Option<&DeptPath>,
+        with_inactive: bool,
+    ) -> Result<Vec<ServiceItem>> {
+        let rows = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT {ITEM_COLUMNS} FROM hall_items WHERE ($1 = '' OR dept_path = $1) \
+                     AND ($2 = 1 OR active = 1) ORDER BY code"
+                ),
+                params![department.map(|d| d.0.clone()).unwrap_or_default(), with_inactive],
+            )
+            .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
+    /// The item `id` read in `tx` (for callers outside this module).
+    pub(crate) async fn item_in(&self, tx: &mut Tx, id: &ServiceItemId) -> Result<ServiceItem> {
+        item_in(tx, id).await
+    }
+}

@@ -1,0 +1,189 @@
+//! The one-stop service hall (一网通办): service items (事项) with their materials, typed form
+//! fields, fees and time limits; the versioned workflow of each item (受理 → 审查 → 决定 → 办结,
+//! each step assigned to a department and role, with parallel joint review 会签 / 或签 / ratio
+//! across departments); and cases (办件) from submission to completion on the shared legal
+//! clock — acceptance or refusal, one 补正 request that stops the clock, review, joint review,
+//! decision, issue, transfer, delegation, internal notes, withdrawal and extension (延期) — with
+//! the staff inbox per department and role and the supervisor's view of a department subtree.
+//! Every operation that has an actor takes `&Principal` first and checks the right itself;
+//! every write commits together with its event.
+//!
+//! It never touches HTTP (`web` maps these calls and [`Error`]s), never depends on identity
+//! (departments are resolved through a [`Directory`] the caller supplies and recorded by id, path
+//! and name), never reads the data pool or signs licences itself (a material or a form field only
+//! *names* its source — a shared resource field or an e-licence type — for the prefill and the
+//! seal services to fill in), and never stores personal form values in clear (they are
+//! field-encrypted and shown masked).
+
+/// Declares a closed set of stored codes with their Chinese and English names.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $code)] $v,)+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            /// The stored code.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code),+ }
+            }
+
+            /// Parses a stored or typed code.
+            pub fn parse(code: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code.trim())
+            }
+
+            /// The Chinese name shown on pages.
+            pub fn name_zh(self) -> &'static str {
+                match self { $($name::$v => $zh),+ }
+            }
+
+            /// The English name shown on pages.
+            pub fn name_en(self) -> &'static str {
+                match self { $($name::$v => $en),+ }
+            }
+        }
+    };
+}
+
+mod action;
+mod case;
+mod directory;
+mod error;
+mod extension;
+mod form;
+mod item;
+mod model;
+mod query;
+mod store;
+mod supplement;
+mod transfer;
+mod workflow;
+
+pub use action::MAX_NOTE;
+pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
+pub use error::{Error, Result};
+pub use extension::MAX_EXTENSION_DAYS;
+pub use form::MAX_FORM_VALUE;
+pub use model::*;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use std::sync::Arc;
+use tongban_crypto::FieldCipher;
+use tongban_db::{Db, Migration};
+use tongban_kernel::{Millis, WorkCalendar};
+
+/// Working days before the due day at which a case or task is shown yellow (临期).
+pub const WARN_DAYS: u32 = 2;
+
+/// 行政许可法 第32条: a 补正 notice must be given within five working days of receipt.
+pub const SUPPLEMENT_WINDOW_DAYS: u32 = 5;
+
+/// This crate's tables: service items, workflow versions, cases with their tasks and timeline,
+/// and the per-day case number counters.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    owner: "hall",
+    version: 1,
+    name: "hall",
+    sqlite: include_str!("../migrations/sqlite/0001_hall.sql"),
+    postgres: include_str!("../migrations/postgres/0001_hall.sql"),
+}];
+
+type ClockFn = dyn Fn() -> Millis + Send + Sync;
+
+/// The hall service: cheap to clone, shared by the web layer, the CLI and workers.
+#[derive(Clone)]
+pub struct Hall {
+    db: Db,
+    fields: FieldCipher,
+    calendar: Arc<WorkCalendar>,
+    directory: Arc<dyn Directory>,
+    clock: Arc<ClockFn>,
+    zone: TimeZone,
+}
+
+impl std::fmt::Debug for Hall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hall")
+            .field("db", &self.db)
+            .field("calendar_years", &self.calendar.years())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hall {
+    /// The service over `db` (migrated with [`MIGRATIONS`]), encrypting personal form values
+    /// with `fields`, counting time limits on `calendar` (the bundled years plus those an
+    /// administrator added), resolving departments through `directory`, with dates in
+    /// Asia/Shanghai.
+    pub fn new(db: Db, fields: FieldCipher, calendar: WorkCalendar, directory: Arc<dyn Directory>) -> Self {
+        Self {
+            db,
+            fields,
+            calendar: Arc::new(calendar),
+            directory,
+            clock: Arc::new(Millis::now),
+            zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
+        }
+    }
+
+    /// The same service reading time from `clock` (tests move time with it).
+    pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The same service taking "today" in the zone named `zone` (unknown names fall back to
+    /// Asia/Shanghai).
+    pub fn with_zone(mut self, zone: &str) -> Self {
+        self.zone = tongban_kernel::time::zone(zone);
+        self
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The working-day calendar time limits are counted on.
+    pub fn calendar(&self) -> &WorkCalendar {
+        &self.calendar
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> Millis {
+        (self.clock)()
+    }
+
+    /// Today's date in the service's zone.
+    pub fn today(&self) -> Date {
+        self.now().date_in(&self.zone)
+    }
+}
+
+/// A value as stored JSON text.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// Stored JSON text as a value.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| error::decode_err(column, e.to_string()))
+}
+
+/// A stored `Y-m-d` date.
+pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
+    text.parse()
+        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
+}
+
+/// A stored code parsed with `parse`.
+pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
+}

@@ -1,0 +1,171 @@
+//! 补正 (supplementing materials): asked once, listing everything missing, within five working
+//! days of submission (行政许可法 第32条); the legal clock stops the day it is asked and runs
+//! again the day the applicant answers, and the case goes back to acceptance.
+
+use crate::action::{MAX_NOTE, applicant_only, pick, staff_only, status_is};
+use crate::form::{check_values, open_values};
+use crate::store::{LogDraft, cancel_open_tasks, case_event, close_task, log, save_case, sealed_form_in};
+use crate::{
+    CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, Supplement, SupplementAnswer,
+    SupplementRequest, TaskState,
+};
+use serde_json::json;
+use std::collections::BTreeMap;
+use tongban_kernel::{PauseReason, Principal, input};
+
+/// Most entries in one 补正 list.
+const MAX_MISSING: usize = 50;
+
+impl Hall {
+    /// 补正: asks the applicant, once, for everything missing — within five working days of
+    /// submission (行政许可法 第32条). The clock stops today until the applicant answers.
+    pub async fn request_supplement(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        request: SupplementRequest,
+    ) -> Result<CaseView> {
+        if request.missing.is_empty() {
+            return Err(Error::invalid(
+                "missing",
+                "请一次列明需要补正的全部内容 / list everything to supplement, all at once",
+            ));
+        }
+        if request.missing.len() > MAX_MISSING {
+            return Err(Error::invalid(
+                "missing",
+                format!("最多{MAX_MISSING}项 / at most {MAX_MISSING} entries"),
+            ));
+        }
+        let missing = request
+            .missing
+            .iter()
+            .enumerate()
+            .map(|(i, m)| input::line(&format!("missing[{i}]"), m, 200))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let note = input::optional_text("note", &request.note, MAX_NOTE)?;
+        let mut l = self.load(actor, id).await?;
+        staff_only(&l)?;
+        if l.case.supplement.is_some() {
+            return Err(Error::conflict(
+                "supplement",
+                "补正只能一次性告知，已告知过 / 补正 may be requested only once, and it was",
+            ));
+        }
+        status_is(&l.case, &[CaseStatus::Submitted])?;
+        let task = pick(actor, &l.case, &l.tasks, Some(StepKind::Accept))?.clone();
+        let today = self.today();
+        let submitted = l.case.submitted.date_in(&self.zone);
+        let used = self.calendar.working_days_between(submitted, today)?;
+        if used > crate::SUPPLEMENT_WINDOW_DAYS {
+            return Err(Error::conflict(
+                "supplement",
+                format!(
+                    "收到申请已超过{}个工作日，不能再要求补正 / more than {} working days since submission; 补正 can no longer be requested",
+                    crate::SUPPLEMENT_WINDOW_DAYS,
+                    crate::SUPPLEMENT_WINDOW_DAYS
+                ),
+            ));
+        }
+        let listed = missing.join("；");
+        close_task(
+            &mut l.tx,
+            &task.id,
+            TaskState::Done,
+            None,
+            &listed,
+            actor,
+            self.now(),
+        )
+        .await?;
+        cancel_open_tasks(&mut l.tx, &l.case.id, actor, self.now()).await?;
+        l.case.clock.pause(PauseReason::Supplement, today)?;
+        l.case.status = CaseStatus::Supplementing;
+        l.case.supplement = Some(Supplement {
+            missing: missing.clone(),
+            note: note.clone(),
+            requested_on: today,
+            answered_on: None,
+        });
+        self.refresh_due(&mut l.case);
+        let text = if note.is_empty() {
+            listed
+        } else {
+            format!("{listed}\n{note}")
+        };
+        let dept = task.department.path.clone();
+        self.commit_change(
+            actor,
+            l,
+            None,
+            LogDraft {
+                action: "supplement_requested",
+                department: Some(&dept),
+                note: &text,
+                public: true,
+            },
+            "hall.case.supplement_requested",
+            ("要求补正", "asked to supplement"),
+            json!({ "missing": missing.len() }),
+        )
+        .await
+    }
+
+    /// The applicant answers the 补正 request: changed form values are checked again, the clock
+    /// runs again today, and the case goes back to acceptance.
+    pub async fn supplement_case(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        answer: SupplementAnswer,
+    ) -> Result<CaseView> {
+        let note = input::optional_text("note", &answer.note, MAX_NOTE)?;
+        let case = self.case(actor, id).await?.case;
+        let item = self.item(&case.item_id).await?;
+        let mut l = self.load(actor, id).await?;
+        applicant_only(&l)?;
+        status_is(&l.case, &[CaseStatus::Supplementing])?;
+        let mut values: BTreeMap<String, String> =
+            open_values(&item.fields, &sealed_form_in(&mut l.tx, id).await?, &self.fields)?;
+        for (k, v) in answer.form {
+            values.insert(k, v);
+        }
+        values.retain(|_, v| !v.trim().is_empty());
+        let checked = check_values(&item.fields, &values, &self.fields)?;
+        let today = self.today();
+        l.case.clock.resume(today)?;
+        l.case.status = CaseStatus::Submitted;
+        l.case.form = checked.masked;
+        if let Some(s) = l.case.supplement.as_mut() {
+            s.answered_on = Some(today);
+        }
+        self.refresh_due(&mut l.case);
+        l.case.updated = self.now();
+        save_case(&mut l.tx, &mut l.case, None, Some(&checked.sealed)).await?;
+        self.open_step(&mut l.tx, &l.case, &l.wf, l.case.step).await?;
+        log(
+            &mut l.tx,
+            &l.case.id,
+            actor,
+            self.now(),
+            LogDraft {
+                action: "supplemented",
+                department: None,
+                note: &note,
+                public: true,
+            },
+        )
+        .await?;
+        case_event(
+            &mut l.tx,
+            actor,
+            "hall.case.supplemented",
+            &l.case,
+            ("已补正", "supplemented"),
+            json!({}),
+        )
+        .await?;
+        l.tx.commit().await?;
+        self.case(actor, id).await
+    }
+}

@@ -1,0 +1,161 @@
+//! 转办 and delegation: handing a task to another department (same step and role) or to a
+//! colleague who holds the step's role in the step's department.
+
+use crate::action::{MAX_NOTE, pick, staff_only, status_is};
+use crate::store::{LogDraft, NewTask, close_task, insert_task};
+use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, TaskState};
+use serde_json::json;
+use tongban_kernel::{Principal, PrincipalKind, input};
+
+impl Hall {
+    /// 转办: hands the actor's open task to another department (same step and role). Handing
+    /// over the acceptance moves the case's responsibility to that department too.
+    pub async fn transfer_case(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        to: &str,
+        reason: &str,
+    ) -> Result<CaseView> {
+        let reason = input::text("reason", reason, MAX_NOTE)?;
+        let target = self.department("to", to).await?;
+        let mut l = self.load(actor, id).await?;
+        staff_only(&l)?;
+        status_is(
+            &l.case,
+            &[
+                CaseStatus::Submitted,
+                CaseStatus::InProgress,
+                CaseStatus::Approved,
+            ],
+        )?;
+        let task = pick(actor, &l.case, &l.tasks, None)?.clone();
+        if task.department.path == target.path {
+            return Err(Error::invalid(
+                "to",
+                "不能转给本部门 / cannot transfer to the same department",
+            ));
+        }
+        if l.tasks.iter().any(|t| {
+            t.state == TaskState::Open
+                && t.step == task.step
+                && t.department.path == target.path
+                && t.role == task.role
+        }) {
+            return Err(Error::invalid(
+                "to",
+                "该部门已在办理此环节 / that department already has this step",
+            ));
+        }
+        let now = self.now();
+        close_task(
+            &mut l.tx,
+            &task.id,
+            TaskState::Cancelled,
+            None,
+            &reason,
+            actor,
+            now,
+        )
+        .await?;
+        let step_due = task.due;
+        insert_task(
+            &mut l.tx,
+            NewTask {
+                case: &l.case,
+                step: task.step,
+                kind: task.step_kind,
+                department: &target,
+                role: task.role,
+                step_due,
+                due: task.due,
+                at: now,
+            },
+        )
+        .await?;
+        if task.step_kind == StepKind::Accept {
+            l.case.department = target.clone();
+        }
+        let text = format!("{} → {}：{reason}", task.department.name_zh, target.name_zh);
+        let dept = task.department.path.clone();
+        self.commit_change(
+            actor,
+            l,
+            None,
+            LogDraft {
+                action: "transferred",
+                department: Some(&dept),
+                note: &text,
+                public: true,
+            },
+            "hall.case.transferred",
+            ("转办", "transferred"),
+            json!({ "from": task.department.path, "to": target.path }),
+        )
+        .await
+    }
+
+    /// Delegates the actor's open task to a colleague `to`, who must hold the step's role in the
+    /// step's department; only they may then act on it.
+    pub async fn delegate_case(
+        &self,
+        actor: &Principal,
+        id: &CaseId,
+        to: &Principal,
+        note: &str,
+    ) -> Result<CaseView> {
+        let note = input::optional_text("note", note, MAX_NOTE)?;
+        let mut l = self.load(actor, id).await?;
+        staff_only(&l)?;
+        let task = pick(actor, &l.case, &l.tasks, None)?.clone();
+        if to.kind != PrincipalKind::User
+            || !to
+                .grants
+                .iter()
+                .any(|g| g.role == task.role && g.scope.contains(&task.department.path))
+        {
+            return Err(Error::invalid(
+                "to",
+                "被委派人须在该部门担任该环节的角色 / the delegate must hold the step's role in its department",
+            ));
+        }
+        let changed =
+            l.tx.execute(
+                "UPDATE hall_tasks SET assignee_id = $1 WHERE id = $2 AND is_open = 1",
+                tongban_db::params![to.id.clone(), task.id.as_str()],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::conflict(
+                "task",
+                "该待办已处理，请刷新 / the task was already handled; reload it",
+            ));
+        }
+        let text = format!(
+            "委派给 {} / delegated to {}{}",
+            to.name,
+            to.name,
+            if note.is_empty() {
+                String::new()
+            } else {
+                format!("：{note}")
+            }
+        );
+        let dept = task.department.path.clone();
+        self.commit_change(
+            actor,
+            l,
+            None,
+            LogDraft {
+                action: "delegated",
+                department: Some(&dept),
+                note: &text,
+                public: false,
+            },
+            "hall.case.delegated",
+            ("委派", "delegated"),
+            json!({ "to": to.id }),
+        )
+        .await
+    }
+}

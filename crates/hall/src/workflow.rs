@@ -1,0 +1,292 @@
+//! Workflow definitions (办理流程): the steps of an item — 受理 → 审查 (any number, joint review
+//! 会签 / 或签 / ratio across departments) → 决定 → 办结 — each assigned to departments and a
+//! role, with per-step limits. Saving checks everything and names the bad field; every save is a
+//! new version, and running cases keep the version they started on.
+
+use crate::store::{item_in, workflow_from_row, workflow_in};
+use crate::{
+    Assignee, Error, Hall, Result, ServiceItemId, SignMode, Step, StepInput, StepKind, Workflow, to_json,
+};
+use serde_json::json;
+use std::collections::BTreeSet;
+use tongban_db::{EventDraft, params};
+use tongban_kernel::{Permission, Principal, Role, input};
+
+/// Most steps a workflow may have.
+const MAX_STEPS: usize = 20;
+/// Most departments in one joint review.
+const MAX_ASSIGNEES: usize = 20;
+
+/// The roles a step may be assigned to.
+pub(crate) const STEP_ROLES: [Role; 5] = [
+    Role::Clerk,
+    Role::Reviewer,
+    Role::Approver,
+    Role::Leader,
+    Role::DeptAdmin,
+];
+
+/// Checks the shape of the steps: 受理 first, then reviews, one 决定, and 办结 last.
+fn check_order(steps: &[StepInput]) -> Result<()> {
+    if steps.is_empty() {
+        return Err(Error::invalid(
+            "steps",
+            "流程至少包含受理、决定、办结 / a workflow needs at least accept, decide and issue steps",
+        ));
+    }
+    if steps.len() > MAX_STEPS {
+        return Err(Error::invalid(
+            "steps",
+            format!("流程最多{MAX_STEPS}步 / at most {MAX_STEPS} steps"),
+        ));
+    }
+    let last = steps.len() - 1;
+    for (i, s) in steps.iter().enumerate() {
+        let expected_ok = match s.kind {
+            StepKind::Accept => i == 0,
+            StepKind::Review => i > 0 && steps[..i].iter().all(|p| p.kind != StepKind::Decide),
+            StepKind::Decide => i > 0 && i + 1 == last,
+            StepKind::Issue => i == last,
+        };
+        if !expected_ok {
+            return Err(Error::invalid(
+                format!("steps[{i}].kind"),
+                "步骤顺序应为 受理 → 审查 → 决定 → 办结 / steps must run accept → review… → decide → issue",
+            ));
+        }
+    }
+    if steps[0].kind != StepKind::Accept {
+        return Err(Error::invalid(
+            "steps[0].kind",
+            "第一步应为受理 / the first step must be accept",
+        ));
+    }
+    if steps[last].kind != StepKind::Issue || last < 2 || steps[last - 1].kind != StepKind::Decide {
+        return Err(Error::invalid(
+            format!("steps[{last}].kind"),
+            "最后两步应为决定、办结 / the last two steps must be decide and issue",
+        ));
+    }
+    Ok(())
+}
+
+impl Hall {
+    /// Saves a new version of item `id`'s workflow (`ManageServiceItems` over the item's
+    /// department). New cases start on it; running cases keep theirs.
+    pub async fn save_workflow(
+        &self,
+        actor: &Principal,
+        id: &ServiceItemId,
+        steps: Vec<StepInput>,
+    ) -> Result<Workflow> {
+        let item = self.item(id).await?;
+        actor.require(Permission::ManageServiceItems, Some(&item.department.path))?;
+        check_order(&steps)?;
+        let mut checked = Vec::with_capacity(steps.len());
+        let mut limits = 0u32;
+        for (i, s) in steps.iter().enumerate() {
+            let name = input::optional_line(&format!("steps[{i}].name"), &s.name, 60)?;
+            let name = if name.is_empty() {
+                s.kind.name_zh().to_string()
+            } else {
+                name
+            };
+            if s.assignees.is_empty() {
+                return Err(Error::invalid(
+                    format!("steps[{i}].assignees"),
+                    "每步至少指定一个部门和角色 / each step needs a department and role",
+                ));
+            }
+            if s.assignees.len() > MAX_ASSIGNEES {
+                return Err(Error::invalid(
+                    format!("steps[{i}].assignees"),
+                    format!("会签部门最多{MAX_ASSIGNEES}个 / at most {MAX_ASSIGNEES} departments"),
+                ));
+            }
+            if s.assignees.len() > 1 && s.kind != StepKind::Review {
+                return Err(Error::invalid(
+                    format!("steps[{i}].assignees"),
+                    "只有审查步骤可以多部门会签 / only review steps may be joint",
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            let mut assignees = Vec::with_capacity(s.assignees.len());
+            for (j, a) in s.assignees.iter().enumerate() {
+                let department = self
+                    .department(&format!("steps[{i}].assignees[{j}].department"), &a.department)
+                    .await?;
+                let role = Role::parse(&a.role).filter(|r| STEP_ROLES.contains(r)).ok_or_else(|| {
+                    Error::invalid(
+                        format!("steps[{i}].assignees[{j}].role"),
+                        "角色应为 clerk、reviewer、approver、leader 或 dept_admin / the role must be clerk, reviewer, approver, leader or dept_admin",
+                    )
+                })?;
+                if !seen.insert((department.path.clone(), role)) {
+                    return Err(Error::invalid(
+                        format!("steps[{i}].assignees[{j}]"),
+                        "同一部门和角色重复 / the same department and role twice",
+                    ));
+                }
+                assignees.push(Assignee { department, role });
+            }
+            let n = assignees.len() as u32;
+            let mode = match s.mode {
+                _ if n == 1 => SignMode::All,
+                SignMode::Ratio { required } if required == 0 || required > n => {
+                    return Err(Error::invalid(
+                        format!("steps[{i}].mode"),
+                        format!("同意数应为1–{n} / the agreements required must be 1–{n}"),
+                    ));
+                }
+                m => m,
+            };
+            if let Some(days) = s.limit_days {
+                if days == 0 || days > item.statutory_days {
+                    return Err(Error::invalid(
+                        format!("steps[{i}].limit_days"),
+                        format!(
+                            "环节时限应为1–{}个工作日 / the step limit must be 1–{} working days",
+                            item.statutory_days, item.statutory_days
+                        ),
+                    ));
+                }
+                limits += days;
+            }
+            checked.push(Step {
+                kind: s.kind,
+                name,
+                assignees,
+                mode,
+                limit_days: s.limit_days,
+            });
+        }
+        if limits > item.statutory_days {
+            return Err(Error::invalid(
+                "steps",
+                format!(
+                    "各环节时限之和{limits}超过法定时限{} / the step limits add up to {limits}, more than the statutory {}",
+                    item.statutory_days, item.statutory_days
+                ),
+            ));
+        }
+
+        let mut tx = self.db.begin_write().await?;
+        let current = item_in(&mut tx, id).await?;
+        let version = current.workflow_version + 1;
+        let now = self.now();
+        tx.execute(
+            "INSERT INTO hall_workflows (item_id, version, steps, created_by, created_ms) VALUES ($1, $2, $3, $4, $5)",
+            params![id.as_str(), version, to_json("steps", &checked)?, actor.id.clone(), now],
+        )
+        .await?;
+        tx.execute(
+            "UPDATE hall_items SET workflow_version = $1, updated_ms = $2, version = version + 1 WHERE id = $3",
+            params![version, now, id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "hall.workflow.saved",
+                object_type: "hall_item",
+                object_id: id.as_str(),
+                object_dept: Some(&current.department.path),
+                summary: format!(
+                    "保存办理流程 {} 第{version}版 / saved workflow of {} version {version}",
+                    current.code, current.code
+                ),
+                detail: json!({ "code": current.code, "version": version, "steps": checked.len() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Workflow {
+            item_id: id.clone(),
+            version,
+            steps: checked,
+            created_by: actor.id.clone(),
+            created: now,
+        })
+    }
+
+    /// Version `version` of item `id`'s workflow.
+    pub async fn workflow(&self, id: &ServiceItemId, version: u32) -> Result<Workflow> {
+        let r = self
+            .db
+            .fetch_optional(
+                "SELECT item_id, version, steps, created_by, created_ms FROM hall_workflows \
+                 WHERE item_id = $1 AND version = $2",
+                params![id.as_str(), version],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "workflow" })?;
+        workflow_from_row(&r)
+    }
+
+    /// The workflow version `version` of `id` read in `tx` (for the case operations).
+    pub(crate) async fn workflow_in(
+        &self,
+        tx: &mut tongban_db::Tx,
+        id: &ServiceItemId,
+        version: u32,
+    ) -> Result<Workflow> {
+        workflow_in(tx, id, version).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AssigneeInput;
+
+    fn step(kind: StepKind) -> StepInput {
+        StepInput {
+            kind,
+            name: String::new(),
+            assignees: vec![AssigneeInput {
+                department: "/3301/GA/".into(),
+                role: "clerk".into(),
+            }],
+            mode: SignMode::All,
+            limit_days: None,
+        }
+    }
+
+    #[test]
+    fn step_order_is_checked_naming_the_step() {
+        use StepKind::*;
+        assert_eq!(check_order(&[]).err().unwrap().field(), Some("steps"));
+        assert!(
+            check_order(&[
+                step(Accept),
+                step(Review),
+                step(Review),
+                step(Decide),
+                step(Issue)
+            ])
+            .is_ok()
+        );
+        assert!(check_order(&[step(Accept), step(Decide), step(Issue)]).is_ok());
+        assert_eq!(
+            check_order(&[step(Review), step(Decide), step(Issue)])
+                .err()
+                .unwrap()
+                .field(),
+            Some("steps[0].kind")
+        );
+        assert_eq!(
+            check_order(&[step(Accept), step(Decide), step(Review), step(Issue)])
+                .err()
+                .unwrap()
+                .field(),
+            Some("steps[1].kind")
+        );
+        assert_eq!(
+            check_order(&[step(Accept), step(Review), step(Issue)])
+                .err()
+                .unwrap()
+                .field(),
+            Some("steps[2].kind")
+        );
+    }
+}

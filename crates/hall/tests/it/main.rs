@@ -1,0 +1,11 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Store and workflow tests for the service hall, each run on SQLite and (when
+//! `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
+
+mod access;
+mod clock;
+mod definitions;
+mod handling;
+mod joint;
+mod submission;
+mod support;
