@@ -413,7 +413,7 @@ impl Pool {
         {
             return Ok(ix.clone());
         }
-        let dir = crate::lake::version_dir(&self.lake_dir, code, version);
+        let dir = self.local_version(code, version).await?;
         let ix = tokio::task::spawn_blocking(move || VersionIndex::load(&dir))
             .await
             .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;

@@ -105,6 +105,10 @@ impl Pool {
         } else {
             None
         };
+        if version > 1 {
+            // The diff reads the previous version.
+            self.local_version(&resource.code, version - 1).await?;
+        }
         let job = Job {
             source,
             spec: LoadSpec {
@@ -125,6 +129,14 @@ impl Pool {
                     "入库任务中断 / the load stopped: {e}"
                 )))
             })??;
+        let uploaded = match &self.remote {
+            Some(remote) => remote.upload(&self.lake_dir, &resource.code, version).await,
+            None => Ok(()),
+        };
+        if let Err(e) = uploaded {
+            self.discard_version(&resource.code, version, &staged);
+            return Err(e);
+        }
         let recorded = self
             .catalog
             .record_version(
@@ -139,13 +151,7 @@ impl Pool {
             )
             .await;
         if let Err(e) = recorded {
-            // No visible half-version: what the catalog does not record does not exist.
-            let dir = lake::version_dir(&self.lake_dir, &resource.code, version);
-            if let Err(io) = std::fs::remove_dir_all(&dir) {
-                tracing::error!(path = %dir.display(), error = %io, "could not remove an unrecorded version");
-            }
-            let _ = std::fs::remove_file(&staged.reject_report);
-            let _ = std::fs::remove_file(&staged.reject_report_xlsx);
+            self.discard_version(&resource.code, version, &staged);
             return Err(e.into());
         }
         notes.extend(staged.notes);
@@ -164,5 +170,17 @@ impl Pool {
             notes,
             elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         })
+    }
+
+    /// Removes a written version the catalog will not record: what the catalog does not record
+    /// does not exist, so no half-version stays visible. (A copy already uploaded to the object
+    /// store is overwritten by the next load of the same version number.)
+    fn discard_version(&self, code: &str, version: u32, staged: &crate::load::Staged) {
+        let dir = lake::version_dir(&self.lake_dir, code, version);
+        if let Err(io) = std::fs::remove_dir_all(&dir) {
+            tracing::error!(path = %dir.display(), error = %io, "could not remove an unrecorded version");
+        }
+        let _ = std::fs::remove_file(&staged.reject_report);
+        let _ = std::fs::remove_file(&staged.reject_report_xlsx);
     }
 }

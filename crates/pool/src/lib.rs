@@ -25,6 +25,7 @@ pub mod policy;
 mod query;
 mod reference;
 mod rejects;
+mod remote;
 mod source;
 
 pub use error::{Error, Result};
@@ -37,6 +38,7 @@ pub use open::{OpenFile, OpenFormat};
 pub use policy::{Access, Basis, FieldAccess, Shown};
 pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
 pub use rejects::neutralise;
+pub use remote::ObjectLake;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -67,6 +69,8 @@ pub const MIGRATIONS: &[Migration] = &[
 #[derive(Clone, Debug)]
 pub struct Pool {
     lake_dir: PathBuf,
+    /// Where every version is also kept, when the lake lives on object storage.
+    remote: Option<ObjectLake>,
     catalog: Catalog,
     fields: FieldCipher,
     loads: Arc<tokio::sync::Mutex<()>>,
@@ -80,12 +84,42 @@ impl Pool {
     pub fn new(lake_dir: impl Into<PathBuf>, catalog: Catalog, fields: FieldCipher) -> Self {
         Self {
             lake_dir: lake_dir.into(),
+            remote: None,
             catalog,
             fields,
             loads: Arc::new(tokio::sync::Mutex::new(())),
             scans: Arc::new(query::Scans::default()),
             recorder: Arc::new(exchange::Recorder::default()),
         }
+    }
+
+    /// The same pool with its lake on object storage: every version is uploaded there before
+    /// it is recorded, and the local lake becomes a cache of versions fetched on first read.
+    pub fn with_object_lake(mut self, remote: ObjectLake) -> Self {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The object store the lake lives on, when there is one.
+    pub fn object_lake(&self) -> Option<&ObjectLake> {
+        self.remote.as_ref()
+    }
+
+    /// The local directory of one stored version, fetched from the object store first when the
+    /// local lake does not hold it.
+    pub(crate) async fn local_version(&self, code: &str, version: u32) -> Result<PathBuf> {
+        let dir = lake::version_dir(&self.lake_dir, code, version);
+        if let Some(remote) = &self.remote
+            && !dir.is_dir()
+            && !remote.fetch(&self.lake_dir, code, version).await?
+        {
+            tracing::warn!(
+                resource = code,
+                version,
+                "a recorded version is missing from the object store"
+            );
+        }
+        Ok(dir)
     }
 
     /// The lake's root directory.

@@ -89,7 +89,7 @@ impl Pool {
         if public.is_empty() {
             return Err(Error::NotFound);
         }
-        let dir = crate::lake::version_dir(&self.lake_dir, &resource.code, version);
+        let dir = self.local_version(&resource.code, version).await?;
         let file_name = format!("{}-v{version}.{}", resource.code, format.extension());
         let bytes = tokio::task::spawn_blocking(move || render(&dir, &public, format))
             .await

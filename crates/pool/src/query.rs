@@ -370,7 +370,7 @@ impl Pool {
         if let Some(plan) = self.scans.plans.lock().map_err(poisoned)?.get(&key) {
             return Ok(plan.clone());
         }
-        let dir = crate::lake::version_dir(&self.lake_dir, code, version);
+        let dir = self.local_version(code, version).await?;
         let mut path = dir.to_string_lossy().into_owned();
         if !path.ends_with('/') {
             path.push('/');

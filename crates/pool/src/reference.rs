@@ -69,6 +69,9 @@ impl Pool {
                         Err(e) => return Err(e.into()),
                     }
                 };
+                if other.current_version > 0 {
+                    self.local_version(&other.code, other.current_version).await?;
+                }
                 match self.resolve_one(i, &other, field_code) {
                     Ok(r) => rules.push(r),
                     Err(note) => notes.push(not_checked(&p.field.code, &note.0, note.1, note.2)),

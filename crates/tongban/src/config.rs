@@ -16,6 +16,12 @@ pub struct StoreArgs {
     /// Database URL: `sqlite://…` or `postgres://user@host/db` [default: SQLite file in the data dir]
     #[arg(long, env = "TONGBAN_DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Keep the data lake on object storage too: `s3://bucket/prefix` (S3 or S3-compatible;
+    /// credentials and endpoint from the `AWS_*` environment) or `file:///shared/folder`.
+    /// Versions are uploaded before they are recorded; the local lake becomes a cache
+    /// [default: the local lake only]
+    #[arg(long, env = "TONGBAN_LAKE_URL", global = true)]
+    pub lake_url: Option<String>,
     /// Configuration file [default: ./tongban.toml when it exists]
     #[arg(long, env = "TONGBAN_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -66,6 +72,7 @@ pub struct ServeArgs {
 pub struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    lake_url: Option<String>,
     listen: Option<SocketAddr>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
@@ -89,6 +96,8 @@ pub struct Store {
     pub database_url: String,
     /// The master key, from `TONGBAN_MASTER_KEY` or `master_key_file`, if given.
     pub master_key: Option<String>,
+    /// The object store the lake is kept in, if any.
+    pub lake_url: Option<String>,
 }
 
 /// Resolved serving settings.
@@ -157,6 +166,11 @@ pub fn resolve_store(args: &StoreArgs) -> Result<(Store, FileConfig)> {
             data_dir,
             database_url,
             master_key,
+            lake_url: args
+                .lake_url
+                .clone()
+                .or(file.lake_url.clone())
+                .filter(|u| !u.trim().is_empty()),
         },
         file,
     ))

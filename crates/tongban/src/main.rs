@@ -451,8 +451,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo::seed_catalog(&identity, &catalog)
                 .await
                 .context("seeding the demo catalog")?;
-            let pool =
-                tongban_pool::Pool::new(p.store.data_dir.join("lake"), catalog.clone(), p.keyring.fields());
+            let pool = p.pool(catalog.clone())?;
             demo_data::load(&pool, &catalog, &p.store.data_dir.join("demo-files")).await?;
             demo_interact::seed(&identity, &interact_for(&p, &serve.time_zone).await?)
                 .await
@@ -505,11 +504,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Ingest { resource, file, json } => {
             let p = platform::open(store).await?;
-            let pool = tongban_pool::Pool::new(
-                p.store.data_dir.join("lake"),
-                catalog_for(&p).await?,
-                p.keyring.fields(),
-            );
+            let pool = p.pool(catalog_for(&p).await?)?;
             let progress: Arc<tongban_pool::ProgressFn> =
                 Arc::new(|rows| eprint!("\r已读取 / rows read: {rows}"));
             let opts = tongban_pool::IngestOptions {
@@ -553,11 +548,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let p = platform::open(store).await?;
             let actor = identity_for(&p, None).principal_for_username(&as_user).await?;
-            let pool = tongban_pool::Pool::new(
-                p.store.data_dir.join("lake"),
-                catalog_for(&p).await?,
-                p.keyring.fields(),
-            );
+            let pool = p.pool(catalog_for(&p).await?)?;
             let opts = tongban_pool::QueryOptions {
                 purpose,
                 row_limit: limit,
@@ -898,7 +889,7 @@ async fn serve_platform(
         identity,
         ledger_watch: watch.clone(),
         catalog: catalog.clone(),
-        pool: tongban_pool::Pool::new(p.store.data_dir.join("lake"), catalog, p.keyring.fields()),
+        pool: p.pool(catalog)?,
         loads: Default::default(),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),

@@ -27,6 +27,19 @@ pub struct Platform {
     pub keyring: Keyring,
 }
 
+impl Platform {
+    /// The data pool over `DATA_DIR/lake`, kept on object storage too when `lake_url` is set.
+    pub fn pool(&self, catalog: tongban_catalog::Catalog) -> Result<tongban_pool::Pool> {
+        let pool = tongban_pool::Pool::new(self.store.data_dir.join("lake"), catalog, self.keyring.fields());
+        Ok(match &self.store.lake_url {
+            Some(url) => pool.with_object_lake(
+                tongban_pool::ObjectLake::open(url).context("opening the lake's object store (lake_url)")?,
+            ),
+            None => pool,
+        })
+    }
+}
+
 /// Creates the data dir if needed, opens keys and database, and migrates.
 pub async fn open(store: Store) -> Result<Platform> {
     std::fs::create_dir_all(&store.data_dir)

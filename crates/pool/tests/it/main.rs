@@ -7,6 +7,7 @@ mod bad_input;
 mod exchange;
 mod ingest;
 mod mappings;
+mod object_lake;
 mod query;
 mod references;
 mod sources;
