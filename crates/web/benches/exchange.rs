@@ -38,9 +38,10 @@ fn id_number(n: u64) -> String {
         1 + (d / 840) % 28,
         n % 1000
     );
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    tongban_kernel::IdNumber::with_check(&body)
+        .expect("a real birth date and digits only")
+        .as_str()
+        .to_owned()
 }
 
 struct Seeded {
