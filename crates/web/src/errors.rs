@@ -88,6 +88,26 @@ pub fn catalog_form(e: tongban_catalog::Error, default_field: &str) -> FormOutco
     }
 }
 
+/// A pool error on a form: invalid input names its field; the rest is a page.
+pub fn pool_form(e: tongban_pool::Error, default_field: &str) -> FormOutcome {
+    use tongban_pool::Error as P;
+    match e {
+        P::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
+        P::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        P::NotFound => FormOutcome::Page(PageError::NotFound),
+        P::Catalog(c) => catalog_form(c, default_field),
+        other => FormOutcome::Page(PageError::Internal(other.to_string())),
+    }
+}
+
+/// A pool error on a page without a form.
+pub fn pool_page(e: tongban_pool::Error) -> PageError {
+    match pool_form(e, "") {
+        FormOutcome::Page(p) => p,
+        FormOutcome::Field(_, msg) => PageError::BadRequest(msg),
+    }
+}
+
 /// A catalog error on a page without a form.
 pub fn catalog_page(e: tongban_catalog::Error) -> PageError {
     match catalog_form(e, "") {

@@ -41,6 +41,10 @@ pub fn routes() -> Router<AppState> {
                 // Uploads are streamed to disk, so they may be far larger than a form.
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/console/catalog/{code}/mapping",
+            get(mapping::mapping_page).post(mapping::save_mapping),
+        )
         .route("/console/loads/{id}", get(upload::load))
         .route("/console/loads/{id}/rejects.csv", get(upload::rejects))
         .route("/console/loads/{id}/rejects.xlsx", get(upload::rejects_xlsx))
@@ -511,6 +515,7 @@ async fn unlock_user(
 
 mod catalog;
 mod ledger_view;
+mod mapping;
 mod query;
 mod sharing;
 pub(crate) mod upload;

@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::pool_page;
 use crate::page::{Chrome, FieldError, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -195,15 +196,6 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             resp
         }
-    }
-}
-
-/// A pool error as a page.
-fn pool_page(e: tongban_pool::Error) -> PageError {
-    match e {
-        tongban_pool::Error::Forbidden { why } => PageError::Forbidden(why),
-        tongban_pool::Error::NotFound => PageError::NotFound,
-        other => PageError::Internal(other.to_string()),
     }
 }
 

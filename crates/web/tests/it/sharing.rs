@@ -688,3 +688,91 @@ async fn open_versions_download_as_csv_xlsx_and_parquet_with_public_fields_only(
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_provider_saves_a_column_mapping_that_later_loads_use() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        let path = format!("/console/catalog/{code}/mapping");
+
+        let mz = browser();
+        sign_in(&mz, &s, "mz_admin", PASSWORD).await;
+        assert_eq!(mz.get(s.url(&path)).send().await.unwrap().status(), 403);
+
+        let ga = browser();
+        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        let page = ga.get(s.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("name=\"mapping.id_number\"") && page.contains("公民身份号码"));
+        let csrf = csrf_of(&page);
+
+        // A column name over 200 characters is refused on its field, and what was typed stays.
+        let long = "列".repeat(201);
+        let r = ga
+            .post(s.url(&path))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("mapping.id_number", "身份证"),
+                ("mapping.name", long.as_str()),
+                ("mapping.district", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("id=\"mapping.name-error\""),
+            "the error sits on its field"
+        );
+        assert!(body.contains("value=\"身份证\""), "what was typed stays");
+        assert!(
+            s.pool
+                .saved_mapping(&Principal::system("test"), &code)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let r = ga
+            .post(s.url(&path))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("mapping.id_number", "身份证"),
+                ("mapping.name", "户主姓名"),
+                ("mapping.district", " "),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to.ends_with("/mapping?saved=1"), "{to}");
+        let page = ga.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("字段映射已保存") && page.contains("value=\"户主姓名\""));
+        let saved = s
+            .pool
+            .saved_mapping(&Principal::system("test"), &code)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            saved.mapping.into_iter().collect::<Vec<_>>(),
+            vec![
+                ("id_number".to_string(), "身份证".to_string()),
+                ("name".to_string(), "户主姓名".to_string())
+            ],
+            "blank boxes are left to matching by name"
+        );
+
+        // A forged token saves nothing.
+        let r = ga
+            .post(s.url(&path))
+            .form(&[("csrf", "forged"), ("mapping.name", "别的列")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    })
+    .await;
+}
