@@ -6,7 +6,9 @@ use crate::keyring::aad;
 use crate::sm4gcm::Sm4GcmKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
 use rand_core::{OsRng, RngCore};
+use sm3::Sm3;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -182,20 +184,36 @@ impl DataKeysFile {
 
 /// The 32-byte key of the blind index.
 #[derive(Clone)]
-pub(crate) struct BlindKey(Zeroizing<[u8; 32]>);
+pub(crate) struct BlindKey {
+    key: Zeroizing<[u8; 32]>,
+    /// HMAC-SM3 already keyed: every index clones it instead of hashing the key pads again.
+    keyed: Hmac<Sm3>,
+}
 
 impl BlindKey {
     pub(crate) fn generate() -> Self {
         let mut k = Zeroizing::new([0u8; 32]);
         OsRng.fill_bytes(k.as_mut());
-        Self(k)
+        Self::new(k)
     }
     pub(crate) fn from_bytes(b: &[u8]) -> Option<Self> {
         let arr: [u8; 32] = b.try_into().ok()?;
-        Some(Self(Zeroizing::new(arr)))
+        Some(Self::new(Zeroizing::new(arr)))
+    }
+    fn new(key: Zeroizing<[u8; 32]>) -> Self {
+        let Ok(keyed) = <Hmac<Sm3> as Mac>::new_from_slice(key.as_ref()) else {
+            unreachable!("HMAC accepts keys of every length")
+        };
+        Self { key, keyed }
     }
     pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.key
+    }
+    /// HMAC-SM3 of `msg` under this key.
+    pub(crate) fn mac(&self, msg: &[u8]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(msg);
+        mac.finalize().into_bytes().into()
     }
 }
 

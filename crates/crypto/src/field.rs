@@ -4,7 +4,7 @@
 //! A stored value reads `sm4gcm:v1:<key id>:<base64(nonce || ciphertext || tag)>`. The column
 //! name is the associated data, so a value copied into another column does not decrypt there.
 
-use crate::{Error, Keyring, hash::hmac_sm3};
+use crate::{Error, Keyring};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
@@ -60,7 +60,7 @@ impl FieldCipher {
         msg.extend_from_slice(field.as_bytes());
         msg.push(0);
         msg.extend_from_slice(normalized.as_bytes());
-        hex::encode(hmac_sm3(self.keyring.blind_key().as_bytes(), &msg))
+        hex::encode(self.keyring.blind_key().mac(&msg))
     }
 }
 

@@ -17,6 +17,10 @@ use tongban_db::Db;
 use tongban_kernel::{Principal, WorkCalendar};
 use tongban_pool::{IngestOptions, Pool};
 
+/// The same allocator as the `tongban` binary, so the load is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DISTRICTS: [&str; 3] = ["上城区", "西湖区", "滨江区"];
 
 fn id_number(n: u64) -> String {

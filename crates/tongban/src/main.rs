@@ -21,6 +21,11 @@ use tongban_identity::{DeptKind, Identity, NewDepartment, NewStaff, SessionPolic
 use tongban_kernel::{Page, Principal, Role};
 use tongban_ledger::{Ledger, LedgerConfig};
 
+/// mimalloc: loads and queries allocate per cell on several threads, where the system allocator
+/// spent a quarter of the time (see docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tongban (通办): integrated government information service platform.
 #[derive(Parser)]
 #[command(name = "tongban", version, about, long_about = None)]
