@@ -524,7 +524,10 @@ mod tests {
         let dept = DeptPath("/3301/GA/".into());
         let admin = staff(Role::DeptAdmin, dept.as_str());
         assert!(admin.allows(Permission::ManageServiceItems, Some(&dept)));
-        assert!(!admin.allows(Permission::ManageServiceItems, Some(&DeptPath("/3301/MZ/".into()))));
+        assert!(!admin.allows(
+            Permission::ManageServiceItems,
+            Some(&DeptPath("/3301/MZ/".into()))
+        ));
         assert!(!staff(Role::Clerk, dept.as_str()).allows(Permission::ManageServiceItems, Some(&dept)));
         assert!(staff(Role::Leader, dept.as_str()).allows(Permission::SuperviseCases, Some(&dept)));
         assert!(!staff(Role::Approver, dept.as_str()).allows(Permission::SuperviseCases, Some(&dept)));

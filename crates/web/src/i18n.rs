@@ -555,12 +555,28 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "为每个数据项填写源文件（或推送批次）中对应的列名，以后每次导入都按此映射。留空的数据项按列名或中文名自动匹配；全部留空即清除已保存的映射。",
         "Name the source column (in files or pushed batches) that feeds each field; every later load uses this mapping. Fields left blank are matched by code or Chinese name; leaving all blank clears the saved mapping.",
     ),
-    ("mapping.hint", "导入时源列名与数据项不一致时使用", "use it when the source's column names differ from the fields"),
+    (
+        "mapping.hint",
+        "导入时源列名与数据项不一致时使用",
+        "use it when the source's column names differ from the fields",
+    ),
     ("mapping.column", "源列名", "Source column"),
     ("mapping.save", "保存映射", "Save mapping"),
-    ("mapping.saved", "字段映射已保存。", "The column mapping is saved."),
-    ("mapping.saved_at", "已保存的映射，保存于", "Saved mapping, saved at"),
-    ("mapping.none", "尚未保存映射：导入时按列名自动匹配。", "No mapping saved yet: loads match columns by name."),
+    (
+        "mapping.saved",
+        "字段映射已保存。",
+        "The column mapping is saved.",
+    ),
+    (
+        "mapping.saved_at",
+        "已保存的映射，保存于",
+        "Saved mapping, saved at",
+    ),
+    (
+        "mapping.none",
+        "尚未保存映射：导入时按列名自动匹配。",
+        "No mapping saved yet: loads match columns by name.",
+    ),
     (
         "upload.lead",
         "上传 CSV 文件（UTF-8 或 GBK 编码，首行为列名）、XLSX 工作簿（读取第一个工作表，首行为列名）或 JSON Lines 文件（每行一个 JSON 对象）。每次上传生成一个新的数据版本；有问题的行不会中断导入，而是列入拒绝报告。",
