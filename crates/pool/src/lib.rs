@@ -27,6 +27,7 @@ mod reference;
 mod rejects;
 mod remote;
 mod source;
+pub mod webhook;
 
 pub use error::{Error, Result};
 pub use exchange::{Change, Lookup, MAX_RECORDS, Records, Usage};
@@ -39,6 +40,7 @@ pub use policy::{Access, Basis, FieldAccess, Shown};
 pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
 pub use rejects::neutralise;
 pub use remote::ObjectLake;
+pub use webhook::{Attempt, Delivery, Outgoing, RetryPolicy, Subscription};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,8 +48,8 @@ use tongban_catalog::Catalog;
 use tongban_crypto::FieldCipher;
 use tongban_db::Migration;
 
-/// This crate's tables: the column mappings saved per resource, and the exchange's usage
-/// counters.
+/// This crate's tables: the column mappings saved per resource, the exchange's usage
+/// counters, and webhook subscriptions with their delivery log.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "pool",
@@ -62,6 +64,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "exchange_usage",
         sqlite: include_str!("../migrations/sqlite/0002_exchange_usage.sql"),
         postgres: include_str!("../migrations/postgres/0002_exchange_usage.sql"),
+    },
+    Migration {
+        owner: "pool",
+        version: 3,
+        name: "webhooks",
+        sqlite: include_str!("../migrations/sqlite/0003_webhooks.sql"),
+        postgres: include_str!("../migrations/postgres/0003_webhooks.sql"),
     },
 ];
 

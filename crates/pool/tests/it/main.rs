@@ -12,3 +12,4 @@ mod query;
 mod references;
 mod sources;
 mod support;
+mod webhooks;
