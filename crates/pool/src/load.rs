@@ -214,9 +214,9 @@ impl LoadSpec {
         };
         let threads = governing_threads();
         std::thread::scope(|scope| {
-            let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Vec<SourceRow>)>(threads * 2);
+            let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Vec<SourceRow>)>(threads);
             let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-            let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Governed>)>(threads * 2);
+            let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Governed>)>(threads);
             for _ in 0..threads {
                 let (chunk_rx, done_tx, governor) = (Arc::clone(&chunk_rx), done_tx.clone(), &governor);
                 scope.spawn(move || {

@@ -8,6 +8,7 @@ mod demo;
 mod demo_data;
 mod demo_interact;
 mod platform;
+mod webhooks;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -889,12 +890,19 @@ async fn serve_platform(
             }
         }
     });
+    // Deliveries of new versions to the department systems that subscribed (变更通知).
+    let pool = p.pool(catalog.clone())?;
+    let webhook_task = tokio::spawn(webhooks::run(
+        pool.clone(),
+        Duration::from_secs(5),
+        stop_rx.clone(),
+    ));
     let state = tongban_web::AppState {
         db: p.db.clone(),
         identity,
         ledger_watch: watch.clone(),
         catalog: catalog.clone(),
-        pool: p.pool(catalog)?,
+        pool,
         loads: Default::default(),
         settings: Arc::new(settings),
         metrics: tongban_web::metrics::Metrics::default(),
@@ -927,6 +935,7 @@ async fn serve_platform(
     let _ = watch_task.await;
     let _ = purge_task.await;
     let _ = sla_task.await;
+    let _ = webhook_task.await;
     p.db.close().await;
     Ok(())
 }

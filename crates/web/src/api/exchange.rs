@@ -20,7 +20,7 @@ const PURPOSE: &str = "x-purpose";
 pub const SCOPE: &str = "exchange.read";
 
 /// The caller as a department system within its rate limit, with the rate headers to send.
-fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str, HeaderValue); 2], Problem> {
+pub(super) fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str, HeaderValue); 2], Problem> {
     if caller.principal.kind != PrincipalKind::ApiClient {
         return Err(Problem::forbidden(
             "共享交换接口仅供接入系统调用（客户端令牌）/ the exchange API is for department systems (client tokens)",

@@ -5,6 +5,7 @@
 mod exchange;
 mod interact;
 mod openapi;
+mod webhooks;
 
 use crate::AppState;
 use crate::errors::identity_problem;
@@ -34,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/exchange/{code}/records", get(exchange::records))
         .route("/api/v1/exchange/{code}/changes", get(exchange::changes))
+        .route(
+            "/api/v1/exchange/{code}/subscriptions",
+            get(webhooks::list).post(webhooks::subscribe),
+        )
+        .route(
+            "/api/v1/exchange/{code}/subscriptions/{id}",
+            get(webhooks::show).delete(webhooks::unsubscribe),
+        )
         .route("/api/v1/interact/items", post(interact::submit))
         .route("/api/v1/interact/items/mine", get(interact::mine))
         .route("/api/v1/interact/items/{id}", get(interact::get_item))

@@ -78,6 +78,7 @@ pub fn spec() -> Value {
         json!({ "post": op("重新启用账号 / Enable a disabled account", true, None, ("200", "AccountView")) }),
     );
     let interact = interact_paths();
+    let webhooks = webhook_paths();
     let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
@@ -160,6 +161,12 @@ pub fn spec() -> Value {
             }
         }
     });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), webhooks.0) {
+        paths.extend(more);
+    }
+    if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), webhooks.1) {
+        schemas.extend(more);
+    }
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), interact.0) {
         paths.extend(more);
     }
@@ -264,4 +271,53 @@ fn interact_paths() -> (Value, Value) {
 /// `GET /api/openapi.json`.
 pub async fn document() -> Json<Value> {
     Json(spec())
+}
+
+/// The webhook subscription paths and their schemas.
+fn webhook_paths() -> (Value, Value) {
+    let code = json!({ "name": "code", "in": "path", "required": true, "schema": { "type": "string" }, "example": "9901-SJ-0001" });
+    let mut subscribe = exchange_op(
+        "订阅新版本通知 / Subscribe a callback to new versions (https, or http to loopback); the answer holds the HMAC-SM3 signing secret, shown once. Deliveries carry X-Tongban-Signature: hmac-sm3=<hex of HMAC-SM3(secret, timestamp + \".\" + body)>, X-Tongban-Timestamp and X-Tongban-Delivery, and are retried with back-off",
+        "NewSubscriptionReply",
+    );
+    subscribe["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewSubscription" } } } });
+    if let Some(r) = subscribe["responses"].as_object_mut()
+        && let Some(ok) = r.remove("200")
+    {
+        r.insert("201".into(), ok);
+    }
+    let mut unsubscribe = exchange_op(
+        "取消订阅 / End a subscription (waiting deliveries are cancelled)",
+        "Subscription",
+    );
+    if let Some(r) = unsubscribe["responses"].as_object_mut() {
+        r.remove("200");
+        r.insert("204".into(), json!({ "description": "ended" }));
+    }
+    let paths = json!({
+        "/api/v1/exchange/{code}/subscriptions": {
+            "parameters": [code.clone()],
+            "get": exchange_op("本系统的变更通知订阅 / The calling system's webhook subscriptions, with delivery counts", "Subscriptions"),
+            "post": subscribe,
+        },
+        "/api/v1/exchange/{code}/subscriptions/{id}": {
+            "parameters": [code, { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "get": exchange_op("一个订阅及其投递记录 / One subscription with its delivery log", "SubscriptionLog"),
+            "delete": unsubscribe,
+        },
+    });
+    let schemas = json!({
+                "NewSubscription": { "type": "object", "required": ["url"], "properties": { "url": { "type": "string", "format": "uri", "example": "https://mz.example.gov.cn/hooks/tongban" } } },
+        "Subscription": { "type": "object", "properties": {
+            "id": { "type": "string" }, "resource": { "type": "string" }, "url": { "type": "string" },
+            "created_ms": { "type": "integer" }, "pending": { "type": "integer" }, "delivered": { "type": "integer" }, "failed": { "type": "integer" } } },
+        "Subscriptions": { "type": "object", "properties": { "subscriptions": { "type": "array", "items": { "$ref": "#/components/schemas/Subscription" } } } },
+        "NewSubscriptionReply": { "type": "object", "properties": { "subscription": { "$ref": "#/components/schemas/Subscription" }, "secret": { "type": "string", "description": "whsec_…: keep it; it is not shown again" } } },
+        "SubscriptionLog": { "type": "object", "properties": { "subscription": { "$ref": "#/components/schemas/Subscription" },
+            "deliveries": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "string" }, "version": { "type": "integer" }, "status": { "type": "string", "enum": ["pending", "delivered", "failed", "cancelled"] },
+                "attempts": { "type": "integer" }, "last_status": { "type": "integer", "nullable": true }, "last_error": { "type": "string", "nullable": true },
+                "next_ms": { "type": "integer" }, "created_ms": { "type": "integer" }, "updated_ms": { "type": "integer" } } } } } },
+    });
+    (paths, schemas)
 }

@@ -776,3 +776,105 @@ async fn the_provider_saves_a_column_mapping_that_later_loads_use() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn department_systems_subscribe_to_new_versions_and_see_their_delivery_log() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        load_people(&s, &code).await;
+        let token = mz_system(&s).await;
+        let c = reqwest::Client::new();
+        let url = s.url(&format!("/api/v1/exchange/{code}/subscriptions"));
+        let hook = "https://mz.example.gov.cn/hooks/tongban";
+
+        // Without a token: 401. Without a grant: 403 naming why.
+        let r = c
+            .post(&url)
+            .json(&serde_json::json!({ "url": hook }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = c
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "url": hook }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+
+        grant_mz(&s, &code, &["district"]).await;
+        // Plain http to another machine: 400 naming `url`.
+        let r = c
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "url": "http://mz.example.gov.cn/hook" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let problem: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(problem["field"], "url", "{problem}");
+
+        let r = c
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({ "url": hook }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let made: serde_json::Value = r.json().await.unwrap();
+        assert!(made["secret"].as_str().unwrap().starts_with("whsec_"));
+        let id = made["subscription"]["id"].as_str().unwrap().to_owned();
+
+        // A new version queues a delivery, shown in the log.
+        load_people(&s, &code).await;
+        assert_eq!(s.pool.queue_webhooks().await.unwrap(), 1);
+        let listed: serde_json::Value = c
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["subscriptions"][0]["pending"], 1, "{listed}");
+        assert!(
+            !listed.to_string().contains("whsec_"),
+            "the secret is never shown again"
+        );
+        let one: serde_json::Value = c
+            .get(format!("{url}/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["deliveries"][0]["version"], 2, "{one}");
+
+        let r = c
+            .delete(format!("{url}/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let listed: serde_json::Value = c
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["subscriptions"].as_array().map(Vec::len), Some(0));
+    })
+    .await;
+}
