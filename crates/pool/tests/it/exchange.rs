@@ -11,7 +11,7 @@ use tongban_kernel::{DeptPath, Principal, PrincipalKind};
 use tongban_pool::{Error, Lookup};
 
 /// 民政局's case system (an API client of the department).
-fn system_of(dept: &str) -> Principal {
+pub(crate) fn system_of(dept: &str) -> Principal {
     Principal {
         kind: PrincipalKind::ApiClient,
         id: tongban_kernel::id::new_uuid_v7(),

@@ -3,24 +3,13 @@
 //! the policy's attempts. Each run on SQLite and (when `TONGBAN_TEST_DATABASE_URL` is set)
 //! PostgreSQL.
 
+use crate::exchange::system_of;
 use crate::query::{CIVIL, grant, only_west, people};
 use crate::support::{CODE, Fixture, system};
 use std::time::Duration;
 use tongban_db::testing::each_backend;
-use tongban_kernel::{DeptPath, Principal, PrincipalKind};
 use tongban_pool::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature};
 use tongban_pool::{Attempt, Error, Outgoing, RetryPolicy};
-
-fn system_of(dept: &str) -> Principal {
-    Principal {
-        kind: PrincipalKind::ApiClient,
-        id: tongban_kernel::id::new_uuid_v7(),
-        name: "mz-case-system".into(),
-        department: Some(DeptPath(dept.into())),
-        grants: Vec::new(),
-        purpose: None,
-    }
-}
 
 fn header<'a>(out: &'a Outgoing, name: &str) -> &'a str {
     out.headers

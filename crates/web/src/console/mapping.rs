@@ -4,14 +4,14 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
-use crate::errors::{FormOutcome, catalog_page, pool_form, pool_page};
+use crate::errors::{FormOutcome, pool_form, pool_page};
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::Principal;
 
 /// One field's row on the page.
 struct Row {
@@ -44,17 +44,13 @@ async fn resource_for_mapping(
     p: &Principal,
     code: &str,
 ) -> Result<tongban_catalog::Resource, PageError> {
-    let r = state
-        .catalog
-        .resource_by_code(p, code)
-        .await
-        .map_err(catalog_page)?;
-    if !p.allows(Permission::ManageCatalog, Some(&r.provider.path)) {
-        return Err(PageError::Forbidden(
-            "只有提供部门可以设置字段映射 / only the providing department sets the column mapping".into(),
-        ));
-    }
-    Ok(r)
+    super::upload::provider_resource(
+        state,
+        p,
+        code,
+        "只有提供部门可以设置字段映射 / only the providing department sets the column mapping",
+    )
+    .await
 }
 
 /// Renders the page with `columns` (field code → column) in the boxes.

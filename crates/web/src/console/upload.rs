@@ -58,15 +58,29 @@ async fn resource_for_upload(
     p: &Principal,
     code: &str,
 ) -> Result<tongban_catalog::Resource, PageError> {
+    provider_resource(
+        state,
+        p,
+        code,
+        "只有提供部门可以上传数据 / only the providing department uploads data",
+    )
+    .await
+}
+
+/// The resource `code` when `p` manages it for its providing department; else `refusal`.
+pub(super) async fn provider_resource(
+    state: &AppState,
+    p: &Principal,
+    code: &str,
+    refusal: &str,
+) -> Result<tongban_catalog::Resource, PageError> {
     let r = state
         .catalog
         .resource_by_code(p, code)
         .await
         .map_err(catalog_page)?;
     if !p.allows(Permission::ManageCatalog, Some(&r.provider.path)) {
-        return Err(PageError::Forbidden(
-            "只有提供部门可以上传数据 / only the providing department uploads data".into(),
-        ));
+        return Err(PageError::Forbidden(refusal.into()));
     }
     Ok(r)
 }
