@@ -18,6 +18,10 @@ use tongban_catalog::{Catalog, Decision, GrantTerms, Grantee, NewRequest, Resour
 use tongban_identity::{DeptKind, Identity, NewDepartment, SessionPolicy};
 use tongban_kernel::{Principal, WorkCalendar};
 
+/// The same allocator as the `tongban` binary, so the API is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CODE: &str = "3301-GA-0009";
 
 fn env(name: &str, default: u64) -> u64 {
