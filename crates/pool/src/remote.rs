@@ -174,10 +174,42 @@ impl ObjectLake {
         if names.is_empty() {
             return Ok(false);
         }
-        let staging = lake::partial(&target);
-        let _ = tokio::fs::remove_dir_all(&staging).await;
+        // A staging name of its own, so that two readers fetching the same version at once do
+        // not write into each other's files; the first rename wins, the other is discarded.
+        let staging = unique_partial(&target);
         tokio::fs::create_dir_all(&staging).await?;
-        for name in &names {
+        let fetched = self
+            .fetch_into(local, code, version, &folder, &names, &staging)
+            .await;
+        let placed = match fetched {
+            Ok(()) => tokio::fs::rename(&staging, &target).await,
+            Err(e) => {
+                let _ = tokio::fs::remove_dir_all(&staging).await;
+                return Err(e);
+            }
+        };
+        if let Err(e) = placed {
+            let _ = tokio::fs::remove_dir_all(&staging).await;
+            if !target.is_dir() {
+                return Err(e.into());
+            }
+        }
+        tracing::info!(resource = code, version, from = %self.url, "fetched a version from the object store");
+        Ok(true)
+    }
+
+    /// Downloads a version's files into `staging`, and its reject reports beside it when the
+    /// local lake lacks them.
+    async fn fetch_into(
+        &self,
+        local: &Path,
+        code: &str,
+        version: u32,
+        folder: &ObjectPath,
+        names: &[String],
+        staging: &Path,
+    ) -> Result<()> {
+        for name in names {
             self.download(&folder.clone().join(name.as_str()), &staging.join(name))
                 .await?;
         }
@@ -188,21 +220,18 @@ impl ObjectLake {
             let Some(name) = report.file_name().map(|n| n.to_string_lossy().into_owned()) else {
                 continue;
             };
-            if !report.is_file() {
-                let key = self.key(code, &name);
-                if self.store.head(&key).await.is_ok() {
-                    self.download(&key, &report).await?;
-                }
+            let key = self.key(code, &name);
+            if !report.is_file() && self.store.head(&key).await.is_ok() {
+                self.download(&key, &report).await?;
             }
         }
-        tokio::fs::rename(&staging, &target).await?;
-        tracing::info!(resource = code, version, from = %self.url, "fetched a version from the object store");
-        Ok(true)
+        Ok(())
     }
 
-    /// Streams one object to a local file (written under `.partial`, then renamed).
+    /// Streams one object to a local file (written under a `.partial` name of its own, then
+    /// renamed).
     async fn download(&self, key: &ObjectPath, to: &Path) -> Result<()> {
-        let partial = lake::partial(to);
+        let partial = unique_partial(to);
         let mut file = tokio::fs::File::create(&partial).await?;
         let mut stream = self.store.get(key).await.map_err(remote_error)?.into_stream();
         while let Some(chunk) = stream.next().await {
@@ -213,6 +242,13 @@ impl ObjectLake {
         tokio::fs::rename(&partial, to).await?;
         Ok(())
     }
+}
+
+/// `<name>.<unique>.partial` beside `path`: removed like any `.partial` by the next load if left.
+fn unique_partial(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".{}.partial", tongban_kernel::id::new_uuid_v7()));
+    path.with_file_name(name)
 }
 
 fn remote_error(e: object_store::Error) -> Error {

@@ -36,9 +36,24 @@ async fn versions_go_to_the_object_store_and_come_back_when_the_local_lake_is_em
         );
         assert!(stored.join("v1.rejects.csv").is_file(), "and its reject report");
 
-        // A new machine (or an emptied cache): the version is fetched on first read.
+        // A new machine (or an emptied cache): the version is fetched on first read, also when
+        // several readers ask for it at once.
         std::fs::remove_dir_all(pool.lake_dir()).unwrap();
-        assert_eq!(count(&pool).await, "3");
+        let readers: Vec<_> = (0..6)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move { count(&pool).await })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.await.unwrap(), "3");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(pool.lake_dir().join(CODE))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
         assert!(pool.version_dir(CODE, 1).join("part-0.parquet").is_file());
 
         // The next load diffs against the fetched previous version.
