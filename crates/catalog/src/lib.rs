@@ -12,41 +12,9 @@
 //! these calls and [`Error`]s), and never depends on identity: departments are recorded by id and
 //! path as the caller gives them ([`DeptRef`], [`Grantee`]), never joined to identity's tables.
 
-/// Declares a closed set of stored codes with their Chinese and English names.
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vm])* #[serde(rename = $code)] $v,)+
-        }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// The stored code.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),+ }
-            }
-
-            /// Parses a stored or typed code.
-            pub fn parse(code: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.code() == code.trim())
-            }
-
-            /// The Chinese name shown in the console.
-            pub fn name_zh(self) -> &'static str {
-                match self { $($name::$v => $zh),+ }
-            }
-
-            /// The English name shown in the console.
-            pub fn name_en(self) -> &'static str {
-                match self { $($name::$v => $en),+ }
-            }
-        }
-    };
-}
+// `coded_enum!` for every module below.
+#[macro_use]
+extern crate tongban_kernel;
 
 mod access;
 mod check;

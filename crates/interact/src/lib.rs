@@ -16,41 +16,9 @@
 //! caller gives them, [`DeptRef`]), never stores contact details in clear (they are
 //! field-encrypted) and never shows a submission's personal data outside the handling department.
 
-/// Declares a closed set of stored codes with their Chinese and English names.
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $code:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vm])* #[serde(rename = $code)] $v,)+
-        }
-
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-
-            /// The stored code.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$v => $code),+ }
-            }
-
-            /// Parses a stored or typed code.
-            pub fn parse(code: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.code() == code.trim())
-            }
-
-            /// The Chinese name shown on pages.
-            pub fn name_zh(self) -> &'static str {
-                match self { $($name::$v => $zh),+ }
-            }
-
-            /// The English name shown on pages.
-            pub fn name_en(self) -> &'static str {
-                match self { $($name::$v => $en),+ }
-            }
-        }
-    };
-}
+// `coded_enum!` for every module below.
+#[macro_use]
+extern crate tongban_kernel;
 
 mod board;
 mod check;

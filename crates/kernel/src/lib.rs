@@ -6,6 +6,7 @@
 
 pub mod calendar;
 pub mod civic;
+mod coded;
 pub mod clock;
 pub mod error;
 pub mod id;
