@@ -1,0 +1,288 @@
+//! Department seals: made by the department's administrator (`ManageSeals`), an SM2 key pair
+//! whose private half is stored only wrapped under the keyring's master key, and a public
+//! certificate the platform signs as seal maker.
+
+use crate::sign::{STRUCTURE_VERSION, sign_certificate};
+use crate::{
+    Error, Issuer, MAX_PICTURE_BYTES, PictureRef, Result, Seal, SealCertificate, SealId, SealInput,
+    SealPicture, Seals, parse_code, parse_date,
+};
+use serde_json::json;
+use tongban_crypto::{SigningKey, sm3};
+use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{DeptPath, Permission, Principal, input};
+
+/// The longest validity a seal may be given, in years.
+const MAX_VALID_YEARS: i16 = 20;
+
+pub(crate) const SEAL_COLUMNS: &str = "id, dept_id, dept_path, dept_name, name, seal_type, valid_from, valid_to, \
+     certificate, picture_type, created_ms, created_by";
+
+pub(crate) fn seal_from_row(r: &Row) -> Result<Seal> {
+    let certificate: SealCertificate = serde_json::from_str(&r.get::<String>("certificate")?)
+        .map_err(|e| crate::error::decode_err("certificate", e.to_string()))?;
+    Ok(Seal {
+        id: SealId(r.get("id")?),
+        issuer: Issuer {
+            id: r.get("dept_id")?,
+            path: r.get("dept_path")?,
+            name_zh: r.get("dept_name")?,
+        },
+        name: r.get("name")?,
+        seal_type: parse_code(
+            "seal_type",
+            &r.get::<String>("seal_type")?,
+            crate::SealType::parse,
+        )?,
+        valid_from: parse_date("valid_from", &r.get::<String>("valid_from")?)?,
+        valid_to: parse_date("valid_to", &r.get::<String>("valid_to")?)?,
+        certificate,
+        has_picture: r.get::<Option<String>>("picture_type")?.is_some(),
+        created: r.get("created_ms")?,
+        created_by: r.get("created_by")?,
+    })
+}
+
+/// Checks a picture's type against its first bytes and its size.
+fn check_picture(p: &SealPicture) -> Result<()> {
+    let looks_right = match p.media_type.as_str() {
+        "image/png" => p.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => p.bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        _ => {
+            return Err(Error::invalid(
+                "picture",
+                "印模图片应为 PNG 或 JPEG / the seal picture must be PNG or JPEG",
+            ));
+        }
+    };
+    if !looks_right {
+        return Err(Error::invalid(
+            "picture",
+            "图片内容与类型不符 / the picture's content does not match its type",
+        ));
+    }
+    if p.bytes.len() > MAX_PICTURE_BYTES {
+        return Err(Error::invalid(
+            "picture",
+            format!(
+                "印模图片不得超过 {} KiB / the seal picture must be at most {} KiB",
+                MAX_PICTURE_BYTES / 1024,
+                MAX_PICTURE_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn key_purpose(id: &SealId) -> String {
+    format!("seal/{}", id.as_str())
+}
+
+impl Seals {
+    /// Makes a seal for `issuer` (电子印章制作: `ManageSeals` over that department).
+    pub async fn create_seal(&self, actor: &Principal, issuer: Issuer, new: SealInput) -> Result<Seal> {
+        actor.require(Permission::ManageSeals, Some(&issuer.path))?;
+        let name = input::line("name", &new.name, 60)?;
+        if new.valid_to < new.valid_from {
+            return Err(Error::invalid(
+                "valid_to",
+                "截止日期不得早于起始日期 / the end date must not be before the start date",
+            ));
+        }
+        if new.valid_to.year() - new.valid_from.year() > MAX_VALID_YEARS {
+            return Err(Error::invalid(
+                "valid_to",
+                format!(
+                    "印章有效期最长{MAX_VALID_YEARS}年 / a seal may be valid for at most {MAX_VALID_YEARS} years"
+                ),
+            ));
+        }
+        if let Some(p) = &new.picture {
+            check_picture(p)?;
+        }
+        let id = SealId::new();
+        let key = SigningKey::generate();
+        let now = self.now();
+        let mut certificate = SealCertificate {
+            version: STRUCTURE_VERSION,
+            seal_id: id.0.clone(),
+            name: name.clone(),
+            seal_type: new.seal_type,
+            issuer: issuer.clone(),
+            valid_from: new.valid_from,
+            valid_to: new.valid_to,
+            public_key: key.verifying_key().to_sec1_hex(),
+            picture: new.picture.as_ref().map(|p| PictureRef {
+                media_type: p.media_type.clone(),
+                sm3: hex::encode(sm3(&p.bytes)),
+            }),
+            maker: String::new(),
+            made_at: now.rfc3339(),
+            maker_signature: String::new(),
+        };
+        sign_certificate(&mut certificate, self.keyring.platform_signer())
+            .map_err(|e| crate::error::decode_err("certificate", e.0))?;
+        let pem = key.to_pkcs8_pem()?;
+        let wrapped = self.keyring.wrap_secret(&key_purpose(&id), pem.as_bytes());
+        let cert_json = serde_json::to_string(&certificate)
+            .map_err(|e| crate::error::decode_err("certificate", e.to_string()))?;
+
+        let mut tx = self.db.begin_write().await?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO seals (id, dept_id, dept_path, dept_name, name, seal_type, valid_from, valid_to, \
+                 public_key, private_key, certificate, picture_type, picture, created_ms, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                params![
+                    id.as_str(),
+                    issuer.id.as_str(),
+                    &issuer.path,
+                    issuer.name_zh.as_str(),
+                    name.as_str(),
+                    new.seal_type.code(),
+                    new.valid_from.to_string(),
+                    new.valid_to.to_string(),
+                    certificate.public_key.as_str(),
+                    wrapped,
+                    cert_json,
+                    new.picture.as_ref().map(|p| p.media_type.clone()),
+                    new.picture.as_ref().map(|p| p.bytes.as_slice()),
+                    now,
+                    actor.name.as_str(),
+                ],
+            )
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(tongban_db::Error::Conflict(_)) => {
+                return Err(Error::conflict(
+                    "name",
+                    "本部门已有同名印章 / the department already has a seal of that name",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "seal.seal.created",
+                object_type: "seal",
+                object_id: id.as_str(),
+                object_dept: Some(&issuer.path),
+                summary: format!("制作电子印章 {name} / made seal {name}"),
+                detail: json!({
+                    "name": name,
+                    "type": new.seal_type.code(),
+                    "valid_from": new.valid_from.to_string(),
+                    "valid_to": new.valid_to.to_string(),
+                    "public_key_fingerprint": key.verifying_key().fingerprint(),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.seal(&id).await
+    }
+
+    /// A seal by id.
+    pub async fn seal(&self, id: &SealId) -> Result<Seal> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {SEAL_COLUMNS} FROM seals WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| seal_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "seal" })
+    }
+
+    /// Every seal (of the department subtree `under`, when given), by department then name.
+    pub async fn seals(&self, under: Option<&DeptPath>) -> Result<Vec<Seal>> {
+        let prefix = under.map(|d| d.0.clone()).unwrap_or_else(|| "/".into());
+        let rows = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT {SEAL_COLUMNS} FROM seals WHERE substr(dept_path, 1, length($1)) = $1 \
+                     ORDER BY dept_path, name"
+                ),
+                params![prefix],
+            )
+            .await?;
+        rows.iter().map(seal_from_row).collect()
+    }
+
+    /// The seal's picture, if it has one (shown on licence pages; public like the certificate).
+    pub async fn picture(&self, id: &SealId) -> Result<Option<SealPicture>> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT picture_type, picture FROM seals WHERE id = $1",
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "seal" })?;
+        let media_type: Option<String> = row.get("picture_type")?;
+        let bytes: Option<Vec<u8>> = row.get("picture")?;
+        Ok(media_type
+            .zip(bytes)
+            .map(|(media_type, bytes)| SealPicture { media_type, bytes }))
+    }
+
+    /// The seal's private key, unwrapped for one signature.
+    pub(crate) async fn signing_key(&self, id: &SealId) -> Result<SigningKey> {
+        let wrapped: String = self
+            .db
+            .fetch_optional(
+                "SELECT private_key FROM seals WHERE id = $1",
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "seal" })?
+            .get("private_key")?;
+        let pem = self.keyring.unwrap_secret(&key_purpose(id), &wrapped)?;
+        let pem = std::str::from_utf8(&pem)
+            .map_err(|_| crate::error::decode_err("private_key", "not UTF-8 PEM"))?;
+        Ok(SigningKey::from_pkcs8_pem(pem)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_are_checked_by_content_and_size() {
+        let png = |n: usize| SealPicture {
+            media_type: "image/png".into(),
+            bytes: [b"\x89PNG\r\n\x1a\n".as_slice(), &vec![0u8; n]].concat(),
+        };
+        assert!(check_picture(&png(10)).is_ok());
+        assert!(check_picture(&png(MAX_PICTURE_BYTES)).is_err());
+        let fake = SealPicture {
+            media_type: "image/jpeg".into(),
+            bytes: b"\x89PNG\r\n\x1a\n".to_vec(),
+        };
+        assert_eq!(
+            check_picture(&fake)
+                .err()
+                .and_then(|e| e.field().map(String::from))
+                .as_deref(),
+            Some("picture")
+        );
+        let svg = SealPicture {
+            media_type: "image/svg+xml".into(),
+            bytes: b"<svg><script>alert(1)</script></svg>".to_vec(),
+        };
+        assert!(
+            check_picture(&svg).is_err(),
+            "SVG can carry script; only raster pictures"
+        );
+        let gif = SealPicture {
+            media_type: "image/gif".into(),
+            bytes: b"GIF89a".to_vec(),
+        };
+        assert!(check_picture(&gif).is_err());
+    }
+}

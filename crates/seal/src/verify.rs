@@ -1,0 +1,257 @@
+//! Verifying a signed licence file against a set of trusted seal certificates: the same check
+//! online (seals and revocations from the database) and offline (from the exported
+//! certificate folder). It works on the file as parsed JSON, not on our structs, so a member
+//! added, removed or changed anywhere in the document or the signature structure is caught.
+
+use crate::sign::{HASH_ALG, canonical_without, document_hash};
+use crate::{LicenceDocument, SealCertificate};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use tongban_crypto::VerifyingKey;
+
+coded_enum! {
+    /// What verification found.
+    Outcome {
+        /// Signed by a trusted seal, unchanged, not revoked, in force.
+        Valid = "valid", "有效", "valid";
+        /// The file is not a licence, or a byte of it changed since signing.
+        Tampered = "tampered", "已被篡改", "tampered";
+        /// Signed by a seal that is not among the trusted certificates (or was not valid then).
+        UnknownSeal = "unknown_seal", "印章不可信", "unknown seal";
+        /// Revoked by the issuing department.
+        Revoked = "revoked", "已注销", "revoked";
+        /// Past its last valid day.
+        Expired = "expired", "已过期", "expired";
+    }
+}
+
+/// A revoked licence as a revocation list carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedEntry {
+    /// The licence number.
+    pub number: String,
+    /// When it was revoked, RFC 3339 UTC.
+    pub at: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The result of verifying one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Valid, or why not.
+    pub outcome: Outcome,
+    /// A bilingual sentence saying what was found.
+    pub reason: String,
+    /// The document, when the file held one that parsed.
+    pub document: Option<LicenceDocument>,
+    /// The name of the seal that signed, when known.
+    pub seal_name: Option<String>,
+    /// When it was signed, when known.
+    pub signed_at: Option<String>,
+}
+
+impl Verdict {
+    /// Whether the licence is valid.
+    pub fn is_valid(&self) -> bool {
+        self.outcome == Outcome::Valid
+    }
+
+    /// The issuing department's name, when the document parsed.
+    pub fn issuer(&self) -> Option<&str> {
+        self.document.as_ref().map(|d| d.issuer.name_zh.as_str())
+    }
+
+    fn refuse(outcome: Outcome, reason: impl Into<String>) -> Self {
+        Verdict {
+            outcome,
+            reason: reason.into(),
+            document: None,
+            seal_name: None,
+            signed_at: None,
+        }
+    }
+}
+
+/// The seals a verifier trusts (each certificate signed by the known maker key) and the
+/// revocations it knows of.
+#[derive(Debug, Clone)]
+pub struct TrustedSeals {
+    maker: VerifyingKey,
+    seals: HashMap<String, SealCertificate>,
+    revoked: HashMap<String, RevokedEntry>,
+}
+
+/// Whether `cert` carries a good signature of `maker`.
+pub fn certificate_signed_by(cert: &SealCertificate, maker: &VerifyingKey) -> bool {
+    let Ok(value) = serde_json::to_value(cert) else {
+        return false;
+    };
+    let Ok(tbs) = canonical_without(&value, "maker_signature") else {
+        return false;
+    };
+    let Ok(sig) = B64.decode(cert.maker_signature.trim()) else {
+        return false;
+    };
+    cert.maker == maker.fingerprint() && maker.verify(&tbs, &sig)
+}
+
+impl TrustedSeals {
+    /// Trusting nothing yet but seals made by `maker`.
+    pub fn new(maker: VerifyingKey) -> Self {
+        Self {
+            maker,
+            seals: HashMap::new(),
+            revoked: HashMap::new(),
+        }
+    }
+
+    /// Trusts `cert`, if the maker signed it; otherwise says why not.
+    pub fn add_seal(&mut self, cert: SealCertificate) -> Result<(), String> {
+        if !certificate_signed_by(&cert, &self.maker) {
+            return Err(format!(
+                "印章证书 {} 的制章签名无效 / the maker signature of seal certificate {} does not verify",
+                cert.seal_id, cert.seal_id
+            ));
+        }
+        self.seals.insert(cert.seal_id.clone(), cert);
+        Ok(())
+    }
+
+    /// Records a revocation.
+    pub fn add_revocation(&mut self, entry: RevokedEntry) {
+        self.revoked.insert(entry.number.clone(), entry);
+    }
+
+    /// How many seals are trusted.
+    pub fn seal_count(&self) -> usize {
+        self.seals.len()
+    }
+
+    /// How many revocations are known.
+    pub fn revocation_count(&self) -> usize {
+        self.revoked.len()
+    }
+
+    /// The maker key.
+    pub fn maker(&self) -> &VerifyingKey {
+        &self.maker
+    }
+}
+
+/// Verifies the signed licence file `bytes` against `trusted`, as of `today`.
+pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Verdict {
+    let tampered = |why: &str| Verdict::refuse(Outcome::Tampered, why);
+    let Ok(file) = serde_json::from_slice::<Value>(bytes) else {
+        return tampered("不是 JSON 文件 / not a JSON file");
+    };
+    let (Some(doc_value), Some(sig_value)) = (file.get("document"), file.get("signature")) else {
+        return tampered(
+            "不是电子证照文件（缺少 document 或 signature）/ not a licence file (no document or signature)",
+        );
+    };
+    let Ok(document) = serde_json::from_value::<LicenceDocument>(doc_value.clone()) else {
+        return tampered("证照数据结构不完整 / the licence document is malformed");
+    };
+    let Ok(block) = serde_json::from_value::<crate::SignatureBlock>(sig_value.clone()) else {
+        return tampered("签章数据结构不完整 / the signature structure is malformed");
+    };
+    let with_doc = |outcome: Outcome, reason: String| Verdict {
+        outcome,
+        reason,
+        document: Some(document.clone()),
+        seal_name: Some(block.seal.name.clone()),
+        signed_at: Some(block.signed_at.clone()),
+    };
+
+    // The seal: one we trust, exactly as we know it.
+    let Some(known) = trusted.seals.get(&block.seal.seal_id) else {
+        return with_doc(
+            Outcome::UnknownSeal,
+            format!(
+                "签章所用印章 {} 不在可信印章中 / seal {} is not among the trusted seals",
+                block.seal.seal_id, block.seal.seal_id
+            ),
+        );
+    };
+    if *known != block.seal {
+        return with_doc(
+            Outcome::UnknownSeal,
+            "文件中的印章证书与可信证书不一致 / the seal certificate in the file differs from the trusted one"
+                .into(),
+        );
+    }
+    let Ok(seal_key) = VerifyingKey::from_sec1_hex(&known.public_key) else {
+        return with_doc(
+            Outcome::UnknownSeal,
+            "印章公钥无效 / the seal's public key is invalid".into(),
+        );
+    };
+
+    // The bytes: digest of the document and the seal's signature over the structure.
+    let digest_ok = block.data_hash_alg == HASH_ALG
+        && document_hash(doc_value).is_ok_and(|h| h == block.data_hash.to_ascii_lowercase());
+    if !digest_ok {
+        return with_doc(
+            Outcome::Tampered,
+            "证照内容与签章摘要不符，文件已被改动 / the document does not match the signed digest: it was changed"
+                .into(),
+        );
+    }
+    let signature_ok = match (
+        canonical_without(sig_value, "signature"),
+        B64.decode(block.signature.trim()),
+    ) {
+        (Ok(tbs), Ok(sig)) => seal_key.verify(&tbs, &sig),
+        _ => false,
+    };
+    if !signature_ok || block.property != format!("licence:{}", document.number) {
+        return with_doc(
+            Outcome::Tampered,
+            "签名验证失败，签章数据已被改动 / the signature does not verify: the signature structure was changed"
+                .into(),
+        );
+    }
+
+    // The seal was valid on the day it signed.
+    let signed_on = block.signed_at.parse::<jiff::Timestamp>().map(|t| {
+        t.to_zoned(tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
+            .date()
+    });
+    match signed_on {
+        Ok(day) if known.valid_from <= day && day <= known.valid_to => {}
+        _ => {
+            return with_doc(
+                Outcome::UnknownSeal,
+                "签章时印章不在有效期内 / the seal was not valid when it signed".into(),
+            );
+        }
+    }
+
+    if let Some(r) = trusted.revoked.get(&document.number) {
+        return with_doc(
+            Outcome::Revoked,
+            format!(
+                "已于 {} 由{}注销：{} / revoked by the issuer at {}: {}",
+                r.at, document.issuer.name_zh, r.reason, r.at, r.reason
+            ),
+        );
+    }
+    if let Some(to) = document.valid_to
+        && to < today
+    {
+        return with_doc(
+            Outcome::Expired,
+            format!("有效期至 {to}，已过期 / expired: valid until {to}"),
+        );
+    }
+    let reason = format!(
+        "有效，由{}签发（{}）/ valid, issued by {} ({})",
+        document.issuer.name_zh, known.name, document.issuer.name_zh, known.name
+    );
+    with_doc(Outcome::Valid, reason)
+}
