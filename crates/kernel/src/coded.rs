@@ -59,6 +59,9 @@ mod tests {
         assert_eq!(Colour::parse("green"), None);
         assert_eq!(Colour::Red.code(), "red");
         assert_eq!((Colour::Blue.name_zh(), Colour::Blue.name_en()), ("蓝", "Blue"));
-        assert_eq!(serde_json::to_string(&Colour::Red).ok().as_deref(), Some("\"red\""));
+        assert_eq!(
+            serde_json::to_string(&Colour::Red).ok().as_deref(),
+            Some("\"red\"")
+        );
     }
 }

@@ -6,8 +6,8 @@
 
 pub mod calendar;
 pub mod civic;
-mod coded;
 pub mod clock;
+mod coded;
 pub mod error;
 pub mod id;
 pub mod input;

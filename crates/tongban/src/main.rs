@@ -7,6 +7,8 @@ mod config;
 mod demo;
 mod demo_data;
 mod demo_interact;
+mod demo_seal;
+mod licences;
 mod platform;
 mod webhooks;
 
@@ -84,6 +86,25 @@ enum Command {
     /// The working-day calendar (national holidays and make-up workdays).
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// Department seals (电子印章) and their public certificates.
+    #[command(subcommand)]
+    Seal(licences::SealCommand),
+    /// Issued e-licences (电子证照).
+    #[command(subcommand)]
+    Licence(licences::LicenceCommand),
+    /// Verify a signed e-licence file: exit 0 and "valid" with the issuer, or non-zero with the
+    /// reason (2 tampered, 3 unknown seal, 4 revoked, 5 expired). With --certs it works offline
+    /// from an exported certificate folder alone; without, against this platform's database.
+    Verify {
+        /// The signed licence file (JSON)
+        file: PathBuf,
+        /// Folder written by `tongban seal export-certs`
+        #[arg(long)]
+        certs: Option<PathBuf>,
+        /// One JSON object instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// The data resource catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -462,6 +483,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo_interact::seed(&identity, &interact_for(&p, &serve.time_zone).await?)
                 .await
                 .context("seeding the demo interactions")?;
+            demo_seal::seed(&identity, &licences::seals_for(&p, &serve.time_zone))
+                .await
+                .context("seeding the demo seals and licences")?;
             if seed_only {
                 print_accounts(&accounts);
                 p.db.close().await;
@@ -593,6 +617,30 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if !report.ok {
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Seal(cmd) => {
+            let p = platform::open(store).await?;
+            licences::seal_command(&licences::seals_for(&p, tongban_kernel::time::DEFAULT_ZONE), cmd).await?;
+        }
+        Command::Licence(cmd) => {
+            let p = platform::open(store).await?;
+            licences::licence_command(&licences::seals_for(&p, tongban_kernel::time::DEFAULT_ZONE), cmd)
+                .await?;
+        }
+        Command::Verify { file, certs, json } => {
+            let verdict = match certs {
+                Some(dir) => licences::verify_offline(&file, &dir)?,
+                None => {
+                    let p = platform::open(store).await?;
+                    licences::verify_online(
+                        &licences::seals_for(&p, tongban_kernel::time::DEFAULT_ZONE),
+                        &file,
+                    )
+                    .await?
+                }
+            };
+            licences::print_verdict(&verdict, json)?;
+            return Ok(licences::exit_code(&verdict));
         }
         Command::Backup { to } => backup::backup(store, &to).await?,
         Command::Restore { from, force } => backup::restore(store, &from, force).await?,

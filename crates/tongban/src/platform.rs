@@ -14,6 +14,8 @@ pub fn migrations() -> Vec<&'static [Migration]> {
         tongban_catalog::MIGRATIONS,
         tongban_pool::MIGRATIONS,
         tongban_interact::MIGRATIONS,
+        tongban_seal::MIGRATIONS,
+        tongban_hall::MIGRATIONS,
     ]
 }
 

@@ -395,3 +395,111 @@ fn operators_issue_list_and_revoke_open311_keys() {
             .success()
     );
 }
+
+#[test]
+fn licences_list_export_and_verify_offline_and_online() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&tongban(&data, &["demo", "--seed-only"]));
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&tongban(&data, &["licence", "list", "--json"]))).unwrap();
+    let rows = listed.as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{listed}");
+    let good = rows
+        .iter()
+        .find(|r| r["type"] == "food-business-licence")
+        .unwrap();
+    let revoked = rows.iter().find(|r| r["status"] == "revoked").unwrap();
+    assert_eq!(good["status"], "valid");
+    assert!(
+        rows.iter()
+            .all(|r| r["holder_id"].as_str().unwrap().contains("****"))
+    );
+
+    let good_file = dir.path().join("good.json");
+    let revoked_file = dir.path().join("revoked.json");
+    let certs = dir.path().join("certs");
+    let num = |r: &serde_json::Value| r["number"].as_str().unwrap().to_string();
+    ok(&tongban(
+        &data,
+        &[
+            "licence",
+            "export",
+            &num(good),
+            "--to",
+            good_file.to_str().unwrap(),
+        ],
+    ));
+    ok(&tongban(
+        &data,
+        &[
+            "licence",
+            "export",
+            &num(revoked),
+            "--to",
+            revoked_file.to_str().unwrap(),
+        ],
+    ));
+    let exported = ok(&tongban(
+        &data,
+        &["seal", "export-certs", "--to", certs.to_str().unwrap()],
+    ));
+    assert!(
+        exported.contains("5 seal certificates and 1 revocations"),
+        "{exported}"
+    );
+
+    // Offline: nothing but the file and the folder (the data directory given is empty).
+    let empty = dir.path().join("elsewhere");
+    let verify = |data_dir: &Path, file: &Path, with_certs: bool| {
+        let mut args = vec!["verify", file.to_str().unwrap()];
+        if with_certs {
+            args.extend(["--certs", certs.to_str().unwrap()]);
+        }
+        tongban(data_dir, &args)
+    };
+    let out = verify(&empty, &good_file, true);
+    let text = ok(&out);
+    assert!(
+        text.contains("valid") && text.contains("示范市市场监督管理局"),
+        "{text}"
+    );
+    assert!(!empty.exists(), "offline verification touches no data directory");
+    let out = verify(&empty, &revoked_file, true);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked"));
+
+    // One changed byte: tampered, offline and online.
+    let changed = std::fs::read_to_string(&good_file)
+        .unwrap()
+        .replacen("热食类", "冷食类", 1);
+    let tampered_file = dir.path().join("tampered.json");
+    std::fs::write(&tampered_file, changed).unwrap();
+    let out = verify(&empty, &tampered_file, true);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("tampered"));
+    assert_eq!(verify(&data, &tampered_file, false).status.code(), Some(2));
+    assert_eq!(verify(&data, &good_file, false).status.code(), Some(0));
+
+    // A folder that does not vouch for the seal: unknown seal.
+    let seals_dir = certs.join("seals");
+    for entry in std::fs::read_dir(&seals_dir).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    let out = verify(&empty, &good_file, true);
+    assert_eq!(out.status.code(), Some(3));
+    // An unknown number cannot be exported.
+    assert!(
+        !tongban(
+            &data,
+            &["licence", "export", "DZZZ-2026-99999999", "--to", "/dev/null"]
+        )
+        .status
+        .success()
+    );
+}

@@ -1,0 +1,182 @@
+//! The seal and e-licence commands: `seal list|export-certs`, `licence list|export` and
+//! `verify FILE [--certs DIR]`, which with `--certs` needs neither the database nor the keys.
+
+use crate::platform::Platform;
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tongban_kernel::Principal;
+use tongban_seal::{Outcome, Seals, TrustedSeals, Verdict, verify_document};
+
+#[derive(Subcommand)]
+pub enum SealCommand {
+    /// Every department seal: id, department, name, type, validity.
+    List,
+    /// Write the public seal certificates (with the maker key and the revocation list) to a
+    /// folder, for verifying licences offline with `tongban verify FILE --certs DIR`.
+    ExportCerts {
+        /// Folder to write (created if missing)
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LicenceCommand {
+    /// Issued licences, newest first: number, type, holder (masked), issuer, status.
+    List {
+        /// One JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Most licences listed
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+    },
+    /// Write a licence's signed JSON file.
+    Export {
+        /// Licence number, e.g. DZZZ-2026-00000001
+        number: String,
+        /// File to write
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+/// The seal service over the opened platform.
+pub fn seals_for(p: &Platform, zone: &str) -> Seals {
+    Seals::new(p.db.clone(), p.keyring.clone()).with_zone(zone)
+}
+
+pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
+    match cmd {
+        SealCommand::List => {
+            for s in seals.seals(None).await? {
+                println!(
+                    "{}  {:<24} {:<28} {:<8} {} — {}",
+                    s.id,
+                    s.issuer.name_zh,
+                    s.name,
+                    s.seal_type.name_zh(),
+                    s.valid_from,
+                    s.valid_to
+                );
+            }
+        }
+        SealCommand::ExportCerts { to } => {
+            let done = seals.export_certs(&to).await?;
+            println!(
+                "已导出 {} 枚印章证书、{} 条注销记录到 {} / exported {} seal certificates and {} revocations to {}",
+                done.seals,
+                done.revocations,
+                to.display(),
+                done.seals,
+                done.revocations,
+                to.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn licence_command(seals: &Seals, cmd: LicenceCommand) -> Result<()> {
+    let actor = Principal::system("cli");
+    match cmd {
+        LicenceCommand::List { json, limit } => {
+            let all = seals.licences(&actor, None, limit).await?;
+            let today = seals.today();
+            if json {
+                let rows: Vec<_> = all
+                    .iter()
+                    .map(|l| {
+                        serde_json::json!({
+                            "number": l.number,
+                            "type": l.licence_type,
+                            "title": l.title,
+                            "holder": l.holder_masked,
+                            "holder_id": l.holder_id_masked,
+                            "issuer": l.issuer.name_zh,
+                            "issued": l.issued.rfc3339(),
+                            "valid_to": l.valid_to.map(|d| d.to_string()),
+                            "status": l.status(today).code(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for l in &all {
+                    println!(
+                        "{:<20} {:<28} {:<10} {:<20} {:<24} {}",
+                        l.number,
+                        l.licence_type,
+                        l.holder_masked,
+                        l.holder_id_masked,
+                        l.issuer.name_zh,
+                        l.status(today).name_zh()
+                    );
+                }
+            }
+        }
+        LicenceCommand::Export { number, to } => {
+            let file = seals.signed_file(&actor, &number).await?;
+            std::fs::write(&to, file).with_context(|| format!("writing {}", to.display()))?;
+            println!("已写入 / written: {}", to.display());
+        }
+    }
+    Ok(())
+}
+
+/// The exit code of a verdict: 0 valid; 2 tampered; 3 unknown seal; 4 revoked; 5 expired.
+pub fn exit_code(v: &Verdict) -> ExitCode {
+    ExitCode::from(match v.outcome {
+        Outcome::Valid => 0,
+        Outcome::Tampered => 2,
+        Outcome::UnknownSeal => 3,
+        Outcome::Revoked => 4,
+        Outcome::Expired => 5,
+    })
+}
+
+/// Prints a verdict: the outcome's code and names, the issuer, and the reason.
+pub fn print_verdict(v: &Verdict, json: bool) -> Result<()> {
+    if json {
+        let doc = v.document.as_ref();
+        println!(
+            "{}",
+            serde_json::json!({
+                "outcome": v.outcome.code(),
+                "reason": v.reason,
+                "number": doc.map(|d| d.number.as_str()),
+                "title": doc.map(|d| d.title.as_str()),
+                "issuer": v.issuer(),
+                "seal": v.seal_name,
+                "signed_at": v.signed_at,
+            })
+        );
+    } else {
+        println!("{} / {}", v.outcome.name_zh(), v.outcome.name_en());
+        if let Some(d) = &v.document {
+            println!("证照 / licence: {} {}", d.number, d.title);
+            println!("签发 / issuer: {}", d.issuer.name_zh);
+        }
+        println!("{}", v.reason);
+    }
+    Ok(())
+}
+
+/// Verifies offline against a certificate folder; reads nothing else.
+pub fn verify_offline(file: &Path, certs: &Path) -> Result<Verdict> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let trusted = TrustedSeals::from_dir(certs)
+        .with_context(|| format!("reading certificates in {}", certs.display()))?;
+    let today = jiff::Timestamp::now()
+        .to_zoned(tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
+        .date();
+    Ok(verify_document(&bytes, &trusted, today))
+}
+
+/// Verifies online against this platform's seals and revocations.
+pub async fn verify_online(seals: &Seals, file: &Path) -> Result<Verdict> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    Ok(seals.verify_file(&bytes).await?)
+}
