@@ -412,8 +412,9 @@ impl Hall {
         .await
     }
 
-    /// 办结: issues the result of an approved case and closes it (the e-licence, when the item
-    /// has one, is produced by the seal service from this event).
+    /// 办结: issues the result of an approved case and closes it. When the item produces an
+    /// e-licence, the department's seal signs it in the same transaction (no valid seal: refused,
+    /// and the case stays approved).
     pub async fn issue_case(&self, actor: &Principal, id: &CaseId, note: &str) -> Result<CaseView> {
         let note = input::optional_text("note", note, MAX_NOTE)?;
         let mut l = self.load(actor, id).await?;
@@ -431,8 +432,11 @@ impl Hall {
         )
         .await?;
         cancel_open_tasks(&mut l.tx, &l.case.id, actor, self.now()).await?;
+        let case = l.case.clone();
+        l.case.licence_number = self.issue_licence_for(&mut l.tx, actor, &case).await?;
         let used = self.finish(&mut l.case, CaseStatus::Completed)?;
         let dept = task.department.path.clone();
+        let licence = l.case.licence_number.clone();
         self.commit_change(
             actor,
             l,
@@ -445,7 +449,7 @@ impl Hall {
             },
             "hall.case.completed",
             ("办结", "completed"),
-            json!({ "used_days": used }),
+            json!({ "used_days": used, "licence": licence }),
         )
         .await
     }

@@ -223,6 +223,7 @@ impl Hall {
             submitted: now,
             updated: now,
             finished: None,
+            licence_number: None,
             version: 1,
         };
         self.refresh_due(&mut case);

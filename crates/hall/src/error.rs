@@ -37,6 +37,10 @@ pub enum Error {
     /// The department directory could not be asked.
     #[error("部门目录不可用 / the department directory failed: {0}")]
     Directory(String),
+    /// The e-licence of a completed case could not be issued (no valid seal, a holder field
+    /// that is not a valid identifier, …); the case stays as it was.
+    #[error("电子证照签发失败 / the e-licence could not be issued: {0}")]
+    Licence(#[from] tongban_seal::Error),
     /// The database failed.
     #[error("存储错误 / storage error: {0}")]
     Storage(#[from] tongban_db::Error),
@@ -69,6 +73,7 @@ impl Error {
         match self {
             Error::Invalid(i) => Some(&i.field),
             Error::Conflict { field, .. } => Some(field),
+            Error::Licence(e) => e.field(),
             _ => None,
         }
     }

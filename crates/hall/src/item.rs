@@ -4,8 +4,8 @@
 use crate::form::{self, check_code};
 use crate::store::{ITEM_COLUMNS, item_from_row, item_in};
 use crate::{
-    DeptRef, Error, Fee, Hall, Material, MaterialSource, Result, ServiceItem, ServiceItemId,
-    ServiceItemInput, to_json,
+    DeptRef, Error, Fee, Hall, LicenceLine, LicenceSpec, Material, MaterialSource, Result, ServiceItem,
+    ServiceItemId, ServiceItemInput, to_json,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -28,6 +28,7 @@ struct CheckedItem {
     materials: Vec<Material>,
     fields: Vec<crate::FormField>,
     fees: Vec<Fee>,
+    licence: Option<LicenceSpec>,
 }
 
 fn check_item_code(text: &str) -> Result<String> {
@@ -108,6 +109,71 @@ fn check_fees(fees: &[Fee]) -> Result<Vec<Fee>> {
         .collect()
 }
 
+/// Most lines an item's licence may print.
+const MAX_LICENCE_LINES: usize = 30;
+
+fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<LicenceSpec> {
+    let known = |code: &str| fields.iter().any(|f| f.code == code.trim());
+    let ok_type = (2..=64).contains(&spec.licence_type.trim().len())
+        && spec
+            .licence_type
+            .trim()
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok_type {
+        return Err(Error::invalid(
+            "licence.licence_type",
+            "证照类型编码应为2–64位小写字母、数字或- / the licence type code must be 2–64 lower-case letters, digits or `-`",
+        ));
+    }
+    let title = input::line("licence.title", &spec.title, 60)?;
+    for (field, code) in [
+        ("licence.holder_name_field", &spec.holder_name_field),
+        ("licence.holder_id_field", &spec.holder_id_field),
+    ] {
+        if !known(code) {
+            return Err(Error::invalid(
+                field,
+                format!("表单中没有字段 {code} / the form has no field {code}"),
+            ));
+        }
+    }
+    if spec.lines.len() > MAX_LICENCE_LINES {
+        return Err(Error::invalid(
+            "licence.lines",
+            format!("证照栏目最多{MAX_LICENCE_LINES}项 / at most {MAX_LICENCE_LINES} lines"),
+        ));
+    }
+    let mut lines = Vec::with_capacity(spec.lines.len());
+    for (i, l) in spec.lines.iter().enumerate() {
+        let label = input::line(&format!("licence.lines[{i}].label"), &l.label, 40)?;
+        if !known(&l.field) {
+            return Err(Error::invalid(
+                format!("licence.lines[{i}].field"),
+                format!("表单中没有字段 {} / the form has no field {}", l.field, l.field),
+            ));
+        }
+        lines.push(LicenceLine {
+            label,
+            field: l.field.trim().to_string(),
+        });
+    }
+    if spec.valid_years.is_some_and(|y| y == 0 || y > 50) {
+        return Err(Error::invalid(
+            "licence.valid_years",
+            "有效年限应为1–50年 / the validity must be 1–50 years",
+        ));
+    }
+    Ok(LicenceSpec {
+        licence_type: spec.licence_type.trim().to_string(),
+        title,
+        holder_name_field: spec.holder_name_field.trim().to_string(),
+        holder_id_field: spec.holder_id_field.trim().to_string(),
+        lines,
+        valid_years: spec.valid_years,
+    })
+}
+
 fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
     let code = check_item_code(&new.code)?;
     let name = input::line("name", &new.name, 100)?;
@@ -131,14 +197,21 @@ fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
             "到现场次数应为0–10 / visits must be 0–10",
         ));
     }
+    let fields = form::check_definitions(&new.fields)?;
+    let licence = new
+        .licence
+        .as_ref()
+        .map(|spec| check_licence(spec, &fields))
+        .transpose()?;
     Ok(CheckedItem {
         code,
         name,
         legal_basis,
         conditions,
         materials: check_materials(&new.materials)?,
-        fields: form::check_definitions(&new.fields)?,
+        fields,
         fees: check_fees(&new.fees)?,
+        licence,
     })
 }
 
@@ -159,6 +232,13 @@ async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()>
         ("promised_days", Value::Int(i64::from(item.promised_days))),
         ("visits", Value::Int(i64::from(item.visits))),
         ("active", Value::Int(i64::from(item.active))),
+        (
+            "licence",
+            match &item.licence {
+                Some(spec) => Value::Text(to_json("licence", spec)?),
+                None => Value::Null,
+            },
+        ),
         ("updated_ms", Value::Int(item.updated.0)),
     ];
     let result = if insert {
@@ -256,6 +336,7 @@ impl Hall {
             promised_days: new.promised_days,
             visits: new.visits,
             active: new.active,
+            licence: checked.licence,
             workflow_version: 0,
             created: now,
             updated: now,
@@ -310,6 +391,7 @@ impl Hall {
             promised_days: edit.promised_days,
             visits: edit.visits,
             active: edit.active,
+            licence: checked.licence,
             updated: self.now(),
             version,
             ..current

@@ -26,6 +26,7 @@ mod error;
 mod extension;
 mod form;
 mod item;
+mod licence;
 mod model;
 mod query;
 mod store;
@@ -55,13 +56,22 @@ pub const SUPPLEMENT_WINDOW_DAYS: u32 = 5;
 
 /// This crate's tables: service items, workflow versions, cases with their tasks and timeline,
 /// and the per-day case number counters.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "hall",
-    version: 1,
-    name: "hall",
-    sqlite: include_str!("../migrations/sqlite/0001_hall.sql"),
-    postgres: include_str!("../migrations/postgres/0001_hall.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "hall",
+        version: 1,
+        name: "hall",
+        sqlite: include_str!("../migrations/sqlite/0001_hall.sql"),
+        postgres: include_str!("../migrations/postgres/0001_hall.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 2,
+        name: "licence",
+        sqlite: include_str!("../migrations/sqlite/0002_licence.sql"),
+        postgres: include_str!("../migrations/postgres/0002_licence.sql"),
+    },
+];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;
 
@@ -72,6 +82,7 @@ pub struct Hall {
     fields: FieldCipher,
     calendar: Arc<WorkCalendar>,
     directory: Arc<dyn Directory>,
+    seals: Option<tongban_seal::Seals>,
     clock: Arc<ClockFn>,
     zone: TimeZone,
 }
@@ -96,9 +107,17 @@ impl Hall {
             fields,
             calendar: Arc::new(calendar),
             directory,
+            seals: None,
             clock: Arc::new(Millis::now),
             zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
         }
+    }
+
+    /// The same service issuing e-licences through `seals` when an item that produces one is
+    /// completed (办结). Without it, completing such an item is refused.
+    pub fn with_seals(mut self, seals: tongban_seal::Seals) -> Self {
+        self.seals = Some(seals);
+        self
     }
 
     /// The same service reading time from `clock` (tests move time with it).

@@ -189,6 +189,33 @@ pub struct Fee {
     pub basis: String,
 }
 
+/// One line printed on an item's e-licence: its label and the form field it takes its value from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceLine {
+    /// The printed label, `经营场所`.
+    pub label: String,
+    /// The form field code the value comes from.
+    pub field: String,
+}
+
+/// The e-licence an item produces when a case is completed (办结), signed with the
+/// department's seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceSpec {
+    /// Licence type code, `individual-business-licence` (what other items' materials name).
+    pub licence_type: String,
+    /// The printed title, `个体工商户营业执照`.
+    pub title: String,
+    /// The form field holding the holder's name (person or organisation).
+    pub holder_name_field: String,
+    /// The form field holding the holder's 身份证号 or 统一社会信用代码.
+    pub holder_id_field: String,
+    /// The printed lines.
+    pub lines: Vec<LicenceLine>,
+    /// Years in force (`None`: no end date).
+    pub valid_years: Option<u32>,
+}
+
 /// A service item (事项) as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceItem {
@@ -220,6 +247,8 @@ pub struct ServiceItem {
     pub visits: u32,
     /// Whether citizens may apply.
     pub active: bool,
+    /// The e-licence a completed case produces, if any.
+    pub licence: Option<LicenceSpec>,
     /// The workflow version new cases start on (0 = no workflow yet, cannot apply).
     pub workflow_version: u32,
     /// Created.
@@ -259,6 +288,9 @@ pub struct ServiceItemInput {
     pub visits: u32,
     /// Whether citizens may apply.
     pub active: bool,
+    /// The e-licence a completed case produces, if any.
+    #[serde(default)]
+    pub licence: Option<LicenceSpec>,
 }
 
 coded_enum!(

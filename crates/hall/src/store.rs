@@ -15,7 +15,7 @@ use tongban_kernel::{DeptPath, LegalClock, Millis, Principal, Role};
 pub(crate) const NO_DUE: &str = "9999-12-31";
 
 pub(crate) const ITEM_COLUMNS: &str = "id, code, name, dept_id, dept_path, dept_name, item_type, legal_basis, \
-     conditions, materials, fields, fees, statutory_days, promised_days, visits, active, workflow_version, \
+     conditions, materials, fields, fees, statutory_days, promised_days, visits, active, licence, workflow_version, \
      created_ms, updated_ms, version";
 
 pub(crate) fn item_from_row(r: &Row) -> Result<ServiceItem> {
@@ -42,6 +42,7 @@ pub(crate) fn item_from_row(r: &Row) -> Result<ServiceItem> {
         promised_days: r.get("promised_days")?,
         visits: r.get("visits")?,
         active: r.get("active")?,
+        licence: optional_json(r, "licence")?,
         workflow_version: r.get("workflow_version")?,
         created: r.get("created_ms")?,
         updated: r.get("updated_ms")?,
@@ -87,7 +88,7 @@ pub(crate) fn workflow_from_row(r: &Row) -> Result<Workflow> {
 pub(crate) const CASE_COLUMNS: &str = "id, number, item_id, item_code, item_name, dept_id, dept_path, dept_name, \
      workflow_version, applicant_id, applicant_kind, status, step, form_masked, clock_started, statutory_days, \
      promised_days, pauses, clock_finished, statutory_due_on, due_on, supplement, extension, decision, \
-     submitted_ms, updated_ms, finished_ms, version";
+     submitted_ms, updated_ms, finished_ms, licence_number, version";
 
 fn optional_date(r: &Row, column: &str) -> Result<Option<Date>> {
     match r.get::<Option<String>>(column)? {
@@ -140,6 +141,7 @@ pub(crate) fn case_from_row(r: &Row) -> Result<Case> {
         submitted: r.get("submitted_ms")?,
         updated: r.get("updated_ms")?,
         finished: r.get("finished_ms")?,
+        licence_number: r.get("licence_number")?,
         version: r.get("version")?,
     })
 }
@@ -216,6 +218,10 @@ fn case_mutable(case: &Case) -> Result<Vec<(&'static str, Value)>> {
         (
             "finished_ms",
             case.finished.map_or(Value::NullInt, |m| Value::Int(m.0)),
+        ),
+        (
+            "licence_number",
+            case.licence_number.clone().map_or(Value::Null, Value::Text),
         ),
     ])
 }

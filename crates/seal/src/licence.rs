@@ -177,14 +177,46 @@ impl Seals {
         Ok(issued)
     }
 
-    /// [`issue_licence`](Self::issue_licence) inside the caller's transaction (the hall issues a
-    /// case's licence together with the case's 办结).
+    /// [`issue_licence`](Self::issue_licence) inside the caller's transaction.
     pub async fn issue_licence_in(
         &self,
         tx: &mut Tx,
         actor: &Principal,
         seal_id: &SealId,
         new: LicenceInput,
+    ) -> Result<(Licence, SignedLicence)> {
+        self.issue_in(tx, actor, seal_id, new, true).await
+    }
+
+    /// Issues the licence of a case completed (办结) through a workflow, inside the case's
+    /// transaction. The workflow is the authority here: the hall has checked that `actor` holds
+    /// the case's issue step in the seal's department and that the case was approved, so no
+    /// `IssueLicences` permission is asked of the actor; the seal must still belong to the
+    /// case's department (`dept`), and the licence records the actor as its issuer.
+    pub async fn issue_case_licence_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Principal,
+        dept: &DeptPath,
+        seal_id: &SealId,
+        new: LicenceInput,
+    ) -> Result<(Licence, SignedLicence)> {
+        let (licence, signed) = self.issue_in(tx, actor, seal_id, new, false).await?;
+        if &licence.issuer.path != dept {
+            return Err(Error::forbidden(
+                "只能使用办件所属部门的印章 / only the case department's own seal may sign its licence",
+            ));
+        }
+        Ok((licence, signed))
+    }
+
+    async fn issue_in(
+        &self,
+        tx: &mut Tx,
+        actor: &Principal,
+        seal_id: &SealId,
+        new: LicenceInput,
+        check_permission: bool,
     ) -> Result<(Licence, SignedLicence)> {
         let row = tx
             .fetch_optional(
@@ -194,7 +226,9 @@ impl Seals {
             .await?
             .ok_or_else(|| Error::invalid("seal", "印章不存在 / no such seal"))?;
         let seal = crate::seal::seal_from_row(&row)?;
-        actor.require(Permission::IssueLicences, Some(&seal.issuer.path))?;
+        if check_permission {
+            actor.require(Permission::IssueLicences, Some(&seal.issuer.path))?;
+        }
         let today = self.today();
         if !seal.valid_on(today) {
             return Err(Error::conflict(

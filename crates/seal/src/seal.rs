@@ -230,6 +230,33 @@ impl Seals {
             .map(|(media_type, bytes)| SealPicture { media_type, bytes }))
     }
 
+    /// The seal `dept` signs licences with today, read in `tx`: its valid 证照专用章, or else any
+    /// valid seal of the department (the one made first).
+    pub async fn department_seal_in(&self, tx: &mut tongban_db::Tx, dept: &DeptPath) -> Result<Seal> {
+        let today = self.today();
+        let rows = tx
+            .fetch_all(
+                &format!("SELECT {SEAL_COLUMNS} FROM seals WHERE dept_path = $1 ORDER BY created_ms, id"),
+                params![dept],
+            )
+            .await?;
+        let valid: Vec<Seal> = rows
+            .iter()
+            .map(seal_from_row)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|s| s.valid_on(today))
+            .collect();
+        let licence_seal = valid.iter().position(|s| s.seal_type == crate::SealType::Licence);
+        match licence_seal.or(if valid.is_empty() { None } else { Some(0) }) {
+            Some(i) => Ok(valid.into_iter().nth(i).ok_or(Error::NotFound { what: "seal" })?),
+            None => Err(Error::conflict(
+                "seal",
+                "本部门没有今天有效的电子印章，请先由部门管理员制作印章 / the department has no seal valid today; its administrator must make one",
+            )),
+        }
+    }
+
     /// The seal's private key, unwrapped for one signature.
     pub(crate) async fn signing_key(&self, id: &SealId) -> Result<SigningKey> {
         let wrapped: String = self

@@ -186,6 +186,8 @@ pub struct Case {
     pub updated: Millis,
     /// Finished (completed, denied, not accepted, withdrawn).
     pub finished: Option<Millis>,
+    /// The e-licence issued on completion, if the item produces one.
+    pub licence_number: Option<String>,
     /// Change counter.
     pub version: u32,
 }

@@ -7,5 +7,6 @@ mod clock;
 mod definitions;
 mod handling;
 mod joint;
+mod licence;
 mod submission;
 mod support;

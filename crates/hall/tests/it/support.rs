@@ -84,6 +84,13 @@ impl World {
         }
     }
 
+    /// A seal service on the same database and clock (with a keyring of its own).
+    pub fn seals(&self) -> tongban_seal::Seals {
+        let n = self.now.clone();
+        tongban_seal::Seals::new(self.db.clone(), Keyring::ephemeral())
+            .with_clock(move || Millis(n.load(Ordering::SeqCst)))
+    }
+
     /// Moves the service's clock to 10:00 on `day`.
     pub fn set_today(&self, day: Date) {
         self.now.store(at(day), Ordering::SeqCst);
@@ -284,6 +291,7 @@ pub fn item_input(code: &str, dept: &DeptRef) -> ServiceItemInput {
         promised_days: 10,
         visits: 0,
         active: true,
+        licence: None,
     }
 }
 
