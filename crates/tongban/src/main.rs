@@ -956,6 +956,7 @@ async fn serve_platform(
         metrics: tongban_web::metrics::Metrics::default(),
         limiter: Default::default(),
         interact,
+        seals: licences::seals_for(&p, &serve.time_zone),
     };
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await

@@ -194,6 +194,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
             keyring.fields(),
             tongban_kernel::WorkCalendar::bundled(),
         ),
+        seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
     };
     Seeded {
         state,

@@ -105,6 +105,8 @@ impl Ctx {
                 can_ledger: p.allows_somewhere(Permission::ReadLedger),
                 can_catalog: p.allows_somewhere(Permission::ReadCatalog),
                 can_query: p.allows_somewhere(Permission::QueryPool),
+                can_seals: p.allows_somewhere(Permission::ManageSeals)
+                    || p.allows_somewhere(Permission::IssueLicences),
             }
         });
         Chrome {

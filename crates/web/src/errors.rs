@@ -115,3 +115,24 @@ pub fn catalog_page(e: tongban_catalog::Error) -> PageError {
         FormOutcome::Field(_, msg) => PageError::BadRequest(msg),
     }
 }
+
+/// A seal error on a form: invalid input and clashes name their field; the rest is a page.
+pub fn seal_form(e: tongban_seal::Error, default_field: &str) -> FormOutcome {
+    use tongban_seal::Error as S;
+    match e {
+        S::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
+        S::Conflict { field, reason } => FormOutcome::Field(field, reason),
+        S::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
+        S::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        e @ S::Io { .. } => FormOutcome::Field(default_field.into(), e.to_string()),
+        e @ (S::Key(_) | S::Storage(_)) => FormOutcome::Page(PageError::Internal(e.to_string())),
+    }
+}
+
+/// A seal error on a page without a form.
+pub fn seal_page(e: tongban_seal::Error) -> PageError {
+    match seal_form(e, "") {
+        FormOutcome::Page(p) => p,
+        FormOutcome::Field(_, msg) => PageError::BadRequest(msg),
+    }
+}

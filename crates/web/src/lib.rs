@@ -91,6 +91,8 @@ pub struct AppState {
     pub limiter: ratelimit::Limiter,
     /// Citizen interaction (政民互动): items, replies, ratings, the public board, Open311.
     pub interact: tongban_interact::Interact,
+    /// Department seals and e-licences: issue, revoke, "my licences", public verification.
+    pub seals: tongban_seal::Seals,
 }
 
 pub use server::router;

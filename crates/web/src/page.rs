@@ -25,6 +25,8 @@ pub struct ChromeUser {
     pub can_catalog: bool,
     /// May query the data pool.
     pub can_query: bool,
+    /// May see seals and the licences issued (issue, revoke or manage seals somewhere).
+    pub can_seals: bool,
 }
 
 /// One form error, linked from the error summary to its field.

@@ -54,6 +54,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/grants/{id}/revoke", post(sharing::revoke))
         .route("/console/query", get(query::query_page).post(query::run))
         .route("/console/usage", get(usage::usage))
+        .route("/console/seals", get(seals::seals).post(seals::create_seal))
+        .route("/console/licences", get(seals::licences))
+        .route("/console/licences/{number}/revoke", post(seals::revoke))
         .route("/console/ledger", get(ledger))
         .route("/console/ledger.csv", get(ledger_csv))
         .route("/console/ledger/verify", post(verify_now))
@@ -517,6 +520,7 @@ mod catalog;
 mod ledger_view;
 mod mapping;
 mod query;
+mod seals;
 mod sharing;
 pub(crate) mod upload;
 mod usage;

@@ -1,6 +1,7 @@
 //! The public portal: home, sign-in (with the second-factor step), citizen registration, and
 //! "my account" (profile, sessions, two-step set-up).
 
+mod licences;
 mod open_data;
 
 use crate::AppState;
@@ -29,6 +30,14 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(register_page).post(register))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
+        .route(
+            "/verify",
+            get(licences::verify_page).post(licences::verify_upload),
+        )
+        .route("/verify/licence/{number}", get(licences::verify_number))
+        .route("/my/licences", get(licences::my_licences))
+        .route("/licences/{number}", get(licences::licence_page))
+        .route("/licences/{number}/file", get(licences::licence_file))
         .route("/open-data", get(open_data::list))
         .route("/open-data/catalog.jsonld", get(open_data::dcat))
         .route("/open-data/{code}", get(open_data::resource))

@@ -15,6 +15,7 @@ pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
         tongban_catalog::MIGRATIONS,
         tongban_pool::MIGRATIONS,
         tongban_interact::MIGRATIONS,
+        tongban_seal::MIGRATIONS,
     ]
 }
 
@@ -23,6 +24,7 @@ pub struct Server {
     pub identity: Identity,
     pub pool: tongban_pool::Pool,
     pub interact: tongban_interact::Interact,
+    pub seals: tongban_seal::Seals,
     catalog: tongban_catalog::Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -50,6 +52,7 @@ impl Server {
             keyring.fields(),
             tongban_kernel::WorkCalendar::bundled(),
         );
+        let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
         let state = tongban_web::AppState {
             db: db.clone(),
             identity: identity.clone(),
@@ -61,6 +64,7 @@ impl Server {
             metrics: tongban_web::metrics::Metrics::default(),
             limiter: Default::default(),
             interact: interact.clone(),
+            seals: seals.clone(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -78,6 +82,7 @@ impl Server {
             identity,
             pool,
             interact,
+            seals,
             catalog,
             stop: Some(tx),
             task: Some(task),

@@ -58,6 +58,7 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
                 keyring.fields(),
                 tongban_kernel::WorkCalendar::bundled(),
             ),
+            seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -1,0 +1,273 @@
+//! Seals and issued licences in the console: department administrators make their
+//! department's seals; staff who issue see the licences issued in their scope, and those who may
+//! revoke (注销) do so with a reason.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::{FormOutcome, identity_page, seal_form, seal_page};
+use crate::page::{Chrome, render, urlencode};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_kernel::{Permission, Principal};
+use tongban_seal::{Issuer, SealInput, SealType};
+
+struct SealRow {
+    department: String,
+    name: String,
+    kind: String,
+    valid: String,
+    fingerprint: String,
+    valid_today: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/seals.html")]
+struct SealsPage {
+    c: Chrome,
+    seals: Vec<SealRow>,
+    departments: Vec<(String, String)>,
+    types: Vec<(&'static str, String)>,
+    dates: Vec<(&'static str, &'static str, String)>,
+    form: SealForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct SealForm {
+    department: String,
+    name: String,
+    seal_type: String,
+    valid_from: String,
+    valid_to: String,
+}
+
+fn sees_seals(p: &Principal, path: &tongban_kernel::DeptPath) -> bool {
+    p.allows(Permission::ManageSeals, Some(path)) || p.allows(Permission::IssueLicences, Some(path))
+}
+
+async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealForm) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let p = &user.principal;
+    if !p.allows_somewhere(Permission::ManageSeals) && !p.allows_somewhere(Permission::IssueLicences) {
+        return ctx.fail(crate::page::PageError::Forbidden(
+            "需要印章管理或证照签发权限 / seal management or licence issuing rights required".into(),
+        ));
+    }
+    let t = ctx.t();
+    let all = match state.seals.seals(None).await {
+        Ok(s) => s,
+        Err(e) => return ctx.fail(seal_page(e)),
+    };
+    let today = state.seals.today();
+    let seals = all
+        .iter()
+        .filter(|s| sees_seals(p, &s.issuer.path))
+        .map(|s| SealRow {
+            department: s.issuer.name_zh.clone(),
+            name: s.name.clone(),
+            kind: t.pick(s.seal_type.name_zh(), s.seal_type.name_en()).to_string(),
+            valid: format!("{} — {}", s.valid_from, s.valid_to),
+            fingerprint: tongban_crypto::VerifyingKey::from_sec1_hex(&s.certificate.public_key)
+                .map(|k| k.fingerprint())
+                .unwrap_or_default(),
+            valid_today: s.valid_on(today),
+        })
+        .collect();
+    let departments = match state.identity.list_departments(p).await {
+        Ok(list) => list
+            .into_iter()
+            .filter(|d| p.allows(Permission::ManageSeals, Some(&d.path)))
+            .map(|d| (d.code.clone(), t.pick(&d.name_zh, &d.name_en).to_string()))
+            .collect(),
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut resp = render(&SealsPage {
+        c: c.unwrap_or_else(|| ctx.chrome(t.s("seals.title"))),
+        seals,
+        departments,
+        types: SealType::ALL
+            .iter()
+            .map(|k| (k.code(), t.pick(k.name_zh(), k.name_en()).to_string()))
+            .collect(),
+        dates: vec![
+            ("valid_from", "seals.valid_from", form.valid_from.clone()),
+            ("valid_to", "seals.valid_to", form.valid_to.clone()),
+        ],
+        form,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/seals`.
+pub(super) async fn seals(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let form = SealForm {
+        seal_type: SealType::Licence.code().into(),
+        ..Default::default()
+    };
+    seals_page(&state, &ctx, None, form).await
+}
+
+/// `POST /console/seals`: makes a seal for one of the departments the administrator manages.
+pub(super) async fn create_seal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<SealForm>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let mut c = ctx.chrome(t.s("seals.title"));
+    let date = |field: &str, text: &str, c: &mut Chrome| match text.trim().parse::<jiff::civil::Date>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            c.add_error(
+                field,
+                "应为日期，如 2026-01-01 / must be a date such as 2026-01-01",
+            );
+            None
+        }
+    };
+    let from = date("valid_from", &f.valid_from, &mut c);
+    let to = date("valid_to", &f.valid_to, &mut c);
+    let kind = SealType::parse(&f.seal_type);
+    if kind.is_none() {
+        c.add_error("seal_type", "请选择印章类型 / choose the kind of seal");
+    }
+    let dept = match state
+        .identity
+        .department_by_code(&user.principal, &f.department)
+        .await
+    {
+        Ok(d) => Some(d),
+        Err(_) => {
+            c.add_error("department", "请选择部门 / choose a department");
+            None
+        }
+    };
+    let (Some(from), Some(to), Some(kind), Some(dept)) = (from, to, kind, dept) else {
+        return seals_page(&state, &ctx, Some(c), f).await;
+    };
+    let issuer = Issuer {
+        id: dept.id.to_string(),
+        path: dept.path.clone(),
+        name_zh: dept.name_zh.clone(),
+    };
+    let input = SealInput {
+        name: f.name.clone(),
+        seal_type: kind,
+        valid_from: from,
+        valid_to: to,
+        picture: None,
+    };
+    match state.seals.create_seal(&user.principal, issuer, input).await {
+        Ok(_) => Redirect::to("/console/seals").into_response(),
+        Err(e) => match seal_form(e, "name") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                seals_page(&state, &ctx, Some(c), f).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+struct LicenceRow {
+    number: String,
+    title: String,
+    holder: String,
+    issuer: String,
+    issued: String,
+    status: &'static str,
+    status_name: String,
+    can_revoke: bool,
+    revoked_reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/licences.html")]
+struct LicencesPage {
+    c: Chrome,
+    rows: Vec<LicenceRow>,
+}
+
+/// `GET /console/licences`: licences issued where the actor issues, newest first.
+pub(super) async fn licences(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let list = match state.seals.licences(&user.principal, None, 500).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(seal_page(e)),
+    };
+    let today = state.seals.today();
+    let rows = list
+        .iter()
+        .map(|l| {
+            let s = l.status(today);
+            LicenceRow {
+                number: l.number.clone(),
+                title: l.title.clone(),
+                holder: format!("{}（{}）", l.holder_masked, l.holder_id_masked),
+                issuer: l.issuer.name_zh.clone(),
+                issued: l.issued.display_in(&state.settings.zone),
+                status: s.code(),
+                status_name: t.pick(s.name_zh(), s.name_en()).to_string(),
+                can_revoke: l.revoked.is_none()
+                    && user
+                        .principal
+                        .allows(Permission::RevokeLicences, Some(&l.issuer.path)),
+                revoked_reason: l.revoked.as_ref().map(|r| r.reason.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let mut c = ctx.chrome(t.s("licences.title"));
+    if let Some(n) = ctx.here.split("revoked=").nth(1) {
+        c.notice = Some(format!(
+            "{} {}",
+            t.s("licences.revoked_notice"),
+            n.split('&').next().unwrap_or("")
+        ));
+    }
+    render(&LicencesPage { c, rows })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RevokeForm {
+    reason: String,
+}
+
+/// `POST /console/licences/{number}/revoke`.
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+    CsrfForm(f): CsrfForm<RevokeForm>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    match state
+        .seals
+        .revoke_licence(&user.principal, &number, &f.reason)
+        .await
+    {
+        Ok(l) => Redirect::to(&format!("/console/licences?revoked={}", urlencode(&l.number))).into_response(),
+        Err(e) => ctx.fail(seal_page(e)),
+    }
+}

@@ -1,0 +1,332 @@
+//! E-licences for the public and their holders: verification by number or by uploading the
+//! signed file (anyone, no sign-in), "my licences", the printable licence page with its QR code,
+//! and the signed file's download.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::errors::seal_page;
+use crate::page::{Chrome, PageError, render, urlencode};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tongban_seal::{Licence, SignedLicence, Verdict, qr_svg, verification_path};
+
+/// The largest file the verification page accepts (a licence file is a few KiB).
+const MAX_FILE: usize = 256 * 1024;
+
+#[derive(Template)]
+#[template(path = "portal/verify.html")]
+struct VerifyPage {
+    c: Chrome,
+    number: String,
+}
+
+/// What the verdict page shows.
+struct Shown {
+    outcome: &'static str,
+    outcome_name: String,
+    reason: String,
+    number: String,
+    title: String,
+    issuer: String,
+    holder: String,
+    seal: String,
+    signed_at: String,
+    valid: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/verdict.html")]
+struct VerdictPage {
+    c: Chrome,
+    v: Shown,
+}
+
+fn shown(ctx: &Ctx, v: &Verdict) -> Shown {
+    let t = ctx.t();
+    let doc = v.document.as_ref();
+    Shown {
+        outcome: v.outcome.code(),
+        outcome_name: t.pick(v.outcome.name_zh(), v.outcome.name_en()).to_string(),
+        reason: v.reason.clone(),
+        number: doc.map(|d| d.number.clone()).unwrap_or_default(),
+        title: doc.map(|d| d.title.clone()).unwrap_or_default(),
+        issuer: doc.map(|d| d.issuer.name_zh.clone()).unwrap_or_default(),
+        holder: doc
+            .map(|d| {
+                format!(
+                    "{}（{}）",
+                    tongban_crypto::mask_name(&d.holder.name),
+                    d.holder.id_masked
+                )
+            })
+            .unwrap_or_default(),
+        seal: v.seal_name.clone().unwrap_or_default(),
+        signed_at: v.signed_at.clone().unwrap_or_default(),
+        valid: doc
+            .map(|d| match d.valid_to {
+                Some(to) => format!("{} — {}", d.valid_from, to),
+                None => format!("{} — {}", d.valid_from, t.s("licence.no_end")),
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn verdict_response(ctx: &Ctx, v: &Verdict) -> Response {
+    let t = ctx.t();
+    render(&VerdictPage {
+        c: ctx.chrome(t.s("verify.result")),
+        v: shown(ctx, v),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct VerifyQuery {
+    number: String,
+}
+
+/// `GET /verify`: the form; with `?number=` it goes to that licence's verdict.
+pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
+    let number = q.number.trim().to_ascii_uppercase();
+    if !number.is_empty() {
+        return Redirect::to(&format!("/verify/licence/{}", urlencode(&number))).into_response();
+    }
+    render(&VerifyPage {
+        c: ctx.chrome(ctx.t().s("verify.title")),
+        number,
+    })
+}
+
+/// `GET /verify/licence/{number}`: the verdict on a stored licence (the QR code's target).
+pub(super) async fn verify_number(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+) -> Response {
+    match state.seals.verify_number(&number).await {
+        Ok((_, v)) => verdict_response(&ctx, &v),
+        Err(tongban_seal::Error::NotFound { .. }) => {
+            let mut c = ctx.chrome(ctx.t().s("verify.title"));
+            c.add_error("number", ctx.t().s("verify.unknown_number"));
+            let mut resp = render(&VerifyPage { c, number });
+            *resp.status_mut() = StatusCode::NOT_FOUND;
+            resp
+        }
+        Err(e) => ctx.fail(seal_page(e)),
+    }
+}
+
+/// `POST /verify` (multipart: `csrf`, then `file`): the verdict on an uploaded signed file.
+pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut form: Multipart) -> Response {
+    let t = ctx.t();
+    let mut csrf_ok = false;
+    let mut file: Option<Vec<u8>> = None;
+    let mut too_big = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return ctx.fail(PageError::BadRequest(t.s("verify.bad_upload").into())),
+        };
+        match field.name() {
+            Some("csrf") => {
+                let sent = field.text().await.unwrap_or_default();
+                csrf_ok = !sent.is_empty() && crate::security::same_secret(&sent, &ctx.csrf);
+            }
+            Some("file") if csrf_ok => {
+                let mut field = field;
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            if bytes.len() + chunk.len() > MAX_FILE {
+                                too_big = true;
+                                break;
+                            }
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        Ok(None) => break,
+                        Err(_) => return ctx.fail(PageError::BadRequest(t.s("verify.bad_upload").into())),
+                    }
+                }
+                file = Some(bytes);
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return ctx.fail(PageError::Csrf);
+    }
+    let problem = if too_big {
+        Some(t.s("verify.too_big"))
+    } else if file.as_ref().is_none_or(|f| f.is_empty()) {
+        Some(t.s("verify.no_file"))
+    } else {
+        None
+    };
+    if let Some(msg) = problem {
+        let mut c = ctx.chrome(t.s("verify.title"));
+        c.add_error("file", msg);
+        let mut resp = render(&VerifyPage {
+            c,
+            number: String::new(),
+        });
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    }
+    match state.seals.verify_file(&file.unwrap_or_default()).await {
+        Ok(v) => verdict_response(&ctx, &v),
+        Err(e) => ctx.fail(seal_page(e)),
+    }
+}
+
+struct Row {
+    number: String,
+    title: String,
+    issuer: String,
+    issued: String,
+    status: &'static str,
+    status_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_licences.html")]
+struct MinePage {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+/// `GET /my/licences`: the signed-in person's licences.
+pub(super) async fn my_licences(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let list = match state.seals.licences_of_account(&user.principal.id).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(seal_page(e)),
+    };
+    let today = state.seals.today();
+    let rows = list
+        .iter()
+        .map(|l: &Licence| {
+            let s = l.status(today);
+            Row {
+                number: l.number.clone(),
+                title: l.title.clone(),
+                issuer: l.issuer.name_zh.clone(),
+                issued: l.issued.display_in(&state.settings.zone),
+                status: s.code(),
+                status_name: t.pick(s.name_zh(), s.name_en()).to_string(),
+            }
+        })
+        .collect();
+    render(&MinePage {
+        c: ctx.chrome(t.s("licence.mine")),
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/licence.html")]
+struct LicencePage {
+    c: Chrome,
+    l: SignedLicence,
+    status: &'static str,
+    status_name: String,
+    holder: String,
+    verify_url: String,
+    qr: String,
+}
+
+/// The absolute address of `path` as the request reached us.
+fn absolute(state: &AppState, headers: &HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.settings.tls { "https" } else { "http" };
+    format!("{scheme}://{host}{path}")
+}
+
+async fn file_for(state: &AppState, ctx: &Ctx, number: &str) -> Result<String, PageError> {
+    let user = ctx.require_user()?;
+    state
+        .seals
+        .signed_file(&user.principal, number)
+        .await
+        .map_err(seal_page)
+}
+
+/// `GET /licences/{number}`: the printable licence, for its holder and the issuing department.
+pub(super) async fn licence_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(number): Path<String>,
+) -> Response {
+    let t = ctx.t();
+    let file = match file_for(&state, &ctx, &number).await {
+        Ok(f) => f,
+        Err(e) => return ctx.fail(e),
+    };
+    let (l, record) = match (
+        serde_json::from_str::<SignedLicence>(&file),
+        state.seals.licence(&number).await,
+    ) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) => return ctx.fail(PageError::Internal(e.to_string())),
+        (_, Err(e)) => return ctx.fail(seal_page(e)),
+    };
+    let status = record.status(state.seals.today());
+    let verify_url = absolute(&state, &headers, &verification_path(&l.document.number));
+    // The SVG goes inline: drop its XML declaration.
+    let qr = qr_svg(&verify_url, 160)
+        .map(|svg| svg.find("<svg").map_or(String::new(), |i| svg[i..].to_string()))
+        .unwrap_or_default();
+    render(&LicencePage {
+        c: ctx.chrome(&l.document.title),
+        holder: l.document.holder.name.clone(),
+        status: status.code(),
+        status_name: t.pick(status.name_zh(), status.name_en()).to_string(),
+        l,
+        verify_url,
+        qr,
+    })
+}
+
+/// `GET /licences/{number}/file`: the signed JSON file.
+pub(super) async fn licence_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+) -> Response {
+    match file_for(&state, &ctx, &number).await {
+        Ok(file) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/json; charset=utf-8".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}.json\"",
+                        number.replace(['"', '\\', '/'], "")
+                    ),
+                ),
+            ],
+            file,
+        )
+            .into_response(),
+        Err(e) => ctx.fail(e),
+    }
+}

@@ -1,0 +1,261 @@
+//! E-licences over HTTP: public verification by number and by uploaded file (valid, tampered,
+//! revoked), the holder's "my licences", licence page with its QR code and file download, the
+//! console's seals and licences pages, and who may see what.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use jiff::civil::date;
+use tongban_db::testing::each_backend;
+use tongban_identity::NewStaff;
+use tongban_kernel::{IdNumber, Principal, Role};
+use tongban_seal::{HolderKind, Issuer, LicenceField, LicenceInput, SealInput, SealType};
+
+async fn get(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
+    let r = c.get(s.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn post_file(c: &reqwest::Client, s: &Server, csrf: &str, bytes: Vec<u8>) -> (u16, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("licence.json"),
+        );
+    let r = c.post(s.url("/verify")).multipart(form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// A seal for 公安局 and a licence for citizen1; returns its number.
+async fn issue(s: &Server) -> String {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    let seal = s
+        .seals
+        .create_seal(
+            &sys,
+            Issuer {
+                id: ga.id.to_string(),
+                path: ga.path.clone(),
+                name_zh: "示范市公安局".into(),
+            },
+            SealInput {
+                name: "示范市公安局证照专用章".into(),
+                seal_type: SealType::Licence,
+                valid_from: date(2026, 1, 1),
+                valid_to: date(2035, 12, 31),
+                picture: None,
+            },
+        )
+        .await
+        .unwrap();
+    let citizen = s.identity.principal_for_username("citizen1").await.unwrap();
+    let (licence, _) = s
+        .seals
+        .issue_licence(
+            &sys,
+            &seal.id,
+            LicenceInput {
+                licence_type: "residence-permit".into(),
+                title: "居住证".into(),
+                holder_kind: HolderKind::Person,
+                holder_name: "张晓明".into(),
+                holder_id: IdNumber::with_check("99010119900307123").unwrap().as_str().into(),
+                holder_account: Some(citizen.id),
+                valid_from: None,
+                valid_to: None,
+                fields: vec![LicenceField {
+                    label: "居住地址".into(),
+                    value: "示范市中山路88号".into(),
+                }],
+                case_number: None,
+            },
+        )
+        .await
+        .unwrap();
+    licence.number
+}
+
+#[tokio::test]
+async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_downloads_it() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let number = issue(&s).await;
+
+        // Anonymous: the form, the redirect from ?number=, the verdict by number.
+        let anon = browser();
+        let (status, form) = get(&anon, &s, "/verify").await;
+        assert_eq!(status, 200);
+        assert!(form.contains("enctype=\"multipart/form-data\""));
+        let r = anon
+            .get(s.url(&format!("/verify?number={}", number.to_lowercase())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], format!("/verify/licence/{number}"));
+        let (status, verdict) = get(&anon, &s, &format!("/verify/licence/{number}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            verdict.contains("verdict-valid") && verdict.contains("示范市公安局"),
+            "{verdict}"
+        );
+        assert!(
+            verdict.contains("张**") && !verdict.contains("张晓明"),
+            "the holder is masked"
+        );
+        let (status, _) = get(&anon, &s, "/verify/licence/DZZZ-2026-99999999").await;
+        assert_eq!(status, 404);
+        // Only the holder and the issuer open the licence itself.
+        let (status, _) = get(&anon, &s, &format!("/licences/{number}")).await;
+        assert_eq!(status, 303, "sign in first");
+
+        // The holder: my licences, the printable page with its QR code, the file.
+        let holder = browser();
+        sign_in(&holder, &s, "citizen1", PASSWORD).await;
+        let (_, mine) = get(&holder, &s, "/my/licences").await;
+        assert!(mine.contains(&number) && mine.contains("居住证"), "{mine}");
+        let (status, page) = get(&holder, &s, &format!("/licences/{number}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("<svg") && page.contains(&format!("/verify/licence/{number}")));
+        assert!(page.contains("示范市中山路88号") && page.contains("9901**********"));
+        assert!(!page.contains("<?xml"));
+        let r = holder
+            .get(s.url(&format!("/licences/{number}/file")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("{number}.json"))
+        );
+        let file = r.bytes().await.unwrap().to_vec();
+
+        // Uploading the file: valid; one changed character: tampered; not a file: asked again.
+        let csrf = csrf_of(&get(&anon, &s, "/verify").await.1);
+        let (status, body) = post_file(&anon, &s, &csrf, file.clone()).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("verdict-valid"), "{body}");
+        let changed = String::from_utf8(file.clone())
+            .unwrap()
+            .replacen("中山路88号", "中山路99号", 1);
+        let (_, body) = post_file(&anon, &s, &csrf, changed.into_bytes()).await;
+        assert!(
+            body.contains("verdict-tampered") && body.contains("已被篡改"),
+            "{body}"
+        );
+        let (status, body) = post_file(&anon, &s, &csrf, Vec::new()).await;
+        assert_eq!(status, 422);
+        assert!(body.contains("file-error"));
+        let (status, _) = post_file(&anon, &s, "forged", file.clone()).await;
+        assert_eq!(status, 403, "the upload needs its CSRF token");
+
+        // Another signed-in person may not open it.
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk", PASSWORD).await;
+        let (status, _) = get(&other, &s, &format!("/licences/{number}")).await;
+        assert_eq!(status, 403);
+        let (status, _) = get(&other, &s, &format!("/licences/{number}/file")).await;
+        assert_eq!(status, 403);
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let number = issue(&s).await;
+        let sys = Principal::system("test");
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        s.identity
+            .create_staff(
+                &sys,
+                NewStaff {
+                    username: "ga_admin".into(),
+                    display_name: "ga_admin".into(),
+                    password: PASSWORD.into(),
+                    department: ga.id.clone(),
+                    roles: vec![Role::DeptAdmin],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let admin = browser();
+        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        let (status, page) = get(&admin, &s, "/console/seals").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("示范市公安局证照专用章") && page.contains("name=\"valid_to\""));
+        let csrf = csrf_of(&page);
+
+        // A bad date and an empty name are named next to their fields; nothing is made.
+        let r = admin
+            .post(s.url("/console/seals"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("department", "9901-GA"),
+                ("name", ""),
+                ("seal_type", "official"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "someday"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("valid_to-error"));
+        let r = admin
+            .post(s.url("/console/seals"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("department", "9901-GA"),
+                ("name", "示范市公安局公章"),
+                ("seal_type", "official"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2030-12-31"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(s.seals.seals(None).await.unwrap().len(), 2);
+
+        // Revoking: the list offers it; afterwards public verification says revoked.
+        let (_, list) = get(&admin, &s, "/console/licences").await;
+        assert!(
+            list.contains(&format!("/console/licences/{number}/revoke")),
+            "{list}"
+        );
+        let r = admin
+            .post(s.url(&format!("/console/licences/{number}/revoke")))
+            .form(&[("csrf", csrf.as_str()), ("reason", "持证人迁出本市")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, verdict) = get(&browser(), &s, &format!("/verify/licence/{number}")).await;
+        assert!(
+            verdict.contains("verdict-revoked") && verdict.contains("持证人迁出本市"),
+            "{verdict}"
+        );
+
+        // A clerk elsewhere sees neither page's data; a citizen is refused the console.
+        let clerk = browser();
+        sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        let (status, _) = get(&clerk, &s, "/console/seals").await;
+        assert_eq!(status, 403);
+        let (status, _) = get(&clerk, &s, "/console/licences").await;
+        assert_eq!(status, 403);
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (status, _) = get(&citizen, &s, "/console/seals").await;
+        assert_eq!(status, 403);
+        s.stop().await;
+    })
+    .await;
+}
