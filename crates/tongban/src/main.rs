@@ -6,6 +6,7 @@ mod backup;
 mod config;
 mod demo;
 mod demo_data;
+mod demo_hall;
 mod demo_interact;
 mod demo_seal;
 mod licences;
@@ -352,6 +353,22 @@ async fn interact_for(p: &platform::Platform, zone: &str) -> Result<tongban_inte
     Ok(tongban_interact::Interact::new(p.db.clone(), p.keyring.fields(), calendar).with_zone(zone))
 }
 
+/// The service hall with the calendar in force, departments from identity, and licences signed
+/// by the seal service.
+async fn hall_for(p: &platform::Platform, identity: &Identity, zone: &str) -> Result<tongban_hall::Hall> {
+    let calendar = tongban_db::calendar::load(&p.db)
+        .await
+        .context("loading the working-day calendar")?;
+    Ok(tongban_hall::Hall::new(
+        p.db.clone(),
+        p.keyring.fields(),
+        calendar,
+        Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
+    )
+    .with_seals(licences::seals_for(p, zone))
+    .with_zone(zone))
+}
+
 async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Command) -> Result<()> {
     let actor = system();
     let Open311Command::Key(cmd) = cmd;
@@ -486,6 +503,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo_seal::seed(&identity, &licences::seals_for(&p, &serve.time_zone))
                 .await
                 .context("seeding the demo seals and licences")?;
+            demo_hall::seed(&identity, &hall_for(&p, &identity, &serve.time_zone).await?)
+                .await
+                .context("seeding the demo service hall")?;
             if seed_only {
                 print_accounts(&accounts);
                 p.db.close().await;
@@ -872,6 +892,7 @@ async fn serve_platform(
     demo: Option<Vec<demo::DemoAccount>>,
 ) -> Result<()> {
     let identity = identity_for(&p, Some(&serve));
+    let hall = hall_for(&p, &identity, &serve.time_zone).await?;
     let ledger = Ledger::new(
         p.db.clone(),
         p.keyring.platform_signer().clone(),
@@ -957,6 +978,7 @@ async fn serve_platform(
         limiter: Default::default(),
         interact,
         seals: licences::seals_for(&p, &serve.time_zone),
+        hall,
     };
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await

@@ -195,6 +195,12 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
             tongban_kernel::WorkCalendar::bundled(),
         ),
         seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
+        hall: tongban_hall::Hall::new(
+            db.clone(),
+            keyring.fields(),
+            tongban_kernel::WorkCalendar::bundled(),
+            std::sync::Arc::new(tongban_hall::StaticDirectory::default()),
+        ),
     };
     Seeded {
         state,

@@ -12,6 +12,7 @@
 pub(crate) mod api;
 mod console;
 mod context;
+pub mod directory;
 mod errors;
 pub mod i18n;
 mod json;
@@ -93,6 +94,8 @@ pub struct AppState {
     pub interact: tongban_interact::Interact,
     /// Department seals and e-licences: issue, revoke, "my licences", public verification.
     pub seals: tongban_seal::Seals,
+    /// The service hall (一网通办): items, cases, the staff inbox.
+    pub hall: tongban_hall::Hall,
 }
 
 pub use server::router;

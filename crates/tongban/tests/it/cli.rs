@@ -11,6 +11,7 @@ fn tongban(data_dir: &Path, args: &[&str]) -> Output {
         .env("TONGBAN_LOG", "warn")
         // A small demo city keeps the tests quick; the README's demo loads 20,000 people.
         .env("TONGBAN_DEMO_ROWS", "200")
+        .env("TONGBAN_DEMO_CASES", "40")
         .output()
         .expect("run tongban")
 }
@@ -404,7 +405,10 @@ fn licences_list_export_and_verify_offline_and_online() {
     let listed: serde_json::Value =
         serde_json::from_str(&ok(&tongban(&data, &["licence", "list", "--json"]))).unwrap();
     let rows = listed.as_array().unwrap();
-    assert_eq!(rows.len(), 4, "{listed}");
+    assert!(
+        rows.len() >= 4,
+        "the demo's own four, and those of completed demo cases: {listed}"
+    );
     let good = rows
         .iter()
         .find(|r| r["type"] == "food-business-licence")

@@ -54,6 +54,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/grants/{id}/revoke", post(sharing::revoke))
         .route("/console/query", get(query::query_page).post(query::run))
         .route("/console/usage", get(usage::usage))
+        .route("/console/cases", get(cases::inbox))
+        .route("/console/cases/{id}", get(cases::case))
+        .route("/console/cases/{id}/act", post(cases::act))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
         .route("/console/licences", get(seals::licences))
         .route("/console/licences/{number}/revoke", post(seals::revoke))
@@ -516,6 +519,7 @@ async fn unlock_user(
     change_lock(&state, &ctx, &id, false).await
 }
 
+mod cases;
 mod catalog;
 mod ledger_view;
 mod mapping;

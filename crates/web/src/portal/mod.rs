@@ -3,6 +3,7 @@
 
 mod licences;
 mod open_data;
+pub(crate) mod services;
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
@@ -30,6 +31,17 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(register_page).post(register))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
+        .route("/services", get(services::services))
+        .route("/services/{code}", get(services::guide))
+        .route(
+            "/services/{code}/apply",
+            get(services::apply_start).post(services::apply_step),
+        )
+        .route("/services/{code}/submit", post(services::submit))
+        .route("/my/cases", get(services::my_cases))
+        .route("/my/cases/{id}", get(services::my_case))
+        .route("/my/cases/{id}/supplement", post(services::supplement))
+        .route("/my/cases/{id}/withdraw", post(services::withdraw))
         .route(
             "/verify",
             get(licences::verify_page).post(licences::verify_upload),

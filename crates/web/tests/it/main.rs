@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api;
+mod hall;
 mod licences;
 mod open311;
 mod pages;

@@ -16,6 +16,7 @@ pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
         tongban_pool::MIGRATIONS,
         tongban_interact::MIGRATIONS,
         tongban_seal::MIGRATIONS,
+        tongban_hall::MIGRATIONS,
     ]
 }
 
@@ -25,6 +26,7 @@ pub struct Server {
     pub pool: tongban_pool::Pool,
     pub interact: tongban_interact::Interact,
     pub seals: tongban_seal::Seals,
+    pub hall: tongban_hall::Hall,
     catalog: tongban_catalog::Catalog,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -53,6 +55,13 @@ impl Server {
             tongban_kernel::WorkCalendar::bundled(),
         );
         let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
+        let hall = tongban_hall::Hall::new(
+            db.clone(),
+            keyring.fields(),
+            tongban_kernel::WorkCalendar::bundled(),
+            Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
+        )
+        .with_seals(seals.clone());
         let state = tongban_web::AppState {
             db: db.clone(),
             identity: identity.clone(),
@@ -65,6 +74,7 @@ impl Server {
             limiter: Default::default(),
             interact: interact.clone(),
             seals: seals.clone(),
+            hall: hall.clone(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -83,6 +93,7 @@ impl Server {
             pool,
             interact,
             seals,
+            hall,
             catalog,
             stop: Some(tx),
             task: Some(task),

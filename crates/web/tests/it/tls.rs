@@ -59,6 +59,12 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
                 tongban_kernel::WorkCalendar::bundled(),
             ),
             seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
+            hall: tongban_hall::Hall::new(
+                db.clone(),
+                keyring.fields(),
+                tongban_kernel::WorkCalendar::bundled(),
+                Arc::new(tongban_hall::StaticDirectory::default()),
+            ),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

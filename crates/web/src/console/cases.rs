@@ -1,0 +1,313 @@
+//! The staff side of the service hall: the inbox per department and role (soonest due first,
+//! yellow and red marks, counts), the case page with the form (personal values masked), the
+//! timeline with internal notes, and the actions of the step the member of staff holds —
+//! accept, refuse, 补正 (everything missing at once), review, decide, issue — plus internal
+//! notes. Every check is the hall's; a refused action comes back on the page with its reason.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render, urlencode};
+use crate::portal::services::{action_label, hall_field, hall_page, urgency_code};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tongban_hall::{
+    CaseId, CaseView, DecisionInput, InboxFilter, Outcome, ReviewInput, StepKind, SupplementRequest,
+    TaskState, Urgency,
+};
+use tongban_kernel::{DeptPath, Page, Principal, Role};
+
+/// The (department, role) pairs a member of staff can open an inbox for.
+fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
+    let mut out: Vec<(DeptPath, Role)> = p
+        .grants
+        .iter()
+        .filter(|g| {
+            matches!(
+                g.role,
+                Role::Clerk | Role::Reviewer | Role::Approver | Role::Leader | Role::DeptAdmin
+            )
+        })
+        .map(|g| (g.scope.clone(), g.role))
+        .collect();
+    out.dedup();
+    out
+}
+
+struct Row {
+    id: String,
+    number: String,
+    item: String,
+    step: String,
+    due: String,
+    urgency: &'static str,
+    urgency_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/cases.html")]
+struct InboxPage {
+    c: Chrome,
+    desks: Vec<(String, String, bool)>,
+    base: String,
+    total: u64,
+    due_soon: u64,
+    overdue: u64,
+    rows: Vec<Row>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct InboxQuery {
+    dept: String,
+    role: String,
+    only: String,
+}
+
+pub(crate) fn urgency_name(ctx: &Ctx, u: Urgency) -> String {
+    ctx.t().s(&format!("inbox.{}", urgency_code(u))).to_string()
+}
+
+/// `GET /console/cases`: the inbox of one desk (department and role).
+pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let mine = desks(&user.principal);
+    let chosen = mine
+        .iter()
+        .find(|(d, r)| d.0 == q.dept && r.code() == q.role)
+        .or(mine.first())
+        .cloned();
+    let Some((dept, role)) = chosen else {
+        return ctx.fail(PageError::Forbidden(
+            "您没有办件岗位角色 / you hold no case-handling role".into(),
+        ));
+    };
+    let filter = InboxFilter {
+        department: dept.clone(),
+        role,
+        urgency: match q.only.as_str() {
+            "due_soon" => Some(Urgency::DueSoon),
+            "overdue" => Some(Urgency::Overdue),
+            _ => None,
+        },
+        step_kind: None,
+        item: None,
+        mine_only: false,
+    };
+    let inbox = match state
+        .hall
+        .inbox(&user.principal, &filter, Page::number(1, 100))
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let rows = inbox
+        .tasks
+        .iter()
+        .map(|task| Row {
+            id: task.case_id.to_string(),
+            number: task.case_number.clone(),
+            item: task.item_name.clone(),
+            step: t
+                .pick(task.step_kind.name_zh(), task.step_kind.name_en())
+                .to_string(),
+            due: task.due.map(|d| d.to_string()).unwrap_or_default(),
+            urgency: urgency_code(task.urgency),
+            urgency_name: urgency_name(&ctx, task.urgency),
+        })
+        .collect();
+    let desks = mine
+        .iter()
+        .map(|(d, r)| {
+            let label = format!("{} · {}", d.as_str(), t.pick(r.name_zh(), r.name_en()));
+            let href = format!("/console/cases?dept={}&role={}", urlencode(d.as_str()), r.code());
+            (href, label, *d == dept && *r == role)
+        })
+        .collect();
+    render(&InboxPage {
+        c: ctx.chrome(t.s("inbox.title")),
+        desks,
+        base: format!(
+            "/console/cases?dept={}&role={}",
+            urlencode(dept.as_str()),
+            role.code()
+        ),
+        total: inbox.counts.total,
+        due_soon: inbox.counts.due_soon,
+        overdue: inbox.counts.overdue,
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "console/case.html")]
+struct CasePage {
+    c: Chrome,
+    v: CaseView,
+    status: String,
+    urgency: &'static str,
+    log: Vec<(String, String, String, String, bool)>,
+    tasks: Vec<(String, String, String, String, String)>,
+    step: Option<StepKind>,
+}
+
+fn case_id(id: &str) -> Result<CaseId, PageError> {
+    CaseId::parse("id", id).map_err(|_| PageError::NotFound)
+}
+
+async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let case = match case_id(id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let v = match state.hall.case(&user.principal, &case).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    // The step the viewer can act on: an open task at the current step in a role they hold.
+    let step = v
+        .tasks
+        .iter()
+        .filter(|task| task.state == TaskState::Open && task.step == v.case.step)
+        .find(|task| {
+            user.principal
+                .grants
+                .iter()
+                .any(|g| g.role == task.role && g.scope.contains(&task.department.path))
+        })
+        .map(|task| task.step_kind);
+    let log = v
+        .log
+        .iter()
+        .map(|e| {
+            (
+                e.at.display_in(&state.settings.zone),
+                action_label(ctx, &e.action),
+                e.actor_name.clone(),
+                e.note.clone(),
+                e.public,
+            )
+        })
+        .collect();
+    let tasks = v
+        .tasks
+        .iter()
+        .map(|task| {
+            (
+                t.pick(task.step_kind.name_zh(), task.step_kind.name_en())
+                    .to_string(),
+                task.department.name_zh.clone(),
+                t.pick(task.state.name_zh(), task.state.name_en()).to_string(),
+                match task.agreed {
+                    Some(true) => t.s("case.agree").to_string(),
+                    Some(false) => t.s("case.disagree").to_string(),
+                    None => String::new(),
+                },
+                task.opinion.clone(),
+            )
+        })
+        .collect();
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut resp = render(&CasePage {
+        c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
+        status: t
+            .pick(v.case.status.name_zh(), v.case.status.name_en())
+            .to_string(),
+        urgency: urgency_code(v.urgency),
+        log,
+        tasks,
+        step,
+        v,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/cases/{id}`.
+pub(super) async fn case(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    case_page(&state, &ctx, &id, None).await
+}
+
+/// `POST /console/cases/{id}/act`: one action, named by the `do` button.
+pub(super) async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let case = match case_id(&id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let p = &user.principal;
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let h = &state.hall;
+    let done = match get("do").as_str() {
+        "accept" => h.accept_case(p, &case, &get("note")).await,
+        "refuse" => h.refuse_case(p, &case, &get("reason")).await,
+        "supplement" => {
+            let request = SupplementRequest {
+                missing: get("missing")
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect(),
+                note: get("note"),
+            };
+            h.request_supplement(p, &case, request).await
+        }
+        "agree" | "disagree" => {
+            let review = ReviewInput {
+                agree: get("do") == "agree",
+                opinion: get("opinion"),
+            };
+            h.review_case(p, &case, review).await
+        }
+        "approve" | "deny" => {
+            let decision = DecisionInput {
+                outcome: if get("do") == "approve" {
+                    Outcome::Approve
+                } else {
+                    Outcome::Deny
+                },
+                reasons: get("reasons"),
+                legal_basis: get("legal_basis"),
+            };
+            h.decide_case(p, &case, decision).await
+        }
+        "issue" => h.issue_case(p, &case, &get("note")).await,
+        "note" => h.add_note(p, &case, &get("text")).await,
+        _ => return ctx.fail(PageError::BadRequest("未知操作 / unknown action".into())),
+    };
+    match done {
+        Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) => {
+                let mut c = ctx.chrome(ctx.t().s("inbox.title"));
+                c.add_error(&field, &msg);
+                case_page(&state, &ctx, &id, Some(c)).await
+            }
+            None => ctx.fail(hall_page(e)),
+        },
+    }
+}

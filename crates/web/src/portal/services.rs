@@ -1,0 +1,733 @@
+//! The citizen's side of the service hall (一网通办), GOV.UK style and without JavaScript: the
+//! list of services by department and name, each service's guide (办事指南), the application one
+//! question per page (answers carried in the form itself, so nothing half-done is stored), a
+//! check-your-answers page, submission with a per-application key (submitting twice gives the
+//! same case), and "my cases" with the timeline, 补正 answers and withdrawal.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use tongban_hall::{
+    CaseId, CaseStatus, CaseView, FieldKind, FormField, NewCase, ServiceItem, SupplementAnswer, Urgency,
+};
+use tongban_kernel::Page;
+
+/// A hall error as a page failure.
+pub(crate) fn hall_page(e: tongban_hall::Error) -> PageError {
+    use tongban_hall::Error as H;
+    match e {
+        H::NotFound { .. } => PageError::NotFound,
+        H::Forbidden { why } => PageError::Forbidden(why),
+        e @ (H::Invalid(_) | H::Conflict { .. } | H::Calendar(_) | H::Licence(_)) => {
+            PageError::BadRequest(e.to_string())
+        }
+        e @ (H::Directory(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
+    }
+}
+
+/// The field and message of a hall error a form can show, if it is one.
+pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, String)> {
+    use tongban_hall::Error as H;
+    match e {
+        H::Invalid(i) => Some((i.field.clone(), i.reason.clone())),
+        H::Conflict { field, reason } => Some((field.clone(), reason.clone())),
+        H::Licence(inner) => Some((inner.field().unwrap_or("licence").to_string(), e.to_string())),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list and the guide.
+
+struct ItemRow {
+    code: String,
+    name: String,
+    department: String,
+    kind: String,
+    promised: u32,
+    online: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/services.html")]
+struct ServicesPage {
+    c: Chrome,
+    q: String,
+    dept: String,
+    departments: Vec<(String, String)>,
+    rows: Vec<ItemRow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ServicesQuery {
+    q: String,
+    dept: String,
+}
+
+/// `GET /services`: every active service, searchable by name, filtered by department.
+pub(super) async fn services(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ServicesQuery>,
+) -> Response {
+    let t = ctx.t();
+    let all = match state.hall.items(None, false).await {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let mut departments: Vec<(String, String)> = all
+        .iter()
+        .map(|i| (i.department.path.0.clone(), i.department.name_zh.clone()))
+        .collect();
+    departments.sort();
+    departments.dedup();
+    let needle = q.q.trim();
+    let rows = all
+        .iter()
+        .filter(|i| workflow_ready(i))
+        .filter(|i| q.dept.is_empty() || i.department.path.0 == q.dept)
+        .filter(|i| needle.is_empty() || i.name.contains(needle) || i.code.contains(needle))
+        .map(|i| ItemRow {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            department: i.department.name_zh.clone(),
+            kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
+            promised: i.promised_days,
+            online: i.visits == 0,
+        })
+        .collect();
+    render(&ServicesPage {
+        c: ctx.chrome(t.s("services.title")),
+        q: q.q.clone(),
+        dept: q.dept.clone(),
+        departments,
+        rows,
+    })
+}
+
+fn workflow_ready(i: &ServiceItem) -> bool {
+    i.active && i.workflow_version > 0
+}
+
+struct MaterialRow {
+    name: String,
+    required: bool,
+    exempt: bool,
+    source: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/service.html")]
+struct GuidePage {
+    c: Chrome,
+    i: ServiceItem,
+    kind: String,
+    materials: Vec<MaterialRow>,
+    fields: Vec<(String, bool)>,
+    steps: Vec<(String, String)>,
+    fees: Vec<(String, String, String)>,
+    can_apply: bool,
+}
+
+async fn item_by_code(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
+    state.hall.item_by_code(code).await.map_err(hall_page)
+}
+
+/// `GET /services/{code}`: the guide (办事指南) in plain language.
+pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+    let t = ctx.t();
+    let i = match item_by_code(&state, &code).await {
+        Ok(i) if i.active => i,
+        Ok(_) => return ctx.fail(PageError::NotFound),
+        Err(e) => return ctx.fail(e),
+    };
+    let steps = match state.hall.workflow(&i.id, i.workflow_version).await {
+        Ok(wf) => wf
+            .steps
+            .iter()
+            .map(|s| {
+                let who: Vec<String> = s.assignees.iter().map(|a| a.department.name_zh.clone()).collect();
+                let name = if s.name.is_empty() {
+                    t.pick(s.kind.name_zh(), s.kind.name_en()).to_string()
+                } else {
+                    s.name.clone()
+                };
+                (name, who.join("、"))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let materials = i
+        .materials
+        .iter()
+        .map(|m| MaterialRow {
+            name: m.name.clone(),
+            required: m.required,
+            exempt: m.source.exempt(),
+            source: match &m.source {
+                tongban_hall::MaterialSource::Upload => String::new(),
+                tongban_hall::MaterialSource::SharedField { .. } => {
+                    t.s("services.held_by_government").to_string()
+                }
+                tongban_hall::MaterialSource::Licence { .. } => t.s("services.held_as_licence").to_string(),
+            },
+        })
+        .collect();
+    let fields = i.fields.iter().map(|f| (f.label.clone(), f.required)).collect();
+    let fees = i
+        .fees
+        .iter()
+        .map(|f| {
+            let yuan = if f.amount_fen == 0 {
+                t.s("services.free").to_string()
+            } else {
+                format!("¥{}.{:02}", f.amount_fen / 100, f.amount_fen % 100)
+            };
+            (f.name.clone(), yuan, f.basis.clone())
+        })
+        .collect();
+    render(&GuidePage {
+        c: ctx.chrome(&i.name),
+        kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
+        can_apply: workflow_ready(&i),
+        materials,
+        fields,
+        steps,
+        fees,
+        i,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The application, one question per page.
+
+/// The questions asked online: every field but uploads, which the 补正 or the window takes.
+fn questions(i: &ServiceItem) -> Vec<&FormField> {
+    i.fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::File))
+        .collect()
+}
+
+struct Question {
+    label: String,
+    required: bool,
+    input: &'static str,
+    options: Vec<(String, String)>,
+    value: String,
+    hint: String,
+}
+
+fn question(ctx: &Ctx, f: &FormField, value: &str) -> Question {
+    let t = ctx.t();
+    let (input, options, hint) = match &f.kind {
+        FieldKind::Text { max_chars } => (
+            "text",
+            Vec::new(),
+            format!("{} {max_chars}", t.s("services.max_chars")),
+        ),
+        FieldKind::Number { .. } => ("number", Vec::new(), String::new()),
+        FieldKind::Date => ("date", Vec::new(), t.s("services.date_hint").to_string()),
+        FieldKind::Choice { options } => (
+            "choice",
+            options
+                .iter()
+                .map(|o| (o.value.clone(), o.label.clone()))
+                .collect(),
+            String::new(),
+        ),
+        FieldKind::IdNumber => ("id", Vec::new(), t.s("services.id_hint").to_string()),
+        FieldKind::Phone => ("tel", Vec::new(), String::new()),
+        FieldKind::Address => ("address", Vec::new(), String::new()),
+        FieldKind::File => ("text", Vec::new(), String::new()),
+    };
+    let personal = if f.is_personal() {
+        format!(" {}", t.s("services.personal_hint"))
+    } else {
+        String::new()
+    };
+    Question {
+        label: f.label.clone(),
+        required: f.required,
+        input,
+        options,
+        value: value.to_string(),
+        hint: format!("{hint}{personal}").trim().to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/apply.html")]
+struct ApplyPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    key: String,
+    step: usize,
+    total: usize,
+    q: Question,
+    hidden: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/check.html")]
+struct CheckPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    key: String,
+    rows: Vec<(usize, String, String)>,
+    hidden: Vec<(String, String)>,
+    exempt: Vec<String>,
+    promised: u32,
+}
+
+fn hidden(answers: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    answers
+        .iter()
+        .map(|(k, v)| (format!("a.{k}"), v.clone()))
+        .collect()
+}
+
+fn new_key() -> String {
+    format!("web-{}", tongban_kernel::id::new_uuid_v7())
+}
+
+fn ask(
+    ctx: &Ctx,
+    i: &ServiceItem,
+    key: &str,
+    step: usize,
+    answers: &BTreeMap<String, String>,
+    c: Chrome,
+) -> Response {
+    let qs = questions(i);
+    let Some(f) = qs.get(step) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let mut others = answers.clone();
+    let value = others.remove(&f.code).unwrap_or_default();
+    render(&ApplyPage {
+        c,
+        code: i.code.clone(),
+        name: i.name.clone(),
+        key: key.to_string(),
+        step,
+        total: qs.len(),
+        q: question(ctx, f, &value),
+        hidden: hidden(&others),
+    })
+}
+
+fn check_page(ctx: &Ctx, i: &ServiceItem, key: &str, answers: &BTreeMap<String, String>) -> Response {
+    let rows = questions(i)
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let v = answers.get(&f.code).cloned().unwrap_or_default();
+            let shown = match &f.kind {
+                FieldKind::Choice { options } => options
+                    .iter()
+                    .find(|o| o.value == v)
+                    .map_or(v.clone(), |o| o.label.clone()),
+                _ => v,
+            };
+            (n, f.label.clone(), shown)
+        })
+        .collect();
+    render(&CheckPage {
+        c: ctx.chrome(ctx.t().s("services.check")),
+        code: i.code.clone(),
+        name: i.name.clone(),
+        key: key.to_string(),
+        rows,
+        hidden: hidden(answers),
+        exempt: i
+            .materials
+            .iter()
+            .filter(|m| m.source.exempt())
+            .map(|m| m.name.clone())
+            .collect(),
+        promised: i.promised_days,
+    })
+}
+
+/// `GET /services/{code}/apply`: the first question (signed-in applicants only).
+pub(super) async fn apply_start(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(e) = ctx.require_user() {
+        return ctx.fail(e);
+    }
+    let i = match item_by_code(&state, &code).await {
+        Ok(i) if workflow_ready(&i) => i,
+        Ok(_) => return ctx.fail(PageError::NotFound),
+        Err(e) => return ctx.fail(e),
+    };
+    let c = ctx.chrome(&i.name);
+    ask(&ctx, &i, &new_key(), 0, &BTreeMap::new(), c)
+}
+
+/// Splits a posted application form into its key, step, answers and the rest.
+fn answers_of(form: &HashMap<String, String>) -> (String, usize, BTreeMap<String, String>) {
+    let key = form
+        .get("key")
+        .cloned()
+        .filter(|k| !k.is_empty())
+        .unwrap_or_else(new_key);
+    let step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let answers = form
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("a.").map(|k| (k.to_string(), v.clone())))
+        .collect();
+    (key, step, answers)
+}
+
+/// `POST /services/{code}/apply`: saves the answer to one question and moves on (or back, or
+/// to the question a "change" link names).
+pub(super) async fn apply_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = ctx.require_user() {
+        return ctx.fail(e);
+    }
+    let i = match item_by_code(&state, &code).await {
+        Ok(i) if workflow_ready(&i) => i,
+        Ok(_) => return ctx.fail(PageError::NotFound),
+        Err(e) => return ctx.fail(e),
+    };
+    let (key, step, mut answers) = answers_of(&form);
+    let qs = questions(&i);
+    if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
+        let c = ctx.chrome(&i.name);
+        return ask(&ctx, &i, &key, to.min(qs.len().saturating_sub(1)), &answers, c);
+    }
+    let Some(f) = qs.get(step) else {
+        return check_page(&ctx, &i, &key, &answers);
+    };
+    let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
+    answers.insert(f.code.clone(), value.clone());
+    if form.get("go").is_some_and(|g| g == "back") {
+        let c = ctx.chrome(&i.name);
+        return ask(&ctx, &i, &key, step.saturating_sub(1), &answers, c);
+    }
+    if f.required && value.is_empty() {
+        let mut c = ctx.chrome(&i.name);
+        c.add_error("v", &format!("请填写{} / {} is required", f.label, f.label));
+        let mut resp = ask(&ctx, &i, &key, step, &answers, c);
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    }
+    if step + 1 >= qs.len() {
+        check_page(&ctx, &i, &key, &answers)
+    } else {
+        let c = ctx.chrome(&i.name);
+        ask(&ctx, &i, &key, step + 1, &answers, c)
+    }
+}
+
+/// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
+/// the applicant back to that question with the reason.
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let i = match item_by_code(&state, &code).await {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let (key, _, answers) = answers_of(&form);
+    let new = NewCase {
+        item: i.id.clone(),
+        form: answers
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        submission_key: key.clone(),
+    };
+    match state.hall.submit_case(&user.principal, new).await {
+        Ok(v) => Redirect::to(&format!("/my/cases/{}?submitted=1", v.case.id)).into_response(),
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) => {
+                let qs = questions(&i);
+                let code = field.strip_prefix("form.").unwrap_or(&field);
+                let step = qs.iter().position(|f| f.code == code).unwrap_or(0);
+                let mut c = ctx.chrome(&i.name);
+                c.add_error("v", &msg);
+                let mut resp = ask(&ctx, &i, &key, step, &answers, c);
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                resp
+            }
+            None => ctx.fail(hall_page(e)),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// My cases.
+
+pub(crate) fn urgency_code(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Normal => "normal",
+        Urgency::DueSoon => "due_soon",
+        Urgency::Overdue => "overdue",
+    }
+}
+
+struct CaseRow {
+    id: String,
+    number: String,
+    item: String,
+    status: String,
+    submitted: String,
+    due: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_cases.html")]
+struct MyCasesPage {
+    c: Chrome,
+    rows: Vec<CaseRow>,
+}
+
+/// `GET /my/cases`.
+pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let cases = match state.hall.my_cases(&user.principal, Page::number(1, 100)).await {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let rows = cases
+        .iter()
+        .map(|k| CaseRow {
+            id: k.id.to_string(),
+            number: k.number.clone(),
+            item: k.item_name.clone(),
+            status: t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
+            submitted: k.submitted.display_in(&state.settings.zone),
+            due: k
+                .due
+                .filter(|_| k.status.is_open())
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    render(&MyCasesPage {
+        c: ctx.chrome(t.s("cases.mine")),
+        rows,
+    })
+}
+
+/// A timeline entry's label.
+pub(crate) fn action_label(ctx: &Ctx, action: &str) -> String {
+    ctx.t()
+        .lookup(&format!("case.action.{action}"))
+        .map_or_else(|| action.to_string(), String::from)
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_case.html")]
+struct MyCasePage {
+    c: Chrome,
+    v: CaseView,
+    status: String,
+    urgency: &'static str,
+    log: Vec<(String, String, String)>,
+    supplement_fields: Vec<(String, String, String)>,
+    can_withdraw: bool,
+    just_submitted: bool,
+}
+
+fn case_id(id: &str) -> Result<CaseId, PageError> {
+    CaseId::parse("id", id).map_err(|_| PageError::NotFound)
+}
+
+async fn my_case_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    c: Option<Chrome>,
+    just_submitted: bool,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let id = match case_id(id) {
+        Ok(id) => id,
+        Err(e) => return ctx.fail(e),
+    };
+    let v = match state.hall.case(&user.principal, &id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let log = v
+        .log
+        .iter()
+        .filter(|e| e.public)
+        .map(|e| {
+            (
+                e.at.display_in(&state.settings.zone),
+                action_label(ctx, &e.action),
+                e.note.clone(),
+            )
+        })
+        .collect();
+    let supplement_fields = if v.case.status == CaseStatus::Supplementing {
+        let clear = state
+            .hall
+            .case_form(&user.principal, &id)
+            .await
+            .unwrap_or_default();
+        match state.hall.item(&v.case.item_id).await {
+            Ok(item) => questions(&item)
+                .iter()
+                .map(|f| {
+                    (
+                        f.code.clone(),
+                        f.label.clone(),
+                        clear.get(&f.code).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            Err(e) => return ctx.fail(hall_page(e)),
+        }
+    } else {
+        Vec::new()
+    };
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut c = c.unwrap_or_else(|| ctx.chrome(&v.case.item_name));
+    if just_submitted {
+        c.notice = Some(format!("{} {}", t.s("cases.submitted_notice"), v.case.number));
+    }
+    let mut resp = render(&MyCasePage {
+        c,
+        status: t
+            .pick(v.case.status.name_zh(), v.case.status.name_en())
+            .to_string(),
+        urgency: urgency_code(v.urgency),
+        can_withdraw: matches!(
+            v.case.status,
+            CaseStatus::Submitted | CaseStatus::Supplementing | CaseStatus::InProgress
+        ),
+        log,
+        supplement_fields,
+        just_submitted,
+        v,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CaseQuery {
+    submitted: Option<String>,
+}
+
+/// `GET /my/cases/{id}`: status, the public timeline, remaining working days, 补正, decision,
+/// licence.
+pub(super) async fn my_case(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    my_case_page(&state, &ctx, &id, None, q.submitted.is_some()).await
+}
+
+/// `POST /my/cases/{id}/supplement`: the applicant's 补正 answer (changed values and a note).
+pub(super) async fn supplement(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let case = match case_id(&id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let answer = SupplementAnswer {
+        form: form
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("f.")
+                    .map(|k| (k.to_string(), v.trim().to_string()))
+            })
+            .collect(),
+        note: form.get("note").cloned().unwrap_or_default(),
+    };
+    match state.hall.supplement_case(&user.principal, &case, answer).await {
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) => {
+                let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+                let field = field
+                    .strip_prefix("form.")
+                    .map_or(field.clone(), |f| format!("f.{f}"));
+                c.add_error(&field, &msg);
+                my_case_page(&state, &ctx, &id, Some(c), false).await
+            }
+            None => ctx.fail(hall_page(e)),
+        },
+    }
+}
+
+/// `POST /my/cases/{id}/withdraw`.
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let case = match case_id(&id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    match state.hall.withdraw_case(&user.principal, &case, &reason).await {
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) => {
+                let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+                c.add_error(&field, &msg);
+                my_case_page(&state, &ctx, &id, Some(c), false).await
+            }
+            None => ctx.fail(hall_page(e)),
+        },
+    }
+}

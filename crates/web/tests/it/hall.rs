@@ -1,0 +1,379 @@
+//! The service hall over HTTP: a citizen finds a service, answers one question per page, checks
+//! the answers and submits (twice: one case); staff accept, review, decide and issue from the
+//! console, which signs the e-licence; the citizen follows the case to its licence. Bad input
+//! comes back on the question it belongs to; another department's staff are refused.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use jiff::civil::date;
+use tongban_db::testing::each_backend;
+use tongban_hall::{
+    AssigneeInput, ChoiceOption, FieldKind, FormField, ItemType, LicenceLine, LicenceSpec, Material,
+    MaterialSource, ServiceItemInput, SignMode, StepInput, StepKind,
+};
+use tongban_identity::NewStaff;
+use tongban_kernel::{Principal, Role};
+
+const CODE: &str = "9901-GA-JZZ";
+
+fn field(code: &str, label: &str, kind: FieldKind) -> FormField {
+    FormField {
+        code: code.into(),
+        label: label.into(),
+        kind,
+        required: true,
+        personal: false,
+        prefill: None,
+    }
+}
+
+async fn setup(s: &Server) {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    s.identity
+        .create_staff(
+            &sys,
+            NewStaff {
+                username: "ga_approver".into(),
+                display_name: "ga_approver".into(),
+                password: PASSWORD.into(),
+                department: ga.id.clone(),
+                roles: vec![Role::Approver],
+                phone: None,
+                is_demo: false,
+            },
+        )
+        .await
+        .unwrap();
+    s.seals
+        .create_seal(
+            &sys,
+            tongban_seal::Issuer {
+                id: ga.id.to_string(),
+                path: ga.path.clone(),
+                name_zh: "示范市公安局".into(),
+            },
+            tongban_seal::SealInput {
+                name: "示范市公安局证照专用章".into(),
+                seal_type: tongban_seal::SealType::Licence,
+                valid_from: date(2026, 1, 1),
+                valid_to: date(2035, 12, 31),
+                picture: None,
+            },
+        )
+        .await
+        .unwrap();
+    let item = s
+        .hall
+        .create_item(
+            &sys,
+            ServiceItemInput {
+                code: CODE.into(),
+                name: "居住证办理".into(),
+                department: ga.path.clone(),
+                item_type: ItemType::PublicService,
+                legal_basis: "《居住证暂行条例》第九条".into(),
+                conditions: "在居住地居住半年以上".into(),
+                materials: vec![Material {
+                    code: "household".into(),
+                    name: "户籍信息".into(),
+                    required: true,
+                    source: MaterialSource::SharedField {
+                        resource: "9901-GA-0001".into(),
+                        field: "address".into(),
+                    },
+                }],
+                fields: vec![
+                    field("applicant_name", "申请人姓名", FieldKind::Text { max_chars: 40 }),
+                    field("id_number", "公民身份号码", FieldKind::IdNumber),
+                    field(
+                        "reason",
+                        "居住事由",
+                        FieldKind::Choice {
+                            options: vec![
+                                ChoiceOption {
+                                    value: "work".into(),
+                                    label: "就业".into(),
+                                },
+                                ChoiceOption {
+                                    value: "study".into(),
+                                    label: "就学".into(),
+                                },
+                            ],
+                        },
+                    ),
+                ],
+                fees: Vec::new(),
+                statutory_days: 15,
+                promised_days: 7,
+                visits: 0,
+                active: true,
+                licence: Some(LicenceSpec {
+                    licence_type: "residence-permit".into(),
+                    title: "居住证".into(),
+                    holder_name_field: "applicant_name".into(),
+                    holder_id_field: "id_number".into(),
+                    lines: vec![LicenceLine {
+                        label: "居住事由".into(),
+                        field: "reason".into(),
+                    }],
+                    valid_years: Some(1),
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    let who = |role: &str| AssigneeInput {
+        department: ga.path.0.clone(),
+        role: role.into(),
+    };
+    let step = |kind, role| StepInput {
+        kind,
+        name: String::new(),
+        assignees: vec![who(role)],
+        mode: SignMode::All,
+        limit_days: None,
+    };
+    s.hall
+        .save_workflow(
+            &sys,
+            &item.id,
+            vec![
+                step(StepKind::Accept, "clerk"),
+                step(StepKind::Review, "reviewer"),
+                step(StepKind::Decide, "approver"),
+                step(StepKind::Issue, "clerk"),
+            ],
+        )
+        .await
+        .unwrap();
+}
+
+async fn page(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
+    let r = c.get(s.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The hidden inputs of the first form on a page, plus `extra`.
+fn form_of(html: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for part in html.split("<input type=\"hidden\" name=\"").skip(1) {
+        let name = &part[..part.find('"').unwrap()];
+        let rest = &part[part.find("value=\"").unwrap() + 7..];
+        let value = &rest[..rest.find('"').unwrap()];
+        if !out.iter().any(|(n, _): &(String, String)| n == name) {
+            out.push((
+                name.to_string(),
+                value.replace("&#x2d;", "-").replace("&#45;", "-"),
+            ));
+        }
+    }
+    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    out
+}
+
+async fn post(c: &reqwest::Client, s: &Server, path: &str, form: &[(String, String)]) -> reqwest::Response {
+    c.post(s.url(path)).form(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+
+        let (_, list) = page(&citizen, &s, "/services?q=居住").await;
+        assert!(
+            list.contains("居住证办理") && list.contains(&format!("/services/{CODE}")),
+            "{list}"
+        );
+        let (_, guide) = page(&citizen, &s, &format!("/services/{CODE}")).await;
+        assert!(
+            guide.contains("免提交")
+                && guide.contains("《居住证暂行条例》第九条")
+                && guide.contains("居住证")
+        );
+
+        // One question per page; a required answer left empty stays on its page, named.
+        let (status, q1) = page(&citizen, &s, &format!("/services/{CODE}/apply")).await;
+        assert_eq!(status, 200);
+        assert!(q1.contains("申请人姓名") && q1.contains("1 / 3"), "{q1}");
+        let apply = format!("/services/{CODE}/apply");
+        let r = post(&citizen, &s, &apply, &form_of(&q1, &[("v", ""), ("go", "next")])).await;
+        assert_eq!(r.status(), 422);
+        let again = r.text().await.unwrap();
+        assert!(again.contains("v-error") && again.contains("请填写申请人姓名"));
+        let q2 = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&q1, &[("v", "张晓明"), ("go", "next")]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(q2.contains("公民身份号码") && q2.contains("2 / 3"));
+        // A wrong ID number passes the page (presence only) but the hall names it at submission.
+        let q3 = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&q2, &[("v", "990101199003071230"), ("go", "next")]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(q3.contains("居住事由") && q3.contains("type=\"radio\""));
+        let check = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&q3, &[("v", "work"), ("go", "next")]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(check.contains("核对您的填报内容") && check.contains("就业") && check.contains("户籍信息"));
+        let submit_form = |html: &str| {
+            let at = html.find(&format!("action=\"/services/{CODE}/submit\"")).unwrap();
+            form_of(&html[at..], &[])
+        };
+        let r = post(
+            &citizen,
+            &s,
+            &format!("/services/{CODE}/submit"),
+            &submit_form(&check),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let back = r.text().await.unwrap();
+        assert!(
+            back.contains("公民身份号码") && back.contains("v-error"),
+            "back on the ID question: {back}"
+        );
+        // Corrected, then checked and sent — twice, which makes one case.
+        let check = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&back, &[("v", "990101199003071237"), ("go", "next")]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        let check = if check.contains("核对您的填报内容") {
+            check
+        } else {
+            post(
+                &citizen,
+                &s,
+                &apply,
+                &form_of(&check, &[("v", "work"), ("go", "next")]),
+            )
+            .await
+            .text()
+            .await
+            .unwrap()
+        };
+        let r = post(
+            &citizen,
+            &s,
+            &format!("/services/{CODE}/submit"),
+            &submit_form(&check),
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let r = post(
+            &citizen,
+            &s,
+            &format!("/services/{CODE}/submit"),
+            &submit_form(&check),
+        )
+        .await;
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            to,
+            "the same key gives the same case"
+        );
+        let (_, done) = page(&citizen, &s, &to).await;
+        assert!(
+            done.contains("申请已提交") && done.contains("case-number"),
+            "{done}"
+        );
+        let case_path = to.split('?').next().unwrap().to_string();
+        let id = case_path.rsplit('/').next().unwrap().to_string();
+        let (_, mine) = page(&citizen, &s, "/my/cases").await;
+        assert!(mine.contains(&id) && mine.contains("待受理"));
+
+        // The clerk's inbox has it; the case page masks the ID; each step acts in turn.
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let (_, inbox) = page(&clerk, &s, "/console/cases").await;
+        assert!(inbox.contains(&id), "{inbox}");
+        let (_, case) = page(&clerk, &s, &format!("/console/cases/{id}")).await;
+        assert!(case.contains("9901**********1237") && !case.contains("990101199003071237"));
+        let act = format!("/console/cases/{id}/act");
+        let csrf = csrf_of(&case);
+        let go = |pairs: &[(&str, &str)]| {
+            let mut f = vec![("csrf".to_string(), csrf.clone())];
+            f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            f
+        };
+        // A refusal without its reason is named on the page.
+        let r = post(&clerk, &s, &act, &go(&[("do", "refuse"), ("reason", "")])).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(
+            post(&clerk, &s, &act, &go(&[("do", "accept"), ("note", "材料齐全")]))
+                .await
+                .status(),
+            303
+        );
+        // Staff of another department cannot open or act on it.
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk", PASSWORD).await;
+        let (status, _) = page(&other, &s, &format!("/console/cases/{id}")).await;
+        assert_eq!(status, 403);
+        let other_csrf = csrf_of(&page(&other, &s, "/console/cases").await.1);
+        let r = other
+            .post(s.url(&act))
+            .form(&[("csrf", other_csrf.as_str()), ("do", "agree"), ("opinion", "")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+
+        for (who, pairs) in [
+            ("ga_colleague", vec![("do", "agree"), ("opinion", "符合条件")]),
+            ("ga_approver", vec![("do", "approve")]),
+        ] {
+            let b = browser();
+            sign_in(&b, &s, who, PASSWORD).await;
+            let csrf = csrf_of(&page(&b, &s, &format!("/console/cases/{id}")).await.1);
+            let mut f = vec![("csrf".to_string(), csrf)];
+            f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            assert_eq!(post(&b, &s, &act, &f).await.status(), 303, "{who}");
+        }
+        assert_eq!(
+            post(&clerk, &s, &act, &go(&[("do", "issue")])).await.status(),
+            303
+        );
+
+        // The citizen sees the result and the licence.
+        let (_, finished) = page(&citizen, &s, &case_path).await;
+        assert!(
+            finished.contains("已办结") && finished.contains("/licences/DZZZ-"),
+            "{finished}"
+        );
+        assert!(finished.contains("已受理") && finished.contains("准予许可"));
+        let (_, licences) = page(&citizen, &s, "/my/licences").await;
+        assert!(licences.contains("居住证"));
+        s.stop().await;
+    })
+    .await;
+}
