@@ -26,6 +26,7 @@ impl Demo {
             .arg(dir.path())
             .env("TONGBAN_LOG", "warn")
             .env("TONGBAN_DEMO_ROWS", "200")
+            .env("TONGBAN_DEMO_CASES", "40")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();

@@ -175,3 +175,105 @@ fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
         "refused by name: {text}"
     );
 }
+
+#[test]
+fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/services");
+    sign_in(&tab, &demo, "citizen1", "/services");
+    assert_eq!(path(&tab), "/services");
+    click_and_wait(&tab, "a[href='/services/9901-SJ-GTKY']");
+    let guide = main_text(&tab);
+    assert!(
+        guide.contains("个体工商户开业登记") && guide.contains("免提交"),
+        "{guide}"
+    );
+    click_and_wait(&tab, "a.start");
+    // One question per page, in the form's order.
+    for answer in [
+        "张晓明",
+        "990101199003071237",
+        "13800000001",
+        "示范市中山路88号",
+        "示范市晓明文具店",
+        "示范市中山路90号",
+        "文具零售",
+    ] {
+        fill(&tab, "v", answer);
+        click_and_wait(&tab, "button[value=next]");
+    }
+    // The last question is a choice.
+    tab.wait_for_element("#v-1").unwrap().click().unwrap();
+    click_and_wait(&tab, "button[value=next]");
+    let check = main_text(&tab);
+    assert!(
+        check.contains("核对您的填报内容")
+            && check.contains("示范市晓明文具店")
+            && check.contains("个人经营"),
+        "{check}"
+    );
+    click_and_wait(&tab, "form[action$='/submit'] button");
+    let done = main_text(&tab);
+    assert!(done.contains("申请已提交"), "{done}");
+    let number = tab
+        .wait_for_element(".case-number")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(number.len() == 16 && number.starts_with("20"), "{number}");
+
+    // The 市场监管局 clerk finds it in the inbox and accepts it.
+    let staff = open(&browser, &demo, "/");
+    sign_in(&staff, &demo, "sj_clerk", "/console/cases");
+    assert!(main_text(&staff).contains(&number), "in the inbox");
+    let href = staff
+        .evaluate(
+            &format!(
+                "[...document.querySelectorAll('a[href^=\"/console/cases/\"]')].find(a => a.textContent.includes('{number}')).getAttribute('href')"
+            ),
+            false,
+        )
+        .unwrap()
+        .value
+        .and_then(|v| v.as_str().map(String::from))
+        .expect("a link to the case");
+    staff
+        .navigate_to(&demo.url(&href))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    assert!(
+        main_text(&staff).contains("9901**********1237"),
+        "the ID is masked for staff"
+    );
+    click_and_wait(&staff, "button[value=accept]");
+    assert!(main_text(&staff).contains("办理中"));
+    // Back on the citizen's side (tabs share the browser's cookies: sign in again in a fresh
+    // tab), the case shows it was accepted.
+    let again = open(&browser, &demo, "/");
+    sign_in(&again, &demo, "citizen1", "/my/cases");
+    let mine = main_text(&again);
+    assert!(mine.contains(&number) && mine.contains("办理中"), "{mine}");
+}
+
+#[test]
+fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/verify");
+    fill(&tab, "number", "DZZZ-2026-00000001");
+    click_and_wait(&tab, "form[role=search] button");
+    let text = main_text(&tab);
+    assert!(
+        text.contains("有效") && text.contains("示范市市场监督管理局"),
+        "{text}"
+    );
+    // The fourth demo licence was revoked when it was reissued.
+    tab.navigate_to(&demo.url("/verify/licence/DZZZ-2026-00000004"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let text = main_text(&tab);
+    assert!(text.contains("已注销") && text.contains("换发新证"), "{text}");
+}
