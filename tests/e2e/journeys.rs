@@ -190,17 +190,28 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
         "{guide}"
     );
     click_and_wait(&tab, "a.start");
-    // One question per page, in the form's order.
-    for answer in [
-        "张晓明",
-        "990101199003071237",
-        "13800000001",
-        "示范市中山路88号",
-        "示范市晓明文具店",
-        "示范市中山路90号",
-        "文具零售",
+    // One question per page, in the form's order; what 公安局's household registry holds
+    // (市场监管局 is granted it) is already filled in, with its source.
+    for (answer, prefilled) in [
+        ("张晓明", true),
+        ("990101199003071237", true),
+        ("13800000001", false),
+        ("示范市城东区中山路88号", true),
+        ("示范市晓明文具店", false),
+        ("示范市中山路90号", false),
+        ("文具零售", false),
     ] {
-        fill(&tab, "v", answer);
+        if prefilled {
+            let shown = tab
+                .evaluate("document.getElementById('v').value", false)
+                .unwrap()
+                .value
+                .and_then(|v| v.as_str().map(String::from));
+            assert_eq!(shown.as_deref(), Some(answer));
+            assert!(main_text(&tab).contains("9901-GA-0001"), "the source is shown");
+        } else {
+            fill(&tab, "v", answer);
+        }
         click_and_wait(&tab, "button[value=next]");
     }
     // The last question is a choice.

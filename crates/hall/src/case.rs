@@ -4,7 +4,7 @@
 //! rights (its applicant; staff holding a handling role in a department the case has passed
 //! through or sits in).
 
-use crate::form::{check_values, open_values};
+use crate::form::{check_values, mark_prefilled, open_values};
 use crate::store::{
     CASE_COLUMNS, LogDraft, NewTask, TASK_COLUMNS, case_event, case_from_row, insert_case, insert_task, log,
     next_number, task_from_row,
@@ -195,7 +195,8 @@ impl Hall {
                 "该事项暂不接受申请 / this service is not taking applications",
             ));
         }
-        let checked = check_values(&item.fields, &new.form, &self.fields)?;
+        let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
+        mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;
 
         let mut tx = self.db.begin_write().await?;
         let wf = self.workflow_in(&mut tx, &item.id, item.workflow_version).await?;

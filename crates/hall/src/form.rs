@@ -2,7 +2,7 @@
 //! values an applicant submits against them — each refusal naming the field (`form.<code>`) —
 //! then sealing personal values (encrypted per field) and masking them for every view.
 
-use crate::{ChoiceOption, Error, FieldKind, FormField, FormValue, Result};
+use crate::{ChoiceOption, Error, FieldKind, FormField, FormValue, Prefilled, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use tongban_crypto::FieldCipher;
 use tongban_kernel::{IdNumber, Invalid, PhoneNumber, input};
@@ -172,9 +172,45 @@ pub(crate) fn check_values(
             label: f.label.clone(),
             value: shown,
             personal: f.is_personal(),
+            prefilled: None,
         });
     }
     Ok(CheckedForm { sealed, masked })
+}
+
+/// Most characters of a prefill source's description.
+const MAX_SOURCE: usize = 100;
+
+/// Marks the values in `shown` that were prefilled: each key of `prefilled` must be a field whose
+/// definition names a prefill source and that has a value.
+pub(crate) fn mark_prefilled(
+    fields: &[FormField],
+    shown: &mut [FormValue],
+    prefilled: &BTreeMap<String, Prefilled>,
+) -> Result<()> {
+    for (code, mark) in prefilled {
+        let name = format!("prefilled.{code}");
+        if !fields.iter().any(|f| &f.code == code && f.prefill.is_some()) {
+            return Err(Error::invalid(
+                name,
+                "该项没有预填来源 / this field has no prefill source",
+            ));
+        }
+        let source = mark.source.trim();
+        if source.is_empty() || source.chars().count() > MAX_SOURCE {
+            return Err(Error::invalid(
+                name,
+                format!("来源须为1–{MAX_SOURCE}字 / the source must be 1–{MAX_SOURCE} characters"),
+            ));
+        }
+        if let Some(v) = shown.iter_mut().find(|v| &v.code == code) {
+            v.prefilled = Some(Prefilled {
+                source: source.to_string(),
+                corrected: mark.corrected,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The clear values of a stored form (for the applicant's 补正 and the handling staff).

@@ -29,6 +29,7 @@ mod item;
 mod licence;
 mod model;
 mod query;
+mod rating;
 mod store;
 mod supplement;
 mod transfer;
@@ -40,6 +41,10 @@ pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;
 pub use model::*;
+pub use rating::{
+    MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
+    RectificationStatus,
+};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -70,6 +75,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "licence",
         sqlite: include_str!("../migrations/sqlite/0002_licence.sql"),
         postgres: include_str!("../migrations/postgres/0002_licence.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 3,
+        name: "rating",
+        sqlite: include_str!("../migrations/sqlite/0003_rating.sql"),
+        postgres: include_str!("../migrations/postgres/0003_rating.sql"),
     },
 ];
 

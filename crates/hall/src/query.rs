@@ -17,7 +17,7 @@ use tongban_kernel::{DeptPath, Page, Permission, Principal};
 
 /// The exclusive upper bound of the paths in the subtree `scope` (`/3301/GA/` → `/3301/GA0`:
 /// `0` follows `/` in byte order).
-fn subtree_end(scope: &DeptPath) -> String {
+pub(crate) fn subtree_end(scope: &DeptPath) -> String {
     let p = scope.as_str();
     match p.strip_suffix('/') {
         Some(head) => format!("{head}0"),

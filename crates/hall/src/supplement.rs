@@ -131,7 +131,16 @@ impl Hall {
             values.insert(k, v);
         }
         values.retain(|_, v| !v.trim().is_empty());
-        let checked = check_values(&item.fields, &values, &self.fields)?;
+        let mut checked = check_values(&item.fields, &values, &self.fields)?;
+        // A prefilled value the 补正 left as it was keeps its source.
+        for v in &mut checked.masked {
+            v.prefilled = l
+                .case
+                .form
+                .iter()
+                .find(|old| old.code == v.code && old.value == v.value)
+                .and_then(|old| old.prefilled.clone());
+        }
         let today = self.today();
         l.case.clock.resume(today)?;
         l.case.status = CaseStatus::Submitted;

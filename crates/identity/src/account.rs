@@ -576,6 +576,43 @@ impl Identity {
         Ok(view)
     }
 
+    /// The signed-in citizen's or business's own verified identifiers in clear — real name, ID
+    /// number, credit code, company and contact name, phone — for prefilling their own
+    /// applications. Only the account holder gets them; anyone else is `Forbidden`.
+    pub async fn own_identity(&self, actor: &Principal) -> Result<crate::OwnIdentity> {
+        if actor.kind != PrincipalKind::User {
+            return Err(Error::Forbidden {
+                why: "仅本人可读取 / only the account holder may read these".into(),
+            });
+        }
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT real_name_enc, id_number_enc, credit_code_enc, company_name, contact_name_enc, \
+                 phone_enc FROM accounts WHERE id = $1",
+                params![actor.id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "account" })?;
+        let open = |field: &str, stored: Option<String>| -> Result<Option<String>> {
+            stored
+                .map(|s| {
+                    self.fields
+                        .decrypt(field, &s)
+                        .map_err(|e| Error::Crypto(format!("{field}: {e}")))
+                })
+                .transpose()
+        };
+        Ok(crate::OwnIdentity {
+            real_name: open(fields::REAL_NAME, row.get("real_name_enc")?)?,
+            id_number: open(fields::ID_NUMBER, row.get("id_number_enc")?)?,
+            credit_code: open(fields::CREDIT_CODE, row.get("credit_code_enc")?)?,
+            company_name: row.get("company_name")?,
+            contact_name: open(fields::CONTACT_NAME, row.get("contact_name_enc")?)?,
+            phone: open(fields::PHONE, row.get("phone_enc")?)?,
+        })
+    }
+
     /// The account named `username`, under the same rule as [`Identity::get_user`].
     pub async fn get_user_by_username(&self, actor: &Principal, username: &str) -> Result<AccountView> {
         let name = normalize_username(username).map_err(|_| Error::NotFound { what: "account" })?;

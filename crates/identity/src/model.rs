@@ -200,6 +200,34 @@ pub struct AccountView {
     pub last_login: Option<Millis>,
 }
 
+/// An account holder's own verified identifiers, in clear (see `Identity::own_identity`).
+/// Never logged: `Debug` shows only which are present.
+#[derive(Clone, Default)]
+pub struct OwnIdentity {
+    /// Citizen: real name.
+    pub real_name: Option<String>,
+    /// Citizen: ID number.
+    pub id_number: Option<String>,
+    /// Business: unified social credit code.
+    pub credit_code: Option<String>,
+    /// Business: company name.
+    pub company_name: Option<String>,
+    /// Business: contact person.
+    pub contact_name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+impl std::fmt::Debug for OwnIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnIdentity")
+            .field("real_name", &self.real_name.is_some())
+            .field("id_number", &self.id_number.is_some())
+            .field("credit_code", &self.credit_code.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Self-registration of a citizen (or seeding by the system).
 #[derive(Debug, Clone, Default)]
 pub struct CitizenRegistration {

@@ -56,6 +56,57 @@ pub struct Records {
     pub truncated: bool,
 }
 
+/// What [`Pool::prefill`] found for one resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prefill {
+    /// The resource code.
+    pub resource: String,
+    /// The providing department's name (shown as the value's source).
+    pub provider: String,
+    /// The version read (0 when nothing could be read).
+    pub version: u32,
+    /// The subject's record (usable fields only, in clear), if there is one.
+    pub record: Option<Map<String, Value>>,
+    /// Wanted fields the department may not use.
+    pub refused: Vec<String>,
+}
+
+/// Whose record a prefill reads: a person by ID number, an organisation by credit code.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A citizen's 公民身份号码.
+    Person(String),
+    /// A business's 统一社会信用代码.
+    Organisation(String),
+}
+
+impl std::fmt::Debug for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Identifiers are personal data: never in logs.
+        f.write_str(match self {
+            Subject::Person(_) => "Subject::Person(..)",
+            Subject::Organisation(_) => "Subject::Organisation(..)",
+        })
+    }
+}
+
+/// Who a read is for: a department system through the exchange, or the prefill of an
+/// application shown to its own data subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Exchange,
+    Prefill,
+}
+
+impl Reader {
+    fn code(self) -> &'static str {
+        match self {
+            Reader::Exchange => "exchange",
+            Reader::Prefill => "prefill",
+        }
+    }
+}
+
 /// One version of the change feed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
@@ -217,6 +268,85 @@ impl Pool {
     /// read is recorded (who, purpose, query with personal values masked, count) before the
     /// records are returned; if it cannot be recorded, nothing is returned.
     pub async fn lookup(&self, actor: &Principal, code: &str, q: &Lookup) -> Result<Records> {
+        let access = self.exchange_access(actor, code).await?;
+        self.read(actor, access, q, Reader::Exchange).await
+    }
+
+    /// 预填: the data subject's own record of resource `code` — the row whose ID-number (or
+    /// credit-code) field holds `subject`'s verified identifier — with those of
+    /// `wanted` fields that `actor`'s department may use (as provider, or through a live grant),
+    /// in clear, because they are shown only to the person they are about. Fields it may not use
+    /// are left out and named in [`Prefill::refused`]; nothing found is `Ok` with no record. The
+    /// read is recorded like an exchange read, with the purpose.
+    pub async fn prefill(
+        &self,
+        actor: &Principal,
+        code: &str,
+        subject: &Subject,
+        wanted: &[String],
+        purpose: &str,
+    ) -> Result<Prefill> {
+        let access = match self.exchange_access(actor, code).await {
+            Ok(a) => a,
+            Err(Error::Forbidden { .. }) => {
+                return Ok(Prefill {
+                    resource: code.trim().to_uppercase(),
+                    provider: String::new(),
+                    version: 0,
+                    record: None,
+                    refused: wanted.to_vec(),
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let provider = access.resource.provider.name_zh.clone();
+        let (standardizer, subject_value) = match subject {
+            Subject::Person(id) => ("id_number", id.as_str()),
+            Subject::Organisation(code) => ("credit_code", code.as_str()),
+        };
+        // The subject's field: the first the department may use that holds such identifiers.
+        let subject_field = access
+            .fields
+            .iter()
+            .find(|f| f.field.standardizer.as_deref() == Some(standardizer))
+            .map(|f| f.field.code.clone());
+        let Some(subject_field) = subject_field else {
+            return Ok(Prefill {
+                resource: access.resource.code.clone(),
+                provider,
+                version: access.resource.current_version,
+                record: None,
+                refused: wanted.to_vec(),
+            });
+        };
+        let (usable, refused): (Vec<String>, Vec<String>) =
+            wanted.iter().cloned().partition(|f| access.field(f).is_some());
+        if usable.is_empty() {
+            return Ok(Prefill {
+                resource: access.resource.code.clone(),
+                provider,
+                version: access.resource.current_version,
+                record: None,
+                refused,
+            });
+        }
+        let q = Lookup {
+            filters: vec![(subject_field, subject_value.to_owned())],
+            fields: usable,
+            limit: 1,
+            purpose: purpose.to_owned(),
+        };
+        let records = self.read(actor, access, &q, Reader::Prefill).await?;
+        Ok(Prefill {
+            resource: records.resource,
+            provider,
+            version: records.version,
+            record: records.records.into_iter().next(),
+            refused,
+        })
+    }
+
+    async fn read(&self, actor: &Principal, access: Access, q: &Lookup, reader: Reader) -> Result<Records> {
         let purpose = q.purpose.trim();
         if purpose.is_empty() {
             return Err(Invalid::new("purpose", "须说明用途 / a purpose (用途) is required").into());
@@ -245,7 +375,6 @@ impl Pool {
             )
             .into());
         }
-        let access = self.exchange_access(actor, code).await?;
         let not_granted = |f: &str| {
             let shown: String = f.chars().take(64).collect();
             Error::Forbidden {
@@ -328,7 +457,7 @@ impl Pool {
                                 .fields
                                 .decrypt(&personal::cipher_name(&code, &f.field), &stored)
                                 .map_err(|e| Error::Parquet(format!("decrypt {}: {e}", f.field.code)))?;
-                            Value::String(if f.shown == Shown::Clear {
+                            Value::String(if f.shown == Shown::Clear || reader == Reader::Prefill {
                                 plain
                             } else {
                                 personal::mask(&f.field, &plain)
@@ -355,13 +484,22 @@ impl Pool {
         let event = ReadEvent {
             code: code.clone(),
             provider: access.resource.provider.path.clone(),
-            summary: format!(
-                "{} 经共享接口读取 {code} {}条 / {} read {} records of {code} through the exchange",
-                actor.name,
-                records.len(),
-                actor.name,
-                records.len()
-            ),
+            summary: match reader {
+                Reader::Exchange => format!(
+                    "{} 经共享接口读取 {code} {}条 / {} read {} records of {code} through the exchange",
+                    actor.name,
+                    records.len(),
+                    actor.name,
+                    records.len()
+                ),
+                Reader::Prefill => format!(
+                    "{} 为申请人预填读取 {code} {}条 / {} read {} records of {code} to prefill an application",
+                    actor.name,
+                    records.len(),
+                    actor.name,
+                    records.len()
+                ),
+            },
             detail: json!({
                 "purpose": purpose,
                 "query": shown_query,
@@ -369,6 +507,7 @@ impl Pool {
                 "count": records.len(),
                 "version": version,
                 "basis": access.basis.code(),
+                "use": reader.code(),
                 "grant": match &access.basis { crate::Basis::Grant(id) => Some(id.as_str().to_owned()), _ => None },
             }),
             day: self.catalog.today().to_string(),

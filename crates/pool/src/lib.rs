@@ -30,7 +30,7 @@ mod source;
 pub mod webhook;
 
 pub use error::{Error, Result};
-pub use exchange::{Change, Lookup, MAX_RECORDS, Records, Usage};
+pub use exchange::{Change, Lookup, MAX_RECORDS, Prefill, Records, Subject, Usage};
 pub use ingest::MAX_BATCH_RECORDS;
 pub use lake::{BIDX_SUFFIX, ROW_HASH};
 pub use mapping::{MAX_COLUMN_CHARS, SavedMapping};

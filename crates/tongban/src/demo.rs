@@ -276,9 +276,12 @@ const DEMO_CATALOG: &str = include_str!("demo_catalog.json");
 
 /// Seeds the catalog: every demo resource published; 人社局 holding an unconditional grant on the
 /// business registry; 民政局's conditional request for household data waiting for the data
-/// authority, so the sharing workflow can be tried. Idempotent.
+/// authority, so the sharing workflow can be tried; the departments running person services
+/// granted the household fields their application forms prefill. Idempotent.
 pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalog) -> Result<()> {
-    use tongban_catalog::{Error as CatError, Grantee, NewRequest, ResourceInput, ResourceStatus};
+    use tongban_catalog::{
+        Decision, Error as CatError, GrantTerms, Grantee, NewRequest, ResourceInput, ResourceStatus, Review,
+    };
     let actor = Principal::system("demo");
     let entries: Vec<serde_json::Value> = serde_json::from_str(DEMO_CATALOG).context("demo catalog data")?;
     for mut entry in entries {
@@ -342,6 +345,50 @@ pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalo
             Err(CatError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
+    }
+
+    // The hall's services prefill the applicant's name, ID number and address from the
+    // household registry: each department running such a service holds a grant on those three
+    // fields, in clear because the values are shown only to the applicant they are about.
+    let prefill_basis = "申请人本人办事时预填申请表，仅向本人展示 / prefilled for the applicant only";
+    for requester in ["9901-SJ", "9901-RS", "9901-WJ", "9901-JY"] {
+        let d = identity.department_by_code(&actor, requester).await?;
+        let grantee = Grantee::Department {
+            id: d.id.to_string(),
+            path: d.path,
+        };
+        if catalog
+            .effective_grant(&grantee, "9901-GA-0001", today)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let resource = catalog.resource_by_code(&actor, "9901-GA-0001").await?;
+        let fields = vec!["id_number".to_string(), "name".to_string(), "address".to_string()];
+        let new = NewRequest {
+            requester: grantee,
+            resource: resource.id,
+            fields: fields.clone(),
+            purpose: "一网通办申请表预填（免提交身份证明和户口簿）".into(),
+            scenario: "示范市一网通办".into(),
+            legal_basis: "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》".into(),
+            valid_until,
+        };
+        let id = match catalog.request_sharing(&actor, new).await {
+            Ok(v) => v.request.id,
+            Err(CatError::Conflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        catalog
+            .review(&actor, &id, Review::Approve { note: String::new() })
+            .await?;
+        let terms = GrantTerms {
+            clear_fields: fields,
+            clear_basis: prefill_basis.into(),
+            ..GrantTerms::default()
+        };
+        catalog.decide(&actor, &id, Decision::Grant(terms)).await?;
     }
     Ok(())
 }

@@ -57,9 +57,27 @@ fn id_number(i: u64, rng: &mut Lcg) -> Option<IdNumber> {
     IdNumber::with_check(&format!("{region}{year:04}{month:02}{day:02}{seq:03}"))
 }
 
+/// The demo citizens' household records: ID number without its check digit, name, gender,
+/// birth date, street address (the accounts are seeded with the same ID numbers).
+const DEMO_CITIZENS: [(&str, &str, &str, &str, &str); 2] = [
+    ("99010119900307123", "张晓明", "男", "1990年3月7日", "中山路88号"),
+    ("99010119851122456", "李芳", "女", "1985年11月22日", "解放路16号"),
+];
+
 fn household_csv(people: u64) -> String {
     let mut rng = Lcg(2026);
     let mut out = String::from("公民身份号码,姓名,性别,出生日期,所属区县,户籍地址\n");
+    // The demo accounts' own records, so their applications are prefilled.
+    for (body, name, gender, birth, address) in DEMO_CITIZENS {
+        if let Some(id) = IdNumber::with_check(body) {
+            let district = "城东区";
+            let _ = writeln!(
+                out,
+                "{},{name},{gender},{birth},{district},示范市{district}{address}",
+                id.as_str()
+            );
+        }
+    }
     for i in 0..people {
         let Some(id) = id_number(i, &mut rng) else {
             continue;

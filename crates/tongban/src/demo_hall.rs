@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tongban_hall::{
-    AssigneeInput, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField, Hall, ItemType,
-    LicenceLine, LicenceSpec, Material, MaterialSource, NewCase, Outcome, ReviewInput, ServiceItem,
-    ServiceItemInput, SignMode, StepInput, StepKind, SupplementAnswer, SupplementRequest,
+    AssigneeInput, CaseId, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField, Hall,
+    ItemType, LicenceLine, LicenceSpec, Material, MaterialSource, NewCase, Outcome, RatingInput, RatingLevel,
+    RectificationClose, ReviewInput, ServiceItem, ServiceItemInput, SignMode, StepInput, StepKind,
+    SupplementAnswer, SupplementRequest,
 };
 use tongban_identity::Identity;
-use tongban_kernel::{CreditCode, IdNumber, Millis, Principal};
+use tongban_kernel::{CreditCode, IdNumber, Millis, Page, Principal};
 
 /// One demo item: code, name, bureau, type, basis, statutory and promised days, visits, the
 /// extra form fields, the materials, the licence it ends in, and a second bureau that joins
@@ -674,6 +675,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
         let a = if item.business { &business } else { &people[n % 2] };
         let prefix = item.bureau.trim_start_matches("9901-");
         let clerk = identity.principal_for_username(&staff(prefix, "clerk")).await?;
+        let leader = identity.principal_for_username("leader").await?;
         let reviewer = identity
             .principal_for_username(&staff(prefix, "reviewer"))
             .await?;
@@ -688,6 +690,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
                     item: stored.id.clone(),
                     form: form_for(item, a, n),
                     submission_key: format!("demo-{n:06}"),
+                    prefilled: Default::default(),
                 },
             )
             .await
@@ -770,6 +773,60 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
                     hall.issue_case(&clerk, &id, "结果已送达").await?;
                 }
             }
+        }
+        if matches!(fate, Fate::Completed | Fate::Denied | Fate::Refused) {
+            rate(&hall, &a.who, &leader, &id, n).await?;
+        }
+    }
+    Ok(())
+}
+
+/// 好差评 of a finished demo case: most are rated well, one in four is not rated, and some are
+/// rated badly, opening a rectification that the city's leader closes for half of them.
+async fn rate(hall: &Hall, applicant: &Principal, leader: &Principal, id: &CaseId, n: usize) -> Result<()> {
+    let (level, comment) = match n % 8 {
+        0 | 4 => (RatingLevel::VerySatisfied, "全程网办，没跑腿"),
+        1 | 5 => (RatingLevel::Satisfied, ""),
+        2 => (RatingLevel::Neutral, "进度提醒可以再及时些"),
+        3 => (RatingLevel::Dissatisfied, "补正要求前后说法不一致，多跑了一次"),
+        7 if n % 16 == 7 => (
+            RatingLevel::VeryDissatisfied,
+            "超过承诺时限仍未办结，电话无人接听",
+        ),
+        _ => return Ok(()),
+    };
+    let rating = RatingInput {
+        level,
+        comment: comment.into(),
+    };
+    hall.rate_case(applicant, id, rating).await?;
+    if level.is_bad() && n % 2 == 1 && n.is_multiple_of(3) {
+        // The leader supervises the whole city.
+        let scope = leader
+            .grants
+            .first()
+            .map(|g| g.scope.clone())
+            .context("the demo leader has a grant")?;
+        if let Some(r) = hall
+            .rectifications(
+                leader,
+                &scope,
+                Page {
+                    limit: 1000,
+                    offset: 0,
+                },
+            )
+            .await?
+            .into_iter()
+            .find(|r| &r.case_id == id)
+        {
+            let close = RectificationClose {
+                measures: "组织窗口人员学习一次性告知制度，补正清单统一模板".into(),
+                callback: "电话回访申请人，说明整改情况，申请人表示认可".into(),
+                applicant_satisfied: true,
+                version: r.version,
+            };
+            hall.close_rectification(leader, &r.id, close).await?;
         }
     }
     Ok(())

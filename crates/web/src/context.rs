@@ -107,6 +107,7 @@ impl Ctx {
                 can_query: p.allows_somewhere(Permission::QueryPool),
                 can_seals: p.allows_somewhere(Permission::ManageSeals)
                     || p.allows_somewhere(Permission::IssueLicences),
+                can_supervise: p.allows_somewhere(Permission::SuperviseCases),
             }
         });
         Chrome {

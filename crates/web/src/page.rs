@@ -27,6 +27,8 @@ pub struct ChromeUser {
     pub can_query: bool,
     /// May see seals and the licences issued (issue, revoke or manage seals somewhere).
     pub can_seals: bool,
+    /// May supervise cases (overdue cases, 差评 rectifications).
+    pub can_supervise: bool,
 }
 
 /// One form error, linked from the error summary to its field.

@@ -62,6 +62,19 @@ pub struct FormValue {
     pub value: String,
     /// Whether it is personal data (stored encrypted).
     pub personal: bool,
+    /// Where the value was prefilled from, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefilled: Option<Prefilled>,
+}
+
+/// A value the platform prefilled from shared data (预填): its source, and whether the applicant
+/// said it was wrong and gave another (the provider should then check its record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prefilled {
+    /// The providing department and resource, `示范市公安局 · 9901-GA-0001`.
+    pub source: String,
+    /// The applicant changed the prefilled value.
+    pub corrected: bool,
 }
 
 /// 补正告知: what the applicant must supplement. Asked once, listing everything missing.
@@ -202,6 +215,11 @@ pub struct NewCase {
     /// A key the client chooses per application (8–64 letters, digits, `-`, `_`): submitting
     /// again with the same key returns the same case.
     pub submission_key: String,
+    /// Fields the caller prefilled from shared data, by code (only fields whose definition names
+    /// a prefill source may be marked). The caller — the web layer, which reads the pool — sets
+    /// it from its own lookup, never from what the applicant posts.
+    #[serde(default)]
+    pub prefilled: BTreeMap<String, Prefilled>,
 }
 
 coded_enum!(

@@ -8,5 +8,6 @@ mod definitions;
 mod handling;
 mod joint;
 mod licence;
+mod rating;
 mod submission;
 mod support;

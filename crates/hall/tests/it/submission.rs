@@ -259,3 +259,54 @@ async fn a_running_case_keeps_its_workflow_version_after_an_edit() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn prefilled_values_keep_their_source_and_only_prefillable_fields_may_be_marked() {
+    use tongban_hall::Prefilled;
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (item, _) = w.item_with("GA-PREFILL", 10, w.plain_steps()).await;
+        let zhang = citizen("zhang");
+        let mark = |corrected| Prefilled {
+            source: "示范市公安局 · GA-HUJI".into(),
+            corrected,
+        };
+
+        // `name` names no prefill source: marking it is refused, naming it.
+        let mut bad = application(&item, "prefill-0001");
+        bad.prefilled.insert("name".into(), mark(false));
+        invalid(w.hall.submit_case(&zhang, bad).await, "prefilled.name");
+        let mut empty_source = application(&item, "prefill-0002");
+        empty_source.prefilled.insert(
+            "id_number".into(),
+            Prefilled {
+                source: " ".into(),
+                corrected: false,
+            },
+        );
+        invalid(
+            w.hall.submit_case(&zhang, empty_source).await,
+            "prefilled.id_number",
+        );
+
+        let mut new = application(&item, "prefill-0003");
+        new.prefilled.insert("id_number".into(), mark(true));
+        let case = w.hall.submit_case(&zhang, new).await.unwrap().case;
+        let id = case.form.iter().find(|v| v.code == "id_number").unwrap();
+        assert_eq!(id.prefilled, Some(mark(true)));
+        assert!(
+            case.form
+                .iter()
+                .filter(|v| v.code != "id_number")
+                .all(|v| v.prefilled.is_none())
+        );
+        // Staff read the same mark from storage.
+        let seen = w
+            .hall
+            .case(&staff("ga-clerk", &w.police, Role::Clerk), &case.id)
+            .await
+            .unwrap();
+        assert!(seen.case.form.iter().any(|v| v.prefilled == Some(mark(true))));
+    })
+    .await;
+}

@@ -328,6 +328,7 @@ pub fn application(item: &ServiceItem, key: &str) -> NewCase {
         item: item.id.clone(),
         form: form(),
         submission_key: key.into(),
+        prefilled: Default::default(),
     }
 }
 

@@ -236,3 +236,82 @@ async fn the_change_feed_lists_versions_after_the_one_given() {
     })
     .await;
 }
+
+/// The hall acting for a department (the prefill of an application).
+fn hall_for(dept: &str) -> Principal {
+    Principal {
+        department: Some(DeptPath(dept.into())),
+        ..Principal::system("hall-prefill")
+    }
+}
+
+#[tokio::test]
+async fn prefill_reads_only_granted_fields_of_the_subjects_own_record_in_clear() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        use tongban_pool::Subject;
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let wanted: Vec<String> = ["name", "district", "age"].map(String::from).to_vec();
+        let me = Subject::Person(id(2));
+
+        // Without a grant, nothing is read and every field is named as refused.
+        let none = f
+            .pool
+            .prefill(&hall_for(CIVIL), CODE, &me, &wanted, "低保申请预填")
+            .await
+            .unwrap();
+        assert!(none.record.is_none());
+        assert_eq!(none.refused, wanted);
+
+        // Granted id_number and district (not name): district is filled, name refused, and the
+        // personal id_number the row is found by is never returned unless asked for.
+        grant(&f, &["id_number", "district", "age"], GrantTerms::default()).await;
+        let p = f
+            .pool
+            .prefill(&hall_for(CIVIL), CODE, &me, &wanted, "低保申请预填")
+            .await
+            .unwrap();
+        let rec = p.record.expect("person 2's own record");
+        assert_eq!(rec["district"], "西湖区");
+        assert_eq!(rec["age"], 32);
+        assert!(rec.get("name").is_none(), "name is not granted");
+        assert_eq!(p.refused, ["name"]);
+
+        // The provider's own service reads its personal fields, in clear for the subject.
+        let own = f
+            .pool
+            .prefill(
+                &hall_for("/3301/3301-GA/"),
+                CODE,
+                &me,
+                &["name".to_string(), "id_number".to_string()],
+                "户籍业务预填",
+            )
+            .await
+            .unwrap();
+        let rec = own.record.unwrap();
+        assert_eq!(rec["name"], "张2丰");
+        assert_eq!(rec["id_number"], id(2).as_str());
+
+        // Somebody not in the resource: no record, no error.
+        let nobody = f
+            .pool
+            .prefill(
+                &hall_for(CIVIL),
+                CODE,
+                &Subject::Person(id(99)),
+                &wanted,
+                "低保申请预填",
+            )
+            .await
+            .unwrap();
+        assert!(nobody.record.is_none());
+
+        // Every read was recorded with its use; no identifier in clear in the ledger.
+        let events = reads(&f).await;
+        assert_eq!(events.len(), 3, "the refused one read nothing");
+        assert!(events.iter().all(|e| e.detail.contains("\"use\":\"prefill\"")));
+        assert!(events.iter().all(|e| !e.detail.contains(&id(2))));
+    })
+    .await;
+}

@@ -57,6 +57,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases", get(cases::inbox))
         .route("/console/cases/{id}", get(cases::case))
         .route("/console/cases/{id}/act", post(cases::act))
+        .route("/console/rectifications", get(rectify::list))
+        .route("/console/rectifications/{id}/close", post(rectify::close))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
         .route("/console/licences", get(seals::licences))
         .route("/console/licences/{number}/revoke", post(seals::revoke))
@@ -524,6 +526,7 @@ mod catalog;
 mod ledger_view;
 mod mapping;
 mod query;
+mod rectify;
 mod seals;
 mod sharing;
 pub(crate) mod upload;

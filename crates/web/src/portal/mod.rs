@@ -3,6 +3,7 @@
 
 mod licences;
 mod open_data;
+mod prefill;
 pub(crate) mod services;
 
 use crate::AppState;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))
         .route("/my/cases/{id}/supplement", post(services::supplement))
+        .route("/my/cases/{id}/rate", post(services::rate))
         .route("/my/cases/{id}/withdraw", post(services::withdraw))
         .route(
             "/verify",

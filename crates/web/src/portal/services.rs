@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use tongban_hall::{
-    CaseId, CaseStatus, CaseView, FieldKind, FormField, NewCase, ServiceItem, SupplementAnswer, Urgency,
+    CaseId, CaseStatus, CaseView, FieldKind, FormField, NewCase, RatingInput, RatingLevel, ServiceItem,
+    SupplementAnswer, Urgency,
 };
 use tongban_kernel::Page;
 
@@ -223,9 +224,11 @@ struct Question {
     options: Vec<(String, String)>,
     value: String,
     hint: String,
+    /// Where a prefilled value came from (empty when typed).
+    source: String,
 }
 
-fn question(ctx: &Ctx, f: &FormField, value: &str) -> Question {
+fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
     let t = ctx.t();
     let (input, options, hint) = match &f.kind {
         FieldKind::Text { max_chars } => (
@@ -260,6 +263,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str) -> Question {
         options,
         value: value.to_string(),
         hint: format!("{hint}{personal}").trim().to_string(),
+        source: source.to_string(),
     }
 }
 
@@ -283,55 +287,65 @@ struct CheckPage {
     code: String,
     name: String,
     key: String,
-    rows: Vec<(usize, String, String)>,
+    /// (question number, label, answer, where a prefilled answer came from).
+    rows: Vec<(usize, String, String, String)>,
     hidden: Vec<(String, String)>,
     exempt: Vec<String>,
     promised: u32,
 }
 
-fn hidden(answers: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    answers
-        .iter()
-        .map(|(k, v)| (format!("a.{k}"), v.clone()))
-        .collect()
+/// An application in progress, carried in the pages' hidden fields: its key, the question
+/// being answered, the answers so far, and the sources of prefilled answers (for display only:
+/// submission looks them up again).
+struct Draft {
+    key: String,
+    step: usize,
+    answers: BTreeMap<String, String>,
+    sources: BTreeMap<String, String>,
+}
+
+impl Draft {
+    fn hidden(&self, except: Option<&str>) -> Vec<(String, String)> {
+        let answers = self
+            .answers
+            .iter()
+            .filter(|(k, _)| Some(k.as_str()) != except)
+            .map(|(k, v)| (format!("a.{k}"), v.clone()));
+        let sources = self.sources.iter().map(|(k, v)| (format!("s.{k}"), v.clone()));
+        answers.chain(sources).collect()
+    }
 }
 
 fn new_key() -> String {
     format!("web-{}", tongban_kernel::id::new_uuid_v7())
 }
 
-fn ask(
-    ctx: &Ctx,
-    i: &ServiceItem,
-    key: &str,
-    step: usize,
-    answers: &BTreeMap<String, String>,
-    c: Chrome,
-) -> Response {
+fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> Response {
     let qs = questions(i);
     let Some(f) = qs.get(step) else {
         return ctx.fail(PageError::NotFound);
     };
-    let mut others = answers.clone();
-    let value = others.remove(&f.code).unwrap_or_default();
+    let value = d.answers.get(&f.code).cloned().unwrap_or_default();
+    let source = d.sources.get(&f.code).cloned().unwrap_or_default();
     render(&ApplyPage {
         c,
         code: i.code.clone(),
         name: i.name.clone(),
-        key: key.to_string(),
+        key: d.key.clone(),
         step,
         total: qs.len(),
-        q: question(ctx, f, &value),
-        hidden: hidden(&others),
+        q: question(ctx, f, &value, &source),
+        hidden: d.hidden(Some(&f.code)),
     })
 }
 
-fn check_page(ctx: &Ctx, i: &ServiceItem, key: &str, answers: &BTreeMap<String, String>) -> Response {
+fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
     let rows = questions(i)
         .iter()
         .enumerate()
         .map(|(n, f)| {
-            let v = answers.get(&f.code).cloned().unwrap_or_default();
+            let v = d.answers.get(&f.code).cloned().unwrap_or_default();
+            let source = d.sources.get(&f.code).cloned().unwrap_or_default();
             let shown = match &f.kind {
                 FieldKind::Choice { options } => options
                     .iter()
@@ -339,16 +353,16 @@ fn check_page(ctx: &Ctx, i: &ServiceItem, key: &str, answers: &BTreeMap<String, 
                     .map_or(v.clone(), |o| o.label.clone()),
                 _ => v,
             };
-            (n, f.label.clone(), shown)
+            (n, f.label.clone(), shown, source)
         })
         .collect();
     render(&CheckPage {
         c: ctx.chrome(ctx.t().s("services.check")),
         code: i.code.clone(),
         name: i.name.clone(),
-        key: key.to_string(),
+        key: d.key.clone(),
         rows,
-        hidden: hidden(answers),
+        hidden: d.hidden(None),
         exempt: i
             .materials
             .iter()
@@ -373,23 +387,40 @@ pub(super) async fn apply_start(
         Ok(_) => return ctx.fail(PageError::NotFound),
         Err(e) => return ctx.fail(e),
     };
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let known = super::prefill::known_answers(&state, &user.principal, &i).await;
+    let draft = Draft {
+        key: new_key(),
+        step: 0,
+        answers: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+        sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
+    };
     let c = ctx.chrome(&i.name);
-    ask(&ctx, &i, &new_key(), 0, &BTreeMap::new(), c)
+    ask(&ctx, &i, &draft, 0, c)
 }
 
-/// Splits a posted application form into its key, step, answers and the rest.
-fn answers_of(form: &HashMap<String, String>) -> (String, usize, BTreeMap<String, String>) {
+/// The application a posted page carries.
+fn draft_of(form: &HashMap<String, String>) -> Draft {
     let key = form
         .get("key")
         .cloned()
         .filter(|k| !k.is_empty())
         .unwrap_or_else(new_key);
     let step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let answers = form
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("a.").map(|k| (k.to_string(), v.clone())))
-        .collect();
-    (key, step, answers)
+    let with = |prefix: &str| -> BTreeMap<String, String> {
+        form.iter()
+            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
+            .collect()
+    };
+    Draft {
+        key,
+        step,
+        answers: with("a."),
+        sources: with("s."),
+    }
 }
 
 /// `POST /services/{code}/apply`: saves the answer to one question and moves on (or back, or
@@ -408,33 +439,34 @@ pub(super) async fn apply_step(
         Ok(_) => return ctx.fail(PageError::NotFound),
         Err(e) => return ctx.fail(e),
     };
-    let (key, step, mut answers) = answers_of(&form);
+    let mut d = draft_of(&form);
+    let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
         let c = ctx.chrome(&i.name);
-        return ask(&ctx, &i, &key, to.min(qs.len().saturating_sub(1)), &answers, c);
+        return ask(&ctx, &i, &d, to.min(qs.len().saturating_sub(1)), c);
     }
     let Some(f) = qs.get(step) else {
-        return check_page(&ctx, &i, &key, &answers);
+        return check_page(&ctx, &i, &d);
     };
     let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
-    answers.insert(f.code.clone(), value.clone());
+    d.answers.insert(f.code.clone(), value.clone());
     if form.get("go").is_some_and(|g| g == "back") {
         let c = ctx.chrome(&i.name);
-        return ask(&ctx, &i, &key, step.saturating_sub(1), &answers, c);
+        return ask(&ctx, &i, &d, step.saturating_sub(1), c);
     }
     if f.required && value.is_empty() {
         let mut c = ctx.chrome(&i.name);
         c.add_error("v", &format!("请填写{} / {} is required", f.label, f.label));
-        let mut resp = ask(&ctx, &i, &key, step, &answers, c);
+        let mut resp = ask(&ctx, &i, &d, step, c);
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
     }
     if step + 1 >= qs.len() {
-        check_page(&ctx, &i, &key, &answers)
+        check_page(&ctx, &i, &d)
     } else {
         let c = ctx.chrome(&i.name);
-        ask(&ctx, &i, &key, step + 1, &answers, c)
+        ask(&ctx, &i, &d, step + 1, c)
     }
 }
 
@@ -454,15 +486,19 @@ pub(super) async fn submit(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let (key, _, answers) = answers_of(&form);
+    let d = draft_of(&form);
+    // What was prefilled is looked up again here, never taken from the posted form.
+    let known = super::prefill::known_answers(&state, &user.principal, &i).await;
     let new = NewCase {
         item: i.id.clone(),
-        form: answers
+        form: d
+            .answers
             .iter()
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
-        submission_key: key.clone(),
+        submission_key: d.key.clone(),
+        prefilled: super::prefill::marks(&known, &d.answers),
     };
     match state.hall.submit_case(&user.principal, new).await {
         Ok(v) => Redirect::to(&format!("/my/cases/{}?submitted=1", v.case.id)).into_response(),
@@ -473,7 +509,7 @@ pub(super) async fn submit(
                 let step = qs.iter().position(|f| f.code == code).unwrap_or(0);
                 let mut c = ctx.chrome(&i.name);
                 c.add_error("v", &msg);
-                let mut resp = ask(&ctx, &i, &key, step, &answers, c);
+                let mut resp = ask(&ctx, &i, &d, step, c);
                 *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
                 resp
             }
@@ -559,6 +595,10 @@ struct MyCasePage {
     supplement_fields: Vec<(String, String, String)>,
     can_withdraw: bool,
     just_submitted: bool,
+    /// The rating given, as (level, comment).
+    rating: Option<(String, String)>,
+    /// The five levels to choose from, best first, when the case can be rated now.
+    levels: Vec<(&'static str, String)>,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -619,6 +659,28 @@ async fn my_case_page(
     } else {
         Vec::new()
     };
+    let rating = match state.hall.rating(&user.principal, &id).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let finished = matches!(
+        v.case.status,
+        CaseStatus::Completed | CaseStatus::Denied | CaseStatus::NotAccepted
+    );
+    let levels = if finished && rating.is_none() {
+        RatingLevel::ALL
+            .iter()
+            .map(|l| (l.code(), t.pick(l.name_zh(), l.name_en()).to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rating = rating.map(|r| {
+        (
+            t.pick(r.level.name_zh(), r.level.name_en()).to_string(),
+            r.comment,
+        )
+    });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut c = c.unwrap_or_else(|| ctx.chrome(&v.case.item_name));
     if just_submitted {
@@ -637,6 +699,8 @@ async fn my_case_page(
         log,
         supplement_fields,
         just_submitted,
+        rating,
+        levels,
         v,
     });
     if failed {
@@ -660,6 +724,43 @@ pub(super) async fn my_case(
     Query(q): Query<CaseQuery>,
 ) -> Response {
     my_case_page(&state, &ctx, &id, None, q.submitted.is_some()).await
+}
+
+/// `POST /my/cases/{id}/rate`: 好差评 of a finished case (a bad rating needs its reason).
+pub(super) async fn rate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let case = match case_id(&id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let Some(level) = form.get("level").and_then(|l| RatingLevel::parse(l)) else {
+        let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+        c.add_error("level", ctx.t().s("cases.rate_pick"));
+        return my_case_page(&state, &ctx, &id, Some(c), false).await;
+    };
+    let rating = RatingInput {
+        level,
+        comment: form.get("comment").cloned().unwrap_or_default(),
+    };
+    match state.hall.rate_case(&user.principal, &case, rating).await {
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) if field == "comment" => {
+                let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+                c.add_error("comment", &msg);
+                my_case_page(&state, &ctx, &id, Some(c), false).await
+            }
+            _ => ctx.fail(hall_page(e)),
+        },
+    }
 }
 
 /// `POST /my/cases/{id}/supplement`: the applicant's 补正 answer (changed values and a note).

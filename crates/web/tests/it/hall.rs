@@ -377,3 +377,128 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectification() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let sys = Principal::system("test");
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        s.identity
+            .create_staff(
+                &sys,
+                NewStaff {
+                    username: "ga_admin".into(),
+                    display_name: "ga_admin".into(),
+                    password: PASSWORD.into(),
+                    department: ga.id.clone(),
+                    roles: vec![Role::DeptAdmin],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let me = s.identity.principal_for_username("citizen1").await.unwrap();
+        let item = s.hall.item_by_code(CODE).await.unwrap();
+        let mut form = std::collections::BTreeMap::new();
+        form.insert("applicant_name".to_string(), "张晓明".to_string());
+        form.insert("id_number".to_string(), "990101199003071237".to_string());
+        form.insert("reason".to_string(), "work".to_string());
+        let case = s
+            .hall
+            .submit_case(
+                &me,
+                tongban_hall::NewCase {
+                    item: item.id.clone(),
+                    form,
+                    submission_key: "rating-web-1".into(),
+                    prefilled: Default::default(),
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+        let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
+        s.hall
+            .refuse_case(&clerk, &case.id, "不属于本部门受理范围")
+            .await
+            .unwrap();
+
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let path = format!("/my/cases/{}", case.id);
+        let (_, page_html) = page(&citizen, &s, &path).await;
+        assert!(
+            page_html.contains("评价本次服务") && page_html.contains("非常不满意"),
+            "{page_html}"
+        );
+        let rate = format!("{path}/rate");
+        let csrf = crate::support::csrf_of(&page_html);
+        let send = |level: &str, comment: &str| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("level".to_string(), level.to_string()),
+                ("comment".to_string(), comment.to_string()),
+            ]
+        };
+        // No level chosen, then a bad rating without its reason: both named.
+        let r = post(&citizen, &s, &rate, &send("", "")).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("level-error"));
+        let r = post(&citizen, &s, &rate, &send("1", " ")).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("comment-error"));
+        let r = post(&citizen, &s, &rate, &send("1", "拒绝受理却没告诉我该去哪里办")).await;
+        assert_eq!(r.status(), 303);
+        let (_, rated) = page(&citizen, &s, &path).await;
+        assert!(rated.contains("您的评价") && rated.contains("非常不满意") && !rated.contains("提交评价"));
+        // Rating again is refused.
+        let r = post(&citizen, &s, &rate, &send("5", "")).await;
+        assert_eq!(r.status(), 400);
+
+        // The clerk has no rectification page; the department administrator does.
+        let clerk_web = browser();
+        sign_in(&clerk_web, &s, "ga_clerk", PASSWORD).await;
+        let (status, _) = page(&clerk_web, &s, "/console/rectifications").await;
+        assert_eq!(status, 403);
+        let admin = browser();
+        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        let (status, list) = page(&admin, &s, "/console/rectifications").await;
+        assert_eq!(status, 200);
+        assert!(
+            list.contains(&case.number) && list.contains("拒绝受理却没告诉我该去哪里办"),
+            "{list}"
+        );
+        let rect = s
+            .hall
+            .rectifications(
+                &s.identity.principal_for_username("ga_admin").await.unwrap(),
+                &ga.path,
+                tongban_kernel::Page::default(),
+            )
+            .await
+            .unwrap()
+            .remove(0);
+        let close = format!("/console/rectifications/{}/close", rect.id);
+        let csrf = crate::support::csrf_of(&list);
+        let form = |callback: &str| {
+            vec![
+                ("csrf".to_string(), csrf.clone()),
+                ("version".to_string(), rect.version.to_string()),
+                ("measures".to_string(), "窗口一次性告知受理部门".to_string()),
+                ("callback".to_string(), callback.to_string()),
+                ("satisfied".to_string(), "1".to_string()),
+            ]
+        };
+        let r = post(&admin, &s, &close, &form("")).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(&format!("callback-{}", rect.id)));
+        let r = post(&admin, &s, &close, &form("已电话回访，申请人认可")).await;
+        assert_eq!(r.status(), 303);
+        let (_, after) = page(&admin, &s, "/console/rectifications?closed=1").await;
+        assert!(after.contains("已整改") && after.contains("已电话回访，申请人认可"));
+    })
+    .await;
+}

@@ -8,6 +8,7 @@ mod hall;
 mod licences;
 mod open311;
 mod pages;
+mod prefill;
 mod sharing;
 mod support;
 mod tls;

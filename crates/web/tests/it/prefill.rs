@@ -1,0 +1,306 @@
+//! 预填 over HTTP: the application of a 民政局 service is prefilled from 公安局's household
+//! registry with exactly the fields 民政局 is granted, each showing its source; a value the
+//! applicant corrects is marked so for the clerk; a source forged in the posted form marks
+//! nothing; every prefill read is in the ledger.
+
+use crate::support::{PASSWORD, Server, browser, sets, sign_in};
+use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, ResourceInput, Review};
+use tongban_db::testing::each_backend;
+use tongban_hall::{
+    AssigneeInput, FieldKind, FieldSource, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
+    StepKind,
+};
+use tongban_kernel::Principal;
+
+const ITEM: &str = "9901-MZ-DB";
+const REGISTRY: &str = "9901-GA-0001";
+
+fn from_registry(code: &str, label: &str, kind: FieldKind, field: &str) -> FormField {
+    FormField {
+        code: code.into(),
+        label: label.into(),
+        kind,
+        required: true,
+        personal: false,
+        prefill: Some(FieldSource {
+            resource: REGISTRY.into(),
+            field: field.into(),
+        }),
+    }
+}
+
+async fn setup(s: &Server) {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+    let input: ResourceInput = serde_json::from_value(serde_json::json!({
+        "code": REGISTRY, "name_zh": "户籍人口基本信息",
+        "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
+        "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
+        "fields": [
+            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
+            { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
+            { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
+        ],
+        "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
+        "open_class": "not_open", "update_cycle": "daily"
+    }))
+    .unwrap();
+    let r = s.catalog().create_resource(&sys, input).await.unwrap();
+    s.catalog().publish_resource(&sys, &r.id).await.unwrap();
+    let file = std::env::temp_dir().join(format!("prefill-{}.csv", tongban_kernel::id::new_uuid_v7()));
+    std::fs::write(
+        &file,
+        "公民身份号码,姓名,区县\n990101199003071237,张晓明,城东区\n11010519491231002X,张三丰,城西区\n",
+    )
+    .unwrap();
+    s.pool
+        .ingest_csv(&sys, REGISTRY, &file, &tongban_pool::IngestOptions::default())
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+
+    // 民政局 is granted the ID number and the name — not the district.
+    let q = s
+        .catalog()
+        .request_sharing(
+            &sys,
+            NewRequest {
+                requester: Grantee::Department {
+                    id: mz.id.as_str().into(),
+                    path: mz.path.clone(),
+                },
+                resource: r.id.clone(),
+                fields: vec!["id_number".into(), "name".into()],
+                purpose: "低保申请表预填".into(),
+                scenario: "一网通办".into(),
+                legal_basis: "《社会救助暂行办法》".into(),
+                valid_until: s
+                    .catalog()
+                    .today()
+                    .checked_add(jiff::Span::new().days(200))
+                    .unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    s.catalog()
+        .review(&sys, &q.request.id, Review::Approve { note: String::new() })
+        .await
+        .unwrap();
+    s.catalog()
+        .decide(&sys, &q.request.id, Decision::Grant(GrantTerms::default()))
+        .await
+        .unwrap();
+
+    let item = s
+        .hall
+        .create_item(
+            &sys,
+            ServiceItemInput {
+                code: ITEM.into(),
+                name: "最低生活保障申请".into(),
+                department: mz.path.clone(),
+                item_type: ItemType::Benefit,
+                legal_basis: "《社会救助暂行办法》第十一条".into(),
+                conditions: "家庭人均收入低于当地低保标准".into(),
+                materials: Vec::new(),
+                fields: vec![
+                    from_registry(
+                        "applicant_name",
+                        "申请人姓名",
+                        FieldKind::Text { max_chars: 40 },
+                        "name",
+                    ),
+                    from_registry("id_number", "公民身份号码", FieldKind::IdNumber, "id_number"),
+                    from_registry(
+                        "district",
+                        "所属区县",
+                        FieldKind::Text { max_chars: 20 },
+                        "district",
+                    ),
+                ],
+                fees: Vec::new(),
+                statutory_days: 30,
+                promised_days: 20,
+                visits: 0,
+                active: true,
+                licence: None,
+            },
+        )
+        .await
+        .unwrap();
+    s.hall
+        .save_workflow(
+            &sys,
+            &item.id,
+            [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+                .into_iter()
+                .map(|kind| StepInput {
+                    kind,
+                    name: String::new(),
+                    assignees: vec![AssigneeInput {
+                        department: mz.path.0.clone(),
+                        role: "clerk".into(),
+                    }],
+                    mode: SignMode::All,
+                    limit_days: None,
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+}
+
+/// The hidden inputs of a page's first form with the given ones replaced or added.
+fn form_of(html: &str, set: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in html.split("<input type=\"hidden\" name=\"").skip(1) {
+        let name = &part[..part.find('"').unwrap()];
+        let rest = &part[part.find("value=\"").unwrap() + 7..];
+        let value = &rest[..rest.find('"').unwrap()];
+        if !out.iter().any(|(n, _)| n == name) {
+            out.push((
+                name.to_string(),
+                value.replace("&#x2d;", "-").replace("&#45;", "-"),
+            ));
+        }
+    }
+    for (k, v) in set {
+        out.retain(|(n, _)| n != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    out
+}
+
+/// The value of the page's `#v` text input.
+fn value_of(html: &str) -> String {
+    let at = html
+        .find("id=\"v\" name=\"v\" value=\"")
+        .map(|i| i + 23)
+        .unwrap_or(0);
+    html[at..at + html[at..].find('"').unwrap_or(0)].to_string()
+}
+
+#[tokio::test]
+async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_are_marked() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let apply = s.url(&format!("/services/{ITEM}/apply"));
+
+        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        assert_eq!(value_of(&q1), "张晓明", "the name comes from the registry");
+        assert!(
+            q1.contains("已为您预填") && q1.contains("公安局 · 9901-GA-0001"),
+            "{q1}"
+        );
+        // The applicant says the name is wrong and gives another.
+        let next = |html: &str, v: &str| form_of(html, &[("v", v), ("go", "next")]);
+        let q2 = citizen
+            .post(&apply)
+            .form(&next(&q1, "张晓明明"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(value_of(&q2), "990101199003071237");
+        let q3 = citizen
+            .post(&apply)
+            .form(&next(&q2, "990101199003071237"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        // The district is not granted to 民政局: asked, not filled.
+        assert!(q3.contains("所属区县"), "{q3}");
+        assert_eq!(value_of(&q3), "");
+        assert!(!q3.contains("已为您预填"));
+        // A source forged into the form is shown back to the forger only, never recorded.
+        let mut forged = next(&q3, "城东区");
+        forged.push(("s.district".into(), "公安局 · 9901-GA-0001".into()));
+        let check = citizen
+            .post(&apply)
+            .form(&forged)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(check.contains("核对您的填报内容"), "{check}");
+        let at = check
+            .find(&format!("action=\"/services/{ITEM}/submit\""))
+            .unwrap();
+        let r = citizen
+            .post(s.url(&format!("/services/{ITEM}/submit")))
+            .form(&form_of(&check[at..], &[]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let id = to
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+
+        let sys = Principal::system("test");
+        let case = s
+            .hall
+            .case(&sys, &tongban_hall::CaseId(id.clone()))
+            .await
+            .unwrap()
+            .case;
+        let mark = |code: &str| {
+            case.form
+                .iter()
+                .find(|v| v.code == code)
+                .unwrap()
+                .prefilled
+                .clone()
+        };
+        let name = mark("applicant_name").expect("the name was prefilled");
+        assert!(name.corrected && name.source == "公安局 · 9901-GA-0001");
+        let idn = mark("id_number").expect("the ID number was prefilled");
+        assert!(!idn.corrected);
+        assert_eq!(mark("district"), None, "the forged source marks nothing");
+
+        // The clerk sees where values came from and that one was corrected.
+        let clerk = browser();
+        sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        let page = clerk
+            .get(s.url(&format!("/console/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("预填 · 公安局 · 9901-GA-0001") && page.contains("申请人已更正预填值"),
+            "{page}"
+        );
+
+        // Each prefill read (the first page, and again at submission) is in the ledger.
+        let reads: Vec<_> = tongban_db::event::read_after(&s.hall.db().clone(), 0, 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "pool.exchange.read" && e.detail.contains("\"use\":\"prefill\""))
+            .collect();
+        assert_eq!(reads.len(), 2);
+        assert!(reads.iter().all(|e| !e.detail.contains("990101199003071237")));
+    })
+    .await;
+}
