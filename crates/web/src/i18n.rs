@@ -541,6 +541,36 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("services.prefilled_tag", "预填", "Prefilled"),
     ("cases.rating", "您的评价", "Your rating"),
     ("nav.rectifications", "差评整改", "Rectifications"),
+    ("nav.supervise", "办件督查", "Supervision"),
+    ("supervise.title", "办件督查", "Case supervision"),
+    (
+        "supervise.lead",
+        "您督办范围内已超期和临近期限（2个工作日内）的办件，期限最近的在前。",
+        "Open cases in your scope that are overdue or due within two working days, soonest first.",
+    ),
+    ("supervise.open", "在办", "Open"),
+    (
+        "supervise.overdue",
+        "超期（承诺时限）",
+        "Overdue (promised limit)",
+    ),
+    (
+        "supervise.statutory_overdue",
+        "超过法定时限",
+        "Past the statutory limit",
+    ),
+    ("supervise.due_soon", "临期", "Due soon"),
+    ("supervise.finished", "已办结", "Finished"),
+    (
+        "supervise.average",
+        "平均办理用时（工作日）",
+        "Average handling time (working days)",
+    ),
+    (
+        "supervise.none",
+        "没有超期或临期的办件。",
+        "No overdue or near-due cases.",
+    ),
     ("rect.title", "差评整改", "Rectifications after bad ratings"),
     (
         "rect.lead",

@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{id}", get(cases::case))
         .route("/console/cases/{id}/act", post(cases::act))
         .route("/console/rectifications", get(rectify::list))
+        .route("/console/supervise", get(supervise::supervise))
         .route("/console/rectifications/{id}/close", post(rectify::close))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
         .route("/console/licences", get(seals::licences))
@@ -529,6 +530,7 @@ mod query;
 mod rectify;
 mod seals;
 mod sharing;
+mod supervise;
 pub(crate) mod upload;
 mod usage;
 use ledger_view::{ledger, ledger_csv, verify_now};

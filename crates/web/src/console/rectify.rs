@@ -12,7 +12,26 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tongban_hall::{Rectification, RectificationClose, RectificationStatus};
-use tongban_kernel::{Page, Permission};
+use tongban_kernel::{DeptPath, Page, Permission, Principal};
+
+/// Each subtree `p` supervises, the widest first; narrower ones inside a wider one are left out
+/// (they would only repeat its rows).
+pub(super) fn supervised(p: &Principal) -> Vec<DeptPath> {
+    let mut scopes: Vec<_> = p
+        .grants
+        .iter()
+        .filter(|g| g.role.permissions().contains(&Permission::SuperviseCases))
+        .map(|g| g.scope.clone())
+        .collect();
+    scopes.sort_by_key(|s| s.0.len());
+    let mut kept: Vec<DeptPath> = Vec::new();
+    for s in scopes {
+        if !kept.iter().any(|k| k.contains(&s)) {
+            kept.push(s);
+        }
+    }
+    kept
+}
 
 struct Row {
     r: Rectification,
@@ -35,22 +54,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
-    // Each subtree the member of staff supervises, the widest first; narrower ones inside it
-    // would only repeat its rows.
-    let mut scopes: Vec<_> = user
-        .principal
-        .grants
-        .iter()
-        .filter(|g| g.role.permissions().contains(&Permission::SuperviseCases))
-        .map(|g| g.scope.clone())
-        .collect();
-    scopes.sort_by_key(|s| s.0.len());
-    let mut kept: Vec<tongban_kernel::DeptPath> = Vec::new();
-    for s in scopes {
-        if !kept.iter().any(|k| k.contains(&s)) {
-            kept.push(s);
-        }
-    }
+    let kept = supervised(&user.principal);
     if kept.is_empty() {
         return ctx.fail(crate::page::PageError::Forbidden(
             "需要督办权限 / supervising cases is needed".into(),

@@ -499,6 +499,16 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
         assert_eq!(r.status(), 303);
         let (_, after) = page(&admin, &s, "/console/rectifications?closed=1").await;
         assert!(after.contains("已整改") && after.contains("已电话回访，申请人认可"));
+
+        // 办件督查: the administrator sees the department's counts; the clerk may not.
+        let (status, view) = page(&admin, &s, "/console/supervise").await;
+        assert_eq!(status, 200);
+        assert!(
+            view.contains("办件督查") && view.contains("超过法定时限") && view.contains("公安局"),
+            "{view}"
+        );
+        let (status, _) = page(&clerk_web, &s, "/console/supervise").await;
+        assert_eq!(status, 403);
     })
     .await;
 }
