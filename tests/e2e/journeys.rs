@@ -217,11 +217,22 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
     // The last question is a choice.
     tab.wait_for_element("#v-1").unwrap().click().unwrap();
     click_and_wait(&tab, "button[value=next]");
+    // Then the one material government does not hold: the lease, uploaded as a PDF.
+    assert!(main_text(&tab).contains("经营场所使用证明"));
+    let lease = std::env::temp_dir().join(format!("lease-{}.pdf", std::process::id()));
+    std::fs::write(&lease, b"%PDF-1.4\n% lease of the shop\n%%EOF\n").unwrap();
+    tab.wait_for_element("#file")
+        .unwrap()
+        .set_input_files(&[lease.to_str().unwrap()])
+        .unwrap();
+    click_and_wait(&tab, "button[value=next]");
+    let _ = std::fs::remove_file(&lease);
     let check = main_text(&tab);
     assert!(
         check.contains("核对您的填报内容")
             && check.contains("示范市晓明文具店")
-            && check.contains("个人经营"),
+            && check.contains("个人经营")
+            && check.contains("已上传 lease-"),
         "{check}"
     );
     click_and_wait(&tab, "form[action$='/submit'] button");
@@ -257,6 +268,10 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
     assert!(
         main_text(&staff).contains("9901**********1237"),
         "the ID is masked for staff"
+    );
+    assert!(
+        staff.find_element("a[href^='/files/']").is_ok(),
+        "the clerk can open the uploaded lease"
     );
     click_and_wait(&staff, "button[value=accept]");
     assert!(main_text(&staff).contains("办理中"));

@@ -7,6 +7,7 @@
 use crate::{Error, Keyring};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use zeroize::Zeroizing;
 
 /// The prefix every encrypted field value starts with.
 pub const FIELD_PREFIX: &str = "sm4gcm:v1:";
@@ -37,6 +38,33 @@ impl FieldCipher {
         let key = self.keyring.data_key(id)?;
         let plain = key.open(field.as_bytes(), &sealed)?;
         String::from_utf8(plain.to_vec()).map_err(|_| Error::Decrypt)
+    }
+
+    /// Encrypts a binary `plaintext` (an uploaded file) for `field` under the active data key:
+    /// one byte giving the key id's length, the key id, then nonce, ciphertext and tag.
+    pub fn encrypt_bytes(&self, field: &str, plaintext: &[u8]) -> Vec<u8> {
+        let (id, key) = self.keyring.active_data_key();
+        let sealed = key.seal(field.as_bytes(), plaintext);
+        let id = id.as_bytes();
+        // Key ids are short generated names; a longer one is cut off by `u8` and fails to open.
+        let len = u8::try_from(id.len()).unwrap_or(u8::MAX);
+        let mut out = Vec::with_capacity(1 + id.len() + sealed.len());
+        out.push(len);
+        out.extend_from_slice(&id[..usize::from(len)]);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Decrypts what [`encrypt_bytes`](Self::encrypt_bytes) made for the same `field`.
+    pub fn decrypt_bytes(&self, field: &str, stored: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let (&len, rest) = stored.split_first().ok_or(Error::Decrypt)?;
+        let len = usize::from(len);
+        if rest.len() < len {
+            return Err(Error::Decrypt);
+        }
+        let (id, sealed) = rest.split_at(len);
+        let id = std::str::from_utf8(id).map_err(|_| Error::Decrypt)?;
+        self.keyring.data_key(id)?.open(field.as_bytes(), sealed)
     }
 
     /// The data key id a stored value was encrypted under (for re-encryption after rotation).

@@ -125,6 +125,7 @@ async fn seed(hall: &Hall) {
                 form: BTreeMap::from([("name".to_string(), "张三".to_string())]),
                 submission_key: format!("bench-seed-{n:04}"),
                 prefilled: BTreeMap::new(),
+                materials: BTreeMap::new(),
             },
         )
         .await

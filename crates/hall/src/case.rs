@@ -5,6 +5,7 @@
 //! through or sits in).
 
 use crate::form::{check_values, mark_prefilled, open_values};
+use crate::material::record_materials;
 use crate::store::{
     CASE_COLUMNS, LogDraft, NewTask, TASK_COLUMNS, case_event, case_from_row, insert_case, insert_task, log,
     next_number, task_from_row,
@@ -30,7 +31,7 @@ pub(crate) enum Access {
 }
 
 /// Who applies: a signed-in citizen or business in their own name; nobody else.
-fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
+pub(crate) fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
     if actor.kind == PrincipalKind::User {
         if actor.has_role(Role::Business) {
             return Ok(ApplicantKind::Business);
@@ -197,6 +198,7 @@ impl Hall {
         }
         let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
         mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;
+        let materials = self.resolve_materials(actor, &item, &new.materials).await?;
 
         let mut tx = self.db.begin_write().await?;
         let wf = self.workflow_in(&mut tx, &item.id, item.workflow_version).await?;
@@ -243,6 +245,7 @@ impl Hall {
             }
             Err(e) => return Err(e),
         }
+        record_materials(&mut tx, &case, &materials).await?;
         self.open_step(&mut tx, &case, &wf, 0).await?;
         log(
             &mut tx,
@@ -270,7 +273,7 @@ impl Hall {
         self.case(actor, &case.id).await
     }
 
-    async fn case_row(&self, id: &CaseId) -> Result<Case> {
+    pub(crate) async fn case_row(&self, id: &CaseId) -> Result<Case> {
         self.db
             .fetch_optional(
                 &format!("SELECT {CASE_COLUMNS} FROM hall_cases WHERE id = $1"),
@@ -282,7 +285,7 @@ impl Hall {
             .ok_or(Error::NotFound { what: "case" })
     }
 
-    async fn case_tasks(&self, id: &CaseId) -> Result<Vec<Task>> {
+    pub(crate) async fn case_tasks(&self, id: &CaseId) -> Result<Vec<Task>> {
         let urgency = self.urgency_fn();
         self.db
             .fetch_all(
@@ -323,8 +326,10 @@ impl Hall {
             ),
             Err(_) => (Urgency::Normal, None),
         };
+        let materials = self.case_materials(&case).await?;
         Ok(CaseView {
             case,
+            materials,
             tasks: if who == Access::Staff { tasks } else { Vec::new() },
             log,
             urgency,

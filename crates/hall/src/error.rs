@@ -110,6 +110,7 @@ fn what_zh(what: &str) -> &'static str {
         "case" => "办件",
         "task" => "待办",
         "department" => "部门",
+        "file" => "文件",
         _ => "对象",
     }
 }

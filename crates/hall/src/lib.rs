@@ -27,6 +27,7 @@ mod extension;
 mod form;
 mod item;
 mod licence;
+mod material;
 mod model;
 mod query;
 mod rating;
@@ -40,6 +41,9 @@ pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;
+pub use material::{
+    CaseMaterial, FileId, MAX_PENDING_FILES, MAX_UPLOAD_BYTES, MaterialInput, Provided, StoredFile, Upload,
+};
 pub use model::*;
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
@@ -82,6 +86,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "rating",
         sqlite: include_str!("../migrations/sqlite/0003_rating.sql"),
         postgres: include_str!("../migrations/postgres/0003_rating.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 4,
+        name: "material",
+        sqlite: include_str!("../migrations/sqlite/0004_material.sql"),
+        postgres: include_str!("../migrations/postgres/0004_material.sql"),
     },
 ];
 

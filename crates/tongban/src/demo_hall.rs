@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tongban_hall::{
     AssigneeInput, CaseId, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField, Hall,
-    ItemType, LicenceLine, LicenceSpec, Material, MaterialSource, NewCase, Outcome, RatingInput, RatingLevel,
-    RectificationClose, ReviewInput, ServiceItem, ServiceItemInput, SignMode, StepInput, StepKind,
-    SupplementAnswer, SupplementRequest,
+    ItemType, LicenceLine, LicenceSpec, Material, MaterialInput, MaterialSource, NewCase, Outcome,
+    RatingInput, RatingLevel, RectificationClose, ReviewInput, ServiceItem, ServiceItemInput, SignMode,
+    StepInput, StepKind, SupplementAnswer, SupplementRequest, Upload,
 };
 use tongban_identity::Identity;
 use tongban_kernel::{CreditCode, IdNumber, Millis, Page, Principal};
@@ -691,6 +691,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
                     form: form_for(item, a, n),
                     submission_key: format!("demo-{n:06}"),
                     prefilled: Default::default(),
+                    materials: upload_materials(&hall, &a.who, stored, n).await?,
                 },
             )
             .await
@@ -830,4 +831,100 @@ async fn rate(hall: &Hall, applicant: &Principal, leader: &Principal, id: &CaseI
         }
     }
     Ok(())
+}
+
+/// Uploads a small PDF for every material of `item` that government does not already hold
+/// (the demo applicants hold no e-licences of the types asked for, so they upload those too).
+async fn upload_materials(
+    hall: &Hall,
+    who: &Principal,
+    item: &ServiceItem,
+    n: usize,
+) -> Result<BTreeMap<String, MaterialInput>> {
+    let mut out = BTreeMap::new();
+    for m in item
+        .materials
+        .iter()
+        .filter(|m| !matches!(m.source, MaterialSource::SharedField { .. }))
+    {
+        let file = hall
+            .upload_file(
+                who,
+                Upload {
+                    file_name: format!("{}.pdf", m.name),
+                    declared_type: "application/pdf".into(),
+                    bytes: demo_pdf(&format!("Tongban demo material {} for case {n}", m.code)),
+                },
+            )
+            .await
+            .with_context(|| format!("uploading demo material {}", m.code))?;
+        out.insert(m.code.clone(), MaterialInput::Upload { file: file.id });
+    }
+    Ok(out)
+}
+
+/// A one-page PDF showing `line` (ASCII), with a correct cross-reference table.
+fn demo_pdf(line: &str) -> Vec<u8> {
+    let text: String = line
+        .chars()
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
+        .filter(|c| !matches!(c, '(' | ')' | '\\'))
+        .collect();
+    let content = format!("BT /F1 14 Tf 72 760 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_pdf_has_its_cross_references_where_it_says() {
+        let pdf = super::demo_pdf("case (1) \\ done");
+        let text = String::from_utf8(pdf.clone()).unwrap();
+        assert!(text.starts_with("%PDF-1.4") && text.ends_with("%%EOF\n"));
+        let start: usize = text
+            .rsplit("startxref\n")
+            .next()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(text[start..].starts_with("xref"));
+        for (i, line) in text[start..].lines().skip(3).take(5).enumerate() {
+            let at: usize = line[..10].parse().unwrap();
+            assert!(
+                text[at..].starts_with(&format!("{} 0 obj", i + 1)),
+                "object {}",
+                i + 1
+            );
+        }
+        assert!(text.contains("(case 1  done)"));
+    }
 }

@@ -17,7 +17,8 @@ use tower_http::timeout::TimeoutLayer;
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
-    Router::new()
+    // Every route but the upload routes refuses a body over the limit before reading it.
+    let limited = Router::new()
         .merge(portal::routes())
         .merge(console::routes())
         .merge(api::routes())
@@ -26,6 +27,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(css))
         .route("/lang/{code}", get(switch_lang))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit));
+    limited
+        .merge(portal::upload_routes())
+        .merge(console::upload_routes())
         .fallback(portal::not_found)
         // Innermost first: each layer wraps the ones above it.
         .layer(axum::middleware::from_fn_with_state(
@@ -33,7 +38,6 @@ pub fn router(state: AppState) -> Router {
             context::resolve,
         ))
         .layer(DefaultBodyLimit::max(settings.body_limit))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,

@@ -132,3 +132,23 @@ fn stored_values_are_recognized_by_their_prefix() {
     assert!(!FieldCipher::is_encrypted("13812345678"));
     assert!(FIELD_PREFIX.ends_with(':'));
 }
+
+#[test]
+fn encrypted_bytes_round_trip_only_in_their_field_and_untampered() {
+    let (_, f) = fields();
+    let file = b"%PDF-1.4 \x00\xff binary".to_vec();
+    let stored = f.encrypt_bytes("hall_files.body", &file);
+    assert!(!stored.windows(8).any(|w| w == b"%PDF-1.4"));
+    assert_eq!(
+        &f.decrypt_bytes("hall_files.body", &stored).unwrap()[..],
+        &file[..]
+    );
+    assert!(f.decrypt_bytes("other.body", &stored).is_err());
+    let mut bad = stored.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert!(f.decrypt_bytes("hall_files.body", &bad).is_err());
+    for junk in [&b""[..], &b"\x05ab"[..], &b"\xffshort"[..]] {
+        assert!(f.decrypt_bytes("hall_files.body", junk).is_err());
+    }
+}

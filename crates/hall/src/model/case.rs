@@ -220,6 +220,10 @@ pub struct NewCase {
     /// it from its own lookup, never from what the applicant posts.
     #[serde(default)]
     pub prefilled: BTreeMap<String, Prefilled>,
+    /// How each material is satisfied, by material code: an upload or an e-licence the
+    /// applicant holds. Materials from shared data need nothing here.
+    #[serde(default)]
+    pub materials: BTreeMap<String, crate::MaterialInput>,
 }
 
 coded_enum!(
@@ -313,6 +317,8 @@ pub struct CaseView {
     pub urgency: Urgency,
     /// Working days left before the limit that applies (negative when overdue).
     pub remaining_days: Option<i64>,
+    /// What satisfied each material (uploads, e-licences and shared fields).
+    pub materials: Vec<crate::CaseMaterial>,
 }
 
 /// Filters of the staff inbox.

@@ -11,7 +11,7 @@ use tongban_hall::{
 use tongban_kernel::Role;
 use tongban_seal::{Issuer, SealInput, SealType};
 
-fn spec() -> LicenceSpec {
+pub fn spec() -> LicenceSpec {
     LicenceSpec {
         licence_type: "residence-permit".into(),
         title: "居住证".into(),

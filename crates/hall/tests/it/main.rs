@@ -8,6 +8,7 @@ mod definitions;
 mod handling;
 mod joint;
 mod licence;
+mod material;
 mod rating;
 mod submission;
 mod support;

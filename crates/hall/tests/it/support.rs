@@ -231,7 +231,8 @@ pub fn item_input(code: &str, dept: &DeptRef) -> ServiceItemInput {
             Material {
                 code: "photo".into(),
                 name: "近期免冠照片".into(),
-                required: true,
+                // Optional here so most tests need no upload; `material.rs` makes it required.
+                required: false,
                 source: MaterialSource::Upload,
             },
             Material {
@@ -329,6 +330,7 @@ pub fn application(item: &ServiceItem, key: &str) -> NewCase {
         form: form(),
         submission_key: key.into(),
         prefilled: Default::default(),
+        materials: Default::default(),
     }
 }
 

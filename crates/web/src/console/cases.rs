@@ -157,6 +157,7 @@ struct CasePage {
     log: Vec<(String, String, String, String, bool)>,
     tasks: Vec<(String, String, String, String, String)>,
     step: Option<StepKind>,
+    materials: Vec<crate::portal::MaterialRow>,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -222,6 +223,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         .collect();
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&CasePage {
+        materials: crate::portal::material_rows(ctx, &v.materials),
         c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
         status: t
             .pick(v.case.status.name_zh(), v.case.status.name_en())

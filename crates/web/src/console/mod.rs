@@ -16,6 +16,16 @@ use serde::Deserialize;
 use tongban_identity::{AccountId, AccountStatus, DeptId, DeptKind, NewDepartment, NewStaff, UserFilter};
 use tongban_kernel::{Page, Permission, Role};
 
+/// The routes that take uploaded files, larger than any form: data loads, streamed to disk.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route(
+        "/console/catalog/{code}/upload",
+        get(upload::upload_page)
+            .post(upload::upload)
+            .layer(axum::extract::DefaultBodyLimit::disable()),
+    )
+}
+
 /// The console's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -33,13 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/console/catalog/{code}/request",
             get(catalog::new_request).post(catalog::file_request),
-        )
-        .route(
-            "/console/catalog/{code}/upload",
-            get(upload::upload_page)
-                .post(upload::upload)
-                // Uploads are streamed to disk, so they may be far larger than a form.
-                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/console/catalog/{code}/mapping",

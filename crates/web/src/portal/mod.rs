@@ -2,6 +2,8 @@
 //! "my account" (profile, sessions, two-step set-up).
 
 mod licences;
+mod materials;
+pub(crate) use materials::{MaterialRow, material_rows};
 mod open_data;
 mod prefill;
 pub(crate) mod services;
@@ -21,6 +23,16 @@ use serde::Deserialize;
 use tongban_identity::{CitizenRegistration, LoginContext, LoginOutcome, SessionAuth, SessionId};
 use tongban_kernel::Principal;
 
+/// The routes that take uploaded files, larger than any form: the materials of an application.
+pub fn upload_routes() -> Router<AppState> {
+    // Room for the file and the draft's hidden fields around it.
+    let limit = tongban_hall::MAX_UPLOAD_BYTES + 256 * 1024;
+    Router::new()
+        .route("/services/{code}/material", post(materials::material_step))
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+}
+
 /// The portal's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             get(services::apply_start).post(services::apply_step),
         )
         .route("/services/{code}/submit", post(services::submit))
+        .route("/files/{id}", get(materials::file))
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))
         .route("/my/cases/{id}/supplement", post(services::supplement))

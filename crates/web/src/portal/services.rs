@@ -113,7 +113,7 @@ pub(super) async fn services(
     })
 }
 
-fn workflow_ready(i: &ServiceItem) -> bool {
+pub(super) fn workflow_ready(i: &ServiceItem) -> bool {
     i.active && i.workflow_version > 0
 }
 
@@ -137,7 +137,7 @@ struct GuidePage {
     can_apply: bool,
 }
 
-async fn item_by_code(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
+pub(super) async fn item_by_code(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
     state.hall.item_by_code(code).await.map_err(hall_page)
 }
 
@@ -210,7 +210,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
 // The application, one question per page.
 
 /// The questions asked online: every field but uploads, which the 补正 or the window takes.
-fn questions(i: &ServiceItem) -> Vec<&FormField> {
+pub(super) fn questions(i: &ServiceItem) -> Vec<&FormField> {
     i.fields
         .iter()
         .filter(|f| !matches!(f.kind, FieldKind::File))
@@ -289,6 +289,8 @@ struct CheckPage {
     key: String,
     /// (question number, label, answer, where a prefilled answer came from).
     rows: Vec<(usize, String, String, String)>,
+    /// (step, material name, what was given).
+    materials: Vec<(usize, String, String)>,
     hidden: Vec<(String, String)>,
     exempt: Vec<String>,
     promised: u32,
@@ -297,22 +299,26 @@ struct CheckPage {
 /// An application in progress, carried in the pages' hidden fields: its key, the question
 /// being answered, the answers so far, and the sources of prefilled answers (for display only:
 /// submission looks them up again).
-struct Draft {
-    key: String,
-    step: usize,
-    answers: BTreeMap<String, String>,
-    sources: BTreeMap<String, String>,
+#[derive(Clone)]
+pub(super) struct Draft {
+    pub(super) key: String,
+    pub(super) step: usize,
+    pub(super) answers: BTreeMap<String, String>,
+    pub(super) sources: BTreeMap<String, String>,
+    /// Material answers by code (see [`super::materials::answer`]).
+    pub(super) materials: BTreeMap<String, String>,
 }
 
 impl Draft {
-    fn hidden(&self, except: Option<&str>) -> Vec<(String, String)> {
+    pub(super) fn hidden(&self, except: Option<&str>) -> Vec<(String, String)> {
         let answers = self
             .answers
             .iter()
             .filter(|(k, _)| Some(k.as_str()) != except)
             .map(|(k, v)| (format!("a.{k}"), v.clone()));
         let sources = self.sources.iter().map(|(k, v)| (format!("s.{k}"), v.clone()));
-        answers.chain(sources).collect()
+        let materials = self.materials.iter().map(|(k, v)| (format!("m.{k}"), v.clone()));
+        answers.chain(sources).chain(materials).collect()
     }
 }
 
@@ -320,7 +326,7 @@ fn new_key() -> String {
     format!("web-{}", tongban_kernel::id::new_uuid_v7())
 }
 
-fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> Response {
+pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> Response {
     let qs = questions(i);
     let Some(f) = qs.get(step) else {
         return ctx.fail(PageError::NotFound);
@@ -339,7 +345,7 @@ fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> Respons
     })
 }
 
-fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
+pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
     let rows = questions(i)
         .iter()
         .enumerate()
@@ -356,17 +362,30 @@ fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
             (n, f.label.clone(), shown, source)
         })
         .collect();
+    let asked = questions(i).len();
+    let materials = super::materials::to_provide(i)
+        .iter()
+        .enumerate()
+        .map(|(n, m)| {
+            (
+                asked + n,
+                m.name.clone(),
+                super::materials::shown(ctx, d.materials.get(&m.code)),
+            )
+        })
+        .collect();
     render(&CheckPage {
         c: ctx.chrome(ctx.t().s("services.check")),
         code: i.code.clone(),
         name: i.name.clone(),
         key: d.key.clone(),
         rows,
+        materials,
         hidden: d.hidden(None),
         exempt: i
             .materials
             .iter()
-            .filter(|m| m.source.exempt())
+            .filter(|m| matches!(m.source, tongban_hall::MaterialSource::SharedField { .. }))
             .map(|m| m.name.clone())
             .collect(),
         promised: i.promised_days,
@@ -397,13 +416,14 @@ pub(super) async fn apply_start(
         step: 0,
         answers: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
         sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
+        materials: BTreeMap::new(),
     };
     let c = ctx.chrome(&i.name);
     ask(&ctx, &i, &draft, 0, c)
 }
 
 /// The application a posted page carries.
-fn draft_of(form: &HashMap<String, String>) -> Draft {
+pub(super) fn draft_from(form: &HashMap<String, String>) -> Draft {
     let key = form
         .get("key")
         .cloned()
@@ -420,6 +440,7 @@ fn draft_of(form: &HashMap<String, String>) -> Draft {
         step,
         answers: with("a."),
         sources: with("s."),
+        materials: with("m."),
     }
 }
 
@@ -439,12 +460,12 @@ pub(super) async fn apply_step(
         Ok(_) => return ctx.fail(PageError::NotFound),
         Err(e) => return ctx.fail(e),
     };
-    let mut d = draft_of(&form);
+    let mut d = draft_from(&form);
     let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
         let c = ctx.chrome(&i.name);
-        return ask(&ctx, &i, &d, to.min(qs.len().saturating_sub(1)), c);
+        return super::materials::page_at(&state, &ctx, &i, &d, to, c).await;
     }
     let Some(f) = qs.get(step) else {
         return check_page(&ctx, &i, &d);
@@ -462,12 +483,8 @@ pub(super) async fn apply_step(
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
     }
-    if step + 1 >= qs.len() {
-        check_page(&ctx, &i, &d)
-    } else {
-        let c = ctx.chrome(&i.name);
-        ask(&ctx, &i, &d, step + 1, c)
-    }
+    let c = ctx.chrome(&i.name);
+    super::materials::page_at(&state, &ctx, &i, &d, step + 1, c).await
 }
 
 /// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
@@ -486,7 +503,7 @@ pub(super) async fn submit(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let d = draft_of(&form);
+    let d = draft_from(&form);
     // What was prefilled is looked up again here, never taken from the posted form.
     let known = super::prefill::known_answers(&state, &user.principal, &i).await;
     let new = NewCase {
@@ -499,10 +516,19 @@ pub(super) async fn submit(
             .collect(),
         submission_key: d.key.clone(),
         prefilled: super::prefill::marks(&known, &d.answers),
+        materials: super::materials::inputs(&d),
     };
     match state.hall.submit_case(&user.principal, new).await {
         Ok(v) => Redirect::to(&format!("/my/cases/{}?submitted=1", v.case.id)).into_response(),
         Err(e) => match hall_field(&e) {
+            Some((field, msg)) if field.starts_with("materials.") => {
+                let code = field.trim_start_matches("materials.");
+                let at = super::materials::to_provide(&i)
+                    .iter()
+                    .position(|m| m.code == code);
+                let step = questions(&i).len() + at.unwrap_or(0);
+                super::materials::refuse(&state, &ctx, &i, &d, step, &msg).await
+            }
             Some((field, msg)) => {
                 let qs = questions(&i);
                 let code = field.strip_prefix("form.").unwrap_or(&field);
@@ -599,6 +625,7 @@ struct MyCasePage {
     rating: Option<(String, String)>,
     /// The five levels to choose from, best first, when the case can be rated now.
     levels: Vec<(&'static str, String)>,
+    materials: Vec<super::materials::MaterialRow>,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -687,6 +714,7 @@ async fn my_case_page(
         c.notice = Some(format!("{} {}", t.s("cases.submitted_notice"), v.case.number));
     }
     let mut resp = render(&MyCasePage {
+        materials: super::materials::material_rows(ctx, &v.materials),
         c,
         status: t
             .pick(v.case.status.name_zh(), v.case.status.name_en())

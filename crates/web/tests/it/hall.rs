@@ -415,6 +415,7 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
                     form,
                     submission_key: "rating-web-1".into(),
                     prefilled: Default::default(),
+                    materials: Default::default(),
                 },
             )
             .await

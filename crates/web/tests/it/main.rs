@@ -6,6 +6,7 @@
 mod api;
 mod hall;
 mod licences;
+mod materials;
 mod open311;
 mod pages;
 mod prefill;

@@ -1,0 +1,628 @@
+//! Materials (申请材料): files the applicant uploads before submitting — checked by size and by
+//! their first bytes (PDF, PNG, JPEG), stored SM4-GCM encrypted and owned by the applicant until
+//! a submission attaches them — and, at submission, what satisfies each material of the item:
+//! an upload, an e-licence the applicant holds (免提交), or a field of a shared resource the
+//! department reads itself (免提交). A required material left unsatisfied is named.
+
+use crate::case::{Access, access, applicant_of};
+use crate::store::case_event;
+use crate::{Case, CaseId, Error, Hall, Material, MaterialSource, Result, ServiceItem};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::{Millis, Principal, define_id};
+use zeroize::Zeroizing;
+
+define_id!(
+    /// An uploaded file's id.
+    FileId
+);
+
+/// The largest file accepted, in bytes (10 MiB).
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// The most uploads an applicant may hold that no submission has used yet.
+pub const MAX_PENDING_FILES: i64 = 50;
+
+/// The longest file name kept, in characters.
+const MAX_FILE_NAME: usize = 100;
+
+/// The column the encrypted bodies are bound to (associated data).
+const BODY_FIELD: &str = "hall_files.body";
+
+/// A file as received from the applicant.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The name the applicant's system gave it (kept for display, path parts removed).
+    pub file_name: String,
+    /// The media type the client declared (`application/octet-stream` or empty when unknown).
+    pub declared_type: String,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("declared_type", &self.declared_type)
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored file's description (the content is read with [`Hall::file`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFile {
+    /// Its id.
+    pub id: FileId,
+    /// Display name.
+    pub file_name: String,
+    /// The media type its content was recognised as.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SM3 digest of the content, hex.
+    pub sm3: String,
+    /// The case it was submitted with, once submitted.
+    pub case_id: Option<CaseId>,
+    /// The material it satisfies, once submitted.
+    pub material_code: Option<String>,
+    /// When it was uploaded.
+    pub uploaded: Millis,
+}
+
+/// How the applicant satisfies one material at submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MaterialInput {
+    /// A file uploaded with [`Hall::upload_file`] and not yet used.
+    Upload {
+        /// The file.
+        file: FileId,
+    },
+    /// An e-licence the applicant holds, of the type the material names (免提交).
+    Licence {
+        /// The licence number.
+        number: String,
+    },
+}
+
+/// What satisfied one material of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Provided {
+    /// An uploaded file.
+    Upload {
+        /// The file.
+        file: FileId,
+        /// Its display name.
+        file_name: String,
+        /// Its media type.
+        media_type: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// An e-licence the applicant holds (免提交).
+    Licence {
+        /// The licence number.
+        number: String,
+    },
+    /// A field of a shared resource the department reads itself (免提交).
+    Shared {
+        /// The resource code.
+        resource: String,
+        /// The field code.
+        field: String,
+    },
+}
+
+/// One material of a case and what satisfied it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseMaterial {
+    /// The material's code within the item.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// What satisfied it.
+    pub provided: Provided,
+}
+
+/// The media type `bytes` starts like, among those accepted.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// The last path part of `name` without control characters, at most [`MAX_FILE_NAME`]
+/// characters; `file` when nothing is left.
+fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let kept: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME)
+        .collect();
+    let kept = kept.trim();
+    if kept.is_empty() {
+        "file".into()
+    } else {
+        kept.to_string()
+    }
+}
+
+/// Checks an upload's size and content and returns its media type.
+fn check_upload(u: &Upload) -> Result<&'static str> {
+    if u.bytes.is_empty() {
+        return Err(Error::invalid("file", "文件为空 / the file is empty"));
+    }
+    if u.bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(Error::invalid(
+            "file",
+            format!(
+                "文件不得超过 {} MiB / the file must be at most {} MiB",
+                MAX_UPLOAD_BYTES >> 20,
+                MAX_UPLOAD_BYTES >> 20
+            ),
+        ));
+    }
+    let Some(media_type) = sniff(&u.bytes) else {
+        return Err(Error::invalid(
+            "file",
+            "只接受 PDF、PNG 或 JPEG 文件 / only PDF, PNG or JPEG files are accepted",
+        ));
+    };
+    let declared = u.declared_type.trim().to_ascii_lowercase();
+    let declared = declared.split(';').next().unwrap_or_default().trim();
+    let same = declared.is_empty()
+        || declared == "application/octet-stream"
+        || declared == media_type
+        || (declared == "image/jpg" && media_type == "image/jpeg");
+    if !same {
+        return Err(Error::invalid(
+            "file",
+            "文件内容与声明的类型不符 / the file's content does not match its declared type",
+        ));
+    }
+    Ok(media_type)
+}
+
+const FILE_COLUMNS: &str = "id, file_name, media_type, size_bytes, sm3, case_id, material_code, uploaded_ms";
+
+fn file_from_row(r: &Row) -> Result<StoredFile> {
+    Ok(StoredFile {
+        id: FileId(r.get("id")?),
+        file_name: r.get("file_name")?,
+        media_type: r.get("media_type")?,
+        size: u64::try_from(r.get::<i64>("size_bytes")?).unwrap_or_default(),
+        sm3: r.get("sm3")?,
+        case_id: r.get::<Option<String>>("case_id")?.map(CaseId),
+        material_code: r.get("material_code")?,
+        uploaded: r.get("uploaded_ms")?,
+    })
+}
+
+/// A material as it will be recorded for a new case.
+pub(crate) struct Resolved {
+    code: String,
+    name: String,
+    provided: Provided,
+}
+
+fn missing(m: &Material) -> Error {
+    let what = match m.source {
+        MaterialSource::Licence { .. } => {
+            "请选择您持有的电子证照或上传 / choose an e-licence you hold or upload it"
+        }
+        _ => "请上传 / please upload it",
+    };
+    Error::invalid(
+        format!("materials.{}", m.code),
+        format!("缺少材料「{}」：{what}", m.name),
+    )
+}
+
+impl Hall {
+    /// Stores a file the applicant will submit as a material: at most [`MAX_UPLOAD_BYTES`],
+    /// a PDF, PNG or JPEG by its content (a declared type that disagrees is refused), encrypted
+    /// at rest. It stays the applicant's until a submission uses it.
+    pub async fn upload_file(&self, actor: &Principal, upload: Upload) -> Result<StoredFile> {
+        applicant_of(actor)?;
+        let media_type = check_upload(&upload)?;
+        let pending: i64 = self
+            .db
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM hall_files WHERE owner_id = $1 AND case_id IS NULL",
+                params![actor.id.as_str()],
+            )
+            .await?
+            .get("n")?;
+        if pending >= MAX_PENDING_FILES {
+            return Err(Error::conflict(
+                "file",
+                format!(
+                    "未提交的上传文件已达 {MAX_PENDING_FILES} 个，请先提交申请 / you already have {MAX_PENDING_FILES} unsubmitted uploads; submit an application first"
+                ),
+            ));
+        }
+        let file = StoredFile {
+            id: FileId::new(),
+            file_name: clean_name(&upload.file_name),
+            media_type: media_type.to_string(),
+            size: upload.bytes.len() as u64,
+            sm3: hex::encode(tongban_crypto::sm3(&upload.bytes)),
+            case_id: None,
+            material_code: None,
+            uploaded: self.now(),
+        };
+        let body = self.fields.encrypt_bytes(BODY_FIELD, &upload.bytes);
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "INSERT INTO hall_files (id, owner_id, case_id, material_code, file_name, media_type, size_bytes, sm3, body, uploaded_ms) \
+             VALUES ($1, $2, NULL, NULL, $3, $4, $5, $6, $7, $8)",
+            params![
+                file.id.as_str(),
+                actor.id.as_str(),
+                file.file_name.as_str(),
+                media_type,
+                file.size as i64,
+                file.sm3.as_str(),
+                body,
+                file.uploaded
+            ],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "hall.file.uploaded",
+                object_type: "hall_file",
+                object_id: file.id.as_str(),
+                object_dept: None,
+                summary: format!("上传申请材料 / uploaded a material ({} bytes)", file.size),
+                detail: json!({ "media_type": media_type, "size": file.size, "sm3": file.sm3 }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(file)
+    }
+
+    /// A file with its content: for the applicant who uploaded it, and for staff handling the
+    /// case it was submitted with (their reading leaves an event). Anyone else is told it does
+    /// not exist.
+    pub async fn file(&self, actor: &Principal, id: &FileId) -> Result<(StoredFile, Zeroizing<Vec<u8>>)> {
+        let row = self
+            .db
+            .fetch_optional(
+                &format!("SELECT {FILE_COLUMNS}, owner_id, body FROM hall_files WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "file" })?;
+        let file = file_from_row(&row)?;
+        let owner: String = row.get("owner_id")?;
+        let staff_case = if owner == actor.id {
+            None
+        } else {
+            let Some(case_id) = &file.case_id else {
+                return Err(Error::NotFound { what: "file" });
+            };
+            let case = self.case_row(case_id).await?;
+            let tasks = self.case_tasks(case_id).await?;
+            match access(actor, &case, &tasks) {
+                Ok(Access::Staff) => Some(case),
+                Ok(Access::Applicant) | Err(Error::NotFound { .. }) => {
+                    return Err(Error::NotFound { what: "file" });
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let body: Vec<u8> = row.get("body")?;
+        let clear = self
+            .fields
+            .decrypt_bytes(BODY_FIELD, &body)
+            .map_err(|_| Error::conflict("file", "文件无法解密 / the file cannot be decrypted"))?;
+        if let Some(case) = staff_case {
+            let mut tx = self.db.begin_write().await?;
+            case_event(
+                &mut tx,
+                actor,
+                "hall.case.material_read",
+                &case,
+                ("查看申请材料", "read a material"),
+                json!({ "file": file.id.as_str(), "material": file.material_code }),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok((file, clear))
+    }
+
+    /// The actor's uploads that no submission has used yet, newest first.
+    pub async fn pending_files(&self, actor: &Principal) -> Result<Vec<StoredFile>> {
+        applicant_of(actor)?;
+        self.db
+            .fetch_all(
+                &format!(
+                    "SELECT {FILE_COLUMNS} FROM hall_files WHERE owner_id = $1 AND case_id IS NULL \
+                     ORDER BY uploaded_ms DESC, id DESC LIMIT $2"
+                ),
+                params![actor.id.as_str(), MAX_PENDING_FILES],
+            )
+            .await?
+            .iter()
+            .map(file_from_row)
+            .collect()
+    }
+
+    /// Checks what the applicant gives for each material of `item`: every input names a
+    /// material of the item, uploads are the actor's own unused files, licences are the
+    /// actor's, of the material's type and in force today; shared-resource materials need
+    /// nothing. A required material left without one is named (`materials.<code>`).
+    pub(crate) async fn resolve_materials(
+        &self,
+        actor: &Principal,
+        item: &ServiceItem,
+        inputs: &BTreeMap<String, MaterialInput>,
+    ) -> Result<Vec<Resolved>> {
+        if let Some(code) = inputs
+            .keys()
+            .find(|c| !item.materials.iter().any(|m| &m.code == *c))
+        {
+            return Err(Error::invalid(
+                format!("materials.{code}"),
+                "该事项没有此材料 / the service has no such material",
+            ));
+        }
+        let mut out = Vec::new();
+        for m in &item.materials {
+            let field = format!("materials.{}", m.code);
+            let provided = match (&m.source, inputs.get(&m.code)) {
+                (MaterialSource::SharedField { resource, field }, _) => Some(Provided::Shared {
+                    resource: resource.clone(),
+                    field: field.clone(),
+                }),
+                (_, Some(MaterialInput::Upload { file })) => {
+                    let f = self.own_unused_file(actor, file, &field).await?;
+                    Some(Provided::Upload {
+                        file: f.id,
+                        file_name: f.file_name,
+                        media_type: f.media_type,
+                        size: f.size,
+                    })
+                }
+                (MaterialSource::Licence { licence_type }, Some(MaterialInput::Licence { number })) => {
+                    self.check_own_licence(actor, licence_type, number, &field)
+                        .await?;
+                    Some(Provided::Licence {
+                        number: number.trim().to_string(),
+                    })
+                }
+                (MaterialSource::Upload, Some(MaterialInput::Licence { .. })) => {
+                    return Err(Error::invalid(
+                        field,
+                        "此材料需要上传文件 / this material must be uploaded",
+                    ));
+                }
+                (_, None) => None,
+            };
+            match provided {
+                Some(provided) => out.push(Resolved {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    provided,
+                }),
+                None if m.required => return Err(missing(m)),
+                None => {}
+            }
+        }
+        Ok(out)
+    }
+
+    async fn own_unused_file(&self, actor: &Principal, id: &FileId, field: &str) -> Result<StoredFile> {
+        let not_yours = || Error::invalid(field, "找不到您上传的这个文件 / no such upload of yours");
+        let row = self
+            .db
+            .fetch_optional(
+                &format!("SELECT {FILE_COLUMNS}, owner_id FROM hall_files WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .ok_or_else(not_yours)?;
+        if row.get::<String>("owner_id")? != actor.id {
+            return Err(not_yours());
+        }
+        let file = file_from_row(&row)?;
+        if file.case_id.is_some() {
+            return Err(Error::conflict(
+                field,
+                "该文件已随其他申请提交 / this file was already submitted with another application",
+            ));
+        }
+        Ok(file)
+    }
+
+    async fn check_own_licence(
+        &self,
+        actor: &Principal,
+        licence_type: &str,
+        number: &str,
+        field: &str,
+    ) -> Result<()> {
+        let Some(seals) = &self.seals else {
+            return Err(Error::invalid(
+                field,
+                "本平台未启用电子证照 / e-licences are not enabled here",
+            ));
+        };
+        let licence = match seals.licence(number.trim()).await {
+            Ok(l) => l,
+            Err(tongban_seal::Error::NotFound { .. }) => {
+                return Err(Error::invalid(field, "找不到这本电子证照 / no such e-licence"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if licence.holder_account.as_deref() != Some(actor.id.as_str()) {
+            return Err(Error::invalid(field, "找不到这本电子证照 / no such e-licence"));
+        }
+        if licence.licence_type != licence_type {
+            return Err(Error::invalid(
+                field,
+                "这本证照不是此材料要求的类型 / this licence is not of the type the material asks for",
+            ));
+        }
+        if licence.status(self.today()) != tongban_seal::LicenceStatus::Valid {
+            return Err(Error::invalid(
+                field,
+                "这本证照已失效（吊销或过期） / this licence is no longer in force (revoked or expired)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The materials recorded for `case`, by code.
+    pub(crate) async fn case_materials(&self, case: &Case) -> Result<Vec<CaseMaterial>> {
+        let rows = self
+            .db
+            .fetch_all(
+                "SELECT m.material_code, m.name, m.source, m.file_id, m.licence_number, m.resource, m.field, \
+                 f.file_name, f.media_type, f.size_bytes \
+                 FROM hall_case_materials m LEFT JOIN hall_files f ON f.id = m.file_id \
+                 WHERE m.case_id = $1 ORDER BY m.material_code",
+                params![case.id.as_str()],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let source: String = r.get("source")?;
+                let provided = match source.as_str() {
+                    "upload" => Provided::Upload {
+                        file: FileId(r.get::<Option<String>>("file_id")?.unwrap_or_default()),
+                        file_name: r.get::<Option<String>>("file_name")?.unwrap_or_default(),
+                        media_type: r.get::<Option<String>>("media_type")?.unwrap_or_default(),
+                        size: u64::try_from(r.get::<Option<i64>>("size_bytes")?.unwrap_or_default())
+                            .unwrap_or_default(),
+                    },
+                    "licence" => Provided::Licence {
+                        number: r.get::<Option<String>>("licence_number")?.unwrap_or_default(),
+                    },
+                    _ => Provided::Shared {
+                        resource: r.get::<Option<String>>("resource")?.unwrap_or_default(),
+                        field: r.get::<Option<String>>("field")?.unwrap_or_default(),
+                    },
+                };
+                Ok(CaseMaterial {
+                    code: r.get("material_code")?,
+                    name: r.get("name")?,
+                    provided,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Records `resolved` for `case` in `tx` and attaches the uploads to it. An upload another
+/// submission attached meanwhile makes the whole submission fail.
+pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resolved]) -> Result<()> {
+    for r in resolved {
+        let (source, file, licence, resource, field) = match &r.provided {
+            Provided::Upload { file, .. } => ("upload", Some(file.as_str()), None, None, None),
+            Provided::Licence { number } => ("licence", None, Some(number.as_str()), None, None),
+            Provided::Shared { resource, field } => (
+                "shared",
+                None,
+                None,
+                Some(resource.as_str()),
+                Some(field.as_str()),
+            ),
+        };
+        if let Some(file) = file {
+            let n = tx
+                .execute(
+                    "UPDATE hall_files SET case_id = $1, material_code = $2 \
+                     WHERE id = $3 AND owner_id = $4 AND case_id IS NULL",
+                    params![
+                        case.id.as_str(),
+                        r.code.as_str(),
+                        file,
+                        case.applicant_id.as_str()
+                    ],
+                )
+                .await?;
+            if n != 1 {
+                return Err(Error::conflict(
+                    &format!("materials.{}", r.code),
+                    "该文件已随其他申请提交 / this file was already submitted with another application",
+                ));
+            }
+        }
+        tx.execute(
+            "INSERT INTO hall_case_materials (case_id, material_code, name, source, file_id, licence_number, resource, field) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            params![case.id.as_str(), r.code.as_str(), r.name.as_str(), source, file, licence, resource, field],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(declared: &str, bytes: &[u8]) -> Upload {
+        Upload {
+            file_name: "a.pdf".into(),
+            declared_type: declared.into(),
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn uploads_are_recognised_by_content_not_by_name() {
+        assert_eq!(
+            check_upload(&upload("application/pdf", b"%PDF-1.7\n")).ok(),
+            Some("application/pdf")
+        );
+        assert_eq!(
+            check_upload(&upload("", b"\x89PNG\r\n\x1a\nxx")).ok(),
+            Some("image/png")
+        );
+        assert_eq!(
+            check_upload(&upload("image/jpg", &[0xFF, 0xD8, 0xFF, 0xE0])).ok(),
+            Some("image/jpeg")
+        );
+        for (declared, bytes) in [
+            ("application/pdf", &b"MZ\x90\x00 an executable"[..]),
+            ("text/html", &b"%PDF-1.7"[..]),
+            ("application/pdf", &b""[..]),
+        ] {
+            let e = check_upload(&upload(declared, bytes)).unwrap_err();
+            assert_eq!(e.field(), Some("file"), "{declared}");
+        }
+        let big = [b"%PDF-".as_slice(), &vec![0u8; MAX_UPLOAD_BYTES]].concat();
+        assert!(
+            check_upload(&upload("application/pdf", &big))
+                .unwrap_err()
+                .to_string()
+                .contains("10 MiB")
+        );
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_name("C:\\Users\\张三\\租赁合同.pdf"), "租赁合同.pdf");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("a\u{0}\nb.png"), "ab.png");
+        assert_eq!(clean_name("  "), "file");
+        assert_eq!(clean_name(&"长".repeat(300)).chars().count(), MAX_FILE_NAME);
+    }
+}

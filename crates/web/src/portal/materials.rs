@@ -1,0 +1,369 @@
+//! The materials pages of an application, one material per page after the questions: upload a
+//! PDF, PNG or JPEG (checked and stored encrypted by the hall at once, so only its id travels in
+//! the draft), or — for a material an e-licence satisfies — choose one of the applicant's own
+//! licences of that type (免提交). Materials government holds as shared data are not asked for.
+//! Also the download of a stored material for its uploader and the staff handling its case.
+
+use super::services::{Draft, ask, check_page, draft_from, item_by_code, questions, workflow_ready};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::collections::{BTreeMap, HashMap};
+use tongban_hall::{FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem, Upload};
+use tongban_seal::LicenceStatus;
+
+/// The materials the applicant is asked for: all but those government holds as shared data.
+pub(super) fn to_provide(i: &ServiceItem) -> Vec<&Material> {
+    i.materials
+        .iter()
+        .filter(|m| !matches!(m.source, MaterialSource::SharedField { .. }))
+        .collect()
+}
+
+/// A material's answer as carried in the draft (`m.<code>`): `upload:<file id>:<file name>` or
+/// `licence:<number>`.
+pub(super) enum Answer<'a> {
+    Upload { file: &'a str, name: &'a str },
+    Licence { number: &'a str },
+}
+
+pub(super) fn answer(v: &str) -> Option<Answer<'_>> {
+    if let Some(rest) = v.strip_prefix("upload:") {
+        let (file, name) = rest.split_once(':').unwrap_or((rest, ""));
+        Some(Answer::Upload { file, name })
+    } else {
+        v.strip_prefix("licence:")
+            .map(|number| Answer::Licence { number })
+    }
+}
+
+/// The draft's material answers as the hall takes them.
+pub(super) fn inputs(d: &Draft) -> BTreeMap<String, MaterialInput> {
+    d.materials
+        .iter()
+        .filter_map(|(code, v)| {
+            let input = match answer(v)? {
+                Answer::Upload { file, .. } => MaterialInput::Upload {
+                    file: FileId(file.to_string()),
+                },
+                Answer::Licence { number } => MaterialInput::Licence {
+                    number: number.to_string(),
+                },
+            };
+            Some((code.clone(), input))
+        })
+        .collect()
+}
+
+/// How a material's answer reads on the check page.
+pub(super) fn shown(ctx: &Ctx, v: Option<&String>) -> String {
+    let t = ctx.t();
+    match v.and_then(|v| answer(v)) {
+        Some(Answer::Upload { name, .. }) => format!("{} {name}", t.s("material.uploaded")),
+        Some(Answer::Licence { number }) => format!("{} {number}", t.s("material.licence")),
+        None => t.s("material.not_given").to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/material.html")]
+struct MaterialPage {
+    c: Chrome,
+    code: String,
+    item_name: String,
+    key: String,
+    step: usize,
+    number: usize,
+    total: usize,
+    name: String,
+    required: bool,
+    /// The file already uploaded for it, if any.
+    current: String,
+    /// The applicant's licences that satisfy it: (number, title, issuer).
+    licences: Vec<(String, String, String)>,
+    chosen: String,
+    max_mib: usize,
+    hidden: Vec<(String, String)>,
+}
+
+/// The page for draft step `step`: a question, a material, or the check page after both.
+pub(super) async fn page_at(
+    state: &AppState,
+    ctx: &Ctx,
+    i: &ServiceItem,
+    d: &Draft,
+    step: usize,
+    c: Chrome,
+) -> Response {
+    let qs = questions(i).len();
+    if step < qs {
+        return ask(ctx, i, d, step, c);
+    }
+    let mats = to_provide(i);
+    let Some(m) = mats.get(step - qs) else {
+        return check_page(ctx, i, d);
+    };
+    let licences = match &m.source {
+        MaterialSource::Licence { licence_type } => match ctx.require_user() {
+            Ok(u) => {
+                let today = state.seals.today();
+                state
+                    .seals
+                    .licences_of_account(&u.principal.id)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|l| &l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid)
+                    .map(|l| (l.number, l.title, l.issuer.name_zh))
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let current = d.materials.get(&m.code);
+    let (current_name, chosen) = match current.and_then(|v| answer(v)) {
+        Some(Answer::Upload { name, .. }) => (name.to_string(), "upload".to_string()),
+        Some(Answer::Licence { number }) => (String::new(), number.to_string()),
+        None => (
+            String::new(),
+            licences
+                .first()
+                .map_or_else(|| "upload".to_string(), |l| l.0.clone()),
+        ),
+    };
+    render(&MaterialPage {
+        c,
+        code: i.code.clone(),
+        item_name: i.name.clone(),
+        key: d.key.clone(),
+        step,
+        number: step - qs + 1,
+        total: mats.len(),
+        name: m.name.clone(),
+        required: m.required,
+        current: current_name,
+        licences,
+        chosen,
+        max_mib: MAX_UPLOAD_BYTES >> 20,
+        hidden: d.hidden(None),
+    })
+}
+
+/// A posted material page: its text fields and the file, if one was chosen.
+struct Posted {
+    fields: HashMap<String, String>,
+    file: Option<(String, String, Vec<u8>)>,
+    too_big: bool,
+}
+
+/// Reads the multipart body: `csrf` must come first and match, the file is read up to one
+/// byte over the limit (the hall names the limit).
+async fn read_posted(ctx: &Ctx, form: &mut Multipart) -> Result<Posted, PageError> {
+    let bad = || PageError::BadRequest(ctx.t().s("material.bad_upload").into());
+    let mut csrf_ok = false;
+    let mut posted = Posted {
+        fields: HashMap::new(),
+        file: None,
+        too_big: false,
+    };
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad())? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "csrf" {
+            let sent = field.text().await.map_err(|_| bad())?;
+            csrf_ok = !sent.is_empty() && crate::security::same_secret(&sent, &ctx.csrf);
+            continue;
+        }
+        if !csrf_ok {
+            return Err(PageError::Csrf);
+        }
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let declared = field.content_type().unwrap_or_default().to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
+                if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                    posted.too_big = true;
+                    // Keep reading to the end so the browser sees the answer, but store nothing.
+                    continue;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !bytes.is_empty() || posted.too_big {
+                posted.file = Some((file_name, declared, bytes));
+            }
+        } else {
+            let text = field.text().await.map_err(|_| bad())?;
+            posted.fields.insert(name, text);
+        }
+    }
+    if !csrf_ok {
+        return Err(PageError::Csrf);
+    }
+    Ok(posted)
+}
+
+/// `POST /services/{code}/material` (multipart): saves one material's answer and moves on.
+pub(super) async fn material_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    mut form: Multipart,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let i = match item_by_code(&state, &code).await {
+        Ok(i) if workflow_ready(&i) => i,
+        Ok(_) => return ctx.fail(PageError::NotFound),
+        Err(e) => return ctx.fail(e),
+    };
+    let posted = match read_posted(&ctx, &mut form).await {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let mut d = draft_from(&posted.fields);
+    let step = d.step;
+    let qs = questions(&i).len();
+    let mats = to_provide(&i);
+    let Some(m) = step.checked_sub(qs).and_then(|n| mats.get(n)) else {
+        return page_at(&state, &ctx, &i, &d, step, ctx.chrome(&i.name)).await;
+    };
+    let t = ctx.t();
+    let choice = posted
+        .fields
+        .get("source")
+        .map(String::as_str)
+        .unwrap_or("upload");
+    if posted.too_big {
+        let msg = format!("{} {} MiB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
+        return refuse(&state, &ctx, &i, &d, step, &msg).await;
+    }
+    if choice != "upload" && matches!(m.source, MaterialSource::Licence { .. }) {
+        d.materials.insert(m.code.clone(), format!("licence:{choice}"));
+    } else if let Some((file_name, declared_type, bytes)) = posted.file {
+        let upload = Upload {
+            file_name,
+            declared_type,
+            bytes,
+        };
+        match state.hall.upload_file(&user.principal, upload).await {
+            Ok(f) => {
+                d.materials
+                    .insert(m.code.clone(), format!("upload:{}:{}", f.id, f.file_name));
+            }
+            Err(e) => {
+                return match super::services::hall_field(&e) {
+                    Some((_, msg)) => refuse(&state, &ctx, &i, &d, step, &msg).await,
+                    None => ctx.fail(super::services::hall_page(e)),
+                };
+            }
+        }
+    } else if d
+        .materials
+        .get(&m.code)
+        .is_some_and(|v| v.starts_with("licence:"))
+    {
+        // The licence chosen earlier was switched to an upload without a file.
+        d.materials.remove(&m.code);
+    }
+    if posted.fields.get("go").is_some_and(|g| g == "back") {
+        return page_at(&state, &ctx, &i, &d, step.saturating_sub(1), ctx.chrome(&i.name)).await;
+    }
+    if m.required && !d.materials.contains_key(&m.code) {
+        let msg = format!("{}「{}」", t.s("material.required"), m.name);
+        return refuse(&state, &ctx, &i, &d, step, &msg).await;
+    }
+    page_at(&state, &ctx, &i, &d, step + 1, ctx.chrome(&i.name)).await
+}
+
+/// The material page again with `msg` against the file input (422).
+pub(super) async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    i: &ServiceItem,
+    d: &Draft,
+    step: usize,
+    msg: &str,
+) -> Response {
+    let mut c = ctx.chrome(&i.name);
+    c.add_error("file", msg);
+    let mut resp = page_at(state, ctx, i, d, step, c).await;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
+}
+
+/// `GET /files/{id}`: a stored material, for the applicant who uploaded it and for the staff
+/// handling its case (the hall records staff reads). Always a download, never shown inline.
+pub(super) async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    if tongban_kernel::id::check_uuid("id", &id).is_err() {
+        return ctx.fail(PageError::NotFound);
+    }
+    match state.hall.file(&user.principal, &FileId(id)).await {
+        Ok((f, body)) => {
+            let disposition = format!(
+                "attachment; filename=\"material\"; filename*=UTF-8''{}",
+                crate::page::urlencode(&f.file_name)
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, f.media_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "private, no-store".to_string()),
+                ],
+                body.to_vec(),
+            )
+                .into_response()
+        }
+        Err(e) => ctx.fail(super::services::hall_page(e)),
+    }
+}
+
+/// One material of a case as the case pages show it.
+pub(crate) struct MaterialRow {
+    pub(crate) name: String,
+    pub(crate) shown: String,
+    /// The stored file to download, for an upload.
+    pub(crate) file: Option<String>,
+}
+
+/// The rows of a case's materials.
+pub(crate) fn material_rows(ctx: &Ctx, materials: &[tongban_hall::CaseMaterial]) -> Vec<MaterialRow> {
+    let t = ctx.t();
+    materials
+        .iter()
+        .map(|m| {
+            let (shown, file) = match &m.provided {
+                tongban_hall::Provided::Upload {
+                    file,
+                    file_name,
+                    size,
+                    ..
+                } => (
+                    format!("{file_name}（{} KiB）", size.div_ceil(1024)),
+                    Some(file.to_string()),
+                ),
+                tongban_hall::Provided::Licence { number } => {
+                    (format!("{} {number}", t.s("material.licence")), None)
+                }
+                tongban_hall::Provided::Shared { resource, field } => {
+                    (format!("{}（{resource}.{field}）", t.s("services.exempt")), None)
+                }
+            };
+            MaterialRow {
+                name: m.name.clone(),
+                shown,
+                file,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,304 @@
+//! Materials over HTTP: after the questions the applicant uploads each material on its own page
+//! (multipart, no JavaScript); a wrong type, an empty or an oversized file is refused on that
+//! page with the reason; a required material cannot be skipped; the check page lists the file;
+//! the case carries it; the applicant and the handling clerk can download it, staff of another
+//! department cannot.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use reqwest::multipart::{Form, Part};
+use tongban_db::testing::each_backend;
+use tongban_hall::{
+    AssigneeInput, FieldKind, FormField, ItemType, Material, MaterialSource, ServiceItemInput, SignMode,
+    StepInput, StepKind,
+};
+use tongban_kernel::Principal;
+
+const ITEM: &str = "9901-GA-JZZ";
+const PDF: &[u8] = b"%PDF-1.4\n% lease contract\n%%EOF\n";
+
+async fn setup(s: &Server) {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    let item = s
+        .hall
+        .create_item(
+            &sys,
+            ServiceItemInput {
+                code: ITEM.into(),
+                name: "居住证申领".into(),
+                department: ga.path.clone(),
+                item_type: ItemType::PublicService,
+                legal_basis: "《居住证暂行条例》".into(),
+                conditions: "在居住地居住半年以上".into(),
+                materials: vec![
+                    Material {
+                        code: "lease".into(),
+                        name: "租赁合同".into(),
+                        required: true,
+                        source: MaterialSource::Upload,
+                    },
+                    Material {
+                        code: "household".into(),
+                        name: "户籍信息".into(),
+                        required: true,
+                        source: MaterialSource::SharedField {
+                            resource: "9901-GA-0001".into(),
+                            field: "address".into(),
+                        },
+                    },
+                ],
+                fields: vec![FormField {
+                    code: "address".into(),
+                    label: "居住地址".into(),
+                    kind: FieldKind::Address,
+                    required: true,
+                    personal: false,
+                    prefill: None,
+                }],
+                fees: Vec::new(),
+                statutory_days: 15,
+                promised_days: 10,
+                visits: 0,
+                active: true,
+                licence: None,
+            },
+        )
+        .await
+        .unwrap();
+    s.hall
+        .save_workflow(
+            &sys,
+            &item.id,
+            [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+                .into_iter()
+                .map(|kind| StepInput {
+                    kind,
+                    name: String::new(),
+                    assignees: vec![AssigneeInput {
+                        department: ga.path.0.clone(),
+                        role: "clerk".into(),
+                    }],
+                    mode: SignMode::All,
+                    limit_days: None,
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+}
+
+/// The hidden inputs of `html`'s first form, as multipart text parts, with `file` attached.
+fn material_form(html: &str, file: Option<(&str, &str, Vec<u8>)>, go: &str) -> Form {
+    let mut form = Form::new().text("csrf", csrf_of(html));
+    for part in html.split("<input type=\"hidden\" name=\"").skip(1) {
+        let name = &part[..part.find('"').unwrap()];
+        if name == "csrf" {
+            continue;
+        }
+        let rest = &part[part.find("value=\"").unwrap() + 7..];
+        let value = rest[..rest.find('"').unwrap()]
+            .replace("&#x2d;", "-")
+            .replace("&#45;", "-")
+            .replace("&#x3a;", ":")
+            .replace("&#58;", ":");
+        form = form.text(name.to_string(), value);
+    }
+    if let Some((name, mime, bytes)) = file {
+        form = form.part(
+            "file",
+            Part::bytes(bytes)
+                .file_name(name.to_string())
+                .mime_str(mime)
+                .unwrap(),
+        );
+    }
+    form.text("go", go.to_string())
+}
+
+#[tokio::test]
+async fn materials_are_uploaded_checked_and_reach_the_clerk() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let apply = s.url(&format!("/services/{ITEM}/apply"));
+        let material = s.url(&format!("/services/{ITEM}/material"));
+        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let form = [
+            ("csrf", csrf_of(&q1)),
+            ("key", "web-materials-test-1".to_string()),
+            ("step", "0".to_string()),
+            ("v", "示范市城东区中山路88号".to_string()),
+            ("go", "next".to_string()),
+        ];
+        let page = citizen
+            .post(&apply)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("租赁合同") && page.contains("enctype=\"multipart/form-data\""),
+            "{page}"
+        );
+        assert!(!page.contains("户籍信息"), "shared data is not asked for");
+
+        // A required material cannot be skipped; a wrong type, an empty file and one too large are
+        // refused on the same page, naming why.
+        let post = |form: Form| citizen.post(&material).multipart(form).send();
+        let r = post(material_form(&page, None, "next")).await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("请提供材料「租赁合同」"));
+        let r = post(material_form(
+            &page,
+            Some(("合同.pdf", "application/pdf", b"MZ\x90\x00".to_vec())),
+            "next",
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("只接受 PDF、PNG 或 JPEG 文件"));
+        let r = post(material_form(
+            &page,
+            Some(("合同.png", "image/png", PDF.to_vec())),
+            "next",
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("文件内容与声明的类型不符"));
+        let big = [PDF, &vec![b' '; tongban_hall::MAX_UPLOAD_BYTES]].concat();
+        let r = post(material_form(
+            &page,
+            Some(("big.pdf", "application/pdf", big)),
+            "next",
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("10 MiB"));
+        // A form without its CSRF token is refused before the file is read.
+        let r = citizen
+            .post(&material)
+            .multipart(Form::new().part("file", Part::bytes(PDF.to_vec()).file_name("a.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+
+        let check = post(material_form(
+            &page,
+            Some(("C:\\docs\\租赁合同.pdf", "application/pdf", PDF.to_vec())),
+            "next",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+        assert!(check.contains("核对您的填报内容"), "{check}");
+        assert!(check.contains("已上传 租赁合同.pdf"), "{check}");
+        assert!(check.contains("户籍信息") && check.contains("免提交"));
+        let at = check
+            .find(&format!("action=\"/services/{ITEM}/submit\""))
+            .unwrap();
+        let submit: Vec<(String, String)> = {
+            let html = &check[at..];
+            let mut out = Vec::new();
+            for part in html.split("<input type=\"hidden\" name=\"").skip(1) {
+                let name = &part[..part.find('"').unwrap()];
+                let rest = &part[part.find("value=\"").unwrap() + 7..];
+                let value = rest[..rest.find('"').unwrap()]
+                    .replace("&#x2d;", "-")
+                    .replace("&#45;", "-")
+                    .replace("&#x3a;", ":")
+                    .replace("&#58;", ":");
+                out.push((name.to_string(), value));
+            }
+            out
+        };
+        let r = citizen
+            .post(s.url(&format!("/services/{ITEM}/submit")))
+            .form(&submit)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let id = to
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+
+        let sys = Principal::system("test");
+        let view = s
+            .hall
+            .case(&sys, &tongban_hall::CaseId(id.clone()))
+            .await
+            .unwrap();
+        let file = view
+            .materials
+            .iter()
+            .find_map(|m| match &m.provided {
+                tongban_hall::Provided::Upload { file, .. } => Some(file.clone()),
+                _ => None,
+            })
+            .expect("the upload is on the case");
+        let mine = citizen
+            .get(s.url(&format!("/my/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            mine.contains(&format!("/files/{file}")) && mine.contains("租赁合同.pdf"),
+            "{mine}"
+        );
+        let r = citizen
+            .get(s.url(&format!("/files/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(&r.bytes().await.unwrap()[..], PDF);
+
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let page = clerk
+            .get(s.url(&format!("/console/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&format!("/files/{file}")), "{page}");
+        let r = clerk.get(s.url(&format!("/files/{file}"))).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(&r.bytes().await.unwrap()[..], PDF);
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk", PASSWORD).await;
+        let r = other.get(s.url(&format!("/files/{file}"))).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let r = other.get(s.url("/files/not-an-id")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+    })
+    .await;
+}
