@@ -166,7 +166,9 @@ async fn multiply(db: &Db, table: &str, template: &str, total: usize, over: &BTr
             Backend::Sqlite => format!(
                 "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i < {to}) "
             ),
-            Backend::Postgres => format!("WITH s(i) AS (SELECT generate_series({from}, {to})) "),
+            Backend::Postgres => {
+                format!("WITH s(i) AS (SELECT generate_series({from}::bigint, {to}::bigint)) ")
+            }
         };
         let sql = format!(
             "{seq}INSERT INTO {table} ({}) SELECT {} FROM s, (SELECT * FROM {table} WHERE {template} LIMIT 1) AS t",
@@ -186,7 +188,7 @@ async fn generate(db: &Db, total: usize) {
         ),
         Backend::Postgres => (
             "lpad(i::text, 8, '0')".to_string(),
-            "to_char(date '2026-03-02' + ((i * 7919) % 121 - 60), 'YYYY-MM-DD')".to_string(),
+            "to_char(date '2026-03-02' + ((i * 7919) % 121 - 60)::int, 'YYYY-MM-DD')".to_string(),
         ),
     };
     let dept_no = format!("(i % {DEPARTMENTS})");

@@ -30,6 +30,27 @@ pub(crate) enum Access {
     Staff,
 }
 
+/// A submission checked and ready to write.
+pub(crate) struct Prepared {
+    kind: ApplicantKind,
+    item: crate::ServiceItem,
+    checked: crate::form::CheckedForm,
+    materials: Vec<crate::material::Resolved>,
+    key: String,
+}
+
+impl Prepared {
+    /// Lets uploads already taken over by an earlier case of the same application (listed in
+    /// `attached`) serve this one too, and adds this case's own.
+    pub(crate) fn share_uploads(&mut self, attached: &mut std::collections::HashSet<crate::FileId>) {
+        for m in &mut self.materials {
+            if let Some(file) = m.file() {
+                m.attach = attached.insert(file.clone());
+            }
+        }
+    }
+}
+
 /// Who applies: a signed-in citizen or business in their own name; nobody else.
 pub(crate) fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
     if actor.kind == PrincipalKind::User {
@@ -45,7 +66,7 @@ pub(crate) fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
     ))
 }
 
-fn check_submission_key(key: &str) -> Result<String> {
+pub(crate) fn check_submission_key(key: &str) -> Result<String> {
     let k = key.trim();
     if (8..=64).contains(&k.len())
         && k.chars()
@@ -166,7 +187,7 @@ impl Hall {
         Ok(())
     }
 
-    async fn existing_case(&self, applicant: &str, key: &str) -> Result<Option<CaseId>> {
+    pub(crate) async fn existing_case(&self, applicant: &str, key: &str) -> Result<Option<CaseId>> {
         Ok(self
             .db
             .fetch_optional(
@@ -184,11 +205,35 @@ impl Hall {
     /// item's current workflow version, and its legal clock starts today. Submitting again
     /// with the same `submission_key` returns the case already made.
     pub async fn submit_case(&self, actor: &Principal, new: NewCase) -> Result<CaseView> {
-        let kind = applicant_of(actor)?;
         let key = check_submission_key(&new.submission_key)?;
         if let Some(id) = self.existing_case(&actor.id, &key).await? {
             return self.case(actor, &id).await;
         }
+        let ready = self.prepare(actor, &new, key.clone()).await?;
+        let mut tx = self.db.begin_write().await?;
+        let case = match self.write_case(&mut tx, actor, ready).await {
+            Ok(case) => case,
+            Err(Error::Storage(tongban_db::Error::Conflict(_))) => {
+                // The same key committed meanwhile (a double click racing itself): that case.
+                drop(tx);
+                return match self.existing_case(&actor.id, &key).await? {
+                    Some(id) => self.case(actor, &id).await,
+                    None => Err(Error::conflict(
+                        "submission_key",
+                        "请重新提交 / please submit again",
+                    )),
+                };
+            }
+            Err(e) => return Err(e),
+        };
+        tx.commit().await?;
+        self.case(actor, &case.id).await
+    }
+
+    /// Everything about a submission that can be checked before writing: the applicant, the
+    /// item taking applications, the form and the materials.
+    pub(crate) async fn prepare(&self, actor: &Principal, new: &NewCase, key: String) -> Result<Prepared> {
+        let kind = applicant_of(actor)?;
         let item = self.item(&new.item).await?;
         if !item.active || item.workflow_version == 0 {
             return Err(Error::conflict(
@@ -199,14 +244,31 @@ impl Hall {
         let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
         mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;
         let materials = self.resolve_materials(actor, &item, &new.materials).await?;
+        Ok(Prepared {
+            kind,
+            item,
+            checked,
+            materials,
+            key,
+        })
+    }
 
-        let mut tx = self.db.begin_write().await?;
-        let wf = self.workflow_in(&mut tx, &item.id, item.workflow_version).await?;
+    /// Writes a prepared case in `tx`: its number, row, materials, first step's tasks, timeline
+    /// and event. A submission key already used surfaces as a storage conflict.
+    pub(crate) async fn write_case(&self, tx: &mut Tx, actor: &Principal, p: Prepared) -> Result<Case> {
+        let Prepared {
+            kind,
+            item,
+            checked,
+            materials,
+            key,
+        } = p;
+        let wf = self.workflow_in(tx, &item.id, item.workflow_version).await?;
         let today = self.today();
         let now = self.now();
         let mut case = Case {
             id: CaseId::new(),
-            number: next_number(&mut tx, today).await?,
+            number: next_number(tx, today).await?,
             item_id: item.id.clone(),
             item_code: item.code.clone(),
             item_name: item.name.clone(),
@@ -230,25 +292,11 @@ impl Hall {
             version: 1,
         };
         self.refresh_due(&mut case);
-        match insert_case(&mut tx, &case, &key, &checked.sealed).await {
-            Ok(()) => {}
-            Err(Error::Storage(tongban_db::Error::Conflict(_))) => {
-                // The same key committed meanwhile (a double click racing itself): that case.
-                drop(tx);
-                return match self.existing_case(&actor.id, &key).await? {
-                    Some(id) => self.case(actor, &id).await,
-                    None => Err(Error::conflict(
-                        "submission_key",
-                        "请重新提交 / please submit again",
-                    )),
-                };
-            }
-            Err(e) => return Err(e),
-        }
-        record_materials(&mut tx, &case, &materials).await?;
-        self.open_step(&mut tx, &case, &wf, 0).await?;
+        insert_case(tx, &case, &key, &checked.sealed).await?;
+        record_materials(tx, &case, &materials).await?;
+        self.open_step(tx, &case, &wf, 0).await?;
         log(
-            &mut tx,
+            tx,
             &case.id,
             actor,
             now,
@@ -261,7 +309,7 @@ impl Hall {
         )
         .await?;
         case_event(
-            &mut tx,
+            tx,
             actor,
             "hall.case.submitted",
             &case,
@@ -269,8 +317,7 @@ impl Hall {
             json!({ "item": case.item_code, "workflow_version": case.workflow_version }),
         )
         .await?;
-        tx.commit().await?;
-        self.case(actor, &case.id).await
+        Ok(case)
     }
 
     pub(crate) async fn case_row(&self, id: &CaseId) -> Result<Case> {

@@ -111,6 +111,8 @@ fn what_zh(what: &str) -> &'static str {
         "task" => "待办",
         "department" => "部门",
         "file" => "文件",
+        "bundle" => "一件事",
+        "bundle_case" => "一件事申请",
         _ => "对象",
     }
 }

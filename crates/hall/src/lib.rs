@@ -20,6 +20,7 @@
 extern crate tongban_kernel;
 
 mod action;
+mod bundle;
 mod case;
 mod directory;
 mod error;
@@ -29,6 +30,7 @@ mod item;
 mod licence;
 mod material;
 mod model;
+mod notify;
 mod query;
 mod rating;
 mod store;
@@ -37,6 +39,10 @@ mod transfer;
 mod workflow;
 
 pub use action::MAX_NOTE;
+pub use bundle::{
+    Bundle, BundleCaseId, BundleId, BundleInput, BundleView, MAX_BUNDLE_ITEMS, NewBundleCase, bundle_fields,
+    bundle_materials,
+};
 pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
@@ -45,6 +51,7 @@ pub use material::{
     CaseMaterial, FileId, MAX_PENDING_FILES, MAX_UPLOAD_BYTES, MaterialInput, Provided, StoredFile, Upload,
 };
 pub use model::*;
+pub use notify::HallNotification;
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,
@@ -93,6 +100,27 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "material",
         sqlite: include_str!("../migrations/sqlite/0004_material.sql"),
         postgres: include_str!("../migrations/postgres/0004_material.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 5,
+        name: "notification",
+        sqlite: include_str!("../migrations/sqlite/0005_notification.sql"),
+        postgres: include_str!("../migrations/postgres/0005_notification.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 6,
+        name: "watch_index",
+        sqlite: include_str!("../migrations/sqlite/0006_watch_index.sql"),
+        postgres: include_str!("../migrations/postgres/0006_watch_index.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 7,
+        name: "bundle",
+        sqlite: include_str!("../migrations/sqlite/0007_bundle.sql"),
+        postgres: include_str!("../migrations/postgres/0007_bundle.sql"),
     },
 ];
 

@@ -214,6 +214,19 @@ pub(crate) struct Resolved {
     code: String,
     name: String,
     provided: Provided,
+    /// Whether this case takes the upload over (false when an earlier case of the same
+    /// bundle application already did: the file then serves both).
+    pub(crate) attach: bool,
+}
+
+impl Resolved {
+    /// The uploaded file, if this material is an upload.
+    pub(crate) fn file(&self) -> Option<&FileId> {
+        match &self.provided {
+            Provided::Upload { file, .. } => Some(file),
+            _ => None,
+        }
+    }
 }
 
 fn missing(m: &Material) -> Error {
@@ -312,17 +325,33 @@ impl Hall {
         let staff_case = if owner == actor.id {
             None
         } else {
-            let Some(case_id) = &file.case_id else {
-                return Err(Error::NotFound { what: "file" });
-            };
-            let case = self.case_row(case_id).await?;
-            let tasks = self.case_tasks(case_id).await?;
-            match access(actor, &case, &tasks) {
-                Ok(Access::Staff) => Some(case),
-                Ok(Access::Applicant) | Err(Error::NotFound { .. }) => {
-                    return Err(Error::NotFound { what: "file" });
+            // Any case the file was submitted with (one upload may serve every case of a
+            // bundle application) that the actor handles.
+            let cases = self
+                .db
+                .fetch_all(
+                    "SELECT DISTINCT case_id FROM hall_case_materials WHERE file_id = $1 ORDER BY case_id",
+                    params![id.as_str()],
+                )
+                .await?;
+            let mut refusal = Error::NotFound { what: "file" };
+            let mut found = None;
+            for r in &cases {
+                let case_id = CaseId(r.get("case_id")?);
+                let case = self.case_row(&case_id).await?;
+                let tasks = self.case_tasks(&case_id).await?;
+                match access(actor, &case, &tasks) {
+                    Ok(Access::Staff) => {
+                        found = Some(case);
+                        break;
+                    }
+                    Ok(Access::Applicant) | Err(Error::NotFound { .. }) => {}
+                    Err(e) => refusal = e,
                 }
-                Err(e) => return Err(e),
+            }
+            match found {
+                Some(case) => Some(case),
+                None => return Err(refusal),
             }
         };
         let body: Vec<u8> = row.get("body")?;
@@ -419,6 +448,7 @@ impl Hall {
                     code: m.code.clone(),
                     name: m.name.clone(),
                     provided,
+                    attach: true,
                 }),
                 None if m.required => return Err(missing(m)),
                 None => {}
@@ -544,7 +574,7 @@ pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resol
                 Some(field.as_str()),
             ),
         };
-        if let Some(file) = file {
+        if let Some(file) = file.filter(|_| r.attach) {
             let n = tx
                 .execute(
                     "UPDATE hall_files SET case_id = $1, material_code = $2 \

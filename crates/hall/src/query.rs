@@ -179,37 +179,25 @@ impl Hall {
         let lo = scope.0.clone();
         let hi = subtree_end(scope);
         let in_scope = "dept_path >= $1 AND dept_path < $2";
-        let open = self
-            .count(
-                &format!("SELECT COUNT(*) AS n FROM hall_cases WHERE is_open = 1 AND {in_scope}"),
-                params![lo.clone(), hi.clone()],
-            )
-            .await?;
-        let overdue = self
-            .count(
+        // One pass over the subtree's open cases (the covering index `hall_cases_watch` holds
+        // both due days), counting past the promise, near it, and past the statutory limit
+        // (the ones that break the law).
+        let counts = self
+            .db
+            .fetch_one(
                 &format!(
-                    "SELECT COUNT(*) AS n FROM hall_cases WHERE is_open = 1 AND {in_scope} AND due_on < $3"
-                ),
-                params![lo.clone(), hi.clone(), today.clone()],
-            )
-            .await?;
-        let due_soon = self
-            .count(
-                &format!(
-                    "SELECT COUNT(*) AS n FROM hall_cases WHERE is_open = 1 AND {in_scope} AND due_on >= $3 AND due_on <= $4"
+                    "SELECT COUNT(*) AS open, \
+                     COALESCE(SUM(CASE WHEN due_on < $3 THEN 1 ELSE 0 END), 0) AS overdue, \
+                     COALESCE(SUM(CASE WHEN due_on >= $3 AND due_on <= $4 THEN 1 ELSE 0 END), 0) AS due_soon, \
+                     COALESCE(SUM(CASE WHEN statutory_due_on < $3 THEN 1 ELSE 0 END), 0) AS statutory_overdue \
+                     FROM hall_cases WHERE is_open = 1 AND {in_scope}"
                 ),
                 params![lo.clone(), hi.clone(), today.clone(), soon.clone()],
             )
             .await?;
-        // Past the statutory limit, not just the promise: the ones that break the law.
-        let statutory_overdue = self
-            .count(
-                &format!(
-                    "SELECT COUNT(*) AS n FROM hall_cases WHERE is_open = 1 AND {in_scope} AND statutory_due_on < $3"
-                ),
-                params![lo.clone(), hi.clone(), today.clone()],
-            )
-            .await?;
+        let n = |name: &str| -> Result<u64> { Ok(u64::try_from(counts.get::<i64>(name)?).unwrap_or(0)) };
+        let (open, overdue, due_soon, statutory_overdue) =
+            (n("open")?, n("overdue")?, n("due_soon")?, n("statutory_overdue")?);
         let urgency = self.urgency_fn();
         let rows = self
             .db

@@ -351,6 +351,7 @@ pub(crate) struct NewTask<'a> {
 
 /// Opens a task.
 pub(crate) async fn insert_task(tx: &mut Tx, t: NewTask<'_>) -> Result<TaskId> {
+    crate::notify::task_opened(tx, &t).await?;
     let id = TaskId::new();
     tx.execute(
         "INSERT INTO hall_tasks (id, case_id, case_number, item_id, item_name, step, step_kind, dept_id, \
@@ -524,7 +525,7 @@ pub(crate) async fn case_event(
         },
     )
     .await?;
-    Ok(())
+    crate::notify::case_changed(tx, action, case, (zh, en)).await
 }
 
 /// Adds a finished case to its department's totals (for the average handling time).

@@ -3,12 +3,14 @@
 //! `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
 
 mod access;
+mod bundle;
 mod clock;
 mod definitions;
 mod handling;
 mod joint;
 mod licence;
 mod material;
+mod notify;
 mod rating;
 mod submission;
 mod support;

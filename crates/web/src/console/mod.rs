@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{id}/act", post(cases::act))
         .route("/console/rectifications", get(rectify::list))
         .route("/console/supervise", get(supervise::supervise))
+        .route("/console/messages", get(messages::messages))
         .route("/console/rectifications/{id}/close", post(rectify::close))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
         .route("/console/licences", get(seals::licences))
@@ -529,6 +530,7 @@ mod cases;
 mod catalog;
 mod ledger_view;
 mod mapping;
+mod messages;
 mod query;
 mod rectify;
 mod seals;

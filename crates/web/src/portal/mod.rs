@@ -3,7 +3,9 @@
 
 mod licences;
 mod materials;
+mod messages;
 pub(crate) use materials::{MaterialRow, material_rows};
+pub(crate) use messages::{MessageRow, hall_rows};
 mod open_data;
 mod prefill;
 pub(crate) mod services;
@@ -52,6 +54,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
+        .route("/my/messages", get(messages::messages))
+        .route("/my/messages/read", post(messages::mark_read))
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))
         .route("/my/cases/{id}/supplement", post(services::supplement))

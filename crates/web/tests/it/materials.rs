@@ -2,7 +2,7 @@
 //! (multipart, no JavaScript); a wrong type, an empty or an oversized file is refused on that
 //! page with the reason; a required material cannot be skipped; the check page lists the file;
 //! the case carries it; the applicant and the handling clerk can download it, staff of another
-//! department cannot.
+//! department cannot. Each side is told in its messages.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
 use reqwest::multipart::{Form, Part};
@@ -299,6 +299,43 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
         assert_eq!(r.status(), 403);
         let r = other.get(s.url("/files/not-an-id")).send().await.unwrap();
         assert_eq!(r.status(), 404);
+
+        // Messages: the applicant was told of the submission; the clerks of a new task; the
+        // other department of nothing.
+        let number = view.case.number.clone();
+        let get = |c: &reqwest::Client, path: &str| c.get(s.url(path)).send();
+        let mine = get(&citizen, "/my/messages").await.unwrap().text().await.unwrap();
+        assert!(
+            mine.contains(&number) && mine.contains("提交申请") && mine.contains("未读：1"),
+            "{mine}"
+        );
+        let r = citizen
+            .post(s.url("/my/messages/read"))
+            .form(&[("csrf", csrf_of(&mine))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let mine = get(&citizen, "/my/messages").await.unwrap().text().await.unwrap();
+        assert!(mine.contains("未读：0"), "{mine}");
+        let theirs = get(&clerk, "/console/messages")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            theirs.contains(&format!("新待办：居住证申领 {number}")),
+            "{theirs}"
+        );
+        assert!(theirs.contains(&format!("/console/cases/{id}")));
+        let others = get(&other, "/console/messages")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!others.contains(&number));
     })
     .await;
 }

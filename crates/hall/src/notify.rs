@@ -1,0 +1,262 @@
+//! In-app messages (站内消息) about cases, written in the same transaction as the change they
+//! report: the applicant hears of every step of their case the public timeline shows; the staff
+//! holding a role in a department hear when a task reaches them and when the applicant acts
+//! (supplements, withdraws, rates). Messages to staff are addressed to the role in the
+//! department, not to a person, so whoever holds it sees them. Delivery on other channels
+//! (e-mail, SMS) reads these rows; this module only writes and lists them.
+
+use crate::case::applicant_of;
+use crate::store::NewTask;
+use crate::workflow::STEP_ROLES;
+use crate::{Case, CaseId, Hall, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tongban_db::{EventDraft, Row, ToValue, Tx, Value, params};
+use tongban_kernel::{Millis, Page, Principal, PrincipalKind, Role};
+
+/// Case actions the applicant is told of.
+const TO_APPLICANT: &[&str] = &[
+    "hall.case.submitted",
+    "hall.case.accepted",
+    "hall.case.not_accepted",
+    "hall.case.supplement_requested",
+    "hall.case.supplemented",
+    "hall.case.decided",
+    "hall.case.completed",
+    "hall.case.withdrawn",
+    "hall.case.transferred",
+    "hall.case.extension_decided",
+];
+
+/// Applicant actions the handling department's clerks are told of.
+const TO_CLERKS: &[&str] = &["hall.case.supplemented", "hall.case.withdrawn", "hall.case.rated"];
+
+/// One in-app message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HallNotification {
+    /// Its id.
+    pub id: String,
+    /// The case it is about.
+    pub case_id: CaseId,
+    /// The case number.
+    pub case_number: String,
+    /// The service's name.
+    pub item_name: String,
+    /// The event action it reports (`hall.case.accepted`, `hall.task.opened`, …).
+    pub action: String,
+    /// The message, zh-CN then English.
+    pub message: String,
+    /// When it was written.
+    pub created: Millis,
+    /// When its recipient read it (`None` while unread, and always for role messages).
+    pub read: Option<Millis>,
+    /// The role it was addressed to, for messages to staff.
+    pub role: Option<Role>,
+}
+
+/// The address of the staff holding `role` in the department at `path`.
+fn role_address(role: Role, path: &str) -> String {
+    format!("role:{}:{path}", role.code())
+}
+
+async fn insert(
+    tx: &mut Tx,
+    recipient: &str,
+    case: &Case,
+    action: &str,
+    message: &str,
+    at: Millis,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO hall_notifications (id, recipient, case_id, case_number, item_name, action, message, created_ms, read_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+        params![
+            tongban_kernel::id::new_uuid_v7(),
+            recipient,
+            case.id.as_str(),
+            case.number.as_str(),
+            case.item_name.as_str(),
+            action,
+            message,
+            at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Tells whom `action` on `case` concerns (called with every case event).
+pub(crate) async fn case_changed(
+    tx: &mut Tx,
+    action: &str,
+    case: &Case,
+    (zh, en): (&str, &str),
+) -> Result<()> {
+    let at = case.updated;
+    if TO_APPLICANT.contains(&action) {
+        let message = format!(
+            "您的办件 {}（{}）：{zh}，当前状态：{} / Your case {}: {en}; now {}",
+            case.number,
+            case.item_name,
+            case.status.name_zh(),
+            case.number,
+            case.status.name_en()
+        );
+        insert(tx, &case.applicant_id, case, action, &message, at).await?;
+    }
+    if TO_CLERKS.contains(&action) {
+        let message = format!(
+            "申请人操作 {}（{}）：{zh} / The applicant acted on {}: {en}",
+            case.number, case.item_name, case.number
+        );
+        let to = role_address(Role::Clerk, case.department.path.as_str());
+        insert(tx, &to, case, action, &message, at).await?;
+    }
+    Ok(())
+}
+
+/// Tells the staff a task reached them.
+pub(crate) async fn task_opened(tx: &mut Tx, t: &NewTask<'_>) -> Result<()> {
+    let due = t.due.map(|d| format!("，期限 {d}")).unwrap_or_default();
+    let due_en = t.due.map(|d| format!(", due {d}")).unwrap_or_default();
+    let message = format!(
+        "新待办：{} {}（{}）{due} / New task: {} {} ({}){due_en}",
+        t.case.item_name,
+        t.case.number,
+        t.kind.name_zh(),
+        t.case.item_name,
+        t.case.number,
+        t.kind.name_en()
+    );
+    let to = role_address(t.role, t.department.path.as_str());
+    insert(tx, &to, t.case, "hall.task.opened", &message, t.at).await
+}
+
+const COLUMNS: &str = "id, recipient, case_id, case_number, item_name, action, message, created_ms, read_ms";
+
+fn from_row(r: &Row) -> Result<HallNotification> {
+    let recipient: String = r.get("recipient")?;
+    let role = recipient
+        .strip_prefix("role:")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(Role::parse);
+    Ok(HallNotification {
+        id: r.get("id")?,
+        case_id: CaseId(r.get("case_id")?),
+        case_number: r.get("case_number")?,
+        item_name: r.get("item_name")?,
+        action: r.get("action")?,
+        message: r.get("message")?,
+        created: r.get("created_ms")?,
+        read: r.get("read_ms")?,
+        role,
+    })
+}
+
+/// `s` with the LIKE wildcards escaped (`\` is the escape character).
+fn like_escaped(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The SQL condition on `recipient` selecting what `actor` receives, with its parameters
+/// starting at `$first`: their own messages and those to each handling role they hold, in
+/// every department of its scope.
+fn addressed_to(actor: &Principal, first: usize) -> (String, Vec<Value>) {
+    let mut sql = format!("(recipient = ${first}");
+    let mut values: Vec<Value> = vec![actor.id.to_value()];
+    for g in actor.grants.iter().filter(|g| STEP_ROLES.contains(&g.role)) {
+        values.push(format!("{}%", like_escaped(&role_address(g.role, g.scope.as_str()))).to_value());
+        sql.push_str(&format!(
+            " OR recipient LIKE ${} ESCAPE '\\'",
+            first + values.len() - 1
+        ));
+    }
+    sql.push(')');
+    (sql, values)
+}
+
+impl Hall {
+    /// The actor's messages, newest first: their own and those to the handling roles they
+    /// hold (staff of a department subtree see its departments' role messages).
+    pub async fn notifications(&self, actor: &Principal, page: Page) -> Result<Vec<HallNotification>> {
+        signed_in(actor)?;
+        let (cond, mut values) = addressed_to(actor, 1);
+        let n = values.len();
+        values.push(page.limit.to_value());
+        values.push(page.offset.to_value());
+        self.db
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM hall_notifications WHERE {cond} \
+                     ORDER BY created_ms DESC, id DESC LIMIT ${} OFFSET ${}",
+                    n + 1,
+                    n + 2
+                ),
+                values,
+            )
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// How many of the actor's own messages are unread.
+    pub async fn unread_notifications(&self, actor: &Principal) -> Result<u64> {
+        signed_in(actor)?;
+        let n: i64 = self
+            .db
+            .fetch_one(
+                "SELECT COUNT(*) AS n FROM hall_notifications WHERE recipient = $1 AND read_ms IS NULL",
+                params![actor.id.as_str()],
+            )
+            .await?
+            .get("n")?;
+        Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Marks all the actor's own messages read; returns how many were unread.
+    pub async fn mark_notifications_read(&self, actor: &Principal) -> Result<u64> {
+        signed_in(actor)?;
+        let mut tx = self.db.begin_write().await?;
+        let changed = tx
+            .execute(
+                "UPDATE hall_notifications SET read_ms = $1 WHERE recipient = $2 AND read_ms IS NULL",
+                params![self.now(), actor.id.as_str()],
+            )
+            .await?;
+        if changed > 0 {
+            tx.append_event(
+                actor,
+                EventDraft {
+                    action: "hall.notification.read",
+                    object_type: "account",
+                    object_id: &actor.id,
+                    object_dept: None,
+                    summary: format!("已读 {changed} 条办件消息 / read {changed} case messages"),
+                    detail: json!({ "count": changed }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}
+
+fn signed_in(actor: &Principal) -> Result<()> {
+    if actor.kind == PrincipalKind::User {
+        return Ok(());
+    }
+    // Department systems and the platform receive no in-app messages.
+    applicant_of(actor).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_in_addresses_are_escaped() {
+        assert_eq!(like_escaped("role:clerk:/9_9/%/"), "role:clerk:/9\\_9/\\%/");
+    }
+}

@@ -1,0 +1,216 @@
+//! 一件事一次办: a bundle over items of two departments takes one form and one upload, makes one
+//! case per item in its own department in one go (or none when anything is wrong, named by
+//! field), is idempotent, shows the applicant one timeline, and lets each department's staff
+//! read the shared upload.
+
+use crate::support::{World, citizen, conflict, forbidden, form, invalid, item_input, staff, step};
+use std::collections::BTreeMap;
+use tongban_db::testing::each_backend;
+use tongban_hall::{
+    BundleInput, FieldKind, MIGRATIONS, MaterialInput, NewBundleCase, Provided, ServiceItem, SignMode,
+    StepKind, Upload,
+};
+use tongban_kernel::{DeptPath, Role};
+
+async fn item_in(w: &World, code: &str, dept: &tongban_hall::DeptRef) -> ServiceItem {
+    let admin = staff("admin", dept, Role::DeptAdmin);
+    let mut input = item_input(code, dept);
+    for m in &mut input.materials {
+        m.required |= m.code == "photo";
+    }
+    let item = w.hall.create_item(&admin, input).await.unwrap();
+    let steps = [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+        .into_iter()
+        .map(|k| step(k, &[(dept, "clerk")], SignMode::All, None))
+        .collect();
+    w.hall.save_workflow(&admin, &item.id, steps).await.unwrap();
+    w.hall.item(&item.id).await.unwrap()
+}
+
+fn bundle(items: &[&str]) -> BundleInput {
+    BundleInput {
+        code: "NEWBORN".into(),
+        name: "新生儿出生一件事".into(),
+        life_event: "出生".into(),
+        description: "出生医学证明、户口登记、社保卡一次办".into(),
+        items: items.iter().map(|s| s.to_string()).collect(),
+        active: true,
+    }
+}
+
+async fn case_count(w: &World) -> i64 {
+    w.db.fetch_one("SELECT COUNT(*) AS n FROM hall_cases", tongban_db::params![])
+        .await
+        .unwrap()
+        .get("n")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_form_makes_one_case_per_item_in_each_department() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let a = item_in(&w, "WJ-CSZM", &w.health).await;
+        let b = item_in(&w, "GA-HKDJ", &w.police).await;
+        let city = tongban_hall::DeptRef {
+            id: "city".into(),
+            path: DeptPath("/3301/".into()),
+            name_zh: "市".into(),
+        };
+        let city_admin = staff("city-admin", &city, Role::DeptAdmin);
+
+        // Bad definitions.
+        invalid(
+            w.hall.create_bundle(&city_admin, bundle(&["WJ-CSZM"])).await,
+            "items",
+        );
+        invalid(
+            w.hall
+                .create_bundle(&city_admin, bundle(&["WJ-CSZM", "NOPE"]))
+                .await,
+            "items[1]",
+        );
+        invalid(
+            w.hall
+                .create_bundle(&city_admin, bundle(&["WJ-CSZM", "WJ-CSZM"]))
+                .await,
+            "items[1]",
+        );
+        let health_admin = staff("wj-admin", &w.health, Role::DeptAdmin);
+        forbidden(
+            w.hall
+                .create_bundle(&health_admin, bundle(&["WJ-CSZM", "GA-HKDJ"]))
+                .await,
+        );
+        let mut odd = item_input("RS-ODD", &w.labour);
+        // The same field code with another kind cannot be asked once.
+        for f in &mut odd.fields {
+            if f.code == "reason" {
+                f.kind = FieldKind::Text { max_chars: 10 };
+            }
+        }
+        w.hall
+            .create_item(&staff("rs-admin", &w.labour, Role::DeptAdmin), odd)
+            .await
+            .unwrap();
+        invalid(
+            w.hall
+                .create_bundle(&city_admin, bundle(&["WJ-CSZM", "RS-ODD"]))
+                .await,
+            "items",
+        );
+
+        let made = w
+            .hall
+            .create_bundle(&city_admin, bundle(&["WJ-CSZM", "GA-HKDJ"]))
+            .await
+            .unwrap();
+        assert_eq!(made.items, ["WJ-CSZM", "GA-HKDJ"]);
+        conflict(
+            w.hall
+                .create_bundle(&city_admin, bundle(&["WJ-CSZM", "GA-HKDJ"]))
+                .await,
+            "code",
+        );
+        assert_eq!(w.hall.bundles().await.unwrap().len(), 1);
+        let (fields, _) = tongban_hall::bundle_fields(&[a.clone(), b.clone()]);
+        assert_eq!(fields.len(), a.fields.len(), "shared fields are asked once");
+
+        let zhang = citizen("zhang");
+        let photo = w
+            .hall
+            .upload_file(
+                &zhang,
+                Upload {
+                    file_name: "baby.png".into(),
+                    declared_type: "image/png".into(),
+                    bytes: b"\x89PNG\r\n\x1a\nbaby".to_vec(),
+                },
+            )
+            .await
+            .unwrap();
+        let application = |key: &str, form: BTreeMap<String, String>| NewBundleCase {
+            bundle: "NEWBORN".into(),
+            form,
+            submission_key: key.into(),
+            prefilled: BTreeMap::new(),
+            materials: [(
+                "photo".to_string(),
+                MaterialInput::Upload {
+                    file: photo.id.clone(),
+                },
+            )]
+            .into_iter()
+            .collect(),
+        };
+        // Anything wrong: named, and no case at all is made.
+        let mut missing = form();
+        missing.remove("name");
+        invalid(
+            w.hall
+                .submit_bundle(&zhang, application("bundle-0001", missing))
+                .await,
+            "form.name",
+        );
+        let mut extra = form();
+        extra.insert("shoe_size".into(), "38".into());
+        invalid(
+            w.hall
+                .submit_bundle(&zhang, application("bundle-0002", extra))
+                .await,
+            "form.shoe_size",
+        );
+        let mut no_photo = application("bundle-0003", form());
+        no_photo.materials.clear();
+        invalid(w.hall.submit_bundle(&zhang, no_photo).await, "materials.photo");
+        assert_eq!(case_count(&w).await, 0);
+
+        let view = w
+            .hall
+            .submit_bundle(&zhang, application("bundle-0004", form()))
+            .await
+            .unwrap();
+        assert_eq!(view.cases.len(), 2);
+        assert_eq!(view.cases[0].case.department.path, w.health.path);
+        assert_eq!(view.cases[1].case.department.path, w.police.path);
+        assert_ne!(view.cases[0].case.number, view.cases[1].case.number);
+        for v in &view.cases {
+            let p = v.materials.iter().find(|m| m.code == "photo").unwrap();
+            assert!(matches!(&p.provided, Provided::Upload { file, .. } if *file == photo.id));
+        }
+        assert_eq!(
+            view.timeline
+                .iter()
+                .filter(|(_, l)| l.action == "submitted")
+                .count(),
+            2,
+            "one timeline over both cases"
+        );
+        let again = w
+            .hall
+            .submit_bundle(&zhang, application("bundle-0004", form()))
+            .await
+            .unwrap();
+        assert_eq!(again.id, view.id);
+        assert_eq!(case_count(&w).await, 2);
+        assert_eq!(w.hall.my_bundle_cases(&zhang).await.unwrap().len(), 1);
+        assert_eq!(
+            w.hall.bundle_of_case(&view.cases[1].case.id).await.unwrap(),
+            Some(view.id.clone())
+        );
+        assert_eq!(w.events("hall.bundle.submitted").await.len(), 1);
+
+        // Each department's clerk sees its own case and reads the one upload; another citizen
+        // does not see the application.
+        for dept in [&w.health, &w.police] {
+            let clerk = staff("clerk", dept, Role::Clerk);
+            let (_, bytes) = w.hall.file(&clerk, &photo.id).await.unwrap();
+            assert!(bytes.starts_with(b"\x89PNG"));
+        }
+        assert!(matches!(
+            w.hall.bundle_case(&citizen("li"), &view.id).await,
+            Err(tongban_hall::Error::NotFound { .. })
+        ));
+    })
+    .await;
+}
