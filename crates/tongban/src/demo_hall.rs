@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tongban_hall::{
-    AssigneeInput, CaseId, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField, Hall,
-    ItemType, LicenceLine, LicenceSpec, Material, MaterialInput, MaterialSource, NewCase, Outcome,
-    RatingInput, RatingLevel, RectificationClose, ReviewInput, ServiceItem, ServiceItemInput, SignMode,
-    StepInput, StepKind, SupplementAnswer, SupplementRequest, Upload,
+    AssigneeInput, BundleInput, CaseId, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField,
+    Hall, ItemType, LicenceLine, LicenceSpec, Material, MaterialInput, MaterialSource, NewBundleCase,
+    NewCase, Outcome, RatingInput, RatingLevel, RectificationClose, ReviewInput, ServiceItem,
+    ServiceItemInput, SignMode, StepInput, StepKind, SupplementAnswer, SupplementRequest, Upload,
 };
 use tongban_identity::Identity;
 use tongban_kernel::{CreditCode, IdNumber, Millis, Page, Principal};
@@ -779,6 +779,60 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
             rate(&hall, &a.who, &leader, &id, n).await?;
         }
     }
+    newborn(&hall, &demo, &made, &people[1]).await
+}
+
+/// The newborn bundle (新生儿出生一件事): birth medical certificate, household registration,
+/// social security card and medical insurance in one application; 李芳 has applied for it.
+async fn newborn(
+    hall: &Hall,
+    demo: &Principal,
+    made: &[(DemoItem, ServiceItem)],
+    a: &Applicant,
+) -> Result<()> {
+    let codes = ["9901-WJ-CSYXZM", "9901-GA-CSDJ", "9901-RS-SBK", "9901-RS-YBCB"];
+    hall.create_bundle(
+        demo,
+        BundleInput {
+            code: "9901-NEWBORN".into(),
+            name: "新生儿出生一件事".into(),
+            life_event: "出生".into(),
+            description:
+                "孩子出生后，一次申请办好出生医学证明、出生登记（落户）、社会保障卡和城乡居民医保参保，\
+                          不用分别跑卫健委、公安局、人社局。"
+                    .into(),
+            items: codes.iter().map(|c| c.to_string()).collect(),
+            active: true,
+        },
+    )
+    .await
+    .context("creating the newborn bundle")?;
+    let mut form = BTreeMap::new();
+    let mut materials = BTreeMap::new();
+    for (n, code) in codes.iter().enumerate() {
+        let Some((item, stored)) = made.iter().find(|(i, _)| i.code == *code) else {
+            continue;
+        };
+        for (k, v) in form_for(item, a, n) {
+            form.entry(k).or_insert(v);
+        }
+        // Each material once: an upload serves every item that asks for it.
+        let mut rest = stored.clone();
+        rest.materials.retain(|m| !materials.contains_key(&m.code));
+        materials.extend(upload_materials(hall, &a.who, &rest, 1000 + n).await?);
+    }
+    hall.submit_bundle(
+        &a.who,
+        NewBundleCase {
+            bundle: "9901-NEWBORN".into(),
+            form,
+            submission_key: "demo-newborn-0001".into(),
+            prefilled: BTreeMap::new(),
+            materials,
+        },
+    )
+    .await
+    .context("applying for the newborn bundle")?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! licences of that type (免提交). Materials government holds as shared data are not asked for.
 //! Also the download of a stored material for its uploader and the staff handling its case.
 
-use super::services::{Draft, ask, check_page, draft_from, item_by_code, questions, workflow_ready};
+use super::services::{Draft, Target, ask, check_page, draft_from, questions};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::page::{Chrome, PageError, render};
@@ -73,7 +73,7 @@ pub(super) fn shown(ctx: &Ctx, v: Option<&String>) -> String {
 #[template(path = "portal/material.html")]
 struct MaterialPage {
     c: Chrome,
-    code: String,
+    base: String,
     item_name: String,
     key: String,
     step: usize,
@@ -138,7 +138,7 @@ pub(super) async fn page_at(
     };
     render(&MaterialPage {
         c,
-        code: i.code.clone(),
+        base: d.base.clone(),
         item_name: i.name.clone(),
         key: d.key.clone(),
         step,
@@ -209,6 +209,16 @@ async fn read_posted(ctx: &Ctx, form: &mut Multipart) -> Result<Posted, PageErro
 
 /// `POST /services/{code}/material` (multipart): saves one material's answer and moves on.
 pub(super) async fn material_step(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: Multipart,
+) -> Response {
+    material(Target::Service, state, ctx, code, form).await
+}
+
+pub(super) async fn material(
+    target: Target,
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -218,16 +228,15 @@ pub(super) async fn material_step(
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    let i = match item_by_code(&state, &code).await {
-        Ok(i) if workflow_ready(&i) => i,
-        Ok(_) => return ctx.fail(PageError::NotFound),
+    let i = match target.load(&state, &code).await {
+        Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
     let posted = match read_posted(&ctx, &mut form).await {
         Ok(p) => p,
         Err(e) => return ctx.fail(e),
     };
-    let mut d = draft_from(&posted.fields);
+    let mut d = draft_from(&posted.fields, target.base(&i.code));
     let step = d.step;
     let qs = questions(&i).len();
     let mats = to_provide(&i);

@@ -1,6 +1,7 @@
 //! The public portal: home, sign-in (with the second-factor step), citizen registration, and
 //! "my account" (profile, sessions, two-step set-up).
 
+mod bundles;
 mod licences;
 mod materials;
 mod messages;
@@ -31,6 +32,7 @@ pub fn upload_routes() -> Router<AppState> {
     let limit = tongban_hall::MAX_UPLOAD_BYTES + 256 * 1024;
     Router::new()
         .route("/services/{code}/material", post(materials::material_step))
+        .route("/bundles/{code}/material", post(bundles::material_step))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
@@ -55,6 +57,13 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
+        .route("/bundles/{code}", get(bundles::guide))
+        .route(
+            "/bundles/{code}/apply",
+            get(bundles::apply_start).post(bundles::apply_step),
+        )
+        .route("/bundles/{code}/submit", post(bundles::submit))
+        .route("/my/bundles/{id}", get(bundles::mine))
         .route("/my/messages/read", post(messages::mark_read))
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))

@@ -59,6 +59,8 @@ struct ItemRow {
 #[template(path = "portal/services.html")]
 struct ServicesPage {
     c: Chrome,
+    /// 一件事一次办 bundles: (code, name, life event, number of items).
+    bundles: Vec<(String, String, String, usize)>,
     q: String,
     dept: String,
     departments: Vec<(String, String)>,
@@ -104,8 +106,18 @@ pub(super) async fn services(
             online: i.visits == 0,
         })
         .collect();
+    let bundles = state
+        .hall
+        .bundles()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| needle.is_empty() || b.name.contains(needle) || b.life_event.contains(needle))
+        .map(|b| (b.code, b.name, b.life_event, b.items.len()))
+        .collect();
     render(&ServicesPage {
         c: ctx.chrome(t.s("services.title")),
+        bundles,
         q: q.q.clone(),
         dept: q.dept.clone(),
         departments,
@@ -271,7 +283,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
 #[template(path = "portal/apply.html")]
 struct ApplyPage {
     c: Chrome,
-    code: String,
+    base: String,
     name: String,
     key: String,
     step: usize,
@@ -284,7 +296,7 @@ struct ApplyPage {
 #[template(path = "portal/check.html")]
 struct CheckPage {
     c: Chrome,
-    code: String,
+    base: String,
     name: String,
     key: String,
     /// (question number, label, answer, where a prefilled answer came from).
@@ -307,6 +319,38 @@ pub(super) struct Draft {
     pub(super) sources: BTreeMap<String, String>,
     /// Material answers by code (see [`super::materials::answer`]).
     pub(super) materials: BTreeMap<String, String>,
+    /// Where the journey's pages post: `/services/{code}` or `/bundles/{code}` (from the
+    /// route, never from the form).
+    pub(super) base: String,
+}
+
+/// What an application is for: one service item, or a bundle of them (一件事一次办), which the
+/// journey treats as one item whose fields and materials are the union of its items'.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Target {
+    Service,
+    Bundle,
+}
+
+impl Target {
+    pub(super) fn base(self, code: &str) -> String {
+        match self {
+            Target::Service => format!("/services/{code}"),
+            Target::Bundle => format!("/bundles/{code}"),
+        }
+    }
+
+    /// The item (or the bundle as one item) taking applications at `code`.
+    pub(super) async fn load(self, state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
+        match self {
+            Target::Service => match item_by_code(state, code).await {
+                Ok(i) if workflow_ready(&i) => Ok(i),
+                Ok(_) => Err(PageError::NotFound),
+                Err(e) => Err(e),
+            },
+            Target::Bundle => super::bundles::as_item(state, code).await,
+        }
+    }
 }
 
 impl Draft {
@@ -335,7 +379,7 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
     let source = d.sources.get(&f.code).cloned().unwrap_or_default();
     render(&ApplyPage {
         c,
-        code: i.code.clone(),
+        base: d.base.clone(),
         name: i.name.clone(),
         key: d.key.clone(),
         step,
@@ -376,7 +420,7 @@ pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
         .collect();
     render(&CheckPage {
         c: ctx.chrome(ctx.t().s("services.check")),
-        code: i.code.clone(),
+        base: d.base.clone(),
         name: i.name.clone(),
         key: d.key.clone(),
         rows,
@@ -393,21 +437,22 @@ pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
 }
 
 /// `GET /services/{code}/apply`: the first question (signed-in applicants only).
-pub(super) async fn apply_start(
+pub(super) async fn apply_start(state: State<AppState>, ctx: Ctx, code: Path<String>) -> Response {
+    start(Target::Service, state, ctx, code).await
+}
+
+pub(super) async fn start(
+    target: Target,
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Response {
-    if let Err(e) = ctx.require_user() {
-        return ctx.fail(e);
-    }
-    let i = match item_by_code(&state, &code).await {
-        Ok(i) if workflow_ready(&i) => i,
-        Ok(_) => return ctx.fail(PageError::NotFound),
-        Err(e) => return ctx.fail(e),
-    };
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let i = match target.load(&state, &code).await {
+        Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
     let known = super::prefill::known_answers(&state, &user.principal, &i).await;
@@ -417,13 +462,14 @@ pub(super) async fn apply_start(
         answers: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
         sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
         materials: BTreeMap::new(),
+        base: target.base(&i.code),
     };
     let c = ctx.chrome(&i.name);
     ask(&ctx, &i, &draft, 0, c)
 }
 
 /// The application a posted page carries.
-pub(super) fn draft_from(form: &HashMap<String, String>) -> Draft {
+pub(super) fn draft_from(form: &HashMap<String, String>, base: String) -> Draft {
     let key = form
         .get("key")
         .cloned()
@@ -441,12 +487,23 @@ pub(super) fn draft_from(form: &HashMap<String, String>) -> Draft {
         answers: with("a."),
         sources: with("s."),
         materials: with("m."),
+        base,
     }
 }
 
 /// `POST /services/{code}/apply`: saves the answer to one question and moves on (or back, or
 /// to the question a "change" link names).
 pub(super) async fn apply_step(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Response {
+    step(Target::Service, state, ctx, code, form).await
+}
+
+pub(super) async fn step(
+    target: Target,
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -455,12 +512,11 @@ pub(super) async fn apply_step(
     if let Err(e) = ctx.require_user() {
         return ctx.fail(e);
     }
-    let i = match item_by_code(&state, &code).await {
-        Ok(i) if workflow_ready(&i) => i,
-        Ok(_) => return ctx.fail(PageError::NotFound),
+    let i = match target.load(&state, &code).await {
+        Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let mut d = draft_from(&form);
+    let mut d = draft_from(&form, target.base(&i.code));
     let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
@@ -490,6 +546,16 @@ pub(super) async fn apply_step(
 /// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
 /// the applicant back to that question with the reason.
 pub(super) async fn submit(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Response {
+    submit_to(Target::Service, state, ctx, code, form).await
+}
+
+pub(super) async fn submit_to(
+    target: Target,
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -499,27 +565,53 @@ pub(super) async fn submit(
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    let i = match item_by_code(&state, &code).await {
+    let i = match target.load(&state, &code).await {
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let d = draft_from(&form);
+    let d = draft_from(&form, target.base(&i.code));
     // What was prefilled is looked up again here, never taken from the posted form.
     let known = super::prefill::known_answers(&state, &user.principal, &i).await;
-    let new = NewCase {
-        item: i.id.clone(),
-        form: d
-            .answers
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        submission_key: d.key.clone(),
-        prefilled: super::prefill::marks(&known, &d.answers),
-        materials: super::materials::inputs(&d),
+    let answers: BTreeMap<String, String> = d
+        .answers
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let prefilled = super::prefill::marks(&known, &d.answers);
+    let materials = super::materials::inputs(&d);
+    let done = match target {
+        Target::Service => state
+            .hall
+            .submit_case(
+                &user.principal,
+                NewCase {
+                    item: i.id.clone(),
+                    form: answers,
+                    submission_key: d.key.clone(),
+                    prefilled,
+                    materials,
+                },
+            )
+            .await
+            .map(|v| format!("/my/cases/{}?submitted=1", v.case.id)),
+        Target::Bundle => state
+            .hall
+            .submit_bundle(
+                &user.principal,
+                tongban_hall::NewBundleCase {
+                    bundle: i.code.clone(),
+                    form: answers,
+                    submission_key: d.key.clone(),
+                    prefilled,
+                    materials,
+                },
+            )
+            .await
+            .map(|v| format!("/my/bundles/{}?submitted=1", v.id)),
     };
-    match state.hall.submit_case(&user.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/my/cases/{}?submitted=1", v.case.id)).into_response(),
+    match done {
+        Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) if field.starts_with("materials.") => {
                 let code = field.trim_start_matches("materials.");
@@ -569,6 +661,8 @@ struct CaseRow {
 struct MyCasesPage {
     c: Chrome,
     rows: Vec<CaseRow>,
+    /// Bundle applications: (id, name, submitted).
+    bundles: Vec<(String, String, String)>,
 }
 
 /// `GET /my/cases`.
@@ -597,9 +691,18 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Respons
                 .unwrap_or_default(),
         })
         .collect();
+    let bundles = state
+        .hall
+        .my_bundle_cases(&user.principal)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, name, at)| (id.to_string(), name, at.display_in(&state.settings.zone)))
+        .collect();
     render(&MyCasesPage {
         c: ctx.chrome(t.s("cases.mine")),
         rows,
+        bundles,
     })
 }
 

@@ -1,0 +1,232 @@
+//! 一件事一次办 on the portal: a bundle's guide (its items, departments, what is asked and what
+//! government already holds), the application — the same one-question-per-page journey as a
+//! single service, over the union of the items' questions and materials — and "my bundle", one
+//! timeline over every case the application made.
+
+use super::materials::material;
+use super::services::{Target, hall_page, start, step, submit_to, urgency_code, workflow_ready};
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use std::collections::HashMap;
+use tongban_hall::{
+    BundleCaseId, DeptRef, ItemType, MaterialSource, ServiceItem, ServiceItemId, bundle_fields,
+    bundle_materials,
+};
+
+/// The bundle at `code` as one item for the journey: the union of its items' fields and
+/// materials, the first item's department (prefill reads as it), the longest promised limit.
+pub(super) async fn as_item(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
+    let bundle = state.hall.bundle_by_code(code).await.map_err(hall_page)?;
+    let items = state.hall.bundle_items(&bundle).await.map_err(hall_page)?;
+    if !bundle.active || items.is_empty() || !items.iter().all(workflow_ready) {
+        return Err(PageError::NotFound);
+    }
+    let (fields, _) = bundle_fields(&items);
+    let first = &items[0];
+    Ok(ServiceItem {
+        id: ServiceItemId(bundle.id.to_string()),
+        code: bundle.code.clone(),
+        name: bundle.name.clone(),
+        department: first.department.clone(),
+        item_type: ItemType::PublicService,
+        legal_basis: String::new(),
+        conditions: bundle.description.clone(),
+        materials: bundle_materials(&items),
+        fields,
+        fees: Vec::new(),
+        statutory_days: items.iter().map(|i| i.statutory_days).max().unwrap_or_default(),
+        promised_days: items.iter().map(|i| i.promised_days).max().unwrap_or_default(),
+        visits: items.iter().map(|i| i.visits).max().unwrap_or_default(),
+        active: true,
+        licence: None,
+        workflow_version: 1,
+        created: first.created,
+        updated: first.updated,
+        version: bundle.version,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/bundle.html")]
+struct GuidePage {
+    c: Chrome,
+    code: String,
+    name: String,
+    life_event: String,
+    description: String,
+    /// (item code, name, department, promised days).
+    items: Vec<(String, String, String, u32)>,
+    /// (material name, held by government).
+    materials: Vec<(String, bool)>,
+    questions: usize,
+    promised: u32,
+}
+
+/// `GET /bundles/{code}`: the bundle's guide.
+pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+    let bundle = match state.hall.bundle_by_code(&code).await {
+        Ok(b) if b.active => b,
+        Ok(_) => return ctx.fail(PageError::NotFound),
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let items = match state.hall.bundle_items(&bundle).await {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let (fields, _) = bundle_fields(&items);
+    render(&GuidePage {
+        c: ctx.chrome(&bundle.name),
+        code: bundle.code.clone(),
+        name: bundle.name.clone(),
+        life_event: bundle.life_event.clone(),
+        description: bundle.description.clone(),
+        materials: bundle_materials(&items)
+            .iter()
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    matches!(m.source, MaterialSource::SharedField { .. }),
+                )
+            })
+            .collect(),
+        questions: fields.len(),
+        promised: items.iter().map(|i| i.promised_days).max().unwrap_or_default(),
+        items: items
+            .iter()
+            .map(|i| {
+                (
+                    i.code.clone(),
+                    i.name.clone(),
+                    i.department.name_zh.clone(),
+                    i.promised_days,
+                )
+            })
+            .collect(),
+    })
+}
+
+/// `GET /bundles/{code}/apply`.
+pub(super) async fn apply_start(state: State<AppState>, ctx: Ctx, code: Path<String>) -> Response {
+    start(Target::Bundle, state, ctx, code).await
+}
+
+/// `POST /bundles/{code}/apply`.
+pub(super) async fn apply_step(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Response {
+    step(Target::Bundle, state, ctx, code, form).await
+}
+
+/// `POST /bundles/{code}/material` (multipart).
+pub(super) async fn material_step(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: Multipart,
+) -> Response {
+    material(Target::Bundle, state, ctx, code, form).await
+}
+
+/// `POST /bundles/{code}/submit`.
+pub(super) async fn submit(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    form: CsrfForm<HashMap<String, String>>,
+) -> Response {
+    submit_to(Target::Bundle, state, ctx, code, form).await
+}
+
+struct CaseLine {
+    id: String,
+    number: String,
+    item: String,
+    department: String,
+    status: String,
+    due: String,
+    urgency: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal/my_bundle.html")]
+struct MinePage {
+    c: Chrome,
+    name: String,
+    submitted: String,
+    just_submitted: bool,
+    cases: Vec<CaseLine>,
+    /// (date and time, item, what happened, note).
+    timeline: Vec<(String, String, String, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct MineQuery {
+    submitted: Option<String>,
+}
+
+/// `GET /my/bundles/{id}`: every case of one bundle application on one timeline.
+pub(super) async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<MineQuery>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    if tongban_kernel::id::check_uuid("id", &id).is_err() {
+        return ctx.fail(PageError::NotFound);
+    }
+    let t = ctx.t();
+    let v = match state.hall.bundle_case(&user.principal, &BundleCaseId(id)).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let zone = &state.settings.zone;
+    render(&MinePage {
+        c: ctx.chrome(&v.bundle_name),
+        name: v.bundle_name.clone(),
+        submitted: v.submitted.display_in(zone),
+        just_submitted: q.submitted.is_some(),
+        cases: v
+            .cases
+            .iter()
+            .map(|c| CaseLine {
+                id: c.case.id.to_string(),
+                number: c.case.number.clone(),
+                item: c.case.item_name.clone(),
+                department: dept_name(&c.case.department),
+                status: t
+                    .pick(c.case.status.name_zh(), c.case.status.name_en())
+                    .to_string(),
+                due: c.case.due.map(|d| d.to_string()).unwrap_or_default(),
+                urgency: urgency_code(c.urgency),
+            })
+            .collect(),
+        timeline: v
+            .timeline
+            .iter()
+            .map(|(item, l)| {
+                (
+                    l.at.display_in(zone),
+                    item.clone(),
+                    super::services::action_label(&ctx, &l.action),
+                    l.note.clone(),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn dept_name(d: &DeptRef) -> String {
+    d.name_zh.clone()
+}

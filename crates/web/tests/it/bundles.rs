@@ -1,0 +1,193 @@
+//! 一件事一次办 over HTTP: the services list shows the bundle, its guide lists the items of both
+//! departments, the one journey asks each shared question once, submission makes one case in
+//! each department, and "my bundle" shows both on one timeline — to the applicant only.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use tongban_db::testing::each_backend;
+use tongban_hall::{
+    AssigneeInput, BundleInput, FieldKind, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
+    StepKind,
+};
+use tongban_kernel::Principal;
+
+fn text(code: &str, label: &str) -> FormField {
+    FormField {
+        code: code.into(),
+        label: label.into(),
+        kind: FieldKind::Text { max_chars: 40 },
+        required: true,
+        personal: false,
+        prefill: None,
+    }
+}
+
+async fn setup(s: &Server) {
+    let sys = Principal::system("test");
+    for (dept, code, name, extra) in [
+        (
+            "9901-GA",
+            "9901-GA-CSDJ",
+            "出生登记",
+            text("relation", "与户主关系"),
+        ),
+        ("9901-MZ", "9901-MZ-JSBT", "生育津贴", text("bank", "开户银行")),
+    ] {
+        let d = s.identity.department_by_code(&sys, dept).await.unwrap();
+        let item = s
+            .hall
+            .create_item(
+                &sys,
+                ServiceItemInput {
+                    code: code.into(),
+                    name: name.into(),
+                    department: d.path.clone(),
+                    item_type: ItemType::PublicService,
+                    legal_basis: "依法".into(),
+                    conditions: "新生儿".into(),
+                    materials: Vec::new(),
+                    fields: vec![text("child_name", "新生儿姓名"), extra],
+                    fees: Vec::new(),
+                    statutory_days: 20,
+                    promised_days: 5,
+                    visits: 0,
+                    active: true,
+                    licence: None,
+                },
+            )
+            .await
+            .unwrap();
+        let steps = [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+            .into_iter()
+            .map(|kind| StepInput {
+                kind,
+                name: String::new(),
+                assignees: vec![AssigneeInput {
+                    department: d.path.0.clone(),
+                    role: "clerk".into(),
+                }],
+                mode: SignMode::All,
+                limit_days: None,
+            })
+            .collect();
+        s.hall.save_workflow(&sys, &item.id, steps).await.unwrap();
+    }
+    s.hall
+        .create_bundle(
+            &sys,
+            BundleInput {
+                code: "NEWBORN".into(),
+                name: "新生儿出生一件事".into(),
+                life_event: "出生".into(),
+                description: "一次申请，两个部门同时办理".into(),
+                items: vec!["9901-GA-CSDJ".into(), "9901-MZ-JSBT".into()],
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn one_application_makes_a_case_in_each_department_on_one_timeline() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let get = |c: &reqwest::Client, p: &str| c.get(s.url(p)).send();
+        let list = get(&citizen, "/services").await.unwrap().text().await.unwrap();
+        assert!(list.contains("href=\"/bundles/NEWBORN\""), "{list}");
+        let guide = get(&citizen, "/bundles/NEWBORN")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            guide.contains("出生登记")
+                && guide.contains("生育津贴")
+                && guide.contains("公安局")
+                && guide.contains("民政局")
+        );
+        assert_eq!(get(&citizen, "/bundles/NOPE").await.unwrap().status(), 404);
+
+        // Three questions: the child's name once, then each item's own.
+        let apply = s.url("/bundles/NEWBORN/apply");
+        let mut page = get(&citizen, "/bundles/NEWBORN/apply")
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut hidden: Vec<(String, String)> = Vec::new();
+        for (n, answer) in ["小明", "子女", "示范银行"].iter().enumerate() {
+            assert!(page.contains(&format!("{} / 3", n + 1)), "{page}");
+            assert!(page.contains("action=\"/bundles/NEWBORN/apply\""));
+            let mut form = vec![
+                ("csrf".to_string(), csrf_of(&page)),
+                ("key".to_string(), "web-bundle-test-01".to_string()),
+                ("step".to_string(), n.to_string()),
+                ("v".to_string(), answer.to_string()),
+                ("go".to_string(), "next".to_string()),
+            ];
+            form.extend(hidden.iter().cloned());
+            page = citizen
+                .post(&apply)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            hidden.push((
+                ["a.child_name", "a.relation", "a.bank"][n].to_string(),
+                answer.to_string(),
+            ));
+        }
+        assert!(
+            page.contains("核对您的填报内容") && page.contains("action=\"/bundles/NEWBORN/submit\""),
+            "{page}"
+        );
+        let mut form = vec![
+            ("csrf".to_string(), csrf_of(&page)),
+            ("key".to_string(), "web-bundle-test-01".to_string()),
+        ];
+        form.extend(hidden.iter().cloned());
+        let submit = s.url("/bundles/NEWBORN/submit");
+        let r = citizen.post(&submit).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with("/my/bundles/"), "{to}");
+        // Submitting again (a double click) lands on the same application.
+        let again = citizen.post(&submit).form(&form).send().await.unwrap();
+        assert_eq!(again.headers()["location"].to_str().unwrap(), to);
+
+        let mine = get(&citizen, &to).await.unwrap().text().await.unwrap();
+        assert!(mine.contains("一件事申请已提交"), "{mine}");
+        assert_eq!(mine.matches("class=\"case-number\"").count(), 2, "{mine}");
+        assert!(mine.contains("公安局") && mine.contains("民政局"));
+        assert_eq!(
+            mine.matches("提交申请").count(),
+            2,
+            "one timeline over both cases: {mine}"
+        );
+        let cases = get(&citizen, "/my/cases").await.unwrap().text().await.unwrap();
+        assert!(cases.contains(to.split('?').next().unwrap()), "{cases}");
+
+        // Each department's clerk has their case in the inbox; another person cannot open the
+        // application.
+        let clerk = browser();
+        sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        let inbox = get(&clerk, "/console/cases").await.unwrap().text().await.unwrap();
+        assert!(
+            inbox.contains("生育津贴") && !inbox.contains("出生登记"),
+            "{inbox}"
+        );
+        assert_eq!(
+            get(&clerk, to.split('?').next().unwrap()).await.unwrap().status(),
+            404
+        );
+    })
+    .await;
+}
