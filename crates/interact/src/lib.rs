@@ -34,6 +34,7 @@ mod reply;
 mod routing;
 mod sla;
 mod store;
+mod survey;
 
 pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
@@ -45,6 +46,10 @@ pub use open311::{
     ServiceAttribute, ServiceChoice, ServiceDefinition, ServiceRequest, ServiceRequestNote,
 };
 pub use sla::{RECTIFICATION_DAYS, warn_days};
+pub use survey::{
+    Answer, MAX_ANSWER, MAX_OPTIONS, MAX_QUESTIONS, Question, QuestionKind, QuestionResult, Survey, SurveyId,
+    SurveyInput, SurveyResults,
+};
 pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
 
 use jiff::civil::Date;
@@ -71,6 +76,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "open311",
         sqlite: include_str!("../migrations/sqlite/0002_open311.sql"),
         postgres: include_str!("../migrations/postgres/0002_open311.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 3,
+        name: "survey",
+        sqlite: include_str!("../migrations/sqlite/0003_survey.sql"),
+        postgres: include_str!("../migrations/postgres/0003_survey.sql"),
     },
 ];
 

@@ -206,6 +206,7 @@ impl Role {
                 QueryPool,
                 HandleInteractions,
                 ManageInteractionRules,
+                ManageParticipation,
                 ManageServiceItems,
                 SuperviseCases,
                 ManageSeals,
@@ -282,6 +283,8 @@ pub enum Permission {
     /// Receive escalations of overdue interactions as the department's leader (督办).
     SuperviseInteractions,
     /// Create and edit the department's service items and their workflows (事项管理).
+    /// Publish the department's consultations (意见征集) and surveys, and moderate comments.
+    ManageParticipation,
     ManageServiceItems,
     /// Watch the department subtree's cases, approve extensions (办件督查, 延期审批).
     SuperviseCases,
@@ -318,6 +321,7 @@ impl Permission {
             Permission::ReviewInteractionReplies => "review_interaction_replies",
             Permission::ManageInteractionRules => "manage_interaction_rules",
             Permission::SuperviseInteractions => "supervise_interactions",
+            Permission::ManageParticipation => "manage_participation",
             Permission::ManageServiceItems => "manage_service_items",
             Permission::SuperviseCases => "supervise_cases",
             Permission::ManageSeals => "manage_seals",

@@ -7,9 +7,9 @@
 use anyhow::{Context, Result};
 use tongban_identity::Identity;
 use tongban_interact::{
-    AttributeType, Channel, ContactInput, ContactPreference, DeptRef, Error as IxError, Interact, ItemKind,
-    LocationInput, NewCategory, NewItem, NewRule, RatingInput, ReplyInput, ReviewDecision, Satisfaction,
-    ServiceAttribute, ServiceChoice,
+    Answer, AttributeType, Channel, ContactInput, ContactPreference, DeptRef, Error as IxError, Interact,
+    ItemKind, LocationInput, NewCategory, NewItem, NewRule, Question, QuestionKind, RatingInput, ReplyInput,
+    ReviewDecision, Satisfaction, ServiceAttribute, ServiceChoice, SurveyInput,
 };
 use tongban_kernel::{Page, Principal};
 
@@ -108,7 +108,103 @@ pub async fn seed(identity: &Identity, interact: &Interact) -> Result<()> {
             ],
         )
         .await?;
-    seed_items(identity, interact).await
+    seed_items(identity, interact).await?;
+    seed_survey(identity, interact).await
+}
+
+/// A survey of 民政局 on the channels people use, open for the month around today, answered by
+/// the two demo citizens and 150 demo respondents (principals made for the demo, counted like
+/// any answer).
+async fn seed_survey(identity: &Identity, interact: &Interact) -> Result<()> {
+    if !interact.surveys(1).await?.is_empty() {
+        return Ok(());
+    }
+    let actor = Principal::system("demo");
+    let d = identity.department_by_code(&actor, "9901-MZ").await?;
+    let today = interact.today();
+    let channels = vec![
+        "政务网站".to_string(),
+        "手机App/小程序".into(),
+        "大厅窗口".into(),
+        "12345热线".into(),
+    ];
+    let survey = interact
+        .create_survey(
+            &actor,
+            SurveyInput {
+                department: DeptRef {
+                    id: d.id.to_string(),
+                    path: d.path.clone(),
+                    name_zh: d.name_zh.clone(),
+                },
+                title: "政务服务渠道满意度调查".into(),
+                intro: "了解您办事时使用的渠道和体验，结果用于改进一网通办。每个实名账号可作答一次。".into(),
+                questions: vec![
+                    Question {
+                        text: "您办过事的渠道有哪些？".into(),
+                        kind: QuestionKind::Multiple {
+                            options: channels.clone(),
+                        },
+                        required: true,
+                    },
+                    Question {
+                        text: "您最常用哪个渠道？".into(),
+                        kind: QuestionKind::Single { options: channels },
+                        required: true,
+                    },
+                    Question {
+                        text: "总体满意度".into(),
+                        kind: QuestionKind::Rating,
+                        required: true,
+                    },
+                    Question {
+                        text: "还有什么建议？".into(),
+                        kind: QuestionKind::Text,
+                        required: false,
+                    },
+                ],
+                opens_on: today.saturating_sub(jiff::Span::new().days(14)),
+                closes_on: today.saturating_add(jiff::Span::new().days(16)),
+            },
+        )
+        .await
+        .context("demo survey")?;
+    let suggestions = [
+        "希望延长周末窗口时间",
+        "App 上传材料时经常超时",
+        "热线等待时间较长",
+        "",
+    ];
+    for n in 0..152u32 {
+        let who = match n {
+            0 => identity.principal_for_username("citizen1").await?,
+            1 => identity.principal_for_username("citizen2").await?,
+            _ => Principal {
+                kind: tongban_kernel::PrincipalKind::User,
+                id: format!("demo-respondent-{n:04}"),
+                name: format!("示范受访者{n}"),
+                department: None,
+                grants: vec![tongban_kernel::RoleGrant {
+                    role: tongban_kernel::Role::Citizen,
+                    scope: tongban_kernel::DeptPath::root(),
+                }],
+                purpose: None,
+            },
+        };
+        let mut answers = std::collections::BTreeMap::new();
+        answers.insert(0, Answer::Choices(vec![n % 4, (n / 4) % 4]));
+        answers.insert(1, Answer::Choices(vec![(n * 7) % 4]));
+        answers.insert(2, Answer::Choices(vec![[5, 4, 4, 3, 5, 2, 4, 1][n as usize % 8]]));
+        let text = suggestions[n as usize % suggestions.len()];
+        if !text.is_empty() && n % 3 == 0 {
+            answers.insert(3, Answer::Text(text.into()));
+        }
+        interact
+            .answer_survey(&who, &survey.id, &answers)
+            .await
+            .with_context(|| format!("demo survey answer {n}"))?;
+    }
+    Ok(())
 }
 
 fn item(kind: ItemKind, category: &str, title: &str, text: &str, public: bool, address: &str) -> NewItem {

@@ -9,3 +9,4 @@ mod replies;
 mod routing;
 mod sla;
 mod support;
+mod surveys;

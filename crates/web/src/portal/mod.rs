@@ -10,6 +10,7 @@ pub(crate) use messages::{MessageRow, hall_rows};
 mod open_data;
 mod prefill;
 pub(crate) mod services;
+mod surveys;
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
@@ -57,6 +58,10 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
+        .route("/surveys", get(surveys::list))
+        .route("/surveys/{id}", get(surveys::show).post(surveys::answer))
+        .route("/surveys/{id}/results", get(surveys::results))
+        .route("/surveys/{id}/{file}", get(surveys::export))
         .route("/bundles/{code}", get(bundles::guide))
         .route(
             "/bundles/{code}/apply",

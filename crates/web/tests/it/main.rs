@@ -13,4 +13,5 @@ mod pages;
 mod prefill;
 mod sharing;
 mod support;
+mod surveys;
 mod tls;

@@ -1,0 +1,360 @@
+//! Surveys on the portal (问卷调查): the list, one survey's questions on one page (radio
+//! buttons, checkboxes, a 1–5 scale, a text box — no script), one answer per account, and the
+//! results as bar charts drawn on the server. Department staff also export every answer as CSV
+//! or XLSX from the results page.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx, repeated};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::BTreeMap;
+use tongban_interact::{Answer, QuestionKind, Survey, SurveyId};
+
+/// An interaction error as a page failure.
+pub(crate) fn interact_page(e: tongban_interact::Error) -> PageError {
+    use tongban_interact::Error as I;
+    match e {
+        I::NotFound { .. } => PageError::NotFound,
+        I::Forbidden { why } => PageError::Forbidden(why),
+        e @ (I::Invalid(_) | I::Conflict { .. } | I::Calendar(_) | I::RateLimited { .. }) => {
+            PageError::BadRequest(e.to_string())
+        }
+        e @ I::Storage(_) => PageError::Internal(e.to_string()),
+    }
+}
+
+fn survey_id(id: &str) -> Result<SurveyId, PageError> {
+    SurveyId::parse("id", id).map_err(|_| PageError::NotFound)
+}
+
+struct Row {
+    id: String,
+    title: String,
+    department: String,
+    dates: String,
+    open: bool,
+    responses: u64,
+}
+
+#[derive(Template)]
+#[template(path = "portal/surveys.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+}
+
+/// `GET /surveys`.
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let list = match state.interact.surveys(100).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let today = state.interact.today();
+    render(&ListPage {
+        c: ctx.chrome(ctx.t().s("survey.title")),
+        rows: list
+            .into_iter()
+            .map(|s| Row {
+                open: s.open_on(today),
+                id: s.id.to_string(),
+                dates: format!("{} — {}", s.opens_on, s.closes_on),
+                department: s.department.name_zh,
+                title: s.title,
+                responses: s.responses,
+            })
+            .collect(),
+    })
+}
+
+/// One question as the form shows it.
+struct Asked {
+    n: usize,
+    text: String,
+    required: bool,
+    /// `single`, `multiple`, `rating` or `text`.
+    kind: &'static str,
+    /// (value, label, chosen).
+    options: Vec<(usize, String, bool)>,
+    /// The text given, for a text question shown again.
+    value: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/survey.html")]
+struct SurveyPage {
+    c: Chrome,
+    s: Survey,
+    open: bool,
+    answered: bool,
+    signed_in: bool,
+    questions: Vec<Asked>,
+}
+
+/// The questions as the form shows them, with what was `chosen` before (after an error).
+fn asked(s: &Survey, chosen: &BTreeMap<usize, Vec<String>>) -> Vec<Asked> {
+    s.questions
+        .iter()
+        .enumerate()
+        .map(|(n, q)| {
+            let given = chosen.get(&n).cloned().unwrap_or_default();
+            let mark = |pairs: Vec<(usize, String)>| -> Vec<(usize, String, bool)> {
+                pairs
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let on = given.contains(&v.to_string());
+                        (v, l, on)
+                    })
+                    .collect()
+            };
+            let (kind, options) = match &q.kind {
+                QuestionKind::Single { options } => {
+                    ("single", mark(options.iter().cloned().enumerate().collect()))
+                }
+                QuestionKind::Multiple { options } => {
+                    ("multiple", mark(options.iter().cloned().enumerate().collect()))
+                }
+                QuestionKind::Rating => ("rating", mark((1..=5).map(|l| (l, l.to_string())).collect())),
+                QuestionKind::Text => ("text", Vec::new()),
+            };
+            Asked {
+                n,
+                text: q.text.clone(),
+                required: q.required,
+                kind,
+                options,
+                value: if kind == "text" {
+                    given.join("\n")
+                } else {
+                    String::new()
+                },
+            }
+        })
+        .collect()
+}
+
+async fn survey_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    c: Option<Chrome>,
+    chosen: BTreeMap<usize, Vec<String>>,
+) -> Response {
+    let id = match survey_id(id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let s = match state.interact.survey(&id).await {
+        Ok(s) => s,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let user = ctx.require_user().ok().cloned();
+    let answered = match &user {
+        Some(u) => state
+            .interact
+            .has_answered(&u.principal, &id)
+            .await
+            .unwrap_or(false),
+        None => false,
+    };
+    let c = c.unwrap_or_else(|| ctx.chrome(&s.title));
+    render(&SurveyPage {
+        c,
+        open: s.open_on(state.interact.today()),
+        answered,
+        signed_in: user.is_some(),
+        questions: asked(&s, &chosen),
+        s,
+    })
+}
+
+/// `GET /surveys/{id}`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    survey_page(&state, &ctx, &id, None, BTreeMap::new()).await
+}
+
+/// `POST /surveys/{id}`: the answers (`q0`, `q1` repeated for checkboxes, …).
+pub(super) async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let sid = match survey_id(&id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let s = match state.interact.survey(&sid).await {
+        Ok(s) => s,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let mut answers = BTreeMap::new();
+    let mut chosen = BTreeMap::new();
+    for (n, q) in s.questions.iter().enumerate() {
+        let given: Vec<String> = repeated(&form, &format!("q{n}"))
+            .into_iter()
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        if given.is_empty() {
+            continue;
+        }
+        chosen.insert(n, given.clone());
+        let a = match q.kind {
+            QuestionKind::Text => Answer::Text(given.join("\n")),
+            _ => Answer::Choices(given.iter().filter_map(|v| v.parse().ok()).collect()),
+        };
+        answers.insert(n, a);
+    }
+    match state
+        .interact
+        .answer_survey(&user.principal, &sid, &answers)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/surveys/{id}/results?thanks=1")).into_response(),
+        Err(e) => {
+            let field = e.field().unwrap_or("survey").to_string();
+            let msg = match &e {
+                tongban_interact::Error::Invalid(i) => i.reason.clone(),
+                tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
+                _ => return ctx.fail(interact_page(e)),
+            };
+            let mut c = ctx.chrome(&s.title);
+            // `answers[2]` is shown against question 2's fieldset (`q2`).
+            let key = field
+                .strip_prefix("answers[")
+                .and_then(|r| r.strip_suffix(']'))
+                .map_or_else(|| "survey".to_string(), |n| format!("q{n}"));
+            c.add_error(&key, &msg);
+            let mut resp = survey_page(&state, &ctx, &id, Some(c), chosen).await;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+    }
+}
+
+struct Shown {
+    text: String,
+    answered: u64,
+    average: String,
+    chart: String,
+    texts: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/survey_results.html")]
+struct ResultsPage {
+    c: Chrome,
+    s: Survey,
+    thanks: bool,
+    staff: bool,
+    questions: Vec<Shown>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ResultsQuery {
+    thanks: Option<String>,
+}
+
+/// `GET /surveys/{id}/results`: counts as bar charts; free text for the department's staff.
+pub(super) async fn results(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
+) -> Response {
+    let sid = match survey_id(&id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let who = ctx.require_user().ok().map(|u| u.principal.clone());
+    let r = match state.interact.survey_results(who.as_ref(), &sid).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let staff = who.as_ref().is_some_and(|p| {
+        p.allows(
+            tongban_kernel::Permission::HandleInteractions,
+            Some(&r.survey.department.path),
+        )
+    });
+    let questions = r
+        .questions
+        .iter()
+        .enumerate()
+        .map(|(n, q)| Shown {
+            text: q.question.text.clone(),
+            answered: q.answered,
+            average: q.average.map(|a| format!("{a:.2}")).unwrap_or_default(),
+            chart: if q.counts.is_empty() {
+                String::new()
+            } else {
+                crate::chart::bars(&format!("q{n}"), &q.question.text, &q.counts)
+            },
+            texts: q.texts.clone(),
+        })
+        .collect();
+    render(&ResultsPage {
+        c: ctx.chrome(&r.survey.title),
+        thanks: q.thanks.is_some(),
+        staff,
+        questions,
+        s: r.survey,
+    })
+}
+
+/// `GET /surveys/{id}/export.csv` and `.xlsx`: every answer, for the department's staff.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, ext)): Path<(String, String)>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let sid = match survey_id(&id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let (header, rows) = match state.interact.survey_rows(&user.principal, &sid).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    match ext.as_str() {
+        "export.csv" => match tongban_pool::export::csv_bytes(&header, &rows, true) {
+            Ok(bytes) => download(bytes, "text/csv; charset=utf-8", "survey.csv"),
+            Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+        },
+        "export.xlsx" => match tongban_pool::export::xlsx_bytes("survey", &header, &rows) {
+            Ok(bytes) => download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "survey.xlsx",
+            ),
+            Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+        },
+        _ => ctx.fail(PageError::NotFound),
+    }
+}
+
+fn download(bytes: Vec<u8>, media_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
