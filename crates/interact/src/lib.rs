@@ -23,6 +23,7 @@ extern crate tongban_kernel;
 mod board;
 mod check;
 mod config;
+mod consultation;
 mod duplicate;
 mod error;
 mod item;
@@ -38,6 +39,10 @@ mod survey;
 
 pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
+pub use consultation::{
+    Adoption, Comment, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId,
+    ConsultationInput, FeedbackEntry, HIDE_AFTER_REPORTS, MAX_COMMENT_TEXT, Moderation, Section,
+};
 pub use duplicate::{jaccard, shingles, simhash};
 pub use error::{Error, Result};
 pub use model::*;
@@ -83,6 +88,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "survey",
         sqlite: include_str!("../migrations/sqlite/0003_survey.sql"),
         postgres: include_str!("../migrations/postgres/0003_survey.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 4,
+        name: "consultation",
+        sqlite: include_str!("../migrations/sqlite/0004_consultation.sql"),
+        postgres: include_str!("../migrations/postgres/0004_consultation.sql"),
     },
 ];
 

@@ -3,6 +3,7 @@
 //! `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
 
 mod bad_input;
+mod consultations;
 mod duplicates;
 mod privacy;
 mod replies;
