@@ -7,9 +7,10 @@
 use anyhow::{Context, Result};
 use tongban_identity::Identity;
 use tongban_interact::{
-    Answer, AttributeType, Channel, ContactInput, ContactPreference, DeptRef, Error as IxError, Interact,
-    ItemKind, LocationInput, NewCategory, NewItem, NewRule, Question, QuestionKind, RatingInput, ReplyInput,
-    ReviewDecision, Satisfaction, ServiceAttribute, ServiceChoice, SurveyInput,
+    Answer, AttributeType, Channel, ConsultationInput, ContactInput, ContactPreference, DeptRef,
+    Error as IxError, Interact, ItemKind, LocationInput, NewCategory, NewItem, NewRule, Question,
+    QuestionKind, RatingInput, ReplyInput, ReviewDecision, Satisfaction, Section, ServiceAttribute,
+    ServiceChoice, SurveyInput,
 };
 use tongban_kernel::{Page, Principal};
 
@@ -109,7 +110,64 @@ pub async fn seed(identity: &Identity, interact: &Interact) -> Result<()> {
         )
         .await?;
     seed_items(identity, interact).await?;
-    seed_survey(identity, interact).await
+    seed_survey(identity, interact).await?;
+    seed_consultation(identity, interact).await
+}
+
+/// A draft of 民政局 open for comment, with comments from the demo citizens, several of them
+/// saying the same thing (so the grouping shows).
+async fn seed_consultation(identity: &Identity, interact: &Interact) -> Result<()> {
+    if !interact.consultations(1).await?.is_empty() {
+        return Ok(());
+    }
+    let actor = Principal::system("demo");
+    let d = identity.department_by_code(&actor, "9901-MZ").await?;
+    let today = interact.today();
+    let section = |heading: &str, text: &str| Section {
+        heading: heading.into(),
+        text: text.into(),
+    };
+    let k = interact
+        .create_consultation(
+            &actor,
+            ConsultationInput {
+                department: DeptRef {
+                    id: d.id.to_string(),
+                    path: d.path.clone(),
+                    name_zh: d.name_zh.clone(),
+                },
+                title: "《示范市居家和社区养老服务条例（征求意见稿）》".into(),
+                summary: "为完善居家和社区养老服务体系，现将征求意见稿全文公布，欢迎社会各界逐条提出意见。".into(),
+                sections: vec![
+                    section("第一条", "为了规范居家和社区养老服务，满足老年人基本养老服务需求，根据有关法律法规，结合本市实际，制定本条例。"),
+                    section("第二条", "本条例适用于本市行政区域内居家和社区养老服务及其监督管理活动。"),
+                    section("第三条", "街道（乡镇）应当设置社区养老服务站，提供助餐、助洁、助浴、日间照料等服务。"),
+                ],
+                opens_on: today.saturating_sub(jiff::Span::new().days(5)),
+                closes_on: today.saturating_add(jiff::Span::new().days(25)),
+                pre_moderation: false,
+            },
+        )
+        .await
+        .context("demo consultation")?;
+    let c1 = identity.principal_for_username("citizen1").await?;
+    let c2 = identity.principal_for_username("citizen2").await?;
+    for (who, n, text) in [
+        (
+            &c1,
+            2,
+            "建议社区养老服务站开放到晚上八点，方便子女下班后接送老人。",
+        ),
+        (&c2, 2, "建议社区养老服务站开放到晚上八点，方便子女下班后接送老人"),
+        (&c1, 1, "第二条建议明确农村地区参照执行。"),
+        (&c2, 2, "助餐服务应当对八十岁以上老人给予补贴。"),
+    ] {
+        interact
+            .comment(who, &k.id, n, text)
+            .await
+            .context("demo comment")?;
+    }
+    Ok(())
 }
 
 /// A survey of 民政局 on the channels people use, open for the month around today, answered by

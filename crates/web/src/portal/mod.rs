@@ -2,6 +2,7 @@
 //! "my account" (profile, sessions, two-step set-up).
 
 mod bundles;
+mod consultations;
 mod licences;
 mod materials;
 mod messages;
@@ -58,6 +59,18 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
+        .route("/consultations", get(consultations::list))
+        .route("/consultations/{id}", get(consultations::show))
+        .route("/consultations/{id}/comment", post(consultations::comment))
+        .route("/consultations/{id}/feedback", post(consultations::feedback))
+        .route(
+            "/consultations/{id}/comments/{comment}/report",
+            post(consultations::report),
+        )
+        .route(
+            "/consultations/{id}/comments/{comment}/moderate",
+            post(consultations::moderate),
+        )
         .route("/surveys", get(surveys::list))
         .route("/surveys/{id}", get(surveys::show).post(surveys::answer))
         .route("/surveys/{id}/results", get(surveys::results))

@@ -5,6 +5,7 @@
 
 mod api;
 mod bundles;
+mod consultations;
 mod hall;
 mod licences;
 mod materials;

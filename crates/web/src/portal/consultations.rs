@@ -1,0 +1,298 @@
+//! Consultations on the portal (意见征集): the list, a draft with its sections and the published
+//! comments on each, a comment box per section while it is open, a report button on every
+//! comment; the department's participation managers also see waiting comments with publish and
+//! reject buttons, the groups of comments saying the same thing, and the feedback form; once
+//! published, the feedback report (采纳情况) is shown under the draft.
+
+use super::surveys::interact_page;
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_interact::{
+    Adoption, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId, FeedbackEntry, Moderation,
+};
+use tongban_kernel::Permission;
+
+fn consultation_id(id: &str) -> Result<ConsultationId, PageError> {
+    ConsultationId::parse("id", id).map_err(|_| PageError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "portal/consultations.html")]
+struct ListPage {
+    c: Chrome,
+    /// (id, title, department, dates, open, feedback published).
+    rows: Vec<(String, String, String, String, bool, bool)>,
+}
+
+/// `GET /consultations`.
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let list = match state.interact.consultations(100).await {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let today = state.interact.today();
+    render(&ListPage {
+        c: ctx.chrome(ctx.t().s("consult.title")),
+        rows: list
+            .into_iter()
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    c.title.clone(),
+                    c.department.name_zh.clone(),
+                    format!("{} — {}", c.opens_on, c.closes_on),
+                    c.open_on(today),
+                    c.feedback_published.is_some(),
+                )
+            })
+            .collect(),
+    })
+}
+
+struct Shown {
+    id: String,
+    author: String,
+    text: String,
+    when: String,
+    status: String,
+    pending: bool,
+}
+
+struct SectionView {
+    n: u32,
+    heading: String,
+    text: String,
+    comments: Vec<Shown>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/consultation.html")]
+struct DraftPage {
+    c: Chrome,
+    k: Consultation,
+    open: bool,
+    signed_in: bool,
+    staff: bool,
+    sections: Vec<SectionView>,
+    groups: Vec<CommentGroup>,
+    /// (group text, count, adoption, reason).
+    feedback: Vec<(String, u64, String, String)>,
+    adoptions: Vec<(&'static str, String)>,
+}
+
+async fn draft_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> Response {
+    let cid = match consultation_id(id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let k = match state.interact.consultation(&cid).await {
+        Ok(k) => k,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let t = ctx.t();
+    let who = ctx.require_user().ok().map(|u| u.principal.clone());
+    let staff = who
+        .as_ref()
+        .is_some_and(|p| p.allows(Permission::ManageParticipation, Some(&k.department.path)));
+    let comments = match state.interact.consultation_comments(who.as_ref(), &cid).await {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let zone = &state.settings.zone;
+    let sections = k
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(n, s)| SectionView {
+            n: n as u32,
+            heading: s.heading.clone(),
+            text: s.text.clone(),
+            comments: comments
+                .iter()
+                .filter(|c| c.section as usize == n && c.status != CommentStatus::Rejected)
+                .map(|c| Shown {
+                    id: c.id.to_string(),
+                    author: c.author.clone(),
+                    text: c.text.clone(),
+                    when: c.created.display_in(zone),
+                    status: t.pick(c.status.name_zh(), c.status.name_en()).to_string(),
+                    pending: c.status == CommentStatus::Pending,
+                })
+                .collect(),
+        })
+        .collect();
+    let groups = if staff {
+        state.interact.comment_groups(&cid).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let feedback = state
+        .interact
+        .feedback(&cid)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(g, a, r)| (g.text, g.count, t.pick(a.name_zh(), a.name_en()).to_string(), r))
+        .collect();
+    render(&DraftPage {
+        c: c.unwrap_or_else(|| ctx.chrome(&k.title)),
+        open: k.open_on(state.interact.today()),
+        signed_in: who.is_some(),
+        staff,
+        sections,
+        groups,
+        feedback,
+        adoptions: Adoption::ALL
+            .iter()
+            .map(|a| (a.code(), t.pick(a.name_zh(), a.name_en()).to_string()))
+            .collect(),
+        k,
+    })
+}
+
+/// `GET /consultations/{id}`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    draft_page(&state, &ctx, &id, None).await
+}
+
+/// `POST /consultations/{id}/comment`: `section`, `text`.
+pub(super) async fn comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let cid = match consultation_id(&id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let section: u32 = form
+        .get("section")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(u32::MAX);
+    let text = form.get("text").cloned().unwrap_or_default();
+    match state
+        .interact
+        .comment(&user.principal, &cid, section, &text)
+        .await
+    {
+        Ok(c) => Redirect::to(&format!("/consultations/{id}#comment-{}", c.id)).into_response(),
+        Err(e) => form_error(&state, &ctx, &id, e, &format!("text-{section}")).await,
+    }
+}
+
+async fn form_error(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    e: tongban_interact::Error,
+    key: &str,
+) -> Response {
+    let msg = match &e {
+        tongban_interact::Error::Invalid(i) => i.reason.clone(),
+        tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
+        _ => return ctx.fail(interact_page(e)),
+    };
+    let mut c = ctx.chrome(ctx.t().s("consult.title"));
+    c.add_error(key, &msg);
+    let mut resp = draft_page(state, ctx, id, Some(c)).await;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
+}
+
+/// `POST /consultations/{id}/comments/{comment}/report`.
+pub(super) async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, comment)): Path<(String, String)>,
+    CsrfForm(_form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(cid) = CommentId::parse("comment", &comment) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.interact.report_comment(&user.principal, &cid).await {
+        Ok(_) => Redirect::to(&format!("/consultations/{id}?reported=1")).into_response(),
+        Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
+    }
+}
+
+/// `POST /consultations/{id}/comments/{comment}/moderate`: `decision` = publish | reject.
+pub(super) async fn moderate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, comment)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(cid) = CommentId::parse("comment", &comment) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let decision = match form.get("decision").map(String::as_str) {
+        Some("publish") => Moderation::Publish,
+        Some("reject") => Moderation::Reject,
+        _ => return ctx.fail(PageError::BadRequest("decision: publish | reject".into())),
+    };
+    match state
+        .interact
+        .moderate_comment(&user.principal, &cid, decision)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
+        Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
+    }
+}
+
+/// `POST /consultations/{id}/feedback`: `a.<group>` (adoption) and `r.<group>` (reason) for
+/// each group of comments.
+pub(super) async fn feedback(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let cid = match consultation_id(&id) {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let mut entries: Vec<FeedbackEntry> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let group = k.strip_prefix("a.")?;
+            Some(FeedbackEntry {
+                group: CommentId(group.to_string()),
+                adoption: Adoption::parse(v)?,
+                reason: form.get(&format!("r.{group}")).cloned().unwrap_or_default(),
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| a.group.as_str().cmp(b.group.as_str()));
+    match state
+        .interact
+        .publish_feedback(&user.principal, &cid, &entries)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/consultations/{id}#feedback")).into_response(),
+        Err(e) => form_error(&state, &ctx, &id, e, "feedback").await,
+    }
+}

@@ -1,0 +1,204 @@
+//! Consultations over HTTP: a citizen comments on a section; three people's reports hide the
+//! comment from everyone but the department, whose administrator publishes it again; the
+//! administrator publishes the feedback report (a reason is required when not adopted), shown
+//! under the draft.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use jiff::ToSpan;
+use tongban_db::testing::each_backend;
+use tongban_identity::NewStaff;
+use tongban_interact::{ConsultationInput, DeptRef, Section};
+use tongban_kernel::{Principal, Role};
+
+#[tokio::test]
+async fn comments_reports_moderation_and_feedback() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let sys = Principal::system("test");
+        let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+        s.identity
+            .create_staff(
+                &sys,
+                NewStaff {
+                    username: "mz_admin".into(),
+                    display_name: "mz_admin".into(),
+                    password: PASSWORD.into(),
+                    department: mz.id.clone(),
+                    roles: vec![Role::DeptAdmin],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let today = s.interact.today();
+        let k = s
+            .interact
+            .create_consultation(
+                &sys,
+                ConsultationInput {
+                    department: DeptRef {
+                        id: mz.id.to_string(),
+                        path: mz.path.clone(),
+                        name_zh: "民政局".into(),
+                    },
+                    title: "养老服务条例（征求意见稿）".into(),
+                    summary: "公开征求意见".into(),
+                    sections: vec![Section {
+                        heading: "第一条".into(),
+                        text: "为了规范养老服务，制定本条例。".into(),
+                    }],
+                    opens_on: today,
+                    closes_on: today.checked_add(20.days()).unwrap(),
+                    pre_moderation: false,
+                },
+            )
+            .await
+            .unwrap();
+        let page_url = s.url(&format!("/consultations/{}", k.id));
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let list = citizen
+            .get(s.url("/consultations"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains("养老服务条例"));
+        let page = citizen.get(&page_url).send().await.unwrap().text().await.unwrap();
+        let comment_url = format!("{page_url}/comment");
+        let r = citizen
+            .post(&comment_url)
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("section", "0".into()),
+                ("text", "  ".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = citizen
+            .post(&comment_url)
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("section", "0".into()),
+                ("text", "建议增加<b>社区食堂</b>".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let page = citizen.get(&page_url).send().await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("建议增加&lt;b&gt;社区食堂&lt;/b&gt;")
+                || page.contains("建议增加&#60;b&#62;社区食堂"),
+            "{page}"
+        );
+        let report_path = page
+            .split("action=\"")
+            .filter_map(|p| p.split('"').next())
+            .find(|p| p.ends_with("/report"))
+            .unwrap()
+            .to_string();
+
+        // Three people report it: hidden from the public.
+        for who in ["citizen1", "ga_clerk", "mz_clerk"] {
+            let b = browser();
+            sign_in(&b, &s, who, PASSWORD).await;
+            let p = b.get(&page_url).send().await.unwrap().text().await.unwrap();
+            let r = b
+                .post(s.url(&report_path))
+                .form(&[("csrf", csrf_of(&p))])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303, "{who}");
+        }
+        let anon = browser()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!anon.contains("社区食堂"), "{anon}");
+
+        // The administrator sees it waiting and publishes it again, then the feedback.
+        let admin = browser();
+        sign_in(&admin, &s, "mz_admin", PASSWORD).await;
+        let p = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
+        assert!(p.contains("社区食堂") && p.contains("/moderate"), "{p}");
+        let moderate = report_path.replace("/report", "/moderate");
+        let r = admin
+            .post(s.url(&moderate))
+            .form(&[("csrf", csrf_of(&p)), ("decision", "publish".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let anon = browser()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(anon.contains("社区食堂"));
+        let p = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
+        assert!(p.contains("1 条意见内容相同"), "{p}");
+        let group = p
+            .split("name=\"a.")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let feedback_url = format!("{page_url}/feedback");
+        let r = admin
+            .post(&feedback_url)
+            .form(&[
+                ("csrf", csrf_of(&p)),
+                (&format!("a.{group}"), "not_adopted".into()),
+                (&format!("r.{group}"), String::new()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = admin
+            .post(&feedback_url)
+            .form(&[
+                ("csrf", csrf_of(&p)),
+                (&format!("a.{group}"), "partly".into()),
+                (&format!("r.{group}"), "先在三个街道试点".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let anon = browser()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            anon.contains("意见采纳情况") && anon.contains("部分采纳") && anon.contains("先在三个街道试点"),
+            "{anon}"
+        );
+        // A clerk cannot moderate.
+        let clerk = browser();
+        sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        let p = clerk.get(&page_url).send().await.unwrap().text().await.unwrap();
+        assert!(!p.contains("/moderate"));
+    })
+    .await;
+}
