@@ -3,6 +3,7 @@
 
 mod bundles;
 mod consultations;
+mod interact;
 mod licences;
 mod materials;
 mod messages;
@@ -59,6 +60,12 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
+        .route("/interact", get(interact::board))
+        .route("/interact/new", get(interact::new_form).post(interact::submit))
+        .route("/interact/{id}", get(interact::entry))
+        .route("/my/items", get(interact::mine))
+        .route("/my/items/{id}", get(interact::item))
+        .route("/my/items/{id}/rate", post(interact::rate))
         .route("/consultations", get(consultations::list))
         .route("/consultations/{id}", get(consultations::show))
         .route("/consultations/{id}/comment", post(consultations::comment))

@@ -7,6 +7,7 @@ mod api;
 mod bundles;
 mod consultations;
 mod hall;
+mod interact_pages;
 mod licences;
 mod materials;
 mod open311;

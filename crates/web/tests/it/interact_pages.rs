@@ -1,0 +1,122 @@
+//! 政民互动 on the portal: a citizen sends a complaint (a missing title is named on the page), it
+//! is routed to 公安局, answered and the public reply approved; the citizen sees the reply under
+//! "my items" and rates it; the public board shows it without the phone number the citizen
+//! wrote, and 公安局's figures.
+
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use tongban_db::testing::each_backend;
+use tongban_interact::{DeptRef, NewCategory, NewRule, ReplyInput, ReviewDecision};
+use tongban_kernel::Principal;
+
+#[tokio::test]
+async fn a_complaint_from_the_form_to_the_public_board() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let sys = Principal::system("test");
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        s.interact
+            .add_category(
+                &sys,
+                NewCategory {
+                    code: "household".into(),
+                    name_zh: "户籍管理".into(),
+                    name_en: "Household registration".into(),
+                },
+            )
+            .await
+            .unwrap();
+        s.interact
+            .set_rule(
+                &sys,
+                NewRule {
+                    category: "household".into(),
+                    district: None,
+                    department: DeptRef {
+                        id: ga.id.to_string(),
+                        path: ga.path.clone(),
+                        name_zh: "公安局".into(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let form = citizen.get(s.url("/interact/new")).send().await.unwrap().text().await.unwrap();
+        assert!(form.contains("户籍管理") && form.contains("投诉"), "{form}");
+        let post = |title: &str| {
+            citizen
+                .post(s.url("/interact/new"))
+                .form(&[
+                    ("csrf", csrf_of(&form)),
+                    ("kind", "complaint".into()),
+                    ("category", "household".into()),
+                    ("title", title.into()),
+                    ("text", "户口迁移办理了三周还没有结果，联系电话13812345678。".into()),
+                    ("public", "1".into()),
+                ])
+                .send()
+        };
+        let r = post("").await.unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("field-error") && page.contains("户口迁移办理了三周"), "kept what was typed: {page}");
+        let r = post("户口迁移办理太慢").await.unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let id = to.split('?').next().unwrap().rsplit('/').next().unwrap().to_string();
+        let mine = citizen.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(mine.contains("已收到您的诉求") && mine.contains("公安局"), "{mine}");
+
+        // 公安局 answers; the public reply is approved by a reviewer.
+        let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
+        let item = tongban_interact::ItemId(id.clone());
+        let reply = s
+            .interact
+            .reply(
+                &clerk,
+                &item,
+                ReplyInput {
+                    text: "您的户口迁移已于3月5日办结，请携带身份证到城东派出所领取，咨询电话0571-12345678（户籍科）。".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let reviewer = s.identity.principal_for_username("ga_colleague").await.unwrap();
+        s.interact
+            .review_reply(&reviewer, &reply.id, ReviewDecision::Approve { publish: true })
+            .await
+            .unwrap();
+
+        let mine = citizen.get(s.url(&format!("/my/items/{id}"))).send().await.unwrap().text().await.unwrap();
+        assert!(mine.contains("城东派出所") && mine.contains("评价答复"), "{mine}");
+        let r = citizen
+            .post(s.url(&format!("/my/items/{id}/rate")))
+            .form(&[("csrf", csrf_of(&mine))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "a rating must be chosen");
+        let r = citizen
+            .post(s.url(&format!("/my/items/{id}/rate")))
+            .form(&[("csrf", csrf_of(&mine)), ("satisfaction", "satisfied".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let list = citizen.get(s.url("/my/items")).send().await.unwrap().text().await.unwrap();
+        assert!(list.contains("户口迁移办理太慢"));
+
+        // The public board: no phone number, the reply, 公安局's figures.
+        let board = browser().get(s.url("/interact?kind=complaint")).send().await.unwrap().text().await.unwrap();
+        assert!(board.contains("户口迁移办理太慢") && board.contains("城东派出所"), "{board}");
+        assert!(!board.contains("13812345678"), "{board}");
+        assert!(board.contains("各部门办理情况") && board.contains("100%"), "{board}");
+        let entry = browser().get(s.url(&format!("/interact/{id}"))).send().await.unwrap().text().await.unwrap();
+        assert!(entry.contains("满意") && !entry.contains("13812345678"));
+        let none = browser().get(s.url("/interact?q=不存在的内容")).send().await.unwrap().text().await.unwrap();
+        assert!(none.contains("0 条公开记录"), "{none}");
+        assert_eq!(browser().get(s.url("/interact/not-an-id")).send().await.unwrap().status(), 404);
+    })
+    .await;
+}
