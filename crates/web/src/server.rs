@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     limited
         .merge(portal::upload_routes())
         .merge(console::upload_routes())
+        .merge(api::upload_routes())
         .fallback(portal::not_found)
         // Innermost first: each layer wraps the ones above it.
         .layer(axum::middleware::from_fn_with_state(

@@ -5,6 +5,7 @@
 mod exchange;
 mod interact;
 mod openapi;
+mod push;
 mod webhooks;
 
 use crate::AppState;
@@ -23,6 +24,14 @@ use tongban_identity::{
     NewDepartment, NewStaff, SessionAuth, StaffChanges, UserFilter, UserList,
 };
 use tongban_kernel::{Page, Principal, Role, RoleGrant};
+
+/// The routes that take bodies larger than a form: pushed batches.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/pool/{code}/records", post(push::push))
+        .layer(axum::extract::DefaultBodyLimit::max(push::MAX_BODY))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(push::MAX_BODY))
+}
 
 /// The API's routes.
 pub fn routes() -> Router<AppState> {

@@ -126,6 +126,23 @@ pub fn spec() -> Value {
                 ],
                 "get": exchange_op("数据版本变更 / Versions after `since`, oldest first, with their change summaries", "Changes"),
             },
+            "/api/v1/pool/{code}/records": {
+                "parameters": [
+                    { "name": "code", "in": "path", "required": true, "schema": { "type": "string" }, "example": "9901-GA-0001" }
+                ],
+                "post": {
+                    "summary": "推送数据批次 / Push a batch of records (the providing department's systems, scope `pool.load`): loaded as the resource's next version, governed like a file; bad rows go to the reject report",
+                    "security": [{ "bearer": [] }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["records"],
+                        "properties": { "records": { "type": "array", "maxItems": 100000, "items": { "type": "object" } } }
+                    } } } },
+                    "responses": {
+                        "200": { "description": "Loaded: resource, version, accepted, rejected, quality, notes" },
+                        "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref(), "413": problem_ref()
+                    }
+                }
+            },
             "/api/v1/users/{id}": user_item,
             "/api/v1/users/{id}/roles": roles,
             "/api/v1/users/{id}/lock": lock,

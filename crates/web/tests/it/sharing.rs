@@ -1,4 +1,4 @@
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, api_token, browser, csrf_of, sets, sign_in};
 use tongban_catalog::{ResourceInput, SharingClass};
 use tongban_db::testing::each_backend;
 use tongban_kernel::{Principal, Role, RoleGrant};
@@ -875,6 +875,92 @@ async fn department_systems_subscribe_to_new_versions_and_see_their_delivery_log
             .await
             .unwrap();
         assert_eq!(listed["subscriptions"].as_array().map(Vec::len), Some(0));
+    })
+    .await;
+}
+
+/// A client token of `dept` with `scopes`.
+async fn system_token(s: &Server, dept: &str, scopes: &[&str]) -> String {
+    let sys = Principal::system("test");
+    let d = s.identity.department_by_code(&sys, dept).await.unwrap();
+    let scopes: Vec<String> = scopes.iter().map(|x| x.to_string()).collect();
+    let (client, secret) = s
+        .identity
+        .create_api_client(&sys, &d.id, "业务系统", &scopes)
+        .await
+        .unwrap();
+    s.identity
+        .issue_token(&client.client_id, &secret, &[])
+        .await
+        .unwrap()
+        .token
+}
+
+#[tokio::test]
+async fn the_providing_departments_system_pushes_a_batch_and_bad_rows_are_rejected() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        let url = s.url(&format!("/api/v1/pool/{code}/records"));
+        let batch = serde_json::json!({ "records": [
+            { "公民身份号码": "11010519491231002X", "姓名": "张三丰", "区县": "城东区" },
+            { "公民身份号码": "990101199003071237", "姓名": "张晓明", "区县": "城西区" },
+            { "公民身份号码": "not-an-id", "姓名": "王五", "区县": "城南区" }
+        ]});
+        let push = |token: String, body: serde_json::Value| {
+            reqwest::Client::new()
+                .post(&url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+        };
+        // 公安局's own system with `pool.load`: loaded as version 1, the bad ID number rejected.
+        let ga = system_token(&s, "9901-GA", &["pool.load"]).await;
+        let r = push(ga.clone(), batch.clone()).await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let loaded: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            (
+                loaded["version"].as_u64(),
+                loaded["accepted"].as_u64(),
+                loaded["rejected"].as_u64()
+            ),
+            (Some(1), Some(2), Some(1)),
+            "{loaded}"
+        );
+        // Without the scope, from another department, as a person, or malformed: refused.
+        let r = push(
+            system_token(&s, "9901-GA", &["exchange.read"]).await,
+            batch.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = push(system_token(&s, "9901-MZ", &["pool.load"]).await, batch.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = push(api_token(&s, "ga_admin").await, batch.clone())
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = push(ga.clone(), serde_json::json!({ "rows": [] })).await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["field"], "records");
+        let r = push(ga.clone(), serde_json::json!({ "records": [] }))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let r = push(ga, batch).await.unwrap();
+        assert_eq!(r.json::<serde_json::Value>().await.unwrap()["version"], 2);
+        let r = reqwest::Client::new()
+            .post(&url)
+            .json(&serde_json::json!({"records": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        s.stop().await;
     })
     .await;
 }
