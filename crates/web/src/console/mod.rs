@@ -63,6 +63,15 @@ pub fn routes() -> Router<AppState> {
         .route("/console/rectifications", get(rectify::list))
         .route("/console/supervise", get(supervise::supervise))
         .route("/console/messages", get(messages::messages))
+        .route("/console/interact", get(interact::inbox))
+        .route("/console/interact/{id}", get(interact::item))
+        .route("/console/interact/{id}/reply", post(interact::reply))
+        .route("/console/interact/{id}/transfer", post(interact::transfer))
+        .route("/console/interact/{id}/return", post(interact::give_back))
+        .route(
+            "/console/interact/{id}/replies/{reply}/review",
+            post(interact::review),
+        )
         .route("/console/rectifications/{id}/close", post(rectify::close))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
         .route("/console/licences", get(seals::licences))
@@ -528,6 +537,7 @@ async fn unlock_user(
 
 mod cases;
 mod catalog;
+mod interact;
 mod ledger_view;
 mod mapping;
 mod messages;

@@ -1,11 +1,12 @@
 //! 政民互动 on the portal: a citizen sends a complaint (a missing title is named on the page), it
-//! is routed to 公安局, answered and the public reply approved; the citizen sees the reply under
+//! is routed to 公安局, whose clerk checks a draft reply (flags inline) and sends one that a
+//! reviewer approves for the board; the citizen sees the reply under
 //! "my items" and rates it; the public board shows it without the phone number the citizen
 //! wrote, and 公安局's figures.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
 use tongban_db::testing::each_backend;
-use tongban_interact::{DeptRef, NewCategory, NewRule, ReplyInput, ReviewDecision};
+use tongban_interact::{DeptRef, NewCategory, NewRule};
 use tongban_kernel::Principal;
 
 #[tokio::test]
@@ -68,25 +69,55 @@ async fn a_complaint_from_the_form_to_the_public_board() {
         let mine = citizen.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
         assert!(mine.contains("已收到您的诉求") && mine.contains("公安局"), "{mine}");
 
-        // 公安局 answers; the public reply is approved by a reviewer.
-        let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
-        let item = tongban_interact::ItemId(id.clone());
-        let reply = s
-            .interact
-            .reply(
-                &clerk,
-                &item,
-                ReplyInput {
-                    text: "您的户口迁移已于3月5日办结，请携带身份证到城东派出所领取，咨询电话0571-12345678（户籍科）。".into(),
-                },
-            )
+        // 公安局's clerk finds it in the console, checks a vague draft (flags shown inline, the
+        // text kept), then sends a concrete reply; a reviewer approves it for the board.
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let inbox = clerk.get(s.url("/console/interact")).send().await.unwrap().text().await.unwrap();
+        assert!(inbox.contains(&format!("/console/interact/{id}")), "{inbox}");
+        let page_url = s.url(&format!("/console/interact/{id}"));
+        let page = clerk.get(&page_url).send().await.unwrap().text().await.unwrap();
+        let reply_url = format!("{page_url}/reply");
+        let checked = clerk
+            .post(&reply_url)
+            .form(&[("csrf", csrf_of(&page)), ("text", "此事正在研究，将按有关规定办理。".into()), ("go", "check".into())])
+            .send()
+            .await
+            .unwrap()
+            .text()
             .await
             .unwrap();
-        let reviewer = s.identity.principal_for_username("ga_colleague").await.unwrap();
-        s.interact
-            .review_reply(&reviewer, &reply.id, ReviewDecision::Approve { publish: true })
+        assert!(checked.contains("答复质量提示") && checked.contains("正在研究，将按有关规定办理"), "{checked}");
+        let r = clerk
+            .post(&reply_url)
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("text", "您的户口迁移已于3月5日办结，请携带身份证到城东派出所领取，咨询电话0571-12345678（户籍科）。".into()),
+                ("go", "send".into()),
+            ])
+            .send()
             .await
             .unwrap();
+        assert_eq!(r.status(), 303);
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk", PASSWORD).await;
+        assert_eq!(other.get(&page_url).send().await.unwrap().status(), 403);
+        let reviewer = browser();
+        sign_in(&reviewer, &s, "ga_colleague", PASSWORD).await;
+        let page = reviewer.get(&page_url).send().await.unwrap().text().await.unwrap();
+        let review = page
+            .split("action=\"")
+            .filter_map(|p| p.split('"').next())
+            .find(|p| p.ends_with("/review"))
+            .expect("the reviewer can approve")
+            .to_string();
+        let r = reviewer
+            .post(s.url(&review))
+            .form(&[("csrf", csrf_of(&page)), ("decision", "approve".into()), ("publish", "1".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
 
         let mine = citizen.get(s.url(&format!("/my/items/{id}"))).send().await.unwrap().text().await.unwrap();
         assert!(mine.contains("城东派出所") && mine.contains("评价答复"), "{mine}");

@@ -1,0 +1,410 @@
+//! 政民互动 in the console: the department's inbox with yellow/red marks, and an item's page —
+//! the text (contact masked), the timeline, the replies, a reply box whose quality check shows
+//! its flags inline before anything is sent, transfer (转办) and return (退回), and for
+//! reviewers the approval of replies that will be public.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render};
+use crate::portal::surveys_interact_page as interact_page;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tongban_interact::{
+    ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId, ReplyInput, ReplyStatus,
+    ReviewDecision,
+};
+use tongban_kernel::{ClockState, Page, Permission};
+
+struct Row {
+    id: String,
+    number: String,
+    kind: String,
+    title: String,
+    status: String,
+    department: String,
+    due: String,
+    urgency: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "console/interact.html")]
+struct InboxPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    total: u64,
+    clock: String,
+    status: String,
+    statuses: Vec<(&'static str, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct InboxQuery {
+    clock: String,
+    status: String,
+}
+
+fn urgency(state: Option<ClockState>) -> &'static str {
+    match state {
+        Some(ClockState::Overdue) => "overdue",
+        Some(ClockState::DueSoon) => "due_soon",
+        _ => "normal",
+    }
+}
+
+/// `GET /console/interact`.
+pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let filter = ItemFilter {
+        status: ItemStatus::parse(&q.status),
+        clock: match q.clock.as_str() {
+            "due_soon" => Some(ClockFilter::DueSoon),
+            "overdue" => Some(ClockFilter::Overdue),
+            _ => None,
+        },
+        ..ItemFilter::default()
+    };
+    let list = match state
+        .interact
+        .list_items(&user.principal, &filter, Page { limit: 50, offset: 0 })
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    render(&InboxPage {
+        c: ctx.chrome(t.s("board.title")),
+        total: list.total,
+        rows: list
+            .items
+            .into_iter()
+            .map(|v| Row {
+                urgency: urgency(v.deadline.as_ref().map(|d| d.state)),
+                due: v.item.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                id: v.item.id.to_string(),
+                number: v.item.number,
+                kind: t.pick(v.item.kind.name_zh(), v.item.kind.name_en()).to_string(),
+                title: v.item.title,
+                status: t
+                    .pick(v.item.status.name_zh(), v.item.status.name_en())
+                    .to_string(),
+                department: v.item.department.map(|d| d.name_zh).unwrap_or_default(),
+            })
+            .collect(),
+        clock: q.clock,
+        status: q.status,
+        statuses: ItemStatus::ALL
+            .iter()
+            .map(|s| (s.code(), t.pick(s.name_zh(), s.name_en()).to_string()))
+            .collect(),
+    })
+}
+
+struct ReplyRow {
+    id: String,
+    when: String,
+    author: String,
+    text: String,
+    status: String,
+    awaiting: bool,
+    flags: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/interact_item.html")]
+struct ItemPage {
+    c: Chrome,
+    id: String,
+    number: String,
+    title: String,
+    text: String,
+    kind: String,
+    category: String,
+    status: String,
+    department: String,
+    due: String,
+    urgency: &'static str,
+    contact: String,
+    public: bool,
+    timeline: Vec<(String, String, String, String)>,
+    replies: Vec<ReplyRow>,
+    can_reply: bool,
+    can_review: bool,
+    draft: String,
+    /// Flags of the draft after "check": (rule reason, why, excerpt).
+    flags: Vec<(String, String, String)>,
+    checked: bool,
+    departments: Vec<(String, String)>,
+}
+
+async fn item_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    c: Option<Chrome>,
+    draft: String,
+    flags: Option<Vec<ReplyFlag>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let v = match state.interact.get_item(&user.principal, &iid).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let t = ctx.t();
+    let zone = &state.settings.zone;
+    let history = state
+        .interact
+        .history(&user.principal, &iid)
+        .await
+        .unwrap_or_default();
+    let replies = state
+        .interact
+        .replies(&user.principal, &iid)
+        .await
+        .unwrap_or_default();
+    let i = v.item;
+    let dept_path = i.department.as_ref().map(|d| d.path.clone());
+    let can_review = user
+        .principal
+        .allows(Permission::ReviewInteractionReplies, dept_path.as_ref());
+    let open = !matches!(i.status, ItemStatus::Closed | ItemStatus::Merged);
+    let departments = state
+        .identity
+        .list_departments(&user.principal)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| Some(&d.path) != dept_path.as_ref())
+        .map(|d| (d.code, d.name_zh))
+        .collect();
+    render(&ItemPage {
+        c: c.unwrap_or_else(|| ctx.chrome(&i.title)),
+        id: i.id.to_string(),
+        number: i.number.clone(),
+        title: i.title.clone(),
+        text: i.text.clone(),
+        kind: t.pick(i.kind.name_zh(), i.kind.name_en()).to_string(),
+        category: i.category_name.clone(),
+        status: t.pick(i.status.name_zh(), i.status.name_en()).to_string(),
+        department: i
+            .department
+            .as_ref()
+            .map(|d| d.name_zh.clone())
+            .unwrap_or_default(),
+        due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        urgency: urgency(v.deadline.as_ref().map(|d| d.state)),
+        contact: serde_json::to_value(&i.contact)
+            .ok()
+            .and_then(|c| c.as_object().cloned())
+            .map(|m| {
+                m.values()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .unwrap_or_default(),
+        public: i.public,
+        timeline: history
+            .into_iter()
+            .map(|l| {
+                (
+                    l.at.display_in(zone),
+                    l.actor_name,
+                    l.action,
+                    if l.public {
+                        l.note
+                    } else {
+                        format!("（{}）{}", t.s("interact.internal"), l.note)
+                    },
+                )
+            })
+            .collect(),
+        replies: replies
+            .into_iter()
+            .map(|r| ReplyRow {
+                id: r.id.to_string(),
+                when: r.created.display_in(zone),
+                author: format!("{} · {}", r.department_name, r.author_name),
+                awaiting: r.status == ReplyStatus::AwaitingReview,
+                status: t.pick(r.status.name_zh(), r.status.name_en()).to_string(),
+                flags: r
+                    .flags
+                    .iter()
+                    .map(|f| format!("{}：{}", f.rule.reason(), f.reason))
+                    .collect(),
+                text: r.text,
+            })
+            .collect(),
+        can_reply: open && i.department.is_some(),
+        can_review,
+        checked: flags.is_some(),
+        flags: flags
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.rule.reason().to_string(), f.reason, f.excerpt))
+            .collect(),
+        draft,
+        departments,
+    })
+}
+
+/// `GET /console/interact/{id}`.
+pub(super) async fn item(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    item_page(&state, &ctx, &id, None, String::new(), None).await
+}
+
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    key: &str,
+    e: tongban_interact::Error,
+    draft: String,
+) -> Response {
+    let msg = match &e {
+        tongban_interact::Error::Invalid(i) => i.reason.clone(),
+        tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
+        _ => return ctx.fail(interact_page(e)),
+    };
+    let mut c = ctx.chrome(ctx.t().s("board.title"));
+    c.add_error(key, &msg);
+    let mut resp = item_page(state, ctx, id, Some(c), draft, None).await;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
+}
+
+/// `POST /console/interact/{id}/reply`: `text`, `go` = check | send. Checking shows the flags
+/// inline and keeps the text; sending checks again and records the flags with the reply.
+pub(super) async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let text = form.get("text").cloned().unwrap_or_default();
+    if form.get("go").is_some_and(|g| g == "check") {
+        return match state.interact.check_reply(&user.principal, &iid, &text).await {
+            Ok(flags) => item_page(&state, &ctx, &id, None, text, Some(flags)).await,
+            Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
+        };
+    }
+    match state
+        .interact
+        .reply(&user.principal, &iid, ReplyInput { text: text.clone() })
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
+    }
+}
+
+/// `POST /console/interact/{id}/transfer`: `department` (code), `reason`.
+pub(super) async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let code = form.get("department").cloned().unwrap_or_default();
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    let d = match state
+        .identity
+        .department_by_code(&user.principal, code.trim())
+        .await
+    {
+        Ok(d) => d,
+        Err(_) => {
+            let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
+            return refused(&state, &ctx, &id, "department", e, String::new()).await;
+        }
+    };
+    let to = DeptRef {
+        id: d.id.to_string(),
+        path: d.path.clone(),
+        name_zh: d.name_zh.clone(),
+    };
+    match state.interact.transfer(&user.principal, &iid, to, &reason).await {
+        Ok(_) => Redirect::to("/console/interact").into_response(),
+        Err(e) => refused(&state, &ctx, &id, "reason", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/return`: `reason` (退回: not this department's business).
+pub(super) async fn give_back(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let reason = form.get("return_reason").cloned().unwrap_or_default();
+    match state.interact.return_item(&user.principal, &iid, &reason).await {
+        Ok(_) => Redirect::to("/console/interact").into_response(),
+        Err(e) => refused(&state, &ctx, &id, "return_reason", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/replies/{reply}/review`: `decision` = approve | send_back,
+/// `publish` (1 to publish on the board), `note`.
+pub(super) async fn review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, reply)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(rid) = ReplyId::parse("reply", &reply) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let decision = match form.get("decision").map(String::as_str) {
+        Some("approve") => ReviewDecision::Approve {
+            publish: form.get("publish").is_some_and(|v| v == "1"),
+        },
+        Some("send_back") => ReviewDecision::SendBack {
+            note: form.get("note").cloned().unwrap_or_default(),
+        },
+        _ => return ctx.fail(PageError::BadRequest("decision: approve | send_back".into())),
+    };
+    match state.interact.review_reply(&user.principal, &rid, decision).await {
+        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "note", e, String::new()).await,
+    }
+}
