@@ -303,3 +303,57 @@ fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
     let text = main_text(&tab);
     assert!(text.contains("已注销") && text.contains("换发新证"), "{text}");
 }
+
+#[test]
+fn a_citizen_complains_and_the_clerk_sees_the_reply_checked_before_sending() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/interact");
+    sign_in(&tab, &demo, "citizen1", "/interact/new");
+    assert_eq!(path(&tab), "/interact/new");
+    tab.wait_for_element("#kind-complaint").unwrap().click().unwrap();
+    tab.evaluate("document.getElementById('category').value = 'household'", false)
+        .unwrap();
+    fill(&tab, "title", "新生儿落户材料反复补交");
+    fill(
+        &tab,
+        "text",
+        "在城东派出所办理新生儿落户，已经第三次被要求补交材料。",
+    );
+    click_and_wait(&tab, "form[action='/interact/new'] button[type=submit]");
+    let done = main_text(&tab);
+    assert!(
+        done.contains("已收到您的诉求") && done.contains("公安局"),
+        "{done}"
+    );
+    let number = tab
+        .wait_for_element(".case-number")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+
+    // 公安局's clerk finds it and checks a vague draft: the flags appear, nothing is sent.
+    let staff = open(&browser, &demo, "/");
+    sign_in(&staff, &demo, "ga_clerk", "/console/interact");
+    let href = staff
+        .evaluate(
+            &format!(
+                "[...document.querySelectorAll('a[href^=\"/console/interact/\"]')].find(a => a.textContent.includes('{number}')).getAttribute('href')"
+            ),
+            false,
+        )
+        .unwrap()
+        .value
+        .and_then(|v| v.as_str().map(String::from))
+        .expect("the complaint is in the clerk's inbox");
+    staff
+        .navigate_to(&demo.url(&href))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    fill(&staff, "text", "此事正在研究，将按有关规定办理。");
+    click_and_wait(&staff, "button[value=check]");
+    let page = main_text(&staff);
+    assert!(page.contains("答复质量提示"), "{page}");
+    assert!(page.contains("正在研究"), "the draft is kept: {page}");
+}
