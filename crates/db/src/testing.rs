@@ -136,3 +136,59 @@ where
         t.remove().await;
     }
 }
+
+/// The columns of `table`, in order.
+pub async fn columns(db: &Db, table: &str) -> crate::Result<Vec<String>> {
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+        crate::Backend::Postgres => format!(
+            "SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}' \
+             AND table_schema = current_schema() ORDER BY ordinal_position"
+        ),
+    };
+    db.fetch_all(&sql, Vec::new())
+        .await?
+        .iter()
+        .map(|r| r.get::<String>("name"))
+        .collect()
+}
+
+/// For benchmarks at scale: copies the first row of `table` matching `template` (a SQL
+/// condition) `total` times, in chunks of 100,000, with `vary` giving the SQL expression of each
+/// column that differs per copy — over the sequence number `i` (1-based, BIGINT) and the
+/// template row `t`. Every other column keeps the template's value, so the copies hold exactly
+/// what the domain code wrote.
+pub async fn copy_rows(
+    db: &Db,
+    table: &str,
+    template: &str,
+    total: usize,
+    vary: &std::collections::BTreeMap<&str, String>,
+) -> crate::Result<()> {
+    let cols = columns(db, table).await?;
+    let select: Vec<String> = cols
+        .iter()
+        .map(|c| vary.get(c.as_str()).cloned().unwrap_or_else(|| format!("t.{c}")))
+        .collect();
+    let chunk = 100_000;
+    let mut from = 1;
+    while from <= total {
+        let to = (from + chunk - 1).min(total);
+        let seq = match db.backend() {
+            crate::Backend::Sqlite => format!(
+                "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i < {to}) "
+            ),
+            crate::Backend::Postgres => {
+                format!("WITH s(i) AS (SELECT generate_series({from}::bigint, {to}::bigint)) ")
+            }
+        };
+        let sql = format!(
+            "{seq}INSERT INTO {table} ({}) SELECT {} FROM s, (SELECT * FROM {table} WHERE {template} LIMIT 1) AS t",
+            cols.join(", "),
+            select.join(", ")
+        );
+        db.execute(&sql, Vec::new()).await?;
+        from = to + 1;
+    }
+    Ok(())
+}

@@ -133,51 +133,10 @@ async fn seed(hall: &Hall) {
     }
 }
 
-/// The columns of `table`, in order.
-async fn columns(db: &Db, table: &str) -> Vec<String> {
-    let sql = match db.backend() {
-        Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
-        Backend::Postgres => format!(
-            "SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}' \
-             AND table_schema = current_schema() ORDER BY ordinal_position"
-        ),
-    };
-    db.fetch_all(&sql, Vec::new())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get::<String>("name").unwrap())
-        .collect()
-}
-
-/// Copies the template row of `table` `total` times (in chunks), with `over` giving the SQL
-/// expression (over the sequence number `i` and the template `t`) of the columns that vary.
 async fn multiply(db: &Db, table: &str, template: &str, total: usize, over: &BTreeMap<&str, String>) {
-    let cols = columns(db, table).await;
-    let select: Vec<String> = cols
-        .iter()
-        .map(|c| over.get(c.as_str()).cloned().unwrap_or_else(|| format!("t.{c}")))
-        .collect();
-    let chunk = 100_000;
-    let mut from = 1;
-    while from <= total {
-        let to = (from + chunk - 1).min(total);
-        let seq = match db.backend() {
-            Backend::Sqlite => format!(
-                "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i < {to}) "
-            ),
-            Backend::Postgres => {
-                format!("WITH s(i) AS (SELECT generate_series({from}::bigint, {to}::bigint)) ")
-            }
-        };
-        let sql = format!(
-            "{seq}INSERT INTO {table} ({}) SELECT {} FROM s, (SELECT * FROM {table} WHERE {template} LIMIT 1) AS t",
-            cols.join(", "),
-            select.join(", ")
-        );
-        db.execute(&sql, Vec::new()).await.unwrap();
-        from = to + 1;
-    }
+    tongban_db::testing::copy_rows(db, table, template, total, over)
+        .await
+        .unwrap();
 }
 
 async fn generate(db: &Db, total: usize) {

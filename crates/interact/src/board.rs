@@ -44,6 +44,10 @@ fn published() -> Cond {
         .add(col("is_public").eq(1))
 }
 
+/// How far the board counts its entries: a larger total is reported as `BOARD_COUNT_CAP + 1`
+/// ("more than `BOARD_COUNT_CAP`").
+pub const BOARD_COUNT_CAP: u64 = 10_000;
+
 impl Interact {
     /// A page of the public board, newest reply first, for anyone: published items with their
     /// published reply, personal data removed, filtered by kind, category, department, district,
@@ -77,10 +81,16 @@ impl Interact {
                 .cond_where(cond.clone())
                 .to_owned()
         };
+        // Counted up to a cap, so a page costs the same at a million items: past the cap the
+        // board says "more than".
         let mut count = base();
-        count.expr_as(Expr::cust("COUNT(*)"), Alias::new("n"));
-        let (sql, values) = render(self.db.backend(), &count);
-        let total: i64 = self.db.fetch_one(&sql, values).await?.get("n")?;
+        count.expr(Expr::cust("1")).limit(BOARD_COUNT_CAP + 1);
+        let (inner, values) = render(self.db.backend(), &count);
+        let total: i64 = self
+            .db
+            .fetch_one(&format!("SELECT COUNT(*) AS n FROM ({inner}) AS capped"), values)
+            .await?
+            .get("n")?;
         let mut select = base();
         select
             .expr(Expr::cust(BOARD_COLUMNS))

@@ -37,6 +37,7 @@ mod sla;
 mod store;
 mod survey;
 
+pub use board::BOARD_COUNT_CAP;
 pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
 pub use consultation::{
@@ -95,6 +96,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "consultation",
         sqlite: include_str!("../migrations/sqlite/0004_consultation.sql"),
         postgres: include_str!("../migrations/postgres/0004_consultation.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 5,
+        name: "board_index",
+        sqlite: include_str!("../migrations/sqlite/0005_board_index.sql"),
+        postgres: include_str!("../migrations/postgres/0005_board_index.sql"),
     },
 ];
 

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_interact::{
-    BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId, ItemKind, LocationInput,
-    NewItem, RatingInput, Satisfaction,
+    BOARD_COUNT_CAP, BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId, ItemKind,
+    LocationInput, NewItem, RatingInput, Satisfaction,
 };
 use tongban_kernel::Page;
 
@@ -40,7 +40,8 @@ struct BoardPage {
     kinds: Vec<(&'static str, String)>,
     categories: Vec<(String, String)>,
     entries: Vec<(BoardEntry, String, String)>,
-    total: u64,
+    /// The count shown: exact up to the cap, then "10000+".
+    total: String,
     page: u64,
     pages: u64,
     stats: Vec<StatRow>,
@@ -125,9 +126,17 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Que
                 (e, kind, when)
             })
             .collect(),
-        total: listing.total,
+        total: if listing.total > BOARD_COUNT_CAP {
+            format!("{BOARD_COUNT_CAP}+")
+        } else {
+            listing.total.to_string()
+        },
         page,
-        pages: listing.total.div_ceil(u64::from(PAGE)).max(1),
+        pages: listing
+            .total
+            .min(BOARD_COUNT_CAP)
+            .div_ceil(u64::from(PAGE))
+            .max(1),
         q: q.q,
         kind: q.kind,
         category: q.category,
