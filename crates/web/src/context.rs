@@ -108,6 +108,7 @@ impl Ctx {
                 can_seals: p.allows_somewhere(Permission::ManageSeals)
                     || p.allows_somewhere(Permission::IssueLicences),
                 can_supervise: p.allows_somewhere(Permission::SuperviseCases),
+                can_participation: p.allows_somewhere(Permission::ManageParticipation),
             }
         });
         Chrome {

@@ -29,6 +29,8 @@ pub struct ChromeUser {
     pub can_seals: bool,
     /// May supervise cases (overdue cases, 差评 rectifications).
     pub can_supervise: bool,
+    /// May publish consultations and surveys.
+    pub can_participation: bool,
 }
 
 /// One form error, linked from the error summary to its field.

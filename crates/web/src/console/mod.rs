@@ -63,6 +63,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/rectifications", get(rectify::list))
         .route("/console/supervise", get(supervise::supervise))
         .route("/console/messages", get(messages::messages))
+        .route("/console/participation", get(participation::show))
+        .route(
+            "/console/participation/consultations",
+            post(participation::new_consultation),
+        )
+        .route("/console/participation/surveys", post(participation::new_survey))
         .route("/console/interact", get(interact::inbox))
         .route("/console/interact/{id}", get(interact::item))
         .route("/console/interact/{id}/reply", post(interact::reply))
@@ -541,6 +547,7 @@ mod interact;
 mod ledger_view;
 mod mapping;
 mod messages;
+mod participation;
 mod query;
 mod rectify;
 mod seals;

@@ -202,3 +202,131 @@ async fn comments_reports_moderation_and_feedback() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_department_admin_publishes_a_consultation_and_a_survey_from_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let sys = Principal::system("test");
+        let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+        s.identity
+            .create_staff(
+                &sys,
+                NewStaff {
+                    username: "mz_admin".into(),
+                    display_name: "mz_admin".into(),
+                    password: PASSWORD.into(),
+                    department: mz.id.clone(),
+                    roles: vec![Role::DeptAdmin],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let clerk = browser();
+        sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        assert_eq!(
+            clerk
+                .get(s.url("/console/participation"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        let admin = browser();
+        sign_in(&admin, &s, "mz_admin", PASSWORD).await;
+        let page = admin
+            .get(s.url("/console/participation"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("发布问卷") && page.contains("发布意见征集"),
+            "{page}"
+        );
+        let today = s.interact.today();
+        let until = today.checked_add(10.days()).unwrap();
+        let survey = |questions: &str| {
+            vec![
+                ("csrf", csrf_of(&page)),
+                ("s_title", "便民服务满意度".to_string()),
+                ("s_intro", "请花一分钟作答".to_string()),
+                ("s_questions", questions.to_string()),
+                ("s_opens", today.to_string()),
+                ("s_closes", until.to_string()),
+            ]
+        };
+        let url = s.url("/console/participation/surveys");
+        let r = admin
+            .post(&url)
+            .form(&survey("*满意度 | 评分\n渠道 | 判断题"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("第2行") && body.contains("渠道 | 判断题"),
+            "named and kept: {body}"
+        );
+        let r = admin
+            .post(&url)
+            .form(&survey("*满意度 | 单选 | 只有一项"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "one option is not a choice");
+        let r = admin
+            .post(&url)
+            .form(&survey(
+                "*总体满意度 | 评分\n常用渠道 | 多选 | 网站；手机；窗口\n建议 | 文本",
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let shown = admin.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            shown.contains("便民服务满意度") && shown.contains("常用渠道"),
+            "{shown}"
+        );
+
+        let r = admin
+            .post(s.url("/console/participation/consultations"))
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("c_title", "社区养老服务办法（草案）".to_string()),
+                ("c_summary", "征求意见".to_string()),
+                (
+                    "c_sections",
+                    "第一条\n为了规范社区养老服务。\n\n第二条\n本办法自公布之日起施行。".to_string(),
+                ),
+                ("c_opens", today.to_string()),
+                ("c_closes", until.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let shown = browser()
+            .get(s.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            shown.contains("第二条") && shown.contains("本办法自公布之日起施行"),
+            "{shown}"
+        );
+    })
+    .await;
+}

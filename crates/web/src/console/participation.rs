@@ -1,0 +1,342 @@
+//! Public participation in the console (意见征集与问卷): a department administrator publishes a
+//! consultation or a survey from plain forms — a draft's sections separated by blank lines
+//! (first line the heading), a survey's questions one per line as `题目 | 类型 | 选项；选项`
+//! (`*` in front for a required one). Mistakes are named by line. Published ones are listed with
+//! links to their public pages, where comments are moderated and results exported.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::page::{Chrome, PageError, render};
+use crate::portal::surveys_interact_page as interact_page;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use std::collections::HashMap;
+use tongban_interact::{ConsultationInput, DeptRef, Question, QuestionKind, Section, SurveyInput};
+use tongban_kernel::{Permission, Principal};
+
+#[derive(Template)]
+#[template(path = "console/participation.html")]
+struct ParticipationPage {
+    c: Chrome,
+    /// (href, title, department, dates).
+    consultations: Vec<(String, String, String, String)>,
+    surveys: Vec<(String, String, String, String)>,
+    form: HashMap<String, String>,
+    today: String,
+    until: String,
+}
+
+impl ParticipationPage {
+    /// What was typed in `name`, to show the form again after a refusal.
+    fn value(&self, name: &str) -> String {
+        self.form.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// The department the actor publishes for: the first where they manage participation.
+async fn publisher(state: &AppState, actor: &Principal) -> Result<DeptRef, PageError> {
+    let Some(scope) = actor
+        .scopes_for(Permission::ManageParticipation)
+        .into_iter()
+        .next()
+    else {
+        return Err(PageError::Forbidden(
+            "需要部门管理员权限 / a department administrator publishes consultations and surveys".into(),
+        ));
+    };
+    let d = state
+        .identity
+        .list_departments(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.path == scope)
+        .ok_or(PageError::Forbidden("部门不存在 / no such department".into()))?;
+    Ok(DeptRef {
+        id: d.id.to_string(),
+        path: d.path,
+        name_zh: d.name_zh,
+    })
+}
+
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> Response {
+    let t = ctx.t();
+    let today = state.interact.today();
+    let consultations = state
+        .interact
+        .consultations(50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|k| {
+            (
+                format!("/consultations/{}", k.id),
+                k.title,
+                k.department.name_zh,
+                format!("{} — {}", k.opens_on, k.closes_on),
+            )
+        })
+        .collect();
+    let surveys = state
+        .interact
+        .surveys(50)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| {
+            (
+                format!("/surveys/{}/results", s.id),
+                s.title,
+                s.department.name_zh,
+                format!("{} — {}", s.opens_on, s.closes_on),
+            )
+        })
+        .collect();
+    render(&ParticipationPage {
+        c: c.unwrap_or_else(|| ctx.chrome(t.s("participation.title"))),
+        consultations,
+        surveys,
+        form,
+        today: today.to_string(),
+        until: today.saturating_add(jiff::Span::new().days(30)).to_string(),
+    })
+}
+
+/// `GET /console/participation`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    if let Err(e) = publisher(&state, &user.principal).await {
+        return ctx.fail(e);
+    }
+    page(&state, &ctx, None, HashMap::new()).await
+}
+
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    form: HashMap<String, String>,
+    field: &str,
+    msg: &str,
+) -> Response {
+    let mut c = ctx.chrome(ctx.t().s("participation.title"));
+    c.add_error(field, msg);
+    let mut resp = page(state, ctx, Some(c), form).await;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
+}
+
+fn date(form: &HashMap<String, String>, field: &str) -> Result<Date, String> {
+    form.get(field)
+        .map(|v| v.trim())
+        .unwrap_or_default()
+        .parse()
+        .map_err(|_| "日期格式应为 年-月-日 / a date is Y-m-d".to_string())
+}
+
+/// The sections of a draft: blocks separated by blank lines, the first line of each the heading.
+pub(crate) fn parse_sections(text: &str) -> Result<Vec<Section>, String> {
+    let mut out = Vec::new();
+    for (n, block) in text.replace("\r\n", "\n").split("\n\n").enumerate() {
+        let block = block.trim();
+        if block.is_empty() {
+            continue;
+        }
+        let (heading, body) = block.split_once('\n').unwrap_or((block, ""));
+        if body.trim().is_empty() {
+            return Err(format!(
+                "第{}段只有标题，请在标题下写正文 / block {} has a heading but no text",
+                n + 1,
+                n + 1
+            ));
+        }
+        out.push(Section {
+            heading: heading.trim().to_string(),
+            text: body.trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// The questions of a survey, one per line: `[*]题目 | 类型 | 选项；选项`, where the type is
+/// 单选 / 多选 / 评分 / 文本 (or single / multiple / rating / text).
+pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = n + 1;
+        let mut parts = line.split('|').map(str::trim);
+        let head = parts.next().unwrap_or_default();
+        let (required, text) = match head.strip_prefix('*') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, head),
+        };
+        let kind = parts.next().unwrap_or_default();
+        let options: Vec<String> = parts
+            .next()
+            .unwrap_or_default()
+            .split(['；', ';'])
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect();
+        let kind = match kind {
+            "单选" | "single" => QuestionKind::Single { options },
+            "多选" | "multiple" => QuestionKind::Multiple { options },
+            "评分" | "rating" => QuestionKind::Rating,
+            "文本" | "text" => QuestionKind::Text,
+            other => {
+                return Err(format!(
+                    "第{at}行的题型「{other}」应为 单选/多选/评分/文本 / line {at}: the type must be single, multiple, rating or text"
+                ));
+            }
+        };
+        out.push(Question {
+            text: text.to_string(),
+            kind,
+            required,
+        });
+    }
+    Ok(out)
+}
+
+/// `POST /console/participation/consultations`.
+pub(super) async fn new_consultation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let department = match publisher(&state, &user.principal).await {
+        Ok(d) => d,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let sections = match parse_sections(&get("c_sections")) {
+        Ok(s) => s,
+        Err(msg) => return refuse(&state, &ctx, form, "c_sections", &msg).await,
+    };
+    let (opens_on, closes_on) = match (date(&form, "c_opens"), date(&form, "c_closes")) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(msg), _) => return refuse(&state, &ctx, form, "c_opens", &msg).await,
+        (_, Err(msg)) => return refuse(&state, &ctx, form, "c_closes", &msg).await,
+    };
+    let input = ConsultationInput {
+        department,
+        title: get("c_title"),
+        summary: get("c_summary"),
+        sections,
+        opens_on,
+        closes_on,
+        pre_moderation: form.get("c_pre").is_some_and(|v| v == "1"),
+    };
+    match state.interact.create_consultation(&user.principal, input).await {
+        Ok(k) => Redirect::to(&format!("/consultations/{}", k.id)).into_response(),
+        Err(e) => match field_of(&e, "c_") {
+            Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
+            None => ctx.fail(interact_page(e)),
+        },
+    }
+}
+
+/// `POST /console/participation/surveys`.
+pub(super) async fn new_survey(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let department = match publisher(&state, &user.principal).await {
+        Ok(d) => d,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let questions = match parse_questions(&get("s_questions")) {
+        Ok(q) => q,
+        Err(msg) => return refuse(&state, &ctx, form, "s_questions", &msg).await,
+    };
+    let (opens_on, closes_on) = match (date(&form, "s_opens"), date(&form, "s_closes")) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(msg), _) => return refuse(&state, &ctx, form, "s_opens", &msg).await,
+        (_, Err(msg)) => return refuse(&state, &ctx, form, "s_closes", &msg).await,
+    };
+    let input = SurveyInput {
+        department,
+        title: get("s_title"),
+        intro: get("s_intro"),
+        questions,
+        opens_on,
+        closes_on,
+    };
+    match state.interact.create_survey(&user.principal, input).await {
+        Ok(s) => Redirect::to(&format!("/surveys/{}", s.id)).into_response(),
+        Err(e) => match field_of(&e, "s_") {
+            Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
+            None => ctx.fail(interact_page(e)),
+        },
+    }
+}
+
+/// The form field (with its form's prefix) and message of a refusal: `questions[2].options` is
+/// shown against the questions box, `closes_on` against the closing date.
+fn field_of(e: &tongban_interact::Error, prefix: &str) -> Option<(String, String)> {
+    let (field, msg) = match e {
+        tongban_interact::Error::Invalid(i) => (i.field.clone(), i.reason.clone()),
+        tongban_interact::Error::Conflict { field, reason } => (field.clone(), reason.clone()),
+        _ => return None,
+    };
+    let base = field.split(['[', '.']).next().unwrap_or_default();
+    let name = match base {
+        "opens_on" => "opens",
+        "closes_on" => "closes",
+        other => other,
+    };
+    let msg = if field.contains('[') {
+        format!("{field}: {msg}")
+    } else {
+        msg
+    };
+    Some((format!("{prefix}{name}"), msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_and_sections_parse_and_mistakes_name_the_line() {
+        let q = parse_questions("*总体满意度 | 评分\n\n用过哪些渠道 | 多选 | 网站；手机; 窗口\n建议 | text")
+            .unwrap();
+        assert_eq!(q.len(), 3);
+        assert!(q[0].required && q[0].kind == QuestionKind::Rating);
+        assert_eq!(
+            q[1].kind,
+            QuestionKind::Multiple {
+                options: vec!["网站".into(), "手机".into(), "窗口".into()]
+            }
+        );
+        assert!(!q[2].required);
+        assert!(parse_questions("a | 判断").unwrap_err().contains("第1行"));
+        let s = parse_sections("第一条\n为了规范……\n\n第二条\n本条例适用于……").unwrap();
+        assert_eq!((s.len(), s[1].heading.as_str()), (2, "第二条"));
+        assert!(
+            parse_sections("第一条\n正文\n\n只有标题")
+                .unwrap_err()
+                .contains("第2段")
+        );
+    }
+}
