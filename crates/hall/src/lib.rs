@@ -122,6 +122,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_bundle.sql"),
         postgres: include_str!("../migrations/postgres/0007_bundle.sql"),
     },
+    Migration {
+        owner: "hall",
+        version: 8,
+        name: "delivery",
+        sqlite: include_str!("../migrations/sqlite/0008_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0008_delivery.sql"),
+    },
 ];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;

@@ -243,6 +243,48 @@ impl Hall {
     }
 }
 
+impl Hall {
+    /// People's messages (not roles') that no channel has taken yet, oldest first, for the
+    /// delivery worker.
+    pub async fn undelivered(&self, limit: u32) -> Result<Vec<tongban_kernel::channel::Outgoing>> {
+        self.db
+            .fetch_all(
+                "SELECT id, recipient, case_id, case_number, message FROM hall_notifications \
+                 WHERE delivered_ms IS NULL AND recipient NOT LIKE 'role:%' ORDER BY created_ms, id LIMIT $1",
+                params![limit.clamp(1, 1000)],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let number: String = r.get("case_number")?;
+                let case: String = r.get("case_id")?;
+                let message: String = r.get("message")?;
+                Ok(tongban_kernel::channel::Outgoing {
+                    id: r.get("id")?,
+                    account: r.get("recipient")?,
+                    subject: format!("【通办】办件 {number} 有新进展 / Case {number} has moved"),
+                    body: format!("{message}\n\n/my/cases/{case}"),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks messages as taken by a channel (sent, or the person has no address on it).
+    pub async fn mark_delivered(&self, ids: &[String]) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        for id in ids {
+            tx.execute(
+                "UPDATE hall_notifications SET delivered_ms = $1 WHERE id = $2",
+                params![now, id.as_str()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 fn signed_in(actor: &Principal) -> Result<()> {
     if actor.kind == PrincipalKind::User {
         return Ok(());

@@ -444,3 +444,97 @@ impl Identity {
         Ok(())
     }
 }
+
+/// An e-mail address as people type it, checked loosely (one `@`, a dotted domain, no spaces,
+/// at most 254 characters) and lower-cased in its domain.
+pub fn check_email(field: &str, text: &str) -> Result<String> {
+    let t = text.trim();
+    let bad = || {
+        Error::invalid(
+            field,
+            "电子邮箱格式不正确 / not an e-mail address (name@example.cn)",
+        )
+    };
+    if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = t.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
+        return Err(bad());
+    }
+    Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
+}
+
+impl Identity {
+    /// Sets (or, with an empty text, removes) the signed-in person's e-mail address for
+    /// notifications. Stored encrypted.
+    pub async fn set_email(&self, actor: &Principal, email: &str) -> Result<()> {
+        if actor.kind != PrincipalKind::User {
+            return Err(Error::forbidden(
+                "只有登录用户可以设置邮箱 / only a signed-in user sets an e-mail address",
+            ));
+        }
+        let email = if email.trim().is_empty() {
+            None
+        } else {
+            Some(check_email("email", email)?)
+        };
+        let stored = email
+            .as_deref()
+            .map(|e| self.fields.encrypt(crate::fields::EMAIL, e));
+        let mut tx = self.db.begin_write().await?;
+        let n = tx
+            .execute(
+                "UPDATE accounts SET email_enc = $1, updated_ms = $2 WHERE id = $3",
+                params![stored, self.now(), actor.id.as_str()],
+            )
+            .await?;
+        if n == 0 {
+            return Err(Error::NotFound { what: "account" });
+        }
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.email_set",
+                object_type: "account",
+                object_id: &actor.id,
+                object_dept: actor.department.as_ref(),
+                summary: if email.is_some() {
+                    "设置了通知邮箱 / set an e-mail address for notifications".into()
+                } else {
+                    "删除了通知邮箱 / removed the e-mail address".into()
+                },
+                detail: json!({ "set": email.is_some() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The e-mail address of account `id`, in clear, for the notification worker; `None` when
+    /// the account gave none.
+    pub async fn email_of(&self, id: &str) -> Result<Option<String>> {
+        let row = self
+            .db
+            .fetch_optional("SELECT email_enc FROM accounts WHERE id = $1", params![id])
+            .await?;
+        let Some(stored) = row
+            .map(|r| r.get::<Option<String>>("email_enc"))
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let clear = self
+            .fields
+            .decrypt(crate::fields::EMAIL, &stored)
+            .map_err(|e| Error::Crypto(e.to_string()))?;
+        Ok(Some(clear))
+    }
+}

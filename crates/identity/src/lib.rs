@@ -35,13 +35,22 @@ use tongban_db::{Db, Migration};
 use tongban_kernel::Millis;
 
 /// This crate's tables: departments, accounts, role_grants, sessions, api_clients, api_tokens.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "identity",
-    version: 1,
-    name: "identity",
-    sqlite: include_str!("../migrations/sqlite/0001_identity.sql"),
-    postgres: include_str!("../migrations/postgres/0001_identity.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "identity",
+        version: 1,
+        name: "identity",
+        sqlite: include_str!("../migrations/sqlite/0001_identity.sql"),
+        postgres: include_str!("../migrations/postgres/0001_identity.sql"),
+    },
+    Migration {
+        owner: "identity",
+        version: 2,
+        name: "email",
+        sqlite: include_str!("../migrations/sqlite/0002_email.sql"),
+        postgres: include_str!("../migrations/postgres/0002_email.sql"),
+    },
+];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;
 
@@ -103,6 +112,7 @@ pub(crate) mod fields {
     pub const CREDIT_CODE: &str = "account.credit_code";
     pub const CONTACT_NAME: &str = "account.contact_name";
     pub const PHONE: &str = "account.phone";
+    pub const EMAIL: &str = "account.email";
     pub const TOTP_SECRET: &str = "account.totp_secret";
 }
 

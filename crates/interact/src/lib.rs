@@ -104,6 +104,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_board_index.sql"),
         postgres: include_str!("../migrations/postgres/0005_board_index.sql"),
     },
+    Migration {
+        owner: "interact",
+        version: 6,
+        name: "delivery",
+        sqlite: include_str!("../migrations/sqlite/0006_delivery.sql"),
+        postgres: include_str!("../migrations/postgres/0006_delivery.sql"),
+    },
 ];
 
 /// Tunable limits of the service; [`Settings::default`] holds the values a city starts with.

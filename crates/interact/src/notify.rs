@@ -151,3 +151,43 @@ impl Interact {
         Ok(changed)
     }
 }
+
+impl Interact {
+    /// Citizens' messages that no channel has taken yet, oldest first, for the delivery worker.
+    pub async fn undelivered(&self, limit: u32) -> Result<Vec<tongban_kernel::channel::Outgoing>> {
+        self.db
+            .fetch_all(
+                "SELECT id, recipient_id, item_number, message FROM interact_notifications \
+                 WHERE delivered_ms IS NULL ORDER BY created_ms, id LIMIT $1",
+                params![limit.clamp(1, 1000)],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let number: String = r.get("item_number")?;
+                let message: String = r.get("message")?;
+                Ok(tongban_kernel::channel::Outgoing {
+                    id: r.get("id")?,
+                    account: r.get("recipient_id")?,
+                    subject: format!("【通办】诉求 {number} 有新进展 / {number} has moved"),
+                    body: format!("{message}\n\n/my/items"),
+                })
+            })
+            .collect()
+    }
+
+    /// Marks messages as taken by a channel (sent, or the person has no address on it).
+    pub async fn mark_delivered(&self, ids: &[String]) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        for id in ids {
+            tx.execute(
+                "UPDATE interact_notifications SET delivered_ms = $1 WHERE id = $2",
+                params![now, id.as_str()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -5,6 +5,7 @@
 //! It depends on no crate of ours and never touches storage, the network or cryptography.
 
 pub mod calendar;
+pub mod channel;
 pub mod civic;
 pub mod clock;
 mod coded;

@@ -64,6 +64,13 @@ pub struct ServeArgs {
     /// [default: 200]
     #[arg(long, env = "TONGBAN_EXCHANGE_RATE")]
     pub exchange_rate: Option<u32>,
+    /// Send people's notifications by e-mail through this SMTP relay, `smtp://host:port`
+    /// (a relay on the local network; without it, notifications stay in-app)
+    #[arg(long, env = "TONGBAN_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mails [default: 通办 <noreply@localhost>]
+    #[arg(long, env = "TONGBAN_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 /// The `tongban.toml` file: every setting, optional.
@@ -84,6 +91,8 @@ pub struct FileConfig {
     body_limit_kib: Option<usize>,
     request_timeout: Option<u64>,
     exchange_rate: Option<u32>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     master_key_file: Option<PathBuf>,
 }
 
@@ -123,6 +132,10 @@ pub struct Serve {
     pub request_timeout: u64,
     /// Exchange calls per second per department system.
     pub exchange_rate: u32,
+    /// The SMTP relay for notification e-mails, if any.
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mails.
+    pub mail_from: String,
 }
 
 fn load_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -214,6 +227,16 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
         body_limit: args.body_limit_kib.or(file.body_limit_kib).unwrap_or(1024).max(1) * 1024,
         request_timeout: args.request_timeout.or(file.request_timeout).unwrap_or(30).max(1),
         exchange_rate: args.exchange_rate.or(file.exchange_rate).unwrap_or(200).max(1),
+        smtp_url: args
+            .smtp_url
+            .clone()
+            .or(file.smtp_url.clone())
+            .filter(|u| !u.trim().is_empty()),
+        mail_from: args
+            .mail_from
+            .clone()
+            .or(file.mail_from.clone())
+            .unwrap_or_else(|| "通办 <noreply@localhost>".into()),
     })
 }
 
@@ -236,6 +259,8 @@ mod tests {
             body_limit_kib: None,
             request_timeout: None,
             exchange_rate: None,
+            smtp_url: None,
+            mail_from: None,
         };
         let s = resolve_serve(&args, &file).unwrap();
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");

@@ -10,6 +10,7 @@ mod demo_hall;
 mod demo_interact;
 mod demo_seal;
 mod licences;
+mod mail;
 mod platform;
 mod webhooks;
 
@@ -966,6 +967,21 @@ async fn serve_platform(
         Duration::from_secs(5),
         stop_rx.clone(),
     ));
+    // Notifications by e-mail, when an SMTP relay is configured.
+    let mail_task = match &serve.smtp_url {
+        Some(url) => {
+            let channel = mail::SmtpChannel::new(url, &serve.mail_from)?;
+            Some(tokio::spawn(mail::run(
+                hall.clone(),
+                interact.clone(),
+                identity.clone(),
+                channel,
+                Duration::from_secs(10),
+                stop_rx.clone(),
+            )))
+        }
+        None => None,
+    };
     let state = tongban_web::AppState {
         db: p.db.clone(),
         identity,
@@ -1007,6 +1023,9 @@ async fn serve_platform(
     let _ = purge_task.await;
     let _ = sla_task.await;
     let _ = webhook_task.await;
+    if let Some(task) = mail_task {
+        let _ = task.await;
+    }
     p.db.close().await;
     Ok(())
 }

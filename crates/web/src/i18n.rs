@@ -531,6 +531,14 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("services.materials", "申请材料", "Materials"),
     ("services.optional", "非必需", "optional"),
     ("services.exempt", "免提交", "Not needed"),
+    ("account.email", "邮件通知", "E-mail notifications"),
+    (
+        "account.email_hint",
+        "填写邮箱后，办件和诉求的每一步进展也会发到您的邮箱；留空保存即取消。",
+        "Give an address and every step of your cases and requests is also e-mailed to you; save it empty to stop.",
+    ),
+    ("account.email_now", "当前：", "Now:"),
+    ("account.email_label", "电子邮箱", "E-mail address"),
     (
         "participation.title",
         "意见征集与问卷",

@@ -52,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(register_page).post(register))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
+        .route("/account/email", post(set_email))
         .route("/services", get(services::services))
         .route("/services/{code}", get(services::guide))
         .route(
@@ -497,11 +498,17 @@ struct SessionRow {
 struct AccountPage {
     c: crate::page::Chrome,
     profile: Vec<(&'static str, String)>,
+    /// The notification e-mail address, masked.
+    email: String,
     mfa_enabled: bool,
     sessions: Vec<SessionRow>,
 }
 
 async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
+    account_page(&state, &ctx, None).await
+}
+
+async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::Chrome>) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
@@ -552,12 +559,21 @@ async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
             agent: s.user_agent.unwrap_or_default().chars().take(60).collect(),
         })
         .collect();
-    let mut c = ctx.chrome(t.s("account.title"));
+    let email = state
+        .identity
+        .email_of(&user.principal.id)
+        .await
+        .ok()
+        .flatten()
+        .map(|e| tongban_crypto::mask_email(&e))
+        .unwrap_or_default();
+    let mut c = chrome.unwrap_or_else(|| ctx.chrome(t.s("account.title")));
     if me.is_demo {
         c.notice = Some(t.s("account.demo").to_string());
     }
     render(&AccountPage {
         c,
+        email,
         profile,
         mfa_enabled: me.mfa_enabled,
         sessions: rows,
@@ -596,6 +612,30 @@ async fn revoke_session(
     };
     match state.identity.revoke_session(&user.principal, &id).await {
         Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+/// `POST /account/email`: sets (or, empty, removes) the address notifications are e-mailed to.
+async fn set_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let email = form.get("email").cloned().unwrap_or_default();
+    match state.identity.set_email(&user.principal, &email).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(tongban_identity::Error::Invalid(i)) => {
+            let mut c = ctx.chrome(ctx.t().s("account.title"));
+            c.add_error("email", &i.reason);
+            let mut resp = account_page(&state, &ctx, Some(c)).await;
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
         Err(e) => ctx.fail(identity_page(e)),
     }
 }

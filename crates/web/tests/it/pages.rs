@@ -277,3 +277,50 @@ async fn admins_are_sent_to_set_up_two_step_verification_before_the_console() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_citizen_sets_an_address_for_notification_emails() {
+    tongban_db::testing::each_backend(&crate::support::sets(), |db| async move {
+        let s = crate::support::Server::start(db).await;
+        let c = crate::support::browser();
+        crate::support::sign_in(&c, &s, "citizen1", crate::support::PASSWORD).await;
+        let page = c
+            .get(s.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("邮件通知"), "{page}");
+        let csrf = crate::support::csrf_of(&page);
+        let r = c
+            .post(s.url("/account/email"))
+            .form(&[("csrf", csrf.as_str()), ("email", "not-an-address")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("电子邮箱格式不正确"));
+        let r = c
+            .post(s.url("/account/email"))
+            .form(&[("csrf", csrf.as_str()), ("email", "xiaoming@example.cn")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let page = c
+            .get(s.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("@example.cn") && !page.contains("xiaoming@example.cn"),
+            "shown masked: {page}"
+        );
+    })
+    .await;
+}
