@@ -192,3 +192,21 @@ pub async fn copy_rows(
     }
     Ok(())
 }
+
+/// For benchmarks: the median and 95th percentile, in milliseconds, of `runs` timed calls of
+/// `f` after one untimed warm-up call.
+pub async fn p50_p95<F, Fut>(runs: usize, mut f: F) -> (f64, f64)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    f().await;
+    let mut ms: Vec<f64> = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let t = std::time::Instant::now();
+        f().await;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    (ms[ms.len() / 2], ms[(ms.len() * 95 / 100).min(ms.len() - 1)])
+}

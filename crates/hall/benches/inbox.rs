@@ -215,20 +215,12 @@ async fn generate(db: &Db, total: usize) {
 }
 
 /// p50 and p95 of `RUNS` timed calls, in milliseconds.
-async fn time<F, Fut>(mut f: F) -> (f64, f64)
+async fn time<F, Fut>(f: F) -> (f64, f64)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    f().await; // warm
-    let mut ms: Vec<f64> = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        f().await;
-        ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ms.sort_by(|a, b| a.total_cmp(b));
-    (ms[RUNS / 2], ms[RUNS * 95 / 100])
+    tongban_db::testing::p50_p95(RUNS, f).await
 }
 
 async fn run(label: &str, t: TestDb, total: usize) {

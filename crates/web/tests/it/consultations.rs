@@ -10,27 +10,34 @@ use tongban_identity::NewStaff;
 use tongban_interact::{ConsultationInput, DeptRef, Section};
 use tongban_kernel::{Principal, Role};
 
+/// 民政局, with its administrator `mz_admin` added.
+async fn mz_admin(s: &Server) -> tongban_identity::Department {
+    let sys = Principal::system("test");
+    let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
+    s.identity
+        .create_staff(
+            &sys,
+            NewStaff {
+                username: "mz_admin".into(),
+                display_name: "mz_admin".into(),
+                password: PASSWORD.into(),
+                department: mz.id.clone(),
+                roles: vec![Role::DeptAdmin],
+                phone: None,
+                is_demo: false,
+            },
+        )
+        .await
+        .unwrap();
+    mz
+}
+
 #[tokio::test]
 async fn comments_reports_moderation_and_feedback() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
+        let mz = mz_admin(&s).await;
         let sys = Principal::system("test");
-        let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
-        s.identity
-            .create_staff(
-                &sys,
-                NewStaff {
-                    username: "mz_admin".into(),
-                    display_name: "mz_admin".into(),
-                    password: PASSWORD.into(),
-                    department: mz.id.clone(),
-                    roles: vec![Role::DeptAdmin],
-                    phone: None,
-                    is_demo: false,
-                },
-            )
-            .await
-            .unwrap();
         let today = s.interact.today();
         let k = s
             .interact
@@ -207,23 +214,7 @@ async fn comments_reports_moderation_and_feedback() {
 async fn a_department_admin_publishes_a_consultation_and_a_survey_from_the_console() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
-        let sys = Principal::system("test");
-        let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
-        s.identity
-            .create_staff(
-                &sys,
-                NewStaff {
-                    username: "mz_admin".into(),
-                    display_name: "mz_admin".into(),
-                    password: PASSWORD.into(),
-                    department: mz.id.clone(),
-                    roles: vec![Role::DeptAdmin],
-                    phone: None,
-                    is_demo: false,
-                },
-            )
-            .await
-            .unwrap();
+        mz_admin(&s).await;
         let clerk = browser();
         sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
         assert_eq!(
