@@ -136,3 +136,16 @@ pub fn seal_page(e: tongban_seal::Error) -> PageError {
         FormOutcome::Field(_, msg) => PageError::BadRequest(msg),
     }
 }
+
+/// An interaction error as a page failure.
+pub(crate) fn interact_page(e: tongban_interact::Error) -> PageError {
+    use tongban_interact::Error as I;
+    match e {
+        I::NotFound { .. } => PageError::NotFound,
+        I::Forbidden { why } => PageError::Forbidden(why),
+        e @ (I::Invalid(_) | I::Conflict { .. } | I::Calendar(_) | I::RateLimited { .. }) => {
+            PageError::BadRequest(e.to_string())
+        }
+        e @ I::Storage(_) => PageError::Internal(e.to_string()),
+    }
+}

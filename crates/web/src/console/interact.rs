@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
-use crate::portal::surveys_interact_page as interact_page;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

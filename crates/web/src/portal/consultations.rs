@@ -4,9 +4,9 @@
 //! reject buttons, the groups of comments saying the same thing, and the feedback form; once
 //! published, the feedback report (采纳情况) is shown under the draft.
 
-use super::surveys::interact_page;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};

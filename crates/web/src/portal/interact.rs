@@ -3,9 +3,9 @@
 //! ask, complain, suggest, ask for help or praise, and "my items" with the timeline, the replies
 //! and the rating (不满意 may reopen once).
 
-use super::surveys::interact_page;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -9,7 +9,6 @@ mod materials;
 mod messages;
 pub(crate) use materials::{MaterialRow, material_rows};
 pub(crate) use messages::{MessageRow, hall_rows};
-pub(crate) use surveys::interact_page as surveys_interact_page;
 mod open_data;
 mod prefill;
 pub(crate) mod services;

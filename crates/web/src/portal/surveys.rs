@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx, repeated};
+use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -12,19 +13,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use tongban_interact::{Answer, QuestionKind, Survey, SurveyId};
-
-/// An interaction error as a page failure.
-pub(crate) fn interact_page(e: tongban_interact::Error) -> PageError {
-    use tongban_interact::Error as I;
-    match e {
-        I::NotFound { .. } => PageError::NotFound,
-        I::Forbidden { why } => PageError::Forbidden(why),
-        e @ (I::Invalid(_) | I::Conflict { .. } | I::Calendar(_) | I::RateLimited { .. }) => {
-            PageError::BadRequest(e.to_string())
-        }
-        e @ I::Storage(_) => PageError::Internal(e.to_string()),
-    }
-}
 
 fn survey_id(id: &str) -> Result<SurveyId, PageError> {
     SurveyId::parse("id", id).map_err(|_| PageError::NotFound)
