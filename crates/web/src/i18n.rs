@@ -531,6 +531,18 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("services.materials", "申请材料", "Materials"),
     ("services.optional", "非必需", "optional"),
     ("services.exempt", "免提交", "Not needed"),
+    ("interact.assist", "请求协办", "Ask for assistance"),
+    ("interact.assist_department", "协办部门", "Assisting department"),
+    ("interact.assist_note", "需要协助的事项", "What help is needed"),
+    ("interact.assists", "协办", "Assistance"),
+    (
+        "interact.assist_answer",
+        "协办意见",
+        "Assisting department's answer",
+    ),
+    ("interact.send_assist", "回复协办", "Send the answer"),
+    ("interact.duplicates", "疑似重复", "Possible duplicates"),
+    ("interact.merge", "合并到此件", "Merge into this one"),
     ("account.email", "邮件通知", "E-mail notifications"),
     (
         "account.email_hint",

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_interact::{
-    ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId, ReplyInput, ReplyStatus,
-    ReviewDecision,
+    AssistId, AssistStatus, ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId,
+    ReplyInput, ReplyStatus, ReviewDecision,
 };
-use tongban_kernel::{ClockState, Page, Permission};
+use tongban_kernel::{ClockState, Page, Permission, Principal};
 
 struct Row {
     id: String,
@@ -143,6 +143,10 @@ struct ItemPage {
     flags: Vec<(String, String, String)>,
     checked: bool,
     departments: Vec<(String, String)>,
+    /// Possible duplicates: (id, number, title, why).
+    duplicates: Vec<(String, String, String, String)>,
+    /// Requests for assistance: (id, department, note, status, answer, the viewer may answer).
+    assists: Vec<(String, String, String, String, String, bool)>,
 }
 
 async fn item_page(
@@ -176,15 +180,52 @@ async fn item_page(
         .replies(&user.principal, &iid)
         .await
         .unwrap_or_default();
+    let duplicates = state
+        .interact
+        .possible_duplicates(&user.principal, &iid)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            let why = match d.distance_m {
+                Some(m) if d.nearby => format!("{m:.0} m · {:.0}%", d.text_similarity * 100.0),
+                _ => format!("{:.0}%", d.text_similarity * 100.0),
+            };
+            (d.item.id.to_string(), d.item.number, d.item.title, why)
+        })
+        .collect();
+    let assists = state
+        .interact
+        .assists(&user.principal, &iid)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            let open = a.status == AssistStatus::Open;
+            let mine = open
+                && user
+                    .principal
+                    .allows(Permission::HandleInteractions, Some(&a.department.path));
+            (
+                a.id.to_string(),
+                a.department.name_zh,
+                a.note,
+                t.pick(a.status.name_zh(), a.status.name_en()).to_string(),
+                a.answer,
+                mine,
+            )
+        })
+        .collect();
     let i = v.item;
     let dept_path = i.department.as_ref().map(|d| d.path.clone());
     let can_review = user
         .principal
         .allows(Permission::ReviewInteractionReplies, dept_path.as_ref());
     let open = !matches!(i.status, ItemStatus::Closed | ItemStatus::Merged);
+    // The org tree is public knowledge: anyone handling an item may send it anywhere.
     let departments = state
         .identity
-        .list_departments(&user.principal)
+        .list_departments(&Principal::system("directory"))
         .await
         .unwrap_or_default()
         .into_iter()
@@ -260,6 +301,8 @@ async fn item_page(
             .collect(),
         draft,
         departments,
+        duplicates,
+        assists,
     })
 }
 
@@ -406,5 +449,92 @@ pub(super) async fn review(
     match state.interact.review_reply(&user.principal, &rid, decision).await {
         Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
         Err(e) => refused(&state, &ctx, &id, "note", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/assist`: `department` (code), `note` — asks another department
+/// to help (协办).
+pub(super) async fn assist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let code = form.get("assist_department").cloned().unwrap_or_default();
+    let Ok(d) = state
+        .identity
+        .department_by_code(&Principal::system("directory"), code.trim())
+        .await
+    else {
+        let e =
+            tongban_interact::Error::invalid("assist_department", "请选择协办部门 / choose the department");
+        return refused(&state, &ctx, &id, "assist_department", e, String::new()).await;
+    };
+    let to = DeptRef {
+        id: d.id.to_string(),
+        path: d.path.clone(),
+        name_zh: d.name_zh.clone(),
+    };
+    let note = form.get("assist_note").cloned().unwrap_or_default();
+    match state
+        .interact
+        .request_assist(&user.principal, &iid, to, &note)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "assist_note", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/assists/{assist}/answer`: `answer` from the assisting
+/// department.
+pub(super) async fn answer_assist(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, assist)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(aid) = AssistId::parse("assist", &assist) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let answer = form.get("assist_answer").cloned().unwrap_or_default();
+    match state.interact.answer_assist(&user.principal, &aid, &answer).await {
+        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "assist_answer", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/merge`: `into` — merges this item into a duplicate, so one
+/// reply answers both.
+pub(super) async fn merge(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let (Ok(iid), Ok(into)) = (
+        ItemId::parse("id", &id),
+        ItemId::parse("into", form.get("into").map(String::as_str).unwrap_or_default()),
+    ) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.interact.merge(&user.principal, &iid, &into, "").await {
+        Ok(_) => Redirect::to(&format!("/console/interact/{into}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "into", e, String::new()).await,
     }
 }

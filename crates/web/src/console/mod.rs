@@ -74,6 +74,12 @@ pub fn routes() -> Router<AppState> {
         .route("/console/interact/{id}/reply", post(interact::reply))
         .route("/console/interact/{id}/transfer", post(interact::transfer))
         .route("/console/interact/{id}/return", post(interact::give_back))
+        .route("/console/interact/{id}/assist", post(interact::assist))
+        .route(
+            "/console/interact/{id}/assists/{assist}/answer",
+            post(interact::answer_assist),
+        )
+        .route("/console/interact/{id}/merge", post(interact::merge))
         .route(
             "/console/interact/{id}/replies/{reply}/review",
             post(interact::review),

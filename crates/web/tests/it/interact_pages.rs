@@ -151,3 +151,164 @@ async fn a_complaint_from_the_form_to_the_public_board() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_clerk_merges_a_duplicate_and_another_department_assists() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let sys = Principal::system("test");
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        s.interact
+            .add_category(
+                &sys,
+                NewCategory {
+                    code: "household".into(),
+                    name_zh: "户籍管理".into(),
+                    name_en: "Household registration".into(),
+                },
+            )
+            .await
+            .unwrap();
+        s.interact
+            .set_rule(
+                &sys,
+                NewRule {
+                    category: "household".into(),
+                    district: None,
+                    department: DeptRef {
+                        id: ga.id.to_string(),
+                        path: ga.path.clone(),
+                        name_zh: "公安局".into(),
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        let citizen = s.identity.principal_for_username("citizen1").await.unwrap();
+        let mut ids = Vec::new();
+        for text in [
+            "城东派出所户籍窗口周六不开放，上班族无法办理。",
+            "城东派出所户籍窗口周六不开放，上班族无法办理！",
+        ] {
+            let v = s
+                .interact
+                .submit(
+                    &citizen,
+                    tongban_interact::NewItem {
+                        kind: tongban_interact::ItemKind::Suggestion,
+                        category: "household".into(),
+                        title: "建议周六开放户籍窗口".into(),
+                        text: text.into(),
+                        location: None,
+                        public: false,
+                        contact: Default::default(),
+                        channel: tongban_interact::Channel::Portal,
+                        source_key: None,
+                    },
+                )
+                .await
+                .unwrap();
+            ids.push(v.item.id.to_string());
+        }
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let page_url = |id: &str| s.url(&format!("/console/interact/{id}"));
+        let page = clerk
+            .get(page_url(&ids[1]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("疑似重复") && page.contains(&format!("value=\"{}\"", ids[0])),
+            "{page}"
+        );
+
+        // Ask 民政局 to assist on the first; its clerk answers on the same page.
+        let first = clerk
+            .get(page_url(&ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = clerk
+            .post(format!("{}/assist", page_url(&ids[0])))
+            .form(&[
+                ("csrf", csrf_of(&first)),
+                ("assist_department", "9901-MZ".into()),
+                ("assist_note", "请提供周末值班安排".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let helper = browser();
+        sign_in(&helper, &s, "mz_clerk", PASSWORD).await;
+        let theirs = helper
+            .get(page_url(&ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let answer_to = theirs
+            .split("action=\"")
+            .filter_map(|p| p.split('"').next())
+            .find(|p| p.ends_with("/answer"))
+            .expect("the assisting department can answer")
+            .to_string();
+        let r = helper
+            .post(s.url(&answer_to))
+            .form(&[
+                ("csrf", csrf_of(&theirs)),
+                ("assist_answer", "民政局周六上午有工作人员值班。".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let first = clerk
+            .get(page_url(&ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(first.contains("民政局周六上午有工作人员值班"), "{first}");
+
+        // Merge the second into the first.
+        let r = clerk
+            .post(format!("{}/merge", page_url(&ids[1])))
+            .form(&[("csrf", csrf_of(&page)), ("into", ids[0].clone())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            303,
+            "{}",
+            r.text()
+                .await
+                .unwrap_or_default()
+                .split("field-error")
+                .nth(1)
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect::<String>()
+        );
+        let merged = s
+            .interact
+            .get_item(&sys, &tongban_interact::ItemId(ids[1].clone()))
+            .await
+            .unwrap();
+        assert_eq!(merged.item.status, tongban_interact::ItemStatus::Merged);
+    })
+    .await;
+}
