@@ -363,6 +363,21 @@ pub(super) async fn reply(
     }
 }
 
+/// The department with `code`, read from the org tree as the directory reads it (the tree is
+/// public knowledge: anyone handling an item may send it anywhere).
+async fn department(state: &AppState, code: &str) -> Option<DeptRef> {
+    let d = state
+        .identity
+        .department_by_code(&Principal::system("directory"), code.trim())
+        .await
+        .ok()?;
+    Some(DeptRef {
+        id: d.id.to_string(),
+        path: d.path,
+        name_zh: d.name_zh,
+    })
+}
+
 /// `POST /console/interact/{id}/transfer`: `department` (code), `reason`.
 pub(super) async fn transfer(
     State(state): State<AppState>,
@@ -379,21 +394,9 @@ pub(super) async fn transfer(
     };
     let code = form.get("department").cloned().unwrap_or_default();
     let reason = form.get("reason").cloned().unwrap_or_default();
-    let d = match state
-        .identity
-        .department_by_code(&user.principal, code.trim())
-        .await
-    {
-        Ok(d) => d,
-        Err(_) => {
-            let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
-            return refused(&state, &ctx, &id, "department", e, String::new()).await;
-        }
-    };
-    let to = DeptRef {
-        id: d.id.to_string(),
-        path: d.path.clone(),
-        name_zh: d.name_zh.clone(),
+    let Some(to) = department(&state, &code).await else {
+        let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
+        return refused(&state, &ctx, &id, "department", e, String::new()).await;
     };
     match state.interact.transfer(&user.principal, &iid, to, &reason).await {
         Ok(_) => Redirect::to("/console/interact").into_response(),
@@ -468,19 +471,10 @@ pub(super) async fn assist(
         return ctx.fail(PageError::NotFound);
     };
     let code = form.get("assist_department").cloned().unwrap_or_default();
-    let Ok(d) = state
-        .identity
-        .department_by_code(&Principal::system("directory"), code.trim())
-        .await
-    else {
+    let Some(to) = department(&state, &code).await else {
         let e =
             tongban_interact::Error::invalid("assist_department", "请选择协办部门 / choose the department");
         return refused(&state, &ctx, &id, "assist_department", e, String::new()).await;
-    };
-    let to = DeptRef {
-        id: d.id.to_string(),
-        path: d.path.clone(),
-        name_zh: d.name_zh.clone(),
     };
     let note = form.get("assist_note").cloned().unwrap_or_default();
     match state

@@ -9,38 +9,43 @@ use tongban_db::testing::each_backend;
 use tongban_interact::{DeptRef, NewCategory, NewRule};
 use tongban_kernel::Principal;
 
+/// The category `household`, routed to 公安局.
+async fn household_to_police(s: &Server) {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    s.interact
+        .add_category(
+            &sys,
+            NewCategory {
+                code: "household".into(),
+                name_zh: "户籍管理".into(),
+                name_en: "Household registration".into(),
+            },
+        )
+        .await
+        .unwrap();
+    s.interact
+        .set_rule(
+            &sys,
+            NewRule {
+                category: "household".into(),
+                district: None,
+                department: DeptRef {
+                    id: ga.id.to_string(),
+                    path: ga.path.clone(),
+                    name_zh: "公安局".into(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_complaint_from_the_form_to_the_public_board() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
-        let sys = Principal::system("test");
-        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-        s.interact
-            .add_category(
-                &sys,
-                NewCategory {
-                    code: "household".into(),
-                    name_zh: "户籍管理".into(),
-                    name_en: "Household registration".into(),
-                },
-            )
-            .await
-            .unwrap();
-        s.interact
-            .set_rule(
-                &sys,
-                NewRule {
-                    category: "household".into(),
-                    district: None,
-                    department: DeptRef {
-                        id: ga.id.to_string(),
-                        path: ga.path.clone(),
-                        name_zh: "公安局".into(),
-                    },
-                },
-            )
-            .await
-            .unwrap();
+        household_to_police(&s).await;
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let form = citizen.get(s.url("/interact/new")).send().await.unwrap().text().await.unwrap();
@@ -157,33 +162,7 @@ async fn the_clerk_merges_a_duplicate_and_another_department_assists() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
         let sys = Principal::system("test");
-        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-        s.interact
-            .add_category(
-                &sys,
-                NewCategory {
-                    code: "household".into(),
-                    name_zh: "户籍管理".into(),
-                    name_en: "Household registration".into(),
-                },
-            )
-            .await
-            .unwrap();
-        s.interact
-            .set_rule(
-                &sys,
-                NewRule {
-                    category: "household".into(),
-                    district: None,
-                    department: DeptRef {
-                        id: ga.id.to_string(),
-                        path: ga.path.clone(),
-                        name_zh: "公安局".into(),
-                    },
-                },
-            )
-            .await
-            .unwrap();
+        household_to_police(&s).await;
         let citizen = s.identity.principal_for_username("citizen1").await.unwrap();
         let mut ids = Vec::new();
         for text in [
@@ -309,6 +288,31 @@ async fn the_clerk_merges_a_duplicate_and_another_department_assists() {
             .await
             .unwrap();
         assert_eq!(merged.item.status, tongban_interact::ItemStatus::Merged);
+
+        // Transfer the first to 民政局 (a clerk may send it to any department).
+        let first = clerk
+            .get(page_url(&ids[0]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            first.contains("<option value=\"9901-MZ\">"),
+            "the clerk can choose 民政局"
+        );
+        let r = clerk
+            .post(format!("{}/transfer", page_url(&ids[0])))
+            .form(&[
+                ("csrf", csrf_of(&first)),
+                ("department", "9901-MZ".into()),
+                ("reason", "属民政局职责".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
     })
     .await;
 }
