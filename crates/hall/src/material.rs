@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, Tx, params};
-use tongban_kernel::{Millis, Principal, define_id};
+use tongban_kernel::{Millis, Principal, define_id, upload};
 use zeroize::Zeroizing;
 
 define_id!(
@@ -25,31 +25,10 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// The most uploads an applicant may hold that no submission has used yet.
 pub const MAX_PENDING_FILES: i64 = 50;
 
-/// The longest file name kept, in characters.
-const MAX_FILE_NAME: usize = 100;
-
 /// The column the encrypted bodies are bound to (associated data).
 const BODY_FIELD: &str = "hall_files.body";
 
-/// A file as received from the applicant.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Upload {
-    /// The name the applicant's system gave it (kept for display, path parts removed).
-    pub file_name: String,
-    /// The media type the client declared (`application/octet-stream` or empty when unknown).
-    pub declared_type: String,
-    /// Its content.
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for Upload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upload")
-            .field("declared_type", &self.declared_type)
-            .field("len", &self.bytes.len())
-            .finish_non_exhaustive()
-    }
-}
+pub use tongban_kernel::upload::Upload;
 
 /// A stored file's description (the content is read with [`Hall::file`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,70 +107,9 @@ pub struct CaseMaterial {
     pub provided: Provided,
 }
 
-/// The media type `bytes` starts like, among those accepted.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
-
-/// The last path part of `name` without control characters, at most [`MAX_FILE_NAME`]
-/// characters; `file` when nothing is left.
-fn clean_name(name: &str) -> String {
-    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let kept: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FILE_NAME)
-        .collect();
-    let kept = kept.trim();
-    if kept.is_empty() {
-        "file".into()
-    } else {
-        kept.to_string()
-    }
-}
-
 /// Checks an upload's size and content and returns its media type.
 fn check_upload(u: &Upload) -> Result<&'static str> {
-    if u.bytes.is_empty() {
-        return Err(Error::invalid("file", "文件为空 / the file is empty"));
-    }
-    if u.bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(Error::invalid(
-            "file",
-            format!(
-                "文件不得超过 {} MiB / the file must be at most {} MiB",
-                MAX_UPLOAD_BYTES >> 20,
-                MAX_UPLOAD_BYTES >> 20
-            ),
-        ));
-    }
-    let Some(media_type) = sniff(&u.bytes) else {
-        return Err(Error::invalid(
-            "file",
-            "只接受 PDF、PNG 或 JPEG 文件 / only PDF, PNG or JPEG files are accepted",
-        ));
-    };
-    let declared = u.declared_type.trim().to_ascii_lowercase();
-    let declared = declared.split(';').next().unwrap_or_default().trim();
-    let same = declared.is_empty()
-        || declared == "application/octet-stream"
-        || declared == media_type
-        || (declared == "image/jpg" && media_type == "image/jpeg");
-    if !same {
-        return Err(Error::invalid(
-            "file",
-            "文件内容与声明的类型不符 / the file's content does not match its declared type",
-        ));
-    }
-    Ok(media_type)
+    Ok(upload::check("file", u, MAX_UPLOAD_BYTES)?.mime())
 }
 
 const FILE_COLUMNS: &str = "id, file_name, media_type, size_bytes, sm3, case_id, material_code, uploaded_ms";
@@ -267,7 +185,7 @@ impl Hall {
         }
         let file = StoredFile {
             id: FileId::new(),
-            file_name: clean_name(&upload.file_name),
+            file_name: upload::clean_name(&upload.file_name),
             media_type: media_type.to_string(),
             size: upload.bytes.len() as u64,
             sm3: hex::encode(tongban_crypto::sm3(&upload.bytes)),
@@ -602,57 +520,4 @@ pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resol
         .await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn upload(declared: &str, bytes: &[u8]) -> Upload {
-        Upload {
-            file_name: "a.pdf".into(),
-            declared_type: declared.into(),
-            bytes: bytes.to_vec(),
-        }
-    }
-
-    #[test]
-    fn uploads_are_recognised_by_content_not_by_name() {
-        assert_eq!(
-            check_upload(&upload("application/pdf", b"%PDF-1.7\n")).ok(),
-            Some("application/pdf")
-        );
-        assert_eq!(
-            check_upload(&upload("", b"\x89PNG\r\n\x1a\nxx")).ok(),
-            Some("image/png")
-        );
-        assert_eq!(
-            check_upload(&upload("image/jpg", &[0xFF, 0xD8, 0xFF, 0xE0])).ok(),
-            Some("image/jpeg")
-        );
-        for (declared, bytes) in [
-            ("application/pdf", &b"MZ\x90\x00 an executable"[..]),
-            ("text/html", &b"%PDF-1.7"[..]),
-            ("application/pdf", &b""[..]),
-        ] {
-            let e = check_upload(&upload(declared, bytes)).unwrap_err();
-            assert_eq!(e.field(), Some("file"), "{declared}");
-        }
-        let big = [b"%PDF-".as_slice(), &vec![0u8; MAX_UPLOAD_BYTES]].concat();
-        assert!(
-            check_upload(&upload("application/pdf", &big))
-                .unwrap_err()
-                .to_string()
-                .contains("10 MiB")
-        );
-    }
-
-    #[test]
-    fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(clean_name("C:\\Users\\张三\\租赁合同.pdf"), "租赁合同.pdf");
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("a\u{0}\nb.png"), "ab.png");
-        assert_eq!(clean_name("  "), "file");
-        assert_eq!(clean_name(&"长".repeat(300)).chars().count(), MAX_FILE_NAME);
-    }
 }

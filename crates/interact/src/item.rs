@@ -122,16 +122,30 @@ impl Interact {
     /// the clock starts today with the limit of its kind and category. Contact details are
     /// stored encrypted; the title and text the public board may show are redacted now.
     pub async fn submit(&self, actor: &Principal, new: NewItem) -> Result<ItemView> {
-        self.submit_with(actor, new, None).await
+        self.submit_with(actor, new, None, Vec::new()).await
+    }
+
+    /// [`Interact::submit`] with up to [`crate::MAX_ATTACHMENTS`] files (PDF, PNG, JPEG by
+    /// content, each at most [`crate::MAX_ATTACHMENT_BYTES`]); images lose their metadata
+    /// before they are stored, encrypted, with the item. A bad file is refused naming
+    /// `attachments` and nothing is stored.
+    pub async fn submit_with_attachments(
+        &self,
+        actor: &Principal,
+        new: NewItem,
+        files: Vec<crate::Upload>,
+    ) -> Result<ItemView> {
+        self.submit_with(actor, new, None, files).await
     }
 
     /// [`Interact::submit`], also recording what an Open311 submission carries beyond the item
-    /// in the same transaction.
+    /// and the attachments in the same transaction.
     pub(crate) async fn submit_with(
         &self,
         actor: &Principal,
         new: NewItem,
         open311: Option<&crate::open311::Open311Record>,
+        files: Vec<crate::Upload>,
     ) -> Result<ItemView> {
         let submitter = submitter_of(actor, new.kind)?;
         let title = check::line("title", &new.title, MAX_TITLE)?;
@@ -201,6 +215,8 @@ impl Interact {
             version: 1,
         };
         let sealed = self.seal(&contact, source_hash, &item.text);
+        let attachments = self.prepare_attachments(files, now)?;
+        let attachment_count = attachments.len();
 
         let mut tx = self.db.begin_write().await?;
         if let Some(hash) = &sealed.source_hash {
@@ -233,6 +249,7 @@ impl Interact {
         if let Some(record) = open311 {
             crate::open311::insert_record(&mut tx, &item.id, record).await?;
         }
+        crate::attachment::insert(&mut tx, &item.id, attachments).await?;
         log(
             &mut tx,
             &item.id,
@@ -285,6 +302,7 @@ impl Interact {
                 "channel": item.channel.code(),
                 "public": item.public,
                 "submitter": item.submitter.kind_code(),
+                "attachments": attachment_count,
                 "limit_days": item.clock.statutory_days,
                 "due_on": item.due_on.map(|d| d.to_string()),
             }),

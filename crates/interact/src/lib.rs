@@ -11,8 +11,11 @@
 //! checks the permission itself; every write commits together with its event (and, where a
 //! citizen's item changes state, the citizen's notification).
 //!
-//! It never touches HTTP (`web` maps these calls and [`Error`]s, and owns attachments, Open311
-//! encoding and pages), never depends on identity (departments are recorded by id and path as the
+//! Attachments (photos, PDFs) are checked by content, lose their camera metadata (GPS Exif and
+//! the like) and are stored encrypted, readable by the submitter and the staff who see the item.
+//!
+//! It never touches HTTP (`web` maps these calls and [`Error`]s, and owns Open311 encoding and
+//! pages), never depends on identity (departments are recorded by id and path as the
 //! caller gives them, [`DeptRef`]), never stores contact details in clear (they are
 //! field-encrypted) and never shows a submission's personal data outside the handling department.
 
@@ -20,6 +23,7 @@
 #[macro_use]
 extern crate tongban_kernel;
 
+mod attachment;
 mod board;
 mod check;
 mod config;
@@ -37,6 +41,7 @@ mod sla;
 mod store;
 mod survey;
 
+pub use attachment::{Attachment, AttachmentId, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 pub use board::BOARD_COUNT_CAP;
 pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
@@ -56,6 +61,7 @@ pub use survey::{
     Answer, MAX_ANSWER, MAX_OPTIONS, MAX_QUESTIONS, Question, QuestionKind, QuestionResult, Survey, SurveyId,
     SurveyInput, SurveyResults,
 };
+pub use tongban_kernel::upload::Upload;
 pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
 
 use jiff::civil::Date;
@@ -110,6 +116,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "delivery",
         sqlite: include_str!("../migrations/sqlite/0006_delivery.sql"),
         postgres: include_str!("../migrations/postgres/0006_delivery.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 7,
+        name: "attachment",
+        sqlite: include_str!("../migrations/sqlite/0007_attachment.sql"),
+        postgres: include_str!("../migrations/postgres/0007_attachment.sql"),
     },
 ];
 

@@ -794,7 +794,7 @@ impl Interact {
             channel: Channel::Open311,
             source_key: None,
         };
-        self.submit_with(actor, new, Some(&record))
+        self.submit_with(actor, new, Some(&record), Vec::new())
             .await
             .map_err(|e| match e {
                 // Name the Open311 parameters rather than the item's fields.

@@ -15,6 +15,7 @@ pub mod input;
 pub mod page;
 pub mod principal;
 pub mod time;
+pub mod upload;
 
 pub use calendar::{CalendarError, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};

@@ -659,6 +659,34 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("interact.send", "提交", "Send"),
     (
+        "interact.anonymous_hint",
+        "未登录时可以匿名提出建议（每个网络地址每小时有次数限制），但无法查询办理进度。咨询、投诉、求助请先登录。",
+        "Without signing in you may make a suggestion anonymously (a few an hour from one network address), \
+         but you cannot follow it. To ask, complain or ask for help, sign in first.",
+    ),
+    (
+        "interact.anonymous_sent",
+        "这是匿名建议，请记下编号；答复公开后可在政民互动中查看。",
+        "This suggestion is anonymous: note its number; if the reply is published you will find it on the board.",
+    ),
+    ("interact.suggest", "匿名提建议", "Make an anonymous suggestion"),
+    (
+        "interact.attachments_label",
+        "附件（选填）",
+        "Attachments (optional)",
+    ),
+    (
+        "interact.attachments_hint",
+        "照片或文件，最多",
+        "Photos or documents, at most",
+    ),
+    (
+        "interact.reselect",
+        "请重新选择附件（出于安全原因，浏览器不会保留上次选择的文件）。",
+        "Choose the files again (browsers do not keep them when a form comes back).",
+    ),
+    ("interact.attachments", "附件", "Attachments"),
+    (
         "interact.none",
         "您还没有提交过诉求。",
         "You have not sent anything yet.",

@@ -18,6 +18,7 @@ mod errors;
 pub mod i18n;
 mod json;
 pub mod metrics;
+mod multipart;
 mod open311;
 mod page;
 mod portal;

@@ -3,7 +3,7 @@
 
 use crate::i18n::{Lang, Tr};
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 /// A signed-in user as the page header shows them.
@@ -176,6 +176,23 @@ pub fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/".to_string(),
     }
+}
+
+/// A stored file sent as a download (never shown inline, never cached), named `file_name`.
+pub(crate) fn download(media_type: &str, file_name: &str, body: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"file\"; filename*=UTF-8''{}",
+        urlencode(file_name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! Store and workflow tests for citizen interaction, each run on SQLite and (when
 //! `TONGBAN_TEST_DATABASE_URL` is set) PostgreSQL.
 
+mod attachments;
 mod bad_input;
 mod consultations;
 mod duplicates;

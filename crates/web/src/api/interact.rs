@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tongban_interact::{
-    BoardEntry, BoardFilter, Channel, ClockFilter, ContactInput, Error as IxError, ItemFilter, ItemId,
-    ItemKind, ItemStatus, ItemView, Listing, LocationInput, NewItem, RatingInput, Reply, ReplyId, ReplyInput,
-    ReviewDecision,
+    AttachmentId, BoardEntry, BoardFilter, Channel, ClockFilter, ContactInput, Error as IxError, ItemFilter,
+    ItemId, ItemKind, ItemStatus, ItemView, Listing, LocationInput, NewItem, RatingInput, Reply, ReplyId,
+    ReplyInput, ReviewDecision, Upload,
 };
 use tongban_kernel::{DeptPath, Page};
 
@@ -88,6 +88,44 @@ pub(crate) struct SubmitBody {
     public: bool,
     #[serde(default)]
     contact: ContactInput,
+    /// Up to three photos or PDFs, base64-encoded.
+    #[serde(default)]
+    attachments: Vec<AttachmentBody>,
+}
+
+/// One attachment in a JSON submission.
+#[derive(Deserialize)]
+pub(crate) struct AttachmentBody {
+    #[serde(default)]
+    file_name: String,
+    /// The declared media type (must agree with the content when given).
+    #[serde(default)]
+    media_type: String,
+    /// The content, standard base64.
+    content_base64: String,
+}
+
+/// The decoded attachments; a bad encoding names `attachments[i].content_base64`.
+fn uploads(list: Vec<AttachmentBody>) -> Result<Vec<Upload>, Problem> {
+    use base64::Engine as _;
+    list.into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(a.content_base64.trim())
+                .map_err(|_| {
+                    Problem::invalid(
+                        &format!("attachments[{i}].content_base64"),
+                        "不是有效的 base64 / not valid base64",
+                    )
+                })?;
+            Ok(Upload {
+                file_name: a.file_name,
+                declared_type: a.media_type,
+                bytes,
+            })
+        })
+        .collect()
 }
 
 /// `POST /api/v1/interact/items`.
@@ -107,10 +145,31 @@ pub(crate) async fn submit(
         channel: Channel::Api,
         source_key: None,
     };
+    let files = uploads(b.attachments)?;
     Ok((
         StatusCode::CREATED,
-        Json(state.interact.submit(&caller.principal, new).await?),
+        Json(
+            state
+                .interact
+                .submit_with_attachments(&caller.principal, new, files)
+                .await?,
+        ),
     ))
+}
+
+/// `GET /api/v1/interact/attachments/{id}`: an attachment's content, for the submitter and the
+/// staff who may see its item.
+pub(crate) async fn attachment(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, Problem> {
+    tongban_kernel::id::check_uuid("id", &id).map_err(|_| Problem::not_found())?;
+    let (a, body) = state
+        .interact
+        .attachment(&caller.principal, &AttachmentId(id))
+        .await?;
+    Ok(crate::page::download(&a.media_type, &a.file_name, body.to_vec()))
 }
 
 #[derive(Deserialize, Default)]
@@ -184,8 +243,9 @@ pub(crate) async fn get_item(
     let view = state.interact.get_item(actor, &id).await?;
     let history = state.interact.history(actor, &id).await?;
     let replies = state.interact.replies(actor, &id).await?;
+    let attachments = state.interact.attachments(actor, &id).await?;
     Ok(Json(
-        json!({ "item": view, "history": history, "replies": replies }),
+        json!({ "item": view, "history": history, "replies": replies, "attachments": attachments }),
     ))
 }
 

@@ -29,6 +29,8 @@ use tongban_kernel::{Page, Principal, Role, RoleGrant};
 pub fn upload_routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/pool/{code}/records", post(push::push))
+        // Items carry up to three base64 attachments.
+        .route("/api/v1/interact/items", post(interact::submit))
         .layer(axum::extract::DefaultBodyLimit::max(push::MAX_BODY))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(push::MAX_BODY))
 }
@@ -52,9 +54,9 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/exchange/{code}/subscriptions/{id}",
             get(webhooks::show).delete(webhooks::unsubscribe),
         )
-        .route("/api/v1/interact/items", post(interact::submit))
         .route("/api/v1/interact/items/mine", get(interact::mine))
         .route("/api/v1/interact/items/{id}", get(interact::get_item))
+        .route("/api/v1/interact/attachments/{id}", get(interact::attachment))
         .route("/api/v1/interact/items/{id}/replies", post(interact::reply))
         .route("/api/v1/interact/items/{id}/rating", post(interact::rate))
         .route("/api/v1/interact/replies/{id}/review", post(interact::review))

@@ -221,7 +221,11 @@ fn interact_paths() -> (Value, Value) {
         },
         "/api/v1/interact/items/{id}": {
             "parameters": id_param(),
-            "get": op("一件诉求及其办理记录和答复 / One item with its timeline and replies (submitter or handling staff)", true, None, ("200", "{item, history, replies}"))
+            "get": op("一件诉求及其办理记录和答复 / One item with its timeline and replies (submitter or handling staff)", true, None, ("200", "{item, history, replies, attachments}"))
+        },
+        "/api/v1/interact/attachments/{id}": {
+            "parameters": id_param(),
+            "get": op("下载附件 / An attachment's content (submitter or staff who see the item; staff reads are recorded)", true, None, ("200", "the file (application/pdf, image/png or image/jpeg)"))
         },
         "/api/v1/interact/items/{id}/replies": {
             "parameters": id_param(),
@@ -271,7 +275,11 @@ fn interact_paths() -> (Value, Value) {
             "public": { "type": "boolean", "description": "publish with the reply on the public board (personal data removed)" },
             "contact": { "type": "object", "properties": {
                 "preference": { "type": "string", "enum": ["in_app", "phone", "sms", "email", "none"] },
-                "name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" } } } } },
+                "name": { "type": "string" }, "phone": { "type": "string" }, "email": { "type": "string" } } },
+            "attachments": { "type": "array", "maxItems": 3, "description": "PDF, PNG or JPEG by content, at most 10 MiB each; image metadata (GPS Exif, XMP, IPTC) is removed before storing", "items": {
+                "type": "object", "required": ["content_base64"], "properties": {
+                    "file_name": { "type": "string" }, "media_type": { "type": "string" },
+                    "content_base64": { "type": "string", "format": "byte" } } } } } },
         "InteractReply": { "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "maxLength": 4000 } } },
         "InteractRating": { "type": "object", "required": ["satisfaction"], "properties": {
             "satisfaction": { "type": "string", "enum": ["satisfied", "basic", "unsatisfied"] },

@@ -147,6 +147,8 @@ struct ItemPage {
     duplicates: Vec<(String, String, String, String)>,
     /// Requests for assistance: (id, department, note, status, answer, the viewer may answer).
     assists: Vec<(String, String, String, String, String, bool)>,
+    /// (id, name and size).
+    attachments: Vec<(String, String)>,
 }
 
 async fn item_page(
@@ -216,6 +218,7 @@ async fn item_page(
             )
         })
         .collect();
+    let attachments = crate::portal::attachment_rows(state, &user.principal, &iid).await;
     let i = v.item;
     let dept_path = i.department.as_ref().map(|d| d.path.clone());
     let can_review = user
@@ -303,6 +306,7 @@ async fn item_page(
         departments,
         duplicates,
         assists,
+        attachments,
     })
 }
 

@@ -8,14 +8,14 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_interact::{
-    BOARD_COUNT_CAP, BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId, ItemKind,
-    LocationInput, NewItem, RatingInput, Satisfaction,
+    AttachmentId, BOARD_COUNT_CAP, BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId,
+    ItemKind, LocationInput, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewItem, RatingInput, Satisfaction,
 };
 use tongban_kernel::Page;
 
@@ -183,6 +183,8 @@ pub(super) async fn entry(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
 #[template(path = "portal/interact_new.html")]
 struct NewPage {
     c: Chrome,
+    /// Nobody is signed in: only an anonymous suggestion may be sent.
+    anonymous: bool,
     kinds: Vec<(&'static str, String)>,
     categories: Vec<(String, String)>,
     kind: String,
@@ -191,15 +193,28 @@ struct NewPage {
     text: String,
     address: String,
     public: bool,
+    max_files: usize,
+    max_mib: usize,
+    /// Files were chosen but the form came back: they must be chosen again.
+    reselect: bool,
 }
 
-async fn new_page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, String>) -> Response {
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    c: Chrome,
+    form: &HashMap<String, String>,
+    reselect: bool,
+) -> Response {
     let t = ctx.t();
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let anonymous = ctx.signed_in().is_none();
     render(&NewPage {
         c,
+        anonymous,
         kinds: ItemKind::ALL
             .iter()
+            .filter(|k| !anonymous || **k == ItemKind::Suggestion)
             .map(|k| (k.code(), t.pick(k.name_zh(), k.name_en()).to_string()))
             .collect(),
         categories: state
@@ -210,46 +225,69 @@ async fn new_page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, 
             .into_iter()
             .map(|c| (c.code, t.pick(&c.name_zh, &c.name_en).to_string()))
             .collect(),
-        kind: get("kind"),
+        kind: if anonymous {
+            ItemKind::Suggestion.code().to_string()
+        } else {
+            get("kind")
+        },
         category: get("category"),
         title: get("title"),
         text: get("text"),
         address: get("address"),
         public: form.get("public").is_some_and(|v| v == "1"),
+        max_files: MAX_ATTACHMENTS,
+        max_mib: MAX_ATTACHMENT_BYTES >> 20,
+        reselect,
     })
 }
 
-/// `GET /interact/new`.
+/// `GET /interact/new`: the form; without signing in, for an anonymous suggestion only.
 pub(super) async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(e) = ctx.require_user() {
-        return ctx.fail(e);
-    }
     let form = HashMap::from([("kind".to_string(), "inquiry".to_string())]);
-    new_page(&state, &ctx, ctx.chrome(ctx.t().s("interact.new")), form).await
+    new_page(&state, &ctx, ctx.chrome(ctx.t().s("interact.new")), &form, false).await
 }
 
-/// `POST /interact/new`: kind, category, title, text, address, public.
-pub(super) async fn submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let refuse = |field: &str, msg: String| {
+#[derive(Template)]
+#[template(path = "portal/interact_sent.html")]
+struct SentPage {
+    c: Chrome,
+    number: String,
+}
+
+/// `POST /interact/new` (multipart): kind, category, title, text, address, public and up to
+/// three attachments. A signed-in citizen files in their own name; anyone else may send a
+/// suggestion anonymously, limited per address an hour.
+pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Multipart) -> Response {
+    let mut posted =
+        match crate::multipart::read(&ctx, &mut body, &["attachments"], MAX_ATTACHMENT_BYTES).await {
+            Ok(p) => p,
+            Err(e) => return ctx.fail(e),
+        };
+    let files = posted.take_files("attachments");
+    let form = posted.fields;
+    let reselect = !files.is_empty() || posted.too_big;
+    let refuse = async |field: &str, msg: &str, status: StatusCode| {
         let mut c = ctx.chrome(ctx.t().s("interact.new"));
-        c.add_error(field, &msg);
-        (c, form.clone())
+        c.add_error(field, msg);
+        let mut resp = new_page(&state, &ctx, c, &form, reselect).await;
+        *resp.status_mut() = status;
+        resp
     };
+    let t = ctx.t();
+    if posted.too_big {
+        let msg = format!("{} {} MiB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
+        return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let Some(kind) = ItemKind::parse(&get("kind")) else {
-        let (c, f) = refuse("kind", ctx.t().s("interact.choose_kind").to_string());
-        let mut resp = new_page(&state, &ctx, c, f).await;
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return refuse(
+            "kind",
+            t.s("interact.choose_kind"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
+    let signed_in = ctx.signed_in().is_some();
     let address = get("address");
     let new = NewItem {
         kind,
@@ -262,25 +300,44 @@ pub(super) async fn submit(
         }),
         public: form.get("public").is_some_and(|v| v == "1"),
         contact: ContactInput {
-            preference: ContactPreference::InApp,
+            preference: if signed_in {
+                ContactPreference::InApp
+            } else {
+                ContactPreference::NoContact
+            },
             ..ContactInput::default()
         },
         channel: Channel::Portal,
-        source_key: None,
+        // Anonymous suggestions are counted per client address (blind-indexed by the domain).
+        source_key: (!signed_in).then(|| ctx.ip.clone().unwrap_or_else(|| "unknown".into())),
     };
-    match state.interact.submit(&user.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/my/items/{}?submitted=1", v.item.id)).into_response(),
+    match state
+        .interact
+        .submit_with_attachments(&ctx.principal(), new, files)
+        .await
+    {
+        Ok(v) if signed_in => Redirect::to(&format!("/my/items/{}?submitted=1", v.item.id)).into_response(),
+        Ok(v) => render(&SentPage {
+            c: ctx.chrome(t.s("interact.submitted")),
+            number: v.item.number,
+        }),
         Err(e) => {
-            let (field, msg) = match &e {
-                tongban_interact::Error::Invalid(i) => (i.field.clone(), i.reason.clone()),
-                tongban_interact::Error::Conflict { field, reason } => (field.clone(), reason.clone()),
+            let (field, msg, status) = match &e {
+                tongban_interact::Error::Invalid(i) => (
+                    i.field.clone(),
+                    i.reason.clone(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                tongban_interact::Error::Conflict { field, reason } => {
+                    (field.clone(), reason.clone(), StatusCode::UNPROCESSABLE_ENTITY)
+                }
+                tongban_interact::Error::RateLimited { why } => {
+                    ("text".to_string(), why.clone(), StatusCode::TOO_MANY_REQUESTS)
+                }
                 _ => return ctx.fail(interact_page(e)),
             };
             let field = field.strip_prefix("location.").unwrap_or(&field).to_string();
-            let (c, f) = refuse(&field, msg);
-            let mut resp = new_page(&state, &ctx, c, f).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
+            refuse(&field, &msg, status).await
         }
     }
 }
@@ -355,6 +412,53 @@ struct ItemPage {
     rating: String,
     can_rate: bool,
     levels: Vec<(&'static str, String)>,
+    /// (id, name and size).
+    attachments: Vec<(String, String)>,
+}
+
+/// An item's attachments as its pages list them: (id, name and size).
+pub(crate) async fn attachment_rows(
+    state: &AppState,
+    actor: &tongban_kernel::Principal,
+    id: &ItemId,
+) -> Vec<(String, String)> {
+    state
+        .interact
+        .attachments(actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            (
+                a.id.to_string(),
+                format!("{}（{} KiB）", a.file_name, a.size.div_ceil(1024)),
+            )
+        })
+        .collect()
+}
+
+/// `GET /interact/files/{id}`: an attachment, for its submitter and the staff who may see its
+/// item (the domain records staff reads). Always a download, never shown inline.
+pub(super) async fn attachment_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    if tongban_kernel::id::check_uuid("id", &id).is_err() {
+        return ctx.fail(PageError::NotFound);
+    }
+    match state
+        .interact
+        .attachment(&user.principal, &AttachmentId(id))
+        .await
+    {
+        Ok((a, body)) => crate::page::download(&a.media_type, &a.file_name, body.to_vec()),
+        Err(e) => ctx.fail(interact_page(e)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -393,6 +497,7 @@ async fn item_page(
         .replies(&user.principal, &iid)
         .await
         .unwrap_or_default();
+    let attachments = attachment_rows(state, &user.principal, &iid).await;
     let i = v.item;
     let can_rate = i.rating.is_none() && matches!(i.status.code(), "replied");
     render(&ItemPage {
@@ -432,6 +537,7 @@ async fn item_page(
             .iter()
             .map(|s| (s.code(), t.pick(s.name_zh(), s.name_en()).to_string()))
             .collect(),
+        attachments,
     })
 }
 

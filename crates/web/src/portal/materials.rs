@@ -10,10 +10,10 @@ use crate::context::Ctx;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use std::collections::{BTreeMap, HashMap};
-use tongban_hall::{FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem, Upload};
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::collections::BTreeMap;
+use tongban_hall::{FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem};
 use tongban_seal::LicenceStatus;
 
 /// The materials the applicant is asked for: all but those government holds as shared data.
@@ -154,59 +154,6 @@ pub(super) async fn page_at(
     })
 }
 
-/// A posted material page: its text fields and the file, if one was chosen.
-struct Posted {
-    fields: HashMap<String, String>,
-    file: Option<(String, String, Vec<u8>)>,
-    too_big: bool,
-}
-
-/// Reads the multipart body: `csrf` must come first and match, the file is read up to one
-/// byte over the limit (the hall names the limit).
-async fn read_posted(ctx: &Ctx, form: &mut Multipart) -> Result<Posted, PageError> {
-    let bad = || PageError::BadRequest(ctx.t().s("material.bad_upload").into());
-    let mut csrf_ok = false;
-    let mut posted = Posted {
-        fields: HashMap::new(),
-        file: None,
-        too_big: false,
-    };
-    while let Some(mut field) = form.next_field().await.map_err(|_| bad())? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "csrf" {
-            let sent = field.text().await.map_err(|_| bad())?;
-            csrf_ok = !sent.is_empty() && crate::security::same_secret(&sent, &ctx.csrf);
-            continue;
-        }
-        if !csrf_ok {
-            return Err(PageError::Csrf);
-        }
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let declared = field.content_type().unwrap_or_default().to_string();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| bad())? {
-                if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                    posted.too_big = true;
-                    // Keep reading to the end so the browser sees the answer, but store nothing.
-                    continue;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if !bytes.is_empty() || posted.too_big {
-                posted.file = Some((file_name, declared, bytes));
-            }
-        } else {
-            let text = field.text().await.map_err(|_| bad())?;
-            posted.fields.insert(name, text);
-        }
-    }
-    if !csrf_ok {
-        return Err(PageError::Csrf);
-    }
-    Ok(posted)
-}
-
 /// `POST /services/{code}/material` (multipart): saves one material's answer and moves on.
 pub(super) async fn material_step(
     state: State<AppState>,
@@ -232,7 +179,7 @@ pub(super) async fn material(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let posted = match read_posted(&ctx, &mut form).await {
+    let mut posted = match crate::multipart::read(&ctx, &mut form, &["file"], MAX_UPLOAD_BYTES).await {
         Ok(p) => p,
         Err(e) => return ctx.fail(e),
     };
@@ -255,12 +202,7 @@ pub(super) async fn material(
     }
     if choice != "upload" && matches!(m.source, MaterialSource::Licence { .. }) {
         d.materials.insert(m.code.clone(), format!("licence:{choice}"));
-    } else if let Some((file_name, declared_type, bytes)) = posted.file {
-        let upload = Upload {
-            file_name,
-            declared_type,
-            bytes,
-        };
+    } else if let Some(upload) = posted.take_files("file").pop() {
         match state.hall.upload_file(&user.principal, upload).await {
             Ok(f) => {
                 d.materials
@@ -318,21 +260,7 @@ pub(super) async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         return ctx.fail(PageError::NotFound);
     }
     match state.hall.file(&user.principal, &FileId(id)).await {
-        Ok((f, body)) => {
-            let disposition = format!(
-                "attachment; filename=\"material\"; filename*=UTF-8''{}",
-                crate::page::urlencode(&f.file_name)
-            );
-            (
-                [
-                    (header::CONTENT_TYPE, f.media_type),
-                    (header::CONTENT_DISPOSITION, disposition),
-                    (header::CACHE_CONTROL, "private, no-store".to_string()),
-                ],
-                body.to_vec(),
-            )
-                .into_response()
-        }
+        Ok((f, body)) => crate::page::download(&f.media_type, &f.file_name, body.to_vec()),
         Err(e) => ctx.fail(super::services::hall_page(e)),
     }
 }

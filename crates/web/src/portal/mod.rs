@@ -4,6 +4,7 @@
 mod bundles;
 mod consultations;
 mod interact;
+pub(crate) use interact::attachment_rows;
 mod licences;
 mod materials;
 mod messages;
@@ -31,11 +32,15 @@ use tongban_kernel::Principal;
 
 /// The routes that take uploaded files, larger than any form: the materials of an application.
 pub fn upload_routes() -> Router<AppState> {
-    // Room for the file and the draft's hidden fields around it.
-    let limit = tongban_hall::MAX_UPLOAD_BYTES + 256 * 1024;
+    // Room for the largest post — a material with the draft's hidden fields around it, or an
+    // item with all its attachments — and its form fields.
+    let limit = tongban_hall::MAX_UPLOAD_BYTES
+        .max(tongban_interact::MAX_ATTACHMENTS * tongban_interact::MAX_ATTACHMENT_BYTES)
+        + 256 * 1024;
     Router::new()
         .route("/services/{code}/material", post(materials::material_step))
         .route("/bundles/{code}/material", post(bundles::material_step))
+        .route("/interact/new", post(interact::submit))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
@@ -62,7 +67,8 @@ pub fn routes() -> Router<AppState> {
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
         .route("/interact", get(interact::board))
-        .route("/interact/new", get(interact::new_form).post(interact::submit))
+        .route("/interact/new", get(interact::new_form))
+        .route("/interact/files/{id}", get(interact::attachment_file))
         .route("/interact/{id}", get(interact::entry))
         .route("/my/items", get(interact::mine))
         .route("/my/items/{id}", get(interact::item))

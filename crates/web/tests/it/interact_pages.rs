@@ -2,12 +2,22 @@
 //! is routed to 公安局, whose clerk checks a draft reply (flags inline) and sends one that a
 //! reviewer approves for the board; the citizen sees the reply under
 //! "my items" and rates it; the public board shows it without the phone number the citizen
-//! wrote, and 公安局's figures.
+//! wrote, and 公安局's figures. Photos sent with an item lose their GPS position and reach only
+//! the submitter and the handling department; without signing in only a suggestion may be sent,
+//! a few an hour from one address.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use reqwest::multipart::{Form, Part};
 use tongban_db::testing::each_backend;
 use tongban_interact::{DeptRef, NewCategory, NewRule};
 use tongban_kernel::Principal;
+
+/// The new-item form's text fields as a multipart body (the form carries files).
+fn text_form(fields: &[(&str, &str)]) -> Form {
+    fields
+        .iter()
+        .fold(Form::new(), |f, (k, v)| f.text(k.to_string(), v.to_string()))
+}
 
 /// The category `household`, routed to 公安局.
 async fn household_to_police(s: &Server) {
@@ -53,14 +63,14 @@ async fn a_complaint_from_the_form_to_the_public_board() {
         let post = |title: &str| {
             citizen
                 .post(s.url("/interact/new"))
-                .form(&[
-                    ("csrf", csrf_of(&form)),
-                    ("kind", "complaint".into()),
-                    ("category", "household".into()),
-                    ("title", title.into()),
-                    ("text", "户口迁移办理了三周还没有结果，联系电话13812345678。".into()),
-                    ("public", "1".into()),
-                ])
+                .multipart(text_form(&[
+                    ("csrf", &csrf_of(&form)),
+                    ("kind", "complaint"),
+                    ("category", "household"),
+                    ("title", title),
+                    ("text", "户口迁移办理了三周还没有结果，联系电话13812345678。"),
+                    ("public", "1"),
+                ]))
                 .send()
         };
         let r = post("").await.unwrap();
@@ -313,6 +323,211 @@ async fn the_clerk_merges_a_duplicate_and_another_department_assists() {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
+    })
+    .await;
+}
+
+/// A phone photo whose Exif block carries a GPS position.
+fn photo() -> Vec<u8> {
+    let mut exif = b"Exif\0\0II\x2a\0\x08\0\0\0\0\0\0\0\0\0GPSLatitude 30.2741".to_vec();
+    exif.extend_from_slice(b" GPSLongitude 120.1551");
+    let mut j = vec![0xFF, 0xD8];
+    for (marker, payload) in [(0xE1, &exif[..]), (0xDA, &[1, 1, 0, 0, 63, 0][..])] {
+        j.extend_from_slice(&[0xFF, marker]);
+        j.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        j.extend_from_slice(payload);
+    }
+    j.extend_from_slice(&[0x55, 0xAA, 0xFF, 0xD9]);
+    j
+}
+
+fn file(name: &str, mime: &str, bytes: Vec<u8>) -> Part {
+    Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str(mime)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn attachments_lose_their_gps_position_and_reach_only_the_handling_department() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        household_to_police(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let form = citizen
+            .get(s.url("/interact/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("multipart/form-data") && form.contains("name=\"attachments\""));
+        let fields = |title: &'static str| {
+            text_form(&[
+                ("csrf", &csrf_of(&form)),
+                ("kind", "complaint"),
+                ("category", "household"),
+                ("title", title),
+                ("text", "派出所门口的路面塌陷，见照片。"),
+            ])
+        };
+
+        // A program disguised as a photo, and four files, are refused naming the field.
+        let r = citizen
+            .post(s.url("/interact/new"))
+            .multipart(
+                fields("路面塌陷").part("attachments", file("a.jpg", "image/jpeg", b"MZ\x90\0".to_vec())),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("only PDF, PNG or JPEG") || page.contains("只接受"),
+            "{page}"
+        );
+        assert!(page.contains("派出所门口的路面塌陷"), "the text is kept");
+        let mut four = fields("路面塌陷");
+        for n in 0..4 {
+            four = four.part(
+                "attachments",
+                file(&format!("{n}.pdf"), "application/pdf", b"%PDF-1.7".to_vec()),
+            );
+        }
+        let r = citizen
+            .post(s.url("/interact/new"))
+            .multipart(four)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("attachments-error"));
+
+        // A photo and a PDF go through.
+        let r = citizen
+            .post(s.url("/interact/new"))
+            .multipart(
+                fields("路面塌陷")
+                    .part("attachments", file("塌陷.jpg", "image/jpeg", photo()))
+                    .part(
+                        "attachments",
+                        file("说明.pdf", "application/pdf", b"%PDF-1.7\n".to_vec()),
+                    ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let mine = citizen
+            .get(s.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(mine.contains("塌陷.jpg") && mine.contains("说明.pdf"), "{mine}");
+        let link = |html: &str| {
+            let at = html.find("/interact/files/").expect("an attachment link");
+            html[at..at + html[at..].find('"').unwrap()].to_string()
+        };
+        let photo_url = s.url(&link(&mine));
+        let got = citizen.get(&photo_url).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert!(
+            got.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let body = got.bytes().await.unwrap();
+        assert!(body.starts_with(&[0xFF, 0xD8]));
+        assert!(
+            !body.windows(11).any(|w| w == b"GPSLatitude"),
+            "the position is gone"
+        );
+
+        // 公安局's clerk sees and opens it; 民政局's clerk cannot.
+        let id = to
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let page = clerk
+            .get(s.url(&format!("/console/interact/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(s.url(&link(&page)), photo_url);
+        assert_eq!(clerk.get(&photo_url).send().await.unwrap().status(), 200);
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk", PASSWORD).await;
+        assert_eq!(other.get(&photo_url).send().await.unwrap().status(), 404);
+        assert_eq!(
+            browser().get(&photo_url).send().await.unwrap().status(),
+            303,
+            "sign in first"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_signing_in_only_suggestions_a_few_an_hour() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        household_to_police(&s).await;
+        let visitor = browser();
+        let form = visitor
+            .get(s.url("/interact/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("value=\"suggestion\"") && !form.contains("value=\"complaint\""),
+            "{form}"
+        );
+        let send = |kind: &'static str| {
+            visitor
+                .post(s.url("/interact/new"))
+                .multipart(text_form(&[
+                    ("csrf", &csrf_of(&form)),
+                    ("kind", kind),
+                    ("category", "household"),
+                    ("title", "建议延长户籍窗口周六办公时间"),
+                    ("text", "上班族工作日难以请假，建议周六全天开放户籍窗口。"),
+                ]))
+                .send()
+        };
+        assert_eq!(send("complaint").await.unwrap().status(), 403);
+        for _ in 0..3 {
+            let r = send("suggestion").await.unwrap();
+            assert_eq!(r.status(), 200);
+            let page = r.text().await.unwrap();
+            assert!(
+                page.contains("已收到您的诉求") && page.contains("case-number"),
+                "{page}"
+            );
+        }
+        let r = send("suggestion").await.unwrap();
+        assert_eq!(r.status(), 429);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("匿名提交过于频繁"), "{page}");
     })
     .await;
 }

@@ -650,6 +650,62 @@ async fn the_interaction_api_submits_replies_with_flags_reviews_and_rates() {
         let id = item["item"]["id"].as_str().unwrap().to_string();
         assert_eq!(item["item"]["status"], "in_progress");
 
+        // Attachments travel as base64; a PNG loses its text chunk; bad base64 is named.
+        use base64::Engine as _;
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let chunk = |kind: &[u8], data: &[u8]| {
+            [&(data.len() as u32).to_be_bytes()[..], kind, data, &[0, 0, 0, 0]].concat()
+        };
+        let png = [
+            &b"\x89PNG\r\n\x1a\n"[..],
+            &chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]),
+            &chunk(b"tEXt", b"GPS\0lat 30.27 lon 120.15"),
+            &chunk(b"IEND", b""),
+        ]
+        .concat();
+        let send = |attachments: Value| {
+            c.post(s.url("/api/v1/interact/items"))
+                .bearer_auth(&citizen)
+                .json(&serde_json::json!({
+                    "kind": "complaint", "category": "street_light", "title": "路灯杆倾斜",
+                    "text": "示范路12号路灯杆倾斜，见照片。", "attachments": attachments
+                }))
+                .send()
+        };
+        let r = send(serde_json::json!([{ "file_name": "a.png", "content_base64": "not base64!" }])).await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("attachments[0].content_base64"));
+        let r = send(serde_json::json!([{ "file_name": "x.png", "media_type": "image/png", "content_base64": b64(b"%PDF-1.7") }]))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let r = send(serde_json::json!([{ "file_name": "杆.png", "media_type": "image/png", "content_base64": b64(&png) }]))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let tilted: Value = r.json().await.unwrap();
+        let full: Value = c
+            .get(s.url(&format!("/api/v1/interact/items/{}", tilted["item"]["id"].as_str().unwrap())))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let a = &full["attachments"][0];
+        assert_eq!(a["media_type"], "image/png");
+        assert_eq!(a["metadata_removed"], 1);
+        let got = c
+            .get(s.url(&format!("/api/v1/interact/attachments/{}", a["id"].as_str().unwrap())))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+        let body = got.bytes().await.unwrap();
+        assert!(body.starts_with(b"\x89PNG") && !body.windows(3).any(|w| w == b"GPS"));
+
         let mine: Value = c
             .get(s.url("/api/v1/interact/items/mine"))
             .bearer_auth(&citizen)
@@ -659,7 +715,7 @@ async fn the_interaction_api_submits_replies_with_flags_reviews_and_rates() {
             .json()
             .await
             .unwrap();
-        assert_eq!(mine["total"], 1);
+        assert_eq!(mine["total"], 2);
         let inbox: Value = c
             .get(s.url("/api/v1/interact/inbox?status=in_progress&kind="))
             .bearer_auth(&clerk)
@@ -669,7 +725,7 @@ async fn the_interaction_api_submits_replies_with_flags_reviews_and_rates() {
             .json()
             .await
             .unwrap();
-        assert_eq!(inbox["total"], 1);
+        assert_eq!(inbox["total"], 2);
         let r = c
             .get(s.url("/api/v1/interact/inbox?clock=late"))
             .bearer_auth(&clerk)
