@@ -109,6 +109,7 @@ impl Ctx {
                     || p.allows_somewhere(Permission::IssueLicences),
                 can_supervise: p.allows_somewhere(Permission::SuperviseCases),
                 can_participation: p.allows_somewhere(Permission::ManageParticipation),
+                can_items: p.allows_somewhere(Permission::ManageServiceItems),
             }
         });
         Chrome {

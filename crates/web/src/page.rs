@@ -31,6 +31,8 @@ pub struct ChromeUser {
     pub can_supervise: bool,
     /// May publish consultations and surveys.
     pub can_participation: bool,
+    /// May manage service items and their workflows.
+    pub can_items: bool,
 }
 
 /// One form error, linked from the error summary to its field.

@@ -57,6 +57,19 @@ pub fn routes() -> Router<AppState> {
         .route("/console/grants/{id}/revoke", post(sharing::revoke))
         .route("/console/query", get(query::query_page).post(query::run))
         .route("/console/usage", get(usage::usage))
+        .route("/console/items", get(items::list))
+        .route(
+            "/console/items/new",
+            get(items::new_item).post(items::create_item),
+        )
+        .route(
+            "/console/items/{code}",
+            get(items::edit_item).post(items::update_item),
+        )
+        .route(
+            "/console/items/{code}/workflow",
+            get(items::workflow).post(items::save_workflow),
+        )
         .route("/console/cases", get(cases::inbox))
         .route("/console/cases/{id}", get(cases::case))
         .route("/console/cases/{id}/act", post(cases::act))
@@ -550,6 +563,7 @@ async fn unlock_user(
 mod cases;
 mod catalog;
 mod interact;
+mod items;
 mod ledger_view;
 mod mapping;
 mod messages;

@@ -6,30 +6,12 @@
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
 use jiff::ToSpan;
 use tongban_db::testing::each_backend;
-use tongban_identity::NewStaff;
 use tongban_interact::{ConsultationInput, DeptRef, Section};
 use tongban_kernel::{Principal, Role};
 
 /// 民政局, with its administrator `mz_admin` added.
 async fn mz_admin(s: &Server) -> tongban_identity::Department {
-    let sys = Principal::system("test");
-    let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
-    s.identity
-        .create_staff(
-            &sys,
-            NewStaff {
-                username: "mz_admin".into(),
-                display_name: "mz_admin".into(),
-                password: PASSWORD.into(),
-                department: mz.id.clone(),
-                roles: vec![Role::DeptAdmin],
-                phone: None,
-                is_demo: false,
-            },
-        )
-        .await
-        .unwrap();
-    mz
+    crate::support::add_staff(s, "mz_admin", "9901-MZ", Role::DeptAdmin).await
 }
 
 #[tokio::test]

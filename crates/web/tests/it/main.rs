@@ -8,6 +8,7 @@ mod bundles;
 mod consultations;
 mod hall;
 mod interact_pages;
+mod items;
 mod licences;
 mod materials;
 mod open311;

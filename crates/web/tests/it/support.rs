@@ -246,3 +246,31 @@ pub async fn api_token(s: &Server, username: &str) -> String {
         .unwrap();
     r["token"].as_str().expect("token").to_string()
 }
+
+/// Adds staff member `username` (password [`PASSWORD`]) to the department `dept_code` with
+/// `role`, and returns the department.
+pub async fn add_staff(
+    s: &Server,
+    username: &str,
+    dept_code: &str,
+    role: Role,
+) -> tongban_identity::Department {
+    let sys = Principal::system("test");
+    let dept = s.identity.department_by_code(&sys, dept_code).await.unwrap();
+    s.identity
+        .create_staff(
+            &sys,
+            NewStaff {
+                username: username.into(),
+                display_name: username.into(),
+                password: PASSWORD.into(),
+                department: dept.id.clone(),
+                roles: vec![role],
+                phone: None,
+                is_demo: false,
+            },
+        )
+        .await
+        .unwrap();
+    dept
+}
