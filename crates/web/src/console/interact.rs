@@ -39,6 +39,8 @@ struct InboxPage {
     clock: String,
     status: String,
     statuses: Vec<(&'static str, String)>,
+    /// The viewer configures categories or routing rules somewhere.
+    can_rules: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +103,9 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             .collect(),
         clock: q.clock,
         status: q.status,
+        can_rules: user
+            .principal
+            .allows_somewhere(Permission::ManageInteractionRules),
         statuses: ItemStatus::ALL
             .iter()
             .map(|s| (s.code(), t.pick(s.name_zh(), s.name_en()).to_string()))
@@ -369,7 +374,7 @@ pub(super) async fn reply(
 
 /// The department with `code`, read from the org tree as the directory reads it (the tree is
 /// public knowledge: anyone handling an item may send it anywhere).
-async fn department(state: &AppState, code: &str) -> Option<DeptRef> {
+pub(super) async fn department(state: &AppState, code: &str) -> Option<DeptRef> {
     let d = state
         .identity
         .department_by_code(&Principal::system("directory"), code.trim())

@@ -83,6 +83,17 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/participation/surveys", post(participation::new_survey))
         .route("/console/interact", get(interact::inbox))
+        .route("/console/interact/rules", get(interact_rules::show))
+        .route(
+            "/console/interact/rules/categories",
+            post(interact_rules::save_category),
+        )
+        .route("/console/interact/rules/limits", post(interact_rules::save_limit))
+        .route("/console/interact/rules/routes", post(interact_rules::save_rule))
+        .route(
+            "/console/interact/rules/routes/{id}/remove",
+            post(interact_rules::remove_rule),
+        )
         .route("/console/interact/{id}", get(interact::item))
         .route("/console/interact/{id}/reply", post(interact::reply))
         .route("/console/interact/{id}/transfer", post(interact::transfer))
@@ -563,6 +574,7 @@ async fn unlock_user(
 mod cases;
 mod catalog;
 mod interact;
+mod interact_rules;
 mod items;
 mod ledger_view;
 mod mapping;

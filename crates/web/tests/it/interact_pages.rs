@@ -531,3 +531,187 @@ async fn without_signing_in_only_suggestions_a_few_an_hour() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn administrators_configure_categories_limits_and_routing() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        // The platform's administrator for the whole tree (the 12345 centre's, say).
+        let sys = Principal::system("test");
+        let city_dept = s.identity.department_by_code(&sys, "9901").await.unwrap();
+        let created = s
+            .identity
+            .create_staff(
+                &sys,
+                tongban_identity::NewStaff {
+                    username: "city_admin".into(),
+                    display_name: "city_admin".into(),
+                    password: PASSWORD.into(),
+                    department: city_dept.id.clone(),
+                    roles: vec![tongban_kernel::Role::DeptAdmin],
+                    phone: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let root = tongban_kernel::RoleGrant {
+            role: tongban_kernel::Role::DeptAdmin,
+            scope: tongban_kernel::DeptPath::root(),
+        };
+        s.identity.set_roles(&sys, &created.id, vec![root]).await.unwrap();
+        crate::support::add_staff(&s, "ga_admin", "9901-GA", tongban_kernel::Role::DeptAdmin).await;
+        let city = browser();
+        sign_in(&city, &s, "city_admin", PASSWORD).await;
+        let page = city
+            .get(s.url("/console/interact/rules"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("name=\"cat_code\""),
+            "a city-wide administrator edits categories: {page}"
+        );
+        let csrf = csrf_of(&page);
+        let post = |client: &reqwest::Client, csrf: &str, path: &str, form: &[(&str, &str)]| {
+            let mut body: Vec<(String, String)> = vec![("csrf".into(), csrf.to_string())];
+            body.extend(form.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            client.post(s.url(path)).form(&body).send()
+        };
+        let add = [
+            ("mode", "add"),
+            ("cat_code", "noise"),
+            ("cat_name_zh", "噪声扰民"),
+            ("cat_name_en", "Noise"),
+        ];
+        assert_eq!(
+            post(&city, &csrf, "/console/interact/rules/categories", &add)
+                .await
+                .unwrap()
+                .status(),
+            303
+        );
+        let r = post(&city, &csrf, "/console/interact/rules/categories", &add)
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "the code is taken");
+        assert!(r.text().await.unwrap().contains("href=\"#cat_code\""));
+        let r = post(
+            &city,
+            &csrf,
+            "/console/interact/rules/categories",
+            &[("mode", "add"), ("cat_code", "no ise!"), ("cat_name_zh", "x")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        let limit = |days: &'static str| {
+            [
+                ("lim_kind", "complaint"),
+                ("lim_category", "noise"),
+                ("lim_days", days),
+            ]
+        };
+        let r = post(&city, &csrf, "/console/interact/rules/limits", &limit("99"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#lim_days\""));
+        assert_eq!(
+            post(&city, &csrf, "/console/interact/rules/limits", &limit("10"))
+                .await
+                .unwrap()
+                .status(),
+            303
+        );
+        assert_eq!(
+            s.interact
+                .time_limit(tongban_interact::ItemKind::Complaint, "noise")
+                .await
+                .unwrap(),
+            10
+        );
+
+        // 公安局's administrator routes the category to 公安局, not to 民政局, and edits no
+        // categories.
+        let ga = browser();
+        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        let page = ga
+            .get(s.url("/console/interact/rules"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !page.contains("name=\"cat_code\"") && page.contains("噪声扰民"),
+            "{page}"
+        );
+        let ga_csrf = csrf_of(&page);
+        let r = post(
+            &ga,
+            &ga_csrf,
+            "/console/interact/rules/categories",
+            &[("mode", "add"), ("cat_code", "x1"), ("cat_name_zh", "x")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 403);
+        let rule = |dept: &'static str| {
+            [
+                ("rule_category", "noise"),
+                ("rule_district", ""),
+                ("rule_department", dept),
+            ]
+        };
+        assert_eq!(
+            post(&ga, &ga_csrf, "/console/interact/rules/routes", &rule("9901-MZ"))
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(
+            post(&ga, &ga_csrf, "/console/interact/rules/routes", &rule("9901-GA"))
+                .await
+                .unwrap()
+                .status(),
+            303
+        );
+        assert_eq!(
+            s.interact.route("noise", "").await.unwrap().unwrap().name_zh,
+            "公安局"
+        );
+        let page = ga
+            .get(s.url("/console/interact/rules"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = page
+            .find("/console/interact/rules/routes/")
+            .expect("a remove button");
+        let remove = page[at..at + page[at..].find('"').unwrap()].to_string();
+        assert_eq!(post(&ga, &ga_csrf, &remove, &[]).await.unwrap().status(), 303);
+        assert!(s.interact.route("noise", "").await.unwrap().is_none());
+
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        assert_eq!(
+            clerk
+                .get(s.url("/console/interact/rules"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+    })
+    .await;
+}

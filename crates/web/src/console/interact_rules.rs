@@ -1,0 +1,327 @@
+//! 政民互动 configuration in the console (`manage_interaction_rules`): the categories citizens
+//! choose from (also the Open311 service list) and the time limits per kind and category — both
+//! city-wide — and the routing rules (分办规则) from category and district to a department, which
+//! each department administrator sets for the departments they manage. Each change is one small
+//! form; the interaction domain checks it and records it as an event.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::interact_page;
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_interact::{ItemKind, NewCategory, NewRule, RuleId};
+use tongban_kernel::{Permission, Principal};
+
+struct CategoryRow {
+    code: String,
+    name_zh: String,
+    name_en: String,
+    active: bool,
+}
+
+struct RuleRow {
+    id: String,
+    category: String,
+    district: String,
+    department: String,
+    /// The viewer manages the department it names.
+    removable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/interact_rules.html")]
+struct RulesPage {
+    c: Chrome,
+    /// The viewer manages categories and time limits (city-wide).
+    city_wide: bool,
+    categories: Vec<CategoryRow>,
+    /// (kind, category name or "all", days).
+    limits: Vec<(String, String, u32)>,
+    /// Defaults per kind: (kind name, days).
+    defaults: Vec<(String, u32)>,
+    rules: Vec<RuleRow>,
+    kinds: Vec<(&'static str, String)>,
+    /// Departments the viewer may route to: (code, name).
+    departments: Vec<(String, String)>,
+    form: HashMap<String, String>,
+}
+
+impl RulesPage {
+    fn v(&self, k: &str) -> &str {
+        self.form.get(k).map_or("", |s| s.as_str())
+    }
+}
+
+fn require_rules(ctx: &Ctx) -> Result<Principal, PageError> {
+    let user = ctx.require_staff()?;
+    if user
+        .principal
+        .allows_somewhere(Permission::ManageInteractionRules)
+    {
+        Ok(user.principal.clone())
+    } else {
+        Err(PageError::Forbidden(
+            "需要政民互动规则管理权限 / interaction rule management rights required".into(),
+        ))
+    }
+}
+
+async fn rules_page(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    c: Option<Chrome>,
+    form: HashMap<String, String>,
+) -> Response {
+    let t = ctx.t();
+    let categories = match state.interact.categories(true).await {
+        Ok(list) => list,
+        Err(e) => return ctx.fail(interact_page(e)),
+    };
+    let name_of = |code: &str| {
+        categories.iter().find(|c| c.code == code).map_or_else(
+            || code.to_string(),
+            |c| t.pick(&c.name_zh, &c.name_en).to_string(),
+        )
+    };
+    let limits = state
+        .interact
+        .time_limits()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            (
+                t.pick(l.kind.name_zh(), l.kind.name_en()).to_string(),
+                l.category
+                    .as_deref()
+                    .map_or_else(|| t.s("rules.every_category").to_string(), name_of),
+                l.days,
+            )
+        })
+        .collect();
+    let rules = state
+        .interact
+        .list_rules(p)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| RuleRow {
+            id: r.id.to_string(),
+            category: name_of(&r.category),
+            district: r.district.unwrap_or_default(),
+            removable: p.allows(Permission::ManageInteractionRules, Some(&r.department.path)),
+            department: r.department.name_zh,
+        })
+        .collect();
+    let departments = state
+        .identity
+        .list_departments(&Principal::system("directory"))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| p.allows(Permission::ManageInteractionRules, Some(&d.path)))
+        .map(|d| (d.code, d.name_zh))
+        .collect();
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut resp = render(&RulesPage {
+        c: c.unwrap_or_else(|| ctx.chrome(t.s("rules.title"))),
+        city_wide: p.allows(Permission::ManageInteractionRules, None),
+        categories: categories
+            .iter()
+            .map(|c| CategoryRow {
+                code: c.code.clone(),
+                name_zh: c.name_zh.clone(),
+                name_en: c.name_en.clone(),
+                active: c.active,
+            })
+            .collect(),
+        limits,
+        defaults: ItemKind::ALL
+            .iter()
+            .map(|k| {
+                (
+                    t.pick(k.name_zh(), k.name_en()).to_string(),
+                    k.default_limit_days(),
+                )
+            })
+            .collect(),
+        rules,
+        kinds: ItemKind::ALL
+            .iter()
+            .map(|k| (k.code(), t.pick(k.name_zh(), k.name_en()).to_string()))
+            .collect(),
+        departments,
+        form,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/interact/rules`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match require_rules(&ctx) {
+        Ok(p) => rules_page(&state, &ctx, &p, None, HashMap::new()).await,
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// The page again with the domain's refusal against `default_field` (or the field it names,
+/// prefixed by the form's own prefix so each small form keeps its own inputs).
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    p: &Principal,
+    prefix: &str,
+    default_field: &str,
+    e: tongban_interact::Error,
+    form: HashMap<String, String>,
+) -> Response {
+    let (field, msg) = match &e {
+        tongban_interact::Error::Invalid(i) => (format!("{prefix}{}", i.field), i.reason.clone()),
+        tongban_interact::Error::Conflict { field, reason } => (format!("{prefix}{field}"), reason.clone()),
+        tongban_interact::Error::NotFound { .. } => (default_field.to_string(), e.to_string()),
+        _ => return ctx.fail(interact_page(e)),
+    };
+    let known = [
+        "code",
+        "name_zh",
+        "name_en",
+        "kind",
+        "category",
+        "days",
+        "district",
+        "department",
+    ];
+    let field = if known.iter().any(|k| field == format!("{prefix}{k}")) {
+        field
+    } else {
+        default_field.to_string()
+    };
+    let mut c = ctx.chrome(ctx.t().s("rules.title"));
+    c.add_error(&field, &msg);
+    rules_page(state, ctx, p, Some(c), form).await
+}
+
+/// `POST /console/interact/rules/categories`: `cat_code`, `cat_name_zh`, `cat_name_en`,
+/// `cat_active`, and `mode` (`add` or `update`).
+pub(super) async fn save_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let p = match require_rules(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let new = NewCategory {
+        code: get("cat_code"),
+        name_zh: get("cat_name_zh"),
+        name_en: get("cat_name_en"),
+    };
+    let result = if get("mode") == "update" {
+        state
+            .interact
+            .update_category(&p, new, get("cat_active") == "1")
+            .await
+    } else {
+        state.interact.add_category(&p, new).await
+    };
+    match result {
+        Ok(_) => Redirect::to("/console/interact/rules#categories").into_response(),
+        Err(e) if get("mode") == "update" => {
+            // The row forms carry no inputs of their own to mark: name the add form's code.
+            refused(&state, &ctx, &p, "cat_", "cat_code", e, HashMap::new()).await
+        }
+        Err(e) => refused(&state, &ctx, &p, "cat_", "cat_code", e, form).await,
+    }
+}
+
+/// `POST /console/interact/rules/limits`: `lim_kind`, `lim_category` (empty: every category),
+/// `lim_days`.
+pub(super) async fn save_limit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let p = match require_rules(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let mut c = ctx.chrome(ctx.t().s("rules.title"));
+    let Some(kind) = ItemKind::parse(&get("lim_kind")) else {
+        c.add_error("lim_kind", "请选择类型 / choose the kind");
+        return rules_page(&state, &ctx, &p, Some(c), form).await;
+    };
+    let Ok(days) = get("lim_days").trim().parse::<u32>() else {
+        c.add_error("lim_days", "应为工作日数 / must be a number of working days");
+        return rules_page(&state, &ctx, &p, Some(c), form).await;
+    };
+    let category = get("lim_category");
+    let category = (!category.trim().is_empty()).then_some(category);
+    match state
+        .interact
+        .set_time_limit(&p, kind, category.as_deref(), days)
+        .await
+    {
+        Ok(_) => Redirect::to("/console/interact/rules#limits").into_response(),
+        Err(e) => refused(&state, &ctx, &p, "lim_", "lim_days", e, form).await,
+    }
+}
+
+/// `POST /console/interact/rules/routes`: `rule_category`, `rule_district` (empty: anywhere),
+/// `rule_department` (code).
+pub(super) async fn save_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let p = match require_rules(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let Some(department) = super::interact::department(&state, &get("rule_department")).await else {
+        let mut c = ctx.chrome(ctx.t().s("rules.title"));
+        c.add_error("rule_department", "请选择部门 / choose the department");
+        return rules_page(&state, &ctx, &p, Some(c), form).await;
+    };
+    let district = get("rule_district");
+    let rule = NewRule {
+        category: get("rule_category"),
+        district: (!district.trim().is_empty()).then_some(district),
+        department,
+    };
+    match state.interact.set_rule(&p, rule).await {
+        Ok(_) => Redirect::to("/console/interact/rules#rules").into_response(),
+        Err(e) => refused(&state, &ctx, &p, "rule_", "rule_category", e, form).await,
+    }
+}
+
+/// `POST /console/interact/rules/routes/{id}/remove`.
+pub(super) async fn remove_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let p = match require_rules(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(id) = RuleId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.interact.remove_rule(&p, &id).await {
+        Ok(()) => Redirect::to("/console/interact/rules#rules").into_response(),
+        Err(e) => ctx.fail(interact_page(e)),
+    }
+}
