@@ -24,6 +24,12 @@ pub enum Error {
         /// Bilingual reason.
         reason: String,
     },
+    /// A department database a pull reads could not be reached or read (never names the URL).
+    #[error("外部数据库 / source database: {reason}")]
+    Remote {
+        /// Bilingual reason.
+        reason: String,
+    },
     /// The catalog refused or failed (recording the version, reading the resource).
     #[error("{0}")]
     Catalog(tongban_catalog::Error),

@@ -84,7 +84,7 @@ impl Pool {
 
     /// The one path every load takes: permission, plan, references and mapping, then the
     /// blocking read-govern-write, then the catalog record (or the clean-up when that fails).
-    async fn ingest(
+    pub(crate) async fn ingest(
         &self,
         actor: &Principal,
         resource_code: &str,

@@ -1,5 +1,6 @@
 //! The data pool (数据池): governed ingestion of department files (CSV, XLSX, JSON Lines) and
-//! pushed JSON batches into an immutable Parquet lake at `lake/<resource_code>/v<version>/`
+//! pushed JSON batches (and tables pulled on a schedule from departments' own PostgreSQL or
+//! MySQL databases) into an immutable Parquet lake at `lake/<resource_code>/v<version>/`
 //! (Hive-style, readable by Spark, Hive and DuckDB). Every load standardizes, type checks and
 //! rule checks each cell against the resource's catalog fields (references against the other
 //! resource's current version), sets bad rows aside in a masked reject report (CSV and XLSX),
@@ -22,6 +23,7 @@ mod model;
 mod open;
 pub mod personal;
 pub mod policy;
+mod pull;
 mod query;
 mod reference;
 mod rejects;
@@ -37,6 +39,7 @@ pub use mapping::{MAX_COLUMN_CHARS, SavedMapping};
 pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality, SourceFormat};
 pub use open::{OpenFile, OpenFormat};
 pub use policy::{Access, Basis, FieldAccess, Shown};
+pub use pull::{MAX_PULL_MINUTES, NewPull, PullSource};
 pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
 pub use rejects::neutralise;
 pub use remote::ObjectLake;
@@ -71,6 +74,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "webhooks",
         sqlite: include_str!("../migrations/sqlite/0003_webhooks.sql"),
         postgres: include_str!("../migrations/postgres/0003_webhooks.sql"),
+    },
+    Migration {
+        owner: "pool",
+        version: 4,
+        name: "pulls",
+        sqlite: include_str!("../migrations/sqlite/0004_pulls.sql"),
+        postgres: include_str!("../migrations/postgres/0004_pulls.sql"),
     },
 ];
 

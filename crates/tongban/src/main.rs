@@ -12,6 +12,7 @@ mod demo_seal;
 mod licences;
 mod mail;
 mod platform;
+mod pulls;
 mod webhooks;
 
 use anyhow::{Context, Result};
@@ -85,6 +86,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Scheduled pulls (定时抽取) of department database tables into resources.
+    #[command(subcommand)]
+    Pull(pulls::PullCommand),
     /// The working-day calendar (national holidays and make-up workdays).
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -615,6 +619,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("结果已截断为前 {limit} 行 / result cut to the first {limit} rows (--limit)");
             }
         }
+        Command::Pull(cmd) => {
+            let p = platform::open(store).await?;
+            pulls::pull_command(&p.pool(catalog_for(&p).await?)?, cmd).await?;
+        }
         Command::Catalog(CatalogCommand::List { json }) => {
             let p = platform::open(store).await?;
             catalog_list(&catalog_for(&p).await?, json).await?;
@@ -967,6 +975,8 @@ async fn serve_platform(
         Duration::from_secs(5),
         stop_rx.clone(),
     ));
+    // Scheduled pulls of department database tables (定时抽取), checked every minute.
+    let pull_task = tokio::spawn(pulls::run(pool.clone(), Duration::from_secs(60), stop_rx.clone()));
     // Notifications by e-mail, when an SMTP relay is configured.
     let mail_task = match &serve.smtp_url {
         Some(url) => {
@@ -1023,6 +1033,7 @@ async fn serve_platform(
     let _ = purge_task.await;
     let _ = sla_task.await;
     let _ = webhook_task.await;
+    let _ = pull_task.await;
     if let Some(task) = mail_task {
         let _ = task.await;
     }

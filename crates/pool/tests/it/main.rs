@@ -12,6 +12,7 @@ mod exchange;
 mod ingest;
 mod mappings;
 mod object_lake;
+mod pulls;
 mod query;
 mod references;
 mod sources;

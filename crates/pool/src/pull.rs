@@ -1,0 +1,560 @@
+//! 定时抽取: a table of a department's own PostgreSQL or MySQL (MariaDB) database read on a
+//! schedule into one of its resources, each run a new version governed exactly like an upload.
+//! A run reads the table row by row as JSON objects (PostgreSQL `row_to_json`, MySQL
+//! `JSON_OBJECT` over the table's columns) into a JSON Lines file beside the lake, then loads
+//! that file: memory stays bounded however large the table is, and the reject report numbers
+//! rows by their position in the read.
+//!
+//! The connection URL carries a password: it is stored encrypted, shown only without the
+//! password, and never written to an event, a log line or an error message.
+
+use crate::model::{IngestOptions, IngestReport, SourceFormat};
+use crate::source::Source;
+use crate::{Error, Pool, Result};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Connection;
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{Invalid, Millis, Permission, Principal};
+
+/// The longest interval between runs, in minutes (one week).
+pub const MAX_PULL_MINUTES: u32 = 7 * 24 * 60;
+
+/// How long connecting may take before the run is given up.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The field the URL is encrypted under.
+const URL_FIELD: &str = "pool_pulls.url";
+
+/// A configured pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PullSource {
+    /// Its id.
+    pub id: String,
+    /// The resource it loads.
+    pub resource_code: String,
+    /// The connection URL without its password.
+    pub url: String,
+    /// The table read (`schema.table` or `table`).
+    pub table: String,
+    /// Minutes between runs.
+    pub every_minutes: u32,
+    /// When it runs next.
+    pub next_run: Millis,
+    /// When it last ran.
+    pub last_run: Option<Millis>,
+    /// How the last run went (bilingual), empty before the first.
+    pub last_status: String,
+    /// The version the last successful run stored.
+    pub last_version: Option<u32>,
+}
+
+/// What an administrator configures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPull {
+    /// The resource to load (the actor manages its provider's catalog).
+    pub resource_code: String,
+    /// `postgres://user:password@host:port/db` or `mysql://user:password@host:port/db`.
+    pub url: String,
+    /// The table: `table` or `schema.table` (letters, digits and `_`).
+    pub table: String,
+    /// Minutes between runs, 5 to [`MAX_PULL_MINUTES`].
+    pub every_minutes: u32,
+}
+
+/// The kinds of database a pull reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Postgres,
+    MySql,
+}
+
+/// The engine a URL names, or a refusal naming `url`.
+fn engine_of(url: &str) -> Result<Engine> {
+    let scheme = url
+        .split_once("://")
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Ok(Engine::Postgres),
+        "mysql" | "mariadb" => Ok(Engine::MySql),
+        _ => Err(Invalid::new(
+            "url",
+            "应为 postgres:// 或 mysql:// 连接地址 / must be a postgres:// or mysql:// URL",
+        )
+        .into()),
+    }
+}
+
+/// `url` as sqlx takes it (`mariadb://` is MySQL's protocol).
+fn driver_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((s, rest)) if s.eq_ignore_ascii_case("mariadb") => format!("mysql://{rest}"),
+        _ => url.to_string(),
+    }
+}
+
+/// `url` without the password of its user part (and without its query string, which may hold
+/// one too).
+fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    match rest.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => format!("{scheme}://{rest}"),
+    }
+}
+
+/// The table's name parts, each 1–63 letters, digits or `_` not starting with a digit.
+fn table_parts(table: &str) -> Result<Vec<String>> {
+    let bad = || {
+        Error::from(Invalid::new(
+            "table",
+            "表名应为 表 或 模式.表（字母、数字、下划线）/ the table is `table` or `schema.table` (letters, digits, _)",
+        ))
+    };
+    let parts: Vec<String> = table.trim().split('.').map(str::to_string).collect();
+    if parts.is_empty() || parts.len() > 2 {
+        return Err(bad());
+    }
+    for p in &parts {
+        let ok = (1..=63).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !p.as_bytes()[0].is_ascii_digit();
+        if !ok {
+            return Err(bad());
+        }
+    }
+    Ok(parts)
+}
+
+/// A database error in words that never repeat the URL.
+fn remote_error(e: &sqlx::Error) -> Error {
+    let reason = match e {
+        sqlx::Error::Database(d) => format!(
+            "数据库拒绝：{} / the database refused: {}",
+            d.message(),
+            d.message()
+        ),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
+            "无法连接数据库 / cannot reach the database".to_string()
+        }
+        sqlx::Error::Tls(_) => "TLS 连接失败 / the TLS connection failed".to_string(),
+        sqlx::Error::Configuration(_) => "连接地址无效 / the connection URL is not valid".to_string(),
+        _ => "读取数据库失败 / reading the database failed".to_string(),
+    };
+    Error::Remote { reason }
+}
+
+fn timed_out() -> Error {
+    Error::Remote {
+        reason: "连接数据库超时 / connecting to the database timed out".into(),
+    }
+}
+
+/// Reads `table` at `url` into `out` as JSON Lines, one object per row; returns the rows read.
+async fn export_table(url: &str, table: &str, out: &Path) -> Result<u64> {
+    let parts = table_parts(table)?;
+    let engine = engine_of(url)?;
+    let url = driver_url(url);
+    let file = tokio::fs::File::create(out).await?;
+    let mut w = tokio::io::BufWriter::new(file);
+    let mut rows = 0u64;
+    match engine {
+        Engine::Postgres => {
+            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect(&url))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| remote_error(&e))?;
+            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
+            let sql = format!("SELECT row_to_json(t)::text FROM {} t", quoted.join("."));
+            let mut stream = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+            while let Some(line) = stream.try_next().await.map_err(|e| remote_error(&e))? {
+                w.write_all(line.as_bytes()).await?;
+                w.write_all(b"\n").await?;
+                rows += 1;
+            }
+        }
+        Engine::MySql => {
+            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::MySqlConnection::connect(&url))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| remote_error(&e))?;
+            let (schema, name) = match parts.as_slice() {
+                [s, n] => (Some(s.clone()), n.clone()),
+                [n] => (None, n.clone()),
+                _ => return Err(Invalid::new("table", "表名无效 / the table name is not valid").into()),
+            };
+            let columns: Vec<String> = sqlx::query_scalar(
+                "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            )
+            .bind(schema.as_deref())
+            .bind(&name)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| remote_error(&e))?;
+            if columns.is_empty() {
+                return Err(
+                    Invalid::new("table", "表不存在或没有列 / no such table, or it has no columns").into(),
+                );
+            }
+            let pairs: Vec<String> = columns
+                .iter()
+                .map(|c| format!("'{}', `{}`", c.replace('\'', "''"), c.replace('`', "``")))
+                .collect();
+            let from = parts
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(".");
+            let sql = format!(
+                "SELECT CAST(JSON_OBJECT({}) AS CHAR) FROM {from}",
+                pairs.join(", ")
+            );
+            let mut stream = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
+            while let Some(line) = stream.try_next().await.map_err(|e| remote_error(&e))? {
+                w.write_all(line.as_bytes()).await?;
+                w.write_all(b"\n").await?;
+                rows += 1;
+            }
+        }
+    }
+    w.flush().await?;
+    Ok(rows)
+}
+
+const COLUMNS: &str =
+    "id, resource_code, url_shown, table_name, every_minutes, next_ms, last_ms, last_status, last_version";
+
+fn from_row(r: &Row) -> Result<PullSource> {
+    Ok(PullSource {
+        id: r.get("id")?,
+        resource_code: r.get("resource_code")?,
+        url: r.get("url_shown")?,
+        table: r.get("table_name")?,
+        every_minutes: r.get("every_minutes")?,
+        next_run: r.get("next_ms")?,
+        last_run: r.get("last_ms")?,
+        last_status: r.get("last_status")?,
+        last_version: r.get("last_version")?,
+    })
+}
+
+impl Pool {
+    /// Configures a pull of `new.table` into `new.resource_code` every `new.every_minutes`
+    /// (`ManageCatalog` over the resource's provider). The database is tried at once — a wrong
+    /// URL, credentials or table is refused now rather than at the first run — and the first
+    /// run is due immediately.
+    pub async fn add_pull(&self, actor: &Principal, new: NewPull) -> Result<PullSource> {
+        let resource = self.catalog.resource_by_code(actor, &new.resource_code).await?;
+        actor.require(Permission::ManageCatalog, Some(&resource.provider.path))?;
+        engine_of(&new.url)?;
+        let table = table_parts(&new.table)?.join(".");
+        if !(5..=MAX_PULL_MINUTES).contains(&new.every_minutes) {
+            return Err(Invalid::new(
+                "every_minutes",
+                format!(
+                    "间隔应为5–{MAX_PULL_MINUTES}分钟 / the interval must be 5–{MAX_PULL_MINUTES} minutes"
+                ),
+            )
+            .into());
+        }
+        // Try it: read nothing but the table's shape.
+        probe_table(&new.url, &table).await?;
+        let id = tongban_kernel::id::new_uuid_v7();
+        let now = self.catalog.now();
+        let shown = shown_url(&new.url);
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.execute(
+            "INSERT INTO pool_pulls (id, resource_id, resource_code, provider_path, url, url_shown, table_name, \
+             every_minutes, next_ms, last_ms, last_status, last_version, created_by, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, '', NULL, $10, $11)",
+            params![
+                id.as_str(),
+                resource.id.as_str(),
+                resource.code.as_str(),
+                resource.provider.path.as_str(),
+                self.fields.encrypt(URL_FIELD, &new.url),
+                shown.as_str(),
+                table.as_str(),
+                new.every_minutes,
+                now,
+                actor.id.as_str(),
+                now
+            ],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "pool.pull.added",
+                object_type: "pool_pull",
+                object_id: &id,
+                object_dept: Some(&resource.provider.path),
+                summary: format!(
+                    "配置定时抽取 {table} → {} / scheduled a pull of {table} into {}",
+                    resource.code, resource.code
+                ),
+                detail: json!({ "resource": resource.code, "url": shown, "table": table, "every_minutes": new.every_minutes }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.pull(&id).await
+    }
+
+    /// The pulls into resources whose provider the actor manages (every pull for the platform).
+    pub async fn pulls(&self, actor: &Principal) -> Result<Vec<PullSource>> {
+        let rows = self
+            .catalog
+            .db()
+            .fetch_all(
+                &format!(
+                    "SELECT {COLUMNS}, provider_path FROM pool_pulls WHERE deleted_ms IS NULL ORDER BY resource_code, id"
+                ),
+                params![],
+            )
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let provider = tongban_kernel::DeptPath(r.get("provider_path")?);
+            if actor.allows(Permission::ManageCatalog, Some(&provider)) {
+                out.push(from_row(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn pull(&self, id: &str) -> Result<PullSource> {
+        self.catalog
+            .db()
+            .fetch_optional(
+                &format!("SELECT {COLUMNS} FROM pool_pulls WHERE id = $1 AND deleted_ms IS NULL"),
+                params![id.trim()],
+            )
+            .await?
+            .map(|r| from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound)
+    }
+
+    /// The pull `id` with its decrypted URL, when the actor manages its provider.
+    async fn pull_for(&self, actor: &Principal, id: &str) -> Result<(PullSource, String)> {
+        let row = self
+            .catalog
+            .db()
+            .fetch_optional(
+                &format!("SELECT {COLUMNS}, provider_path, url FROM pool_pulls WHERE id = $1 AND deleted_ms IS NULL"),
+                params![id.trim()],
+            )
+            .await?
+            .ok_or(Error::NotFound)?;
+        let provider = tongban_kernel::DeptPath(row.get("provider_path")?);
+        actor.require(Permission::ManageCatalog, Some(&provider))?;
+        let sealed: String = row.get("url")?;
+        let url = self
+            .fields
+            .decrypt(URL_FIELD, &sealed)
+            .map_err(|_| Error::Unreadable {
+                reason: "连接地址无法解密 / the connection URL cannot be decrypted".into(),
+            })?;
+        Ok((from_row(&row)?, url))
+    }
+
+    /// Stops a pull (`ManageCatalog` over its provider). Versions it stored stay.
+    pub async fn remove_pull(&self, actor: &Principal, id: &str) -> Result<()> {
+        let (p, _) = self.pull_for(actor, id).await?;
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.execute(
+            "UPDATE pool_pulls SET deleted_ms = $1 WHERE id = $2",
+            params![self.catalog.now(), p.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "pool.pull.removed",
+                object_type: "pool_pull",
+                object_id: &p.id,
+                object_dept: None,
+                summary: format!(
+                    "停止定时抽取 {} / stopped the pull into {}",
+                    p.table, p.resource_code
+                ),
+                detail: json!({ "resource": p.resource_code, "table": p.table }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs pull `id` now as `actor` (`ManageCatalog` over its provider): reads the table and
+    /// loads it as the resource's next version. The outcome is kept on the pull either way, and
+    /// the next run is due one interval from now.
+    pub async fn run_pull(&self, actor: &Principal, id: &str) -> Result<IngestReport> {
+        let (p, url) = self.pull_for(actor, id).await?;
+        let file = self.scratch_file(&p.id)?;
+        let result = match export_table(&url, &p.table, &file).await {
+            Ok(0) => Err(Error::Remote {
+                reason: "表中没有数据 / the table holds no rows".into(),
+            }),
+            Ok(_) => {
+                let source = Source::File {
+                    path: file.clone(),
+                    format: Some(SourceFormat::JsonLines),
+                };
+                self.ingest(actor, &p.resource_code, source, &IngestOptions::default())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let _ = tokio::fs::remove_file(&file).await;
+        let (status, version) = match &result {
+            Ok(r) => (
+                format!(
+                    "成功：第{}版，{}行入库，{}行拒收 / done: version {}, {} rows stored, {} rejected",
+                    r.version, r.accepted, r.rejected, r.version, r.accepted, r.rejected
+                ),
+                Some(r.version),
+            ),
+            Err(e) => (format!("失败 / failed: {e}"), None),
+        };
+        let now = self.catalog.now();
+        let next = now.plus_ms(i64::from(p.every_minutes) * 60_000);
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.execute(
+            "UPDATE pool_pulls SET last_ms = $1, last_status = $2, last_version = COALESCE($3, last_version), \
+             next_ms = $4 WHERE id = $5",
+            params![now, status.as_str(), version, next, p.id.as_str()],
+        )
+        .await?;
+        if result.is_err() {
+            // A successful run is recorded by the load's own version event; a failed one here.
+            tx.append_event(
+                actor,
+                EventDraft {
+                    action: "pool.pull.failed",
+                    object_type: "pool_pull",
+                    object_id: &p.id,
+                    object_dept: None,
+                    summary: format!(
+                        "定时抽取失败 {} / a pull into {} failed",
+                        p.resource_code, p.resource_code
+                    ),
+                    detail: json!({ "resource": p.resource_code, "table": p.table, "status": status }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        result
+    }
+
+    /// Runs every pull that is due, one after another, as the platform; returns each pull's id
+    /// with its outcome. The serving process calls this every minute.
+    pub async fn run_due_pulls(&self) -> Result<Vec<(PullSource, Result<IngestReport>)>> {
+        let due = self
+            .catalog
+            .db()
+            .fetch_all(
+                &format!("SELECT {COLUMNS} FROM pool_pulls WHERE deleted_ms IS NULL AND next_ms <= $1 ORDER BY next_ms"),
+                params![self.catalog.now()],
+            )
+            .await?
+            .iter()
+            .map(from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let platform = Principal::system("pull");
+        let mut out = Vec::with_capacity(due.len());
+        for p in due {
+            let outcome = self.run_pull(&platform, &p.id).await;
+            out.push((p, outcome));
+        }
+        Ok(out)
+    }
+
+    /// A file beside the lake for one pull's rows.
+    fn scratch_file(&self, name: &str) -> Result<PathBuf> {
+        let dir = self.lake_dir.join(".incoming");
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir.join(format!("pull-{name}.jsonl")))
+    }
+}
+
+/// Connects and reads the table's shape only (no rows), to refuse a wrong URL, credentials or
+/// table when the pull is configured.
+async fn probe_table(url: &str, table: &str) -> Result<()> {
+    let parts = table_parts(table)?;
+    let url_d = driver_url(url);
+    let missing = || Error::from(Invalid::new("table", "表不存在 / no such table"));
+    match engine_of(url)? {
+        Engine::Postgres => {
+            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect(&url_d))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
+            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
+            sqlx::query(&format!("SELECT * FROM {} LIMIT 0", quoted.join(".")))
+                .execute(&mut conn)
+                .await
+                .map_err(|_| missing())?;
+        }
+        Engine::MySql => {
+            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::MySqlConnection::connect(&url_d))
+                .await
+                .map_err(|_| timed_out())?
+                .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
+            let from = parts
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(".");
+            sqlx::query(&format!("SELECT * FROM {from} LIMIT 0"))
+                .execute(&mut conn)
+                .await
+                .map_err(|_| missing())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_password_when_shown() {
+        assert_eq!(
+            shown_url("postgres://etl:s3cret@10.1.2.3:5432/hz?sslmode=require&password=x"),
+            "postgres://etl@10.1.2.3:5432/hz"
+        );
+        assert_eq!(
+            shown_url("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert_eq!(shown_url("mysql://127.0.0.1/test"), "mysql://127.0.0.1/test");
+        assert_eq!(driver_url("mariadb://u:p@h/db"), "mysql://u:p@h/db");
+    }
+
+    #[test]
+    fn only_plain_table_names_and_known_engines() {
+        assert_eq!(table_parts("public.household").unwrap(), ["public", "household"]);
+        for bad in ["", "a.b.c", "t; DROP TABLE x", "1abc", "表", "a.\"b\""] {
+            assert!(table_parts(bad).is_err(), "{bad}");
+        }
+        assert!(engine_of("postgresql://h/db").is_ok());
+        assert!(engine_of("mariadb://h/db").is_ok());
+        assert!(engine_of("sqlite://x.db").is_err());
+        assert!(engine_of("h/db").is_err());
+    }
+}

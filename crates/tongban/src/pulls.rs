@@ -1,0 +1,154 @@
+//! 定时抽取 from the command line and in the serving process: `tongban pull add|list|run|remove`
+//! configure and run pulls of department database tables into resources; `serve` runs the due
+//! ones every minute. The pool does the reading and governing; this only schedules and prints.
+
+use anyhow::Result;
+use clap::Subcommand;
+use std::time::Duration;
+use tokio::sync::watch;
+use tongban_kernel::Principal;
+use tongban_pool::{NewPull, Pool};
+
+#[derive(Subcommand)]
+pub enum PullCommand {
+    /// Pull TABLE from a department's PostgreSQL or MySQL database into RESOURCE on a schedule.
+    /// The database and table are tried at once; the first run is due immediately.
+    Add {
+        /// Resource code, e.g. 9901-GA-0001
+        resource: String,
+        /// postgres://user:password@host:port/db or mysql://user:password@host:port/db (stored
+        /// encrypted, never printed with its password)
+        #[arg(long)]
+        url: String,
+        /// The table: table or schema.table
+        #[arg(long)]
+        table: String,
+        /// Minutes between runs (5 to 10080)
+        #[arg(long, default_value_t = 1440)]
+        every: u32,
+    },
+    /// Every pull: id, resource, table, source (without password), interval, next and last run.
+    List {
+        /// One JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one pull now (or, with --due, every pull that is due).
+    Run {
+        /// The pull's id
+        id: Option<String>,
+        /// Run every due pull instead
+        #[arg(long)]
+        due: bool,
+    },
+    /// Stop a pull (the versions it stored stay).
+    Remove {
+        /// The pull's id
+        id: String,
+    },
+}
+
+fn platform() -> Principal {
+    Principal::system("cli")
+}
+
+/// Carries out `cmd`.
+pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
+    match cmd {
+        PullCommand::Add {
+            resource,
+            url,
+            table,
+            every,
+        } => {
+            let new = NewPull {
+                resource_code: resource,
+                url,
+                table,
+                every_minutes: every,
+            };
+            let p = pool.add_pull(&platform(), new).await?;
+            println!("{}", p.id);
+            println!(
+                "{} ← {} {}（每 {} 分钟 / every {} minutes）",
+                p.resource_code, p.url, p.table, p.every_minutes, p.every_minutes
+            );
+        }
+        PullCommand::List { json } => {
+            let list = pool.pulls(&platform()).await?;
+            if json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else if list.is_empty() {
+                println!("没有定时抽取 / no pulls");
+            } else {
+                for p in list {
+                    println!(
+                        "{}  {} ← {} {}  every {} min  next {}  last: {}",
+                        p.id,
+                        p.resource_code,
+                        p.url,
+                        p.table,
+                        p.every_minutes,
+                        p.next_run
+                            .display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
+                        if p.last_status.is_empty() {
+                            "—"
+                        } else {
+                            &p.last_status
+                        }
+                    );
+                }
+            }
+        }
+        PullCommand::Run { id, due } => {
+            let outcomes = match (id, due) {
+                (Some(id), false) => {
+                    let r = pool.run_pull(&platform(), &id).await?;
+                    println!(
+                        "{} v{}: 接收 / accepted {}，拒绝 / rejected {}",
+                        r.resource, r.version, r.accepted, r.rejected
+                    );
+                    return Ok(());
+                }
+                (None, true) => pool.run_due_pulls().await?,
+                _ => anyhow::bail!("give a pull id or --due"),
+            };
+            for (p, outcome) in outcomes {
+                match outcome {
+                    Ok(r) => println!(
+                        "{} {}: v{} accepted {} rejected {}",
+                        p.id, p.resource_code, r.version, r.accepted, r.rejected
+                    ),
+                    Err(e) => println!("{} {}: {e}", p.id, p.resource_code),
+                }
+            }
+        }
+        PullCommand::Remove { id } => {
+            pool.remove_pull(&platform(), &id).await?;
+            println!("已停止 / stopped {id}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the due pulls every `every` until `stop` changes.
+pub async fn run(pool: Pool, every: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => match pool.run_due_pulls().await {
+                Ok(outcomes) => {
+                    for (p, outcome) in outcomes {
+                        match outcome {
+                            Ok(r) => tracing::info!(pull = %p.id, resource = %r.resource, version = r.version,
+                                accepted = r.accepted, rejected = r.rejected, "pull loaded"),
+                            Err(e) => tracing::warn!(pull = %p.id, resource = %p.resource_code, error = %e, "pull failed"),
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "listing due pulls failed"),
+            },
+            _ = stop.changed() => break,
+        }
+    }
+}
