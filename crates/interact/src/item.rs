@@ -18,7 +18,6 @@ use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
 use tongban_db::{Row, params};
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal, PrincipalKind, Role};
-use tongban_text::reply::public_text;
 
 /// Field names under which contact details are encrypted and blind-indexed.
 pub(crate) mod fields {
@@ -186,8 +185,8 @@ impl Interact {
             kind: new.kind,
             category: category.code.clone(),
             category_name: category.name_zh.clone(),
-            public_title: public_text(&title, &known),
-            public_text: public_text(&text, &known),
+            public_title: self.public_version(&title, &known),
+            public_text: self.public_version(&text, &known),
             title,
             text,
             location,

@@ -32,6 +32,7 @@ mod duplicate;
 mod error;
 mod item;
 mod model;
+mod moderation;
 mod notify;
 mod open311;
 mod rating;

@@ -156,6 +156,7 @@ fn mutable_values(item: &Item) -> Vec<(&'static str, Value)> {
         ("rated_ms", millis_value(item.rating.as_ref().map(|r| r.at))),
         ("replied_ms", millis_value(item.replied)),
         ("published_ms", millis_value(item.published)),
+        ("is_public", Value::Int(i64::from(item.public))),
         ("updated_ms", Value::Int(item.updated.0)),
     ]
 }
@@ -205,7 +206,6 @@ pub(crate) async fn insert_item(tx: &mut Tx, item: &Item, sealed: &Sealed) -> Re
             "longitude",
             point.map_or(Value::NullReal, |p| Value::Real(p.longitude)),
         ),
-        ("is_public", Value::Int(i64::from(item.public))),
         ("contact_pref", Value::Text(item.contact.preference.code().into())),
         ("contact_name", opt(&sealed.name)),
         ("contact_phone", opt(&sealed.phone)),

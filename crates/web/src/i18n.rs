@@ -807,6 +807,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("rules.every_category", "全部分类", "Every category"),
     ("rules.save_limit", "保存时限", "Save limit"),
+    ("interact.withdraw", "不予公开", "Withdraw from public view"),
+    (
+        "interact.withdraw_hint",
+        "公开内容已自动去除个人信息并屏蔽敏感词；如仍不宜公开，可撤下并说明理由，诉求人会收到通知。",
+        "Public text already has personal data removed and sensitive words masked; if it still should not be public, withdraw it with a reason (the citizen is told).",
+    ),
     ("interact.send", "提交", "Send"),
     (
         "interact.anonymous_hint",

@@ -205,3 +205,63 @@ async fn notifications_belong_to_their_recipient() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn public_text_is_moderated_and_the_department_can_withdraw_it() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let zhang = citizen("zhang");
+        let mut new = item(
+            ItemKind::Complaint,
+            "road_lighting",
+            "路灯坏了一个月",
+            "翠苑小区路灯坏了一个月，打电话还被说神经病，滚蛋。",
+        );
+        new.public = true;
+        let view = w.submit(&zhang, new).await;
+        let now = w.ix.now();
+        let listed =
+            w.ix.open311_requests(None, &tongban_interact::RequestQuery::recent(now))
+                .await
+                .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(
+            listed[0].description.contains("＊＊＊") && !listed[0].description.contains("神经病"),
+            "{}",
+            listed[0].description
+        );
+        // Staff still read what was written.
+        let clerk = staff("clerk", &w.urban, Role::Clerk);
+        let seen = w.ix.get_item(&clerk, &view.item.id).await.unwrap();
+        assert!(seen.item.text.contains("神经病"));
+
+        // Only the handling department withdraws it, with a reason; then nobody lists it.
+        forbidden(
+            w.ix.withdraw_from_public(&staff("clerk", &w.police, Role::Clerk), &view.item.id, "x")
+                .await,
+        );
+        crate::support::invalid(
+            w.ix.withdraw_from_public(&clerk, &view.item.id, " ").await,
+            "reason",
+        );
+        w.ix.withdraw_from_public(&clerk, &view.item.id, "含有他人信息，不宜公开")
+            .await
+            .unwrap();
+        let listed =
+            w.ix.open311_requests(None, &tongban_interact::RequestQuery::recent(now))
+                .await
+                .unwrap();
+        assert!(listed.is_empty());
+        crate::support::conflict(
+            w.ix.withdraw_from_public(&clerk, &view.item.id, "again").await,
+            "public",
+        );
+        assert_eq!(w.events("interact.item.withdrawn_from_public").await.len(), 1);
+        let told = w.ix.notifications(&zhang, false, Page::default()).await.unwrap();
+        assert!(
+            told.items.iter().any(|n| n.message.contains("不予公开")),
+            "{told:?}"
+        );
+    })
+    .await;
+}

@@ -274,7 +274,7 @@ async fn item_page(
                 (
                     l.at.display_in(zone),
                     l.actor_name,
-                    l.action,
+                    crate::portal::interact_action(ctx, &l.action),
                     if l.public {
                         l.note
                     } else {
@@ -410,6 +410,32 @@ pub(super) async fn transfer(
     match state.interact.transfer(&user.principal, &iid, to, &reason).await {
         Ok(_) => Redirect::to("/console/interact").into_response(),
         Err(e) => refused(&state, &ctx, &id, "reason", e, String::new()).await,
+    }
+}
+
+/// `POST /console/interact/{id}/withdraw`: `withdraw_reason` (不予公开: off the board and
+/// the Open311 lists).
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(iid) = ItemId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let reason = form.get("withdraw_reason").cloned().unwrap_or_default();
+    match state
+        .interact
+        .withdraw_from_public(&user.principal, &iid, &reason)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/console/interact/{iid}")).into_response(),
+        Err(e) => refused(&state, &ctx, &id, "withdraw_reason", e, String::new()).await,
     }
 }
 

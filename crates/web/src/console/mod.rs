@@ -98,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/interact/{id}/reply", post(interact::reply))
         .route("/console/interact/{id}/transfer", post(interact::transfer))
         .route("/console/interact/{id}/return", post(interact::give_back))
+        .route("/console/interact/{id}/withdraw", post(interact::withdraw))
         .route("/console/interact/{id}/assist", post(interact::assist))
         .route(
             "/console/interact/{id}/assists/{assist}/answer",

@@ -416,6 +416,30 @@ struct ItemPage {
     attachments: Vec<(String, String)>,
 }
 
+/// A timeline entry's action in the page language (the code itself when unknown).
+pub(crate) fn action_label(ctx: &Ctx, code: &str) -> String {
+    let (zh, en) = match code {
+        "submitted" => ("提交", "Submitted"),
+        "routed" => ("分办", "Routed"),
+        "dispatched" => ("人工分办", "Dispatched"),
+        "transferred" => ("转办", "Transferred"),
+        "returned" => ("退回", "Returned"),
+        "assist_requested" => ("请求协办", "Assistance requested"),
+        "assist_answered" => ("协办答复", "Assistance given"),
+        "reply_submitted" => ("答复待审核", "Reply awaiting review"),
+        "reply_sent_back" => ("答复退回修改", "Reply sent back"),
+        "replied" => ("已答复", "Replied"),
+        "merged" => ("合并到其他诉求", "Merged into another item"),
+        "merged_from" => ("合并了重复诉求", "Duplicate merged in"),
+        "withdrawn_from_public" => ("不予公开", "Withdrawn from public view"),
+        "rated" => ("评价", "Rated"),
+        "reopened" => ("重新办理", "Reopened"),
+        "escalated" => ("督办", "Escalated"),
+        other => return other.to_string(),
+    };
+    ctx.t().pick(zh, en).to_string()
+}
+
 /// An item's attachments as its pages list them: (id, name and size).
 pub(crate) async fn attachment_rows(
     state: &AppState,
@@ -518,7 +542,7 @@ async fn item_page(
         timeline: history
             .into_iter()
             .filter(|l| l.public)
-            .map(|l| (l.at.display_in(zone), l.action, l.note))
+            .map(|l| (l.at.display_in(zone), action_label(ctx, &l.action), l.note))
             .collect(),
         replies: replies
             .into_iter()

@@ -4,7 +4,7 @@
 mod bundles;
 mod consultations;
 mod interact;
-pub(crate) use interact::attachment_rows;
+pub(crate) use interact::{action_label as interact_action, attachment_rows};
 mod licences;
 mod materials;
 mod messages;

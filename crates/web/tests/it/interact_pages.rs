@@ -715,3 +715,90 @@ async fn administrators_configure_categories_limits_and_routing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn rude_words_are_masked_in_public_and_the_clerk_can_withdraw_an_item() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        household_to_police(&s).await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let form = citizen
+            .get(s.url("/interact/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = citizen
+            .post(s.url("/interact/new"))
+            .multipart(text_form(&[
+                ("csrf", &csrf_of(&form)),
+                ("kind", "complaint"),
+                ("category", "household"),
+                ("title", "窗口态度差"),
+                ("text", "户籍窗口工作人员说我神经病，让我滚蛋。"),
+                ("public", "1"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let id = to
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let public = reqwest::get(s.url("/open311/v2/requests.json"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            public.contains("＊＊＊") && !public.contains("神经病"),
+            "{public}"
+        );
+
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let page_url = s.url(&format!("/console/interact/{id}"));
+        let page = clerk.get(&page_url).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("神经病"), "staff read the original");
+        let withdraw = |reason: &str| {
+            clerk
+                .post(format!("{page_url}/withdraw"))
+                .form(&[("csrf", csrf_of(&page)), ("withdraw_reason", reason.to_string())])
+                .send()
+        };
+        let r = withdraw("").await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#withdraw_reason\""));
+        assert_eq!(withdraw("涉及工作人员个人信息").await.unwrap().status(), 303);
+        let public = reqwest::get(s.url("/open311/v2/requests.json"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(public.trim(), "[]");
+        let mine = citizen
+            .get(s.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            mine.contains("涉及工作人员个人信息"),
+            "the citizen sees why: {mine}"
+        );
+    })
+    .await;
+}
