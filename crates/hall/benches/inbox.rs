@@ -93,6 +93,8 @@ async fn seed(hall: &Hall) {
                     visits: 0,
                     active: true,
                     licence: None,
+                    topics: Vec::new(),
+                    life_events: Vec::new(),
                 },
             )
             .await

@@ -215,6 +215,17 @@ fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
     })
 }
 
+/// `list` without repeats, in its order.
+fn dedup<T: Copy + PartialEq>(list: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(list.len());
+    for v in list {
+        if !out.contains(v) {
+            out.push(*v);
+        }
+    }
+    out
+}
+
 async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()> {
     let cols: Vec<(&str, Value)> = vec![
         ("code", Value::Text(item.code.clone())),
@@ -238,6 +249,20 @@ async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()>
                 Some(spec) => Value::Text(to_json("licence", spec)?),
                 None => Value::Null,
             },
+        ),
+        (
+            "topics",
+            Value::Text(item.topics.iter().map(|t| t.code()).collect::<Vec<_>>().join(",")),
+        ),
+        (
+            "life_events",
+            Value::Text(
+                item.life_events
+                    .iter()
+                    .map(|t| t.code())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
         ),
         ("updated_ms", Value::Int(item.updated.0)),
     ];
@@ -337,6 +362,8 @@ impl Hall {
             visits: new.visits,
             active: new.active,
             licence: checked.licence,
+            topics: dedup(&new.topics),
+            life_events: dedup(&new.life_events),
             workflow_version: 0,
             created: now,
             updated: now,
@@ -392,6 +419,8 @@ impl Hall {
             visits: edit.visits,
             active: edit.active,
             licence: checked.licence,
+            topics: dedup(&edit.topics),
+            life_events: dedup(&edit.life_events),
             updated: self.now(),
             version,
             ..current

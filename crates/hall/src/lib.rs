@@ -129,6 +129,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_delivery.sql"),
         postgres: include_str!("../migrations/postgres/0008_delivery.sql"),
     },
+    Migration {
+        owner: "hall",
+        version: 9,
+        name: "topics",
+        sqlite: include_str!("../migrations/sqlite/0009_topics.sql"),
+        postgres: include_str!("../migrations/postgres/0009_topics.sql"),
+    },
 ];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;

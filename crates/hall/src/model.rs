@@ -41,6 +41,48 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// A topic the portal groups services under (按主题).
+    Topic {
+        /// 户籍身份.
+        Household = "household", "户籍身份", "Identity and residence";
+        /// 社会保障.
+        SocialSecurity = "social_security", "社会保障", "Social security";
+        /// 医疗卫生.
+        Health = "health", "医疗卫生", "Health";
+        /// 教育.
+        Education = "education", "教育", "Education";
+        /// 市场准入.
+        Business = "business", "市场准入", "Starting and running a business";
+        /// 民政.
+        CivilAffairs = "civil_affairs", "民政服务", "Civil affairs";
+        /// 住房.
+        Housing = "housing", "住房", "Housing";
+        /// 生态环境.
+        Environment = "environment", "生态环境", "Environment";
+    }
+);
+
+coded_enum!(
+    /// A moment of life the portal groups services under (按人生事件).
+    LifeEvent {
+        /// 出生.
+        Birth = "birth", "生育出生", "Having a baby";
+        /// 上学.
+        Schooling = "schooling", "入学教育", "Going to school";
+        /// 就业创业.
+        Work = "work", "就业创业", "Work and starting a business";
+        /// 婚姻.
+        Marriage = "marriage", "婚姻家庭", "Marriage and family";
+        /// 安居.
+        Moving = "moving", "安居落户", "Moving home";
+        /// 退休养老.
+        Retirement = "retirement", "退休养老", "Retirement";
+        /// 身后事.
+        Bereavement = "bereavement", "身后事", "After a death";
+    }
+);
+
 /// Where a required material comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -249,6 +291,10 @@ pub struct ServiceItem {
     pub active: bool,
     /// The e-licence a completed case produces, if any.
     pub licence: Option<LicenceSpec>,
+    /// Topics the portal lists it under.
+    pub topics: Vec<Topic>,
+    /// Life events the portal lists it under.
+    pub life_events: Vec<LifeEvent>,
     /// The workflow version new cases start on (0 = no workflow yet, cannot apply).
     pub workflow_version: u32,
     /// Created.
@@ -291,6 +337,12 @@ pub struct ServiceItemInput {
     /// The e-licence a completed case produces, if any.
     #[serde(default)]
     pub licence: Option<LicenceSpec>,
+    /// Topics the portal lists it under.
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    /// Life events the portal lists it under.
+    #[serde(default)]
+    pub life_events: Vec<LifeEvent>,
 }
 
 coded_enum!(

@@ -16,7 +16,13 @@ pub(crate) const NO_DUE: &str = "9999-12-31";
 
 pub(crate) const ITEM_COLUMNS: &str = "id, code, name, dept_id, dept_path, dept_name, item_type, legal_basis, \
      conditions, materials, fields, fees, statutory_days, promised_days, visits, active, licence, workflow_version, \
-     created_ms, updated_ms, version";
+     created_ms, updated_ms, version, topics, life_events";
+
+/// Codes stored comma-separated, parsed back (unknown ones are skipped: a code retired later
+/// leaves the item listed under the rest).
+pub(crate) fn codes<T>(text: &str, parse: fn(&str) -> Option<T>) -> Vec<T> {
+    text.split(',').filter_map(parse).collect()
+}
 
 pub(crate) fn item_from_row(r: &Row) -> Result<ServiceItem> {
     Ok(ServiceItem {
@@ -43,6 +49,8 @@ pub(crate) fn item_from_row(r: &Row) -> Result<ServiceItem> {
         visits: r.get("visits")?,
         active: r.get("active")?,
         licence: optional_json(r, "licence")?,
+        topics: codes(&r.get::<String>("topics")?, crate::Topic::parse),
+        life_events: codes(&r.get::<String>("life_events")?, crate::LifeEvent::parse),
         workflow_version: r.get("workflow_version")?,
         created: r.get("created_ms")?,
         updated: r.get("updated_ms")?,

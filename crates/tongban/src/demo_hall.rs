@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tongban_hall::{
     AssigneeInput, BundleInput, CaseId, ChoiceOption, DecisionInput, Fee, FieldKind, FieldSource, FormField,
-    Hall, ItemType, LicenceLine, LicenceSpec, Material, MaterialInput, MaterialSource, NewBundleCase,
-    NewCase, Outcome, RatingInput, RatingLevel, RectificationClose, ReviewInput, ServiceItem,
-    ServiceItemInput, SignMode, StepInput, StepKind, SupplementAnswer, SupplementRequest, Upload,
+    Hall, ItemType, LicenceLine, LicenceSpec, LifeEvent, Material, MaterialInput, MaterialSource,
+    NewBundleCase, NewCase, Outcome, RatingInput, RatingLevel, RectificationClose, ReviewInput, ServiceItem,
+    ServiceItemInput, SignMode, StepInput, StepKind, SupplementAnswer, SupplementRequest, Topic, Upload,
 };
 use tongban_identity::Identity;
 use tongban_kernel::{CreditCode, IdNumber, Millis, Page, Principal};
@@ -125,6 +125,24 @@ fn applicant_fields(business: bool) -> Vec<FormField> {
                 ..field("address", "户籍地址", FieldKind::Address, true)
             },
         ]
+    }
+}
+
+/// Where the portal lists a demo item: its topics and life events.
+fn browse(code: &str) -> (Vec<Topic>, Vec<LifeEvent>) {
+    use LifeEvent as E;
+    use Topic as T;
+    match code {
+        "9901-WJ-CSYXZM" => (vec![T::Health], vec![E::Birth]),
+        "9901-GA-CSDJ" => (vec![T::Household], vec![E::Birth]),
+        "9901-RS-SBK" => (vec![T::SocialSecurity], vec![E::Birth, E::Work]),
+        "9901-RS-YBCB" => (vec![T::SocialSecurity, T::Health], vec![E::Birth, E::Retirement]),
+        "9901-SJ-GTKY" | "9901-SJ-SPJY" => (vec![T::Business], vec![E::Work]),
+        "9901-MZ-DB" => (vec![T::CivilAffairs], vec![E::Retirement]),
+        "9901-GA-JZZ" => (vec![T::Household, T::Housing], vec![E::Moving, E::Work]),
+        "9901-JY-RX" => (vec![T::Education], vec![E::Schooling]),
+        "9901-HJ-PWDJ" => (vec![T::Environment, T::Business], vec![]),
+        _ => (vec![], vec![]),
     }
 }
 
@@ -618,6 +636,8 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
             visits: item.visits,
             active: true,
             licence: item.licence.clone(),
+            topics: browse(item.code).0,
+            life_events: browse(item.code).1,
         };
         let created = hall
             .create_item(&demo, input)

@@ -813,6 +813,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "公开内容已自动去除个人信息并屏蔽敏感词；如仍不宜公开，可撤下并说明理由，诉求人会收到通知。",
         "Public text already has personal data removed and sensitive words masked; if it still should not be public, withdraw it with a reason (the citizen is told).",
     ),
+    ("services.topic", "主题", "Topic"),
+    ("services.life_event", "人生事件", "Life event"),
     ("interact.send", "提交", "Send"),
     (
         "interact.anonymous_hint",

@@ -293,6 +293,8 @@ pub fn item_input(code: &str, dept: &DeptRef) -> ServiceItemInput {
         visits: 0,
         active: true,
         licence: None,
+        topics: Vec::new(),
+        life_events: Vec::new(),
     }
 }
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use tongban_hall::{
     AssigneeInput, ChoiceOption, Fee, FieldKind, FieldSource, FormField, ItemType, LicenceLine, LicenceSpec,
-    Material, MaterialSource, ServiceItem, ServiceItemInput, SignMode, StepInput, StepKind,
+    LifeEvent, Material, MaterialSource, ServiceItem, ServiceItemInput, SignMode, StepInput, StepKind, Topic,
 };
 use tongban_kernel::{DeptPath, Permission, Principal};
 
@@ -227,6 +227,9 @@ struct EditPage {
     types: Vec<(&'static str, String)>,
     sources: Vec<(&'static str, String)>,
     kinds: Vec<(&'static str, String)>,
+    /// (input name, label) of each topic and life event checkbox.
+    topics: Vec<(String, String)>,
+    events: Vec<(String, String)>,
     f: Values,
 }
 
@@ -285,6 +288,12 @@ fn item_values(i: &ServiceItem) -> Values {
     f.set("visits", i.visits.to_string());
     if i.active {
         f.set("active", "1");
+    }
+    for t in &i.topics {
+        f.set(format!("topic_{}", t.code()), "1");
+    }
+    for e in &i.life_events {
+        f.set(format!("event_{}", e.code()), "1");
     }
     for (n, m) in i.materials.iter().enumerate() {
         f.set(format!("m{n}_code"), &m.code);
@@ -608,6 +617,16 @@ fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Parsed {
             visits,
             active: f.on("active"),
             licence,
+            topics: Topic::ALL
+                .iter()
+                .copied()
+                .filter(|t| f.on(&format!("topic_{}", t.code())))
+                .collect(),
+            life_events: LifeEvent::ALL
+                .iter()
+                .copied()
+                .filter(|e| f.on(&format!("event_{}", e.code())))
+                .collect(),
         },
         materials,
         fields,
@@ -646,6 +665,24 @@ async fn edit_page(
         kinds: FIELD_KINDS
             .iter()
             .map(|(c, zh, en)| (*c, t.pick(zh, en).to_string()))
+            .collect(),
+        topics: Topic::ALL
+            .iter()
+            .map(|x| {
+                (
+                    format!("topic_{}", x.code()),
+                    t.pick(x.name_zh(), x.name_en()).to_string(),
+                )
+            })
+            .collect(),
+        events: LifeEvent::ALL
+            .iter()
+            .map(|x| {
+                (
+                    format!("event_{}", x.code()),
+                    t.pick(x.name_zh(), x.name_en()).to_string(),
+                )
+            })
             .collect(),
         f,
     });

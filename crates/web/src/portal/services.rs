@@ -63,7 +63,11 @@ struct ServicesPage {
     bundles: Vec<(String, String, String, usize)>,
     q: String,
     dept: String,
+    topic: String,
+    event: String,
     departments: Vec<(String, String)>,
+    topics: Vec<(&'static str, String)>,
+    events: Vec<(&'static str, String)>,
     rows: Vec<ItemRow>,
 }
 
@@ -72,9 +76,14 @@ struct ServicesPage {
 pub(super) struct ServicesQuery {
     q: String,
     dept: String,
+    /// A topic code (按主题).
+    topic: String,
+    /// A life event code (按人生事件).
+    event: String,
 }
 
-/// `GET /services`: every active service, searchable by name, filtered by department.
+/// `GET /services`: every active service, searchable by name, browsed by department, topic
+/// and life event.
 pub(super) async fn services(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -96,6 +105,8 @@ pub(super) async fn services(
         .iter()
         .filter(|i| workflow_ready(i))
         .filter(|i| q.dept.is_empty() || i.department.path.0 == q.dept)
+        .filter(|i| q.topic.is_empty() || i.topics.iter().any(|t| t.code() == q.topic))
+        .filter(|i| q.event.is_empty() || i.life_events.iter().any(|e| e.code() == q.event))
         .filter(|i| needle.is_empty() || i.name.contains(needle) || i.code.contains(needle))
         .map(|i| ItemRow {
             code: i.code.clone(),
@@ -120,7 +131,17 @@ pub(super) async fn services(
         bundles,
         q: q.q.clone(),
         dept: q.dept.clone(),
+        topic: q.topic.clone(),
+        event: q.event.clone(),
         departments,
+        topics: tongban_hall::Topic::ALL
+            .iter()
+            .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
+            .collect(),
+        events: tongban_hall::LifeEvent::ALL
+            .iter()
+            .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
+            .collect(),
         rows,
     })
 }
@@ -147,6 +168,8 @@ struct GuidePage {
     steps: Vec<(String, String)>,
     fees: Vec<(String, String, String)>,
     can_apply: bool,
+    /// Topics and life events it is listed under: (query, label).
+    browse: Vec<(String, String)>,
 }
 
 pub(super) async fn item_by_code(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
@@ -209,6 +232,22 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
     render(&GuidePage {
         c: ctx.chrome(&i.name),
         kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
+        browse: i
+            .topics
+            .iter()
+            .map(|x| {
+                (
+                    format!("topic={}", x.code()),
+                    t.pick(x.name_zh(), x.name_en()).to_string(),
+                )
+            })
+            .chain(i.life_events.iter().map(|x| {
+                (
+                    format!("event={}", x.code()),
+                    t.pick(x.name_zh(), x.name_en()).to_string(),
+                )
+            }))
+            .collect(),
         can_apply: workflow_ready(&i),
         materials,
         fields,

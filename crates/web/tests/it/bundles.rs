@@ -52,6 +52,8 @@ async fn setup(s: &Server) {
                     visits: 0,
                     active: true,
                     licence: None,
+                    topics: Vec::new(),
+                    life_events: Vec::new(),
                 },
             )
             .await

@@ -118,6 +118,8 @@ async fn setup(s: &Server) {
                     }],
                     valid_years: Some(1),
                 }),
+                topics: Vec::new(),
+                life_events: Vec::new(),
             },
         )
         .await

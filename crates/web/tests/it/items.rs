@@ -52,6 +52,8 @@ fn item_form(csrf: &str, version: &str, name: &str, amount: &str, from: &str) ->
         ("fee0_amount", amount),
         ("fee0_basis", "价费〔2026〕1号"),
         ("lic_type", ""),
+        ("topic_household", "1"),
+        ("event_moving", "1"),
         ("go", "save"),
     ]
     .into_iter()
@@ -163,9 +165,17 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         // The guide shows it; an edit read at version 1 after another edit is refused.
         let guide = browser().get(s.url(&format!("/services/{CODE}"))).send().await.unwrap().text().await.unwrap();
         assert!(guide.contains("居住证申领") && guide.contains("工本费"), "{guide}");
+        assert!(guide.contains("/services?event=moving"), "{guide}");
+        // Browsed by topic and by life event.
+        let get = |q: &str| browser().get(s.url(&format!("/services?{q}"))).send();
+        assert!(get("topic=household").await.unwrap().text().await.unwrap().contains(CODE));
+        assert!(get("event=moving").await.unwrap().text().await.unwrap().contains(CODE));
+        assert!(!get("event=birth").await.unwrap().text().await.unwrap().contains(CODE));
+        assert!(!get("topic=business").await.unwrap().text().await.unwrap().contains(CODE));
         let edit_url = s.url(&format!("/console/items/{CODE}"));
         let page = admin.get(&edit_url).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("value=\"10.50\"") && page.contains("own=自有住房|rent=租赁"), "{page}");
+        assert!(page.contains("name=\"topic_household\" value=\"1\" checked"), "{page}");
         let version = item.version.to_string();
         let r = admin
             .post(&edit_url)
