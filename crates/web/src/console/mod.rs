@@ -48,6 +48,9 @@ pub fn routes() -> Router<AppState> {
             "/console/catalog/{code}/mapping",
             get(mapping::mapping_page).post(mapping::save_mapping),
         )
+        .route("/console/catalog/{code}/pulls", get(pulls::show).post(pulls::add))
+        .route("/console/catalog/{code}/pulls/{id}/run", post(pulls::run))
+        .route("/console/catalog/{code}/pulls/{id}/remove", post(pulls::remove))
         .route("/console/loads/{id}", get(upload::load))
         .route("/console/loads/{id}/rejects.csv", get(upload::rejects))
         .route("/console/loads/{id}/rejects.xlsx", get(upload::rejects_xlsx))
@@ -581,6 +584,7 @@ mod ledger_view;
 mod mapping;
 mod messages;
 mod participation;
+mod pulls;
 mod query;
 mod rectify;
 mod seals;

@@ -964,3 +964,88 @@ async fn the_providing_departments_system_pushes_a_batch_and_bad_rows_are_reject
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_provider_schedules_a_pull_from_its_database_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let code = seed(&s).await;
+        let admin = browser();
+        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        let url = s.url(&format!("/console/catalog/{code}/pulls"));
+        let page = admin.get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("name=\"url\""), "{page}");
+        let csrf = csrf_of(&page);
+        let post = |form: &[(&str, &str)]| {
+            let mut all = vec![("csrf", csrf.as_str())];
+            all.extend_from_slice(form);
+            admin.post(&url).form(&all).send()
+        };
+        // A wrong address is named, and the password never comes back in the page.
+        let r = post(&[
+            ("url", "postgres://etl:Secret-Pa55@127.0.0.1:1/x"),
+            ("table", "t"),
+            ("every", "60"),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("href=\"#url\"") && !body.contains("Secret-Pa55"),
+            "{body}"
+        );
+        let r = post(&[
+            ("url", "postgres://127.0.0.1/x"),
+            ("table", "t"),
+            ("every", "soon"),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+
+        // Against the test PostgreSQL server, a real table is pulled when run.
+        if let Ok(pg) = std::env::var("TONGBAN_TEST_DATABASE_URL") {
+            use sqlx::{Connection, Executor};
+            let id = tongban_kernel::id::new_uuid_v7().replace('-', "");
+            let table = format!("pull_web_{}", &id[20..]);
+            let mut c = sqlx::PgConnection::connect(&pg).await.unwrap();
+            c.execute(
+                format!(
+                    "CREATE TABLE {table} (id_number TEXT, name TEXT, district TEXT); \
+                     INSERT INTO {table} VALUES ('110105194912310029', '张三', '西湖区')"
+                )
+                .as_str(),
+            )
+            .await
+            .unwrap();
+            let r = post(&[("url", pg.as_str()), ("table", table.as_str()), ("every", "60")])
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            let page = admin.get(&url).send().await.unwrap().text().await.unwrap();
+            let at = page
+                .find("/pulls/")
+                .and_then(|i| page[i..].find("/run").map(|j| i + j))
+                .unwrap();
+            let start = page[..at].rfind("/console/").unwrap();
+            let run = s.url(&page[start..at + 4]);
+            let r = admin
+                .post(&run)
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            let page = admin.get(&url).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("version 1") || page.contains("第1版"), "{page}");
+            c.execute(format!("DROP TABLE {table}").as_str()).await.unwrap();
+        }
+
+        // Another department's administrator does not see the page.
+        let other = browser();
+        sign_in(&other, &s, "mz_admin", PASSWORD).await;
+        assert_eq!(other.get(&url).send().await.unwrap().status(), 403);
+    })
+    .await;
+}

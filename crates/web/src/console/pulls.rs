@@ -1,0 +1,170 @@
+//! 定时抽取 in the console: the providing department's catalog managers see a resource's pulls
+//! from their own databases (source shown without its password, interval, next and last run),
+//! add one (the database and table are tried at once), run one now and stop one.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::{FormOutcome, pool_form, pool_page};
+use crate::page::{Chrome, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_pool::{NewPull, PullSource};
+
+#[derive(Template)]
+#[template(path = "console/pulls.html")]
+struct PullsPage {
+    c: Chrome,
+    code: String,
+    name: String,
+    /// (pull, next run, last run).
+    pulls: Vec<(PullSource, String, String)>,
+    form: HashMap<String, String>,
+}
+
+impl PullsPage {
+    fn v(&self, k: &str) -> &str {
+        self.form.get(k).map_or("", |s| s.as_str())
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    c: Option<Chrome>,
+    form: HashMap<String, String>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let r = match super::upload::provider_resource(
+        state,
+        &me.principal,
+        code,
+        "只有提供部门可以配置定时抽取 / only the providing department configures pulls",
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(e),
+    };
+    let zone = &state.settings.zone;
+    let pulls = match state.pool.pulls(&me.principal).await {
+        Ok(list) => list
+            .into_iter()
+            .filter(|p| p.resource_code == r.code)
+            .map(|p| {
+                let next = p.next_run.display_in(zone);
+                let last = p.last_run.map(|m| m.display_in(zone)).unwrap_or_default();
+                (p, next, last)
+            })
+            .collect(),
+        Err(e) => return ctx.fail(pool_page(e)),
+    };
+    let t = ctx.t();
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut resp = render(&PullsPage {
+        c: c.unwrap_or_else(|| ctx.chrome(t.s("pulls.title"))),
+        code: r.code.clone(),
+        name: t.pick(&r.name_zh, &r.name_en).to_string(),
+        pulls,
+        form,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/catalog/{code}/pulls`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+    let form = HashMap::from([("every".to_string(), "1440".to_string())]);
+    page(&state, &ctx, &code, None, form).await
+}
+
+/// `POST /console/catalog/{code}/pulls`: `url`, `table`, `every` (minutes).
+pub(super) async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let mut c = ctx.chrome(ctx.t().s("pulls.title"));
+    let Ok(every) = get("every").trim().parse::<u32>() else {
+        c.add_error("every", "间隔应为分钟数 / the interval is a number of minutes");
+        return page(&state, &ctx, &code, Some(c), without_url(form)).await;
+    };
+    let new = NewPull {
+        resource_code: code.clone(),
+        url: get("url"),
+        table: get("table"),
+        every_minutes: every,
+    };
+    match state.pool.add_pull(&me.principal, new).await {
+        Ok(_) => Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response(),
+        Err(e) => match pool_form(e, "url") {
+            FormOutcome::Field(field, msg) => {
+                let field = if field == "every_minutes" {
+                    "every".to_string()
+                } else {
+                    field
+                };
+                c.add_error(&field, &msg);
+                page(&state, &ctx, &code, Some(c), without_url(form)).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+/// The form to show again: never the URL (it may hold a password).
+fn without_url(mut form: HashMap<String, String>) -> HashMap<String, String> {
+    form.remove("url");
+    form
+}
+
+/// `POST /console/catalog/{code}/pulls/{id}/run`: runs it now.
+pub(super) async fn run(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    match state.pool.run_pull(&me.principal, &id).await {
+        // The outcome, good or bad, is on the pull's row.
+        Ok(_) | Err(tongban_pool::Error::Remote { .. } | tongban_pool::Error::Invalid(_)) => {
+            Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response()
+        }
+        Err(e) => ctx.fail(pool_page(e)),
+    }
+}
+
+/// `POST /console/catalog/{code}/pulls/{id}/remove`.
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    match state.pool.remove_pull(&me.principal, &id).await {
+        Ok(()) => Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response(),
+        Err(e) => ctx.fail(pool_page(e)),
+    }
+}
