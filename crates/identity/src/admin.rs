@@ -472,7 +472,8 @@ pub fn check_email(field: &str, text: &str) -> Result<String> {
 
 impl Identity {
     /// Sets (or, with an empty text, removes) the signed-in person's e-mail address for
-    /// notifications. Stored encrypted.
+    /// notifications. Stored encrypted; it is used once confirmed with the code the notification
+    /// worker mails to it ([`Identity::email_codes_to_send`], [`Identity::confirm_email`]).
     pub async fn set_email(&self, actor: &Principal, email: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::forbidden(
@@ -490,7 +491,8 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         let n = tx
             .execute(
-                "UPDATE accounts SET email_enc = $1, updated_ms = $2 WHERE id = $3",
+                "UPDATE accounts SET email_enc = $1, email_verified_ms = NULL, email_code_hash = NULL, \
+                 email_code_expires_ms = NULL, email_code_tries = 0, updated_ms = $2 WHERE id = $3",
                 params![stored, self.now(), actor.id.as_str()],
             )
             .await?;
@@ -517,12 +519,15 @@ impl Identity {
         Ok(())
     }
 
-    /// The e-mail address of account `id`, in clear, for the notification worker; `None` when
-    /// the account gave none.
+    /// The confirmed e-mail address of account `id`, in clear, for the notification worker;
+    /// `None` when the account gave none or has not confirmed it yet.
     pub async fn email_of(&self, id: &str) -> Result<Option<String>> {
         let row = self
             .db
-            .fetch_optional("SELECT email_enc FROM accounts WHERE id = $1", params![id])
+            .fetch_optional(
+                "SELECT email_enc FROM accounts WHERE id = $1 AND email_verified_ms IS NOT NULL",
+                params![id],
+            )
             .await?;
         let Some(stored) = row
             .map(|r| r.get::<Option<String>>("email_enc"))
@@ -536,5 +541,177 @@ impl Identity {
             .decrypt(crate::fields::EMAIL, &stored)
             .map_err(|e| Error::Crypto(e.to_string()))?;
         Ok(Some(clear))
+    }
+}
+
+/// How long a mailed confirmation code works.
+const EMAIL_CODE_MS: i64 = 30 * 60 * 1000;
+/// Wrong codes allowed before the address must be saved again.
+const EMAIL_CODE_TRIES: i64 = 5;
+
+/// A confirmation code to mail.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmailCode {
+    /// The account.
+    pub account: String,
+    /// The address to confirm.
+    pub email: String,
+    /// Six digits.
+    pub code: String,
+}
+
+impl std::fmt::Debug for EmailCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailCode")
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The signed-in person's address as the account page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailStatus {
+    /// The address, masked.
+    pub masked: String,
+    /// Whether it has been confirmed.
+    pub confirmed: bool,
+}
+
+impl Identity {
+    fn email_code_hash(&self, account: &str, code: &str) -> String {
+        self.fields
+            .blind_index("identity.email_code", &format!("{account}:{code}"))
+    }
+
+    /// Makes a code for up to `limit` addresses that await confirmation and have none yet
+    /// (valid 30 minutes), for the notification worker to mail. A code whose mail could not be
+    /// sent is dropped with [`Identity::forget_email_code`] so the next round makes another.
+    pub async fn email_codes_to_send(&self, limit: u32) -> Result<Vec<EmailCode>> {
+        use rand_core::{OsRng, RngCore};
+        let rows = self
+            .db
+            .fetch_all(
+                "SELECT id, email_enc FROM accounts WHERE email_enc IS NOT NULL AND email_verified_ms IS NULL \
+                 AND email_code_hash IS NULL ORDER BY id LIMIT $1",
+                params![i64::from(limit)],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let account: String = r.get("id")?;
+            let stored: String = r.get("email_enc")?;
+            let email = self
+                .fields
+                .decrypt(crate::fields::EMAIL, &stored)
+                .map_err(|e| Error::Crypto(e.to_string()))?;
+            let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
+            self.db
+                .execute(
+                    "UPDATE accounts SET email_code_hash = $1, email_code_expires_ms = $2, email_code_tries = 0 \
+                     WHERE id = $3 AND email_code_hash IS NULL",
+                    params![self.email_code_hash(&account, &code), self.now().plus_ms(EMAIL_CODE_MS), account.as_str()],
+                )
+                .await?;
+            out.push(EmailCode { account, email, code });
+        }
+        Ok(out)
+    }
+
+    /// Drops the code of `account` (its mail could not be sent): the next round makes another.
+    pub async fn forget_email_code(&self, account: &str) -> Result<()> {
+        self.db
+            .execute(
+                "UPDATE accounts SET email_code_hash = NULL, email_code_expires_ms = NULL WHERE id = $1 \
+                 AND email_verified_ms IS NULL",
+                params![account],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Confirms the signed-in person's address with the code mailed to it. A wrong code counts
+    /// against five tries; an expired one, or too many tries, means saving the address again
+    /// (which mails a new code).
+    pub async fn confirm_email(&self, actor: &Principal, code: &str) -> Result<()> {
+        let code = code.trim();
+        let mut tx = self.db.begin_write().await?;
+        let row = tx
+            .fetch_optional(
+                "SELECT email_enc, email_verified_ms, email_code_hash, email_code_expires_ms, email_code_tries \
+                 FROM accounts WHERE id = $1",
+                params![actor.id.as_str()],
+            )
+            .await?
+            .ok_or(Error::NotFound { what: "account" })?;
+        let pending = row.get::<Option<String>>("email_enc")?.is_some()
+            && row.get::<Option<i64>>("email_verified_ms")?.is_none();
+        let Some(hash) = row.get::<Option<String>>("email_code_hash")?.filter(|_| pending) else {
+            return Err(Error::conflict(
+                "code",
+                "没有待验证的邮箱或验证码尚未发出 / no address awaits a code, or it has not been sent yet",
+            ));
+        };
+        let expires: i64 = row.get::<Option<i64>>("email_code_expires_ms")?.unwrap_or(0);
+        let tries: i64 = row.get("email_code_tries")?;
+        if tries >= EMAIL_CODE_TRIES || expires < self.now().0 {
+            return Err(Error::conflict(
+                "code",
+                "验证码已失效，请重新保存邮箱以获取新验证码 / the code no longer works; save the address again for a new one",
+            ));
+        }
+        let given = self.email_code_hash(&actor.id, code);
+        if code.len() != 6 || !crate::totp::constant_time_eq(given.as_bytes(), hash.as_bytes()) {
+            tx.execute(
+                "UPDATE accounts SET email_code_tries = email_code_tries + 1 WHERE id = $1",
+                params![actor.id.as_str()],
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(Error::invalid("code", "验证码不正确 / the code is not right"));
+        }
+        let now = self.now();
+        tx.execute(
+            "UPDATE accounts SET email_verified_ms = $1, email_code_hash = NULL, email_code_expires_ms = NULL, \
+             updated_ms = $1 WHERE id = $2",
+            params![now, actor.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.email_confirmed",
+                object_type: "account",
+                object_id: &actor.id,
+                object_dept: actor.department.as_ref(),
+                summary: "确认了通知邮箱 / confirmed the e-mail address for notifications".into(),
+                detail: json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The signed-in person's address (masked) and whether it is confirmed.
+    pub async fn email_status(&self, actor: &Principal) -> Result<Option<EmailStatus>> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT email_enc, email_verified_ms FROM accounts WHERE id = $1",
+                params![actor.id.as_str()],
+            )
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let Some(stored) = r.get::<Option<String>>("email_enc")? else {
+            return Ok(None);
+        };
+        let clear = self
+            .fields
+            .decrypt(crate::fields::EMAIL, &stored)
+            .map_err(|e| Error::Crypto(e.to_string()))?;
+        Ok(Some(EmailStatus {
+            masked: tongban_crypto::mask_email(&clear),
+            confirmed: r.get::<Option<i64>>("email_verified_ms")?.is_some(),
+        }))
     }
 }

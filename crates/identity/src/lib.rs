@@ -21,6 +21,7 @@ pub mod password;
 mod session;
 pub mod totp;
 
+pub use admin::{EmailCode, EmailStatus};
 pub use client::TOKEN_TTL_SECS;
 pub use error::{Error, Result};
 pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, lockout_ms};
@@ -49,6 +50,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "email",
         sqlite: include_str!("../migrations/sqlite/0002_email.sql"),
         postgres: include_str!("../migrations/postgres/0002_email.sql"),
+    },
+    Migration {
+        owner: "identity",
+        version: 3,
+        name: "email_code",
+        sqlite: include_str!("../migrations/sqlite/0003_email_code.sql"),
+        postgres: include_str!("../migrations/postgres/0003_email_code.sql"),
     },
 ];
 

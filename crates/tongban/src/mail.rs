@@ -109,18 +109,44 @@ async fn send_batch(
     Ok((taken, sent))
 }
 
-/// One round over both outboxes; returns how many messages were sent.
+/// Mails a confirmation code to each address that awaits one; returns how many were sent. A
+/// code whose mail fails is dropped, so the next round makes a new one.
+async fn send_codes(identity: &Identity, channel: &dyn Channel) -> Result<usize> {
+    let mut sent = 0;
+    for c in identity.email_codes_to_send(BATCH).await? {
+        let message = Message {
+            to: c.email.clone(),
+            subject: "通办邮箱验证码 / Tongban e-mail confirmation code".into(),
+            body: format!(
+                "您的邮箱验证码：{code}\n请在30分钟内到“我的账户”输入，确认后才会向此邮箱发送通知。\n\n\
+                 Your confirmation code: {code}\nEnter it under My account within 30 minutes; \
+                 notifications are e-mailed only once the address is confirmed.\n",
+                code = c.code
+            ),
+        };
+        if let Err(e) = channel.send(&message).await {
+            tracing::warn!(channel = channel.name(), error = %e, "sending a confirmation code failed; a new one will be sent");
+            identity.forget_email_code(&c.account).await?;
+            break;
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// One round: confirmation codes, then both outboxes; returns how many messages were sent.
 pub async fn deliver_once(
     hall: &Hall,
     interact: &Interact,
     identity: &Identity,
     channel: &dyn Channel,
 ) -> Result<usize> {
+    let codes = send_codes(identity, channel).await?;
     let (taken, from_hall) = send_batch(identity, channel, hall.undelivered(BATCH).await?).await?;
     hall.mark_delivered(&taken).await?;
     let (taken, from_interact) = send_batch(identity, channel, interact.undelivered(BATCH).await?).await?;
     interact.mark_delivered(&taken).await?;
-    Ok(from_hall + from_interact)
+    Ok(codes + from_hall + from_interact)
 }
 
 /// Delivers every `every` until `stop` changes.
@@ -221,6 +247,27 @@ mod delivery {
         (port, got)
     }
 
+    /// The six-digit code in a mail as the relay kept it (the body may be base64 or
+    /// quoted-printable).
+    fn code_in(mail: &str) -> String {
+        use base64::Engine as _;
+        let mut texts = vec![mail.to_string()];
+        let body = mail.split_once("\n\n").map_or("", |(_, b)| b);
+        let joined: String = body.lines().map(str::trim).collect();
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined.trim()) {
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        for t in texts {
+            if let Some(at) = t.find("code: ") {
+                let digits: String = t[at + 6..].chars().take(6).collect();
+                if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
+                    return digits;
+                }
+            }
+        }
+        panic!("no code in {mail}")
+    }
+
     #[tokio::test]
     async fn messages_go_to_people_with_an_address_once_and_wait_while_the_relay_is_down() {
         tongban_db::testing::each_backend(
@@ -278,6 +325,23 @@ mod delivery {
                     identity.set_email(&people[0], "not an address").await,
                     Err(tongban_identity::Error::Invalid(i)) if i.field == "email"
                 ));
+                // Not used until confirmed with the code mailed to it.
+                assert_eq!(identity.email_of(&people[0].id).await.unwrap(), None);
+                let (port, got) = relay().await;
+                let up = SmtpChannel::new(
+                    &format!("smtp://127.0.0.1:{port}"),
+                    "通办 <noreply@tongban.local>",
+                )
+                .unwrap();
+                assert_eq!(deliver_once(&hall, &interact, &identity, &up).await.unwrap(), 1);
+                let code = code_in(&got.lock().unwrap()[0]);
+                let wrong = if code == "000000" { "111111" } else { "000000" };
+                assert!(matches!(
+                    identity.confirm_email(&people[0], wrong).await,
+                    Err(tongban_identity::Error::Invalid(i)) if i.field == "code"
+                ));
+                identity.confirm_email(&people[0], &code).await.unwrap();
+                got.lock().unwrap().clear();
                 assert_eq!(
                     identity.email_of(&people[0].id).await.unwrap().as_deref(),
                     Some("zhang@example.cn")
@@ -310,12 +374,6 @@ mod delivery {
                 );
                 assert_eq!(waiting[0].account, people[0].id);
 
-                let (port, got) = relay().await;
-                let up = SmtpChannel::new(
-                    &format!("smtp://127.0.0.1:{port}"),
-                    "通办 <noreply@tongban.local>",
-                )
-                .unwrap();
                 assert_eq!(deliver_once(&hall, &interact, &identity, &up).await.unwrap(), 1);
                 assert_eq!(
                     deliver_once(&hall, &interact, &identity, &up).await.unwrap(),

@@ -550,6 +550,15 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Give an address and every step of your cases and requests is also e-mailed to you; save it empty to stop.",
     ),
     ("account.email_now", "当前：", "Now:"),
+    ("account.email_pending", "待验证", "Awaiting confirmation"),
+    ("account.email_confirmed", "已验证", "Confirmed"),
+    ("account.email_code", "邮件验证码", "Code from the e-mail"),
+    (
+        "account.email_code_hint",
+        "我们已向该邮箱发送6位验证码（30分钟内有效）；确认后才会向其发送通知。没收到？重新保存邮箱即可再次发送。",
+        "We e-mailed a six-digit code to it (valid 30 minutes); notifications go there once it is confirmed. None arrived? Save the address again for a new one.",
+    ),
+    ("account.email_confirm", "确认邮箱", "Confirm address"),
     ("account.email_label", "电子邮箱", "E-mail address"),
     (
         "participation.title",

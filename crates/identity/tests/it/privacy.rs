@@ -166,3 +166,62 @@ async fn injection_strings_are_plain_data_or_refused_as_usernames() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_email_address_is_used_only_once_confirmed_with_its_code() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.citizen("mail1", 51).await;
+        let (_, me) = w.sign_in("mail1").await;
+        let me = me.principal;
+        w.id.set_email(&me, "Li@Example.CN").await.unwrap();
+        assert_eq!(
+            w.id.email_of(&me.id).await.unwrap(),
+            None,
+            "not before it is confirmed"
+        );
+        assert!(matches!(
+            w.id.confirm_email(&me, "123456").await,
+            Err(Error::Conflict { .. })
+        ));
+        let sent = w.id.email_codes_to_send(10).await.unwrap();
+        assert_eq!(sent.len(), 1);
+        assert!(
+            w.id.email_codes_to_send(10).await.unwrap().is_empty(),
+            "one code at a time"
+        );
+        // Five wrong tries use the code up, even before it expires.
+        let wrong = if sent[0].code == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        for _ in 0..5 {
+            assert!(
+                matches!(w.id.confirm_email(&me, wrong).await, Err(Error::Invalid(i)) if i.field == "code")
+            );
+        }
+        assert!(matches!(
+            w.id.confirm_email(&me, &sent[0].code).await,
+            Err(Error::Conflict { .. })
+        ));
+        // Saving the address again sends a new code; an expired one does not work either.
+        w.id.set_email(&me, "li@example.cn").await.unwrap();
+        let again = w.id.email_codes_to_send(10).await.unwrap();
+        w.advance_ms(31 * 60 * 1000);
+        assert!(matches!(
+            w.id.confirm_email(&me, &again[0].code).await,
+            Err(Error::Conflict { .. })
+        ));
+        w.id.set_email(&me, "li@example.cn").await.unwrap();
+        let fresh = w.id.email_codes_to_send(10).await.unwrap();
+        w.id.confirm_email(&me, &fresh[0].code).await.unwrap();
+        assert_eq!(
+            w.id.email_of(&me.id).await.unwrap().as_deref(),
+            Some("li@example.cn")
+        );
+        let status = w.id.email_status(&me).await.unwrap().unwrap();
+        assert!(status.confirmed && !status.masked.contains("li@"));
+    })
+    .await;
+}

@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
         .route("/account/email", post(set_email))
+        .route("/account/email/confirm", post(confirm_email))
         .route("/services", get(services::services))
         .route("/services/{code}", get(services::guide))
         .route(
@@ -505,6 +506,8 @@ struct AccountPage {
     profile: Vec<(&'static str, String)>,
     /// The notification e-mail address, masked.
     email: String,
+    /// It awaits the code mailed to it.
+    email_pending: bool,
     mfa_enabled: bool,
     sessions: Vec<SessionRow>,
 }
@@ -564,14 +567,9 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
             agent: s.user_agent.unwrap_or_default().chars().take(60).collect(),
         })
         .collect();
-    let email = state
-        .identity
-        .email_of(&user.principal.id)
-        .await
-        .ok()
-        .flatten()
-        .map(|e| tongban_crypto::mask_email(&e))
-        .unwrap_or_default();
+    let status = state.identity.email_status(&user.principal).await.ok().flatten();
+    let email_pending = status.as_ref().is_some_and(|s| !s.confirmed);
+    let email = status.map(|s| s.masked).unwrap_or_default();
     let mut c = chrome.unwrap_or_else(|| ctx.chrome(t.s("account.title")));
     if me.is_demo {
         c.notice = Some(t.s("account.demo").to_string());
@@ -579,6 +577,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
     render(&AccountPage {
         c,
         email,
+        email_pending,
         profile,
         mfa_enabled: me.mfa_enabled,
         sessions: rows,
@@ -619,6 +618,35 @@ async fn revoke_session(
         Ok(()) => Redirect::to("/account").into_response(),
         Err(e) => ctx.fail(identity_page(e)),
     }
+}
+
+/// `POST /account/email/confirm`: `code`, the six digits mailed to the address.
+async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let code = form.get("code").cloned().unwrap_or_default();
+    match state.identity.confirm_email(&user.principal, &code).await {
+        Ok(()) => Redirect::to("/account#email-settings").into_response(),
+        Err(tongban_identity::Error::Invalid(i)) => email_refused(&state, &ctx, "code", &i.reason).await,
+        Err(tongban_identity::Error::Conflict { reason, .. }) => {
+            email_refused(&state, &ctx, "code", &reason).await
+        }
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+async fn email_refused(state: &AppState, ctx: &Ctx, field: &str, reason: &str) -> Response {
+    let mut c = ctx.chrome(ctx.t().s("account.title"));
+    c.add_error(field, reason);
+    let mut resp = account_page(state, ctx, Some(c)).await;
+    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    resp
 }
 
 /// `POST /account/email`: sets (or, empty, removes) the address notifications are e-mailed to.

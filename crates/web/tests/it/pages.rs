@@ -321,6 +321,41 @@ async fn a_citizen_sets_an_address_for_notification_emails() {
             page.contains("@example.cn") && !page.contains("xiaoming@example.cn"),
             "shown masked: {page}"
         );
+        // It awaits the code the notification worker mails; the page takes it.
+        assert!(
+            page.contains("待验证") && page.contains("/account/email/confirm"),
+            "{page}"
+        );
+        let confirm = |code: &str| {
+            c.post(s.url("/account/email/confirm"))
+                .form(&[("csrf", csrf.as_str()), ("code", code)])
+                .send()
+        };
+        assert_eq!(confirm("123456").await.unwrap().status(), 422, "no code sent yet");
+        let sent = s.identity.email_codes_to_send(10).await.unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].email, "xiaoming@example.cn");
+        let wrong = if sent[0].code == "000000" {
+            "111111"
+        } else {
+            "000000"
+        };
+        let r = confirm(wrong).await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("验证码不正确"));
+        assert_eq!(confirm(&sent[0].code).await.unwrap().status(), 303);
+        let page = c
+            .get(s.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("已验证") && !page.contains("/account/email/confirm"),
+            "{page}"
+        );
     })
     .await;
 }
