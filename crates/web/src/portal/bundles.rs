@@ -18,7 +18,8 @@ use tongban_hall::{
 };
 
 /// The bundle at `code` as one item for the journey: the union of its items' fields and
-/// materials, the first item's department (prefill reads as it), the longest promised limit.
+/// materials, the first item's department (for display; prefill reads as each item's own), the
+/// longest promised limit.
 pub(super) async fn as_item(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
     let bundle = state.hall.bundle_by_code(code).await.map_err(hall_page)?;
     let items = state.hall.bundle_items(&bundle).await.map_err(hall_page)?;

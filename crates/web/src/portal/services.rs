@@ -379,6 +379,32 @@ impl Target {
         }
     }
 
+    /// What government already holds for `applicant`'s answers to `i` (the item, or the bundle
+    /// as one item): for a bundle, each of its items is read as its own department and the
+    /// answers merged, so a field is filled when any department asking for it may read it.
+    pub(super) async fn known(
+        self,
+        state: &AppState,
+        applicant: &tongban_kernel::Principal,
+        i: &ServiceItem,
+    ) -> BTreeMap<String, super::prefill::Known> {
+        match self {
+            Target::Service => super::prefill::known_answers(state, applicant, i).await,
+            Target::Bundle => {
+                let mut out = BTreeMap::new();
+                let Ok(bundle) = state.hall.bundle_by_code(&i.code).await else {
+                    return out;
+                };
+                for item in state.hall.bundle_items(&bundle).await.unwrap_or_default() {
+                    for (code, k) in super::prefill::known_answers(state, applicant, &item).await {
+                        out.entry(code).or_insert(k);
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// The item (or the bundle as one item) taking applications at `code`.
     pub(super) async fn load(self, state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
         match self {
@@ -494,7 +520,7 @@ pub(super) async fn start(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let known = super::prefill::known_answers(&state, &user.principal, &i).await;
+    let known = target.known(&state, &user.principal, &i).await;
     let draft = Draft {
         key: new_key(),
         step: 0,
@@ -610,7 +636,7 @@ pub(super) async fn submit_to(
     };
     let d = draft_from(&form, target.base(&i.code));
     // What was prefilled is looked up again here, never taken from the posted form.
-    let known = super::prefill::known_answers(&state, &user.principal, &i).await;
+    let known = target.known(&state, &user.principal, &i).await;
     let answers: BTreeMap<String, String> = d
         .answers
         .iter()

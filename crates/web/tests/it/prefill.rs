@@ -306,3 +306,109 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_bundle_is_prefilled_as_each_of_its_departments_may_read() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        // A 公安局 service asking for the district too: 公安局 provides the registry, so it may
+        // read the district that 民政局 may not.
+        let sys = Principal::system("test");
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        let item = s
+            .hall
+            .create_item(
+                &sys,
+                ServiceItemInput {
+                    code: "9901-GA-HJZM".into(),
+                    name: "户籍证明".into(),
+                    department: ga.path.clone(),
+                    item_type: ItemType::Confirmation,
+                    legal_basis: "《户口登记条例》".into(),
+                    conditions: String::new(),
+                    materials: Vec::new(),
+                    fields: vec![from_registry(
+                        "district",
+                        "所属区县",
+                        FieldKind::Text { max_chars: 20 },
+                        "district",
+                    )],
+                    fees: Vec::new(),
+                    statutory_days: 10,
+                    promised_days: 5,
+                    visits: 0,
+                    active: true,
+                    licence: None,
+                    topics: Vec::new(),
+                    life_events: Vec::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let step = |kind| StepInput {
+            kind,
+            name: String::new(),
+            assignees: vec![AssigneeInput {
+                department: ga.path.0.clone(),
+                role: "clerk".into(),
+            }],
+            mode: SignMode::All,
+            limit_days: None,
+        };
+        s.hall
+            .save_workflow(
+                &sys,
+                &item.id,
+                vec![
+                    step(StepKind::Accept),
+                    step(StepKind::Decide),
+                    step(StepKind::Issue),
+                ],
+            )
+            .await
+            .unwrap();
+        s.hall
+            .create_bundle(
+                &sys,
+                tongban_hall::BundleInput {
+                    code: "9901-DIBAO".into(),
+                    name: "低保申请一件事".into(),
+                    life_event: "困难救助".into(),
+                    description: "低保申请与户籍证明一次办".into(),
+                    items: vec![ITEM.into(), "9901-GA-HJZM".into()],
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let apply = s.url("/bundles/9901-DIBAO/apply");
+        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        assert_eq!(value_of(&q1), "张晓明", "as 民政局: {q1}");
+        let next = |html: &str, v: &str| form_of(html, &[("v", v), ("go", "next")]);
+        let q2 = citizen
+            .post(&apply)
+            .form(&next(&q1, "张晓明"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let q3 = citizen
+            .post(&apply)
+            .form(&next(&q2, "990101199003071237"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(q3.contains("所属区县"), "{q3}");
+        assert_eq!(value_of(&q3), "城东区", "as 公安局, which asks for it too: {q3}");
+        assert!(q3.contains("公安局 · 9901-GA-0001"));
+    })
+    .await;
+}
