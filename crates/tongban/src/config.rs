@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// The sender of notification e-mails [default: 通办 <noreply@localhost>]
     #[arg(long, env = "TONGBAN_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// A TOML file adding to the reply-quality lists: `vague = ["…"]` (bureaucratic phrases)
+    /// and `sensitive = ["…"]` (words flagged in replies and masked in public text)
+    #[arg(long, env = "TONGBAN_REPLY_LISTS")]
+    pub reply_lists: Option<PathBuf>,
 }
 
 /// The `tongban.toml` file: every setting, optional.
@@ -93,6 +97,7 @@ pub struct FileConfig {
     exchange_rate: Option<u32>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    reply_lists: Option<PathBuf>,
     master_key_file: Option<PathBuf>,
 }
 
@@ -136,6 +141,29 @@ pub struct Serve {
     pub smtp_url: Option<String>,
     /// The sender of notification e-mails.
     pub mail_from: String,
+    /// The maintained additions to the reply-quality lists, if any.
+    pub reply_lists: Option<PathBuf>,
+}
+
+/// The additions a `--reply-lists` file makes to the built-in reply-quality lists.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyLists {
+    #[serde(default)]
+    vague: Vec<String>,
+    #[serde(default)]
+    sensitive: Vec<String>,
+}
+
+/// The reply checker: the built-in lists plus what the file at `path` adds.
+pub fn reply_checker(path: Option<&Path>) -> Result<tongban_interact::ReplyChecker> {
+    let checker = tongban_interact::ReplyChecker::default();
+    let Some(path) = path else { return Ok(checker) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let lists: ReplyLists = toml::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    Ok(checker
+        .with_vague_phrases(lists.vague)
+        .with_sensitive_words(lists.sensitive))
 }
 
 fn load_file(path: Option<&Path>) -> Result<FileConfig> {
@@ -237,6 +265,7 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
             .clone()
             .or(file.mail_from.clone())
             .unwrap_or_else(|| "通办 <noreply@localhost>".into()),
+        reply_lists: args.reply_lists.clone().or(file.reply_lists.clone()),
     })
 }
 
@@ -261,6 +290,7 @@ mod tests {
             exchange_rate: None,
             smtp_url: None,
             mail_from: None,
+            reply_lists: None,
         };
         let s = resolve_serve(&args, &file).unwrap();
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
@@ -268,6 +298,24 @@ mod tests {
         assert_eq!(s.checkpoint_seconds, 60);
         args.tls_cert = Some("c.pem".into());
         assert!(resolve_serve(&args, &file).is_err());
+    }
+
+    #[test]
+    fn reply_lists_add_to_the_built_in_ones_and_bad_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("lists.toml");
+        std::fs::write(&good, "vague = [\"原则上同意\"]\nsensitive = [\"蠢货\"]\n").unwrap();
+        let checker = reply_checker(Some(&good)).unwrap();
+        assert!(checker.sensitive_words().iter().any(|w| w == "蠢货"));
+        assert!(
+            checker.sensitive_words().iter().any(|w| w == "刁民"),
+            "built-in words stay"
+        );
+        assert!(checker.vague_phrases().iter().any(|w| w == "原则上同意"));
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "sensitve = [\"x\"]\n").unwrap();
+        assert!(reply_checker(Some(&bad)).is_err());
+        assert!(reply_checker(Some(&dir.path().join("missing.toml"))).is_err());
     }
 
     #[test]

@@ -947,7 +947,9 @@ async fn serve_platform(
         exchange_burst: serve.exchange_rate.saturating_mul(2),
     };
     let catalog = catalog_for(&p).await?;
-    let interact = interact_for(&p, &serve.time_zone).await?;
+    let interact = interact_for(&p, &serve.time_zone)
+        .await?
+        .with_reply_checker(config::reply_checker(serve.reply_lists.as_deref())?);
     // Reminders near the time limit and escalations to the leader once it has passed (督办).
     let sla_interact = interact.clone();
     let mut sla_stop = stop_rx.clone();
