@@ -348,12 +348,9 @@ pub(super) async fn reply(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+    let (user, iid) = match staff_and_item(&ctx, &id) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let text = form.get("text").cloned().unwrap_or_default();
     if form.get("go").is_some_and(|g| g == "check") {
@@ -394,12 +391,9 @@ pub(super) async fn transfer(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+    let (user, iid) = match staff_and_item(&ctx, &id) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let code = form.get("department").cloned().unwrap_or_default();
     let reason = form.get("reason").cloned().unwrap_or_default();
@@ -413,6 +407,13 @@ pub(super) async fn transfer(
     }
 }
 
+/// The signed-in staff member and the item an action names, or the page refusing it.
+fn staff_and_item(ctx: &Ctx, id: &str) -> Result<(tongban_identity::SignedIn, ItemId), Response> {
+    let user = ctx.require_staff().map_err(|e| ctx.fail(e))?.clone();
+    let iid = ItemId::parse("id", id).map_err(|_| ctx.fail(PageError::NotFound))?;
+    Ok((user, iid))
+}
+
 /// `POST /console/interact/{id}/withdraw`: `withdraw_reason` (不予公开: off the board and
 /// the Open311 lists).
 pub(super) async fn withdraw(
@@ -421,12 +422,9 @@ pub(super) async fn withdraw(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+    let (user, iid) = match staff_and_item(&ctx, &id) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let reason = form.get("withdraw_reason").cloned().unwrap_or_default();
     match state
@@ -446,12 +444,9 @@ pub(super) async fn give_back(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+    let (user, iid) = match staff_and_item(&ctx, &id) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let reason = form.get("return_reason").cloned().unwrap_or_default();
     match state.interact.return_item(&user.principal, &iid, &reason).await {
@@ -498,12 +493,9 @@ pub(super) async fn assist(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+    let (user, iid) = match staff_and_item(&ctx, &id) {
+        Ok(x) => x,
+        Err(page) => return page,
     };
     let code = form.get("assist_department").cloned().unwrap_or_default();
     let Some(to) = department(&state, &code).await else {
