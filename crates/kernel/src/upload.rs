@@ -179,6 +179,9 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Stripped> {
     let mut at = 2;
     let mut removed = 0;
     let mut orientation = None;
+    // Where the orientation goes back: after SOI and a leading JFIF segment, where readers
+    // look for Exif.
+    let mut exif_at = out.len();
     loop {
         // Markers may be preceded by fill bytes (0xFF).
         if *bytes.get(at)? != 0xFF {
@@ -211,13 +214,18 @@ fn strip_jpeg(bytes: &[u8]) -> Option<Stripped> {
             // Start of scan: the rest is image data (and for progressive images further
             // tables and scans), kept as it is. Orientation goes in before the first frame.
             if let Some(o) = orientation.filter(|o| *o != 1) {
-                insert_orientation(&mut out, o);
+                let segment = orientation_segment(o);
+                out.splice(exif_at..exif_at, segment);
             }
             out.extend_from_slice(bytes.get(at..)?);
             return Some(Stripped { bytes: out, removed });
         }
         if keep_jpeg_segment(marker) {
+            let leading_jfif = marker == 0xE0 && out.len() == exif_at && exif_at == 2;
             out.extend_from_slice(segment);
+            if leading_jfif {
+                exif_at = out.len();
+            }
         } else {
             if marker == 0xE1 && orientation.is_none() {
                 orientation = exif_orientation(segment.get(4..)?);
@@ -263,9 +271,8 @@ fn exif_orientation(payload: &[u8]) -> Option<u16> {
     })
 }
 
-/// Appends an APP1 segment holding only the Exif orientation `o`, after the segments kept so
-/// far (JFIF readers accept Exif after APP0).
-fn insert_orientation(out: &mut Vec<u8>, o: u16) {
+/// An APP1 segment holding only the Exif orientation `o`.
+fn orientation_segment(o: u16) -> Vec<u8> {
     let mut tiff = Vec::with_capacity(26);
     tiff.extend_from_slice(b"MM\0\x2a\0\0\0\x08"); // big-endian, IFD0 at offset 8
     tiff.extend_from_slice(&1u16.to_be_bytes()); // one entry
@@ -276,10 +283,12 @@ fn insert_orientation(out: &mut Vec<u8>, o: u16) {
     tiff.extend_from_slice(&[0, 0]); // padding of the value field
     tiff.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
     let len = 2 + 6 + tiff.len();
+    let mut out = Vec::with_capacity(2 + len);
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&(len as u16).to_be_bytes());
     out.extend_from_slice(b"Exif\0\0");
     out.extend_from_slice(&tiff);
+    out
 }
 
 #[cfg(test)]
