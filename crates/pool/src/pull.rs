@@ -160,34 +160,70 @@ fn timed_out() -> Error {
     }
 }
 
+/// An open connection to a department database.
+enum Remote {
+    Postgres(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection),
+}
+
+impl Remote {
+    /// Connects to `url` within [`CONNECT_TIMEOUT`]: the outer error is a URL of no known
+    /// engine or the timeout, the inner one what the database answered.
+    async fn connect(url: &str) -> Result<std::result::Result<Remote, sqlx::Error>> {
+        let engine = engine_of(url)?;
+        let url = driver_url(url);
+        let connecting = async {
+            match engine {
+                Engine::Postgres => sqlx::PgConnection::connect(&url).await.map(Remote::Postgres),
+                Engine::MySql => sqlx::MySqlConnection::connect(&url).await.map(Remote::MySql),
+            }
+        };
+        tokio::time::timeout(CONNECT_TIMEOUT, connecting)
+            .await
+            .map_err(|_| timed_out())
+    }
+
+    /// The table's name parts quoted for this engine (`"schema"."table"`, `` `table` ``).
+    fn quoted(&self, parts: &[String]) -> String {
+        let q = match self {
+            Remote::Postgres(_) => '"',
+            Remote::MySql(_) => '`',
+        };
+        parts
+            .iter()
+            .map(|p| format!("{q}{p}{q}"))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+}
+
+/// Writes each text the stream yields as one line of `w`; returns how many.
+async fn write_lines<S>(mut stream: S, w: &mut tokio::io::BufWriter<tokio::fs::File>) -> Result<u64>
+where
+    S: futures_util::Stream<Item = std::result::Result<String, sqlx::Error>> + Unpin,
+{
+    let mut rows = 0u64;
+    while let Some(line) = stream.try_next().await.map_err(|e| remote_error(&e))? {
+        w.write_all(line.as_bytes()).await?;
+        w.write_all(b"\n").await?;
+        rows += 1;
+    }
+    Ok(rows)
+}
+
 /// Reads `table` at `url` into `out` as JSON Lines, one object per row; returns the rows read.
 async fn export_table(url: &str, table: &str, out: &Path) -> Result<u64> {
     let parts = table_parts(table)?;
-    let engine = engine_of(url)?;
-    let url = driver_url(url);
+    let mut remote = Remote::connect(url).await?.map_err(|e| remote_error(&e))?;
+    let from = remote.quoted(&parts);
     let file = tokio::fs::File::create(out).await?;
     let mut w = tokio::io::BufWriter::new(file);
-    let mut rows = 0u64;
-    match engine {
-        Engine::Postgres => {
-            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect(&url))
-                .await
-                .map_err(|_| timed_out())?
-                .map_err(|e| remote_error(&e))?;
-            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
-            let sql = format!("SELECT row_to_json(t)::text FROM {} t", quoted.join("."));
-            let mut stream = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
-            while let Some(line) = stream.try_next().await.map_err(|e| remote_error(&e))? {
-                w.write_all(line.as_bytes()).await?;
-                w.write_all(b"\n").await?;
-                rows += 1;
-            }
+    let rows = match &mut remote {
+        Remote::Postgres(conn) => {
+            let sql = format!("SELECT row_to_json(t)::text FROM {from} t");
+            write_lines(sqlx::query_scalar::<_, String>(&sql).fetch(conn), &mut w).await?
         }
-        Engine::MySql => {
-            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::MySqlConnection::connect(&url))
-                .await
-                .map_err(|_| timed_out())?
-                .map_err(|e| remote_error(&e))?;
+        Remote::MySql(conn) => {
             let (schema, name) = match parts.as_slice() {
                 [s, n] => (Some(s.clone()), n.clone()),
                 [n] => (None, n.clone()),
@@ -199,7 +235,7 @@ async fn export_table(url: &str, table: &str, out: &Path) -> Result<u64> {
             )
             .bind(schema.as_deref())
             .bind(&name)
-            .fetch_all(&mut conn)
+            .fetch_all(&mut *conn)
             .await
             .map_err(|e| remote_error(&e))?;
             if columns.is_empty() {
@@ -211,23 +247,13 @@ async fn export_table(url: &str, table: &str, out: &Path) -> Result<u64> {
                 .iter()
                 .map(|c| format!("'{}', `{}`", c.replace('\'', "''"), c.replace('`', "``")))
                 .collect();
-            let from = parts
-                .iter()
-                .map(|p| format!("`{p}`"))
-                .collect::<Vec<_>>()
-                .join(".");
             let sql = format!(
                 "SELECT CAST(JSON_OBJECT({}) AS CHAR) FROM {from}",
                 pairs.join(", ")
             );
-            let mut stream = sqlx::query_scalar::<_, String>(&sql).fetch(&mut conn);
-            while let Some(line) = stream.try_next().await.map_err(|e| remote_error(&e))? {
-                w.write_all(line.as_bytes()).await?;
-                w.write_all(b"\n").await?;
-                rows += 1;
-            }
+            write_lines(sqlx::query_scalar::<_, String>(&sql).fetch(conn), &mut w).await?
         }
-    }
+    };
     w.flush().await?;
     Ok(rows)
 }
@@ -495,37 +521,15 @@ impl Pool {
 /// table when the pull is configured.
 async fn probe_table(url: &str, table: &str) -> Result<()> {
     let parts = table_parts(table)?;
-    let url_d = driver_url(url);
-    let missing = || Error::from(Invalid::new("table", "表不存在 / no such table"));
-    match engine_of(url)? {
-        Engine::Postgres => {
-            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect(&url_d))
-                .await
-                .map_err(|_| timed_out())?
-                .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
-            let quoted: Vec<String> = parts.iter().map(|p| format!("\"{p}\"")).collect();
-            sqlx::query(&format!("SELECT * FROM {} LIMIT 0", quoted.join(".")))
-                .execute(&mut conn)
-                .await
-                .map_err(|_| missing())?;
-        }
-        Engine::MySql => {
-            let mut conn = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::MySqlConnection::connect(&url_d))
-                .await
-                .map_err(|_| timed_out())?
-                .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
-            let from = parts
-                .iter()
-                .map(|p| format!("`{p}`"))
-                .collect::<Vec<_>>()
-                .join(".");
-            sqlx::query(&format!("SELECT * FROM {from} LIMIT 0"))
-                .execute(&mut conn)
-                .await
-                .map_err(|_| missing())?;
-        }
-    }
-    Ok(())
+    let mut remote = Remote::connect(url)
+        .await?
+        .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
+    let sql = format!("SELECT * FROM {} LIMIT 0", remote.quoted(&parts));
+    let probed = match &mut remote {
+        Remote::Postgres(conn) => sqlx::query(&sql).execute(conn).await.map(drop),
+        Remote::MySql(conn) => sqlx::query(&sql).execute(conn).await.map(drop),
+    };
+    probed.map_err(|_| Error::from(Invalid::new("table", "表不存在 / no such table")))
 }
 
 #[cfg(test)]
