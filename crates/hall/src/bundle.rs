@@ -151,6 +151,15 @@ pub fn bundle_materials(items: &[ServiceItem]) -> Vec<Material> {
     out
 }
 
+/// A bundle definition as checked.
+struct CheckedBundle {
+    code: String,
+    name: String,
+    life_event: String,
+    description: String,
+    items: Vec<String>,
+}
+
 const BUNDLE_COLUMNS: &str = "id, code, name, life_event, description, item_codes, active, version";
 
 fn bundle_from_row(r: &Row) -> Result<Bundle> {
@@ -169,9 +178,9 @@ fn bundle_from_row(r: &Row) -> Result<Bundle> {
 }
 
 impl Hall {
-    /// Defines a bundle. Each item must exist and the actor must manage service items of every
-    /// item's department; the items' forms must agree on the kind of any field they share.
-    pub async fn create_bundle(&self, actor: &Principal, new: BundleInput) -> Result<Bundle> {
+    /// Checks a bundle definition: the actor must manage service items of every listed
+    /// item's department, and the items' forms must agree on the kind of any field they share.
+    async fn check_bundle(&self, actor: &Principal, new: &BundleInput) -> Result<CheckedBundle> {
         let code = check_code(&new.code)?;
         let name = input::line("name", &new.name, 60)?;
         let life_event = input::line("life_event", &new.life_event, 30)?;
@@ -210,13 +219,26 @@ impl Hall {
                 format!("各事项的表单字段 {c} 类型不一致 / the items define field {c} differently"),
             ));
         }
-        let bundle = Bundle {
-            id: BundleId::new(),
+        Ok(CheckedBundle {
             code,
             name,
             life_event,
             description,
             items: items.iter().map(|i| i.code.clone()).collect(),
+        })
+    }
+
+    /// Defines a bundle. Each item must exist and the actor must manage service items of every
+    /// item's department; the items' forms must agree on the kind of any field they share.
+    pub async fn create_bundle(&self, actor: &Principal, new: BundleInput) -> Result<Bundle> {
+        let checked = self.check_bundle(actor, &new).await?;
+        let bundle = Bundle {
+            id: BundleId::new(),
+            code: checked.code,
+            name: checked.name,
+            life_event: checked.life_event,
+            description: checked.description,
+            items: checked.items,
             active: new.active,
             version: 1,
         };
@@ -258,6 +280,113 @@ impl Hall {
         .await?;
         tx.commit().await?;
         Ok(bundle)
+    }
+
+    /// Changes a bundle read at `version`: its code, name, life event, description, items or
+    /// whether it takes applications. The actor must manage every item's department, those it
+    /// had and those it gets. Applications already made keep their cases and the name they
+    /// were made under.
+    pub async fn update_bundle(
+        &self,
+        actor: &Principal,
+        id: &BundleId,
+        version: u32,
+        edit: BundleInput,
+    ) -> Result<Bundle> {
+        let current = self.bundle(id).await?;
+        for c in &current.items {
+            match self.item_by_code(c).await {
+                Ok(item) => actor.require(Permission::ManageServiceItems, Some(&item.department.path))?,
+                Err(Error::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let checked = self.check_bundle(actor, &edit).await?;
+        let bundle = Bundle {
+            id: current.id,
+            code: checked.code,
+            name: checked.name,
+            life_event: checked.life_event,
+            description: checked.description,
+            items: checked.items,
+            active: edit.active,
+            version: version + 1,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let changed = tx
+            .execute(
+                "UPDATE hall_bundles SET code = $1, name = $2, life_event = $3, description = $4, \
+                 item_codes = $5, active = $6, version = version + 1 WHERE id = $7 AND version = $8",
+                params![
+                    bundle.code.as_str(),
+                    bundle.name.as_str(),
+                    bundle.life_event.as_str(),
+                    bundle.description.as_str(),
+                    json!(bundle.items).to_string(),
+                    bundle.active,
+                    bundle.id.as_str(),
+                    i64::from(version)
+                ],
+            )
+            .await;
+        match changed {
+            Ok(0) => {
+                return Err(Error::conflict(
+                    "version",
+                    "该一件事已被他人修改，请刷新 / the bundle was changed meanwhile; reload it",
+                ));
+            }
+            Ok(_) => {}
+            Err(tongban_db::Error::Conflict(_)) => {
+                return Err(Error::conflict("code", "编码已被使用 / the code is taken"));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "hall.bundle.updated",
+                object_type: "hall_bundle",
+                object_id: bundle.id.as_str(),
+                object_dept: None,
+                summary: format!("修改一件事 {} / edited bundle {}", bundle.name, bundle.code),
+                detail: json!({
+                    "code": bundle.code,
+                    "items": bundle.items,
+                    "active": bundle.active,
+                    "version": bundle.version,
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(bundle)
+    }
+
+    /// Every bundle, taking applications or not, by code (for the console).
+    pub async fn all_bundles(&self) -> Result<Vec<Bundle>> {
+        self.db
+            .fetch_all(
+                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles ORDER BY code"),
+                params![],
+            )
+            .await?
+            .iter()
+            .map(bundle_from_row)
+            .collect()
+    }
+
+    /// The bundle with `id`.
+    pub async fn bundle(&self, id: &BundleId) -> Result<Bundle> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles WHERE id = $1"),
+                params![id.as_str()],
+            )
+            .await?
+            .map(|r| bundle_from_row(&r))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "bundle" })
     }
 
     /// The bundles taking applications, by code.

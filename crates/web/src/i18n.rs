@@ -106,6 +106,11 @@ impl Tr {
         }
     }
 
+    /// Whether the page is in English (for sentences built around data).
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
     /// Picks between a Chinese and an English string held in data (names of departments, roles).
     pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         match self.lang {
@@ -665,6 +670,45 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "interact.public_label",
         "同意去除个人信息后在政民互动公开（含答复）",
         "Publish it with the reply on the public board, personal data removed",
+    ),
+    ("decision.letter", "决定书", "Decision letter"),
+    ("decision.back", "返回办件", "Back to the case"),
+    (
+        "decision.print",
+        "用浏览器打印本页即得纸质决定书",
+        "Print this page from your browser for a paper copy",
+    ),
+    ("decision.applicant", "申请人", "Applicant"),
+    ("decision.outcome", "决定", "Decision"),
+    (
+        "bundles.title",
+        "一件事管理",
+        "Bundles (one application, several services)",
+    ),
+    (
+        "bundles.lead",
+        "把多个部门的事项组合为一次申请：一张表单、材料只交一次、每个事项各自成件。",
+        "Combine items of several departments into one application: one form, each material once, one case per item.",
+    ),
+    ("bundles.new", "新建一件事", "New bundle"),
+    ("bundles.none", "还没有一件事。", "There are no bundles yet."),
+    ("bundles.saved", "已保存。", "Saved."),
+    ("bundles.description", "说明", "Description"),
+    (
+        "bundles.life_event_hint",
+        "如 出生、入学、开办企业",
+        "E.g. birth, starting school, opening a business",
+    ),
+    ("bundles.active_label", "开放网上申请", "Open for applications"),
+    (
+        "bundles.items_hint",
+        "按办理顺序选择 2–12 个事项；须管理每个事项所属部门。选“—”即删除该行。",
+        "Choose 2–12 items in the order their cases are made; you must manage each item's department. Choose “—” to remove a row.",
+    ),
+    (
+        "bundles.running_hint",
+        "修改只影响之后的申请；已提交的申请保留其各部门办件。",
+        "Edits apply to new applications; those already made keep their cases.",
     ),
     ("items.title", "事项管理", "Service items"),
     (

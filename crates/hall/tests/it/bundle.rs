@@ -214,3 +214,97 @@ async fn one_form_makes_one_case_per_item_in_each_department() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_bundle_is_edited_at_the_version_read_and_applications_keep_their_cases() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        item_in(&w, "WJ-CSZM", &w.health).await;
+        item_in(&w, "GA-HKDJ", &w.police).await;
+        item_in(&w, "RS-SBK", &w.labour).await;
+        let city = tongban_hall::DeptRef {
+            id: "city".into(),
+            path: DeptPath("/3301/".into()),
+            name_zh: "市".into(),
+        };
+        let city_admin = staff("city-admin", &city, Role::DeptAdmin);
+        let made = w
+            .hall
+            .create_bundle(&city_admin, bundle(&["WJ-CSZM", "GA-HKDJ"]))
+            .await
+            .unwrap();
+
+        // A department administrator may not edit a bundle reaching other departments' items.
+        let health_admin = staff("wj-admin", &w.health, Role::DeptAdmin);
+        forbidden(
+            w.hall
+                .update_bundle(
+                    &health_admin,
+                    &made.id,
+                    made.version,
+                    bundle(&["WJ-CSZM", "GA-HKDJ"]),
+                )
+                .await,
+        );
+        // Bad edits are named and change nothing.
+        invalid(
+            w.hall
+                .update_bundle(&city_admin, &made.id, made.version, bundle(&["WJ-CSZM", "NOPE"]))
+                .await,
+            "items[1]",
+        );
+        let mut nameless = bundle(&["WJ-CSZM", "GA-HKDJ"]);
+        nameless.name = "  ".into();
+        invalid(
+            w.hall
+                .update_bundle(&city_admin, &made.id, made.version, nameless)
+                .await,
+            "name",
+        );
+
+        let mut three = bundle(&["WJ-CSZM", "GA-HKDJ", "RS-SBK"]);
+        three.name = "出生一件事（含社保卡）".into();
+        let edited = w
+            .hall
+            .update_bundle(&city_admin, &made.id, made.version, three.clone())
+            .await
+            .unwrap();
+        assert_eq!(edited.version, made.version + 1);
+        let read = w.hall.bundle_by_code("NEWBORN").await.unwrap();
+        assert_eq!(read, edited);
+        assert_eq!(read.items, ["WJ-CSZM", "GA-HKDJ", "RS-SBK"]);
+
+        // An edit made from the old version is refused rather than undoing the first.
+        conflict(
+            w.hall
+                .update_bundle(
+                    &city_admin,
+                    &made.id,
+                    made.version,
+                    bundle(&["WJ-CSZM", "GA-HKDJ"]),
+                )
+                .await,
+            "version",
+        );
+        // Retired bundles leave the portal's list but stay in the console's.
+        let mut retired = three;
+        retired.active = false;
+        w.hall
+            .update_bundle(&city_admin, &made.id, edited.version, retired)
+            .await
+            .unwrap();
+        assert!(w.hall.bundles().await.unwrap().is_empty());
+        assert_eq!(w.hall.all_bundles().await.unwrap().len(), 1);
+        let events: i64 =
+            w.db.fetch_one(
+                "SELECT COUNT(*) AS n FROM events WHERE action = 'hall.bundle.updated'",
+                tongban_db::params![],
+            )
+            .await
+            .unwrap()
+            .get("n")
+            .unwrap();
+        assert_eq!(events, 2, "each edit is an event");
+    })
+    .await;
+}

@@ -73,9 +73,22 @@ pub fn routes() -> Router<AppState> {
             "/console/items/{code}/workflow",
             get(items::workflow).post(items::save_workflow),
         )
+        .route("/console/bundles", get(bundles::list))
+        .route(
+            "/console/bundles/new",
+            get(bundles::new_bundle).post(bundles::create_bundle),
+        )
+        .route(
+            "/console/bundles/{code}",
+            get(bundles::edit_bundle).post(bundles::update_bundle),
+        )
         .route("/console/cases", get(cases::inbox))
         .route("/console/cases/{id}", get(cases::case))
         .route("/console/cases/{id}/act", post(cases::act))
+        .route(
+            "/console/cases/{id}/decision",
+            get(crate::portal::decision_letter),
+        )
         .route("/console/rectifications", get(rectify::list))
         .route("/console/supervise", get(supervise::supervise))
         .route("/console/messages", get(messages::messages))
@@ -575,6 +588,7 @@ async fn unlock_user(
     change_lock(&state, &ctx, &id, false).await
 }
 
+mod bundles;
 mod cases;
 mod catalog;
 mod interact;

@@ -3,6 +3,8 @@
 
 mod bundles;
 mod consultations;
+mod decision;
+pub(crate) use decision::letter as decision_letter;
 mod interact;
 pub(crate) use interact::{action_label as interact_action, attachment_rows};
 mod licences;
@@ -100,6 +102,7 @@ pub fn routes() -> Router<AppState> {
         .route("/my/messages/read", post(messages::mark_read))
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))
+        .route("/my/cases/{id}/decision", get(decision::letter))
         .route("/my/cases/{id}/supplement", post(services::supplement))
         .route("/my/cases/{id}/rate", post(services::rate))
         .route("/my/cases/{id}/withdraw", post(services::withdraw))

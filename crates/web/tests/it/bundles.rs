@@ -1,14 +1,16 @@
 //! 一件事一次办 over HTTP: the services list shows the bundle, its guide lists the items of both
 //! departments, the one journey asks each shared question once, submission makes one case in
-//! each department, and "my bundle" shows both on one timeline — to the applicant only.
+//! each department, and "my bundle" shows both on one timeline — to the applicant only. In the
+//! console an administrator over both departments edits and defines bundles; refusals land on
+//! the input they name.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, BundleInput, FieldKind, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
     StepKind,
 };
-use tongban_kernel::Principal;
+use tongban_kernel::{Principal, Role};
 
 fn text(code: &str, label: &str) -> FormField {
     FormField {
@@ -189,6 +191,154 @@ async fn one_application_makes_a_case_in_each_department_on_one_timeline() {
         assert_eq!(
             get(&clerk, to.split('?').next().unwrap()).await.unwrap().status(),
             404
+        );
+    })
+    .await;
+}
+
+fn bundle_form(csrf: &str, version: &str, name: &str, items: &[&str]) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = [
+        ("csrf", csrf),
+        ("version", version),
+        ("code", "NEWBORN"),
+        ("name", name),
+        ("life_event", "出生"),
+        ("description", "一次申请，两个部门同时办理"),
+        ("active", "1"),
+        ("go", "save"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (i, code) in items.iter().enumerate() {
+        form.push((format!("i{i}"), code.to_string()));
+    }
+    form
+}
+
+#[tokio::test]
+async fn administrators_edit_bundles_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        add_staff(&s, "city_admin", "9901", Role::DeptAdmin).await;
+        add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
+        let admin = browser();
+        sign_in(&admin, &s, "city_admin", PASSWORD).await;
+        let text = |c: &reqwest::Client, p: &str| {
+            let url = s.url(p);
+            let c = c.clone();
+            async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let list = text(&admin, "/console/bundles").await;
+        assert!(
+            list.contains("href=\"/console/bundles/NEWBORN\"") && list.contains("出生登记"),
+            "{list}"
+        );
+        let page = text(&admin, "/console/bundles/NEWBORN").await;
+        assert!(
+            page.contains("<option value=\"9901-GA-CSDJ\" selected>"),
+            "{page}"
+        );
+        let csrf = csrf_of(&page);
+        let post =
+            |form: Vec<(String, String)>| admin.post(s.url("/console/bundles/NEWBORN")).form(&form).send();
+
+        // A missing name and an item listed twice are named on their inputs; nothing changes.
+        let r = post(bundle_form(&csrf, "1", "", &["9901-GA-CSDJ", "9901-MZ-JSBT"]))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#name\""));
+        let r = post(bundle_form(
+            &csrf,
+            "1",
+            "出生一件事",
+            &["9901-GA-CSDJ", "", "9901-GA-CSDJ"],
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("href=\"#i2\"") && body.contains("事项重复"),
+            "{body}"
+        );
+
+        let r = post(bundle_form(
+            &csrf,
+            "1",
+            "新生儿出生一件事（新版）",
+            &["9901-MZ-JSBT", "9901-GA-CSDJ"],
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/console/bundles/NEWBORN?saved=1");
+        let guide = text(&admin, "/bundles/NEWBORN").await;
+        assert!(guide.contains("新生儿出生一件事（新版）"), "{guide}");
+        let b = s.hall.bundle_by_code("NEWBORN").await.unwrap();
+        assert_eq!(b.items, ["9901-MZ-JSBT", "9901-GA-CSDJ"]);
+        // A second save from the page read before is refused rather than undoing the first.
+        let r = post(bundle_form(
+            &csrf,
+            "1",
+            "旧名称",
+            &["9901-GA-CSDJ", "9901-MZ-JSBT"],
+        ))
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("已被他人修改"));
+
+        // A new bundle from the console.
+        let mut new = bundle_form(
+            &csrf,
+            "0",
+            "出生一件事（试点）",
+            &["9901-GA-CSDJ", "9901-MZ-JSBT"],
+        );
+        new[2].1 = "NEWBORN-PILOT".into();
+        let r = admin
+            .post(s.url("/console/bundles/new"))
+            .form(&new)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(s.hall.bundle_by_code("NEWBORN-PILOT").await.is_ok());
+
+        // One bureau's administrator may not change a bundle reaching another bureau's item; a
+        // clerk has no bundle pages at all.
+        let ga = browser();
+        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        let ga_csrf = csrf_of(&text(&ga, "/console/bundles").await);
+        let r = ga
+            .post(s.url("/console/bundles/NEWBORN"))
+            .form(&bundle_form(
+                &ga_csrf,
+                "2",
+                "改名",
+                &["9901-GA-CSDJ", "9901-MZ-JSBT"],
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        assert_eq!(
+            clerk
+                .get(s.url("/console/bundles"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(
+            s.hall.bundle_by_code("NEWBORN").await.unwrap().name,
+            "新生儿出生一件事（新版）"
         );
     })
     .await;

@@ -375,6 +375,44 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         assert!(finished.contains("已受理") && finished.contains("准予许可"));
         let (_, licences) = page(&citizen, &s, "/my/licences").await;
         assert!(licences.contains("居住证"));
+
+        // The decision letter: the applicant's and the handling staff's, nobody else's.
+        assert!(finished.contains(&format!("{case_path}/decision")), "{finished}");
+        let (status, letter) = page(&citizen, &s, &format!("{case_path}/decision")).await;
+        assert_eq!(status, 200, "{letter}");
+        assert!(
+            letter.contains("准予办理决定书")
+                && letter.contains("居住证办理")
+                && letter.contains("《居住证暂行条例》第九条")
+                && letter.contains("公安局")
+                && !letter.contains("行政复议"),
+            "{letter}"
+        );
+        let console_letter = format!("/console/cases/{id}/decision");
+        let (status, staff_letter) = page(&clerk, &s, &console_letter).await;
+        assert_eq!(status, 200);
+        assert!(
+            staff_letter.contains("准予办理决定书") && staff_letter.contains(&format!("/console/cases/{id}"))
+        );
+        assert_eq!(page(&other, &s, &console_letter).await.0, 403);
+        s.identity
+            .register_citizen(
+                &Principal::system("test"),
+                tongban_identity::CitizenRegistration {
+                    username: "citizen2".into(),
+                    password: PASSWORD.into(),
+                    real_name: "李四".into(),
+                    id_number: "11010519491231002X".into(),
+                    phone: None,
+                    display_name: None,
+                    is_demo: false,
+                },
+            )
+            .await
+            .unwrap();
+        let stranger = browser();
+        sign_in(&stranger, &s, "citizen2", PASSWORD).await;
+        assert_eq!(page(&stranger, &s, &format!("{case_path}/decision")).await.0, 404);
         s.stop().await;
     })
     .await;
@@ -512,6 +550,96 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
         );
         let (status, _) = page(&clerk_web, &s, "/console/supervise").await;
         assert_eq!(status, 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let me = s.identity.principal_for_username("citizen1").await.unwrap();
+        let item = s.hall.item_by_code(CODE).await.unwrap();
+        let mut form = std::collections::BTreeMap::new();
+        form.insert("applicant_name".to_string(), "张晓明".to_string());
+        form.insert("id_number".to_string(), "990101199003071237".to_string());
+        form.insert("reason".to_string(), "work".to_string());
+        let case = s
+            .hall
+            .submit_case(
+                &me,
+                tongban_hall::NewCase {
+                    item: item.id.clone(),
+                    form,
+                    submission_key: "denial-letter-1".into(),
+                    prefilled: Default::default(),
+                    materials: Default::default(),
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let letter = format!("/my/cases/{}/decision", case.id);
+        // No decision yet, no letter; a forged id is not found either.
+        assert_eq!(page(&citizen, &s, &letter).await.0, 404);
+        assert_eq!(page(&citizen, &s, "/my/cases/not-a-case/decision").await.0, 404);
+
+        let as_user = |name: &'static str| s.identity.principal_for_username(name);
+        s.hall
+            .accept_case(&as_user("ga_clerk").await.unwrap(), &case.id, "")
+            .await
+            .unwrap();
+        s.hall
+            .review_case(
+                &as_user("ga_colleague").await.unwrap(),
+                &case.id,
+                tongban_hall::ReviewInput {
+                    agree: false,
+                    opinion: "居住时间不足半年".into(),
+                },
+            )
+            .await
+            .unwrap();
+        s.hall
+            .decide_case(
+                &as_user("ga_approver").await.unwrap(),
+                &case.id,
+                tongban_hall::DecisionInput {
+                    outcome: tongban_hall::Outcome::Deny,
+                    reasons: "申请人在本市居住不满半年".into(),
+                    legal_basis: "《居住证暂行条例》第二条".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let (status, html) = page(&citizen, &s, &letter).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("不予办理决定书")
+                && html.contains("申请人在本市居住不满半年")
+                && html.contains("《居住证暂行条例》第二条")
+                && html.contains("行政复议")
+                && html.contains("六个月"),
+            "{html}"
+        );
+        assert!(!html.contains("990101199003071237"), "the ID number is masked");
+        let english = citizen
+            .get(s.url(&letter))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains("Decision to refuse") && english.contains("reconsideration"),
+            "{english}"
+        );
+        s.stop().await;
     })
     .await;
 }

@@ -1,0 +1,171 @@
+//! 决定书: the printable decision letter of a decided case. The applicant reads it under 我的办件
+//! and the handling staff from the case page; both come through the hall's access rule for the
+//! case, so nobody else can. It states who applied (masked), what for, when, the outcome, the
+//! reasons and the legal basis, the deciding department and date — and, for a denial, the
+//! applicant's right to administrative reconsideration or litigation, which the Administrative
+//! Licensing Law (art. 38) requires every written denial to state.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::page::{Chrome, PageError, render};
+use crate::portal::services::hall_page;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use tongban_hall::{Case, CaseId, Decision, ItemType, Outcome};
+use tongban_identity::AccountId;
+use tongban_kernel::Principal;
+
+#[derive(Template)]
+#[template(path = "portal/decision.html")]
+struct DecisionPage {
+    c: Chrome,
+    /// Where "back" goes: the applicant's case page or the console's.
+    back: String,
+    /// 准予行政许可决定书 / 不予办理决定书 …
+    heading: String,
+    /// The letter's reference: the case number with a decision mark.
+    reference: String,
+    applicant: String,
+    applicant_id: String,
+    case: Case,
+    decision: Decision,
+    /// The letter's paragraphs in the page language.
+    body: Vec<String>,
+    /// The remedies notice (denials only).
+    remedy: Option<String>,
+    /// Day of the decision, `2026年12月3日`.
+    decided_on: String,
+}
+
+/// The letter's title: licensing decisions are named as such, other services generically.
+fn heading(ctx: &Ctx, item_type: Option<ItemType>, outcome: Outcome) -> String {
+    let t = ctx.t();
+    let licensing = item_type == Some(ItemType::Licensing);
+    match (outcome, licensing) {
+        (Outcome::Approve, true) => t.pick("准予行政许可决定书", "Decision granting the licence"),
+        (Outcome::Deny, true) => t.pick("不予行政许可决定书", "Decision refusing the licence"),
+        (Outcome::Approve, false) => t.pick("准予办理决定书", "Decision to approve"),
+        (Outcome::Deny, false) => t.pick("不予办理决定书", "Decision to refuse"),
+    }
+    .to_string()
+}
+
+fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str) -> Vec<String> {
+    let t = ctx.t();
+    let mut out = vec![if t.is_en() {
+        format!(
+            "On {submitted} you applied for “{}” (case {}). {} has examined the application according to law.",
+            case.item_name, case.number, case.department.name_zh
+        )
+    } else {
+        format!(
+            "你（单位）于{submitted}提出的“{}”申请（办件编号 {}），本机关已依法审查。",
+            case.item_name, case.number
+        )
+    }];
+    let basis = d.legal_basis.trim();
+    let reasons = d.reasons.trim();
+    out.push(match (d.outcome, t.is_en()) {
+        (Outcome::Approve, false) => {
+            format!("经审查，你（单位）的申请符合法定条件、标准。根据{basis}的规定，决定准予。")
+        }
+        (Outcome::Approve, true) => format!(
+            "The application meets the conditions and standards set by law. Under {basis}, it is approved."
+        ),
+        (Outcome::Deny, false) => format!("经审查，{reasons}。根据{basis}的规定，决定不予办理。"),
+        (Outcome::Deny, true) => format!("On examination: {reasons}. Under {basis}, it is refused."),
+    });
+    if d.outcome == Outcome::Approve && !reasons.is_empty() {
+        out.push(if t.is_en() {
+            format!("Remarks: {reasons}")
+        } else {
+            format!("说明：{reasons}")
+        });
+    }
+    if let Some(n) = &case.licence_number {
+        out.push(if t.is_en() {
+            format!("The electronic licence {n} has been issued; anyone can verify it online.")
+        } else {
+            format!("已签发电子证照 {n}，可在线核验。")
+        });
+    }
+    out
+}
+
+/// `GET /my/cases/{id}/decision` and `GET /console/cases/{id}/decision`.
+pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(case_id) = CaseId::parse("id", &id) else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let v = match state.hall.case(&user.principal, &case_id).await {
+        Ok(v) => v,
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let Some(decision) = v.case.decision.clone() else {
+        return ctx.fail(PageError::NotFound);
+    };
+    let zone = &state.settings.zone;
+    let item_type = state.hall.item(&v.case.item_id).await.ok().map(|i| i.item_type);
+    // The reader may see the case, so may see who applied; shown masked, as on every page.
+    let who = state
+        .identity
+        .get_user(
+            &Principal::system("decision-letter"),
+            &AccountId(v.case.applicant_id.clone()),
+        )
+        .await
+        .ok();
+    let applicant = who
+        .as_ref()
+        .and_then(|a| a.company_name.clone().or_else(|| a.real_name_masked.clone()))
+        .or_else(|| who.as_ref().map(|a| a.display_name.clone()))
+        .unwrap_or_default();
+    let applicant_id = who
+        .as_ref()
+        .and_then(|a| {
+            a.credit_code_masked
+                .clone()
+                .or_else(|| a.id_number_masked.clone())
+        })
+        .unwrap_or_default();
+    let t = ctx.t();
+    let day = |d: jiff::civil::Date| {
+        if t.is_en() {
+            d.to_string()
+        } else {
+            format!("{}年{}月{}日", d.year(), d.month(), d.day())
+        }
+    };
+    let submitted = day(v.case.submitted.date_in(zone));
+    let heading = heading(&ctx, item_type, decision.outcome);
+    let remedy = (decision.outcome == Outcome::Deny).then(|| {
+        t.pick(
+            "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。",
+            "If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.",
+        )
+        .to_string()
+    });
+    let back = if v.case.applicant_id == user.principal.id {
+        format!("/my/cases/{}", v.case.id)
+    } else {
+        format!("/console/cases/{}", v.case.id)
+    };
+    render(&DecisionPage {
+        c: ctx.chrome(&heading),
+        back,
+        reference: format!("{}-JD", v.case.number),
+        body: body(&ctx, &v.case, &decision, &submitted),
+        remedy,
+        decided_on: day(decision.at.date_in(zone)),
+        heading,
+        applicant,
+        applicant_id,
+        case: v.case,
+        decision,
+    })
+}
