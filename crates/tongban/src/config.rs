@@ -64,10 +64,16 @@ pub struct ServeArgs {
     /// [default: 200]
     #[arg(long, env = "TONGBAN_EXCHANGE_RATE")]
     pub exchange_rate: Option<u32>,
-    /// Send people's notifications by e-mail through this SMTP relay, `smtp://host:port`
-    /// (a relay on the local network; without it, notifications stay in-app)
+    /// Send people's notifications by e-mail through this SMTP server:
+    /// `smtp://host[:25]` (plain, a relay on the local network), `smtp://host:587?tls=starttls`
+    /// or `smtps://host[:465]`, with `user:password@` before the host to sign in (without it,
+    /// notifications stay in-app)
     #[arg(long, env = "TONGBAN_SMTP_URL")]
     pub smtp_url: Option<String>,
+    /// A PEM file of CA certificates the SMTP server's certificate may chain to, besides the
+    /// system's (a government network's own CA)
+    #[arg(long, env = "TONGBAN_SMTP_CA")]
+    pub smtp_ca: Option<PathBuf>,
     /// The sender of notification e-mails [default: 通办 <noreply@localhost>]
     #[arg(long, env = "TONGBAN_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -96,6 +102,7 @@ pub struct FileConfig {
     request_timeout: Option<u64>,
     exchange_rate: Option<u32>,
     smtp_url: Option<String>,
+    smtp_ca: Option<PathBuf>,
     mail_from: Option<String>,
     reply_lists: Option<PathBuf>,
     master_key_file: Option<PathBuf>,
@@ -137,8 +144,10 @@ pub struct Serve {
     pub request_timeout: u64,
     /// Exchange calls per second per department system.
     pub exchange_rate: u32,
-    /// The SMTP relay for notification e-mails, if any.
+    /// The SMTP server for notification e-mails, if any.
     pub smtp_url: Option<String>,
+    /// Extra CA certificates for the SMTP server's TLS.
+    pub smtp_ca: Option<PathBuf>,
     /// The sender of notification e-mails.
     pub mail_from: String,
     /// The maintained additions to the reply-quality lists, if any.
@@ -260,6 +269,7 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
             .clone()
             .or(file.smtp_url.clone())
             .filter(|u| !u.trim().is_empty()),
+        smtp_ca: args.smtp_ca.clone().or(file.smtp_ca.clone()),
         mail_from: args
             .mail_from
             .clone()
@@ -289,6 +299,7 @@ mod tests {
             request_timeout: None,
             exchange_rate: None,
             smtp_url: None,
+            smtp_ca: None,
             mail_from: None,
             reply_lists: None,
         };

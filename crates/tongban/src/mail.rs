@@ -7,7 +7,10 @@
 use anyhow::{Context, Result};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 use tongban_hall::Hall;
@@ -25,34 +28,151 @@ pub struct SmtpChannel {
 }
 
 impl SmtpChannel {
-    /// A channel sending through the relay at `url` (`smtp://host:port`) as `from`.
-    pub fn new(url: &str, from: &str) -> Result<Self> {
-        let (host, port) = relay(url)?;
-        // A relay on the local network, spoken to in plain SMTP (no TLS stack is built in).
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(20)))
-            .build();
+    /// A channel sending through the server at `url` as `from`, trusting the system's CA
+    /// certificates and those in the PEM file `ca`, if given. See [`relay`] for the URL forms.
+    pub fn new(url: &str, from: &str, ca: Option<&Path>) -> Result<Self> {
+        let r = relay(url)?;
+        let tls = || -> Result<TlsParameters> {
+            let mut params = TlsParameters::builder(r.host.clone());
+            if let Some(path) = ca {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("cannot read the SMTP CA file {}", path.display()))?;
+                let no_cert = || format!("{} holds no PEM certificate", path.display());
+                anyhow::ensure!(
+                    pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"),
+                    no_cert()
+                );
+                let cert = Certificate::from_pem(&pem).with_context(no_cert)?;
+                params = params.add_root_certificate(cert);
+            }
+            params.build_rustls().context("cannot set up TLS for SMTP")
+        };
+        let mut builder = match r.security {
+            // A relay on the local network, spoken to in plain SMTP.
+            Security::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host),
+            Security::StartTls => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host).tls(Tls::Required(tls()?))
+            }
+            Security::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host).tls(Tls::Wrapper(tls()?))
+            }
+        }
+        .port(r.port)
+        .timeout(Some(Duration::from_secs(20)));
+        if let Some((user, password)) = r.login {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
         let from = from
             .parse()
             .with_context(|| format!("the sender `{from}` is not an e-mail address"))?;
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport: builder.build(),
+            from,
+        })
     }
 }
 
-/// The host and port of `smtp://host[:port]` (port 25 when absent).
-fn relay(url: &str) -> Result<(String, u16)> {
-    let rest = url
-        .trim()
-        .strip_prefix("smtp://")
-        .context("the SMTP URL should read smtp://host:port")?
-        .trim_end_matches('/');
-    let (host, port) = match rest.rsplit_once(':') {
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Security {
+    /// Plain SMTP (a relay on the local network).
+    Plain,
+    /// Plain, then STARTTLS before anything is sent; refused if the server does not offer it.
+    StartTls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+/// Where and how to reach the SMTP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Relay {
+    host: String,
+    port: u16,
+    security: Security,
+    /// User and password to sign in with (percent-decoded).
+    login: Option<(String, String)>,
+}
+
+/// Reads `smtp://[user:password@]host[:port][?tls=starttls]` (port 25, or 587 with STARTTLS)
+/// and `smtps://[user:password@]host[:port]` (port 465). Errors never repeat the URL, which may
+/// hold a password.
+fn relay(url: &str) -> Result<Relay> {
+    let url = url.trim();
+    let (rest, implicit) = if let Some(r) = url.strip_prefix("smtps://") {
+        (r, true)
+    } else if let Some(r) = url.strip_prefix("smtp://") {
+        (r, false)
+    } else {
+        anyhow::bail!("the SMTP URL should start with smtp:// or smtps://");
+    };
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let rest = rest.trim_end_matches('/');
+    let (login, server) = match rest.rsplit_once('@') {
+        Some((login, server)) => {
+            let (user, password) = login
+                .split_once(':')
+                .context("the SMTP sign-in should read user:password@")?;
+            (Some((decode(user)?, decode(password)?)), server)
+        }
+        None => (None, rest),
+    };
+    let starttls = match query {
+        "" => false,
+        "tls=starttls" | "tls=required" => true,
+        _ => anyhow::bail!("the SMTP URL's only option is ?tls=starttls"),
+    };
+    anyhow::ensure!(
+        !(implicit && starttls),
+        "smtps:// is TLS already; ?tls=starttls goes with smtp://"
+    );
+    let security = match (implicit, starttls) {
+        (true, _) => Security::Tls,
+        (false, true) => Security::StartTls,
+        (false, false) => Security::Plain,
+    };
+    anyhow::ensure!(
+        !(login.is_some() && security == Security::Plain),
+        "a password is only sent over TLS: use smtps:// or ?tls=starttls"
+    );
+    let (host, port) = match server.rsplit_once(':') {
         Some((h, p)) => (h, p.parse().context("the SMTP port is not a number")?),
-        None => (rest, 25),
+        None => (
+            server,
+            match security {
+                Security::Plain => 25,
+                Security::StartTls => 587,
+                Security::Tls => 465,
+            },
+        ),
     };
     anyhow::ensure!(!host.is_empty(), "the SMTP URL names no host");
-    Ok((host.to_string(), port))
+    Ok(Relay {
+        host: host.to_string(),
+        port,
+        security,
+        login,
+    })
+}
+
+/// Percent-decodes a URL's user or password (`%40` for `@`).
+fn decode(text: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .context("the SMTP sign-in has a bad %-escape")?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).context("the SMTP sign-in is not UTF-8")
 }
 
 impl Channel for SmtpChannel {
@@ -175,16 +295,53 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests {
+    use super::{Relay, Security, relay};
+
+    fn at(host: &str, port: u16, security: Security, login: Option<(&str, &str)>) -> Relay {
+        Relay {
+            host: host.into(),
+            port,
+            security,
+            login: login.map(|(u, p)| (u.into(), p.into())),
+        }
+    }
+
     #[test]
-    fn relay_urls_name_host_and_port() {
+    fn relay_urls_name_host_port_protection_and_sign_in() {
         assert_eq!(
-            super::relay("smtp://mail.gov.local:2525").unwrap(),
-            ("mail.gov.local".into(), 2525)
+            relay("smtp://mail.gov.local:2525").unwrap(),
+            at("mail.gov.local", 2525, Security::Plain, None)
         );
-        assert_eq!(super::relay("smtp://10.0.0.5").unwrap(), ("10.0.0.5".into(), 25));
-        assert!(super::relay("smtps://x:465").is_err());
-        assert!(super::relay("smtp://:25").is_err());
-        assert!(super::relay("smtp://x:port").is_err());
+        assert_eq!(
+            relay("smtp://10.0.0.5").unwrap(),
+            at("10.0.0.5", 25, Security::Plain, None)
+        );
+        assert_eq!(
+            relay("smtp://mail.gov.local?tls=starttls").unwrap(),
+            at("mail.gov.local", 587, Security::StartTls, None)
+        );
+        assert_eq!(
+            relay("smtps://notice%40gov.cn:p%40ss:word@mail.gov.cn").unwrap(),
+            at(
+                "mail.gov.cn",
+                465,
+                Security::Tls,
+                Some(("notice@gov.cn", "p@ss:word"))
+            )
+        );
+        for bad in [
+            "http://x:25",
+            "smtp://:25",
+            "smtp://x:port",
+            "smtp://x?tls=maybe",
+            "smtps://x?tls=starttls",
+            "smtp://%zz:pw@x?tls=starttls",
+        ] {
+            assert!(relay(bad).is_err(), "{bad}");
+        }
+        // A password never goes out in clear, and the refusal does not repeat it.
+        let e = relay("smtp://user:hunter2@x").unwrap_err().to_string();
+        assert!(e.contains("TLS") && !e.contains("hunter2"), "{e}");
     }
 }
 
@@ -198,53 +355,140 @@ mod delivery {
     use tongban_interact::{Channel as Via, ContactInput, NewCategory, NewItem};
     use tongban_kernel::{Principal, WorkCalendar};
 
-    /// A relay on a loopback port that accepts every message and keeps what it was given.
-    async fn relay() -> (u16, Arc<Mutex<Vec<String>>>) {
+    /// What a relay was given: each message, and each AUTH line.
+    type Kept = Arc<Mutex<Vec<String>>>;
+
+    /// Speaks enough SMTP on `socket` to take messages (offering AUTH PLAIN) and keeps them.
+    async fn converse<S>(socket: S, keep: Kept, auth: Kept)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        let (read, mut write) = tokio::io::split(socket);
+        let mut lines = BufReader::new(read).lines();
+        write.write_all(b"220 relay ready\r\n").await.unwrap();
+        let mut data: Option<String> = None;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(body) = data.as_mut() {
+                if line == "." {
+                    keep.lock().unwrap().push(data.take().unwrap_or_default());
+                    write.write_all(b"250 queued\r\n").await.unwrap();
+                } else {
+                    body.push_str(&line);
+                    body.push('\n');
+                }
+                continue;
+            }
+            let verb = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            let reply: &[u8] = match verb.as_str() {
+                "EHLO" => b"250-relay\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+                "AUTH" => {
+                    auth.lock().unwrap().push(line.clone());
+                    b"235 accepted\r\n"
+                }
+                "DATA" => {
+                    data = Some(String::new());
+                    b"354 go ahead\r\n"
+                }
+                "QUIT" => {
+                    write.write_all(b"221 bye\r\n").await.unwrap();
+                    break;
+                }
+                _ => b"250 ok\r\n",
+            };
+            write.write_all(reply).await.unwrap();
+            write.flush().await.unwrap();
+        }
+    }
+
+    /// A relay on a loopback port that accepts every message and keeps what it was given;
+    /// with `tls`, it speaks SMTPS with the test certificate for `localhost`.
+    async fn serve_relay(tls: Option<tokio_rustls::TlsAcceptor>) -> (u16, Kept, Kept) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let keep = got.clone();
+        let got = Kept::default();
+        let auth = Kept::default();
+        let (keep, keep_auth) = (got.clone(), auth.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                let keep = keep.clone();
+                let (keep, keep_auth, tls) = (keep.clone(), keep_auth.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let (read, mut write) = socket.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    write.write_all(b"220 relay ready\r\n").await.unwrap();
-                    let mut data: Option<String> = None;
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        if let Some(body) = data.as_mut() {
-                            if line == "." {
-                                keep.lock().unwrap().push(data.take().unwrap_or_default());
-                                write.write_all(b"250 queued\r\n").await.unwrap();
-                            } else {
-                                body.push_str(&line);
-                                body.push('\n');
+                    match tls {
+                        // A client that does not trust the certificate hangs up here.
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(socket).await {
+                                converse(stream, keep, keep_auth).await;
                             }
-                            continue;
                         }
-                        let verb = line
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_ascii_uppercase();
-                        let reply: &[u8] = match verb.as_str() {
-                            "DATA" => {
-                                data = Some(String::new());
-                                b"354 go ahead\r\n"
-                            }
-                            "QUIT" => {
-                                write.write_all(b"221 bye\r\n").await.unwrap();
-                                break;
-                            }
-                            _ => b"250 ok\r\n",
-                        };
-                        write.write_all(reply).await.unwrap();
+                        None => converse(socket, keep, keep_auth).await,
                     }
                 });
             }
         });
+        (port, got, auth)
+    }
+
+    async fn relay() -> (u16, Kept) {
+        let (port, got, _) = serve_relay(None).await;
         (port, got)
+    }
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../web/tests/fixtures")
+            .join(name)
+    }
+
+    fn acceptor() -> tokio_rustls::TlsAcceptor {
+        use tokio_rustls::rustls;
+        let certs = rustls_pemfile::certs(&mut std::fs::read(fixture("test-cert.pem")).unwrap().as_slice())
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key =
+            rustls_pemfile::private_key(&mut std::fs::read(fixture("test-key.pem")).unwrap().as_slice())
+                .unwrap()
+                .unwrap();
+        let config =
+            rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+
+    #[tokio::test]
+    async fn over_smtps_the_server_certificate_is_checked_and_the_sign_in_sent_inside_tls() {
+        let (port, got, auth) = serve_relay(Some(acceptor())).await;
+        let message = Message {
+            to: "zhang@example.cn".into(),
+            subject: "办件进展".into(),
+            body: "您的办件已受理。".into(),
+        };
+        let url = format!("smtps://notice:s3cret@localhost:{port}");
+        let from = "通办 <noreply@tongban.local>";
+        // Not trusting the test CA, the channel refuses the server and sends nothing.
+        let untrusting = SmtpChannel::new(&url, from, None).unwrap();
+        assert!(untrusting.send(&message).await.is_err());
+        assert!(got.lock().unwrap().is_empty() && auth.lock().unwrap().is_empty());
+        // Given the CA, it signs in and delivers.
+        let trusting = SmtpChannel::new(&url, from, Some(&fixture("ca-cert.pem"))).unwrap();
+        trusting.send(&message).await.unwrap();
+        assert_eq!(got.lock().unwrap().len(), 1);
+        let line = auth.lock().unwrap()[0].clone();
+        use base64::Engine as _;
+        let plain = line.rsplit(' ').next().unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(plain).unwrap();
+        assert_eq!(decoded, b"\0notice\0s3cret");
+        // A CA file that is not one is named.
+        let err = SmtpChannel::new(&url, from, Some(&fixture("README.md")))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("README.md"), "{err}");
     }
 
     /// The six-digit code in a mail as the relay kept it (the body may be base64 or
@@ -331,6 +575,7 @@ mod delivery {
                 let up = SmtpChannel::new(
                     &format!("smtp://127.0.0.1:{port}"),
                     "通办 <noreply@tongban.local>",
+                    None,
                 )
                 .unwrap();
                 assert_eq!(deliver_once(&hall, &interact, &identity, &up).await.unwrap(), 1);
@@ -364,7 +609,8 @@ mod delivery {
                 }
 
                 // The relay is down: nothing is taken for the person with an address.
-                let down = SmtpChannel::new("smtp://127.0.0.1:1", "通办 <noreply@tongban.local>").unwrap();
+                let down =
+                    SmtpChannel::new("smtp://127.0.0.1:1", "通办 <noreply@tongban.local>", None).unwrap();
                 deliver_once(&hall, &interact, &identity, &down).await.unwrap();
                 let waiting = interact.undelivered(10).await.unwrap();
                 assert_eq!(

@@ -982,7 +982,7 @@ async fn serve_platform(
     // Notifications by e-mail, when an SMTP relay is configured.
     let mail_task = match &serve.smtp_url {
         Some(url) => {
-            let channel = mail::SmtpChannel::new(url, &serve.mail_from)?;
+            let channel = mail::SmtpChannel::new(url, &serve.mail_from, serve.smtp_ca.as_deref())?;
             Some(tokio::spawn(mail::run(
                 hall.clone(),
                 interact.clone(),
