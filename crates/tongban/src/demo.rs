@@ -158,6 +158,11 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
             true,
         ),
         (
+            staff("hall_admin", "政务服务管理员", &city, vec![Role::DeptAdmin]),
+            "政务服务管理员 / city service administrator: 一件事 bundles across bureaus".to_string(),
+            true,
+        ),
+        (
             staff("sjj_data", "数据管理员", &data_bureau, vec![Role::DataAdmin]),
             "数据局 / data authority".to_string(),
             true,
