@@ -494,6 +494,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         Ok(Grant {
             revoked: Some(now),
             revoked_by: Some(actor.id.clone()),

@@ -17,6 +17,7 @@
 extern crate tongban_kernel;
 
 mod access;
+mod cache;
 mod check;
 pub mod dcat;
 mod entry;
@@ -29,6 +30,7 @@ mod sharing;
 mod version;
 
 pub use access::*;
+pub use cache::CACHE_FOR;
 pub use entry::MAX_FIELDS;
 pub use error::{Error, Result};
 pub use model::*;
@@ -61,6 +63,7 @@ pub struct Catalog {
     calendar: Arc<WorkCalendar>,
     clock: Arc<ClockFn>,
     zone: TimeZone,
+    cache: Arc<cache::ReadCache>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -81,6 +84,7 @@ impl Catalog {
             calendar: Arc::new(calendar),
             clock: Arc::new(Millis::now),
             zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
+            cache: Arc::default(),
         }
     }
 

@@ -235,6 +235,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         Ok(r)
     }
 
@@ -363,6 +364,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         Ok(r)
     }
 
@@ -469,6 +471,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         Ok(())
     }
 

@@ -268,6 +268,7 @@ impl Catalog {
             grant_event(&mut tx, actor, g, &replaced).await?;
         }
         tx.commit().await?;
+        crate::cache::changed();
         self.view(q)
     }
 
@@ -342,6 +343,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         self.view(q)
     }
 
@@ -419,6 +421,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         self.view(q)
     }
 
@@ -511,6 +514,7 @@ impl Catalog {
             grant_event(&mut tx, actor, g, &replaced).await?;
         }
         tx.commit().await?;
+        crate::cache::changed();
         self.view(q)
     }
 
@@ -547,6 +551,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         self.view(q)
     }
 

@@ -109,6 +109,7 @@ impl Catalog {
         )
         .await?;
         tx.commit().await?;
+        crate::cache::changed();
         Ok(ResourceVersion {
             resource_id: id.clone(),
             version: new.version,

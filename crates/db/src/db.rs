@@ -254,6 +254,14 @@ impl Tx {
         Ok(e)
     }
 
+    /// Appends several events in one go (one counter step, multi-row inserts): for callers that
+    /// record many things in one transaction, such as the exchange's group commits.
+    pub async fn append_events(&mut self, drafts: Vec<(&Principal, EventDraft<'_>)>) -> Result<Vec<Event>> {
+        let events = event::append_many(self, drafts).await?;
+        self.appended += events.len() as u64;
+        Ok(events)
+    }
+
     /// Commits the change and its events.
     pub async fn commit(self) -> Result<()> {
         match self.inner {

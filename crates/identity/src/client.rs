@@ -9,8 +9,25 @@ use crate::{
 };
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
+
+/// The longest a checked client token is trusted from memory.
+pub const BEARER_CACHE_FOR: Duration = Duration::from_secs(1);
+
+/// Bumped after every committed change to API clients, their tokens or departments in this
+/// process: tokens checked before it are checked again.
+static BEARER_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// Checked client tokens by hash: what they stand for, the generation and the time of the check.
+pub(crate) type BearerCache = std::sync::Mutex<std::collections::HashMap<String, (BearerAuth, u64, Instant)>>;
+
+/// Marks every cached token check as stale.
+pub(crate) fn bearer_changed() {
+    BEARER_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
 
 /// Lifetime of a bearer token, in seconds.
 pub const TOKEN_TTL_SECS: u64 = 600;
@@ -147,6 +164,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        bearer_changed();
         Ok((client, secret))
     }
 
@@ -207,6 +225,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        bearer_changed();
         Ok(ApiClient {
             disabled: true,
             ..client
@@ -237,6 +256,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        bearer_changed();
         Ok(())
     }
 
@@ -317,6 +337,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        bearer_changed();
         Ok(AccessToken {
             token,
             token_type: "Bearer",
@@ -325,10 +346,17 @@ impl Identity {
         })
     }
 
-    /// The department system a bearer token belongs to, if the token is live and the client
-    /// enabled; otherwise `Unauthenticated`.
+    /// The system a client token stands for, with the token's scopes, while the token is live
+    /// and the client enabled; otherwise `Unauthenticated`. Answered from memory when the same
+    /// token was checked within [`BEARER_CACHE_FOR`] and no client or department has changed in
+    /// this process since (so disabling a client or revoking its tokens takes effect at once
+    /// here, and within that bound on other processes sharing the database).
     pub async fn authenticate_bearer(&self, token: &str) -> Result<BearerAuth> {
+        if let Some(hit) = self.cached_bearer(token) {
+            return Ok(hit);
+        }
         let hash = token_hash(token).ok_or(Error::Unauthenticated)?;
+        let generation = BEARER_GENERATION.load(Ordering::SeqCst);
         let r = self
             .db
             .fetch_optional(
@@ -346,11 +374,30 @@ impl Identity {
         if client.disabled || expires <= self.now() {
             return Err(Error::Unauthenticated);
         }
-        Ok(BearerAuth {
+        let auth = BearerAuth {
             principal: client_principal(&client),
             scopes: split_scopes(&r.get::<String>("token_scopes")?),
             expires,
-        })
+        };
+        if let Ok(mut cache) = self.bearer_cache.lock() {
+            if cache.len() >= 10_000 {
+                cache.clear();
+            }
+            cache.insert(hash, (auth.clone(), generation, Instant::now()));
+        }
+        Ok(auth)
+    }
+
+    /// A client token checked moments ago and still good, without reading the database; `None`
+    /// when it has to be read (or is not a client token at all).
+    pub fn cached_bearer(&self, token: &str) -> Option<BearerAuth> {
+        let hash = token_hash(token)?;
+        let cache = self.bearer_cache.lock().ok()?;
+        let (auth, generation, at) = cache.get(&hash)?;
+        (*generation == BEARER_GENERATION.load(Ordering::SeqCst)
+            && at.elapsed() < BEARER_CACHE_FOR
+            && auth.expires > self.now())
+        .then(|| auth.clone())
     }
 }
 

@@ -194,6 +194,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        crate::client::bearer_changed();
         Ok(dept)
     }
 
@@ -239,6 +240,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        crate::client::bearer_changed();
         Ok(Department {
             name_zh,
             name_en,
@@ -286,6 +288,7 @@ impl Identity {
         )
         .await?;
         tx.commit().await?;
+        crate::client::bearer_changed();
         Ok(())
     }
 

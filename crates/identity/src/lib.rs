@@ -22,7 +22,7 @@ mod session;
 pub mod totp;
 
 pub use admin::{EmailCode, EmailStatus};
-pub use client::TOKEN_TTL_SECS;
+pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};
 pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, lockout_ms};
 pub use model::*;
@@ -69,6 +69,7 @@ pub struct Identity {
     fields: FieldCipher,
     policy: SessionPolicy,
     clock: Arc<ClockFn>,
+    bearer_cache: Arc<client::BearerCache>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -89,6 +90,7 @@ impl Identity {
             fields,
             policy,
             clock: Arc::new(Millis::now),
+            bearer_cache: Arc::default(),
         }
     }
 

@@ -130,6 +130,8 @@ type ColumnIndex = HashMap<String, Vec<(u32, u32)>>;
 pub(crate) struct VersionIndex {
     batches: Vec<RecordBatch>,
     columns: Mutex<HashMap<String, Arc<ColumnIndex>>>,
+    /// Held while a column's index is built, so that it is built once.
+    building: Mutex<()>,
 }
 
 impl VersionIndex {
@@ -148,11 +150,16 @@ impl VersionIndex {
         Ok(Self {
             batches,
             columns: Mutex::new(HashMap::new()),
+            building: Mutex::new(()),
         })
     }
 
     /// Value text → (batch, row) of every row, for one column.
     fn column(&self, name: &str) -> Result<Arc<ColumnIndex>> {
+        if let Some(ix) = self.columns.lock().map_err(poisoned)?.get(name) {
+            return Ok(ix.clone());
+        }
+        let _building = self.building.lock().map_err(poisoned)?;
         if let Some(ix) = self.columns.lock().map_err(poisoned)?.get(name) {
             return Ok(ix.clone());
         }
@@ -224,6 +231,8 @@ struct ReadEvent {
 pub(crate) struct Recorder {
     sender: OnceLock<mpsc::Sender<Pending>>,
     indexes: Mutex<HashMap<String, (u32, Arc<VersionIndex>)>>,
+    /// Held while a version is loaded, so that callers arriving together load it once.
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -239,11 +248,7 @@ impl Pool {
         let refused = || Error::Forbidden {
             why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),
         };
-        let resource = match self
-            .catalog
-            .resource_by_code(&Principal::system("exchange"), &code)
-            .await
-        {
+        let resource = match self.catalog.resource_by_code_cached(&code).await {
             Ok(r) => r,
             Err(tongban_catalog::Error::NotFound { .. }) => return Err(refused()),
             Err(e) => return Err(e.into()),
@@ -254,7 +259,7 @@ impl Pool {
         let grant = match crate::policy::grantee_of(actor) {
             Some(g) => {
                 self.catalog
-                    .effective_grant(&g, &code, self.catalog.today())
+                    .effective_grant_cached(&g, &code, self.catalog.today())
                     .await?
             }
             None => None,
@@ -547,10 +552,18 @@ impl Pool {
 
     /// The in-memory index of a version (loaded once; older versions of the resource dropped).
     async fn version_index(&self, code: &str, version: u32) -> Result<Arc<VersionIndex>> {
-        if let Some((v, ix)) = self.recorder.indexes.lock().map_err(poisoned)?.get(code)
-            && *v == version
-        {
-            return Ok(ix.clone());
+        let cached = || -> Result<Option<Arc<VersionIndex>>> {
+            Ok(match self.recorder.indexes.lock().map_err(poisoned)?.get(code) {
+                Some((v, ix)) if *v == version => Some(ix.clone()),
+                _ => None,
+            })
+        };
+        if let Some(ix) = cached()? {
+            return Ok(ix);
+        }
+        let _loading = self.recorder.loading.lock().await;
+        if let Some(ix) = cached()? {
+            return Ok(ix);
         }
         let dir = self.local_version(code, version).await?;
         let ix = tokio::task::spawn_blocking(move || VersionIndex::load(&dir))
@@ -629,20 +642,23 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
         )
         .await?;
     }
-    for p in batch {
-        tx.append_event(
-            &p.actor,
-            EventDraft {
-                action: "pool.exchange.read",
-                object_type: "resource",
-                object_id: &p.event.code,
-                object_dept: Some(&p.event.provider),
-                summary: p.event.summary.clone(),
-                detail: p.event.detail.clone(),
-            },
-        )
-        .await?;
-    }
+    let events = batch
+        .iter()
+        .map(|p| {
+            (
+                &p.actor,
+                EventDraft {
+                    action: "pool.exchange.read",
+                    object_type: "resource",
+                    object_id: &p.event.code,
+                    object_dept: Some(&p.event.provider),
+                    summary: p.event.summary.clone(),
+                    detail: p.event.detail.clone(),
+                },
+            )
+        })
+        .collect();
+    tx.append_events(events).await?;
     tx.commit().await
 }
 

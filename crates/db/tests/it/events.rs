@@ -292,3 +292,50 @@ async fn an_administrator_adds_next_years_calendar_as_an_event_and_shipped_years
     })
     .await;
 }
+
+#[tokio::test]
+async fn many_events_appended_at_once_keep_the_sequence_gapless_and_in_order() {
+    each_backend(&[], |db| async move {
+        let a = Principal::system("a");
+        let b = Principal::system("b");
+        let mut tx = db.begin_write().await.unwrap();
+        tx.append_event(&a, draft(0)).await.unwrap();
+        // 901 events: more than one multi-row insert.
+        let drafts = (1..=901)
+            .map(|n| (if n % 2 == 0 { &a } else { &b }, draft(n)))
+            .collect();
+        let made = tx.append_events(drafts).await.unwrap();
+        assert_eq!(made.first().map(|e| e.seq), Some(2));
+        assert_eq!(made.last().map(|e| e.seq), Some(902));
+        tx.append_event(&a, draft(902)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            db.begin_write()
+                .await
+                .unwrap()
+                .append_events(Vec::new())
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        let events = event::read_after(&db, 0, 1000).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            (1..=903).collect::<Vec<_>>()
+        );
+        for (n, e) in events.iter().enumerate() {
+            assert_eq!(e.summary, format!("创建 {n} / created {n}"));
+        }
+        assert_eq!(events[1].actor_id, "system:b");
+        assert_eq!(events[2].actor_id, "system:a");
+        // Rolled back, a batch leaves no gap either.
+        let mut tx = db.begin_write().await.unwrap();
+        tx.append_events(vec![(&a, draft(1)), (&b, draft(2))])
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(event::last_seq(&db).await.unwrap(), 903);
+    })
+    .await;
+}

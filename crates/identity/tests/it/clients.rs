@@ -120,7 +120,11 @@ async fn wrong_secrets_foreign_scopes_and_other_departments_are_refused() {
         // The civil affairs admin does not see the police's clients; disabling ends tokens.
         assert!(w.id.list_api_clients(&mz.principal).await.unwrap().is_empty());
         let token = w.id.issue_token(&client.client_id, &secret, &[]).await.unwrap();
+        // Checked once, the token is then answered from memory — until the client changes.
+        assert!(w.id.authenticate_bearer(&token.token).await.is_ok());
+        assert!(w.id.cached_bearer(&token.token).is_some());
         w.id.disable_api_client(&system(), &client.id).await.unwrap();
+        assert!(w.id.cached_bearer(&token.token).is_none());
         assert!(w.id.authenticate_bearer(&token.token).await.is_err());
         let e =
             w.id.issue_token(&client.client_id, &secret, &[])

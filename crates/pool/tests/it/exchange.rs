@@ -315,3 +315,39 @@ async fn prefill_reads_only_granted_fields_of_the_subjects_own_record_in_clear()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_revoked_grant_refuses_the_very_next_lookup() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], GrantTerms::default()).await;
+        let caller = system_of(CIVIL);
+        // Twice, so the second is answered from the cached grant.
+        for _ in 0..2 {
+            let r = f
+                .pool
+                .lookup(&caller, CODE, &by("id_number", &id(2)))
+                .await
+                .unwrap();
+            assert_eq!(r.records.len(), 1);
+        }
+        // Revoked through another handle on the same database (as another page of the console
+        // would), the grant stops working at once.
+        let other =
+            tongban_catalog::Catalog::new(f.catalog.db().clone(), tongban_kernel::WorkCalendar::bundled());
+        let grants = other
+            .list_grants(&system(), &Default::default(), Default::default())
+            .await
+            .unwrap();
+        other
+            .revoke_grant(&system(), &grants.items[0].id, "用途已完成")
+            .await
+            .unwrap();
+        assert!(matches!(
+            f.pool.lookup(&caller, CODE, &by("id_number", &id(2))).await,
+            Err(Error::Forbidden { .. })
+        ));
+    })
+    .await;
+}
