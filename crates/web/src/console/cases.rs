@@ -15,10 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
-    CaseId, CaseView, DecisionInput, InboxFilter, Outcome, ReviewInput, StepKind, SupplementRequest,
-    TaskState, Urgency,
+    CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, ReviewInput, StepKind,
+    SupplementRequest, TaskState, Urgency,
 };
-use tongban_kernel::{DeptPath, Page, Principal, Role};
+use tongban_kernel::{DeptPath, Page, Permission, Principal, Role};
 
 /// The (department, role) pairs a member of staff can open an inbox for.
 fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
@@ -158,6 +158,12 @@ struct CasePage {
     tasks: Vec<(String, String, String, String, String)>,
     step: Option<StepKind>,
     materials: Vec<crate::portal::MaterialRow>,
+    /// (path, name) of the departments a task can be transferred to.
+    departments: Vec<(String, String)>,
+    /// The extension as shown: (days, reason, status), if one was asked for.
+    extension: Option<(u32, String, String)>,
+    /// Whether the viewer may approve or reject the pending extension.
+    can_decide_extension: bool,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -221,8 +227,38 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
             )
         })
         .collect();
+    let departments = if step.is_some() {
+        state
+            .identity
+            .list_departments(&Principal::system("directory"))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| d.path != v.case.department.path)
+            .map(|d| (d.path.0, d.name_zh))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let can_decide_extension = v.case.extension.as_ref().is_some_and(|e| {
+        e.status == ExtensionStatus::Requested
+            && e.requested_by != user.principal.id
+            && user
+                .principal
+                .allows(Permission::SuperviseCases, Some(&v.case.department.path))
+    });
+    let extension = v.case.extension.as_ref().map(|e| {
+        (
+            e.days,
+            e.reason.clone(),
+            t.pick(e.status.name_zh(), e.status.name_en()).to_string(),
+        )
+    });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&CasePage {
+        departments,
+        extension,
+        can_decide_extension,
         materials: crate::portal::material_rows(ctx, &v.materials),
         c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
         status: t
@@ -299,6 +335,31 @@ pub(super) async fn act(
         }
         "issue" => h.issue_case(p, &case, &get("note")).await,
         "note" => h.add_note(p, &case, &get("text")).await,
+        "transfer" => {
+            h.transfer_case(p, &case, &get("to"), &get("transfer_reason"))
+                .await
+        }
+        "delegate" => match state.identity.principal_for_username(&get("to_user")).await {
+            Ok(to) => h.delegate_case(p, &case, &to, &get("delegate_note")).await,
+            Err(_) => Err(tongban_hall::Error::invalid(
+                "to_user",
+                "没有这个用户 / there is no such user",
+            )),
+        },
+        "extend" => match get("days").trim().parse::<u32>() {
+            Ok(days) => {
+                h.request_extension(p, &case, days, &get("extension_reason"))
+                    .await
+            }
+            Err(_) => Err(tongban_hall::Error::invalid(
+                "days",
+                "请填写工作日数 / give the number of working days",
+            )),
+        },
+        "extension_approve" | "extension_reject" => {
+            h.decide_extension(p, &case, get("do") == "extension_approve", &get("extension_note"))
+                .await
+        }
         _ => return ctx.fail(PageError::BadRequest("未知操作 / unknown action".into())),
     };
     match done {
@@ -306,6 +367,15 @@ pub(super) async fn act(
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("inbox.title"));
+                // Several forms share the page: a field named by the hall goes to the input of
+                // the form that was sent.
+                let field = match (get("do").as_str(), field.as_str()) {
+                    ("transfer", "reason") => "transfer_reason".to_string(),
+                    ("delegate", "note") => "delegate_note".to_string(),
+                    ("extend", "reason") => "extension_reason".to_string(),
+                    ("extension_approve" | "extension_reject", "note") => "extension_note".to_string(),
+                    _ => field,
+                };
                 c.add_error(&field, &msg);
                 case_page(&state, &ctx, &id, Some(c)).await
             }

@@ -643,3 +643,161 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn staff_extend_delegate_and_transfer_from_the_case_page() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        crate::support::add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
+        crate::support::add_staff(&s, "ga_reviewer2", "9901-GA", Role::Reviewer).await;
+        let me = s.identity.principal_for_username("citizen1").await.unwrap();
+        let item = s.hall.item_by_code(CODE).await.unwrap();
+        let mut form = std::collections::BTreeMap::new();
+        form.insert("applicant_name".to_string(), "张晓明".to_string());
+        form.insert("id_number".to_string(), "990101199003071237".to_string());
+        form.insert("reason".to_string(), "work".to_string());
+        let case = s
+            .hall
+            .submit_case(
+                &me,
+                tongban_hall::NewCase {
+                    item: item.id.clone(),
+                    form,
+                    submission_key: "staff-actions-1".into(),
+                    prefilled: Default::default(),
+                    materials: Default::default(),
+                },
+            )
+            .await
+            .unwrap()
+            .case;
+        let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
+        s.hall.accept_case(&clerk, &case.id, "").await.unwrap();
+
+        let path = format!("/console/cases/{}", case.id);
+        let act = format!("{path}/act");
+        let reviewer = browser();
+        sign_in(&reviewer, &s, "ga_colleague", PASSWORD).await;
+        let (_, html) = page(&reviewer, &s, &path).await;
+        assert!(
+            html.contains("申请延期") && html.contains("委托同事办理") && html.contains("转办"),
+            "{html}"
+        );
+        let csrf = csrf_of(&html);
+        let send = |pairs: &[(&str, &str)]| {
+            let mut f = vec![("csrf".to_string(), csrf.clone())];
+            f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            f
+        };
+
+        // 延期: bad days and a missing reason are named on their inputs.
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "extend"), ("days", "五"), ("extension_reason", "x")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#days\""));
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "extend"), ("days", "5"), ("extension_reason", "")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#extension_reason\""));
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[
+                ("do", "extend"),
+                ("days", "5"),
+                ("extension_reason", "需要现场核查"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        // The one who asked cannot approve it; the department administrator can.
+        let (_, html) = page(&reviewer, &s, &path).await;
+        assert!(
+            html.contains("需要现场核查") && !html.contains("批准延期"),
+            "{html}"
+        );
+        let admin = browser();
+        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        let (_, html) = page(&admin, &s, &path).await;
+        assert!(html.contains("批准延期"), "{html}");
+        let f = vec![
+            ("csrf".to_string(), csrf_of(&html)),
+            ("do".to_string(), "extension_approve".to_string()),
+            ("extension_note".to_string(), "同意".to_string()),
+        ];
+        assert_eq!(post(&admin, &s, &act, &f).await.status(), 303);
+        let sys = Principal::system("test");
+        let v = s.hall.case(&sys, &case.id).await.unwrap();
+        assert_eq!(
+            v.case.extension.as_ref().map(|e| e.status),
+            Some(tongban_hall::ExtensionStatus::Approved)
+        );
+
+        // 委托: an unknown colleague is named; a colleague in the role takes the task over.
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "delegate"), ("to_user", "nobody"), ("delegate_note", "")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#to_user\""));
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[
+                ("do", "delegate"),
+                ("to_user", "ga_reviewer2"),
+                ("delegate_note", "请代为审查"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+
+        // 转办: the reason is required; then the review moves to 民政局.
+        let second = browser();
+        sign_in(&second, &s, "ga_reviewer2", PASSWORD).await;
+        let (_, html) = page(&second, &s, &path).await;
+        assert!(html.contains("value=\"/9901/9901-MZ/\""), "{html}");
+        let csrf2 = csrf_of(&html);
+        let transfer = |reason: &str| {
+            vec![
+                ("csrf".to_string(), csrf2.clone()),
+                ("do".to_string(), "transfer".to_string()),
+                ("to".to_string(), "/9901/9901-MZ/".to_string()),
+                ("transfer_reason".to_string(), reason.to_string()),
+            ]
+        };
+        let r = post(&second, &s, &act, &transfer("")).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#transfer_reason\""));
+        assert_eq!(
+            post(&second, &s, &act, &transfer("属民政局职责")).await.status(),
+            303
+        );
+        let v = s.hall.case(&sys, &case.id).await.unwrap();
+        assert!(
+            v.tasks
+                .iter()
+                .any(|t| t.state == tongban_hall::TaskState::Open && t.department.name_zh == "民政局"),
+            "{:?}",
+            v.tasks
+        );
+        s.stop().await;
+    })
+    .await;
+}
