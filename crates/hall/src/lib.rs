@@ -31,6 +31,7 @@ mod licence;
 mod material;
 mod model;
 mod notify;
+mod pause;
 mod query;
 mod rating;
 mod store;
@@ -52,6 +53,7 @@ pub use material::{
 };
 pub use model::*;
 pub use notify::HallNotification;
+pub use pause::reason_names as pause_reason_names;
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,

@@ -9,7 +9,7 @@ use tongban_hall::{
     CaseStatus, DecisionInput, ExtensionStatus, InboxFilter, MIGRATIONS, Outcome, ReviewInput, StepKind,
     TaskState, Urgency,
 };
-use tongban_kernel::{DeptPath, Page, Role};
+use tongban_kernel::{DeptPath, Page, PauseReason, Role};
 
 fn inbox_of(dept: &DeptPath, role: Role) -> InboxFilter {
     InboxFilter {
@@ -462,6 +462,85 @@ async fn the_supervisor_sees_overdue_and_near_due_cases_of_the_subtree_with_aver
             0
         );
         forbidden(w.hall.supervise(&clerk, &w.police.path, Page::default()).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hearing_stops_the_clock_and_the_due_day_moves_by_the_days_stopped() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (item, _) = w.item_with("GA-HEAR", 10, w.plain_steps()).await;
+        let zhang = citizen("zhang");
+        let case = w.apply(&zhang, &item, "hear-000001").await.case;
+        assert_eq!(case.due, Some(date(2026, 3, 16)));
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        let reviewer = staff("ga-reviewer", &w.police, Role::Reviewer);
+        // Not before the case is accepted.
+        conflict(
+            w.hall
+                .pause_clock(&clerk, &case.id, PauseReason::Hearing, "举行听证")
+                .await,
+            "status",
+        );
+        w.hall.accept_case(&clerk, &case.id, "").await.unwrap();
+        w.set_today(date(2026, 3, 3));
+        invalid(
+            w.hall
+                .pause_clock(&reviewer, &case.id, PauseReason::Supplement, "缺材料")
+                .await,
+            "reason",
+        );
+        invalid(
+            w.hall
+                .pause_clock(&reviewer, &case.id, PauseReason::Hearing, " ")
+                .await,
+            "note",
+        );
+        // Only the holder of an open task stops it.
+        forbidden(
+            w.hall
+                .pause_clock(&clerk, &case.id, PauseReason::Hearing, "举行听证")
+                .await,
+        );
+        conflict(w.hall.resume_clock(&reviewer, &case.id, "").await, "clock");
+        let paused = w
+            .hall
+            .pause_clock(
+                &reviewer,
+                &case.id,
+                PauseReason::Hearing,
+                "涉及相邻权利人，依申请举行听证",
+            )
+            .await
+            .unwrap();
+        assert!(paused.case.clock.is_paused());
+        conflict(
+            w.hall
+                .pause_clock(&reviewer, &case.id, PauseReason::Testing, "再检测")
+                .await,
+            "reason",
+        );
+        // A week later (five working days) the hearing is over.
+        w.set_today(date(2026, 3, 10));
+        let resumed = w
+            .hall
+            .resume_clock(&reviewer, &case.id, "听证已结束")
+            .await
+            .unwrap();
+        assert!(!resumed.case.clock.is_paused());
+        assert_eq!(resumed.case.due, Some(date(2026, 3, 23)));
+        // The applicant sees why the clock stood still.
+        let seen = w.hall.case(&zhang, &case.id).await.unwrap();
+        assert!(
+            seen.log
+                .iter()
+                .any(|e| e.public && e.action == "clock_paused" && e.note.contains("听证")),
+            "{:?}",
+            seen.log
+        );
+        assert_eq!(w.events("hall.case.clock_paused").await.len(), 1);
+        assert_eq!(w.events("hall.case.clock_resumed").await.len(), 1);
     })
     .await;
 }

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
     CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, ReviewInput, StepKind,
-    SupplementRequest, TaskState, Urgency,
+    SupplementRequest, TaskState, Urgency, pause_reason_names,
 };
-use tongban_kernel::{DeptPath, Page, Permission, Principal, Role};
+use tongban_kernel::{DeptPath, Page, PauseReason, Permission, Principal, Role};
 
 /// The (department, role) pairs a member of staff can open an inbox for.
 fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
@@ -164,6 +164,10 @@ struct CasePage {
     extension: Option<(u32, String, String)>,
     /// Whether the viewer may approve or reject the pending extension.
     can_decide_extension: bool,
+    /// (code, name) of the reasons the clock may be stopped for.
+    pause_reasons: Vec<(&'static str, String)>,
+    /// Why the clock is stopped now, when a stop other than 补正 holds it.
+    paused_for: Option<String>,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -254,8 +258,31 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
             t.pick(e.status.name_zh(), e.status.name_en()).to_string(),
         )
     });
+    let pause_reasons = [
+        PauseReason::Consultation,
+        PauseReason::Hearing,
+        PauseReason::Testing,
+    ]
+    .into_iter()
+    .map(|r| {
+        let (zh, en) = pause_reason_names(r);
+        (r.code(), t.pick(zh, en).to_string())
+    })
+    .collect();
+    let paused_for = v
+        .case
+        .clock
+        .pauses
+        .last()
+        .filter(|p| p.to.is_none() && p.reason != PauseReason::Supplement)
+        .map(|p| {
+            let (zh, en) = pause_reason_names(p.reason);
+            t.pick(zh, en).to_string()
+        });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&CasePage {
+        pause_reasons,
+        paused_for,
         departments,
         extension,
         can_decide_extension,
@@ -356,6 +383,14 @@ pub(super) async fn act(
                 "请填写工作日数 / give the number of working days",
             )),
         },
+        "pause" => match PauseReason::parse(&get("pause_reason")) {
+            Some(reason) => h.pause_clock(p, &case, reason, &get("pause_note")).await,
+            None => Err(tongban_hall::Error::invalid(
+                "pause_reason",
+                "请选择中止原因 / choose why the clock stops",
+            )),
+        },
+        "resume" => h.resume_clock(p, &case, &get("resume_note")).await,
         "extension_approve" | "extension_reject" => {
             h.decide_extension(p, &case, get("do") == "extension_approve", &get("extension_note"))
                 .await
@@ -374,6 +409,9 @@ pub(super) async fn act(
                     ("delegate", "note") => "delegate_note".to_string(),
                     ("extend", "reason") => "extension_reason".to_string(),
                     ("extension_approve" | "extension_reject", "note") => "extension_note".to_string(),
+                    ("pause", "note") => "pause_note".to_string(),
+                    ("pause", "reason") => "pause_reason".to_string(),
+                    ("resume", "note") => "resume_note".to_string(),
                     _ => field,
                 };
                 c.add_error(&field, &msg);

@@ -745,6 +745,60 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
             Some(tongban_hall::ExtensionStatus::Approved)
         );
 
+        // 中止计时 for a hearing: the explanation is required; the page then offers to resume,
+        // and the applicant's timeline says why the clock stood still.
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "pause"), ("pause_reason", "hearing"), ("pause_note", "")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#pause_note\""));
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "pause"), ("pause_reason", "sometime"), ("pause_note", "x")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#pause_reason\""));
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[
+                ("do", "pause"),
+                ("pause_reason", "hearing"),
+                ("pause_note", "依申请举行听证"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let (_, html) = page(&reviewer, &s, &path).await;
+        assert!(
+            html.contains("计时已中止") && html.contains("value=\"resume\""),
+            "{html}"
+        );
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, mine) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(
+            mine.contains("中止计时") && mine.contains("依申请举行听证"),
+            "{mine}"
+        );
+        let r = post(
+            &reviewer,
+            &s,
+            &act,
+            &send(&[("do", "resume"), ("resume_note", "听证结束")]),
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        assert!(!s.hall.case(&sys, &case.id).await.unwrap().case.clock.is_paused());
+
         // 委托: an unknown colleague is named; a colleague in the role takes the task over.
         let r = post(
             &reviewer,
