@@ -100,56 +100,15 @@ fn kind_code(p: &Principal) -> &'static str {
 }
 
 pub(crate) async fn append(tx: &mut Tx, actor: &Principal, d: EventDraft<'_>) -> Result<Event> {
-    // The counter row's lock is held until commit: appenders queue here, so seq order is
-    // commit order and a rolled-back transaction leaves no gap.
-    let seq: i64 = tx
-        .fetch_one(
-            "UPDATE event_counter SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq",
-            params![],
-        )
+    append_many(tx, vec![(actor, d)])
         .await?
-        .get("last_seq")?;
-    let e = Event {
-        seq,
-        id: tongban_kernel::id::new_uuid_v7(),
-        at: Millis::now(),
-        actor_kind: kind_code(actor).into(),
-        actor_id: actor.id.clone(),
-        actor_name: actor.name.clone(),
-        actor_dept: actor.department.as_ref().map(|d| d.0.clone()),
-        action: d.action.into(),
-        object_type: d.object_type.into(),
-        object_id: d.object_id.into(),
-        object_dept: d.object_dept.map(|p| p.0.clone()),
-        summary: d.summary,
-        detail: d.detail.to_string(),
-    };
-    tx.execute(
-        &format!(
-            "INSERT INTO events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ),
-        params![
-            e.seq,
-            e.id,
-            e.at,
-            e.actor_kind,
-            e.actor_id,
-            e.actor_name,
-            e.actor_dept,
-            e.action,
-            e.object_type,
-            e.object_id,
-            e.object_dept,
-            e.summary,
-            e.detail
-        ],
-    )
-    .await?;
-    Ok(e)
+        .pop()
+        .ok_or_else(|| Error::Storage("no event appended".into()))
 }
 
-/// Appends several events at once: one counter step for all of them and multi-row inserts, in
-/// the order given, with the same guarantees as [`append`] (consecutive seqs, commit order).
+/// Appends events in the order given: one step of the counter for all of them, then multi-row
+/// inserts. The counter row's lock is held until commit, so appenders queue there: seq order is
+/// commit order and a rolled-back transaction leaves no gap.
 pub(crate) async fn append_many(
     tx: &mut Tx,
     drafts: Vec<(&Principal, EventDraft<'_>)>,

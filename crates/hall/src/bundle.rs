@@ -365,36 +365,23 @@ impl Hall {
 
     /// Every bundle, taking applications or not, by code (for the console).
     pub async fn all_bundles(&self) -> Result<Vec<Bundle>> {
-        self.db
-            .fetch_all(
-                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles ORDER BY code"),
-                params![],
-            )
-            .await?
-            .iter()
-            .map(bundle_from_row)
-            .collect()
+        self.bundles_where("1 = 1", params![]).await
     }
 
     /// The bundle with `id`.
     pub async fn bundle(&self, id: &BundleId) -> Result<Bundle> {
-        self.db
-            .fetch_optional(
-                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles WHERE id = $1"),
-                params![id.as_str()],
-            )
+        self.bundles_where("id = $1", params![id.as_str()])
             .await?
-            .map(|r| bundle_from_row(&r))
-            .transpose()?
+            .pop()
             .ok_or(Error::NotFound { what: "bundle" })
     }
 
-    /// The bundles taking applications, by code.
-    pub async fn bundles(&self) -> Result<Vec<Bundle>> {
+    /// The bundles matching `condition`, by code.
+    async fn bundles_where(&self, condition: &str, values: Vec<tongban_db::Value>) -> Result<Vec<Bundle>> {
         self.db
             .fetch_all(
-                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles WHERE active = 1 ORDER BY code"),
-                params![],
+                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles WHERE {condition} ORDER BY code"),
+                values,
             )
             .await?
             .iter()
@@ -402,16 +389,16 @@ impl Hall {
             .collect()
     }
 
+    /// The bundles taking applications, by code.
+    pub async fn bundles(&self) -> Result<Vec<Bundle>> {
+        self.bundles_where("active = 1", params![]).await
+    }
+
     /// The bundle with `code`.
     pub async fn bundle_by_code(&self, code: &str) -> Result<Bundle> {
-        self.db
-            .fetch_optional(
-                &format!("SELECT {BUNDLE_COLUMNS} FROM hall_bundles WHERE code = $1"),
-                params![code.trim()],
-            )
+        self.bundles_where("code = $1", params![code.trim()])
             .await?
-            .map(|r| bundle_from_row(&r))
-            .transpose()?
+            .pop()
             .ok_or(Error::NotFound { what: "bundle" })
     }
 

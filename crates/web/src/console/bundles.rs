@@ -5,9 +5,10 @@
 //! items' forms agree; its refusals are shown against the input they name. Applications already
 //! made keep their cases.
 
+use super::items::require_manager;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
-use crate::page::{Chrome, PageError, render};
+use crate::page::{Chrome, render};
 use crate::portal::services::{hall_field, hall_page};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,21 +16,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use tongban_hall::{Bundle, BundleInput, MAX_BUNDLE_ITEMS};
-use tongban_kernel::{Permission, Principal};
 
 /// Blank item rows offered under a bundle's items.
 const BLANK_ROWS: usize = 2;
-
-fn require_manager(ctx: &Ctx) -> Result<Principal, PageError> {
-    let user = ctx.require_staff()?;
-    if user.principal.allows_somewhere(Permission::ManageServiceItems) {
-        Ok(user.principal.clone())
-    } else {
-        Err(PageError::Forbidden(
-            "需要事项管理权限 / service item management rights required".into(),
-        ))
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The list.

@@ -137,8 +137,9 @@ fn input_of(field: &str, lists: &[(&str, &str, &[usize])]) -> String {
     }
 }
 
-/// May `p` manage items somewhere? Otherwise the pages are refused.
-fn require_manager(ctx: &Ctx) -> Result<Principal, PageError> {
+/// May the signed-in member of staff manage items somewhere? Otherwise the pages (items and
+/// bundles) are refused.
+pub(super) fn require_manager(ctx: &Ctx) -> Result<Principal, PageError> {
     let user = ctx.require_staff()?;
     if user.principal.allows_somewhere(Permission::ManageServiceItems) {
         Ok(user.principal.clone())

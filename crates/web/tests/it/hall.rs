@@ -150,6 +150,35 @@ async fn setup(s: &Server) {
         .unwrap();
 }
 
+/// `citizen1` applies for the residence permit directly through the hall (for tests that start
+/// from a submitted case).
+async fn citizen1_applies(s: &Server, key: &str) -> tongban_hall::Case {
+    let me = s.identity.principal_for_username("citizen1").await.unwrap();
+    let item = s.hall.item_by_code(CODE).await.unwrap();
+    let form = [
+        ("applicant_name", "张晓明"),
+        ("id_number", "990101199003071237"),
+        ("reason", "work"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    s.hall
+        .submit_case(
+            &me,
+            tongban_hall::NewCase {
+                item: item.id.clone(),
+                form,
+                submission_key: key.into(),
+                prefilled: Default::default(),
+                materials: Default::default(),
+            },
+        )
+        .await
+        .unwrap()
+        .case
+}
+
 async fn page(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
     let r = c.get(s.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -440,27 +469,7 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
             )
             .await
             .unwrap();
-        let me = s.identity.principal_for_username("citizen1").await.unwrap();
-        let item = s.hall.item_by_code(CODE).await.unwrap();
-        let mut form = std::collections::BTreeMap::new();
-        form.insert("applicant_name".to_string(), "张晓明".to_string());
-        form.insert("id_number".to_string(), "990101199003071237".to_string());
-        form.insert("reason".to_string(), "work".to_string());
-        let case = s
-            .hall
-            .submit_case(
-                &me,
-                tongban_hall::NewCase {
-                    item: item.id.clone(),
-                    form,
-                    submission_key: "rating-web-1".into(),
-                    prefilled: Default::default(),
-                    materials: Default::default(),
-                },
-            )
-            .await
-            .unwrap()
-            .case;
+        let case = citizen1_applies(&s, "rating-web-1").await;
         let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
         s.hall
             .refuse_case(&clerk, &case.id, "不属于本部门受理范围")
@@ -559,27 +568,7 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
         setup(&s).await;
-        let me = s.identity.principal_for_username("citizen1").await.unwrap();
-        let item = s.hall.item_by_code(CODE).await.unwrap();
-        let mut form = std::collections::BTreeMap::new();
-        form.insert("applicant_name".to_string(), "张晓明".to_string());
-        form.insert("id_number".to_string(), "990101199003071237".to_string());
-        form.insert("reason".to_string(), "work".to_string());
-        let case = s
-            .hall
-            .submit_case(
-                &me,
-                tongban_hall::NewCase {
-                    item: item.id.clone(),
-                    form,
-                    submission_key: "denial-letter-1".into(),
-                    prefilled: Default::default(),
-                    materials: Default::default(),
-                },
-            )
-            .await
-            .unwrap()
-            .case;
+        let case = citizen1_applies(&s, "denial-letter-1").await;
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let letter = format!("/my/cases/{}/decision", case.id);
@@ -651,27 +640,7 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
         setup(&s).await;
         crate::support::add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
         crate::support::add_staff(&s, "ga_reviewer2", "9901-GA", Role::Reviewer).await;
-        let me = s.identity.principal_for_username("citizen1").await.unwrap();
-        let item = s.hall.item_by_code(CODE).await.unwrap();
-        let mut form = std::collections::BTreeMap::new();
-        form.insert("applicant_name".to_string(), "张晓明".to_string());
-        form.insert("id_number".to_string(), "990101199003071237".to_string());
-        form.insert("reason".to_string(), "work".to_string());
-        let case = s
-            .hall
-            .submit_case(
-                &me,
-                tongban_hall::NewCase {
-                    item: item.id.clone(),
-                    form,
-                    submission_key: "staff-actions-1".into(),
-                    prefilled: Default::default(),
-                    materials: Default::default(),
-                },
-            )
-            .await
-            .unwrap()
-            .case;
+        let case = citizen1_applies(&s, "staff-actions-1").await;
         let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
         s.hall.accept_case(&clerk, &case.id, "").await.unwrap();
 
