@@ -1,78 +1,39 @@
 //! The enforcement reads the exchange makes on every call — a resource by code and the grant a
-//! caller holds on it — served from memory. A cached read is used only while no catalog write
-//! has committed in this process since it was made (every write bumps one process-wide
-//! generation, so a revocation here takes effect on the next call) and for at most
-//! [`CACHE_FOR`], which bounds how long a change made by another process on the same database
-//! can go unseen.
+//! caller holds on it — served from memory while fresh ([`tongban_kernel::fresh`]): every
+//! committed catalog write in this process makes them stale at once (so a revocation here takes
+//! effect on the next call), and none is older than [`CACHE_FOR`], which bounds how long a
+//! change made by another process on the same database can go unseen.
 
 use crate::{Catalog, Grant, Grantee, Resource, Result};
 use jiff::civil::Date;
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tongban_kernel::Principal;
+use tongban_kernel::fresh::{FreshMap, Generation};
 
 /// The longest a cached read serves without being read again.
 pub const CACHE_FOR: Duration = Duration::from_secs(1);
 
-/// Most entries per map; past it the map is emptied (callers are a few hundred systems).
-const MAX_ENTRIES: usize = 10_000;
-
 /// Bumped after every committed catalog write in this process.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
+static GENERATION: Generation = Generation::new();
 
 /// Marks everything cached so far as stale (called after each catalog write commits).
 pub(crate) fn changed() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-}
-
-struct Entry<T> {
-    value: T,
-    generation: u64,
-    at: Instant,
-}
-
-struct Map<K, T>(Mutex<HashMap<K, Entry<T>>>);
-
-impl<K: Eq + Hash, T: Clone> Map<K, T> {
-    fn get(&self, key: &K) -> Option<T> {
-        let map = self.0.lock().ok()?;
-        let e = map.get(key)?;
-        (e.generation == GENERATION.load(Ordering::SeqCst) && e.at.elapsed() < CACHE_FOR)
-            .then(|| e.value.clone())
-    }
-
-    /// Keeps `value`, read after `generation` was taken.
-    fn put(&self, key: K, value: T, generation: u64) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
-            }
-            map.insert(
-                key,
-                Entry {
-                    value,
-                    generation,
-                    at: Instant::now(),
-                },
-            );
-        }
-    }
-}
-
-impl<K, T> Default for Map<K, T> {
-    fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
-    }
+    GENERATION.bump();
 }
 
 /// The cached enforcement reads of one catalog.
-#[derive(Default)]
 pub(crate) struct ReadCache {
-    resources: Map<String, Resource>,
-    grants: Map<(Grantee, String, Date), Option<Grant>>,
+    resources: FreshMap<String, Resource>,
+    grants: FreshMap<(Grantee, String, Date), Option<Grant>>,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        Self {
+            resources: FreshMap::new(&GENERATION, CACHE_FOR),
+            grants: FreshMap::new(&GENERATION, CACHE_FOR),
+        }
+    }
 }
 
 impl Catalog {
@@ -82,11 +43,11 @@ impl Catalog {
         if let Some(r) = self.cache.resources.get(&key) {
             return Ok(r);
         }
-        let generation = GENERATION.load(Ordering::SeqCst);
+        let read_at = self.cache.resources.generation();
         let r = self
             .resource_by_code(&Principal::system("catalog-cache"), &key)
             .await?;
-        self.cache.resources.put(key, r.clone(), generation);
+        self.cache.resources.put(key, r.clone(), read_at);
         Ok(r)
     }
 
@@ -101,9 +62,9 @@ impl Catalog {
         if let Some(g) = self.cache.grants.get(&key) {
             return Ok(g);
         }
-        let generation = GENERATION.load(Ordering::SeqCst);
+        let read_at = self.cache.grants.generation();
         let g = self.effective_grant(grantee, resource_code, today).await?;
-        self.cache.grants.put(key, g.clone(), generation);
+        self.cache.grants.put(key, g.clone(), read_at);
         Ok(g)
     }
 }

@@ -9,9 +9,9 @@ use crate::{
 };
 use rand_core::{OsRng, RngCore};
 use serde_json::json;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::fresh::{FreshMap, Generation};
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
 
 /// The longest a checked client token is trusted from memory.
@@ -19,14 +19,19 @@ pub const BEARER_CACHE_FOR: Duration = Duration::from_secs(1);
 
 /// Bumped after every committed change to API clients, their tokens or departments in this
 /// process: tokens checked before it are checked again.
-static BEARER_GENERATION: AtomicU64 = AtomicU64::new(0);
+static BEARER_GENERATION: Generation = Generation::new();
 
-/// Checked client tokens by hash: what they stand for, the generation and the time of the check.
-pub(crate) type BearerCache = std::sync::Mutex<std::collections::HashMap<String, (BearerAuth, u64, Instant)>>;
+/// Checked client tokens by hash.
+pub(crate) type BearerCache = FreshMap<String, BearerAuth>;
+
+/// An empty cache of token checks.
+pub(crate) fn bearer_cache() -> BearerCache {
+    FreshMap::new(&BEARER_GENERATION, BEARER_CACHE_FOR)
+}
 
 /// Marks every cached token check as stale.
 pub(crate) fn bearer_changed() {
-    BEARER_GENERATION.fetch_add(1, Ordering::SeqCst);
+    BEARER_GENERATION.bump();
 }
 
 /// Lifetime of a bearer token, in seconds.
@@ -356,7 +361,7 @@ impl Identity {
             return Ok(hit);
         }
         let hash = token_hash(token).ok_or(Error::Unauthenticated)?;
-        let generation = BEARER_GENERATION.load(Ordering::SeqCst);
+        let read_at = self.bearer_cache.generation();
         let r = self
             .db
             .fetch_optional(
@@ -379,25 +384,15 @@ impl Identity {
             scopes: split_scopes(&r.get::<String>("token_scopes")?),
             expires,
         };
-        if let Ok(mut cache) = self.bearer_cache.lock() {
-            if cache.len() >= 10_000 {
-                cache.clear();
-            }
-            cache.insert(hash, (auth.clone(), generation, Instant::now()));
-        }
+        self.bearer_cache.put(hash, auth.clone(), read_at);
         Ok(auth)
     }
 
     /// A client token checked moments ago and still good, without reading the database; `None`
     /// when it has to be read (or is not a client token at all).
     pub fn cached_bearer(&self, token: &str) -> Option<BearerAuth> {
-        let hash = token_hash(token)?;
-        let cache = self.bearer_cache.lock().ok()?;
-        let (auth, generation, at) = cache.get(&hash)?;
-        (*generation == BEARER_GENERATION.load(Ordering::SeqCst)
-            && at.elapsed() < BEARER_CACHE_FOR
-            && auth.expires > self.now())
-        .then(|| auth.clone())
+        let auth = self.bearer_cache.get(&token_hash(token)?)?;
+        (auth.expires > self.now()).then_some(auth)
     }
 }
 

@@ -90,7 +90,7 @@ impl Identity {
             fields,
             policy,
             clock: Arc::new(Millis::now),
-            bearer_cache: Arc::default(),
+            bearer_cache: Arc::new(client::bearer_cache()),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod civic;
 pub mod clock;
 mod coded;
 pub mod error;
+pub mod fresh;
 pub mod id;
 pub mod input;
 pub mod page;
