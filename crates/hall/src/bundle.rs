@@ -160,6 +160,44 @@ struct CheckedBundle {
     items: Vec<String>,
 }
 
+/// The rows a bundle write touched; a code another bundle holds is named.
+fn written(result: std::result::Result<u64, tongban_db::Error>) -> Result<u64> {
+    match result {
+        Err(tongban_db::Error::Conflict(_)) => {
+            Err(Error::conflict("code", "编码已被使用 / the code is taken"))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// Records a bundle's creation or edit.
+async fn bundle_event(
+    tx: &mut tongban_db::Tx,
+    actor: &Principal,
+    action: &'static str,
+    bundle: &Bundle,
+    summary: String,
+) -> Result<()> {
+    tx.append_event(
+        actor,
+        EventDraft {
+            action,
+            object_type: "hall_bundle",
+            object_id: bundle.id.as_str(),
+            object_dept: None,
+            summary,
+            detail: json!({
+                "code": bundle.code,
+                "items": bundle.items,
+                "active": bundle.active,
+                "version": bundle.version,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 const BUNDLE_COLUMNS: &str = "id, code, name, life_event, description, item_codes, active, version";
 
 fn bundle_from_row(r: &Row) -> Result<Bundle> {
@@ -259,25 +297,9 @@ impl Hall {
                 ],
             )
             .await;
-        match inserted {
-            Ok(_) => {}
-            Err(tongban_db::Error::Conflict(_)) => {
-                return Err(Error::conflict("code", "编码已被使用 / the code is taken"));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "hall.bundle.created",
-                object_type: "hall_bundle",
-                object_id: bundle.id.as_str(),
-                object_dept: None,
-                summary: format!("新建一件事 {} / created bundle {}", bundle.name, bundle.code),
-                detail: json!({ "code": bundle.code, "items": bundle.items }),
-            },
-        )
-        .await?;
+        written(inserted)?;
+        let summary = format!("新建一件事 {} / created bundle {}", bundle.name, bundle.code);
+        bundle_event(&mut tx, actor, "hall.bundle.created", &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
     }
@@ -329,36 +351,14 @@ impl Hall {
                 ],
             )
             .await;
-        match changed {
-            Ok(0) => {
-                return Err(Error::conflict(
-                    "version",
-                    "该一件事已被他人修改，请刷新 / the bundle was changed meanwhile; reload it",
-                ));
-            }
-            Ok(_) => {}
-            Err(tongban_db::Error::Conflict(_)) => {
-                return Err(Error::conflict("code", "编码已被使用 / the code is taken"));
-            }
-            Err(e) => return Err(e.into()),
+        if written(changed)? == 0 {
+            return Err(Error::conflict(
+                "version",
+                "该一件事已被他人修改，请刷新 / the bundle was changed meanwhile; reload it",
+            ));
         }
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "hall.bundle.updated",
-                object_type: "hall_bundle",
-                object_id: bundle.id.as_str(),
-                object_dept: None,
-                summary: format!("修改一件事 {} / edited bundle {}", bundle.name, bundle.code),
-                detail: json!({
-                    "code": bundle.code,
-                    "items": bundle.items,
-                    "active": bundle.active,
-                    "version": bundle.version,
-                }),
-            },
-        )
-        .await?;
+        let summary = format!("修改一件事 {} / edited bundle {}", bundle.name, bundle.code);
+        bundle_event(&mut tx, actor, "hall.bundle.updated", &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
     }

@@ -232,15 +232,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         })
         .collect();
     let departments = if step.is_some() {
-        state
-            .identity
-            .list_departments(&Principal::system("directory"))
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|d| d.path != v.case.department.path)
-            .map(|d| (d.path.0, d.name_zh))
-            .collect()
+        super::department_choices(state, |d| d.path != v.case.department.path, |d| d.path.0.clone()).await
     } else {
         Vec::new()
     };

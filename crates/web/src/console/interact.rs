@@ -231,15 +231,8 @@ async fn item_page(
         .allows(Permission::ReviewInteractionReplies, dept_path.as_ref());
     let open = !matches!(i.status, ItemStatus::Closed | ItemStatus::Merged);
     // The org tree is public knowledge: anyone handling an item may send it anywhere.
-    let departments = state
-        .identity
-        .list_departments(&Principal::system("directory"))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| Some(&d.path) != dept_path.as_ref())
-        .map(|d| (d.code, d.name_zh))
-        .collect();
+    let departments =
+        super::department_choices(state, |d| Some(&d.path) != dept_path.as_ref(), |d| d.code.clone()).await;
     render(&ItemPage {
         c: c.unwrap_or_else(|| ctx.chrome(&i.title)),
         id: i.id.to_string(),

@@ -118,15 +118,12 @@ async fn rules_page(
             department: r.department.name_zh,
         })
         .collect();
-    let departments = state
-        .identity
-        .list_departments(&Principal::system("directory"))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| p.allows(Permission::ManageInteractionRules, Some(&d.path)))
-        .map(|d| (d.code, d.name_zh))
-        .collect();
+    let departments = super::department_choices(
+        state,
+        |d| p.allows(Permission::ManageInteractionRules, Some(&d.path)),
+        |d| d.code.clone(),
+    )
+    .await;
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&RulesPage {
         c: c.unwrap_or_else(|| ctx.chrome(t.s("rules.title"))),

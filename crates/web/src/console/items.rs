@@ -152,15 +152,12 @@ pub(super) fn require_manager(ctx: &Ctx) -> Result<Principal, PageError> {
 
 /// The departments `p` manages items for: (path, name).
 async fn managed_departments(state: &AppState, p: &Principal) -> Vec<(String, String)> {
-    state
-        .identity
-        .list_departments(&Principal::system("directory"))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| p.allows(Permission::ManageServiceItems, Some(&d.path)))
-        .map(|d| (d.path.0, d.name_zh))
-        .collect()
+    super::department_choices(
+        state,
+        |d| p.allows(Permission::ManageServiceItems, Some(&d.path)),
+        |d| d.path.0.clone(),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

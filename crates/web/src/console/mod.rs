@@ -150,6 +150,24 @@ struct HomePage {
     roles: Vec<String>,
 }
 
+/// The departments of the tree (public knowledge, read as the directory) that `keep` accepts, as
+/// (`key` of each, Chinese name) for a form's select.
+pub(super) async fn department_choices(
+    state: &AppState,
+    keep: impl Fn(&tongban_identity::Department) -> bool,
+    key: impl Fn(&tongban_identity::Department) -> String,
+) -> Vec<(String, String)> {
+    state
+        .identity
+        .list_departments(&tongban_kernel::Principal::system("directory"))
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|d| keep(d))
+        .map(|d| (key(d), d.name_zh.clone()))
+        .collect()
+}
+
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let user = staff_or_fail!(ctx);
     let t = ctx.t();
