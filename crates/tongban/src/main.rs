@@ -994,7 +994,7 @@ async fn serve_platform(
         }
         None => None,
     };
-    let state = tongban_web::AppState {
+    let state = tongban_web::AppState::new(tongban_web::Services {
         db: p.db.clone(),
         identity,
         ledger_watch: watch.clone(),
@@ -1007,7 +1007,7 @@ async fn serve_platform(
         interact,
         seals: licences::seals_for(&p, &serve.time_zone),
         hall,
-    };
+    });
     let listener = tokio::net::TcpListener::bind(serve.listen)
         .await
         .with_context(|| format!("listening on {}", serve.listen))?;

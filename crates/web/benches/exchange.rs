@@ -179,7 +179,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
         exchange_burst: u32::MAX / 2,
         ..Default::default()
     };
-    let state = tongban_web::AppState {
+    let state = tongban_web::AppState::new(tongban_web::Services {
         db: db.clone(),
         identity,
         ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
@@ -201,7 +201,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
             tongban_kernel::WorkCalendar::bundled(),
             std::sync::Arc::new(tongban_hall::StaticDirectory::default()),
         ),
-    };
+    });
     Seeded {
         state,
         token,

@@ -71,9 +71,28 @@ impl Default for WebSettings {
     }
 }
 
-/// Everything a handler can reach. Cheap to clone.
+/// Everything a handler can reach: the [`Services`] behind one shared pointer, so the clone
+/// every extractor and layer makes is a single reference count, not one per service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    /// The state handlers share.
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`AppState`].
+pub struct Services {
     /// The database.
     pub db: Db,
     /// Accounts, sessions, departments.

@@ -62,7 +62,7 @@ impl Server {
             Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
         )
         .with_seals(seals.clone());
-        let state = tongban_web::AppState {
+        let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: identity.clone(),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
@@ -75,7 +75,7 @@ impl Server {
             interact: interact.clone(),
             seals: seals.clone(),
             hall: hall.clone(),
-        };
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

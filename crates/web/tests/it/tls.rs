@@ -36,7 +36,7 @@ async fn get_over_tls(addr: std::net::SocketAddr, path: &str) -> String {
 async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
     each_backend(&sets(), |db| async move {
         let keyring = tongban_crypto::Keyring::ephemeral();
-        let state = tongban_web::AppState {
+        let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
@@ -65,7 +65,7 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
                 tongban_kernel::WorkCalendar::bundled(),
                 Arc::new(tongban_hall::StaticDirectory::default()),
             ),
-        };
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let files = tongban_web::TlsFiles {
