@@ -144,11 +144,22 @@ pub(crate) async fn append_many(
             detail: d.detail.to_string(),
         })
         .collect();
-    // 13 values per row; 400 rows stay well inside both engines' parameter limits.
+    // 13 values per row; 400 rows stay well inside both engines' parameter limits. SQLite gets
+    // anonymous `?` marks, bound in order: a numbered mark is a named parameter there, and
+    // binding N of them costs N² name lookups in the driver.
+    let sqlite = tx.backend() == crate::Backend::Sqlite;
     for chunk in events.chunks(400) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
-                let marks: Vec<String> = (1..=13).map(|c| format!("${}", r * 13 + c)).collect();
+                let marks: Vec<String> = (1..=13)
+                    .map(|c| {
+                        if sqlite {
+                            "?".to_owned()
+                        } else {
+                            format!("${}", r * 13 + c)
+                        }
+                    })
+                    .collect();
                 format!("({})", marks.join(", "))
             })
             .collect();
