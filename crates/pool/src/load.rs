@@ -6,11 +6,12 @@
 use crate::govern::{Cell, FieldPlan, Seen};
 use crate::lake::{self, Batch};
 use crate::mapping::{MappingChoice, fed_by, map_columns};
-use crate::model::{BATCH_ROWS, PROGRESS_EVERY, ProgressFn, Quality, SourceFormat};
+use crate::model::{PROGRESS_EVERY, ProgressFn, Quality, SourceFormat};
 use crate::reference::{ReferenceRule, References};
 use crate::rejects::RejectReport;
 use crate::source::{RowSource, Source, SourceRow};
 use crate::{Error, Result};
+use arrow::array::{BooleanArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use serde_json::json;
@@ -200,15 +201,15 @@ impl LoadSpec {
         let sink = Sink {
             plans: &self.plans,
             writer: lake::writer(&paths.staging.join("part-0.parquet"), schema.clone())?,
-            schema,
             rejects: RejectReport::create(&paths.rejects_staging, &paths.rejects_xlsx_staging)?,
-            batch: Batch::new(self.plans.len()),
+            keep: Vec::with_capacity(CHUNK_ROWS),
             seen: Seen::new(self.plans.len()),
             current: HashMap::new(),
             counts: Counts::default(),
         };
         let governor = Governor {
             spec: self,
+            schema,
             columns,
             references,
         };
@@ -216,7 +217,7 @@ impl LoadSpec {
         std::thread::scope(|scope| {
             let (chunk_tx, chunk_rx) = mpsc::sync_channel::<(u64, Vec<SourceRow>)>(threads);
             let chunk_rx = Arc::new(Mutex::new(chunk_rx));
-            let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Vec<Governed>)>(threads);
+            let (done_tx, done_rx) = mpsc::sync_channel::<(u64, GovernedChunk)>(threads);
             for _ in 0..threads {
                 let (chunk_rx, done_tx, governor) = (Arc::clone(&chunk_rx), done_tx.clone(), &governor);
                 scope.spawn(move || {
@@ -224,7 +225,8 @@ impl LoadSpec {
                         // The lock is held only while waiting for the next chunk.
                         let next = chunk_rx.lock().map(|rx| rx.recv());
                         let Ok(Ok((seq, rows))) = next else { break };
-                        let governed = rows.iter().map(|row| governor.row(row)).collect();
+                        let governed = governor.chunk(&rows);
+                        drop(rows);
                         if done_tx.send((seq, governed)).is_err() {
                             break;
                         }
@@ -316,6 +318,8 @@ fn stopped() -> Error {
 /// and the row hash.
 struct Governor<'s> {
     spec: &'s LoadSpec,
+    /// The version's schema: clean rows are turned into its columns here, off the writer.
+    schema: SchemaRef,
     /// Per field, the source column that feeds it.
     columns: Vec<Option<usize>>,
     references: References,
@@ -338,6 +342,13 @@ enum Outcome {
     Bad { shown: String, reason: String },
 }
 
+/// A governed chunk: its rows, and the clean ones (those with [`Governed::stored`]) as
+/// columns of the version, in order, for the writer to keep or drop.
+struct GovernedChunk {
+    rows: Vec<Governed>,
+    clean: Result<Option<RecordBatch>>,
+}
+
 /// One governed row.
 struct Governed {
     number: u64,
@@ -345,21 +356,50 @@ struct Governed {
     problem: Option<String>,
     /// Per field.
     outcomes: Vec<Outcome>,
-    /// The row as stored, when no cell failed (it may still be a repeat of a unique value).
-    stored: Option<Stored>,
+    /// The row's key and short hash for the diff, when no cell failed (it may still be a
+    /// repeat of a unique value); its stored cells are in the chunk's columns.
+    stored: Option<RowKey>,
 }
 
-/// A row ready for the version: per field its stored cell and blind index, the row hash, the
-/// row's key and short hash for the diff.
-struct Stored {
-    cells: Vec<(Cell, Option<String>)>,
-    hash: String,
+/// A clean row's key and short row hash, for the diff.
+struct RowKey {
     key: lake::Short,
     short: lake::Short,
 }
 
+/// A row ready for the version: per field its stored cell and blind index, the row hash, and
+/// its key.
+struct Stored {
+    cells: Vec<(Cell, Option<String>)>,
+    hash: String,
+    key: RowKey,
+}
+
 impl Governor<'_> {
-    fn row(&self, row: &SourceRow) -> Governed {
+    /// Governs a chunk of rows and builds the columns of its clean ones.
+    fn chunk(&self, rows: &[SourceRow]) -> GovernedChunk {
+        let mut batch = Batch::new(self.spec.plans.len());
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let (mut governed, stored) = self.row(row);
+                if let Some(stored) = stored {
+                    batch.push(stored.cells, stored.hash);
+                    governed.stored = Some(stored.key);
+                }
+                governed
+            })
+            .collect();
+        let clean = if batch.len() == 0 {
+            Ok(None)
+        } else {
+            batch.take(&self.spec.plans, &self.schema).map(Some)
+        };
+        GovernedChunk { rows, clean }
+    }
+
+    /// One row's outcomes, and the row as stored when every cell passed.
+    fn row(&self, row: &SourceRow) -> (Governed, Option<Stored>) {
         let mut governed = Governed {
             number: row.number,
             problem: row.problem.clone(),
@@ -367,7 +407,7 @@ impl Governor<'_> {
             stored: None,
         };
         if governed.problem.is_some() {
-            return governed;
+            return (governed, None);
         }
         let mut cells = Vec::with_capacity(self.spec.plans.len());
         let mut clean = true;
@@ -393,10 +433,8 @@ impl Governor<'_> {
             );
             governed.outcomes.push(outcome);
         }
-        if clean {
-            governed.stored = Some(self.seal(cells));
-        }
-        governed
+        let stored = clean.then(|| self.seal(cells));
+        (governed, stored)
     }
 
     /// One cell: standardized and typed, then the reference rules; the cell is kept in `cells`
@@ -460,8 +498,10 @@ impl Governor<'_> {
         let hash = hex::encode(tongban_crypto::sm3(canonical.as_bytes()));
         Stored {
             cells: stored,
-            key: lake::row_key(&key_parts, &hash),
-            short: lake::short_hash(&hash),
+            key: RowKey {
+                key: lake::row_key(&key_parts, &hash),
+                short: lake::short_hash(&hash),
+            },
             hash,
         }
     }
@@ -470,10 +510,10 @@ impl Governor<'_> {
 /// The in-order half of a load: uniqueness, the reject report and the version's parquet file.
 struct Sink<'s> {
     plans: &'s [FieldPlan],
-    schema: SchemaRef,
     writer: ArrowWriter<File>,
     rejects: RejectReport,
-    batch: Batch,
+    /// Per clean row of the chunk being stored: whether it is kept.
+    keep: Vec<bool>,
     seen: Seen,
     current: Keys,
     counts: Counts,
@@ -481,15 +521,13 @@ struct Sink<'s> {
 
 impl Sink<'_> {
     /// Stores governed chunks in the order they were read, whatever order they arrive in.
-    fn drain(mut self, done: mpsc::Receiver<(u64, Vec<Governed>)>) -> Result<(Counts, Keys)> {
+    fn drain(mut self, done: mpsc::Receiver<(u64, GovernedChunk)>) -> Result<(Counts, Keys)> {
         let mut waiting = BTreeMap::new();
         let mut next = 0u64;
         for (seq, chunk) in done {
             waiting.insert(seq, chunk);
             while let Some(chunk) = waiting.remove(&next) {
-                for governed in chunk {
-                    self.row(governed)?;
-                }
+                self.chunk(chunk)?;
                 next += 1;
             }
         }
@@ -497,6 +535,32 @@ impl Sink<'_> {
             return Err(stopped());
         }
         self.finish()
+    }
+
+    /// Stores a chunk's rows in order, then writes the clean rows that were kept.
+    fn chunk(&mut self, chunk: GovernedChunk) -> Result<()> {
+        self.keep.clear();
+        for governed in chunk.rows {
+            self.row(governed)?;
+        }
+        let Some(clean) = chunk.clean? else {
+            return Ok(());
+        };
+        let kept = if self.keep.iter().all(|&k| k) {
+            clean
+        } else {
+            let mask = BooleanArray::from(std::mem::take(&mut self.keep));
+            arrow::compute::filter_record_batch(&clean, &mask)?
+        };
+        if kept.num_rows() > 0 {
+            self.writer.write(&kept)?;
+        }
+        // Close the row group when the writer holds [`lake::ROW_GROUP_BYTES`], so memory stays
+        // flat however large the file.
+        if self.writer.memory_size() >= lake::ROW_GROUP_BYTES {
+            self.writer.flush()?;
+        }
+        Ok(())
     }
 
     /// Stores one row when every cell passed and no unique value repeats an earlier row;
@@ -531,16 +595,25 @@ impl Sink<'_> {
             }
         }
         match governed.stored {
-            Some(stored) if !bad => self.store(governed.outcomes, stored),
-            _ => {
+            Some(key) if !bad => {
+                self.keep.push(true);
+                self.store(governed.outcomes, key);
+                Ok(())
+            }
+            Some(_) => {
+                self.keep.push(false);
+                self.counts.rejected += 1;
+                Ok(())
+            }
+            None => {
                 self.counts.rejected += 1;
                 Ok(())
             }
         }
     }
 
-    /// Stores an accepted row, writing a record batch when full.
-    fn store(&mut self, outcomes: Vec<Outcome>, stored: Stored) -> Result<()> {
+    /// Counts an accepted row and remembers its unique values and key.
+    fn store(&mut self, outcomes: Vec<Outcome>, key: RowKey) {
         self.counts.accepted += 1;
         for (i, outcome) in outcomes.into_iter().enumerate() {
             match outcome {
@@ -556,30 +629,11 @@ impl Sink<'_> {
                 Outcome::Unmapped | Outcome::Bad { .. } => {}
             }
         }
-        self.current.insert(stored.key, stored.short);
-        self.batch.push(stored.cells, stored.hash);
-        if self.batch.len() >= BATCH_ROWS {
-            self.write_batch()?;
-        }
-        Ok(())
+        self.current.insert(key.key, key.short);
     }
 
-    /// Writes the waiting rows; closes the row group when the writer holds
-    /// [`lake::ROW_GROUP_BYTES`], so memory stays flat however large the file.
-    fn write_batch(&mut self) -> Result<()> {
-        let batch = self.batch.take(self.plans, &self.schema)?;
-        self.writer.write(&batch)?;
-        if self.writer.memory_size() >= lake::ROW_GROUP_BYTES {
-            self.writer.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Writes what is left and closes the files.
-    fn finish(mut self) -> Result<(Counts, Keys)> {
-        if self.batch.len() > 0 {
-            self.write_batch()?;
-        }
+    /// Closes the files.
+    fn finish(self) -> Result<(Counts, Keys)> {
         self.writer.close()?;
         self.rejects.finish()?;
         Ok((self.counts, self.current))
