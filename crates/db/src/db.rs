@@ -68,6 +68,9 @@ impl Db {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(max)
+                    // A connection to a local file does not go stale; checking it on every
+                    // acquire cost a round trip to the driver's thread.
+                    .test_before_acquire(false)
                     .connect_with(o)
                     .await?,
             )
