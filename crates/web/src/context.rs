@@ -176,12 +176,12 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string());
 
+    // Machine paths (APIs, static files, probes) carry no browser session and get no cookies.
+    let machine = skips_session(&path);
     let mut clear_session = false;
     let mut auth = None;
     let mut token = None;
-    if !skips_session(&path)
-        && let Some(tok) = cookie(req.headers(), SESSION_COOKIE)
-    {
+    if !machine && let Some(tok) = cookie(req.headers(), SESSION_COOKIE) {
         match state.identity.authenticate(tok).await {
             Ok(a) => {
                 auth = Some(a);
@@ -200,6 +200,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     let (csrf, new_pre) = match (&auth, pre) {
         (Some(a), _) => (a.csrf_token().to_string(), None),
         (None, Some(c)) => (c, None),
+        (None, None) if machine => (String::new(), None),
         (None, None) => {
             let t = random_token();
             (t.clone(), Some(t))

@@ -19,10 +19,18 @@ struct Histogram {
     count: u64,
 }
 
+/// One route's figures.
+#[derive(Default)]
+struct Route {
+    /// Requests by method and status.
+    requests: Vec<(String, u16, u64)>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 struct Inner {
-    requests: BTreeMap<(String, String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    /// By route template; looked up by `&str`, so a request already counted allocates nothing.
+    routes: BTreeMap<String, Route>,
 }
 
 /// The process's HTTP metrics. Cheap to clone.
@@ -35,10 +43,19 @@ impl Metrics {
     /// Records one finished request.
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let Ok(mut m) = self.inner.lock() else { return };
-        *m.requests
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default() += 1;
-        let h = m.latency.entry(route.to_string()).or_default();
+        let r = match m.routes.get_mut(route) {
+            Some(r) => r,
+            None => m.routes.entry(route.to_owned()).or_default(),
+        };
+        match r
+            .requests
+            .iter_mut()
+            .find(|(m, s, _)| m == method && *s == status)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => r.requests.push((method.to_owned(), status, 1)),
+        }
+        let h = &mut r.latency;
         for (i, b) in BUCKETS.iter().enumerate() {
             if seconds <= *b {
                 h.counts[i] += 1;
@@ -55,16 +72,20 @@ impl Metrics {
         let Ok(m) = self.inner.lock() else { return out };
         out.push_str("# HELP tongban_http_requests_total HTTP requests by route, method and status.\n");
         out.push_str("# TYPE tongban_http_requests_total counter\n");
-        for ((route, method, status), n) in &m.requests {
-            let _ = writeln!(
-                out,
-                "tongban_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
-                escape(route)
-            );
+        for (route, r) in &m.routes {
+            let mut requests: Vec<_> = r.requests.iter().collect();
+            requests.sort();
+            for (method, status, n) in requests {
+                let _ = writeln!(
+                    out,
+                    "tongban_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
+                    escape(route)
+                );
+            }
         }
         out.push_str("# HELP tongban_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE tongban_http_request_duration_seconds histogram\n");
-        for (route, h) in &m.latency {
+        for (route, Route { latency: h, .. }) in &m.routes {
             let r = escape(route);
             for (i, b) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
@@ -102,16 +123,13 @@ fn escape(s: &str) -> String {
 
 /// Middleware that times every request.
 pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let start = Instant::now();
     let resp = next.run(req).await;
     metrics.observe(
-        &route,
-        &method,
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        method.as_str(),
         resp.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
@@ -127,6 +145,7 @@ mod tests {
         let m = Metrics::default();
         m.observe("/login", "POST", 200, 0.02);
         m.observe("/login", "POST", 200, 3.0);
+        m.observe("/login", "GET", 404, 0.001);
         let text = m.render(&[("tongban_ledger_lag", "Events not yet chained.", "gauge", 4.0)]);
         assert!(
             text.contains("tongban_http_requests_total{route=\"/login\",method=\"POST\",status=\"200\"} 2")
@@ -134,7 +153,13 @@ mod tests {
         assert!(
             text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 1")
         );
-        assert!(text.contains("tongban_http_request_duration_seconds_count{route=\"/login\"} 2"));
+        assert!(
+            text.contains("tongban_http_requests_total{route=\"/login\",method=\"GET\",status=\"404\"} 1")
+        );
+        let get = text.find("method=\"GET\"").unwrap_or(usize::MAX);
+        let post = text.find("method=\"POST\"").unwrap_or(0);
+        assert!(get < post, "methods in order:\n{text}");
+        assert!(text.contains("tongban_http_request_duration_seconds_count{route=\"/login\"} 3"));
         assert!(text.contains("tongban_ledger_lag 4"));
     }
 }

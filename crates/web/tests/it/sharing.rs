@@ -542,6 +542,8 @@ async fn the_exchange_api_answers_granted_fields_to_department_systems_only() {
         .unwrap();
         assert_eq!(r.status(), 200);
         assert!(r.headers().contains_key("ratelimit-remaining"));
+        // A department system gets no browser cookies (no CSRF token, no session).
+        assert!(r.headers().get("set-cookie").is_none(), "{:?}", r.headers());
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["fields"], serde_json::json!(["id_number", "district"]));
         let rec = &body["records"][0];

@@ -84,6 +84,10 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
         let health = get_over_tls(addr, "/healthz").await;
         assert!(health.starts_with("http/1.1 200"), "{health}");
         assert!(health.contains("strict-transport-security: max-age=31536000"));
+        assert!(
+            !health.contains("set-cookie"),
+            "a probe gets no cookies: {health}"
+        );
         let login = get_over_tls(addr, "/login").await;
         let cookie = login
             .lines()
