@@ -151,7 +151,7 @@ mod tests {
             text.contains("tongban_http_requests_total{route=\"/login\",method=\"POST\",status=\"200\"} 2")
         );
         assert!(
-            text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 1")
+            text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 2")
         );
         assert!(
             text.contains("tongban_http_requests_total{route=\"/login\",method=\"GET\",status=\"404\"} 1")
