@@ -145,13 +145,13 @@ mod tests {
         let m = Metrics::default();
         m.observe("/login", "POST", 200, 0.02);
         m.observe("/login", "POST", 200, 3.0);
-        m.observe("/login", "GET", 404, 0.001);
+        m.observe("/login", "GET", 404, 0.03);
         let text = m.render(&[("tongban_ledger_lag", "Events not yet chained.", "gauge", 4.0)]);
         assert!(
             text.contains("tongban_http_requests_total{route=\"/login\",method=\"POST\",status=\"200\"} 2")
         );
         assert!(
-            text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 2")
+            text.contains("tongban_http_request_duration_seconds_bucket{route=\"/login\",le=\"0.025\"} 1")
         );
         assert!(
             text.contains("tongban_http_requests_total{route=\"/login\",method=\"GET\",status=\"404\"} 1")
