@@ -1,8 +1,9 @@
 //! 共享交换: the exchange reads department systems make — records of a resource's current
 //! version looked up by field values, only the granted fields, masked per grant — and the change
-//! feed of versions. Each read is recorded as an evidentiary event (who, purpose, query, count)
-//! before its records are returned; reads are recorded in small group commits so that
-//! thousands per second cost a few transactions, not thousands.
+//! feed of versions. Each read is recorded in the evidentiary log (who, when, purpose, query,
+//! count) before its records are returned. Reads are recorded in group commits, and a group's
+//! reads by one caller of one resource share one event that lists each of them, so that
+//! thousands of reads per second cost a few transactions and a few events, not thousands.
 
 use crate::policy::{Access, Shown, bidx_column, blind_index_of};
 use crate::{Error, Pool, Result, personal};
@@ -26,6 +27,10 @@ pub const MAX_RECORDS: usize = 100;
 const MAX_FILTERS: usize = 5;
 /// Most reads recorded in one transaction.
 const GROUP_COMMIT: usize = 512;
+/// How many times the recorder lets other tasks run, finding no new read, before it commits
+/// what it holds: reads still on their way (concurrent callers a few microseconds behind) join
+/// the group instead of each costing a commit of its own, and a lone read waits for nothing.
+const GATHER_YIELDS: u32 = 4;
 
 /// One lookup: `field = value` conditions (all must hold), the fields wanted (empty: every
 /// granted field), a limit and the declared purpose.
@@ -92,7 +97,7 @@ impl std::fmt::Debug for Subject {
 
 /// Who a read is for: a department system through the exchange, or the prefill of an
 /// application shown to its own data subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Reader {
     Exchange,
     Prefill,
@@ -216,14 +221,31 @@ struct Pending {
     done: oneshot::Sender<std::result::Result<(), String>>,
 }
 
-/// What the evidentiary event of one read holds, and what it adds to the usage counters.
+/// One read waiting to be recorded: what it adds to the usage counters, and its entry in the
+/// event of its group.
 struct ReadEvent {
     code: String,
     provider: tongban_kernel::DeptPath,
-    summary: String,
-    detail: Value,
+    reader: Reader,
     day: String,
-    records: usize,
+    call: Call,
+}
+
+/// One read as its event lists it. Personal values in the query are masked.
+#[derive(Serialize)]
+struct Call {
+    /// When it was made (ms since the epoch).
+    at_ms: i64,
+    purpose: String,
+    query: Map<String, Value>,
+    fields: Vec<String>,
+    count: usize,
+    version: u32,
+    /// `provider`, `grant` or `open`.
+    basis: &'static str,
+    /// The grant read under, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant: Option<String>,
 }
 
 /// The recorder of reads: one background task writing group commits.
@@ -489,34 +511,21 @@ impl Pool {
         let event = ReadEvent {
             code: code.clone(),
             provider: access.resource.provider.path.clone(),
-            summary: match reader {
-                Reader::Exchange => format!(
-                    "{} 经共享接口读取 {code} {}条 / {} read {} records of {code} through the exchange",
-                    actor.name,
-                    records.len(),
-                    actor.name,
-                    records.len()
-                ),
-                Reader::Prefill => format!(
-                    "{} 为申请人预填读取 {code} {}条 / {} read {} records of {code} to prefill an application",
-                    actor.name,
-                    records.len(),
-                    actor.name,
-                    records.len()
-                ),
-            },
-            detail: json!({
-                "purpose": purpose,
-                "query": shown_query,
-                "fields": names,
-                "count": records.len(),
-                "version": version,
-                "basis": access.basis.code(),
-                "use": reader.code(),
-                "grant": match &access.basis { crate::Basis::Grant(id) => Some(id.as_str().to_owned()), _ => None },
-            }),
+            reader,
             day: self.catalog.today().to_string(),
-            records: records.len(),
+            call: Call {
+                at_ms: tongban_kernel::Millis::now().0,
+                purpose: purpose.to_owned(),
+                query: shown_query,
+                fields: names.clone(),
+                count: records.len(),
+                version,
+                basis: access.basis.code(),
+                grant: match &access.basis {
+                    crate::Basis::Grant(id) => Some(id.as_str().to_owned()),
+                    _ => None,
+                },
+            },
         };
         self.record_read(actor, event).await?;
         Ok(Records {
@@ -599,11 +608,23 @@ impl Pool {
     }
 }
 
-/// The recorder task: takes what is waiting (up to [`GROUP_COMMIT`]), writes it in one
-/// transaction, and tells every caller.
+/// The recorder task: takes what is waiting (up to [`GROUP_COMMIT`]) and what arrives while
+/// other tasks run (see [`GATHER_YIELDS`]), writes it in one transaction, and tells every caller.
 async fn record_reads(db: tongban_db::Db, mut rx: mpsc::Receiver<Pending>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(GROUP_COMMIT);
     while rx.recv_many(&mut batch, GROUP_COMMIT).await > 0 {
+        let mut idle = 0;
+        while idle < GATHER_YIELDS && batch.len() < GROUP_COMMIT {
+            tokio::task::yield_now().await;
+            let before = batch.len();
+            while batch.len() < GROUP_COMMIT {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
+            }
+            idle = if batch.len() == before { idle + 1 } else { 0 };
+        }
         let outcome = write_reads(&db, &batch).await.map_err(|e| e.to_string());
         if let Err(e) = &outcome {
             tracing::error!(error = %e, reads = batch.len(), "could not record exchange reads; none returned");
@@ -624,7 +645,7 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
             .entry((p.event.day.as_str(), p.event.code.as_str(), p.actor.id.as_str()))
             .or_insert((p, 0, 0));
         e.1 += 1;
-        e.2 += i64::try_from(p.event.records).unwrap_or(i64::MAX);
+        e.2 += i64::try_from(p.event.call.count).unwrap_or(i64::MAX);
     }
     for ((day, code, caller), (p, calls, records)) in usage {
         let caller_path = p
@@ -642,24 +663,59 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
         )
         .await?;
     }
-    let events = batch
-        .iter()
-        .map(|p| {
-            (
-                &p.actor,
-                EventDraft {
-                    action: "pool.exchange.read",
-                    object_type: "resource",
-                    object_id: &p.event.code,
-                    object_dept: Some(&p.event.provider),
-                    summary: p.event.summary.clone(),
-                    detail: p.event.detail.clone(),
-                },
-            )
-        })
-        .collect();
+    // One event per caller, resource and use, listing its reads in the order they came.
+    let mut groups: Vec<Vec<&Pending>> = Vec::new();
+    let mut group_of: HashMap<(&str, &str, Reader), usize> = HashMap::new();
+    for p in batch {
+        let key = (p.actor.id.as_str(), p.event.code.as_str(), p.event.reader);
+        let at = *group_of.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(p);
+    }
+    let mut events = Vec::with_capacity(groups.len());
+    for group in &groups {
+        let first = group[0];
+        let calls: Vec<&Call> = group.iter().map(|p| &p.event.call).collect();
+        let records: usize = calls.iter().map(|c| c.count).sum();
+        events.push((
+            &first.actor,
+            EventDraft {
+                action: "pool.exchange.read",
+                object_type: "resource",
+                object_id: &first.event.code,
+                object_dept: Some(&first.event.provider),
+                summary: read_summary(
+                    &first.actor.name,
+                    &first.event.code,
+                    first.event.reader,
+                    calls.len(),
+                    records,
+                ),
+                detail: json!({
+                    "use": first.event.reader.code(),
+                    "reads": calls.len(),
+                    "records": records,
+                    "calls": calls,
+                }),
+            },
+        ));
+    }
     tx.append_events(events).await?;
     tx.commit().await
+}
+
+/// The event summary of `reads` reads of `code` by `caller`, returning `records` records.
+fn read_summary(caller: &str, code: &str, reader: Reader, reads: usize, records: usize) -> String {
+    match reader {
+        Reader::Exchange => format!(
+            "{caller} 经共享接口读取 {code} {reads}次，共{records}条 / {caller} read {code} {reads} times through the exchange ({records} records)"
+        ),
+        Reader::Prefill => format!(
+            "{caller} 为申请人预填读取 {code} {reads}次，共{records}条 / {caller} read {code} {reads} times to prefill applications ({records} records)"
+        ),
+    }
 }
 
 /// Exchange usage over a period, per resource and calling system.

@@ -31,13 +31,27 @@ fn by(field: &str, value: &str) -> Lookup {
     }
 }
 
-async fn reads(f: &Fixture) -> Vec<tongban_db::Event> {
-    tongban_db::event::read_after(f.catalog.db(), 0, 10_000)
+/// Every recorded read, each with the event that lists it (a group commit's reads by one
+/// caller of one resource share an event).
+async fn reads(f: &Fixture) -> Vec<(tongban_db::Event, serde_json::Value)> {
+    let mut out = Vec::new();
+    for e in tongban_db::event::read_after(f.catalog.db(), 0, 10_000)
         .await
         .unwrap()
         .into_iter()
         .filter(|e| e.action == "pool.exchange.read")
-        .collect()
+    {
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap();
+        let calls = detail["calls"].as_array().unwrap();
+        assert_eq!(detail["reads"], calls.len());
+        let records: u64 = calls.iter().map(|c| c["count"].as_u64().unwrap()).sum();
+        assert_eq!(detail["records"], records);
+        for call in calls {
+            assert!(call["at_ms"].as_i64().unwrap() >= e.at.0 - 60_000, "{call}");
+            out.push((e.clone(), call.clone()));
+        }
+    }
+    out
 }
 
 #[tokio::test]
@@ -70,16 +84,23 @@ async fn a_lookup_returns_granted_fields_masked_within_the_row_filter_and_is_rec
             .unwrap();
         assert!(r.records.is_empty());
 
-        let events = reads(&f).await;
-        assert_eq!(events.len(), 2, "every read is recorded, found or not");
-        let detail: serde_json::Value = serde_json::from_str(&events[0].detail).unwrap();
-        assert_eq!(detail["purpose"], "低保资格核查");
-        assert_eq!(detail["count"], 1);
+        let calls = reads(&f).await;
+        assert_eq!(calls.len(), 2, "every read is recorded, found or not");
+        let (event, call) = &calls[0];
+        assert_eq!(call["purpose"], "低保资格核查");
+        assert_eq!(call["count"], 1);
+        assert_eq!(
+            call["fields"],
+            serde_json::json!(["id_number", "district", "age"])
+        );
+        assert_eq!(call["basis"], "grant");
         assert!(
-            !events[0].detail.contains(&id(2)),
+            !event.detail.contains(&id(2)),
             "the ID number is masked in the record"
         );
-        assert_eq!(events[0].actor_kind, "api_client");
+        assert_eq!(event.actor_kind, "api_client");
+        assert!(event.detail.contains("\"use\":\"exchange\""));
+        assert_eq!(calls[1].1["count"], 0);
 
         // Usage counters: both calls, one record, visible to the provider and the caller.
         let today = f.catalog.today();
@@ -206,7 +227,14 @@ async fn concurrent_reads_are_all_recorded_in_group_commits() {
         for t in tasks {
             assert_eq!(t.await.unwrap().unwrap(), 1);
         }
-        assert_eq!(reads(&f).await.len(), 200);
+        let calls = reads(&f).await;
+        assert_eq!(calls.len(), 200);
+        let events: std::collections::BTreeSet<i64> = calls.iter().map(|(e, _)| e.seq).collect();
+        assert!(
+            events.len() < 200,
+            "reads committed together share an event ({} events)",
+            events.len()
+        );
         let today = f.catalog.today();
         let usage = f.pool.exchange_usage(&system(), today, today).await.unwrap();
         assert_eq!((usage[0].calls, usage[0].records), (200, 200));
@@ -308,10 +336,14 @@ async fn prefill_reads_only_granted_fields_of_the_subjects_own_record_in_clear()
         assert!(nobody.record.is_none());
 
         // Every read was recorded with its use; no identifier in clear in the ledger.
-        let events = reads(&f).await;
-        assert_eq!(events.len(), 3, "the refused one read nothing");
-        assert!(events.iter().all(|e| e.detail.contains("\"use\":\"prefill\"")));
-        assert!(events.iter().all(|e| !e.detail.contains(&id(2))));
+        let calls = reads(&f).await;
+        assert_eq!(calls.len(), 3, "the refused one read nothing");
+        assert!(
+            calls
+                .iter()
+                .all(|(e, _)| e.detail.contains("\"use\":\"prefill\""))
+        );
+        assert!(calls.iter().all(|(e, _)| !e.detail.contains(&id(2))));
     })
     .await;
 }
