@@ -708,12 +708,17 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
 
 /// The event summary of `reads` reads of `code` by `caller`, returning `records` records.
 fn read_summary(caller: &str, code: &str, reader: Reader, reads: usize, records: usize) -> String {
+    let times = match reads {
+        1 => "once".to_owned(),
+        n => format!("{n} times"),
+    };
+    let s = if records == 1 { "" } else { "s" };
     match reader {
         Reader::Exchange => format!(
-            "{caller} 经共享接口读取 {code} {reads}次，共{records}条 / {caller} read {code} {reads} times through the exchange ({records} records)"
+            "{caller} 经共享接口读取 {code} {reads}次，共{records}条 / {caller} read {code} {times} through the exchange ({records} record{s})"
         ),
         Reader::Prefill => format!(
-            "{caller} 为申请人预填读取 {code} {reads}次，共{records}条 / {caller} read {code} {reads} times to prefill applications ({records} records)"
+            "{caller} 为申请人预填读取 {code} {reads}次，共{records}条 / {caller} read {code} {times} to prefill applications ({records} record{s})"
         ),
     }
 }
@@ -786,4 +791,21 @@ impl Pool {
 
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {
     Error::Io(std::io::Error::other("exchange cache lock poisoned"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reader, read_summary};
+
+    #[test]
+    fn a_group_summary_counts_reads_and_records_in_both_languages() {
+        assert_eq!(
+            read_summary("低保系统", "3301-GA-0001", Reader::Exchange, 1, 1),
+            "低保系统 经共享接口读取 3301-GA-0001 1次，共1条 / 低保系统 read 3301-GA-0001 once through the exchange (1 record)"
+        );
+        assert_eq!(
+            read_summary("办件系统", "3301-GA-0001", Reader::Prefill, 3, 0),
+            "办件系统 为申请人预填读取 3301-GA-0001 3次，共0条 / 办件系统 read 3301-GA-0001 3 times to prefill applications (0 records)"
+        );
+    }
 }
