@@ -444,6 +444,7 @@ mod tests {
             promised_due: None,
             remaining: 0,
             finished_late,
+            provisional: false,
         }
     }
 

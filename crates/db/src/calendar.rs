@@ -3,7 +3,7 @@
 
 use crate::{Db, EventDraft, Result, params};
 use tongban_kernel::calendar::{BUNDLED, CalendarError, WorkCalendar};
-use tongban_kernel::{Invalid, Millis, Principal};
+use tongban_kernel::{Invalid, Millis, Permission, Principal};
 
 /// Why a year could not be added.
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +11,9 @@ pub enum AddYearError {
     /// The text is not a calendar, or names a year shipped with this release.
     #[error("{0}")]
     Invalid(#[from] Invalid),
+    /// The actor may not enter holiday schedules.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database refused.
     #[error(transparent)]
     Storage(#[from] crate::Error),
@@ -18,18 +21,31 @@ pub enum AddYearError {
 
 /// The bundled calendar with every stored year merged in.
 pub async fn load(db: &Db) -> Result<WorkCalendar> {
-    let mut cal = WorkCalendar::bundled();
+    let cal = WorkCalendar::bundled();
+    refresh(db, &cal).await?;
+    Ok(cal)
+}
+
+/// Merges the stored years into `cal` (every clone of it sees them): how a running server
+/// learns of a year entered by the CLI or by another server on the same database. Returns the
+/// years that were provisional in `cal` before.
+pub async fn refresh(db: &Db, cal: &WorkCalendar) -> Result<Vec<i16>> {
+    let mut announced = Vec::new();
     for row in db
         .fetch_all("SELECT year, source FROM calendar_years ORDER BY year", params![])
         .await?
     {
+        let year = i16::try_from(row.get::<i64>("year")?).unwrap_or(0);
         let source: String = row.get("source")?;
-        if let Err(e) = cal.merge_toml(&source) {
+        let was_provisional = cal.is_provisional(year);
+        match cal.merge_toml(&source) {
+            Ok(()) if was_provisional => announced.push(year),
+            Ok(()) => {}
             // Stored text was validated when added; if it no longer parses, say so and go on.
-            tracing::error!(year = row.get::<i64>("year").unwrap_or(0), error = %e, "stored calendar year ignored");
+            Err(e) => tracing::error!(year, error = %e, "stored calendar year ignored"),
         }
     }
-    Ok(cal)
+    Ok(announced)
 }
 
 /// Adds (or corrects) the years in `text` — the same format as the bundled data, one `[YEAR]`
@@ -39,6 +55,12 @@ pub async fn add_years(
     actor: &Principal,
     text: &str,
 ) -> std::result::Result<Vec<i16>, AddYearError> {
+    // The holiday schedule is national: any grant of the permission will do.
+    if !actor.allows_somewhere(Permission::ManageCalendar) {
+        return Err(AddYearError::Forbidden(
+            "无权录入节假日安排 / not permitted to enter holiday schedules".into(),
+        ));
+    }
     let parsed = WorkCalendar::from_toml(text).map_err(|e| match e {
         CalendarError::Malformed(m) => Invalid::new(
             "calendar",
@@ -66,7 +88,7 @@ pub async fn add_years(
             params![i64::from(*year), one, Millis::now(), actor.name.clone()],
         )
         .await?;
-        let holidays = parsed.holidays(*year).map(<[_]>::len).unwrap_or(0);
+        let holidays = parsed.holidays(*year).map(|h| h.len()).unwrap_or(0);
         tx.append_event(
             actor,
             EventDraft {

@@ -118,25 +118,39 @@ pub(crate) fn access(actor: &Principal, case: &Case, tasks: &[Task]) -> Result<A
 }
 
 impl Hall {
-    /// The due days of `case`'s clock as of today: nothing while stopped, nothing where the
-    /// calendar cannot count yet (an administrator must add the year).
+    /// The due days of `case`'s clock as of today: nothing while stopped; provisional (暂定)
+    /// where they are counted through a year whose holidays have not been announced.
     pub(crate) fn refresh_due(&self, case: &mut Case) {
         if case.clock.is_paused() {
             case.due = None;
             case.statutory_due = None;
+            case.due_provisional = false;
             return;
         }
         match case.clock.read(&self.calendar, self.today(), WARN_DAYS) {
             Ok(r) => {
                 case.statutory_due = Some(r.due);
-                case.due = Some(r.promised_due.unwrap_or(r.due));
+                let due = r.promised_due.unwrap_or(r.due);
+                case.due = Some(due);
+                case.due_provisional = self.calendar.provisional_between(case.clock.started, due);
             }
             Err(e) => {
+                // Only outside the years the calendar can compute (before 1901, after 2099).
                 tracing::warn!(error = %e, case = %case.number, "case clock cannot be counted");
                 case.due = None;
                 case.statutory_due = None;
+                case.due_provisional = false;
             }
         }
+    }
+
+    /// Marks a stored case's due day (the one shown) provisional when it runs through a year not
+    /// announced.
+    pub(crate) fn mark_provisional(&self, mut case: Case) -> Case {
+        case.due_provisional = case
+            .due
+            .is_some_and(|d| self.calendar.provisional_between(case.clock.started, d));
+        case
     }
 
     /// Yellow / red of a due day as of today.
@@ -243,7 +257,8 @@ impl Hall {
         }
         let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
         mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;
-        let materials = self.resolve_materials(actor, &item, &new.materials).await?;
+        let mut materials = self.resolve_materials(actor, &item, &new.materials).await?;
+        materials.extend(self.resolve_file_fields(actor, &item, &new.form).await?);
         Ok(Prepared {
             kind,
             item,
@@ -282,6 +297,7 @@ impl Hall {
             clock: LegalClock::new(today, item.statutory_days, Some(item.promised_days)),
             statutory_due: None,
             due: None,
+            due_provisional: false,
             supplement: None,
             extension: None,
             decision: None,
@@ -327,7 +343,7 @@ impl Hall {
                 params![id.as_str()],
             )
             .await?
-            .map(|r| case_from_row(&r))
+            .map(|r| case_from_row(&r).map(|c| self.mark_provisional(c)))
             .transpose()?
             .ok_or(Error::NotFound { what: "case" })
     }
@@ -397,7 +413,7 @@ impl Hall {
             )
             .await?
             .iter()
-            .map(case_from_row)
+            .map(|r| case_from_row(r).map(|c| self.mark_provisional(c)))
             .collect()
     }
 

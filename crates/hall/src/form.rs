@@ -154,7 +154,7 @@ pub(crate) fn check_values(
             if f.required {
                 return Err(Error::invalid(
                     name,
-                    format!("{}为必填项 / {} is required", f.label, f.code),
+                    format!("请填写{} / {} is required", f.label, f.label),
                 ));
             }
             continue;
@@ -176,6 +176,26 @@ pub(crate) fn check_values(
         });
     }
     Ok(CheckedForm { sealed, masked })
+}
+
+impl FormField {
+    /// Checks one answer to this field as the submission will (required, type, range), so the
+    /// application can refuse it on its own page; returns the value as it will be stored.
+    pub fn check_answer(&self, raw: &str) -> Result<String> {
+        let name = format!("form.{}", self.code);
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return if self.required {
+                Err(Error::invalid(
+                    name,
+                    format!("请填写{} / {} is required", self.label, self.label),
+                ))
+            } else {
+                Ok(String::new())
+            };
+        }
+        check_value(&name, &self.kind, raw)
+    }
 }
 
 /// Most characters of a prefill source's description.

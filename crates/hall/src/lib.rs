@@ -23,6 +23,7 @@ mod action;
 mod bundle;
 mod case;
 mod directory;
+mod due;
 mod error;
 mod extension;
 mod form;
@@ -45,6 +46,7 @@ pub use bundle::{
     bundle_materials,
 };
 pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
+pub use due::Recount;
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;

@@ -6,7 +6,7 @@
 
 use crate::case::{Access, access, applicant_of};
 use crate::store::case_event;
-use crate::{Case, CaseId, Error, Hall, Material, MaterialSource, Result, ServiceItem};
+use crate::{Case, CaseId, Error, FieldKind, Hall, Material, MaterialSource, Result, ServiceItem};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -375,6 +375,76 @@ impl Hall {
         Ok(out)
     }
 
+    /// The uploads answering `item`'s file fields (a photo asked as a form question): each must
+    /// be the actor's own unused upload; recorded beside the materials as `form.<code>`.
+    pub(crate) async fn resolve_file_fields(
+        &self,
+        actor: &Principal,
+        item: &ServiceItem,
+        form: &BTreeMap<String, String>,
+    ) -> Result<Vec<Resolved>> {
+        let mut out = Vec::new();
+        for f in item.fields.iter().filter(|f| matches!(f.kind, FieldKind::File)) {
+            let Some(id) = form.get(&f.code).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let field = format!("form.{}", f.code);
+            let file = self
+                .own_unused_file(actor, &FileId(id.to_string()), &field)
+                .await?;
+            out.push(Resolved {
+                code: field,
+                name: f.label.clone(),
+                provided: Provided::Upload {
+                    file: file.id,
+                    file_name: file.file_name,
+                    media_type: file.media_type,
+                    size: file.size,
+                },
+                attach: true,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The uploads answering a 补正 request: each supplies one entry of its `missing` list and
+    /// is recorded as the case's material `supplement.<n>` named after that entry.
+    pub(crate) async fn resolve_supplement_files(
+        &self,
+        actor: &Principal,
+        case: &Case,
+        files: &BTreeMap<usize, FileId>,
+    ) -> Result<Vec<Resolved>> {
+        let missing = case
+            .supplement
+            .as_ref()
+            .map(|s| s.missing.as_slice())
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (n, id) in files {
+            let field = format!("files.{n}");
+            let Some(name) = missing.get(*n) else {
+                return Err(Error::invalid(
+                    field,
+                    "补正通知中没有这一项 / the request has no such entry",
+                ));
+            };
+            let file = self.own_unused_file(actor, id, &field).await?;
+            out.push(Resolved {
+                code: format!("supplement.{n}"),
+                name: format!("补正：{name}"),
+                provided: Provided::Upload {
+                    file: file.id,
+                    file_name: file.file_name,
+                    media_type: file.media_type,
+                    size: file.size,
+                },
+                attach: true,
+            });
+        }
+        Ok(out)
+    }
+
     async fn own_unused_file(&self, actor: &Principal, id: &FileId, field: &str) -> Result<StoredFile> {
         let not_yours = || Error::invalid(field, "找不到您上传的这个文件 / no such upload of yours");
         let row = self
@@ -506,8 +576,15 @@ pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resol
                 )
                 .await?;
             if n != 1 {
+                let field = if r.code.starts_with("form.") {
+                    r.code.clone()
+                } else if let Some(n) = r.code.strip_prefix("supplement.") {
+                    format!("files.{n}")
+                } else {
+                    format!("materials.{}", r.code)
+                };
                 return Err(Error::conflict(
-                    &format!("materials.{}", r.code),
+                    &field,
                     "该文件已随其他申请提交 / this file was already submitted with another application",
                 ));
             }

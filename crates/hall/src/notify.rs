@@ -24,6 +24,7 @@ const TO_APPLICANT: &[&str] = &[
     "hall.case.decided",
     "hall.case.completed",
     "hall.case.withdrawn",
+    "hall.case.due_recounted",
     "hall.case.transferred",
     "hall.case.extension_decided",
 ];

@@ -143,6 +143,8 @@ pub(crate) fn case_from_row(r: &Row) -> Result<Case> {
         },
         statutory_due: optional_date(r, "statutory_due_on")?,
         due: optional_date(r, "due_on")?,
+        // Set by the hall, which holds the calendar (`Hall::mark_provisional`).
+        due_provisional: false,
         supplement: optional_json(r, "supplement")?,
         extension: optional_json(r, "extension")?,
         decision: optional_json(r, "decision")?,

@@ -141,6 +141,9 @@ impl Hall {
                 .find(|old| old.code == v.code && old.value == v.value)
                 .and_then(|old| old.prefilled.clone());
         }
+        let files = self
+            .resolve_supplement_files(actor, &l.case, &answer.files)
+            .await?;
         let today = self.today();
         l.case.clock.resume(today)?;
         l.case.status = CaseStatus::Submitted;
@@ -151,6 +154,7 @@ impl Hall {
         self.refresh_due(&mut l.case);
         l.case.updated = self.now();
         save_case(&mut l.tx, &mut l.case, None, Some(&checked.sealed)).await?;
+        crate::material::record_materials(&mut l.tx, &l.case, &files).await?;
         self.open_step(&mut l.tx, &l.case, &l.wf, l.case.step).await?;
         log(
             &mut l.tx,
@@ -171,7 +175,7 @@ impl Hall {
             "hall.case.supplemented",
             &l.case,
             ("已补正", "supplemented"),
-            json!({}),
+            json!({ "files": files.len() }),
         )
         .await?;
         l.tx.commit().await?;

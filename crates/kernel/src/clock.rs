@@ -107,6 +107,10 @@ pub struct ClockReading {
     pub remaining: i64,
     /// For a finished clock: whether it finished after the limit that applies.
     pub finished_late: bool,
+    /// Whether the due days were counted through a year whose holiday schedule has not been
+    /// announced (weekends and statutory holidays only): shown as 暂定 and recomputed when the
+    /// year is entered.
+    pub provisional: bool,
 }
 
 impl LegalClock {
@@ -239,7 +243,9 @@ impl LegalClock {
         } else {
             ClockState::OnTime
         };
+        let last = promised_due.map_or(due, |p| p.max(due)).max(until);
         Ok(ClockReading {
+            provisional: cal.provisional_between(self.started, last),
             state,
             used,
             due,
@@ -315,11 +321,16 @@ mod tests {
     }
 
     #[test]
-    fn a_clock_reaching_into_an_unknown_year_says_so() {
-        let clock = LegalClock::new(date(2026, 12, 28), 10, None);
-        assert_eq!(
-            clock.read(&cal(), date(2026, 12, 29), 1),
-            Err(CalendarError::UnknownYear(2027))
-        );
+    fn a_clock_reaching_into_a_year_not_announced_is_provisional_not_blank() {
+        // Received Mon 2026-12-14, 20 working days: Dec 15–31 (13), Jan 1 off (元旦), Jan 4–8 (18),
+        // Jan 11–12 (20).
+        let clock = LegalClock::new(date(2026, 12, 14), 20, Some(10));
+        let r = clock.read(&cal(), date(2026, 12, 29), 1).unwrap();
+        assert!(r.provisional);
+        assert_eq!(r.due, date(2027, 1, 12));
+        assert_eq!(r.promised_due, Some(date(2026, 12, 28)));
+        assert_eq!(r.state, ClockState::Overdue, "yellow and red keep working on it");
+        let inside = LegalClock::new(date(2026, 6, 1), 5, None);
+        assert!(!inside.read(&cal(), date(2026, 6, 2), 1).unwrap().provisional);
     }
 }

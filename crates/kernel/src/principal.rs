@@ -230,6 +230,7 @@ impl Role {
                 ManageUsers,
                 AssignRoles,
                 ManageApiClients,
+                ManageCalendar,
             ],
         }
     }
@@ -294,6 +295,8 @@ pub enum Permission {
     IssueLicences,
     /// Revoke e-licences the department issued (电子证照注销).
     RevokeLicences,
+    /// Enter a year's holiday schedule (节假日安排) and recount the deadlines it moves.
+    ManageCalendar,
 }
 
 impl Permission {
@@ -327,6 +330,7 @@ impl Permission {
             Permission::ManageSeals => "manage_seals",
             Permission::IssueLicences => "issue_licences",
             Permission::RevokeLicences => "revoke_licences",
+            Permission::ManageCalendar => "manage_calendar",
         }
     }
 }

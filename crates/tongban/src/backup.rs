@@ -1,5 +1,10 @@
 //! `tongban backup` and `tongban restore`: one `.tar.gz` holding every table (as JSON lines, so a
 //! backup restores onto either backend), the keyring, and the lake and search folders when present.
+//!
+//! The archive is written readable by its owner only (0600), and it leaves the master key out
+//! unless asked (`--include-master-key`): the wrapped data keys in it are useless without the
+//! master key, so a stolen backup does not open the personal data. The master key is kept apart
+//! (an escrow, `TONGBAN_MASTER_KEY`) and given again at restore.
 
 use crate::config::Store;
 use crate::platform;
@@ -12,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
+use tongban_crypto::keyring::MASTER_KEY_FILE;
 use tongban_db::{Db, DbOptions, Value};
 
 const MANIFEST: &str = "tongban-backup.json";
@@ -60,8 +66,9 @@ fn decode(v: &serde_json::Value) -> Result<Value> {
     })
 }
 
-/// Writes a backup of `store` to `to`. Prints one line per table.
-pub async fn backup(store: Store, to: &Path) -> Result<()> {
+/// Writes a backup of `store` to `to` (mode 0600), with the master key only when
+/// `include_master_key`. Prints one line per table.
+pub async fn backup(store: Store, to: &Path, include_master_key: bool) -> Result<()> {
     let p = platform::open(store).await?;
     let work = tempfile::tempdir().context("creating a temporary folder")?;
     let mut tables = Vec::new();
@@ -96,7 +103,7 @@ pub async fn backup(store: Store, to: &Path) -> Result<()> {
     };
     p.db.close().await;
 
-    let file = File::create(to).with_context(|| format!("creating {}", to.display()))?;
+    let file = private_file(to).with_context(|| format!("creating {}", to.display()))?;
     let mut tar = tar::Builder::new(GzEncoder::new(BufWriter::new(file), Compression::default()));
     let manifest_path = work.path().join(MANIFEST);
     std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)?;
@@ -109,20 +116,74 @@ pub async fn backup(store: Store, to: &Path) -> Result<()> {
     }
     for folder in FOLDERS {
         let dir = p.store.data_dir.join(folder);
-        if dir.is_dir() {
+        if !dir.is_dir() {
+            continue;
+        }
+        if folder == "keys" {
+            // File by file, so the master key can stay out.
+            tar.append_dir("keys", &dir)?;
+            for entry in std::fs::read_dir(&dir)? {
+                let entry = entry?;
+                let name = entry.file_name();
+                if name == MASTER_KEY_FILE && !include_master_key {
+                    continue;
+                }
+                if entry.file_type()?.is_file() {
+                    tar.append_path_with_name(entry.path(), Path::new("keys").join(&name))?;
+                }
+            }
+        } else {
             tar.append_dir_all(folder, &dir)?;
         }
     }
     tar.into_inner()?.finish()?.flush()?;
     println!("备份完成 / backup written: {}", to.display());
+    if include_master_key {
+        eprintln!(
+            "警告 / warning: the archive holds the master key; anyone who has it can read the personal data. Keep it as you keep the master key."
+        );
+    } else {
+        println!(
+            "主密钥未包含在备份中 / the master key is not in the archive: keep it apart and give it again at restore (TONGBAN_MASTER_KEY or keys/{MASTER_KEY_FILE})."
+        );
+    }
     Ok(())
 }
 
+/// Creates `path` readable and writable by its owner only.
+fn private_file(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options.open(path)?;
+    // An existing file keeps its mode through `open`: narrow it too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+/// Whether `dir` holds nothing, or only the master key an operator put in `keys/` for the
+/// restore.
 fn dir_is_empty(dir: &Path) -> Result<bool> {
-    match std::fs::read_dir(dir) {
-        Ok(mut it) => Ok(it.next().is_none()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(e) => Err(e.into()),
+    let entries = match std::fs::read_dir(dir) {
+        Ok(it) => it.collect::<std::io::Result<Vec<_>>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e.into()),
+    };
+    match entries.as_slice() {
+        [] => Ok(true),
+        [keys] if keys.file_name() == "keys" && keys.file_type()?.is_dir() => {
+            let inside = std::fs::read_dir(keys.path())?.collect::<std::io::Result<Vec<_>>>()?;
+            Ok(inside.iter().all(|e| e.file_name() == MASTER_KEY_FILE))
+        }
+        _ => Ok(false),
     }
 }
 
@@ -147,6 +208,19 @@ pub async fn restore(store: Store, from: &Path, force: bool) -> Result<()> {
         bail!("unsupported backup format {}", manifest.format);
     }
 
+    // The master key: from the archive when it was included, else from the environment or the
+    // file the operator put in place before restoring (kept through the copy below).
+    let keys = store.data_dir.join("keys");
+    let in_archive = work.path().join("keys").join(MASTER_KEY_FILE).is_file();
+    let in_place = std::fs::read(keys.join(MASTER_KEY_FILE)).ok();
+    if !in_archive && in_place.is_none() && store.master_key.is_none() {
+        bail!(
+            "备份中没有主密钥：请设置 TONGBAN_MASTER_KEY，或把 {MASTER_KEY_FILE} 放到 {} 后再恢复 / the backup does not hold the master key: set TONGBAN_MASTER_KEY or put {MASTER_KEY_FILE} in {} and restore again",
+            keys.display(),
+            keys.display()
+        );
+    }
+
     // Keys first: opening the platform would otherwise create new ones.
     std::fs::create_dir_all(&store.data_dir)?;
     for folder in FOLDERS {
@@ -159,7 +233,11 @@ pub async fn restore(store: Store, from: &Path, force: bool) -> Result<()> {
             copy_dir(&src, &dst)?;
         }
     }
-    restrict_keys(&store.data_dir.join("keys"))?;
+    if let Some(master) = in_place.filter(|_| !in_archive) {
+        std::fs::create_dir_all(&keys)?;
+        std::fs::write(keys.join(MASTER_KEY_FILE), master)?;
+    }
+    restrict_keys(&keys)?;
     let db = Db::connect(&store.database_url, &DbOptions::default()).await?;
     db.migrate(&platform::migrations()).await?;
     let existing: i64 = tongban_db::event::last_seq(&db).await?;

@@ -234,9 +234,10 @@ fn items() -> Vec<DemoItem> {
                     "合作银行",
                     &[("icbc", "工商银行"), ("ccb", "建设银行"), ("abc", "农业银行")],
                 ),
-                field("photo", "证件照", FieldKind::File, true),
+                field("photo", "证件照（用于制卡）", FieldKind::File, true),
             ],
-            materials: vec![material("photo", "近期免冠照片", MaterialSource::Upload)],
+            // The photo is asked once, as the form's file field above.
+            materials: Vec::new(),
             licence: Some(person_licence(
                 "social-security-card",
                 "社会保障卡申领凭证",
@@ -559,8 +560,8 @@ fn form_for(item: &DemoItem, a: &Applicant, n: usize) -> BTreeMap<String, String
                 "family_size" => format!("{}", 1 + n % 5),
                 _ => format!("{}", 800 + (n % 10) * 100),
             },
-            FieldKind::File => tongban_kernel::id::new_uuid_v7(),
-            FieldKind::IdNumber | FieldKind::Phone | FieldKind::Address => continue,
+            // Uploaded by `upload_file_fields`.
+            FieldKind::File | FieldKind::IdNumber | FieldKind::Phone | FieldKind::Address => continue,
         };
         put(&f.code, v);
     }
@@ -703,12 +704,14 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
             .principal_for_username(&staff(prefix, "approver"))
             .await?;
         clock.store(start.0 + span * n as i64, Ordering::SeqCst);
+        let mut form = form_for(item, a, n);
+        upload_file_fields(&hall, &a.who, stored, &mut form, n).await?;
         let view = hall
             .submit_case(
                 &a.who,
                 NewCase {
                     item: stored.id.clone(),
-                    form: form_for(item, a, n),
+                    form,
                     submission_key: format!("demo-{n:06}"),
                     prefilled: Default::default(),
                     materials: upload_materials(&hall, &a.who, stored, n).await?,
@@ -746,6 +749,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
                     let answer = SupplementAnswer {
                         form: BTreeMap::from([("phone".to_string(), "13900000009".to_string())]),
                         note: "已补充盖章证明并更正电话".into(),
+                        files: BTreeMap::new(),
                     };
                     hall.supplement_case(&a.who, &id, answer).await?;
                     tick(1);
@@ -834,6 +838,11 @@ async fn newborn(
             continue;
         };
         for (k, v) in form_for(item, a, n) {
+            form.entry(k).or_insert(v);
+        }
+        let mut own = BTreeMap::new();
+        upload_file_fields(hall, &a.who, stored, &mut own, 1000 + n).await?;
+        for (k, v) in own {
             form.entry(k).or_insert(v);
         }
         // Each material once: an upload serves every item that asks for it.
@@ -935,6 +944,32 @@ async fn upload_materials(
         out.insert(m.code.clone(), MaterialInput::Upload { file: file.id });
     }
     Ok(out)
+}
+
+/// Uploads a small PDF for every file field of `item` (a photo asked as a question) and puts
+/// its id in `form` as the answer.
+async fn upload_file_fields(
+    hall: &Hall,
+    who: &Principal,
+    item: &ServiceItem,
+    form: &mut BTreeMap<String, String>,
+    n: usize,
+) -> Result<()> {
+    for f in item.fields.iter().filter(|f| matches!(f.kind, FieldKind::File)) {
+        let file = hall
+            .upload_file(
+                who,
+                Upload {
+                    file_name: format!("{}.pdf", f.label),
+                    declared_type: "application/pdf".into(),
+                    bytes: demo_pdf(&format!("Tongban demo file {} for case {n}", f.code)),
+                },
+            )
+            .await
+            .with_context(|| format!("uploading demo file {}", f.code))?;
+        form.insert(f.code.clone(), file.id.to_string());
+    }
+    Ok(())
 }
 
 /// A one-page PDF showing `line` (ASCII), with a correct cross-reference table.

@@ -135,9 +135,13 @@ enum Command {
     },
     /// Write the database, keys, lake and search folders to one archive.
     Backup {
-        /// Archive to write (.tar.gz)
+        /// Archive to write (.tar.gz, readable by its owner only)
         #[arg(long)]
         to: PathBuf,
+        /// Put the master key in the archive too (then the archive alone opens the personal
+        /// data: keep it as you keep the master key)
+        #[arg(long)]
+        include_master_key: bool,
     },
     /// Restore an archive made by `backup` into an empty data directory.
     Restore {
@@ -352,22 +356,16 @@ fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identi
 
 /// The interaction service with the calendar in force (shipped years plus entered ones).
 async fn interact_for(p: &platform::Platform, zone: &str) -> Result<tongban_interact::Interact> {
-    let calendar = tongban_db::calendar::load(&p.db)
-        .await
-        .context("loading the working-day calendar")?;
-    Ok(tongban_interact::Interact::new(p.db.clone(), p.keyring.fields(), calendar).with_zone(zone))
+    Ok(tongban_interact::Interact::new(p.db.clone(), p.keyring.fields(), p.calendar.clone()).with_zone(zone))
 }
 
 /// The service hall with the calendar in force, departments from identity, and licences signed
 /// by the seal service.
 async fn hall_for(p: &platform::Platform, identity: &Identity, zone: &str) -> Result<tongban_hall::Hall> {
-    let calendar = tongban_db::calendar::load(&p.db)
-        .await
-        .context("loading the working-day calendar")?;
     Ok(tongban_hall::Hall::new(
         p.db.clone(),
         p.keyring.fields(),
-        calendar,
+        p.calendar.clone(),
         Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
     )
     .with_seals(licences::seals_for(p, zone))
@@ -404,10 +402,7 @@ async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Comm
 
 /// The catalog service with the calendar in force (shipped years plus entered ones).
 async fn catalog_for(p: &platform::Platform) -> Result<tongban_catalog::Catalog> {
-    let calendar = tongban_db::calendar::load(&p.db)
-        .await
-        .context("loading the working-day calendar")?;
-    Ok(tongban_catalog::Catalog::new(p.db.clone(), calendar))
+    Ok(tongban_catalog::Catalog::new(p.db.clone(), p.calendar.clone()))
 }
 
 async fn catalog_list(catalog: &tongban_catalog::Catalog, json: bool) -> Result<()> {
@@ -542,7 +537,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let text =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let years = tongban_db::calendar::add_years(&p.db, &system(), &text).await?;
-            println!("已录入 / entered: {years:?}（重启服务后生效 / restart the server to apply）");
+            p.calendar.merge_toml(&text)?;
+            let hall = hall_for(&p, &identity_for(&p, None), tongban_kernel::time::DEFAULT_ZONE).await?;
+            let first = years.iter().copied().min().unwrap_or_default();
+            let recount = hall.recount_due_days(&system(), first).await?;
+            println!(
+                "已录入 / entered: {years:?}; {} / {} open cases moved (running servers pick it up within a minute)",
+                recount.moved, recount.checked
+            );
         }
         Command::Calendar(CalendarCommand::List) => {
             let p = platform::open(store).await?;
@@ -671,7 +673,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             licences::print_verdict(&verdict, json)?;
             return Ok(licences::exit_code(&verdict));
         }
-        Command::Backup { to } => backup::backup(store, &to).await?,
+        Command::Backup {
+            to,
+            include_master_key,
+        } => backup::backup(store, &to, include_master_key).await?,
         Command::Restore { from, force } => backup::restore(store, &from, force).await?,
     }
     Ok(ExitCode::SUCCESS)
@@ -920,6 +925,23 @@ async fn serve_platform(
     // Full verification in the background: at start, every ten minutes, and on request.
     let watch = tongban_ledger::LedgerWatch::new(p.db.clone(), vec![p.keyring.platform_verifier()]);
     let watch_task = tokio::spawn(watch.clone().run(Duration::from_secs(600), stop_rx.clone()));
+    // Years entered by the CLI or by another server on the same database reach this one.
+    let calendar_db = p.db.clone();
+    let calendar = p.calendar.clone();
+    let mut calendar_stop = stop_rx.clone();
+    let calendar_task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => match tongban_db::calendar::refresh(&calendar_db, &calendar).await {
+                    Ok(years) if !years.is_empty() => tracing::info!(?years, "holiday calendar years entered"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "reading the holiday calendar failed"),
+                },
+                _ = calendar_stop.changed() => break,
+            }
+        }
+    });
     let purge_identity = identity.clone();
     let mut purge_stop = stop_rx.clone();
     let purge_task = tokio::spawn(async move {
@@ -1033,6 +1055,7 @@ async fn serve_platform(
     let _ = ledger_task.await;
     let _ = watch_task.await;
     let _ = purge_task.await;
+    let _ = calendar_task.await;
     let _ = sla_task.await;
     let _ = webhook_task.await;
     let _ = pull_task.await;

@@ -27,6 +27,9 @@ pub struct Platform {
     pub db: Db,
     /// Keys.
     pub keyring: Keyring,
+    /// The working-day calendar in force (shipped years plus entered ones), one handle shared by
+    /// every service so a year entered in the console reaches them all at once.
+    pub calendar: tongban_kernel::WorkCalendar,
 }
 
 impl Platform {
@@ -54,5 +57,13 @@ pub async fn open(store: Store) -> Result<Platform> {
     db.migrate(&migrations())
         .await
         .context("migrating the database")?;
-    Ok(Platform { store, db, keyring })
+    let calendar = tongban_db::calendar::load(&db)
+        .await
+        .context("loading the working-day calendar")?;
+    Ok(Platform {
+        store,
+        db,
+        keyring,
+        calendar,
+    })
 }

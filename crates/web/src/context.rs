@@ -110,6 +110,7 @@ impl Ctx {
                 can_supervise: p.allows_somewhere(Permission::SuperviseCases),
                 can_participation: p.allows_somewhere(Permission::ManageParticipation),
                 can_items: p.allows_somewhere(Permission::ManageServiceItems),
+                can_calendar: p.allows_somewhere(Permission::ManageCalendar),
             }
         });
         Chrome {

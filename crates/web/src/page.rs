@@ -33,6 +33,8 @@ pub struct ChromeUser {
     pub can_participation: bool,
     /// May manage service items and their workflows.
     pub can_items: bool,
+    /// May enter holiday schedules.
+    pub can_calendar: bool,
 }
 
 /// One form error, linked from the error summary to its field.

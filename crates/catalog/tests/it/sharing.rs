@@ -3,11 +3,11 @@ use crate::support::{
 };
 use jiff::civil::date;
 use tongban_catalog::{
-    DECISION_DAYS, DECISION_DAYS_NO_DATA, Decision, Error, GrantTerms, MIGRATIONS, NewVersion, RefusedBy,
+    DECISION_DAYS, DECISION_DAYS_NO_DATA, Decision, GrantTerms, MIGRATIONS, NewVersion, RefusedBy,
     RequestFilter, RequestStatus, Resolution, Review, RowFilter, SharingClass, Stage, Warning,
 };
 use tongban_db::testing::each_backend;
-use tongban_kernel::{CalendarError, ClockState, Page, Role, WorkCalendar};
+use tongban_kernel::{ClockState, Page, Role};
 
 #[tokio::test]
 async fn an_unconditional_request_is_granted_at_once_and_recorded_with_its_purpose() {
@@ -738,7 +738,7 @@ async fn a_second_open_request_for_the_same_resource_conflicts_and_withdrawal_st
 }
 
 #[tokio::test]
-async fn a_deadline_reaching_into_an_unknown_year_is_refused_not_guessed() {
+async fn a_deadline_reaching_into_a_year_not_announced_is_provisional_and_recounted_when_entered() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db.clone()).await;
         let r = w
@@ -746,33 +746,24 @@ async fn a_deadline_reaching_into_an_unknown_year_is_refused_not_guessed() {
             .await;
         let asker = staff("mz-approver", &w.civil, Role::Approver);
         w.set_today(date(2026, 12, 30));
-        match w.request(&asker, &w.civil, &r, &["name"]).await {
-            Err(Error::Calendar(CalendarError::UnknownYear(2027))) => {}
-            other => panic!("expected an unknown-year error, got {other:?}"),
-        }
-        let all = w
-            .cat
-            .list_requests(&system(), &RequestFilter::default(), Page::default())
-            .await
-            .unwrap();
-        assert_eq!(all.total, 0, "nothing stored");
+        let view = w.request(&asker, &w.civil, &r, &["name"]).await.unwrap();
+        let reading = view.deadline.unwrap().reading;
+        // Thu Dec 31 is day 1; 元旦 Jan 1 (statutory) and the weekend off; Mon Jan 4 is day 2.
+        assert_eq!(reading.due, date(2027, 1, 4));
+        assert!(reading.provisional, "2027 has not been announced");
 
-        // Once an administrator enters 2027, the same request goes through.
-        let mut cal = WorkCalendar::bundled();
-        cal.merge_toml(
-            "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-03\" }]\nmakeup_workdays = []\n",
-        )
-        .unwrap();
-        let w2 = World::with_calendar(db, cal).await;
-        w2.set_today(date(2026, 12, 30));
-        let asker = staff("mz-approver", &w.civil, Role::Approver);
-        let view = w2
-            .cat
-            .request_sharing(&asker, new_request(grantee(&w.civil), &r, &["name"]))
-            .await
+        // An administrator enters 2027 (here with Jan 4 as a bridging day off): the same
+        // request, read again, is due a day later and no longer provisional.
+        w.cat
+            .calendar()
+            .merge_toml(
+                "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n",
+            )
             .unwrap();
-        // Thu Dec 31 is day 1; Jan 1–3 off; Mon Jan 4 is day 2.
-        assert_eq!(view.deadline.unwrap().reading.due, date(2027, 1, 4));
+        let again = w.cat.get_request(&asker, &view.request.id).await.unwrap();
+        let reading = again.deadline.unwrap().reading;
+        assert_eq!(reading.due, date(2027, 1, 5));
+        assert!(!reading.provisional);
     })
     .await;
 }

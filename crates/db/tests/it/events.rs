@@ -254,11 +254,31 @@ async fn an_administrator_adds_next_years_calendar_as_an_event_and_shipped_years
     each_backend(&[], |db| async move {
         let admin = Principal::system("test");
         let before = calendar::load(&db).await.unwrap();
+        assert!(before.is_provisional(2027), "2027 provisional at first");
         assert!(
-            before.is_working_day(jiff::civil::date(2027, 1, 4)).is_err(),
-            "2027 unknown at first"
+            !before.is_working_day(jiff::civil::date(2027, 1, 1)).unwrap(),
+            "its statutory holidays are known"
         );
+        assert!(
+            !before.is_working_day(jiff::civil::date(2027, 1, 3)).unwrap(),
+            "a plain Sunday until the schedule says otherwise"
+        );
+        let clerk = Principal {
+            kind: tongban_kernel::PrincipalKind::User,
+            grants: vec![tongban_kernel::RoleGrant {
+                role: tongban_kernel::Role::Clerk,
+                scope: tongban_kernel::DeptPath::root(),
+            }],
+            ..Principal::system("clerk")
+        };
+        assert!(matches!(
+            calendar::add_years(&db, &clerk, Y2027).await,
+            Err(calendar::AddYearError::Forbidden(_))
+        ));
         assert_eq!(calendar::add_years(&db, &admin, Y2027).await.unwrap(), vec![2027]);
+        // A server holding the calendar learns of the year on its next refresh.
+        assert_eq!(calendar::refresh(&db, &before).await.unwrap(), vec![2027]);
+        assert!(before.is_working_day(jiff::civil::date(2027, 1, 3)).unwrap());
         let after = calendar::load(&db).await.unwrap();
         assert!(!after.is_working_day(jiff::civil::date(2027, 1, 1)).unwrap());
         assert!(

@@ -183,10 +183,13 @@ pub struct Case {
     /// The legal clock (statutory limit including an approved extension, the promised limit,
     /// stops).
     pub clock: LegalClock,
-    /// Statutory due day (`None` while stopped, or where the calendar cannot count it yet).
+    /// Statutory due day (`None` while stopped).
     pub statutory_due: Option<Date>,
-    /// The day the limit that applies (the promised one) ends; same caveats.
+    /// The day the limit that applies (the promised one) ends; `None` while stopped.
     pub due: Option<Date>,
+    /// Whether the due days were counted through a year whose holiday schedule has not been
+    /// announced (暂定): recomputed when an administrator enters the year.
+    pub due_provisional: bool,
     /// The 补正 request, if one was made.
     pub supplement: Option<Supplement>,
     /// The extension, if one was asked for.
@@ -416,6 +419,10 @@ pub struct SupplementAnswer {
     pub form: BTreeMap<String, String>,
     /// What was supplemented.
     pub note: String,
+    /// Uploads answering the request, by the index of the entry in its `missing` list they
+    /// supply (each the applicant's own unsubmitted upload).
+    #[serde(default)]
+    pub files: BTreeMap<usize, crate::FileId>,
 }
 
 /// A review opinion (审查意见 / 会签意见).

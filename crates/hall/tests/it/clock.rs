@@ -78,6 +78,7 @@ async fn a_case_received_on_the_eve_of_national_day_counts_the_make_up_saturday_
                 SupplementAnswer {
                     form: change,
                     note: "已补齐".into(),
+                    files: BTreeMap::new(),
                 },
             )
             .await
@@ -145,6 +146,56 @@ async fn supplement_is_refused_after_five_working_days_and_must_list_something()
             .await
             .unwrap();
         assert_eq!(asked.case.status, CaseStatus::Supplementing);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_december_case_gets_a_provisional_date_recounted_and_told_when_next_year_is_entered() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (item, _) = w.item_with("GA-JZZ-9", 10, w.plain_steps()).await;
+        // Mon 2026-12-21, promised 10 working days: Dec 22–24 (3), 25 (4), 28–31 (8), Jan 1 off
+        // (元旦, statutory), Mon Jan 4 (9), Tue Jan 5 (10).
+        w.set_today(date(2026, 12, 21));
+        let zhang = citizen("zhang");
+        let view = w.apply(&zhang, &item, "december-000001").await;
+        assert_eq!(view.case.due, Some(date(2027, 1, 5)), "never a blank date");
+        assert!(view.case.due_provisional, "2027 is not announced yet");
+        let mine = w.hall.my_cases(&zhang, Page::default()).await.unwrap();
+        assert!(mine[0].due_provisional);
+
+        // Late yellow/red still work on the provisional date.
+        w.set_today(date(2027, 1, 6));
+        let late = w.hall.case(&zhang, &view.case.id).await.unwrap();
+        assert_eq!(late.urgency, Urgency::Overdue);
+        w.set_today(date(2026, 12, 22));
+
+        // The year is announced with Jan 1–3 off and Mon Jan 4 as a bridging day.
+        w.hall
+            .calendar()
+            .merge_toml(
+                "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n",
+            )
+            .unwrap();
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        assert!(w.hall.recount_due_days(&clerk, 2027).await.is_err(), "a clerk may not");
+        let admin = tongban_kernel::Principal::system("calendar");
+        let recount = w.hall.recount_due_days(&admin, 2027).await.unwrap();
+        assert_eq!((recount.checked, recount.moved), (1, 1));
+        let after = w.hall.case(&zhang, &view.case.id).await.unwrap();
+        assert_eq!(after.case.due, Some(date(2027, 1, 6)));
+        assert!(!after.case.due_provisional);
+        let events = w.events("hall.case.due_recounted").await;
+        assert_eq!(events.len(), 1);
+        let detail: serde_json::Value = serde_json::from_str(&events[0].detail).unwrap();
+        assert_eq!(detail["old_due"], "2027-01-05");
+        assert_eq!(detail["new_due"], "2027-01-06");
+        assert!(after.log.iter().any(|l| l.action == "due_recounted" && l.public));
+        let told = w.hall.notifications(&zhang, Page::default()).await.unwrap();
+        assert!(told.iter().any(|n| n.action == "hall.case.due_recounted" && n.message.contains("2027-01-06")));
+        // Counting again moves nothing.
+        assert_eq!(w.hall.recount_due_days(&admin, 2027).await.unwrap().moved, 0);
     })
     .await;
 }

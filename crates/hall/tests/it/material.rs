@@ -354,3 +354,120 @@ async fn an_e_licence_the_applicant_holds_satisfies_a_material_of_its_type() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_file_field_takes_the_applicants_own_upload_and_lists_it_with_the_materials() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let admin = staff("ga-admin", &w.police, Role::DeptAdmin);
+        let mut input = item_input("GA-PHOTO", &w.police);
+        for f in &mut input.fields {
+            if f.code == "photo" {
+                f.required = true;
+            }
+        }
+        let item = w.hall.create_item(&admin, input).await.unwrap();
+        w.hall
+            .save_workflow(&admin, &item.id, w.plain_steps())
+            .await
+            .unwrap();
+        let item = w.hall.item(&item.id).await.unwrap();
+        let zhang = citizen("zhang");
+        let li = citizen("li");
+
+        // Without the photo the refusal names the field, so the page can go back to it.
+        invalid(
+            w.hall
+                .submit_case(&zhang, application(&item, "photo-000001"))
+                .await,
+            "form.photo",
+        );
+        // Another applicant's upload is not Zhang's to give.
+        let lis = w.hall.upload_file(&li, png("li.png")).await.unwrap();
+        let mut forged = application(&item, "photo-000002");
+        forged.form.insert("photo".into(), lis.id.to_string());
+        invalid(w.hall.submit_case(&zhang, forged).await, "form.photo");
+
+        let own = w.hall.upload_file(&zhang, png("证件照.png")).await.unwrap();
+        let mut new = application(&item, "photo-000003");
+        new.form.insert("photo".into(), own.id.to_string());
+        let view = w.hall.submit_case(&zhang, new).await.unwrap();
+        let photo = view
+            .materials
+            .iter()
+            .find(|m| m.code == "form.photo")
+            .expect("the photo is listed with the materials");
+        assert_eq!(photo.name, "照片");
+        assert!(matches!(&photo.provided, Provided::Upload { file, .. } if *file == own.id));
+        // The same upload cannot serve a second application.
+        let mut again = application(&item, "photo-000004");
+        again.form.insert("photo".into(), own.id.to_string());
+        conflict(w.hall.submit_case(&zhang, again).await, "form.photo");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_supplement_answer_uploads_a_file_for_each_entry_the_clerk_named() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (item, _) = w.item_with("GA-SUPP", 10, w.plain_steps()).await;
+        let zhang = citizen("zhang");
+        let view = w.apply(&zhang, &item, "supp-000001").await;
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        w.hall
+            .request_supplement(
+                &clerk,
+                &view.case.id,
+                tongban_hall::SupplementRequest {
+                    missing: vec!["近期免冠照片".into(), "居住证明".into()],
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let answer = |files: BTreeMap<usize, FileId>| tongban_hall::SupplementAnswer {
+            form: BTreeMap::new(),
+            note: "已上传".into(),
+            files,
+        };
+        // An entry the request does not have, and another's upload, are refused by name.
+        let own = w.hall.upload_file(&zhang, png("photo.png")).await.unwrap();
+        invalid(
+            w.hall
+                .supplement_case(
+                    &zhang,
+                    &view.case.id,
+                    answer(BTreeMap::from([(5, own.id.clone())])),
+                )
+                .await,
+            "files.5",
+        );
+        let lis = w.hall.upload_file(&citizen("li"), png("li.png")).await.unwrap();
+        invalid(
+            w.hall
+                .supplement_case(&zhang, &view.case.id, answer(BTreeMap::from([(0, lis.id)])))
+                .await,
+            "files.0",
+        );
+        let back = w
+            .hall
+            .supplement_case(
+                &zhang,
+                &view.case.id,
+                answer(BTreeMap::from([(0, own.id.clone())])),
+            )
+            .await
+            .unwrap();
+        let supplied = back
+            .materials
+            .iter()
+            .find(|m| m.code == "supplement.0")
+            .expect("the upload is recorded on the case");
+        assert_eq!(supplied.name, "补正：近期免冠照片");
+        // The handling clerk can read it.
+        let (f, _) = w.hall.file(&clerk, &own.id).await.unwrap();
+        assert_eq!(f.file_name, "photo.png");
+    })
+    .await;
+}

@@ -27,6 +27,23 @@ fn ok(out: &Output) -> String {
     stdout
 }
 
+/// The entry names of a `.tar.gz`.
+fn archive_names(archive: &Path) -> Vec<String> {
+    let out = Command::new("tar").arg("-tzf").arg(archive).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Copies the master key of `from`'s data directory into `to`'s, as an operator restoring from
+/// the key escrow would.
+fn put_master_key(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("keys")).unwrap();
+    std::fs::copy(from.join("keys/master.key"), to.join("keys/master.key")).unwrap();
+}
+
 fn count(data_dir: &Path, what: &str) -> usize {
     let out = ok(&tongban(data_dir, &["user", "list"]));
     out.lines().filter(|l| l.contains(what)).count()
@@ -57,8 +74,22 @@ fn a_backup_restores_into_an_empty_directory_and_still_verifies() {
     ok(&tongban(&live, &["user", "lock", "citizen2"]));
     let archive = dir.path().join("backup.tar.gz");
     ok(&tongban(&live, &["backup", "--to", archive.to_str().unwrap()]));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&archive).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only its owner reads the archive");
+    assert!(
+        !archive_names(&archive).iter().any(|n| n.ends_with("master.key")),
+        "the master key stays out of the archive"
+    );
 
+    // Without the master key the restore says what to do, and writes nothing.
     let restored = dir.path().join("restored");
+    let refused = tongban(&restored, &["restore", "--from", archive.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("TONGBAN_MASTER_KEY"));
+    assert!(!restored.join("tongban.db").exists());
+    // The operator puts the escrowed master key in place, then restores.
+    put_master_key(&live, &restored);
     ok(&tongban(
         &restored,
         &["restore", "--from", archive.to_str().unwrap()],
@@ -70,7 +101,6 @@ fn a_backup_restores_into_an_empty_directory_and_still_verifies() {
         ok(&tongban(&live, &["user", "list"]))
     );
     let keys = std::fs::metadata(restored.join("keys").join("master.key")).unwrap();
-    use std::os::unix::fs::PermissionsExt;
     assert_eq!(keys.permissions().mode() & 0o777, 0o600);
 
     // Refuses to overwrite what is now a non-empty directory.
@@ -85,7 +115,19 @@ fn the_restored_demo_signs_in() {
     let live = dir.path().join("live");
     ok(&tongban(&live, &["demo", "--seed-only"]));
     let archive = dir.path().join("b.tar.gz");
-    ok(&tongban(&live, &["backup", "--to", archive.to_str().unwrap()]));
+    // Asked for, the archive carries the master key (with a warning) and restores on its own.
+    let out = tongban(
+        &live,
+        &[
+            "backup",
+            "--to",
+            archive.to_str().unwrap(),
+            "--include-master-key",
+        ],
+    );
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("master key"));
+    assert!(archive_names(&archive).iter().any(|n| n.ends_with("master.key")));
     let restored = dir.path().join("restored");
     ok(&tongban(
         &restored,

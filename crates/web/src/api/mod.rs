@@ -3,6 +3,7 @@
 //! Errors are `application/problem+json` naming the field at fault.
 
 mod exchange;
+mod hall;
 mod interact;
 mod openapi;
 mod push;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/exchange/{code}/subscriptions/{id}",
             get(webhooks::show).delete(webhooks::unsubscribe),
         )
+        .route("/api/v1/hall/cases/mine", get(hall::mine))
         .route("/api/v1/interact/items/mine", get(interact::mine))
         .route("/api/v1/interact/items/{id}", get(interact::get_item))
         .route("/api/v1/interact/attachments/{id}", get(interact::attachment))

@@ -216,6 +216,9 @@ fn interact_paths() -> (Value, Value) {
         "/api/v1/interact/items": {
             "post": op("提交诉求（公众/企业）/ Submit an inquiry, complaint, suggestion, help request or praise (citizen or business)", true, Some("NewInteractItem"), ("201", "ItemView: the item, routed, with its clock"))
         },
+        "/api/v1/hall/cases/mine": {
+            "get": with_params(op("我的办件（公众/企业）/ My cases, newest first: number, item, state, due_date and due_provisional (暂定 while next year's holidays are not announced)", true, None, ("200", "{cases: [{id, number, item, item_code, state, state_name, department, submitted, due_date, due_provisional}], limit, offset}")), json!([]))
+        },
         "/api/v1/interact/items/mine": {
             "get": with_params(op("我的诉求 / My items, newest first", true, None, ("200", "Listing of ItemView")), json!([]))
         },

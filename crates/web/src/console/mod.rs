@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/console", get(home))
         .route("/console/departments", get(departments).post(create_department))
+        .route("/console/calendar", get(calendar::show).post(calendar::enter))
         .route("/console/users", get(users).post(create_user))
         .route("/console/users/new", get(new_user))
         .route("/console/users/{id}", get(user))
@@ -148,6 +149,8 @@ macro_rules! staff_or_fail {
 struct HomePage {
     c: Chrome,
     roles: Vec<String>,
+    /// Next year, when its holiday schedule is still missing from 1 October on.
+    missing_year: Option<i16>,
 }
 
 /// The departments of the tree (public knowledge, read as the directory) that `keep` accepts, as
@@ -191,6 +194,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     render(&HomePage {
         c: ctx.chrome(t.s("console.title")),
         roles,
+        missing_year: calendar::next_year_missing(state.hall.calendar(), state.hall.today()),
     })
 }
 
@@ -607,6 +611,7 @@ async fn unlock_user(
 }
 
 mod bundles;
+mod calendar;
 mod cases;
 mod catalog;
 mod interact;

@@ -65,7 +65,15 @@ fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str) -> Vec<String> {
         )
     }];
     let basis = d.legal_basis.trim();
-    let reasons = d.reasons.trim();
+    // The letter says "经审查，" itself; a clerk's reasons often start with it and end with a
+    // full stop too.
+    let reasons = d
+        .reasons
+        .trim()
+        .trim_start_matches("经审查")
+        .trim_start_matches(['，', ',', '：', ':'])
+        .trim_end_matches(['。', '.'])
+        .trim();
     out.push(match (d.outcome, t.is_en()) {
         (Outcome::Approve, false) => {
             format!("经审查，你（单位）的申请符合法定条件、标准。根据{basis}的规定，决定准予。")

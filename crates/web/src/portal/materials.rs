@@ -1,7 +1,8 @@
-//! The materials pages of an application, one material per page after the questions: upload a
-//! PDF, PNG or JPEG (checked and stored encrypted by the hall at once, so only its id travels in
-//! the draft), or — for a material an e-licence satisfies — choose one of the applicant's own
-//! licences of that type (免提交). Materials government holds as shared data are not asked for.
+//! The upload pages of an application, one per page after the questions: first the form's file
+//! fields (a photo asked as a question), then the materials. Each takes a PDF, PNG or JPEG
+//! (checked and stored encrypted by the hall at once, so only its id travels in the draft), or —
+//! for a material an e-licence satisfies — one of the applicant's own licences of that type
+//! (免提交). Materials government holds as shared data are not asked for.
 //! Also the download of a stored material for its uploader and the staff handling its case.
 
 use super::services::{Draft, Target, ask, check_page, draft_from, questions};
@@ -13,15 +14,74 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use std::collections::BTreeMap;
-use tongban_hall::{FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem};
+use tongban_hall::{
+    FieldKind, FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem,
+};
 use tongban_seal::LicenceStatus;
 
-/// The materials the applicant is asked for: all but those government holds as shared data.
-pub(super) fn to_provide(i: &ServiceItem) -> Vec<&Material> {
-    i.materials
+/// One upload page of the application: a file field of the form or a material.
+pub(super) struct Slot<'a> {
+    /// Where its answer is kept in the draft (`m.<key>`): the material's code, or
+    /// `form.<field code>` for a file field.
+    pub(super) key: String,
+    pub(super) name: &'a str,
+    pub(super) required: bool,
+    /// The licence type that may stand in for it (免提交), for a material that has one.
+    pub(super) licence_type: Option<&'a str>,
+}
+
+/// Where a file field's upload is kept in the draft, and the field the hall names when it
+/// refuses one.
+fn field_key(code: &str) -> String {
+    format!("form.{code}")
+}
+
+/// The uploads the applicant is asked for, in order: the form's file fields, then every
+/// material but those government holds as shared data.
+pub(super) fn to_provide(i: &ServiceItem) -> Vec<Slot<'_>> {
+    let fields = i
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::File))
+        .map(|f| Slot {
+            key: field_key(&f.code),
+            name: &f.label,
+            required: f.required,
+            licence_type: None,
+        });
+    let materials = i
+        .materials
         .iter()
         .filter(|m| !matches!(m.source, MaterialSource::SharedField { .. }))
-        .collect()
+        .map(|m: &Material| Slot {
+            key: m.code.clone(),
+            name: &m.name,
+            required: m.required,
+            licence_type: match &m.source {
+                MaterialSource::Licence { licence_type } => Some(licence_type.as_str()),
+                _ => None,
+            },
+        });
+    fields.chain(materials).collect()
+}
+
+/// The page number of the upload the hall refused as `field` (`materials.<code>` or
+/// `form.<file field>`), if it is one.
+pub(super) fn step_of(i: &ServiceItem, field: &str) -> Option<usize> {
+    let key = field.strip_prefix("materials.").unwrap_or(field);
+    let at = to_provide(i).iter().position(|s| s.key == key)?;
+    Some(questions(i).len() + at)
+}
+
+/// The file fields' uploads as form answers (the file's id), for submission.
+pub(super) fn file_answers(d: &Draft) -> impl Iterator<Item = (String, String)> + '_ {
+    d.materials.iter().filter_map(|(key, v)| {
+        let code = key.strip_prefix("form.")?;
+        match answer(v)? {
+            Answer::Upload { file, .. } => Some((code.to_string(), file.to_string())),
+            Answer::Licence { .. } => None,
+        }
+    })
 }
 
 /// A material's answer as carried in the draft (`m.<code>`): `upload:<file id>:<file name>` or
@@ -41,10 +101,11 @@ pub(super) fn answer(v: &str) -> Option<Answer<'_>> {
     }
 }
 
-/// The draft's material answers as the hall takes them.
+/// The draft's material answers as the hall takes them (file fields go with the form).
 pub(super) fn inputs(d: &Draft) -> BTreeMap<String, MaterialInput> {
     d.materials
         .iter()
+        .filter(|(key, _)| !key.starts_with("form."))
         .filter_map(|(code, v)| {
             let input = match answer(v)? {
                 Answer::Upload { file, .. } => MaterialInput::Upload {
@@ -107,8 +168,8 @@ pub(super) async fn page_at(
     let Some(m) = mats.get(step - qs) else {
         return check_page(ctx, i, d);
     };
-    let licences = match &m.source {
-        MaterialSource::Licence { licence_type } => match ctx.require_user() {
+    let licences = match m.licence_type {
+        Some(licence_type) => match ctx.require_user() {
             Ok(u) => {
                 let today = state.seals.today();
                 state
@@ -117,15 +178,15 @@ pub(super) async fn page_at(
                     .await
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|l| &l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid)
+                    .filter(|l| l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid)
                     .map(|l| (l.number, l.title, l.issuer.name_zh))
                     .collect()
             }
             Err(_) => Vec::new(),
         },
-        _ => Vec::new(),
+        None => Vec::new(),
     };
-    let current = d.materials.get(&m.code);
+    let current = d.materials.get(&m.key);
     let (current_name, chosen) = match current.and_then(|v| answer(v)) {
         Some(Answer::Upload { name, .. }) => (name.to_string(), "upload".to_string()),
         Some(Answer::Licence { number }) => (String::new(), number.to_string()),
@@ -144,7 +205,7 @@ pub(super) async fn page_at(
         step,
         number: step - qs + 1,
         total: mats.len(),
-        name: m.name.clone(),
+        name: m.name.to_string(),
         required: m.required,
         current: current_name,
         licences,
@@ -200,13 +261,13 @@ pub(super) async fn material(
         let msg = format!("{} {} MiB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
         return refuse(&state, &ctx, &i, &d, step, &msg).await;
     }
-    if choice != "upload" && matches!(m.source, MaterialSource::Licence { .. }) {
-        d.materials.insert(m.code.clone(), format!("licence:{choice}"));
+    if choice != "upload" && m.licence_type.is_some() {
+        d.materials.insert(m.key.clone(), format!("licence:{choice}"));
     } else if let Some(upload) = posted.take_files("file").pop() {
         match state.hall.upload_file(&user.principal, upload).await {
             Ok(f) => {
                 d.materials
-                    .insert(m.code.clone(), format!("upload:{}:{}", f.id, f.file_name));
+                    .insert(m.key.clone(), format!("upload:{}:{}", f.id, f.file_name));
             }
             Err(e) => {
                 return match super::services::hall_field(&e) {
@@ -215,18 +276,14 @@ pub(super) async fn material(
                 };
             }
         }
-    } else if d
-        .materials
-        .get(&m.code)
-        .is_some_and(|v| v.starts_with("licence:"))
-    {
+    } else if d.materials.get(&m.key).is_some_and(|v| v.starts_with("licence:")) {
         // The licence chosen earlier was switched to an upload without a file.
-        d.materials.remove(&m.code);
+        d.materials.remove(&m.key);
     }
     if posted.fields.get("go").is_some_and(|g| g == "back") {
         return page_at(&state, &ctx, &i, &d, step.saturating_sub(1), ctx.chrome(&i.name)).await;
     }
-    if m.required && !d.materials.contains_key(&m.code) {
+    if m.required && !d.materials.contains_key(&m.key) {
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
         return refuse(&state, &ctx, &i, &d, step, &msg).await;
     }

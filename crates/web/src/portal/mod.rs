@@ -43,6 +43,7 @@ pub fn upload_routes() -> Router<AppState> {
         .route("/services/{code}/material", post(materials::material_step))
         .route("/bundles/{code}/material", post(bundles::material_step))
         .route("/interact/new", post(interact::submit))
+        .route("/my/cases/{id}/supplement", post(services::supplement))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
@@ -103,7 +104,6 @@ pub fn routes() -> Router<AppState> {
         .route("/my/cases", get(services::my_cases))
         .route("/my/cases/{id}", get(services::my_case))
         .route("/my/cases/{id}/decision", get(decision::letter))
-        .route("/my/cases/{id}/supplement", post(services::supplement))
         .route("/my/cases/{id}/rate", post(services::rate))
         .route("/my/cases/{id}/withdraw", post(services::withdraw))
         .route(
@@ -239,6 +239,18 @@ async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<E
 struct SetupView {
     secret: String,
     uri: String,
+    /// The `otpauth://` URI drawn as a QR code (SVG) for the authenticator app to scan.
+    qr: String,
+}
+
+impl SetupView {
+    fn of(s: tongban_identity::TotpSetup) -> Self {
+        Self {
+            qr: tongban_seal::qr_svg(&s.otpauth_uri, 200).unwrap_or_default(),
+            secret: s.secret_base32,
+            uri: s.otpauth_uri,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -307,10 +319,7 @@ async fn mfa_setup_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query
         Ok(s) => {
             let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));
             c.narrow = true;
-            let setup = Some(SetupView {
-                secret: s.secret_base32,
-                uri: s.otpauth_uri,
-            });
+            let setup = Some(SetupView::of(s));
             render(&MfaPage {
                 c,
                 setup,
@@ -339,10 +348,7 @@ async fn mfa_setup_confirm(
                 // Show the same secret again so the person can retry with the app they set up.
                 let required = matches!(ctx.auth, Some(SessionAuth::MfaOwed { .. }));
                 let setup = match state.identity.begin_totp_setup(&token).await {
-                    Ok(s) => Some(SetupView {
-                        secret: s.secret_base32,
-                        uri: s.otpauth_uri,
-                    }),
+                    Ok(s) => Some(SetupView::of(s)),
                     Err(e) => return ctx.fail(identity_page(e)),
                 };
                 let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));

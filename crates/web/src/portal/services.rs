@@ -260,7 +260,8 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
 // ---------------------------------------------------------------------------------------------
 // The application, one question per page.
 
-/// The questions asked online: every field but uploads, which the 补正 or the window takes.
+/// The questions asked one per page: every field but file fields, which are asked on upload
+/// pages after them (see [`super::materials::to_provide`]).
 pub(super) fn questions(i: &ServiceItem) -> Vec<&FormField> {
     i.fields
         .iter()
@@ -455,6 +456,10 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
 }
 
 pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
+    check_page_with(ctx, i, d, ctx.chrome(ctx.t().s("services.check")))
+}
+
+fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response {
     let rows = questions(i)
         .iter()
         .enumerate()
@@ -478,13 +483,13 @@ pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
         .map(|(n, m)| {
             (
                 asked + n,
-                m.name.clone(),
-                super::materials::shown(ctx, d.materials.get(&m.code)),
+                m.name.to_string(),
+                super::materials::shown(ctx, d.materials.get(&m.key)),
             )
         })
         .collect();
     render(&CheckPage {
-        c: ctx.chrome(ctx.t().s("services.check")),
+        c,
         base: d.base.clone(),
         name: i.name.clone(),
         key: d.key.clone(),
@@ -597,9 +602,11 @@ pub(super) async fn step(
         let c = ctx.chrome(&i.name);
         return ask(&ctx, &i, &d, step.saturating_sub(1), c);
     }
-    if f.required && value.is_empty() {
+    // Each answer is checked on its own page, as the submission will check it.
+    if let Err(e) = f.check_answer(&value) {
         let mut c = ctx.chrome(&i.name);
-        c.add_error("v", &format!("请填写{} / {} is required", f.label, f.label));
+        let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
+        c.add_error("v", &msg);
         let mut resp = ask(&ctx, &i, &d, step, c);
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
@@ -642,6 +649,7 @@ pub(super) async fn submit_to(
         .iter()
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| (k.clone(), v.clone()))
+        .chain(super::materials::file_answers(&d))
         .collect();
     let prefilled = super::prefill::marks(&known, &d.answers);
     let materials = super::materials::inputs(&d);
@@ -677,24 +685,29 @@ pub(super) async fn submit_to(
     };
     match done {
         Ok(to) => Redirect::to(&to).into_response(),
+        // A refusal goes back to the page of the question or upload it names, shown there.
         Err(e) => match hall_field(&e) {
-            Some((field, msg)) if field.starts_with("materials.") => {
-                let code = field.trim_start_matches("materials.");
-                let at = super::materials::to_provide(&i)
-                    .iter()
-                    .position(|m| m.code == code);
-                let step = questions(&i).len() + at.unwrap_or(0);
-                super::materials::refuse(&state, &ctx, &i, &d, step, &msg).await
-            }
             Some((field, msg)) => {
-                let qs = questions(&i);
                 let code = field.strip_prefix("form.").unwrap_or(&field);
-                let step = qs.iter().position(|f| f.code == code).unwrap_or(0);
-                let mut c = ctx.chrome(&i.name);
-                c.add_error("v", &msg);
-                let mut resp = ask(&ctx, &i, &d, step, c);
-                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                resp
+                let question = questions(&i).iter().position(|f| f.code == code);
+                match (question, super::materials::step_of(&i, &field)) {
+                    (Some(step), _) => {
+                        let mut c = ctx.chrome(&i.name);
+                        c.add_error("v", &msg);
+                        let mut resp = ask(&ctx, &i, &d, step, c);
+                        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                        resp
+                    }
+                    (None, Some(step)) => super::materials::refuse(&state, &ctx, &i, &d, step, &msg).await,
+                    // Not one page's doing (the key, the item): the check page with the reason.
+                    (None, None) => {
+                        let mut c = ctx.chrome(ctx.t().s("services.check"));
+                        c.add_error("submit", &msg);
+                        let mut resp = check_page_with(&ctx, &i, &d, c);
+                        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                        resp
+                    }
+                }
             }
             None => ctx.fail(hall_page(e)),
         },
@@ -703,6 +716,10 @@ pub(super) async fn submit_to(
 
 // ---------------------------------------------------------------------------------------------
 // My cases.
+
+/// Most uploads one 补正 answer takes: one per entry the clerk listed (at most 50); the upload
+/// routes' body limit bounds their total.
+const SUPPLEMENT_FILES: usize = 50;
 
 pub(crate) fn urgency_code(u: Urgency) -> &'static str {
     match u {
@@ -719,6 +736,8 @@ struct CaseRow {
     status: String,
     submitted: String,
     due: String,
+    /// The due day is provisional (暂定): next year's holidays are not announced yet.
+    provisional: bool,
 }
 
 #[derive(Template)]
@@ -754,6 +773,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Respons
                 .filter(|_| k.status.is_open())
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            provisional: k.due_provisional && k.status.is_open(),
         })
         .collect();
     let bundles = state
@@ -794,6 +814,10 @@ struct MyCasePage {
     /// The five levels to choose from, best first, when the case can be rated now.
     levels: Vec<(&'static str, String)>,
     materials: Vec<super::materials::MaterialRow>,
+    /// The largest upload, for the 补正 form's hint.
+    max_mib: usize,
+    /// One upload per entry of the 补正 request: (input name, the entry).
+    supplement_uploads: Vec<(String, String)>,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -881,7 +905,16 @@ async fn my_case_page(
     if just_submitted {
         c.notice = Some(format!("{} {}", t.s("cases.submitted_notice"), v.case.number));
     }
+    let supplement_uploads = v
+        .case
+        .supplement
+        .iter()
+        .flat_map(|s| s.missing.iter().take(SUPPLEMENT_FILES).enumerate())
+        .map(|(n, m)| (format!("file.{n}"), m.clone()))
+        .collect();
     let mut resp = render(&MyCasePage {
+        supplement_uploads,
+        max_mib: tongban_hall::MAX_UPLOAD_BYTES >> 20,
         materials: super::materials::material_rows(ctx, &v.materials),
         c,
         status: t
@@ -909,6 +942,7 @@ async fn my_case_page(
 #[serde(default)]
 pub(super) struct CaseQuery {
     submitted: Option<String>,
+    supplemented: Option<String>,
 }
 
 /// `GET /my/cases/{id}`: status, the public timeline, remaining working days, 补正, decision,
@@ -919,7 +953,12 @@ pub(super) async fn my_case(
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
 ) -> Response {
-    my_case_page(&state, &ctx, &id, None, q.submitted.is_some()).await
+    let c = q.supplemented.is_some().then(|| {
+        let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+        c.notice = Some(ctx.t().s("cases.supplemented").to_string());
+        c
+    });
+    my_case_page(&state, &ctx, &id, c, q.submitted.is_some()).await
 }
 
 /// `POST /my/cases/{id}/rate`: 好差评 of a finished case (a bad rating needs its reason).
@@ -964,7 +1003,7 @@ pub(super) async fn supplement(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    mut form: axum::extract::Multipart,
 ) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
@@ -974,26 +1013,66 @@ pub(super) async fn supplement(
         Ok(c) => c,
         Err(e) => return ctx.fail(e),
     };
+    let inputs: Vec<String> = (0..SUPPLEMENT_FILES).map(|n| format!("file.{n}")).collect();
+    let names: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let mut posted =
+        match crate::multipart::read(&ctx, &mut form, &names, tongban_hall::MAX_UPLOAD_BYTES).await {
+            Ok(p) => p,
+            Err(e) => return ctx.fail(e),
+        };
+    let refuse = |field: &str, msg: &str| {
+        let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+        c.add_error(field, msg);
+        c
+    };
+    if posted.too_big {
+        let t = ctx.t();
+        let msg = format!(
+            "{} {} MiB",
+            t.s("material.too_big"),
+            tongban_hall::MAX_UPLOAD_BYTES >> 20
+        );
+        return my_case_page(&state, &ctx, &id, Some(refuse("files", &msg)), false).await;
+    }
+    // Each upload is stored (checked and encrypted) first; the answer then names them.
+    let mut files = BTreeMap::new();
+    for (n, input) in inputs.iter().enumerate() {
+        let Some(upload) = posted.take_files(input).pop() else {
+            continue;
+        };
+        match state.hall.upload_file(&user.principal, upload).await {
+            Ok(f) => {
+                files.insert(n, f.id);
+            }
+            Err(e) => {
+                return match hall_field(&e) {
+                    Some((_, msg)) => my_case_page(&state, &ctx, &id, Some(refuse(input, &msg)), false).await,
+                    None => ctx.fail(hall_page(e)),
+                };
+            }
+        }
+    }
     let answer = SupplementAnswer {
-        form: form
+        form: posted
+            .fields
             .iter()
             .filter_map(|(k, v)| {
                 k.strip_prefix("f.")
                     .map(|k| (k.to_string(), v.trim().to_string()))
             })
             .collect(),
-        note: form.get("note").cloned().unwrap_or_default(),
+        note: posted.fields.get("note").cloned().unwrap_or_default(),
+        files,
     };
     match state.hall.supplement_case(&user.principal, &case, answer).await {
-        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}?supplemented=1")).into_response(),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
-                let mut c = ctx.chrome(ctx.t().s("cases.mine"));
-                let field = field
-                    .strip_prefix("form.")
-                    .map_or(field.clone(), |f| format!("f.{f}"));
-                c.add_error(&field, &msg);
-                my_case_page(&state, &ctx, &id, Some(c), false).await
+                let field = match field.strip_prefix("form.") {
+                    Some(f) => format!("f.{f}"),
+                    None => field.replace("files.", "file."),
+                };
+                my_case_page(&state, &ctx, &id, Some(refuse(&field, &msg)), false).await
             }
             None => ctx.fail(hall_page(e)),
         },

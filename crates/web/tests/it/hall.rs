@@ -246,12 +246,25 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         .await
         .unwrap();
         assert!(q2.contains("公民身份号码") && q2.contains("2 / 3"));
-        // A wrong ID number passes the page (presence only) but the hall names it at submission.
-        let q3 = post(
+        // A wrong ID number is refused on its own page, with the reason at the field.
+        let r = post(
             &citizen,
             &s,
             &apply,
             &form_of(&q2, &[("v", "990101199003071230"), ("go", "next")]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let wrong = r.text().await.unwrap();
+        assert!(
+            wrong.contains("公民身份号码") && wrong.contains("v-error") && wrong.contains("2 / 3"),
+            "still on the ID question: {wrong}"
+        );
+        let q3 = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&wrong, &[("v", "990101199003071237"), ("go", "next")]),
         )
         .await
         .text()
@@ -273,44 +286,25 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
             let at = html.find(&format!("action=\"/services/{CODE}/submit\"")).unwrap();
             form_of(&html[at..], &[])
         };
-        let r = post(
-            &citizen,
-            &s,
-            &format!("/services/{CODE}/submit"),
-            &submit_form(&check),
-        )
-        .await;
+        // An answer changed behind the pages is still refused at submission, and the applicant
+        // is sent back to that question with the reason there.
+        let tampered: Vec<(String, String)> = submit_form(&check)
+            .into_iter()
+            .map(|(k, v)| {
+                if k == "a.id_number" {
+                    (k, "990101199003071230".to_string())
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        let r = post(&citizen, &s, &format!("/services/{CODE}/submit"), &tampered).await;
         assert_eq!(r.status(), 422);
         let back = r.text().await.unwrap();
         assert!(
             back.contains("公民身份号码") && back.contains("v-error"),
             "back on the ID question: {back}"
         );
-        // Corrected, then checked and sent — twice, which makes one case.
-        let check = post(
-            &citizen,
-            &s,
-            &apply,
-            &form_of(&back, &[("v", "990101199003071237"), ("go", "next")]),
-        )
-        .await
-        .text()
-        .await
-        .unwrap();
-        let check = if check.contains("核对您的填报内容") {
-            check
-        } else {
-            post(
-                &citizen,
-                &s,
-                &apply,
-                &form_of(&check, &[("v", "work"), ("go", "next")]),
-            )
-            .await
-            .text()
-            .await
-            .unwrap()
-        };
         let r = post(
             &citizen,
             &s,
@@ -821,6 +815,181 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
             v.tasks
         );
         s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_year_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        // Thu 2026-12-24, promised 7 working days: Dec 25, 28–31 (5), 元旦 Jan 1 (statutory),
+        // Mon Jan 4 (6), Tue Jan 5 (7).
+        s.set_today(date(2026, 12, 24));
+        let case = citizen1_applies(&s, "web-december-01").await;
+        assert_eq!(case.due, Some(date(2027, 1, 5)));
+
+        // The citizen's JSON API lists it with its provisional date.
+        let token = crate::support::api_token(&s, "citizen1").await;
+        let mine: serde_json::Value = reqwest::Client::new()
+            .get(s.url("/api/v1/hall/cases/mine"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed = &mine["cases"][0];
+        assert_eq!(listed["number"], case.number.as_str());
+        assert_eq!(listed["item"], "居住证办理");
+        assert_eq!(listed["state"], "submitted");
+        assert_eq!(listed["due_date"], "2027-01-05");
+        assert_eq!(listed["due_provisional"], true);
+        let r = reqwest::Client::new()
+            .get(s.url("/api/v1/hall/cases/mine"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "no token, no cases");
+
+        // The citizen's pages mark it 暂定 with the reason.
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, list) = page(&citizen, &s, "/my/cases").await;
+        assert!(list.contains("2027-01-05") && list.contains("暂定"), "{list}");
+        let (_, one) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(one.contains("id=\"due-provisional\""), "{one}");
+
+        // A clerk cannot open the calendar; the system administrator can, and is warned from
+        // October on that next year is missing.
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let (status, _) = page(&clerk, &s, "/console/calendar").await;
+        assert_eq!(status, 403);
+        let admin = browser();
+        crate::support::sign_in_with_mfa(&admin, &s, "sysadmin").await;
+        let (_, home) = page(&admin, &s, "/console").await;
+        assert!(home.contains("id=\"calendar-missing\"") && home.contains("2027"), "{home}");
+        let (status, cal) = page(&admin, &s, "/console/calendar").await;
+        assert_eq!(status, 200);
+        assert!(cal.contains("[2027]") && cal.contains("2027-02-05"), "the form starts with 2027's statutory days: {cal}");
+
+        // Malformed text is refused at the field, and what was typed is kept.
+        let r = post(
+            &admin,
+            &s,
+            "/console/calendar",
+            &[
+                ("csrf".to_string(), csrf_of(&cal)),
+                ("calendar".to_string(), "[2027]\nholidays = oops".to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let refused = r.text().await.unwrap();
+        assert!(refused.contains("calendar-error") && refused.contains("holidays = oops"));
+
+        // Entered with Jan 4 as a bridging day: the case moves to Jan 6 and is no longer
+        // provisional; the applicant is told.
+        let text = "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n";
+        let r = post(
+            &admin,
+            &s,
+            "/console/calendar",
+            &[("csrf".to_string(), csrf_of(&cal)), ("calendar".to_string(), text.to_string())],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, done) = page(&admin, &s, &to).await;
+        assert!(done.contains("其中1个已调整"), "{done}");
+        let (_, home) = page(&admin, &s, "/console").await;
+        assert!(!home.contains("id=\"calendar-missing\""));
+        let (_, one) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(one.contains("2027-01-06") && !one.contains("id=\"due-provisional\""), "{one}");
+        let (_, messages) = page(&citizen, &s, "/my/messages").await;
+        assert!(messages.contains("2027-01-06"), "{messages}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_supplement_answer_uploads_the_file_the_clerk_asked_for() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let case = citizen1_applies(&s, "web-supplement-01").await;
+        let clerk = s.identity.principal_for_username("ga_clerk").await.unwrap();
+        s.hall
+            .request_supplement(
+                &clerk,
+                &case.id,
+                tongban_hall::SupplementRequest {
+                    missing: vec!["近期免冠照片".into(), "居住证明".into()],
+                    note: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, mine) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(
+            mine.contains("enctype=\"multipart/form-data\"")
+                && mine.contains("name=\"file.0\"")
+                && mine.contains("name=\"file.1\""),
+            "an upload for each entry named: {mine}"
+        );
+        let post_with = |file: reqwest::multipart::Part| {
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf_of(&mine))
+                .part("file.1", file)
+                .text("note", "已上传居住证明")
+        };
+        // Not a PDF or image: refused at that entry's upload, the case still waiting.
+        let exe = reqwest::multipart::Part::bytes(b"MZ\x90\x00 not a pdf".to_vec())
+            .file_name("proof.pdf")
+            .mime_str("application/pdf")
+            .unwrap();
+        let r = citizen
+            .post(s.url(&format!("/my/cases/{}/supplement", case.id)))
+            .multipart(post_with(exe))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let refused = r.text().await.unwrap();
+        assert!(
+            refused.contains("has-error") && refused.contains("file.1"),
+            "{refused}"
+        );
+        let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4\n% proof\n%%EOF\n".to_vec())
+            .file_name("居住证明.pdf")
+            .mime_str("application/pdf")
+            .unwrap();
+        let r = citizen
+            .post(s.url(&format!("/my/cases/{}/supplement", case.id)))
+            .multipart(post_with(pdf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, after) = page(&citizen, &s, r.headers()["location"].to_str().unwrap()).await;
+        assert!(
+            after.contains("补正已提交")
+                && after.contains("补正：居住证明")
+                && after.contains("居住证明.pdf"),
+            "{after}"
+        );
+        // The clerk sees it among the case's materials, with a download.
+        let back = s.hall.case(&clerk, &case.id).await.unwrap();
+        assert!(
+            back.materials
+                .iter()
+                .any(|m| m.code == "supplement.1" && m.name == "补正：居住证明")
+        );
     })
     .await;
 }

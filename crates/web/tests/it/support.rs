@@ -28,6 +28,8 @@ pub struct Server {
     pub seals: tongban_seal::Seals,
     pub hall: tongban_hall::Hall,
     catalog: tongban_catalog::Catalog,
+    /// The hall's clock in milliseconds; 0 follows the real time (see [`Server::set_today`]).
+    now: Arc<std::sync::atomic::AtomicI64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -55,13 +57,19 @@ impl Server {
             tongban_kernel::WorkCalendar::bundled(),
         );
         let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
+        let now = Arc::new(std::sync::atomic::AtomicI64::new(0));
+        let clock = now.clone();
         let hall = tongban_hall::Hall::new(
             db.clone(),
             keyring.fields(),
             tongban_kernel::WorkCalendar::bundled(),
             Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
         )
-        .with_seals(seals.clone());
+        .with_seals(seals.clone())
+        .with_clock(move || match clock.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => tongban_kernel::Millis::now(),
+            set => tongban_kernel::Millis(set),
+        });
         let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: identity.clone(),
@@ -95,9 +103,21 @@ impl Server {
             seals,
             hall,
             catalog,
+            now,
             stop: Some(tx),
             task: Some(task),
         }
+    }
+
+    /// Moves the service hall's clock to 10:00 (Shanghai) on `day`.
+    pub fn set_today(&self, day: jiff::civil::Date) {
+        let at = day
+            .at(10, 0, 0, 0)
+            .to_zoned(tongban_kernel::time::zone("Asia/Shanghai"))
+            .unwrap()
+            .timestamp()
+            .as_millisecond();
+        self.now.store(at, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn catalog(&self) -> &tongban_catalog::Catalog {
@@ -273,4 +293,32 @@ pub async fn add_staff(
         .await
         .unwrap();
     dept
+}
+
+/// Signs in an administrator who must set up two-step verification first, and sets it up.
+pub async fn sign_in_with_mfa(client: &reqwest::Client, s: &Server, username: &str) {
+    sign_in(client, s, username, PASSWORD).await;
+    let page = client
+        .get(s.url("/mfa/setup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+    let secret = &page[at..at + page[at..].find('<').unwrap()];
+    let key = tongban_identity::totp::decode_secret(secret).unwrap();
+    let code = tongban_identity::totp::code_at(&key, jiff::Timestamp::now().as_second(), 6);
+    let r = client
+        .post(s.url("/mfa/setup"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("code", code.as_str()),
+            ("next", "/console"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "two-step verification set up");
 }
