@@ -64,7 +64,7 @@ pub async fn add_years(
     let parsed = WorkCalendar::from_toml(text).map_err(|e| match e {
         CalendarError::Malformed(m) => Invalid::new(
             "calendar",
-            format!("节假日数据格式错误 / calendar data malformed: {m}"),
+            format!("节假日数据格式错误：{m} / calendar data malformed: {m}"),
         ),
         other => Invalid::new("calendar", other.to_string()),
     })?;

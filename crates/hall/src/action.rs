@@ -304,11 +304,9 @@ impl Hall {
             cancel_open_tasks(&mut l.tx, &l.case.id, actor, self.now()).await?;
             if joint {
                 let verdict = if passed {
-                    format!("会签通过（{agreed}/{n}同意） / joint review passed ({agreed} of {n} agreed)")
+                    format!("会签通过（{agreed}/{n}同意）")
                 } else {
-                    format!(
-                        "会签未通过（{disagreed}/{n}不同意） / joint review failed ({disagreed} of {n} disagreed)"
-                    )
+                    format!("会签未通过（{disagreed}/{n}不同意）")
                 };
                 note = if note.is_empty() {
                     verdict

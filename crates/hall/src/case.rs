@@ -12,8 +12,8 @@ use crate::store::{
 };
 use crate::workflow::STEP_ROLES as STAFF_ROLES;
 use crate::{
-    ApplicantKind, Case, CaseId, CaseStatus, CaseView, Error, Hall, LogEntry, NewCase, Result, Task, Urgency,
-    WARN_DAYS, Workflow, from_json,
+    ApplicantKind, Case, CaseId, CaseStatus, CaseView, Error, Hall, LogEntry, MyCases, NewCase, Result, Task,
+    Urgency, WARN_DAYS, Workflow, from_json,
 };
 use jiff::civil::Date;
 use serde_json::json;
@@ -415,6 +415,51 @@ impl Hall {
             .iter()
             .map(|r| case_from_row(r).map(|c| self.mark_provisional(c)))
             .collect()
+    }
+
+    /// One page of the actor's own cases, newest first: the open ones (`Some(true)`), the
+    /// finished ones (`Some(false)`) or all; with how many are open and finished in all.
+    pub async fn my_cases_page(&self, actor: &Principal, open: Option<bool>, page: Page) -> Result<MyCases> {
+        applicant_of(actor)?;
+        let flag: i64 = match open {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => -1,
+        };
+        let items = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT {CASE_COLUMNS} FROM hall_cases WHERE applicant_id = $1 AND ($2 = -1 OR is_open = $2) \
+                     ORDER BY submitted_ms DESC, id DESC LIMIT $3 OFFSET $4"
+                ),
+                params![actor.id.clone(), flag, page.limit, page.offset],
+            )
+            .await?
+            .iter()
+            .map(|r| case_from_row(r).map(|c| self.mark_provisional(c)))
+            .collect::<Result<Vec<_>>>()?;
+        let (mut open_n, mut finished_n) = (0u64, 0u64);
+        for r in self
+            .db
+            .fetch_all(
+                "SELECT is_open, COUNT(*) AS n FROM hall_cases WHERE applicant_id = $1 GROUP BY is_open",
+                params![actor.id.clone()],
+            )
+            .await?
+        {
+            let n = u64::try_from(r.get::<i64>("n")?).unwrap_or_default();
+            if r.get::<i64>("is_open")? == 1 {
+                open_n = n;
+            } else {
+                finished_n = n;
+            }
+        }
+        Ok(MyCases {
+            items,
+            open: open_n,
+            finished: finished_n,
+        })
     }
 
     /// The form values of a case in clear, for its applicant (to correct them in a 补正) and its

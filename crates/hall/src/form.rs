@@ -151,12 +151,8 @@ pub(crate) fn check_values(
         let name = format!("form.{}", f.code);
         let raw = values.get(&f.code).map(|v| v.trim()).unwrap_or_default();
         if raw.is_empty() {
-            if f.required {
-                return Err(Error::invalid(
-                    name,
-                    format!("请填写{} / {} is required", f.label, f.label),
-                ));
-            }
+            // A required field left empty is refused, naming it, as on its own page.
+            f.check_answer(raw)?;
             continue;
         }
         let value = check_value(&name, &f.kind, raw)?;
@@ -165,7 +161,11 @@ pub(crate) fn check_values(
             mask(&f.kind, &value)
         } else {
             sealed.insert(f.code.clone(), value.clone());
-            value
+            if matches!(f.kind, FieldKind::File) {
+                // An upload's id means nothing to people: it is shown with the materials.
+                continue;
+            }
+            f.shown_value(&value)
         };
         masked.push(FormValue {
             code: f.code.clone(),
@@ -179,6 +179,17 @@ pub(crate) fn check_values(
 }
 
 impl FormField {
+    /// How a stored value reads to people: a choice's label rather than its code.
+    pub fn shown_value(&self, value: &str) -> String {
+        match &self.kind {
+            FieldKind::Choice { options } => options
+                .iter()
+                .find(|o| o.value == value)
+                .map_or_else(|| value.to_string(), |o| o.label.clone()),
+            _ => value.to_string(),
+        }
+    }
+
     /// Checks one answer to this field as the submission will (required, type, range), so the
     /// application can refuse it on its own page; returns the value as it will be stored.
     pub fn check_answer(&self, raw: &str) -> Result<String> {
@@ -186,9 +197,14 @@ impl FormField {
         let raw = raw.trim();
         if raw.is_empty() {
             return if self.required {
+                let verb = if matches!(self.kind, FieldKind::Choice { .. }) {
+                    ("请选择", "choose")
+                } else {
+                    ("请填写", "fill in")
+                };
                 Err(Error::invalid(
                     name,
-                    format!("请填写{} / {} is required", self.label, self.label),
+                    format!("{}{} / please {} {}", verb.0, self.label, verb.1, self.label),
                 ))
             } else {
                 Ok(String::new())

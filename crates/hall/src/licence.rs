@@ -57,9 +57,11 @@ impl Hall {
             .lines
             .iter()
             .filter_map(|l| {
+                // A choice prints its label (个人经营), never its stored value (personal).
+                let field = item.fields.iter().find(|f| f.code == l.field);
                 value(&l.field).map(|v| LicenceField {
                     label: l.label.clone(),
-                    value: v,
+                    value: field.map_or_else(|| v.clone(), |f| f.shown_value(&v)),
                 })
             })
             .collect();

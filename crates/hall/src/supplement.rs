@@ -127,6 +127,17 @@ impl Hall {
         status_is(&l.case, &[CaseStatus::Supplementing])?;
         let mut values: BTreeMap<String, String> =
             open_values(&item.fields, &sealed_form_in(&mut l.tx, id).await?, &self.fields)?;
+        // 补正 is asked once: an answer that supplies nothing would use it up for nothing.
+        let changes = answer
+            .form
+            .iter()
+            .any(|(k, v)| values.get(k).map_or("", String::as_str) != v.trim());
+        if answer.files.is_empty() && !changes && note.is_empty() {
+            return Err(Error::invalid(
+                "files",
+                "请上传补正材料、更正填写内容或说明补正情况 / upload what was asked for, correct an answer or say what you supplemented",
+            ));
+        }
         for (k, v) in answer.form {
             values.insert(k, v);
         }

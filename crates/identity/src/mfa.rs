@@ -95,6 +95,16 @@ impl Identity {
                 "双因素验证已启用 / two-factor verification is already on",
             ));
         }
+        // A set-up already under way keeps its key until it is confirmed: the person may have
+        // added it to the app already, and a mistyped code or a reload must not void that.
+        if let Some(stored) = t.secret_enc.as_deref()
+            && let Ok(pending) = self.fields.decrypt(fields::TOTP_SECRET, stored)
+        {
+            return Ok(TotpSetup {
+                otpauth_uri: totp::otpauth_uri(&row.info.username, &pending),
+                secret_base32: pending.to_string(),
+            });
+        }
         let secret = totp::encode_secret(&totp::new_secret());
         let sealed = self.fields.encrypt(fields::TOTP_SECRET, &secret);
         let actor = self

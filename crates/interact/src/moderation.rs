@@ -102,4 +102,14 @@ mod tests {
         );
         assert_eq!(mask_words("路灯不亮", &words), "路灯不亮");
     }
+
+    #[test]
+    fn the_maintained_list_masks_common_insults() {
+        let words: Vec<String> = tongban_text::reply::SENSITIVE_WORDS
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(mask_words("物业就是一群混蛋", &words), "物业就是一群＊＊");
+        assert_eq!(mask_words("王八蛋才这么干", &words), "＊＊＊才这么干");
+    }
 }

@@ -399,10 +399,10 @@ impl Pool {
         let state = ctx.state();
         let statement = state
             .sql_to_statement(sql, &Dialect::Generic)
-            .map_err(|e| Error::Query(QueryError::Sql(e.find_root().to_string())))?;
+            .map_err(|e| explain(e, &[]))?;
         let refs = state
             .resolve_table_references(&statement)
-            .map_err(|e| Error::Query(QueryError::Sql(e.find_root().to_string())))?;
+            .map_err(|e| explain(e, &[]))?;
         let mut read: Vec<&Access> = Vec::new();
         for r in refs {
             let table = r.table();
@@ -652,8 +652,9 @@ impl ScalarUDFImpl for Reveal {
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
-    /// The SQL does not parse or plan (DataFusion's message, which names the problem).
-    #[error("SQL 错误 / SQL error: {0}")]
+    /// The SQL does not parse (a position and what was found there) or plan (DataFusion's
+    /// message, which names the problem).
+    #[error("SQL 错误：{0}")]
     Sql(String),
     /// Only SELECT, WITH and EXPLAIN may run.
     #[error("只允许查询语句（SELECT/WITH/EXPLAIN） / only queries may run (SELECT, WITH, EXPLAIN): {0}")]
@@ -692,6 +693,7 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
                 Error::Query(QueryError::Sql(root.to_string()))
             }
         }
+        DataFusionError::SQL(parser, _) => Error::Query(QueryError::Sql(syntax_message(&parser.to_string()))),
         DataFusionError::ResourcesExhausted(_) => Error::Query(QueryError::Memory),
         DataFusionError::Plan(msg) if msg.contains("not supported") => {
             Error::Query(QueryError::NotAQuery(msg.clone()))
@@ -701,6 +703,42 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
         | DataFusionError::ParquetError(..)
         | DataFusionError::IoError(..) => Error::Query(QueryError::Failed(root.to_string())),
         other => Error::Query(QueryError::Sql(other.to_string())),
+    }
+}
+
+/// A parser error as people read it: where (line and column) and what was found there, instead
+/// of the parser's `ParserError("Expected: …, found: … at Line: 1, Column: 8")`.
+fn syntax_message(raw: &str) -> String {
+    let text = raw
+        .trim_start_matches("sql parser error: ")
+        .trim_start_matches("SQL error: ");
+    let position = text.rsplit_once(" at Line: ").and_then(|(head, tail)| {
+        let (line, column) = tail.split_once(", Column: ")?;
+        let line: u32 = line.trim().parse().ok()?;
+        let column: u32 = column
+            .trim()
+            .trim_end_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .ok()?;
+        Some((head, line, column))
+    });
+    match position {
+        Some((head, line, column)) => {
+            let found = head
+                .rsplit_once("found: ")
+                .map(|(_, f)| f.trim().to_string())
+                .unwrap_or_default();
+            if found.is_empty() {
+                format!(
+                    "第{line}行第{column}列附近有语法错误 / syntax error near line {line}, column {column}"
+                )
+            } else {
+                format!(
+                    "第{line}行第{column}列附近有语法错误（“{found}”处）/ syntax error near line {line}, column {column}, at `{found}`"
+                )
+            }
+        }
+        None => format!("语法错误 / syntax error: {text}"),
     }
 }
 

@@ -325,6 +325,15 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("action.back", "返回", "Back"),
     ("action.prev", "上一页", "Previous"),
     ("action.next", "下一页", "Next"),
+    ("pager.label", "分页", "Pages"),
+    ("punct.stop", "。", "."),
+    ("punct.space", "", " "),
+    ("nav.menu", "菜单", "Menu"),
+    ("pager.page", "第{page}页，共{pages}页", "Page {page} of {pages}"),
+    ("cases.tab_open", "办理中", "In progress"),
+    ("cases.tab_done", "已办结", "Finished"),
+    ("cases.tab_all", "全部", "All"),
+    ("cases.overdue", "已超期", "Overdue"),
     ("console.title", "工作台", "Console"),
     (
         "console.lead",
@@ -355,6 +364,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("error.title", "出错了", "Something went wrong"),
     ("error.summary", "请更正以下问题", "There is a problem"),
     ("error.title_prefix", "错误：", "Error: "),
+    ("dept.kind.city", "市（区县）", "City or county"),
+    ("dept.kind.department", "部门", "Department"),
+    ("dept.kind.office", "科室", "Office"),
     ("error.not_found", "找不到您要的页面。", "Page not found."),
     (
         "error.forbidden",
@@ -1299,6 +1311,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "one file per entry, at most 30 MiB in all",
     ),
     ("cases.supplement_values", "更正填写内容", "Correct your answers"),
+    (
+        "cases.supplement_values_hint",
+        "如无需更正，保持原样即可。",
+        "Leave them as they are if nothing needs correcting.",
+    ),
     (
         "cases.supplemented",
         "补正已提交，办理时限恢复计算。",

@@ -93,6 +93,34 @@ impl Chrome {
     }
 }
 
+/// Where a paged list stands, for the shared pager (`layout/pager.html`).
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// This page, from 1.
+    pub page: u64,
+    /// How many pages there are (at least 1).
+    pub pages: u64,
+    /// The previous page's link, if there is one.
+    pub prev: Option<String>,
+    /// The next page's link, if there is one.
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// The pager of `page` over `total` rows; `href(n)` links page `n`.
+    pub fn new(page: tongban_kernel::Page, total: u64, href: impl Fn(u64) -> String) -> Self {
+        let per = u64::from(page.limit.max(1));
+        let pages = total.div_ceil(per).max(1);
+        let current = page.current().min(pages);
+        Self {
+            page: current,
+            pages,
+            prev: (current > 1).then(|| href(current - 1)),
+            next: (current < pages).then(|| href(current + 1)),
+        }
+    }
+}
+
 /// Renders a template into a response (a template that fails to render is a bug: logged, 500).
 pub fn render<T: Template>(t: &T) -> Response {
     match t.render() {

@@ -208,6 +208,17 @@ pub struct Case {
     pub version: u32,
 }
 
+/// One page of an applicant's cases, with the counts for the tabs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MyCases {
+    /// The page's cases, newest first.
+    pub items: Vec<Case>,
+    /// How many of the applicant's cases are open.
+    pub open: u64,
+    /// How many are finished (completed, refused, denied, withdrawn).
+    pub finished: u64,
+}
+
 /// What an applicant submits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewCase {

@@ -83,7 +83,7 @@ async fn all_mode_needs_every_department_and_fails_on_one_refusal() {
             failed.case.step, 2,
             "one refusal decides an all-must-agree review"
         );
-        assert!(failed.log.iter().any(|e| e.note.contains("joint review failed")));
+        assert!(failed.log.iter().any(|e| e.note.contains("会签未通过")));
         let cancelled = failed
             .tasks
             .iter()
@@ -139,7 +139,7 @@ async fn ratio_mode_completes_at_two_of_three() {
         assert_eq!(w.hall.review_case(&ga, &id, no()).await.unwrap().case.step, 1);
         let failed = w.hall.review_case(&rs, &id, no()).await.unwrap();
         assert_eq!(failed.case.step, 2);
-        assert!(failed.log.iter().any(|e| e.note.contains("joint review failed")));
+        assert!(failed.log.iter().any(|e| e.note.contains("会签未通过")));
         assert_eq!(w.events("hall.case.reviewed").await.len(), 5);
     })
     .await;

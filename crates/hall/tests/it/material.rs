@@ -431,6 +431,16 @@ async fn a_supplement_answer_uploads_a_file_for_each_entry_the_clerk_named() {
             note: "已上传".into(),
             files,
         };
+        // An answer that supplies nothing is refused: it would use up the one 补正.
+        let empty = tongban_hall::SupplementAnswer {
+            form: BTreeMap::from([("name".to_string(), "张三".to_string())]),
+            note: String::new(),
+            files: BTreeMap::new(),
+        };
+        invalid(
+            w.hall.supplement_case(&zhang, &view.case.id, empty).await,
+            "files",
+        );
         // An entry the request does not have, and another's upload, are refused by name.
         let own = w.hall.upload_file(&zhang, png("photo.png")).await.unwrap();
         invalid(

@@ -37,6 +37,9 @@ async fn administrators_must_set_up_totp_before_they_may_act() {
         if right != "000000" {
             assert!(matches!(wrong.unwrap_err(), Error::BadCode));
         }
+        // A wrong code or a reload shows the same key again: the one already in the app works.
+        let again = w.id.begin_totp_setup(&s.token).await.unwrap();
+        assert_eq!(again.secret_base32, setup.secret_base32);
         let signed = w.id.confirm_totp_setup(&s.token, &right).await.unwrap();
         assert_eq!(signed.session.mfa, MfaState::Passed);
         assert!(signed.principal.has_role(Role::SysAdmin));

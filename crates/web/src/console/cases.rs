@@ -124,10 +124,16 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             urgency_name: urgency_name(&ctx, task.urgency),
         })
         .collect();
+    let names = super::department_choices(&state, |_| true, |d| d.path.as_str().to_string()).await;
     let desks = mine
         .iter()
         .map(|(d, r)| {
-            let label = format!("{} · {}", d.as_str(), t.pick(r.name_zh(), r.name_en()));
+            // People see the department's name; its path is for the link.
+            let name = names
+                .iter()
+                .find(|(path, _)| path == d.as_str())
+                .map_or(d.as_str(), |(_, n)| n.as_str());
+            let label = format!("{name} · {}", t.pick(r.name_zh(), r.name_en()));
             let href = format!("/console/cases?dept={}&role={}", urlencode(d.as_str()), r.code());
             (href, label, *d == dept && *r == role)
         })
@@ -152,6 +158,8 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
 struct CasePage {
     c: Chrome,
     v: CaseView,
+    /// When it was submitted, in local time.
+    submitted: String,
     status: String,
     urgency: &'static str,
     log: Vec<(String, String, String, String, bool)>,
@@ -273,6 +281,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&CasePage {
+        submitted: v.case.submitted.display_in(&state.settings.zone),
         pause_reasons,
         paused_for,
         departments,

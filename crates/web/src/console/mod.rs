@@ -202,7 +202,8 @@ struct DeptRow {
     id: String,
     name: String,
     code: String,
-    kind: &'static str,
+    /// The kind's name (市 / 部门 / 科室), never its code.
+    kind: String,
     depth: usize,
 }
 
@@ -227,7 +228,10 @@ async fn departments_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Res
             id: d.id.to_string(),
             name: t.pick(&d.name_zh, &d.name_en).to_string(),
             code: d.code.clone(),
-            kind: d.kind.code(),
+            kind: t
+                .lookup(&format!("dept.kind.{}", d.kind.code()))
+                .unwrap_or(d.kind.code())
+                .to_string(),
             depth: d.depth().min(4),
         })
         .collect();

@@ -44,10 +44,29 @@ struct Shown {
 }
 
 impl Shown {
-    fn of(r: &QueryResult, explain: bool) -> Self {
+    /// The result as shown: blind-index columns (keys for joining across resources, meaningless
+    /// to read) are left out unless the query names one.
+    fn of(r: &QueryResult, explain: bool, sql: &str) -> Self {
+        let keep: Vec<bool> = r
+            .columns
+            .iter()
+            .map(|c| explain || !c.name.ends_with(tongban_pool::BIDX_SUFFIX) || sql.contains(c.name.as_str()))
+            .collect();
+        let kept = |row: Vec<String>| -> Vec<String> {
+            row.into_iter()
+                .zip(&keep)
+                .filter_map(|(v, k)| k.then_some(v))
+                .collect()
+        };
         Self {
-            columns: r.columns.iter().map(|c| c.name.clone()).collect(),
-            rows: r.text_rows(),
+            columns: r
+                .columns
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(c, _)| c.name.clone())
+                .collect(),
+            rows: r.text_rows().into_iter().map(kept).collect(),
             count: r.rows,
             truncated: r.truncated,
             elapsed_ms: r.elapsed_ms,
@@ -173,13 +192,16 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
                 Err(e) => ctx.fail(PageError::Internal(e.to_string())),
             }
         }
-        Ok(r) => page(
-            ctx.chrome(t.s("query.title")),
-            sql,
-            form.purpose,
-            tables,
-            Some(Shown::of(&r, explain)),
-        ),
+        Ok(r) => {
+            let shown = Shown::of(&r, explain, &sql);
+            page(
+                ctx.chrome(t.s("query.title")),
+                sql,
+                form.purpose,
+                tables,
+                Some(shown),
+            )
+        }
         Err(e) => {
             let message = match e {
                 tongban_pool::Error::Forbidden { why } => why,

@@ -44,7 +44,7 @@ struct VerdictPage {
     v: Shown,
 }
 
-fn shown(ctx: &Ctx, v: &Verdict) -> Shown {
+fn shown(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Shown {
     let t = ctx.t();
     let doc = v.document.as_ref();
     Shown {
@@ -64,7 +64,15 @@ fn shown(ctx: &Ctx, v: &Verdict) -> Shown {
             })
             .unwrap_or_default(),
         seal: v.seal_name.clone().unwrap_or_default(),
-        signed_at: v.signed_at.clone().unwrap_or_default(),
+        // Signed files carry UTC (RFC 3339); people read local time.
+        signed_at: v
+            .signed_at
+            .as_deref()
+            .map(|at| match at.parse::<jiff::Timestamp>() {
+                Ok(ts) => tongban_kernel::Millis(ts.as_millisecond()).display_in(zone),
+                Err(_) => at.to_string(),
+            })
+            .unwrap_or_default(),
         valid: doc
             .map(|d| match d.valid_to {
                 Some(to) => format!("{} — {}", d.valid_from, to),
@@ -74,11 +82,11 @@ fn shown(ctx: &Ctx, v: &Verdict) -> Shown {
     }
 }
 
-fn verdict_response(ctx: &Ctx, v: &Verdict) -> Response {
+fn verdict_response(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Response {
     let t = ctx.t();
     render(&VerdictPage {
         c: ctx.chrome(t.s("verify.result")),
-        v: shown(ctx, v),
+        v: shown(ctx, v, zone),
     })
 }
 
@@ -107,7 +115,7 @@ pub(super) async fn verify_number(
     Path(number): Path<String>,
 ) -> Response {
     match state.seals.verify_number(&number).await {
-        Ok((_, v)) => verdict_response(&ctx, &v),
+        Ok((_, v)) => verdict_response(&ctx, &v, &state.settings.zone),
         Err(tongban_seal::Error::NotFound { .. }) => {
             let mut c = ctx.chrome(ctx.t().s("verify.title"));
             c.add_error("number", ctx.t().s("verify.unknown_number"));
@@ -178,7 +186,7 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
         return resp;
     }
     match state.seals.verify_file(&file.unwrap_or_default()).await {
-        Ok(v) => verdict_response(&ctx, &v),
+        Ok(v) => verdict_response(&ctx, &v, &state.settings.zone),
         Err(e) => ctx.fail(seal_page(e)),
     }
 }

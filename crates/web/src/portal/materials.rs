@@ -349,9 +349,16 @@ pub(crate) fn material_rows(ctx: &Ctx, materials: &[tongban_hall::CaseMaterial])
                 tongban_hall::Provided::Licence { number } => {
                     (format!("{} {number}", t.s("material.licence")), None)
                 }
-                tongban_hall::Provided::Shared { resource, field } => {
-                    (format!("{}（{resource}.{field}）", t.s("services.exempt")), None)
-                }
+                tongban_hall::Provided::Shared { .. } => (
+                    format!(
+                        "{}{}{}{}",
+                        t.s("services.exempt"),
+                        t.pick("（", " ("),
+                        t.s("services.held_by_government"),
+                        t.pick("）", ")")
+                    ),
+                    None,
+                ),
             };
             MaterialRow {
                 name: m.name.clone(),

@@ -50,7 +50,8 @@ pub(crate) async fn hall_rows(
         .map(|n| MessageRow {
             at: n.created,
             when: n.created.display_in(&state.settings.zone),
-            text: n.message,
+            // Composed by the platform in both languages: the page's one.
+            text: t.half(&n.message).to_string(),
             href: format!("{case_base}{}", n.case_id),
             unread: n.read.is_none() && n.role.is_none(),
             to_role: n
@@ -94,7 +95,8 @@ pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Respons
         rows.extend(list.items.into_iter().map(|n| MessageRow {
             at: n.created,
             when: n.created.display_in(&state.settings.zone),
-            text: n.message,
+            // Composed by the platform in both languages: the page's one.
+            text: ctx.t().half(&n.message).to_string(),
             // The interaction pages are not built yet: the message carries the item number.
             href: String::new(),
             unread: n.read.is_none(),

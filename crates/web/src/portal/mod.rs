@@ -189,6 +189,17 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
                 let _ = state.identity.logout(old).await;
             }
             let token = outcome.new_session().token.clone();
+            // Staff signing in without a destination land on their console, not the portal.
+            let next = if next == "/" {
+                match state.identity.principal_for_username(&f.username).await {
+                    Ok(p) if p.allows_somewhere(tongban_kernel::Permission::OpenConsole) => {
+                        "/console".to_string()
+                    }
+                    _ => next,
+                }
+            } else {
+                next
+            };
             let to = match outcome {
                 LoginOutcome::Full(_) => next,
                 LoginOutcome::MfaCodeNeeded(_) => format!("/mfa?next={}", crate::page::urlencode(&next)),

@@ -286,7 +286,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
         FieldKind::Text { max_chars } => (
             "text",
             Vec::new(),
-            format!("{} {max_chars}", t.s("services.max_chars")),
+            format!("{}{}{max_chars}", t.s("services.max_chars"), t.s("punct.space")),
         ),
         FieldKind::Number { .. } => ("number", Vec::new(), String::new()),
         FieldKind::Date => ("date", Vec::new(), t.s("services.date_hint").to_string()),
@@ -738,29 +738,75 @@ struct CaseRow {
     due: String,
     /// The due day is provisional (暂定): next year's holidays are not announced yet.
     provisional: bool,
+    /// Open and past its due day (shown red, 已超期).
+    overdue: bool,
+}
+
+/// Cases shown per page of 我的办件.
+const MY_CASES_PER_PAGE: u32 = 20;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct MyCasesQuery {
+    /// `open` (default), `done` or `all`.
+    tab: String,
+    page: u64,
 }
 
 #[derive(Template)]
 #[template(path = "portal/my_cases.html")]
 struct MyCasesPage {
     c: Chrome,
+    /// The status tabs: (href, label, count, current).
+    tabs: Vec<(String, String, u64, bool)>,
+    pager: crate::page::Pager,
     rows: Vec<CaseRow>,
     /// Bundle applications: (id, name, submitted).
     bundles: Vec<(String, String, String)>,
 }
 
-/// `GET /my/cases`.
-pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Response {
+/// `GET /my/cases?tab=open|done|all&page=N`: the applicant's cases by state, 20 a page.
+pub(super) async fn my_cases(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<MyCasesQuery>,
+) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
-    let cases = match state.hall.my_cases(&user.principal, Page::number(1, 100)).await {
+    let tab = match q.tab.as_str() {
+        "done" | "all" => q.tab.as_str(),
+        _ => "open",
+    };
+    let open = match tab {
+        "done" => Some(false),
+        "all" => None,
+        _ => Some(true),
+    };
+    let mut page = Page::number(q.page.max(1), MY_CASES_PER_PAGE);
+    let mut mine = match state.hall.my_cases_page(&user.principal, open, page).await {
         Ok(c) => c,
         Err(e) => return ctx.fail(hall_page(e)),
     };
-    let rows = cases
+    let in_tab = match open {
+        Some(true) => mine.open,
+        Some(false) => mine.finished,
+        None => mine.open + mine.finished,
+    };
+    // A page past the end (an old link) shows the last one.
+    let last = in_tab.div_ceil(u64::from(MY_CASES_PER_PAGE)).max(1);
+    if page.current() > last {
+        page = Page::number(last, MY_CASES_PER_PAGE);
+        mine = match state.hall.my_cases_page(&user.principal, open, page).await {
+            Ok(c) => c,
+            Err(e) => return ctx.fail(hall_page(e)),
+        };
+    }
+    let today = state.hall.today();
+    let rows = mine
+        .items
         .iter()
         .map(|k| CaseRow {
             id: k.id.to_string(),
@@ -774,8 +820,18 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Respons
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
             provisional: k.due_provisional && k.status.is_open(),
+            overdue: k.status.is_open() && k.due.is_some_and(|d| d < today),
         })
         .collect();
+    let tabs = [
+        ("open", t.s("cases.tab_open"), mine.open),
+        ("done", t.s("cases.tab_done"), mine.finished),
+        ("all", t.s("cases.tab_all"), mine.open + mine.finished),
+    ]
+    .into_iter()
+    .map(|(code, label, n)| (format!("/my/cases?tab={code}"), label.to_string(), n, code == tab))
+    .collect();
+    let pager = crate::page::Pager::new(page, in_tab, |n| format!("/my/cases?tab={tab}&page={n}"));
     let bundles = state
         .hall
         .my_bundle_cases(&user.principal)
@@ -786,6 +842,8 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: Ctx) -> Respons
         .collect();
     render(&MyCasesPage {
         c: ctx.chrome(t.s("cases.mine")),
+        tabs,
+        pager,
         rows,
         bundles,
     })
@@ -798,6 +856,10 @@ pub(crate) fn action_label(ctx: &Ctx, action: &str) -> String {
         .map_or_else(|| action.to_string(), String::from)
 }
 
+/// An answer the 补正 form offers to correct: (code, label, value, (value, label) of each
+/// choice when it is a choice).
+type Correctable = (String, String, String, Vec<(String, String)>);
+
 #[derive(Template)]
 #[template(path = "portal/my_case.html")]
 struct MyCasePage {
@@ -806,7 +868,8 @@ struct MyCasePage {
     status: String,
     urgency: &'static str,
     log: Vec<(String, String, String)>,
-    supplement_fields: Vec<(String, String, String)>,
+    /// The answers the applicant may correct: (code, label, value, the choices of a choice).
+    supplement_fields: Vec<Correctable>,
     can_withdraw: bool,
     just_submitted: bool,
     /// The rating given, as (level, comment).
@@ -866,10 +929,18 @@ async fn my_case_page(
             Ok(item) => questions(&item)
                 .iter()
                 .map(|f| {
+                    let options = match &f.kind {
+                        FieldKind::Choice { options } => options
+                            .iter()
+                            .map(|o| (o.value.clone(), o.label.clone()))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
                     (
                         f.code.clone(),
                         f.label.clone(),
                         clear.get(&f.code).cloned().unwrap_or_default(),
+                        options,
                     )
                 })
                 .collect(),

@@ -993,3 +993,77 @@ async fn a_supplement_answer_uploads_the_file_the_clerk_asked_for() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn my_cases_come_twenty_a_page_in_status_tabs_with_overdue_ones_flagged() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        s.set_today(date(2026, 11, 2));
+        for n in 0..25 {
+            citizen1_applies(&s, &format!("web-paging-{n:02}")).await;
+        }
+        // Promised 7 working days from Nov 2: due Nov 11; on Nov 20 every one is late.
+        s.set_today(date(2026, 11, 20));
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, first) = page(&citizen, &s, "/my/cases").await;
+        assert_eq!(first.matches("<li class=\"case-card").count(), 20, "{first}");
+        assert!(first.contains("第1页，共2页") && first.contains("rel=\"next\""));
+        assert!(first.contains("办理中（25）") && first.contains("已办结（0）"));
+        assert_eq!(
+            first.matches("已超期").count(),
+            20,
+            "every open late case is flagged"
+        );
+        let (_, second) = page(&citizen, &s, "/my/cases?tab=open&page=2").await;
+        assert_eq!(second.matches("<li class=\"case-card").count(), 5);
+        assert!(second.contains("第2页，共2页") && second.contains("rel=\"prev\""));
+        let (_, done) = page(&citizen, &s, "/my/cases?tab=done").await;
+        assert_eq!(done.matches("<li class=\"case-card").count(), 0);
+        // A page past the end shows the last one, never an error.
+        let (status, past) = page(&citizen, &s, "/my/cases?page=99").await;
+        assert_eq!(status, 200);
+        assert!(!past.contains("rel=\"next\""));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_land_on_the_console_and_see_no_citizen_links_and_phones_get_a_menu_button() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let clerk = browser();
+        let login = clerk
+            .get(s.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = post(
+            &clerk,
+            &s,
+            "/login",
+            &[
+                ("csrf".to_string(), csrf_of(&login)),
+                ("username".to_string(), "ga_clerk".to_string()),
+                ("password".to_string(), PASSWORD.to_string()),
+                ("next".to_string(), "/".to_string()),
+            ],
+        )
+        .await;
+        assert_eq!(r.headers()["location"], "/console", "staff land on their console");
+        let (_, home) = page(&clerk, &s, "/").await;
+        assert!(!home.contains("href=\"/my/cases\""), "no citizen links for staff");
+        assert!(home.contains("href=\"/console\""));
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, home) = page(&citizen, &s, "/").await;
+        assert!(home.contains("href=\"/my/cases\""));
+        // The header's links sit behind a 菜单 button on narrow screens (no JavaScript).
+        assert!(home.contains("id=\"menu-toggle\"") && home.contains("for=\"menu-toggle\""));
+    })
+    .await;
+}

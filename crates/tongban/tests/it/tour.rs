@@ -1,0 +1,271 @@
+//! The README tour's pages, rendered by the real demo as each role sees them, must never show
+//! what is meant for machines: department paths, blind-index columns, parser internals, UTC
+//! timestamps, codes of choices and department kinds, bilingual text glued into one line.
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+
+struct Demo {
+    base: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
+            .args(["demo", "--listen", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("TONGBAN_DATABASE_URL")
+            .env("TONGBAN_LOG", "warn")
+            .env("TONGBAN_DEMO_ROWS", "200")
+            .env("TONGBAN_DEMO_CASES", "40")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("demo printed its address").unwrap();
+            if let Some(at) = line.find("http://") {
+                break line[at..].trim().trim_end_matches('/').to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Demo {
+            base,
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The text a person sees: tags, attributes and the `<head>` removed.
+fn visible(html: &str) -> String {
+    let body = html.split_once("<body").map_or(html, |(_, b)| b);
+    let mut out = String::with_capacity(body.len());
+    let mut in_tag = false;
+    for ch in body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(ch),
+            _ => {}
+        }
+    }
+    out.replace("&#x2f;", "/").replace("&#47;", "/")
+}
+
+/// What must never be shown, found in `text` (a Chinese page's visible text).
+fn leaks(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for needle in [
+        "/9901/",
+        "__bidx",
+        "ParserError",
+        "Expected: ",
+        "免提交（9901",
+        ".id_number",
+    ] {
+        if text.contains(needle) {
+            found.push(needle.to_string());
+        }
+    }
+    // Codes of choices and department kinds, as whole words.
+    let words: Vec<&str> = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    for code in [
+        "personal",
+        "in_app",
+        "shop",
+        "city",
+        "department",
+        "office",
+        "sms",
+    ] {
+        if words.contains(&code) {
+            found.push(code.to_string());
+        }
+    }
+    // A UTC timestamp (2026-12-06T07:12:48Z or with fractions).
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices('T') {
+        let time = bytes.get(i + 1..i + 9);
+        let is_time = time
+            .is_some_and(|t| t[0].is_ascii_digit() && t[1].is_ascii_digit() && t[2] == b':' && t[5] == b':');
+        if is_time && i >= 10 && bytes[i - 1].is_ascii_digit() {
+            found.push(text[i - 10..(i + 9).min(text.len())].to_string());
+        }
+    }
+    // "中文 / English" glued on one line.
+    for line in text.lines() {
+        if let Some((zh, en)) = line.split_once(" / ") {
+            // Chinese text (ending in a Han character or full-width mark) glued to English.
+            let has_han = zh.chars().last().is_some_and(|c| !c.is_ascii());
+            let latin = en.chars().filter(|c| c.is_ascii_alphabetic()).count();
+            if has_han && latin > 12 {
+                found.push(format!("glued: {}", line.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// A client signed in as `username` (password of every demo account).
+async fn signed_in(base: &str, username: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let page = c
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf),
+            ("username", username),
+            ("password", "Tongban@2026"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{username} signs in");
+    c
+}
+
+/// The first link on `path` whose href starts with `prefix`.
+async fn first_link(c: &reqwest::Client, base: &str, path: &str, prefix: &str) -> Option<String> {
+    let html = c
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = format!("href=\"{prefix}");
+    let at = html.find(&needle)? + "href=\"".len();
+    Some(html[at..at + html[at..].find('"')?].to_string())
+}
+
+#[test]
+fn the_tour_pages_show_names_and_local_times_never_internal_values() {
+    let demo = Demo::start();
+    let base = demo.base.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let problems = rt.block_on(async move {
+        let mut pages: Vec<(String, String, reqwest::Client)> = Vec::new();
+        let anyone = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        for p in [
+            "/",
+            "/services",
+            "/services/9901-SJ-GTKY",
+            "/bundles/9901-NEWBORN",
+            "/open-data",
+            "/interact",
+            "/verify",
+        ] {
+            pages.push(("anyone".into(), p.into(), anyone.clone()));
+        }
+        let citizen = signed_in(&base, "citizen2").await;
+        for p in ["/my/cases", "/my/licences", "/my/messages", "/account"] {
+            pages.push(("citizen2".into(), p.into(), citizen.clone()));
+        }
+        if let Some(case) = first_link(&citizen, &base, "/my/cases", "/my/cases/").await {
+            pages.push(("citizen2".into(), case, citizen.clone()));
+        }
+        if let Some(licence) = first_link(&citizen, &base, "/my/licences", "/licences/").await {
+            let number = licence.trim_start_matches("/licences/").to_string();
+            pages.push(("citizen2".into(), licence, citizen.clone()));
+            pages.push((
+                "anyone".into(),
+                format!("/verify/licence/{number}"),
+                anyone.clone(),
+            ));
+        }
+        let clerk = signed_in(&base, "sj_clerk").await;
+        for p in [
+            "/console",
+            "/console/cases",
+            "/console/query",
+            "/console/catalog",
+            "/console/departments",
+        ] {
+            pages.push(("sj_clerk".into(), p.into(), clerk.clone()));
+        }
+        if let Some(case) = first_link(&clerk, &base, "/console/cases", "/console/cases/0").await {
+            pages.push(("sj_clerk".into(), case, clerk.clone()));
+        }
+        let mut problems = Vec::new();
+        for (who, path, c) in pages {
+            let r = c.get(format!("{base}{path}")).send().await.unwrap();
+            let status = r.status();
+            let html = r.text().await.unwrap();
+            assert!(status.is_success(), "{who} {path}: {status}");
+            for leak in leaks(&visible(&html)) {
+                problems.push(format!("{who} {path}: {leak}"));
+            }
+        }
+        // A query with a syntax error reads as a position, not the parser's debug form; a
+        // personal field's blind index is not shown unless asked for.
+        let page = clerk
+            .get(format!("{base}/console/query"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+        let csrf = page[at..at + page[at..].find('"').unwrap()].to_string();
+        for sql in ["SELEC name FROM x", "SELECT * FROM \"9901-SJ-0001\" LIMIT 5"] {
+            let html = clerk
+                .post(format!("{base}/console/query"))
+                .form(&[("csrf", csrf.as_str()), ("sql", sql), ("purpose", "核查")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            for leak in leaks(&visible(&html)) {
+                problems.push(format!("sj_clerk query `{sql}`: {leak}"));
+            }
+        }
+        problems
+    });
+    assert!(
+        problems.is_empty(),
+        "internal values shown:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_leak_scan_finds_what_it_looks_for() {
+    let found = leaks(
+        "办件 2026-12-06T07:12:48Z 部门 /9901/9901-SJ/ 组成形式 personal 错误 / the field is required here",
+    );
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(leaks("组成形式 个人经营 提交时间 2026-12-06 15:12:48").is_empty());
+    assert!(leaks("只读查询（SELECT / WITH / EXPLAIN）。表名是资源代码").is_empty());
+}
