@@ -147,6 +147,18 @@ impl Resolved {
     }
 }
 
+impl From<StoredFile> for Provided {
+    /// A stored upload as what satisfies a material.
+    fn from(f: StoredFile) -> Self {
+        Provided::Upload {
+            file: f.id,
+            file_name: f.file_name,
+            media_type: f.media_type,
+            size: f.size,
+        }
+    }
+}
+
 fn missing(m: &Material) -> Error {
     let what = match m.source {
         MaterialSource::Licence { .. } => {
@@ -338,13 +350,7 @@ impl Hall {
                     field: field.clone(),
                 }),
                 (_, Some(MaterialInput::Upload { file })) => {
-                    let f = self.own_unused_file(actor, file, &field).await?;
-                    Some(Provided::Upload {
-                        file: f.id,
-                        file_name: f.file_name,
-                        media_type: f.media_type,
-                        size: f.size,
-                    })
+                    Some(self.own_unused_file(actor, file, &field).await?.into())
                 }
                 (MaterialSource::Licence { licence_type }, Some(MaterialInput::Licence { number })) => {
                     self.check_own_licence(actor, licence_type, number, &field)
@@ -395,12 +401,7 @@ impl Hall {
             out.push(Resolved {
                 code: field,
                 name: f.label.clone(),
-                provided: Provided::Upload {
-                    file: file.id,
-                    file_name: file.file_name,
-                    media_type: file.media_type,
-                    size: file.size,
-                },
+                provided: file.into(),
                 attach: true,
             });
         }
@@ -433,12 +434,7 @@ impl Hall {
             out.push(Resolved {
                 code: format!("supplement.{n}"),
                 name: format!("补正：{name}"),
-                provided: Provided::Upload {
-                    file: file.id,
-                    file_name: file.file_name,
-                    media_type: file.media_type,
-                    size: file.size,
-                },
+                provided: file.into(),
                 attach: true,
             });
         }

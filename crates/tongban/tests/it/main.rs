@@ -4,4 +4,3 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
-mod tour;

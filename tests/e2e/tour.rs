@@ -2,51 +2,7 @@
 //! what is meant for machines: department paths, blind-index columns, parser internals, UTC
 //! timestamps, codes of choices and department kinds, bilingual text glued into one line.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
-
-struct Demo {
-    base: String,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Demo {
-    fn start() -> Demo {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tongban"))
-            .args(["demo", "--listen", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .env_remove("TONGBAN_DATABASE_URL")
-            .env("TONGBAN_LOG", "warn")
-            .env("TONGBAN_DEMO_ROWS", "200")
-            .env("TONGBAN_DEMO_CASES", "40")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("demo printed its address").unwrap();
-            if let Some(at) = line.find("http://") {
-                break line[at..].trim().trim_end_matches('/').to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Demo {
-            base,
-            child,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::harness::Demo;
 
 /// The text a person sees: tags, attributes and the `<head>` removed.
 fn visible(html: &str) -> String {
@@ -124,6 +80,12 @@ fn leaks(text: &str) -> Vec<String> {
     found
 }
 
+/// The CSRF token of a page's first form.
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
 /// A client signed in as `username` (password of every demo account).
 async fn signed_in(base: &str, username: &str) -> reqwest::Client {
     let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -135,12 +97,11 @@ async fn signed_in(base: &str, username: &str) -> reqwest::Client {
         .text()
         .await
         .unwrap();
-    let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-    let csrf = &page[at..at + page[at..].find('"').unwrap()];
+    let csrf = csrf_in(&page);
     let r = c
         .post(format!("{base}/login"))
         .form(&[
-            ("csrf", csrf),
+            ("csrf", csrf.as_str()),
             ("username", username),
             ("password", "Tongban@2026"),
             ("next", "/"),
@@ -170,7 +131,7 @@ async fn first_link(c: &reqwest::Client, base: &str, path: &str, prefix: &str) -
 #[test]
 fn the_tour_pages_show_names_and_local_times_never_internal_values() {
     let demo = Demo::start();
-    let base = demo.base.clone();
+    let base = demo.url("");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let problems = rt.block_on(async move {
         let mut pages: Vec<(String, String, reqwest::Client)> = Vec::new();
@@ -235,8 +196,7 @@ fn the_tour_pages_show_names_and_local_times_never_internal_values() {
             .text()
             .await
             .unwrap();
-        let at = page.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
-        let csrf = page[at..at + page[at..].find('"').unwrap()].to_string();
+        let csrf = csrf_in(&page);
         for sql in ["SELEC name FROM x", "SELECT * FROM \"9901-SJ-0001\" LIMIT 5"] {
             let html = clerk
                 .post(format!("{base}/console/query"))
