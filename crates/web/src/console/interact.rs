@@ -142,6 +142,9 @@ struct ItemPage {
     timeline: Vec<(String, String, String, String)>,
     replies: Vec<ReplyRow>,
     can_reply: bool,
+    /// The handling department may withdraw a public item from public view in any state, closed
+    /// ones included.
+    can_withdraw: bool,
     can_review: bool,
     draft: String,
     /// Flags of the draft after "check": (rule reason, why, excerpt).
@@ -293,6 +296,9 @@ async fn item_page(
             })
             .collect(),
         can_reply: open && i.department.is_some(),
+        can_withdraw: dept_path
+            .as_ref()
+            .is_some_and(|d| user.principal.allows(Permission::HandleInteractions, Some(d))),
         can_review,
         checked: flags.is_some(),
         flags: flags

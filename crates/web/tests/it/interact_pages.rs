@@ -765,11 +765,56 @@ async fn rude_words_are_masked_in_public_and_the_clerk_can_withdraw_an_item() {
             "{public}"
         );
 
+        // The item is answered, approved and rated — closed — before anyone asks to withdraw it:
+        // the handling department may still take it out of public view.
+        let item_id = tongban_interact::ItemId::parse("id", &id).unwrap();
+        let ids = &s.identity;
+        let as_user = |name: &'static str| async move { ids.principal_for_username(name).await.unwrap() };
+        let reply = s
+            .interact
+            .reply(
+                &as_user("ga_clerk").await,
+                &item_id,
+                tongban_interact::ReplyInput {
+                    text:
+                        "您反映的窗口服务态度问题已核实，当事工作人员已批评教育并调离窗口岗位，感谢您的监督。"
+                            .into(),
+                },
+            )
+            .await
+            .unwrap();
+        s.interact
+            .review_reply(
+                &as_user("ga_colleague").await,
+                &reply.id,
+                tongban_interact::ReviewDecision::Approve { publish: false },
+            )
+            .await
+            .unwrap();
+        let rated = s
+            .interact
+            .rate(
+                &as_user("citizen1").await,
+                &item_id,
+                tongban_interact::RatingInput {
+                    satisfaction: tongban_interact::Satisfaction::Satisfied,
+                    comment: String::new(),
+                    reopen: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(rated.item.status, tongban_interact::ItemStatus::Closed);
+
         let clerk = browser();
         sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
         let page_url = s.url(&format!("/console/interact/{id}"));
         let page = clerk.get(&page_url).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("神经病"), "staff read the original");
+        assert!(
+            page.contains(&format!("action=\"/console/interact/{id}/withdraw\"")),
+            "the closed item can still be withdrawn from public view"
+        );
         let withdraw = |reason: &str| {
             clerk
                 .post(format!("{page_url}/withdraw"))
