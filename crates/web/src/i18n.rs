@@ -681,6 +681,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "请选择类型 / choose the kind",
         "Choose the kind",
     ),
+    (
+        "interact.choose_category",
+        "请选择诉求类别",
+        "Choose what it is about",
+    ),
+    ("interact.category_placeholder", "请选择", "Choose"),
     ("interact.title_label", "标题", "Title"),
     ("interact.text_label", "内容", "What it is about"),
     (

@@ -287,6 +287,15 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
         )
         .await;
     };
+    // No category is preselected: a wrong default sends the item to the wrong bureau.
+    if get("category").trim().is_empty() {
+        return refuse(
+            "category",
+            t.s("interact.choose_category"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let signed_in = ctx.signed_in().is_some();
     let address = get("address");
     let new = NewItem {

@@ -514,6 +514,34 @@ async fn without_signing_in_only_suggestions_a_few_an_hour() {
                 ]))
                 .send()
         };
+        // No category is chosen for the citizen: the form starts at 请选择 and sending it so is
+        // refused at the field, with nothing filed.
+        assert!(
+            form.contains("<option value=\"\" selected>请选择</option>"),
+            "{form}"
+        );
+        let r = visitor
+            .post(s.url("/interact/new"))
+            .multipart(text_form(&[
+                ("csrf", &csrf_of(&form)),
+                ("kind", "suggestion"),
+                ("category", ""),
+                ("title", "建议在便民服务中心设置母婴室"),
+                ("text", "办事大厅没有母婴室，哺乳期妈妈很不方便。"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("href=\"#category\"") && page.contains("请选择诉求类别"),
+            "{page}"
+        );
+        assert!(
+            page.contains("建议在便民服务中心设置母婴室"),
+            "what was typed is kept"
+        );
         assert_eq!(send("complaint").await.unwrap().status(), 403);
         for _ in 0..3 {
             let r = send("suggestion").await.unwrap();
