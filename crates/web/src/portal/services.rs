@@ -466,14 +466,7 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
         .map(|(n, f)| {
             let v = d.answers.get(&f.code).cloned().unwrap_or_default();
             let source = d.sources.get(&f.code).cloned().unwrap_or_default();
-            let shown = match &f.kind {
-                FieldKind::Choice { options } => options
-                    .iter()
-                    .find(|o| o.value == v)
-                    .map_or(v.clone(), |o| o.label.clone()),
-                _ => v,
-            };
-            (n, f.label.clone(), shown, source)
+            (n, f.label.clone(), f.shown_value(&v), source)
         })
         .collect();
     let asked = questions(i).len();
