@@ -153,7 +153,7 @@ impl Interact {
         self.db
             .fetch_all(
                 "SELECT code, name_zh, name_en, active FROM interact_categories \
-                 WHERE active = 1 OR $1 = 1 ORDER BY code",
+                 WHERE active = 1 OR $1 = 1 ORDER BY CASE WHEN code = 'other' THEN 1 ELSE 0 END, code",
                 params![include_inactive],
             )
             .await?

@@ -160,6 +160,19 @@ pub struct FeedbackEntry {
     pub reason: String,
 }
 
+/// One line of the public feedback report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicFeedback {
+    /// The group's earliest published comment; `None` while none of its comments is public.
+    pub text: Option<String>,
+    /// How many comments say it (those waiting for review included).
+    pub count: u64,
+    /// What was done.
+    pub adoption: Adoption,
+    /// Why.
+    pub reason: String,
+}
+
 /// A staff decision on a waiting comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -646,13 +659,18 @@ impl Interact {
         Ok(())
     }
 
-    /// The published feedback report: each group with what was done and why.
-    pub async fn feedback(&self, id: &ConsultationId) -> Result<Vec<(CommentGroup, Adoption, String)>> {
+    /// The published feedback report: each group with what was done and why. It is public, so a
+    /// group shows the text of its earliest *published* comment; a group whose comments are all
+    /// waiting for review (pre-moderated, or hidden after reports) shows no text (`None`).
+    pub async fn feedback(&self, id: &ConsultationId) -> Result<Vec<PublicFeedback>> {
         let groups = self.comment_groups(id).await?;
         let rows = self
             .db
             .fetch_all(
-                "SELECT group_id, adoption, reason FROM interact_consultation_feedback WHERE consultation_id = $1",
+                "SELECT f.group_id, f.adoption, f.reason, \
+                 (SELECT p.text FROM interact_consultation_comments p WHERE p.consultation_id = f.consultation_id \
+                  AND p.group_id = f.group_id AND p.status = 'published' ORDER BY p.created_ms, p.id LIMIT 1) AS shown \
+                 FROM interact_consultation_feedback f WHERE f.consultation_id = $1",
                 params![id.as_str()],
             )
             .await?;
@@ -664,7 +682,12 @@ impl Interact {
             {
                 let adoption = Adoption::parse(&r.get::<String>("adoption")?)
                     .ok_or_else(|| crate::error::decode_err("adoption", "unknown adoption"))?;
-                out.push((g, adoption, r.get("reason")?));
+                out.push(PublicFeedback {
+                    text: r.get("shown")?,
+                    count: g.count,
+                    adoption,
+                    reason: r.get("reason")?,
+                });
             }
         }
         Ok(out)

@@ -48,7 +48,8 @@ pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
 pub use consultation::{
     Adoption, Comment, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId,
-    ConsultationInput, FeedbackEntry, HIDE_AFTER_REPORTS, MAX_COMMENT_TEXT, Moderation, Section,
+    ConsultationInput, FeedbackEntry, HIDE_AFTER_REPORTS, MAX_COMMENT_TEXT, Moderation, PublicFeedback,
+    Section,
 };
 pub use duplicate::{jaccard, shingles, simhash};
 pub use error::{Error, Result};

@@ -27,6 +27,13 @@ const CATEGORIES: &[(&str, &str, &str, Option<&str>)] = &[
     ("food_safety", "食品安全", "Food safety", Some("9901-SJ")),
     ("environment", "环境污染", "Pollution", Some("9901-HJ")),
     ("school", "入学教育", "Schools and enrolment", Some("9901-JY")),
+    // The common 12345 hotline categories; the demo city has no bureau for them, so the hotline's
+    // staff dispatch them by hand.
+    ("city_management", "城市管理", "City management", None),
+    ("municipal", "市政设施", "Municipal facilities", None),
+    ("transport", "交通出行", "Transport", None),
+    ("housing", "住房建设", "Housing and construction", None),
+    ("property", "物业管理", "Property management", None),
     ("other", "其他", "Other", None),
 ];
 

@@ -687,6 +687,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Choose what it is about",
     ),
     ("interact.category_placeholder", "请选择", "Choose"),
+    (
+        "interact.category_hint",
+        "不确定属于哪一类时请选“其他”，由12345热线工作人员分派。",
+        "Not sure? Choose \"Other\" and the 12345 hotline staff will pass it on.",
+    ),
     ("interact.title_label", "标题", "Title"),
     ("interact.text_label", "内容", "What it is about"),
     (
@@ -991,6 +996,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("consult.view", "意见", "Comment"),
     ("consult.count", "条数", "How many"),
     ("consult.adoption", "采纳情况", "Outcome"),
+    (
+        "consult.text_under_review",
+        "（该意见正在审核，暂不公开）",
+        "(this comment is under review and not public)",
+    ),
     ("consult.reason", "理由", "Reason"),
     ("consult.comments", "意见", "Comments"),
     ("consult.report", "举报", "Report"),

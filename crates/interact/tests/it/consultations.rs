@@ -166,8 +166,8 @@ async fn three_reports_hide_a_comment_and_the_same_views_are_grouped() {
         w.ix.publish_feedback(&admin, &c.id, &entries).await.unwrap();
         let report = w.ix.feedback(&c.id).await.unwrap();
         assert_eq!(report.len(), 2);
-        assert_eq!(report[0].0.count, 4);
-        assert_eq!(report[0].1, Adoption::Partly);
+        assert_eq!(report[0].count, 4);
+        assert_eq!(report[0].adoption, Adoption::Partly);
         assert!(
             w.ix.consultation(&c.id)
                 .await

@@ -138,7 +138,17 @@ async fn draft_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) ->
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|(g, a, r)| (g.text, g.count, t.pick(a.name_zh(), a.name_en()).to_string(), r))
+        .map(|f| {
+            let text = f
+                .text
+                .unwrap_or_else(|| t.s("consult.text_under_review").to_string());
+            (
+                text,
+                f.count,
+                t.pick(f.adoption.name_zh(), f.adoption.name_en()).to_string(),
+                f.reason,
+            )
+        })
         .collect();
     render(&DraftPage {
         c: c.unwrap_or_else(|| ctx.chrome(&k.title)),
