@@ -224,7 +224,10 @@ pub(crate) fn check_grant_power(actor: &Principal, grant: &RoleGrant) -> Result<
         ));
     }
     actor.require(Permission::AssignRoles, Some(&grant.scope))?;
-    if grant.role.requires_mfa() && actor.kind != PrincipalKind::System && !actor.has_role(Role::SysAdmin) {
+    if grant.role.is_platform_admin()
+        && actor.kind != PrincipalKind::System
+        && !actor.has_role(Role::SysAdmin)
+    {
         return Err(Error::forbidden(format!(
             "只有系统管理员可以授予或撤销{}角色 / only a sys_admin may grant or revoke {}",
             grant.role.name_zh(),
@@ -232,6 +235,18 @@ pub(crate) fn check_grant_power(actor: &Principal, grant: &RoleGrant) -> Result<
         )));
     }
     Ok(())
+}
+
+/// Whether `actor` may give `role` over `scope` (for offering only the roles one can grant).
+pub fn can_grant(actor: &Principal, role: Role, scope: &DeptPath) -> bool {
+    check_grant_power(
+        actor,
+        &RoleGrant {
+            role,
+            scope: scope.clone(),
+        },
+    )
+    .is_ok()
 }
 
 /// 三员分立: the system administrator and the security administrator are never one person.
@@ -622,6 +637,32 @@ impl Identity {
             .await?
             .ok_or(Error::NotFound { what: "account" })?;
         self.get_user(actor, &AccountId(row.get("id")?)).await
+    }
+
+    /// The id of the account named `username`, for narrowing the security ledger to one account
+    /// (the events it did and those done to it). Only the opaque id is given, and only to a
+    /// holder of `read_ledger`: the ledger itself decides which of those events they see.
+    pub async fn account_id_for_ledger(
+        &self,
+        actor: &Principal,
+        username: &str,
+    ) -> Result<Option<AccountId>> {
+        if !actor.allows_somewhere(Permission::ReadLedger) {
+            return Err(Error::Forbidden {
+                why: format!(
+                    "无权执行此操作 / not permitted: {}",
+                    Permission::ReadLedger.code()
+                ),
+            });
+        }
+        let Ok(name) = normalize_username(username) else {
+            return Ok(None);
+        };
+        self.db
+            .fetch_optional("SELECT id FROM accounts WHERE username = $1", params![name])
+            .await?
+            .map(|r| Ok(AccountId(r.get("id")?)))
+            .transpose()
     }
 
     /// A page of the accounts the actor may read (`ReadUsers` scopes), matching `filter`, by

@@ -35,7 +35,7 @@ fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], loc
             return Err(denied());
         }
     }
-    let guarded = view.grants.iter().any(|g| g.role.requires_mfa());
+    let guarded = view.grants.iter().any(|g| g.role.is_platform_admin());
     let strong = actor.kind == PrincipalKind::System
         || actor.has_role(Role::SysAdmin)
         || (lock_only && actor.has_role(Role::SecurityAdmin));

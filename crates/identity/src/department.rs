@@ -317,6 +317,24 @@ impl Identity {
         Ok(depts)
     }
 
+    /// Every department's path with its Chinese and English names, for anyone: names are
+    /// public (every service page and letter carries them), so pages can show a name instead
+    /// of a code even for a department outside the reader's own subtree.
+    pub async fn department_names(&self) -> Result<Vec<(tongban_kernel::DeptPath, String, String)>> {
+        self.db
+            .fetch_all("SELECT path, name_zh, name_en FROM departments", params![])
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    tongban_kernel::DeptPath(r.get("path")?),
+                    r.get("name_zh")?,
+                    r.get("name_en")?,
+                ))
+            })
+            .collect()
+    }
+
     /// One department, if the actor may see it (`ReadDepartments` over it).
     pub async fn get_department(&self, actor: &Principal, id: &DeptId) -> Result<Department> {
         let dept = self.require_department(id).await?;

@@ -42,7 +42,7 @@ pub enum Error {
     #[error("账号已停用 / the account is disabled")]
     Disabled,
     /// The session still owes its second factor (a code, or setting one up).
-    #[error("需要完成双因素验证 / two-factor verification is required")]
+    #[error("需要完成两步验证 / two-step verification is required")]
     MfaRequired,
     /// A one-time code was wrong, expired or already used.
     #[error("验证码错误或已使用 / the code is wrong or has already been used")]

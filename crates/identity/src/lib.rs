@@ -21,6 +21,7 @@ pub mod password;
 mod session;
 pub mod totp;
 
+pub use account::can_grant;
 pub use admin::{EmailCode, EmailStatus};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};

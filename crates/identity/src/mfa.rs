@@ -58,7 +58,7 @@ impl Identity {
         let stored = stored.ok_or_else(|| {
             Error::conflict(
                 "totp",
-                "尚未开始设置双因素验证 / no two-factor set-up has been started",
+                "尚未开始设置两步验证 / no two-step set-up has been started",
             )
         })?;
         let b32 = self
@@ -92,7 +92,7 @@ impl Identity {
         if t.enabled {
             return Err(Error::conflict(
                 "totp",
-                "双因素验证已启用 / two-factor verification is already on",
+                "两步验证已启用 / two-step verification is already on",
             ));
         }
         // A set-up already under way keeps its key until it is confirmed: the person may have
@@ -126,7 +126,7 @@ impl Identity {
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
                 summary: format!(
-                    "{} 开始设置双因素验证 / {} began setting up two-factor verification",
+                    "{} 开始设置两步验证 / {} began setting up two-step verification",
                     row.info.username, row.info.username
                 ),
                 detail: json!({ "username": row.info.username }),
@@ -152,7 +152,7 @@ impl Identity {
         if t.enabled {
             return Err(Error::conflict(
                 "totp",
-                "双因素验证已启用 / two-factor verification is already on",
+                "两步验证已启用 / two-step verification is already on",
             ));
         }
         let secret = self.open_secret(t.secret_enc.as_deref())?;
@@ -173,7 +173,7 @@ impl Identity {
         if n == 0 {
             return Err(Error::conflict(
                 "totp",
-                "双因素验证已启用 / two-factor verification is already on",
+                "两步验证已启用 / two-step verification is already on",
             ));
         }
         tx.execute(
@@ -189,7 +189,7 @@ impl Identity {
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
                 summary: format!(
-                    "{} 启用了双因素验证 / {} turned on two-factor verification",
+                    "{} 启用了两步验证 / {} turned on two-step verification",
                     row.info.username, row.info.username
                 ),
                 detail: json!({ "username": row.info.username, "session": row.info.id }),
@@ -245,7 +245,7 @@ impl Identity {
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
                 summary: format!(
-                    "{} 通过双因素验证 / {} passed two-factor verification",
+                    "{} 通过两步验证 / {} passed two-step verification",
                     row.info.username, row.info.username
                 ),
                 detail: json!({ "username": row.info.username, "session": row.info.id }),
@@ -261,7 +261,7 @@ impl Identity {
     pub async fn disable_totp(&self, actor: &Principal, code: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::forbidden(
-                "只有登录用户可以关闭双因素验证 / only a signed-in user can turn off two-factor verification",
+                "只有登录用户可以关闭两步验证 / only a signed-in user can turn off two-step verification",
             ));
         }
         let id = AccountId(actor.id.clone());
@@ -270,13 +270,13 @@ impl Identity {
         let required = actor.grants.iter().any(|g| g.role.requires_mfa());
         if !matches!(kind, Some(AccountKind::Citizen | AccountKind::Business)) || required {
             return Err(Error::forbidden(
-                "工作人员账号不能关闭双因素验证 / staff accounts cannot turn off two-factor verification",
+                "工作人员账号不能关闭两步验证 / staff accounts cannot turn off two-step verification",
             ));
         }
         if !t.enabled {
             return Err(Error::conflict(
                 "totp",
-                "双因素验证未启用 / two-factor verification is not on",
+                "两步验证未启用 / two-step verification is not on",
             ));
         }
         let now = self.now();
@@ -299,7 +299,7 @@ impl Identity {
                 object_id: id.as_str(),
                 object_dept: None,
                 summary: format!(
-                    "{} 关闭了双因素验证 / {} turned off two-factor verification",
+                    "{} 关闭了两步验证 / {} turned off two-step verification",
                     actor.name, actor.name
                 ),
                 detail: json!({ "username": actor.name }),

@@ -132,9 +132,21 @@ impl Role {
         !matches!(self, Role::Citizen | Role::Business)
     }
 
-    /// Whether holding this role makes a second factor mandatory.
+    /// The system and security administrators (三员 apart from the auditor's own staff): only a
+    /// system administrator grants, revokes or manages them.
+    pub fn is_platform_admin(self) -> bool {
+        matches!(self, Role::SysAdmin | Role::SecurityAdmin)
+    }
+
+    /// Whether holding this role makes a second factor mandatory: the system and security
+    /// administrators, and every role that can create accounts or grant roles (a department
+    /// administrator), since a stolen password there opens other people's access.
     pub fn requires_mfa(self) -> bool {
         matches!(self, Role::SysAdmin | Role::SecurityAdmin)
+            || self
+                .permissions()
+                .iter()
+                .any(|p| matches!(p, Permission::ManageUsers | Permission::AssignRoles))
     }
 
     /// The permissions the role carries (within the grant's department scope).
@@ -499,6 +511,17 @@ mod tests {
         assert!(!sec.allows(Permission::AssignRoles, None));
         assert!(sec.allows(Permission::ReadLedger, None));
         assert!(sys.allows(Permission::AssignRoles, None));
+    }
+
+    #[test]
+    fn roles_that_create_accounts_need_a_second_factor() {
+        for r in Role::ALL {
+            let creates = r.permissions().contains(&Permission::ManageUsers)
+                || r.permissions().contains(&Permission::AssignRoles);
+            assert_eq!(r.requires_mfa(), creates || r.is_platform_admin(), "{r:?}");
+        }
+        assert!(Role::DeptAdmin.requires_mfa() && !Role::DeptAdmin.is_platform_admin());
+        assert!(!Role::Clerk.requires_mfa() && !Role::Citizen.requires_mfa());
     }
 
     #[test]

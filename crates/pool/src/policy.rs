@@ -78,6 +78,8 @@ pub struct Access {
     pub basis: Basis,
     /// The grant's purpose (用途), when access comes from a grant.
     pub purpose: Option<String>,
+    /// Why the grant gives personal fields in clear text, when it gives any.
+    pub clear_basis: Option<String>,
 }
 
 impl Access {
@@ -92,12 +94,16 @@ impl Access {
 pub fn access(resource: &Resource, grant: Option<&Grant>, dept: Option<&DeptPath>) -> Option<Access> {
     let personal = |f: &ResourceField| f.sensitivity == Sensitivity::Personal;
     let make = |fields: Vec<FieldAccess>, row_filter, basis, purpose| {
+        let clear_basis = grant
+            .filter(|_| fields.iter().any(|f: &FieldAccess| f.shown == Shown::Clear))
+            .map(|g| g.clear_basis.clone());
         (!fields.is_empty()).then(|| Access {
             resource: resource.clone(),
             fields,
             row_filter,
             basis,
             purpose,
+            clear_basis,
         })
     };
     if dept.is_some_and(|d| resource.provider.path.contains(d)) {

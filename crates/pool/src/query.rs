@@ -189,6 +189,10 @@ pub struct TableInfo {
     pub columns: Vec<(String, String, &'static str)>,
     /// Whether rows are limited by a row filter.
     pub filtered: bool,
+    /// The grant's purpose (用途), when the table is read through a grant.
+    pub purpose: Option<String>,
+    /// Why the grant gives personal fields in clear text, when it gives any.
+    pub clear_basis: Option<String>,
 }
 
 /// The scans of stored versions, planned once per version (versions never change).
@@ -237,6 +241,8 @@ impl Pool {
                     })
                     .collect(),
                 filtered: a.row_filter.is_some(),
+                purpose: a.purpose.clone(),
+                clear_basis: a.clear_basis.clone(),
             })
             .collect())
     }

@@ -127,6 +127,7 @@ impl Ctx {
             notice: None,
             errors: Vec::new(),
             narrow: false,
+            in_console: self.here.starts_with("/console"),
         }
     }
 

@@ -361,6 +361,18 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("ledger.verify_bad", "校验失败", "Verification failed"),
     ("ledger.pending", "待上链", "Pending"),
     ("ledger.total", "条记录", "entries"),
+    ("ledger.account", "账号", "Account"),
+    (
+        "ledger.account_hint",
+        "登录名：列出该账号的操作和针对它的操作（如他人尝试登录）。",
+        "Login name: what the account did and what was done to it (such as others trying to sign in).",
+    ),
+    ("ledger.anonymous", "未登录访问者", "Not signed in"),
+    (
+        "ledger.summarised",
+        "这里列出账本中的每一条事件。数据交换接口的读取按批记录：同一调用方在同一批中对同一资源的读取合并为一条事件，详情中逐次列出。",
+        "Every event in the ledger is listed here. Exchange API reads are recorded in batches: one caller's reads of one resource in one batch share an event that lists each read.",
+    ),
     ("error.title", "出错了", "Something went wrong"),
     ("error.summary", "请更正以下问题", "There is a problem"),
     ("error.title_prefix", "错误：", "Error: "),
@@ -492,6 +504,34 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sharing.decide", "审批", "Decide"),
     ("sharing.resolve", "处理异议", "Resolve the dispute"),
     ("sharing.grant_fields", "授权的信息项", "Fields to grant"),
+    ("sharing.clear_tag", "明文", "Clear text"),
+    (
+        "query.why_provider",
+        "本部门提供的数据：个人信息字段在查询中一律脱敏显示，需要完整值时请在业务系统中按件查看。",
+        "Your department provides this data: personal fields are always masked in queries; look a single record up in the business system when the full value is needed.",
+    ),
+    (
+        "query.why_grant",
+        "依据共享授权读取：只含授权的信息项，个人信息字段脱敏，授权写明明文的除外。",
+        "Read under a sharing grant: only the granted fields; personal fields masked unless the grant gives them in clear text.",
+    ),
+    ("query.grant_purpose", "授权用途：", " Purpose: "),
+    (
+        "query.why_open",
+        "开放数据：只含非个人信息字段。",
+        "Open data: only fields that are not personal.",
+    ),
+    (
+        "query.clear_warning",
+        "此授权以明文提供部分个人信息，仅限授权用途使用。明文依据：",
+        "This grant gives some personal fields in clear text, for its purpose only. Why: ",
+    ),
+    (
+        "sharing.clear_warning",
+        "以下个人信息以明文提供，请确认确有必要：",
+        "These personal fields are given in clear text; make sure this is needed: ",
+    ),
+    ("sharing.clear_basis", "明文依据：", "Why clear text: "),
     ("sharing.grant", "同意共享", "Grant"),
     ("sharing.refuse", "不予共享", "Refuse"),
     ("sharing.uphold", "维持不予共享", "Uphold the refusal"),
@@ -1728,6 +1768,13 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "the passwords differ",
     ),
     ("error.back_home", "返回首页", "Back to home"),
+    ("users.roles_saved", "角色已保存。", "Roles saved."),
+    (
+        "users.role_locked",
+        "（仅系统管理员可更改）",
+        "(only a system administrator can change this)",
+    ),
+    ("error.back_console", "返回工作台首页", "Back to the console home"),
     ("notice.saved", "已保存。", "Saved."),
 ];
 

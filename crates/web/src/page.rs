@@ -67,6 +67,8 @@ pub struct Chrome {
     pub errors: Vec<FieldError>,
     /// Narrow reading column (forms).
     pub narrow: bool,
+    /// The page is in the console (errors keep the console's look and menu).
+    pub in_console: bool,
 }
 
 impl Chrome {
@@ -142,6 +144,16 @@ pub struct ErrorPage {
     pub message: String,
 }
 
+/// A page error inside the console, in the console's look and with its menu.
+#[derive(Template)]
+#[template(path = "layout/console_error_page.html")]
+pub struct ConsoleErrorPage {
+    /// Chrome.
+    pub c: Chrome,
+    /// What to tell the person.
+    pub message: String,
+}
+
 /// A page-level failure, rendered as a friendly page with the right status.
 #[derive(Debug)]
 pub enum PageError {
@@ -187,7 +199,12 @@ impl PageError {
             message = format!("{message} {}", c.t.half(why));
         }
         c.title = c.t.s("error.title").to_string();
-        let mut resp = render(&ErrorPage { c, message });
+        let staff = c.user.as_ref().is_some_and(|u| u.is_staff);
+        let mut resp = if c.in_console && staff {
+            render(&ConsoleErrorPage { c, message })
+        } else {
+            render(&ErrorPage { c, message })
+        };
         *resp.status_mut() = status;
         resp
     }

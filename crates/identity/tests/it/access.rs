@@ -78,7 +78,7 @@ async fn user_lists_filter_and_page_within_scope() {
         w.staff("ga-boss", &w.police, &[Role::DeptAdmin]).await;
         w.staff("mz-1", &w.civil, &[Role::Clerk]).await;
         w.citizen("zhang3", 31).await;
-        let (_, boss) = w.sign_in("ga-boss").await;
+        let (_, boss) = w.sign_in_admin("ga-boss").await;
         let boss = boss.principal;
 
         let page =
@@ -234,7 +234,7 @@ async fn a_department_admin_grants_only_inside_their_subtree_and_never_admin_rol
         let clerk = w.staff("ga-clerk", &w.police_office, &[Role::Clerk]).await;
         let civil = w.staff("mz-clerk", &w.civil, &[Role::Clerk]).await;
         let sys = w.staff("ga-sys", &w.police, &[Role::SysAdmin]).await;
-        let (_, admin) = w.sign_in("ga-admin").await;
+        let (_, admin) = w.sign_in_admin("ga-admin").await;
         let admin = admin.principal;
 
         let view =
@@ -308,7 +308,7 @@ async fn departments_form_a_tree_managed_from_above() {
         let w = World::new(db).await;
         w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
         w.staff("sys-admin", &w.city, &[Role::SysAdmin]).await;
-        let (_, ga) = w.sign_in("ga-admin").await;
+        let (_, ga) = w.sign_in_admin("ga-admin").await;
         let (_, sys) = w.sign_in_admin("sys-admin").await;
 
         forbidden(
@@ -390,7 +390,7 @@ async fn departments_are_renamed_by_their_parents_admin_and_deleted_only_when_em
         let sys = system();
         // A department admin of 公安局 cannot rename their own bureau (that is the city's call).
         w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
-        let (_, admin) = w.sign_in("ga-admin").await;
+        let (_, admin) = w.sign_in_admin("ga-admin").await;
         forbidden(
             w.id.rename_department(&admin.principal, &w.police.id, "改名", "")
                 .await,

@@ -13,7 +13,7 @@ async fn a_department_system_exchanges_its_secret_for_a_short_lived_token() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
         w.staff("ga-admin", &w.police, &[Role::DeptAdmin]).await;
-        let (_, admin) = w.sign_in("ga-admin").await;
+        let (_, admin) = w.sign_in_admin("ga-admin").await;
         let (client, secret) =
             w.id.create_api_client(
                 &admin.principal,
@@ -76,7 +76,7 @@ async fn wrong_secrets_foreign_scopes_and_other_departments_are_refused() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
         w.staff("mz-admin", &w.civil, &[Role::DeptAdmin]).await;
-        let (_, mz) = w.sign_in("mz-admin").await;
+        let (_, mz) = w.sign_in_admin("mz-admin").await;
         let e =
             w.id.create_api_client(
                 &mz.principal,

@@ -267,3 +267,79 @@ async fn csv_export_neutralises_formulas() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_city_security_admin_sees_events_of_no_department() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        seed(&db).await;
+        // A citizen's sign-in and an anonymous attempt belong to no department.
+        let citizen = Principal {
+            kind: tongban_kernel::PrincipalKind::User,
+            id: "id-citizen".into(),
+            name: "citizen1".into(),
+            department: None,
+            grants: Vec::new(),
+            purpose: None,
+        };
+        write_as(&db, &citizen, "identity.login.succeeded", None, "登录").await;
+        write_as(
+            &db,
+            &Principal::anonymous(),
+            "identity.login.failed",
+            None,
+            "登录失败",
+        )
+        .await;
+        let city = staff("sec-city", "/3301/", Role::SecurityAdmin, "/3301/");
+        let page = list_entries(&db, &city, &EntryFilter::default(), Page::default())
+            .await
+            .unwrap();
+        assert_eq!(page.total, 8, "every event the verifier counts");
+        assert_eq!(seqs(&page)[..2], [8, 7]);
+        let local = staff("sec-mz", "/3301/MZ/", Role::SecurityAdmin, "/3301/MZ/");
+        let page = list_entries(&db, &local, &EntryFilter::default(), Page::default())
+            .await
+            .unwrap();
+        assert!(
+            !seqs(&page).contains(&7) && !seqs(&page).contains(&8),
+            "not a bureau's"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_account_finds_what_it_did_and_what_was_done_to_it() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        seed(&db).await;
+        // An anonymous failed sign-in on zhang3's account.
+        let mut tx = db.begin_write().await.unwrap();
+        tx.append_event(
+            &Principal::anonymous(),
+            tongban_db::EventDraft {
+                action: "identity.login.failed",
+                object_type: "account",
+                object_id: "id-zhang3",
+                object_dept: Some(&tongban_kernel::DeptPath("/3301/GA/".into())),
+                summary: "登录失败 zhang3".into(),
+                detail: serde_json::json!({}),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let page = list_entries(
+            &db,
+            &security_admin(),
+            &EntryFilter {
+                account: Some("id-zhang3".into()),
+                ..Default::default()
+            },
+            Page::default(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(seqs(&page), vec![7, 2, 1], "the attempt on it and its own two");
+    })
+    .await;
+}

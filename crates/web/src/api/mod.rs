@@ -132,7 +132,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "mfa-required",
-                    "需要完成双因素验证 / complete two-factor verification first (POST /api/v1/auth/mfa)",
+                    "需要完成两步验证 / complete two-step verification first (POST /api/v1/auth/mfa)",
                 ));
             }
             Err(tongban_identity::Error::Unauthenticated) => {}

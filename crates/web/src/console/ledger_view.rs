@@ -13,11 +13,29 @@ use tongban_kernel::Page;
 use tongban_kernel::time::parse_day_start;
 use tongban_ledger::EntryFilter;
 
+/// The 操作 choices: prefixes of the dotted actions, by what they are about.
+const ACTION_GROUPS: &[(&str, &str, &str)] = &[
+    ("identity.login.", "登录", "Sign-in"),
+    ("identity.login.failed", "登录失败", "Failed sign-in"),
+    ("identity.mfa.", "两步验证", "Two-step verification"),
+    ("identity.account.", "账号", "Accounts"),
+    ("identity.session.", "会话", "Sessions"),
+    ("identity.client.", "接口客户端", "API clients"),
+    ("identity.department.", "部门", "Departments"),
+    ("catalog.", "资源目录与共享", "Catalogue and sharing"),
+    ("pool.", "数据池与交换", "Data pool and exchange"),
+    ("hall.", "政务服务", "Services and cases"),
+    ("interact.", "政民互动", "Citizen interaction"),
+    ("seal.", "电子证照与印章", "Licences and seals"),
+    ("kernel.calendar.", "节假日安排", "Calendar"),
+];
+
 struct EntryRow {
     seq: i64,
     at: String,
     actor: String,
     action: String,
+    action_name: String,
     summary: String,
     chain: Option<String>,
 }
@@ -30,7 +48,9 @@ struct LedgerPage {
     verify_summary: String,
     checked_at: String,
     checking: bool,
-    filters: Vec<(&'static str, &'static str, &'static str, String)>,
+    q: LedgerQuery,
+    actions: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
     query: String,
     total: u64,
     entries: Vec<EntryRow>,
@@ -50,6 +70,23 @@ pub(super) struct LedgerQuery {
 }
 
 impl LedgerQuery {
+    /// The filter, with 账号 resolved: a login name that is an account finds what it did and
+    /// what was done to it; anything else (a client, `anonymous`) is matched as the actor's name.
+    async fn resolved(
+        &self,
+        state: &AppState,
+        me: &tongban_kernel::Principal,
+    ) -> Result<EntryFilter, tongban_kernel::Invalid> {
+        let mut f = self.filter(&state.settings.zone)?;
+        if let Some(name) = f.actor.clone()
+            && let Ok(Some(id)) = state.identity.account_id_for_ledger(me, &name).await
+        {
+            f.actor = None;
+            f.account = Some(id.to_string());
+        }
+        Ok(f)
+    }
+
     fn filter(&self, zone: &jiff::tz::TimeZone) -> Result<EntryFilter, tongban_kernel::Invalid> {
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let day = |field: &str,
@@ -69,6 +106,7 @@ impl LedgerQuery {
         };
         Ok(EntryFilter {
             actor: text(&self.actor),
+            account: None,
             action: text(&self.action),
             department: text(&self.department),
             from: day("from", &self.from, false)?,
@@ -86,6 +124,16 @@ impl LedgerQuery {
             urlencode(&self.to)
         )
     }
+}
+
+/// The name of the most specific group an action belongs to (`""` when none does).
+fn action_name(action: &str, t: crate::i18n::Tr) -> String {
+    ACTION_GROUPS
+        .iter()
+        .filter(|(code, ..)| action.starts_with(code))
+        .max_by_key(|(code, ..)| code.len())
+        .map(|(_, zh, en)| t.pick(zh, en).to_string())
+        .unwrap_or_default()
 }
 
 fn ledger_error(e: tongban_ledger::Error) -> PageError {
@@ -110,7 +158,7 @@ pub(super) async fn ledger(
     let t = ctx.t();
     let zone = &state.settings.zone;
     let mut c = ctx.chrome(t.s("ledger.title"));
-    let filter = match q.filter(zone) {
+    let filter = match q.resolved(&state, &me.principal).await {
         Ok(f) => f,
         Err(inv) => {
             c.add_error(&inv.field, &inv.reason);
@@ -146,26 +194,48 @@ pub(super) async fn ledger(
         .map(|e| EntryRow {
             seq: e.event.seq,
             at: e.event.at.display_in(zone),
-            actor: e.event.actor_name,
+            actor: if e.event.actor_kind == "anonymous" {
+                t.s("ledger.anonymous").to_string()
+            } else {
+                e.event.actor_name
+            },
+            action_name: action_name(&e.event.action, t),
             action: e.event.action,
             summary: t.half(&e.event.summary).to_string(),
             chain: e.link.map(|l| l.chain_hash),
         })
         .collect();
-    let filters = vec![
-        ("actor", "field.actor", "text", q.actor.clone()),
-        ("action", "field.action", "text", q.action.clone()),
-        ("department", "field.department", "text", q.department.clone()),
-        ("from", "field.from", "date", q.from.clone()),
-        ("to", "field.to", "date", q.to.clone()),
-    ];
+    let mut actions: Vec<(String, String)> = ACTION_GROUPS
+        .iter()
+        .map(|(code, zh, en)| (code.to_string(), t.pick(zh, en).to_string()))
+        .collect();
+    if !q.action.trim().is_empty() && !actions.iter().any(|(code, _)| *code == q.action.trim()) {
+        // A prefix given in the address (an export link, a bookmark) stays chosen.
+        actions.push((q.action.trim().to_string(), q.action.trim().to_string()));
+    }
+    let mut departments: Vec<(String, String)> = state
+        .identity
+        .list_departments(&me.principal)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            let name = t.pick(&d.name_zh, &d.name_en).to_string();
+            (d.path.as_str().to_string(), name)
+        })
+        .collect();
+    if !q.department.trim().is_empty() && !departments.iter().any(|(p, _)| *p == q.department.trim()) {
+        departments.push((q.department.trim().to_string(), q.department.trim().to_string()));
+    }
     render(&LedgerPage {
         c,
         verified: report.ok,
         verify_summary: t.half(&report.summary()).to_string(),
         checked_at: checked.at.display_in(zone),
         checking: state.ledger_watch.running(),
-        filters,
+        q: q.clone(),
+        actions,
+        departments,
         query: qs.clone(),
         total: list.total,
         entries,
@@ -184,7 +254,7 @@ pub(super) async fn ledger_csv(
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    let filter = match q.filter(&state.settings.zone) {
+    let filter = match q.resolved(&state, &me.principal).await {
         Ok(f) => f,
         Err(inv) => return ctx.fail(PageError::BadRequest(inv.to_string())),
     };

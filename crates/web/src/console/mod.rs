@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tongban_identity::{AccountId, AccountStatus, DeptId, DeptKind, NewDepartment, NewStaff, UserFilter};
 use tongban_kernel::{Page, Permission, Role};
 
@@ -416,9 +417,16 @@ async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, 
             )
         })
         .collect();
+    // Only the roles this administrator may grant somewhere are offered.
+    let scopes = user.principal.scopes_for(Permission::AssignRoles);
     let roles = Role::ALL
         .iter()
         .filter(|r| r.is_staff())
+        .filter(|r| {
+            scopes
+                .iter()
+                .any(|s| tongban_identity::can_grant(&user.principal, **r, s))
+        })
         .map(|r| (r.code(), role_label(t, *r)))
         .collect();
     let failed = !c.errors.is_empty();
@@ -493,6 +501,14 @@ async fn create_user(
     }
 }
 
+/// A role on the account page: ticked, and locked when this administrator may not change it.
+struct RoleChoice {
+    code: &'static str,
+    label: &'static str,
+    on: bool,
+    locked: bool,
+}
+
 #[derive(Template)]
 #[template(path = "console/user.html")]
 struct UserPage {
@@ -500,16 +516,33 @@ struct UserPage {
     id: String,
     username: String,
     facts: Vec<(&'static str, String)>,
-    roles: Vec<(&'static str, &'static str, bool)>,
+    roles: Vec<RoleChoice>,
     can_assign: bool,
     can_lock: bool,
     locked: bool,
 }
 
-async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+async fn user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    user_page(&state, &ctx, &id, None, q.contains_key("saved")).await
+}
+
+/// The account page; after a refused role change, `ticked` keeps the boxes as they were sent
+/// and the reason is shown on the roles field.
+async fn user_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    refused: Option<(Vec<Role>, String)>,
+    saved: bool,
+) -> Response {
     let me = staff_or_fail!(ctx);
     let t = ctx.t();
-    let Ok(id) = AccountId::parse("id", &id) else {
+    let Ok(id) = AccountId::parse("id", id) else {
         return ctx.fail(PageError::NotFound);
     };
     let u = match state.identity.get_user(&me.principal, &id).await {
@@ -530,16 +563,35 @@ async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
     }
     facts.push(("field.created", u.created.display_in(&state.settings.zone)));
     let held: Vec<Role> = u.grants.iter().map(|g| g.role).collect();
+    let mut c = ctx.chrome(&u.username);
+    let ticked = match refused {
+        Some((ticked, why)) => {
+            c.add_error("roles", &why);
+            ticked
+        }
+        None => held.clone(),
+    };
+    // Only the roles this administrator may grant here are offered; one already held that they
+    // may not grant is shown, but cannot be changed.
+    let scope = dept_path.clone().unwrap_or_else(tongban_kernel::DeptPath::root);
     let roles = Role::ALL
         .iter()
         .filter(|r| r.is_staff())
-        .map(|r| (r.code(), role_label(t, *r), held.contains(r)))
+        .filter(|r| held.contains(r) || tongban_identity::can_grant(&me.principal, **r, &scope))
+        .map(|r| RoleChoice {
+            code: r.code(),
+            label: role_label(t, *r),
+            on: ticked.contains(r),
+            locked: !tongban_identity::can_grant(&me.principal, *r, &scope),
+        })
         .collect();
-    let mut c = ctx.chrome(&u.username);
-    if u.is_demo {
+    if saved {
+        c.notice = Some(t.s("users.roles_saved").to_string());
+    } else if u.is_demo {
         c.notice = Some(t.s("account.demo").to_string());
     }
-    render(&UserPage {
+    let failed = !c.errors.is_empty();
+    let mut resp = render(&UserPage {
         c,
         id: u.id.to_string(),
         username: u.username.clone(),
@@ -550,7 +602,11 @@ async fn user(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -
         can_lock: me.principal.allows(Permission::LockAccounts, dept_path.as_ref())
             || me.principal.allows(Permission::ManageUsers, dept_path.as_ref()),
         locked: u.status == AccountStatus::Locked,
-    })
+    });
+    if failed {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
 }
 
 async fn set_roles(
@@ -560,19 +616,25 @@ async fn set_roles(
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
     let me = staff_or_fail!(ctx);
-    let Ok(id) = AccountId::parse("id", &id) else {
+    let Ok(account) = AccountId::parse("id", &id) else {
         return ctx.fail(PageError::NotFound);
     };
     let roles: Vec<Role> = repeated(&form, "role")
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
-    let grants = match crate::api::grants_over_department(&state, &me.principal, &id, &roles).await {
-        Ok(g) => g,
-        Err(e) => return ctx.fail(identity_page(e)),
+    let done = match crate::api::grants_over_department(&state, &me.principal, &account, &roles).await {
+        Ok(grants) => state.identity.set_roles(&me.principal, &account, grants).await,
+        Err(e) => Err(e),
     };
-    match state.identity.set_roles(&me.principal, &id, grants).await {
-        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+    match done {
+        Ok(_) => Redirect::to(&format!("/console/users/{account}?saved=1")).into_response(),
+        Err(tongban_identity::Error::Forbidden { why }) => {
+            user_page(&state, &ctx, &id, Some((roles, why)), false).await
+        }
+        Err(tongban_identity::Error::Invalid(inv)) => {
+            user_page(&state, &ctx, &id, Some((roles, inv.reason)), false).await
+        }
         Err(e) => ctx.fail(identity_page(e)),
     }
 }

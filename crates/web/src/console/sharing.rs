@@ -31,6 +31,10 @@ struct GrantRow {
     resource: String,
     grantee: String,
     fields: String,
+    /// The fields given in clear text, by name (empty: every personal field stays masked).
+    clear: String,
+    /// Why clear text was allowed.
+    clear_basis: String,
     expires: String,
     revocable: bool,
 }
@@ -64,6 +68,15 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
+    // Names, not codes: departments (names are public) and each resource's fields.
+    let departments: std::collections::HashMap<String, String> = state
+        .identity
+        .department_names()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, zh, en)| (path.as_str().to_string(), t.pick(&zh, &en).to_string()))
+        .collect();
     let requests = match state
         .catalog
         .list_requests(&me.principal, &RequestFilter::default(), Page::new(200, 0))
@@ -89,7 +102,13 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
             RequestRow {
                 id: r.id.to_string(),
                 resource: format!("{} {}", r.resource_code, r.resource_name_zh),
-                requester: grantee_label(&r.requester),
+                requester: match &r.requester {
+                    Grantee::Department { path, .. } => departments
+                        .get(path.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| grantee_label(&r.requester)),
+                    other => grantee_label(other),
+                },
                 provider: r.provider.name_zh.clone(),
                 status: t.pick(r.status.name_zh(), r.status.name_en()),
                 due: v
@@ -103,22 +122,50 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
         })
         .collect();
     let today = state.catalog.today();
+    let mut resources = std::collections::HashMap::new();
+    for g in &grants.items {
+        if !resources.contains_key(&g.resource_code)
+            && let Ok(r) = state.catalog.resource_by_code_cached(&g.resource_code).await
+        {
+            resources.insert(g.resource_code.clone(), r);
+        }
+    }
+    let sep = t.pick("、", ", ");
     let grants = grants
         .items
         .iter()
-        .map(|g| GrantRow {
-            id: g.id.to_string(),
-            resource: g.resource_code.clone(),
-            grantee: grantee_label(&g.grantee),
-            fields: g.fields.join(", "),
-            expires: g.expires_on.to_string(),
-            revocable: g.is_effective(today)
-                && (me
-                    .principal
-                    .allows(Permission::ManageGrants, Some(&g.provider.path))
-                    || me
+        .map(|g| {
+            let resource = resources.get(&g.resource_code);
+            let name_of = |code: &String| {
+                resource
+                    .and_then(|r| r.fields.iter().find(|f| &f.code == code))
+                    .map(|f| f.name_zh.clone())
+                    .unwrap_or_else(|| code.clone())
+            };
+            GrantRow {
+                id: g.id.to_string(),
+                resource: resource
+                    .map(|r| r.name_zh.clone())
+                    .unwrap_or_else(|| g.resource_code.clone()),
+                grantee: match &g.grantee {
+                    Grantee::Department { path, .. } => departments
+                        .get(path.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| grantee_label(&g.grantee)),
+                    other => grantee_label(other),
+                },
+                fields: g.fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
+                clear: g.clear_fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
+                clear_basis: g.clear_basis.clone(),
+                expires: g.expires_on.to_string(),
+                revocable: g.is_effective(today)
+                    && (me
                         .principal
-                        .allows(Permission::ReviewSharing, Some(&g.provider.path))),
+                        .allows(Permission::ManageGrants, Some(&g.provider.path))
+                        || me
+                            .principal
+                            .allows(Permission::ReviewSharing, Some(&g.provider.path))),
+            }
         })
         .collect();
     render(&SharingPage {
@@ -145,7 +192,7 @@ struct RequestPage {
     steps: Vec<StepRow>,
     warning: &'static str,
     warning_label: &'static str,
-    fields: Vec<(String, bool)>,
+    fields: Vec<(String, String, bool)>,
     can_review: bool,
     can_decide: bool,
     can_dispute: bool,
@@ -189,18 +236,42 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
             });
         }
     }
+    let resource = state.catalog.resource_by_code_cached(&r.resource_code).await.ok();
+    let field_name = |code: &String| {
+        resource
+            .as_ref()
+            .and_then(|res| res.fields.iter().find(|f| &f.code == code))
+            .map(|f| f.name_zh.clone())
+            .unwrap_or_else(|| code.clone())
+    };
+    let requester = state
+        .identity
+        .department_names()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(path, ..)| path == r.requester.path())
+        .map(|(_, zh, en)| t.pick(&zh, &en).to_string())
+        .unwrap_or_else(|| grantee_label(&r.requester));
     let mut facts = vec![
         (
             "sharing.resource",
             format!("{} {}", r.resource_code, r.resource_name_zh),
         ),
-        ("sharing.requester", grantee_label(&r.requester)),
+        ("sharing.requester", requester),
         ("catalog.provider", r.provider.name_zh.clone()),
         (
             "field.status",
             t.pick(r.status.name_zh(), r.status.name_en()).to_string(),
         ),
-        ("sharing.fields", r.fields.join(", ")),
+        (
+            "sharing.fields",
+            r.fields
+                .iter()
+                .map(field_name)
+                .collect::<Vec<_>>()
+                .join(t.pick("、", ", ")),
+        ),
         ("sharing.purpose", r.purpose.clone()),
         ("sharing.scenario", r.scenario.clone()),
         ("catalog.legal_basis", r.legal_basis.clone()),
@@ -236,7 +307,11 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
         steps,
         warning,
         warning_label,
-        fields: r.fields.iter().map(|f| (f.clone(), true)).collect(),
+        fields: r
+            .fields
+            .iter()
+            .map(|f| (f.clone(), field_name(f), true))
+            .collect(),
         can_review: status == RequestStatus::InReview && both(Permission::ReviewSharing),
         can_decide: status == RequestStatus::WithProvider
             && me

@@ -1,4 +1,4 @@
-use crate::support::{PASSWORD, Server, api_token, sets};
+use crate::support::{PASSWORD, Server, api_token, api_token_with_mfa, sets};
 use serde_json::{Value, json};
 use tongban_db::testing::each_backend;
 
@@ -137,7 +137,7 @@ async fn injection_strings_are_stored_and_returned_as_plain_data() {
         // sys_admin owes MFA: the API says so instead of acting.
         let r = reqwest::Client::new().get(s.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
         assert_eq!(r.status(), 401);
-        // A department admin has no MFA duty; give one via the domain and use the API as them.
+        // A department admin (who can create accounts) must use two-step verification too.
         let sys = tongban_kernel::Principal::system("test");
         let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
         s.identity
@@ -155,7 +155,7 @@ async fn injection_strings_are_stored_and_returned_as_plain_data() {
             )
             .await
             .unwrap();
-        let token = api_token(&s, "ga_admin").await;
+        let token = api_token_with_mfa(&s, "ga_admin").await;
         let evil = "Robert'); DROP TABLE accounts;-- <script>alert(1)</script>";
         let r = reqwest::Client::new()
             .post(s.url("/api/v1/users"))

@@ -4,7 +4,7 @@
 //! console an administrator over both departments edits and defines bundles; refusals land on
 //! the input they name.
 
-use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, BundleInput, FieldKind, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
@@ -224,7 +224,7 @@ async fn administrators_edit_bundles_in_the_console() {
         add_staff(&s, "city_admin", "9901", Role::DeptAdmin).await;
         add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
         let admin = browser();
-        sign_in(&admin, &s, "city_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "city_admin").await;
         let text = |c: &reqwest::Client, p: &str| {
             let url = s.url(p);
             let c = c.clone();
@@ -311,7 +311,7 @@ async fn administrators_edit_bundles_in_the_console() {
         // One bureau's administrator may not change a bundle reaching another bureau's item; a
         // clerk has no bundle pages at all.
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
         let ga_csrf = csrf_of(&text(&ga, "/console/bundles").await);
         let r = ga
             .post(s.url("/console/bundles/NEWBORN"))

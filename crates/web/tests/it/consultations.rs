@@ -3,7 +3,7 @@
 //! administrator publishes the feedback report (a reason is required when not adopted), shown
 //! under the draft.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use jiff::ToSpan;
 use tongban_db::testing::each_backend;
 use tongban_interact::{ConsultationInput, DeptRef, Section};
@@ -116,29 +116,12 @@ async fn comments_reports_moderation_and_feedback() {
             .unwrap();
         assert!(!anon.contains("社区食堂"), "{anon}");
 
-        // The administrator sees it waiting and publishes it again, then the feedback.
+        // The administrator sees it waiting and publishes the feedback while it is still hidden:
+        // the public report must not show the hidden text.
         let admin = browser();
-        sign_in(&admin, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "mz_admin").await;
         let p = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
         assert!(p.contains("社区食堂") && p.contains("/moderate"), "{p}");
-        let moderate = report_path.replace("/report", "/moderate");
-        let r = admin
-            .post(s.url(&moderate))
-            .form(&[("csrf", csrf_of(&p)), ("decision", "publish".into())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303);
-        let anon = browser()
-            .get(&page_url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(anon.contains("社区食堂"));
-        let p = admin.get(&page_url).send().await.unwrap().text().await.unwrap();
         assert!(p.contains("1 条意见内容相同"), "{p}");
         let group = p
             .split("name=\"a.")
@@ -183,6 +166,30 @@ async fn comments_reports_moderation_and_feedback() {
             anon.contains("意见采纳情况") && anon.contains("部分采纳") && anon.contains("先在三个街道试点"),
             "{anon}"
         );
+        assert!(
+            !anon.contains("社区食堂") && anon.contains("该意见正在审核"),
+            "{anon}"
+        );
+
+        // Published again after review: the comment and the report's line show it.
+        let moderate = report_path.replace("/report", "/moderate");
+        let r = admin
+            .post(s.url(&moderate))
+            .form(&[("csrf", csrf_of(&p)), ("decision", "publish".into())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let anon = browser()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(anon.matches("社区食堂").count(), 2, "{anon}");
+        assert!(!anon.contains("该意见正在审核"), "{anon}");
         // A clerk cannot moderate.
         let clerk = browser();
         sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
@@ -209,7 +216,7 @@ async fn a_department_admin_publishes_a_consultation_and_a_survey_from_the_conso
             403
         );
         let admin = browser();
-        sign_in(&admin, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "mz_admin").await;
         let page = admin
             .get(s.url("/console/participation"))
             .send()

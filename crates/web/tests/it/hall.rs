@@ -3,7 +3,7 @@
 //! console, which signs the e-licence; the citizen follows the case to its licence. Bad input
 //! comes back on the question it belongs to; another department's staff are refused.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use jiff::civil::date;
 use tongban_db::testing::each_backend;
 use tongban_hall::{
@@ -508,7 +508,7 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
         let (status, _) = page(&clerk_web, &s, "/console/rectifications").await;
         assert_eq!(status, 403);
         let admin = browser();
-        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "ga_admin").await;
         let (status, list) = page(&admin, &s, "/console/rectifications").await;
         assert_eq!(status, 200);
         assert!(
@@ -692,7 +692,7 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
             "{html}"
         );
         let admin = browser();
-        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "ga_admin").await;
         let (_, html) = page(&admin, &s, &path).await;
         assert!(html.contains("批准延期"), "{html}");
         let f = vec![

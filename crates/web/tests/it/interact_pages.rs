@@ -6,7 +6,7 @@
 //! the submitter and the handling department; without signing in only a suggestion may be sent,
 //! a few an hour from one address.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use reqwest::multipart::{Form, Part};
 use tongban_db::testing::each_backend;
 use tongban_interact::{DeptRef, NewCategory, NewRule};
@@ -590,7 +590,7 @@ async fn administrators_configure_categories_limits_and_routing() {
         s.identity.set_roles(&sys, &created.id, vec![root]).await.unwrap();
         crate::support::add_staff(&s, "ga_admin", "9901-GA", tongban_kernel::Role::DeptAdmin).await;
         let city = browser();
-        sign_in(&city, &s, "city_admin", PASSWORD).await;
+        sign_in_with_mfa(&city, &s, "city_admin").await;
         let page = city
             .get(s.url("/console/interact/rules"))
             .send()
@@ -666,7 +666,7 @@ async fn administrators_configure_categories_limits_and_routing() {
         // 公安局's administrator routes the category to 公安局, not to 民政局, and edits no
         // categories.
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
         let page = ga
             .get(s.url("/console/interact/rules"))
             .send()

@@ -4,7 +4,7 @@
 //! shows the item; edits read at an old version are refused; nobody manages another department's
 //! items.
 
-use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use tongban_db::testing::each_backend;
 use tongban_hall::{FieldKind, MaterialSource, SignMode};
 use tongban_kernel::Role;
@@ -96,7 +96,7 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         let s = Server::start(db).await;
         add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
         let admin = browser();
-        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "ga_admin").await;
         let list = admin.get(s.url("/console/items")).send().await.unwrap().text().await.unwrap();
         assert!(list.contains("/console/items/new"), "{list}");
         let page = admin.get(s.url("/console/items/new")).send().await.unwrap().text().await.unwrap();
@@ -197,7 +197,7 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         // 民政局's administrator does not manage 公安局's items; a clerk manages none.
         add_staff(&s, "mz_admin", "9901-MZ", Role::DeptAdmin).await;
         let other = browser();
-        sign_in(&other, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&other, &s, "mz_admin").await;
         let list = other.get(s.url("/console/items")).send().await.unwrap().text().await.unwrap();
         assert!(!list.contains(CODE));
         assert_eq!(other.get(&edit_url).send().await.unwrap().status(), 403);

@@ -2,7 +2,7 @@
 //! revoked), the holder's "my licences", licence page with its QR code and file download, the
 //! console's seals and licences pages, and who may see what.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use jiff::civil::date;
 use tongban_db::testing::each_backend;
 use tongban_identity::NewStaff;
@@ -187,7 +187,7 @@ async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
             .await
             .unwrap();
         let admin = browser();
-        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "ga_admin").await;
         let (status, page) = get(&admin, &s, "/console/seals").await;
         assert_eq!(status, 200);
         assert!(page.contains("示范市公安局证照专用章") && page.contains("name=\"valid_to\""));

@@ -176,6 +176,12 @@ async fn the_ledger_view_is_for_security_admins_only() {
         sign_in(&c, &s, "ga_clerk", PASSWORD).await;
         let r = c.get(s.url("/console/ledger")).send().await.unwrap();
         assert_eq!(r.status(), 403);
+        // The refusal keeps the console's look, menu and a way back to the console.
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("class=\"site console\"") && body.contains("返回工作台首页"),
+            "{body}"
+        );
         let r = c.get(s.url("/console/ledger.csv")).send().await.unwrap();
         assert_eq!(r.status(), 403);
         let page = c
@@ -206,6 +212,18 @@ async fn the_ledger_view_is_for_security_admins_only() {
 async fn admins_are_sent_to_set_up_two_step_verification_before_the_console() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
+        // Someone tries ga_clerk's password; a citizen signs in (no department on either).
+        sign_in(&browser(), &s, "ga_clerk", "wrong-password").await;
+        sign_in(&browser(), &s, "citizen1", PASSWORD).await;
+        // A department administrator, who can create accounts, must use it too.
+        crate::support::add_staff(&s, "ga_admin", "9901-GA", tongban_kernel::Role::DeptAdmin).await;
+        let r = sign_in(&browser(), &s, "ga_admin", PASSWORD).await;
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/mfa/setup")
+        );
         let c = browser();
         let r = sign_in(&c, &s, "secadmin", PASSWORD).await;
         assert!(
@@ -254,6 +272,24 @@ async fn admins_are_sent_to_set_up_two_step_verification_before_the_console() {
             "sign-ins show up in the ledger view"
         );
         assert!(page.contains("最近一次校验"));
+        // The city's security administrator sees the citizen's sign-in too.
+        assert!(page.contains("<td>citizen1</td>"), "{page}");
+        // 操作 and 部门 are choices.
+        assert!(page.contains("<select id=\"action\"") && page.contains("<select id=\"department\""));
+        // The attacked account finds the anonymous attempt on it.
+        let mine = c
+            .get(s.url("/console/ledger?actor=ga_clerk&action=identity.login.failed"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            mine.contains("未登录访问者") && mine.contains("登录失败"),
+            "{mine}"
+        );
+        assert!(mine.contains("1 条记录"), "{mine}");
         let r = c
             .post(s.url("/console/ledger/verify"))
             .form(&[("csrf", csrf_of(&page))])
@@ -356,6 +392,63 @@ async fn a_citizen_sets_an_address_for_notification_emails() {
             page.contains("已验证") && !page.contains("/account/email/confirm"),
             "{page}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_department_admin_is_offered_only_roles_they_may_grant_and_sees_a_refusal_on_the_field() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        crate::support::add_staff(&s, "ga_admin", "9901-GA", tongban_kernel::Role::DeptAdmin).await;
+        let clerk = s
+            .identity
+            .get_user_by_username(&tongban_kernel::Principal::system("test"), "ga_clerk")
+            .await
+            .unwrap();
+        let c = browser();
+        crate::support::sign_in_with_mfa(&c, &s, "ga_admin").await;
+        let url = s.url(&format!("/console/users/{}", clerk.id));
+        let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("value=\"reviewer\""), "{page}");
+        assert!(
+            !page.contains("value=\"security_admin\"") && !page.contains("value=\"sys_admin\""),
+            "not offered: {page}"
+        );
+        // Forced anyway: refused on the field, with the boxes as they were sent.
+        let r = c
+            .post(format!("{url}/roles"))
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("role", "clerk".into()),
+                ("role", "security_admin".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("class=\"field-error\"") && body.contains("只有系统管理员"),
+            "{body}"
+        );
+        assert!(body.contains("class=\"site console\""), "{body}");
+        // Allowed: saved, and told so.
+        let r = c
+            .post(format!("{url}/roles"))
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("role", "clerk".into()),
+                ("role", "reviewer".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let page = c.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("角色已保存"), "{page}");
+        s.stop().await;
     })
     .await;
 }

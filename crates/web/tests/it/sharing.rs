@@ -1,4 +1,6 @@
-use crate::support::{PASSWORD, Server, api_token, browser, csrf_of, sets, sign_in};
+use crate::support::{
+    PASSWORD, Server, api_token_with_mfa, browser, csrf_of, sets, sign_in, sign_in_with_mfa,
+};
 use tongban_catalog::{ResourceInput, SharingClass};
 use tongban_db::testing::each_backend;
 use tongban_kernel::{Principal, Role, RoleGrant};
@@ -84,7 +86,7 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
 
         // 民政局 files the request through the form, naming fields.
         let mz = browser();
-        sign_in(&mz, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&mz, &s, "mz_admin").await;
         let page = mz
             .get(s.url(&format!("/console/catalog/{code}/request")))
             .send()
@@ -155,17 +157,76 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
             303
         );
 
-        // 公安局 grants fewer fields than asked.
+        // 公安局 grants both fields, the ID number in clear; the decision form names the fields.
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
+        let page = ga.get(s.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            !page.contains("<code>id_number</code>"),
+            "names, not codes: {page}"
+        );
         assert_eq!(
-            act(&ga, &s, &path, &[("action", "grant"), ("field", "district")])
-                .await
-                .status(),
+            act(
+                &ga,
+                &s,
+                &path,
+                &[
+                    ("action", "grant"),
+                    ("field", "district"),
+                    ("field", "id_number"),
+                    ("clear", "id_number"),
+                    ("clear_basis", "入户核查须核对完整证件号"),
+                ]
+            )
+            .await
+            .status(),
             303
         );
         let page = ga.get(s.url(&path)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("已授权"), "granted");
+        // Wherever the grant is listed, the clear-text field is flagged with its basis.
+        let list = ga
+            .get(s.url("/console/sharing"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("class=\"clear-warning\"") && list.contains("入户核查须核对完整证件号"),
+            "{list}"
+        );
+        assert!(list.contains("<td>民政局</td>"), "the grantee by name: {list}");
+        // The requester's query page says why the table is readable and warns of clear text.
+        let file = std::env::temp_dir().join(format!("ga-{}.csv", tongban_kernel::id::new_uuid_v7()));
+        std::fs::write(&file, "公民身份号码,姓名,区县\n11010519491231002X,张三丰,城东区\n").unwrap();
+        s.pool
+            .ingest_csv(
+                &Principal::system("test"),
+                &code,
+                &file,
+                &tongban_pool::IngestOptions::default(),
+            )
+            .await
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        let mz_clerk = browser();
+        sign_in(&mz_clerk, &s, "mz_clerk", PASSWORD).await;
+        let q = mz_clerk
+            .get(s.url("/console/query"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            q.contains("依据共享授权读取")
+                && q.contains("低保户籍核验")
+                && q.contains("入户核查须核对完整证件号"),
+            "{q}"
+        );
 
         let mz_dept = s
             .identity
@@ -182,7 +243,11 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(grant.fields, vec!["district".to_string()]);
+        assert_eq!(
+            grant.fields,
+            vec!["id_number".to_string(), "district".to_string()]
+        );
+        assert_eq!(grant.clear_fields, vec!["id_number".to_string()]);
         s.stop().await;
     })
     .await;
@@ -233,7 +298,7 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
 
         // Another bureau's admin may not upload; a missing token is refused.
         let mz = browser();
-        sign_in(&mz, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&mz, &s, "mz_admin").await;
         assert_eq!(
             mz.get(s.url(&format!("/console/catalog/{code}/upload")))
                 .send()
@@ -244,7 +309,7 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
         );
 
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
         let page = ga
             .get(s.url(&format!("/console/catalog/{code}/upload")))
             .send()
@@ -358,6 +423,7 @@ async fn the_sql_page_answers_within_the_users_grants() {
             page.contains(&format!("<code>\"{code}\"</code>")),
             "the table is listed: {page}"
         );
+        assert!(page.contains("本部门提供的数据"), "why it is readable: {page}");
         let csrf = csrf_of(&page);
         let sql = format!("SELECT name, district FROM \"{code}\" ORDER BY district");
         let run = |c: &reqwest::Client, csrf: &str, action: &str, sql: &str| {
@@ -576,7 +642,7 @@ async fn the_exchange_api_answers_granted_fields_to_department_systems_only() {
 
         // Usage shows on the provider's console.
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
         let page = ga
             .get(s.url("/console/usage"))
             .send()
@@ -699,11 +765,11 @@ async fn the_provider_saves_a_column_mapping_that_later_loads_use() {
         let path = format!("/console/catalog/{code}/mapping");
 
         let mz = browser();
-        sign_in(&mz, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&mz, &s, "mz_admin").await;
         assert_eq!(mz.get(s.url(&path)).send().await.unwrap().status(), 403);
 
         let ga = browser();
-        sign_in(&ga, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
         let page = ga.get(s.url(&path)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("name=\"mapping.id_number\"") && page.contains("公民身份号码"));
         let csrf = csrf_of(&page);
@@ -942,7 +1008,7 @@ async fn the_providing_departments_system_pushes_a_batch_and_bad_rows_are_reject
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        let r = push(api_token(&s, "ga_admin").await, batch.clone())
+        let r = push(api_token_with_mfa(&s, "ga_admin").await, batch.clone())
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
@@ -973,7 +1039,7 @@ async fn the_provider_schedules_a_pull_from_its_database_in_the_console() {
         let s = Server::start(db).await;
         let code = seed(&s).await;
         let admin = browser();
-        sign_in(&admin, &s, "ga_admin", PASSWORD).await;
+        sign_in_with_mfa(&admin, &s, "ga_admin").await;
         let url = s.url(&format!("/console/catalog/{code}/pulls"));
         let page = admin.get(&url).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("name=\"url\""), "{page}");
@@ -1046,7 +1112,7 @@ async fn the_provider_schedules_a_pull_from_its_database_in_the_console() {
 
         // Another department's administrator does not see the page.
         let other = browser();
-        sign_in(&other, &s, "mz_admin", PASSWORD).await;
+        sign_in_with_mfa(&other, &s, "mz_admin").await;
         assert_eq!(other.get(&url).send().await.unwrap().status(), 403);
     })
     .await;

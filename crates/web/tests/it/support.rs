@@ -32,6 +32,8 @@ pub struct Server {
     now: Arc<std::sync::atomic::AtomicI64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Two-step keys set up by [`sign_in_with_mfa`], by username, with the last step used.
+    totp: std::sync::Mutex<std::collections::HashMap<String, (Vec<u8>, i64)>>,
 }
 
 impl Server {
@@ -106,6 +108,7 @@ impl Server {
             now,
             stop: Some(tx),
             task: Some(task),
+            totp: Default::default(),
         }
     }
 
@@ -295,30 +298,88 @@ pub async fn add_staff(
     dept
 }
 
-/// Signs in an administrator who must set up two-step verification first, and sets it up.
+/// Signs in an administrator who must use two-step verification: sets it up on the first
+/// sign-in, and on later ones answers with the next unused code.
 pub async fn sign_in_with_mfa(client: &reqwest::Client, s: &Server, username: &str) {
-    sign_in(client, s, username, PASSWORD).await;
-    let page = client
-        .get(s.url("/mfa/setup"))
+    let r = sign_in(client, s, username, PASSWORD).await;
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let now = jiff::Timestamp::now().as_second() / tongban_identity::totp::STEP_SECS;
+    if to.starts_with("/mfa/setup") {
+        let page = client
+            .get(s.url("/mfa/setup"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let at = page.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+        let secret = &page[at..at + page[at..].find('<').unwrap()];
+        let key = tongban_identity::totp::decode_secret(secret).unwrap();
+        let code = tongban_identity::totp::code_at(&key, now * tongban_identity::totp::STEP_SECS, 6);
+        let r = client
+            .post(s.url("/mfa/setup"))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("code", code.as_str()),
+                ("next", "/console"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "two-step verification set up");
+        s.totp.lock().unwrap().insert(username.into(), (key, now));
+    } else {
+        assert!(to.starts_with("/mfa"), "{username} needs no second factor: {to}");
+        // A code once accepted is never accepted again: take the next step (the window allows one).
+        let (key, step) = {
+            let mut keys = s.totp.lock().unwrap();
+            let (key, last) = keys.get_mut(username).expect("set up earlier in this test");
+            *last = (*last + 1).max(now);
+            (key.clone(), *last)
+        };
+        let page = client
+            .get(s.url("/mfa"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let code = tongban_identity::totp::code_at(&key, step * tongban_identity::totp::STEP_SECS, 6);
+        let r = client
+            .post(s.url("/mfa"))
+            .form(&[
+                ("csrf", csrf_of(&page).as_str()),
+                ("code", code.as_str()),
+                ("next", "/console"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "second factor accepted");
+    }
+}
+
+/// A bearer token for an administrator who must use two-step verification (set up in the
+/// browser on the way), with the code sent to `/api/v1/auth/mfa`.
+pub async fn api_token_with_mfa(s: &Server, username: &str) -> String {
+    sign_in_with_mfa(&browser(), s, username).await;
+    let token = api_token(s, username).await;
+    let (key, step) = {
+        let mut keys = s.totp.lock().unwrap();
+        let (key, last) = keys.get_mut(username).unwrap();
+        *last += 1;
+        (key.clone(), *last)
+    };
+    let code = tongban_identity::totp::code_at(&key, step * tongban_identity::totp::STEP_SECS, 6);
+    let r = reqwest::Client::new()
+        .post(s.url("/api/v1/auth/mfa"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "code": code }))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
-    let at = page.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
-    let secret = &page[at..at + page[at..].find('<').unwrap()];
-    let key = tongban_identity::totp::decode_secret(secret).unwrap();
-    let code = tongban_identity::totp::code_at(&key, jiff::Timestamp::now().as_second(), 6);
-    let r = client
-        .post(s.url("/mfa/setup"))
-        .form(&[
-            ("csrf", csrf_of(&page).as_str()),
-            ("code", code.as_str()),
-            ("next", "/console"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "two-step verification set up");
+    assert_eq!(r.status(), 204, "second factor accepted");
+    token
 }
