@@ -156,7 +156,7 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
                 },
                 fields: g.fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
                 clear: g.clear_fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
-                clear_basis: g.clear_basis.clone(),
+                clear_basis: t.half(&g.clear_basis).to_string(),
                 expires: g.expires_on.to_string(),
                 revocable: g.is_effective(today)
                     && (me

@@ -199,18 +199,7 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
         );
         assert!(list.contains("<td>民政局</td>"), "the grantee by name: {list}");
         // The requester's query page says why the table is readable and warns of clear text.
-        let file = std::env::temp_dir().join(format!("ga-{}.csv", tongban_kernel::id::new_uuid_v7()));
-        std::fs::write(&file, "公民身份号码,姓名,区县\n11010519491231002X,张三丰,城东区\n").unwrap();
-        s.pool
-            .ingest_csv(
-                &Principal::system("test"),
-                &code,
-                &file,
-                &tongban_pool::IngestOptions::default(),
-            )
-            .await
-            .unwrap();
-        let _ = std::fs::remove_file(&file);
+        load_people(&s, &code).await;
         let mz_clerk = browser();
         sign_in(&mz_clerk, &s, "mz_clerk", PASSWORD).await;
         let q = mz_clerk
@@ -391,22 +380,7 @@ async fn the_sql_page_answers_within_the_users_grants() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
         let code = seed(&s).await;
-        let file = std::env::temp_dir().join(format!("hj-{}.csv", tongban_kernel::id::new_uuid_v7()));
-        std::fs::write(
-            &file,
-            "公民身份号码,姓名,区县\n11010519491231002X,张三丰,城东区\n110105194912310021,李四光,城西区\n",
-        )
-        .unwrap();
-        s.pool
-            .ingest_csv(
-                &Principal::system("test"),
-                &code,
-                &file,
-                &tongban_pool::IngestOptions::default(),
-            )
-            .await
-            .unwrap();
-        let _ = std::fs::remove_file(&file);
+        load_people(&s, &code).await;
 
         // The provider's clerk sees its own data, personal fields masked.
         let ga = browser();

@@ -331,13 +331,7 @@ pub async fn sign_in_with_mfa(client: &reqwest::Client, s: &Server, username: &s
         s.totp.lock().unwrap().insert(username.into(), (key, now));
     } else {
         assert!(to.starts_with("/mfa"), "{username} needs no second factor: {to}");
-        // A code once accepted is never accepted again: take the next step (the window allows one).
-        let (key, step) = {
-            let mut keys = s.totp.lock().unwrap();
-            let (key, last) = keys.get_mut(username).expect("set up earlier in this test");
-            *last = (*last + 1).max(now);
-            (key.clone(), *last)
-        };
+        let code = next_code(s, username);
         let page = client
             .get(s.url("/mfa"))
             .send()
@@ -346,7 +340,6 @@ pub async fn sign_in_with_mfa(client: &reqwest::Client, s: &Server, username: &s
             .text()
             .await
             .unwrap();
-        let code = tongban_identity::totp::code_at(&key, step * tongban_identity::totp::STEP_SECS, 6);
         let r = client
             .post(s.url("/mfa"))
             .form(&[
@@ -361,18 +354,22 @@ pub async fn sign_in_with_mfa(client: &reqwest::Client, s: &Server, username: &s
     }
 }
 
+/// The next unused code of `username`'s two-step key: a code once accepted is never accepted
+/// again, so each sign-in takes the next step (the window allows one step ahead).
+fn next_code(s: &Server, username: &str) -> String {
+    let now = jiff::Timestamp::now().as_second() / tongban_identity::totp::STEP_SECS;
+    let mut keys = s.totp.lock().unwrap();
+    let (key, last) = keys.get_mut(username).expect("set up earlier in this test");
+    *last = (*last + 1).max(now);
+    tongban_identity::totp::code_at(key, *last * tongban_identity::totp::STEP_SECS, 6)
+}
+
 /// A bearer token for an administrator who must use two-step verification (set up in the
 /// browser on the way), with the code sent to `/api/v1/auth/mfa`.
 pub async fn api_token_with_mfa(s: &Server, username: &str) -> String {
     sign_in_with_mfa(&browser(), s, username).await;
     let token = api_token(s, username).await;
-    let (key, step) = {
-        let mut keys = s.totp.lock().unwrap();
-        let (key, last) = keys.get_mut(username).unwrap();
-        *last += 1;
-        (key.clone(), *last)
-    };
-    let code = tongban_identity::totp::code_at(&key, step * tongban_identity::totp::STEP_SECS, 6);
+    let code = next_code(s, username);
     let r = reqwest::Client::new()
         .post(s.url("/api/v1/auth/mfa"))
         .bearer_auth(&token)
