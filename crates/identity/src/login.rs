@@ -206,7 +206,18 @@ impl Identity {
                 object_type: "account",
                 object_id: acct.id.as_str(),
                 object_dept: acct.department,
-                summary: format!("登录失败 {} / login failed for {}", acct.username, acct.username),
+                summary: {
+                    let (zh, en) = match reason {
+                        "bad_password" => ("密码错误", "wrong password"),
+                        "locked" => ("账号已锁定", "account locked"),
+                        "disabled" => ("账号已停用", "account disabled"),
+                        _ => ("其他原因", "other reason"),
+                    };
+                    format!(
+                        "{} 登录失败（{zh}） / sign-in failed for {} ({en})",
+                        acct.username, acct.username
+                    )
+                },
                 detail: json!({ "username": acct.username, "reason": reason, "ip": ctx.ip }),
             },
         )

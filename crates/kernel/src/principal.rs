@@ -59,6 +59,10 @@ pub enum Role {
     SysAdmin,
 }
 
+/// The start of every plain permission refusal ([`Principal::require`]), so pages can tell it
+/// from a specific reason.
+pub const NOT_PERMITTED: &str = "无权执行此操作";
+
 impl Role {
     /// Every role, in display order.
     pub const ALL: [Role; 10] = [
@@ -450,7 +454,7 @@ impl Principal {
             Ok(())
         } else {
             Err(Denied {
-                why: format!("无权执行此操作 / not permitted: {}", perm.code()),
+                why: format!("{NOT_PERMITTED} / not permitted: {}", perm.code()),
             })
         }
     }

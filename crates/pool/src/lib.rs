@@ -37,7 +37,7 @@ pub use ingest::MAX_BATCH_RECORDS;
 pub use lake::{BIDX_SUFFIX, ROW_HASH};
 pub use mapping::{MAX_COLUMN_CHARS, SavedMapping};
 pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, ProgressFn, Quality, SourceFormat};
-pub use open::{OpenFile, OpenFormat};
+pub use open::{OpenFile, OpenFormat, OpenPreview};
 pub use policy::{Access, Basis, FieldAccess, Shown};
 pub use pull::{MAX_PULL_MINUTES, NewPull, PullSource};
 pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
@@ -95,6 +95,8 @@ pub struct Pool {
     loads: Arc<tokio::sync::Mutex<()>>,
     scans: Arc<query::Scans>,
     recorder: Arc<exchange::Recorder>,
+    /// Download sizes of open versions, by resource code and version (versions never change).
+    open_sizes: Arc<std::sync::Mutex<open::SizeCache>>,
 }
 
 impl Pool {
@@ -109,6 +111,7 @@ impl Pool {
             loads: Arc::new(tokio::sync::Mutex::new(())),
             scans: Arc::new(query::Scans::default()),
             recorder: Arc::new(exchange::Recorder::default()),
+            open_sizes: Arc::default(),
         }
     }
 

@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::fs::File;
-use tongban_catalog::{OpenClass, ResourceStatus, Sensitivity};
+use tongban_catalog::{OpenClass, Resource, ResourceStatus, Sensitivity};
 use tongban_kernel::Principal;
 
 /// A download format.
@@ -24,6 +24,9 @@ pub enum OpenFormat {
 }
 
 impl OpenFormat {
+    /// Every format, in the order the page lists them.
+    pub const ALL: [OpenFormat; 3] = [OpenFormat::Csv, OpenFormat::Xlsx, OpenFormat::Parquet];
+
     /// From a file extension (`csv`, `xlsx`, `parquet`).
     pub fn from_extension(ext: &str) -> Option<Self> {
         match ext {
@@ -43,7 +46,8 @@ impl OpenFormat {
         }
     }
 
-    fn extension(self) -> &'static str {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
         match self {
             OpenFormat::Csv => "csv",
             OpenFormat::Xlsx => "xlsx",
@@ -63,11 +67,33 @@ pub struct OpenFile {
     pub bytes: Vec<u8>,
 }
 
+/// Download sizes of open versions, by resource code and version.
+pub(crate) type SizeCache = std::collections::HashMap<(String, u32), Vec<(OpenFormat, u64)>>;
+
+/// What the open-data page shows of a version: its first rows (public fields only) and the
+/// size of each download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenPreview {
+    /// Column codes, in the stored order.
+    pub header: Vec<String>,
+    /// The first rows, as text.
+    pub rows: Vec<Vec<String>>,
+    /// Bytes of the CSV, XLSX and Parquet downloads.
+    pub sizes: Vec<(OpenFormat, u64)>,
+    /// Rows in the version.
+    pub row_count: u64,
+    /// When the version was recorded (the data's last update).
+    pub recorded: tongban_kernel::Millis,
+}
+
 impl Pool {
-    /// Version `version` of open resource `code` in `format`. A resource that is not published
-    /// and fully open, or a version that does not exist, is [`Error::NotFound`] (the same answer
-    /// as a code that does not exist, so closed resources are not disclosed).
-    pub async fn open_download(&self, code: &str, version: u32, format: OpenFormat) -> Result<OpenFile> {
+    /// The stored version's directory and the public fields of open resource `code`, or
+    /// [`Error::NotFound`] for anything not published, not fully open, or not there.
+    async fn open_version(
+        &self,
+        code: &str,
+        version: u32,
+    ) -> Result<(Resource, std::path::PathBuf, Vec<String>)> {
         let resource = self
             .catalog
             .resource_by_code(&Principal::system("open-data"), code)
@@ -90,6 +116,14 @@ impl Pool {
             return Err(Error::NotFound);
         }
         let dir = self.local_version(&resource.code, version).await?;
+        Ok((resource, dir, public))
+    }
+
+    /// Version `version` of open resource `code` in `format`. A resource that is not published
+    /// and fully open, or a version that does not exist, is [`Error::NotFound`] (the same answer
+    /// as a code that does not exist, so closed resources are not disclosed).
+    pub async fn open_download(&self, code: &str, version: u32, format: OpenFormat) -> Result<OpenFile> {
+        let (resource, dir, public) = self.open_version(code, version).await?;
         let file_name = format!("{}-v{version}.{}", resource.code, format.extension());
         let bytes = tokio::task::spawn_blocking(move || render(&dir, &public, format))
             .await
@@ -100,23 +134,101 @@ impl Pool {
             bytes,
         })
     }
+
+    /// The first `limit` rows of version `version` of open resource `code` and the size of
+    /// each download (computed once per version: versions never change).
+    pub async fn open_preview(&self, code: &str, version: u32, limit: usize) -> Result<OpenPreview> {
+        let (resource, dir, public) = self.open_version(code, version).await?;
+        let recorded = self
+            .catalog
+            .resource_versions(&Principal::system("open-data"), &resource.id)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or(Error::NotFound)?;
+        let key = (resource.code, version);
+        let known = self
+            .open_sizes
+            .lock()
+            .map(|m| m.get(&key).cloned())
+            .ok()
+            .flatten();
+        let (preview, sizes) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let (header, mut rows) = table(&read_public(&dir, &public, Some(limit))?, &public)?;
+            rows.truncate(limit);
+            let sizes = match known {
+                Some(s) => s,
+                None => OpenFormat::ALL
+                    .iter()
+                    .map(|f| Ok((*f, render(&dir, &public, *f)?.len() as u64)))
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            Ok(((header, rows), sizes))
+        })
+        .await
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))??;
+        if let Ok(mut m) = self.open_sizes.lock() {
+            m.insert(key, sizes.clone());
+        }
+        Ok(OpenPreview {
+            header: preview.0,
+            rows: preview.1,
+            sizes,
+            row_count: recorded.row_count,
+            recorded: recorded.created,
+        })
+    }
 }
 
-/// The public columns of every Parquet file of a version, in `format`.
-fn render(dir: &std::path::Path, public: &[String], format: OpenFormat) -> Result<Vec<u8>> {
+/// The public columns of every Parquet file of a version, in order; with `limit`, reading stops
+/// once that many rows are in.
+fn read_public(dir: &std::path::Path, public: &[String], limit: Option<usize>) -> Result<Vec<RecordBatch>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
         .collect();
     files.sort();
     let mut batches: Vec<RecordBatch> = Vec::new();
+    let mut rows = 0;
     for path in files {
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)?;
         let mask = ProjectionMask::columns(builder.parquet_schema(), public.iter().map(String::as_str));
         for batch in builder.with_projection(mask).build()? {
-            batches.push(batch?);
+            let batch = batch?;
+            rows += batch.num_rows();
+            batches.push(batch);
+            if limit.is_some_and(|l| rows >= l) {
+                return Ok(batches);
+            }
         }
     }
+    Ok(batches)
+}
+
+/// The header and every row of `batches` as text (`public` names the columns when there are no
+/// rows).
+fn table(batches: &[RecordBatch], public: &[String]) -> Result<(Vec<String>, Vec<Vec<String>>)> {
+    let header: Vec<String> = batches
+        .first()
+        .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+        .unwrap_or_else(|| public.to_vec());
+    let mut rows = Vec::new();
+    for b in batches {
+        let fmts = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default().with_null("")))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        for r in 0..b.num_rows() {
+            rows.push(fmts.iter().map(|f| f.value(r).to_string()).collect());
+        }
+    }
+    Ok((header, rows))
+}
+
+/// The public columns of every Parquet file of a version, in `format`.
+fn render(dir: &std::path::Path, public: &[String], format: OpenFormat) -> Result<Vec<u8>> {
+    let batches = read_public(dir, public, None)?;
     if format == OpenFormat::Parquet {
         let Some(schema) = batches.first().map(RecordBatch::schema) else {
             return Ok(Vec::new());
@@ -132,21 +244,7 @@ fn render(dir: &std::path::Path, public: &[String], format: OpenFormat) -> Resul
         w.close()?;
         return Ok(out);
     }
-    let header: Vec<String> = batches
-        .first()
-        .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
-        .unwrap_or_else(|| public.to_vec());
-    let mut rows = Vec::new();
-    for b in &batches {
-        let fmts = b
-            .columns()
-            .iter()
-            .map(|c| ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default().with_null("")))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        for r in 0..b.num_rows() {
-            rows.push(fmts.iter().map(|f| f.value(r).to_string()).collect());
-        }
-    }
+    let (header, rows) = table(&batches, public)?;
     match format {
         OpenFormat::Xlsx => crate::export::xlsx_bytes("开放数据 open data", &header, &rows),
         _ => crate::export::csv_bytes(&header, &rows, true),

@@ -368,6 +368,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Login name: what the account did and what was done to it (such as others trying to sign in).",
     ),
     ("ledger.anonymous", "未登录访问者", "Not signed in"),
+    ("ledger.system", "平台系统", "The platform"),
     (
         "ledger.summarised",
         "这里列出账本中的每一条事件。数据交换接口的读取按批记录：同一调用方在同一批中对同一资源的读取合并为一条事件，详情中逐次列出。",
@@ -380,6 +381,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("dept.kind.department", "部门", "Department"),
     ("dept.kind.office", "科室", "Office"),
     ("error.not_found", "找不到您要的页面。", "Page not found."),
+    ("error.forbidden_title", "无权访问", "Not allowed"),
     (
         "error.forbidden",
         "您没有权限查看此页面。",
@@ -544,6 +546,57 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Government data anyone may download and use. Machine-readable catalog: ",
     ),
     ("open.download", "下载", "Download"),
+    ("open.rows", "数据条数", "Rows"),
+    ("open.updated", "数据更新时间", "Data last updated"),
+    ("open.licence", "开放许可", "Licence"),
+    (
+        "open.licence_name",
+        "示范市公共数据开放许可（署名）",
+        "Demo City open data licence (attribution)",
+    ),
+    ("open.terms_link", "使用条款", "Terms of use"),
+    (
+        "open.terms_short",
+        "可免费下载、使用和再发布，请注明来源“示范市人民政府”及数据名称。",
+        "Free to download, use and republish; credit \"Demo City People's Government\" and the dataset's name.",
+    ),
+    ("open.preview", "数据预览", "Preview"),
+    (
+        "open.preview_hint",
+        "当前版本的前 10 条记录；完整数据请下载。",
+        "The first 10 rows of the current version; download for all of it.",
+    ),
+    ("open.dictionary", "数据字典", "Data dictionary"),
+    (
+        "open.terms_title",
+        "公共数据开放使用条款",
+        "Open data terms of use",
+    ),
+    (
+        "open.terms_lead",
+        "本平台开放的公共数据按以下条款提供，下载或调用即表示同意。",
+        "The open data on this platform is provided on these terms; downloading or using it means you accept them.",
+    ),
+    (
+        "open.terms_1",
+        "任何单位和个人可免费获取、使用、加工和再发布开放数据，包括用于商业目的。",
+        "Anyone may get, use, process and republish the open data free of charge, commercial use included.",
+    ),
+    (
+        "open.terms_2",
+        "使用时请注明数据来源：“示范市人民政府”及数据名称、版本。",
+        "Credit the source: \"Demo City People's Government\" with the dataset's name and version.",
+    ),
+    (
+        "open.terms_3",
+        "不得利用开放数据侵害国家利益、公共利益或他人合法权益，不得尝试识别具体个人。",
+        "Do not use the data against the public interest or the rights of others, nor try to identify individuals.",
+    ),
+    (
+        "open.terms_4",
+        "数据按现状提供，提供部门尽力保证准确，发现错误请通过政民互动反馈。",
+        "The data is provided as is; the providing department strives for accuracy. Report errors through citizen interaction.",
+    ),
     ("open.no_data", "数据尚未发布。", "No data published yet."),
     (
         "open.csv_hint",
@@ -987,6 +1040,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "照片或文件，最多",
         "Photos or documents, at most",
     ),
+    ("interact.attachments_unit", "个", "files"),
+    ("users.total_before", "共 ", "Total: "),
+    ("users.total_after", " 人", " people"),
     (
         "interact.reselect",
         "请重新选择附件（出于安全原因，浏览器不会保留上次选择的文件）。",

@@ -196,9 +196,19 @@ impl PageError {
         };
         let mut message = c.t.s(key).to_string();
         if let PageError::Forbidden(why) | PageError::BadRequest(why) = &self {
-            message = format!("{message} {}", c.t.half(why));
+            // The kernel's plain "not permitted" repeats the sentence above; a specific reason
+            // (another department's case, a locked account) is added to it.
+            if !why.starts_with(tongban_kernel::principal::NOT_PERMITTED) {
+                message = format!("{message}{}", c.t.half(why));
+            }
         }
-        c.title = c.t.s("error.title").to_string();
+        c.title =
+            c.t.s(if matches!(self, PageError::Forbidden(_)) {
+                "error.forbidden_title"
+            } else {
+                "error.title"
+            })
+            .to_string();
         let staff = c.user.as_ref().is_some_and(|u| u.is_staff);
         let mut resp = if c.in_console && staff {
             render(&ConsoleErrorPage { c, message })

@@ -194,10 +194,10 @@ pub(super) async fn ledger(
         .map(|e| EntryRow {
             seq: e.event.seq,
             at: e.event.at.display_in(zone),
-            actor: if e.event.actor_kind == "anonymous" {
-                t.s("ledger.anonymous").to_string()
-            } else {
-                e.event.actor_name
+            actor: match e.event.actor_kind.as_str() {
+                "anonymous" => t.s("ledger.anonymous").to_string(),
+                "system" => t.s("ledger.system").to_string(),
+                _ => e.event.actor_name,
             },
             action_name: action_name(&e.event.action, t),
             action: e.event.action,
@@ -220,7 +220,8 @@ pub(super) async fn ledger(
         .unwrap_or_default()
         .into_iter()
         .map(|d| {
-            let name = t.pick(&d.name_zh, &d.name_en).to_string();
+            // Offices indented under their bureau, as on the department tree.
+            let name = format!("{}{}", "　".repeat(d.depth()), t.pick(&d.name_zh, &d.name_en));
             (d.path.as_str().to_string(), name)
         })
         .collect();

@@ -551,7 +551,14 @@ async fn user_page(
     };
     let dept_path = u.department.as_ref().map(|d| d.path.clone());
     let mut facts = vec![
-        ("field.display_name", u.display_name.clone()),
+        (
+            "field.display_name",
+            if u.is_demo {
+                format!("{}（{}）", u.display_name, t.s("account.demo"))
+            } else {
+                u.display_name.clone()
+            },
+        ),
         ("field.status", status_label(t, u.status).to_string()),
         ("account.kind", crate::portal::kind_label(t, u.kind).to_string()),
     ];
@@ -587,8 +594,6 @@ async fn user_page(
         .collect();
     if saved {
         c.notice = Some(t.s("users.roles_saved").to_string());
-    } else if u.is_demo {
-        c.notice = Some(t.s("account.demo").to_string());
     }
     let failed = !c.errors.is_empty();
     let mut resp = render(&UserPage {

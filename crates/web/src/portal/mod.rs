@@ -116,6 +116,7 @@ pub fn routes() -> Router<AppState> {
         .route("/licences/{number}/file", get(licences::licence_file))
         .route("/open-data", get(open_data::list))
         .route("/open-data/catalog.jsonld", get(open_data::dcat))
+        .route("/open-data/terms", get(open_data::terms))
         .route("/open-data/{code}", get(open_data::resource))
         .route("/open-data/{code}/{file}", get(open_data::download))
 }

@@ -69,6 +69,9 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     })
 }
 
+/// Rows shown in the preview.
+const PREVIEW_ROWS: usize = 10;
+
 #[derive(Template)]
 #[template(path = "portal/open_resource.html")]
 struct ResourcePage {
@@ -76,6 +79,30 @@ struct ResourcePage {
     r: OpenResource,
     name: String,
     fields: Vec<(String, String, &'static str, String)>,
+    /// The current version: rows, last update, downloads with their sizes, a preview.
+    data: Option<DataView>,
+}
+
+struct DataView {
+    rows: u64,
+    updated: String,
+    /// Extension, label, size and a hint for each format.
+    downloads: Vec<(&'static str, &'static str, String, String)>,
+    header: Vec<String>,
+    preview: Vec<Vec<String>>,
+}
+
+/// `1.2 MB`, `340 KB`, `512 B`: a file size as people read it.
+fn human_size(bytes: u64) -> String {
+    const KB: f64 = 1000.0;
+    let b = bytes as f64;
+    if b >= KB * KB {
+        format!("{:.1} MB", b / KB / KB)
+    } else if b >= KB {
+        format!("{:.0} KB", b / KB)
+    } else {
+        format!("{bytes} B")
+    }
 }
 
 pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
@@ -84,7 +111,7 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
         Ok(r) => r,
         Err(e) => return ctx.fail(catalog_page(e)),
     };
-    let fields = r
+    let fields: Vec<(String, String, &'static str, String)> = r
         .fields
         .iter()
         .map(|f| {
@@ -96,13 +123,79 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
             )
         })
         .collect();
+    let data = if r.current_version == 0 {
+        None
+    } else {
+        match state
+            .pool
+            .open_preview(&r.code, r.current_version, PREVIEW_ROWS)
+            .await
+        {
+            Ok(p) => Some(DataView {
+                rows: p.row_count,
+                updated: p.recorded.display_in(&state.settings.zone),
+                downloads: p
+                    .sizes
+                    .iter()
+                    .map(|(f, n)| {
+                        let (label, hint) = match f {
+                            tongban_pool::OpenFormat::Csv => ("CSV", t.s("open.csv_hint")),
+                            tongban_pool::OpenFormat::Xlsx => ("XLSX", ""),
+                            tongban_pool::OpenFormat::Parquet => ("Parquet", t.s("open.parquet_hint")),
+                        };
+                        (f.extension(), label, human_size(*n), hint.to_string())
+                    })
+                    .collect(),
+                // The dictionary's names head the preview's columns.
+                header: p
+                    .header
+                    .iter()
+                    .map(|h| {
+                        fields
+                            .iter()
+                            .find(|(code, ..)| code == h)
+                            .map(|(_, name, ..)| name.clone())
+                            .unwrap_or_else(|| h.clone())
+                    })
+                    .collect(),
+                preview: p.rows,
+            }),
+            Err(e) => return ctx.fail(crate::page::PageError::Internal(e.to_string())),
+        }
+    };
     let name = t.pick(&r.name_zh, &r.name_en).to_string();
     render(&ResourcePage {
         c: ctx.chrome(&name),
         name,
         fields,
+        data,
         r,
     })
+}
+
+/// `GET /open-data/terms`: the open-data licence and terms of use.
+pub(super) async fn terms(ctx: Ctx) -> Response {
+    render(&TermsPage {
+        c: ctx.chrome(ctx.t().s("open.terms_title")),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "portal/open_terms.html")]
+struct TermsPage {
+    c: Chrome,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(34_000), "34 KB");
+        assert_eq!(human_size(1_260_000), "1.3 MB");
+    }
 }
 
 /// `GET /open-data/{code}/v{N}.{csv|xlsx|parquet}`: a version of an open resource, its public

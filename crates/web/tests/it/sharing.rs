@@ -705,6 +705,17 @@ async fn open_versions_download_as_csv_xlsx_and_parquet_with_public_fields_only(
 
         let page = reqwest::get(s.url("/open-data/9901-GA-0100")).await.unwrap().text().await.unwrap();
         assert!(page.contains("/open-data/9901-GA-0100/v1.csv"));
+        // The page says what a user needs before downloading: rows, last update, licence with
+        // its terms, each file's size, the dictionary and a preview of public fields only.
+        assert!(page.contains("数据条数") && page.contains("<td class=\"num\">2</td>"), "{page}");
+        assert!(page.contains("数据更新时间") && page.contains("href=\"/open-data/terms\""), "{page}");
+        assert!(page.contains("数据字典") && page.contains("数据预览"), "{page}");
+        assert!(page.contains("<th scope=\"col\">值班电话</th>"), "names head the preview: {page}");
+        assert!(page.contains("<td>城东派出所</td>") && !page.contains("4711"), "{page}");
+        assert!(page.contains(" B · UTF-8") && page.contains(" KB</span>"), "sizes: {page}");
+        let terms = reqwest::get(s.url("/open-data/terms")).await.unwrap();
+        assert_eq!(terms.status(), 200);
+        assert!(terms.text().await.unwrap().contains("注明数据来源"));
         let csv = reqwest::get(s.url("/open-data/9901-GA-0100/v1.csv")).await.unwrap();
         assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("9901-GA-0100-v1.csv"));
         let csv = csv.text().await.unwrap();
