@@ -508,6 +508,32 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sharing.grant_fields", "授权的信息项", "Fields to grant"),
     ("sharing.clear_tag", "明文", "Clear text"),
     (
+        "sharing.done_approve",
+        "已审核通过，申请已转提供部门。",
+        "Approved; the request is with the provider now.",
+    ),
+    (
+        "sharing.done_reject",
+        "已退回申请，理由已告知申请部门。",
+        "Sent back; the requester has the reasons.",
+    ),
+    (
+        "sharing.done_grant",
+        "已同意共享，授权即时生效。",
+        "Granted; the grant is in effect now.",
+    ),
+    (
+        "sharing.done_refuse",
+        "已作出不予共享的决定，理由已告知申请部门。",
+        "Refused; the requester has the reasons.",
+    ),
+    (
+        "sharing.done_dispute",
+        "异议已提交数据主管部门。",
+        "The dispute is with the data authority now.",
+    ),
+    ("sharing.done_withdraw", "申请已撤回。", "Request withdrawn."),
+    (
         "query.why_provider",
         "本部门提供的数据：个人信息字段在查询中一律脱敏显示，需要完整值时请在业务系统中按件查看。",
         "Your department provides this data: personal fields are always masked in queries; look a single record up in the business system when the full value is needed.",
@@ -1093,6 +1119,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("consult.count", "条数", "How many"),
     ("consult.adoption", "采纳情况", "Outcome"),
     (
+        "consult.reported_notice",
+        "已收到您的举报，工作人员会尽快核查。",
+        "Thank you; staff will look at the comment you reported.",
+    ),
+    ("consult.moderated_notice", "审核结果已保存。", "Review saved."),
+    (
         "consult.text_under_review",
         "（该意见正在审核，暂不公开）",
         "(this comment is under review and not public)",
@@ -1350,11 +1382,6 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("cases.department", "办理部门", "Department"),
     ("cases.remaining", "剩余", "left:"),
     ("cases.submitted_title", "申请已提交", "Application sent"),
-    (
-        "cases.submitted_notice",
-        "申请已提交，办件编号",
-        "Application sent; case number",
-    ),
     ("cases.promised_by", "承诺办结日期：", "We promise a result by"),
     ("cases.decision", "办理决定", "Decision"),
     ("cases.supplement", "补正告知", "Supplement needed"),

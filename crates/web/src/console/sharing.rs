@@ -330,8 +330,27 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
     resp
 }
 
-pub(super) async fn request(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let c = ctx.chrome("");
+/// `GET /console/sharing/{id}`; after a step (`?done=<action>`) it says what was done.
+pub(super) async fn request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let mut c = ctx.chrome("");
+    let t = ctx.t();
+    c.notice = q.get("done").and_then(|a| {
+        let key = match a.as_str() {
+            "approve" => "sharing.done_approve",
+            "reject" => "sharing.done_reject",
+            "grant" | "resolve_grant" => "sharing.done_grant",
+            "refuse" | "uphold" => "sharing.done_refuse",
+            "dispute" => "sharing.done_dispute",
+            "withdraw" => "sharing.done_withdraw",
+            _ => return None,
+        };
+        Some(t.s(key).to_string())
+    });
     request_page(&state, &ctx, &id, c).await
 }
 
@@ -364,7 +383,8 @@ pub(super) async fn act(
     };
     let p = &me.principal;
     let c = &state.catalog;
-    let done = match value("action").as_str() {
+    let action = value("action");
+    let done = match action.as_str() {
         "approve" => c.review(p, &rid, Review::Approve { note: value("note") }).await,
         "reject" => {
             c.review(
@@ -403,7 +423,7 @@ pub(super) async fn act(
         _ => return ctx.fail(PageError::BadRequest("action: 未知操作 / unknown action".into())),
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/sharing/{rid}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/console/sharing/{rid}?done={action}")).into_response(),
         Err(e) => match catalog_form(e, "reasons") {
             FormOutcome::Field(field, msg) => {
                 let mut chrome = ctx.chrome("");

@@ -9,7 +9,7 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
@@ -86,7 +86,13 @@ struct DraftPage {
     adoptions: Vec<(&'static str, String)>,
 }
 
-async fn draft_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> Response {
+async fn draft_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    c: Option<Chrome>,
+    notice: Option<&str>,
+) -> Response {
     let cid = match consultation_id(id) {
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
@@ -151,7 +157,13 @@ async fn draft_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) ->
         })
         .collect();
     render(&DraftPage {
-        c: c.unwrap_or_else(|| ctx.chrome(&k.title)),
+        c: {
+            let mut c = c.unwrap_or_else(|| ctx.chrome(&k.title));
+            if let Some(n) = notice {
+                c.notice = Some(t.s(n).to_string());
+            }
+            c
+        },
         open: k.open_on(state.interact.today()),
         signed_in: who.is_some(),
         staff,
@@ -167,8 +179,22 @@ async fn draft_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) ->
 }
 
 /// `GET /consultations/{id}`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    draft_page(&state, &ctx, &id, None).await
+/// `GET /consultations/{id}`; after a report (`?reported=1`) or a moderation (`?moderated=1`) it
+/// says that it was received.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = if q.contains_key("reported") {
+        Some("consult.reported_notice")
+    } else if q.contains_key("moderated") {
+        Some("consult.moderated_notice")
+    } else {
+        None
+    };
+    draft_page(&state, &ctx, &id, None, notice).await
 }
 
 /// `POST /consultations/{id}/comment`: `section`, `text`.
@@ -215,7 +241,7 @@ async fn form_error(
     };
     let mut c = ctx.chrome(ctx.t().s("consult.title"));
     c.add_error(key, &msg);
-    let mut resp = draft_page(state, ctx, id, Some(c)).await;
+    let mut resp = draft_page(state, ctx, id, Some(c), None).await;
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     resp
 }
@@ -264,7 +290,7 @@ pub(super) async fn moderate(
         .moderate_comment(&user.principal, &cid, decision)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/consultations/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/consultations/{id}?moderated=1")).into_response(),
         Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
     }
 }

@@ -287,6 +287,9 @@ pub(super) async fn material(
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
         return refuse(&state, &ctx, &i, &d, step, &msg).await;
     }
+    if d.review {
+        return check_page(&ctx, &i, &d);
+    }
     page_at(&state, &ctx, &i, &d, step + 1, ctx.chrome(&i.name)).await
 }
 

@@ -362,6 +362,8 @@ pub(super) struct Draft {
     /// Where the journey's pages post: `/services/{code}` or `/bundles/{code}` (from the
     /// route, never from the form).
     pub(super) base: String,
+    /// Came from 修改 on the check page: the next valid answer goes straight back there.
+    pub(super) review: bool,
 }
 
 /// What an application is for: one service item, or a bundle of them (一件事一次办), which the
@@ -428,7 +430,8 @@ impl Draft {
             .map(|(k, v)| (format!("a.{k}"), v.clone()));
         let sources = self.sources.iter().map(|(k, v)| (format!("s.{k}"), v.clone()));
         let materials = self.materials.iter().map(|(k, v)| (format!("m.{k}"), v.clone()));
-        answers.chain(sources).chain(materials).collect()
+        let review = self.review.then(|| ("review".to_string(), "1".to_string()));
+        answers.chain(sources).chain(materials).chain(review).collect()
     }
 }
 
@@ -526,6 +529,7 @@ pub(super) async fn start(
         sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
         materials: BTreeMap::new(),
         base: target.base(&i.code),
+        review: false,
     };
     let c = ctx.chrome(&i.name);
     ask(&ctx, &i, &draft, 0, c)
@@ -551,6 +555,7 @@ pub(super) fn draft_from(form: &HashMap<String, String>, base: String) -> Draft 
         sources: with("s."),
         materials: with("m."),
         base,
+        review: form.get("review").is_some_and(|r| r == "1"),
     }
 }
 
@@ -583,6 +588,7 @@ pub(super) async fn step(
     let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
+        d.review = true;
         let c = ctx.chrome(&i.name);
         return super::materials::page_at(&state, &ctx, &i, &d, to, c).await;
     }
@@ -603,6 +609,10 @@ pub(super) async fn step(
         let mut resp = ask(&ctx, &i, &d, step, c);
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
+    }
+    if d.review {
+        // A change made from the check page: back to it, not on through every later page.
+        return check_page(&ctx, &i, &d);
     }
     let c = ctx.chrome(&i.name);
     super::materials::page_at(&state, &ctx, &i, &d, step + 1, c).await
@@ -965,10 +975,8 @@ async fn my_case_page(
         )
     });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
-    let mut c = c.unwrap_or_else(|| ctx.chrome(&v.case.item_name));
-    if just_submitted {
-        c.notice = Some(format!("{} {}", t.s("cases.submitted_notice"), v.case.number));
-    }
+    // Just submitted: the page's own 申请已提交 panel says it, with the number (no second notice).
+    let c = c.unwrap_or_else(|| ctx.chrome(&v.case.item_name));
     let supplement_uploads = v
         .case
         .supplement

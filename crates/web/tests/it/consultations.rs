@@ -105,6 +105,9 @@ async fn comments_reports_moderation_and_feedback() {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 303, "{who}");
+            let to = r.headers()["location"].to_str().unwrap().to_string();
+            let back = b.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+            assert!(back.contains("已收到您的举报"), "the reporter is told: {back}");
         }
         let anon = browser()
             .get(&page_url)

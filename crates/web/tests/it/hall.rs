@@ -282,6 +282,30 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         .await
         .unwrap();
         assert!(check.contains("核对您的填报内容") && check.contains("就业") && check.contains("户籍信息"));
+        // 修改 from the check page goes to that question and, once answered, straight back.
+        let q1_again = post(&citizen, &s, &apply, &form_of(&check, &[("change", "0")]))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            q1_again.contains("申请人姓名") && q1_again.contains("1 / 3"),
+            "{q1_again}"
+        );
+        let back_to_check = post(
+            &citizen,
+            &s,
+            &apply,
+            &form_of(&q1_again, &[("v", "张晓明"), ("go", "next")]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(
+            back_to_check.contains("核对您的填报内容") && back_to_check.contains("张晓明"),
+            "back on the check page, not on question 2: {back_to_check}"
+        );
         let submit_form = |html: &str| {
             let at = html.find(&format!("action=\"/services/{CODE}/submit\"")).unwrap();
             form_of(&html[at..], &[])

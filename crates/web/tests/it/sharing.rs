@@ -165,25 +165,27 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
             !page.contains("<code>id_number</code>"),
             "names, not codes: {page}"
         );
-        assert_eq!(
-            act(
-                &ga,
-                &s,
-                &path,
-                &[
-                    ("action", "grant"),
-                    ("field", "district"),
-                    ("field", "id_number"),
-                    ("clear", "id_number"),
-                    ("clear_basis", "入户核查须核对完整证件号"),
-                ]
-            )
-            .await
-            .status(),
-            303
-        );
-        let page = ga.get(s.url(&path)).send().await.unwrap().text().await.unwrap();
+        let r = act(
+            &ga,
+            &s,
+            &path,
+            &[
+                ("action", "grant"),
+                ("field", "district"),
+                ("field", "id_number"),
+                ("clear", "id_number"),
+                ("clear_basis", "入户核查须核对完整证件号"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let page = ga.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("已授权"), "granted");
+        assert!(
+            page.contains("已同意共享，授权即时生效"),
+            "told it was done: {page}"
+        );
         // Wherever the grant is listed, the clear-text field is flagged with its basis.
         let list = ga
             .get(s.url("/console/sharing"))
