@@ -6,8 +6,8 @@
 
 use crate::case::check_submission_key;
 use crate::{
-    CaseId, CaseView, Error, FormField, Hall, LogEntry, Material, MaterialInput, NewCase, Prefilled, Result,
-    ServiceItem,
+    CaseId, CaseView, Error, FormField, Hall, LogEntry, Material, MaterialInput, MaterialSource, NewCase,
+    Prefilled, Result, ServiceItem,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -139,10 +139,29 @@ pub fn bundle_fields(items: &[ServiceItem]) -> (Vec<FormField>, Vec<String>) {
     (out, clashes)
 }
 
-/// The union of `items`' materials, each code once.
+/// The licence types the services of a bundle issue, with the issuing service's name.
+pub fn issued_in_bundle(items: &[ServiceItem]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .filter_map(|i| {
+            i.licence
+                .as_ref()
+                .map(|l| (l.licence_type.clone(), i.name.clone()))
+        })
+        .collect()
+}
+
+/// The union of `items`' materials, each code once, without the e-licences another service of
+/// the bundle issues in the same application (the applicant cannot hold them yet).
 pub fn bundle_materials(items: &[ServiceItem]) -> Vec<Material> {
+    let issued = issued_in_bundle(items);
     let mut out: Vec<Material> = Vec::new();
     for m in items.iter().flat_map(|i| &i.materials) {
+        if let MaterialSource::Licence { licence_type } = &m.source
+            && issued.iter().any(|(t, _)| t == licence_type)
+        {
+            continue;
+        }
         match out.iter_mut().find(|o| o.code == m.code) {
             Some(o) => o.required |= m.required,
             None => out.push(m.clone()),
@@ -442,6 +461,7 @@ impl Hall {
             ));
         }
         let materials = bundle_materials(&items);
+        let issued = issued_in_bundle(&items);
         if let Some(k) = new
             .materials
             .keys()
@@ -478,7 +498,7 @@ impl Hall {
                     .collect(),
             };
             let key = part.submission_key.clone();
-            ready.push(self.prepare(actor, &part, key).await?);
+            ready.push(self.prepare(actor, &part, key, &issued).await?);
         }
         let id = BundleCaseId::new();
         let now = self.now();

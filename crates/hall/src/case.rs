@@ -223,7 +223,7 @@ impl Hall {
         if let Some(id) = self.existing_case(&actor.id, &key).await? {
             return self.case(actor, &id).await;
         }
-        let ready = self.prepare(actor, &new, key.clone()).await?;
+        let ready = self.prepare(actor, &new, key.clone(), &[]).await?;
         let mut tx = self.db.begin_write().await?;
         let case = match self.write_case(&mut tx, actor, ready).await {
             Ok(case) => case,
@@ -246,7 +246,15 @@ impl Hall {
 
     /// Everything about a submission that can be checked before writing: the applicant, the
     /// item taking applications, the form and the materials.
-    pub(crate) async fn prepare(&self, actor: &Principal, new: &NewCase, key: String) -> Result<Prepared> {
+    /// `issued_here`: licence types (with the issuing service's name) that another service of
+    /// the same bundle issues in this application; a material asking for one needs nothing.
+    pub(crate) async fn prepare(
+        &self,
+        actor: &Principal,
+        new: &NewCase,
+        key: String,
+        issued_here: &[(String, String)],
+    ) -> Result<Prepared> {
         let kind = applicant_of(actor)?;
         let item = self.item(&new.item).await?;
         if !item.active || item.workflow_version == 0 {
@@ -257,7 +265,9 @@ impl Hall {
         }
         let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
         mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;
-        let mut materials = self.resolve_materials(actor, &item, &new.materials).await?;
+        let mut materials = self
+            .resolve_materials(actor, &item, &new.materials, issued_here)
+            .await?;
         materials.extend(self.resolve_file_fields(actor, &item, &new.form).await?);
         Ok(Prepared {
             kind,

@@ -293,6 +293,22 @@ fn check_value(name: &str, kind: &FieldKind, raw: &str) -> Result<String> {
             .parse::<jiff::civil::Date>()
             .map(|d| d.to_string())
             .map_err(|_| Invalid::new(name, "日期格式应为 年-月-日 / date must be Y-m-d"))?,
+        FieldKind::PastDate => {
+            let day = raw
+                .parse::<jiff::civil::Date>()
+                .map_err(|_| Invalid::new(name, "日期格式应为 年-月-日 / date must be Y-m-d"))?;
+            // Today in China Standard Time, the platform's local time for people.
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                .date();
+            if day > today {
+                return Err(Error::invalid(
+                    name,
+                    "日期不能晚于今天 / the date cannot be later than today",
+                ));
+            }
+            day.to_string()
+        }
         FieldKind::Choice { options } => {
             if !options.iter().any(|o| o.value == raw) {
                 return Err(Error::invalid(name, "不是可选的值 / not one of the options"));
@@ -381,6 +397,21 @@ mod tests {
             check_values(&fields, &v, &cipher).err().unwrap().field(),
             Some("form.colour")
         );
+    }
+
+    #[test]
+    fn a_past_date_cannot_be_later_than_today() {
+        let f = field("birth_date", FieldKind::PastDate, true);
+        let tomorrow = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .date()
+            .tomorrow()
+            .unwrap();
+        let err = f.check_answer(&tomorrow.to_string()).unwrap_err();
+        assert_eq!(err.field(), Some("form.birth_date"));
+        assert!(err.to_string().contains("不能晚于今天"), "{err}");
+        assert_eq!(f.check_answer("2026-01-01").unwrap(), "2026-01-01");
+        assert!(f.check_answer("2026/01/01").is_err());
     }
 
     #[test]

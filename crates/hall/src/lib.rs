@@ -43,7 +43,7 @@ mod workflow;
 pub use action::MAX_NOTE;
 pub use bundle::{
     Bundle, BundleCaseId, BundleId, BundleInput, BundleView, MAX_BUNDLE_ITEMS, NewBundleCase, bundle_fields,
-    bundle_materials,
+    bundle_materials, issued_in_bundle,
 };
 pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
 pub use due::Recount;

@@ -94,6 +94,14 @@ pub enum Provided {
         /// The field code.
         field: String,
     },
+    /// An e-licence another service of the same bundle issues in this application (一件事
+    /// 一并签发): the applicant cannot hold it yet, and the department reads it once issued.
+    IssuedInBundle {
+        /// The licence type.
+        licence_type: String,
+        /// The service of the bundle that issues it.
+        issuer: String,
+    },
 }
 
 /// One material of a case and what satisfied it.
@@ -331,6 +339,7 @@ impl Hall {
         actor: &Principal,
         item: &ServiceItem,
         inputs: &BTreeMap<String, MaterialInput>,
+        issued_here: &[(String, String)],
     ) -> Result<Vec<Resolved>> {
         if let Some(code) = inputs
             .keys()
@@ -344,7 +353,19 @@ impl Hall {
         let mut out = Vec::new();
         for m in &item.materials {
             let field = format!("materials.{}", m.code);
+            let issued = match &m.source {
+                MaterialSource::Licence { licence_type } => {
+                    issued_here.iter().find(|(t, _)| t == licence_type)
+                }
+                _ => None,
+            };
             let provided = match (&m.source, inputs.get(&m.code)) {
+                (MaterialSource::Licence { licence_type }, _) if issued.is_some() => {
+                    Some(Provided::IssuedInBundle {
+                        licence_type: licence_type.clone(),
+                        issuer: issued.map(|(_, name)| name.clone()).unwrap_or_default(),
+                    })
+                }
                 (MaterialSource::SharedField { resource, field }, _) => Some(Provided::Shared {
                     resource: resource.clone(),
                     field: field.clone(),
@@ -528,6 +549,10 @@ impl Hall {
                     "licence" => Provided::Licence {
                         number: r.get::<Option<String>>("licence_number")?.unwrap_or_default(),
                     },
+                    "bundle" => Provided::IssuedInBundle {
+                        licence_type: r.get::<Option<String>>("resource")?.unwrap_or_default(),
+                        issuer: r.get::<Option<String>>("field")?.unwrap_or_default(),
+                    },
                     _ => Provided::Shared {
                         resource: r.get::<Option<String>>("resource")?.unwrap_or_default(),
                         field: r.get::<Option<String>>("field")?.unwrap_or_default(),
@@ -556,6 +581,14 @@ pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resol
                 None,
                 Some(resource.as_str()),
                 Some(field.as_str()),
+            ),
+            // Stored in the resource/field columns: the licence type and the issuing service.
+            Provided::IssuedInBundle { licence_type, issuer } => (
+                "bundle",
+                None,
+                None,
+                Some(licence_type.as_str()),
+                Some(issuer.as_str()),
             ),
         };
         if let Some(file) = file.filter(|_| r.attach) {

@@ -150,6 +150,8 @@ pub enum FieldKind {
     },
     /// A date `Y-m-d`.
     Date,
+    /// A date `Y-m-d` no later than today (a birth, an event that has happened).
+    PastDate,
     /// One of the options.
     Choice {
         /// The options.
@@ -172,6 +174,7 @@ impl FieldKind {
             FieldKind::Text { .. } => "text",
             FieldKind::Number { .. } => "number",
             FieldKind::Date => "date",
+            FieldKind::PastDate => "past_date",
             FieldKind::Choice { .. } => "choice",
             FieldKind::IdNumber => "id_number",
             FieldKind::Phone => "phone",

@@ -167,7 +167,7 @@ fn items() -> Vec<DemoItem> {
             business: false,
             extra: vec![
                 text("baby_name", "新生儿姓名", true),
-                field("birth_date", "出生日期", FieldKind::Date, true),
+                field("birth_date", "出生日期", FieldKind::PastDate, true),
                 choice("baby_gender", "新生儿性别", &[("1", "男"), ("2", "女")]),
                 text("hospital", "出生医院", true),
             ],
@@ -199,7 +199,7 @@ fn items() -> Vec<DemoItem> {
             business: false,
             extra: vec![
                 text("baby_name", "新生儿姓名", true),
-                field("birth_date", "出生日期", FieldKind::Date, true),
+                field("birth_date", "出生日期", FieldKind::PastDate, true),
                 choice(
                     "relation",
                     "与户主关系",
@@ -551,7 +551,7 @@ fn form_for(item: &DemoItem, a: &Applicant, n: usize) -> BTreeMap<String, String
                 "pollutants" => "化学需氧量、氨氮".into(),
                 _ => "—".into(),
             },
-            FieldKind::Date => "2026-10-18".into(),
+            FieldKind::Date | FieldKind::PastDate => "2026-10-18".into(),
             FieldKind::Choice { options } => options
                 .get(n % options.len().max(1))
                 .map(|o| o.value.clone())
@@ -833,6 +833,13 @@ async fn newborn(
     .context("creating the newborn bundle")?;
     let mut form = BTreeMap::new();
     let mut materials = BTreeMap::new();
+    // The birth certificate the bundle itself issues is not asked of the parents.
+    let stored: Vec<ServiceItem> = made
+        .iter()
+        .filter(|(i, _)| codes.contains(&i.code))
+        .map(|(_, s)| s.clone())
+        .collect();
+    let issued = tongban_hall::issued_in_bundle(&stored);
     for (n, code) in codes.iter().enumerate() {
         let Some((item, stored)) = made.iter().find(|(i, _)| i.code == *code) else {
             continue;
@@ -847,7 +854,11 @@ async fn newborn(
         }
         // Each material once: an upload serves every item that asks for it.
         let mut rest = stored.clone();
-        rest.materials.retain(|m| !materials.contains_key(&m.code));
+        rest.materials.retain(|m| {
+            !materials.contains_key(&m.code)
+                && !matches!(&m.source, MaterialSource::Licence { licence_type }
+                    if issued.iter().any(|(t, _)| t == licence_type))
+        });
         materials.extend(upload_materials(hall, &a.who, &rest, 1000 + n).await?);
     }
     hall.submit_bundle(

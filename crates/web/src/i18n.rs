@@ -508,6 +508,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sharing.grant_fields", "授权的信息项", "Fields to grant"),
     ("sharing.clear_tag", "明文", "Clear text"),
     (
+        "material.issued_in_bundle",
+        "免提交：由本次一件事中的",
+        "Nothing to provide: issued by ",
+    ),
+    (
         "sharing.done_approve",
         "已审核通过，申请已转提供部门。",
         "Approved; the request is with the provider now.",

@@ -308,3 +308,101 @@ async fn a_bundle_is_edited_at_the_version_read_and_applications_keep_their_case
     })
     .await;
 }
+
+/// An item made ready to take applications from `input`.
+async fn ready(
+    w: &World,
+    input: tongban_hall::ServiceItemInput,
+    dept: &tongban_hall::DeptRef,
+) -> ServiceItem {
+    let admin = staff("admin", dept, Role::DeptAdmin);
+    let item = w.hall.create_item(&admin, input).await.unwrap();
+    let steps = [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+        .into_iter()
+        .map(|k| step(k, &[(dept, "clerk")], SignMode::All, None))
+        .collect();
+    w.hall.save_workflow(&admin, &item.id, steps).await.unwrap();
+    w.hall.item(&item.id).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_licence_one_service_of_the_bundle_issues_is_not_asked_of_another() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        // 卫健 issues the licence; 公安 asks for it as a material.
+        let mut issuing = item_input("WJ-ISSUE", &w.health);
+        issuing.licence = Some(crate::licence::spec());
+        let a = ready(&w, issuing, &w.health).await;
+        let mut asking = item_input("GA-ASK", &w.police);
+        asking.materials.push(tongban_hall::Material {
+            code: "permit".into(),
+            name: "居住证".into(),
+            required: true,
+            source: tongban_hall::MaterialSource::Licence {
+                licence_type: "residence-permit".into(),
+            },
+        });
+        let b = ready(&w, asking, &w.police).await;
+        assert!(
+            !tongban_hall::bundle_materials(&[a.clone(), b.clone()])
+                .iter()
+                .any(|m| m.code == "permit"),
+            "not asked of the applicant"
+        );
+        let city = tongban_hall::DeptRef {
+            id: "city".into(),
+            path: DeptPath("/3301/".into()),
+            name_zh: "市".into(),
+        };
+        w.hall
+            .create_bundle(
+                &staff("city-admin", &city, Role::DeptAdmin),
+                bundle(&["WJ-ISSUE", "GA-ASK"]),
+            )
+            .await
+            .unwrap();
+        let zhang = citizen("zhang");
+        let view = w
+            .hall
+            .submit_bundle(
+                &zhang,
+                NewBundleCase {
+                    bundle: "NEWBORN".into(),
+                    form: form(),
+                    submission_key: "bundle-issued-1".into(),
+                    prefilled: BTreeMap::new(),
+                    materials: BTreeMap::new(),
+                },
+            )
+            .await
+            .unwrap();
+        let asked = view
+            .cases
+            .iter()
+            .find(|v| v.case.department.path == w.police.path)
+            .unwrap();
+        let permit = asked.materials.iter().find(|m| m.code == "permit").unwrap();
+        assert!(
+            matches!(&permit.provided, Provided::IssuedInBundle { licence_type, issuer }
+                if licence_type == "residence-permit" && *issuer == a.name),
+            "{permit:?}"
+        );
+        // Alone, the same service still needs the licence.
+        invalid(
+            w.hall
+                .submit_case(
+                    &zhang,
+                    tongban_hall::NewCase {
+                        item: b.id.clone(),
+                        form: form(),
+                        submission_key: "alone-0001".into(),
+                        prefilled: BTreeMap::new(),
+                        materials: BTreeMap::new(),
+                    },
+                )
+                .await,
+            "materials.permit",
+        );
+    })
+    .await;
+}

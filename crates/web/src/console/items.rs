@@ -255,10 +255,11 @@ impl EditPage {
     }
 }
 
-const FIELD_KINDS: [(&str, &str, &str); 8] = [
+const FIELD_KINDS: [(&str, &str, &str); 9] = [
     ("text", "文本", "Text"),
     ("number", "数字", "Number"),
     ("date", "日期", "Date"),
+    ("past_date", "日期（不晚于今天）", "Date (not later than today)"),
     ("choice", "选项", "Choice"),
     ("id_number", "身份证号", "ID number"),
     ("phone", "电话", "Phone"),
@@ -496,6 +497,7 @@ fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Parsed {
                     }
                 }
                 "date" => FieldKind::Date,
+                "past_date" => FieldKind::PastDate,
                 "choice" => FieldKind::Choice {
                     options: spec
                         .split('|')

@@ -362,6 +362,14 @@ pub(crate) fn material_rows(ctx: &Ctx, materials: &[tongban_hall::CaseMaterial])
                     ),
                     None,
                 ),
+                tongban_hall::Provided::IssuedInBundle { issuer, .. } => (
+                    format!(
+                        "{}{issuer}{}",
+                        t.s("material.issued_in_bundle"),
+                        t.pick("一并签发", " in this application")
+                    ),
+                    None,
+                ),
             };
             MaterialRow {
                 name: m.name.clone(),

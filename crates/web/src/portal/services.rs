@@ -289,7 +289,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
             format!("{}{}{max_chars}", t.s("services.max_chars"), t.s("punct.space")),
         ),
         FieldKind::Number { .. } => ("number", Vec::new(), String::new()),
-        FieldKind::Date => ("date", Vec::new(), t.s("services.date_hint").to_string()),
+        FieldKind::Date | FieldKind::PastDate => ("date", Vec::new(), t.s("services.date_hint").to_string()),
         FieldKind::Choice { options } => (
             "choice",
             options
