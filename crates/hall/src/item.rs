@@ -490,6 +490,23 @@ impl Hall {
         rows.iter().map(item_from_row).collect()
     }
 
+    /// The active items taking applications that are applied for most (ties by code), at most
+    /// `limit`: the home page's 高频服务.
+    pub async fn popular_items(&self, limit: u32) -> Result<Vec<ServiceItem>> {
+        let rows = self
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT {ITEM_COLUMNS} FROM hall_items LEFT JOIN \
+                     (SELECT item_id, COUNT(*) AS applied FROM hall_cases GROUP BY item_id) c ON c.item_id = id \
+                     WHERE active = 1 AND workflow_version > 0 ORDER BY COALESCE(c.applied, 0) DESC, code LIMIT $1"
+                ),
+                params![i64::from(limit.clamp(1, 50))],
+            )
+            .await?;
+        rows.iter().map(item_from_row).collect()
+    }
+
     /// The item `id` read in `tx` (for callers outside this module).
     pub(crate) async fn item_in(&self, tx: &mut Tx, id: &ServiceItemId) -> Result<ServiceItem> {
         item_in(tx, id).await

@@ -36,6 +36,9 @@ pub struct Ctx {
     pub here: String,
     /// Demo deployment.
     pub demo: bool,
+    /// 关怀模式 (elder-friendly: larger text and targets, higher contrast, fewer links), chosen
+    /// by the visitor with the switch on every page.
+    pub care: bool,
     /// Client address.
     pub ip: Option<String>,
     /// Browser.
@@ -124,6 +127,12 @@ impl Ctx {
             user,
             csrf: self.csrf.clone(),
             demo: self.demo,
+            care: self.care,
+            care_href: format!(
+                "/care/{}?back={}",
+                if self.care { "off" } else { "on" },
+                crate::page::urlencode(&self.here)
+            ),
             notice: None,
             errors: Vec::new(),
             narrow: false,
@@ -209,6 +218,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         }
     };
     let tls = state.settings.tls;
+    let care = cookie(req.headers(), "care") == Some("1");
     req.extensions_mut().insert(Ctx {
         lang,
         auth,
@@ -216,6 +226,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         csrf,
         here,
         demo: state.settings.demo,
+        care,
         ip,
         user_agent,
         tls,

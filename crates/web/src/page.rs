@@ -61,6 +61,10 @@ pub struct Chrome {
     pub csrf: String,
     /// Show the demo banner.
     pub demo: bool,
+    /// 关怀模式 is on.
+    pub care: bool,
+    /// Link that switches 关怀模式 and comes back here.
+    pub care_href: String,
     /// A one-off notice ("Saved.").
     pub notice: Option<String>,
     /// Form errors.

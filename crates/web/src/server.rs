@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             get(|| async { axum::response::Redirect::permanent("/static/favicon.svg") }),
         )
         .route("/lang/{code}", get(switch_lang))
+        .route("/care/{state}", get(switch_care))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));
     limited
         .merge(portal::upload_routes())
@@ -151,6 +152,22 @@ async fn switch_lang(
         header::SET_COOKIE,
         security::set_cookie("lang", lang.code(), Some(365 * 24 * 3600), state.settings.tls),
     );
+    resp
+}
+
+/// Turns 关怀模式 on or off (a cookie, so it works without JavaScript) and returns to the page.
+async fn switch_care(
+    State(state): State<AppState>,
+    Path(to): Path<String>,
+    Query(back): Query<Back>,
+) -> Response {
+    let mut resp = Redirect::to(&crate::page::safe_next(back.back.as_deref())).into_response();
+    let cookie = if to == "on" {
+        security::set_cookie("care", "1", Some(365 * 24 * 3600), state.settings.tls)
+    } else {
+        security::set_cookie("care", "", Some(0), state.settings.tls)
+    };
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
     resp
 }
 

@@ -310,3 +310,27 @@ async fn prefilled_values_keep_their_source_and_only_prefillable_fields_may_be_m
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_services_applied_for_most_come_first() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (a, _) = w.item_with("GA-AAA", 10, w.plain_steps()).await;
+        let (b, _) = w.item_with("GA-BBB", 10, w.plain_steps()).await;
+        // Ties go by code; one application puts B first.
+        let codes =
+            |items: Vec<tongban_hall::ServiceItem>| items.into_iter().map(|i| i.code).collect::<Vec<_>>();
+        assert_eq!(
+            codes(w.hall.popular_items(8).await.unwrap()),
+            ["GA-AAA", "GA-BBB"]
+        );
+        w.apply(&citizen("zhang"), &b, "popular-0001").await;
+        assert_eq!(
+            codes(w.hall.popular_items(8).await.unwrap()),
+            ["GA-BBB", "GA-AAA"]
+        );
+        assert_eq!(codes(w.hall.popular_items(1).await.unwrap()), ["GA-BBB"]);
+        let _ = a;
+    })
+    .await;
+}

@@ -130,11 +130,124 @@ pub async fn not_found(ctx: Ctx) -> Response {
 #[template(path = "portal/home.html")]
 struct HomePage {
     c: crate::page::Chrome,
+    /// 高频服务: the services applied for most, `(code, name, department)`.
+    popular: Vec<(String, String, String)>,
+    /// 通知公告: what is open to the public now, `(href, title, kind, department)`.
+    notices: Vec<(String, String, &'static str, String)>,
+    /// The signed-in citizen's or business's own centre.
+    centre: Option<Centre>,
 }
 
-async fn home(ctx: Ctx) -> Response {
-    let c = ctx.chrome(ctx.t().s("nav.home"));
-    render(&HomePage { c })
+/// 个人中心 on the home page.
+struct Centre {
+    /// Latest cases: `(href, item, number, state, overdue)`.
+    cases: Vec<(String, String, String, String, bool)>,
+    open: u64,
+    licences: usize,
+    unread: u64,
+}
+
+/// Services shown in the home page's grid.
+const POPULAR: u32 = 8;
+
+/// `GET /`: a search box over the services, the services applied for most, what is open for
+/// the public's views now, and for a signed-in citizen or business their cases, licences and
+/// unread messages.
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let t = ctx.t();
+    let c = ctx.chrome(t.s("nav.home"));
+    let popular = state
+        .hall
+        .popular_items(POPULAR)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|i| (i.code, i.name, i.department.name_zh))
+        .collect();
+    let today = state.interact.today();
+    let mut notices: Vec<(String, String, &'static str, String)> = state
+        .interact
+        .consultations(20)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| k.open_on(today))
+        .map(|k| {
+            (
+                format!("/consultations/{}", k.id),
+                k.title,
+                t.s("home.notice_consultation"),
+                k.department.name_zh,
+            )
+        })
+        .collect();
+    notices.extend(
+        state
+            .interact
+            .surveys(20)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.open_on(today))
+            .map(|s| {
+                (
+                    format!("/surveys/{}", s.id),
+                    s.title,
+                    t.s("home.notice_survey"),
+                    s.department.name_zh,
+                )
+            }),
+    );
+    notices.truncate(6);
+    let centre = match ctx.signed_in() {
+        Some(u)
+            if !u
+                .principal
+                .allows_somewhere(tongban_kernel::Permission::OpenConsole) =>
+        {
+            let who = &u.principal;
+            let mine = state
+                .hall
+                .my_cases_page(who, None, tongban_kernel::Page::new(3, 0))
+                .await
+                .ok();
+            let today = state.hall.today();
+            Some(Centre {
+                cases: mine
+                    .as_ref()
+                    .map(|m| {
+                        m.items
+                            .iter()
+                            .map(|k| {
+                                (
+                                    format!("/my/cases/{}", k.id),
+                                    k.item_name.clone(),
+                                    k.number.clone(),
+                                    t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
+                                    k.status.is_open() && k.due.is_some_and(|d| d < today),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                open: mine.as_ref().map_or(0, |m| m.open),
+                licences: state
+                    .seals
+                    .licences_of_account(&who.id)
+                    .await
+                    .map_or(0, |l| l.len()),
+                unread: state.hall.unread_notifications(who).await.unwrap_or_default()
+                    + state.interact.unread_count(who).await.unwrap_or_default(),
+            })
+        }
+        _ => None,
+    };
+    render(&HomePage {
+        c,
+        popular,
+        notices,
+        centre,
+    })
 }
 
 #[derive(Template)]

@@ -452,3 +452,97 @@ async fn a_department_admin_is_offered_only_roles_they_may_grant_and_sees_a_refu
     })
     .await;
 }
+
+#[tokio::test]
+async fn care_mode_is_switched_on_every_page_without_javascript_and_stays_on() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = browser();
+        let page = c
+            .get(s.url("/services"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<body>") && page.contains("关怀模式"), "{page}");
+        assert!(page.contains("href=\"/care/on?back=%2Fservices\""), "{page}");
+        let r = c.get(s.url("/care/on?back=%2Fservices")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/services");
+        // On: larger text and targets, simpler navigation, and the way out on every page.
+        for path in ["/services", "/interact", "/login"] {
+            let page = c.get(s.url(path)).send().await.unwrap().text().await.unwrap();
+            assert!(page.contains("<body class=\"care\">"), "{path}: {page}");
+            assert!(page.contains("退出关怀模式"), "{path}");
+        }
+        // Never an open redirect.
+        let r = c
+            .get(s.url("/care/off?back=https%3A%2F%2Fevil.example"))
+            .send()
+            .await
+            .unwrap();
+        assert!(!r.headers()["location"].to_str().unwrap().contains("evil"));
+        let page = c
+            .get(s.url("/services"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<body>"), "off again");
+        let css = c
+            .get(s.url("/static/app.css"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(css.contains("body.care {") && css.contains("min-height: 2.75rem"));
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_home_page_searches_services_and_gives_a_citizen_their_own_centre() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let anon = browser()
+            .get(s.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            anon.contains("role=\"search\"")
+                && anon.contains("action=\"/services\"")
+                && anon.contains("name=\"q\""),
+            "a search box at the top: {anon}"
+        );
+        assert!(
+            anon.contains("通知公告") && anon.contains("登录开始办事"),
+            "{anon}"
+        );
+        assert!(!anon.contains("件在办"), "no personal centre when signed out");
+        let c = browser();
+        sign_in(&c, &s, "citizen1", PASSWORD).await;
+        let home = c.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+        assert!(
+            home.contains("件在办") && home.contains("href=\"/my/licences\"") && home.contains("条未读消息"),
+            "the citizen's centre: {home}"
+        );
+        // Staff get the console, not a citizen's centre.
+        let staff = browser();
+        sign_in(&staff, &s, "ga_clerk", PASSWORD).await;
+        let home = staff.get(s.url("/")).send().await.unwrap().text().await.unwrap();
+        assert!(!home.contains("件在办"), "{home}");
+        s.stop().await;
+    })
+    .await;
+}
