@@ -186,18 +186,6 @@ struct TermsPage {
     c: Chrome,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::human_size;
-
-    #[test]
-    fn sizes_read_as_people_read_them() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(34_000), "34 KB");
-        assert_eq!(human_size(1_260_000), "1.3 MB");
-    }
-}
-
 /// `GET /open-data/{code}/v{N}.{csv|xlsx|parquet}`: a version of an open resource, its public
 /// fields only. Anything else (a closed resource, a version that does not exist) is 404.
 pub(super) async fn download(
@@ -261,5 +249,17 @@ pub(super) async fn dcat(State(state): State<AppState>, ctx: Ctx, headers: Heade
     match state.catalog.dcat_catalog(&base_url(&headers, ctx.tls)).await {
         Ok(doc) => ([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response(),
         Err(e) => ctx.fail(catalog_page(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(34_000), "34 KB");
+        assert_eq!(human_size(1_260_000), "1.3 MB");
     }
 }
