@@ -181,6 +181,7 @@ fn items() -> Vec<DemoItem> {
                 "出生医学证明",
                 vec![
                     line("新生儿姓名", "baby_name"),
+                    line("性别", "baby_gender"),
                     line("出生日期", "birth_date"),
                     line("出生地点", "hospital"),
                 ],

@@ -585,6 +585,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("open.download", "下载", "Download"),
     ("open.rows", "数据条数", "Rows"),
+    ("open.rows_unit", " 条", " rows"),
     ("open.updated", "数据更新时间", "Data last updated"),
     ("open.licence", "开放许可", "Licence"),
     (

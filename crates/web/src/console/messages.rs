@@ -22,7 +22,15 @@ pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Respons
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    match hall_rows(&state, &ctx, &user.principal, "/console/cases/").await {
+    match hall_rows(
+        &state,
+        &ctx,
+        &user.principal,
+        "/console/cases/",
+        crate::portal::MESSAGES_SHOWN,
+    )
+    .await
+    {
         Ok(rows) => render(&MessagesPage {
             c: ctx.chrome(ctx.t().s("messages.title")),
             rows,

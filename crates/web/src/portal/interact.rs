@@ -275,7 +275,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     };
     let t = ctx.t();
     if posted.too_big {
-        let msg = format!("{} {} MiB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
+        let msg = format!("{} {} MB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
         return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();

@@ -258,7 +258,7 @@ pub(super) async fn material(
         .map(String::as_str)
         .unwrap_or("upload");
     if posted.too_big {
-        let msg = format!("{} {} MiB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
+        let msg = format!("{} {} MB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
         return refuse(&state, &ctx, &i, &d, step, &msg).await;
     }
     if choice != "upload" && m.licence_type.is_some() {

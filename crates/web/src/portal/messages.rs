@@ -24,25 +24,24 @@ pub(crate) struct MessageRow {
     pub(crate) to_role: String,
 }
 
-const SHOWN: u32 = 100;
+/// Messages the console's list shows.
+pub(crate) const MESSAGES_SHOWN: u32 = 100;
 
-/// The hall's messages for `who`, as rows linking to `case_base` + case id.
+/// Messages a page of 我的消息 shows.
+const PER_PAGE: u32 = 20;
+
+/// The hall's newest `limit` messages for `who`, as rows linking to `case_base` + case id.
 pub(crate) async fn hall_rows(
     state: &AppState,
     ctx: &Ctx,
     who: &Principal,
     case_base: &str,
+    limit: u32,
 ) -> Result<Vec<MessageRow>, PageError> {
     let t = ctx.t();
     let list = state
         .hall
-        .notifications(
-            who,
-            Page {
-                limit: SHOWN,
-                offset: 0,
-            },
-        )
+        .notifications(who, Page { limit, offset: 0 })
         .await
         .map_err(super::services::hall_page)?;
     Ok(list
@@ -67,16 +66,31 @@ pub(crate) async fn hall_rows(
 struct MessagesPage {
     c: Chrome,
     rows: Vec<MessageRow>,
-    unread: usize,
+    unread: u64,
+    prev: Option<String>,
+    next: Option<String>,
 }
 
 /// `GET /my/messages`.
-pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Response {
+/// `GET /my/messages?page=N`: 20 a page, newest first, over the case and interaction messages
+/// together.
+pub(super) async fn messages(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    let mut rows = match hall_rows(&state, &ctx, &user.principal, "/my/cases/").await {
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, 50);
+    // The newest `page × 20 + 1` of each kind are enough to cut this page and see if more follow.
+    let upto = page * PER_PAGE + 1;
+    let mut rows = match hall_rows(&state, &ctx, &user.principal, "/my/cases/", upto).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
     };
@@ -86,7 +100,7 @@ pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Respons
             &user.principal,
             false,
             Page {
-                limit: SHOWN,
+                limit: upto,
                 offset: 0,
             },
         )
@@ -103,13 +117,16 @@ pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Respons
             to_role: String::new(),
         }));
     }
-    rows.sort_by_key(|r| std::cmp::Reverse(r.at));
-    rows.truncate(SHOWN as usize);
-    let unread = rows.iter().filter(|r| r.unread).count();
+    let (rows, more) = page_of(rows, page);
+    let who = &user.principal;
+    let unread = state.hall.unread_notifications(who).await.unwrap_or_default()
+        + state.interact.unread_count(who).await.unwrap_or_default();
     render(&MessagesPage {
         c: ctx.chrome(ctx.t().s("messages.title")),
         rows,
         unread,
+        prev: (page > 1).then(|| format!("/my/messages?page={}", page - 1)),
+        next: more.then(|| format!("/my/messages?page={}", page + 1)),
     })
 }
 
@@ -129,4 +146,52 @@ pub(super) async fn mark_read(
     // Interaction messages too; a principal the interaction module does not serve has none.
     let _ = state.interact.mark_all_read(&user.principal).await;
     Redirect::to("/my/messages").into_response()
+}
+
+/// Page `page` (from 1) of `rows`, newest first, and whether more follow.
+fn page_of(mut rows: Vec<MessageRow>, page: u32) -> (Vec<MessageRow>, bool) {
+    rows.sort_by_key(|r| std::cmp::Reverse(r.at));
+    let more = rows.len() > (page * PER_PAGE) as usize;
+    let rows = rows
+        .into_iter()
+        .skip((page.saturating_sub(1) * PER_PAGE) as usize)
+        .take(PER_PAGE as usize)
+        .collect();
+    (rows, more)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MessageRow, PER_PAGE, page_of};
+    use tongban_kernel::Millis;
+
+    fn rows(n: i64) -> Vec<MessageRow> {
+        (0..n)
+            .map(|i| MessageRow {
+                at: Millis(i),
+                when: String::new(),
+                text: format!("m{i}"),
+                href: String::new(),
+                unread: false,
+                to_role: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn messages_come_twenty_a_page_newest_first() {
+        let (first, more) = page_of(rows(45), 1);
+        assert_eq!(first.len(), PER_PAGE as usize);
+        assert_eq!(first[0].text, "m44");
+        assert!(more);
+        let (third, more) = page_of(rows(45), 3);
+        assert_eq!(
+            third.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+            ["m4", "m3", "m2", "m1", "m0"]
+        );
+        assert!(!more);
+        let (exact, more) = page_of(rows(40), 2);
+        assert_eq!(exact.len(), 20);
+        assert!(!more, "no empty page after the last");
+    }
 }

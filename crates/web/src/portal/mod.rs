@@ -11,7 +11,7 @@ mod licences;
 mod materials;
 mod messages;
 pub(crate) use materials::{MaterialRow, material_rows};
-pub(crate) use messages::{MessageRow, hall_rows};
+pub(crate) use messages::{MESSAGES_SHOWN, MessageRow, hall_rows};
 mod open_data;
 mod prefill;
 pub(crate) mod services;
@@ -117,6 +117,11 @@ pub fn routes() -> Router<AppState> {
         .route("/open-data", get(open_data::list))
         .route("/open-data/catalog.jsonld", get(open_data::dcat))
         .route("/open-data/terms", get(open_data::terms))
+        // 一件事 are listed with the services.
+        .route(
+            "/bundles",
+            get(|| async { axum::response::Redirect::to("/services") }),
+        )
         .route("/open-data/{code}", get(open_data::resource))
         .route("/open-data/{code}/{file}", get(open_data::download))
 }

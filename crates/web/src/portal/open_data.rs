@@ -158,7 +158,21 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
                             .unwrap_or_else(|| h.clone())
                     })
                     .collect(),
-                preview: p.rows,
+                // Times as people write them (the stored form has a `T` between date and time).
+                preview: p
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|v| match v.split_once('T') {
+                                Some((d, t)) if d.len() == 10 && d.as_bytes()[4] == b'-' => {
+                                    format!("{d} {t}")
+                                }
+                                _ => v,
+                            })
+                            .collect()
+                    })
+                    .collect(),
             }),
             Err(e) => return ctx.fail(crate::page::PageError::Internal(e.to_string())),
         }

@@ -78,7 +78,13 @@ pub(crate) async fn known_answers(
             }
         };
         let Some(record) = found.record else { continue };
-        let source = format!("{} · {}", found.provider, found.resource);
+        // Named as people know it: the department and the data's name, not its catalogue code.
+        let data_name = state
+            .catalog
+            .resource_by_code_cached(&found.resource)
+            .await
+            .map_or_else(|_| found.resource.clone(), |r| r.name_zh);
+        let source = format!("{} · {data_name}", found.provider);
         for (code, field) in fields {
             let Some(value) = record.get(field).and_then(text_of) else {
                 continue;

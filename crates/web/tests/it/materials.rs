@@ -182,7 +182,7 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
         .await
         .unwrap();
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("10 MiB"));
+        assert!(r.text().await.unwrap().contains("10 MB"));
         // A form without its CSRF token is refused before the file is read.
         let r = citizen
             .post(&material)

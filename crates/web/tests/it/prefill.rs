@@ -196,7 +196,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
         assert_eq!(value_of(&q1), "张晓明", "the name comes from the registry");
         assert!(
-            q1.contains("已为您预填") && q1.contains("公安局 · 9901-GA-0001"),
+            q1.contains("已为您预填") && q1.contains("公安局 · 户籍人口基本信息"),
             "{q1}"
         );
         // The applicant says the name is wrong and gives another.
@@ -226,7 +226,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         assert!(!q3.contains("已为您预填"));
         // A source forged into the form is shown back to the forger only, never recorded.
         let mut forged = next(&q3, "城东区");
-        forged.push(("s.district".into(), "公安局 · 9901-GA-0001".into()));
+        forged.push(("s.district".into(), "公安局 · 户籍人口基本信息".into()));
         let check = citizen
             .post(&apply)
             .form(&forged)
@@ -273,7 +273,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
                 .clone()
         };
         let name = mark("applicant_name").expect("the name was prefilled");
-        assert!(name.corrected && name.source == "公安局 · 9901-GA-0001");
+        assert!(name.corrected && name.source == "公安局 · 户籍人口基本信息");
         let idn = mark("id_number").expect("the ID number was prefilled");
         assert!(!idn.corrected);
         assert_eq!(mark("district"), None, "the forged source marks nothing");
@@ -290,7 +290,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
             .await
             .unwrap();
         assert!(
-            page.contains("预填 · 公安局 · 9901-GA-0001") && page.contains("申请人已更正预填值"),
+            page.contains("预填 · 公安局 · 户籍人口基本信息") && page.contains("申请人已更正预填值"),
             "{page}"
         );
 
@@ -416,7 +416,7 @@ async fn a_bundle_is_prefilled_as_each_of_its_departments_may_read() {
             .unwrap();
         assert!(q3.contains("所属区县"), "{q3}");
         assert_eq!(value_of(&q3), "城东区", "as 公安局, which asks for it too: {q3}");
-        assert!(q3.contains("公安局 · 9901-GA-0001"));
+        assert!(q3.contains("公安局 · 户籍人口基本信息"));
     })
     .await;
 }

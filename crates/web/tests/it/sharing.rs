@@ -709,7 +709,7 @@ async fn open_versions_download_as_csv_xlsx_and_parquet_with_public_fields_only(
         assert!(page.contains("/open-data/9901-GA-0100/v1.csv"));
         // The page says what a user needs before downloading: rows, last update, licence with
         // its terms, each file's size, the dictionary and a preview of public fields only.
-        assert!(page.contains("数据条数") && page.contains("<td class=\"num\">2</td>"), "{page}");
+        assert!(page.contains("数据条数") && page.contains("<td>2 条</td>"), "{page}");
         assert!(page.contains("数据更新时间") && page.contains("href=\"/open-data/terms\""), "{page}");
         assert!(page.contains("数据字典") && page.contains("数据预览"), "{page}");
         assert!(page.contains("<th scope=\"col\">值班电话</th>"), "names head the preview: {page}");
