@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod applications;
 mod harness;
 mod journeys;
