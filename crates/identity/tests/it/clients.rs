@@ -120,9 +120,18 @@ async fn wrong_secrets_foreign_scopes_and_other_departments_are_refused() {
         // The civil affairs admin does not see the police's clients; disabling ends tokens.
         assert!(w.id.list_api_clients(&mz.principal).await.unwrap().is_empty());
         let token = w.id.issue_token(&client.client_id, &secret, &[]).await.unwrap();
-        // Checked once, the token is then answered from memory — until the client changes.
-        assert!(w.id.authenticate_bearer(&token.token).await.is_ok());
-        assert!(w.id.cached_bearer(&token.token).is_some());
+        // Checked once, the token is then answered from memory — until the client changes. The
+        // memory is dropped by any client or department change in the process, and other tests
+        // run beside this one: a few tries keep their changes from making this flaky.
+        let mut cached = false;
+        for _ in 0..5 {
+            assert!(w.id.authenticate_bearer(&token.token).await.is_ok());
+            if w.id.cached_bearer(&token.token).is_some() {
+                cached = true;
+                break;
+            }
+        }
+        assert!(cached, "answered from memory after a check");
         w.id.disable_api_client(&system(), &client.id).await.unwrap();
         assert!(w.id.cached_bearer(&token.token).is_none());
         assert!(w.id.authenticate_bearer(&token.token).await.is_err());
