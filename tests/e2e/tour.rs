@@ -66,6 +66,13 @@ fn leaks(text: &str) -> Vec<String> {
             found.push(text[i - 10..(i + 9).min(text.len())].to_string());
         }
     }
+    // The same words said twice in a row, as a guide's fee once read (工本费：不收费 不收费).
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for doubled in ["不收费 不收费", "经审查，经审查"] {
+        if flat.contains(doubled) {
+            found.push(doubled.to_string());
+        }
+    }
     // "中文 / English" glued on one line.
     for line in text.lines() {
         if let Some((zh, en)) = line.split_once(" / ") {
@@ -140,6 +147,7 @@ fn the_tour_pages_show_names_and_local_times_never_internal_values() {
             "/",
             "/services",
             "/services/9901-SJ-GTKY",
+            "/services/9901-GA-JZZ",
             "/bundles/9901-NEWBORN",
             "/open-data",
             "/interact",
@@ -228,4 +236,5 @@ fn the_leak_scan_finds_what_it_looks_for() {
     assert_eq!(found.len(), 4, "{found:?}");
     assert!(leaks("组成形式 个人经营 提交时间 2026-12-06 15:12:48").is_empty());
     assert!(leaks("只读查询（SELECT / WITH / EXPLAIN）。表名是资源代码").is_empty());
+    assert_eq!(leaks("工本费：不收费\n 不收费"), ["不收费 不收费"]);
 }

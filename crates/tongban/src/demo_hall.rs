@@ -631,7 +631,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
             fees: vec![Fee {
                 name: "工本费".into(),
                 amount_fen: 0,
-                basis: "不收费".into(),
+                basis: "不在行政事业性收费目录清单内".into(),
             }],
             statutory_days: item.days.0,
             promised_days: item.days.1,

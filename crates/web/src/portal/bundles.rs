@@ -96,7 +96,11 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 )
             })
             .collect(),
-        questions: fields.len(),
+        // File fields are asked on upload pages, not as questions.
+        questions: fields
+            .iter()
+            .filter(|f| !matches!(f.kind, tongban_hall::FieldKind::File))
+            .count(),
         promised: items.iter().map(|i| i.promised_days).max().unwrap_or_default(),
         items: items
             .iter()

@@ -226,7 +226,13 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
             } else {
                 format!("¥{}.{:02}", f.amount_fen / 100, f.amount_fen % 100)
             };
-            (f.name.clone(), yuan, f.basis.clone())
+            // A basis that only repeats the amount ("不收费") is not said twice.
+            let basis = if f.basis.trim() == yuan {
+                String::new()
+            } else {
+                f.basis.clone()
+            };
+            (f.name.clone(), yuan, basis)
         })
         .collect();
     render(&GuidePage {
