@@ -9,6 +9,7 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
 use tongban_catalog::{
     Deadline, Decision, GrantFilter, GrantId, GrantTerms, Grantee, RefusedBy, RequestFilter, RequestId,
     RequestStatus, RequestView, Resolution, Review, Warning,
@@ -62,6 +63,36 @@ fn grantee_label(g: &Grantee) -> String {
     }
 }
 
+/// Every department's name by path (names are public), in the page's language.
+async fn department_names(state: &AppState, t: crate::i18n::Tr) -> HashMap<String, String> {
+    state
+        .identity
+        .department_names()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, zh, en)| (path.as_str().to_string(), t.pick(&zh, &en).to_string()))
+        .collect()
+}
+
+/// A grantee as people know it: its department's name, or the code when there is none.
+fn grantee_name(departments: &HashMap<String, String>, g: &Grantee) -> String {
+    match g {
+        Grantee::Department { path, .. } => departments
+            .get(path.as_str())
+            .cloned()
+            .unwrap_or_else(|| grantee_label(g)),
+        other => grantee_label(other),
+    }
+}
+
+/// A field's name in `resource`, or its code when the resource or field is unknown.
+fn field_name(resource: Option<&tongban_catalog::Resource>, code: &str) -> String {
+    resource
+        .and_then(|r| r.fields.iter().find(|f| f.code == code))
+        .map_or_else(|| code.to_string(), |f| f.name_zh.clone())
+}
+
 pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response {
     let me = match ctx.require_staff() {
         Ok(u) => u.clone(),
@@ -69,14 +100,7 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
     };
     let t = ctx.t();
     // Names, not codes: departments (names are public) and each resource's fields.
-    let departments: std::collections::HashMap<String, String> = state
-        .identity
-        .department_names()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(path, zh, en)| (path.as_str().to_string(), t.pick(&zh, &en).to_string()))
-        .collect();
+    let departments = department_names(&state, t).await;
     let requests = match state
         .catalog
         .list_requests(&me.principal, &RequestFilter::default(), Page::new(200, 0))
@@ -102,13 +126,7 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
             RequestRow {
                 id: r.id.to_string(),
                 resource: format!("{} {}", r.resource_code, r.resource_name_zh),
-                requester: match &r.requester {
-                    Grantee::Department { path, .. } => departments
-                        .get(path.as_str())
-                        .cloned()
-                        .unwrap_or_else(|| grantee_label(&r.requester)),
-                    other => grantee_label(other),
-                },
+                requester: grantee_name(&departments, &r.requester),
                 provider: r.provider.name_zh.clone(),
                 status: t.pick(r.status.name_zh(), r.status.name_en()),
                 due: v
@@ -122,7 +140,7 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
         })
         .collect();
     let today = state.catalog.today();
-    let mut resources = std::collections::HashMap::new();
+    let mut resources = HashMap::new();
     for g in &grants.items {
         if !resources.contains_key(&g.resource_code)
             && let Ok(r) = state.catalog.resource_by_code_cached(&g.resource_code).await
@@ -136,24 +154,13 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
         .iter()
         .map(|g| {
             let resource = resources.get(&g.resource_code);
-            let name_of = |code: &String| {
-                resource
-                    .and_then(|r| r.fields.iter().find(|f| &f.code == code))
-                    .map(|f| f.name_zh.clone())
-                    .unwrap_or_else(|| code.clone())
-            };
+            let name_of = |code: &String| field_name(resource, code);
             GrantRow {
                 id: g.id.to_string(),
                 resource: resource
                     .map(|r| r.name_zh.clone())
                     .unwrap_or_else(|| g.resource_code.clone()),
-                grantee: match &g.grantee {
-                    Grantee::Department { path, .. } => departments
-                        .get(path.as_str())
-                        .cloned()
-                        .unwrap_or_else(|| grantee_label(&g.grantee)),
-                    other => grantee_label(other),
-                },
+                grantee: grantee_name(&departments, &g.grantee),
                 fields: g.fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
                 clear: g.clear_fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
                 clear_basis: t.half(&g.clear_basis).to_string(),
@@ -237,22 +244,8 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
         }
     }
     let resource = state.catalog.resource_by_code_cached(&r.resource_code).await.ok();
-    let field_name = |code: &String| {
-        resource
-            .as_ref()
-            .and_then(|res| res.fields.iter().find(|f| &f.code == code))
-            .map(|f| f.name_zh.clone())
-            .unwrap_or_else(|| code.clone())
-    };
-    let requester = state
-        .identity
-        .department_names()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(path, ..)| path == r.requester.path())
-        .map(|(_, zh, en)| t.pick(&zh, &en).to_string())
-        .unwrap_or_else(|| grantee_label(&r.requester));
+    let field_name = |code: &String| field_name(resource.as_ref(), code);
+    let requester = grantee_name(&department_names(state, t).await, &r.requester);
     let mut facts = vec![
         (
             "sharing.resource",
@@ -335,7 +328,7 @@ pub(super) async fn request(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
     let mut c = ctx.chrome("");
     let t = ctx.t();

@@ -229,7 +229,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                                     k.item_name.clone(),
                                     k.number.clone(),
                                     t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
-                                    k.status.is_open() && k.due.is_some_and(|d| d < today),
+                                    services::overdue(k, today),
                                 )
                             })
                             .collect()
