@@ -2,22 +2,14 @@
 //! runs into the year is provisional (暂定: weekends and the statutory holidays only); once an
 //! administrator enters the year, every open case whose due day lies in it or later is counted
 //! again, and where a date moved, the case records the old and new dates on its timeline and in
-//! an event, and its applicant is told.
+//! an event, and its applicant is told. Open rectifications (差评整改) due in the year are
+//! counted again too, each move recorded in an event.
 
 use crate::store::{LogDraft, case_event, case_in, log, recap_open_tasks, save_case};
 use crate::{CaseId, Error, Hall, Result};
 use serde_json::json;
 use tongban_db::params;
-use tongban_kernel::{Permission, Principal};
-
-/// What a recount did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recount {
-    /// Open cases whose due days were counted again.
-    pub checked: usize,
-    /// Of those, the cases whose due day moved.
-    pub moved: usize,
-}
+use tongban_kernel::{Permission, Principal, Recount};
 
 impl Hall {
     /// Counts again the due days of every open case due in `from_year` or later, after that
@@ -41,6 +33,16 @@ impl Hall {
             .iter()
             .map(|r| r.get::<String>("id").map(CaseId))
             .collect::<std::result::Result<_, _>>()?;
+        let rectifications: Vec<String> = self
+            .db
+            .fetch_all(
+                "SELECT id FROM hall_rectifications WHERE status = 'open' AND due_on >= $1 ORDER BY id",
+                params![since],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get::<String>("id"))
+            .collect::<std::result::Result<_, _>>()?;
         let mut out = Recount::default();
         for id in ids {
             out.checked += 1;
@@ -48,7 +50,63 @@ impl Hall {
                 out.moved += 1;
             }
         }
+        for id in rectifications {
+            out.checked += 1;
+            if self.recount_rectification(actor, &id).await? {
+                out.moved += 1;
+            }
+        }
         Ok(out)
+    }
+
+    /// Recounts one open rectification (差评整改); true when its due day moved.
+    async fn recount_rectification(&self, actor: &Principal, id: &str) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let Some(row) = tx
+            .fetch_optional(
+                "SELECT opened_on, due_on, case_number, dept_path FROM hall_rectifications \
+                 WHERE id = $1 AND status = 'open'",
+                params![id],
+            )
+            .await?
+        else {
+            return Ok(false);
+        };
+        let day = |column: &str| -> Result<jiff::civil::Date> {
+            let text: String = row.get(column)?;
+            text.parse()
+                .map_err(|e: jiff::Error| crate::error::decode_err(column, e.to_string()))
+        };
+        let (opened, old) = (day("opened_on")?, day("due_on")?);
+        let Ok(new) = self.calendar.add_working_days(opened, crate::RECTIFY_DAYS) else {
+            return Ok(false);
+        };
+        if new == old {
+            return Ok(false);
+        }
+        let number: String = row.get("case_number")?;
+        let dept = tongban_kernel::DeptPath(row.get("dept_path")?);
+        tx.execute(
+            "UPDATE hall_rectifications SET due_on = $1, version = version + 1 WHERE id = $2",
+            params![new.to_string(), id],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            tongban_db::EventDraft {
+                action: "hall.rectification.due_recounted",
+                object_type: "hall_rectification",
+                object_id: id,
+                object_dept: Some(&dept),
+                summary: format!(
+                    "整改期限由 {old} 改为 {new}：{number} / rectification due date changed from {old} to {new}: {number}"
+                ),
+                detail: json!({ "case": number, "old_due": old.to_string(), "new_due": new.to_string() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Recounts one case; true when its due day moved.

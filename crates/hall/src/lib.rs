@@ -46,7 +46,6 @@ pub use bundle::{
     bundle_materials, issued_in_bundle,
 };
 pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
-pub use due::Recount;
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;
@@ -60,6 +59,7 @@ pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,
 };
+pub use tongban_kernel::Recount;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

@@ -127,6 +127,8 @@ pub struct Rectification {
     pub closed: Option<Millis>,
     /// Yellow / red as of today (normal once closed).
     pub urgency: Urgency,
+    /// The due day runs through a year whose holiday schedule is not announced yet (暂定).
+    pub due_provisional: bool,
     /// Change counter.
     pub version: i64,
 }
@@ -172,7 +174,10 @@ impl Hall {
             (self.urgency_fn())(Some(due_on))
         };
         let satisfied: Option<i64> = r.get("applicant_satisfied")?;
+        let opened_on = date_of(r, "opened_on")?;
         Ok(Rectification {
+            due_provisional: status != RectificationStatus::Closed
+                && self.calendar.provisional_between(opened_on, due_on),
             id: r.get("id")?,
             case_id: CaseId(r.get("case_id")?),
             case_number: r.get("case_number")?,
@@ -181,7 +186,7 @@ impl Hall {
             dept_name: r.get("dept_name")?,
             level: level_of(r.get("level")?)?,
             complaint: r.get("complaint")?,
-            opened_on: date_of(r, "opened_on")?,
+            opened_on,
             due_on,
             status,
             measures: r.get("measures")?,

@@ -327,7 +327,12 @@ impl Interact {
     /// An item with its clock read today.
     pub(crate) fn view(&self, item: Item) -> ItemView {
         let deadline = self.read_clock(&item.clock);
-        ItemView { item, deadline }
+        let due_provisional = self.provisional(&item.clock, item.due_on);
+        ItemView {
+            item,
+            deadline,
+            due_provisional,
+        }
     }
 
     /// The item `id`, unchecked.

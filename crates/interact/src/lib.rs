@@ -28,6 +28,7 @@ mod board;
 mod check;
 mod config;
 mod consultation;
+mod due;
 mod duplicate;
 mod error;
 mod item;

@@ -516,6 +516,9 @@ pub struct ItemView {
     /// The clock read today (yellow `due_soon`, red `overdue`); `None` when the calendar cannot
     /// count it yet (a year not entered).
     pub deadline: Option<ClockReading>,
+    /// The due day runs through a year whose holiday schedule is not announced yet: 暂定, to be
+    /// recounted when the year is entered.
+    pub due_provisional: bool,
 }
 
 /// Filters for [`crate::Interact::list_items`]; every filter is optional.

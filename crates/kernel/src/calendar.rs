@@ -86,6 +86,25 @@ impl Years {
     }
 }
 
+/// What recounting the deadlines a newly entered year moves did, in one crate's records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recount {
+    /// Open records whose due days were counted again.
+    pub checked: usize,
+    /// Of those, the records whose due day moved.
+    pub moved: usize,
+}
+
+impl std::ops::Add for Recount {
+    type Output = Recount;
+    fn add(self, other: Recount) -> Recount {
+        Recount {
+            checked: self.checked + other.checked,
+            moved: self.moved + other.moved,
+        }
+    }
+}
+
 /// Known years of holidays and make-up workdays, and provisional years computed from the
 /// statutory holidays.
 #[derive(Debug, Clone, Default)]

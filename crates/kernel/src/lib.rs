@@ -18,7 +18,7 @@ pub mod principal;
 pub mod time;
 pub mod upload;
 
-pub use calendar::{CalendarError, WorkCalendar};
+pub use calendar::{CalendarError, Recount, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};
 pub use clock::{ClockReading, ClockState, LegalClock, Pause, PauseReason};
 pub use error::Invalid;

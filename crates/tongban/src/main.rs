@@ -540,10 +540,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             p.calendar.merge_toml(&text)?;
             let hall = hall_for(&p, &identity_for(&p, None), tongban_kernel::time::DEFAULT_ZONE).await?;
             let first = years.iter().copied().min().unwrap_or_default();
-            let recount = hall.recount_due_days(&system(), first).await?;
+            let cases = hall.recount_due_days(&system(), first).await?;
+            let interact = interact_for(&p, tongban_kernel::time::DEFAULT_ZONE).await?;
+            let items = interact.recount_due_days(&system(), first).await?;
             println!(
-                "已录入 / entered: {years:?}; {} / {} open cases moved (running servers pick it up within a minute)",
-                recount.moved, recount.checked
+                "已录入 / entered: {years:?}; {} / {} open cases and rectifications moved, {} / {} open interaction items and rectifications moved (running servers pick it up within a minute)",
+                cases.moved, cases.checked, items.moved, items.checked
             );
         }
         Command::Calendar(CalendarCommand::List) => {

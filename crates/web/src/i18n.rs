@@ -1439,8 +1439,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "calendar.entered_notice",
-        "已录入{years}年节假日安排；检查了{checked}个在办件的期限，其中{moved}个已调整并通知申请人。",
-        "Entered the holiday schedule for {years}; {checked} open cases checked, {moved} moved and their applicants told.",
+        "已录入{years}年节假日安排；检查了{checked}个在办件、诉求和整改的期限，其中{moved}个已调整并通知申请人。",
+        "Entered the holiday schedule for {years}; {checked} open cases, items and rectifications checked, {moved} moved and their applicants told.",
     ),
     (
         "calendar.missing_warning",

@@ -174,3 +174,59 @@ async fn a_bad_rating_opens_a_rectification_due_in_fifteen_working_days_that_sup
     })
     .await;
 }
+
+/// A December rectification runs into a year whose holidays are not announced: its date is
+/// provisional (暂定) until the year is entered, then recounted with an event.
+#[tokio::test]
+async fn a_december_rectification_is_provisional_and_recounted_when_next_year_is_entered() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        w.set_today(date(2026, 12, 21));
+        let (item, _) = w.item_with("GA-RATE-12", 10, w.plain_steps()).await;
+        let zhang = citizen("zhang");
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        let case = w.apply(&zhang, &item, "rate-december-1").await.case;
+        w.hall
+            .refuse_case(&clerk, &case.id, "材料不属于本部门受理范围")
+            .await
+            .unwrap();
+        w.hall
+            .rate_case(
+                &zhang,
+                &case.id,
+                RatingInput {
+                    level: RatingLevel::Dissatisfied,
+                    comment: "窗口说不清楚该去哪个部门".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let leader = staff("ga-leader", &w.police, Role::Leader);
+        let open = |w: &World| {
+            let (hall, path) = (w.hall.clone(), w.police.path.clone());
+            let leader = leader.clone();
+            async move { hall.rectifications(&leader, &path, Page::default()).await.unwrap().remove(0) }
+        };
+        // Mon 21 Dec + 15 working days, 元旦 (1 Jan) statutory: Tue 12 Jan, provisional.
+        let r = open(&w).await;
+        assert_eq!(r.due_on, date(2027, 1, 12));
+        assert!(r.due_provisional);
+        w.hall
+            .calendar()
+            .merge_toml(
+                "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n",
+            )
+            .unwrap();
+        let recount = w
+            .hall
+            .recount_due_days(&tongban_kernel::Principal::system("calendar"), 2027)
+            .await
+            .unwrap();
+        assert_eq!((recount.checked, recount.moved), (1, 1), "the refused case is closed; its rectification is open");
+        let r = open(&w).await;
+        assert_eq!(r.due_on, date(2027, 1, 13));
+        assert!(!r.due_provisional);
+        assert_eq!(w.events("hall.rectification.due_recounted").await.len(), 1);
+    })
+    .await;
+}

@@ -377,3 +377,74 @@ async fn an_overdue_rectification_is_escalated_too() {
     })
     .await;
 }
+
+/// A December limit runs into a year whose holidays are not announced: the item and the
+/// rectification get provisional dates (暂定), and entering the year recounts both, records the
+/// move on the timeline and in events, and tells the citizen.
+#[tokio::test]
+async fn december_limits_are_provisional_and_recounted_when_next_year_is_entered() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        // Mon 2026-12-21, 15 working days: Dec 22–25 (4), 28–31 (8), Jan 1 off (元旦), Jan 4–8
+        // (13), 11 (14), Tue Jan 12 (15).
+        w.set_today(date(2026, 12, 21));
+        let zhang = citizen("zhang");
+        let view = w
+            .submit(
+                &zhang,
+                item(ItemKind::Complaint, "social_aid", "低保", "低保申请三个月没有结果。"),
+            )
+            .await;
+        assert_eq!(view.item.due_on, Some(date(2027, 1, 12)), "never a blank date");
+        assert!(view.due_provisional, "2027 is not announced yet");
+        let id = view.item.id.clone();
+        w.answer(
+            &view,
+            "您的低保申请已于12月1日审核通过，将于12月30日前发放，咨询电话0571-87654321。",
+        )
+        .await;
+        w.ix.rate(
+            &zhang,
+            &id,
+            RatingInput {
+                satisfaction: Satisfaction::Unsatisfied,
+                comment: "还没有收到钱".into(),
+                reopen: true,
+            },
+        )
+        .await
+        .unwrap();
+        let clerk = staff("mz-clerk", &w.civil, Role::Clerk);
+        let rect = w.ix.rectifications(&clerk, None, Page::default()).await.unwrap();
+        assert_eq!(rect.items[0].rectification.due_on, Some(date(2027, 1, 12)));
+        assert!(w.ix.get_item(&clerk, &id).await.unwrap().due_provisional);
+
+        // 2027 is announced with Jan 1–4 off: both limits end a day later.
+        w.ix.calendar()
+            .merge_toml(
+                "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n",
+            )
+            .unwrap();
+        forbidden(w.ix.recount_due_days(&clerk, 2027).await);
+        let admin = system();
+        let recount = w.ix.recount_due_days(&admin, 2027).await.unwrap();
+        assert_eq!((recount.checked, recount.moved), (2, 2));
+        let after = w.ix.get_item(&zhang, &id).await.unwrap();
+        assert_eq!(after.item.due_on, Some(date(2027, 1, 13)));
+        assert!(!after.due_provisional);
+        let rect = w.ix.rectifications(&clerk, None, Page::default()).await.unwrap();
+        assert_eq!(rect.items[0].rectification.due_on, Some(date(2027, 1, 13)));
+        let moved = w.events("interact.item.due_recounted").await;
+        assert_eq!(moved.len(), 1);
+        let detail: serde_json::Value = serde_json::from_str(&moved[0].detail).unwrap();
+        assert_eq!((detail["old_due"].as_str(), detail["new_due"].as_str()), (Some("2027-01-12"), Some("2027-01-13")));
+        assert_eq!(w.events("interact.rectification.due_recounted").await.len(), 1);
+        let timeline = w.ix.history(&zhang, &id).await.unwrap();
+        assert!(timeline.iter().any(|l| l.action == "due_recounted" && l.note.contains("2027-01-13")));
+        let told = w.ix.notifications(&zhang, false, Page::default()).await.unwrap();
+        assert!(told.items.iter().any(|n| n.event == "due_recounted" && n.message.contains("2027-01-13")), "{told:?}");
+        // Counting again moves nothing.
+        assert_eq!(w.ix.recount_due_days(&admin, 2027).await.unwrap().moved, 0);
+    })
+    .await;
+}

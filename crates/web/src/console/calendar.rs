@@ -187,10 +187,15 @@ pub(super) async fn enter(
         return ctx.fail(PageError::Internal(e.to_string()));
     }
     let first = years.iter().copied().min().unwrap_or_default();
-    let recount = match state.hall.recount_due_days(&user.principal, first).await {
+    let cases = match state.hall.recount_due_days(&user.principal, first).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(crate::portal::services::hall_page(e)),
     };
+    let items = match state.interact.recount_due_days(&user.principal, first).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(crate::errors::interact_page(e)),
+    };
+    let recount = cases + items;
     let listed: Vec<String> = years.iter().map(i16::to_string).collect();
     Redirect::to(&format!(
         "/console/calendar?entered={}&checked={}&moved={}",

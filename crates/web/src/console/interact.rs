@@ -27,6 +27,8 @@ struct Row {
     status: String,
     department: String,
     due: String,
+    /// The due day is provisional (暂定).
+    due_provisional: bool,
     urgency: &'static str,
 }
 
@@ -91,6 +93,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             .map(|v| Row {
                 urgency: urgency(v.deadline.as_ref().map(|d| d.state)),
                 due: v.item.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                due_provisional: v.due_provisional,
                 id: v.item.id.to_string(),
                 number: v.item.number,
                 kind: t.pick(v.item.kind.name_zh(), v.item.kind.name_en()).to_string(),
@@ -136,6 +139,8 @@ struct ItemPage {
     status: String,
     department: String,
     due: String,
+    /// The due day is provisional (暂定).
+    due_provisional: bool,
     urgency: &'static str,
     contact: String,
     public: bool,
@@ -251,6 +256,7 @@ async fn item_page(
             .map(|d| d.name_zh.clone())
             .unwrap_or_default(),
         due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        due_provisional: v.due_provisional,
         urgency: urgency(v.deadline.as_ref().map(|d| d.state)),
         contact: serde_json::to_value(&i.contact)
             .ok()

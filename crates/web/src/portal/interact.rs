@@ -413,6 +413,8 @@ struct ItemPage {
     status: String,
     department: String,
     due: String,
+    /// The due day is provisional (暂定).
+    due_provisional: bool,
     just_submitted: bool,
     /// (when, what, note).
     timeline: Vec<(String, String, String)>,
@@ -444,6 +446,16 @@ pub(crate) fn action_label(ctx: &Ctx, code: &str) -> String {
         "rated" => ("评价", "Rated"),
         "reopened" => ("重新办理", "Reopened"),
         "escalated" => ("督办", "Escalated"),
+        "reminder" => ("临期提醒", "Due soon: reminded"),
+        "overdue" => ("超期督办", "Overdue: escalated"),
+        "due_recounted" => (
+            "节假日安排公布，办理期限重新计算",
+            "Due date recounted after the holiday schedule was announced",
+        ),
+        "rectification_due_recounted" => (
+            "节假日安排公布，整改期限重新计算",
+            "Rectification due date recounted after the holiday schedule was announced",
+        ),
         other => return other.to_string(),
     };
     ctx.t().pick(zh, en).to_string()
@@ -547,6 +559,7 @@ async fn item_page(
             .map(|d| d.name_zh.clone())
             .unwrap_or_default(),
         due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        due_provisional: v.due_provisional,
         just_submitted,
         timeline: history
             .into_iter()

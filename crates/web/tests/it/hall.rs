@@ -853,6 +853,28 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         s.set_today(date(2026, 12, 24));
         let case = citizen1_applies(&s, "web-december-01").await;
         assert_eq!(case.due, Some(date(2027, 1, 5)));
+        // A 12345 complaint the same day: 15 working days run to Fri 15 Jan, provisionally.
+        crate::interact_pages::household_to_police(&s).await;
+        let complaint = s
+            .interact
+            .submit(
+                &s.identity.principal_for_username("citizen1").await.unwrap(),
+                tongban_interact::NewItem {
+                    kind: tongban_interact::ItemKind::Complaint,
+                    category: "household".into(),
+                    title: "户籍窗口排队太久".into(),
+                    text: "城东派出所户籍窗口排队两个小时。".into(),
+                    location: None,
+                    public: false,
+                    contact: Default::default(),
+                    channel: tongban_interact::Channel::Portal,
+                    source_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(complaint.item.due_on, Some(date(2027, 1, 15)));
+        let item_page = format!("/my/items/{}", complaint.item.id);
 
         // The citizen's JSON API lists it with its provisional date.
         let token = crate::support::api_token(&s, "citizen1").await;
@@ -928,13 +950,15 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         assert_eq!(r.status(), 303);
         let to = r.headers()["location"].to_str().unwrap().to_string();
         let (_, done) = page(&admin, &s, &to).await;
-        assert!(done.contains("其中1个已调整"), "{done}");
+        assert!(done.contains("其中2个已调整"), "the case and the complaint: {done}");
         let (_, home) = page(&admin, &s, "/console").await;
         assert!(!home.contains("id=\"calendar-missing\""));
         let (_, one) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
         assert!(one.contains("2027-01-06") && !one.contains("id=\"due-provisional\""), "{one}");
         let (_, messages) = page(&citizen, &s, "/my/messages").await;
         assert!(messages.contains("2027-01-06"), "{messages}");
+        let (_, item) = page(&citizen, &s, &item_page).await;
+        assert!(item.contains("2027-01-18") && !item.contains("暂定"), "{item}");
     })
     .await;
 }

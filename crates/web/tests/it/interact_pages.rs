@@ -20,7 +20,7 @@ fn text_form(fields: &[(&str, &str)]) -> Form {
 }
 
 /// The category `household`, routed to 公安局.
-async fn household_to_police(s: &Server) {
+pub(crate) async fn household_to_police(s: &Server) {
     let sys = Principal::system("test");
     let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
     s.interact

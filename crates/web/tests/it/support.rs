@@ -28,7 +28,8 @@ pub struct Server {
     pub seals: tongban_seal::Seals,
     pub hall: tongban_hall::Hall,
     catalog: tongban_catalog::Catalog,
-    /// The hall's clock in milliseconds; 0 follows the real time (see [`Server::set_today`]).
+    /// The hall's and the interaction service's clock in milliseconds; 0 follows the real time
+    /// (see [`Server::set_today`]).
     now: Arc<std::sync::atomic::AtomicI64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -47,31 +48,33 @@ impl Server {
         seed(&identity).await;
         let mut settings = tongban_web::WebSettings::default();
         tweak(&mut settings);
-        let catalog = tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled());
+        // One calendar for every service, as `serve` has: a year entered reaches them all.
+        let calendar = tongban_kernel::WorkCalendar::bundled();
+        let catalog = tongban_catalog::Catalog::new(db.clone(), calendar.clone());
         let pool = tongban_pool::Pool::new(
             std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
             catalog.clone(),
             keyring.fields(),
         );
-        let interact = tongban_interact::Interact::new(
-            db.clone(),
-            keyring.fields(),
-            tongban_kernel::WorkCalendar::bundled(),
-        );
-        let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
         let now = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let clock = now.clone();
+        let follow =
+            move |now: &std::sync::atomic::AtomicI64| match now.load(std::sync::atomic::Ordering::SeqCst) {
+                0 => tongban_kernel::Millis::now(),
+                set => tongban_kernel::Millis(set),
+            };
+        let interact_clock = now.clone();
+        let interact = tongban_interact::Interact::new(db.clone(), keyring.fields(), calendar.clone())
+            .with_clock(move || follow(&interact_clock));
+        let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
         let hall = tongban_hall::Hall::new(
             db.clone(),
             keyring.fields(),
-            tongban_kernel::WorkCalendar::bundled(),
+            calendar.clone(),
             Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
         )
         .with_seals(seals.clone())
-        .with_clock(move || match clock.load(std::sync::atomic::Ordering::SeqCst) {
-            0 => tongban_kernel::Millis::now(),
-            set => tongban_kernel::Millis(set),
-        });
+        .with_clock(move || follow(&clock));
         let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: identity.clone(),
@@ -112,7 +115,7 @@ impl Server {
         }
     }
 
-    /// Moves the service hall's clock to 10:00 (Shanghai) on `day`.
+    /// Moves the service hall's and the interaction service's clock to 10:00 (Shanghai) on `day`.
     pub fn set_today(&self, day: jiff::civil::Date) {
         let at = day
             .at(10, 0, 0, 0)
@@ -146,7 +149,12 @@ async fn seed(identity: &Identity) {
     let dept = |code: &str, zh: &str, parent: Option<tongban_identity::DeptId>, kind| NewDepartment {
         code: code.into(),
         name_zh: zh.into(),
-        name_en: String::new(),
+        name_en: match code {
+            "9901" => "Demo City",
+            "9901-GA" => "Public Security Bureau",
+            _ => "",
+        }
+        .into(),
         parent,
         kind,
     };
