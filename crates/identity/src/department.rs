@@ -335,6 +335,30 @@ impl Identity {
             .collect()
     }
 
+    /// A department's full official name as letters and licences print it: the names of its
+    /// city (and county) before its own, `示范市公安局`; in English the other way round,
+    /// `Public Security Bureau, Demo City`. Public, like [`Identity::department_names`].
+    pub async fn official_name(&self, path: &tongban_kernel::DeptPath) -> Result<(String, String)> {
+        let mut line: Vec<(tongban_kernel::DeptPath, String, String)> = self
+            .department_names()
+            .await?
+            .into_iter()
+            .filter(|(p, _, _)| p.contains(path) && p.as_str() != "/")
+            .collect();
+        if line.is_empty() {
+            return Err(Error::NotFound { what: "department" });
+        }
+        line.sort_by_key(|(p, _, _)| p.as_str().len());
+        let zh = line.iter().map(|(_, zh, _)| zh.as_str()).collect::<String>();
+        let en = line
+            .iter()
+            .rev()
+            .map(|(_, zh, en)| if en.is_empty() { zh.as_str() } else { en.as_str() })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok((zh, en))
+    }
+
     /// One department, if the actor may see it (`ReadDepartments` over it).
     pub async fn get_department(&self, actor: &Principal, id: &DeptId) -> Result<Department> {
         let dept = self.require_department(id).await?;

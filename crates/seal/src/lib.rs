@@ -18,6 +18,7 @@ extern crate tongban_kernel;
 
 pub mod canonical;
 mod error;
+mod impression;
 mod licence;
 mod model;
 pub mod offline;
@@ -27,6 +28,7 @@ pub mod sign;
 mod verify;
 
 pub use error::{Error, Result};
+pub use impression::impression_svg;
 pub use licence::MAX_FIELDS;
 pub use model::*;
 pub use offline::Exported;

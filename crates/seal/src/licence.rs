@@ -432,6 +432,15 @@ impl Seals {
             .map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
     }
 
+    /// The signed document of licence `number`, for those who may read its file: what the holder
+    /// sees in full (the holder's name unmasked) when choosing among their own licences.
+    pub async fn document(&self, actor: &Principal, number: &str) -> Result<crate::LicenceDocument> {
+        let file = self.signed_file(actor, number).await?;
+        serde_json::from_str::<crate::SignedLicence>(&file)
+            .map(|l| l.document)
+            .map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
+    }
+
     /// The signed file as stored, for verification by number (no actor: the verdict reveals
     /// nothing the public record does not).
     pub(crate) async fn stored_file(&self, number: &str) -> Result<String> {

@@ -257,6 +257,22 @@ impl Seals {
         }
     }
 
+    /// The seal a department's letters (决定书) carry, if it has one valid today: its 公章, else a
+    /// 业务专用章 — never the 证照专用章, which is for licences only.
+    pub async fn letter_seal(&self, dept: &DeptPath) -> Result<Option<Seal>> {
+        let today = self.today();
+        let mut valid: Vec<Seal> = self
+            .seals(Some(dept))
+            .await?
+            .into_iter()
+            .filter(|s| {
+                &s.issuer.path == dept && s.valid_on(today) && s.seal_type != crate::SealType::Licence
+            })
+            .collect();
+        valid.sort_by_key(|s| (s.seal_type != crate::SealType::Official, s.created));
+        Ok(valid.into_iter().next())
+    }
+
     /// The seal's private key, unwrapped for one signature.
     pub(crate) async fn signing_key(&self, id: &SealId) -> Result<SigningKey> {
         let wrapped: String = self

@@ -538,3 +538,78 @@ async fn bad_input_names_its_field_and_leaves_nothing_behind() {
     })
     .await;
 }
+
+/// A department's letters carry its 公章 (else a 业务专用章), never the 证照专用章, and only a
+/// seal valid today; the document of a licence is read by those who may read its file.
+#[tokio::test]
+async fn letters_carry_the_official_seal_valid_today() {
+    each_backend(&sets(), |db| async move {
+        let w = World::new(db);
+        w.seal(&w.market).await;
+        assert!(
+            w.seals.letter_seal(&w.market.path).await.unwrap().is_none(),
+            "a licence seal does not sign letters"
+        );
+        let admin = staff("admin", Role::DeptAdmin, &w.market);
+        let make = |name: &str, seal_type, valid_to| {
+            w.seals.create_seal(
+                &admin,
+                w.market.clone(),
+                SealInput {
+                    name: name.into(),
+                    seal_type,
+                    valid_from: date(2026, 1, 1),
+                    valid_to,
+                    picture: None,
+                },
+            )
+        };
+        let business = make(
+            "杭州市市场监督管理局行政审批专用章",
+            SealType::Business,
+            date(2030, 12, 31),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            w.seals.letter_seal(&w.market.path).await.unwrap().unwrap().id,
+            business.id
+        );
+        let official = make("杭州市市场监督管理局", SealType::Official, date(2026, 6, 30))
+            .await
+            .unwrap();
+        assert_eq!(
+            w.seals.letter_seal(&w.market.path).await.unwrap().unwrap().id,
+            official.id
+        );
+        assert!(
+            w.seals.letter_seal(&w.police.path).await.unwrap().is_none(),
+            "another department's seal is not used"
+        );
+        w.set_day(date(2026, 7, 1));
+        assert_eq!(
+            w.seals.letter_seal(&w.market.path).await.unwrap().unwrap().id,
+            business.id,
+            "an expired 公章 gives way"
+        );
+
+        let seal = w.seal(&w.police).await;
+        let holder = citizen("acct-1");
+        let (licence, _) = w
+            .seals
+            .issue_licence(
+                &staff("approver", Role::Approver, &w.police),
+                &seal.id,
+                w.licence(Some("acct-1")),
+            )
+            .await
+            .unwrap();
+        let doc = w.seals.document(&holder, &licence.number).await.unwrap();
+        assert_eq!(doc.holder.name, "王小明");
+        assert!(matches!(
+            w.seals.document(&citizen("acct-2"), &licence.number).await,
+            Err(Error::Forbidden { .. })
+        ));
+    })
+    .await;
+}

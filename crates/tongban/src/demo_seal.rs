@@ -1,4 +1,5 @@
-//! The demo city's seals and e-licences: a 证照专用章 for each bureau that issues licences, and a
+//! The demo city's seals and e-licences: a 公章 for each bureau (its decision letters carry its
+//! impression), a 证照专用章 for each bureau that issues licences, and a
 //! few licences held by the demo citizen and business (one of them revoked), so "my licences",
 //! the verification page and `tongban licence list` have something to show. Idempotent: seals
 //! are made only where the bureau has none, licences only when none exist yet.
@@ -12,6 +13,11 @@ use tongban_seal::{HolderKind, Issuer, LicenceField, LicenceInput, SealInput, Se
 /// The bureaus that issue licences in the demo.
 const ISSUERS: &[&str] = &["9901-GA", "9901-MZ", "9901-RS", "9901-SJ", "9901-WJ"];
 
+/// The bureaus that decide cases and so sign letters with their 公章.
+const OFFICIAL: &[&str] = &[
+    "9901-GA", "9901-MZ", "9901-RS", "9901-SJ", "9901-WJ", "9901-HJ", "9901-JY", "9901-SJJ",
+];
+
 fn line(label: &str, value: &str) -> LicenceField {
     LicenceField {
         label: label.into(),
@@ -23,30 +29,43 @@ fn line(label: &str, value: &str) -> LicenceField {
 pub async fn seed(identity: &Identity, seals: &Seals) -> Result<()> {
     let actor = Principal::system("demo");
     let existing = seals.seals(None).await?;
-    for code in ISSUERS {
+    // Every bureau signs its letters with its 公章; those issuing licences also hold a 证照专用章.
+    let wanted = OFFICIAL
+        .iter()
+        .map(|code| (*code, SealType::Official))
+        .chain(ISSUERS.iter().map(|code| (*code, SealType::Licence)));
+    for (code, kind) in wanted {
         let d = identity.department_by_code(&actor, code).await?;
-        if existing.iter().any(|s| s.issuer.path == d.path) {
+        if existing
+            .iter()
+            .any(|s| s.issuer.path == d.path && s.seal_type == kind)
+        {
             continue;
         }
+        let (official, _) = identity.official_name(&d.path).await?;
         let issuer = Issuer {
             id: d.id.to_string(),
             path: d.path.clone(),
-            name_zh: format!("示范市{}", d.name_zh),
+            name_zh: official.clone(),
+        };
+        let name = match kind {
+            SealType::Official => official,
+            other => format!("{official}{}", other.name_zh()),
         };
         seals
             .create_seal(
                 &actor,
                 issuer,
                 SealInput {
-                    name: format!("示范市{}证照专用章", d.name_zh),
-                    seal_type: SealType::Licence,
+                    name,
+                    seal_type: kind,
                     valid_from: date(2026, 1, 1),
                     valid_to: date(2030, 12, 31),
                     picture: None,
                 },
             )
             .await
-            .with_context(|| format!("making the seal of {code}"))?;
+            .with_context(|| format!("making the {} of {code}", kind.name_zh()))?;
     }
     if !seals.licences(&actor, None, 1).await?.is_empty() {
         return Ok(());
@@ -54,7 +73,9 @@ pub async fn seed(identity: &Identity, seals: &Seals) -> Result<()> {
     let all = seals.seals(None).await?;
     let seal_of = |code: &str| {
         all.iter()
-            .find(|s| s.issuer.path.as_str().ends_with(&format!("/{code}/")))
+            .find(|s| {
+                s.seal_type == SealType::Licence && s.issuer.path.as_str().ends_with(&format!("/{code}/"))
+            })
             .map(|s| s.id.clone())
             .with_context(|| format!("no demo seal for {code}"))
     };

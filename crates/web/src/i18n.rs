@@ -120,6 +120,14 @@ impl Tr {
         }
     }
 
+    /// A calendar day as people write it: `2026年12月3日`, or `2026-12-03` in English.
+    pub fn day(&self, d: jiff::civil::Date) -> String {
+        match self.lang {
+            Lang::Zh => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            Lang::En => d.to_string(),
+        }
+    }
+
     /// For bilingual messages `中文 / English` produced by domain crates: the half in this language.
     pub fn half<'a>(&self, both: &'a str) -> &'a str {
         match both.split_once(" / ") {

@@ -429,3 +429,28 @@ async fn departments_are_renamed_by_their_parents_admin_and_deleted_only_when_em
     })
     .await;
 }
+
+/// Letters and licences print a department's official name with its city before it.
+#[tokio::test]
+async fn an_official_name_carries_the_city() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        assert_eq!(
+            w.id.official_name(&w.police.path).await.unwrap(),
+            (
+                "示范市公安局".to_string(),
+                "Public Security Bureau, Demo City".to_string()
+            )
+        );
+        assert_eq!(
+            w.id.official_name(&w.police_office.path).await.unwrap().0,
+            "示范市公安局户政科"
+        );
+        assert_eq!(w.id.official_name(&w.city.path).await.unwrap().0, "示范市");
+        assert!(matches!(
+            w.id.official_name(&DeptPath("/4401/".into())).await,
+            Err(Error::NotFound { .. })
+        ));
+    })
+    .await;
+}

@@ -490,8 +490,9 @@ fn licences_list_export_and_verify_offline_and_online() {
         &data,
         &["seal", "export-certs", "--to", certs.to_str().unwrap()],
     ));
+    // Eight bureaus' 公章 and five 证照专用章.
     assert!(
-        exported.contains("5 seal certificates and 1 revocations"),
+        exported.contains("13 seal certificates and 1 revocations"),
         "{exported}"
     );
 

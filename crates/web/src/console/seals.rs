@@ -159,10 +159,15 @@ pub(super) async fn create_seal(
     let (Some(from), Some(to), Some(kind), Some(dept)) = (from, to, kind, dept) else {
         return seals_page(&state, &ctx, Some(c), f).await;
     };
+    // Licences and letters print the issuer with its city: 示范市公安局, not 公安局.
+    let name_zh = match state.identity.official_name(&dept.path).await {
+        Ok((zh, _)) => zh,
+        Err(_) => dept.name_zh.clone(),
+    };
     let issuer = Issuer {
         id: dept.id.to_string(),
         path: dept.path.clone(),
-        name_zh: dept.name_zh.clone(),
+        name_zh,
     };
     let input = SealInput {
         name: f.name.clone(),

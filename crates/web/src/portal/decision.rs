@@ -7,6 +7,7 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::errors::seal_page;
 use crate::page::{Chrome, PageError, render};
 use crate::portal::services::hall_page;
 use askama::Template;
@@ -28,7 +29,6 @@ struct DecisionPage {
     reference: String,
     applicant: String,
     applicant_id: String,
-    case: Case,
     decision: Decision,
     /// The letter's paragraphs in the page language.
     body: Vec<String>,
@@ -36,6 +36,10 @@ struct DecisionPage {
     remedy: Option<String>,
     /// Day of the decision, `2026年12月3日`.
     decided_on: String,
+    /// The deciding department's official name, its city first: `示范市公安局`.
+    issuer: String,
+    /// Its 公章's impression, when it has one valid today.
+    seal: Option<String>,
 }
 
 /// The letter's title: licensing decisions are named as such, other services generically.
@@ -51,12 +55,12 @@ fn heading(ctx: &Ctx, item_type: Option<ItemType>, outcome: Outcome) -> String {
     .to_string()
 }
 
-fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str) -> Vec<String> {
+fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str) -> Vec<String> {
     let t = ctx.t();
     let mut out = vec![if t.is_en() {
         format!(
-            "On {submitted} you applied for “{}” (case {}). {} has examined the application according to law.",
-            case.item_name, case.number, case.department.name_zh
+            "On {submitted} you applied for “{}” (case {}). {issuer} has examined the application according to law.",
+            case.item_name, case.number
         )
     } else {
         format!(
@@ -142,13 +146,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         })
         .unwrap_or_default();
     let t = ctx.t();
-    let day = |d: jiff::civil::Date| {
-        if t.is_en() {
-            d.to_string()
-        } else {
-            format!("{}年{}月{}日", d.year(), d.month(), d.day())
-        }
-    };
+    let day = |d: jiff::civil::Date| t.day(d);
     let submitted = day(v.case.submitted.date_in(zone));
     let heading = heading(&ctx, item_type, decision.outcome);
     let remedy = (decision.outcome == Outcome::Deny).then(|| {
@@ -158,6 +156,16 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         )
         .to_string()
     });
+    let (issuer_zh, issuer_en) = state
+        .identity
+        .official_name(&v.case.department.path)
+        .await
+        .unwrap_or_else(|_| (v.case.department.name_zh.clone(), String::new()));
+    let issuer = t.pick(&issuer_zh, &issuer_en).to_string();
+    let seal = match state.seals.letter_seal(&v.case.department.path).await {
+        Ok(s) => s.map(|s| tongban_seal::impression_svg(s.id.as_str(), &s.name, s.seal_type, 128)),
+        Err(e) => return ctx.fail(seal_page(e)),
+    };
     let back = if v.case.applicant_id == user.principal.id {
         format!("/my/cases/{}", v.case.id)
     } else {
@@ -167,13 +175,14 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         c: ctx.chrome(&heading),
         back,
         reference: format!("{}-JD", v.case.number),
-        body: body(&ctx, &v.case, &decision, &submitted),
+        body: body(&ctx, &v.case, &decision, &submitted, &issuer),
+        issuer,
+        seal,
         remedy,
         decided_on: day(decision.at.date_in(zone)),
         heading,
         applicant,
         applicant_id,
-        case: v.case,
         decision,
     })
 }

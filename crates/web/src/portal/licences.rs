@@ -249,6 +249,8 @@ struct LicencePage {
     holder: String,
     verify_url: String,
     qr: String,
+    /// The signing seal's impression, over the issuer's name.
+    seal: String,
 }
 
 /// The absolute address of `path` as the request reached us.
@@ -300,8 +302,11 @@ pub(super) async fn licence_page(
     let qr = qr_svg(&verify_url, 160)
         .map(|svg| svg.find("<svg").map_or(String::new(), |i| svg[i..].to_string()))
         .unwrap_or_default();
+    let cert = &l.signature.seal;
+    let seal = tongban_seal::impression_svg(&cert.seal_id, &cert.name, cert.seal_type, 128);
     render(&LicencePage {
         c: ctx.chrome(&l.document.title),
+        seal,
         holder: l.document.holder.name.clone(),
         status: status.code(),
         status_name: t.pick(status.name_zh(), status.name_en()).to_string(),

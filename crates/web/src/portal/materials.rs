@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use tongban_hall::{
     FieldKind, FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem,
 };
+use tongban_kernel::Principal;
 use tongban_seal::LicenceStatus;
 
 /// One upload page of the application: a file field of the form or a material.
@@ -130,6 +131,57 @@ pub(super) fn shown(ctx: &Ctx, v: Option<&String>) -> String {
     }
 }
 
+/// The applicant's valid licences of `licence_type`, named so they can be told apart: the holder
+/// in full (they are the applicant's own), the day of issue and the issuer.
+async fn licence_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    applicant: &Principal,
+    licence_type: &str,
+) -> Vec<LicenceChoice> {
+    let t = ctx.t();
+    let today = state.seals.today();
+    let own = state
+        .seals
+        .licences_of_account(&applicant.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid);
+    let mut out = Vec::new();
+    for l in own {
+        let holder = match state.seals.document(applicant, &l.number).await {
+            Ok(d) => d.holder.name,
+            Err(_) => l.holder_masked,
+        };
+        let day = t.day(l.issued.date_in(&state.settings.zone));
+        out.push(LicenceChoice {
+            issued: if t.is_en() {
+                format!("issued {day}")
+            } else {
+                format!("{day}签发")
+            },
+            number: l.number,
+            title: l.title,
+            holder,
+            issuer: l.issuer.name_zh,
+        });
+    }
+    out
+}
+
+/// One of the applicant's licences offered for a material: enough to tell eight 出生医学证明
+/// apart (whose, when, by whom).
+struct LicenceChoice {
+    number: String,
+    title: String,
+    /// The holder, in full: the licence is the applicant's own.
+    holder: String,
+    /// Day of issue, `2026年12月1日签发`.
+    issued: String,
+    issuer: String,
+}
+
 #[derive(Template)]
 #[template(path = "portal/material.html")]
 struct MaterialPage {
@@ -144,8 +196,8 @@ struct MaterialPage {
     required: bool,
     /// The file already uploaded for it, if any.
     current: String,
-    /// The applicant's licences that satisfy it: (number, title, issuer).
-    licences: Vec<(String, String, String)>,
+    /// The applicant's licences that satisfy it.
+    licences: Vec<LicenceChoice>,
     chosen: String,
     max_mib: usize,
     hidden: Vec<(String, String)>,
@@ -168,23 +220,9 @@ pub(super) async fn page_at(
     let Some(m) = mats.get(step - qs) else {
         return check_page(ctx, i, d);
     };
-    let licences = match m.licence_type {
-        Some(licence_type) => match ctx.require_user() {
-            Ok(u) => {
-                let today = state.seals.today();
-                state
-                    .seals
-                    .licences_of_account(&u.principal.id)
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|l| l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid)
-                    .map(|l| (l.number, l.title, l.issuer.name_zh))
-                    .collect()
-            }
-            Err(_) => Vec::new(),
-        },
-        None => Vec::new(),
+    let licences = match (m.licence_type, ctx.require_user()) {
+        (Some(licence_type), Ok(u)) => licence_choices(state, ctx, &u.principal, licence_type).await,
+        _ => Vec::new(),
     };
     let current = d.materials.get(&m.key);
     let (current_name, chosen) = match current.and_then(|v| answer(v)) {
@@ -194,7 +232,7 @@ pub(super) async fn page_at(
             String::new(),
             licences
                 .first()
-                .map_or_else(|| "upload".to_string(), |l| l.0.clone()),
+                .map_or_else(|| "upload".to_string(), |l| l.number.clone()),
         ),
     };
     render(&MaterialPage {

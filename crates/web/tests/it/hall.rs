@@ -633,6 +633,42 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
             "{html}"
         );
         assert!(!html.contains("990101199003071237"), "the ID number is masked");
+        // The letter names its issuer with the city; a 证照专用章 is not stamped on letters, the
+        // department's 公章 is, once it has one.
+        assert!(
+            html.contains("<p class=\"letter-issuer\">示范市公安局</p>"),
+            "{html}"
+        );
+        assert!(!html.contains("seal-impression"), "{html}");
+        let ga = s
+            .identity
+            .department_by_code(&Principal::system("test"), "9901-GA")
+            .await
+            .unwrap();
+        s.seals
+            .create_seal(
+                &Principal::system("test"),
+                tongban_seal::Issuer {
+                    id: ga.id.to_string(),
+                    path: ga.path.clone(),
+                    name_zh: "示范市公安局".into(),
+                },
+                tongban_seal::SealInput {
+                    name: "示范市公安局".into(),
+                    seal_type: tongban_seal::SealType::Official,
+                    valid_from: date(2026, 1, 1),
+                    valid_to: date(2035, 12, 31),
+                    picture: None,
+                },
+            )
+            .await
+            .unwrap();
+        let (_, html) = page(&citizen, &s, &letter).await;
+        let sign = &html[html.find("letter-sign").unwrap()..];
+        assert!(
+            sign.contains("class=\"seal-impression\"") && sign.contains(">示范市公安局</textPath>"),
+            "{html}"
+        );
         let english = citizen
             .get(s.url(&letter))
             .header("accept-language", "en")
@@ -643,7 +679,9 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
             .await
             .unwrap();
         assert!(
-            english.contains("Decision to refuse") && english.contains("reconsideration"),
+            english.contains("Decision to refuse")
+                && english.contains("reconsideration")
+                && english.contains("Public Security Bureau, Demo City"),
             "{english}"
         );
         s.stop().await;

@@ -119,6 +119,14 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
         assert!(page.contains("<svg") && page.contains(&format!("/verify/licence/{number}")));
         assert!(page.contains("示范市中山路88号") && page.contains("9901**********"));
         assert!(!page.contains("<?xml"));
+        // The signing seal's impression is stamped over the issuer's name.
+        let issuer = &page[page.find("class=\"sealed\"").unwrap()..];
+        assert!(
+            issuer.contains("class=\"seal-impression\"")
+                && issuer.contains(">示范市公安局</textPath>")
+                && issuer.contains(">证照专用章</text>"),
+            "{page}"
+        );
         let r = holder
             .get(s.url(&format!("/licences/{number}/file")))
             .send()
@@ -224,6 +232,11 @@ async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
             .unwrap();
         assert_eq!(r.status(), 303);
         assert_eq!(s.seals.seals(None).await.unwrap().len(), 2);
+        let made = s.seals.letter_seal(&ga.path).await.unwrap().unwrap();
+        assert_eq!(
+            made.issuer.name_zh, "示范市公安局",
+            "the issuer is named with its city"
+        );
 
         // Revoking: the list offers it; afterwards public verification says revoked.
         let (_, list) = get(&admin, &s, "/console/licences").await;

@@ -11,12 +11,40 @@ use tongban_hall::{
     AssigneeInput, FieldKind, FormField, ItemType, Material, MaterialSource, ServiceItemInput, SignMode,
     StepInput, StepKind,
 };
-use tongban_kernel::Principal;
+use tongban_kernel::{IdNumber, Principal};
+use tongban_seal::{HolderKind, Issuer, LicenceInput, SealInput, SealType};
 
 const ITEM: &str = "9901-GA-JZZ";
 const PDF: &[u8] = b"%PDF-1.4\n% lease contract\n%%EOF\n";
 
 async fn setup(s: &Server) {
+    item_with(
+        s,
+        ITEM,
+        vec![
+            Material {
+                code: "lease".into(),
+                name: "租赁合同".into(),
+                required: true,
+                source: MaterialSource::Upload,
+            },
+            Material {
+                code: "household".into(),
+                name: "户籍信息".into(),
+                required: true,
+                source: MaterialSource::SharedField {
+                    resource: "9901-GA-0001".into(),
+                    field: "address".into(),
+                },
+            },
+        ],
+    )
+    .await;
+}
+
+/// A 公安局 service `code` asking one question (the address) and then for `materials`, with an
+/// accept–decide–issue workflow.
+async fn item_with(s: &Server, code: &str, materials: Vec<Material>) {
     let sys = Principal::system("test");
     let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
     let item = s
@@ -24,29 +52,13 @@ async fn setup(s: &Server) {
         .create_item(
             &sys,
             ServiceItemInput {
-                code: ITEM.into(),
+                code: code.into(),
                 name: "居住证申领".into(),
                 department: ga.path.clone(),
                 item_type: ItemType::PublicService,
                 legal_basis: "《居住证暂行条例》".into(),
                 conditions: "在居住地居住半年以上".into(),
-                materials: vec![
-                    Material {
-                        code: "lease".into(),
-                        name: "租赁合同".into(),
-                        required: true,
-                        source: MaterialSource::Upload,
-                    },
-                    Material {
-                        code: "household".into(),
-                        name: "户籍信息".into(),
-                        required: true,
-                        source: MaterialSource::SharedField {
-                            resource: "9901-GA-0001".into(),
-                            field: "address".into(),
-                        },
-                    },
-                ],
+                materials,
                 fields: vec![FormField {
                     code: "address".into(),
                     label: "居住地址".into(),
@@ -338,6 +350,109 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             .await
             .unwrap();
         assert!(!others.contains(&number));
+    })
+    .await;
+}
+
+/// A material an e-licence serves offers each of the applicant's licences of that type by whose
+/// it is and when it was issued: a parent with two children's birth certificates can tell them
+/// apart.
+#[tokio::test]
+async fn a_licence_material_names_whose_licence_each_choice_is() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let sys = Principal::system("test");
+        item_with(
+            &s,
+            "9901-GA-HK",
+            vec![Material {
+                code: "birth".into(),
+                name: "出生医学证明".into(),
+                required: true,
+                source: MaterialSource::Licence {
+                    licence_type: "birth-certificate".into(),
+                },
+            }],
+        )
+        .await;
+        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+        let seal = s
+            .seals
+            .create_seal(
+                &sys,
+                Issuer {
+                    id: ga.id.to_string(),
+                    path: ga.path.clone(),
+                    name_zh: "示范市公安局".into(),
+                },
+                SealInput {
+                    name: "示范市公安局证照专用章".into(),
+                    seal_type: SealType::Licence,
+                    valid_from: jiff::civil::date(2026, 1, 1),
+                    valid_to: jiff::civil::date(2035, 12, 31),
+                    picture: None,
+                },
+            )
+            .await
+            .unwrap();
+        let parent = s.identity.principal_for_username("citizen1").await.unwrap();
+        for (name, id) in [("张小宝", "99010120260101001"), ("张小贝", "99010120260101002")] {
+            s.seals
+                .issue_licence(
+                    &sys,
+                    &seal.id,
+                    LicenceInput {
+                        licence_type: "birth-certificate".into(),
+                        title: "出生医学证明".into(),
+                        holder_kind: HolderKind::Person,
+                        holder_name: name.into(),
+                        holder_id: IdNumber::with_check(id).unwrap().as_str().into(),
+                        holder_account: Some(parent.id.clone()),
+                        valid_from: None,
+                        valid_to: None,
+                        fields: Vec::new(),
+                        case_number: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let apply = s.url("/services/9901-GA-HK/apply");
+        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let form = [
+            ("csrf", csrf_of(&q1)),
+            ("key", "web-materials-licences".to_string()),
+            ("step", "0".to_string()),
+            ("v", "示范市城东区中山路88号".to_string()),
+            ("go", "next".to_string()),
+        ];
+        let page = citizen
+            .post(&apply)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let choices: Vec<&str> = page
+            .split("<div class=\"radio\">")
+            .skip(1)
+            .filter(|c| c.contains("出生医学证明"))
+            .collect();
+        assert_eq!(choices.len(), 2, "{page}");
+        let today = s.seals.today();
+        let issued = format!("{}年{}月{}日签发", today.year(), today.month(), today.day());
+        for choice in &choices {
+            assert!(choice.contains(&issued), "{choice}");
+            assert!(choice.contains("示范市公安局"), "{choice}");
+        }
+        assert!(
+            choices.iter().any(|c| c.contains("张小宝")) && choices.iter().any(|c| c.contains("张小贝")),
+            "{page}"
+        );
     })
     .await;
 }
