@@ -301,7 +301,26 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
         staff.find_element("a[href^='/files/']").is_ok(),
         "the clerk can open the uploaded lease"
     );
-    click_and_wait(&staff, "button[value=accept]");
+    // The clerk chooses what to do first: only that choice's fields show.
+    let shown = |id: &str| {
+        staff
+            .evaluate(
+                &format!(
+                    "getComputedStyle(document.getElementById('{id}').closest('.field')).display !== 'none'"
+                ),
+                false,
+            )
+            .unwrap()
+            .value
+            .and_then(|v| v.as_bool())
+            .unwrap()
+    };
+    assert!(!shown("reason") && !shown("missing"), "no action chosen yet");
+    staff.wait_for_element("#do-refuse").unwrap().click().unwrap();
+    assert!(shown("reason") && !shown("missing") && !shown("note"));
+    staff.wait_for_element("#do").unwrap().click().unwrap();
+    assert!(shown("note") && !shown("reason"));
+    click_and_wait(&staff, "form.choose-first button[type=submit]");
     assert!(main_text(&staff).contains("办理中"));
     // Back on the citizen's side (tabs share the browser's cookies: sign in again in a fresh
     // tab), the case shows it was accepted.

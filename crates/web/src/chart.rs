@@ -19,24 +19,37 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// Bar colour: the link blue, readable against white (contrast 8:1).
+const BAR: &str = "#1d4f91";
+/// The track behind each bar, so a small share still reads as a share of a whole.
+const TRACK: &str = "#e8eef5";
+/// Text colour (the page's ink).
+const INK: &str = "#0b0c0c";
+
 /// A horizontal bar chart of `bars` (label, count) titled `title`; `id` (unique on the page)
-/// names its title and description.
+/// names its title and description. Colours and text sizes are set on the drawing itself, so
+/// it looks the same wherever it is shown; its width is its natural size (560 px), shrinking
+/// on narrow screens, never stretched, so labels keep the body text's size.
 pub(crate) fn bars(id: &str, title: &str, bars: &[(String, u64)]) -> String {
-    const ROW: u32 = 28;
-    const LABEL: u32 = 170;
+    const ROW: u32 = 30;
+    const BAR_HEIGHT: u32 = 16;
+    const LABEL: u32 = 180;
     const WIDTH: u32 = 560;
+    const FIGURES: u32 = 100;
     let total: u64 = bars.iter().map(|(_, n)| n).sum();
     let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let height = ROW * bars.len() as u32 + 8;
+    let height = ROW * bars.len() as u32 + 4;
     let desc: Vec<String> = bars.iter().map(|(l, n)| format!("{l}: {n}")).collect();
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-size=\"14\" fill=\"{INK}\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         escape(title),
         escape(&desc.join("; "))
     );
-    let span = WIDTH - LABEL - 110;
+    let span = WIDTH - LABEL - FIGURES;
     for (i, (label, n)) in bars.iter().enumerate() {
-        let y = i as u32 * ROW + 4;
+        let top = i as u32 * ROW;
+        let bar_y = top + (ROW - BAR_HEIGHT) / 2;
+        let text_y = top + ROW / 2 + 5;
         let w = ((*n as f64 / max as f64) * f64::from(span)).round() as u32;
         let share = if total > 0 {
             *n as f64 * 100.0 / total as f64
@@ -46,14 +59,11 @@ pub(crate) fn bars(id: &str, title: &str, bars: &[(String, u64)]) -> String {
         let short: String = label.chars().take(12).collect();
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{}\" height=\"{}\" class=\"bar\"/><text x=\"{}\" y=\"{}\">{n} ({share:.1}%)</text>",
-            LABEL - 8,
-            y + 18,
+            "<text x=\"{}\" y=\"{text_y}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL}\" y=\"{bar_y}\" width=\"{span}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{TRACK}\"/><rect x=\"{LABEL}\" y=\"{bar_y}\" width=\"{}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{BAR}\" class=\"chart-bar\"/><text x=\"{}\" y=\"{text_y}\" font-size=\"13\">{n} · {share:.1}%</text>",
+            LABEL - 10,
             escape(&short),
-            w.max(1),
-            ROW - 8,
-            LABEL + w + 6,
-            y + 18
+            w.max(2),
+            LABEL + span + 8,
         );
     }
     svg.push_str("</svg>");
@@ -66,8 +76,24 @@ mod tests {
     fn labels_are_escaped_and_every_bar_is_described() {
         let svg = super::bars("q1", "满意度 <b>", &[("<script>".into(), 3), ("好".into(), 1)]);
         assert!(!svg.contains("<script>") && svg.contains("&lt;script&gt;"));
-        assert!(svg.contains("3 (75.0%)") && svg.contains("1 (25.0%)"));
+        assert!(svg.contains("3 · 75.0%") && svg.contains("1 · 25.0%"));
         assert!(svg.contains("<desc id=\"q1-d\">&lt;script&gt;: 3; 好: 1</desc>"));
         assert!(super::bars("q2", "empty", &[]).ends_with("</svg>"));
+    }
+
+    /// The drawing carries its own colours and sizes: without them a browser paints the bars
+    /// black and, stretched to the page width, the labels twice the body text's size.
+    #[test]
+    fn bars_are_coloured_and_drawn_at_their_natural_size() {
+        let svg = super::bars("q1", "满意度", &[("满意".into(), 3), ("不满意".into(), 1)]);
+        assert!(
+            svg.contains("width=\"560\"") && svg.contains("font-size=\"14\""),
+            "{svg}"
+        );
+        for rect in svg.split("<rect").skip(1) {
+            assert!(rect.contains("fill=\"#"), "a bar without a colour: {rect}");
+        }
+        assert_eq!(svg.matches("class=\"chart-bar\"").count(), 2);
+        assert!(!svg.contains("fill=\"#000"), "{svg}");
     }
 }

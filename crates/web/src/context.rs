@@ -135,6 +135,7 @@ impl Ctx {
             ),
             notice: None,
             errors: Vec::new(),
+            typed: Default::default(),
             narrow: false,
             in_console: self.here.starts_with("/console"),
         }

@@ -1537,6 +1537,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("case.masked", "已脱敏", "masked"),
     ("case.act", "办理", "Act"),
     ("case.note_optional", "意见（可选）", "Note (optional)"),
+    ("case.choose_action", "办理结果", "What to do"),
+    ("case.submit_action", "提交", "Submit"),
     ("case.accept", "受理", "Accept"),
     ("case.refuse", "不予受理", "Refuse to accept"),
     ("case.refuse_reason", "不予受理理由", "Reason for refusing"),

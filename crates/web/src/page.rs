@@ -73,6 +73,9 @@ pub struct Chrome {
     pub narrow: bool,
     /// The page is in the console (errors keep the console's look and menu).
     pub in_console: bool,
+    /// What the refused form held, by field name: a page shown again with its errors keeps
+    /// what was typed and chosen.
+    pub typed: std::collections::HashMap<String, String>,
 }
 
 impl Chrome {
@@ -91,6 +94,11 @@ impl Chrome {
             field: field.to_string(),
             message,
         });
+    }
+
+    /// What was typed in `field` of the refused form (empty on a fresh page).
+    pub fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map_or("", String::as_str)
     }
 
     /// The page language.

@@ -396,6 +396,10 @@ pub(super) async fn act(
             h.decide_extension(p, &case, get("do") == "extension_approve", &get("extension_note"))
                 .await
         }
+        "" => Err(tongban_hall::Error::invalid(
+            "do",
+            "请选择办理结果 / choose what to do with the application",
+        )),
         _ => return ctx.fail(PageError::BadRequest("未知操作 / unknown action".into())),
     };
     match done {
@@ -416,6 +420,7 @@ pub(super) async fn act(
                     _ => field,
                 };
                 c.add_error(&field, &msg);
+                c.typed = f;
                 case_page(&state, &ctx, &id, Some(c)).await
             }
             None => ctx.fail(hall_page(e)),

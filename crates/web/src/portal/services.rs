@@ -136,10 +136,13 @@ pub(super) async fn services(
         departments,
         topics: tongban_hall::Topic::ALL
             .iter()
+            .filter(|x| all.iter().any(|i| workflow_ready(i) && i.topics.contains(x)))
             .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
             .collect(),
+        // Only the topics and life events some service answers: an empty choice leads nowhere.
         events: tongban_hall::LifeEvent::ALL
             .iter()
+            .filter(|x| all.iter().any(|i| workflow_ready(i) && i.life_events.contains(x)))
             .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
             .collect(),
         rows,

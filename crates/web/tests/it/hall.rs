@@ -118,8 +118,8 @@ async fn setup(s: &Server) {
                     }],
                     valid_years: Some(1),
                 }),
-                topics: Vec::new(),
-                life_events: Vec::new(),
+                topics: vec![tongban_hall::Topic::Household],
+                life_events: vec![tongban_hall::LifeEvent::Moving],
             },
         )
         .await
@@ -374,9 +374,30 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
             f.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
             f
         };
-        // A refusal without its reason is named on the page.
+        // The clerk chooses what to do first: nothing chosen is named on the choice.
+        assert!(
+            case.contains("class=\"actions choose-first\"")
+                && case.contains("<input type=\"radio\" id=\"do-refuse\" name=\"do\" value=\"refuse\">")
+                && !case.contains("name=\"do\" value=\"accept\" class")
+                && !case.contains("<button type=\"submit\" name=\"do\" value=\"accept\""),
+            "{case}"
+        );
+        let r = post(&clerk, &s, &act, &go(&[("reason", "材料不全")])).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("请选择办理结果") && html.contains("href=\"#do\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(">材料不全</textarea>"),
+            "what was typed is kept: {html}"
+        );
+        // A refusal without its reason is named on the page, the choice kept.
         let r = post(&clerk, &s, &act, &go(&[("do", "refuse"), ("reason", "")])).await;
         assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("value=\"refuse\" checked"), "{html}");
         assert_eq!(
             post(&clerk, &s, &act, &go(&[("do", "accept"), ("note", "材料齐全")]))
                 .await
@@ -945,6 +966,8 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         assert!(list.contains("2027-01-05") && list.contains("暂定"), "{list}");
         let (_, one) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
         assert!(one.contains("id=\"due-provisional\""), "{one}");
+        let (_, item) = page(&citizen, &s, &item_page).await;
+        assert!(item.contains("2027-01-15") && item.contains("暂定"), "{item}");
 
         // A clerk cannot open the calendar; the system administrator can, and is warned from
         // October on that next year is missing.
@@ -1150,6 +1173,29 @@ async fn staff_land_on_the_console_and_see_no_citizen_links_and_phones_get_a_men
         assert!(home.contains("href=\"/my/cases\""));
         // The header's links sit behind a 菜单 button on narrow screens (no JavaScript).
         assert!(home.contains("id=\"menu-toggle\"") && home.contains("for=\"menu-toggle\""));
+    })
+    .await;
+}
+
+/// The service list offers only the topics and life events some service answers: a choice that
+/// lists nothing is not offered.
+#[tokio::test]
+async fn the_service_list_offers_only_topics_and_life_events_that_have_services() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let (status, html) = page(&browser(), &s, "/services").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("/services?event=moving"), "{html}");
+        assert!(html.contains("value=\"household\""), "{html}");
+        for none in ["event=birth", "event=retirement", "event=bereavement"] {
+            assert!(!html.contains(none), "{none} has no service: {html}");
+        }
+        for none in ["value=\"social_security\"", "value=\"education\""] {
+            assert!(!html.contains(none), "{none} has no service: {html}");
+        }
+        let (_, html) = page(&browser(), &s, "/services?event=moving").await;
+        assert!(html.contains(CODE), "{html}");
     })
     .await;
 }

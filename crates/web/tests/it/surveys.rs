@@ -101,7 +101,7 @@ async fn a_citizen_answers_once_and_the_department_reads_and_exports_the_results
             results.contains("感谢您的参与") && results.contains("<svg"),
             "{results}"
         );
-        assert!(results.contains("1 (100.0%)"));
+        assert!(results.contains("1 · 100.0%"));
         assert!(!results.contains("希望增加助餐点"), "free text is not public");
         assert!(!results.contains("export.csv"));
         let again = post(vec![("csrf", csrf), ("q0", "1".into()), ("q1", "1".into())])
