@@ -404,3 +404,58 @@ fn a_citizen_complains_and_the_clerk_sees_the_reply_checked_before_sending() {
     assert!(page.contains("答复质量提示"), "{page}");
     assert!(page.contains("正在研究"), "the draft is kept: {page}");
 }
+
+#[test]
+fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() {
+    use headless_chrome::protocol::cdp::Emulation;
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/");
+    sign_in(&tab, &demo, "citizen1", "/licences/DZZZ-2026-00000001");
+    assert_eq!(path(&tab), "/licences/DZZZ-2026-00000001");
+    let truth = |expr: &str| -> bool {
+        tab.evaluate(expr, false)
+            .unwrap()
+            .value
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    };
+    assert!(
+        truth("document.querySelector('td.sealed svg.seal-impression') !== null"),
+        "the seal impression is stamped over the issuer"
+    );
+    // A phone: nothing runs past the screen's edge.
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: 390,
+        height: 844,
+        device_scale_factor: 1.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+    assert!(
+        truth("document.documentElement.scrollWidth <= window.innerWidth"),
+        "the licence scrolls sideways at 390 px"
+    );
+    // Printed: the demo banner stays off the paper, the seal stays on it.
+    tab.call_method(Emulation::SetEmulatedMedia {
+        media: Some("print".into()),
+        features: None,
+    })
+    .unwrap();
+    assert!(truth(
+        "getComputedStyle(document.querySelector('.banner')).display === 'none'"
+    ));
+    assert!(truth(
+        "getComputedStyle(document.querySelector('svg.seal-impression')).display !== 'none'"
+    ));
+}

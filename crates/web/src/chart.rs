@@ -27,43 +27,41 @@ const TRACK: &str = "#e8eef5";
 const INK: &str = "#0b0c0c";
 
 /// A horizontal bar chart of `bars` (label, count) titled `title`; `id` (unique on the page)
-/// names its title and description. Colours and text sizes are set on the drawing itself, so
-/// it looks the same wherever it is shown; its width is its natural size (560 px), shrinking
-/// on narrow screens, never stretched, so labels keep the body text's size.
+/// names its title and description. Each answer takes two lines — its label and figures, then
+/// its bar — so the drawing is 340 px wide and fits a phone without being scaled down; colours
+/// and text sizes are set on the drawing itself. A bar's length is its share of all answers
+/// (the track is 100%), so two answers of 25% never look full.
 pub(crate) fn bars(id: &str, title: &str, bars: &[(String, u64)]) -> String {
-    const ROW: u32 = 30;
-    const BAR_HEIGHT: u32 = 16;
-    const LABEL: u32 = 180;
-    const WIDTH: u32 = 560;
-    const FIGURES: u32 = 100;
+    const ROW: u32 = 46;
+    const BAR_TOP: u32 = 24;
+    const BAR_HEIGHT: u32 = 14;
+    const WIDTH: u32 = 340;
     let total: u64 = bars.iter().map(|(_, n)| n).sum();
-    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let height = ROW * bars.len() as u32 + 4;
+    let height = ROW * bars.len() as u32 + 2;
     let desc: Vec<String> = bars.iter().map(|(l, n)| format!("{l}: {n}")).collect();
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-size=\"14\" fill=\"{INK}\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
         escape(title),
         escape(&desc.join("; "))
     );
-    let span = WIDTH - LABEL - FIGURES;
     for (i, (label, n)) in bars.iter().enumerate() {
         let top = i as u32 * ROW;
-        let bar_y = top + (ROW - BAR_HEIGHT) / 2;
-        let text_y = top + ROW / 2 + 5;
-        let w = ((*n as f64 / max as f64) * f64::from(span)).round() as u32;
         let share = if total > 0 {
             *n as f64 * 100.0 / total as f64
         } else {
             0.0
         };
-        let short: String = label.chars().take(12).collect();
+        let w = (share / 100.0 * f64::from(WIDTH)).round() as u32;
+        let short: String = label.chars().take(18).collect();
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{text_y}\" text-anchor=\"end\">{}</text><rect x=\"{LABEL}\" y=\"{bar_y}\" width=\"{span}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{TRACK}\"/><rect x=\"{LABEL}\" y=\"{bar_y}\" width=\"{}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{BAR}\" class=\"chart-bar\"/><text x=\"{}\" y=\"{text_y}\" font-size=\"13\">{n} · {share:.1}%</text>",
-            LABEL - 10,
+            "<text x=\"0\" y=\"{}\">{}</text><text x=\"{WIDTH}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\">{n} · {share:.1}%</text><rect x=\"0\" y=\"{}\" width=\"{WIDTH}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{TRACK}\"/><rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{BAR_HEIGHT}\" rx=\"2\" fill=\"{BAR}\" class=\"chart-bar\"/>",
+            top + 17,
             escape(&short),
+            top + 17,
+            top + BAR_TOP,
+            top + BAR_TOP,
             w.max(2),
-            LABEL + span + 8,
         );
     }
     svg.push_str("</svg>");
@@ -82,12 +80,13 @@ mod tests {
     }
 
     /// The drawing carries its own colours and sizes: without them a browser paints the bars
-    /// black and, stretched to the page width, the labels twice the body text's size.
+    /// black and, stretched to the page width, the labels twice the body text's size. Bars are
+    /// shares of the whole: 3 of 4 answers fill three quarters of the track.
     #[test]
     fn bars_are_coloured_and_drawn_at_their_natural_size() {
         let svg = super::bars("q1", "满意度", &[("满意".into(), 3), ("不满意".into(), 1)]);
         assert!(
-            svg.contains("width=\"560\"") && svg.contains("font-size=\"14\""),
+            svg.contains("width=\"340\"") && svg.contains("font-size=\"14\""),
             "{svg}"
         );
         for rect in svg.split("<rect").skip(1) {
@@ -95,5 +94,9 @@ mod tests {
         }
         assert_eq!(svg.matches("class=\"chart-bar\"").count(), 2);
         assert!(!svg.contains("fill=\"#000"), "{svg}");
+        assert!(
+            svg.contains("width=\"255\" height=\"14\" rx=\"2\" fill=\"#1d4f91\""),
+            "{svg}"
+        );
     }
 }

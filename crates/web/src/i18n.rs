@@ -853,7 +853,6 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Print this page from your browser for a paper copy",
     ),
     ("decision.applicant", "申请人", "Applicant"),
-    ("decision.outcome", "决定", "Decision"),
     (
         "bundles.title",
         "一件事管理",

@@ -55,7 +55,7 @@ fn heading(ctx: &Ctx, item_type: Option<ItemType>, outcome: Outcome) -> String {
     .to_string()
 }
 
-fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str) -> Vec<String> {
+fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str, licensing: bool) -> Vec<String> {
     let t = ctx.t();
     let mut out = vec![if t.is_en() {
         format!(
@@ -78,14 +78,16 @@ fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str) -> 
         .trim_start_matches(['，', ',', '：', ':'])
         .trim_end_matches(['。', '.'])
         .trim();
+    // What is decided, in full: 准予行政许可 for a licence, 准予办理 otherwise.
+    let what = if licensing { "行政许可" } else { "办理" };
     out.push(match (d.outcome, t.is_en()) {
         (Outcome::Approve, false) => {
-            format!("经审查，你（单位）的申请符合法定条件、标准。根据{basis}的规定，决定准予。")
+            format!("经审查，你（单位）的申请符合法定条件、标准。根据{basis}的规定，决定准予{what}。")
         }
         (Outcome::Approve, true) => format!(
             "The application meets the conditions and standards set by law. Under {basis}, it is approved."
         ),
-        (Outcome::Deny, false) => format!("经审查，{reasons}。根据{basis}的规定，决定不予办理。"),
+        (Outcome::Deny, false) => format!("经审查，{reasons}。根据{basis}的规定，决定不予{what}。"),
         (Outcome::Deny, true) => format!("On examination: {reasons}. Under {basis}, it is refused."),
     });
     if d.outcome == Outcome::Approve && !reasons.is_empty() {
@@ -175,7 +177,14 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         c: ctx.chrome(&heading),
         back,
         reference: format!("{}-JD", v.case.number),
-        body: body(&ctx, &v.case, &decision, &submitted, &issuer),
+        body: body(
+            &ctx,
+            &v.case,
+            &decision,
+            &submitted,
+            &issuer,
+            item_type == Some(ItemType::Licensing),
+        ),
         issuer,
         seal,
         remedy,

@@ -150,9 +150,18 @@ async fn licence_choices(
         .filter(|l| l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid);
     let mut out = Vec::new();
     for l in own {
-        let holder = match state.seals.document(applicant, &l.number).await {
-            Ok(d) => d.holder.name,
-            Err(_) => l.holder_masked,
+        // The document's first line says what the licence is about (新生儿姓名 for a birth
+        // certificate, whose holder is the parent).
+        let (holder, detail) = match state.seals.document(applicant, &l.number).await {
+            Ok(d) => {
+                let detail = d
+                    .fields
+                    .first()
+                    .map(|f| format!("{}{}{}", f.label, t.s("punct.colon"), f.value))
+                    .unwrap_or_default();
+                (d.holder.name, detail)
+            }
+            Err(_) => (l.holder_masked, String::new()),
         };
         let day = t.day(l.issued.date_in(&state.settings.zone));
         out.push(LicenceChoice {
@@ -164,6 +173,7 @@ async fn licence_choices(
             number: l.number,
             title: l.title,
             holder,
+            detail,
             issuer: l.issuer.name_zh,
         });
     }
@@ -177,6 +187,8 @@ struct LicenceChoice {
     title: String,
     /// The holder, in full: the licence is the applicant's own.
     holder: String,
+    /// The document's first line, `新生儿姓名：李安安`.
+    detail: String,
     /// Day of issue, `2026年12月1日签发`.
     issued: String,
     issuer: String,

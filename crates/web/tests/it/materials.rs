@@ -396,7 +396,8 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
             .await
             .unwrap();
         let parent = s.identity.principal_for_username("citizen1").await.unwrap();
-        for (name, id) in [("张小宝", "99010120260101001"), ("张小贝", "99010120260101002")] {
+        // A birth certificate is held by the parent; its first line names the child.
+        for (child, id) in [("张小宝", "99010120260101001"), ("张小贝", "99010120260101002")] {
             s.seals
                 .issue_licence(
                     &sys,
@@ -405,12 +406,15 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
                         licence_type: "birth-certificate".into(),
                         title: "出生医学证明".into(),
                         holder_kind: HolderKind::Person,
-                        holder_name: name.into(),
+                        holder_name: "张晓明".into(),
                         holder_id: IdNumber::with_check(id).unwrap().as_str().into(),
                         holder_account: Some(parent.id.clone()),
                         valid_from: None,
                         valid_to: None,
-                        fields: Vec::new(),
+                        fields: vec![tongban_seal::LicenceField {
+                            label: "新生儿姓名".into(),
+                            value: child.into(),
+                        }],
                         case_number: None,
                     },
                 )
@@ -450,9 +454,12 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
             assert!(choice.contains("示范市公安局"), "{choice}");
         }
         assert!(
-            choices.iter().any(|c| c.contains("张小宝")) && choices.iter().any(|c| c.contains("张小贝")),
-            "{page}"
+            choices.iter().all(|c| c.contains("张晓明")),
+            "the holder in full: {page}"
         );
+        for child in ["新生儿姓名：张小宝", "新生儿姓名：张小贝"] {
+            assert_eq!(choices.iter().filter(|c| c.contains(child)).count(), 1, "{page}");
+        }
     })
     .await;
 }
