@@ -171,9 +171,12 @@ fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
     // 人社局 holds a grant on three fields of the business registry.
     sign_in(&tab, &demo, "rs_clerk", "/console/query");
     assert_eq!(path(&tab), "/console/query");
+    let tables = main_text(&tab);
+    assert!(tables.contains("9901-SJ-0001"), "the granted table is listed");
+    // 人社局 holds the household register for prefilling applications only: no SQL over it.
     assert!(
-        main_text(&tab).contains("9901-SJ-0001"),
-        "the granted table is listed"
+        !tables.contains("9901-GA-0001"),
+        "the household register is not queryable: {tables}"
     );
     let sql = tab.wait_for_element("#sql").unwrap();
     sql.click().unwrap();
@@ -197,6 +200,20 @@ fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
     assert!(
         text.contains("legal_rep") && text.contains("未获授权"),
         "refused by name: {text}"
+    );
+
+    tab.evaluate("document.getElementById('sql').value = ''", false)
+        .unwrap();
+    fill(
+        &tab,
+        "sql",
+        "SELECT id_number, name, address FROM \"9901-GA-0001\"",
+    );
+    click_and_wait(&tab, "button[value=run]");
+    let text = main_text(&tab);
+    assert!(
+        text.contains("9901-GA-0001") && !text.contains("查询结果"),
+        "refused: {text}"
     );
 }
 

@@ -82,6 +82,22 @@ impl RequestStatus {
 }
 
 coded_enum!(
+    /// What a grant may be used for (用途类别), enforced where data is read: a grant is honoured
+    /// only by the reads its uses name.
+    GrantUse {
+        /// 预填: only the applicant's own record, only inside an application.
+        Prefill = "prefill", "申请表预填（仅申请人本人）", "Prefilling the applicant's own form";
+        /// 系统对接: record lookups by a department system through the exchange API.
+        Exchange = "exchange", "系统对接查询", "System exchange lookups";
+        /// 查询分析: SQL over the lake in the console (personal fields always masked).
+        Query = "query", "查询分析（个人信息脱敏）", "Query and analysis (personal data masked)";
+    }
+);
+
+/// The uses of a grant that names none: ordinary sharing (exchange and query), never prefill.
+pub const DEFAULT_USES: [GrantUse; 2] = [GrantUse::Exchange, GrantUse::Query];
+
+coded_enum!(
     /// Who refused a request.
     RefusedBy {
         /// The catalog: the resource is 不予共享; the reasons are its legal basis.
@@ -295,6 +311,10 @@ pub struct GrantTerms {
     /// Why clear text is justified (required with `clear_fields`).
     #[serde(default)]
     pub clear_basis: String,
+    /// What the grant may be used for; none given means [`DEFAULT_USES`]. Clear-text fields
+    /// cannot be granted for [`GrantUse::Query`].
+    #[serde(default)]
+    pub uses: Vec<GrantUse>,
     /// An earlier end than the requested `valid_until`.
     #[serde(default)]
     pub expires_on: Option<Date>,
@@ -382,6 +402,8 @@ pub struct Grant {
     pub clear_basis: String,
     /// 用途 the data may be used for.
     pub purpose: String,
+    /// The reads the grant is honoured by.
+    pub uses: Vec<GrantUse>,
     /// Last day the grant counts.
     pub expires_on: Date,
     /// Only rows matching this filter.
@@ -401,6 +423,11 @@ pub struct Grant {
 }
 
 impl Grant {
+    /// Whether the grant may be used for `u`.
+    pub fn allows(&self, u: GrantUse) -> bool {
+        self.uses.contains(&u)
+    }
+
     /// Whether it counts on `today`: not revoked and not past its last day.
     pub fn is_effective(&self, today: Date) -> bool {
         self.revoked.is_none() && self.expires_on >= today
@@ -477,6 +504,7 @@ mod tests {
             clear_fields: vec!["id_number".into()],
             clear_basis: "核验".into(),
             purpose: "低保".into(),
+            uses: DEFAULT_USES.to_vec(),
             expires_on: date(2026, 10, 31),
             row_filter: None,
             source_request: None,

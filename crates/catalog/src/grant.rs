@@ -21,7 +21,7 @@ use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal};
 /// Grant columns (alias `g`) with the resource's code, provider, fields, status and class
 /// (alias `r`).
 const COLUMNS: &str = "g.id, g.resource_id, g.grantee_kind, g.grantee_id, g.grantee_path, g.fields, \
-     g.clear_fields, g.clear_basis, g.purpose, g.expires_on, g.row_filter, g.source_request, g.created_by, \
+     g.clear_fields, g.clear_basis, g.purpose, g.uses, g.expires_on, g.row_filter, g.source_request, g.created_by, \
      g.created_ms, g.revoked_ms, g.revoked_by, g.revoke_reason, r.code AS resource_code, r.provider_id, \
      r.provider_path, r.provider_name, r.fields AS resource_fields, r.status AS resource_status, \
      r.sharing_class AS resource_sharing";
@@ -47,6 +47,7 @@ fn from_row(r: &Row) -> Result<Grant> {
         clear_fields: from_json("clear_fields", &r.get::<String>("clear_fields")?)?,
         clear_basis: r.get("clear_basis")?,
         purpose: r.get("purpose")?,
+        uses: from_json("uses", &r.get::<String>("uses")?)?,
         expires_on: parse_date("expires_on", &r.get::<String>("expires_on")?)?,
         row_filter: row_filter.map(|f| from_json("row_filter", &f)).transpose()?,
         source_request: r.get::<Option<String>>("source_request")?.map(RequestId),
@@ -167,6 +168,21 @@ pub(crate) fn build_grant(
             )
         })?
     };
+    let uses: Vec<crate::GrantUse> = if terms.uses.is_empty() {
+        crate::DEFAULT_USES.to_vec()
+    } else {
+        crate::GrantUse::ALL
+            .iter()
+            .copied()
+            .filter(|u| terms.uses.contains(u))
+            .collect()
+    };
+    if !clear_fields.is_empty() && uses.contains(&crate::GrantUse::Query) {
+        return Err(Error::invalid(
+            "uses",
+            "明文提供的个人信息不能用于查询分析，请取消“查询分析”或改为脱敏 / clear-text personal data cannot be granted for query and analysis",
+        ));
+    }
     let expires_on = terms.expires_on.unwrap_or(q.valid_until);
     if expires_on > q.valid_until {
         return Err(Error::invalid(
@@ -190,6 +206,7 @@ pub(crate) fn build_grant(
         clear_fields,
         clear_basis,
         purpose: q.purpose.clone(),
+        uses,
         expires_on,
         row_filter,
         source_request: Some(q.id.clone()),
@@ -234,8 +251,8 @@ pub(crate) async fn insert_grant(tx: &mut Tx, actor: &Principal, g: &Grant) -> R
     }
     tx.execute(
         "INSERT INTO grants (id, resource_id, grantee_kind, grantee_id, grantee_path, fields, clear_fields, \
-         clear_basis, purpose, expires_on, row_filter, source_request, created_by, created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         clear_basis, purpose, uses, expires_on, row_filter, source_request, created_by, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         params![
             g.id.as_str(),
             g.resource_id.as_str(),
@@ -246,6 +263,7 @@ pub(crate) async fn insert_grant(tx: &mut Tx, actor: &Principal, g: &Grant) -> R
             to_json("clear_fields", &g.clear_fields)?,
             g.clear_basis,
             g.purpose,
+            to_json("uses", &g.uses)?,
             g.expires_on.to_string(),
             g.row_filter
                 .as_ref()
@@ -298,6 +316,7 @@ pub(crate) async fn grant_event(
                 "fields": g.fields,
                 "clear_fields": g.clear_fields,
                 "purpose": g.purpose,
+                "uses": g.uses,
                 "expires_on": g.expires_on.to_string(),
                 "row_filter": g.row_filter.as_ref().map(|f| json!({"field": f.field, "values": f.values.len()})),
                 "request": g.source_request,

@@ -46,13 +46,22 @@ use tongban_kernel::{Millis, WorkCalendar};
 
 /// This crate's tables: resources, resource_revisions, resource_versions, sharing_requests,
 /// grants.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "catalog",
-    version: 1,
-    name: "catalog",
-    sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
-    postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "catalog",
+        version: 1,
+        name: "catalog",
+        sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
+        postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
+    },
+    Migration {
+        owner: "catalog",
+        version: 2,
+        name: "grant_uses",
+        sqlite: include_str!("../migrations/sqlite/0002_grant_uses.sql"),
+        postgres: include_str!("../migrations/postgres/0002_grant_uses.sql"),
+    },
+];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;
 

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, oneshot};
-use tongban_catalog::Sensitivity;
+use tongban_catalog::{GrantUse, Sensitivity};
 use tongban_db::EventDraft;
 use tongban_kernel::{Invalid, Principal};
 
@@ -265,7 +265,12 @@ impl std::fmt::Debug for Recorder {
 
 impl Pool {
     /// What the actor may see of one resource (the exchange's fast path: one grant lookup).
-    pub(crate) async fn exchange_access(&self, actor: &Principal, code: &str) -> Result<Access> {
+    pub(crate) async fn exchange_access(
+        &self,
+        actor: &Principal,
+        code: &str,
+        reading: GrantUse,
+    ) -> Result<Access> {
         let code = code.trim().to_uppercase();
         let refused = || Error::Forbidden {
             why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),
@@ -286,7 +291,8 @@ impl Pool {
             }
             None => None,
         };
-        crate::policy::access(&resource, grant.as_ref(), actor.department.as_ref()).ok_or_else(refused)
+        crate::policy::access(&resource, grant.as_ref(), actor.department.as_ref(), reading)
+            .ok_or_else(refused)
     }
 
     /// The records of resource `code`'s current version matching every filter, with the fields
@@ -295,7 +301,13 @@ impl Pool {
     /// read is recorded (who, purpose, query with personal values masked, count) before the
     /// records are returned; if it cannot be recorded, nothing is returned.
     pub async fn lookup(&self, actor: &Principal, code: &str, q: &Lookup) -> Result<Records> {
-        let access = self.exchange_access(actor, code).await?;
+        let access = self.exchange_access(actor, code, GrantUse::Exchange).await?;
+        // Clear text only for a lookup of one person by identifier, never a search by name.
+        let access = if access.by_identifier(&q.filters) {
+            access
+        } else {
+            access.clear_masked()
+        };
         self.read(actor, access, q, Reader::Exchange).await
     }
 
@@ -313,7 +325,7 @@ impl Pool {
         wanted: &[String],
         purpose: &str,
     ) -> Result<Prefill> {
-        let access = match self.exchange_access(actor, code).await {
+        let access = match self.exchange_access(actor, code, GrantUse::Prefill).await {
             Ok(a) => a,
             Err(Error::Forbidden { .. }) => {
                 return Ok(Prefill {
@@ -539,7 +551,10 @@ impl Pool {
 
     /// The versions of resource `code` after `since`, oldest first, for a caller with access.
     pub async fn changes(&self, actor: &Principal, code: &str, since: u32) -> Result<(u32, Vec<Change>)> {
-        let access = self.exchange_access(actor, code).await?;
+        let access = self
+            .exchange_access(actor, code, GrantUse::Exchange)
+            .await?
+            .clear_masked();
         let versions = self
             .catalog
             .resource_versions(&Principal::system("exchange"), &access.resource.id)

@@ -13,7 +13,9 @@
 
 use crate::personal;
 use crate::{Error, Pool, Result};
-use tongban_catalog::{Grant, GrantId, Grantee, OpenClass, Resource, ResourceField, RowFilter, Sensitivity};
+use tongban_catalog::{
+    Grant, GrantId, GrantUse, Grantee, OpenClass, Resource, ResourceField, RowFilter, Sensitivity,
+};
 use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind};
 
 /// How a field's values reach the caller.
@@ -83,15 +85,45 @@ pub struct Access {
 }
 
 impl Access {
+    /// The same access with every clear personal field masked: clear text is for one person's
+    /// record at a time, never for bulk reads (change feeds, webhooks, searches by name).
+    pub fn clear_masked(mut self) -> Access {
+        for f in &mut self.fields {
+            if f.shown == Shown::Clear {
+                f.shown = Shown::Masked;
+            }
+        }
+        self.clear_basis = None;
+        self
+    }
+
+    /// Whether looking up by `filters` names one person or organisation: a filter on an
+    /// identifier field (a key, or one holding ID numbers or credit codes).
+    pub fn by_identifier(&self, filters: &[(String, String)]) -> bool {
+        filters.iter().any(|(code, _)| {
+            self.field(code).is_some_and(|f| {
+                f.field.is_key || matches!(f.field.standardizer.as_deref(), Some("id_number" | "credit_code"))
+            })
+        })
+    }
+
     /// The visible field with `code`.
     pub fn field(&self, code: &str) -> Option<&FieldAccess> {
         self.fields.iter().find(|f| f.field.code == code)
     }
 }
 
-/// The access `dept` (the caller's department, if any) has to `resource` given the caller's
-/// live `grant` on it, or `None`: deny. See the module documentation for the order of bases.
-pub fn access(resource: &Resource, grant: Option<&Grant>, dept: Option<&DeptPath>) -> Option<Access> {
+/// The access `dept` (the caller's department, if any) has to `resource` for a read of kind
+/// `reading`, given the caller's live `grant` on it, or `None`: deny. See the module
+/// documentation for the order of bases. A grant counts only for the uses it names, and a query
+/// never shows a personal field in clear, whatever the grant says.
+pub fn access(
+    resource: &Resource,
+    grant: Option<&Grant>,
+    dept: Option<&DeptPath>,
+    reading: GrantUse,
+) -> Option<Access> {
+    let grant = grant.filter(|g| g.allows(reading));
     let personal = |f: &ResourceField| f.sensitivity == Sensitivity::Personal;
     let make = |fields: Vec<FieldAccess>, row_filter, basis, purpose| {
         let clear_basis = grant
@@ -124,7 +156,7 @@ pub fn access(resource: &Resource, grant: Option<&Grant>, dept: Option<&DeptPath
             .filter(|f| g.allows_field(&f.code))
             .map(|f| FieldAccess {
                 field: f.clone(),
-                shown: match (personal(f), g.is_clear(&f.code)) {
+                shown: match (personal(f), g.is_clear(&f.code) && reading != GrantUse::Query) {
                     (false, _) => Shown::Plain,
                     (true, false) => Shown::Masked,
                     (true, true) => Shown::Clear,
@@ -170,8 +202,9 @@ pub fn grantee_of(p: &Principal) -> Option<Grantee> {
 }
 
 impl Pool {
-    /// Every resource with data the actor may read, with what it may see of each. Users need
-    /// `QueryPool`; department systems read through their grants.
+    /// Every resource with data the actor may query (SQL), with what it may see of each: grants
+    /// count only where they name [`GrantUse::Query`], and personal fields are masked. Users
+    /// need `QueryPool`; department systems read through their grants.
     pub async fn accessible(&self, actor: &Principal) -> Result<Vec<Access>> {
         if actor.kind != PrincipalKind::ApiClient {
             actor.require(Permission::QueryPool, actor.department.as_ref())?;
@@ -186,7 +219,7 @@ impl Pool {
             .iter()
             .filter_map(|r| {
                 let grant = grants.iter().find(|g| g.resource_id == r.id);
-                access(r, grant, actor.department.as_ref())
+                access(r, grant, actor.department.as_ref(), GrantUse::Query)
             })
             .collect())
     }
@@ -284,6 +317,7 @@ mod tests {
             &resource(OpenClass::NotOpen),
             None,
             Some(&dept("/9901/9901-GA/hz/")),
+            GrantUse::Query,
         )
         .expect("own data");
         assert_eq!(a.basis, Basis::Provider);
@@ -294,8 +328,16 @@ mod tests {
     #[test]
     fn without_a_grant_only_open_resources_show_and_never_their_personal_fields() {
         let other = dept("/9901/9901-MZ/");
-        assert!(access(&resource(OpenClass::NotOpen), None, Some(&other)).is_none());
-        let a = access(&resource(OpenClass::Open), None, Some(&other)).expect("open data");
+        assert!(
+            access(
+                &resource(OpenClass::NotOpen),
+                None,
+                Some(&other),
+                GrantUse::Exchange
+            )
+            .is_none()
+        );
+        let a = access(&resource(OpenClass::Open), None, Some(&other), GrantUse::Query).expect("open data");
         assert_eq!(a.basis, Basis::Open);
         assert!(a.field("id_number").is_none());
         assert!(a.field("district").is_some());

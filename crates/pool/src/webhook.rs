@@ -253,7 +253,10 @@ impl Pool {
     ) -> Result<(Subscription, String)> {
         only_systems(actor)?;
         let url = check_callback_url(url, allow_http)?;
-        let access = self.exchange_access(actor, code).await?;
+        let access = self
+            .exchange_access(actor, code, tongban_catalog::GrantUse::Exchange)
+            .await?
+            .clear_masked();
         let resource = &access.resource;
         let live: i64 = self
             .catalog
@@ -487,7 +490,11 @@ impl Pool {
                     .await?;
                 for s in subs {
                     let who = subscriber(&s)?;
-                    match self.exchange_access(&who, &code).await {
+                    match self
+                        .exchange_access(&who, &code, tongban_catalog::GrantUse::Exchange)
+                        .await
+                        .map(crate::policy::Access::clear_masked)
+                    {
                         Ok(_) => {}
                         Err(Error::Forbidden { .. } | Error::NotFound) => continue,
                         Err(other) => return Err(other),

@@ -285,7 +285,8 @@ const DEMO_CATALOG: &str = include_str!("demo_catalog.json");
 /// granted the household fields their application forms prefill. Idempotent.
 pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalog) -> Result<()> {
     use tongban_catalog::{
-        Decision, Error as CatError, GrantTerms, Grantee, NewRequest, ResourceInput, ResourceStatus, Review,
+        Decision, Error as CatError, GrantTerms, GrantUse, Grantee, NewRequest, ResourceInput,
+        ResourceStatus, Review,
     };
     let actor = Principal::system("demo");
     let entries: Vec<serde_json::Value> = serde_json::from_str(DEMO_CATALOG).context("demo catalog data")?;
@@ -354,7 +355,8 @@ pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalo
 
     // The hall's services prefill the applicant's name, ID number and address from the
     // household registry: each department running such a service holds a grant on those three
-    // fields, in clear because the values are shown only to the applicant they are about.
+    // fields, in clear because the values are shown only to the applicant they are about — and
+    // for that use only: no SQL over the register, no exchange lookups (least privilege).
     let prefill_basis = "申请人本人办事时预填申请表，仅向本人展示 / prefilled for the applicant only";
     for requester in ["9901-SJ", "9901-RS", "9901-WJ", "9901-JY"] {
         let d = identity.department_by_code(&actor, requester).await?;
@@ -391,6 +393,7 @@ pub async fn seed_catalog(identity: &Identity, catalog: &tongban_catalog::Catalo
         let terms = GrantTerms {
             clear_fields: fields,
             clear_basis: prefill_basis.into(),
+            uses: vec![GrantUse::Prefill],
             ..GrantTerms::default()
         };
         catalog.decide(&actor, &id, Decision::Grant(terms)).await?;

@@ -341,6 +341,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("pager.label", "分页", "Pages"),
     ("punct.stop", "。", "."),
     ("punct.space", "", " "),
+    ("punct.colon", "：", ": "),
     ("nav.menu", "菜单", "Menu"),
     ("pager.page", "第{page}页，共{pages}页", "Page {page} of {pages}"),
     ("cases.tab_open", "办理中", "In progress"),
@@ -521,6 +522,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sharing.decide", "审批", "Decide"),
     ("sharing.resolve", "处理异议", "Resolve the dispute"),
     ("sharing.grant_fields", "授权的信息项", "Fields to grant"),
+    ("sharing.uses", "可用于", "May be used for"),
+    (
+        "sharing.uses_hint",
+        "授权只在所选用途中有效；查询分析中个人信息一律脱敏，明文提供的个人信息不能用于查询分析。",
+        "The grant counts only for the uses ticked; queries always mask personal data, and personal data given in clear cannot be granted for queries.",
+    ),
     ("sharing.clear_tag", "明文", "Clear text"),
     (
         "material.issued_in_bundle",

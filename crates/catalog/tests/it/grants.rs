@@ -253,6 +253,7 @@ async fn grants_follow_the_resource_as_it_changes() {
                 Decision::Grant(GrantTerms {
                     clear_fields: vec!["id_number".into()],
                     clear_basis: "身份核验".into(),
+                    uses: vec![tongban_catalog::GrantUse::Exchange],
                     ..Default::default()
                 }),
             )

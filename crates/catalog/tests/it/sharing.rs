@@ -3,7 +3,7 @@ use crate::support::{
 };
 use jiff::civil::date;
 use tongban_catalog::{
-    DECISION_DAYS, DECISION_DAYS_NO_DATA, Decision, GrantTerms, MIGRATIONS, NewVersion, RefusedBy,
+    DECISION_DAYS, DECISION_DAYS_NO_DATA, Decision, GrantTerms, GrantUse, MIGRATIONS, NewVersion, RefusedBy,
     RequestFilter, RequestStatus, Resolution, Review, RowFilter, SharingClass, Stage, Warning,
 };
 use tongban_db::testing::each_backend;
@@ -154,22 +154,34 @@ async fn a_conditional_request_is_reviewed_then_granted_by_the_provider_on_narro
             w.cat.calendar().add_working_days(date(2026, 10, 8), 10).unwrap()
         );
 
+        let terms = |uses: Vec<GrantUse>| GrantTerms {
+            fields: Some(vec!["id_number".into(), "district".into()]),
+            row_filter: Some(RowFilter {
+                field: "district".into(),
+                values: vec!["330102".into()],
+            }),
+            clear_fields: vec!["id_number".into()],
+            clear_basis: "低保核查须比对身份证号".into(),
+            uses,
+            expires_on: Some(date(2027, 3, 31)),
+            note: String::new(),
+        };
+        // Clear text is never granted for queries: neither by default (exchange and query) nor
+        // by name.
+        for uses in [Vec::new(), vec![GrantUse::Exchange, GrantUse::Query]] {
+            invalid(
+                w.cat
+                    .decide(&provider, &view.request.id, Decision::Grant(terms(uses)))
+                    .await,
+                "uses",
+            );
+        }
         let granted = w
             .cat
             .decide(
                 &provider,
                 &view.request.id,
-                Decision::Grant(GrantTerms {
-                    fields: Some(vec!["id_number".into(), "district".into()]),
-                    row_filter: Some(RowFilter {
-                        field: "district".into(),
-                        values: vec!["330102".into()],
-                    }),
-                    clear_fields: vec!["id_number".into()],
-                    clear_basis: "低保核查须比对身份证号".into(),
-                    expires_on: Some(date(2027, 3, 31)),
-                    note: String::new(),
-                }),
+                Decision::Grant(terms(vec![GrantUse::Exchange])),
             )
             .await
             .unwrap();
@@ -189,6 +201,8 @@ async fn a_conditional_request_is_reviewed_then_granted_by_the_provider_on_narro
         assert!(g.is_clear("id_number"));
         assert_eq!(g.row_filter.as_ref().unwrap().values, ["330102"]);
         assert_eq!(g.expires_on, date(2027, 3, 31));
+        assert_eq!(g.uses, [GrantUse::Exchange]);
+        assert!(g.allows(GrantUse::Exchange) && !g.allows(GrantUse::Query) && !g.allows(GrantUse::Prefill));
 
         for action in [
             "catalog.sharing.requested",

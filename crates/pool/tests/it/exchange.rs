@@ -5,7 +5,7 @@
 
 use crate::query::{CIVIL, grant, only_west, people};
 use crate::support::{CODE, Fixture, id, system};
-use tongban_catalog::GrantTerms;
+use tongban_catalog::{GrantTerms, GrantUse};
 use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind};
 use tongban_pool::{Error, Lookup};
@@ -183,7 +183,7 @@ async fn ungranted_fields_purpose_and_limits_are_refused_by_name() {
 }
 
 #[tokio::test]
-async fn clear_text_where_granted_and_selected_fields_only() {
+async fn clear_text_only_for_one_person_looked_up_by_identifier_and_selected_fields_only() {
     each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
         let f = Fixture::new(db).await;
         f.load(&people()).await;
@@ -193,16 +193,40 @@ async fn clear_text_where_granted_and_selected_fields_only() {
             GrantTerms {
                 clear_fields: vec!["id_number".into()],
                 clear_basis: "核对申请人身份".into(),
+                uses: vec![GrantUse::Exchange],
                 ..GrantTerms::default()
             },
         )
         .await;
-        let mut q = by("age", "33");
+        // Looked up by ID number: that person's ID number comes back in clear.
+        let mut q = by("id_number", id(3).as_str());
         q.fields = vec!["id_number".into(), "name".into()];
         let r = f.pool.lookup(&system_of(CIVIL), CODE, &q).await.unwrap();
         assert_eq!(r.fields, ["id_number", "name"]);
         assert_eq!(r.records[0]["id_number"], id(3).as_str());
         assert_ne!(r.records[0]["name"], "张3丰");
+        // Searched by anything else (a name, an age): clear text is never handed out in bulk.
+        let mut q = by("age", "33");
+        q.fields = vec!["id_number".into(), "name".into()];
+        let r = f.pool.lookup(&system_of(CIVIL), CODE, &q).await.unwrap();
+        assert_ne!(r.records[0]["id_number"], id(3).as_str());
+        assert!(r.records[0]["id_number"].as_str().unwrap().contains('*'));
+        // The change feed is bulk too; a grant without the exchange use opens nothing.
+        grant(
+            &f,
+            &["id_number", "name", "age"],
+            GrantTerms {
+                uses: vec![GrantUse::Query],
+                ..GrantTerms::default()
+            },
+        )
+        .await;
+        let mut q = by("id_number", id(3).as_str());
+        q.fields = vec!["name".into()];
+        assert!(matches!(
+            f.pool.lookup(&system_of(CIVIL), CODE, &q).await,
+            Err(Error::Forbidden { .. })
+        ));
     })
     .await;
 }
@@ -291,9 +315,28 @@ async fn prefill_reads_only_granted_fields_of_the_subjects_own_record_in_clear()
         assert!(none.record.is_none());
         assert_eq!(none.refused, wanted);
 
-        // Granted id_number and district (not name): district is filled, name refused, and the
-        // personal id_number the row is found by is never returned unless asked for.
+        // An ordinary grant (exchange and query) does not serve prefill either.
         grant(&f, &["id_number", "district", "age"], GrantTerms::default()).await;
+        let ordinary = f
+            .pool
+            .prefill(&hall_for(CIVIL), CODE, &me, &wanted, "低保申请预填")
+            .await
+            .unwrap();
+        assert!(ordinary.record.is_none());
+        assert_eq!(ordinary.refused, wanted);
+
+        // Granted for prefill, id_number and district (not name): district is filled, name
+        // refused, and the personal id_number the row is found by is never returned unless
+        // asked for.
+        grant(
+            &f,
+            &["id_number", "district", "age"],
+            GrantTerms {
+                uses: vec![GrantUse::Prefill],
+                ..GrantTerms::default()
+            },
+        )
+        .await;
         let p = f
             .pool
             .prefill(&hall_for(CIVIL), CODE, &me, &wanted, "低保申请预填")

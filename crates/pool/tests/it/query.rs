@@ -5,7 +5,7 @@
 
 use crate::support::{CODE, Fixture, csv, id, system};
 use std::time::Duration;
-use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, Review, RowFilter};
+use tongban_catalog::{Decision, GrantTerms, GrantUse, Grantee, NewRequest, Review, RowFilter};
 use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, QueryError, QueryOptions, QueryResult};
@@ -205,21 +205,48 @@ async fn resources_without_a_grant_do_not_exist_for_the_caller() {
 }
 
 #[tokio::test]
-async fn clear_text_only_where_the_grant_says_and_revocation_is_immediate() {
+async fn sql_never_shows_personal_data_in_clear_a_grant_counts_only_for_its_uses_and_revocation_is_immediate()
+{
     each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
         let f = Fixture::new(db).await;
         f.load(&people()).await;
+        // An ID number in clear for exchange lookups of one person does not open the table to
+        // SQL: the grant does not name the query use (and clear text never could).
         grant(
             &f,
             &["id_number", "name", "age"],
             GrantTerms {
                 clear_fields: vec!["id_number".into()],
                 clear_basis: "核对申请人身份".into(),
+                uses: vec![GrantUse::Exchange],
                 ..GrantTerms::default()
             },
         )
         .await;
         let who = clerk(CIVIL);
+        let why = refused(
+            run(&f, &who, &format!("SELECT age FROM \"{CODE}\""))
+                .await
+                .unwrap_err(),
+        );
+        assert!(why.contains(CODE), "{why}");
+        // A prefill grant does not either.
+        grant(
+            &f,
+            &["id_number", "name", "age"],
+            GrantTerms {
+                uses: vec![GrantUse::Prefill],
+                ..GrantTerms::default()
+            },
+        )
+        .await;
+        assert!(
+            run(&f, &who, &format!("SELECT age FROM \"{CODE}\""))
+                .await
+                .is_err()
+        );
+        // An ordinary grant (exchange and query) shows personal fields masked.
+        grant(&f, &["id_number", "name", "age"], GrantTerms::default()).await;
         let r = run(
             &f,
             &who,
@@ -228,7 +255,8 @@ async fn clear_text_only_where_the_grant_says_and_revocation_is_immediate() {
         .await
         .unwrap();
         let row = &r.text_rows()[0];
-        assert_eq!(row[0], id(1), "granted in clear");
+        assert_ne!(row[0], id(1), "ID numbers stay masked in SQL");
+        assert!(row[0].contains('*'), "{row:?}");
         assert_ne!(row[1], "张1丰", "names stay masked");
         assert!(row[1].starts_with('张'));
 
@@ -237,8 +265,13 @@ async fn clear_text_only_where_the_grant_says_and_revocation_is_immediate() {
             .list_grants(&system(), &Default::default(), Default::default())
             .await
             .unwrap();
+        let live = grants
+            .items
+            .iter()
+            .find(|g| g.revoked.is_none())
+            .expect("the ordinary grant");
         f.catalog
-            .revoke_grant(&system(), &grants.items[0].id, "用途已完成")
+            .revoke_grant(&system(), &live.id, "用途已完成")
             .await
             .unwrap();
         let why = refused(

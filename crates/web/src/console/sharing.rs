@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use tongban_catalog::{
-    Deadline, Decision, GrantFilter, GrantId, GrantTerms, Grantee, RefusedBy, RequestFilter, RequestId,
-    RequestStatus, RequestView, Resolution, Review, Warning,
+    Deadline, Decision, GrantFilter, GrantId, GrantTerms, GrantUse, Grantee, RefusedBy, RequestFilter,
+    RequestId, RequestStatus, RequestView, Resolution, Review, Warning,
 };
 use tongban_kernel::{Page, Permission};
 
@@ -36,6 +36,8 @@ struct GrantRow {
     clear: String,
     /// Why clear text was allowed.
     clear_basis: String,
+    /// What it may be used for, by name.
+    uses: String,
     expires: String,
     revocable: bool,
 }
@@ -164,6 +166,12 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
                 fields: g.fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
                 clear: g.clear_fields.iter().map(name_of).collect::<Vec<_>>().join(sep),
                 clear_basis: t.half(&g.clear_basis).to_string(),
+                uses: g
+                    .uses
+                    .iter()
+                    .map(|u| t.pick(u.name_zh(), u.name_en()))
+                    .collect::<Vec<_>>()
+                    .join(sep),
                 expires: g.expires_on.to_string(),
                 revocable: g.is_effective(today)
                     && (me
@@ -200,6 +208,8 @@ struct RequestPage {
     warning: &'static str,
     warning_label: &'static str,
     fields: Vec<(String, String, bool)>,
+    /// (code, name, ticked) of what the grant may be used for.
+    uses: Vec<(&'static str, &'static str, bool)>,
     can_review: bool,
     can_decide: bool,
     can_dispute: bool,
@@ -293,6 +303,17 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
     let status = r.status;
     let failed = !c.errors.is_empty();
     c.title = t.s("sharing.request").to_string();
+    // What the grant may be used for: ordinary sharing ticked, or what a refused form held.
+    let uses = GrantUse::ALL
+        .iter()
+        .map(|u| {
+            let on = match c.typed.get("use") {
+                Some(ticked) => ticked.split(',').any(|x| x == u.code()),
+                None => tongban_catalog::DEFAULT_USES.contains(u),
+            };
+            (u.code(), t.pick(u.name_zh(), u.name_en()), on)
+        })
+        .collect();
     let mut resp = render(&RequestPage {
         c,
         id: r.id.to_string(),
@@ -305,6 +326,7 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
             .iter()
             .map(|f| (f.clone(), field_name(f), true))
             .collect(),
+        uses,
         can_review: status == RequestStatus::InReview && both(Permission::ReviewSharing),
         can_decide: status == RequestStatus::WithProvider
             && me
@@ -371,6 +393,10 @@ pub(super) async fn act(
         fields: Some(repeated(&form, "field")).filter(|f| !f.is_empty()),
         clear_fields: repeated(&form, "clear"),
         clear_basis: value("clear_basis"),
+        uses: repeated(&form, "use")
+            .iter()
+            .filter_map(|u| GrantUse::parse(u))
+            .collect(),
         note: value("note"),
         ..Default::default()
     };
@@ -421,6 +447,10 @@ pub(super) async fn act(
             FormOutcome::Field(field, msg) => {
                 let mut chrome = ctx.chrome("");
                 chrome.add_error(&field, &msg);
+                // The uses ticked are kept (several values, joined).
+                chrome
+                    .typed
+                    .insert("use".into(), repeated(&form, "use").join(","));
                 request_page(&state, &ctx, &id, chrome).await
             }
             FormOutcome::Page(p) => ctx.fail(p),

@@ -89,7 +89,14 @@ async fn setup(s: &Server) {
         .await
         .unwrap();
     s.catalog()
-        .decide(&sys, &q.request.id, Decision::Grant(GrantTerms::default()))
+        .decide(
+            &sys,
+            &q.request.id,
+            Decision::Grant(GrantTerms {
+                uses: vec![tongban_catalog::GrantUse::Prefill],
+                ..GrantTerms::default()
+            }),
+        )
         .await
         .unwrap();
 
