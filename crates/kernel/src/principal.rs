@@ -47,8 +47,14 @@ pub enum Role {
     Reviewer,
     /// 审批: decides cases.
     Approver,
+    /// 查询分析: reads the catalog and queries the department's data (what a window clerk does
+    /// not get unless granted this too).
+    Analyst,
     /// 部门管理员: runs a department's staff and systems.
     DeptAdmin,
+    /// 政务服务管理员: edits service items and 一件事 bundles across the departments in scope;
+    /// creates no accounts and reads no cases.
+    ServiceAdmin,
     /// 数据局: runs the catalog and approves conditional sharing.
     DataAdmin,
     /// 领导: dashboards and supervision.
@@ -65,13 +71,15 @@ pub const NOT_PERMITTED: &str = "无权执行此操作";
 
 impl Role {
     /// Every role, in display order.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 12] = [
         Role::Citizen,
         Role::Business,
         Role::Clerk,
         Role::Reviewer,
         Role::Approver,
+        Role::Analyst,
         Role::DeptAdmin,
+        Role::ServiceAdmin,
         Role::DataAdmin,
         Role::Leader,
         Role::SecurityAdmin,
@@ -86,7 +94,9 @@ impl Role {
             Role::Clerk => "clerk",
             Role::Reviewer => "reviewer",
             Role::Approver => "approver",
+            Role::Analyst => "analyst",
             Role::DeptAdmin => "dept_admin",
+            Role::ServiceAdmin => "service_admin",
             Role::DataAdmin => "data_admin",
             Role::Leader => "leader",
             Role::SecurityAdmin => "security_admin",
@@ -107,7 +117,9 @@ impl Role {
             Role::Clerk => "窗口受理",
             Role::Reviewer => "审核",
             Role::Approver => "审批",
+            Role::Analyst => "查询分析",
             Role::DeptAdmin => "部门管理员",
+            Role::ServiceAdmin => "政务服务管理员",
             Role::DataAdmin => "数据管理员",
             Role::Leader => "领导",
             Role::SecurityAdmin => "安全管理员",
@@ -123,12 +135,23 @@ impl Role {
             Role::Clerk => "Clerk (window)",
             Role::Reviewer => "Reviewer",
             Role::Approver => "Approver",
+            Role::Analyst => "Data analyst",
             Role::DeptAdmin => "Department admin",
+            Role::ServiceAdmin => "Service administrator",
             Role::DataAdmin => "Data admin",
             Role::Leader => "Leader",
             Role::SecurityAdmin => "Security admin",
             Role::SysAdmin => "System admin",
         }
+    }
+
+    /// Whether the role works cases (办件): the roles a workflow step can be given to, who see
+    /// the cases of their scope.
+    pub fn handles_cases(self) -> bool {
+        matches!(
+            self,
+            Role::Clerk | Role::Reviewer | Role::Approver | Role::Leader | Role::DeptAdmin
+        )
     }
 
     /// Whether the role belongs to staff (and so opens the console).
@@ -158,23 +181,17 @@ impl Role {
         use Permission::*;
         match self {
             Role::Citizen | Role::Business => &[],
-            Role::Clerk => &[
-                OpenConsole,
-                ReadDepartments,
-                ReadUsers,
-                ReadCatalog,
-                QueryPool,
-                HandleInteractions,
-            ],
+            // A window clerk and a reviewer see their work: cases and 12345 items, no SQL, no
+            // catalogue, no user list (an administrator may add 查询分析 for that).
+            Role::Clerk => &[OpenConsole, ReadDepartments, HandleInteractions],
             Role::Reviewer => &[
                 OpenConsole,
                 ReadDepartments,
-                ReadUsers,
-                ReadCatalog,
-                QueryPool,
                 HandleInteractions,
                 ReviewInteractionReplies,
             ],
+            Role::Analyst => &[OpenConsole, ReadDepartments, ReadCatalog, QueryPool],
+            Role::ServiceAdmin => &[OpenConsole, ReadDepartments, ManageServiceItems],
             Role::Leader => &[
                 OpenConsole,
                 ReadDepartments,
@@ -216,6 +233,7 @@ impl Role {
                 ManageApiClients,
                 ReadCatalog,
                 ManageCatalog,
+                LoadData,
                 RequestSharing,
                 DecideSharing,
                 ManageGrants,
@@ -280,6 +298,9 @@ pub enum Permission {
     ReadCatalog,
     /// Register and edit the resources a department provides (数据目录编目).
     ManageCatalog,
+    /// Load data into the resources a department provides (uploads, scheduled pulls, column
+    /// mappings): the provider's own job, not the catalogue authority's.
+    LoadData,
     /// Ask another department for data on behalf of one's own (共享申请).
     RequestSharing,
     /// Review conditional sharing requests as the data authority (数据局审核).
@@ -331,6 +352,7 @@ impl Permission {
             Permission::ManageKeys => "manage_keys",
             Permission::ReadCatalog => "read_catalog",
             Permission::ManageCatalog => "manage_catalog",
+            Permission::LoadData => "load_data",
             Permission::RequestSharing => "request_sharing",
             Permission::ReviewSharing => "review_sharing",
             Permission::DecideSharing => "decide_sharing",
@@ -494,10 +516,44 @@ mod tests {
     fn scope_covers_the_subtree_only() {
         let police = DeptPath::root().child("3301").child("GA");
         let civil = DeptPath::root().child("3301").child("MZ");
-        let clerk = staff(Role::Clerk, police.as_str());
-        assert!(clerk.allows(Permission::ReadUsers, Some(&police.child("office1"))));
-        assert!(!clerk.allows(Permission::ReadUsers, Some(&civil)));
-        assert!(!clerk.allows(Permission::ManageUsers, Some(&police)));
+        let approver = staff(Role::Approver, police.as_str());
+        assert!(approver.allows(Permission::ReadUsers, Some(&police.child("office1"))));
+        assert!(!approver.allows(Permission::ReadUsers, Some(&civil)));
+        assert!(!approver.allows(Permission::ManageUsers, Some(&police)));
+    }
+
+    /// Each role does its job only: a window clerk has no SQL, catalogue or user list; the
+    /// service administrator edits services but makes no accounts and reads no data; the data
+    /// authority keeps the catalogue but does not load other bureaus' data.
+    #[test]
+    fn roles_carry_only_what_their_work_needs() {
+        let has = |r: Role, p: Permission| r.permissions().contains(&p);
+        for p in [
+            Permission::QueryPool,
+            Permission::ReadCatalog,
+            Permission::ReadUsers,
+        ] {
+            assert!(!has(Role::Clerk, p) && !has(Role::Reviewer, p), "{p:?}");
+            assert!(!has(Role::ServiceAdmin, p), "{p:?}");
+        }
+        assert!(has(Role::Analyst, Permission::QueryPool) && has(Role::Analyst, Permission::ReadCatalog));
+        assert!(has(Role::ServiceAdmin, Permission::ManageServiceItems));
+        for p in [
+            Permission::ManageUsers,
+            Permission::AssignRoles,
+            Permission::LoadData,
+        ] {
+            assert!(!has(Role::ServiceAdmin, p), "{p:?}");
+        }
+        assert!(!Role::ServiceAdmin.requires_mfa());
+        assert!(
+            has(Role::DataAdmin, Permission::ManageCatalog) && !has(Role::DataAdmin, Permission::LoadData)
+        );
+        assert!(has(Role::DeptAdmin, Permission::LoadData));
+        assert_eq!(Role::ALL.len(), 12);
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Some(r));
+        }
     }
 
     #[test]

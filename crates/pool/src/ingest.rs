@@ -20,7 +20,7 @@ pub const MAX_BATCH_RECORDS: usize = 100_000;
 
 impl Pool {
     /// Loads the file at `path` as the next version of the resource `resource_code`
-    /// (`ManageCatalog` over its provider) and records it in the catalog. The format is found
+    /// (`LoadData` over its provider) and records it in the catalog. The format is found
     /// from the content (a zip archive is XLSX, a first `{` is JSON Lines, else CSV in UTF-8 or
     /// GBK/GB18030), the extension deciding only what the content leaves open. Rows with a bad
     /// cell go to the reject report; the load fails only when the file cannot be read at all,
@@ -118,7 +118,7 @@ impl Pool {
             };
             &acting
         } else {
-            actor.require(Permission::ManageCatalog, Some(&resource.provider.path))?;
+            actor.require(Permission::LoadData, Some(&resource.provider.path))?;
             actor
         };
         let plans = plan(&resource)?;

@@ -30,7 +30,7 @@ pub struct SavedMapping {
 
 impl Pool {
     /// Saves `mapping` (field code ← source column) as the resource's mapping for later loads
-    /// (`ManageCatalog` over its provider), with its event. Every field must be one of the
+    /// (`LoadData` over its provider), with its event. Every field must be one of the
     /// resource's; an empty mapping clears it, and loads match columns by name again.
     pub async fn save_mapping(
         &self,
@@ -39,7 +39,7 @@ impl Pool {
         mapping: BTreeMap<String, String>,
     ) -> Result<SavedMapping> {
         let resource = self.catalog.resource_by_code(actor, resource_code).await?;
-        actor.require(Permission::ManageCatalog, Some(&resource.provider.path))?;
+        actor.require(Permission::LoadData, Some(&resource.provider.path))?;
         let mapping = checked_mapping(&resource, mapping)?;
         let text = serde_json::to_string(&mapping).map_err(|e| std::io::Error::other(e.to_string()))?;
         let now = self.catalog.now();

@@ -277,12 +277,12 @@ fn from_row(r: &Row) -> Result<PullSource> {
 
 impl Pool {
     /// Configures a pull of `new.table` into `new.resource_code` every `new.every_minutes`
-    /// (`ManageCatalog` over the resource's provider). The database is tried at once — a wrong
+    /// (`LoadData` over the resource's provider). The database is tried at once — a wrong
     /// URL, credentials or table is refused now rather than at the first run — and the first
     /// run is due immediately.
     pub async fn add_pull(&self, actor: &Principal, new: NewPull) -> Result<PullSource> {
         let resource = self.catalog.resource_by_code(actor, &new.resource_code).await?;
-        actor.require(Permission::ManageCatalog, Some(&resource.provider.path))?;
+        actor.require(Permission::LoadData, Some(&resource.provider.path))?;
         engine_of(&new.url)?;
         let table = table_parts(&new.table)?.join(".");
         if !(5..=MAX_PULL_MINUTES).contains(&new.every_minutes) {
@@ -353,7 +353,7 @@ impl Pool {
         let mut out = Vec::new();
         for r in &rows {
             let provider = tongban_kernel::DeptPath(r.get("provider_path")?);
-            if actor.allows(Permission::ManageCatalog, Some(&provider)) {
+            if actor.allows(Permission::LoadData, Some(&provider)) {
                 out.push(from_row(r)?);
             }
         }
@@ -385,7 +385,7 @@ impl Pool {
             .await?
             .ok_or(Error::NotFound)?;
         let provider = tongban_kernel::DeptPath(row.get("provider_path")?);
-        actor.require(Permission::ManageCatalog, Some(&provider))?;
+        actor.require(Permission::LoadData, Some(&provider))?;
         let sealed: String = row.get("url")?;
         let url = self
             .fields
@@ -396,7 +396,7 @@ impl Pool {
         Ok((from_row(&row)?, url))
     }
 
-    /// Stops a pull (`ManageCatalog` over its provider). Versions it stored stay.
+    /// Stops a pull (`LoadData` over its provider). Versions it stored stay.
     pub async fn remove_pull(&self, actor: &Principal, id: &str) -> Result<()> {
         let (p, _) = self.pull_for(actor, id).await?;
         let mut tx = self.catalog.db().begin_write().await?;
@@ -424,7 +424,7 @@ impl Pool {
         Ok(())
     }
 
-    /// Runs pull `id` now as `actor` (`ManageCatalog` over its provider): reads the table and
+    /// Runs pull `id` now as `actor` (`LoadData` over its provider): reads the table and
     /// loads it as the resource's next version. The outcome is kept on the pull either way, and
     /// the next run is due one interval from now.
     pub async fn run_pull(&self, actor: &Principal, id: &str) -> Result<IngestReport> {

@@ -158,7 +158,8 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
             true,
         ),
         (
-            staff("hall_admin", "政务服务管理员", &city, vec![Role::DeptAdmin]),
+            // Service items and bundles across the bureaus; no accounts, no cases.
+            staff("hall_admin", "政务服务管理员", &city, vec![Role::ServiceAdmin]),
             "政务服务管理员 / city service administrator: 一件事 bundles across bureaus".to_string(),
             true,
         ),

@@ -35,6 +35,10 @@ pub struct ChromeUser {
     pub can_items: bool,
     /// May enter holiday schedules.
     pub can_calendar: bool,
+    /// Works cases (inbox and case messages).
+    pub can_cases: bool,
+    /// Handles 12345 items.
+    pub can_interact: bool,
 }
 
 /// One form error, linked from the error summary to its field.

@@ -30,7 +30,7 @@ async fn a_revoked_grant_stops_counting_at_once() {
         forbidden(w.cat.revoke_grant(&asker, &gid, "不再需要").await);
         forbidden(
             w.cat
-                .revoke_grant(&staff("ga-clerk", &w.police, Role::Clerk), &gid, "x")
+                .revoke_grant(&staff("ga-clerk", &w.police, Role::Analyst), &gid, "x")
                 .await,
         );
         let provider = staff("ga-admin", &w.police, Role::DeptAdmin);
@@ -460,11 +460,11 @@ async fn grant_lists_show_each_side_only_its_own() {
             }
         };
         assert_eq!(count(asker.clone()).await, 1);
-        assert_eq!(count(staff("ga-clerk", &w.police, Role::Clerk)).await, 1);
-        assert_eq!(count(staff("jy-clerk", &w.education, Role::Clerk)).await, 0);
+        assert_eq!(count(staff("ga-clerk", &w.police, Role::Analyst)).await, 1);
+        assert_eq!(count(staff("jy-clerk", &w.education, Role::Analyst)).await, 0);
         forbidden(
             w.cat
-                .get_grant(&staff("jy-clerk", &w.education, Role::Clerk), &gid)
+                .get_grant(&staff("jy-clerk", &w.education, Role::Analyst), &gid)
                 .await,
         );
         let filtered = w

@@ -108,7 +108,7 @@ async fn only_the_provider_side_may_catalogue_and_codes_are_unique() {
         );
         forbidden(
             w.cat
-                .create_resource(&staff("ga-clerk", &w.police, Role::Clerk), input.clone())
+                .create_resource(&staff("ga-clerk", &w.police, Role::Analyst), input.clone())
                 .await,
         );
         forbidden(
@@ -200,8 +200,8 @@ async fn drafts_are_seen_only_inside_the_provider_and_lists_filter_and_page() {
             .await;
         w.published(open_resource("9901-MZ-0207", &w.civil)).await;
 
-        let ga = staff("ga-clerk", &w.police, Role::Clerk);
-        let mz = staff("mz-clerk", &w.civil, Role::Clerk);
+        let ga = staff("ga-clerk", &w.police, Role::Analyst);
+        let mz = staff("mz-clerk", &w.civil, Role::Analyst);
         assert_eq!(
             w.cat.get_resource(&ga, &draft.id).await.unwrap().code,
             "9901-GA-0204"

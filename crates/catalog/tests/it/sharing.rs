@@ -577,7 +577,7 @@ async fn only_the_provider_decides_and_only_the_data_authority_reviews() {
         );
         forbidden(
             w.cat
-                .decide(&staff("ga-clerk", &w.police, Role::Clerk), &id, grant())
+                .decide(&staff("ga-clerk", &w.police, Role::Analyst), &id, grant())
                 .await,
         );
         // A data authority scoped to another district cannot review either.
@@ -608,8 +608,13 @@ async fn only_the_provider_decides_and_only_the_data_authority_reviews() {
         assert_eq!(decided.request.status, RequestStatus::Granted);
         // A clerk may not file requests; anonymous may see nothing.
         forbidden(
-            w.request(&staff("mz-clerk", &w.civil, Role::Clerk), &w.civil, &r, &["name"])
-                .await,
+            w.request(
+                &staff("mz-clerk", &w.civil, Role::Analyst),
+                &w.civil,
+                &r,
+                &["name"],
+            )
+            .await,
         );
         forbidden(
             w.cat
@@ -618,7 +623,7 @@ async fn only_the_provider_decides_and_only_the_data_authority_reviews() {
         );
         forbidden(
             w.cat
-                .get_request(&staff("jy-clerk", &w.education, Role::Clerk), &id)
+                .get_request(&staff("jy-clerk", &w.education, Role::Analyst), &id)
                 .await,
         );
         // Requesting for another department is refused.
@@ -806,7 +811,7 @@ async fn request_lists_show_each_side_its_own_and_filter() {
         assert_eq!(total(jy.clone(), RequestFilter::default()).await, 1);
         assert_eq!(
             total(
-                staff("ga-clerk", &w.police, Role::Clerk),
+                staff("ga-clerk", &w.police, Role::Analyst),
                 RequestFilter::default()
             )
             .await,

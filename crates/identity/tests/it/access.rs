@@ -18,10 +18,11 @@ fn grant(role: Role, scope: &DeptPath) -> RoleGrant {
 }
 
 #[tokio::test]
-async fn a_police_clerk_cannot_read_or_change_a_civil_affairs_user_but_reads_a_colleague() {
+async fn a_police_approver_cannot_read_or_change_a_civil_affairs_user_but_reads_a_colleague() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
-        w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        // A window clerk reads no user list at all; an approver reads its own bureau's.
+        w.staff("ga-clerk", &w.police, &[Role::Approver]).await;
         let colleague = w.staff("ga-office", &w.police_office, &[Role::Reviewer]).await;
         let civil = w.staff("mz-clerk", &w.civil, &[Role::Clerk]).await;
         let (_, me) = w.sign_in("ga-clerk").await;

@@ -13,6 +13,7 @@ use tongban_pool::{Error, QueryError, QueryOptions, QueryResult};
 pub(crate) const CIVIL: &str = "/3301/3301-MZ/";
 const CIVIL_ID: &str = "0190a0b0-0000-7000-8000-0000000000c1";
 
+/// A member of staff of `dept` who may query (查询分析; a window clerk may not).
 pub(crate) fn clerk(dept: &str) -> Principal {
     Principal {
         kind: PrincipalKind::User,
@@ -20,7 +21,7 @@ pub(crate) fn clerk(dept: &str) -> Principal {
         name: "clerk".into(),
         department: Some(DeptPath(dept.into())),
         grants: vec![RoleGrant {
-            role: Role::Clerk,
+            role: Role::Analyst,
             scope: DeptPath(dept.into()),
         }],
         purpose: None,

@@ -357,11 +357,11 @@ fn ingest_loads_a_csv_into_a_version_and_reports_rejected_rows() {
 fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     ok(&tongban(dir.path(), &["demo", "--seed-only"]));
-    // 人社局 holds a grant on three fields of the business registry.
+    // 人社局 holds a grant on three fields of the business registry; its approver may query.
     let sql = "SELECT * FROM \"9901-SJ-0001\" ORDER BY credit_code LIMIT 3";
     let out = ok(&tongban(
         dir.path(),
-        &["query", "--as", "rs_clerk", "--purpose", "参保单位核验", sql],
+        &["query", "--as", "rs_approver", "--purpose", "参保单位核验", sql],
     ));
     let header = out.lines().next().unwrap();
     assert_eq!(header, "credit_code,entity_name,status");
@@ -369,7 +369,7 @@ fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
 
     let json = ok(&tongban(
         dir.path(),
-        &["query", "--as", "rs_clerk", "--format", "json", sql],
+        &["query", "--as", "rs_approver", "--format", "json", sql],
     ));
     let rows: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
@@ -380,7 +380,7 @@ fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
         &[
             "query",
             "--as",
-            "rs_clerk",
+            "rs_approver",
             "SELECT legal_rep FROM \"9901-SJ-0001\"",
         ],
     );
@@ -392,12 +392,28 @@ fn query_runs_sql_under_the_users_grants_and_refuses_the_rest() {
         &[
             "query",
             "--as",
-            "jy_clerk",
+            "jy_approver",
             "SELECT count(*) FROM \"9901-SJ-0001\"",
         ],
     );
     assert!(!no_grant.status.success());
     assert!(String::from_utf8_lossy(&no_grant.stderr).contains("9901-SJ-0001"));
+
+    // The household register is granted to 人社局 for prefilling only: no SQL over it, and a
+    // window clerk has no SQL at all.
+    let register = tongban(
+        dir.path(),
+        &[
+            "query",
+            "--as",
+            "rs_approver",
+            "SELECT id_number, name, address FROM \"9901-GA-0001\"",
+        ],
+    );
+    assert!(!register.status.success());
+    assert!(String::from_utf8_lossy(&register.stderr).contains("9901-GA-0001"));
+    let clerk = tongban(dir.path(), &["query", "--as", "rs_clerk", "SELECT 1"]);
+    assert!(!clerk.status.success(), "a window clerk has no SQL");
 
     let unknown = tongban(dir.path(), &["query", "--as", "nobody", "SELECT 1"]);
     assert!(!unknown.status.success(), "an unknown account cannot be acted as");

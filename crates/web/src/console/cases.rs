@@ -25,12 +25,7 @@ fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
     let mut out: Vec<(DeptPath, Role)> = p
         .grants
         .iter()
-        .filter(|g| {
-            matches!(
-                g.role,
-                Role::Clerk | Role::Reviewer | Role::Approver | Role::Leader | Role::DeptAdmin
-            )
-        })
+        .filter(|g| g.role.handles_cases())
         .map(|g| (g.scope.clone(), g.role))
         .collect();
     out.dedup();

@@ -238,7 +238,7 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
         && !is_provider
         && me.principal.allows_somewhere(Permission::RequestSharing);
     let can_upload =
-        r.status != ResourceStatus::Retired && me.principal.allows(Permission::ManageCatalog, provider_scope);
+        r.status != ResourceStatus::Retired && me.principal.allows(Permission::LoadData, provider_scope);
     let name = t.pick(&r.name_zh, &r.name_en).to_string();
     render(&ResourcePage {
         c: ctx.chrome(&name),

@@ -79,7 +79,7 @@ pub(super) async fn provider_resource(
         .resource_by_code(p, code)
         .await
         .map_err(catalog_page)?;
-    if !p.allows(Permission::ManageCatalog, Some(&r.provider.path)) {
+    if !p.allows(Permission::LoadData, Some(&r.provider.path)) {
         return Err(PageError::Forbidden(refusal.into()));
     }
     Ok(r)

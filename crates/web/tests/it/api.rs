@@ -187,9 +187,19 @@ async fn injection_strings_are_stored_and_returned_as_plain_data() {
 }
 
 #[tokio::test]
-async fn a_clerk_of_one_bureau_cannot_read_another_bureaus_staff() {
+async fn an_approver_of_one_bureau_cannot_read_another_bureaus_staff_and_a_clerk_reads_none() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
+        crate::support::add_staff(&s, "ga_approver", "9901-GA", tongban_kernel::Role::Approver).await;
+        // A window clerk reads no user list.
+        let clerk = api_token(&s, "ga_clerk").await;
+        let r = reqwest::Client::new()
+            .get(s.url("/api/v1/users"))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
         let sys = tongban_kernel::Principal::system("test");
         let mz = s.identity.get_user_by_username(&sys, "mz_clerk").await.unwrap();
         let colleague = s
@@ -197,7 +207,7 @@ async fn a_clerk_of_one_bureau_cannot_read_another_bureaus_staff() {
             .get_user_by_username(&sys, "ga_colleague")
             .await
             .unwrap();
-        let token = api_token(&s, "ga_clerk").await;
+        let token = api_token(&s, "ga_approver").await;
         let c = reqwest::Client::new();
         let r = c
             .get(s.url(&format!("/api/v1/users/{}", mz.id)))

@@ -1167,6 +1167,66 @@ async fn staff_land_on_the_console_and_see_no_citizen_links_and_phones_get_a_men
         let (_, home) = page(&clerk, &s, "/").await;
         assert!(!home.contains("href=\"/my/cases\""), "no citizen links for staff");
         assert!(home.contains("href=\"/console\""));
+        // A window clerk's menu is its work: cases and 12345 items, no SQL, catalogue or users,
+        // and those pages refuse it.
+        let (_, console) = page(&clerk, &s, "/console").await;
+        assert!(console.contains("href=\"/console/cases\""), "{console}");
+        for link in ["/console/query", "/console/catalog", "/console/users"] {
+            assert!(
+                !console.contains(&format!("href=\"{link}\"")),
+                "{link} offered: {console}"
+            );
+            assert_eq!(page(&clerk, &s, link).await.0, 403, "{link}");
+        }
+        // Granted 查询分析 as well, the same clerk gets the SQL page and the catalogue.
+        let ga = s
+            .identity
+            .department_by_code(&Principal::system("test"), "9901-GA")
+            .await
+            .unwrap();
+        let account = s.identity.principal_for_username("ga_clerk").await.unwrap();
+        s.identity
+            .set_roles(
+                &Principal::system("test"),
+                &tongban_identity::AccountId(account.id.clone()),
+                vec![
+                    tongban_kernel::RoleGrant {
+                        role: Role::Clerk,
+                        scope: ga.path.clone(),
+                    },
+                    tongban_kernel::RoleGrant {
+                        role: Role::Analyst,
+                        scope: ga.path.clone(),
+                    },
+                ],
+            )
+            .await
+            .unwrap();
+        let again = browser();
+        sign_in(&again, &s, "ga_clerk", PASSWORD).await;
+        let (_, console) = page(&again, &s, "/console").await;
+        assert!(console.contains("href=\"/console/query\"") && console.contains("href=\"/console/catalog\""));
+        assert_eq!(page(&again, &s, "/console/query").await.0, 200);
+        // The city's service administrator edits services and bundles across the bureaus, and
+        // sees no cases, users or 12345 items: neither in the menu nor by address.
+        crate::support::add_staff(&s, "hall_admin", "9901", Role::ServiceAdmin).await;
+        let admin = browser();
+        sign_in(&admin, &s, "hall_admin", PASSWORD).await;
+        let (_, console) = page(&admin, &s, "/console").await;
+        assert!(console.contains("href=\"/console/items\""), "{console}");
+        for link in [
+            "/console/cases",
+            "/console/users",
+            "/console/interact",
+            "/console/query",
+        ] {
+            assert!(
+                !console.contains(&format!("href=\"{link}\"")),
+                "{link} offered: {console}"
+            );
+            assert_eq!(page(&admin, &s, link).await.0, 403, "{link}");
+        }
+        assert_eq!(page(&admin, &s, "/console/bundles").await.0, 200);
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let (_, home) = page(&citizen, &s, "/").await;

@@ -241,9 +241,10 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
         // The grant is for exchange lookups only: the requester's SQL page does not offer the
         // table. Granted again for queries without clear text, the page says why it is readable.
         load_people(&s, &code).await;
-        let mz_clerk = browser();
-        sign_in(&mz_clerk, &s, "mz_clerk", PASSWORD).await;
-        let q = mz_clerk
+        crate::support::add_staff(&s, "mz_analyst", "9901-MZ", Role::Analyst).await;
+        let mz_analyst = browser();
+        sign_in(&mz_analyst, &s, "mz_analyst", PASSWORD).await;
+        let q = mz_analyst
             .get(s.url("/console/query"))
             .send()
             .await
@@ -251,7 +252,7 @@ async fn a_conditional_request_goes_from_requester_to_data_authority_to_provider
             .text()
             .await
             .unwrap();
-        assert!(!q.contains(&code), "{q}");
+        assert!(q.contains("id=\"sql\"") && !q.contains(&code), "{q}");
 
         let mz_dept = s
             .identity
@@ -418,9 +419,18 @@ async fn the_sql_page_answers_within_the_users_grants() {
         let code = seed(&s).await;
         load_people(&s, &code).await;
 
-        // The provider's clerk sees its own data, personal fields masked.
+        // A window clerk has no SQL page; the provider's analyst (查询分析) sees its own data,
+        // personal fields masked.
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        assert_eq!(
+            clerk.get(s.url("/console/query")).send().await.unwrap().status(),
+            403
+        );
+        crate::support::add_staff(&s, "ga_analyst", "9901-GA", Role::Analyst).await;
+        crate::support::add_staff(&s, "mz_analyst", "9901-MZ", Role::Analyst).await;
         let ga = browser();
-        sign_in(&ga, &s, "ga_clerk", PASSWORD).await;
+        sign_in(&ga, &s, "ga_analyst", PASSWORD).await;
         let page = ga
             .get(s.url("/console/query"))
             .send()
@@ -470,7 +480,7 @@ async fn the_sql_page_answers_within_the_users_grants() {
 
         // Another bureau without a grant is refused, with the reason next to the SQL box.
         let mz = browser();
-        sign_in(&mz, &s, "mz_clerk", PASSWORD).await;
+        sign_in(&mz, &s, "mz_analyst", PASSWORD).await;
         let page = mz
             .get(s.url("/console/query"))
             .send()
