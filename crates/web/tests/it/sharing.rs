@@ -333,6 +333,17 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
                 .status(),
             403
         );
+        // Nor may the city-wide data authority: it keeps the catalogue, the provider loads data.
+        let da = browser();
+        sign_in(&da, &s, "data_admin", PASSWORD).await;
+        assert_eq!(
+            da.get(s.url(&format!("/console/catalog/{code}/upload")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
 
         let ga = browser();
         sign_in_with_mfa(&ga, &s, "ga_admin").await;
