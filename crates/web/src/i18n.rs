@@ -1903,6 +1903,29 @@ mod tests {
         assert_eq!(Lang::negotiate(Some("xx"), Some("fr")), Lang::Zh);
     }
 
+    /// The content security policy allows no inline style: a `style=` attribute in a template
+    /// is dropped by the browser (and reported on every load).
+    #[test]
+    fn templates_carry_no_inline_styles() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = Vec::new();
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "html") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    if text.contains(" style=\"") {
+                        found.push(p.display().to_string());
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "inline styles: {found:?}");
+    }
+
     #[test]
     fn catalog_keys_are_unique() {
         assert_eq!(INDEX.len(), CATALOG.len());

@@ -330,7 +330,8 @@ fn item_values(i: &ServiceItem) -> Values {
         if x.required {
             f.set(format!("f{n}_required"), "1");
         }
-        if x.personal {
+        // Shown as applied: an ID number, phone or address is personal whatever was stored.
+        if x.is_personal() {
             f.set(format!("f{n}_personal"), "1");
         }
         if let Some(p) = &x.prefill {

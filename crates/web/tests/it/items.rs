@@ -176,6 +176,9 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         let page = admin.get(&edit_url).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("value=\"10.50\"") && page.contains("own=自有住房|rent=租赁"), "{page}");
         assert!(page.contains("name=\"topic_household\" value=\"1\" checked"), "{page}");
+        // An address is personal whatever the form said: the box shows it as applied.
+        assert!(page.contains("name=\"f0_personal\" value=\"1\" checked"), "{page}");
+        assert!(!page.contains("name=\"f1_personal\" value=\"1\" checked"), "{page}");
         let version = item.version.to_string();
         let r = admin
             .post(&edit_url)
