@@ -144,45 +144,54 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     let mut plan = vec![
         (
             staff("sysadmin", "系统管理员", &city, vec![Role::SysAdmin]),
-            "系统管理员 / system admin (MFA set-up on first sign-in)".to_string(),
+            say!(
+                "系统管理员（首次登录时设置两步验证）",
+                "system admin (MFA set-up on first sign-in)"
+            ),
             true,
         ),
         (
             staff("secadmin", "安全管理员", &city, vec![Role::SecurityAdmin]),
-            "安全管理员 / security admin: ledger (MFA set-up on first sign-in)".to_string(),
+            say!(
+                "安全管理员：安全账本（首次登录时设置两步验证）",
+                "security admin: ledger (MFA set-up on first sign-in)"
+            ),
             true,
         ),
         (
             staff("leader", "市领导", &city, vec![Role::Leader]),
-            "领导 / leader".to_string(),
+            say!("领导", "leader"),
             true,
         ),
         (
             // Service items and bundles across the bureaus; no accounts, no cases.
             staff("hall_admin", "政务服务管理员", &city, vec![Role::ServiceAdmin]),
-            "政务服务管理员 / city service administrator: 一件事 bundles across bureaus".to_string(),
+            say!(
+                "政务服务管理员：跨部门事项与一件事",
+                "city service administrator: items and bundles across bureaus"
+            ),
             true,
         ),
         (
             staff("sjj_data", "数据管理员", &data_bureau, vec![Role::DataAdmin]),
-            "数据局 / data authority".to_string(),
+            say!("数据局：数据主管部门", "data authority"),
             true,
         ),
     ];
-    for (DemoDept { zh, prefix, .. }, d) in DEPARTMENTS.iter().zip(&depts) {
-        for (suffix, role, label) in [
-            ("clerk", Role::Clerk, "窗口受理 / clerk"),
-            ("reviewer", Role::Reviewer, "审核 / reviewer"),
-            ("approver", Role::Approver, "审批 / approver"),
-            ("admin", Role::DeptAdmin, "部门管理员 / department admin"),
+    for (DemoDept { zh, en, prefix, .. }, d) in DEPARTMENTS.iter().zip(&depts) {
+        for (suffix, role) in [
+            ("clerk", Role::Clerk),
+            ("reviewer", Role::Reviewer),
+            ("approver", Role::Approver),
+            ("admin", Role::DeptAdmin),
         ] {
             let username = format!("{prefix}_{suffix}");
-            let name = format!("{zh}{}", label.split(" / ").next().unwrap_or(""));
-            plan.push((
-                staff(&username, &name, d, vec![role]),
-                format!("{zh} {label}"),
-                false,
-            ));
+            let name = format!("{zh}{}", role.name_zh());
+            let what = crate::say::pick(
+                format!("{zh} {}", role.name_zh()),
+                format!("{en}: {}", role.name_en().to_lowercase()),
+            );
+            plan.push((staff(&username, &name, d, vec![role]), what, false));
         }
     }
     for (new, what, always_print) in plan {
@@ -225,7 +234,7 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
         ensure(identity.register_citizen(&actor, reg).await)?;
         accounts.push(DemoAccount {
             username: username.into(),
-            what: "公众 / citizen".into(),
+            what: say!("公众", "citizen"),
         });
     }
     let code = CreditCode::with_check("91990100MA0000001").context("demo credit code")?;
@@ -241,7 +250,7 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     ensure(identity.register_business(&actor, reg).await)?;
     accounts.push(DemoAccount {
         username: "business1".into(),
-        what: "企业 / business".into(),
+        what: say!("企业", "business"),
     });
     Ok(accounts)
 }

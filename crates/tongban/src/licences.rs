@@ -66,13 +66,14 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
         SealCommand::ExportCerts { to } => {
             let done = seals.export_certs(&to).await?;
             println!(
-                "已导出 {} 枚印章证书、{} 条注销记录到 {} / exported {} seal certificates and {} revocations to {}",
-                done.seals,
-                done.revocations,
-                to.display(),
-                done.seals,
-                done.revocations,
-                to.display()
+                "{}",
+                say!(
+                    "已导出 {} 枚印章证书、{} 条注销记录到 {}",
+                    "exported {} seal certificates and {} revocations to {}",
+                    done.seals,
+                    done.revocations,
+                    to.display()
+                )
             );
         }
     }
@@ -120,7 +121,7 @@ pub async fn licence_command(seals: &Seals, cmd: LicenceCommand) -> Result<()> {
         LicenceCommand::Export { number, to } => {
             let file = seals.signed_file(&actor, &number).await?;
             std::fs::write(&to, file).with_context(|| format!("writing {}", to.display()))?;
-            println!("已写入 / written: {}", to.display());
+            println!("{}", say!("已写入：{}", "written: {}", to.display()));
         }
     }
     Ok(())
@@ -154,12 +155,15 @@ pub fn print_verdict(v: &Verdict, json: bool) -> Result<()> {
             })
         );
     } else {
-        println!("{} / {}", v.outcome.name_zh(), v.outcome.name_en());
+        println!(
+            "{}",
+            crate::say::pick(v.outcome.name_zh().into(), v.outcome.name_en().into())
+        );
         if let Some(d) = &v.document {
-            println!("证照 / licence: {} {}", d.number, d.title);
-            println!("签发 / issuer: {}", d.issuer.name_zh);
+            println!("{}", say!("证照：{} {}", "licence: {} {}", d.number, d.title));
+            println!("{}", say!("签发：{}", "issuer: {}", d.issuer.name_zh));
         }
-        println!("{}", v.reason);
+        println!("{}", crate::say::half(&v.reason));
     }
     Ok(())
 }

@@ -2,6 +2,8 @@
 //! web server, and offers the operator's commands (migrate, users, departments, ledger
 //! verification, backup and restore).
 
+#[macro_use]
+mod say;
 mod backup;
 mod config;
 mod demo;
@@ -333,7 +335,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误 / error: {e:#}");
+            eprintln!("{}", say!("错误：{}", "error: {}", say::error(&e)));
             ExitCode::FAILURE
         }
     }
@@ -378,9 +380,12 @@ async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Comm
     match cmd {
         Open311KeyCommand::Add { name } => {
             let (key, secret) = interact.add_open311_key(&actor, &name).await?;
-            println!("已签发 / issued Open311 key for {}", key.name);
+            println!(
+                "{}",
+                say!("已为 {} 签发 Open311 密钥", "issued Open311 key for {}", key.name)
+            );
             println!("api_key: {secret}");
-            println!("密钥只显示这一次 / the key is shown only this once");
+            println!("{}", say!("密钥只显示这一次", "the key is shown only this once"));
         }
         Open311KeyCommand::List => {
             for k in interact.open311_keys(&actor).await? {
@@ -394,7 +399,10 @@ async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Comm
         }
         Open311KeyCommand::Revoke { name } => {
             interact.revoke_open311_key(&actor, &name).await?;
-            println!("已吊销 / revoked Open311 key for {name}");
+            println!(
+                "{}",
+                say!("已吊销 {} 的 Open311 密钥", "revoked Open311 key for {}", name)
+            );
         }
     }
     Ok(())
@@ -516,8 +524,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate => {
             let p = platform::open(store).await?;
             println!(
-                "数据库已是最新 / database schema is up to date ({:?})",
-                p.db.backend()
+                "{}",
+                say!(
+                    "数据库已是最新（{:?}）",
+                    "database schema is up to date ({:?})",
+                    p.db.backend()
+                )
             );
         }
         Command::User(cmd) => {
@@ -544,8 +556,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let interact = interact_for(&p, tongban_kernel::time::DEFAULT_ZONE).await?;
             let items = interact.recount_due_days(&system(), first).await?;
             println!(
-                "已录入 / entered: {years:?}; {} / {} open cases and rectifications moved, {} / {} open interaction items and rectifications moved (running servers pick it up within a minute)",
-                cases.moved, cases.checked, items.moved, items.checked
+                "{}",
+                say!(
+                    "已录入：{:?}；在办件和整改 {} 个中调整了 {} 个，诉求和整改 {} 个中调整了 {} 个（运行中的服务一分钟内生效）",
+                    "entered: {0:?}; {2} of {1} open cases and rectifications moved, {4} of {3} open interaction items and rectifications moved (running servers pick it up within a minute)",
+                    years,
+                    cases.checked,
+                    cases.moved,
+                    items.checked,
+                    items.moved
+                )
             );
         }
         Command::Calendar(CalendarCommand::List) => {
@@ -554,9 +574,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!(
                     "{year} {}",
                     if shipped {
-                        "随版本发布 / shipped"
+                        say!("随版本发布", "shipped")
                     } else {
-                        "管理员录入 / entered by an administrator"
+                        say!("管理员录入", "entered by an administrator")
                     }
                 );
             }
@@ -565,7 +585,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             let pool = p.pool(catalog_for(&p).await?)?;
             let progress: Arc<tongban_pool::ProgressFn> =
-                Arc::new(|rows| eprint!("\r已读取 / rows read: {rows}"));
+                Arc::new(|rows| eprint!("\r{}", say!("已读取 {} 行", "rows read: {}", rows)));
             let opts = tongban_pool::IngestOptions {
                 progress: Some(progress),
                 ..Default::default()
@@ -582,18 +602,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!(
-                    "{} v{}: 接收 / accepted {}，拒绝 / rejected {}（质量 / quality {:.0}%）",
-                    report.resource,
-                    report.version,
-                    report.accepted,
-                    report.rejected,
-                    report.quality.score * 100.0
+                    "{}",
+                    say!(
+                        "{} v{}：接收 {}，拒绝 {}（质量 {:.0}%）",
+                        "{} v{}: accepted {}, rejected {} (quality {:.0}%)",
+                        report.resource,
+                        report.version,
+                        report.accepted,
+                        report.rejected,
+                        report.quality.score * 100.0
+                    )
                 );
                 if report.rejected > 0 {
-                    println!("拒绝报告 / reject report: {}", report.reject_report.display());
                     println!(
-                        "拒绝报告 / reject report (XLSX): {}",
-                        report.reject_report_xlsx.display()
+                        "{}",
+                        say!(
+                            "拒绝报告：{}",
+                            "reject report: {}",
+                            report.reject_report.display()
+                        )
+                    );
+                    println!(
+                        "{}",
+                        say!(
+                            "拒绝报告（XLSX）：{}",
+                            "reject report (XLSX): {}",
+                            report.reject_report_xlsx.display()
+                        )
                     );
                 }
             }
@@ -620,7 +655,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 QueryFormat::Json => writeln!(out, "{}", serde_json::to_string(&result.json_rows())?)?,
             }
             if result.truncated {
-                eprintln!("结果已截断为前 {limit} 行 / result cut to the first {limit} rows (--limit)");
+                eprintln!(
+                    "{}",
+                    say!(
+                        "结果已截断为前 {} 行（--limit）",
+                        "result cut to the first {} rows (--limit)",
+                        limit
+                    )
+                );
             }
         }
         Command::Pull(cmd) => {
@@ -714,9 +756,12 @@ async fn user_command(identity: &Identity, cmd: UserCommand) -> Result<()> {
                     },
                 )
                 .await?;
-            println!("已创建 / created {} ({})", v.username, v.id);
+            println!(
+                "{}",
+                say!("已创建：{}（{}）", "created {} ({})", v.username, v.id)
+            );
             if generated {
-                println!("初始密码 / initial password: {password}");
+                println!("{}", say!("初始密码：{}", "initial password: {}", password));
             }
         }
         UserCommand::List { department } => {
@@ -757,20 +802,20 @@ async fn user_command(identity: &Identity, cmd: UserCommand) -> Result<()> {
         UserCommand::Lock { username } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             identity.lock_account(&actor, &u.id).await?;
-            println!("已锁定 / locked {username}");
+            println!("{}", say!("已锁定：{}", "locked {}", username));
         }
         UserCommand::Unlock { username } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             identity.unlock_account(&actor, &u.id).await?;
-            println!("已解锁 / unlocked {username}");
+            println!("{}", say!("已解锁：{}", "unlocked {}", username));
         }
         UserCommand::ResetPassword { username, password } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             let (password, generated) = new_password(password);
             identity.reset_password(&actor, &u.id, &password).await?;
-            println!("已重置密码 / password reset for {username}");
+            println!("{}", say!("已重置密码：{}", "password reset for {}", username));
             if generated {
-                println!("新密码 / new password: {password}");
+                println!("{}", say!("新密码：{}", "new password: {}", password));
             }
         }
     }
@@ -789,10 +834,21 @@ async fn client_command(identity: &Identity, cmd: ClientCommand) -> Result<()> {
             let (client, secret) = identity
                 .create_api_client(&actor, &dept.id, &name, &scopes)
                 .await?;
-            println!("已登记 / registered {} ({})", client.name, client.department.code);
+            println!(
+                "{}",
+                say!(
+                    "已登记：{}（{}）",
+                    "registered {} ({})",
+                    client.name,
+                    client.department.code
+                )
+            );
             println!("client_id:     {}", client.client_id);
             println!("client_secret: {secret}");
-            println!("密钥只显示这一次 / the secret is shown only this once");
+            println!(
+                "{}",
+                say!("密钥只显示这一次", "the secret is shown only this once")
+            );
         }
         ClientCommand::List => {
             for c in identity.list_api_clients(&actor).await? {
@@ -814,7 +870,7 @@ async fn client_command(identity: &Identity, cmd: ClientCommand) -> Result<()> {
                 .find(|c| c.client_id == client_id)
                 .with_context(|| format!("no client {client_id}"))?;
             identity.disable_api_client(&actor, &c.id).await?;
-            println!("已停用 / disabled {client_id}");
+            println!("{}", say!("已停用：{}", "disabled {}", client_id));
         }
     }
     Ok(())
@@ -853,7 +909,16 @@ async fn department_command(identity: &Identity, cmd: DepartmentCommand) -> Resu
                     },
                 )
                 .await?;
-            println!("已创建 / created {} {} ({})", d.code, d.name_zh, d.path.as_str());
+            println!(
+                "{}",
+                say!(
+                    "已创建：{} {}（{}）",
+                    "created {} {} ({})",
+                    d.code,
+                    d.name_zh,
+                    d.path.as_str()
+                )
+            );
         }
         DepartmentCommand::List => {
             for d in identity.list_departments(&actor).await? {
@@ -892,14 +957,23 @@ async fn shutdown_signal() {
 fn print_accounts(accounts: &[demo::DemoAccount]) {
     println!();
     println!(
-        "演示账户（密码均为 {}）/ demo accounts (password {} for all):",
-        demo::PASSWORD,
-        demo::PASSWORD
+        "{}",
+        say!(
+            "演示账户（密码均为 {}）：",
+            "demo accounts (password {} for all):",
+            demo::PASSWORD
+        )
     );
     for a in accounts {
-        println!("  {:<14} {}", a.username, a.what);
+        println!("  {:<14} {}", a.username, say::half(&a.what));
     }
-    println!("  … and <dept>_clerk / _reviewer / _approver / _admin for ga mz rs sj wj hj jy sjj");
+    println!(
+        "{}",
+        say!(
+            "  以及各部门的 <部门>_clerk、_reviewer、_approver、_admin（ga mz rs sj wj hj jy sjj）",
+            "  … and <dept>_clerk, _reviewer, _approver, _admin for ga mz rs sj wj hj jy sjj"
+        )
+    );
 }
 
 async fn serve_platform(
@@ -1039,12 +1113,27 @@ async fn serve_platform(
     let scheme = if serve.tls.is_some() { "https" } else { "http" };
     println!();
     println!(
-        "通办 Tongban is running ({:?}, data in {})",
-        p.db.backend(),
-        p.store.data_dir.display()
+        "{}",
+        say!(
+            "通办已启动（{:?}，数据在 {}）",
+            "Tongban is running ({:?}, data in {})",
+            p.db.backend(),
+            p.store.data_dir.display()
+        )
     );
-    println!("  门户 Portal:   {scheme}://{addr}/");
-    println!("  工作台 Console: {scheme}://{addr}/console");
+    println!(
+        "{}",
+        say!("  门户：  {}://{}/", "  Portal:   {}://{}/", scheme, addr)
+    );
+    println!(
+        "{}",
+        say!(
+            "  工作台：{}://{}/console",
+            "  Console:  {}://{}/console",
+            scheme,
+            addr
+        )
+    );
     println!("  API:          {scheme}://{addr}/api/openapi.json");
     println!("  Open311:      {scheme}://{addr}/open311/v2/discovery.json");
     if let Some(accounts) = &demo {

@@ -70,8 +70,15 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
             let p = pool.add_pull(&platform(), new).await?;
             println!("{}", p.id);
             println!(
-                "{} ← {} {}（每 {} 分钟 / every {} minutes）",
-                p.resource_code, p.url, p.table, p.every_minutes, p.every_minutes
+                "{}",
+                say!(
+                    "{} ← {} {}（每 {} 分钟）",
+                    "{} ← {} {} (every {} minutes)",
+                    p.resource_code,
+                    p.url,
+                    p.table,
+                    p.every_minutes
+                )
             );
         }
         PullCommand::List { json } => {
@@ -79,7 +86,7 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
-                println!("没有定时抽取 / no pulls");
+                println!("{}", say!("没有定时抽取", "no pulls"));
             } else {
                 for p in list {
                     println!(
@@ -105,8 +112,15 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
                 (Some(id), false) => {
                     let r = pool.run_pull(&platform(), &id).await?;
                     println!(
-                        "{} v{}: 接收 / accepted {}，拒绝 / rejected {}",
-                        r.resource, r.version, r.accepted, r.rejected
+                        "{}",
+                        say!(
+                            "{} v{}：接收 {}，拒绝 {}",
+                            "{} v{}: accepted {}, rejected {}",
+                            r.resource,
+                            r.version,
+                            r.accepted,
+                            r.rejected
+                        )
                     );
                     return Ok(());
                 }
@@ -125,7 +139,7 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
         }
         PullCommand::Remove { id } => {
             pool.remove_pull(&platform(), &id).await?;
-            println!("已停止 / stopped {id}");
+            println!("{}", say!("已停止：{}", "stopped {}", id));
         }
     }
     Ok(())

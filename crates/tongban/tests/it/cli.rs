@@ -1,9 +1,18 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Runs the CLI in English (the assertions below read English output).
 fn tongban(data_dir: &Path, args: &[&str]) -> Output {
+    tongban_in("en_US.UTF-8", data_dir, args)
+}
+
+/// Runs the CLI under the locale `lang`.
+fn tongban_in(lang: &str, data_dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tongban"))
         .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .arg("--data-dir")
         .arg(data_dir)
         .env_remove("TONGBAN_DATABASE_URL")
@@ -565,4 +574,38 @@ fn licences_list_export_and_verify_offline_and_online() {
         .status
         .success()
     );
+}
+
+/// The CLI speaks the locale's language, never both glued together: Chinese under zh_CN (and
+/// when no locale names English), English under en_US — results, notices and errors alike.
+#[test]
+fn the_cli_speaks_the_language_of_its_locale() {
+    let dir = tempfile::tempdir().unwrap();
+    let zh = tongban_in("zh_CN.UTF-8", dir.path(), &["calendar", "list"]);
+    let zh = ok(&zh);
+    assert!(zh.contains("随版本发布") && !zh.contains("shipped"), "{zh}");
+    let en = ok(&tongban(dir.path(), &["calendar", "list"]));
+    assert!(en.contains("shipped") && !en.contains("随版本发布"), "{en}");
+    let migrated = ok(&tongban_in("C.UTF-8", dir.path(), &["migrate"]));
+    assert!(
+        migrated.contains("数据库已是最新") && !migrated.contains("up to date"),
+        "{migrated}"
+    );
+    // A domain error is cut to the locale's half.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[2030]\nholidays = oops\n").unwrap();
+    for (lang, wanted, unwanted) in [
+        ("zh_CN.UTF-8", "错误：", "error:"),
+        ("en_US.UTF-8", "error:", "错误"),
+    ] {
+        let out = tongban_in(
+            lang,
+            dir.path(),
+            &["calendar", "add", "--file", bad.to_str().unwrap()],
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(wanted) && !err.contains(unwanted), "{lang}: {err}");
+        assert!(!err.contains(" / "), "{lang}: glued: {err}");
+    }
 }

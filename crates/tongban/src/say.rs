@@ -1,0 +1,100 @@
+//! The command line speaks one language: Chinese, or English when the locale (`LC_ALL`,
+//! `LC_MESSAGES` or `LANG`, the first one set, as POSIX orders them) names English. Messages are
+//! written with [`say!`] as a Chinese and an English format over the same arguments; bilingual
+//! `中文 / English` errors from the domain crates are cut to the half in the CLI's language by
+//! [`half`].
+
+/// Whether the CLI speaks English: the locale in force names English (`en_US.UTF-8`, `en`).
+pub fn english() -> bool {
+    english_in(["LC_ALL", "LC_MESSAGES", "LANG"].map(|k| std::env::var(k).ok()))
+}
+
+/// [`english`] over the values of `LC_ALL`, `LC_MESSAGES` and `LANG`.
+fn english_in(vars: [Option<String>; 3]) -> bool {
+    vars.into_iter()
+        .flatten()
+        .find(|v| !v.is_empty())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("en"))
+}
+
+/// `zh` or `en`, whichever the CLI speaks (for texts built before they are printed).
+pub fn pick(zh: String, en: String) -> String {
+    if english() { en } else { zh }
+}
+
+/// The half of a bilingual message `中文 / English` in the CLI's language. A message without
+/// both halves (a path, a fraction, an English-only cause) is kept whole.
+pub fn half(message: &str) -> String {
+    half_in(message, english())
+}
+
+fn half_in(message: &str, english: bool) -> String {
+    match message.split_once(" / ") {
+        Some((zh, en)) if has_han(zh) && !has_han(en) => {
+            if english { en.trim() } else { zh.trim() }.to_string()
+        }
+        _ => message.to_string(),
+    }
+}
+
+/// An error and its causes, each cut to the CLI's language, joined as `context: cause`.
+pub fn error(e: &anyhow::Error) -> String {
+    let english = english();
+    e.chain()
+        .map(|cause| half_in(&cause.to_string(), english))
+        .collect::<Vec<_>>()
+        .join(if english { ": " } else { "：" })
+}
+
+fn has_han(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A message in the CLI's language: `say!("已创建：{}", "created: {}", name)`.
+macro_rules! say {
+    ($zh:literal, $en:literal $(, $arg:expr)* $(,)?) => {
+        if $crate::say::english() {
+            format!($en $(, $arg)*)
+        } else {
+            format!($zh $(, $arg)*)
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_locale_variable_set_decides() {
+        let v = |a: &str, b: &str, c: &str| [a, b, c].map(|s| (!s.is_empty()).then(|| s.to_string()));
+        assert!(english_in(v("", "", "en_US.UTF-8")));
+        assert!(!english_in(v("", "", "zh_CN.UTF-8")));
+        assert!(!english_in(v("zh_CN.UTF-8", "", "en_US.UTF-8")), "LC_ALL wins");
+        assert!(english_in(v("", "en_GB.UTF-8", "zh_CN.UTF-8")));
+        assert!(!english_in(v("", "", "")), "Chinese unless English is asked for");
+        assert!(!english_in(v("C.UTF-8", "", "")));
+    }
+
+    #[test]
+    fn bilingual_messages_are_cut_to_one_language() {
+        let e = "节假日数据格式错误：line 2 / calendar data malformed: line 2";
+        assert_eq!(half_in(e, true), "calendar data malformed: line 2");
+        assert_eq!(half_in(e, false), "节假日数据格式错误：line 2");
+        assert_eq!(half_in("no such file", false), "no such file");
+        assert_eq!(
+            half_in("a / b", false),
+            "a / b",
+            "a path or fraction is not bilingual"
+        );
+    }
+
+    #[test]
+    fn an_error_chain_is_cut_cause_by_cause() {
+        let e = anyhow::anyhow!("日期格式错误 / bad date").context("reading x.toml");
+        // Run under whichever locale the test has: each cause in one language, never glued.
+        let shown = error(&e);
+        assert!(shown.starts_with("reading x.toml"), "{shown}");
+        assert!(!shown.contains(" / "), "{shown}");
+    }
+}
