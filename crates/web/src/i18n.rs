@@ -1903,26 +1903,33 @@ mod tests {
         assert_eq!(Lang::negotiate(Some("xx"), Some("fr")), Lang::Zh);
     }
 
-    /// The content security policy allows no inline style: a `style=` attribute in a template
-    /// is dropped by the browser (and reported on every load).
-    #[test]
-    fn templates_carry_no_inline_styles() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut found = Vec::new();
-        let mut stack = vec![dir];
+    /// The crate's templates and handlers (`.html` and `.rs` under `src`), with their text.
+    fn sources() -> Vec<(std::path::PathBuf, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
         while let Some(d) = stack.pop() {
             for entry in std::fs::read_dir(&d).unwrap() {
                 let p = entry.unwrap().path();
                 if p.is_dir() {
                     stack.push(p);
-                } else if p.extension().is_some_and(|e| e == "html") {
+                } else if p.extension().is_some_and(|e| e == "html" || e == "rs") {
                     let text = std::fs::read_to_string(&p).unwrap();
-                    if text.contains(" style=\"") {
-                        found.push(p.display().to_string());
-                    }
+                    out.push((p, text));
                 }
             }
         }
+        out
+    }
+
+    /// The content security policy allows no inline style: a `style=` attribute in a template
+    /// is dropped by the browser (and reported on every load).
+    #[test]
+    fn templates_carry_no_inline_styles() {
+        let found: Vec<String> = sources()
+            .into_iter()
+            .filter(|(p, text)| p.extension().is_some_and(|e| e == "html") && text.contains(" style=\""))
+            .map(|(p, _)| p.display().to_string())
+            .collect();
         assert!(found.is_empty(), "inline styles: {found:?}");
     }
 
@@ -1933,22 +1940,12 @@ mod tests {
 
     #[test]
     fn every_key_used_by_a_template_or_handler_exists() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut missing = Vec::new();
-        let mut stack = vec![dir];
-        while let Some(d) = stack.pop() {
-            for entry in std::fs::read_dir(&d).unwrap() {
-                let p = entry.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|e| e == "html" || e == "rs") {
-                    let text = std::fs::read_to_string(&p).unwrap();
-                    for part in text.split("t.s(\"").skip(1) {
-                        let key = part.split('"').next().unwrap();
-                        if !INDEX.contains_key(key) {
-                            missing.push(format!("{}: {key}", p.display()));
-                        }
-                    }
+        for (p, text) in sources() {
+            for part in text.split("t.s(\"").skip(1) {
+                let key = part.split('"').next().unwrap();
+                if !INDEX.contains_key(key) {
+                    missing.push(format!("{}: {key}", p.display()));
                 }
             }
         }

@@ -661,29 +661,7 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
             "{html}"
         );
         assert!(!html.contains("seal-impression"), "{html}");
-        let ga = s
-            .identity
-            .department_by_code(&Principal::system("test"), "9901-GA")
-            .await
-            .unwrap();
-        s.seals
-            .create_seal(
-                &Principal::system("test"),
-                tongban_seal::Issuer {
-                    id: ga.id.to_string(),
-                    path: ga.path.clone(),
-                    name_zh: "示范市公安局".into(),
-                },
-                tongban_seal::SealInput {
-                    name: "示范市公安局".into(),
-                    seal_type: tongban_seal::SealType::Official,
-                    valid_from: date(2026, 1, 1),
-                    valid_to: date(2035, 12, 31),
-                    picture: None,
-                },
-            )
-            .await
-            .unwrap();
+        crate::support::police_seal(&s, "示范市公安局", tongban_seal::SealType::Official).await;
         let (_, html) = page(&citizen, &s, &letter).await;
         let sign = &html[html.find("letter-sign").unwrap()..];
         assert!(

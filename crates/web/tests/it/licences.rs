@@ -3,11 +3,10 @@
 //! console's seals and licences pages, and who may see what.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
-use jiff::civil::date;
 use tongban_db::testing::each_backend;
 use tongban_identity::NewStaff;
 use tongban_kernel::{IdNumber, Principal, Role};
-use tongban_seal::{HolderKind, Issuer, LicenceField, LicenceInput, SealInput, SealType};
+use tongban_seal::{HolderKind, LicenceField, LicenceInput, SealType};
 
 async fn get(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
     let r = c.get(s.url(path)).send().await.unwrap();
@@ -28,26 +27,7 @@ async fn post_file(c: &reqwest::Client, s: &Server, csrf: &str, bytes: Vec<u8>) 
 /// A seal for 公安局 and a licence for citizen1; returns its number.
 async fn issue(s: &Server) -> String {
     let sys = Principal::system("test");
-    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-    let seal = s
-        .seals
-        .create_seal(
-            &sys,
-            Issuer {
-                id: ga.id.to_string(),
-                path: ga.path.clone(),
-                name_zh: "示范市公安局".into(),
-            },
-            SealInput {
-                name: "示范市公安局证照专用章".into(),
-                seal_type: SealType::Licence,
-                valid_from: date(2026, 1, 1),
-                valid_to: date(2035, 12, 31),
-                picture: None,
-            },
-        )
-        .await
-        .unwrap();
+    let seal = crate::support::police_seal(s, "示范市公安局证照专用章", SealType::Licence).await;
     let citizen = s.identity.principal_for_username("citizen1").await.unwrap();
     let (licence, _) = s
         .seals

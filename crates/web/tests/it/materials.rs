@@ -12,7 +12,7 @@ use tongban_hall::{
     StepInput, StepKind,
 };
 use tongban_kernel::{IdNumber, Principal};
-use tongban_seal::{HolderKind, Issuer, LicenceInput, SealInput, SealType};
+use tongban_seal::{HolderKind, LicenceInput, SealType};
 
 const ITEM: &str = "9901-GA-JZZ";
 const PDF: &[u8] = b"%PDF-1.4\n% lease contract\n%%EOF\n";
@@ -375,26 +375,7 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
             }],
         )
         .await;
-        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-        let seal = s
-            .seals
-            .create_seal(
-                &sys,
-                Issuer {
-                    id: ga.id.to_string(),
-                    path: ga.path.clone(),
-                    name_zh: "示范市公安局".into(),
-                },
-                SealInput {
-                    name: "示范市公安局证照专用章".into(),
-                    seal_type: SealType::Licence,
-                    valid_from: jiff::civil::date(2026, 1, 1),
-                    valid_to: jiff::civil::date(2035, 12, 31),
-                    picture: None,
-                },
-            )
-            .await
-            .unwrap();
+        let seal = crate::support::police_seal(&s, "示范市公安局证照专用章", SealType::Licence).await;
         let parent = s.identity.principal_for_username("citizen1").await.unwrap();
         // A birth certificate is held by the parent; its first line names the child.
         for (child, id) in [("张小宝", "99010120260101001"), ("张小贝", "99010120260101002")] {

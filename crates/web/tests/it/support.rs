@@ -388,3 +388,27 @@ pub async fn api_token_with_mfa(s: &Server, username: &str) -> String {
     assert_eq!(r.status(), 204, "second factor accepted");
     token
 }
+
+/// A seal of 公安局 named `name`, valid 2026–2035.
+pub async fn police_seal(s: &Server, name: &str, seal_type: tongban_seal::SealType) -> tongban_seal::Seal {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    s.seals
+        .create_seal(
+            &sys,
+            tongban_seal::Issuer {
+                id: ga.id.to_string(),
+                path: ga.path.clone(),
+                name_zh: "示范市公安局".into(),
+            },
+            tongban_seal::SealInput {
+                name: name.into(),
+                seal_type,
+                valid_from: jiff::civil::date(2026, 1, 1),
+                valid_to: jiff::civil::date(2035, 12, 31),
+                picture: None,
+            },
+        )
+        .await
+        .unwrap()
+}
