@@ -893,9 +893,22 @@ async fn workflow_page(
     let mut versions = Vec::new();
     for v in (1..=item.workflow_version).rev() {
         if let Ok(w) = state.hall.workflow(&item.id, v).await {
+            // Who saved it, by name: a person's display name, or the platform itself.
+            let by = if w.created_by.starts_with("system:") {
+                t.pick("平台系统", "the platform").to_string()
+            } else {
+                state
+                    .identity
+                    .get_user(
+                        &tongban_kernel::Principal::system("workflow-history"),
+                        &tongban_identity::AccountId(w.created_by.clone()),
+                    )
+                    .await
+                    .map_or_else(|_| w.created_by.clone(), |a| a.display_name)
+            };
             versions.push(VersionRow {
                 version: w.version,
-                by: w.created_by.clone(),
+                by,
                 when: w.created.display_in(zone),
                 steps: w
                     .steps
@@ -904,7 +917,13 @@ async fn workflow_page(
                         let who: Vec<String> = s
                             .assignees
                             .iter()
-                            .map(|a| format!("{}·{}", a.department.name_zh, a.role.code()))
+                            .map(|a| {
+                                format!(
+                                    "{}·{}",
+                                    a.department.name_zh,
+                                    t.pick(a.role.name_zh(), a.role.name_en())
+                                )
+                            })
                             .collect();
                         format!("{}（{}）", s.name, who.join("、"))
                     })

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::pool_page;
-use crate::page::{Chrome, FieldError, PageError, render};
+use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -210,10 +210,8 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
                 other => return ctx.fail(pool_page(other)),
             };
             let mut c = ctx.chrome(t.s("query.title"));
-            c.errors.push(FieldError {
-                field: "sql".into(),
-                message,
-            });
+            // Beside the SQL box, in the page's language.
+            c.add_error("sql", &message);
             let mut resp = page(c, sql, form.purpose, tables, None);
             *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             resp

@@ -161,6 +161,11 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         assert_eq!(s.hall.workflow(&item.id, 2).await.unwrap().steps[1].assignees.len(), 1);
         let page = admin.get(&wf_url).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("v1") && page.contains("v2") && page.contains("联合审查"), "{page}");
+        // The history names roles and who saved each version, never their codes or ids.
+        let history = &page[page.find("<h2>").unwrap()..];
+        assert!(history.contains("公安局·窗口受理") && !history.contains("·clerk"), "{history}");
+        let admin_id = s.identity.principal_for_username("ga_admin").await.unwrap().id;
+        assert!(!history.contains(&admin_id), "{history}");
 
         // The guide shows it; an edit read at version 1 after another edit is refused.
         let guide = browser().get(s.url(&format!("/services/{CODE}"))).send().await.unwrap().text().await.unwrap();

@@ -505,6 +505,13 @@ async fn the_sql_page_answers_within_the_users_grants() {
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
         assert!(body.contains(&code) && body.contains("href=\"#sql\""), "{body}");
+        // Beside the SQL box too, in Chinese only.
+        let at_box = &body[body.find("id=\"sql-error\"").expect("the error beside the box")..];
+        let at_box = &at_box[..at_box.find("</span>").unwrap()];
+        assert!(
+            at_box.contains(&code) && !at_box.contains("not permitted"),
+            "{at_box}"
+        );
 
         s.stop().await;
     })
