@@ -283,7 +283,7 @@ pub(super) async fn results(
             chart: if q.counts.is_empty() {
                 String::new()
             } else {
-                crate::chart::bars(&format!("q{n}"), &q.question.text, &q.counts)
+                crate::chart::bars(&format!("q{n}"), &q.question.text, &q.counts, q.answered)
             },
             texts: q.texts.clone(),
         })
