@@ -252,7 +252,7 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
             assert_eq!(shown.as_deref(), Some(answer));
             let text = main_text(&tab);
             assert!(
-                text.contains("公安局 · 户籍人口基本信息") && !text.contains("9901-GA-0001"),
+                text.contains("示范市公安局 · 户籍人口基本信息") && !text.contains("9901-GA-0001"),
                 "the source is shown by name: {text}"
             );
         } else {

@@ -339,24 +339,32 @@ impl Identity {
     /// city (and county) before its own, `示范市公安局`; in English the other way round,
     /// `Public Security Bureau, Demo City`. Public, like [`Identity::department_names`].
     pub async fn official_name(&self, path: &tongban_kernel::DeptPath) -> Result<(String, String)> {
-        let mut line: Vec<(tongban_kernel::DeptPath, String, String)> = self
-            .department_names()
+        self.official_names()
             .await?
-            .into_iter()
-            .filter(|(p, _, _)| p.contains(path) && p.as_str() != "/")
-            .collect();
-        if line.is_empty() {
-            return Err(Error::NotFound { what: "department" });
+            .remove(path.as_str())
+            .ok_or(Error::NotFound { what: "department" })
+    }
+
+    /// Every department's official name ([`Identity::official_name`]), by path, for pages that
+    /// name many departments at once.
+    pub async fn official_names(&self) -> Result<std::collections::HashMap<String, (String, String)>> {
+        let mut all = self.department_names().await?;
+        all.retain(|(p, _, _)| p.as_str() != "/");
+        all.sort_by_key(|(p, _, _)| p.as_str().len());
+        let mut out = std::collections::HashMap::new();
+        for (path, _, _) in &all {
+            let line: Vec<&(tongban_kernel::DeptPath, String, String)> =
+                all.iter().filter(|(p, _, _)| p.contains(path)).collect();
+            let zh = line.iter().map(|(_, zh, _)| zh.as_str()).collect::<String>();
+            let en = line
+                .iter()
+                .rev()
+                .map(|(_, zh, en)| if en.is_empty() { zh.as_str() } else { en.as_str() })
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.insert(path.as_str().to_string(), (zh, en));
         }
-        line.sort_by_key(|(p, _, _)| p.as_str().len());
-        let zh = line.iter().map(|(_, zh, _)| zh.as_str()).collect::<String>();
-        let en = line
-            .iter()
-            .rev()
-            .map(|(_, zh, en)| if en.is_empty() { zh.as_str() } else { en.as_str() })
-            .collect::<Vec<_>>()
-            .join(", ");
-        Ok((zh, en))
+        Ok(out)
     }
 
     /// One department, if the actor may see it (`ReadDepartments` over it).

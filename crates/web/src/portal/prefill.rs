@@ -79,12 +79,18 @@ pub(crate) async fn known_answers(
         };
         let Some(record) = found.record else { continue };
         // Named as people know it: the department and the data's name, not its catalogue code.
-        let data_name = state
-            .catalog
-            .resource_by_code_cached(&found.resource)
-            .await
-            .map_or_else(|_| found.resource.clone(), |r| r.name_zh);
-        let source = format!("{} · {data_name}", found.provider);
+        let (provider, data_name) = match state.catalog.resource_by_code_cached(&found.resource).await {
+            Ok(r) => {
+                let provider = state
+                    .identity
+                    .official_name(&r.provider.path)
+                    .await
+                    .map_or_else(|_| found.provider.clone(), |(zh, _)| zh);
+                (provider, r.name_zh)
+            }
+            Err(_) => (found.provider.clone(), found.resource.clone()),
+        };
+        let source = format!("{provider} · {data_name}");
         for (code, field) in fields {
             let Some(value) = record.get(field).and_then(text_of) else {
                 continue;

@@ -101,6 +101,13 @@ pub(super) async fn services(
     departments.sort();
     departments.dedup();
     let needle = q.q.trim();
+    // Departments as citizens know them: with their city (示范市公安局).
+    let official = state.identity.official_names().await.unwrap_or_default();
+    let named = |d: &tongban_hall::DeptRef| {
+        official
+            .get(d.path.as_str())
+            .map_or_else(|| d.name_zh.clone(), |(zh, en)| t.pick(zh, en).to_string())
+    };
     let rows = all
         .iter()
         .filter(|i| workflow_ready(i))
@@ -111,7 +118,7 @@ pub(super) async fn services(
         .map(|i| ItemRow {
             code: i.code.clone(),
             name: i.name.clone(),
-            department: i.department.name_zh.clone(),
+            department: named(&i.department),
             kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
             promised: i.promised_days,
             online: i.visits == 0,
@@ -165,6 +172,8 @@ struct MaterialRow {
 struct GuidePage {
     c: Chrome,
     i: ServiceItem,
+    /// The handling department with its city, `示范市公安局`.
+    department: String,
     kind: String,
     materials: Vec<MaterialRow>,
     fields: Vec<(String, bool)>,
@@ -238,8 +247,13 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
             (f.name.clone(), yuan, basis)
         })
         .collect();
+    let department = match state.identity.official_name(&i.department.path).await {
+        Ok((zh, en)) => t.pick(&zh, &en).to_string(),
+        Err(_) => i.department.name_zh.clone(),
+    };
     render(&GuidePage {
         c: ctx.chrome(&i.name),
+        department,
         kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
         browse: i
             .topics

@@ -1234,6 +1234,10 @@ async fn the_service_list_offers_only_topics_and_life_events_that_have_services(
         }
         let (_, html) = page(&browser(), &s, "/services?event=moving").await;
         assert!(html.contains(CODE), "{html}");
+        // Departments are named as citizens know them, with the city.
+        assert!(html.contains("<p class=\"hint\">示范市公安局 · "), "{html}");
+        let (_, guide) = page(&browser(), &s, &format!("/services/{CODE}")).await;
+        assert!(guide.contains("<p class=\"lead\">示范市公安局 · "), "{guide}");
     })
     .await;
 }

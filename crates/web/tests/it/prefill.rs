@@ -203,7 +203,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
         assert_eq!(value_of(&q1), "张晓明", "the name comes from the registry");
         assert!(
-            q1.contains("已为您预填") && q1.contains("公安局 · 户籍人口基本信息"),
+            q1.contains("已为您预填") && q1.contains("示范市公安局 · 户籍人口基本信息"),
             "{q1}"
         );
         // The applicant says the name is wrong and gives another.
@@ -280,7 +280,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
                 .clone()
         };
         let name = mark("applicant_name").expect("the name was prefilled");
-        assert!(name.corrected && name.source == "公安局 · 户籍人口基本信息");
+        assert!(name.corrected && name.source == "示范市公安局 · 户籍人口基本信息");
         let idn = mark("id_number").expect("the ID number was prefilled");
         assert!(!idn.corrected);
         assert_eq!(mark("district"), None, "the forged source marks nothing");
@@ -297,7 +297,7 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
             .await
             .unwrap();
         assert!(
-            page.contains("预填 · 公安局 · 户籍人口基本信息") && page.contains("申请人已更正预填值"),
+            page.contains("预填 · 示范市公安局 · 户籍人口基本信息") && page.contains("申请人已更正预填值"),
             "{page}"
         );
 
@@ -423,7 +423,7 @@ async fn a_bundle_is_prefilled_as_each_of_its_departments_may_read() {
             .unwrap();
         assert!(q3.contains("所属区县"), "{q3}");
         assert_eq!(value_of(&q3), "城东区", "as 公安局, which asks for it too: {q3}");
-        assert!(q3.contains("公安局 · 户籍人口基本信息"));
+        assert!(q3.contains("示范市公安局 · 户籍人口基本信息"));
     })
     .await;
 }
