@@ -121,15 +121,31 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
+/// The method as a label: the standard methods by name, anything else as `OTHER`, so made-up
+/// method names cannot grow the exposition without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
 /// Middleware that times every request.
 pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let start = Instant::now();
     let resp = next.run(req).await;
     metrics.observe(
         route.as_ref().map_or("unmatched", MatchedPath::as_str),
-        method.as_str(),
+        method,
         resp.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
@@ -161,5 +177,17 @@ mod tests {
         assert!(get < post, "methods in order:\n{text}");
         assert!(text.contains("tongban_http_request_duration_seconds_count{route=\"/login\"} 3"));
         assert!(text.contains("tongban_ledger_lag 4"));
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        use axum::http::Method;
+        for made_up in ["FOO", "BAR", "X-ANYTHING"] {
+            assert_eq!(
+                super::method_label(&Method::from_bytes(made_up.as_bytes()).unwrap()),
+                "OTHER"
+            );
+        }
+        assert_eq!(super::method_label(&Method::PATCH), "PATCH");
     }
 }

@@ -243,10 +243,18 @@ pub fn urlencode(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A local path safe to redirect to (no open redirects): starts with one `/`.
+/// A local path safe to redirect to (no open redirects): starts with one `/`, and holds no
+/// control character or whitespace — browsers drop a tab or newline from a URL, so `/\t/host`
+/// would become `//host`, and a CR/LF cannot go into a Location header.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://")
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
@@ -278,6 +286,20 @@ mod tests {
         assert_eq!(super::safe_next(Some("//evil.example/")), "/");
         assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
         assert_eq!(super::safe_next(Some("/\\evil")), "/");
+        // A tab or newline that a browser would drop, a CR/LF that would split the header.
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a\r\nSet-Cookie: x=1",
+            "/ /evil",
+            "/\u{85}x",
+        ] {
+            assert_eq!(super::safe_next(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(
+            super::safe_next(Some("/services?q=%E6%88%B7")),
+            "/services?q=%E6%88%B7"
+        );
         assert_eq!(super::safe_next(None), "/");
         assert_eq!(super::urlencode("/a b?x=1"), "%2Fa+b%3Fx%3D1");
     }

@@ -267,6 +267,12 @@ async fn health_and_metrics_answer() {
             .unwrap();
         assert_eq!(h["status"], "ok");
         reqwest::get(s.url("/login")).await.unwrap();
+        // Made-up methods are counted under one label, never one each.
+        let c = reqwest::Client::new();
+        for n in 0..20 {
+            let method = reqwest::Method::from_bytes(format!("MADEUP{n}").as_bytes()).unwrap();
+            c.request(method, s.url("/login")).send().await.unwrap();
+        }
         let m = reqwest::get(s.url("/metrics"))
             .await
             .unwrap()
@@ -277,6 +283,8 @@ async fn health_and_metrics_answer() {
             m.contains("tongban_http_requests_total{route=\"/login\",method=\"GET\",status=\"200\"} 1"),
             "{m}"
         );
+        assert!(!m.contains("MADEUP"), "{m}");
+        assert!(m.contains("method=\"OTHER\""), "{m}");
         assert!(m.contains("tongban_http_request_duration_seconds_bucket"));
         assert!(m.contains("tongban_ledger_lag"));
         assert!(m.contains("tongban_events_appended_total"));

@@ -131,6 +131,22 @@ async fn pages_speak_chinese_by_default_and_english_on_request() {
         // The switch never redirects off-site.
         let r = c.get(s.url("/lang/zh?back=//evil.example")).send().await.unwrap();
         assert_eq!(r.headers()["location"], "/");
+        // Nor through a tab a browser drops, and a CR/LF is refused, not a server error.
+        for back in [
+            "/%09/evil.example",
+            "/%0d%0aSet-Cookie:%20x=1",
+            "/%0a/evil.example",
+        ] {
+            for switch in ["/lang/en", "/care/on"] {
+                let r = c
+                    .get(s.url(&format!("{switch}?back={back}")))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 303, "{switch} {back}");
+                assert_eq!(r.headers()["location"], "/", "{switch} {back}");
+            }
+        }
         s.stop().await;
     })
     .await;
