@@ -740,7 +740,7 @@ fn syntax_message(raw: &str) -> String {
                 )
             } else {
                 format!(
-                    "第{line}行第{column}列附近有语法错误（“{found}”处）/ syntax error near line {line}, column {column}, at `{found}`"
+                    "第{line}行第{column}列附近有语法错误（“{found}”处） / syntax error near line {line}, column {column}, at `{found}`"
                 )
             }
         }

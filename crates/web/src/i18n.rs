@@ -1200,6 +1200,21 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("survey.thanks", "感谢您的参与", "Thank you for taking part"),
     ("survey.export", "导出全部回答", "Export every answer"),
     ("survey.answered", "人作答", "answered"),
+    (
+        "survey.multiple_note",
+        "可多选，比例按作答人数计算，合计可超过100%",
+        "several choices allowed: shares are of the people who answered and may add up to more than 100%",
+    ),
+    (
+        "survey.rating_note",
+        "1分最不满意，5分最满意",
+        "1 is least satisfied, 5 most",
+    ),
+    (
+        "survey.text_note",
+        "文字回答仅向组织部门展示",
+        "answers in words are shown only to the department running the survey",
+    ),
     ("survey.average", "平均分", "average"),
     (
         "survey.latest_texts",

@@ -228,6 +228,8 @@ pub(super) async fn answer(
 
 struct Shown {
     text: String,
+    /// What the figures mean when it is not obvious (several choices; answers in words).
+    note: &'static str,
     answered: u64,
     average: String,
     chart: String,
@@ -272,11 +274,18 @@ pub(super) async fn results(
             Some(&r.survey.department.path),
         )
     });
+    let t = ctx.t();
     let questions = r
         .questions
         .iter()
         .enumerate()
         .map(|(n, q)| Shown {
+            note: match q.question.kind {
+                tongban_interact::QuestionKind::Multiple { .. } => t.s("survey.multiple_note"),
+                tongban_interact::QuestionKind::Rating => t.s("survey.rating_note"),
+                tongban_interact::QuestionKind::Text if q.texts.is_empty() => t.s("survey.text_note"),
+                _ => "",
+            },
             text: q.question.text.clone(),
             answered: q.answered,
             average: q.average.map(|a| format!("{a:.2}")).unwrap_or_default(),

@@ -512,6 +512,17 @@ async fn the_sql_page_answers_within_the_users_grants() {
             at_box.contains(&code) && !at_box.contains("not permitted"),
             "{at_box}"
         );
+        // A syntax error too: its position, in the page's language only.
+        let r = run(&mz, &csrf_of(&page), "run", "SELEC 1").await.unwrap();
+        let body = r.text().await.unwrap();
+        let at_box = &body[body
+            .find("id=\"sql-error\"")
+            .expect("the syntax error beside the box")..];
+        let at_box = &at_box[..at_box.find("</span>").unwrap()];
+        assert!(
+            at_box.contains("语法错误") && !at_box.contains("syntax error"),
+            "{at_box}"
+        );
 
         s.stop().await;
     })

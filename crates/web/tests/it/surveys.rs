@@ -103,6 +103,9 @@ async fn a_citizen_answers_once_and_the_department_reads_and_exports_the_results
         );
         assert!(results.contains("1 · 100.0%"));
         assert!(!results.contains("希望增加助餐点"), "free text is not public");
+        // What the figures mean is said: the rating scale, and that words are not public.
+        assert!(results.contains("1分最不满意，5分最满意"), "{results}");
+        assert!(results.contains("文字回答仅向组织部门展示"), "{results}");
         assert!(!results.contains("export.csv"));
         let again = post(vec![("csrf", csrf), ("q0", "1".into()), ("q1", "1".into())])
             .await
