@@ -94,20 +94,20 @@ pub(super) async fn services(
         Ok(i) => i,
         Err(e) => return ctx.fail(hall_page(e)),
     };
-    let mut departments: Vec<(String, String)> = all
-        .iter()
-        .map(|i| (i.department.path.0.clone(), i.department.name_zh.clone()))
-        .collect();
-    departments.sort();
-    departments.dedup();
-    let needle = q.q.trim();
-    // Departments as citizens know them: with their city (示范市公安局).
+    // Departments as citizens know them: with their city (示范市公安局), in the page's language.
     let official = state.identity.official_names().await.unwrap_or_default();
     let named = |d: &tongban_hall::DeptRef| {
         official
             .get(d.path.as_str())
             .map_or_else(|| d.name_zh.clone(), |(zh, en)| t.pick(zh, en).to_string())
     };
+    let mut departments: Vec<(String, String)> = all
+        .iter()
+        .map(|i| (i.department.path.0.clone(), named(&i.department)))
+        .collect();
+    departments.sort();
+    departments.dedup();
+    let needle = q.q.trim();
     let rows = all
         .iter()
         .filter(|i| workflow_ready(i))

@@ -1238,6 +1238,25 @@ async fn the_service_list_offers_only_topics_and_life_events_that_have_services(
         assert!(html.contains("<p class=\"hint\">示范市公安局 · "), "{html}");
         let (_, guide) = page(&browser(), &s, &format!("/services/{CODE}")).await;
         assert!(guide.contains("<p class=\"lead\">示范市公安局 · "), "{guide}");
+        // In English: English names with the city, the filter too, and ASCII punctuation.
+        let english = browser()
+            .get(s.url("/services"))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains(">Public Security Bureau, Demo City</option>")
+                && english.contains("Public Security Bureau, Demo City · "),
+            "{english}"
+        );
+        assert!(
+            !english.contains("：") && !english.contains(">公安局<"),
+            "{english}"
+        );
     })
     .await;
 }
