@@ -45,16 +45,10 @@ impl Hall {
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Recount::default();
         for id in ids {
-            out.checked += 1;
-            if self.recount_one(actor, &id).await? {
-                out.moved += 1;
-            }
+            out.count(self.recount_one(actor, &id).await?);
         }
         for id in rectifications {
-            out.checked += 1;
-            if self.recount_rectification(actor, &id).await? {
-                out.moved += 1;
-            }
+            out.count(self.recount_rectification(actor, &id).await?);
         }
         Ok(out)
     }

@@ -68,12 +68,10 @@ impl Interact {
             .collect::<std::result::Result<_, _>>()?;
         let mut out = Recount::default();
         for id in items {
-            out.checked += 1;
-            out.moved += usize::from(self.recount_item(actor, &id).await?);
+            out.count(self.recount_item(actor, &id).await?);
         }
         for id in rectifications {
-            out.checked += 1;
-            out.moved += usize::from(self.recount_rectification(actor, &id).await?);
+            out.count(self.recount_rectification(actor, &id).await?);
         }
         Ok(out)
     }

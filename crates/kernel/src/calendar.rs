@@ -95,6 +95,14 @@ pub struct Recount {
     pub moved: usize,
 }
 
+impl Recount {
+    /// Counts one record checked, and moved when `moved`.
+    pub fn count(&mut self, moved: bool) {
+        self.checked += 1;
+        self.moved += usize::from(moved);
+    }
+}
+
 impl std::ops::Add for Recount {
     type Output = Recount;
     fn add(self, other: Recount) -> Recount {

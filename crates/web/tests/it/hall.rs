@@ -184,6 +184,17 @@ async fn page(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// The page at `path` as a browser asking for English gets it.
+async fn english_page(c: &reqwest::Client, s: &Server, path: &str) -> String {
+    let r = c
+        .get(s.url(path))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    r.text().await.unwrap()
+}
+
 /// The hidden inputs of the first form on a page, plus `extra`.
 fn form_of(html: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -668,15 +679,7 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
             sign.contains("class=\"seal-impression\"") && sign.contains(">示范市公安局</textPath>"),
             "{html}"
         );
-        let english = citizen
-            .get(s.url(&letter))
-            .header("accept-language", "en")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let english = english_page(&citizen, &s, &letter).await;
         assert!(
             english.contains("Decision to refuse")
                 && english.contains("reconsideration")
@@ -1239,15 +1242,7 @@ async fn the_service_list_offers_only_topics_and_life_events_that_have_services(
         let (_, guide) = page(&browser(), &s, &format!("/services/{CODE}")).await;
         assert!(guide.contains("<p class=\"lead\">示范市公安局 · "), "{guide}");
         // In English: English names with the city, the filter too, and ASCII punctuation.
-        let english = browser()
-            .get(s.url("/services"))
-            .header("accept-language", "en")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let english = english_page(&browser(), &s, "/services").await;
         assert!(
             english.contains(">Public Security Bureau, Demo City</option>")
                 && english.contains("Public Security Bureau, Demo City · "),
