@@ -410,35 +410,30 @@ impl Seals {
     /// The signed JSON file of licence `number`, pretty-printed, for its holder, the issuing
     /// department's staff, or the platform.
     pub async fn signed_file(&self, actor: &Principal, number: &str) -> Result<String> {
-        let licence = self.licence(number).await?;
-        if !may_read_file(actor, &licence) {
-            return Err(Error::forbidden(
-                "只有持证人和发证部门可以下载证照文件 / only the holder and the issuing department may download the licence file",
-            ));
-        }
-        let stored: String = self
-            .db
-            .fetch_one(
-                "SELECT signed_enc FROM licences WHERE number = $1",
-                params![licence.number.as_str()],
-            )
-            .await?
-            .get("signed_enc")?;
-        let file = self.keyring.fields().decrypt(SIGNED_FIELD, &stored)?;
         // Re-indent for people; verification does not depend on whitespace.
-        let value: serde_json::Value =
-            serde_json::from_str(&file).map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))?;
-        serde_json::to_string_pretty(&value)
+        serde_json::to_string_pretty(&self.signed_value(actor, number).await?)
             .map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
     }
 
     /// The signed document of licence `number`, for those who may read its file: what the holder
     /// sees in full (the holder's name unmasked) when choosing among their own licences.
     pub async fn document(&self, actor: &Principal, number: &str) -> Result<crate::LicenceDocument> {
-        let file = self.signed_file(actor, number).await?;
-        serde_json::from_str::<crate::SignedLicence>(&file)
+        serde_json::from_value::<crate::SignedLicence>(self.signed_value(actor, number).await?)
             .map(|l| l.document)
             .map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
+    }
+
+    /// The signed file of licence `number`, parsed, for its holder, the issuing department's
+    /// staff, or the platform.
+    async fn signed_value(&self, actor: &Principal, number: &str) -> Result<serde_json::Value> {
+        let licence = self.licence(number).await?;
+        if !may_read_file(actor, &licence) {
+            return Err(Error::forbidden(
+                "只有持证人和发证部门可以下载证照文件 / only the holder and the issuing department may download the licence file",
+            ));
+        }
+        let file = self.stored_file(&licence.number).await?;
+        serde_json::from_str(&file).map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
     }
 
     /// The signed file as stored, for verification by number (no actor: the verdict reveals

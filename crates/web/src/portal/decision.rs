@@ -148,8 +148,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         })
         .unwrap_or_default();
     let t = ctx.t();
-    let day = |d: jiff::civil::Date| t.day(d);
-    let submitted = day(v.case.submitted.date_in(zone));
+    let submitted = t.day(v.case.submitted.date_in(zone));
     let heading = heading(&ctx, item_type, decision.outcome);
     let remedy = (decision.outcome == Outcome::Deny).then(|| {
         t.pick(
@@ -188,7 +187,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         issuer,
         seal,
         remedy,
-        decided_on: day(decision.at.date_in(zone)),
+        decided_on: t.day(decision.at.date_in(zone)),
         heading,
         applicant,
         applicant_id,
