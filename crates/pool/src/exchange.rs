@@ -551,10 +551,7 @@ impl Pool {
 
     /// The versions of resource `code` after `since`, oldest first, for a caller with access.
     pub async fn changes(&self, actor: &Principal, code: &str, since: u32) -> Result<(u32, Vec<Change>)> {
-        let access = self
-            .exchange_access(actor, code, GrantUse::Exchange)
-            .await?
-            .clear_masked();
+        let access = self.exchange_access(actor, code, GrantUse::Exchange).await?;
         let versions = self
             .catalog
             .resource_versions(&Principal::system("exchange"), &access.resource.id)

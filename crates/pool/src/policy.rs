@@ -86,7 +86,7 @@ pub struct Access {
 
 impl Access {
     /// The same access with every clear personal field masked: clear text is for one person's
-    /// record at a time, never for bulk reads (change feeds, webhooks, searches by name).
+    /// record at a time, never for a search that can return many (by name, by district).
     pub fn clear_masked(mut self) -> Access {
         for f in &mut self.fields {
             if f.shown == Shown::Clear {

@@ -255,8 +255,7 @@ impl Pool {
         let url = check_callback_url(url, allow_http)?;
         let access = self
             .exchange_access(actor, code, tongban_catalog::GrantUse::Exchange)
-            .await?
-            .clear_masked();
+            .await?;
         let resource = &access.resource;
         let live: i64 = self
             .catalog
@@ -493,7 +492,6 @@ impl Pool {
                     match self
                         .exchange_access(&who, &code, tongban_catalog::GrantUse::Exchange)
                         .await
-                        .map(crate::policy::Access::clear_masked)
                     {
                         Ok(_) => {}
                         Err(Error::Forbidden { .. } | Error::NotFound) => continue,

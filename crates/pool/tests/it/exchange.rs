@@ -211,7 +211,7 @@ async fn clear_text_only_for_one_person_looked_up_by_identifier_and_selected_fie
         let r = f.pool.lookup(&system_of(CIVIL), CODE, &q).await.unwrap();
         assert_ne!(r.records[0]["id_number"], id(3).as_str());
         assert!(r.records[0]["id_number"].as_str().unwrap().contains('*'));
-        // The change feed is bulk too; a grant without the exchange use opens nothing.
+        // A grant without the exchange use opens nothing to the exchange.
         grant(
             &f,
             &["id_number", "name", "age"],
