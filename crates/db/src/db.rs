@@ -2,6 +2,7 @@
 
 use crate::event::{self, Event, EventDraft};
 use crate::{Error, Result, Row, Value};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -134,17 +135,24 @@ impl Db {
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so the write lock is taken
     /// up front and a read-then-write transaction cannot fail half way with SQLITE_BUSY.
-    /// Dropping the [`Tx`] without [`Tx::commit`] rolls it back.
+    /// Dropping the [`Tx`] without [`Tx::commit`] rolls it back — also when the future using it
+    /// is dropped half way (a request timed out): see [`Tx`].
     pub async fn begin_write(&self) -> Result<Tx> {
-        let inner = match &self.pool {
-            Pool::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        // The connection is inside the guard before BEGIN is sent, so a cancelled BEGIN is undone too.
+        let (mut tx, begin) = match &self.pool {
+            Pool::Sqlite(p) => (self.guard(TxConn::Sqlite(p.acquire().await?)), "BEGIN IMMEDIATE"),
+            Pool::Postgres(p) => (self.guard(TxConn::Postgres(p.acquire().await?)), "BEGIN"),
         };
-        Ok(Tx {
-            inner,
+        tx.control(begin).await?;
+        Ok(tx)
+    }
+
+    fn guard(&self, conn: TxConn) -> Tx {
+        Tx {
+            conn: Some(conn),
             appended: 0,
             committed: self.committed.clone(),
-        })
+        }
     }
 
     /// Resolves when some transaction that appended events commits (workers wait on this).
@@ -174,18 +182,7 @@ impl Db {
 
     /// Runs a script of several statements in one transaction (migrations, test set-up).
     pub(crate) async fn run_script_in(&self, tx: &mut Tx, sql: &str) -> Result<()> {
-        match &mut tx.inner {
-            TxInner::Sqlite(t) => sqlx::raw_sql(sql)
-                .execute(&mut **t)
-                .await
-                .map(drop)
-                .map_err(Error::from),
-            TxInner::Postgres(t) => sqlx::raw_sql(sql)
-                .execute(&mut **t)
-                .await
-                .map(drop)
-                .map_err(Error::from),
-        }
+        tx.conn()?.script(sql).await
     }
 }
 
@@ -197,49 +194,104 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-enum TxInner {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+/// A pooled connection holding an open transaction.
+enum TxConn {
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+}
+
+impl TxConn {
+    /// One transaction-control statement (`BEGIN`, `COMMIT`, `ROLLBACK`).
+    async fn control(&mut self, sql: &str) -> Result<()> {
+        match self {
+            TxConn::Sqlite(c) => sqlite::execute(c, sql, Vec::new()).await.map(drop),
+            TxConn::Postgres(c) => pg::execute(c, sql, Vec::new()).await.map(drop),
+        }
+    }
+
+    /// A script of several statements (migrations, test set-up).
+    async fn script(&mut self, sql: &str) -> Result<()> {
+        match self {
+            TxConn::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop)?,
+            TxConn::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop)?,
+        }
+        Ok(())
+    }
+
+    /// Closes the connection instead of returning it to the pool: closing ends the transaction
+    /// on the server (PostgreSQL) or in the file (SQLite), whatever state it was left in.
+    fn close(self) {
+        match self {
+            TxConn::Sqlite(mut c) => c.close_on_drop(),
+            TxConn::Postgres(mut c) => c.close_on_drop(),
+        }
+    }
 }
 
 /// A write transaction. Every domain write appends its event with [`Tx::append_event`] before
 /// [`Tx::commit`]; dropping it uncommitted rolls everything back, events included.
+///
+/// A transaction survives cancellation: the future that uses it may be dropped at any await
+/// (a request timed out, a client went away), BEGIN and COMMIT included, and the transaction
+/// still ends. A transaction dropped before it ended closes its connection instead of returning
+/// it to the pool: closing ends the transaction whatever state the connection was left in and,
+/// on SQLite, releases the write lock. (The pool opens a new connection when it needs one; drops
+/// happen on errors and cancellations, not on the normal path.)
 pub struct Tx {
-    inner: TxInner,
+    /// `None` once committed or rolled back.
+    conn: Option<TxConn>,
     appended: u64,
     committed: Arc<Notify>,
 }
 
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            conn.close();
+        }
+    }
+}
+
 impl Tx {
+    fn conn(&mut self) -> Result<&mut TxConn> {
+        self.conn
+            .as_mut()
+            .ok_or_else(|| Error::Storage("the transaction has already ended".into()))
+    }
+
+    async fn control(&mut self, sql: &str) -> Result<()> {
+        self.conn()?.control(sql).await
+    }
+
     /// The backend of this transaction.
     pub fn backend(&self) -> Backend {
-        match self.inner {
-            TxInner::Sqlite(_) => Backend::Sqlite,
-            TxInner::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            Some(TxConn::Postgres(_)) => Backend::Postgres,
+            _ => Backend::Sqlite,
         }
     }
 
     /// Runs one statement; returns rows affected.
     pub async fn execute(&mut self, sql: &str, params: Vec<Value>) -> Result<u64> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite::execute(t, sql, params).await,
-            TxInner::Postgres(t) => pg::execute(t, sql, params).await,
+        match self.conn()? {
+            TxConn::Sqlite(c) => sqlite::execute(c, sql, params).await,
+            TxConn::Postgres(c) => pg::execute(c, sql, params).await,
         }
     }
 
     /// All rows of a query.
     pub async fn fetch_all(&mut self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite::fetch_all(t, sql, params).await,
-            TxInner::Postgres(t) => pg::fetch_all(t, sql, params).await,
+        match self.conn()? {
+            TxConn::Sqlite(c) => sqlite::fetch_all(c, sql, params).await,
+            TxConn::Postgres(c) => pg::fetch_all(c, sql, params).await,
         }
     }
 
     /// The first row of a query, if any.
     pub async fn fetch_optional(&mut self, sql: &str, params: Vec<Value>) -> Result<Option<Row>> {
-        match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite::fetch_optional(t, sql, params).await,
-            TxInner::Postgres(t) => pg::fetch_optional(t, sql, params).await,
+        match self.conn()? {
+            TxConn::Sqlite(c) => sqlite::fetch_optional(c, sql, params).await,
+            TxConn::Postgres(c) => pg::fetch_optional(c, sql, params).await,
         }
     }
 
@@ -266,11 +318,10 @@ impl Tx {
     }
 
     /// Commits the change and its events.
-    pub async fn commit(self) -> Result<()> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.commit().await?,
-            TxInner::Postgres(t) => t.commit().await?,
-        }
+    pub async fn commit(mut self) -> Result<()> {
+        self.control("COMMIT").await?;
+        // Committed: the connection goes back to the pool.
+        drop(self.conn.take());
         if self.appended > 0 {
             event::count_appended(self.appended);
             self.committed.notify_waiters();
@@ -279,11 +330,9 @@ impl Tx {
     }
 
     /// Rolls everything back (also what dropping does).
-    pub async fn rollback(self) -> Result<()> {
-        match self.inner {
-            TxInner::Sqlite(t) => t.rollback().await?,
-            TxInner::Postgres(t) => t.rollback().await?,
-        }
+    pub async fn rollback(mut self) -> Result<()> {
+        self.control("ROLLBACK").await?;
+        drop(self.conn.take());
         Ok(())
     }
 }
