@@ -412,7 +412,7 @@ impl Identity {
             .ok_or(Error::NotFound { what: "account" })?;
         let username: String = row.get("username")?;
         let stored: String = row.get("password_hash")?;
-        if !password::verify(current, &stored).await {
+        if !password::verify(current, &stored).await? {
             return Err(Error::invalid(
                 "current_password",
                 "当前密码不正确 / the current password is wrong",

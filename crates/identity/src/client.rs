@@ -283,14 +283,14 @@ impl Identity {
             )
             .await?;
         let Some(stored) = stored else {
-            password::verify_nothing(secret).await;
+            password::verify_nothing(secret).await?;
             self.record_client_failure(client_id, "unknown", "unknown_client")
                 .await?;
             return Err(Error::BadCredentials);
         };
         let row_id: String = stored.get("id")?;
         let hash: String = stored.get("secret_hash")?;
-        if !password::verify(secret.trim(), &hash).await {
+        if !password::verify(secret.trim(), &hash).await? {
             self.record_client_failure(client_id, &row_id, "bad_secret")
                 .await?;
             return Err(Error::BadCredentials);

@@ -25,7 +25,7 @@ pub use account::can_grant;
 pub use admin::{EmailCode, EmailStatus};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};
-pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, lockout_ms};
+pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, PER_ACCOUNT, PER_ADDRESS, lockout_ms};
 pub use model::*;
 pub use session::SessionPolicy;
 
@@ -71,6 +71,7 @@ pub struct Identity {
     policy: SessionPolicy,
     clock: Arc<ClockFn>,
     bearer_cache: Arc<client::BearerCache>,
+    login_gate: Arc<login::LoginGate>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -92,6 +93,7 @@ impl Identity {
             policy,
             clock: Arc::new(Millis::now),
             bearer_cache: Arc::new(client::bearer_cache()),
+            login_gate: Arc::new(login::LoginGate::new()),
         }
     }
 

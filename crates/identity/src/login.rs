@@ -1,6 +1,12 @@
 //! Password sign-in with lockout. Every attempt leaves an event: `identity.login.succeeded`,
 //! `identity.login.failed`, and `identity.account.locked` when the fifth failure in a row locks
 //! the account for 5 min × 2^(n-1) on its n-th lockout, at most 24 h. A success resets both.
+//!
+//! Before any password is hashed, an attempt takes a token from its client address's and its
+//! account's buckets ([`PER_ADDRESS`], [`PER_ACCOUNT`]; a successful sign-in gives them back), or
+//! is refused with [`Error::TooMany`]. Attempts on one account run one at a time, so a burst
+//! cannot slip a right password past the lock its wrong ones set; and the success's own write
+//! refuses an account locked meanwhile by another server.
 
 use crate::session::effective_mfa;
 use crate::{
@@ -10,6 +16,61 @@ use serde_json::json;
 use tongban_crypto::{mask_id_number, mask_phone};
 use tongban_db::{EventDraft, params};
 use tongban_kernel::{DeptPath, IdNumber, Millis, PhoneNumber, Principal};
+
+/// Sign-in attempts a client address may make: a burst, then so many a minute.
+pub const PER_ADDRESS: (u32, u32) = (30, 10);
+/// Sign-in attempts on one account (whoever makes them): a burst, then so many a minute.
+pub const PER_ACCOUNT: (u32, u32) = (10, 5);
+/// Stripes of the per-account turn (accounts share one by the hash of their name).
+const STRIPES: usize = 64;
+
+/// What keeps sign-in in bounds: the attempt buckets and the per-account turns.
+pub(crate) struct LoginGate {
+    limiter: tongban_kernel::ratelimit::Limiter,
+    turns: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl LoginGate {
+    pub(crate) fn new() -> LoginGate {
+        LoginGate {
+            limiter: tongban_kernel::ratelimit::Limiter::default(),
+            turns: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
+    }
+
+    /// Takes a token for the address and for the account, or says how long to wait.
+    fn admit(&self, address: Option<&str>, account: &str, now: Millis) -> Result<()> {
+        let by_account = format!("account:{account}");
+        self.limiter
+            .take_per_minute(&by_account, PER_ACCOUNT.1, PER_ACCOUNT.0, now)
+            .map_err(|wait| Error::TooMany { retry_after_s: wait })?;
+        if let Some(ip) = address
+            && let Err(wait) =
+                self.limiter
+                    .take_per_minute(&format!("address:{ip}"), PER_ADDRESS.1, PER_ADDRESS.0, now)
+        {
+            self.limiter.give_back(&by_account, PER_ACCOUNT.0);
+            return Err(Error::TooMany { retry_after_s: wait });
+        }
+        Ok(())
+    }
+
+    /// Gives the tokens of a successful sign-in back: people who sign in are not throttled.
+    fn succeeded(&self, address: Option<&str>, account: &str) {
+        self.limiter
+            .give_back(&format!("account:{account}"), PER_ACCOUNT.0);
+        if let Some(ip) = address {
+            self.limiter.give_back(&format!("address:{ip}"), PER_ADDRESS.0);
+        }
+    }
+
+    /// The turn of attempts on `account`.
+    fn turn(&self, account: &str) -> &tokio::sync::Mutex<()> {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        let h = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(account);
+        &self.turns[(h as usize) % self.turns.len()]
+    }
+}
 
 /// Failures in a row that lock an account.
 pub const MAX_FAILURES: i64 = 5;
@@ -118,12 +179,33 @@ impl Identity {
     /// account is `Locked` (even with the right password), a disabled one `Disabled` (only with
     /// the right password).
     pub async fn login(&self, username: &str, password: &str, ctx: LoginContext) -> Result<LoginOutcome> {
-        let row = match normalize_username(username) {
-            Ok(name) => self.auth_row(&name).await?,
-            Err(_) => None,
+        let name = normalize_username(username).ok();
+        let account = name.clone().unwrap_or_else(|| attempted_name(username));
+        self.login_gate.admit(ctx.ip.as_deref(), &account, self.now())?;
+        let _turn = self.login_gate.turn(&account).lock().await;
+        let outcome = self
+            .login_in_turn(name.as_deref(), username, password, &ctx)
+            .await;
+        if outcome.is_ok() {
+            self.login_gate.succeeded(ctx.ip.as_deref(), &account);
+        }
+        outcome
+    }
+
+    async fn login_in_turn(
+        &self,
+        name: Option<&str>,
+        username: &str,
+        password: &str,
+        ctx: &LoginContext,
+    ) -> Result<LoginOutcome> {
+        let ctx = ctx.clone();
+        let row = match name {
+            Some(name) => self.auth_row(name).await?,
+            None => None,
         };
         let Some(acct) = row else {
-            password::verify_nothing(password).await;
+            password::verify_nothing(password).await?;
             self.record_unknown_user(username, &ctx).await?;
             return Err(Error::BadCredentials);
         };
@@ -131,7 +213,7 @@ impl Identity {
             self.record_failure(&acct.who(), "locked", &ctx, false).await?;
             return Err(locked);
         }
-        if !password::verify(password, &acct.password_hash).await {
+        if !password::verify(password, &acct.password_hash).await? {
             return Err(self
                 .record_failure(&acct.who(), "bad_password", &ctx, true)
                 .await?);
@@ -263,7 +345,7 @@ impl Identity {
             .execute(
                 "UPDATE accounts SET status = 'active', locked_until_ms = NULL, failed_logins = 0, \
                  lockouts = 0, last_login_ms = $1, updated_ms = $1 WHERE id = $2 \
-                 AND (status = 'active' OR (status = 'locked' AND locked_until_ms IS NOT NULL))",
+                 AND (status = 'active' OR (status = 'locked' AND locked_until_ms <= $1))",
                 params![now, acct.id.as_str()],
             )
             .await?;

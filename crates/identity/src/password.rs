@@ -3,13 +3,17 @@
 //! Hashes use Argon2id (RFC 9106) with m = 19456 KiB (19 MiB), t = 2 passes, p = 1 lane: the
 //! OWASP Password Storage Cheat Sheet's baseline, about 30 ms per hash on one server core.
 //! The parameters live in each PHC hash string, so raising them later still verifies old hashes.
-//! Hashing runs on Tokio's blocking pool, never on the async workers.
+//! Hashing runs on Tokio's blocking pool, never on the async workers, and at most one hash per
+//! core runs at once (each holds 19 MiB): a burst of sign-ins waits its turn in a short queue,
+//! and beyond that queue is refused as [`Error::TooMany`] (429), so memory stays bounded.
 
 use crate::{Error, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand_core::{OsRng, RngCore};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tongban_kernel::Invalid;
 
 /// Argon2id memory cost in KiB.
@@ -95,40 +99,121 @@ fn verify_blocking(secret: &str, stored: &str) -> bool {
         .is_ok()
 }
 
+/// Hashes allowed at once: one per core, at least two.
+fn gate() -> &'static Arc<Semaphore> {
+    static GATE: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Arc::new(Semaphore::new(cores.max(2)))
+    })
+}
+
+/// Callers that may wait for a turn; one more is refused at once.
+pub const MAX_WAITING: usize = 32;
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a waiting caller for as long as it waits, cancelled or not.
+struct Waiting;
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A turn to hash, held until the hash is done (also when the caller has gone away meanwhile:
+/// the blocking task owns it).
+async fn turn() -> Result<OwnedSemaphorePermit> {
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(Error::TooMany { retry_after_s: 1 });
+    }
+    let waiting = Waiting;
+    let permit = gate()
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| Error::Crypto("hashing gate closed".into()));
+    drop(waiting);
+    permit
+}
+
 /// The Argon2id PHC string of `secret` (a password or a client secret).
 pub(crate) async fn hash(secret: &str) -> Result<String> {
     let secret = secret.to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&secret))
-        .await
-        .map_err(|e| Error::Crypto(format!("hashing task: {e}")))?
+    let permit = turn().await?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        hash_blocking(&secret)
+    })
+    .await
+    .map_err(|e| Error::Crypto(format!("hashing task: {e}")))?
 }
 
-/// Whether `secret` matches the stored PHC string. A malformed stored hash never matches.
-pub(crate) async fn verify(secret: &str, stored: &str) -> bool {
+/// Whether `secret` matches the stored PHC string. A malformed stored hash never matches;
+/// [`Error::TooMany`] when too many checks are already waiting.
+pub(crate) async fn verify(secret: &str, stored: &str) -> Result<bool> {
     let (secret, stored) = (secret.to_owned(), stored.to_owned());
-    tokio::task::spawn_blocking(move || verify_blocking(&secret, &stored))
-        .await
-        .unwrap_or(false)
+    let permit = turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_blocking(&secret, &stored)
+    })
+    .await
+    .unwrap_or(false))
 }
 
 /// Spends the same time as a real verification, for unknown usernames, so response time does
 /// not reveal which usernames exist.
-pub(crate) async fn verify_nothing(secret: &str) {
+pub(crate) async fn verify_nothing(secret: &str) -> Result<()> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let stored = match DUMMY.get() {
         Some(s) => s.clone(),
-        None => match hash("tongban-timing-equaliser").await {
-            Ok(h) => DUMMY.get_or_init(|| h).clone(),
-            Err(_) => return,
-        },
+        None => DUMMY
+            .get_or_init(|| hash_blocking("tongban-timing-equaliser").unwrap_or_default())
+            .clone(),
     };
-    let _ = verify(secret, &stored).await;
+    verify(secret, &stored).await.map(drop)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_of_checks_is_bounded_and_the_excess_refused_at_once() {
+        let stored = hash_blocking("Correct-horse-1").unwrap();
+        let checks: Vec<_> = (0..MAX_WAITING * 3)
+            .map(|_| {
+                let stored = stored.clone();
+                tokio::spawn(async move { verify("wrong-Password-1", &stored).await })
+            })
+            .collect();
+        let mut refused = 0;
+        let mut checked = 0;
+        for c in checks {
+            match c.await.unwrap() {
+                Ok(matched) => {
+                    assert!(!matched);
+                    checked += 1;
+                }
+                Err(Error::TooMany { retry_after_s }) => {
+                    assert!(retry_after_s >= 1);
+                    refused += 1;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(refused > 0, "a burst beyond the queue is refused");
+        assert!(checked >= MAX_WAITING, "the queue is served: {checked}");
+        assert_eq!(
+            WAITING.load(Ordering::SeqCst),
+            0,
+            "nobody is left counted as waiting"
+        );
+        assert!(verify("Correct-horse-1", &stored).await.unwrap());
+    }
 
     #[test]
     fn short_passwords_are_refused_naming_the_field() {

@@ -15,6 +15,7 @@ pub mod id;
 pub mod input;
 pub mod page;
 pub mod principal;
+pub mod ratelimit;
 pub mod time;
 pub mod upload;
 

@@ -290,3 +290,22 @@ pub fn repeated(body: &[(String, String)], name: &str) -> Vec<String> {
         .map(|(_, v)| v.clone())
         .collect()
 }
+
+/// The client's address as the server saw it (for API handlers that take no [`Ctx`]).
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}

@@ -23,6 +23,11 @@ pub fn identity_problem(e: IdError) -> Problem {
             IdError::BadCredentials.to_string(),
         ),
         e @ IdError::Locked { .. } => Problem::new(StatusCode::LOCKED, "locked", e.to_string()),
+        e @ IdError::TooMany { retry_after_s } => {
+            let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many", e.to_string());
+            p.retry_after = Some(retry_after_s);
+            p
+        }
         e @ IdError::Disabled => Problem::new(StatusCode::FORBIDDEN, "disabled", e.to_string()),
         e @ (IdError::MfaRequired | IdError::Unauthenticated) => {
             Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
@@ -52,9 +57,10 @@ pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
     match e {
         IdError::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
         IdError::Conflict { field, reason } => FormOutcome::Field(field, reason),
-        e @ (IdError::BadCredentials | IdError::Locked { .. } | IdError::Disabled) => {
-            FormOutcome::Field(default_field.into(), e.to_string())
-        }
+        e @ (IdError::BadCredentials
+        | IdError::Locked { .. }
+        | IdError::Disabled
+        | IdError::TooMany { .. }) => FormOutcome::Field(default_field.into(), e.to_string()),
         IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string()),
         IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),

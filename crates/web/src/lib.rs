@@ -23,7 +23,6 @@ mod open311;
 mod page;
 mod portal;
 pub mod problem;
-mod ratelimit;
 mod security;
 mod server;
 
@@ -110,7 +109,7 @@ pub struct Services {
     /// HTTP metrics.
     pub metrics: metrics::Metrics,
     /// Rate limits of the exchange API, per department system.
-    pub limiter: ratelimit::Limiter,
+    pub limiter: tongban_kernel::ratelimit::Limiter,
     /// Citizen interaction (政民互动): items, replies, ratings, the public board, Open311.
     pub interact: tongban_interact::Interact,
     /// Department seals and e-licences: issue, revoke, "my licences", public verification.

@@ -180,3 +180,97 @@ async fn an_administrator_lock_lasts_until_unlocked_and_ends_sessions() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_burst_of_guesses_cannot_slip_the_right_password_past_the_lock_it_sets() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let guesses: Vec<_> = (0..9)
+            .map(|_| {
+                let id = w.id.clone();
+                tokio::spawn(async move { id.login("ga-clerk", "Wrong-Pass-1", ctx()).await })
+            })
+            .collect();
+        // Once the burst is being checked, the right password joins it.
+        for _ in 0..500 {
+            if !w.events("identity.login.failed").await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let right = w.id.login("ga-clerk", PASSWORD, ctx()).await;
+        assert!(
+            matches!(right, Err(Error::Locked { until: Some(_) })),
+            "the right password after five wrong ones meets the lock: {right:?}"
+        );
+        for g in guesses {
+            let e = g.await.unwrap().unwrap_err();
+            assert!(matches!(e, Error::BadCredentials | Error::Locked { .. }), "{e:?}");
+        }
+        // Five passwords were checked, one lock of five minutes was set, and it holds.
+        let failed = w.events("identity.login.failed").await;
+        let checked = failed
+            .iter()
+            .filter(|e| e.detail.contains("bad_password"))
+            .count();
+        assert_eq!(checked, 5);
+        assert_eq!(w.events("identity.account.locked").await.len(), 1);
+        assert!(w.events("identity.login.succeeded").await.is_empty());
+        let view = w.id.get_user(&system(), &clerk.id).await.unwrap();
+        assert_eq!(view.status, AccountStatus::Locked);
+        w.advance_ms(5 * 60 * 1000 + 1000);
+        w.sign_in("ga-clerk").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn attempts_beyond_the_address_and_account_limits_are_refused_before_any_hashing() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        // Unknown names from one address: the burst passes (each hashed, as for a real
+        // account), then the address must wait.
+        let (burst, per_minute) = tongban_identity::PER_ADDRESS;
+        for n in 0..burst {
+            let e =
+                w.id.login(&format!("nobody{n}"), "Wrong-Pass-1", ctx())
+                    .await
+                    .unwrap_err();
+            assert!(matches!(e, Error::BadCredentials), "attempt {n}: {e:?}");
+        }
+        let e =
+            w.id.login("nobody-more", "Wrong-Pass-1", ctx())
+                .await
+                .unwrap_err();
+        let Error::TooMany { retry_after_s } = e else {
+            panic!("expected a wait, got {e:?}");
+        };
+        assert!(
+            retry_after_s >= 1 && retry_after_s <= u64::from(60 / per_minute) + 1,
+            "{retry_after_s}"
+        );
+        assert!(e.to_string().contains("秒后再试"));
+        // Refused attempts are not hashed or recorded one by one.
+        assert_eq!(w.events("identity.login.failed").await.len(), burst as usize);
+        // Another address is not held up by this one, and the right password still works there.
+        w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let elsewhere = tongban_identity::LoginContext {
+            ip: Some("198.51.100.9".into()),
+            user_agent: None,
+        };
+        assert!(w.id.login("ga-clerk", PASSWORD, elsewhere.clone()).await.is_ok());
+        // Successful sign-ins do not use up the account's attempts.
+        for _ in 0..tongban_identity::PER_ACCOUNT.0 * 2 {
+            assert!(w.id.login("ga-clerk", PASSWORD, elsewhere.clone()).await.is_ok());
+        }
+        // A minute later the first address may try again.
+        w.advance_ms(60_000);
+        let e =
+            w.id.login("nobody-again", "Wrong-Pass-1", ctx())
+                .await
+                .unwrap_err();
+        assert!(matches!(e, Error::BadCredentials), "{e:?}");
+    })
+    .await;
+}

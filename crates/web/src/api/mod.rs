@@ -179,9 +179,13 @@ struct LoginReply {
     expires_at: String,
 }
 
-async fn login(State(state): State<AppState>, ApiJson(b): ApiJson<LoginBody>) -> ApiResult<LoginReply> {
+async fn login(
+    State(state): State<AppState>,
+    crate::context::ClientIp(ip): crate::context::ClientIp,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> ApiResult<LoginReply> {
     let lc = LoginContext {
-        ip: None,
+        ip,
         user_agent: Some("api".into()),
     };
     let outcome = state.identity.login(&b.username, &b.password, lc).await?;

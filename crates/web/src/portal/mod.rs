@@ -331,21 +331,33 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
                 .append(header::SET_COOKIE, session_cookie(&ctx, &token));
             resp
         }
-        Err(e) => match identity_form(e, "username") {
-            FormOutcome::Field(field, msg) => {
-                let mut c = ctx.chrome(ctx.t().s("login.title"));
-                c.narrow = true;
-                c.add_error(&field, &msg);
-                let mut resp = render(&LoginPage {
-                    c,
-                    username: f.username,
-                    next,
-                });
-                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                resp
+        Err(e) => {
+            let wait = match &e {
+                tongban_identity::Error::TooMany { retry_after_s } => Some(*retry_after_s),
+                _ => None,
+            };
+            match identity_form(e, "username") {
+                FormOutcome::Field(field, msg) => {
+                    let mut c = ctx.chrome(ctx.t().s("login.title"));
+                    c.narrow = true;
+                    c.add_error(&field, &msg);
+                    let mut resp = render(&LoginPage {
+                        c,
+                        username: f.username,
+                        next,
+                    });
+                    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                    if let Some(wait) = wait {
+                        // Too many attempts: the page says so, and a client is told how long to wait.
+                        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                        resp.headers_mut()
+                            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+                    }
+                    resp
+                }
+                FormOutcome::Page(p) => ctx.fail(p),
             }
-            FormOutcome::Page(p) => ctx.fail(p),
-        },
+        }
     }
 }
 

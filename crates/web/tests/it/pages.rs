@@ -108,6 +108,41 @@ async fn wrong_passwords_show_the_error_next_to_the_field_and_lock_after_five() 
 }
 
 #[tokio::test]
+async fn a_flood_of_sign_ins_from_one_address_is_answered_429_with_the_wait_before_any_hashing() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = browser();
+        let (burst, _) = tongban_identity::PER_ADDRESS;
+        for n in 0..burst {
+            let r = sign_in(&c, &s, &format!("nobody{n}"), "Wrong@2026x").await;
+            assert_eq!(r.status(), 422, "attempt {n}");
+        }
+        let r = sign_in(&c, &s, "nobody-more", "Wrong@2026x").await;
+        assert_eq!(r.status(), 429);
+        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(wait >= 1);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("error-summary") && page.contains("秒后再试"),
+            "said on the page, in Chinese"
+        );
+        // The JSON sign-in counts the same address and answers a problem with Retry-After.
+        let r = reqwest::Client::new()
+            .post(s.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": "nobody-api", "password": "Wrong@2026x" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["status"], 429);
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn pages_speak_chinese_by_default_and_english_on_request() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
