@@ -74,6 +74,7 @@ async fn seed(hall: &Hall) {
                 ServiceItemInput {
                     code: format!("9901-D{n:02}-001"),
                     name: format!("第{n}局许可事项"),
+                    name_en: String::new(),
                     department: d.path.clone(),
                     item_type: ItemType::Licensing,
                     legal_basis: "《行政许可法》".into(),

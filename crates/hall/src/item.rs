@@ -23,6 +23,7 @@ pub(crate) const MAX_LIMIT_DAYS: u32 = 365;
 struct CheckedItem {
     code: String,
     name: String,
+    name_en: String,
     legal_basis: String,
     conditions: String,
     materials: Vec<Material>,
@@ -177,6 +178,7 @@ fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<Lice
 fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
     let code = check_item_code(&new.code)?;
     let name = input::line("name", &new.name, 100)?;
+    let name_en = input::optional_line("name_en", &new.name_en, 200)?;
     let legal_basis = input::text("legal_basis", &new.legal_basis, 2000)?;
     let conditions = input::optional_text("conditions", &new.conditions, 4000)?;
     if new.statutory_days == 0 || new.statutory_days > MAX_LIMIT_DAYS {
@@ -206,6 +208,7 @@ fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
     Ok(CheckedItem {
         code,
         name,
+        name_en,
         legal_basis,
         conditions,
         materials: check_materials(&new.materials)?,
@@ -230,6 +233,7 @@ async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()>
     let cols: Vec<(&str, Value)> = vec![
         ("code", Value::Text(item.code.clone())),
         ("name", Value::Text(item.name.clone())),
+        ("name_en", Value::Text(item.name_en.clone())),
         ("dept_id", Value::Text(item.department.id.clone())),
         ("dept_path", Value::Text(item.department.path.0.clone())),
         ("dept_name", Value::Text(item.department.name_zh.clone())),
@@ -350,6 +354,7 @@ impl Hall {
             id: ServiceItemId::new(),
             code: checked.code,
             name: checked.name,
+            name_en: checked.name_en,
             department,
             item_type: new.item_type,
             legal_basis: checked.legal_basis,
@@ -407,6 +412,7 @@ impl Hall {
         let mut item = ServiceItem {
             code: checked.code,
             name: checked.name,
+            name_en: checked.name_en,
             department,
             item_type: edit.item_type,
             legal_basis: checked.legal_basis,

@@ -140,6 +140,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_topics.sql"),
         postgres: include_str!("../migrations/postgres/0009_topics.sql"),
     },
+    Migration {
+        owner: "hall",
+        version: 10,
+        name: "item_name_en",
+        sqlite: include_str!("../migrations/sqlite/0010_item_name_en.sql"),
+        postgres: include_str!("../migrations/postgres/0010_item_name_en.sql"),
+    },
 ];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;

@@ -270,6 +270,8 @@ pub struct ServiceItem {
     pub code: String,
     /// 事项名称.
     pub name: String,
+    /// Its English name for English pages (empty: none yet, the Chinese name is shown).
+    pub name_en: String,
     /// The responsible department.
     pub department: DeptRef,
     /// Its kind.
@@ -315,6 +317,9 @@ pub struct ServiceItemInput {
     pub code: String,
     /// 事项名称.
     pub name: String,
+    /// Its English name (optional).
+    #[serde(default)]
+    pub name_en: String,
     /// The responsible department's path.
     pub department: DeptPath,
     /// Its kind.

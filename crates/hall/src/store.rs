@@ -14,7 +14,7 @@ use tongban_kernel::{DeptPath, LegalClock, Millis, Principal, Role};
 /// Stored in place of a due day the calendar cannot count yet (sorts last everywhere).
 pub(crate) const NO_DUE: &str = "9999-12-31";
 
-pub(crate) const ITEM_COLUMNS: &str = "id, code, name, dept_id, dept_path, dept_name, item_type, legal_basis, \
+pub(crate) const ITEM_COLUMNS: &str = "id, code, name, name_en, dept_id, dept_path, dept_name, item_type, legal_basis, \
      conditions, materials, fields, fees, statutory_days, promised_days, visits, active, licence, workflow_version, \
      created_ms, updated_ms, version, topics, life_events";
 
@@ -29,6 +29,7 @@ pub(crate) fn item_from_row(r: &Row) -> Result<ServiceItem> {
         id: ServiceItemId(r.get("id")?),
         code: r.get("code")?,
         name: r.get("name")?,
+        name_en: r.get("name_en")?,
         department: DeptRef {
             id: r.get("dept_id")?,
             path: r.get("dept_path")?,

@@ -19,12 +19,13 @@ use tongban_hall::{
 use tongban_identity::Identity;
 use tongban_kernel::{CreditCode, IdNumber, Millis, Page, Principal};
 
-/// One demo item: code, name, bureau, type, basis, statutory and promised days, visits, the
+/// One demo item: code, Chinese and English names, bureau, type, basis, statutory and promised days, visits, the
 /// extra form fields, the materials, the licence it ends in, and a second bureau that joins
 /// the review (会签) if any.
 struct DemoItem {
     code: &'static str,
     name: &'static str,
+    name_en: &'static str,
     bureau: &'static str,
     item_type: ItemType,
     basis: &'static str,
@@ -159,6 +160,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-WJ-CSYXZM",
             name: "出生医学证明签发",
+            name_en: "Birth medical certificate",
             bureau: "9901-WJ",
             item_type: ItemType::Confirmation,
             basis: "《中华人民共和国母婴保健法》第二十三条",
@@ -192,6 +194,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-GA-CSDJ",
             name: "出生登记（户口登记）",
+            name_en: "Birth registration (household register)",
             bureau: "9901-GA",
             item_type: ItemType::Confirmation,
             basis: "《中华人民共和国户口登记条例》第七条",
@@ -223,6 +226,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-RS-SBK",
             name: "社会保障卡申领",
+            name_en: "Social security card application",
             bureau: "9901-RS",
             item_type: ItemType::PublicService,
             basis: "《社会保障卡管理办法》",
@@ -250,6 +254,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-RS-YBCB",
             name: "城乡居民基本医疗保险参保登记",
+            name_en: "Resident basic medical insurance enrolment",
             bureau: "9901-RS",
             item_type: ItemType::PublicService,
             basis: "《中华人民共和国社会保险法》第二十五条",
@@ -281,6 +286,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-SJ-GTKY",
             name: "个体工商户开业登记",
+            name_en: "Sole proprietorship registration",
             bureau: "9901-SJ",
             item_type: ItemType::Licensing,
             basis: "《促进个体工商户发展条例》；《市场主体登记管理条例》第十九条",
@@ -318,6 +324,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-SJ-SPJY",
             name: "食品经营许可",
+            name_en: "Food business licence",
             bureau: "9901-SJ",
             item_type: ItemType::Licensing,
             basis: "《中华人民共和国食品安全法》第三十五条；《食品经营许可和备案管理办法》",
@@ -363,6 +370,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-MZ-DB",
             name: "最低生活保障审核确认",
+            name_en: "Minimum living allowance confirmation",
             bureau: "9901-MZ",
             item_type: ItemType::Benefit,
             basis: "《社会救助暂行办法》第十一条",
@@ -396,6 +404,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-GA-JZZ",
             name: "居住证办理",
+            name_en: "Residence permit",
             bureau: "9901-GA",
             item_type: ItemType::PublicService,
             basis: "《居住证暂行条例》第九条",
@@ -426,6 +435,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-JY-RX",
             name: "义务教育阶段入学登记",
+            name_en: "Compulsory education enrolment",
             bureau: "9901-JY",
             item_type: ItemType::PublicService,
             basis: "《中华人民共和国义务教育法》第十二条",
@@ -451,6 +461,7 @@ fn items() -> Vec<DemoItem> {
         DemoItem {
             code: "9901-HJ-PWDJ",
             name: "排污登记",
+            name_en: "Pollutant discharge registration",
             bureau: "9901-HJ",
             item_type: ItemType::Other,
             basis: "《排污许可管理条例》第二十四条",
@@ -622,6 +633,7 @@ pub async fn seed(identity: &Identity, hall: &Hall) -> Result<()> {
         let input = ServiceItemInput {
             code: item.code.into(),
             name: item.name.into(),
+            name_en: item.name_en.into(),
             department: dept.path.clone(),
             item_type: item.item_type,
             legal_basis: item.basis.into(),

@@ -1,23 +1,8 @@
 //! Charts drawn on the server as SVG (no script): horizontal bars with their counts and shares,
 //! readable by screen readers through a title and a description listing every bar.
 
+use crate::markup::escape;
 use std::fmt::Write as _;
-
-/// Text made safe inside SVG/XML.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Bar colour: the link blue, readable against white (contrast 8:1).
 const BAR: &str = "#1d4f91";

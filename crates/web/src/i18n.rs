@@ -120,6 +120,34 @@ impl Tr {
         }
     }
 
+    /// A name held in data in the page's language: the English one on an English page when
+    /// there is one, else the Chinese one (marked as Chinese on an English page).
+    pub fn name(&self, zh: &str, en: &str) -> crate::markup::Named {
+        match self.lang {
+            Lang::Zh => crate::markup::Named::new(zh, false),
+            Lang::En if en.trim().is_empty() => crate::markup::Named::new(zh, true),
+            Lang::En => crate::markup::Named::new(en, false),
+        }
+    }
+
+    /// Chinese data with no English form (an answer, a description, a form label): marked as
+    /// Chinese on an English page, shown as it is on a Chinese one.
+    pub fn zh_text(&self, zh: &str) -> crate::markup::Named {
+        let chinese = zh
+            .chars()
+            .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c));
+        crate::markup::Named::new(zh, self.lang == Lang::En && chinese)
+    }
+
+    /// ` lang="zh-CN"` on an English page, for an element whose content is Chinese data;
+    /// nothing on a Chinese page. Written with `|safe`.
+    pub fn zh(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "",
+            Lang::En => " lang=\"zh-CN\"",
+        }
+    }
+
     /// A calendar day as people write it: `2026年12月3日`, or `2026-12-03` in English.
     pub fn day(&self, d: jiff::civil::Date) -> String {
         match self.lang {
@@ -314,6 +342,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("field.parent", "上级", "Parent"),
     ("field.name_zh", "中文名称", "Chinese name"),
     ("field.name_en", "英文名称", "English name"),
+    (
+        "items.name_en_hint",
+        "英文页面显示的名称；不填则显示中文名称。",
+        "Shown on English pages; without it the Chinese name is shown.",
+    ),
     ("field.kind", "类型", "Type"),
     ("field.password", "初始密码", "Initial password"),
     ("field.time", "时间", "Time"),
@@ -342,6 +375,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("punct.stop", "。", "."),
     ("punct.space", "", " "),
     ("punct.colon", "：", ": "),
+    ("punct.open", "（", " ("),
+    ("punct.close", "）", ")"),
     ("nav.menu", "菜单", "Menu"),
     ("pager.page", "第{page}页，共{pages}页", "Page {page} of {pages}"),
     ("cases.tab_open", "办理中", "In progress"),

@@ -17,6 +17,7 @@ pub mod directory;
 mod errors;
 pub mod i18n;
 mod json;
+pub mod markup;
 pub mod metrics;
 mod multipart;
 mod open311;

@@ -304,3 +304,35 @@ mod tests {
         assert_eq!(super::urlencode("/a b?x=1"), "%2Fa+b%3Fx%3D1");
     }
 }
+
+/// Service names in the page's language for records that carry the Chinese name they were made
+/// under (cases, tasks): English pages look the English name up by the item's code; a name with
+/// none is shown in Chinese, marked as Chinese.
+pub(crate) struct ItemNames {
+    t: Tr,
+    english: std::collections::HashMap<String, String>,
+}
+
+impl ItemNames {
+    /// The names for a page in `t`'s language (read only for English pages).
+    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> ItemNames {
+        let english = if t.is_en() {
+            state
+                .hall
+                .items(None, true)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| (i.code, i.name_en))
+                .collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+        ItemNames { t, english }
+    }
+
+    /// The name of the item `code`, recorded in Chinese as `zh`.
+    pub(crate) fn of(&self, code: &str, zh: &str) -> crate::markup::Named {
+        self.t.name(zh, self.english.get(code).map_or("", String::as_str))
+    }
+}

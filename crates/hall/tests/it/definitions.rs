@@ -113,6 +113,13 @@ async fn bad_items_are_refused_naming_the_field() {
                 },
             ),
             (
+                "name_en",
+                tongban_hall::ServiceItemInput {
+                    name_en: "Birth\u{7}registration".into(),
+                    ..good.clone()
+                },
+            ),
+            (
                 "legal_basis",
                 tongban_hall::ServiceItemInput {
                     legal_basis: String::new(),

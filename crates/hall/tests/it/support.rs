@@ -214,6 +214,7 @@ pub fn item_input(code: &str, dept: &DeptRef) -> ServiceItemInput {
     ServiceItemInput {
         code: code.into(),
         name: "居住证办理".into(),
+        name_en: String::new(),
         department: dept.path.clone(),
         item_type: ItemType::PublicService,
         legal_basis: "《居住证暂行条例》第九条".into(),

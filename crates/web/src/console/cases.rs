@@ -35,7 +35,7 @@ fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
 struct Row {
     id: String,
     number: String,
-    item: String,
+    item: crate::markup::Named,
     step: String,
     due: String,
     urgency: &'static str,
@@ -110,7 +110,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         .map(|task| Row {
             id: task.case_id.to_string(),
             number: task.case_number.clone(),
-            item: task.item_name.clone(),
+            item: t.zh_text(&task.item_name),
             step: t
                 .pick(task.step_kind.name_zh(), task.step_kind.name_en())
                 .to_string(),

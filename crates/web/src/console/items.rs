@@ -165,7 +165,7 @@ async fn managed_departments(state: &AppState, p: &Principal) -> Vec<(String, St
 
 struct ItemRow {
     code: String,
-    name: String,
+    name: crate::markup::Named,
     department: String,
     kind: String,
     active: bool,
@@ -197,8 +197,8 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
             .filter(|i| p.allows(Permission::ManageServiceItems, Some(&i.department.path)))
             .map(|i| ItemRow {
                 kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
+                name: t.name(&i.name, &i.name_en),
                 code: i.code,
-                name: i.name,
                 department: i.department.name_zh,
                 active: i.active,
                 workflow: i.workflow_version,
@@ -278,6 +278,7 @@ fn item_values(i: &ServiceItem) -> Values {
     let mut f = Values::default();
     f.set("code", &i.code);
     f.set("name", &i.name);
+    f.set("name_en", &i.name_en);
     f.set("department", i.department.path.as_str());
     f.set("item_type", i.item_type.code());
     f.set("legal_basis", &i.legal_basis);
@@ -606,6 +607,7 @@ fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Parsed {
         input: ServiceItemInput {
             code: f.v("code").to_string(),
             name: f.v("name").to_string(),
+            name_en: f.v("name_en").to_string(),
             department: DeptPath(f.v("department").to_string()),
             item_type,
             legal_basis: f.v("legal_basis").to_string(),
@@ -726,7 +728,7 @@ pub(super) async fn edit_item(State(state): State<AppState>, ctx: Ctx, Path(code
         }
         Err(e) => return ctx.fail(hall_page(e)),
     };
-    let c = ctx.chrome(&item.name);
+    let c = ctx.chrome(ctx.t().pick(&item.name, &item.name_en));
     edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await
 }
 

@@ -37,6 +37,8 @@ struct QueryPage {
 struct Shown {
     columns: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Per column: numbers, right-aligned.
+    numeric: Vec<bool>,
     count: usize,
     truncated: bool,
     elapsed_ms: u64,
@@ -58,15 +60,22 @@ impl Shown {
                 .filter_map(|(v, k)| k.then_some(v))
                 .collect()
         };
+        let columns: Vec<String> = r
+            .columns
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| c.name.clone())
+            .collect();
+        let rows: Vec<Vec<String>> = r.text_rows().into_iter().map(kept).collect();
         Self {
-            columns: r
-                .columns
-                .iter()
-                .zip(&keep)
-                .filter(|(_, k)| **k)
-                .map(|(c, _)| c.name.clone())
-                .collect(),
-            rows: r.text_rows().into_iter().map(kept).collect(),
+            numeric: if explain {
+                vec![false; columns.len()]
+            } else {
+                crate::markup::numeric_columns(&rows, columns.len())
+            },
+            columns,
+            rows,
             count: r.rows,
             truncated: r.truncated,
             elapsed_ms: r.elapsed_ms,

@@ -199,7 +199,7 @@ struct LicenceChoice {
 struct MaterialPage {
     c: Chrome,
     base: String,
-    item_name: String,
+    item_name: crate::markup::Named,
     key: String,
     step: usize,
     number: usize,
@@ -250,7 +250,7 @@ pub(super) async fn page_at(
     render(&MaterialPage {
         c,
         base: d.base.clone(),
-        item_name: i.name.clone(),
+        item_name: ctx.t().name(&i.name, &i.name_en),
         key: d.key.clone(),
         step,
         number: step - qs + 1,
@@ -299,7 +299,15 @@ pub(super) async fn material(
     let qs = questions(&i).len();
     let mats = to_provide(&i);
     let Some(m) = step.checked_sub(qs).and_then(|n| mats.get(n)) else {
-        return page_at(&state, &ctx, &i, &d, step, ctx.chrome(&i.name)).await;
+        return page_at(
+            &state,
+            &ctx,
+            &i,
+            &d,
+            step,
+            ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
+        )
+        .await;
     };
     let t = ctx.t();
     let choice = posted
@@ -331,7 +339,15 @@ pub(super) async fn material(
         d.materials.remove(&m.key);
     }
     if posted.fields.get("go").is_some_and(|g| g == "back") {
-        return page_at(&state, &ctx, &i, &d, step.saturating_sub(1), ctx.chrome(&i.name)).await;
+        return page_at(
+            &state,
+            &ctx,
+            &i,
+            &d,
+            step.saturating_sub(1),
+            ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
+        )
+        .await;
     }
     if m.required && !d.materials.contains_key(&m.key) {
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
@@ -340,7 +356,15 @@ pub(super) async fn material(
     if d.review {
         return check_page(&ctx, &i, &d);
     }
-    page_at(&state, &ctx, &i, &d, step + 1, ctx.chrome(&i.name)).await
+    page_at(
+        &state,
+        &ctx,
+        &i,
+        &d,
+        step + 1,
+        ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
+    )
+    .await
 }
 
 /// The material page again with `msg` against the file input (422).
@@ -352,7 +376,7 @@ pub(super) async fn refuse(
     step: usize,
     msg: &str,
 ) -> Response {
-    let mut c = ctx.chrome(&i.name);
+    let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
     c.add_error("file", msg);
     let mut resp = page_at(state, ctx, i, d, step, c).await;
     *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -20,6 +20,7 @@ mod surveys;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
 use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::markup::Named;
 use crate::page::{PageError, render, safe_next};
 use crate::security::set_cookie;
 use askama::Template;
@@ -136,9 +137,9 @@ pub async fn not_found(ctx: Ctx) -> Response {
 struct HomePage {
     c: crate::page::Chrome,
     /// 高频服务: the services applied for most, `(code, name, department)`.
-    popular: Vec<(String, String, String)>,
+    popular: Vec<(String, Named, String)>,
     /// 通知公告: what is open to the public now, `(href, title, kind, department)`.
-    notices: Vec<(String, String, &'static str, String)>,
+    notices: Vec<(String, Named, &'static str, String)>,
     /// The signed-in citizen's or business's own centre.
     centre: Option<Centre>,
 }
@@ -146,7 +147,7 @@ struct HomePage {
 /// 个人中心 on the home page.
 struct Centre {
     /// Latest cases: `(href, item, number, state, overdue)`.
-    cases: Vec<(String, String, String, String, bool)>,
+    cases: Vec<(String, Named, String, String, bool)>,
     open: u64,
     licences: usize,
     unread: u64,
@@ -161,16 +162,29 @@ const POPULAR: u32 = 8;
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let t = ctx.t();
     let c = ctx.chrome(t.s("nav.home"));
+    // Departments as citizens know them: with their city, in the page's language.
+    let official = state.identity.official_names().await.unwrap_or_default();
+    let department = |path: &str, zh: &str| {
+        official
+            .get(path)
+            .map_or_else(|| zh.to_string(), |(zh, en)| t.pick(zh, en).to_string())
+    };
     let popular = state
         .hall
         .popular_items(POPULAR)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|i| (i.code, i.name, i.department.name_zh))
+        .map(|i| {
+            (
+                i.code.clone(),
+                t.name(&i.name, &i.name_en),
+                department(i.department.path.as_str(), &i.department.name_zh),
+            )
+        })
         .collect();
     let today = state.interact.today();
-    let mut notices: Vec<(String, String, &'static str, String)> = state
+    let mut notices: Vec<(String, Named, &'static str, String)> = state
         .interact
         .consultations(20)
         .await
@@ -180,9 +194,9 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
         .map(|k| {
             (
                 format!("/consultations/{}", k.id),
-                k.title,
+                t.zh_text(&k.title),
                 t.s("home.notice_consultation"),
-                k.department.name_zh,
+                department(k.department.path.as_str(), &k.department.name_zh),
             )
         })
         .collect();
@@ -197,9 +211,9 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
             .map(|s| {
                 (
                     format!("/surveys/{}", s.id),
-                    s.title,
+                    t.zh_text(&s.title),
                     t.s("home.notice_survey"),
-                    s.department.name_zh,
+                    department(s.department.path.as_str(), &s.department.name_zh),
                 )
             }),
     );
@@ -217,6 +231,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                 .await
                 .ok();
             let today = state.hall.today();
+            let names = crate::page::ItemNames::load(&state, t).await;
             Some(Centre {
                 cases: mine
                     .as_ref()
@@ -226,7 +241,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                             .map(|k| {
                                 (
                                     format!("/my/cases/{}", k.id),
-                                    k.item_name.clone(),
+                                    names.of(&k.item_code, &k.item_name),
                                     k.number.clone(),
                                     t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
                                     services::overdue(k, today),

@@ -90,6 +90,8 @@ struct DataView {
     downloads: Vec<(&'static str, &'static str, String, String)>,
     header: Vec<String>,
     preview: Vec<Vec<String>>,
+    /// Per column of the preview: numbers, right-aligned.
+    numeric: Vec<bool>,
 }
 
 /// `1.2 MB`, `340 KB`, `512 B`: a file size as people read it.
@@ -173,6 +175,11 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
                             .collect()
                     })
                     .collect(),
+                numeric: Vec::new(),
+            })
+            .map(|mut d| {
+                d.numeric = crate::markup::numeric_columns(&d.preview, d.header.len());
+                d
             }),
             Err(e) => return ctx.fail(crate::page::PageError::Internal(e.to_string())),
         }

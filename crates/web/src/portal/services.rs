@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::markup::Named;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -48,7 +49,7 @@ pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, String)> {
 
 struct ItemRow {
     code: String,
-    name: String,
+    name: Named,
     department: String,
     kind: String,
     promised: u32,
@@ -60,7 +61,7 @@ struct ItemRow {
 struct ServicesPage {
     c: Chrome,
     /// 一件事一次办 bundles: (code, name, life event, number of items).
-    bundles: Vec<(String, String, String, usize)>,
+    bundles: Vec<(String, Named, Named, usize)>,
     q: String,
     dept: String,
     topic: String,
@@ -114,10 +115,10 @@ pub(super) async fn services(
         .filter(|i| q.dept.is_empty() || i.department.path.0 == q.dept)
         .filter(|i| q.topic.is_empty() || i.topics.iter().any(|t| t.code() == q.topic))
         .filter(|i| q.event.is_empty() || i.life_events.iter().any(|e| e.code() == q.event))
-        .filter(|i| needle.is_empty() || i.name.contains(needle) || i.code.contains(needle))
+        .filter(|i| needle.is_empty() || matches(i, needle))
         .map(|i| ItemRow {
             code: i.code.clone(),
-            name: i.name.clone(),
+            name: t.name(&i.name, &i.name_en),
             department: named(&i.department),
             kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
             promised: i.promised_days,
@@ -131,7 +132,14 @@ pub(super) async fn services(
         .unwrap_or_default()
         .into_iter()
         .filter(|b| needle.is_empty() || b.name.contains(needle) || b.life_event.contains(needle))
-        .map(|b| (b.code, b.name, b.life_event, b.items.len()))
+        .map(|b| {
+            (
+                b.code,
+                t.zh_text(&b.name),
+                t.zh_text(&b.life_event),
+                b.items.len(),
+            )
+        })
         .collect();
     render(&ServicesPage {
         c: ctx.chrome(t.s("services.title")),
@@ -172,6 +180,8 @@ struct MaterialRow {
 struct GuidePage {
     c: Chrome,
     i: ServiceItem,
+    /// Its name in the page's language.
+    name: Named,
     /// The handling department with its city, `示范市公安局`.
     department: String,
     kind: String,
@@ -182,6 +192,13 @@ struct GuidePage {
     can_apply: bool,
     /// Topics and life events it is listed under: (query, label).
     browse: Vec<(String, String)>,
+}
+
+/// Whether a search for `needle` finds `item`: by code, Chinese name, or English name in any case.
+fn matches(item: &ServiceItem, needle: &str) -> bool {
+    item.name.contains(needle)
+        || item.code.contains(needle)
+        || item.name_en.to_lowercase().contains(&needle.to_lowercase())
 }
 
 pub(super) async fn item_by_code(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
@@ -252,7 +269,8 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Err(_) => i.department.name_zh.clone(),
     };
     render(&GuidePage {
-        c: ctx.chrome(&i.name),
+        c: ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
+        name: t.name(&i.name, &i.name_en),
         department,
         kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
         browse: i
@@ -347,7 +365,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
 struct ApplyPage {
     c: Chrome,
     base: String,
-    name: String,
+    name: Named,
     key: String,
     step: usize,
     total: usize,
@@ -360,7 +378,7 @@ struct ApplyPage {
 struct CheckPage {
     c: Chrome,
     base: String,
-    name: String,
+    name: Named,
     key: String,
     /// (question number, label, answer, where a prefilled answer came from).
     rows: Vec<(usize, String, String, String)>,
@@ -472,7 +490,7 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
     render(&ApplyPage {
         c,
         base: d.base.clone(),
-        name: i.name.clone(),
+        name: ctx.t().name(&i.name, &i.name_en),
         key: d.key.clone(),
         step,
         total: qs.len(),
@@ -510,7 +528,7 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
     render(&CheckPage {
         c,
         base: d.base.clone(),
-        name: i.name.clone(),
+        name: ctx.t().name(&i.name, &i.name_en),
         key: d.key.clone(),
         rows,
         materials,
@@ -554,7 +572,7 @@ pub(super) async fn start(
         base: target.base(&i.code),
         review: false,
     };
-    let c = ctx.chrome(&i.name);
+    let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
     ask(&ctx, &i, &draft, 0, c)
 }
 
@@ -612,7 +630,7 @@ pub(super) async fn step(
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
         d.review = true;
-        let c = ctx.chrome(&i.name);
+        let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
         return super::materials::page_at(&state, &ctx, &i, &d, to, c).await;
     }
     let Some(f) = qs.get(step) else {
@@ -621,12 +639,12 @@ pub(super) async fn step(
     let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
     d.answers.insert(f.code.clone(), value.clone());
     if form.get("go").is_some_and(|g| g == "back") {
-        let c = ctx.chrome(&i.name);
+        let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
         return ask(&ctx, &i, &d, step.saturating_sub(1), c);
     }
     // Each answer is checked on its own page, as the submission will check it.
     if let Err(e) = f.check_answer(&value) {
-        let mut c = ctx.chrome(&i.name);
+        let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
         let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
         c.add_error("v", &msg);
         let mut resp = ask(&ctx, &i, &d, step, c);
@@ -637,7 +655,7 @@ pub(super) async fn step(
         // A change made from the check page: back to it, not on through every later page.
         return check_page(&ctx, &i, &d);
     }
-    let c = ctx.chrome(&i.name);
+    let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
     super::materials::page_at(&state, &ctx, &i, &d, step + 1, c).await
 }
 
@@ -718,7 +736,7 @@ pub(super) async fn submit_to(
                 let question = questions(&i).iter().position(|f| f.code == code);
                 match (question, super::materials::step_of(&i, &field)) {
                     (Some(step), _) => {
-                        let mut c = ctx.chrome(&i.name);
+                        let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
                         c.add_error("v", &msg);
                         let mut resp = ask(&ctx, &i, &d, step, c);
                         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -758,7 +776,7 @@ pub(crate) fn urgency_code(u: Urgency) -> &'static str {
 struct CaseRow {
     id: String,
     number: String,
-    item: String,
+    item: Named,
     status: String,
     submitted: String,
     due: String,
@@ -831,13 +849,14 @@ pub(super) async fn my_cases(
         };
     }
     let today = state.hall.today();
+    let names = crate::page::ItemNames::load(&state, t).await;
     let rows = mine
         .items
         .iter()
         .map(|k| CaseRow {
             id: k.id.to_string(),
             number: k.number.clone(),
-            item: k.item_name.clone(),
+            item: names.of(&k.item_code, &k.item_name),
             status: t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
             submitted: k.submitted.display_in(&state.settings.zone),
             due: k
@@ -999,7 +1018,10 @@ async fn my_case_page(
     });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     // Just submitted: the page's own 申请已提交 panel says it, with the number (no second notice).
-    let c = c.unwrap_or_else(|| ctx.chrome(&v.case.item_name));
+    let title = crate::page::ItemNames::load(&state, t)
+        .await
+        .of(&v.case.item_code, &v.case.item_name);
+    let c = c.unwrap_or_else(|| ctx.chrome(title.text()));
     let supplement_uploads = v
         .case
         .supplement

@@ -42,6 +42,7 @@ async fn setup(s: &Server) {
                 ServiceItemInput {
                     code: code.into(),
                     name: name.into(),
+                    name_en: String::new(),
                     department: d.path.clone(),
                     item_type: ItemType::PublicService,
                     legal_basis: "依法".into(),

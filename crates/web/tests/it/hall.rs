@@ -69,6 +69,7 @@ async fn setup(s: &Server) {
             ServiceItemInput {
                 code: CODE.into(),
                 name: "居住证办理".into(),
+                name_en: String::new(),
                 department: ga.path.clone(),
                 item_type: ItemType::PublicService,
                 legal_basis: "《居住证暂行条例》第九条".into(),
@@ -1252,6 +1253,101 @@ async fn the_service_list_offers_only_topics_and_life_events_that_have_services(
             !english.contains("：") && !english.contains(">公安局<"),
             "{english}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn english_pages_name_services_in_english_and_mark_what_is_only_in_chinese() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let c = reqwest::Client::new();
+        // No English name yet: the Chinese one, marked as Chinese for readers and fonts.
+        let list = english_page(&c, &s, "/services").await;
+        assert!(list.contains("<span lang=\"zh-CN\">居住证办理</span>"), "{list}");
+        let (_, zh) = page(&c, &s, "/services").await;
+        assert!(
+            zh.contains("居住证办理") && !zh.contains("lang=\"zh-CN\">居住证"),
+            "a Chinese page marks nothing"
+        );
+
+        // The department administrator gives it one.
+        let sys = Principal::system("test");
+        let item = s.hall.item_by_code(CODE).await.unwrap();
+        let mut input = ServiceItemInput {
+            code: item.code.clone(),
+            name: item.name.clone(),
+            name_en: "Residence permit".into(),
+            department: item.department.path.clone(),
+            item_type: item.item_type,
+            legal_basis: item.legal_basis.clone(),
+            conditions: item.conditions.clone(),
+            materials: item.materials.clone(),
+            fields: item.fields.clone(),
+            fees: item.fees.clone(),
+            statutory_days: item.statutory_days,
+            promised_days: item.promised_days,
+            visits: item.visits,
+            active: item.active,
+            licence: item.licence.clone(),
+            topics: item.topics.clone(),
+            life_events: item.life_events.clone(),
+        };
+        s.hall
+            .update_item(&sys, &item.id, item.version, input.clone())
+            .await
+            .unwrap();
+        let list = english_page(&c, &s, "/services?q=residence").await;
+        assert!(
+            list.contains(">Residence permit</a>"),
+            "found by its English name: {list}"
+        );
+        let guide = english_page(&c, &s, &format!("/services/{CODE}")).await;
+        assert!(guide.contains("<title>Residence permit"), "{guide}");
+        assert!(guide.contains("<h1>Residence permit</h1>"), "{guide}");
+        // What has no English form (the legal basis, the form's questions) is marked as Chinese,
+        // and English pages use ASCII punctuation around it.
+        assert!(
+            guide.contains("<span lang=\"zh-CN\">《居住证暂行条例》第九条</span>"),
+            "{guide}"
+        );
+        assert!(
+            guide.contains("<span lang=\"zh-CN\">申请人姓名</span>"),
+            "{guide}"
+        );
+        assert!(
+            !guide.contains('（') && !guide.contains('：'),
+            "no full-width brackets or colons: {guide}"
+        );
+        let (_, zh) = page(&c, &s, &format!("/services/{CODE}")).await;
+        assert!(zh.contains("<h1>居住证办理</h1>"));
+
+        // A citizen's cases are listed under the English name on English pages.
+        citizen1_applies(&s, "en-names").await;
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let mine = citizen
+            .get(s.url("/my/cases"))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(mine.contains("Residence permit"), "{mine}");
+
+        // A control character in the English name is refused on its field.
+        input.name_en = "Residence\u{7}permit".into();
+        let item = s.hall.item_by_code(CODE).await.unwrap();
+        let e = s
+            .hall
+            .update_item(&sys, &item.id, item.version, input)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("控制字符"), "{e}");
+        s.stop().await;
     })
     .await;
 }

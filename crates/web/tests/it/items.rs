@@ -17,6 +17,7 @@ fn item_form(csrf: &str, version: &str, name: &str, amount: &str, from: &str) ->
         ("version", version),
         ("code", CODE),
         ("name", name),
+        ("name_en", "Residence permit application"),
         ("department", "/9901/9901-GA/"),
         ("item_type", "public_service"),
         ("legal_basis", "《居住证暂行条例》第十条"),
@@ -122,6 +123,7 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         let to = r.headers()["location"].to_str().unwrap().to_string();
         assert_eq!(to, format!("/console/items/{CODE}/workflow?created=1"));
         let item = s.hall.item_by_code(CODE).await.unwrap();
+        assert_eq!(item.name_en, "Residence permit application", "the English name is kept");
         assert_eq!(item.fees[0].amount_fen, 1050);
         assert_eq!(item.materials.len(), 2, "the blank row is skipped");
         assert!(matches!(&item.materials[1].source, MaterialSource::SharedField { resource, field }

@@ -54,6 +54,7 @@ async fn item_with(s: &Server, code: &str, materials: Vec<Material>) {
             ServiceItemInput {
                 code: code.into(),
                 name: "居住证申领".into(),
+                name_en: String::new(),
                 department: ga.path.clone(),
                 item_type: ItemType::PublicService,
                 legal_basis: "《居住证暂行条例》".into(),

@@ -107,6 +107,7 @@ async fn setup(s: &Server) {
             ServiceItemInput {
                 code: ITEM.into(),
                 name: "最低生活保障申请".into(),
+                name_en: String::new(),
                 department: mz.path.clone(),
                 item_type: ItemType::Benefit,
                 legal_basis: "《社会救助暂行办法》第十一条".into(),
@@ -338,6 +339,7 @@ async fn a_bundle_is_prefilled_as_each_of_its_departments_may_read() {
                 ServiceItemInput {
                     code: "9901-GA-HJZM".into(),
                     name: "户籍证明".into(),
+                    name_en: String::new(),
                     department: ga.path.clone(),
                     item_type: ItemType::Confirmation,
                     legal_basis: "《户口登记条例》".into(),
