@@ -17,6 +17,7 @@ pub mod export;
 mod govern;
 mod ingest;
 mod lake;
+pub mod limits;
 mod load;
 mod mapping;
 mod model;

@@ -280,12 +280,16 @@ impl Pool {
                 return Err(e);
             }
         };
-        let run = async {
+        // The query runs on a runtime of its own: planning (constant folding included) and
+        // execution never hold up the server's threads, and at the time limit it is stopped.
+        let row_limit = opts.row_limit;
+        let statement = sql.to_string();
+        let run = async move {
             let options = SQLOptions::new()
                 .with_allow_ddl(false)
                 .with_allow_dml(false)
                 .with_allow_statements(false);
-            let df = ctx.sql_with_options(sql, options).await?;
+            let df = ctx.sql_with_options(&statement, options).await?;
             let columns: Vec<Column> = df
                 .schema()
                 .fields()
@@ -299,7 +303,7 @@ impl Pool {
             // the root of its plan, and its few rows need no limit).
             let df = match df.logical_plan() {
                 LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => df,
-                _ => df.limit(0, Some(opts.row_limit + 1))?,
+                _ => df.limit(0, Some(row_limit + 1))?,
             };
             let mut stream = df.execute_stream().await?;
             let mut batches = Vec::new();
@@ -307,7 +311,7 @@ impl Pool {
             let mut truncated = false;
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
-                let room = opts.row_limit - rows;
+                let room = row_limit - rows;
                 if batch.num_rows() > room {
                     truncated = true;
                     if room > 0 {
@@ -321,16 +325,25 @@ impl Pool {
             }
             Ok::<_, DataFusionError>((columns, batches, rows, truncated))
         };
-        let (columns, batches, rows, truncated) = match tokio::time::timeout(opts.timeout, run).await {
+        let runtime = QueryRuntime::new()?;
+        let Some(task) = runtime.spawn(run) else {
+            return Err(Error::Query(QueryError::Failed(
+                "the query runtime is gone".into(),
+            )));
+        };
+        let outcome = tokio::time::timeout(opts.timeout, task).await;
+        drop(runtime);
+        let (columns, batches, rows, truncated) = match outcome {
             Err(_) => return Err(Error::Query(QueryError::Timeout(opts.timeout.as_secs()))),
-            Ok(Err(e)) => {
+            Ok(Err(joined)) => return Err(Error::Query(QueryError::Failed(joined.to_string()))),
+            Ok(Ok(Err(e))) => {
                 let e = explain(e, &read);
                 if let Error::Forbidden { why } = &e {
                     self.record_refusal(actor, sql, why).await?;
                 }
                 return Err(e);
             }
-            Ok(Ok(done)) => done,
+            Ok(Ok(Ok(done))) => done,
         };
         let resources: Vec<String> = read.iter().map(|a| a.resource.code.clone()).collect();
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -359,6 +372,7 @@ impl Pool {
             .with_target_partitions(2)
             .with_batch_size(crate::BATCH_ROWS);
         let ctx = SessionContext::new_with_config_rt(config, runtime);
+        crate::limits::cap_functions(&ctx);
         for a in accesses {
             let scan = self.scan(&a.resource.code, a.resource.current_version).await?;
             let view = policy_view(scan, a, &self.fields)?;
@@ -655,6 +669,44 @@ impl ScalarUDFImpl for Reveal {
     }
 }
 
+/// The runtime one query runs on: two threads of its own, so that its planning and execution
+/// cannot hold up the server or other queries. When the query ends or runs out of time the
+/// runtime is shut down without waiting: its tasks are dropped at their next pause and its
+/// threads end with them, while the caller is answered at once.
+struct QueryRuntime(Option<tokio::runtime::Runtime>);
+
+impl QueryRuntime {
+    fn new() -> Result<QueryRuntime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("pool-query")
+            .enable_all()
+            .build()
+            .map(|rt| QueryRuntime(Some(rt)))
+            .map_err(|e| {
+                Error::Query(QueryError::Failed(format!(
+                    "the query runtime did not start: {e}"
+                )))
+            })
+    }
+
+    fn spawn<F>(&self, work: F) -> Option<tokio::task::JoinHandle<F::Output>>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.as_ref().map(|rt| rt.spawn(work))
+    }
+}
+
+impl Drop for QueryRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -668,6 +720,9 @@ pub enum QueryError {
     /// It ran past the time limit.
     #[error("查询超时（{0}秒） / the query ran longer than {0} s")]
     Timeout(u64),
+    /// A function was asked to build or compare more than one call may (see [`crate::limits`]).
+    #[error("查询超出函数上限：{0} / the query asks a function for too much: {0}")]
+    OverLimit(String),
     /// It needed more memory than allowed.
     #[error(
         "查询超出内存上限，请缩小范围或加聚合 / the query needs more memory than allowed: narrow it down"
@@ -701,6 +756,9 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
         }
         DataFusionError::SQL(parser, _) => Error::Query(QueryError::Sql(syntax_message(&parser.to_string()))),
         DataFusionError::ResourcesExhausted(_) => Error::Query(QueryError::Memory),
+        DataFusionError::External(e) if e.is::<crate::limits::OverLimit>() => {
+            Error::Query(QueryError::OverLimit(e.to_string()))
+        }
         DataFusionError::Plan(msg) if msg.contains("not supported") => {
             Error::Query(QueryError::NotAQuery(msg.clone()))
         }

@@ -465,6 +465,105 @@ async fn limits_cut_rows_stop_long_queries_and_cap_memory() {
 }
 
 #[tokio::test]
+async fn functions_that_build_or_compare_too_much_are_refused_before_they_run_even_when_folded() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        // Each of these took gigabytes or minutes; each is refused at once, naming the function.
+        let started = std::time::Instant::now();
+        for (sql, function) in [
+            (
+                "SELECT length(repeat(arrow_cast('x', 'LargeUtf8'), 3000000000))",
+                "repeat",
+            ),
+            ("SELECT length(repeat('ab', 600000))", "repeat"),
+            ("SELECT length(lpad('x', 2000000000))", "lpad"),
+            ("SELECT length(rpad('x', 900000, 'y'))", "rpad"),
+            (
+                "SELECT levenshtein(repeat('a', 140000), repeat('b', 140000))",
+                "levenshtein",
+            ),
+            (
+                "SELECT levenshtein(repeat('a', 20000), repeat('b', 20000))",
+                "levenshtein",
+            ),
+            (
+                "SELECT length(replace(repeat('x', 1000000), 'x', repeat('y', 1000)))",
+                "replace",
+            ),
+            (
+                "SELECT length(regexp_replace(repeat('x', 1000000), '', repeat('y', 100), 'g'))",
+                "regexp_replace",
+            ),
+        ] {
+            let e = run(&f, &police, sql).await.unwrap_err();
+            let Error::Query(QueryError::OverLimit(why)) = &e else {
+                panic!("{sql}: expected a function refused, got {e:?}");
+            };
+            assert!(why.contains(function) && why.contains("上限"), "{sql}: {why}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "refused before any of them ran"
+        );
+        // Per row too, not only for constants: a column's long value is caught.
+        let e = run(
+            &f,
+            &police,
+            &format!("SELECT repeat(district, 1000000) FROM \"{CODE}\""),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::OverLimit(_))), "{e:?}");
+        // Within the limits the same functions work as before.
+        let r = run(
+            &f,
+            &police,
+            "SELECT repeat('ab', 3) AS r, lpad('7', 3, '0') AS p, levenshtein('kitten', 'sitting') AS d",
+        )
+        .await
+        .unwrap();
+        assert_eq!(everything(&r), "ababab|007|3");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_past_its_time_is_stopped_and_the_caller_is_answered_meanwhile() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let slow = QueryOptions {
+            timeout: Duration::from_millis(500),
+            ..QueryOptions::default()
+        };
+        // A count over a hundred billion rows would run for hours.
+        let started = std::time::Instant::now();
+        let e = f
+            .pool
+            .query(
+                &police,
+                "SELECT count(*) FROM generate_series(1, 100000000000) WHERE value % 7 = 3",
+                &slow,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::Timeout(_))), "{e:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "answered at the limit: {:?}",
+            started.elapsed()
+        );
+        // The next query runs normally.
+        let r = run(&f, &police, "SELECT 1 AS one").await.unwrap();
+        assert_eq!(everything(&r), "1");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn personal_values_in_the_sql_are_masked_in_the_event() {
     each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
         let f = Fixture::new(db).await;

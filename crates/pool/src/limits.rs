@@ -1,0 +1,297 @@
+//! What one function call in a query may ask for. The functions that build values larger than
+//! their inputs (`repeat`, `lpad`, `rpad`, `replace`, `regexp_replace`, and where they exist
+//! `array_repeat`, `array_resize`, `range`, `generate_series`) and the quadratic `levenshtein`
+//! are wrapped so that a call over the limit is refused before it runs. The engine's memory pool
+//! counts what operators hold, not what a function builds, and constant folding evaluates
+//! calls while the query is planned, before any limit is checked: without these caps one
+//! `repeat('x', 3000000000)` took 12 GB and `levenshtein` of two long strings a minute.
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+use datafusion::common::{DataFusionError, ScalarValue};
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature};
+use datafusion::prelude::SessionContext;
+use std::sync::Arc;
+
+/// The most bytes of text one call may build.
+pub const MAX_BUILT_BYTES: i64 = 1 << 20;
+/// The longest list one call may build.
+pub const MAX_LIST_LEN: i64 = 1_000_000;
+/// The longest text `levenshtein` compares (its work grows with the product of the lengths).
+pub const MAX_COMPARED_BYTES: i64 = 10_000;
+
+/// A call refused for asking too much: the function and what it asked for.
+#[derive(Debug, thiserror::Error)]
+#[error("{function}：{zh} / {function}: {en}")]
+pub struct OverLimit {
+    function: String,
+    zh: String,
+    en: String,
+}
+
+/// What a capped function checks before it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Cap {
+    /// `repeat(text, n)`: the text's bytes × n.
+    Repeat,
+    /// `lpad`/`rpad(text, n [, fill])`: n characters (up to 4 bytes each).
+    Pad,
+    /// `replace(text, from, to)` and `regexp_replace(text, pattern, to …)`: every position of
+    /// the text may become `to`.
+    Replace,
+    /// `levenshtein(a, b)`: both lengths.
+    Compare,
+    /// `array_repeat(value, n)`, `array_resize(list, n …)`: n.
+    ListCount,
+    /// `range`/`generate_series(start, stop [, step])` as a list value.
+    Range,
+}
+
+const CAPPED: &[(&str, Cap)] = &[
+    ("repeat", Cap::Repeat),
+    ("lpad", Cap::Pad),
+    ("rpad", Cap::Pad),
+    ("replace", Cap::Replace),
+    ("regexp_replace", Cap::Replace),
+    ("levenshtein", Cap::Compare),
+    ("array_repeat", Cap::ListCount),
+    ("array_resize", Cap::ListCount),
+    ("range", Cap::Range),
+    ("generate_series", Cap::Range),
+];
+
+/// Replaces the session's growing functions with capped ones (those the build has).
+pub(crate) fn cap_functions(ctx: &SessionContext) {
+    for (name, cap) in CAPPED {
+        if let Ok(inner) = ctx.udf(name) {
+            ctx.register_udf(ScalarUDF::new_from_impl(Capped { inner, cap: *cap }));
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Capped {
+    inner: Arc<ScalarUDF>,
+    cap: Cap,
+}
+
+impl ScalarUDFImpl for Capped {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn return_type(&self, args: &[DataType]) -> datafusion::common::Result<DataType> {
+        self.inner.return_type(args)
+    }
+
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> datafusion::common::Result<arrow::datatypes::FieldRef> {
+        self.inner.return_field_from_args(args)
+    }
+
+    fn coerce_types(&self, args: &[DataType]) -> datafusion::common::Result<Vec<DataType>> {
+        self.inner.coerce_types(args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        check(self.inner.name(), self.cap, &args.args, args.number_rows)?;
+        self.inner.invoke_with_args(args)
+    }
+}
+
+/// One argument as an array and whether it is a single value for every row.
+fn column(v: &ColumnarValue) -> datafusion::common::Result<(ArrayRef, bool)> {
+    match v {
+        ColumnarValue::Array(a) => Ok((Arc::clone(a), false)),
+        ColumnarValue::Scalar(s) => Ok((s.to_array_of_size(1)?, true)),
+    }
+}
+
+/// The bytes of the text at `row` (0 for NULL or a non-text value).
+fn text_len(a: &ArrayRef, row: usize) -> i64 {
+    if a.is_null(row) {
+        return 0;
+    }
+    let n = if let Some(s) = a.as_string_opt::<i32>() {
+        s.value(row).len()
+    } else if let Some(s) = a.as_string_opt::<i64>() {
+        s.value(row).len()
+    } else if let Some(s) = a.as_string_view_opt() {
+        s.value(row).len()
+    } else {
+        0
+    };
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// The whole number at `row` (NULL: 0), cast from any integer type.
+fn number(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
+    if a.is_null(row) {
+        return Ok(0);
+    }
+    let one = a.slice(row, 1);
+    let cast = arrow::compute::cast(&one, &DataType::Int64)?;
+    Ok(cast.as_primitive::<Int64Type>().value(0))
+}
+
+/// A point of a range in nanoseconds (dates and times) or as the number itself.
+fn point(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
+    match a.data_type() {
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
+            let one = a.slice(row, 1);
+            let ns = arrow::compute::cast(&one, &DataType::Timestamp(TimeUnit::Nanosecond, None))?;
+            let ns = arrow::compute::cast(&ns, &DataType::Int64)?;
+            Ok(ns.as_primitive::<Int64Type>().value(0))
+        }
+        _ => number(a, row),
+    }
+}
+
+/// A range's step in the units of [`point`]: an interval at its shortest (a month as 28 days).
+fn step(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
+    const DAY: i64 = 86_400_000_000_000;
+    if a.is_null(row) {
+        return Ok(1);
+    }
+    Ok(match ScalarValue::try_from_array(a, row)? {
+        ScalarValue::IntervalMonthDayNano(Some(v)) => {
+            i64::from(v.months) * 28 * DAY + i64::from(v.days) * DAY + v.nanoseconds
+        }
+        ScalarValue::IntervalDayTime(Some(v)) => {
+            i64::from(v.days) * DAY + i64::from(v.milliseconds) * 1_000_000
+        }
+        ScalarValue::IntervalYearMonth(Some(m)) => i64::from(m) * 28 * DAY,
+        _ => number(a, row)?,
+    })
+}
+
+fn over(function: &str, zh: String, en: String) -> DataFusionError {
+    DataFusionError::External(Box::new(OverLimit {
+        function: function.to_string(),
+        zh,
+        en,
+    }))
+}
+
+fn check(function: &str, cap: Cap, args: &[ColumnarValue], rows: usize) -> datafusion::common::Result<()> {
+    let cols = args
+        .iter()
+        .map(column)
+        .collect::<datafusion::common::Result<Vec<_>>>()?;
+    let at = |i: usize, row: usize| -> Option<(&ArrayRef, usize)> {
+        cols.get(i).map(|(a, single)| (a, if *single { 0 } else { row }))
+    };
+    // A call on single values is checked once, whatever the number of rows.
+    let rows = if cols.iter().all(|(_, single)| *single) {
+        1
+    } else {
+        rows
+    };
+    for row in 0..rows {
+        match cap {
+            Cap::Repeat => {
+                if let (Some((t, r1)), Some((n, r2))) = (at(0, row), at(1, row)) {
+                    let built = text_len(t, r1).saturating_mul(number(n, r2)?.max(0));
+                    if built > MAX_BUILT_BYTES {
+                        return Err(over(
+                            function,
+                            format!("结果超过{}字节的上限", MAX_BUILT_BYTES),
+                            format!("the result would pass the limit of {MAX_BUILT_BYTES} bytes"),
+                        ));
+                    }
+                }
+            }
+            Cap::Pad => {
+                if let Some((n, r)) = at(1, row)
+                    && number(n, r)?.saturating_mul(4) > MAX_BUILT_BYTES
+                {
+                    return Err(over(
+                        function,
+                        format!("长度超过{}字符的上限", MAX_BUILT_BYTES / 4),
+                        format!(
+                            "the length passes the limit of {} characters",
+                            MAX_BUILT_BYTES / 4
+                        ),
+                    ));
+                }
+            }
+            Cap::Replace => {
+                if let (Some((t, r1)), Some((to, r2))) = (at(0, row), at(2, row)) {
+                    let built = (text_len(t, r1) + 1).saturating_mul(text_len(to, r2).max(1));
+                    if built > MAX_BUILT_BYTES.saturating_mul(16) {
+                        return Err(over(
+                            function,
+                            format!(
+                                "替换结果可能超过{}字节的上限，请缩短文本或替换内容",
+                                MAX_BUILT_BYTES * 16
+                            ),
+                            "the result could grow too large: shorten the text or the replacement"
+                                .to_string(),
+                        ));
+                    }
+                }
+            }
+            Cap::Compare => {
+                for i in 0..2 {
+                    if let Some((t, r)) = at(i, row)
+                        && text_len(t, r) > MAX_COMPARED_BYTES
+                    {
+                        return Err(over(
+                            function,
+                            format!("比较的文本超过{MAX_COMPARED_BYTES}字节的上限"),
+                            format!("a compared text passes the limit of {MAX_COMPARED_BYTES} bytes"),
+                        ));
+                    }
+                }
+            }
+            Cap::ListCount => {
+                if let Some((n, r)) = at(1, row)
+                    && number(n, r)? > MAX_LIST_LEN
+                {
+                    return Err(over(
+                        function,
+                        format!("列表长度超过{MAX_LIST_LEN}的上限"),
+                        format!("the list passes the limit of {MAX_LIST_LEN} items"),
+                    ));
+                }
+            }
+            Cap::Range => {
+                // One argument: 0..stop; two: start..stop; three: with a step.
+                let (start, stop) = match (at(0, row), at(1, row)) {
+                    (Some((a, r1)), Some((b, r2))) => (point(a, r1)?, point(b, r2)?),
+                    (Some((a, r)), None) => (0, point(a, r)?),
+                    _ => continue,
+                };
+                let step = match at(2, row) {
+                    Some((s, r)) => step(s, r)?,
+                    None => 1,
+                };
+                let span = i128::from(stop) - i128::from(start);
+                let count = if step == 0 {
+                    i128::MAX
+                } else {
+                    (span / i128::from(step)).abs()
+                };
+                if count > i128::from(MAX_LIST_LEN) {
+                    return Err(over(
+                        function,
+                        format!("序列超过{MAX_LIST_LEN}项的上限"),
+                        format!("the series passes the limit of {MAX_LIST_LEN} items"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
