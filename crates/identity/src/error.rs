@@ -40,7 +40,9 @@ pub enum Error {
     },
     /// Too many attempts from this address or on this account, or too many password checks
     /// waiting: try again after `retry_after_s` seconds (429 with `Retry-After`).
-    #[error("尝试过于频繁，请{retry_after_s}秒后再试 / too many attempts; try again in {retry_after_s} s")]
+    #[error(
+        "尝试过于频繁，请{retry_after_s}秒后再试 / too many attempts; try again in {retry_after_s}\u{a0}s"
+    )]
     TooMany {
         /// Seconds to wait.
         retry_after_s: u64,

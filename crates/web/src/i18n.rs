@@ -376,6 +376,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("punct.space", "", " "),
     ("punct.colon", "：", ": "),
     ("punct.open", "（", " ("),
+    ("punct.comma", "，", ", "),
     ("punct.close", "）", ")"),
     ("nav.menu", "菜单", "Menu"),
     ("pager.page", "第{page}页，共{pages}页", "Page {page} of {pages}"),

@@ -278,33 +278,6 @@ pub(crate) fn download(media_type: &str, file_name: &str, body: Vec<u8>) -> Resp
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redirects_stay_on_site() {
-        assert_eq!(super::safe_next(Some("/account")), "/account");
-        assert_eq!(super::safe_next(Some("//evil.example/")), "/");
-        assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(super::safe_next(Some("/\\evil")), "/");
-        // A tab or newline that a browser would drop, a CR/LF that would split the header.
-        for sneaky in [
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "/a\r\nSet-Cookie: x=1",
-            "/ /evil",
-            "/\u{85}x",
-        ] {
-            assert_eq!(super::safe_next(Some(sneaky)), "/", "{sneaky:?}");
-        }
-        assert_eq!(
-            super::safe_next(Some("/services?q=%E6%88%B7")),
-            "/services?q=%E6%88%B7"
-        );
-        assert_eq!(super::safe_next(None), "/");
-        assert_eq!(super::urlencode("/a b?x=1"), "%2Fa+b%3Fx%3D1");
-    }
-}
-
 /// Service names in the page's language for records that carry the Chinese name they were made
 /// under (cases, tasks): English pages look the English name up by the item's code; a name with
 /// none is shown in Chinese, marked as Chinese.
@@ -334,5 +307,32 @@ impl ItemNames {
     /// The name of the item `code`, recorded in Chinese as `zh`.
     pub(crate) fn of(&self, code: &str, zh: &str) -> crate::markup::Named {
         self.t.name(zh, self.english.get(code).map_or("", String::as_str))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redirects_stay_on_site() {
+        assert_eq!(super::safe_next(Some("/account")), "/account");
+        assert_eq!(super::safe_next(Some("//evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(super::safe_next(Some("/\\evil")), "/");
+        // A tab or newline that a browser would drop, a CR/LF that would split the header.
+        for sneaky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a\r\nSet-Cookie: x=1",
+            "/ /evil",
+            "/\u{85}x",
+        ] {
+            assert_eq!(super::safe_next(Some(sneaky)), "/", "{sneaky:?}");
+        }
+        assert_eq!(
+            super::safe_next(Some("/services?q=%E6%88%B7")),
+            "/services?q=%E6%88%B7"
+        );
+        assert_eq!(super::safe_next(None), "/");
+        assert_eq!(super::urlencode("/a b?x=1"), "%2Fa+b%3Fx%3D1");
     }
 }

@@ -7,6 +7,7 @@ use super::materials::material;
 use super::services::{Target, hall_page, start, step, submit_to, urgency_code, workflow_ready};
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::markup::Named;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -59,13 +60,13 @@ pub(super) async fn as_item(state: &AppState, code: &str) -> Result<ServiceItem,
 struct GuidePage {
     c: Chrome,
     code: String,
-    name: String,
-    life_event: String,
-    description: String,
+    name: Named,
+    life_event: Named,
+    description: Named,
     /// (item code, name, department, promised days).
-    items: Vec<(String, String, String, u32)>,
+    items: Vec<(String, Named, String, u32)>,
     /// (material name, held by government).
-    materials: Vec<(String, bool)>,
+    materials: Vec<(Named, bool)>,
     questions: usize,
     promised: u32,
 }
@@ -82,17 +83,20 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Err(e) => return ctx.fail(hall_page(e)),
     };
     let (fields, _) = bundle_fields(&items);
+    let t = ctx.t();
+    // Departments as citizens know them: with their city, in the page's language.
+    let official = state.identity.official_names().await.unwrap_or_default();
     render(&GuidePage {
         c: ctx.chrome(&bundle.name),
         code: bundle.code.clone(),
-        name: bundle.name.clone(),
-        life_event: bundle.life_event.clone(),
-        description: bundle.description.clone(),
+        name: t.zh_text(&bundle.name),
+        life_event: t.zh_text(&bundle.life_event),
+        description: t.zh_text(&bundle.description),
         materials: bundle_materials(&items)
             .iter()
             .map(|m| {
                 (
-                    m.name.clone(),
+                    t.zh_text(&m.name),
                     matches!(m.source, MaterialSource::SharedField { .. }),
                 )
             })
@@ -108,8 +112,11 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
             .map(|i| {
                 (
                     i.code.clone(),
-                    i.name.clone(),
-                    i.department.name_zh.clone(),
+                    t.name(&i.name, &i.name_en),
+                    official.get(i.department.path.as_str()).map_or_else(
+                        || i.department.name_zh.clone(),
+                        |(zh, en)| t.pick(zh, en).to_string(),
+                    ),
                     i.promised_days,
                 )
             })

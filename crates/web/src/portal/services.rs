@@ -213,18 +213,29 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Ok(_) => return ctx.fail(PageError::NotFound),
         Err(e) => return ctx.fail(e),
     };
+    let official = state.identity.official_names().await.unwrap_or_default();
     let steps = match state.hall.workflow(&i.id, i.workflow_version).await {
         Ok(wf) => wf
             .steps
             .iter()
             .map(|s| {
-                let who: Vec<String> = s.assignees.iter().map(|a| a.department.name_zh.clone()).collect();
-                let name = if s.name.is_empty() {
+                let who: Vec<String> = s
+                    .assignees
+                    .iter()
+                    .map(|a| {
+                        official.get(a.department.path.as_str()).map_or_else(
+                            || a.department.name_zh.clone(),
+                            |(zh, en)| t.pick(zh, en).to_string(),
+                        )
+                    })
+                    .collect();
+                // A step's own name is Chinese data; English pages name its kind.
+                let name = if s.name.is_empty() || t.is_en() {
                     t.pick(s.kind.name_zh(), s.kind.name_en()).to_string()
                 } else {
                     s.name.clone()
                 };
-                (name, who.join("、"))
+                (name, who.join(t.pick("、", ", ")))
             })
             .collect(),
         Err(_) => Vec::new(),
@@ -1018,7 +1029,7 @@ async fn my_case_page(
     });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     // Just submitted: the page's own 申请已提交 panel says it, with the number (no second notice).
-    let title = crate::page::ItemNames::load(&state, t)
+    let title = crate::page::ItemNames::load(state, t)
         .await
         .of(&v.case.item_code, &v.case.item_name);
     let c = c.unwrap_or_else(|| ctx.chrome(title.text()));
