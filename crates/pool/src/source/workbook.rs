@@ -2,6 +2,11 @@
 //! sheet's XML one at a time (only the workbook's shared-string table is held in memory), and
 //! typed cells become the text the standardizers read: numbers without a needless `.0`, dates
 //! as `YYYY-MM-DD`, date-times as `YYYY-MM-DDTHH:MM:SS`.
+//!
+//! A workbook is a zip archive, and a few kilobytes can claim a cell at column 30,000,000 or
+//! unpack to gigabytes: before calamine opens it, every part is unpacked once and counted (at
+//! most [`MAX_UNPACKED_BYTES`] in all, [`MAX_PARTS`] parts), and cells beyond Excel's own
+//! limits ([`MAX_COLUMNS`] columns, [`MAX_ROWS`] rows) make the file unreadable.
 
 use super::{RowSource, SourceRow, SourceSummary, checked_header, number_text};
 use crate::model::SourceFormat;
@@ -12,6 +17,64 @@ use std::io::BufReader;
 use std::path::Path;
 
 type Workbook = Xlsx<BufReader<File>>;
+
+/// The most a workbook may unpack to, all its parts together.
+pub const MAX_UNPACKED_BYTES: u64 = 2 << 30;
+/// The most parts (files inside the archive) a workbook may have.
+pub const MAX_PARTS: usize = 10_000;
+/// Excel's column limit (XFD).
+pub const MAX_COLUMNS: u32 = 16_384;
+/// Excel's row limit.
+pub const MAX_ROWS: u32 = 1_048_576;
+
+/// Unpacks every part of the workbook at `path` into nothing, counting: refused when the parts
+/// are too many or unpack to more than [`MAX_UNPACKED_BYTES`] (whatever their headers claim).
+fn check_unpacked(path: &Path) -> Result<()> {
+    let mut archive =
+        zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|e| Error::Unreadable {
+            reason: format!("不是有效的XLSX工作簿 / not a valid XLSX workbook: {e}"),
+        })?;
+    if archive.len() > MAX_PARTS {
+        return Err(Error::Unreadable {
+            reason: format!("工作簿部件超过{MAX_PARTS}个 / the workbook has more than {MAX_PARTS} parts"),
+        });
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).map_err(|e| Error::Unreadable {
+            reason: format!("工作簿已损坏 / the workbook is damaged: {e}"),
+        })?;
+        let room = MAX_UNPACKED_BYTES - total;
+        let n = std::io::copy(
+            &mut std::io::Read::take(&mut part, room + 1),
+            &mut std::io::sink(),
+        )?;
+        total += n;
+        if total > MAX_UNPACKED_BYTES {
+            return Err(Error::Unreadable {
+                reason: format!(
+                    "工作簿解压后超过{} MiB / the workbook unpacks to more than {} MiB",
+                    MAX_UNPACKED_BYTES >> 20,
+                    MAX_UNPACKED_BYTES >> 20
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A cell beyond Excel's limits: the file is not a workbook Excel could have written.
+fn beyond_limits(row: u32, column: u32) -> Option<Error> {
+    (column >= MAX_COLUMNS || row >= MAX_ROWS).then(|| Error::Unreadable {
+        reason: format!(
+            "第{}行第{}列超出表格上限（{MAX_ROWS}行、{MAX_COLUMNS}列） / a cell at row {}, column {} is beyond the limits ({MAX_ROWS} rows, {MAX_COLUMNS} columns)",
+            u64::from(row) + 1,
+            u64::from(column) + 1,
+            u64::from(row) + 1,
+            u64::from(column) + 1
+        ),
+    })
+}
 
 /// An open workbook whose header row was read.
 pub(crate) struct XlsxRows {
@@ -25,6 +88,7 @@ pub(crate) struct XlsxRows {
 impl XlsxRows {
     /// Opens the workbook at `path` and reads the first row of its first worksheet.
     pub fn open(path: &Path) -> Result<Self> {
+        check_unpacked(path)?;
         let mut workbook: Workbook = Xlsx::new(BufReader::new(File::open(path)?)).map_err(unreadable)?;
         let sheet = workbook
             .sheets_metadata()
@@ -74,6 +138,9 @@ impl RowSource for XlsxRows {
         let mut current: Option<u32> = None;
         while let Some(cell) = cells.next_cell().map_err(unreadable)? {
             let (r, c) = cell.get_position();
+            if let Some(e) = beyond_limits(r, c) {
+                return Err(e);
+            }
             if r <= header_row {
                 continue;
             }
@@ -105,6 +172,9 @@ fn first_row(next: &mut dyn FnMut() -> Result<HeaderCell, XlsxError>) -> Result<
     let mut row: Option<u32> = None;
     let mut names: Vec<String> = Vec::new();
     while let Some(((r, c), text)) = next().map_err(unreadable)? {
+        if let Some(e) = beyond_limits(r, c) {
+            return Err(e);
+        }
         match row {
             Some(first) if r != first => break,
             _ => row = Some(r),
@@ -215,6 +285,115 @@ mod tests {
 
     fn date(value: f64) -> String {
         date_text(&ExcelDateTime::new(value, ExcelDateTimeType::DateTime, false))
+    }
+
+    /// Column letters of the 0-based column `n` (`A`, …, `Z`, `AA`, …).
+    fn letters(mut n: u64) -> String {
+        let mut out = Vec::new();
+        loop {
+            out.push(b'A' + (n % 26) as u8);
+            if n < 26 {
+                break;
+            }
+            n = n / 26 - 1;
+        }
+        out.reverse();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// A minimal workbook whose one sheet holds `cells` (reference, text).
+    fn workbook(cells: &[(&str, &str)]) -> tempfile::NamedTempFile {
+        use std::io::Write as _;
+        let file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
+        let mut zip = zip::ZipWriter::new(File::create(file.path()).unwrap());
+        let put = |zip: &mut zip::ZipWriter<File>, name: &str, body: &str| {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        };
+        put(
+            &mut zip,
+            "[Content_Types].xml",
+            r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        put(
+            &mut zip,
+            "_rels/.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        put(
+            &mut zip,
+            "xl/workbook.xml",
+            r#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        put(
+            &mut zip,
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        );
+        let mut rows: std::collections::BTreeMap<u64, String> = std::collections::BTreeMap::new();
+        for (at, text) in cells {
+            let row: u64 = at
+                .trim_start_matches(|c: char| c.is_ascii_uppercase())
+                .parse()
+                .unwrap();
+            rows.entry(row).or_default().push_str(&format!(
+                r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#
+            ));
+        }
+        let data: String = rows
+            .iter()
+            .map(|(r, cs)| format!(r#"<row r="{r}">{cs}</row>"#))
+            .collect();
+        put(
+            &mut zip,
+            "xl/worksheets/sheet1.xml",
+            &format!(
+                r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{data}</sheetData></worksheet>"#
+            ),
+        );
+        zip.finish().unwrap();
+        file
+    }
+
+    fn read_all(path: &Path) -> Result<Vec<Vec<String>>> {
+        let rows = XlsxRows::open(path)?;
+        let mut out = vec![rows.header().to_vec()];
+        Box::new(rows).read_rows(&mut |r| {
+            out.push(r.cells.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_cell_beyond_excels_limits_makes_the_workbook_unreadable_without_allocating_for_it() {
+        let ok = workbook(&[("A1", "id"), ("B1", "name"), ("A2", "1"), ("B2", "张三")]);
+        assert_eq!(
+            read_all(ok.path()).unwrap(),
+            vec![vec!["id", "name"], vec!["1", "张三"]]
+        );
+        // The reviewed file: a header cell at column 30,000,000 (once 6 GB).
+        let far = format!("{}1", letters(30_000_000));
+        let wide = workbook(&[("A1", "id"), (&far, "x")]);
+        let Err(Error::Unreadable { reason }) = read_all(wide.path()) else {
+            panic!("a header beyond column 16384 is refused");
+        };
+        assert!(
+            reason.contains("16384") && reason.contains("30000001"),
+            "{reason}"
+        );
+        let far_data = format!("{}2", letters(20_000));
+        let wide_data = workbook(&[("A1", "id"), ("A2", "1"), (&far_data, "x")]);
+        assert!(matches!(
+            read_all(wide_data.path()),
+            Err(Error::Unreadable { .. })
+        ));
+        let deep = workbook(&[("A1", "id"), ("A2000000", "1")]);
+        let Err(Error::Unreadable { reason }) = read_all(deep.path()) else {
+            panic!("a row beyond 1048576 is refused");
+        };
+        assert!(reason.contains("1048576"), "{reason}");
     }
 
     #[test]
