@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// Largest request body in KiB [default: 1024]
     #[arg(long, env = "TONGBAN_BODY_LIMIT_KIB")]
     pub body_limit_kib: Option<usize>,
+    /// Largest file a console data load accepts, in MiB [default: 1024]
+    #[arg(long, env = "TONGBAN_UPLOAD_LIMIT_MIB")]
+    pub upload_limit_mib: Option<u64>,
     /// Request timeout in seconds [default: 30]
     #[arg(long, env = "TONGBAN_REQUEST_TIMEOUT")]
     pub request_timeout: Option<u64>,
@@ -99,6 +102,7 @@ pub struct FileConfig {
     session_idle_minutes: Option<u64>,
     session_hours: Option<u64>,
     body_limit_kib: Option<usize>,
+    upload_limit_mib: Option<u64>,
     request_timeout: Option<u64>,
     exchange_rate: Option<u32>,
     smtp_url: Option<String>,
@@ -140,6 +144,8 @@ pub struct Serve {
     pub session_hours: u64,
     /// Body limit in bytes.
     pub body_limit: usize,
+    /// Console data load limit in bytes.
+    pub upload_limit: u64,
     /// Request timeout.
     pub request_timeout: u64,
     /// Exchange calls per second per department system.
@@ -262,6 +268,12 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
             .max(1),
         session_hours: args.session_hours.or(file.session_hours).unwrap_or(12).max(1),
         body_limit: args.body_limit_kib.or(file.body_limit_kib).unwrap_or(1024).max(1) * 1024,
+        upload_limit: args
+            .upload_limit_mib
+            .or(file.upload_limit_mib)
+            .unwrap_or(1024)
+            .clamp(1, 1 << 20)
+            << 20,
         request_timeout: args.request_timeout.or(file.request_timeout).unwrap_or(30).max(1),
         exchange_rate: args.exchange_rate.or(file.exchange_rate).unwrap_or(200).max(1),
         smtp_url: args
@@ -296,6 +308,7 @@ mod tests {
             session_idle_minutes: None,
             session_hours: None,
             body_limit_kib: None,
+            upload_limit_mib: None,
             request_timeout: None,
             exchange_rate: None,
             smtp_url: None,

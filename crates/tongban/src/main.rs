@@ -1039,6 +1039,7 @@ async fn serve_platform(
         tls: serve.tls.is_some(),
         demo: demo.is_some(),
         body_limit: serve.body_limit,
+        upload_limit: serve.upload_limit,
         request_timeout: Duration::from_secs(serve.request_timeout),
         upload_dir: p.store.data_dir.join("uploads"),
         exchange_rate: serve.exchange_rate,

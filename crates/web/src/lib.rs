@@ -46,6 +46,8 @@ pub struct WebSettings {
     pub demo: bool,
     /// Largest request body in bytes.
     pub body_limit: usize,
+    /// Largest file a console data load accepts, in bytes.
+    pub upload_limit: u64,
     /// Time a request may take.
     pub request_timeout: Duration,
     /// Where uploads are streamed before they are loaded.
@@ -63,6 +65,7 @@ impl Default for WebSettings {
             tls: false,
             demo: false,
             body_limit: 1024 * 1024,
+            upload_limit: 1 << 30,
             request_timeout: Duration::from_secs(30),
             upload_dir: std::env::temp_dir().join("tongban-uploads"),
             exchange_rate: 200,

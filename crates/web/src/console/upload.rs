@@ -124,7 +124,7 @@ pub(super) async fn upload(
         Err(e) => return ctx.fail(e),
     };
     let mut csrf_ok = false;
-    let mut saved: Option<(std::path::PathBuf, String)> = None;
+    let mut saved: Option<(Spooled, String)> = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -157,24 +157,29 @@ pub(super) async fn upload(
                     Ok(f) => f,
                     Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
                 };
+                // Removed on every way out — refused, failed, or cut off by the timeout or a
+                // client that went away — until the load takes it over.
+                let file = Spooled(Some(path));
+                let limit = state.settings.upload_limit;
+                let mut written: u64 = 0;
                 let mut field = field;
                 loop {
                     match field.chunk().await {
                         Ok(Some(bytes)) => {
+                            written += bytes.len() as u64;
+                            if written > limit {
+                                return too_large(&ctx, limit);
+                            }
                             if let Err(e) = out.write_all(&bytes).await {
-                                let _ = tokio::fs::remove_file(&path).await;
                                 return ctx.fail(PageError::Internal(e.to_string()));
                             }
                         }
                         Ok(None) => break,
-                        Err(e) => {
-                            let _ = tokio::fs::remove_file(&path).await;
-                            return ctx.fail(PageError::BadRequest(format!("file: {e}")));
-                        }
+                        Err(e) => return ctx.fail(PageError::BadRequest(format!("file: {e}"))),
                     }
                 }
                 let _ = out.flush().await;
-                saved = Some((path, file_name));
+                saved = Some((file, file_name));
             }
             _ => {}
         }
@@ -182,7 +187,7 @@ pub(super) async fn upload(
     if !csrf_ok {
         return ctx.fail(PageError::Csrf);
     }
-    let Some((path, file_name)) = saved else {
+    let Some((file, file_name)) = saved else {
         return ctx.fail(PageError::BadRequest("file: 请选择文件 / choose a file".into()));
     };
     let id = tongban_kernel::id::new_uuid_v7();
@@ -203,6 +208,10 @@ pub(super) async fn upload(
     let principal = me.principal.clone();
     let load_id = id.clone();
     tokio::spawn(async move {
+        let file = file;
+        let Some(path) = file.0.as_deref() else {
+            return;
+        };
         let progress_loads = loads.clone();
         let progress_id = load_id.clone();
         let progress: Arc<tongban_pool::ProgressFn> =
@@ -211,13 +220,40 @@ pub(super) async fn upload(
             progress: Some(progress),
             ..Default::default()
         };
-        let result = pool.ingest_file(&principal, &resource.code, &path, &opts).await;
-        let _ = tokio::fs::remove_file(&path).await;
+        let result = pool.ingest_file(&principal, &resource.code, path, &opts).await;
+        drop(file);
         loads.update(&load_id, |l| {
             l.outcome = Some(result.map_err(|e| e.to_string()));
         });
     });
     Redirect::to(&format!("/console/loads/{id}")).into_response()
+}
+
+/// An uploaded file on disk, removed when dropped.
+struct Spooled(Option<std::path::PathBuf>);
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// 413: the file is larger than a data load may be (said in the page's language).
+fn too_large(ctx: &Ctx, limit: u64) -> Response {
+    let t = ctx.t();
+    let mib = limit >> 20;
+    let why = if t.is_en() {
+        format!(
+            "The file is larger than {mib} MiB, the most a data load accepts: split it, or load it with the command line."
+        )
+    } else {
+        format!("文件超过数据加载的上限{mib} MiB，请拆分后分别上传，或使用命令行加载。")
+    };
+    let mut resp = ctx.fail(PageError::BadRequest(why));
+    *resp.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    resp
 }
 
 #[derive(Template)]

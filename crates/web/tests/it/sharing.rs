@@ -424,6 +424,54 @@ async fn the_provider_uploads_a_csv_and_watches_it_load_into_a_new_version() {
 }
 
 #[tokio::test]
+async fn a_data_load_over_the_limit_is_refused_and_leaves_no_file_behind() {
+    each_backend(&sets(), |db| async move {
+        let dir = std::env::temp_dir().join(format!("tongban-uploads-{}", tongban_kernel::id::new_uuid_v7()));
+        let spool = dir.clone();
+        let s = Server::start_with(db, move |w| {
+            w.upload_limit = 64;
+            w.upload_dir = spool;
+        })
+        .await;
+        let code = seed(&s).await;
+        let ga = browser();
+        sign_in_with_mfa(&ga, &s, "ga_admin").await;
+        let page = ga
+            .get(s.url(&format!("/console/catalog/{code}/upload")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csv = "公民身份号码,姓名,区县\n11010519491231002X,张三,城东区\n110105194912310021,李四,城西区\n";
+        let form = reqwest::multipart::Form::new().text("csrf", csrf_of(&page)).part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("hj.csv"),
+        );
+        let r = ga
+            .post(s.url(&format!("/console/catalog/{code}/upload")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("上限") && body.contains("拆分"),
+            "said in the page's language: {body}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "the partial file is removed: {left:?}");
+        s.stop().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_sql_page_answers_within_the_users_grants() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
