@@ -290,6 +290,17 @@ impl Pool {
                 .with_allow_dml(false)
                 .with_allow_statements(false);
             let df = ctx.sql_with_options(&statement, options).await?;
+            // A plan is shown at the level of the policy: the query over the views the caller
+            // may read, never the files, their statistics or the columns the views leave out.
+            match df.logical_plan() {
+                LogicalPlan::Analyze(_) => {
+                    return Err(DataFusionError::Plan(
+                        "EXPLAIN ANALYZE is not supported here: it runs the query and shows storage details; use EXPLAIN".into(),
+                    ));
+                }
+                LogicalPlan::Explain(e) => return Ok(policy_plan(&e.plan)),
+                _ => {}
+            }
             let columns: Vec<Column> = df
                 .schema()
                 .fields()
@@ -334,7 +345,10 @@ impl Pool {
         let outcome = tokio::time::timeout(opts.timeout, task).await;
         drop(runtime);
         let (columns, batches, rows, truncated) = match outcome {
-            Err(_) => return Err(Error::Query(QueryError::Timeout(opts.timeout.as_secs()))),
+            Err(_) => {
+                self.record_timeout(actor, sql, opts, &read).await?;
+                return Err(Error::Query(QueryError::Timeout(opts.timeout.as_secs())));
+            }
             Ok(Err(joined)) => return Err(Error::Query(QueryError::Failed(joined.to_string()))),
             Ok(Ok(Err(e))) => {
                 let e = explain(e, &read);
@@ -505,6 +519,42 @@ impl Pool {
         Ok(id)
     }
 
+    /// A query stopped at its time limit ran nonetheless: recorded with what it read.
+    async fn record_timeout(
+        &self,
+        actor: &Principal,
+        sql: &str,
+        opts: &QueryOptions,
+        read: &[&Access],
+    ) -> Result<()> {
+        let id = tongban_kernel::id::new_uuid_v7();
+        let codes: Vec<&str> = read.iter().map(|a| a.resource.code.as_str()).collect();
+        let mut tx = self.catalog.db().begin_write().await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "pool.query.timed_out",
+                object_type: "query",
+                object_id: &id,
+                object_dept: actor.department.as_ref(),
+                summary: format!(
+                    "数据池查询 {} 超时被停止 / pool query on {} stopped at its time limit",
+                    codes.join("、"),
+                    codes.join(", ")
+                ),
+                detail: json!({
+                    "resources": codes,
+                    "purpose": opts.purpose.trim(),
+                    "timeout_s": opts.timeout.as_secs(),
+                    "sql": sql_for_event(sql),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn record_refusal(&self, actor: &Principal, sql: &str, why: &str) -> Result<()> {
         let id = tongban_kernel::id::new_uuid_v7();
         let mut tx = self.catalog.db().begin_write().await?;
@@ -525,10 +575,40 @@ impl Pool {
     }
 }
 
-/// The SQL as an event keeps it: personal values that appear in it masked, at most
-/// [`SQL_IN_EVENT`] characters.
+/// The SQL as an event keeps it: the shape of the query, not the values it looked for — every
+/// quoted value keeps its first character only (`'张三'` → `'张*'`, an address, a name), personal
+/// numbers outside quotes are masked — at most [`SQL_IN_EVENT`] characters.
 fn sql_for_event(sql: &str) -> String {
-    tongban_text::mask_pii(sql).chars().take(SQL_IN_EVENT).collect()
+    let mut shaped = String::with_capacity(sql.len());
+    let mut quoted: Option<usize> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (None, '\'') => {
+                quoted = Some(0);
+                shaped.push(c);
+            }
+            // `''` inside a literal is a quote character, not its end.
+            (Some(n), '\'') if chars.peek() == Some(&'\'') => {
+                chars.next();
+                shaped.push(if n == 0 { '\'' } else { '*' });
+                quoted = Some(n + 1);
+            }
+            (Some(_), '\'') => {
+                quoted = None;
+                shaped.push(c);
+            }
+            (Some(n), _) => {
+                shaped.push(if n == 0 { c } else { '*' });
+                quoted = Some(n + 1);
+            }
+            (None, _) => shaped.push(c),
+        }
+    }
+    tongban_text::mask_pii(&shaped)
+        .chars()
+        .take(SQL_IN_EVENT)
+        .collect()
 }
 
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> Error {
@@ -666,6 +746,36 @@ impl ScalarUDFImpl for Reveal {
             .map(|v| v.map(|s| self.reveal(s)).transpose())
             .collect::<std::result::Result<StringArray, _>>()?;
         Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// The answer to EXPLAIN: one row, the query's plan over the policy views as the caller wrote it
+/// (views not expanded, nothing optimized into storage terms).
+fn policy_plan(plan: &LogicalPlan) -> (Vec<Column>, Vec<RecordBatch>, usize, bool) {
+    let columns = vec![
+        Column {
+            name: "plan_type".into(),
+            data_type: DataType::Utf8.to_string(),
+        },
+        Column {
+            name: "plan".into(),
+            data_type: DataType::Utf8.to_string(),
+        },
+    ];
+    let schema = Arc::new(arrow::datatypes::Schema::new(vec![
+        arrow::datatypes::Field::new("plan_type", DataType::Utf8, false),
+        arrow::datatypes::Field::new("plan", DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(StringArray::from(vec!["logical_plan"])),
+            Arc::new(StringArray::from(vec![plan.display_indent().to_string()])),
+        ],
+    );
+    match batch {
+        Ok(b) => (columns, vec![b], 1, false),
+        Err(_) => (columns, Vec::new(), 0, false),
     }
 }
 
@@ -809,5 +919,23 @@ fn syntax_message(raw: &str) -> String {
 impl From<DataFusionError> for Error {
     fn from(e: DataFusionError) -> Self {
         explain(e, &[])
+    }
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::sql_for_event;
+
+    #[test]
+    fn the_event_keeps_the_shape_of_the_sql_not_the_values_looked_for() {
+        assert_eq!(
+            sql_for_event("SELECT * FROM t WHERE name = '张三' AND addr LIKE '%文三路90号%' AND x = 'it''s'"),
+            "SELECT * FROM t WHERE name = '张*' AND addr LIKE '%*******' AND x = 'i***'"
+        );
+        assert_eq!(
+            sql_for_event("SELECT 1 WHERE phone = 13800138000"),
+            "SELECT 1 WHERE phone = 138****8000"
+        );
+        assert_eq!(sql_for_event("SELECT ''"), "SELECT ''");
     }
 }

@@ -399,6 +399,33 @@ async fn only_queries_run_no_files_no_writes_no_settings() {
             .await
             .unwrap();
         assert!(explain.rows > 0);
+        // The plan is the policy's: the view by name, no lake paths, file statistics or hidden
+        // columns, even verbose; EXPLAIN ANALYZE (which runs and measures storage) is refused.
+        for sql in [
+            format!("EXPLAIN SELECT age FROM \"{CODE}\" WHERE district = '西湖区'"),
+            format!("EXPLAIN VERBOSE SELECT * FROM \"{CODE}\""),
+        ] {
+            let plan = everything(&run(&f, &police, &sql).await.unwrap());
+            assert!(plan.contains(CODE), "{plan}");
+            for leak in [
+                ".parquet",
+                "/tmp",
+                "statistics",
+                "min_value",
+                "file_groups",
+                "reveal",
+            ] {
+                assert!(!plan.to_lowercase().contains(leak), "{leak} in {plan}");
+            }
+        }
+        let e = run(
+            &f,
+            &police,
+            &format!("EXPLAIN ANALYZE SELECT age FROM \"{CODE}\""),
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(e, Error::Query(QueryError::NotAQuery(_))), "{e:?}");
     })
     .await;
 }
@@ -556,6 +583,14 @@ async fn a_query_past_its_time_is_stopped_and_the_caller_is_answered_meanwhile()
             "answered at the limit: {:?}",
             started.elapsed()
         );
+        // It ran, so it is recorded.
+        let stopped = tongban_db::event::read_after(f.catalog.db(), 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .rfind(|e| e.action == "pool.query.timed_out")
+            .expect("a timed-out query is recorded");
+        assert!(stopped.detail.contains("generate_series"), "{}", stopped.detail);
         // The next query runs normally.
         let r = run(&f, &police, "SELECT 1 AS one").await.unwrap();
         assert_eq!(everything(&r), "1");
