@@ -1,4 +1,4 @@
-//! Masking (脱敏) of personal data for display, e.g. `3301**********1234`.
+//! Masking (脱敏) of personal data for display, e.g. `3301*************4`.
 //!
 //! Every function counts characters, not bytes, accepts any input without panicking, and masks
 //! a value entirely when it is too short for its rule, rather than revealing most of it.
@@ -33,10 +33,14 @@ fn mask_if_at_least(s: &str, min_len: usize, keep_start: usize, keep_end: usize)
     }
 }
 
-/// 身份证号: the first 4 (province and city) and last 4 characters; shorter than the 15 of a
-/// legacy number is masked entirely. `330102199001011234` → `3301**********1234`.
+/// 身份证号: the first 4 (province and city) and the last character; shorter than the 15 of a
+/// legacy number is masked entirely. `330102199001011234` → `3301*************4`.
+///
+/// Not the last 4: beside a birth date shown in clear, `3301*************4` left only the two
+/// district digits unknown, and the check digit gave the whole number back. With the sequence
+/// digits hidden too, thousands of numbers fit what is shown.
 pub fn mask_id_number(s: &str) -> String {
-    mask_if_at_least(s.trim(), 15, 4, 4)
+    mask_if_at_least(s.trim(), 15, 4, 1)
 }
 
 /// 统一社会信用代码 (or a legacy 15-digit registration number): the first 6 and last 4
@@ -131,13 +135,43 @@ fn area_code_len(written: &str, national: &[char]) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    /// The 18-digit numbers that fit what a page shows: the masked number and a birth date.
+    fn fitting(masked: &str, birth: &str) -> usize {
+        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+        let shown: Vec<char> = masked.chars().collect();
+        let mut n = 0;
+        for district in 0..100 {
+            for seq in 0..1000 {
+                let body = format!("{}{district:02}{birth}{seq:03}", &masked[..4]);
+                let sum: u32 = body.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+                let check = b"10X98765432"[(sum % 11) as usize] as char;
+                let id: Vec<char> = format!("{body}{check}").chars().collect();
+                if shown.iter().zip(&id).all(|(s, c)| *s == '*' || s == c) {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn a_masked_id_number_beside_its_birth_date_cannot_be_completed() {
+        let id = "330102199001011234";
+        // The old mask (last four shown) left about a hundred candidates, one per district, and
+        // the district is often on the same page; the new one leaves thousands.
+        assert!(fitting("3301**********1234", "19900101") <= 100);
+        let masked = mask_id_number(id);
+        let candidates = fitting(&masked, "19900101");
+        assert!(candidates > 5_000, "{masked}: {candidates} candidates");
+    }
     use super::*;
 
     #[test]
     fn id_number_keeps_first_four_and_last_four() {
-        assert_eq!(mask_id_number("330102199001011234"), "3301**********1234");
-        assert_eq!(mask_id_number(" 33010219900101123X "), "3301**********123X");
-        assert_eq!(mask_id_number("330102900101123"), "3301*******1123");
+        assert_eq!(mask_id_number("330102199001011234"), "3301*************4");
+        assert_eq!(mask_id_number(" 33010219900101123X "), "3301*************X");
+        assert_eq!(mask_id_number("330102900101123"), "3301**********3");
     }
 
     #[test]

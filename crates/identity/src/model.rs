@@ -158,7 +158,7 @@ impl AccountStatus {
     }
 }
 
-/// An account as shown to callers. Personal data is masked (`3301**********1234`, `张*`,
+/// An account as shown to callers. Personal data is masked (`3301*************4`, `张*`,
 /// `138****8000`); the clear values never leave the crate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccountView {

@@ -71,7 +71,7 @@ fn fixture() -> Fixture {
                         "受理 居住证办理 2026-1123-{seq:06} / accepted residence permit case"
                     )),
                     Value::Text(format!(
-                        "{{\"case\":\"2026-1123-{seq:06}\",\"item\":\"居住证办理\",\"applicant\":\"3301**********1234\",\"channel\":\"web\"}}"
+                        "{{\"case\":\"2026-1123-{seq:06}\",\"item\":\"居住证办理\",\"applicant\":\"3301*************4\",\"channel\":\"web\"}}"
                     )),
                 ]);
             }

@@ -23,7 +23,7 @@ use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind};
 pub enum Shown {
     /// Stored and shown as is (public or internal fields).
     Plain,
-    /// A personal field, decrypted and masked (`3301**********1234`).
+    /// A personal field, decrypted and masked (`3301*************4`).
     Masked,
     /// A personal field, decrypted in clear text: the grant allows it.
     Clear,

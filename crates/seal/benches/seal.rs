@@ -50,7 +50,7 @@ fn document(n: u32) -> LicenceDocument {
         holder: Holder {
             kind: HolderKind::Person,
             name: "王小明".into(),
-            id_masked: "3301**********0021".into(),
+            id_masked: "3301*************1".into(),
         },
         issuer: issuer(),
         issued_on: date(2026, 3, 2),

@@ -340,7 +340,8 @@ fn plates(text: &str) -> Vec<PiiSpan> {
 /// How many letters and digits each kind keeps visible at its start and end.
 fn kept(kind: PiiKind) -> (usize, usize) {
     match kind {
-        PiiKind::IdNumber => (4, 4),
+        // As `tongban_crypto::mask_id_number`: the sequence digits hidden with the birth date.
+        PiiKind::IdNumber => (4, 1),
         PiiKind::Mobile => (3, 4),
         PiiKind::CreditCode => (6, 4),
         PiiKind::BankCard => (0, 4),
@@ -350,7 +351,7 @@ fn kept(kind: PiiKind) -> (usize, usize) {
 }
 
 /// `text` with every piece of personal data masked, one `*` per hidden character, separators
-/// kept: `11010519491231002X` → `1101**********002X`, `138 0013 8000` → `138 **** 8000`,
+/// kept: `11010519491231002X` → `1101*************X`, `138 0013 8000` → `138 **** 8000`,
 /// a credit code keeps its first 6 and last 4. Borrowed when nothing was found.
 pub fn mask_pii(text: &str) -> Cow<'_, str> {
     let spans = find_pii(text);
@@ -408,7 +409,7 @@ mod tests {
         );
         assert_eq!(
             mask_pii(&text),
-            "我的身份证号是1101**********002X，手机138****8000，公司代码913501********0Y43。"
+            "我的身份证号是1101*************X，手机138****8000，公司代码913501********0Y43。"
         );
     }
 
@@ -478,13 +479,13 @@ mod tests {
     fn the_reviewed_ways_of_writing_numbers_are_masked() {
         assert_eq!(
             mask_pii("身份证 110105 19491231 002X"),
-            "身份证 1101** ******** 002X"
+            "身份证 1101** ******** ***X"
         );
         assert_eq!(
             mask_pii("身份证110105-19491231-002X。"),
-            "身份证1101**-********-002X。"
+            "身份证1101**-********-***X。"
         );
-        assert_eq!(mask_pii("老身份证110105491231002"), "老身份证1101*******1002");
+        assert_eq!(mask_pii("老身份证110105491231002"), "老身份证1101**********2");
         assert_eq!(mask_pii("电话138.0013.8000"), "电话138.****.8000");
         assert_eq!(mask_pii("卡号6222 0213 8001 3800"), "卡号**** **** **** 3800");
         assert_eq!(mask_pii("车牌浙A·D1234被刮了"), "车牌浙A·*****被刮了");

@@ -546,7 +546,7 @@ mod tests {
         assert_eq!(personal.len(), 3, "{flags:?}");
         let excerpts: Vec<&str> = personal.iter().map(|f| f.excerpt.as_str()).collect();
         assert!(excerpts.contains(&"138****8000"), "{excerpts:?}");
-        assert!(excerpts.contains(&"1101**********002X"), "{excerpts:?}");
+        assert!(excerpts.contains(&"1101*************X"), "{excerpts:?}");
         assert!(excerpts.contains(&"张**"), "{excerpts:?}");
         assert!(
             flags.iter().all(|f| !f.reason.contains("13800138000")),

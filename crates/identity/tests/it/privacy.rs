@@ -26,7 +26,7 @@ async fn id_numbers_are_not_stored_in_clear_and_are_masked_in_views_and_events()
             .unwrap();
         assert_eq!(
             view.id_number_masked.as_deref(),
-            Some(format!("3301**********{}", &number[14..]).as_str())
+            Some(format!("3301*************{}", &number[17..]).as_str())
         );
         assert_eq!(view.real_name_masked.as_deref(), Some("王**"));
         assert_eq!(view.display_name, "王**");

@@ -378,7 +378,7 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         let (_, inbox) = page(&clerk, &s, "/console/cases").await;
         assert!(inbox.contains(&id), "{inbox}");
         let (_, case) = page(&clerk, &s, &format!("/console/cases/{id}")).await;
-        assert!(case.contains("9901**********1237") && !case.contains("990101199003071237"));
+        assert!(case.contains("9901*************7") && !case.contains("990101199003071237"));
         let act = format!("/console/cases/{id}/act");
         let csrf = csrf_of(&case);
         let go = |pairs: &[(&str, &str)]| {
