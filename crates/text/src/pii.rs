@@ -122,7 +122,7 @@ fn is_bank_card(s: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// What kind of personal data these characters are on their own, if any.

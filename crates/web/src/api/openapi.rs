@@ -52,6 +52,20 @@ fn exchange_op(summary: &str, schema: &str) -> Value {
     o
 }
 
+/// Signing in: besides the usual answers, 423 for a locked account and 429 (with Retry-After) when
+/// the client address or the account has made too many attempts.
+fn login_op() -> Value {
+    let mut o = op(
+        "登录 / Sign in with username and password",
+        false,
+        Some("Login"),
+        ("200", "LoginReply: token, token_type, mfa, expires_at"),
+    );
+    o["responses"]["423"] = problem_ref();
+    o["responses"]["429"] = json!({ "description": "Too many attempts from this address or on this account; see Retry-After", "headers": { "Retry-After": { "schema": { "type": "integer" } } } });
+    o
+}
+
 /// The document.
 pub fn spec() -> Value {
     let with_id = |mut item: Value| {
@@ -87,7 +101,7 @@ pub fn spec() -> Value {
             "description": "政务信息服务一体化平台 JSON API. Authenticate with `Authorization: Bearer <token>` from /api/v1/auth/login (people) or /api/v1/auth/token (department systems). Errors are application/problem+json and name the field at fault."
         },
         "paths": {
-            "/api/v1/auth/login": { "post": op("登录 / Sign in with username and password", false, Some("Login"), ("200", "LoginReply: token, token_type, mfa, expires_at")) },
+            "/api/v1/auth/login": { "post": login_op() },
             "/api/v1/auth/mfa": { "post": op("提交动态验证码 / Complete the second factor of a pending session", true, Some("Code"), ("204", "verified")) },
             "/api/v1/auth/logout": { "post": op("退出 / End this session", true, None, ("204", "signed out")) },
             "/api/v1/auth/token": { "post": op("接入系统取令牌 / Client credentials → short-lived bearer token", false, Some("TokenRequest"), ("200", "AccessToken")) },
