@@ -49,6 +49,33 @@ impl Demo {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// Runs the command line on the demo's data (as its administrator would on the server) and
+    /// returns what it printed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_tongban"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(self._dir.path())
+            .env("TONGBAN_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The verification code printed on demo licence `number`.
+    pub fn licence_code(&self, number: &str) -> String {
+        let list: serde_json::Value =
+            serde_json::from_str(&self.cli(&["licence", "list", "--json"])).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["number"] == number)
+            .and_then(|l| l["code"].as_str())
+            .unwrap_or_else(|| panic!("no code for {number}"))
+            .to_string()
+    }
 }
 
 impl Drop for Demo {

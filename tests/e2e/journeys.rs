@@ -353,7 +353,19 @@ fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
     let Some(browser) = browser() else { return };
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/verify");
+    // A number alone says nothing: the page asks for the code printed beside it.
     fill(&tab, "number", "DZZZ-2026-00000001");
+    click_and_wait(&tab, "form[role=search] button");
+    assert!(
+        main_text(&tab).contains("请输入证照上的校验码"),
+        "{}",
+        main_text(&tab)
+    );
+    fill(
+        &tab,
+        "code",
+        &demo.licence_code("DZZZ-2026-00000001").to_lowercase(),
+    );
     click_and_wait(&tab, "form[role=search] button");
     let text = main_text(&tab);
     assert!(
@@ -361,7 +373,8 @@ fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
         "{text}"
     );
     // The fourth demo licence was revoked when it was reissued.
-    tab.navigate_to(&demo.url("/verify/licence/DZZZ-2026-00000004"))
+    let code = demo.licence_code("DZZZ-2026-00000004");
+    tab.navigate_to(&demo.url(&format!("/verify/licence/DZZZ-2026-00000004?code={code}")))
         .unwrap()
         .wait_until_navigated()
         .unwrap();

@@ -251,10 +251,23 @@ impl Seals {
     }
 
     /// The public record of licence `number` and the verdict on its stored file (the public
-    /// verification page by number).
-    pub async fn verify_number(&self, number: &str) -> Result<(Licence, Verdict)> {
+    /// verification page by number), given the verification code printed on it
+    /// ([`crate::verification_code`]). A wrong code is answered as an unknown number is, so
+    /// neither tells whether the number exists.
+    pub async fn verify_number(&self, number: &str, code: &str) -> Result<(Licence, Verdict)> {
         let licence = self.licence(number).await?;
         let file = self.stored_file(&licence.number).await?;
+        let digest = serde_json::from_str::<serde_json::Value>(&file)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/signature/data_hash")
+                    .and_then(|h| h.as_str())
+                    .map(String::from)
+            })
+            .unwrap_or_default();
+        if !crate::code_matches(&digest, code) {
+            return Err(Error::NotFound { what: "licence" });
+        }
         let verdict = self.verify_file(file.as_bytes()).await?;
         Ok((licence, verdict))
     }

@@ -3,10 +3,34 @@
 use qrcode::QrCode;
 use qrcode::render::svg;
 
-/// The path of the public verification page of licence `number` (the web layer serves it;
-/// numbers hold only `A–Z`, digits and `-`, so no escaping is needed).
-pub fn verification_path(number: &str) -> String {
-    format!("/verify/licence/{number}")
+/// The verification code printed on a licence (校验码): the first eight characters of its
+/// document's SM3 digest, upper case. Verifying by number needs it, so that a number alone —
+/// they are sequential — tells nobody whose licence it is.
+pub fn verification_code(data_hash: &str) -> String {
+    data_hash.chars().take(8).collect::<String>().to_ascii_uppercase()
+}
+
+/// Whether `given` (as someone typed it: any case, spaces or dashes) is the code of `data_hash`.
+pub fn code_matches(data_hash: &str, given: &str) -> bool {
+    let typed: String = given
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let code = verification_code(data_hash);
+    code.len() == 8
+        && typed.len() == code.len()
+        && typed
+            .bytes()
+            .zip(code.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The path of the public verification page of licence `number` with its code (the web layer
+/// serves it; numbers hold only `A–Z`, digits and `-`, codes hex digits: no escaping needed).
+pub fn verification_path(number: &str, code: &str) -> String {
+    format!("/verify/licence/{number}?code={code}")
 }
 
 /// An SVG QR code of `text` (an absolute verification URL), at least `size` pixels square, or
@@ -30,7 +54,7 @@ mod tests {
     fn a_verification_url_becomes_an_svg() {
         let url = format!(
             "https://gov.example.cn{}",
-            verification_path("DZZZ-2026-00000001")
+            verification_path("DZZZ-2026-00000001", "1A2B3C4D")
         );
         let svg = qr_svg(&url, 160).unwrap_or_default();
         assert!(
@@ -40,5 +64,16 @@ mod tests {
         );
         assert!(svg.contains("<path") || svg.contains("<rect"));
         assert!(qr_svg(&"x".repeat(8000), 160).is_none());
+    }
+
+    #[test]
+    fn the_code_is_the_digest_prefix_typed_any_way() {
+        let hash = "1a2b3c4d5e6f";
+        assert_eq!(verification_code(hash), "1A2B3C4D");
+        assert!(code_matches(hash, "1a2b-3c4d"));
+        assert!(code_matches(hash, " 1A2B 3C4D "));
+        assert!(!code_matches(hash, "1A2B3C4E"));
+        assert!(!code_matches(hash, ""));
+        assert!(!code_matches("", ""));
     }
 }

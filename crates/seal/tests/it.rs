@@ -188,7 +188,13 @@ async fn a_licence_is_issued_numbered_and_verifies_online_and_offline() {
         let verdict = w.seals.verify_file(file.as_bytes()).await.unwrap();
         assert_eq!(verdict.outcome, Outcome::Valid, "{}", verdict.reason);
         assert_eq!(verdict.issuer(), Some("杭州市市场监督管理局"));
-        let (record, by_number) = w.seals.verify_number(&first.number).await.unwrap();
+        let digest: serde_json::Value = serde_json::from_str(&file).unwrap();
+        let code = tongban_seal::verification_code(digest["signature"]["data_hash"].as_str().unwrap());
+        assert!(
+            w.seals.verify_number(&first.number, "00000000").await.is_err(),
+            "the code is needed"
+        );
+        let (record, by_number) = w.seals.verify_number(&first.number, &code).await.unwrap();
         assert_eq!(by_number.outcome, Outcome::Valid);
         assert_eq!(record.status(date(2026, 3, 2)), LicenceStatus::Valid);
 

@@ -87,10 +87,23 @@ pub async fn licence_command(seals: &Seals, cmd: LicenceCommand) -> Result<()> {
             let all = seals.licences(&actor, None, limit).await?;
             let today = seals.today();
             if json {
+                // The verification code printed on each licence (the administrator's to give out).
+                let mut codes = Vec::with_capacity(all.len());
+                for l in &all {
+                    let file = seals.signed_file(&actor, &l.number).await?;
+                    let digest = serde_json::from_str::<serde_json::Value>(&file)?
+                        .pointer("/signature/data_hash")
+                        .and_then(|h| h.as_str())
+                        .map(tongban_seal::verification_code)
+                        .unwrap_or_default();
+                    codes.push(digest);
+                }
                 let rows: Vec<_> = all
                     .iter()
-                    .map(|l| {
+                    .zip(&codes)
+                    .map(|(l, code)| {
                         serde_json::json!({
+                            "code": code,
                             "number": l.number,
                             "type": l.licence_type,
                             "title": l.title,

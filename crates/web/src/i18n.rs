@@ -1677,8 +1677,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("verify.title", "电子证照核验", "Verify an e-licence"),
     (
         "verify.lead",
-        "输入证照编号，或上传证照文件（JSON），核验是否由本平台的部门印章签发、是否被改动、注销或过期。无需登录。",
-        "Enter a licence number, or upload the licence file (JSON), to check that a department seal of this platform signed it and that it has not been changed, revoked or expired. No sign-in needed.",
+        "输入证照编号和校验码，或上传证照文件（JSON），核验是否由本平台的部门印章签发、是否被改动、注销或过期。无需登录。",
+        "Enter a licence number and its verification code, or upload the licence file (JSON), to check that a department seal of this platform signed it and that it has not been changed, revoked or expired. No sign-in needed.",
     ),
     ("verify.by_number", "按证照编号核验", "By licence number"),
     (
@@ -1702,8 +1702,19 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("verify.result", "核验结果", "Verification result"),
     (
         "verify.unknown_number",
-        "没有这个编号的证照 / no licence has this number",
-        "No licence has this number",
+        "没有找到该证照，或校验码不正确",
+        "No licence has this number, or the verification code is wrong",
+    ),
+    ("verify.code", "校验码", "Verification code"),
+    (
+        "verify.code_hint",
+        "证照上印在编号旁的8位校验码，扫描二维码时会自动带上",
+        "The 8-character code printed beside the number on the licence; scanning its QR code fills it in",
+    ),
+    (
+        "verify.code_needed",
+        "请输入证照上的校验码",
+        "Enter the verification code printed on the licence",
     ),
     (
         "verify.no_file",

@@ -21,6 +21,8 @@ const MAX_FILE: usize = 256 * 1024;
 struct VerifyPage {
     c: Chrome,
     number: String,
+    /// The verification code typed or scanned.
+    code: String,
 }
 
 /// What the verdict page shows.
@@ -94,32 +96,55 @@ fn verdict_response(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Respon
 #[serde(default)]
 pub(super) struct VerifyQuery {
     number: String,
+    code: String,
 }
 
-/// `GET /verify`: the form; with `?number=` it goes to that licence's verdict.
+/// `GET /verify`: the form; with `?number=&code=` it goes to that licence's verdict.
 pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
     let number = q.number.trim().to_ascii_uppercase();
-    if !number.is_empty() {
-        return Redirect::to(&format!("/verify/licence/{}", urlencode(&number))).into_response();
+    let code = q.code.trim().to_ascii_uppercase();
+    if !number.is_empty() && !code.is_empty() {
+        return Redirect::to(&format!(
+            "/verify/licence/{}?code={}",
+            urlencode(&number),
+            urlencode(&code)
+        ))
+        .into_response();
     }
-    render(&VerifyPage {
-        c: ctx.chrome(ctx.t().s("verify.title")),
-        number,
-    })
+    let mut c = ctx.chrome(ctx.t().s("verify.title"));
+    if !number.is_empty() {
+        c.add_error("code", ctx.t().s("verify.code_needed"));
+    }
+    render(&VerifyPage { c, number, code })
 }
 
-/// `GET /verify/licence/{number}`: the verdict on a stored licence (the QR code's target).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CodeQuery {
+    code: String,
+}
+
+/// `GET /verify/licence/{number}?code=`: the verdict on a stored licence (the QR code's target).
+/// Without the code printed on the licence it asks for it; a wrong code is answered as an
+/// unknown number is.
 pub(super) async fn verify_number(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(number): Path<String>,
+    Query(q): Query<CodeQuery>,
 ) -> Response {
-    match state.seals.verify_number(&number).await {
+    let code = q.code.trim().to_ascii_uppercase();
+    if code.is_empty() {
+        let mut c = ctx.chrome(ctx.t().s("verify.title"));
+        c.add_error("code", ctx.t().s("verify.code_needed"));
+        return render(&VerifyPage { c, number, code });
+    }
+    match state.seals.verify_number(&number, &code).await {
         Ok((_, v)) => verdict_response(&ctx, &v, &state.settings.zone),
         Err(tongban_seal::Error::NotFound { .. }) => {
             let mut c = ctx.chrome(ctx.t().s("verify.title"));
             c.add_error("number", ctx.t().s("verify.unknown_number"));
-            let mut resp = render(&VerifyPage { c, number });
+            let mut resp = render(&VerifyPage { c, number, code });
             *resp.status_mut() = StatusCode::NOT_FOUND;
             resp
         }
@@ -181,6 +206,7 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
         let mut resp = render(&VerifyPage {
             c,
             number: String::new(),
+            code: String::new(),
         });
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
@@ -247,6 +273,8 @@ struct LicencePage {
     status: &'static str,
     status_name: String,
     holder: String,
+    /// The verification code printed beside the number (校验码).
+    code: String,
     verify_url: String,
     qr: String,
     /// The signing seal's impression, over the issuer's name.
@@ -297,7 +325,8 @@ pub(super) async fn licence_page(
         (_, Err(e)) => return ctx.fail(seal_page(e)),
     };
     let status = record.status(state.seals.today());
-    let verify_url = absolute(&state, &headers, &verification_path(&l.document.number));
+    let code = tongban_seal::verification_code(&l.signature.data_hash);
+    let verify_url = absolute(&state, &headers, &verification_path(&l.document.number, &code));
     // The SVG goes inline: drop its XML declaration.
     let qr = qr_svg(&verify_url, 160)
         .map(|svg| svg.find("<svg").map_or(String::new(), |i| svg[i..].to_string()))
@@ -311,6 +340,7 @@ pub(super) async fn licence_page(
         status: status.code(),
         status_name: t.pick(status.name_zh(), status.name_en()).to_string(),
         l,
+        code,
         verify_url,
         qr,
     })

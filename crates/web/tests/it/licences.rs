@@ -25,6 +25,17 @@ async fn post_file(c: &reqwest::Client, s: &Server, csrf: &str, bytes: Vec<u8>) 
 }
 
 /// A seal for 公安局 and a licence for citizen1; returns its number.
+/// The verification code printed on licence `number`.
+async fn code_of(s: &Server, number: &str) -> String {
+    let file = s
+        .seals
+        .signed_file(&Principal::system("test"), number)
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&file).unwrap();
+    tongban_seal::verification_code(v["signature"]["data_hash"].as_str().unwrap())
+}
+
 async fn issue(s: &Server) -> String {
     let sys = Principal::system("test");
     let seal = crate::support::police_seal(s, "示范市公安局证照专用章", SealType::Licence).await;
@@ -66,14 +77,44 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
         let (status, form) = get(&anon, &s, "/verify").await;
         assert_eq!(status, 200);
         assert!(form.contains("enctype=\"multipart/form-data\""));
+        // A number alone is not enough: the code printed beside it is asked for, and nothing
+        // about the licence is shown.
+        let code = code_of(&s, &number).await;
+        let (status, page) = get(&anon, &s, &format!("/verify?number={number}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("请输入证照上的校验码") && !page.contains("张**"),
+            "{page}"
+        );
+        let (status, page) = get(&anon, &s, &format!("/verify/licence/{number}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("请输入证照上的校验码") && !page.contains("张**"),
+            "{page}"
+        );
+        // A wrong code is answered as an unknown number is.
+        let (status, wrong) = get(&anon, &s, &format!("/verify/licence/{number}?code=00000000")).await;
+        assert_eq!(status, 404);
+        let (_, unknown) = get(&anon, &s, "/verify/licence/DZZZ-2026-99999999?code=00000000").await;
+        assert!(
+            wrong.contains("没有找到该证照，或校验码不正确")
+                && unknown.contains("没有找到该证照，或校验码不正确")
+        );
         let r = anon
-            .get(s.url(&format!("/verify?number={}", number.to_lowercase())))
+            .get(s.url(&format!(
+                "/verify?number={}&code={}",
+                number.to_lowercase(),
+                code.to_lowercase()
+            )))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        assert_eq!(r.headers()["location"], format!("/verify/licence/{number}"));
-        let (status, verdict) = get(&anon, &s, &format!("/verify/licence/{number}")).await;
+        assert_eq!(
+            r.headers()["location"],
+            format!("/verify/licence/{number}?code={code}")
+        );
+        let (status, verdict) = get(&anon, &s, &format!("/verify/licence/{number}?code={code}")).await;
         assert_eq!(status, 200);
         assert!(
             verdict.contains("verdict-valid") && verdict.contains("示范市公安局"),
@@ -83,7 +124,7 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
             verdict.contains("张**") && !verdict.contains("张晓明"),
             "the holder is masked"
         );
-        let (status, _) = get(&anon, &s, "/verify/licence/DZZZ-2026-99999999").await;
+        let (status, _) = get(&anon, &s, "/verify/licence/DZZZ-2026-99999999?code=12345678").await;
         assert_eq!(status, 404);
         // Only the holder and the issuer open the licence itself.
         let (status, _) = get(&anon, &s, &format!("/licences/{number}")).await;
@@ -96,7 +137,11 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
         assert!(mine.contains(&number) && mine.contains("居住证"), "{mine}");
         let (status, page) = get(&holder, &s, &format!("/licences/{number}")).await;
         assert_eq!(status, 200);
-        assert!(page.contains("<svg") && page.contains(&format!("/verify/licence/{number}")));
+        assert!(page.contains("<svg") && page.contains(&format!("/verify/licence/{number}?code={code}")));
+        assert!(
+            page.contains(&format!("<code>{code}</code>")),
+            "the code is printed beside the number"
+        );
         assert!(page.contains("示范市中山路88号") && page.contains("9901**********"));
         assert!(!page.contains("<?xml"));
         // The signing seal's impression is stamped over the issuer's name.
@@ -231,7 +276,8 @@ async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        let (_, verdict) = get(&browser(), &s, &format!("/verify/licence/{number}")).await;
+        let code = code_of(&s, &number).await;
+        let (_, verdict) = get(&browser(), &s, &format!("/verify/licence/{number}?code={code}")).await;
         assert!(
             verdict.contains("verdict-revoked") && verdict.contains("持证人迁出本市"),
             "{verdict}"
