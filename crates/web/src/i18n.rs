@@ -1459,6 +1459,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("cases.due", "承诺办结日", "Due"),
     ("cases.department", "办理部门", "Department"),
     ("cases.remaining", "剩余", "left:"),
+    ("cases.overdue_by", "已超期", "overdue by"),
+    ("cases.keep_if_empty", "，不改请留空", "; leave empty to keep it"),
     ("cases.submitted_title", "申请已提交", "Application sent"),
     ("cases.promised_by", "承诺办结日期：", "We promise a result by"),
     ("cases.decision", "办理决定", "Decision"),

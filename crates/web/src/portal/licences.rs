@@ -52,7 +52,7 @@ fn shown(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Shown {
     Shown {
         outcome: v.outcome.code(),
         outcome_name: t.pick(v.outcome.name_zh(), v.outcome.name_en()).to_string(),
-        reason: v.reason.clone(),
+        reason: t.half(&v.reason).to_string(),
         number: doc.map(|d| d.number.clone()).unwrap_or_default(),
         title: doc.map(|d| d.title.clone()).unwrap_or_default(),
         issuer: doc.map(|d| d.issuer.name_zh.clone()).unwrap_or_default(),
@@ -102,7 +102,7 @@ pub(super) struct VerifyQuery {
 /// `GET /verify`: the form; with `?number=&code=` it goes to that licence's verdict.
 pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
     let number = q.number.trim().to_ascii_uppercase();
-    let code = q.code.trim().to_ascii_uppercase();
+    let code = normalised_code(&q.code);
     if !number.is_empty() && !code.is_empty() {
         return Redirect::to(&format!(
             "/verify/licence/{}?code={}",
@@ -117,6 +117,19 @@ pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Respo
     }
     render(&VerifyPage { c, number, code })
 }
+
+/// A verification code as typed (any case, spaces or dashes) in its printed form.
+fn normalised_code(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Verifications by number one client address may ask for: a burst, then so many a minute
+/// (an 8-character code is not to be guessed at speed).
+const VERIFY_PER_ADDRESS: (u32, u32) = (30, 10);
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -133,11 +146,31 @@ pub(super) async fn verify_number(
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Response {
-    let code = q.code.trim().to_ascii_uppercase();
+    let code = normalised_code(&q.code);
     if code.is_empty() {
         let mut c = ctx.chrome(ctx.t().s("verify.title"));
         c.add_error("code", ctx.t().s("verify.code_needed"));
         return render(&VerifyPage { c, number, code });
+    }
+    let address = ctx.ip.clone().unwrap_or_default();
+    if let Err(wait) = state.limiter.take_per_minute(
+        &format!("verify:{address}"),
+        VERIFY_PER_ADDRESS.1,
+        VERIFY_PER_ADDRESS.0,
+        tongban_kernel::Millis::now(),
+    ) {
+        let mut c = ctx.chrome(ctx.t().s("verify.title"));
+        let why = if ctx.t().is_en() {
+            format!("Too many verifications from this address; try again in {wait}\u{a0}s.")
+        } else {
+            format!("核验过于频繁，请{wait}秒后再试。")
+        };
+        c.add_error("code", &why);
+        let mut resp = render(&VerifyPage { c, number, code });
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        return resp;
     }
     match state.seals.verify_number(&number, &code).await {
         Ok((_, v)) => verdict_response(&ctx, &v, &state.settings.zone),

@@ -992,6 +992,24 @@ async fn my_case_page(
                             .collect(),
                         _ => Vec::new(),
                     };
+                    // A personal answer is not written back into the page in clear: the
+                    // field stays empty (empty keeps it) and says what it holds, masked.
+                    let stored = v.case.form.iter().find(|x| x.code == f.code);
+                    if f.personal
+                        || stored.is_some_and(|x| x.personal)
+                        || matches!(f.kind, FieldKind::IdNumber)
+                    {
+                        let now = stored.map(|x| x.value.clone()).unwrap_or_default();
+                        let label = format!(
+                            "{}{}{} {}{}",
+                            f.label,
+                            t.s("punct.open"),
+                            now,
+                            t.s("cases.keep_if_empty"),
+                            t.s("punct.close")
+                        );
+                        return (f.code.clone(), label, String::new(), options);
+                    }
                     (
                         f.code.clone(),
                         f.label.clone(),
@@ -1184,6 +1202,8 @@ pub(super) async fn supplement(
         form: posted
             .fields
             .iter()
+            // An empty answer keeps what the case holds (personal fields are shown empty).
+            .filter(|(_, v)| !v.trim().is_empty())
             .filter_map(|(k, v)| {
                 k.strip_prefix("f.")
                     .map(|k| (k.to_string(), v.trim().to_string()))

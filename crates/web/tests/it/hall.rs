@@ -1033,6 +1033,16 @@ async fn a_supplement_answer_uploads_the_file_the_clerk_asked_for() {
                 && mine.contains("name=\"file.1\""),
             "an upload for each entry named: {mine}"
         );
+        // The correction form does not write the ID number back in clear: the field is empty
+        // and says what it holds, masked; left empty it keeps it.
+        assert!(
+            !mine.contains("990101199003071237"),
+            "no ID number in clear: {mine}"
+        );
+        assert!(
+            mine.contains("9901*************7") && mine.contains("不改请留空"),
+            "{mine}"
+        );
         let post_with = |file: reqwest::multipart::Part| {
             reqwest::multipart::Form::new()
                 .text("csrf", csrf_of(&mine))
@@ -1080,6 +1090,12 @@ async fn a_supplement_answer_uploads_the_file_the_clerk_asked_for() {
             back.materials
                 .iter()
                 .any(|m| m.code == "supplement.1" && m.name == "补正：居住证明")
+        );
+        assert!(
+            back.case.form
+                .iter()
+                .any(|f| f.code == "id_number" && f.value == "9901*************7"),
+            "the ID number left empty was kept"
         );
     })
     .await;

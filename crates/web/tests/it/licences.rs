@@ -126,6 +126,21 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
         );
         let (status, _) = get(&anon, &s, "/verify/licence/DZZZ-2026-99999999?code=12345678").await;
         assert_eq!(status, 404);
+        // Guessing codes from one address is slowed down: 429 with the wait, said on the page.
+        let mut limited = None;
+        for n in 0..40 {
+            let r = anon
+                .get(s.url(&format!("/verify/licence/{number}?code={n:08}")))
+                .send()
+                .await
+                .unwrap();
+            if r.status() == 429 {
+                limited = Some((r.headers().contains_key("retry-after"), r.text().await.unwrap()));
+                break;
+            }
+        }
+        let (waits, page) = limited.expect("guesses from one address are limited");
+        assert!(waits && page.contains("秒后再试"), "{page}");
         // Only the holder and the issuer open the licence itself.
         let (status, _) = get(&anon, &s, &format!("/licences/{number}")).await;
         assert_eq!(status, 303, "sign in first");
