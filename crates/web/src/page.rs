@@ -278,6 +278,28 @@ pub(crate) fn download(media_type: &str, file_name: &str, body: Vec<u8>) -> Resp
         .into_response()
 }
 
+/// Departments as citizens know them: with their city (`示范市公安局`), in the page's language;
+/// the name recorded in Chinese where the directory has none.
+pub(crate) struct DeptNames {
+    t: Tr,
+    official: std::collections::HashMap<String, (String, String)>,
+}
+
+impl DeptNames {
+    /// Every department's official names, for a page in `t`'s language.
+    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> DeptNames {
+        let official = state.identity.official_names().await.unwrap_or_default();
+        DeptNames { t, official }
+    }
+
+    /// The name of the department at `path`, recorded in Chinese as `zh`.
+    pub(crate) fn of(&self, path: &str, zh: &str) -> String {
+        self.official
+            .get(path)
+            .map_or_else(|| zh.to_string(), |(zh, en)| self.t.pick(zh, en).to_string())
+    }
+}
+
 /// Service names in the page's language for records that carry the Chinese name they were made
 /// under (cases, tasks): English pages look the English name up by the item's code; a name with
 /// none is shown in Chinese, marked as Chinese.

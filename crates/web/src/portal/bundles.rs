@@ -84,8 +84,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
     };
     let (fields, _) = bundle_fields(&items);
     let t = ctx.t();
-    // Departments as citizens know them: with their city, in the page's language.
-    let official = state.identity.official_names().await.unwrap_or_default();
+    let depts = crate::page::DeptNames::load(&state, t).await;
     render(&GuidePage {
         c: ctx.chrome(&bundle.name),
         code: bundle.code.clone(),
@@ -113,10 +112,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 (
                     i.code.clone(),
                     t.name(&i.name, &i.name_en),
-                    official.get(i.department.path.as_str()).map_or_else(
-                        || i.department.name_zh.clone(),
-                        |(zh, en)| t.pick(zh, en).to_string(),
-                    ),
+                    depts.of(i.department.path.as_str(), &i.department.name_zh),
                     i.promised_days,
                 )
             })

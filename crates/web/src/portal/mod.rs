@@ -162,13 +162,8 @@ const POPULAR: u32 = 8;
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let t = ctx.t();
     let c = ctx.chrome(t.s("nav.home"));
-    // Departments as citizens know them: with their city, in the page's language.
-    let official = state.identity.official_names().await.unwrap_or_default();
-    let department = |path: &str, zh: &str| {
-        official
-            .get(path)
-            .map_or_else(|| zh.to_string(), |(zh, en)| t.pick(zh, en).to_string())
-    };
+    let depts = crate::page::DeptNames::load(&state, t).await;
+    let department = |path: &str, zh: &str| depts.of(path, zh);
     let popular = state
         .hall
         .popular_items(POPULAR)

@@ -95,13 +95,8 @@ pub(super) async fn services(
         Ok(i) => i,
         Err(e) => return ctx.fail(hall_page(e)),
     };
-    // Departments as citizens know them: with their city (示范市公安局), in the page's language.
-    let official = state.identity.official_names().await.unwrap_or_default();
-    let named = |d: &tongban_hall::DeptRef| {
-        official
-            .get(d.path.as_str())
-            .map_or_else(|| d.name_zh.clone(), |(zh, en)| t.pick(zh, en).to_string())
-    };
+    let depts = crate::page::DeptNames::load(&state, t).await;
+    let named = |d: &tongban_hall::DeptRef| depts.of(d.path.as_str(), &d.name_zh);
     let mut departments: Vec<(String, String)> = all
         .iter()
         .map(|i| (i.department.path.0.clone(), named(&i.department)))
@@ -213,7 +208,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Ok(_) => return ctx.fail(PageError::NotFound),
         Err(e) => return ctx.fail(e),
     };
-    let official = state.identity.official_names().await.unwrap_or_default();
+    let depts = crate::page::DeptNames::load(&state, t).await;
     let steps = match state.hall.workflow(&i.id, i.workflow_version).await {
         Ok(wf) => wf
             .steps
@@ -222,12 +217,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 let who: Vec<String> = s
                     .assignees
                     .iter()
-                    .map(|a| {
-                        official.get(a.department.path.as_str()).map_or_else(
-                            || a.department.name_zh.clone(),
-                            |(zh, en)| t.pick(zh, en).to_string(),
-                        )
-                    })
+                    .map(|a| depts.of(a.department.path.as_str(), &a.department.name_zh))
                     .collect();
                 // A step's own name is Chinese data; English pages name its kind.
                 let name = if s.name.is_empty() || t.is_en() {

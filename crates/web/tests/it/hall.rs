@@ -1092,7 +1092,8 @@ async fn a_supplement_answer_uploads_the_file_the_clerk_asked_for() {
                 .any(|m| m.code == "supplement.1" && m.name == "补正：居住证明")
         );
         assert!(
-            back.case.form
+            back.case
+                .form
                 .iter()
                 .any(|f| f.code == "id_number" && f.value == "9901*************7"),
             "the ID number left empty was kept"
