@@ -1834,6 +1834,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("query.result", "查询结果", "Result"),
     ("query.plan", "执行计划", "Plan"),
     ("query.rows", "行", "rows"),
+    ("query.row", "行", "row"),
     (
         "query.truncated",
         "结果已截断，请缩小范围或下载",

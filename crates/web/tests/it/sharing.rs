@@ -536,6 +536,22 @@ async fn the_sql_page_answers_within_the_users_grants() {
         let r = run(&ga, &csrf, "explain", &sql).await.unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(run(&ga, "forged", "run", &sql).await.unwrap().status(), 403);
+        // One row is one row in English; the figure is right-aligned, the text is not.
+        let r = ga
+            .post(s.url("/console/query"))
+            .header("accept-language", "en")
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("sql", "SELECT 1 AS n, 'abc' AS t"),
+                ("purpose", "核对"),
+                ("action", "run"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let body = r.text().await.unwrap();
+        assert!(body.contains(">1 row ·"), "{body}");
+        assert!(body.contains("<td class=\"num\">1</td><td>abc</td>"), "{body}");
 
         // Another bureau without a grant is refused, with the reason next to the SQL box.
         let mz = browser();
