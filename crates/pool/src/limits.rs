@@ -135,30 +135,33 @@ fn text_len(a: &ArrayRef, row: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// An integer, date or time argument as Int64 (dates and times in nanoseconds), cast once for
+/// the whole column rather than once a row; other arguments as they are.
+fn whole_numbers(a: ArrayRef) -> datafusion::common::Result<ArrayRef> {
+    Ok(match a.data_type() {
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
+            let ns = arrow::compute::cast(&a, &DataType::Timestamp(TimeUnit::Nanosecond, None))?;
+            arrow::compute::cast(&ns, &DataType::Int64)?
+        }
+        t if t.is_integer() && *t != DataType::Int64 => arrow::compute::cast(&a, &DataType::Int64)?,
+        _ => a,
+    })
+}
+
 /// The whole number at `row` (NULL: 0), cast from any integer type.
 fn number(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
     if a.is_null(row) {
         return Ok(0);
+    }
+    if let Some(ints) = a.as_primitive_opt::<Int64Type>() {
+        return Ok(ints.value(row));
     }
     let one = a.slice(row, 1);
     let cast = arrow::compute::cast(&one, &DataType::Int64)?;
     Ok(cast.as_primitive::<Int64Type>().value(0))
 }
 
-/// A point of a range in nanoseconds (dates and times) or as the number itself.
-fn point(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
-    match a.data_type() {
-        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
-            let one = a.slice(row, 1);
-            let ns = arrow::compute::cast(&one, &DataType::Timestamp(TimeUnit::Nanosecond, None))?;
-            let ns = arrow::compute::cast(&ns, &DataType::Int64)?;
-            Ok(ns.as_primitive::<Int64Type>().value(0))
-        }
-        _ => number(a, row),
-    }
-}
-
-/// A range's step in the units of [`point`]: an interval at its shortest (a month as 28 days).
+/// A range's step in the units of its points (see [`whole_numbers`]): an interval at its shortest (a month as 28 days).
 fn step(a: &ArrayRef, row: usize) -> datafusion::common::Result<i64> {
     const DAY: i64 = 86_400_000_000_000;
     if a.is_null(row) {
@@ -187,7 +190,7 @@ fn over(function: &str, zh: String, en: String) -> DataFusionError {
 fn check(function: &str, cap: Cap, args: &[ColumnarValue], rows: usize) -> datafusion::common::Result<()> {
     let cols = args
         .iter()
-        .map(column)
+        .map(|v| column(v).and_then(|(a, single)| Ok((whole_numbers(a)?, single))))
         .collect::<datafusion::common::Result<Vec<_>>>()?;
     let at = |i: usize, row: usize| -> Option<(&ArrayRef, usize)> {
         cols.get(i).map(|(a, single)| (a, if *single { 0 } else { row }))
@@ -269,8 +272,8 @@ fn check(function: &str, cap: Cap, args: &[ColumnarValue], rows: usize) -> dataf
             Cap::Range => {
                 // One argument: 0..stop; two: start..stop; three: with a step.
                 let (start, stop) = match (at(0, row), at(1, row)) {
-                    (Some((a, r1)), Some((b, r2))) => (point(a, r1)?, point(b, r2)?),
-                    (Some((a, r)), None) => (0, point(a, r)?),
+                    (Some((a, r1)), Some((b, r2))) => (number(a, r1)?, number(b, r2)?),
+                    (Some((a, r)), None) => (0, number(a, r)?),
                     _ => continue,
                 };
                 let step = match at(2, row) {

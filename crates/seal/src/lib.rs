@@ -32,7 +32,7 @@ pub use impression::impression_svg;
 pub use licence::MAX_FIELDS;
 pub use model::*;
 pub use offline::Exported;
-pub use qr::{code_matches, qr_svg, verification_code, verification_path};
+pub use qr::{code_matches, file_data_hash, normalised_code, qr_svg, verification_code, verification_path};
 pub use sign::DOCUMENT_FORMAT;
 pub use verify::{Outcome, RevokedEntry, TrustedSeals, Verdict, certificate_signed_by, verify_document};
 

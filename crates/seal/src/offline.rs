@@ -257,15 +257,7 @@ impl Seals {
     pub async fn verify_number(&self, number: &str, code: &str) -> Result<(Licence, Verdict)> {
         let licence = self.licence(number).await?;
         let file = self.stored_file(&licence.number).await?;
-        let digest = serde_json::from_str::<serde_json::Value>(&file)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/signature/data_hash")
-                    .and_then(|h| h.as_str())
-                    .map(String::from)
-            })
-            .unwrap_or_default();
-        if !crate::code_matches(&digest, code) {
+        if !crate::code_matches(&crate::file_data_hash(&file), code) {
             return Err(Error::NotFound { what: "licence" });
         }
         let verdict = self.verify_file(file.as_bytes()).await?;

@@ -10,13 +10,31 @@ pub fn verification_code(data_hash: &str) -> String {
     data_hash.chars().take(8).collect::<String>().to_ascii_uppercase()
 }
 
-/// Whether `given` (as someone typed it: any case, spaces or dashes) is the code of `data_hash`.
-pub fn code_matches(data_hash: &str, given: &str) -> bool {
-    let typed: String = given
+/// The document digest of the signed licence file `file` (`signature.data_hash`); empty when
+/// the file has none.
+pub fn file_data_hash(file: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(file)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/signature/data_hash")
+                .and_then(|h| h.as_str())
+                .map(String::from)
+        })
+        .unwrap_or_default()
+}
+
+/// A code as someone typed it (any case, spaces or dashes) in its printed form.
+pub fn normalised_code(typed: &str) -> String {
+    typed
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect::<String>()
-        .to_ascii_uppercase();
+        .to_ascii_uppercase()
+}
+
+/// Whether `given` (as someone typed it: any case, spaces or dashes) is the code of `data_hash`.
+pub fn code_matches(data_hash: &str, given: &str) -> bool {
+    let typed = normalised_code(given);
     let code = verification_code(data_hash);
     code.len() == 8
         && typed.len() == code.len()

@@ -91,11 +91,7 @@ pub async fn licence_command(seals: &Seals, cmd: LicenceCommand) -> Result<()> {
                 let mut codes = Vec::with_capacity(all.len());
                 for l in &all {
                     let file = seals.signed_file(&actor, &l.number).await?;
-                    let digest = serde_json::from_str::<serde_json::Value>(&file)?
-                        .pointer("/signature/data_hash")
-                        .and_then(|h| h.as_str())
-                        .map(tongban_seal::verification_code)
-                        .unwrap_or_default();
+                    let digest = tongban_seal::verification_code(&tongban_seal::file_data_hash(&file));
                     codes.push(digest);
                 }
                 let rows: Vec<_> = all

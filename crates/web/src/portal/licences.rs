@@ -102,7 +102,7 @@ pub(super) struct VerifyQuery {
 /// `GET /verify`: the form; with `?number=&code=` it goes to that licence's verdict.
 pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
     let number = q.number.trim().to_ascii_uppercase();
-    let code = normalised_code(&q.code);
+    let code = tongban_seal::normalised_code(&q.code);
     if !number.is_empty() && !code.is_empty() {
         return Redirect::to(&format!(
             "/verify/licence/{}?code={}",
@@ -116,15 +116,6 @@ pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Respo
         c.add_error("code", ctx.t().s("verify.code_needed"));
     }
     render(&VerifyPage { c, number, code })
-}
-
-/// A verification code as typed (any case, spaces or dashes) in its printed form.
-fn normalised_code(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_uppercase()
 }
 
 /// Verifications by number one client address may ask for: a burst, then so many a minute
@@ -146,7 +137,7 @@ pub(super) async fn verify_number(
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
 ) -> Response {
-    let code = normalised_code(&q.code);
+    let code = tongban_seal::normalised_code(&q.code);
     if code.is_empty() {
         let mut c = ctx.chrome(ctx.t().s("verify.title"));
         c.add_error("code", ctx.t().s("verify.code_needed"));

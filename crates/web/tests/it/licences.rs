@@ -32,8 +32,7 @@ async fn code_of(s: &Server, number: &str) -> String {
         .signed_file(&Principal::system("test"), number)
         .await
         .unwrap();
-    let v: serde_json::Value = serde_json::from_str(&file).unwrap();
-    tongban_seal::verification_code(v["signature"]["data_hash"].as_str().unwrap())
+    tongban_seal::verification_code(&tongban_seal::file_data_hash(&file))
 }
 
 async fn issue(s: &Server) -> String {
