@@ -9,6 +9,7 @@ pub mod channel;
 pub mod civic;
 pub mod clock;
 mod coded;
+pub mod egress;
 pub mod error;
 pub mod fresh;
 pub mod id;

@@ -254,6 +254,7 @@ impl Role {
                 ReadLedger,
                 LockAccounts,
                 ManageKeys,
+                ManageEgress,
                 ReadCatalog,
             ],
             Role::SysAdmin => &[
@@ -334,6 +335,9 @@ pub enum Permission {
     RevokeLicences,
     /// Enter a year's holiday schedule (节假日安排) and recount the deadlines it moves.
     ManageCalendar,
+    /// Allow a department's systems on reserved addresses (内网、本机) as destinations of
+    /// webhooks and scheduled pulls (出站地址白名单).
+    ManageEgress,
 }
 
 impl Permission {
@@ -369,6 +373,7 @@ impl Permission {
             Permission::IssueLicences => "issue_licences",
             Permission::RevokeLicences => "revoke_licences",
             Permission::ManageCalendar => "manage_calendar",
+            Permission::ManageEgress => "manage_egress",
         }
     }
 }

@@ -30,6 +30,13 @@ pub enum Error {
         /// Bilingual reason.
         reason: String,
     },
+    /// A webhook callback or pull source is not a permitted destination (a reserved address
+    /// off the department's allow-list, or a name that does not resolve).
+    #[error("{reason}")]
+    Destination {
+        /// Bilingual reason: the kind of address, never what answers there.
+        reason: String,
+    },
     /// The catalog refused or failed (recording the version, reading the resource).
     #[error("{0}")]
     Catalog(tongban_catalog::Error),

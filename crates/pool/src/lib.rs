@@ -11,6 +11,7 @@
 //! It never changes the catalog's description of a resource, never rewrites a stored version,
 //! and never puts personal data in clear text on disk or in logs.
 
+mod egress;
 mod error;
 mod exchange;
 pub mod export;
@@ -32,6 +33,7 @@ mod remote;
 mod source;
 pub mod webhook;
 
+pub use egress::EgressRule;
 pub use error::{Error, Result};
 pub use exchange::{Change, Lookup, MAX_RECORDS, Prefill, Records, Subject, Usage};
 pub use ingest::MAX_BATCH_RECORDS;
@@ -82,6 +84,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "pulls",
         sqlite: include_str!("../migrations/sqlite/0004_pulls.sql"),
         postgres: include_str!("../migrations/postgres/0004_pulls.sql"),
+    },
+    Migration {
+        owner: "pool",
+        version: 5,
+        name: "egress",
+        sqlite: include_str!("../migrations/sqlite/0005_egress.sql"),
+        postgres: include_str!("../migrations/postgres/0005_egress.sql"),
     },
 ];
 

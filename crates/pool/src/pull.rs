@@ -18,7 +18,7 @@ use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 use tongban_db::{EventDraft, Row, params};
-use tongban_kernel::{Invalid, Millis, Permission, Principal};
+use tongban_kernel::{DeptPath, Invalid, Millis, Permission, Principal};
 
 /// The longest interval between runs, in minutes (one week).
 pub const MAX_PULL_MINUTES: u32 = 7 * 24 * 60;
@@ -160,6 +160,65 @@ fn timed_out() -> Error {
     }
 }
 
+/// Where a pull connects: the URL's options, with the host replaced by the address that was
+/// checked as a destination (a name is resolved once, so it cannot be re-pointed in between).
+#[derive(Debug)]
+enum Target {
+    Postgres(sqlx::postgres::PgConnectOptions),
+    MySql(sqlx::mysql::MySqlConnectOptions),
+}
+
+impl Pool {
+    /// The connection target of `url` for a pull of `department`'s: a network address (no local
+    /// socket), each address its host resolves to permitted by [`Pool::destination`]. A
+    /// connection that verifies the server's certificate against its name keeps the name.
+    async fn remote_target(&self, department: &DeptPath, url: &str) -> Result<Target> {
+        use sqlx::mysql::{MySqlConnectOptions, MySqlSslMode};
+        use sqlx::postgres::{PgConnectOptions, PgSslMode};
+        use std::str::FromStr;
+        let engine = engine_of(url)?;
+        let url = driver_url(url);
+        let invalid = || {
+            Error::from(Invalid::new(
+                "url",
+                "连接地址无效 / the connection URL is not valid",
+            ))
+        };
+        let no_socket = || {
+            Error::from(Invalid::new(
+                "url",
+                "须为网络地址，不能使用本机套接字 / a network address is required, not a local socket",
+            ))
+        };
+        match engine {
+            Engine::Postgres => {
+                let o = PgConnectOptions::from_str(&url).map_err(|_| invalid())?;
+                if o.get_socket().is_some() || o.get_host().starts_with('/') {
+                    return Err(no_socket());
+                }
+                let addrs = self.destination(department, o.get_host(), o.get_port()).await?;
+                let named = matches!(o.get_ssl_mode(), PgSslMode::VerifyFull);
+                Ok(Target::Postgres(match addrs.first() {
+                    Some(a) if !named => o.host(&a.ip().to_string()),
+                    _ => o,
+                }))
+            }
+            Engine::MySql => {
+                let o = MySqlConnectOptions::from_str(&url).map_err(|_| invalid())?;
+                if o.get_socket().is_some() || o.get_host().starts_with('/') {
+                    return Err(no_socket());
+                }
+                let addrs = self.destination(department, o.get_host(), o.get_port()).await?;
+                let named = matches!(o.get_ssl_mode(), MySqlSslMode::VerifyIdentity);
+                Ok(Target::MySql(match addrs.first() {
+                    Some(a) if !named => o.host(&a.ip().to_string()),
+                    _ => o,
+                }))
+            }
+        }
+    }
+}
+
 /// An open connection to a department database.
 enum Remote {
     Postgres(sqlx::PgConnection),
@@ -167,15 +226,13 @@ enum Remote {
 }
 
 impl Remote {
-    /// Connects to `url` within [`CONNECT_TIMEOUT`]: the outer error is a URL of no known
-    /// engine or the timeout, the inner one what the database answered.
-    async fn connect(url: &str) -> Result<std::result::Result<Remote, sqlx::Error>> {
-        let engine = engine_of(url)?;
-        let url = driver_url(url);
+    /// Connects to `target` within [`CONNECT_TIMEOUT`]: the outer error is the timeout, the
+    /// inner one what the database answered.
+    async fn connect(target: &Target) -> Result<std::result::Result<Remote, sqlx::Error>> {
         let connecting = async {
-            match engine {
-                Engine::Postgres => sqlx::PgConnection::connect(&url).await.map(Remote::Postgres),
-                Engine::MySql => sqlx::MySqlConnection::connect(&url).await.map(Remote::MySql),
+            match target {
+                Target::Postgres(o) => sqlx::PgConnection::connect_with(o).await.map(Remote::Postgres),
+                Target::MySql(o) => sqlx::MySqlConnection::connect_with(o).await.map(Remote::MySql),
             }
         };
         tokio::time::timeout(CONNECT_TIMEOUT, connecting)
@@ -211,10 +268,11 @@ where
     Ok(rows)
 }
 
-/// Reads `table` at `url` into `out` as JSON Lines, one object per row; returns the rows read.
-async fn export_table(url: &str, table: &str, out: &Path) -> Result<u64> {
+/// Reads `table` at `target` into `out` as JSON Lines, one object per row; returns the rows
+/// read.
+async fn export_table(target: &Target, table: &str, out: &Path) -> Result<u64> {
     let parts = table_parts(table)?;
-    let mut remote = Remote::connect(url).await?.map_err(|e| remote_error(&e))?;
+    let mut remote = Remote::connect(target).await?.map_err(|e| remote_error(&e))?;
     let from = remote.quoted(&parts);
     let file = tokio::fs::File::create(out).await?;
     let mut w = tokio::io::BufWriter::new(file);
@@ -295,7 +353,14 @@ impl Pool {
             .into());
         }
         // Try it: read nothing but the table's shape.
-        probe_table(&new.url, &table).await?;
+        let target = self
+            .remote_target(&resource.provider.path, &new.url)
+            .await
+            .map_err(|e| match e {
+                Error::Destination { reason } => Error::from(Invalid::new("url", reason)),
+                other => other,
+            })?;
+        probe_table(&target, &table).await?;
         let id = tongban_kernel::id::new_uuid_v7();
         let now = self.catalog.now();
         let shown = shown_url(&new.url);
@@ -373,8 +438,9 @@ impl Pool {
             .ok_or(Error::NotFound)
     }
 
-    /// The pull `id` with its decrypted URL, when the actor manages its provider.
-    async fn pull_for(&self, actor: &Principal, id: &str) -> Result<(PullSource, String)> {
+    /// The pull `id` with its decrypted URL and its provider, when the actor manages the
+    /// provider.
+    async fn pull_for(&self, actor: &Principal, id: &str) -> Result<(PullSource, String, DeptPath)> {
         let row = self
             .catalog
             .db()
@@ -384,7 +450,7 @@ impl Pool {
             )
             .await?
             .ok_or(Error::NotFound)?;
-        let provider = tongban_kernel::DeptPath(row.get("provider_path")?);
+        let provider = DeptPath(row.get("provider_path")?);
         actor.require(Permission::LoadData, Some(&provider))?;
         let sealed: String = row.get("url")?;
         let url = self
@@ -393,12 +459,12 @@ impl Pool {
             .map_err(|_| Error::Unreadable {
                 reason: "连接地址无法解密 / the connection URL cannot be decrypted".into(),
             })?;
-        Ok((from_row(&row)?, url))
+        Ok((from_row(&row)?, url, provider))
     }
 
     /// Stops a pull (`LoadData` over its provider). Versions it stored stay.
     pub async fn remove_pull(&self, actor: &Principal, id: &str) -> Result<()> {
-        let (p, _) = self.pull_for(actor, id).await?;
+        let (p, ..) = self.pull_for(actor, id).await?;
         let mut tx = self.catalog.db().begin_write().await?;
         tx.execute(
             "UPDATE pool_pulls SET deleted_ms = $1 WHERE id = $2",
@@ -428,9 +494,16 @@ impl Pool {
     /// loads it as the resource's next version. The outcome is kept on the pull either way, and
     /// the next run is due one interval from now.
     pub async fn run_pull(&self, actor: &Principal, id: &str) -> Result<IngestReport> {
-        let (p, url) = self.pull_for(actor, id).await?;
+        let (p, url, provider) = self.pull_for(actor, id).await?;
         let file = self.scratch_file(&p.id)?;
-        let result = match export_table(&url, &p.table, &file).await {
+        let read = match self.remote_target(&provider, &url).await {
+            Ok(target) => export_table(&target, &p.table, &file).await,
+            Err(Error::Destination { reason } | Error::Invalid(Invalid { reason, .. })) => {
+                Err(Error::Remote { reason })
+            }
+            Err(e) => Err(e),
+        };
+        let result = match read {
             Ok(0) => Err(Error::Remote {
                 reason: "表中没有数据 / the table holds no rows".into(),
             }),
@@ -519,9 +592,9 @@ impl Pool {
 
 /// Connects and reads the table's shape only (no rows), to refuse a wrong URL, credentials or
 /// table when the pull is configured.
-async fn probe_table(url: &str, table: &str) -> Result<()> {
+async fn probe_table(target: &Target, table: &str) -> Result<()> {
     let parts = table_parts(table)?;
-    let mut remote = Remote::connect(url)
+    let mut remote = Remote::connect(target)
         .await?
         .map_err(|e| Error::from(Invalid::new("url", remote_error(&e).to_string())))?;
     let sql = format!("SELECT * FROM {} LIMIT 0", remote.quoted(&parts));

@@ -11,6 +11,7 @@ use crate::{Error, Pool, Result};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use serde_json::json;
+use std::net::IpAddr;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, event, params};
 use tongban_kernel::{DeptPath, Invalid, Millis, Principal, PrincipalKind};
@@ -116,6 +117,9 @@ pub struct Outgoing {
     pub id: String,
     /// The callback URL.
     pub url: String,
+    /// The subscribing system's department, whose allow-list the callback's address is
+    /// checked against.
+    pub department: DeptPath,
     /// The JSON body, exactly as signed.
     pub body: String,
     /// Headers to send besides `Content-Type: application/json`.
@@ -184,11 +188,7 @@ pub fn check_callback_url(url: &str, allow_http: bool) -> std::result::Result<St
             "回调地址不能含用户名或密码 / no user name or password in the URL",
         ));
     }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default()
-    };
+    let host = host_of(&lower).unwrap_or_default();
     if host.is_empty() {
         return Err(bad("回调地址缺少主机名 / the URL has no host"));
     }
@@ -199,6 +199,17 @@ pub fn check_callback_url(url: &str, allow_http: bool) -> std::result::Result<St
         ));
     }
     Ok(url.to_owned())
+}
+
+/// The host of an `http(s)://` URL: the name, or the address without IPv6 brackets.
+fn host_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit('@').next()?;
+    Some(match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => authority.split(':').next()?,
+    })
 }
 
 /// The API client behind a stored subscription, as the exchange checks it.
@@ -253,6 +264,19 @@ impl Pool {
     ) -> Result<(Subscription, String)> {
         only_systems(actor)?;
         let url = check_callback_url(url, allow_http)?;
+        // An address written out (or this machine's own name) is checked now; other names are
+        // resolved and checked at every delivery.
+        if let Some(host) =
+            host_of(&url).filter(|h| h.parse::<IpAddr>().is_ok() || h.eq_ignore_ascii_case("localhost"))
+        {
+            let department = actor.department.clone().unwrap_or_else(DeptPath::root);
+            self.destination(&department, host, 0)
+                .await
+                .map_err(|e| match e {
+                    Error::Destination { reason } => Error::from(Invalid::new("url", reason)),
+                    other => other,
+                })?;
+        }
         let access = self
             .exchange_access(actor, code, tongban_catalog::GrantUse::Exchange)
             .await?;
@@ -538,7 +562,7 @@ impl Pool {
         let now = Millis::now();
         let due = db
             .fetch_all(
-                "SELECT d.id, d.attempts, d.next_ms, d.body, s.url, s.secret FROM webhook_deliveries d \
+                "SELECT d.id, d.attempts, d.next_ms, d.body, s.url, s.secret, s.client_path FROM webhook_deliveries d \
                  JOIN webhook_subscriptions s ON s.id = d.subscription_id \
                  WHERE d.status = 'pending' AND d.next_ms <= $1 ORDER BY d.next_ms, d.id LIMIT $2",
                 params![now, i64::from(limit.clamp(1, 1000))],
@@ -573,6 +597,7 @@ impl Pool {
                 ],
                 id,
                 url: r.get("url")?,
+                department: DeptPath(r.get("client_path")?),
                 body,
                 attempt: r.get::<u32>("attempts")? + 1,
             });

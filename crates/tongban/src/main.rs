@@ -11,6 +11,7 @@ mod demo_data;
 mod demo_hall;
 mod demo_interact;
 mod demo_seal;
+mod egress;
 mod licences;
 mod mail;
 mod platform;
@@ -91,6 +92,9 @@ enum Command {
     /// Scheduled pulls (定时抽取) of department database tables into resources.
     #[command(subcommand)]
     Pull(pulls::PullCommand),
+    /// The reserved address ranges (内网、本机) a department's webhooks and pulls may reach.
+    #[command(subcommand)]
+    Egress(egress::EgressCommand),
     /// The working-day calendar (national holidays and make-up workdays).
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -668,6 +672,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pull(cmd) => {
             let p = platform::open(store).await?;
             pulls::pull_command(&p.pool(catalog_for(&p).await?)?, cmd).await?;
+        }
+        Command::Egress(cmd) => {
+            let p = platform::open(store).await?;
+            let pool = p.pool(catalog_for(&p).await?)?;
+            egress::egress_command(&identity_for(&p, None), &pool, cmd).await?;
         }
         Command::Catalog(CatalogCommand::List { json }) => {
             let p = platform::open(store).await?;

@@ -37,13 +37,17 @@ fn half_in(message: &str, english: bool) -> String {
     }
 }
 
-/// An error and its causes, each cut to the CLI's language, joined as `context: cause`.
+/// An error and its causes, each cut to the CLI's language, joined as `context: cause`. A
+/// cause that only repeats the one before it (an error wrapping another with the same words)
+/// is said once.
 pub fn error(e: &anyhow::Error) -> String {
     let english = english();
-    e.chain()
+    let mut causes: Vec<String> = e
+        .chain()
         .map(|cause| half_in(&cause.to_string(), english))
-        .collect::<Vec<_>>()
-        .join(if english { ": " } else { "：" })
+        .collect();
+    causes.dedup();
+    causes.join(if english { ": " } else { "：" })
 }
 
 fn has_han(s: &str) -> bool {
@@ -96,5 +100,23 @@ mod tests {
         let shown = error(&e);
         assert!(shown.starts_with("reading x.toml"), "{shown}");
         assert!(!shown.contains(" / "), "{shown}");
+    }
+
+    #[test]
+    fn a_cause_that_repeats_its_wrapper_is_said_once() {
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = anyhow::Error::new(Wrapper(std::io::Error::other("cidr: 网段过宽 / too wide")));
+        assert_eq!(error(&e).matches("cidr").count(), 1, "{}", error(&e));
     }
 }

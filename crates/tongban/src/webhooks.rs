@@ -3,6 +3,7 @@
 //! came of it — the pool decides retries and giving up. Network calls live here, never in a
 //! domain crate.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::watch;
 use tongban_pool::{Attempt, Outgoing, Pool, RetryPolicy};
@@ -12,17 +13,21 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries claimed per round.
 const PER_ROUND: u32 = 32;
 
-/// The HTTP client deliveries are sent with: a timeout, no redirects (a callback answers
-/// itself), and our name.
-pub fn client() -> reqwest::Result<reqwest::Client> {
+/// The HTTP client one delivery is sent with: a timeout, no redirects (a callback answers
+/// itself), no proxy, our name, and the callback's `host` pinned to `addrs` — the addresses
+/// that were checked as its destination, so the name is not resolved again.
+pub fn client(host: &str, addrs: &[SocketAddr]) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(SEND_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .resolve_to_addrs(host, addrs)
         .user_agent(concat!("Tongban-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
-/// Sends one delivery: its body as JSON with the signature headers.
+/// Sends one delivery: its body as JSON with the signature headers. What went wrong is said
+/// in general words only; the department reads it in its delivery log.
 pub async fn deliver(client: &reqwest::Client, out: &Outgoing) -> Attempt {
     let mut request = client
         .post(&out.url)
@@ -37,21 +42,43 @@ pub async fn deliver(client: &reqwest::Client, out: &Outgoing) -> Attempt {
         Err(e) if e.is_connect() => {
             Attempt::Unreachable("无法连接回调地址 / could not connect to the callback".into())
         }
-        Err(e) => Attempt::Unreachable(format!("发送失败 / sending failed: {e}")),
+        Err(e) => {
+            tracing::debug!(delivery = %out.id, error = %e, "webhook sending failed");
+            Attempt::Unreachable("发送失败 / sending failed".into())
+        }
+    }
+}
+
+/// Checks the callback of `out` as a destination of the subscriber's department (every address
+/// its name resolves to, against the allow-list), then sends it to those addresses only.
+pub async fn send(pool: &Pool, out: &Outgoing) -> Attempt {
+    let url = match reqwest::Url::parse(&out.url) {
+        Ok(url) => url,
+        Err(_) => return Attempt::Unreachable("回调地址无效 / the callback URL is not valid".into()),
+    };
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return Attempt::Unreachable("回调地址无效 / the callback URL is not valid".into());
+    };
+    let addrs = match pool.destination(&out.department, host, port).await {
+        Ok(addrs) => addrs,
+        Err(e) => return Attempt::Unreachable(e.to_string()),
+    };
+    match client(host.trim_start_matches('[').trim_end_matches(']'), &addrs) {
+        Ok(client) => deliver(&client, out).await,
+        Err(e) => {
+            tracing::warn!(error = %e, "the webhook client cannot be built");
+            Attempt::Unreachable("发送失败 / sending failed".into())
+        }
     }
 }
 
 /// One round: queue new versions' deliveries, send those due, record each outcome. Returns
 /// how many were sent.
-pub async fn round(
-    pool: &Pool,
-    client: &reqwest::Client,
-    policy: &RetryPolicy,
-) -> tongban_pool::Result<usize> {
+pub async fn round(pool: &Pool, policy: &RetryPolicy) -> tongban_pool::Result<usize> {
     pool.queue_webhooks().await?;
     let due = pool.claim_webhooks(PER_ROUND).await?;
     for out in &due {
-        let outcome = deliver(client, out).await;
+        let outcome = send(pool, out).await;
         if let Attempt::Unreachable(why) = &outcome {
             tracing::info!(delivery = %out.id, attempt = out.attempt, reason = %why, "webhook not delivered");
         }
@@ -62,19 +89,12 @@ pub async fn round(
 
 /// Runs rounds every `every` until `stop` changes.
 pub async fn run(pool: Pool, every: Duration, mut stop: watch::Receiver<bool>) {
-    let client = match client() {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "the webhook sender cannot start");
-            return;
-        }
-    };
     let policy = RetryPolicy::default();
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Err(e) = round(&pool, &client, &policy).await {
+                if let Err(e) = round(&pool, &policy).await {
                     tracing::warn!(error = %e, "sending webhooks failed");
                 }
             }
@@ -138,6 +158,7 @@ mod tests {
                 (tongban_pool::webhook::TIMESTAMP_HEADER, "1700000000".into()),
                 (tongban_pool::webhook::DELIVERY_HEADER, "d1".into()),
             ],
+            department: tongban_kernel::DeptPath::root(),
             body,
             attempt: 1,
         }
@@ -146,7 +167,7 @@ mod tests {
     #[tokio::test]
     async fn a_delivery_reaches_the_callback_signed_and_its_answer_is_reported() {
         let (url, seen) = receiver(204).await;
-        let client = client().expect("client");
+        let client = client("127.0.0.1", &[]).expect("client");
         let outcome = deliver(&client, &outgoing(&url)).await;
         assert!(matches!(outcome, Attempt::Answered(204)), "{outcome:?}");
         let request = seen.await.expect("receiver");
@@ -171,7 +192,7 @@ mod tests {
     #[tokio::test]
     async fn an_error_answer_and_a_closed_port_are_told_apart() {
         let (url, _seen) = receiver(500).await;
-        let client = client().expect("client");
+        let client = client("127.0.0.1", &[]).expect("client");
         assert!(matches!(
             deliver(&client, &outgoing(&url)).await,
             Attempt::Answered(500)
@@ -185,5 +206,73 @@ mod tests {
             .port();
         let outcome = deliver(&client, &outgoing(&format!("http://127.0.0.1:{port}/hook"))).await;
         assert!(matches!(outcome, Attempt::Unreachable(_)), "{outcome:?}");
+    }
+
+    /// A pool over a fresh store and lake, for the destination checks.
+    fn pool_on(db: tongban_db::Db, dir: &std::path::Path) -> Pool {
+        let catalog = tongban_catalog::Catalog::new(db, tongban_kernel::WorkCalendar::bundled());
+        Pool::new(
+            dir.join("lake"),
+            catalog,
+            tongban_crypto::Keyring::ephemeral().fields(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_callback_on_this_machine_is_not_contacted_until_its_range_is_allowed() {
+        tongban_db::testing::each_backend(
+            &[tongban_catalog::MIGRATIONS, tongban_pool::MIGRATIONS],
+            |db| async move {
+                let dir = tempfile::tempdir().expect("dir");
+                let pool = pool_on(db, dir.path());
+                let (url, seen) = receiver(204).await;
+                let port = url
+                    .split(':')
+                    .nth(2)
+                    .and_then(|p| p.split('/').next())
+                    .expect("port");
+                for url in [url.clone(), format!("http://localhost:{port}/hook")] {
+                    match send(&pool, &outgoing(&url)).await {
+                        Attempt::Unreachable(why) => assert!(why.contains("本机地址"), "{why}"),
+                        other => panic!("{url} must be refused: {other:?}"),
+                    }
+                }
+                // Nothing reached the receiver.
+                let waited = tokio::time::timeout(Duration::from_millis(200), seen).await;
+                assert!(waited.is_err(), "the receiver was contacted");
+
+                let sys = tongban_kernel::Principal::system("test");
+                let department = tongban_kernel::DeptPath::root().child("9901");
+                let rule = pool
+                    .allow_egress(&sys, &department, "127.0.0.0/8", "测试回调")
+                    .await
+                    .expect("allow");
+                // Allowed for 9901 and below, not for the whole platform.
+                let (url, seen) = receiver(204).await;
+                let mut out = outgoing(&url);
+                assert!(matches!(send(&pool, &out).await, Attempt::Unreachable(_)));
+                out.department = department.child("9901-MZ");
+                assert!(matches!(send(&pool, &out).await, Attempt::Answered(204)));
+                assert!(seen.await.expect("receiver").starts_with("POST /hook "));
+
+                // A redirect is reported, never followed.
+                let (url, _seen) = receiver(302).await;
+                out.url = url;
+                assert!(matches!(send(&pool, &out).await, Attempt::Answered(302)));
+
+                // Taken off the list, the range is closed again.
+                pool.remove_egress(&sys, &rule.id).await.expect("remove");
+                let (url, _seen) = receiver(204).await;
+                out.url = url;
+                assert!(matches!(send(&pool, &out).await, Attempt::Unreachable(_)));
+                // The metadata service is never a destination.
+                out.url = "http://169.254.169.254/latest/meta-data/".into();
+                match send(&pool, &out).await {
+                    Attempt::Unreachable(why) => assert!(why.contains("元数据"), "{why}"),
+                    other => panic!("{other:?}"),
+                }
+            },
+        )
+        .await;
     }
 }

@@ -8,6 +8,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bad_input;
+mod egress;
 mod exchange;
 mod ingest;
 mod mappings;

@@ -95,6 +95,7 @@ async fn execute(url: &str, sql: &str) {
 /// table through `url` between runs.
 async fn pulls_a_table(f: &Fixture, url: &str, pull_url: &str, table: &str, add_row: &str) {
     let shown_secret = "Secret-Pa55";
+    allow_loopback(f).await;
     let p = f
         .pool
         .add_pull(
@@ -222,6 +223,16 @@ async fn a_mysql_table_is_pulled_on_schedule() {
     .await;
 }
 
+/// The test servers run on this machine: allow loopback for 公安局 (and its subtree).
+async fn allow_loopback(f: &Fixture) {
+    for range in ["127.0.0.0/8", "::1"] {
+        f.pool
+            .allow_egress(&system(), &f.resource.provider.path, range, "测试数据库")
+            .await
+            .unwrap();
+    }
+}
+
 fn invalid<T: std::fmt::Debug>(r: Result<T, Error>, field: &str) {
     match r {
         Err(Error::Invalid(i)) => {
@@ -254,6 +265,7 @@ async fn wrong_urls_tables_and_intervals_are_refused_when_configured() {
             "table",
         );
         invalid(add(pull("postgres://127.0.0.1/x", "t", 1)).await, "every_minutes");
+        allow_loopback(&f).await;
         if let Some(url) = source_url("TONGBAN_TEST_DATABASE_URL").filter(|u| u.starts_with("postgres")) {
             invalid(add(pull(&url, "no_such_table_here", 60)).await, "table");
         }
@@ -285,6 +297,93 @@ async fn wrong_urls_tables_and_intervals_are_refused_when_configured() {
             matches!(r, Err(Error::Forbidden { .. } | Error::NotFound)),
             "{r:?}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_pull_connects_only_where_the_department_may_reach() {
+    each_backend(&sets(), |db| async move {
+        let f = Fixture::new(db).await;
+        let pull = |url: &str| NewPull {
+            resource_code: CODE.into(),
+            url: url.into(),
+            table: "t".into(),
+            every_minutes: 60,
+        };
+        let refused_for = |r: Result<tongban_pool::PullSource, Error>, kind: &str| match r {
+            Err(Error::Invalid(i)) => {
+                assert_eq!(i.field, "url");
+                assert!(i.reason.contains(kind), "{i}");
+            }
+            other => panic!("expected a refusal naming {kind}: {other:?}"),
+        };
+        // This machine, the metadata service, private and link-local ranges: refused before
+        // anything is sent, and the refusal says only what kind of address it was.
+        for (url, kind) in [
+            ("postgres://etl:Secret-Pa55@127.0.0.1:5432/x", "本机地址"),
+            ("postgres://etl@localhost:5432/x", "本机地址"),
+            ("mysql://etl@[::1]:3306/x", "本机地址"),
+            ("postgres://etl@169.254.169.254/x", "元数据"),
+            ("postgres://etl@10.1.2.3/x", "内网地址"),
+            ("mysql://etl@192.168.0.7/x", "内网地址"),
+            ("postgres://etl@[::ffff:127.0.0.1]/x", "本机地址"),
+        ] {
+            refused_for(f.pool.add_pull(&system(), pull(url)).await, kind);
+        }
+        // A local socket (the platform's own database, as its own user) is never a source.
+        for url in [
+            "postgres:///test?host=/var/run/postgresql",
+            "mysql://root@localhost/test?socket=/run/mysqld/mysqld.sock",
+        ] {
+            refused_for(f.pool.add_pull(&system(), pull(url)).await, "套接字");
+        }
+
+        let Some(url) = source_url("TONGBAN_TEST_DATABASE_URL").filter(|u| u.starts_with("postgres")) else {
+            return;
+        };
+        let table = table_name();
+        prepare_postgres(&url, &table).await;
+        let ranges = {
+            let mut ids = Vec::new();
+            for range in ["127.0.0.0/8", "::1"] {
+                let rule = f
+                    .pool
+                    .allow_egress(&system(), &f.resource.provider.path, range, "公安局人口库")
+                    .await
+                    .unwrap();
+                ids.push(rule.id);
+            }
+            ids
+        };
+        let p = f
+            .pool
+            .add_pull(
+                &system(),
+                NewPull {
+                    resource_code: CODE.into(),
+                    url: url.clone(),
+                    table: table.clone(),
+                    every_minutes: 60,
+                },
+            )
+            .await
+            .unwrap();
+        // Taken off the list, the next run fails without connecting and says why.
+        for id in &ranges {
+            f.pool.remove_egress(&system(), id).await.unwrap();
+        }
+        match f.pool.run_pull(&system(), &p.id).await {
+            Err(Error::Remote { reason }) => assert!(reason.contains("本机地址"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        let listed = f.pool.pulls(&system()).await.unwrap();
+        assert!(
+            listed[0].last_status.contains("白名单"),
+            "{}",
+            listed[0].last_status
+        );
+        execute(&url, &format!("DROP TABLE {table}")).await;
     })
     .await;
 }

@@ -1009,6 +1009,27 @@ async fn department_systems_subscribe_to_new_versions_and_see_their_delivery_log
         assert_eq!(r.status(), 400);
         let problem: serde_json::Value = r.json().await.unwrap();
         assert_eq!(problem["field"], "url", "{problem}");
+        // This machine, the metadata service and private ranges (SSRF): 400 naming `url` and
+        // only the kind of address, until the security administrator allows the range.
+        for (callback, kind) in [
+            ("http://127.0.0.1:9/hook", "loopback"),
+            ("http://localhost:9/hook", "loopback"),
+            ("https://169.254.169.254/latest/meta-data/", "metadata"),
+            ("https://10.0.0.8/hook", "private"),
+            ("https://[::ffff:7f00:1]/hook", "loopback"),
+        ] {
+            let r = c
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "url": callback }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 400, "{callback}");
+            let problem: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(problem["field"], "url", "{problem}");
+            assert!(problem.to_string().contains(kind), "{callback}: {problem}");
+        }
 
         let r = c
             .post(&url)
@@ -1211,6 +1232,24 @@ async fn the_provider_schedules_a_pull_from_its_database_in_the_console() {
             )
             .await
             .unwrap();
+            // The test server is on this machine: refused until the range is allowed.
+            let r = post(&[("url", pg.as_str()), ("table", table.as_str()), ("every", "60")])
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 422);
+            let body = r.text().await.unwrap();
+            assert!(body.contains("本机地址"), "{body}");
+            for range in ["127.0.0.0/8", "::1"] {
+                s.pool
+                    .allow_egress(
+                        &tongban_kernel::Principal::system("test"),
+                        &tongban_kernel::DeptPath::root(),
+                        range,
+                        "测试数据库",
+                    )
+                    .await
+                    .unwrap();
+            }
             let r = post(&[("url", pg.as_str()), ("table", table.as_str()), ("every", "60")])
                 .await
                 .unwrap();
