@@ -114,6 +114,7 @@ impl Ctx {
                 can_participation: p.allows_somewhere(Permission::ManageParticipation),
                 can_items: p.allows_somewhere(Permission::ManageServiceItems),
                 can_calendar: p.allows_somewhere(Permission::ManageCalendar),
+                can_egress: p.allows_somewhere(Permission::ManageEgress),
                 can_cases: p.grants.iter().any(|g| g.role.handles_cases()),
                 can_interact: p.allows_somewhere(Permission::HandleInteractions),
             }

@@ -1106,6 +1106,38 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "如 postgres://用户:密码@主机:5432/库 或 mysql://用户:密码@主机:3306/库；建议使用只读账号",
         "e.g. postgres://user:password@host:5432/db or mysql://user:password@host:3306/db; a read-only account is enough",
     ),
+    (
+        "pulls.egress_hint",
+        "数据库在内网或本机地址上时，须先由安全管理员将其网段列入本部门的出站地址白名单。",
+        "A database on an internal or loopback address is reached only after the security administrator allows its range for your department.",
+    ),
+    ("egress.title", "出站地址白名单", "Destination allow-list"),
+    (
+        "egress.lead",
+        "变更通知的回调地址和定时抽取的数据库只能是公网地址；部门系统在内网、本机等保留地址上时，须在此为该部门（及其下级）放行其网段并写明用途。云元数据服务地址、宽于 /8 的网段和本机套接字一律不予放行。",
+        "Webhook callbacks and pull databases must be public addresses; a department system on a reserved address (internal network, loopback) is reached only once its range is allowed here for the department (and those below it), with its purpose. Cloud metadata addresses, ranges wider than /8 and local sockets are never allowed.",
+    ),
+    (
+        "egress.none",
+        "白名单为空：只能连接公网地址。",
+        "Nothing is allowed: only public addresses are reached.",
+    ),
+    ("egress.cidr", "网段", "Range"),
+    (
+        "egress.cidr_hint",
+        "地址或网段，如 10.20.0.0/16、10.0.3.7",
+        "An address or range, e.g. 10.20.0.0/16 or 10.0.3.7",
+    ),
+    ("egress.purpose", "用途", "Purpose"),
+    (
+        "egress.purpose_hint",
+        "哪个系统、做什么，如：人社局业务库（定时抽取）",
+        "Which system and what for, e.g. the social-security database (scheduled pull)",
+    ),
+    ("egress.by", "放行人", "Allowed by"),
+    ("egress.choose", "请选择", "Choose"),
+    ("egress.add", "放行网段", "Allow a range"),
+    ("egress.remove", "撤销", "Remove"),
     ("interact.send", "提交", "Send"),
     (
         "interact.anonymous_hint",

@@ -35,6 +35,8 @@ pub struct ChromeUser {
     pub can_items: bool,
     /// May enter holiday schedules.
     pub can_calendar: bool,
+    /// May keep the destination allow-list (出站地址白名单).
+    pub can_egress: bool,
     /// Works cases (inbox and case messages).
     pub can_cases: bool,
     /// Handles 12345 items.

@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console", get(home))
         .route("/console/departments", get(departments).post(create_department))
         .route("/console/calendar", get(calendar::show).post(calendar::enter))
+        .route("/console/egress", get(egress::show).post(egress::allow))
+        .route("/console/egress/{id}/remove", post(egress::remove))
         .route("/console/users", get(users).post(create_user))
         .route("/console/users/new", get(new_user))
         .route("/console/users/{id}", get(user))
@@ -685,6 +687,7 @@ mod bundles;
 mod calendar;
 mod cases;
 mod catalog;
+mod egress;
 mod interact;
 mod interact_rules;
 mod items;

@@ -1280,3 +1280,107 @@ async fn the_provider_schedules_a_pull_from_its_database_in_the_console() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_security_administrator_keeps_the_destination_allow_list_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        // Others do not see the page or the menu entry.
+        let sys = browser();
+        sign_in_with_mfa(&sys, &s, "sysadmin").await;
+        let r = sys.get(s.url("/console/egress")).send().await.unwrap();
+        assert_eq!(r.status(), 403);
+        let home = sys
+            .get(s.url("/console"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!home.contains("/console/egress"), "{home}");
+
+        let sec = browser();
+        sign_in_with_mfa(&sec, &s, "secadmin").await;
+        let url = s.url("/console/egress");
+        let page = sec.get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("出站地址白名单") && page.contains("白名单为空"),
+            "{page}"
+        );
+        assert!(page.contains("/console/egress\">"), "the menu names the page");
+        let csrf = csrf_of(&page);
+        let ga = "/9901/9901-GA/";
+        let post = |form: Vec<(&'static str, String)>| {
+            let mut all = vec![("csrf", csrf.clone())];
+            all.extend(form);
+            sec.post(&url).form(&all).send()
+        };
+        // Refusals are on their field, with what was typed kept.
+        for (cidr, purpose, field) in [
+            ("169.254.0.0/16", "元数据", "cidr"),
+            ("10.0.0.0/4", "太宽", "cidr"),
+            ("10.0.3.0/24", "", "purpose"),
+        ] {
+            let r = post(vec![
+                ("department", ga.into()),
+                ("cidr", cidr.into()),
+                ("purpose", purpose.into()),
+            ])
+            .await
+            .unwrap();
+            assert_eq!(r.status(), 422, "{cidr}");
+            let body = r.text().await.unwrap();
+            assert!(body.contains(&format!("href=\"#{field}\"")), "{cidr}: {body}");
+            assert!(body.contains(&format!("value=\"{cidr}\"")), "{cidr} kept");
+        }
+        let r = post(vec![
+            ("department", "".into()),
+            ("cidr", "10.0.3.0/24".into()),
+            ("purpose", "x".into()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+
+        let r = post(vec![
+            ("department", ga.into()),
+            ("cidr", "10.0.3.7/24".into()),
+            ("purpose", "公安局人口库（定时抽取）".into()),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303);
+        let page = sec.get(&url).send().await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("10.0.3.0/24")
+                && page.contains("公安局")
+                && page.contains("公安局人口库（定时抽取）"),
+            "{page}"
+        );
+        assert!(
+            s.pool
+                .destination(&tongban_kernel::DeptPath(ga.into()), "10.0.3.9", 5432)
+                .await
+                .is_ok()
+        );
+        // Removed from the page, the range closes.
+        let at = page.find("/console/egress/").unwrap();
+        let end = at + page[at..].find("/remove").unwrap() + "/remove".len();
+        let r = sec
+            .post(s.url(&page[at..end]))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert!(
+            s.pool
+                .destination(&tongban_kernel::DeptPath(ga.into()), "10.0.3.9", 5432)
+                .await
+                .is_err()
+        );
+        s.stop().await;
+    })
+    .await;
+}

@@ -1,0 +1,157 @@
+//! 出站地址白名单 in the console: the security administrator sees which reserved address ranges
+//! (内网、本机) each department's webhooks and scheduled pulls may reach, allows one with its
+//! purpose, and takes one off. The pool keeps and enforces the list.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::{FormOutcome, pool_form, pool_page};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_kernel::{DeptPath, Permission, Principal};
+
+/// One allowed range as the table shows it.
+struct RuleRow {
+    id: String,
+    department: String,
+    cidr: String,
+    purpose: String,
+    created_by: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/egress.html")]
+struct EgressPage {
+    c: Chrome,
+    rules: Vec<RuleRow>,
+    /// (path, name) of the departments the administrator may allow ranges for.
+    departments: Vec<(String, String)>,
+    form: HashMap<String, String>,
+}
+
+impl EgressPage {
+    fn v(&self, k: &str) -> &str {
+        self.form.get(k).map_or("", |s| s.as_str())
+    }
+}
+
+fn require(ctx: &Ctx) -> Result<Principal, PageError> {
+    let user = ctx.require_staff()?;
+    if user.principal.allows_somewhere(Permission::ManageEgress) {
+        Ok(user.principal.clone())
+    } else {
+        Err(PageError::Forbidden(
+            "无权管理出站地址白名单 / not permitted to manage the destination allow-list".into(),
+        ))
+    }
+}
+
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> Response {
+    let me = match require(ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let departments = state.identity.list_departments(&me).await.unwrap_or_default();
+    let name_of = |path: &DeptPath| {
+        departments.iter().find(|d| d.path == *path).map_or_else(
+            || path.as_str().to_string(),
+            |d| t.pick(&d.name_zh, &d.name_en).to_string(),
+        )
+    };
+    let rules = match state.pool.egress_rules(&me).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| RuleRow {
+                department: name_of(&r.department),
+                created: r.created_ms.display_in(&state.settings.zone),
+                id: r.id,
+                cidr: r.cidr,
+                purpose: r.purpose,
+                created_by: r.created_by,
+            })
+            .collect(),
+        Err(e) => return ctx.fail(pool_page(e)),
+    };
+    let choices = departments
+        .iter()
+        .filter(|d| me.allows(Permission::ManageEgress, Some(&d.path)))
+        .map(|d| {
+            (
+                d.path.as_str().to_string(),
+                t.pick(&d.name_zh, &d.name_en).to_string(),
+            )
+        })
+        .collect();
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut resp = render(&EgressPage {
+        c: c.unwrap_or_else(|| ctx.chrome(t.s("egress.title"))),
+        rules,
+        departments: choices,
+        form,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/egress`.
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
+    page(&state, &ctx, None, HashMap::new()).await
+}
+
+/// `POST /console/egress`: `department` (path), `cidr`, `purpose`.
+pub(super) async fn allow(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let mut c = ctx.chrome(ctx.t().s("egress.title"));
+    let department = get("department");
+    if !department.starts_with('/') {
+        c.add_error("department", "请选择部门 / choose a department");
+        return page(&state, &ctx, Some(c), form).await;
+    }
+    let department = DeptPath(department);
+    match state
+        .pool
+        .allow_egress(&me, &department, &get("cidr"), &get("purpose"))
+        .await
+    {
+        Ok(_) => Redirect::to("/console/egress").into_response(),
+        Err(e) => match pool_form(e, "cidr") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                page(&state, &ctx, Some(c), form).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+/// `POST /console/egress/{id}/remove`.
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.pool.remove_egress(&me, &id).await {
+        Ok(()) => Redirect::to("/console/egress").into_response(),
+        Err(e) => ctx.fail(pool_page(e)),
+    }
+}
