@@ -528,6 +528,9 @@ impl Identity {
             }
         }
         check_separation(&grants)?;
+        // An administrator role given by a person waits for a second administrator.
+        let (asked, grants): (Vec<RoleGrant>, Vec<RoleGrant>) =
+            grants.into_iter().partition(|g| crate::needs_approval(actor, g));
         let hash = password::hash(&new.password).await?;
         let personal = Personal {
             phone_enc: phone.as_ref().map(|p| self.seal(fields::PHONE, p.as_str())),
@@ -553,6 +556,8 @@ impl Identity {
         )
         .await?;
         insert_grants(&mut tx, &id, &grants, now).await?;
+        self.request_grants(&mut tx, actor, &id, &username, &asked, now)
+            .await?;
         let roles: Vec<&str> = grants.iter().map(|g| g.role.code()).collect();
         tx.append_event(
             actor,

@@ -109,12 +109,17 @@ impl Identity {
             check_grant_power(actor, g)?;
         }
         check_separation(&wanted)?;
-        if added.is_empty() && removed.is_empty() {
-            return Ok(view);
-        }
-
+        // An administrator role given by a person waits for a second administrator.
+        let (asked, added): (Vec<RoleGrant>, Vec<RoleGrant>) =
+            added.into_iter().partition(|g| crate::needs_approval(actor, g));
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        self.request_grants(&mut tx, actor, id, &view.username, &asked, now)
+            .await?;
+        if added.is_empty() && removed.is_empty() {
+            tx.commit().await?;
+            return Ok(view);
+        }
         for g in &removed {
             tx.execute(
                 "DELETE FROM role_grants WHERE account_id = $1 AND role = $2 AND scope_path = $3",
@@ -357,6 +362,13 @@ impl Identity {
         if is_self(actor, id) {
             return Err(Error::forbidden(
                 "请通过修改密码更改自己的密码 / change your own password with your current one",
+            ));
+        }
+        if actor.kind != PrincipalKind::System && view.grants.iter().any(|g| g.role.is_platform_admin()) {
+            return Err(Error::forbidden(
+                "管理员账号的密码只能由本人设置；本人遗忘时，撤销其管理员角色后重新授予（经另一位管理员批准，本人以激活码重设） \
+                 / only the holder sets an administrator's password; if they forget it, take the role away and grant it again \
+                 (a second administrator approves, the holder sets a new one with the activation code)",
             ));
         }
         password::check_policy(&view.username, new_password)?;

@@ -11,6 +11,7 @@
 
 mod account;
 mod admin;
+mod approval;
 mod client;
 mod department;
 mod error;
@@ -23,6 +24,7 @@ pub mod totp;
 
 pub use account::can_grant;
 pub use admin::{EmailCode, EmailStatus};
+pub use approval::{ACTIVATION_MS, Approved, RoleRequest, needs_approval};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};
 pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, PER_ACCOUNT, PER_ADDRESS, lockout_ms};
@@ -58,6 +60,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "email_code",
         sqlite: include_str!("../migrations/sqlite/0003_email_code.sql"),
         postgres: include_str!("../migrations/postgres/0003_email_code.sql"),
+    },
+    Migration {
+        owner: "identity",
+        version: 4,
+        name: "role_approval",
+        sqlite: include_str!("../migrations/sqlite/0004_role_approval.sql"),
+        postgres: include_str!("../migrations/postgres/0004_role_approval.sql"),
     },
 ];
 

@@ -115,6 +115,8 @@ impl Ctx {
                 can_items: p.allows_somewhere(Permission::ManageServiceItems),
                 can_calendar: p.allows_somewhere(Permission::ManageCalendar),
                 can_egress: p.allows_somewhere(Permission::ManageEgress),
+                can_approve: p.has_role(tongban_kernel::Role::SysAdmin)
+                    || p.has_role(tongban_kernel::Role::SecurityAdmin),
                 can_cases: p.grants.iter().any(|g| g.role.handles_cases()),
                 can_interact: p.allows_somewhere(Permission::HandleInteractions),
             }

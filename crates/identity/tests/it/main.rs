@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod approval;
 mod clients;
 mod login;
 mod mfa;

@@ -34,6 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/departments", get(departments).post(create_department))
         .route("/console/calendar", get(calendar::show).post(calendar::enter))
         .route("/console/egress", get(egress::show).post(egress::allow))
+        .route("/console/approvals", get(approvals::show))
+        .route("/console/approvals/{id}/approve", post(approvals::approve))
+        .route("/console/approvals/{id}/reject", post(approvals::reject))
         .route("/console/egress/{id}/remove", post(egress::remove))
         .route("/console/users", get(users).post(create_user))
         .route("/console/users/new", get(new_user))
@@ -492,7 +495,7 @@ async fn create_user(
         is_demo: false,
     };
     match state.identity.create_staff(&user.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/console/users/{}", v.id)).into_response(),
+        Ok(v) => Redirect::to(&format!("/console/users/{}?saved=1", v.id)).into_response(),
         Err(e) => match identity_form(e, "username") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
@@ -519,6 +522,9 @@ struct UserPage {
     username: String,
     facts: Vec<(&'static str, String)>,
     roles: Vec<RoleChoice>,
+    /// Administrator roles asked for this account and waiting for a second administrator:
+    /// (role, asked by, when).
+    pending: Vec<(&'static str, String, String)>,
     can_assign: bool,
     can_lock: bool,
     locked: bool,
@@ -594,8 +600,27 @@ async fn user_page(
             locked: !tongban_identity::can_grant(&me.principal, *r, &scope),
         })
         .collect();
+    let pending: Vec<(&'static str, String, String)> = state
+        .identity
+        .role_requests(&me.principal, Some(&u.id))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            (
+                role_label(t, r.role),
+                r.requested_by,
+                r.requested_ms.display_in(&state.settings.zone),
+            )
+        })
+        .collect();
     if saved {
-        c.notice = Some(t.s("users.roles_saved").to_string());
+        let mut notice = t.s("users.roles_saved").to_string();
+        if !pending.is_empty() {
+            notice.push_str(t.s("punct.space"));
+            notice.push_str(t.s("users.roles_pending"));
+        }
+        c.notice = Some(notice);
     }
     let failed = !c.errors.is_empty();
     let mut resp = render(&UserPage {
@@ -604,6 +629,7 @@ async fn user_page(
         username: u.username.clone(),
         facts,
         roles,
+        pending,
         can_assign: me.principal.allows(Permission::AssignRoles, dept_path.as_ref())
             && me.session.account_id != u.id,
         can_lock: me.principal.allows(Permission::LockAccounts, dept_path.as_ref())
@@ -683,6 +709,7 @@ async fn unlock_user(
     change_lock(&state, &ctx, &id, false).await
 }
 
+mod approvals;
 mod bundles;
 mod calendar;
 mod cases;

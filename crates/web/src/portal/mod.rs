@@ -1,6 +1,7 @@
 //! The public portal: home, sign-in (with the second-factor step), citizen registration, and
 //! "my account" (profile, sessions, two-step set-up).
 
+mod activate;
 mod bundles;
 mod consultations;
 mod decision;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mfa", get(mfa_page).post(mfa_verify))
         .route("/mfa/setup", get(mfa_setup_page).post(mfa_setup_confirm))
         .route("/register", get(register_page).post(register))
+        .route("/activate", get(activate::show).post(activate::activate))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
         .route("/account/email", post(set_email))
@@ -278,6 +280,8 @@ struct NextQuery {
     next: Option<String>,
     #[serde(default)]
     registered: Option<String>,
+    #[serde(default)]
+    activated: Option<String>,
 }
 
 async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
@@ -285,6 +289,9 @@ async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
     c.narrow = true;
     if q.registered.is_some() {
         c.notice = Some(ctx.t().s("register.done").to_string());
+    }
+    if q.activated.is_some() {
+        c.notice = Some(ctx.t().s("activate.done").to_string());
     }
     render(&LoginPage {
         c,

@@ -597,3 +597,192 @@ async fn the_home_page_searches_services_and_gives_a_citizen_their_own_centre() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_security_administrator_made_in_the_console_waits_for_a_second_administrator_and_sets_their_own_password()
+ {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let city = s
+            .identity
+            .department_by_code(&tongban_kernel::Principal::system("test"), "9901")
+            .await
+            .unwrap();
+        // sysadmin creates a security administrator with a password of its choosing.
+        let sys = browser();
+        crate::support::sign_in_with_mfa(&sys, &s, "sysadmin").await;
+        let page = sys
+            .get(s.url("/console/users/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let chosen = "Chosen-By-Sysadmin-26";
+        let r = sys
+            .post(s.url("/console/users"))
+            .form(&[
+                ("csrf", csrf_of(&page)),
+                ("username", "new_sec".into()),
+                ("display_name", "新安全员".into()),
+                ("password", chosen.into()),
+                ("department", city.id.to_string()),
+                ("role", "security_admin".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let page = sys.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            page.contains("待审批的角色") && page.contains("须另一位管理员批准"),
+            "{page}"
+        );
+        // The role does not hold: the chosen password opens no ledger.
+        let through = browser();
+        sign_in(&through, &s, "new_sec", chosen).await;
+        assert_eq!(
+            through
+                .get(s.url("/console/ledger"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        // The one who asked cannot decide it.
+        let list = sys
+            .get(s.url("/console/approvals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains("new_sec") && list.contains("须由另一位管理员审批"),
+            "{list}"
+        );
+        assert!(!list.contains("/approve\""), "{list}");
+        let id = {
+            let requests = s
+                .identity
+                .role_requests(&tongban_kernel::Principal::system("test"), None)
+                .await
+                .unwrap();
+            requests[0].id.clone()
+        };
+        let r = sys
+            .post(s.url(&format!("/console/approvals/{id}/approve")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // A clerk has no such page.
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        assert_eq!(
+            clerk
+                .get(s.url("/console/approvals"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+
+        // The security administrator approves and is shown the code once.
+        let sec = browser();
+        crate::support::sign_in_with_mfa(&sec, &s, "secadmin").await;
+        let list = sec
+            .get(s.url("/console/approvals"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains(&format!("/console/approvals/{id}/approve")),
+            "{list}"
+        );
+        let r = sec
+            .post(s.url(&format!("/console/approvals/{id}/approve")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let shown = r.text().await.unwrap();
+        let at = shown.find("id=\"activation-code\">").unwrap() + "id=\"activation-code\">".len();
+        let code = shown[at..at + 14].to_string();
+        assert_eq!(code.matches('-').count(), 2, "{code}");
+        // The chosen password is void; the holder activates with the code.
+        let r = sign_in(&browser(), &s, "new_sec", chosen).await;
+        assert_eq!(r.status(), 422);
+        let holder = browser();
+        let form = holder
+            .get(s.url("/activate"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("账号激活"), "{form}");
+        let post = |code: String, password: &'static str, again: &'static str| {
+            holder
+                .post(s.url("/activate"))
+                .form(&[
+                    ("csrf", csrf_of(&form)),
+                    ("username", "new_sec".into()),
+                    ("code", code),
+                    ("password", password.into()),
+                    ("password2", again.into()),
+                ])
+                .send()
+        };
+        let r = post("2222-3333-4444".into(), "Own-Secret-2026!", "Own-Secret-2026!")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("href=\"#code\"") && body.contains("激活码不正确"),
+            "{body}"
+        );
+        let r = post(code.clone(), "Own-Secret-2026!", "Own-Secret-2027!")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#password2\""));
+        let r = post(code.to_lowercase(), "Own-Secret-2026!", "Own-Secret-2026!")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/login?activated=1");
+        let login = holder
+            .get(s.url("/login?activated=1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(login.contains("密码已设置"), "{login}");
+        let r = sign_in(&holder, &s, "new_sec", "Own-Secret-2026!").await;
+        assert!(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/mfa/setup"),
+            "the holder sets up their own second factor"
+        );
+        s.stop().await;
+    })
+    .await;
+}

@@ -1,0 +1,146 @@
+//! 角色审批 in the console: administrator roles (系统管理员, 安全管理员) given by a person wait
+//! here for a second administrator. Approving shows the activation code once, for the approver
+//! to hand to the holder, who sets their own password at `/activate` and their own two-step
+//! verification at first sign-in.
+
+use super::role_label;
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::identity_page;
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_kernel::{Principal, Role};
+
+/// One waiting grant as the table shows it.
+struct RequestRow {
+    id: String,
+    account_id: String,
+    username: String,
+    display_name: String,
+    role: &'static str,
+    scope: String,
+    requested_by: String,
+    requested: String,
+    /// Whether this administrator may decide it (not their own request, not their own account).
+    decidable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/approvals.html")]
+struct ApprovalsPage {
+    c: Chrome,
+    rows: Vec<RequestRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/approved.html")]
+struct ApprovedPage {
+    c: Chrome,
+    username: String,
+    code: String,
+    expires: String,
+}
+
+/// The people who decide: a holder of an administrator role.
+fn require(ctx: &Ctx) -> Result<Principal, PageError> {
+    let user = ctx.require_staff()?;
+    let p = &user.principal;
+    if p.has_role(Role::SysAdmin) || p.has_role(Role::SecurityAdmin) {
+        Ok(p.clone())
+    } else {
+        Err(PageError::Forbidden(
+            "只有系统管理员或安全管理员可以审批管理员角色 / only an administrator may approve administrator roles".into(),
+        ))
+    }
+}
+
+/// `GET /console/approvals`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let requests = match state.identity.role_requests(&me, None).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let names = state.identity.department_names().await.unwrap_or_default();
+    let rows = requests
+        .into_iter()
+        .map(|r| RequestRow {
+            decidable: r.requested_by != me.name && r.account_id.as_str() != me.id,
+            scope: names.iter().find(|(path, ..)| *path == r.scope).map_or_else(
+                || r.scope.as_str().to_string(),
+                |(_, zh, en)| t.pick(zh, en).to_string(),
+            ),
+            role: role_label(t, r.role),
+            requested: r.requested_ms.display_in(&state.settings.zone),
+            id: r.id,
+            account_id: r.account_id.to_string(),
+            username: r.username,
+            display_name: r.display_name,
+            requested_by: r.requested_by,
+        })
+        .collect();
+    let mut c = ctx.chrome(t.s("approvals.title"));
+    if q.contains_key("rejected") {
+        c.notice = Some(t.s("approvals.rejected").to_string());
+    }
+    render(&ApprovalsPage { c, rows })
+}
+
+/// `POST /console/approvals/{id}/approve`: the grant takes effect and the activation code is
+/// shown this once (never stored in clear, never cached).
+pub(super) async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.identity.approve_role_request(&me, &id).await {
+        Ok(done) => {
+            let mut resp = render(&ApprovedPage {
+                c: ctx.chrome(ctx.t().s("approvals.approved_title")),
+                username: done.username,
+                code: done.activation_code,
+                expires: done.expires.display_in(&state.settings.zone),
+            });
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-store"),
+            );
+            resp
+        }
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+/// `POST /console/approvals/{id}/reject`.
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.identity.reject_role_request(&me, &id).await {
+        Ok(()) => Redirect::to("/console/approvals?rejected=1").into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}

@@ -1,0 +1,69 @@
+//! 账号激活: the holder of an administrator account approved by a second administrator sets
+//! their own password with the one-time activation code they were handed, then signs in and
+//! sets up their own two-step verification. A wrong, used or expired code and an unknown name
+//! get the same answer.
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::{FormOutcome, identity_form};
+use crate::page::{Chrome, render};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "portal/activate.html")]
+struct ActivatePage {
+    c: Chrome,
+    username: String,
+}
+
+fn page(ctx: &Ctx, c: Option<Chrome>, username: String) -> Response {
+    let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
+    let mut c = c.unwrap_or_else(|| ctx.chrome(ctx.t().s("activate.title")));
+    c.narrow = true;
+    let mut resp = render(&ActivatePage { c, username });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /activate`.
+pub(super) async fn show(ctx: Ctx) -> Response {
+    page(&ctx, None, String::new())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ActivateForm {
+    username: String,
+    code: String,
+    password: String,
+    password2: String,
+}
+
+/// `POST /activate`: `username`, `code`, `password`, `password2`.
+pub(super) async fn activate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<ActivateForm>,
+) -> Response {
+    let mut c = ctx.chrome(ctx.t().s("activate.title"));
+    if f.password != f.password2 {
+        c.add_error("password2", "两次输入的密码不一致 / the passwords do not match");
+        return page(&ctx, Some(c), f.username);
+    }
+    match state.identity.activate(&f.username, &f.code, &f.password).await {
+        Ok(()) => Redirect::to("/login?activated=1").into_response(),
+        Err(e) => match identity_form(e, "code") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                page(&ctx, Some(c), f.username)
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
