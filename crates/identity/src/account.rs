@@ -406,15 +406,62 @@ impl Identity {
             now: self.now(),
         };
         let summary = format!("注册公众账号 {username} / registered citizen account {username}");
+        let masked = mask_id_number(id_number.as_str());
         let detail = json!({
             "username": username,
             "kind": "citizen",
-            "id_number": mask_id_number(id_number.as_str()),
+            "id_number": masked,
             "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
             "is_demo": reg.is_demo,
         });
-        self.store_registration(actor, row, Role::Citizen, summary, detail)
+        let bidx = self.index(fields::ID_NUMBER, id_number.as_str());
+        match self
+            .store_registration(actor, row, Role::Citizen, summary, detail)
             .await
+        {
+            Err(Error::Conflict { field, reason }) if field == "id_number" => {
+                self.record_second_registration(actor, &bidx, &username, &masked)
+                    .await?;
+                Err(Error::Conflict { field, reason })
+            }
+            other => other,
+        }
+    }
+
+    /// Records, on the account that holds an ID number, that someone tried to register it again
+    /// (as `username`): the holder and the security administrator see it, while the page that
+    /// was used answers as if nothing was there.
+    async fn record_second_registration(
+        &self,
+        actor: &Principal,
+        bidx: &str,
+        username: &str,
+        masked: &str,
+    ) -> Result<()> {
+        let Some(row) = self
+            .db
+            .fetch_optional("SELECT id FROM accounts WHERE id_number_bidx = $1", params![bidx])
+            .await?
+        else {
+            return Ok(());
+        };
+        let holder: String = row.get("id")?;
+        let mut tx = self.db.begin_write().await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.account.registration_repeated",
+                object_type: "account",
+                object_id: &holder,
+                object_dept: None,
+                summary: format!(
+                    "有人以本账号的身份证号再次注册（用户名 {username}），未开新账号 / someone tried to register this account's ID number again (as {username}); no account was opened"
+                ),
+                detail: json!({ "attempted_username": username, "id_number": masked }),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(Error::from)
     }
 
     /// Registers a business (法人注册): unified social credit code (GB 32100 checksum), company

@@ -315,8 +315,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("register.submit", "注册", "Register"),
     (
         "register.done",
-        "注册成功，请登录。",
-        "Registered. Please sign in.",
+        "注册申请已受理，请用您设置的用户名和密码登录。如该身份证号此前已注册，不会另开账号，请使用原账号登录；忘记原账号请到政务服务窗口办理。",
+        "Your registration has been received: sign in with the user name and password you chose. If this ID number was registered before, no second account is opened: sign in with the existing one, or ask at a service hall window if you have forgotten it.",
     ),
     ("account.title", "我的账户", "My account"),
     ("account.profile", "基本信息", "Profile"),

@@ -616,6 +616,10 @@ async fn register_page(ctx: Ctx) -> Response {
     })
 }
 
+/// Registrations per client address: a burst of 10, then 2 a minute (a service hall's kiosks
+/// share one address).
+const REGISTER_PER_ADDRESS: (u32, u32) = (10, 2);
+
 async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<RegisterForm>) -> Response {
     let retry = |ctx: &Ctx, f: &RegisterForm, field: &str, msg: &str| {
         let mut c = ctx.chrome(ctx.t().s("register.title"));
@@ -636,6 +640,22 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
             "两次输入的密码不一致 / the passwords differ",
         );
     }
+    // Registrations from one address are limited (before any hashing), so the form cannot be
+    // driven at speed; the answer says how long to wait.
+    let address = ctx.ip.clone().unwrap_or_default();
+    if let Err(wait) = state.limiter.take_per_minute(
+        &format!("register:{address}"),
+        REGISTER_PER_ADDRESS.1,
+        REGISTER_PER_ADDRESS.0,
+        tongban_kernel::Millis::now(),
+    ) {
+        let msg = tongban_identity::Error::TooMany { retry_after_s: wait }.to_string();
+        let mut resp = retry(&ctx, &f, "username", &msg);
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+        return resp;
+    }
     let reg = CitizenRegistration {
         username: f.username.clone(),
         password: f.password.clone(),
@@ -651,6 +671,12 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
         .await
     {
         Ok(_) => Redirect::to("/login?registered=1").into_response(),
+        // An ID number that already has an account is answered exactly like a new one: the
+        // page never tells anyone whether a person is registered (the attempt is recorded on
+        // the existing account).
+        Err(tongban_identity::Error::Conflict { field, .. }) if field == "id_number" => {
+            Redirect::to("/login?registered=1").into_response()
+        }
         Err(e) => match identity_form(e, "username") {
             FormOutcome::Field(field, msg) => retry(&ctx, &f, &field, &msg),
             FormOutcome::Page(p) => ctx.fail(p),

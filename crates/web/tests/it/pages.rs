@@ -786,3 +786,102 @@ async fn a_security_administrator_made_in_the_console_waits_for_a_second_adminis
     })
     .await;
 }
+
+#[tokio::test]
+async fn registration_does_not_tell_whether_an_id_number_has_an_account_and_is_rate_limited() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = browser();
+        let page = c
+            .get(s.url("/register"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        let id_number = tongban_kernel::IdNumber::with_check("99010119920505123").unwrap();
+        let register = |username: String, id: String| {
+            c.post(s.url("/register"))
+                .form(&[
+                    ("csrf", csrf.clone()),
+                    ("real_name", "赵小燕".into()),
+                    ("id_number", id),
+                    ("username", username),
+                    ("password", "Zhao@2026x".into()),
+                    ("password2", "Zhao@2026x".into()),
+                ])
+                .send()
+        };
+        let first = register("zhao.xy".into(), id_number.as_str().into())
+            .await
+            .unwrap();
+        let again = register("someone.else".into(), id_number.as_str().into())
+            .await
+            .unwrap();
+        // The same answer either way: the second opens no account.
+        assert_eq!((first.status().as_u16(), again.status().as_u16()), (303, 303));
+        assert_eq!(first.headers()["location"], again.headers()["location"]);
+        let login = c
+            .get(s.url("/login?registered=1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(login.contains("注册申请已受理"), "{login}");
+        assert!(
+            s.identity
+                .get_user_by_username(&tongban_kernel::Principal::system("test"), "someone.else")
+                .await
+                .is_err()
+        );
+        let events = tongban_db::event::read_after(s.identity.db(), 0, 100_000)
+            .await
+            .unwrap();
+        let repeated: Vec<_> = events
+            .iter()
+            .filter(|e| e.action == "identity.account.registration_repeated")
+            .collect();
+        assert_eq!(repeated.len(), 1);
+        assert!(
+            !repeated[0].detail.contains(id_number.as_str()),
+            "masked in the record"
+        );
+        // A taken user name is still said (names are not personal data).
+        let r = register(
+            "zhao.xy".into(),
+            tongban_kernel::IdNumber::with_check("99010119920505124")
+                .unwrap()
+                .as_str()
+                .into(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        // Driven at speed from one address: 429 with the wait, before any account is made.
+        let mut limited = None;
+        for n in 0..12 {
+            let r = register(
+                format!("burst.{n}"),
+                tongban_kernel::IdNumber::with_check(&format!("990101199001{:02}123", n + 1))
+                    .unwrap()
+                    .as_str()
+                    .into(),
+            )
+            .await
+            .unwrap();
+            if r.status() == 429 {
+                limited = Some(r);
+                break;
+            }
+        }
+        let r = limited.expect("a burst of registrations is limited");
+        assert!(r.headers().contains_key("retry-after"));
+        assert!(r.text().await.unwrap().contains("尝试过于频繁"));
+        s.stop().await;
+    })
+    .await;
+}
