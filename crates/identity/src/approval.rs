@@ -60,6 +60,10 @@ pub struct RoleRequest {
 pub struct Approved {
     /// The account's login name.
     pub username: String,
+    /// The account's shown name.
+    pub display_name: String,
+    /// The role now held.
+    pub role: Role,
     /// The one-time activation code, `XXXX-XXXX-XXXX`.
     pub activation_code: String,
     /// When it stops working.
@@ -293,6 +297,8 @@ impl Identity {
         .await?;
         tx.commit().await?;
         Ok(Approved {
+            display_name: req.display_name,
+            role: req.role,
             username: req.username,
             activation_code: code,
             expires,
@@ -331,6 +337,26 @@ impl Identity {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// When the activation code of `account` stops working, while the holder has yet to use
+    /// it (an approved administrator who cannot sign in yet).
+    pub async fn activation_due(&self, account: &AccountId) -> Result<Option<Millis>> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT activation_expires_ms, activation_tries FROM accounts WHERE id = $1 AND activation_hash IS NOT NULL",
+                params![account.as_str()],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let tries: i64 = row.get("activation_tries")?;
+        let until: Option<i64> = row.get("activation_expires_ms")?;
+        Ok(until
+            .filter(|t| *t > self.now().0 && tries < MAX_ACTIVATION_TRIES)
+            .map(Millis))
     }
 
     fn activation_hash(&self, account: &str, code: &str) -> String {

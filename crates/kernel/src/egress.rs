@@ -229,7 +229,7 @@ pub fn allowable(cidr: &Cidr) -> Result<(), BadCidr> {
     ];
     if metadata.iter().any(|m| cidr.contains(*m)) {
         return Err(BadCidr(
-            "不能放行云元数据服务地址 / a cloud metadata address is never allowed".into(),
+            "网段包含云平台元数据服务地址（169.254.169.254），不能放行 / the range holds a cloud metadata address (169.254.169.254), which is never allowed".into(),
         ));
     }
     Ok(())

@@ -1104,7 +1104,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "pulls.url_hint",
         "如 postgres://用户:密码@主机:5432/库 或 mysql://用户:密码@主机:3306/库；建议使用只读账号",
-        "e.g. postgres://user:password@host:5432/db or mysql://user:password@host:3306/db; a read-only account is enough",
+        "e.g. postgres://user:password@host:5432/db or mysql://user:password@host:3306/db; a read-only account is recommended",
     ),
     (
         "pulls.egress_hint",
@@ -1114,8 +1114,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("approvals.title", "角色审批", "Role approvals"),
     (
         "approvals.lead",
-        "系统管理员、安全管理员角色由他人授予时，须另一位管理员（非申请人、非本人）批准后生效。批准后该账号的密码和两步验证清空，由本人凭激活码自行设置。",
-        "An administrator role (system or security administrator) given by a person takes effect only when a second administrator — not the one who asked, not the holder — approves it. On approval the account's password and two-step verification are cleared; the holder sets their own with an activation code.",
+        "系统管理员、安全管理员角色在工作台中授予时，须由另一位管理员（申请人和本人以外）批准后才生效。批准后该账号原密码和两步验证清空，由本人凭激活码自行设置。",
+        "An administrator role (system or security administrator) granted in the console takes effect only after a second administrator — neither the requester nor the holder — approves it. On approval the account's password and two-step verification are cleared, and the holder sets their own with an activation code.",
     ),
     (
         "approvals.none",
@@ -1124,13 +1124,13 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("approvals.account", "账号", "Account"),
     ("approvals.role", "角色", "Role"),
-    ("approvals.requested_by", "申请人", "Asked by"),
+    ("approvals.requested_by", "申请人", "Requested by"),
     ("approvals.approve", "批准", "Approve"),
     ("approvals.reject", "驳回", "Reject"),
     (
         "approvals.not_yours",
-        "须由另一位管理员审批",
-        "Another administrator decides",
+        "须由其他管理员审批",
+        "Must be approved by another administrator",
     ),
     ("approvals.rejected", "已驳回。", "Rejected."),
     (
@@ -1140,14 +1140,14 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "approvals.approved_lead",
-        "{username} 的角色已生效，原密码和两步验证已清空。激活码只显示这一次，系统不保存明文。",
-        "The role of {username} now holds; the old password and two-step verification are cleared. The activation code is shown this once and is not stored in clear.",
+        "{name}（{username}）的{role}角色已生效，原密码和两步验证已清空。激活码只显示这一次，系统不保存可读的激活码。",
+        "The {role} role of {name} ({username}) is now in effect; their old password and two-step verification are cleared. The activation code is shown only this once and is not stored anywhere in readable form.",
     ),
     ("approvals.expires", "有效期至", "Valid until"),
     (
         "approvals.handover",
-        "请当面或通过安全渠道把用户名和激活码交给本人。本人在“账号激活”页面（/activate）设置自己的密码，首次登录时设置自己的两步验证。连续输错5次或过期后，须撤销角色后重新申请。",
-        "Hand the user name and code to the holder in person or over a secure channel. They set their own password on the activation page (/activate) and their own two-step verification at first sign-in. After five wrong codes or expiry, take the role away and ask again.",
+        "请当面或通过安全渠道把用户名和激活码交给本人。本人在门户登录页点击“管理员账号激活”（/activate）设置自己的密码，首次登录时设置自己的两步验证。激活码输错5次或过期后即失效，届时请撤销该角色后重新授予并审批。",
+        "Give the user name and code to the holder in person or over a secure channel. They follow “Activate an administrator account” on the sign-in page (/activate) to set their own password, and set up their own two-step verification when they first sign in. The code stops working after five wrong tries or when it expires; then remove the role, grant it again and approve it again.",
     ),
     ("approvals.back", "返回角色审批", "Back to role approvals"),
     ("users.pending_title", "待审批的角色", "Roles awaiting approval"),
@@ -1159,7 +1159,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     (
         "users.roles_pending",
         "管理员角色已提交审批，须另一位管理员批准后生效。",
-        "The administrator role is waiting for a second administrator's approval.",
+        "The administrator role has been sent for approval and takes effect once another administrator approves it.",
     ),
     ("activate.title", "账号激活", "Activate your account"),
     (
@@ -1182,15 +1182,42 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Your password is set. Sign in and set up two-step verification.",
     ),
     ("egress.title", "出站地址白名单", "Destination allow-list"),
+    ("egress.added", "已放行该网段。", "The range is allowed."),
+    (
+        "egress.removed",
+        "已撤销该网段，相关连接即时停止。",
+        "The range is removed; connections to it stop at once.",
+    ),
+    (
+        "users.created",
+        "已创建工作人员账号。",
+        "The staff account has been created.",
+    ),
+    (
+        "users.admin_roles_hint",
+        "授予系统管理员、安全管理员角色须另一位管理员批准；批准后由本人凭激活码设置密码，此处填写的密码届时作废。",
+        "The system and security administrator roles need another administrator's approval; the holder then sets their own password with an activation code, and the password entered here stops working.",
+    ),
+    ("users.activation", "激活", "Activation"),
+    (
+        "users.activation_due",
+        "待本人凭激活码设置密码（激活码有效期至{until}）",
+        "Waiting for the holder to set a password with the activation code (valid until {until})",
+    ),
+    (
+        "activate.link",
+        "管理员账号激活",
+        "Activate an administrator account",
+    ),
     (
         "egress.lead",
-        "变更通知的回调地址和定时抽取的数据库只能是公网地址；部门系统在内网、本机等保留地址上时，须在此为该部门（及其下级）放行其网段并写明用途。云元数据服务地址、宽于 /8 的网段和本机套接字一律不予放行。",
-        "Webhook callbacks and pull databases must be public addresses; a department system on a reserved address (internal network, loopback) is reached only once its range is allowed here for the department (and those below it), with its purpose. Cloud metadata addresses, ranges wider than /8 and local sockets are never allowed.",
+        "变更通知的回调地址和定时抽取的数据库，默认只能是公网地址。部门系统在内网或本机地址上时，须在此为该部门（含下级部门）放行其网段并写明用途。云平台元数据服务地址（169.254.169.254）和宽于 /8 的网段一律不予放行。",
+        "Webhook callbacks and scheduled-pull databases may only be on public addresses unless allowed here. When a department's system is on an internal or loopback address, allow its range for the department (and the departments below it) and say what it is for. Cloud metadata addresses (169.254.169.254) and ranges wider than /8 are never allowed.",
     ),
     (
         "egress.none",
-        "白名单为空：只能连接公网地址。",
-        "Nothing is allowed: only public addresses are reached.",
+        "白名单为空：变更通知和定时抽取只能连接公网地址。",
+        "No ranges are allowed: webhooks and pulls reach public addresses only.",
     ),
     ("egress.cidr", "网段", "Range"),
     (
@@ -1205,7 +1232,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Which system and what for, e.g. the social-security database (scheduled pull)",
     ),
     ("egress.by", "放行人", "Allowed by"),
-    ("egress.choose", "请选择", "Choose"),
+    ("egress.choose", "请选择部门", "Select a department"),
     ("egress.add", "放行网段", "Allow a range"),
     ("egress.remove", "撤销", "Remove"),
     ("interact.send", "提交", "Send"),

@@ -41,6 +41,8 @@ struct ApprovalsPage {
 struct ApprovedPage {
     c: Chrome,
     username: String,
+    /// `姓名（用户名）的安全管理员角色…`: the notice with the person and the role filled in.
+    lead: String,
     code: String,
     expires: String,
 }
@@ -112,8 +114,15 @@ pub(super) async fn approve(
     };
     match state.identity.approve_role_request(&me, &id).await {
         Ok(done) => {
+            let t = ctx.t();
+            let lead = t
+                .s("approvals.approved_lead")
+                .replace("{name}", &done.display_name)
+                .replace("{username}", &done.username)
+                .replace("{role}", role_label(t, done.role));
             let mut resp = render(&ApprovedPage {
-                c: ctx.chrome(ctx.t().s("approvals.approved_title")),
+                c: ctx.chrome(t.s("approvals.approved_title")),
+                lead,
                 username: done.username,
                 code: done.activation_code,
                 expires: done.expires.display_in(&state.settings.zone),

@@ -7,10 +7,11 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tongban_kernel::egress;
 use tongban_kernel::{DeptPath, Permission, Principal};
 
 /// One allowed range as the table shows it.
@@ -100,9 +101,39 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
     resp
 }
 
-/// `GET /console/egress`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
-    page(&state, &ctx, None, HashMap::new()).await
+/// `GET /console/egress[?added=1|removed=1]`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let t = ctx.t();
+    let mut c = ctx.chrome(t.s("egress.title"));
+    if q.contains_key("added") {
+        c.notice = Some(t.s("egress.added").to_string());
+    } else if q.contains_key("removed") {
+        c.notice = Some(t.s("egress.removed").to_string());
+    }
+    page(&state, &ctx, Some(c), HashMap::new()).await
+}
+
+/// Every mistake in the form at once (the pool checks again when it stores): a department,
+/// an allowable range, a purpose.
+fn check_form(c: &mut Chrome, department: &str, cidr: &str, purpose: &str) {
+    if !department.starts_with('/') {
+        c.add_error("department", "请选择部门 / choose a department");
+    }
+    match cidr.parse::<egress::Cidr>() {
+        Ok(range) => {
+            if let Err(e) = egress::allowable(&range) {
+                c.add_error("cidr", &e.0);
+            }
+        }
+        Err(e) => c.add_error("cidr", &e.0),
+    }
+    if purpose.trim().is_empty() {
+        c.add_error("purpose", "须写明用途 / say what it is for");
+    }
 }
 
 /// `POST /console/egress`: `department` (path), `cidr`, `purpose`.
@@ -118,8 +149,8 @@ pub(super) async fn allow(
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("egress.title"));
     let department = get("department");
-    if !department.starts_with('/') {
-        c.add_error("department", "请选择部门 / choose a department");
+    check_form(&mut c, &department, &get("cidr"), &get("purpose"));
+    if !c.errors.is_empty() {
         return page(&state, &ctx, Some(c), form).await;
     }
     let department = DeptPath(department);
@@ -128,7 +159,7 @@ pub(super) async fn allow(
         .allow_egress(&me, &department, &get("cidr"), &get("purpose"))
         .await
     {
-        Ok(_) => Redirect::to("/console/egress").into_response(),
+        Ok(_) => Redirect::to("/console/egress?added=1").into_response(),
         Err(e) => match pool_form(e, "cidr") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
@@ -151,7 +182,7 @@ pub(super) async fn remove(
         Err(e) => return ctx.fail(e),
     };
     match state.pool.remove_egress(&me, &id).await {
-        Ok(()) => Redirect::to("/console/egress").into_response(),
+        Ok(()) => Redirect::to("/console/egress?removed=1").into_response(),
         Err(e) => ctx.fail(pool_page(e)),
     }
 }

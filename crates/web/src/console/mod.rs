@@ -495,7 +495,7 @@ async fn create_user(
         is_demo: false,
     };
     match state.identity.create_staff(&user.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/console/users/{}?saved=1", v.id)).into_response(),
+        Ok(v) => Redirect::to(&format!("/console/users/{}?created=1", v.id)).into_response(),
         Err(e) => match identity_form(e, "username") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
@@ -536,7 +536,14 @@ async fn user(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    user_page(&state, &ctx, &id, None, q.contains_key("saved")).await
+    let notice = if q.contains_key("created") {
+        Some("users.created")
+    } else if q.contains_key("saved") {
+        Some("users.roles_saved")
+    } else {
+        None
+    };
+    user_page(&state, &ctx, &id, None, notice).await
 }
 
 /// The account page; after a refused role change, `ticked` keeps the boxes as they were sent
@@ -546,7 +553,7 @@ async fn user_page(
     ctx: &Ctx,
     id: &str,
     refused: Option<(Vec<Role>, String)>,
-    saved: bool,
+    notice: Option<&'static str>,
 ) -> Response {
     let me = staff_or_fail!(ctx);
     let t = ctx.t();
@@ -577,6 +584,13 @@ async fn user_page(
         facts.push(("field.phone", p.clone()));
     }
     facts.push(("field.created", u.created.display_in(&state.settings.zone)));
+    if let Ok(Some(until)) = state.identity.activation_due(&u.id).await {
+        facts.push((
+            "users.activation",
+            t.s("users.activation_due")
+                .replace("{until}", &until.display_in(&state.settings.zone)),
+        ));
+    }
     let held: Vec<Role> = u.grants.iter().map(|g| g.role).collect();
     let mut c = ctx.chrome(&u.username);
     let ticked = match refused {
@@ -614,8 +628,8 @@ async fn user_page(
             )
         })
         .collect();
-    if saved {
-        let mut notice = t.s("users.roles_saved").to_string();
+    if let Some(key) = notice {
+        let mut notice = t.s(key).to_string();
         if !pending.is_empty() {
             notice.push_str(t.s("punct.space"));
             notice.push_str(t.s("users.roles_pending"));
@@ -663,10 +677,10 @@ async fn set_roles(
     match done {
         Ok(_) => Redirect::to(&format!("/console/users/{account}?saved=1")).into_response(),
         Err(tongban_identity::Error::Forbidden { why }) => {
-            user_page(&state, &ctx, &id, Some((roles, why)), false).await
+            user_page(&state, &ctx, &id, Some((roles, why)), None).await
         }
         Err(tongban_identity::Error::Invalid(inv)) => {
-            user_page(&state, &ctx, &id, Some((roles, inv.reason)), false).await
+            user_page(&state, &ctx, &id, Some((roles, inv.reason)), None).await
         }
         Err(e) => ctx.fail(identity_page(e)),
     }

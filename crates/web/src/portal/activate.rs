@@ -18,13 +18,15 @@ use serde::Deserialize;
 struct ActivatePage {
     c: Chrome,
     username: String,
+    /// The code as typed, kept when only the passwords need another try.
+    code: String,
 }
 
-fn page(ctx: &Ctx, c: Option<Chrome>, username: String) -> Response {
+fn page(ctx: &Ctx, c: Option<Chrome>, username: String, code: String) -> Response {
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut c = c.unwrap_or_else(|| ctx.chrome(ctx.t().s("activate.title")));
     c.narrow = true;
-    let mut resp = render(&ActivatePage { c, username });
+    let mut resp = render(&ActivatePage { c, username, code });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -33,7 +35,7 @@ fn page(ctx: &Ctx, c: Option<Chrome>, username: String) -> Response {
 
 /// `GET /activate`.
 pub(super) async fn show(ctx: Ctx) -> Response {
-    page(&ctx, None, String::new())
+    page(&ctx, None, String::new(), String::new())
 }
 
 #[derive(Deserialize, Default)]
@@ -52,16 +54,26 @@ pub(super) async fn activate(
     CsrfForm(f): CsrfForm<ActivateForm>,
 ) -> Response {
     let mut c = ctx.chrome(ctx.t().s("activate.title"));
+    if f.username.trim().is_empty() {
+        c.add_error("username", "请填写用户名 / enter your user name");
+    }
+    if f.code.trim().is_empty() {
+        c.add_error("code", "请填写激活码 / enter the activation code");
+    }
     if f.password != f.password2 {
         c.add_error("password2", "两次输入的密码不一致 / the passwords do not match");
-        return page(&ctx, Some(c), f.username);
+    }
+    if !c.errors.is_empty() {
+        return page(&ctx, Some(c), f.username, f.code);
     }
     match state.identity.activate(&f.username, &f.code, &f.password).await {
         Ok(()) => Redirect::to("/login?activated=1").into_response(),
         Err(e) => match identity_form(e, "code") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
-                page(&ctx, Some(c), f.username)
+                // A refused code is typed again; a refused password keeps the code.
+                let code = if field == "code" { String::new() } else { f.code };
+                page(&ctx, Some(c), f.username, code)
             }
             FormOutcome::Page(p) => ctx.fail(p),
         },

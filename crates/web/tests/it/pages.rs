@@ -640,6 +640,7 @@ async fn a_security_administrator_made_in_the_console_waits_for_a_second_adminis
             page.contains("待审批的角色") && page.contains("须另一位管理员批准"),
             "{page}"
         );
+        assert!(page.contains("已创建工作人员账号"), "{page}");
         // The role does not hold: the chosen password opens no ledger.
         let through = browser();
         sign_in(&through, &s, "new_sec", chosen).await;
@@ -662,7 +663,7 @@ async fn a_security_administrator_made_in_the_console_waits_for_a_second_adminis
             .await
             .unwrap();
         assert!(
-            list.contains("new_sec") && list.contains("须由另一位管理员审批"),
+            list.contains("new_sec") && list.contains("须由其他管理员审批"),
             "{list}"
         );
         assert!(!list.contains("/approve\""), "{list}");
@@ -759,7 +760,15 @@ async fn a_security_administrator_made_in_the_console_waits_for_a_second_adminis
             .await
             .unwrap();
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("href=\"#password2\""));
+        let body = r.text().await.unwrap();
+        assert!(body.contains("href=\"#password2\""), "{body}");
+        assert!(
+            body.contains(&format!("value=\"{code}\"")),
+            "the code is kept: {body}"
+        );
+        // Before activating, the administrators see the account waits for its holder.
+        let account = sys.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(account.contains("待本人凭激活码设置密码"), "{account}");
         let r = post(code.to_lowercase(), "Own-Secret-2026!", "Own-Secret-2026!")
             .await
             .unwrap();

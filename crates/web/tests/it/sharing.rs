@@ -1334,14 +1334,19 @@ async fn the_security_administrator_keeps_the_destination_allow_list_in_the_cons
             assert!(body.contains(&format!("href=\"#{field}\"")), "{cidr}: {body}");
             assert!(body.contains(&format!("value=\"{cidr}\"")), "{cidr} kept");
         }
+        // Every mistake is named at once.
         let r = post(vec![
             ("department", "".into()),
-            ("cidr", "10.0.3.0/24".into()),
-            ("purpose", "x".into()),
+            ("cidr", "10.0.0.0/4".into()),
+            ("purpose", " ".into()),
         ])
         .await
         .unwrap();
         assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        for field in ["department", "cidr", "purpose"] {
+            assert!(body.contains(&format!("href=\"#{field}\"")), "{field}: {body}");
+        }
 
         let r = post(vec![
             ("department", ga.into()),
@@ -1351,7 +1356,9 @@ async fn the_security_administrator_keeps_the_destination_allow_list_in_the_cons
         .await
         .unwrap();
         assert_eq!(r.status(), 303);
-        let page = sec.get(&url).send().await.unwrap().text().await.unwrap();
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let page = sec.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("已放行该网段"), "{page}");
         assert!(
             page.contains("10.0.3.0/24")
                 && page.contains("公安局")
