@@ -302,6 +302,34 @@ impl Identity {
             &[Permission::LockAccounts, Permission::ManageUsers],
             true,
         )?;
+        // Pauses of attempts from addresses lift too.
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let lifted = tx
+            .execute(
+                "UPDATE login_blocks SET failures = 0, blocked_until_ms = NULL \
+                 WHERE account_id = $1 AND blocked_until_ms > $2",
+                params![id.as_str(), now],
+            )
+            .await?;
+        if lifted > 0 {
+            tx.append_event(
+                actor,
+                EventDraft {
+                    action: "identity.login.pauses_lifted",
+                    object_type: "account",
+                    object_id: id.as_str(),
+                    object_dept: target_of(&view),
+                    summary: format!(
+                        "解除账号 {} 的登录暂停（{lifted} 个地址） / lifted the sign-in pauses of {} ({lifted} addresses)",
+                        view.username, view.username
+                    ),
+                    detail: json!({ "username": view.username, "addresses": lifted }),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
         if view.status != AccountStatus::Locked {
             return Ok(view);
         }

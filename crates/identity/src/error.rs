@@ -38,6 +38,13 @@ pub enum Error {
         /// When the lock lifts by itself.
         until: Option<Millis>,
     },
+    /// Five failed sign-ins in a row from this client address: its attempts on this account
+    /// are paused until `until` (the holder elsewhere is not stopped).
+    #[error("{}", paused_message(until))]
+    SourceBlocked {
+        /// When attempts from the address may resume.
+        until: Millis,
+    },
     /// Too many attempts from this address or on this account, or too many password checks
     /// waiting: try again after `retry_after_s` seconds (429 with `Retry-After`).
     #[error(
@@ -104,6 +111,14 @@ fn what_zh(what: &str) -> &'static str {
         "api_client" => "接入系统",
         _ => "对象",
     }
+}
+
+fn paused_message(until: &Millis) -> String {
+    format!(
+        "此网络地址登录失败次数过多，已暂停其对该账号的登录尝试至 {}；请核对用户名和密码，或联系管理员 / too many failed sign-ins from this address: its attempts on this account are paused until {}",
+        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
+        until.rfc3339()
+    )
 }
 
 fn locked_message(until: &Option<Millis>) -> String {

@@ -27,7 +27,10 @@ pub use admin::{EmailCode, EmailStatus};
 pub use approval::{ACTIVATION_MS, Approved, RoleRequest, needs_approval};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};
-pub use login::{FIRST_LOCKOUT_MS, MAX_FAILURES, MAX_LOCKOUT_MS, PER_ACCOUNT, PER_ADDRESS, lockout_ms};
+pub use login::{
+    ACCOUNT_MAX_FAILURES, FIRST_LOCKOUT_MS, LoginPause, MAX_FAILURES, MAX_LOCKOUT_MS, PER_ACCOUNT,
+    PER_ACCOUNT_ALL, PER_ADDRESS, lockout_ms,
+};
 pub use model::*;
 pub use session::SessionPolicy;
 
@@ -67,6 +70,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "role_approval",
         sqlite: include_str!("../migrations/sqlite/0004_role_approval.sql"),
         postgres: include_str!("../migrations/postgres/0004_role_approval.sql"),
+    },
+    Migration {
+        owner: "identity",
+        version: 5,
+        name: "login_blocks",
+        sqlite: include_str!("../migrations/sqlite/0005_login_blocks.sql"),
+        postgres: include_str!("../migrations/postgres/0005_login_blocks.sql"),
     },
 ];
 

@@ -1,6 +1,11 @@
-//! Password sign-in with lockout. Every attempt leaves an event: `identity.login.succeeded`,
-//! `identity.login.failed`, and `identity.account.locked` when the fifth failure in a row locks
-//! the account for 5 min × 2^(n-1) on its n-th lockout, at most 24 h. A success resets both.
+//! Password sign-in with back-off. Every attempt leaves an event: `identity.login.succeeded`,
+//! `identity.login.failed`; the fifth failure in a row from one client address pauses that
+//! address's attempts on the account for 5 min × 2^(n-1) on its n-th pause, at most 24 h
+//! (`identity.login.source_blocked`), so a stranger's guessing never locks the holder out from
+//! their own address. Only [`ACCOUNT_MAX_FAILURES`] failures in a row from all addresses lock an
+//! account without a second factor as a whole (`identity.account.locked`); an account with one
+//! is never locked by guessing. A success resets its address and the account. The holder sees
+//! recent pauses on their account page; the security administrator lifts them with the unlock.
 //!
 //! Before any password is hashed, an attempt takes a token from its client address's and its
 //! account's buckets ([`PER_ADDRESS`], [`PER_ACCOUNT`]; a successful sign-in gives them back), or
@@ -15,12 +20,15 @@ use crate::{
 use serde_json::json;
 use tongban_crypto::{mask_id_number, mask_phone};
 use tongban_db::{EventDraft, params};
-use tongban_kernel::{DeptPath, IdNumber, Millis, PhoneNumber, Principal};
+use tongban_kernel::{DeptPath, IdNumber, Millis, Permission, PhoneNumber, Principal, PrincipalKind};
 
 /// Sign-in attempts a client address may make: a burst, then so many a minute.
 pub const PER_ADDRESS: (u32, u32) = (30, 10);
-/// Sign-in attempts on one account (whoever makes them): a burst, then so many a minute.
+/// Sign-in attempts on one account from one address: a burst, then so many a minute.
 pub const PER_ACCOUNT: (u32, u32) = (10, 5);
+/// Sign-in attempts on one account from all addresses together: a burst, then so many a
+/// minute (loose, so that one stranger cannot use it up for the holder).
+pub const PER_ACCOUNT_ALL: (u32, u32) = (60, 30);
 /// Stripes of the per-account turn (accounts share one by the hash of their name).
 const STRIPES: usize = 64;
 
@@ -38,29 +46,38 @@ impl LoginGate {
         }
     }
 
-    /// Takes a token for the address and for the account, or says how long to wait.
+    /// The buckets an attempt takes from: the account from this address, the account from
+    /// everywhere, and the address.
+    fn buckets(address: Option<&str>, account: &str) -> [(String, (u32, u32)); 3] {
+        let ip = address.unwrap_or_default();
+        [
+            (format!("account:{account}:{ip}"), PER_ACCOUNT),
+            (format!("account:{account}"), PER_ACCOUNT_ALL),
+            (format!("address:{ip}"), PER_ADDRESS),
+        ]
+    }
+
+    /// Takes a token from each bucket, or gives back what it took and says how long to wait.
     fn admit(&self, address: Option<&str>, account: &str, now: Millis) -> Result<()> {
-        let by_account = format!("account:{account}");
-        self.limiter
-            .take_per_minute(&by_account, PER_ACCOUNT.1, PER_ACCOUNT.0, now)
-            .map_err(|wait| Error::TooMany { retry_after_s: wait })?;
-        if let Some(ip) = address
-            && let Err(wait) =
-                self.limiter
-                    .take_per_minute(&format!("address:{ip}"), PER_ADDRESS.1, PER_ADDRESS.0, now)
-        {
-            self.limiter.give_back(&by_account, PER_ACCOUNT.0);
-            return Err(Error::TooMany { retry_after_s: wait });
+        let buckets = Self::buckets(address, account);
+        for (i, (key, (burst, per_minute))) in buckets.iter().enumerate() {
+            if address.is_none() && key.starts_with("address:") {
+                continue;
+            }
+            if let Err(wait) = self.limiter.take_per_minute(key, *per_minute, *burst, now) {
+                for (taken, (burst, _)) in &buckets[..i] {
+                    self.limiter.give_back(taken, *burst);
+                }
+                return Err(Error::TooMany { retry_after_s: wait });
+            }
         }
         Ok(())
     }
 
     /// Gives the tokens of a successful sign-in back: people who sign in are not throttled.
     fn succeeded(&self, address: Option<&str>, account: &str) {
-        self.limiter
-            .give_back(&format!("account:{account}"), PER_ACCOUNT.0);
-        if let Some(ip) = address {
-            self.limiter.give_back(&format!("address:{ip}"), PER_ADDRESS.0);
+        for (key, (burst, _)) in Self::buckets(address, account) {
+            self.limiter.give_back(&key, burst);
         }
     }
 
@@ -72,8 +89,26 @@ impl LoginGate {
     }
 }
 
-/// Failures in a row that lock an account.
+/// Failures in a row from one address that pause its attempts on the account.
 pub const MAX_FAILURES: i64 = 5;
+/// Failures in a row from all addresses that lock an account without a second factor.
+pub const ACCOUNT_MAX_FAILURES: i64 = 20;
+
+/// How far back the holder and administrators are shown pauses.
+const PAUSES_SHOWN_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// A pause of the attempts on an account from one client address.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoginPause {
+    /// The client address the failures came from ('' when unknown).
+    pub source: String,
+    /// When the pause began.
+    pub began: Millis,
+    /// When it ends (none once lifted by an administrator).
+    pub until: Option<Millis>,
+    /// Whether it holds now.
+    pub active: bool,
+}
 /// The first lockout's length.
 pub const FIRST_LOCKOUT_MS: i64 = 5 * 60 * 1000;
 /// The longest lockout.
@@ -213,6 +248,11 @@ impl Identity {
             self.record_failure(&acct.who(), "locked", &ctx, false).await?;
             return Err(locked);
         }
+        if let Some(until) = self.source_paused(&acct.id, &ctx).await? {
+            self.record_failure(&acct.who(), "source_blocked", &ctx, false)
+                .await?;
+            return Err(Error::SourceBlocked { until });
+        }
         if !password::verify(password, &acct.password_hash).await? {
             return Err(self
                 .record_failure(&acct.who(), "bad_password", &ctx, true)
@@ -244,8 +284,30 @@ impl Identity {
         Ok(())
     }
 
-    /// Records a failed attempt. With `counts`, it adds to the failure count and locks the
-    /// account on the fifth in a row. Returns the error the caller should see.
+    /// Until when attempts on `account` from the context's address are paused, if they are.
+    pub(crate) async fn source_paused(
+        &self,
+        account: &AccountId,
+        ctx: &LoginContext,
+    ) -> Result<Option<Millis>> {
+        let row = self
+            .db
+            .fetch_optional(
+                "SELECT blocked_until_ms FROM login_blocks WHERE account_id = $1 AND source = $2",
+                params![account.as_str(), ctx.ip.as_deref().unwrap_or_default()],
+            )
+            .await?;
+        let until: Option<i64> = match row {
+            Some(r) => r.get("blocked_until_ms")?,
+            None => None,
+        };
+        Ok(until.map(Millis).filter(|t| *t > self.now()))
+    }
+
+    /// Records a failed attempt. With `counts`, it adds to the failure counts: the fifth in a
+    /// row from one address pauses that address; [`ACCOUNT_MAX_FAILURES`] in a row from all
+    /// addresses lock an account that has no second factor. Returns the error the caller
+    /// should see.
     pub(crate) async fn record_failure(
         &self,
         acct: &Who<'_>,
@@ -257,18 +319,42 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         let mut outcome = Error::BadCredentials;
         let mut lock: Option<(i64, Millis)> = None;
+        let mut paused: Option<(i64, Millis)> = None;
+        let source = ctx.ip.as_deref().unwrap_or_default();
         if counts {
             let r = tx
                 .fetch_one(
+                    "INSERT INTO login_blocks (account_id, source, failures, blocks, updated_ms) \
+                     VALUES ($1, $2, 1, 0, $3) ON CONFLICT (account_id, source) DO UPDATE \
+                     SET failures = login_blocks.failures + 1, updated_ms = $3 RETURNING failures, blocks",
+                    params![acct.id.as_str(), source, now],
+                )
+                .await?;
+            let (here, blocks): (i64, i64) = (r.get("failures")?, r.get("blocks")?);
+            if here >= MAX_FAILURES {
+                let n = blocks + 1;
+                let until = now.plus_ms(lockout_ms(n));
+                tx.execute(
+                    "UPDATE login_blocks SET failures = 0, blocks = $1, blocked_ms = $2, blocked_until_ms = $3 \
+                     WHERE account_id = $4 AND source = $5",
+                    params![n, now, until, acct.id.as_str(), source],
+                )
+                .await?;
+                paused = Some((n, until));
+                outcome = Error::SourceBlocked { until };
+            }
+            let r = tx
+                .fetch_one(
                     "UPDATE accounts SET failed_logins = failed_logins + 1, updated_ms = $1 \
-                     WHERE id = $2 RETURNING failed_logins, lockouts, status",
+                     WHERE id = $2 RETURNING failed_logins, lockouts, status, totp_enabled",
                     params![now, acct.id.as_str()],
                 )
                 .await?;
             let failures: i64 = r.get("failed_logins")?;
             let lockouts: i64 = r.get("lockouts")?;
             let status: String = r.get("status")?;
-            if failures >= MAX_FAILURES && status != "disabled" {
+            let second_factor: bool = r.get("totp_enabled")?;
+            if failures >= ACCOUNT_MAX_FAILURES && status != "disabled" && !second_factor {
                 let n = lockouts + 1;
                 let until = now.plus_ms(lockout_ms(n));
                 tx.execute(
@@ -292,6 +378,7 @@ impl Identity {
                     let (zh, en) = match reason {
                         "bad_password" => ("密码错误", "wrong password"),
                         "locked" => ("账号已锁定", "account locked"),
+                        "source_blocked" => ("此地址的尝试已暂停", "attempts from this address paused"),
                         "disabled" => ("账号已停用", "account disabled"),
                         _ => ("其他原因", "other reason"),
                     };
@@ -304,6 +391,31 @@ impl Identity {
             },
         )
         .await?;
+        if let Some((n, until)) = paused {
+            tx.append_event(
+                &Principal::anonymous(),
+                EventDraft {
+                    action: "identity.login.source_blocked",
+                    object_type: "account",
+                    object_id: acct.id.as_str(),
+                    object_dept: acct.department,
+                    summary: format!(
+                        "{} 自 {source} 连续{MAX_FAILURES}次登录失败，暂停该地址的尝试至 {} / {MAX_FAILURES} failed sign-ins on {} from {source}: attempts from there paused until {}",
+                        acct.username,
+                        until.rfc3339(),
+                        acct.username,
+                        until.rfc3339()
+                    ),
+                    detail: json!({
+                        "username": acct.username,
+                        "ip": ctx.ip,
+                        "until_ms": until.0,
+                        "pause": n,
+                    }),
+                },
+            )
+            .await?;
+        }
         if let Some((n, until)) = lock {
             tx.append_event(
                 &Principal::anonymous(),
@@ -313,7 +425,7 @@ impl Identity {
                     object_id: acct.id.as_str(),
                     object_dept: acct.department,
                     summary: format!(
-                        "连续{MAX_FAILURES}次登录失败，锁定账号 {} 至 {} / account {} locked until {} after {MAX_FAILURES} failed logins",
+                        "连续{ACCOUNT_MAX_FAILURES}次登录失败，锁定账号 {} 至 {} / account {} locked until {} after {ACCOUNT_MAX_FAILURES} failed logins",
                         acct.username,
                         until.rfc3339(),
                         acct.username,
@@ -331,6 +443,43 @@ impl Identity {
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// The pauses of attempts on account `id` begun in the last 30 days, newest first: for the
+    /// holder (their account page tells them someone tried) and for whoever may lock or see
+    /// the account.
+    pub async fn login_pauses(&self, actor: &Principal, id: &AccountId) -> Result<Vec<LoginPause>> {
+        if !(actor.kind == PrincipalKind::User && actor.id == id.as_str()) {
+            let view = self.get_user(actor, id).await?;
+            let target = view.department.as_ref().map(|d| &d.path);
+            if !(actor.allows(Permission::LockAccounts, target)
+                || actor.allows(Permission::ManageUsers, target))
+            {
+                return Err(Error::forbidden(
+                    "无权查看该账号的登录暂停 / not permitted to see this account's sign-in pauses",
+                ));
+            }
+        }
+        let now = self.now();
+        let rows = self
+            .db
+            .fetch_all(
+                "SELECT source, blocked_ms, blocked_until_ms FROM login_blocks \
+                 WHERE account_id = $1 AND blocked_ms IS NOT NULL AND blocked_ms >= $2 ORDER BY blocked_ms DESC",
+                params![id.as_str(), now.plus_ms(-PAUSES_SHOWN_MS)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let until: Option<i64> = r.get("blocked_until_ms")?;
+                Ok(LoginPause {
+                    source: r.get("source")?,
+                    began: Millis(r.get("blocked_ms")?),
+                    active: until.is_some_and(|t| t > now.0),
+                    until: until.map(Millis),
+                })
+            })
+            .collect()
     }
 
     async fn record_success(&self, acct: &AuthRow, ctx: &LoginContext) -> Result<LoginOutcome> {
@@ -352,6 +501,11 @@ impl Identity {
         if n == 0 {
             return Err(Error::Locked { until: None });
         }
+        tx.execute(
+            "UPDATE login_blocks SET failures = 0, blocks = 0 WHERE account_id = $1 AND source = $2",
+            params![acct.id.as_str(), ctx.ip.as_deref().unwrap_or_default()],
+        )
+        .await?;
         let session = self
             .open_session_in(&mut tx, &acct.id, &acct.username, mfa, ctx, now)
             .await?;

@@ -77,7 +77,7 @@ impl Identity {
         };
         Ok(
             match self.record_failure(&who, reason, &context_of(row), true).await? {
-                locked @ Error::Locked { .. } => locked,
+                locked @ (Error::Locked { .. } | Error::SourceBlocked { .. }) => locked,
                 _ => Error::BadCode,
             },
         )
@@ -212,6 +212,12 @@ impl Identity {
         }
         if let Some(locked) = lock_error(&t.status, t.locked_until, now) {
             return Err(locked);
+        }
+        if let Some(until) = self
+            .source_paused(&row.info.account_id, &context_of(&row))
+            .await?
+        {
+            return Err(Error::SourceBlocked { until });
         }
         let secret = self.open_secret(t.secret_enc.as_deref())?;
         let Some(step) = totp::verify(&secret, code, unix_secs(now), totp::DIGITS, t.last_step) else {

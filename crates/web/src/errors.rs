@@ -6,6 +6,11 @@ use crate::problem::Problem;
 use axum::http::StatusCode;
 use tongban_identity::Error as IdError;
 
+/// Whole seconds from now until `until`, at least one (for `Retry-After`).
+pub fn seconds_until(until: tongban_kernel::Millis) -> u64 {
+    u64::try_from((until.0 - tongban_kernel::Millis::now().0).div_euclid(1000) + 1).unwrap_or(1)
+}
+
 /// An identity error as an API problem.
 pub fn identity_problem(e: IdError) -> Problem {
     match e {
@@ -26,6 +31,11 @@ pub fn identity_problem(e: IdError) -> Problem {
         e @ IdError::TooMany { retry_after_s } => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many", e.to_string());
             p.retry_after = Some(retry_after_s);
+            p
+        }
+        e @ IdError::SourceBlocked { until } => {
+            let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "too-many", e.to_string());
+            p.retry_after = Some(seconds_until(until));
             p
         }
         e @ IdError::Disabled => Problem::new(StatusCode::FORBIDDEN, "disabled", e.to_string()),
@@ -60,7 +70,8 @@ pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
         e @ (IdError::BadCredentials
         | IdError::Locked { .. }
         | IdError::Disabled
-        | IdError::TooMany { .. }) => FormOutcome::Field(default_field.into(), e.to_string()),
+        | IdError::TooMany { .. }
+        | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.to_string()),
         IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string()),
         IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),

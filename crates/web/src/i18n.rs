@@ -1210,6 +1210,33 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Activate an administrator account",
     ),
     (
+        "account.pauses_title",
+        "安全提醒：有人多次用错误密码登录您的账号",
+        "Security notice: someone tried your account with wrong passwords",
+    ),
+    (
+        "account.pause_line",
+        "{began}，来自 {source} 的连续错误尝试，",
+        "{began}: repeated wrong attempts from {source}; ",
+    ),
+    (
+        "account.pause_active",
+        "该地址的尝试已暂停至 {until}。",
+        "attempts from there are paused until {until}.",
+    ),
+    ("account.pause_over", "暂停已结束。", "the pause is over."),
+    (
+        "account.pauses_advice",
+        "您从自己常用的网络登录不受影响。如果不是您本人所为，建议修改密码并开启两步验证。",
+        "Signing in from your own network is not affected. If this was not you, change your password and turn on two-step verification.",
+    ),
+    ("users.paused", "登录暂停", "Sign-in paused"),
+    (
+        "users.paused_line",
+        "来自 {source} 的尝试暂停至 {until}（可解锁）",
+        "Attempts from {source} paused until {until} (unlock to lift)",
+    ),
+    (
         "egress.lead",
         "变更通知的回调地址和定时抽取的数据库，默认只能是公网地址。部门系统在内网或本机地址上时，须在此为该部门（含下级部门）放行其网段并写明用途。云平台元数据服务地址（169.254.169.254）和宽于 /8 的网段一律不予放行。",
         "Webhook callbacks and scheduled-pull databases may only be on public addresses unless allowed here. When a department's system is on an internal or loopback address, allow its range for the department (and the departments below it) and say what it is for. Cloud metadata addresses (169.254.169.254) and ranges wider than /8 are never allowed.",

@@ -67,8 +67,16 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer() {
     .await;
 }
 
+/// A sign-in from another client address than [`ctx`]'s.
+fn from(ip: &str) -> tongban_identity::LoginContext {
+    tongban_identity::LoginContext {
+        ip: Some(ip.into()),
+        user_agent: Some("integration-test".into()),
+    }
+}
+
 #[tokio::test]
-async fn five_failures_in_a_row_lock_the_account_with_growing_back_off() {
+async fn five_failures_in_a_row_pause_that_address_with_growing_back_off_and_not_the_holder() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
         let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
@@ -78,34 +86,40 @@ async fn five_failures_in_a_row_lock_the_account_with_growing_back_off() {
         }
         let before = w.now();
         let fifth = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
-        let Error::Locked { until: Some(until) } = fifth else {
-            panic!("fifth failure should lock, got {fifth:?}");
+        let Error::SourceBlocked { until } = fifth else {
+            panic!("fifth failure should pause the address, got {fifth:?}");
         };
         let five_min = 5 * 60 * 1000;
         assert!(until.0 >= before.0 + five_min && until.0 <= w.now().0 + five_min);
 
-        // The right password does not help while locked.
+        // The right password does not help from that address while paused.
         let sixth = w.id.login("ga-clerk", PASSWORD, ctx()).await.unwrap_err();
-        assert!(matches!(sixth, Error::Locked { until: Some(_) }), "{sixth:?}");
-        assert!(sixth.to_string().contains("锁定"));
-
-        assert_eq!(w.events("identity.login.failed").await.len(), 6);
-        let locked = w.events("identity.account.locked").await;
-        assert_eq!(locked.len(), 1);
-        assert_eq!(locked[0].object_id, clerk.id.as_str());
-        assert!(w.events("identity.login.succeeded").await.is_empty());
-        let view = w.id.get_user(&system(), &clerk.id).await.unwrap();
-        assert_eq!(view.status, AccountStatus::Locked);
-
-        // After the lock runs out, the right password works and resets the count.
-        w.advance_ms(five_min + 1000);
+        assert!(matches!(sixth, Error::SourceBlocked { .. }), "{sixth:?}");
+        assert!(sixth.to_string().contains("暂停"), "{sixth}");
+        // The holder, from their own address, is not stopped (and the account not locked).
         assert_eq!(
             w.id.get_user(&system(), &clerk.id).await.unwrap().status,
             AccountStatus::Active
         );
-        w.sign_in("ga-clerk").await;
+        w.id.login("ga-clerk", PASSWORD, from("198.51.100.20"))
+            .await
+            .unwrap();
 
-        // Success reset the count: four more failures do not lock.
+        assert_eq!(w.events("identity.login.failed").await.len(), 6);
+        let paused = w.events("identity.login.source_blocked").await;
+        assert_eq!(paused.len(), 1);
+        assert_eq!(paused[0].object_id, clerk.id.as_str());
+        assert!(paused[0].detail.contains("192.0.2.7"), "{}", paused[0].detail);
+        assert!(w.events("identity.account.locked").await.is_empty());
+        // The holder is told on their account page.
+        let holder = w.id.principal_for_username("ga-clerk").await.unwrap();
+        let pauses = w.id.login_pauses(&holder, &clerk.id).await.unwrap();
+        assert_eq!(pauses.len(), 1);
+        assert!(pauses[0].active && pauses[0].source == "192.0.2.7");
+
+        // After the pause runs out, the right password works from there and resets its count.
+        w.advance_ms(five_min + 1000);
+        w.sign_in("ga-clerk").await;
         for _ in 0..4 {
             let e = w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err();
             assert!(matches!(e, Error::BadCredentials), "{e:?}");
@@ -116,7 +130,7 @@ async fn five_failures_in_a_row_lock_the_account_with_growing_back_off() {
 }
 
 #[tokio::test]
-async fn a_second_lockout_without_success_lasts_twice_as_long() {
+async fn a_second_pause_without_success_lasts_twice_as_long() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
         w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
@@ -128,15 +142,73 @@ async fn a_second_lockout_without_success_lasts_twice_as_long() {
         for _ in 0..5 {
             last = Some(w.id.login("ga-clerk", "Wrong-Pass-1", ctx()).await.unwrap_err());
         }
-        let Some(Error::Locked { until: Some(until) }) = last else {
-            panic!("expected a second lockout, got {last:?}");
+        let Some(Error::SourceBlocked { until }) = last else {
+            panic!("expected a second pause, got {last:?}");
         };
         let ten_min = 10 * 60 * 1000;
         assert!(
             until.0 > w.now().0 + ten_min - 5_000,
-            "second lockout is 10 minutes"
+            "second pause is 10 minutes"
         );
-        assert_eq!(w.events("identity.account.locked").await.len(), 2);
+        assert_eq!(w.events("identity.login.source_blocked").await.len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn guessing_from_many_addresses_locks_an_account_without_a_second_factor_but_never_one_with() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let clerk = w.staff("ga-clerk", &w.police, &[Role::Clerk]).await;
+        let admin = w.staff("sec-admin", &w.city, &[Role::SecurityAdmin]).await;
+        w.sign_in_admin("sec-admin").await;
+        // Four wrong passwords from each of many addresses: no address is paused.
+        let max = tongban_identity::ACCOUNT_MAX_FAILURES;
+        let mut last = None;
+        for n in 0..max {
+            let ip = format!("203.0.113.{}", n / 4);
+            last = Some(
+                w.id.login("ga-clerk", "Wrong-Pass-1", from(&ip))
+                    .await
+                    .unwrap_err(),
+            );
+            let _ = w.id.login("sec-admin", "Wrong-Pass-1", from(&ip)).await;
+        }
+        assert!(matches!(last, Some(Error::Locked { until: Some(_) })), "{last:?}");
+        assert_eq!(
+            w.id.get_user(&system(), &clerk.id).await.unwrap().status,
+            AccountStatus::Locked
+        );
+        // The administrator with a second factor is not locked by guessing: they sign in.
+        assert_eq!(
+            w.id.get_user(&system(), &admin.id).await.unwrap().status,
+            AccountStatus::Active
+        );
+        match w
+            .id
+            .login("sec-admin", PASSWORD, from("198.51.100.20"))
+            .await
+            .unwrap()
+        {
+            tongban_identity::LoginOutcome::MfaCodeNeeded(_) => {}
+            other => panic!("{other:?}"),
+        }
+        // The security administrator's unlock lifts the lock and every pause.
+        for _ in 0..5 {
+            let _ = w.id.login("sec-admin", "Wrong-Pass-1", ctx()).await;
+        }
+        assert!(matches!(
+            w.id.login("sec-admin", PASSWORD, ctx()).await,
+            Err(Error::SourceBlocked { .. })
+        ));
+        w.id.unlock_account(&system(), &admin.id).await.unwrap();
+        assert!(w.id.login("sec-admin", PASSWORD, ctx()).await.is_ok());
+        assert_eq!(w.events("identity.login.pauses_lifted").await.len(), 1);
+        // Nobody else reads an account's pauses.
+        let other = w.staff("mz-clerk", &w.civil, &[Role::Clerk]).await;
+        let stranger = w.id.principal_for_username("mz-clerk").await.unwrap();
+        assert!(w.id.login_pauses(&stranger, &admin.id).await.is_err());
+        let _ = other;
     })
     .await;
 }
@@ -201,24 +273,28 @@ async fn a_burst_of_guesses_cannot_slip_the_right_password_past_the_lock_it_sets
         }
         let right = w.id.login("ga-clerk", PASSWORD, ctx()).await;
         assert!(
-            matches!(right, Err(Error::Locked { until: Some(_) })),
-            "the right password after five wrong ones meets the lock: {right:?}"
+            matches!(right, Err(Error::SourceBlocked { .. })),
+            "the right password after five wrong ones from that address meets the pause: {right:?}"
         );
         for g in guesses {
             let e = g.await.unwrap().unwrap_err();
-            assert!(matches!(e, Error::BadCredentials | Error::Locked { .. }), "{e:?}");
+            assert!(
+                matches!(e, Error::BadCredentials | Error::SourceBlocked { .. }),
+                "{e:?}"
+            );
         }
-        // Five passwords were checked, one lock of five minutes was set, and it holds.
+        // Five passwords were checked, one pause of five minutes was set on that address, and
+        // it holds; the account itself is not locked.
         let failed = w.events("identity.login.failed").await;
         let checked = failed
             .iter()
             .filter(|e| e.detail.contains("bad_password"))
             .count();
         assert_eq!(checked, 5);
-        assert_eq!(w.events("identity.account.locked").await.len(), 1);
+        assert_eq!(w.events("identity.login.source_blocked").await.len(), 1);
         assert!(w.events("identity.login.succeeded").await.is_empty());
         let view = w.id.get_user(&system(), &clerk.id).await.unwrap();
-        assert_eq!(view.status, AccountStatus::Locked);
+        assert_eq!(view.status, AccountStatus::Active);
         w.advance_ms(5 * 60 * 1000 + 1000);
         w.sign_in("ga-clerk").await;
     })

@@ -109,9 +109,9 @@ async fn wrong_codes_count_towards_the_lockout() {
         for _ in 0..5 {
             last = Some(w.id.verify_mfa(&s.token, "12345x").await.unwrap_err());
         }
-        assert!(matches!(last, Some(Error::Locked { .. })), "{last:?}");
+        assert!(matches!(last, Some(Error::SourceBlocked { .. })), "{last:?}");
         let e = w.id.verify_mfa(&s.token, "123456").await.unwrap_err();
-        assert!(matches!(e, Error::Locked { .. }), "{e:?}");
+        assert!(matches!(e, Error::SourceBlocked { .. }), "{e:?}");
     })
     .await;
 }

@@ -584,6 +584,26 @@ async fn user_page(
         facts.push(("field.phone", p.clone()));
     }
     facts.push(("field.created", u.created.display_in(&state.settings.zone)));
+    let mut paused = false;
+    for p in state
+        .identity
+        .login_pauses(&me.principal, &u.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.active)
+    {
+        paused = true;
+        facts.push((
+            "users.paused",
+            t.s("users.paused_line").replace("{source}", &p.source).replace(
+                "{until}",
+                &p.until
+                    .map(|m| m.display_in(&state.settings.zone))
+                    .unwrap_or_default(),
+            ),
+        ));
+    }
     if let Ok(Some(until)) = state.identity.activation_due(&u.id).await {
         facts.push((
             "users.activation",
@@ -648,7 +668,7 @@ async fn user_page(
             && me.session.account_id != u.id,
         can_lock: me.principal.allows(Permission::LockAccounts, dept_path.as_ref())
             || me.principal.allows(Permission::ManageUsers, dept_path.as_ref()),
-        locked: u.status == AccountStatus::Locked,
+        locked: u.status == AccountStatus::Locked || paused,
     });
     if failed {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

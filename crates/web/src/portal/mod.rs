@@ -351,6 +351,9 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
         Err(e) => {
             let wait = match &e {
                 tongban_identity::Error::TooMany { retry_after_s } => Some(*retry_after_s),
+                tongban_identity::Error::SourceBlocked { until } => {
+                    Some(crate::errors::seconds_until(*until))
+                }
                 _ => None,
             };
             match identity_form(e, "username") {
@@ -704,6 +707,8 @@ struct AccountPage {
     email_pending: bool,
     mfa_enabled: bool,
     sessions: Vec<SessionRow>,
+    /// Recent pauses of sign-in attempts on this account: (address, began, until, holds now).
+    pauses: Vec<(String, String, String, bool)>,
 }
 
 async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
@@ -761,6 +766,21 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
             agent: s.user_agent.unwrap_or_default().chars().take(60).collect(),
         })
         .collect();
+    let pauses = state
+        .identity
+        .login_pauses(&user.principal, &user.session.account_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            (
+                p.source,
+                p.began.display_in(zone),
+                p.until.map(|u| u.display_in(zone)).unwrap_or_default(),
+                p.active,
+            )
+        })
+        .collect();
     let status = state.identity.email_status(&user.principal).await.ok().flatten();
     let email_pending = status.as_ref().is_some_and(|s| !s.confirmed);
     let email = status.map(|s| s.masked).unwrap_or_default();
@@ -775,6 +795,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
         profile,
         mfa_enabled: me.mfa_enabled,
         sessions: rows,
+        pauses,
     })
 }
 

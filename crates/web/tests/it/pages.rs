@@ -89,7 +89,7 @@ async fn a_state_changing_form_without_its_csrf_token_is_refused() {
 }
 
 #[tokio::test]
-async fn wrong_passwords_show_the_error_next_to_the_field_and_lock_after_five() {
+async fn wrong_passwords_show_the_error_next_to_the_field_and_pause_the_address_after_five() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
         let c = browser();
@@ -100,8 +100,35 @@ async fn wrong_passwords_show_the_error_next_to_the_field_and_lock_after_five() 
         for _ in 0..4 {
             sign_in(&c, &s, "ga_clerk", "Wrong@2026x").await;
         }
-        let page = sign_in(&c, &s, "ga_clerk", PASSWORD).await.text().await.unwrap();
-        assert!(page.contains("锁定"), "locked after five failures");
+        let r = sign_in(&c, &s, "ga_clerk", PASSWORD).await;
+        assert_eq!(r.status(), 429, "this address is paused after five failures");
+        assert!(r.headers().contains_key("retry-after"));
+        let page = r.text().await.unwrap();
+        assert!(page.contains("已暂停"), "{page}");
+        // The holder is told on their account page once signed in (elsewhere, or later).
+        let id = s
+            .identity
+            .get_user_by_username(&tongban_kernel::Principal::system("test"), "ga_clerk")
+            .await
+            .unwrap()
+            .id;
+        s.identity
+            .unlock_account(&tongban_kernel::Principal::system("test"), &id)
+            .await
+            .unwrap();
+        sign_in(&c, &s, "ga_clerk", PASSWORD).await;
+        let account = c
+            .get(s.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            account.contains("安全提醒") && account.contains("连续错误尝试"),
+            "{account}"
+        );
         s.stop().await;
     })
     .await;
