@@ -1,6 +1,7 @@
 //! Consultations on draft policies (意见征集): a department publishes a draft in sections with an
 //! open period; signed-in citizens comment on a section. Comments are post-moderated (shown at
-//! once; three reports from different people hide one until staff review it) or, when the
+//! once; reports hide one until staff review it, weighed by the reporting accounts' age so that
+//! accounts made that day cannot) or, when the
 //! department chooses, pre-moderated (shown after staff approve). Near-identical comments are
 //! grouped (SimHash narrowed, then Jaccard of character shingles) so staff see "87 comments say
 //! the same thing"; the department then publishes its feedback (采纳情况) per group — adopted,
@@ -22,8 +23,26 @@ define_id!(
     CommentId
 );
 
-/// Reports from different people that hide a published comment until staff review it.
-pub const HIDE_AFTER_REPORTS: i64 = 3;
+/// The weight of reports that hides a published comment until staff review it: three
+/// accounts older than [`ESTABLISHED_MS`] (see [`report_weight`]).
+pub const HIDE_AT_WEIGHT: i64 = 6;
+
+/// An account this old reports with full weight.
+pub const ESTABLISHED_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// How much a report by an account created at `created` weighs at `now`: nothing on the day it
+/// was made (accounts made to hide a comment do not count), half while it is newer than
+/// [`ESTABLISHED_MS`], whole after.
+pub fn report_weight(created: Millis, now: Millis) -> i64 {
+    let age = now.0 - created.0;
+    if age < 24 * 60 * 60 * 1000 {
+        0
+    } else if age < ESTABLISHED_MS {
+        1
+    } else {
+        2
+    }
+}
 /// The longest comment, in characters.
 pub const MAX_COMMENT_TEXT: usize = 2000;
 /// Jaccard similarity at or above which two comments say the same thing.
@@ -432,10 +451,18 @@ impl Interact {
         Ok(comment)
     }
 
-    /// Reports a published comment as abusive or off-topic. Each person's report counts once;
-    /// at [`HIDE_AFTER_REPORTS`] the comment is hidden until staff review it.
-    pub async fn report_comment(&self, actor: &Principal, id: &CommentId) -> Result<Comment> {
+    /// Reports a published comment as abusive or off-topic, as an account created at
+    /// `account_created` (the caller reads it from the account). Each person's report counts
+    /// once and weighs by the account's age ([`report_weight`]); at [`HIDE_AT_WEIGHT`] the
+    /// comment is hidden until staff review it.
+    pub async fn report_comment(
+        &self,
+        actor: &Principal,
+        id: &CommentId,
+        account_created: Millis,
+    ) -> Result<Comment> {
         signed_in(actor)?;
+        let weight = report_weight(account_created, self.now());
         let mut tx = self.db.begin_write().await?;
         let row = tx
             .fetch_optional(
@@ -450,8 +477,9 @@ impl Interact {
         }
         let inserted = tx
             .execute(
-                "INSERT INTO interact_comment_reports (comment_id, reporter_id, reported_ms) VALUES ($1, $2, $3)",
-                params![id.as_str(), actor.id.as_str(), self.now()],
+                "INSERT INTO interact_comment_reports (comment_id, reporter_id, reported_ms, weight) \
+                 VALUES ($1, $2, $3, $4)",
+                params![id.as_str(), actor.id.as_str(), self.now(), weight],
             )
             .await;
         match inserted {
@@ -464,10 +492,17 @@ impl Interact {
             }
             Err(e) => return Err(e.into()),
         }
+        let weighed: i64 = tx
+            .fetch_one(
+                "SELECT CAST(COALESCE(SUM(weight), 0) AS BIGINT) AS w FROM interact_comment_reports WHERE comment_id = $1",
+                params![id.as_str()],
+            )
+            .await?
+            .get("w")?;
         tx.execute(
             "UPDATE interact_consultation_comments SET reports = reports + 1, \
-             status = CASE WHEN reports + 1 >= $2 THEN 'pending' ELSE status END WHERE id = $1",
-            params![id.as_str(), HIDE_AFTER_REPORTS],
+             status = CASE WHEN $2 >= $3 THEN 'pending' ELSE status END WHERE id = $1",
+            params![id.as_str(), weighed, HIDE_AT_WEIGHT],
         )
         .await?;
         let after = comment_from_row(
@@ -485,7 +520,12 @@ impl Interact {
                 object_id: id.as_str(),
                 object_dept: None,
                 summary: format!("举报意见（共{}次）/ reported a comment", after.reports),
-                detail: json!({ "reports": after.reports, "hidden": after.status == CommentStatus::Pending }),
+                detail: json!({
+                    "reports": after.reports,
+                    "weight": weight,
+                    "weighed": weighed,
+                    "hidden": after.status == CommentStatus::Pending,
+                }),
             },
         )
         .await?;

@@ -49,8 +49,8 @@ pub use check::{MAX_ADDRESS, MAX_COMMENT, MAX_NOTE, MAX_TEXT, MAX_TITLE};
 pub use config::MAX_LIMIT_DAYS;
 pub use consultation::{
     Adoption, Comment, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId,
-    ConsultationInput, FeedbackEntry, HIDE_AFTER_REPORTS, MAX_COMMENT_TEXT, Moderation, PublicFeedback,
-    Section,
+    ConsultationInput, ESTABLISHED_MS, FeedbackEntry, HIDE_AT_WEIGHT, MAX_COMMENT_TEXT, Moderation,
+    PublicFeedback, Section, report_weight,
 };
 pub use duplicate::{jaccard, shingles, simhash};
 pub use error::{Error, Result};
@@ -126,6 +126,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "attachment",
         sqlite: include_str!("../migrations/sqlite/0007_attachment.sql"),
         postgres: include_str!("../migrations/postgres/0007_attachment.sql"),
+    },
+    Migration {
+        owner: "interact",
+        version: 8,
+        name: "report_weight",
+        sqlite: include_str!("../migrations/sqlite/0008_report_weight.sql"),
+        postgres: include_str!("../migrations/postgres/0008_report_weight.sql"),
     },
 ];
 

@@ -33,7 +33,7 @@ fn draft(w: &World, pre_moderation: bool) -> ConsultationInput {
 }
 
 #[tokio::test]
-async fn three_reports_hide_a_comment_and_the_same_views_are_grouped() {
+async fn reports_weighed_by_account_age_hide_a_comment_and_the_same_views_are_grouped() {
     each_backend(&[MIGRATIONS], |db| async move {
         let w = World::new(db).await;
         let admin = staff("mz-admin", &w.civil, Role::DeptAdmin);
@@ -89,14 +89,45 @@ async fn three_reports_hide_a_comment_and_the_same_views_are_grouped() {
         assert_eq!((groups[0].group.clone(), groups[0].count), (first.id.clone(), 4));
         assert_eq!(groups[1].count, 1);
 
-        // Reports: one person's count once; the third person's hides the comment.
+        // Reports weigh by the account's age: accounts made today do not hide a comment however
+        // many there are, a fortnight-old one counts half, an established one whole.
+        let today = w.ix.now();
+        let fortnight = today.plus_ms(-14 * 24 * 60 * 60 * 1000);
+        let long_ago = today.plus_ms(-400 * 24 * 60 * 60 * 1000);
+        for n in 0..5 {
+            let after =
+                w.ix.report_comment(&citizen(&format!("new{n}")), &other.id, today)
+                    .await
+                    .unwrap();
+            assert_eq!(
+                after.status,
+                CommentStatus::Published,
+                "made-today accounts do not hide it"
+            );
+        }
+        // One person's report counts once.
         let r1 = citizen("r1");
-        w.ix.report_comment(&r1, &other.id).await.unwrap();
-        conflict(w.ix.report_comment(&r1, &other.id).await, "comment");
-        let after = w.ix.report_comment(&citizen("r2"), &other.id).await.unwrap();
-        assert_eq!((after.reports, after.status), (2, CommentStatus::Published));
-        let after = w.ix.report_comment(&citizen("r3"), &other.id).await.unwrap();
-        assert_eq!((after.reports, after.status), (3, CommentStatus::Pending));
+        w.ix.report_comment(&r1, &other.id, long_ago).await.unwrap();
+        conflict(w.ix.report_comment(&r1, &other.id, long_ago).await, "comment");
+        let after =
+            w.ix.report_comment(&citizen("r2"), &other.id, long_ago)
+                .await
+                .unwrap();
+        assert_eq!((after.reports, after.status), (7, CommentStatus::Published));
+        let after =
+            w.ix.report_comment(&citizen("r3"), &other.id, fortnight)
+                .await
+                .unwrap();
+        assert_eq!(
+            after.status,
+            CommentStatus::Published,
+            "two and a half established reports"
+        );
+        let after =
+            w.ix.report_comment(&citizen("r4"), &other.id, fortnight)
+                .await
+                .unwrap();
+        assert_eq!((after.reports, after.status), (9, CommentStatus::Pending));
         let public = w.ix.consultation_comments(None, &c.id).await.unwrap();
         assert!(!public.iter().any(|x| x.id == other.id), "hidden from the public");
         let staff_view = w.ix.consultation_comments(Some(&admin), &c.id).await.unwrap();
@@ -179,7 +210,7 @@ async fn three_reports_hide_a_comment_and_the_same_views_are_grouped() {
         // Closed: no more comments.
         w.set_today(date(2026, 4, 1));
         conflict(w.ix.comment(&zhang, &c.id, 0, "迟到的意见").await, "consultation");
-        assert_eq!(w.events("interact.consultation.reported").await.len(), 3);
+        assert_eq!(w.events("interact.consultation.reported").await.len(), 9);
     })
     .await;
 }

@@ -260,7 +260,20 @@ pub(super) async fn report(
     let Ok(cid) = CommentId::parse("comment", &comment) else {
         return ctx.fail(PageError::NotFound);
     };
-    match state.interact.report_comment(&user.principal, &cid).await {
+    // A report weighs by the account's age, which only identity knows.
+    let created = match state
+        .identity
+        .get_user(&user.principal, &user.session.account_id)
+        .await
+    {
+        Ok(me) => me.created,
+        Err(e) => return ctx.fail(crate::errors::identity_page(e)),
+    };
+    match state
+        .interact
+        .report_comment(&user.principal, &cid, created)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/consultations/{id}?reported=1")).into_response(),
         Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
     }

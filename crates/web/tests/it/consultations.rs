@@ -93,7 +93,46 @@ async fn comments_reports_moderation_and_feedback() {
             .unwrap()
             .to_string();
 
-        // Three people report it: hidden from the public.
+        // An account made today reports it: it stays (accounts made to hide comments weigh
+        // nothing).
+        let report_as = |who: &'static str| {
+            let (s, page_url, report_path) = (&s, page_url.clone(), report_path.clone());
+            async move {
+                let b = browser();
+                sign_in(&b, s, who, PASSWORD).await;
+                let p = b.get(&page_url).send().await.unwrap().text().await.unwrap();
+                b.post(s.url(&report_path))
+                    .form(&[("csrf", csrf_of(&p))])
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(report_as("ga_colleague").await.status(), 303);
+        let anon = browser()
+            .get(&page_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            anon.contains("社区食堂"),
+            "one new account's report hides nothing: {anon}"
+        );
+        // Three established accounts report it: hidden from the public.
+        let long_ago = tongban_kernel::Millis::now().plus_ms(-400 * 24 * 60 * 60 * 1000);
+        for who in ["citizen1", "ga_clerk", "mz_clerk"] {
+            s.identity
+                .db()
+                .execute(
+                    "UPDATE accounts SET created_ms = $1 WHERE username = $2",
+                    tongban_db::params![long_ago, who],
+                )
+                .await
+                .unwrap();
+        }
         for who in ["citizen1", "ga_clerk", "mz_clerk"] {
             let b = browser();
             sign_in(&b, &s, who, PASSWORD).await;
