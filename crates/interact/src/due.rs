@@ -79,7 +79,7 @@ impl Interact {
     /// Recounts one item; true when its due day moved.
     async fn recount_item(&self, actor: &Principal, id: &ItemId) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         let (warn_on, due_on) = self.clock_days(&item.clock);
         if due_on.is_none() || (warn_on, due_on) == (item.warn_on, item.due_on) {
             return Ok(false);

@@ -191,7 +191,7 @@ impl Interact {
         let own_shingles = shingles(&item.text);
         let mut found: BTreeMap<(u64, u64, String), DuplicateCandidate> = BTreeMap::new();
         for r in self.db.fetch_all(&sql, values).await? {
-            let other = item_from_row(&r)?;
+            let other = item_from_row(&r, &self.fields)?;
             let distance = match (point, other.location.as_ref().and_then(|l| l.point)) {
                 (Some(a), Some(b)) => Some(distance_m(a, b)),
                 _ => None,
@@ -253,8 +253,8 @@ impl Interact {
         let now = self.now();
         let today = self.today();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
-        let target: Item = match item_in(&mut tx, into).await {
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
+        let target: Item = match item_in(&mut tx, into, &self.fields).await {
             Err(Error::NotFound { .. }) => {
                 return Err(Error::invalid(
                     "into",

@@ -244,7 +244,7 @@ impl Interact {
             }
         }
         item.number = next_number(&mut tx, today).await?;
-        insert_item(&mut tx, &item, &sealed).await?;
+        insert_item(&mut tx, &item, &sealed, &self.fields).await?;
         if let Some(record) = open311 {
             crate::open311::insert_record(&mut tx, &item.id, record).await?;
         }
@@ -343,7 +343,7 @@ impl Interact {
                 params![id.as_str()],
             )
             .await?
-            .map(|r| item_from_row(&r))
+            .map(|r| item_from_row(&r, &self.fields))
             .transpose()?
             .ok_or(Error::NotFound { what: "item" })
     }
@@ -438,12 +438,12 @@ impl Interact {
             };
         }
         if let Some(t) = filter.text.as_deref() {
-            cond = cond.add(text_match(t, &["number", "title", "body"]));
+            cond = cond.add(text_match(t, &["number", "public_title", "public_body"]));
         }
         let (total, rows) = self.page_of_items(cond, page).await?;
         let items = rows
             .iter()
-            .map(|r| item_from_row(r).map(|i| self.view(i)))
+            .map(|r| item_from_row(r, &self.fields).map(|i| self.view(i)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Listing::new(items, total, page))
     }
@@ -459,7 +459,7 @@ impl Interact {
         let (total, rows) = self.page_of_items(cond, page).await?;
         let items = rows
             .iter()
-            .map(|r| item_from_row(r).map(|i| self.view(i)))
+            .map(|r| item_from_row(r, &self.fields).map(|i| self.view(i)))
             .collect::<Result<Vec<_>>>()?;
         Ok(Listing::new(items, total, page))
     }

@@ -42,7 +42,7 @@ impl Interact {
         let reason = check::text("reason", reason, MAX_NOTE)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         if !item.public {
             return Err(crate::Error::conflict(

@@ -889,7 +889,7 @@ impl Interact {
     }
 
     fn service_request(&self, viewer: Option<&Principal>, r: &Row) -> Result<ServiceRequest> {
-        let item: Item = item_from_row(r)?;
+        let item: Item = item_from_row(r, &self.fields)?;
         let own = match (viewer, &item.submitter) {
             (Some(v), crate::Submitter::Channel { id }) => *id == v.id,
             _ => false,

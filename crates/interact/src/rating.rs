@@ -62,7 +62,7 @@ impl Interact {
         let now = self.now();
         let today = self.today();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         if actor.kind != PrincipalKind::User || item.submitter.citizen() != Some(actor.id.as_str()) {
             return Err(Error::forbidden(
                 "只有提交人可以评价 / only the submitter may rate the reply",

@@ -83,7 +83,7 @@ impl Interact {
         let text = check::text("text", &input.text, MAX_TEXT)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         let Some(dept) = item
             .department
@@ -216,7 +216,7 @@ impl Interact {
             .map(|r| reply_from_row(&r))
             .transpose()?
             .ok_or(Error::NotFound { what: "reply" })?;
-        let mut item = item_in(&mut tx, &reply.item_id).await?;
+        let mut item = item_in(&mut tx, &reply.item_id, &self.fields).await?;
         actor.require(Permission::ReviewInteractionReplies, item.dept_path())?;
         if actor.kind != PrincipalKind::System && actor.id == reply.author_id {
             return Err(Error::forbidden(
@@ -397,7 +397,7 @@ impl Interact {
             )
             .await?;
         for row in merged {
-            let m = item_from_row(&row)?;
+            let m = item_from_row(&row, &self.fields)?;
             notify(
                 tx,
                 &m,

@@ -30,7 +30,7 @@ impl Interact {
         let department = check::dept_ref("department", &department)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         if item.status != ItemStatus::Unassigned {
             return Err(wrong_status(item.status, ("分派", "dispatched")));
@@ -88,7 +88,7 @@ impl Interact {
         let reason = check::text("reason", reason, MAX_NOTE)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         if item.status != ItemStatus::InProgress {
             return Err(wrong_status(item.status, ("转办", "transferred")));
@@ -149,7 +149,7 @@ impl Interact {
         let reason = check::text("reason", reason, MAX_NOTE)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let mut item = item_in(&mut tx, id).await?;
+        let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         let Some(from) = item
             .department
@@ -212,7 +212,7 @@ impl Interact {
         let note = check::text("note", note, MAX_NOTE)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let item = item_in(&mut tx, id).await?;
+        let item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         if !matches!(item.status, ItemStatus::InProgress | ItemStatus::InReview) {
             return Err(wrong_status(item.status, ("请求协办", "given an assistant")));

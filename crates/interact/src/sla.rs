@@ -166,7 +166,7 @@ impl Interact {
             .fetch_all(&sql, values)
             .await?
             .iter()
-            .map(item_from_row)
+            .map(|r| item_from_row(r, &self.fields))
             .collect()
     }
 
@@ -182,7 +182,7 @@ impl Interact {
                 continue;
             }
             let mut tx = self.db.begin_write().await?;
-            let mut item = item_in(&mut tx, &candidate.id).await?;
+            let mut item = item_in(&mut tx, &candidate.id, &self.fields).await?;
             if item.due_on.is_some() {
                 continue;
             }
@@ -213,7 +213,7 @@ impl Interact {
     ) -> Result<Option<Escalation>> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
-        let item = item_in(&mut tx, id).await?;
+        let item = item_in(&mut tx, id, &self.fields).await?;
         let (Some(dept), Some(due_on)) = (item.department.clone(), item.due_on) else {
             return Ok(None);
         };

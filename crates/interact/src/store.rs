@@ -9,6 +9,7 @@ use crate::{
 use jiff::civil::Date;
 use serde_json::json;
 use tongban_db::{EventDraft, Row, Tx, Value, params};
+use tongban_crypto::FieldCipher;
 use tongban_kernel::{ClockReading, DeptPath, LegalClock, Millis, Principal};
 
 /// Item columns, unqualified.
@@ -24,8 +25,24 @@ fn optional_date(r: &Row, column: &str) -> Result<Option<Date>> {
         .transpose()
 }
 
-/// Reads an item from a row selected with [`ITEM_COLUMNS`].
-pub(crate) fn item_from_row(r: &Row) -> Result<Item> {
+/// The fields an item's own title and text are encrypted under: a citizen's words may name
+/// people, so they are stored sealed like contact details; the public board reads the redacted
+/// copies beside them.
+const TITLE_FIELD: &str = "interact_items.title";
+const BODY_FIELD: &str = "interact_items.body";
+
+/// A stored title or text in clear: opened when sealed, as stored when written before sealing.
+fn open_text(cipher: &FieldCipher, field: &str, stored: String) -> Result<String> {
+    if FieldCipher::key_id_of(&stored).is_none() {
+        return Ok(stored);
+    }
+    cipher
+        .decrypt(field, &stored)
+        .map_err(|_| crate::error::decode_err(field, "cannot be decrypted"))
+}
+
+/// Reads an item from a row selected with [`ITEM_COLUMNS`], opening its sealed title and text.
+pub(crate) fn item_from_row(r: &Row, cipher: &FieldCipher) -> Result<Item> {
     let address: String = r.get("address")?;
     let district: String = r.get("district")?;
     let point = match (
@@ -74,8 +91,8 @@ pub(crate) fn item_from_row(r: &Row) -> Result<Item> {
         kind: parse_code("kind", &r.get::<String>("kind")?, ItemKind::parse)?,
         category: r.get("category")?,
         category_name: r.get("category_name")?,
-        title: r.get("title")?,
-        text: r.get("body")?,
+        title: open_text(cipher, TITLE_FIELD, r.get("title")?)?,
+        text: open_text(cipher, BODY_FIELD, r.get("body")?)?,
         public_title: r.get("public_title")?,
         public_text: r.get("public_body")?,
         location,
@@ -176,7 +193,7 @@ pub(crate) struct Sealed {
     pub text_hash: i64,
 }
 
-pub(crate) async fn insert_item(tx: &mut Tx, item: &Item, sealed: &Sealed) -> Result<()> {
+pub(crate) async fn insert_item(tx: &mut Tx, item: &Item, sealed: &Sealed, cipher: &FieldCipher) -> Result<()> {
     let loc = item.location.as_ref();
     let point = loc.and_then(|l| l.point);
     let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
@@ -186,8 +203,8 @@ pub(crate) async fn insert_item(tx: &mut Tx, item: &Item, sealed: &Sealed) -> Re
         ("kind", Value::Text(item.kind.code().into())),
         ("category", Value::Text(item.category.clone())),
         ("category_name", Value::Text(item.category_name.clone())),
-        ("title", Value::Text(item.title.clone())),
-        ("body", Value::Text(item.text.clone())),
+        ("title", Value::Text(cipher.encrypt(TITLE_FIELD, &item.title))),
+        ("body", Value::Text(cipher.encrypt(BODY_FIELD, &item.text))),
         ("public_title", Value::Text(item.public_title.clone())),
         ("public_body", Value::Text(item.public_text.clone())),
         (
@@ -280,13 +297,13 @@ pub(crate) async fn save_item(tx: &mut Tx, item: &mut Item) -> Result<()> {
 }
 
 /// The item `id` read inside `tx`.
-pub(crate) async fn item_in(tx: &mut Tx, id: &ItemId) -> Result<Item> {
+pub(crate) async fn item_in(tx: &mut Tx, id: &ItemId, cipher: &FieldCipher) -> Result<Item> {
     tx.fetch_optional(
         &format!("SELECT {ITEM_COLUMNS} FROM interact_items WHERE id = $1"),
         params![id.as_str()],
     )
     .await?
-    .map(|r| item_from_row(&r))
+    .map(|r| item_from_row(&r, cipher))
     .transpose()?
     .ok_or(Error::NotFound { what: "item" })
 }

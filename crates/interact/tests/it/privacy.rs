@@ -265,3 +265,32 @@ async fn public_text_is_moderated_and_the_department_can_withdraw_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_submissions_own_words_are_stored_sealed_and_read_back_by_those_who_may() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let zhang = citizen("zhang");
+        let view = w.submit(&zhang, leaky_submission()).await;
+        let raw = w
+            .db
+            .fetch_one(
+                "SELECT title, body FROM interact_items WHERE id = $1",
+                tongban_db::params![view.item.id.as_str()],
+            )
+            .await
+            .unwrap();
+        let stored = format!(
+            "{}\n{}",
+            raw.get::<String>("title").unwrap(),
+            raw.get::<String>("body").unwrap()
+        );
+        for secret in [NAME, PHONE, ID_NUMBER, NEIGHBOUR, "路灯"] {
+            assert!(!stored.contains(secret), "stored in clear: {secret}");
+        }
+        // The citizen reads their own words back in full.
+        let mine = w.ix.get_item(&zhang, &view.item.id).await.unwrap();
+        assert!(mine.item.text.contains(NAME) && mine.item.title.contains("路灯坏了"));
+    })
+    .await;
+}
