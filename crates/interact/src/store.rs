@@ -8,8 +8,8 @@ use crate::{
 };
 use jiff::civil::Date;
 use serde_json::json;
-use tongban_db::{EventDraft, Row, Tx, Value, params};
 use tongban_crypto::FieldCipher;
+use tongban_db::{EventDraft, Row, Tx, Value, params};
 use tongban_kernel::{ClockReading, DeptPath, LegalClock, Millis, Principal};
 
 /// Item columns, unqualified.
@@ -193,7 +193,12 @@ pub(crate) struct Sealed {
     pub text_hash: i64,
 }
 
-pub(crate) async fn insert_item(tx: &mut Tx, item: &Item, sealed: &Sealed, cipher: &FieldCipher) -> Result<()> {
+pub(crate) async fn insert_item(
+    tx: &mut Tx,
+    item: &Item,
+    sealed: &Sealed,
+    cipher: &FieldCipher,
+) -> Result<()> {
     let loc = item.location.as_ref();
     let point = loc.and_then(|l| l.point);
     let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);

@@ -53,6 +53,15 @@ fn text(code: &str, label: &str, required: bool) -> FormField {
     field(code, label, FieldKind::Text { max_chars: 100 }, required)
 }
 
+/// A person's name or other words about one person: personal data, stored encrypted and shown
+/// masked (the household register calls names personal too).
+fn personal(code: &str, label: &str) -> FormField {
+    FormField {
+        personal: true,
+        ..text(code, label, true)
+    }
+}
+
 fn choice(code: &str, label: &str, options: &[(&str, &str)]) -> FormField {
     let options = options
         .iter()
@@ -98,7 +107,7 @@ fn applicant_fields(business: bool) -> Vec<FormField> {
                 FieldKind::Text { max_chars: 18 },
                 true,
             ),
-            text("contact_name", "联系人", true),
+            personal("contact_name", "联系人"),
             field("phone", "联系电话", FieldKind::Phone, true),
         ]
     } else {
@@ -108,7 +117,7 @@ fn applicant_fields(business: bool) -> Vec<FormField> {
                     resource: "9901-GA-0001".into(),
                     field: "name".into(),
                 }),
-                ..text("applicant_name", "申请人姓名", true)
+                ..personal("applicant_name", "申请人姓名")
             },
             FormField {
                 prefill: Some(FieldSource {
@@ -168,7 +177,7 @@ fn items() -> Vec<DemoItem> {
             visits: 0,
             business: false,
             extra: vec![
-                text("baby_name", "新生儿姓名", true),
+                personal("baby_name", "新生儿姓名"),
                 field("birth_date", "出生日期", FieldKind::PastDate, true),
                 choice("baby_gender", "新生儿性别", &[("1", "男"), ("2", "女")]),
                 text("hospital", "出生医院", true),
@@ -202,7 +211,7 @@ fn items() -> Vec<DemoItem> {
             visits: 0,
             business: false,
             extra: vec![
-                text("baby_name", "新生儿姓名", true),
+                personal("baby_name", "新生儿姓名"),
                 field("birth_date", "出生日期", FieldKind::PastDate, true),
                 choice(
                     "relation",
@@ -412,7 +421,7 @@ fn items() -> Vec<DemoItem> {
             visits: 1,
             business: false,
             extra: vec![
-                text("residence", "居住地址", true),
+                personal("residence", "居住地址"),
                 choice(
                     "reason",
                     "居住事由",
@@ -443,7 +452,7 @@ fn items() -> Vec<DemoItem> {
             visits: 0,
             business: false,
             extra: vec![
-                text("child_name", "适龄儿童姓名", true),
+                personal("child_name", "适龄儿童姓名"),
                 choice(
                     "stage",
                     "入学阶段",

@@ -272,9 +272,8 @@ async fn a_submissions_own_words_are_stored_sealed_and_read_back_by_those_who_ma
         let w = World::new(db).await;
         let zhang = citizen("zhang");
         let view = w.submit(&zhang, leaky_submission()).await;
-        let raw = w
-            .db
-            .fetch_one(
+        let raw =
+            w.db.fetch_one(
                 "SELECT title, body FROM interact_items WHERE id = $1",
                 tongban_db::params![view.item.id.as_str()],
             )

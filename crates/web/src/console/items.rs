@@ -393,6 +393,22 @@ fn fen(text: &str) -> Option<i64> {
     whole.checked_mul(100)?.checked_add(frac)
 }
 
+/// A field prefilled from personal data in the catalog (a name in the household register) is
+/// personal here too: stored encrypted and shown masked, whether or not the box was ticked.
+async fn mark_personal_sources(state: &AppState, fields: &mut [FormField]) {
+    for field in fields.iter_mut().filter(|f| !f.personal) {
+        let Some(source) = &field.prefill else { continue };
+        if let Ok(resource) = state.catalog.resource_by_code_cached(&source.resource).await
+            && resource
+                .fields
+                .iter()
+                .any(|x| x.code == source.field && x.sensitivity == tongban_catalog::Sensitivity::Personal)
+        {
+            field.personal = true;
+        }
+    }
+}
+
 /// `resource.field` split at its last dot.
 fn source_ref(text: &str) -> Option<(String, String)> {
     let (r, f) = text.trim().rsplit_once('.')?;
@@ -779,7 +795,8 @@ async fn save_item(
         return edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await;
     }
     let mut errors = Vec::new();
-    let parsed = parse_item(&f, &mut errors);
+    let mut parsed = parse_item(&f, &mut errors);
+    mark_personal_sources(state, &mut parsed.input.fields).await;
     let mut c = ctx.chrome(&title);
     if !errors.is_empty() {
         for (field, msg) in &errors {
