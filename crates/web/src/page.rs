@@ -310,24 +310,37 @@ impl DeptNames {
 pub(crate) struct ItemNames {
     t: Tr,
     english: std::collections::HashMap<String, String>,
+    /// Each item's type, which decides how a refusal is named (不予许可 or 不予办理).
+    types: std::collections::HashMap<String, tongban_hall::ItemType>,
 }
 
 impl ItemNames {
     /// The names for a page in `t`'s language (read only for English pages).
     pub(crate) async fn load(state: &crate::AppState, t: Tr) -> ItemNames {
+        let items = state.hall.items(None, true).await.unwrap_or_default();
+        let types = items.iter().map(|i| (i.code.clone(), i.item_type)).collect();
         let english = if t.is_en() {
-            state
-                .hall
-                .items(None, true)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|i| (i.code, i.name_en))
-                .collect()
+            items.into_iter().map(|i| (i.code, i.name_en)).collect()
         } else {
             std::collections::HashMap::new()
         };
-        ItemNames { t, english }
+        ItemNames { t, english, types }
+    }
+
+    /// Whether the item `code` is an administrative licence (unknown items are not).
+    pub(crate) fn licensing(&self, code: &str) -> bool {
+        self.types.get(code) == Some(&tongban_hall::ItemType::Licensing)
+    }
+
+    /// A case status of an item `code` in the page language, refusals named by the item's type.
+    pub(crate) fn status(&self, code: &str, status: tongban_hall::CaseStatus) -> String {
+        let item_type = self
+            .types
+            .get(code)
+            .copied()
+            .unwrap_or(tongban_hall::ItemType::Other);
+        let (zh, en) = status.names_for(item_type);
+        self.t.pick(zh, en).to_string()
     }
 
     /// The name of the item `code`, recorded in Chinese as `zh`.

@@ -32,6 +32,16 @@ coded_enum!(
 );
 
 impl CaseStatus {
+    /// The status's name (Chinese, English) for a case of an item of `item_type`: only an
+    /// administrative licence is granted or refused as a licence (准予许可, 不予许可); any other
+    /// matter is refused as 不予办理.
+    pub fn names_for(self, item_type: crate::ItemType) -> (&'static str, &'static str) {
+        match self {
+            CaseStatus::Denied if item_type != crate::ItemType::Licensing => ("不予办理", "Refused"),
+            other => (other.name_zh(), other.name_en()),
+        }
+    }
+
     /// Whether the case is still running.
     pub fn is_open(self) -> bool {
         matches!(

@@ -171,6 +171,8 @@ struct CasePage {
     pause_reasons: Vec<(&'static str, String)>,
     /// Why the clock is stopped now, when a stop other than 补正 holds it.
     paused_for: Option<String>,
+    /// An administrative licence (准予许可 / 不予许可) rather than another matter (不予办理).
+    licensing: bool,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -191,6 +193,8 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         Ok(v) => v,
         Err(e) => return ctx.fail(hall_page(e)),
     };
+    let names = crate::page::ItemNames::load(state, t).await;
+    let licensing = names.licensing(&v.case.item_code);
     // The step the viewer can act on: an open task at the current step in a role they hold.
     let step = v
         .tasks
@@ -209,7 +213,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         .map(|e| {
             (
                 e.at.display_in(&state.settings.zone),
-                action_label(ctx, &e.action),
+                action_label(ctx, &e.action, licensing),
                 e.actor_name.clone(),
                 e.note.clone(),
                 e.public,
@@ -284,9 +288,8 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         can_decide_extension,
         materials: crate::portal::material_rows(ctx, &v.materials),
         c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
-        status: t
-            .pick(v.case.status.name_zh(), v.case.status.name_en())
-            .to_string(),
+        status: names.status(&v.case.item_code, v.case.status),
+        licensing,
         urgency: urgency_code(v.urgency),
         log,
         tasks,

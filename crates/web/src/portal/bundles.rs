@@ -203,6 +203,12 @@ pub(super) async fn mine(
         Err(e) => return ctx.fail(hall_page(e)),
     };
     let zone = &state.settings.zone;
+    let names = crate::page::ItemNames::load(&state, t).await;
+    let code_of: std::collections::HashMap<String, String> = v
+        .cases
+        .iter()
+        .map(|c| (c.case.item_name.clone(), c.case.item_code.clone()))
+        .collect();
     render(&MinePage {
         c: ctx.chrome(&v.bundle_name),
         name: v.bundle_name.clone(),
@@ -216,9 +222,7 @@ pub(super) async fn mine(
                 number: c.case.number.clone(),
                 item: c.case.item_name.clone(),
                 department: dept_name(&c.case.department),
-                status: t
-                    .pick(c.case.status.name_zh(), c.case.status.name_en())
-                    .to_string(),
+                status: names.status(&c.case.item_code, c.case.status),
                 due: c.case.due.map(|d| d.to_string()).unwrap_or_default(),
                 urgency: urgency_code(c.urgency),
             })
@@ -230,7 +234,11 @@ pub(super) async fn mine(
                 (
                     l.at.display_in(zone),
                     item.clone(),
-                    super::services::action_label(&ctx, &l.action),
+                    super::services::action_label(
+                        &ctx,
+                        &l.action,
+                        code_of.get(item).is_some_and(|code| names.licensing(code)),
+                    ),
                     l.note.clone(),
                 )
             })

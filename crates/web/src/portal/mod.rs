@@ -240,7 +240,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
                                     format!("/my/cases/{}", k.id),
                                     names.of(&k.item_code, &k.item_name),
                                     k.number.clone(),
-                                    t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
+                                    names.status(&k.item_code, k.status),
                                     services::overdue(k, today),
                                 )
                             })

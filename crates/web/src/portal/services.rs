@@ -858,7 +858,7 @@ pub(super) async fn my_cases(
             id: k.id.to_string(),
             number: k.number.clone(),
             item: names.of(&k.item_code, &k.item_name),
-            status: t.pick(k.status.name_zh(), k.status.name_en()).to_string(),
+            status: names.status(&k.item_code, k.status),
             submitted: k.submitted.display_in(&state.settings.zone),
             due: k
                 .due
@@ -895,8 +895,14 @@ pub(super) async fn my_cases(
     })
 }
 
-/// A timeline entry's label.
-pub(crate) fn action_label(ctx: &Ctx, action: &str) -> String {
+/// A timeline entry's label; a decision on an item that is not an administrative licence is
+/// named 准予办理 / 不予办理, not 准予许可 / 不予许可.
+pub(crate) fn action_label(ctx: &Ctx, action: &str, licensing: bool) -> String {
+    let action = match (action, licensing) {
+        ("denied", false) => "refused",
+        ("approved", false) => "agreed",
+        (other, _) => other,
+    };
     ctx.t()
         .lookup(&format!("case.action.{action}"))
         .map_or_else(|| action.to_string(), String::from)
@@ -945,6 +951,7 @@ async fn my_case_page(
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
+    let names = crate::page::ItemNames::load(state, t).await;
     let id = match case_id(id) {
         Ok(id) => id,
         Err(e) => return ctx.fail(e),
@@ -960,7 +967,7 @@ async fn my_case_page(
         .map(|e| {
             (
                 e.at.display_in(&state.settings.zone),
-                action_label(ctx, &e.action),
+                action_label(ctx, &e.action, names.licensing(&v.case.item_code)),
                 e.note.clone(),
             )
         })
@@ -1037,9 +1044,7 @@ async fn my_case_page(
     });
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     // Just submitted: the page's own 申请已提交 panel says it, with the number (no second notice).
-    let title = crate::page::ItemNames::load(state, t)
-        .await
-        .of(&v.case.item_code, &v.case.item_name);
+    let title = names.of(&v.case.item_code, &v.case.item_name);
     let c = c.unwrap_or_else(|| ctx.chrome(title.text()));
     let supplement_uploads = v
         .case
@@ -1053,9 +1058,7 @@ async fn my_case_page(
         max_mib: tongban_hall::MAX_UPLOAD_BYTES >> 20,
         materials: super::materials::material_rows(ctx, &v.materials),
         c,
-        status: t
-            .pick(v.case.status.name_zh(), v.case.status.name_en())
-            .to_string(),
+        status: names.status(&v.case.item_code, v.case.status),
         urgency: urgency_code(v.urgency),
         can_withdraw: matches!(
             v.case.status,

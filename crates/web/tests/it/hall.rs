@@ -655,6 +655,18 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
             )
             .await
             .unwrap();
+        // A public service is refused as 不予办理 everywhere, never 不予许可 (that is a licence's).
+        let (_, mine) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(mine.contains("不予办理") && !mine.contains("不予许可"), "{mine}");
+        let (_, list) = page(&citizen, &s, "/my/cases?tab=all").await;
+        assert!(list.contains("不予办理") && !list.contains("不予许可"), "{list}");
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let (_, console) = page(&clerk, &s, &format!("/console/cases/{}", case.id)).await;
+        assert!(
+            console.contains("不予办理") && !console.contains("不予许可"),
+            "{console}"
+        );
         let (status, html) = page(&citizen, &s, &letter).await;
         assert_eq!(status, 200, "{html}");
         assert!(
