@@ -233,11 +233,19 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
     }
 
     if let Some(r) = trusted.revoked.get(&document.number) {
+        // People read local time, not the UTC the list carries.
+        let at =
+            r.at.parse::<jiff::Timestamp>()
+                .map(|ts| {
+                    tongban_kernel::Millis(ts.as_millisecond())
+                        .display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
+                })
+                .unwrap_or_else(|_| r.at.clone());
         return with_doc(
             Outcome::Revoked,
             format!(
-                "已于 {} 由{}注销：{} / revoked by the issuer at {}: {}",
-                r.at, document.issuer.name_zh, r.reason, r.at, r.reason
+                "已于 {at} 由{}注销：{} / revoked by the issuer at {at}: {}",
+                document.issuer.name_zh, r.reason, r.reason
             ),
         );
     }

@@ -96,8 +96,15 @@ impl Chrome {
     }
 
     /// Adds an error for `field` from a bilingual domain message.
+    /// An English message starts with a capital letter, as a sentence does.
     pub fn add_error(&mut self, field: &str, bilingual: &str) {
-        let message = self.t.half(bilingual).to_string();
+        let mut message = self.t.half(bilingual).to_string();
+        if self.t.is_en()
+            && let Some(first) = message.chars().next()
+            && first.is_ascii_lowercase()
+        {
+            message.replace_range(..1, &first.to_ascii_uppercase().to_string());
+        }
         self.errors.push(FieldError {
             field: field.to_string(),
             message,

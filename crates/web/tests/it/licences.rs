@@ -296,6 +296,11 @@ async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
             verdict.contains("verdict-revoked") && verdict.contains("持证人迁出本市"),
             "{verdict}"
         );
+        // Said once, at local time (no UTC stamp).
+        assert_eq!(verdict.matches("持证人迁出本市").count(), 1, "{verdict}");
+        let line = &verdict[verdict.find("已于").unwrap()..];
+        let line = &line[..line.find('<').unwrap()];
+        assert!(!line.contains('T') && !line.contains('Z'), "{line}");
 
         // A clerk elsewhere sees neither page's data; a citizen is refused the console.
         let clerk = browser();

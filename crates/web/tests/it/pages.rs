@@ -190,6 +190,11 @@ async fn pages_speak_chinese_by_default_and_english_on_request() {
         assert_eq!(r.headers()["location"], "/login");
         let page = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
         assert!(page.contains("Sign in"));
+        // A refusal in English is a sentence: capital first letter, the field marked invalid.
+        let r = sign_in(&c, &s, "ga_clerk", "Wrong@2026x").await;
+        let refused = r.text().await.unwrap();
+        assert!(refused.contains("Wrong username or password"), "{refused}");
+        assert!(refused.contains("aria-invalid=\"true\""), "{refused}");
         // The switch never redirects off-site.
         let r = c.get(s.url("/lang/zh?back=//evil.example")).send().await.unwrap();
         assert_eq!(r.headers()["location"], "/");
