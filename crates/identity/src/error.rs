@@ -114,20 +114,18 @@ fn what_zh(what: &str) -> &'static str {
 }
 
 fn paused_message(until: &Millis) -> String {
+    let at = until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE));
     format!(
-        "此网络地址登录失败次数过多，已暂停其对该账号的登录尝试至 {}；请核对用户名和密码，或联系管理员 / too many failed sign-ins from this address: its attempts on this account are paused until {}",
-        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
-        until.rfc3339()
+        "此网络地址登录失败次数过多，请于 {at} 后再试 / too many failed sign-ins from this network address; try again after {at}"
     )
 }
 
 fn locked_message(until: &Option<Millis>) -> String {
     match until {
-        Some(t) => format!(
-            "账号已锁定，请于 {} 后再试 / the account is locked until {}",
-            t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
-            t.rfc3339()
-        ),
+        Some(t) => {
+            let at = t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE));
+            format!("账号已锁定，请于 {at} 后再试 / the account is locked until {at}")
+        }
         None => "账号已被管理员锁定 / the account has been locked by an administrator".into(),
     }
 }

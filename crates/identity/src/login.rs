@@ -402,9 +402,9 @@ impl Identity {
                     summary: format!(
                         "{} 自 {source} 连续{MAX_FAILURES}次登录失败，暂停该地址的尝试至 {} / {MAX_FAILURES} failed sign-ins on {} from {source}: attempts from there paused until {}",
                         acct.username,
-                        until.rfc3339(),
+                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
                         acct.username,
-                        until.rfc3339()
+                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
                     ),
                     detail: json!({
                         "username": acct.username,
@@ -427,9 +427,9 @@ impl Identity {
                     summary: format!(
                         "连续{ACCOUNT_MAX_FAILURES}次登录失败，锁定账号 {} 至 {} / account {} locked until {} after {ACCOUNT_MAX_FAILURES} failed logins",
                         acct.username,
-                        until.rfc3339(),
+                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
                         acct.username,
-                        until.rfc3339()
+                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
                     ),
                     detail: json!({
                         "username": acct.username,

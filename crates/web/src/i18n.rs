@@ -1227,8 +1227,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("account.pause_over", "暂停已结束。", "the pause is over."),
     (
         "account.pauses_advice",
-        "您从自己常用的网络登录不受影响。如果不是您本人所为，建议修改密码并开启两步验证。",
-        "Signing in from your own network is not affected. If this was not you, change your password and turn on two-step verification.",
+        "您从自己常用的网络登录不受影响。如果不是您本人所为，建议开启两步验证；如担心密码泄露，可到政务服务窗口重置密码。",
+        "Signing in from your own network is not affected. If this was not you, turn on two-step verification; if you think your password is known, have it reset at a service hall window.",
     ),
     ("users.paused", "登录暂停", "Sign-in paused"),
     (

@@ -84,7 +84,11 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
         .map(|d| {
             (
                 d.path.as_str().to_string(),
-                t.pick(&d.name_zh, &d.name_en).to_string(),
+                format!(
+                    "{}{}",
+                    "\u{3000}".repeat(d.depth()),
+                    t.pick(&d.name_zh, &d.name_en)
+                ),
             )
         })
         .collect();

@@ -60,7 +60,9 @@ pub(super) async fn activate(
     if f.code.trim().is_empty() {
         c.add_error("code", "请填写激活码 / enter the activation code");
     }
-    if f.password != f.password2 {
+    if f.password.is_empty() {
+        c.add_error("password", "请设置新密码 / choose a new password");
+    } else if f.password != f.password2 {
         c.add_error("password2", "两次输入的密码不一致 / the passwords do not match");
     }
     if !c.errors.is_empty() {

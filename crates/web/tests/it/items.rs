@@ -225,28 +225,25 @@ async fn a_field_prefilled_from_personal_data_is_personal_whatever_the_box_says(
         let s = Server::start(db).await;
         add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
         // The household register, whose names are personal data.
-        let sys = tongban_kernel::Principal::system("test");
-        let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-        let input: tongban_catalog::ResourceInput = serde_json::from_value(serde_json::json!({
-            "code": "9901-GA-0001", "name_zh": "户籍人口基本信息",
-            "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
-            "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
-            "fields": [
-                { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
-                { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
-                { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
-            ],
-            "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
-            "open_class": "not_open", "update_cycle": "daily"
-        }))
-        .unwrap();
-        let r = s.catalog().create_resource(&sys, input).await.unwrap();
-        s.catalog().publish_resource(&sys, &r.id).await.unwrap();
+        crate::support::publish_household_register(&s).await;
 
         let admin = browser();
         sign_in_with_mfa(&admin, &s, "ga_admin").await;
-        let page = admin.get(s.url("/console/items/new")).send().await.unwrap().text().await.unwrap();
-        let mut form = item_form(&csrf_of(&page), "0", "居住证申领", "10.5", "9901-GA-0001.district");
+        let page = admin
+            .get(s.url("/console/items/new"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut form = item_form(
+            &csrf_of(&page),
+            "0",
+            "居住证申领",
+            "10.5",
+            "9901-GA-0001.district",
+        );
         // The first question: the holder's name as text, prefilled from the register, the
         // 个人信息 box left unticked.
         for (k, v) in [
@@ -259,11 +256,22 @@ async fn a_field_prefilled_from_personal_data_is_personal_whatever_the_box_says(
             form.retain(|(key, _)| key != k);
             form.push((k.to_string(), v.to_string()));
         }
-        let r = admin.post(s.url("/console/items/new")).form(&form).send().await.unwrap();
+        let r = admin
+            .post(s.url("/console/items/new"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
         let item = s.hall.item_by_code(CODE).await.unwrap();
-        assert!(item.fields[0].personal, "a name from the register is personal here too");
-        assert!(!item.fields[1].personal, "a choice prefilled from nothing stays as it was");
+        assert!(
+            item.fields[0].personal,
+            "a name from the register is personal here too"
+        );
+        assert!(
+            !item.fields[1].personal,
+            "a choice prefilled from nothing stays as it was"
+        );
         s.stop().await;
     })
     .await;

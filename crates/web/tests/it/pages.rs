@@ -104,7 +104,13 @@ async fn wrong_passwords_show_the_error_next_to_the_field_and_pause_the_address_
         assert_eq!(r.status(), 429, "this address is paused after five failures");
         assert!(r.headers().contains_key("retry-after"));
         let page = r.text().await.unwrap();
-        assert!(page.contains("已暂停"), "{page}");
+        assert!(
+            page.contains("登录失败次数过多") && page.contains("后再试"),
+            "{page}"
+        );
+        let said = &page[page.find("登录失败次数过多").unwrap()..];
+        let said = &said[..said.find('<').unwrap()];
+        assert!(!said.contains('Z'), "local time, not UTC: {said}");
         // The holder is told on their account page once signed in (elsewhere, or later).
         let id = s
             .identity

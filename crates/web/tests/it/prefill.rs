@@ -4,7 +4,7 @@
 //! nothing; every prefill read is in the ledger.
 
 use crate::support::{PASSWORD, Server, browser, sets, sign_in};
-use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, ResourceInput, Review};
+use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, Review};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, FieldKind, FieldSource, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
@@ -31,23 +31,8 @@ fn from_registry(code: &str, label: &str, kind: FieldKind, field: &str) -> FormF
 
 async fn setup(s: &Server) {
     let sys = Principal::system("test");
-    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
     let mz = s.identity.department_by_code(&sys, "9901-MZ").await.unwrap();
-    let input: ResourceInput = serde_json::from_value(serde_json::json!({
-        "code": REGISTRY, "name_zh": "户籍人口基本信息",
-        "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
-        "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
-        "fields": [
-            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
-            { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
-            { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
-        ],
-        "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
-        "open_class": "not_open", "update_cycle": "daily"
-    }))
-    .unwrap();
-    let r = s.catalog().create_resource(&sys, input).await.unwrap();
-    s.catalog().publish_resource(&sys, &r.id).await.unwrap();
+    let r = crate::support::publish_household_register(s).await;
     let file = std::env::temp_dir().join(format!("prefill-{}.csv", tongban_kernel::id::new_uuid_v7()));
     std::fs::write(
         &file,

@@ -46,23 +46,8 @@ async fn seed(s: &Server) -> String {
                 .unwrap();
         }
     }
-    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
-    let input: ResourceInput = serde_json::from_value(serde_json::json!({
-        "code": "9901-GA-0001", "name_zh": "户籍人口基本信息",
-        "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
-        "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
-        "fields": [
-            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
-            { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
-            { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
-        ],
-        "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
-        "open_class": "not_open", "update_cycle": "daily"
-    }))
-    .unwrap();
-    let r = s.catalog().create_resource(&sys, input).await.unwrap();
+    let r = crate::support::publish_household_register(s).await;
     assert_eq!(r.sharing.class, SharingClass::Conditional);
-    s.catalog().publish_resource(&sys, &r.id).await.unwrap();
     r.code
 }
 
@@ -1309,6 +1294,8 @@ async fn the_security_administrator_keeps_the_destination_allow_list_in_the_cons
             "{page}"
         );
         assert!(page.contains("/console/egress\">"), "the menu names the page");
+        // Departments are indented by their level in the tree.
+        assert!(page.contains(">\u{3000}公安局</option>"), "{page}");
         let csrf = csrf_of(&page);
         let ga = "/9901/9901-GA/";
         let post = |form: Vec<(&'static str, String)>| {

@@ -412,3 +412,26 @@ pub async fn police_seal(s: &Server, name: &str, seal_type: tongban_seal::SealTy
         .await
         .unwrap()
 }
+
+/// Publishes 公安局's household register `9901-GA-0001` (ID number and name personal, district
+/// internal; conditionally shared) and returns the resource.
+pub async fn publish_household_register(s: &Server) -> tongban_catalog::Resource {
+    let sys = Principal::system("test");
+    let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
+    let input: tongban_catalog::ResourceInput = serde_json::from_value(serde_json::json!({
+        "code": "9901-GA-0001", "name_zh": "户籍人口基本信息",
+        "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
+        "summary": "户籍人口", "classification": { "class": "basic", "category": "RK", "item": "HJ" }, "format": "table",
+        "fields": [
+            { "code": "id_number", "name_zh": "公民身份号码", "data_type": "string", "sensitivity": "personal", "is_key": true, "standardizer": "id_number" },
+            { "code": "name", "name_zh": "姓名", "data_type": "string", "sensitivity": "personal" },
+            { "code": "district", "name_zh": "区县", "data_type": "string", "sensitivity": "internal" }
+        ],
+        "sharing": { "class": "conditional", "condition": "依法履职", "legal_basis": "《居民身份证法》" },
+        "open_class": "not_open", "update_cycle": "daily"
+    }))
+    .unwrap();
+    let r = s.catalog().create_resource(&sys, input).await.unwrap();
+    s.catalog().publish_resource(&sys, &r.id).await.unwrap();
+    r
+}
