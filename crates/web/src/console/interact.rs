@@ -258,17 +258,17 @@ async fn item_page(
         due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
         due_provisional: v.due_provisional,
         urgency: urgency(v.deadline.as_ref().map(|d| d.state)),
-        contact: serde_json::to_value(&i.contact)
-            .ok()
-            .and_then(|c| c.as_object().cloned())
-            .map(|m| {
-                m.values()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            })
-            .unwrap_or_default(),
+        // The preferred way by its name (never its code), then the masked details given.
+        contact: [
+            t.pick(i.contact.preference.name_zh(), i.contact.preference.name_en()),
+            i.contact.name.as_str(),
+            i.contact.phone.as_str(),
+            i.contact.email.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · "),
         public: i.public,
         timeline: history
             .into_iter()

@@ -92,6 +92,14 @@ async fn a_complaint_from_the_form_to_the_public_board() {
         assert!(inbox.contains(&format!("/console/interact/{id}")), "{inbox}");
         let page_url = s.url(&format!("/console/interact/{id}"));
         let page = clerk.get(&page_url).send().await.unwrap().text().await.unwrap();
+        // How to reach the citizen is said by name, never by its code.
+        let contact = &page[page.find("联系方式").unwrap()..];
+        let contact = &contact[..contact.find("</tr>").unwrap()];
+        assert!(
+            ["站内消息", "电话", "短信", "电子邮件", "无需联系"].iter().any(|p| contact.contains(p))
+                && !["in_app", "phone ·", "sms", "email ·", ">none"].iter().any(|code| contact.contains(code)),
+            "{contact}"
+        );
         let reply_url = format!("{page_url}/reply");
         let checked = clerk
             .post(&reply_url)
