@@ -1789,7 +1789,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("case.approve", "准予", "Approve"),
     ("case.deny", "不予许可", "Deny"),
-    ("case.refuse", "不予办理", "Refuse"),
+    ("case.deny_service", "不予办理", "Refuse"),
     ("case.issue", "办结出证", "Issue and complete"),
     ("case.tasks", "各环节", "Steps"),
     ("case.internal", "内部", "internal"),
