@@ -452,7 +452,10 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
             finished.contains("已办结") && finished.contains("/licences/DZZZ-"),
             "{finished}"
         );
-        assert!(finished.contains("已受理") && finished.contains("准予许可"));
+        assert!(
+            finished.contains("已受理") && finished.contains("准予办理") && !finished.contains("准予许可"),
+            "a public service is approved as 准予办理: {finished}"
+        );
         let (_, licences) = page(&citizen, &s, "/my/licences").await;
         assert!(licences.contains("居住证"));
 
