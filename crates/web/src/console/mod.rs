@@ -474,12 +474,23 @@ async fn create_user(
             .unwrap_or_default()
     };
     let mut c = ctx.chrome(ctx.t().s("users.add"));
-    let department = match DeptId::parse("department", &value("department")) {
-        Ok(d) => d,
-        Err(e) => {
-            c.add_error("department", &e.reason);
-            return new_user_page(&state, &ctx, c, &form).await;
+    // Every empty answer is named at once (the identity service checks each again).
+    for (field, msg) in [
+        ("username", "请填写用户名 / enter a user name"),
+        ("display_name", "请填写显示名称 / enter the name to show"),
+        ("password", "请设置初始密码 / choose a first password"),
+    ] {
+        if value(field).trim().is_empty() {
+            c.add_error(field, msg);
         }
+    }
+    let department = DeptId::parse("department", &value("department"));
+    if let Err(e) = &department {
+        c.add_error("department", &e.reason);
+    }
+    let department = match department {
+        Ok(d) if c.errors.is_empty() => d,
+        _ => return new_user_page(&state, &ctx, c, &form).await,
     };
     let roles: Vec<Role> = repeated(&form, "role")
         .iter()

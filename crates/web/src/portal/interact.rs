@@ -279,23 +279,31 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
         return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let Some(kind) = ItemKind::parse(&get("kind")) else {
-        return refuse(
-            "kind",
-            t.s("interact.choose_kind"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
+    // Every missing answer is named at once (the domain checks each again when it files).
+    let kind = ItemKind::parse(&get("kind"));
+    let mut missing: Vec<(&str, &str)> = Vec::new();
+    if kind.is_none() {
+        missing.push(("kind", t.s("interact.choose_kind")));
+    }
     // No category is preselected: a wrong default sends the item to the wrong bureau.
     if get("category").trim().is_empty() {
-        return refuse(
-            "category",
-            t.s("interact.choose_category"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        missing.push(("category", t.s("interact.choose_category")));
     }
+    if get("title").trim().is_empty() {
+        missing.push(("title", "请填写标题 / enter a title"));
+    }
+    if get("text").trim().is_empty() {
+        missing.push(("text", "请写明具体事项 / describe the matter"));
+    }
+    let Some(kind) = kind.filter(|_| missing.is_empty()) else {
+        let mut c = ctx.chrome(t.s("interact.new"));
+        for (field, msg) in &missing {
+            c.add_error(field, msg);
+        }
+        let mut resp = new_page(&state, &ctx, c, &form, reselect).await;
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    };
     let signed_in = ctx.signed_in().is_some();
     let address = get("address");
     let new = NewItem {

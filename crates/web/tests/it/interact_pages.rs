@@ -550,6 +550,24 @@ async fn without_signing_in_only_suggestions_a_few_an_hour() {
             page.contains("建议在便民服务中心设置母婴室"),
             "what was typed is kept"
         );
+        // Sent empty: every missing answer is named at once.
+        let r = visitor
+            .post(s.url("/interact/new"))
+            .multipart(text_form(&[
+                ("csrf", &csrf_of(&form)),
+                ("kind", "suggestion"),
+                ("category", ""),
+                ("title", " "),
+                ("text", ""),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for field in ["category", "title", "text"] {
+            assert!(page.contains(&format!("href=\"#{field}\"")), "{field}: {page}");
+        }
         assert_eq!(send("complaint").await.unwrap().status(), 403);
         for _ in 0..3 {
             let r = send("suggestion").await.unwrap();

@@ -657,6 +657,18 @@ async fn a_security_administrator_made_in_the_console_waits_for_a_second_adminis
             .text()
             .await
             .unwrap();
+        // Sent empty, the form names every missing answer at once.
+        let r = sys
+            .post(s.url("/console/users"))
+            .form(&[("csrf", csrf_of(&page)), ("department", city.id.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let empty = r.text().await.unwrap();
+        for field in ["username", "display_name", "password"] {
+            assert!(empty.contains(&format!("href=\"#{field}\"")), "{field}: {empty}");
+        }
         let chosen = "Chosen-By-Sysadmin-26";
         let r = sys
             .post(s.url("/console/users"))
