@@ -1194,6 +1194,16 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "The staff account has been created.",
     ),
     (
+        "users.locked_notice",
+        "已锁定该账号，其登录会话已结束。",
+        "The account is locked and its sessions have ended.",
+    ),
+    (
+        "users.unlocked_notice",
+        "已解锁，账号锁定和各地址的登录暂停均已解除。",
+        "Unlocked: the account's lock and every address's sign-in pause are lifted.",
+    ),
+    (
         "users.admin_roles_hint",
         "授予系统管理员、安全管理员角色须另一位管理员批准；批准后由本人凭激活码设置密码，此处填写的密码届时作废。",
         "The system and security administrator roles need another administrator's approval; the holder then sets their own password with an activation code, and the password entered here stops working.",

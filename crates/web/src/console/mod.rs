@@ -549,6 +549,10 @@ async fn user(
 ) -> Response {
     let notice = if q.contains_key("created") {
         Some("users.created")
+    } else if q.contains_key("locked") {
+        Some("users.locked_notice")
+    } else if q.contains_key("unlocked") {
+        Some("users.unlocked_notice")
     } else if q.contains_key("saved") {
         Some("users.roles_saved")
     } else {
@@ -731,7 +735,11 @@ async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> Respo
         state.identity.unlock_account(&me.principal, &id).await
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/users/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/console/users/{id}?{}=1",
+            if lock { "locked" } else { "unlocked" }
+        ))
+        .into_response(),
         Err(e) => ctx.fail(identity_page(e)),
     }
 }

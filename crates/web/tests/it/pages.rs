@@ -118,10 +118,25 @@ async fn wrong_passwords_show_the_error_next_to_the_field_and_pause_the_address_
             .await
             .unwrap()
             .id;
-        s.identity
-            .unlock_account(&tongban_kernel::Principal::system("test"), &id)
+        // The security administrator sees the pause on the account's page and lifts it there.
+        let sec = browser();
+        crate::support::sign_in_with_mfa(&sec, &s, "secadmin").await;
+        let user_url = s.url(&format!("/console/users/{id}"));
+        let account_page = sec.get(&user_url).send().await.unwrap().text().await.unwrap();
+        assert!(account_page.contains("登录暂停"), "{account_page}");
+        let r = sec
+            .post(format!("{user_url}/unlock"))
+            .form(&[("csrf", csrf_of(&account_page))])
+            .send()
             .await
             .unwrap();
+        assert_eq!(r.status(), 303);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let after = sec.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(
+            after.contains("已解锁") && !after.contains("的尝试暂停至"),
+            "{after}"
+        );
         sign_in(&c, &s, "ga_clerk", PASSWORD).await;
         let account = c
             .get(s.url("/account"))
