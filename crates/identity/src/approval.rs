@@ -34,6 +34,14 @@ pub fn needs_approval(actor: &Principal, grant: &RoleGrant) -> bool {
     grant.role.is_platform_admin() && actor.kind != PrincipalKind::System
 }
 
+/// Whether `actor` decides administrator-role requests at all: a person holding an
+/// administrator role, or the platform itself.
+pub fn is_role_approver(actor: &Principal) -> bool {
+    actor.kind == PrincipalKind::System
+        || (actor.kind == PrincipalKind::User
+            && (actor.has_role(Role::SysAdmin) || actor.has_role(Role::SecurityAdmin)))
+}
+
 /// A grant waiting for approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoleRequest {
@@ -51,8 +59,18 @@ pub struct RoleRequest {
     pub scope: DeptPath,
     /// Who asked (login name).
     pub requested_by: String,
+    /// Who asked (account id).
+    pub requested_by_id: String,
     /// When.
     pub requested_ms: Millis,
+}
+
+impl RoleRequest {
+    /// Whether `actor` may decide this request: an approver ([`is_role_approver`]) other than
+    /// the one who asked and the account it is for.
+    pub fn decidable_by(&self, actor: &Principal) -> bool {
+        check_decider(actor, self).is_ok()
+    }
 }
 
 /// What an approval gives the approver to hand over, once.
@@ -70,6 +88,10 @@ pub struct Approved {
     pub expires: Millis,
 }
 
+/// A request with its account's names, as [`request_from`] reads it.
+const REQUEST_SELECT: &str = "SELECT r.id, r.account_id, a.username, a.display_name, r.role, r.scope_path, \
+     r.requested_by, r.requested_by_name, r.requested_ms FROM role_requests r JOIN accounts a ON a.id = r.account_id";
+
 fn request_from(r: &Row) -> Result<RoleRequest> {
     let role: String = r.get("role")?;
     Ok(RoleRequest {
@@ -80,6 +102,7 @@ fn request_from(r: &Row) -> Result<RoleRequest> {
         role: Role::parse(&role).ok_or_else(|| decode_err("role", format!("unknown role `{role}`")))?,
         scope: DeptPath(r.get("scope_path")?),
         requested_by: r.get("requested_by_name")?,
+        requested_by_id: r.get("requested_by")?,
         requested_ms: Millis(r.get("requested_ms")?),
     })
 }
@@ -109,18 +132,16 @@ fn normalised(code: &str) -> String {
 
 /// Whoever may decide a request: a person holding an administrator role, other than the one
 /// who asked and the account it is for (or the platform itself).
-fn check_decider(actor: &Principal, req: &RoleRequest, requested_by_id: &str) -> Result<()> {
-    if actor.kind == PrincipalKind::System {
-        return Ok(());
-    }
-    if actor.kind != PrincipalKind::User
-        || !(actor.has_role(Role::SysAdmin) || actor.has_role(Role::SecurityAdmin))
-    {
+fn check_decider(actor: &Principal, req: &RoleRequest) -> Result<()> {
+    if !is_role_approver(actor) {
         return Err(Error::forbidden(
             "只有系统管理员或安全管理员可以审批管理员角色 / only an administrator may approve administrator roles",
         ));
     }
-    if actor.id == requested_by_id {
+    if actor.kind == PrincipalKind::System {
+        return Ok(());
+    }
+    if actor.id == req.requested_by_id {
         return Err(Error::forbidden(
             "须由另一位管理员审批，不能审批自己提出的授权 / a second administrator must approve: not the one who asked",
         ));
@@ -193,45 +214,41 @@ impl Identity {
         actor: &Principal,
         account: Option<&AccountId>,
     ) -> Result<Vec<RoleRequest>> {
-        let admin = actor.kind == PrincipalKind::System
-            || actor.has_role(Role::SysAdmin)
-            || actor.has_role(Role::SecurityAdmin);
-        if !admin {
+        if !is_role_approver(actor) {
             return Ok(Vec::new());
         }
         let rows = self
             .db
             .fetch_all(
-                "SELECT r.id, r.account_id, a.username, a.display_name, r.role, r.scope_path, r.requested_by_name, \
-                 r.requested_ms FROM role_requests r JOIN accounts a ON a.id = r.account_id \
-                 WHERE r.status = 'pending' AND ($1 = '' OR r.account_id = $1) ORDER BY r.requested_ms, r.id",
+                &format!(
+                    "{REQUEST_SELECT} WHERE r.status = 'pending' AND ($1 = '' OR r.account_id = $1) \
+                     ORDER BY r.requested_ms, r.id"
+                ),
                 params![account.map_or("", |a| a.as_str())],
             )
             .await?;
         rows.iter().map(request_from).collect()
     }
 
-    /// The pending request `id` with the id of whoever asked.
-    async fn pending_request(&self, id: &str) -> Result<(RoleRequest, String)> {
+    /// The pending request `id`.
+    async fn pending_request(&self, id: &str) -> Result<RoleRequest> {
         let row = self
             .db
             .fetch_optional(
-                "SELECT r.id, r.account_id, a.username, a.display_name, r.role, r.scope_path, r.requested_by, \
-                 r.requested_by_name, r.requested_ms FROM role_requests r JOIN accounts a ON a.id = r.account_id \
-                 WHERE r.id = $1 AND r.status = 'pending'",
+                &format!("{REQUEST_SELECT} WHERE r.id = $1 AND r.status = 'pending'"),
                 params![id.trim()],
             )
             .await?
             .ok_or(Error::NotFound { what: "role request" })?;
-        Ok((request_from(&row)?, row.get("requested_by")?))
+        request_from(&row)
     }
 
     /// Approves request `id` as a second administrator: the grant takes effect; the account's
     /// password and two-step verification are cleared and its sessions end; the activation
     /// code returned is for the holder alone (it is stored only as a keyed hash).
     pub async fn approve_role_request(&self, actor: &Principal, id: &str) -> Result<Approved> {
-        let (req, asked_by) = self.pending_request(id).await?;
-        check_decider(actor, &req, &asked_by)?;
+        let req = self.pending_request(id).await?;
+        check_decider(actor, &req)?;
         let view = self.require_view(&req.account_id).await?;
         let grant = RoleGrant {
             role: req.role,
@@ -307,8 +324,8 @@ impl Identity {
 
     /// Rejects request `id` (a second administrator, as for approval).
     pub async fn reject_role_request(&self, actor: &Principal, id: &str) -> Result<()> {
-        let (req, asked_by) = self.pending_request(id).await?;
-        check_decider(actor, &req, &asked_by)?;
+        let req = self.pending_request(id).await?;
+        check_decider(actor, &req)?;
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         tx.execute(

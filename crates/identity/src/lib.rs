@@ -24,7 +24,7 @@ pub mod totp;
 
 pub use account::can_grant;
 pub use admin::{EmailCode, EmailStatus};
-pub use approval::{ACTIVATION_MS, Approved, RoleRequest, needs_approval};
+pub use approval::{ACTIVATION_MS, Approved, RoleRequest, is_role_approver, needs_approval};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};
 pub use error::{Error, Result};
 pub use login::{

@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
-use tongban_kernel::{Principal, Role};
+use tongban_kernel::Principal;
 
 /// One waiting grant as the table shows it.
 struct RequestRow {
@@ -50,9 +50,8 @@ struct ApprovedPage {
 /// The people who decide: a holder of an administrator role.
 fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     let user = ctx.require_staff()?;
-    let p = &user.principal;
-    if p.has_role(Role::SysAdmin) || p.has_role(Role::SecurityAdmin) {
-        Ok(p.clone())
+    if tongban_identity::is_role_approver(&user.principal) {
+        Ok(user.principal.clone())
     } else {
         Err(PageError::Forbidden(
             "只有系统管理员或安全管理员可以审批管理员角色 / only an administrator may approve administrator roles".into(),
@@ -79,7 +78,7 @@ pub(super) async fn show(
     let rows = requests
         .into_iter()
         .map(|r| RequestRow {
-            decidable: r.requested_by != me.name && r.account_id.as_str() != me.id,
+            decidable: r.decidable_by(&me),
             scope: names.iter().find(|(path, ..)| *path == r.scope).map_or_else(
                 || r.scope.as_str().to_string(),
                 |(_, zh, en)| t.pick(zh, en).to_string(),
