@@ -89,29 +89,26 @@ pub(crate) async fn mine(
     let page = Page::new(q.limit.unwrap_or(20), q.offset.unwrap_or(0));
     let cases = state.hall.my_cases(&caller.principal, page).await?;
     // A refusal is named by the item's type (不予许可 for a licence, 不予办理 otherwise).
-    let types: std::collections::HashMap<String, tongban_hall::ItemType> = state
-        .hall
-        .items(None, true)
-        .await?
-        .into_iter()
-        .map(|i| (i.code, i.item_type))
-        .collect();
+    let names = crate::page::ItemNames::load(
+        &state,
+        crate::i18n::Tr {
+            lang: crate::i18n::Lang::Zh,
+        },
+    )
+    .await;
     Ok(Json(MyCases {
         cases: cases
             .into_iter()
             .map(|c| {
                 let open = c.status.is_open();
-                let item_type = types
-                    .get(&c.item_code)
-                    .copied()
-                    .unwrap_or(tongban_hall::ItemType::Other);
+                let state_name = names.status(&c.item_code, c.status);
                 MyCase {
                     id: c.id.to_string(),
                     number: c.number,
                     item: c.item_name,
                     item_code: c.item_code,
                     state: c.status.code().to_string(),
-                    state_name: c.status.names_for(item_type).0.to_string(),
+                    state_name,
                     department: c.department.name_zh,
                     submitted: c.submitted.rfc3339(),
                     due_date: c.due.filter(|_| open).map(|d| d.to_string()),
