@@ -112,6 +112,9 @@ impl Identity {
         // An administrator role given by a person waits for a second administrator.
         let (asked, added): (Vec<RoleGrant>, Vec<RoleGrant>) =
             added.into_iter().partition(|g| crate::needs_approval(actor, g));
+        if asked.is_empty() && added.is_empty() && removed.is_empty() {
+            return Ok(view);
+        }
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
         self.request_grants(&mut tx, actor, id, &view.username, &asked, now)

@@ -113,8 +113,13 @@ fn what_zh(what: &str) -> &'static str {
     }
 }
 
+/// `t` as people here read it: local time in the platform's zone.
+pub(crate) fn local(t: Millis) -> String {
+    t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
+}
+
 fn paused_message(until: &Millis) -> String {
-    let at = until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE));
+    let at = local(*until);
     format!(
         "此网络地址登录失败次数过多，请于 {at} 后再试 / too many failed sign-ins from this network address; try again after {at}"
     )
@@ -123,7 +128,7 @@ fn paused_message(until: &Millis) -> String {
 fn locked_message(until: &Option<Millis>) -> String {
     match until {
         Some(t) => {
-            let at = t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE));
+            let at = local(*t);
             format!("账号已锁定，请于 {at} 后再试 / the account is locked until {at}")
         }
         None => "账号已被管理员锁定 / the account has been locked by an administrator".into(),

@@ -13,6 +13,7 @@
 //! cannot slip a right password past the lock its wrong ones set; and the success's own write
 //! refuses an account locked meanwhile by another server.
 
+use crate::error::local;
 use crate::session::effective_mfa;
 use crate::{
     AccountId, Error, Identity, LoginContext, LoginOutcome, MfaState, Result, normalize_username, password,
@@ -47,23 +48,23 @@ impl LoginGate {
     }
 
     /// The buckets an attempt takes from: the account from this address, the account from
-    /// everywhere, and the address.
-    fn buckets(address: Option<&str>, account: &str) -> [(String, (u32, u32)); 3] {
+    /// everywhere, and the address (when it is known).
+    fn buckets(address: Option<&str>, account: &str) -> Vec<(String, (u32, u32))> {
         let ip = address.unwrap_or_default();
-        [
+        let mut buckets = vec![
             (format!("account:{account}:{ip}"), PER_ACCOUNT),
             (format!("account:{account}"), PER_ACCOUNT_ALL),
-            (format!("address:{ip}"), PER_ADDRESS),
-        ]
+        ];
+        if let Some(ip) = address {
+            buckets.push((format!("address:{ip}"), PER_ADDRESS));
+        }
+        buckets
     }
 
     /// Takes a token from each bucket, or gives back what it took and says how long to wait.
     fn admit(&self, address: Option<&str>, account: &str, now: Millis) -> Result<()> {
         let buckets = Self::buckets(address, account);
         for (i, (key, (burst, per_minute))) in buckets.iter().enumerate() {
-            if address.is_none() && key.starts_with("address:") {
-                continue;
-            }
             if let Err(wait) = self.limiter.take_per_minute(key, *per_minute, *burst, now) {
                 for (taken, (burst, _)) in &buckets[..i] {
                     self.limiter.give_back(taken, *burst);
@@ -399,13 +400,12 @@ impl Identity {
                     object_type: "account",
                     object_id: acct.id.as_str(),
                     object_dept: acct.department,
-                    summary: format!(
-                        "{} 自 {source} 连续{MAX_FAILURES}次登录失败，暂停该地址的尝试至 {} / {MAX_FAILURES} failed sign-ins on {} from {source}: attempts from there paused until {}",
-                        acct.username,
-                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
-                        acct.username,
-                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
-                    ),
+                    summary: {
+                        let (who, at) = (acct.username, local(until));
+                        format!(
+                            "{who} 自 {source} 连续{MAX_FAILURES}次登录失败，暂停该地址的尝试至 {at} / {MAX_FAILURES} failed sign-ins on {who} from {source}: attempts from there paused until {at}"
+                        )
+                    },
                     detail: json!({
                         "username": acct.username,
                         "ip": ctx.ip,
@@ -424,13 +424,12 @@ impl Identity {
                     object_type: "account",
                     object_id: acct.id.as_str(),
                     object_dept: acct.department,
-                    summary: format!(
-                        "连续{ACCOUNT_MAX_FAILURES}次登录失败，锁定账号 {} 至 {} / account {} locked until {} after {ACCOUNT_MAX_FAILURES} failed logins",
-                        acct.username,
-                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE)),
-                        acct.username,
-                        until.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
-                    ),
+                    summary: {
+                        let (who, at) = (acct.username, local(until));
+                        format!(
+                            "连续{ACCOUNT_MAX_FAILURES}次登录失败，锁定账号 {who} 至 {at} / account {who} locked until {at} after {ACCOUNT_MAX_FAILURES} failed logins"
+                        )
+                    },
                     detail: json!({
                         "username": acct.username,
                         "until_ms": until.0,
