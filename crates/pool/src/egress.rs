@@ -216,12 +216,12 @@ impl Pool {
     /// Connect to the returned addresses only.
     pub async fn destination(&self, department: &DeptPath, host: &str, port: u16) -> Result<Vec<SocketAddr>> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
+        let unreachable = || Error::Destination {
+            reason: "无法解析目标主机名 / the destination's name does not resolve".into(),
+        };
         let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
             Err(_) => {
-                let unreachable = || Error::Destination {
-                    reason: "无法解析目标主机名 / the destination's name does not resolve".into(),
-                };
                 if host.is_empty() || host.starts_with('/') {
                     return Err(unreachable());
                 }
@@ -234,9 +234,7 @@ impl Pool {
             }
         };
         if addrs.is_empty() {
-            return Err(Error::Destination {
-                reason: "无法解析目标主机名 / the destination's name does not resolve".into(),
-            });
+            return Err(unreachable());
         }
         let allowed = self.allowed_for(department).await?;
         for a in &addrs {

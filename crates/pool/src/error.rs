@@ -54,6 +54,17 @@ pub enum Error {
     Db(#[from] tongban_db::Error),
 }
 
+impl Error {
+    /// A refused destination as a refusal of the `url` field it was typed into; anything else
+    /// as it is.
+    pub(crate) fn on_url_field(self) -> Error {
+        match self {
+            Error::Destination { reason } => Invalid::new("url", reason).into(),
+            other => other,
+        }
+    }
+}
+
 /// The result of a pool operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

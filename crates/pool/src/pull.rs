@@ -356,10 +356,7 @@ impl Pool {
         let target = self
             .remote_target(&resource.provider.path, &new.url)
             .await
-            .map_err(|e| match e {
-                Error::Destination { reason } => Error::from(Invalid::new("url", reason)),
-                other => other,
-            })?;
+            .map_err(Error::on_url_field)?;
         probe_table(&target, &table).await?;
         let id = tongban_kernel::id::new_uuid_v7();
         let now = self.catalog.now();

@@ -272,10 +272,7 @@ impl Pool {
             let department = actor.department.clone().unwrap_or_else(DeptPath::root);
             self.destination(&department, host, 0)
                 .await
-                .map_err(|e| match e {
-                    Error::Destination { reason } => Error::from(Invalid::new("url", reason)),
-                    other => other,
-                })?;
+                .map_err(Error::on_url_field)?;
         }
         let access = self
             .exchange_access(actor, code, tongban_catalog::GrantUse::Exchange)
