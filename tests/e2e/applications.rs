@@ -178,3 +178,69 @@ fn a_wrong_answer_is_refused_on_its_own_page_and_a_file_question_is_asked() {
         main_text(&tab)
     );
 }
+
+/// Waits until the browser shows a page whose path ends with `suffix`, fully loaded.
+fn wait_for_path(tab: &Arc<Tab>, suffix: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !(path(tab).ends_with(suffix) && js_bool(tab, "document.readyState === 'complete'")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not at …{suffix}: {}",
+            path(tab)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_back_button_returns_to_the_last_question_with_its_answer() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    let tab = open(&browser, &demo, "/services/9901-RS-SBK");
+    sign_in(&tab, &demo, "citizen1", "/services/9901-RS-SBK");
+    click_and_wait(&tab, "a.start");
+    // Every page of the application has an address of its own.
+    let first = path(&tab);
+    assert!(first.contains("/apply/") && first.ends_with("/0"), "{first}");
+    let kind = js_string(&tab, "document.querySelector('form[data-kind]').dataset.kind");
+    if kind == "choice" {
+        tab.wait_for_element("input[name=v]").unwrap().click().unwrap();
+    } else if js_string(&tab, "document.getElementById('v').value").is_empty() {
+        let set = format!("document.getElementById('v').value = '{}'", answer_for(&kind));
+        tab.evaluate(&set, false).unwrap();
+    }
+    let question = main_text(&tab);
+    let answer = js_string(
+        &tab,
+        "document.getElementById('v') && document.getElementById('v').value || ''",
+    );
+    click_and_wait(&tab, "button[value=next]");
+    let second = path(&tab);
+    assert_eq!(
+        second,
+        format!("{}1", first.trim_end_matches('0')),
+        "the next page's address"
+    );
+    // The browser's Back shows the first question again with its answer — no form re-sent, no
+    // "confirm form resubmission" page.
+    tab.evaluate("history.back()", false).unwrap();
+    wait_for_path(&tab, &first);
+    let again = main_text(&tab);
+    assert_eq!(
+        again.lines().find(|l| !l.trim().is_empty()),
+        question.lines().find(|l| !l.trim().is_empty()),
+        "{again}"
+    );
+    assert_eq!(
+        js_string(
+            &tab,
+            "document.getElementById('v') && document.getElementById('v').value || ''"
+        ),
+        answer
+    );
+    // Reloading a page asks nothing either, and going on reaches the same second page.
+    tab.reload(false, None).unwrap();
+    wait_for_path(&tab, &first);
+    click_and_wait(&tab, "button[value=next]");
+    assert_eq!(path(&tab), second);
+}

@@ -557,6 +557,7 @@ impl Hall {
             },
         )
         .await?;
+        crate::draft::discard(&mut tx, &actor.id, &key).await?;
         tx.commit().await?;
         self.bundle_case(actor, &id).await
     }

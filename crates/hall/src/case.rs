@@ -240,6 +240,7 @@ impl Hall {
             }
             Err(e) => return Err(e),
         };
+        crate::draft::discard(&mut tx, &actor.id, &key).await?;
         tx.commit().await?;
         self.case(actor, &case.id).await
     }

@@ -23,6 +23,7 @@ mod action;
 mod bundle;
 mod case;
 mod directory;
+mod draft;
 mod due;
 mod error;
 mod extension;
@@ -46,6 +47,7 @@ pub use bundle::{
     bundle_materials, issued_in_bundle,
 };
 pub use directory::{DeptRef, Directory, DirectoryFuture, StaticDirectory};
+pub use draft::{MAX_DRAFT_BYTES, MAX_DRAFTS, SavedDraft};
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;
@@ -146,6 +148,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "item_name_en",
         sqlite: include_str!("../migrations/sqlite/0010_item_name_en.sql"),
         postgres: include_str!("../migrations/postgres/0010_item_name_en.sql"),
+    },
+    Migration {
+        owner: "hall",
+        version: 11,
+        name: "drafts",
+        sqlite: include_str!("../migrations/sqlite/0011_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0011_drafts.sql"),
     },
 ];
 

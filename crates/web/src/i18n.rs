@@ -1496,6 +1496,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "Is this wrong? Change it to what is right. The department handling your case will see the correction and ask the department that holds the data to check it.",
     ),
     ("services.prefilled_tag", "预填", "Prefilled"),
+    (
+        "services.resumed",
+        "已恢复您上次未提交的填报内容，请逐页核对。",
+        "We kept what you answered last time and did not submit. Check each page.",
+    ),
+    ("services.start_over", "重新填写", "Start again"),
     ("cases.rating", "您的评价", "Your rating"),
     ("nav.rectifications", "差评整改", "Rectifications"),
     ("nav.supervise", "办件督查", "Supervision"),

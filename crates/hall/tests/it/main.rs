@@ -6,6 +6,7 @@ mod access;
 mod bundle;
 mod clock;
 mod definitions;
+mod draft;
 mod handling;
 mod joint;
 mod licence;

@@ -18,7 +18,7 @@ use tongban_kernel::{DeptPath, Millis, Principal, PrincipalKind, Role, RoleGrant
 pub struct World {
     pub hall: Hall,
     pub db: Db,
-    now: Arc<AtomicI64>,
+    pub now: Arc<AtomicI64>,
     /// 公安局: runs the test item.
     pub police: DeptRef,
     /// 民政局.

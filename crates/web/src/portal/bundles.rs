@@ -4,7 +4,7 @@
 //! timeline over every case the application made.
 
 use super::materials::material;
-use super::services::{Target, hall_page, start, step, submit_to, urgency_code, workflow_ready};
+use super::services::{Target, hall_page, page, start, step, submit_to, urgency_code, workflow_ready};
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::markup::Named;
@@ -121,8 +121,23 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
 }
 
 /// `GET /bundles/{code}/apply`.
-pub(super) async fn apply_start(state: State<AppState>, ctx: Ctx, code: Path<String>) -> Response {
-    start(Target::Bundle, state, ctx, code).await
+pub(super) async fn apply_start(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    start(Target::Bundle, state, ctx, code, q).await
+}
+
+/// `GET /bundles/{code}/apply/{key}/{step}`.
+pub(super) async fn apply_page(
+    state: State<AppState>,
+    ctx: Ctx,
+    at: Path<(String, String, usize)>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    page(Target::Bundle, state, ctx, at, q).await
 }
 
 /// `POST /bundles/{code}/apply`.

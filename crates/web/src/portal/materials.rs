@@ -5,7 +5,7 @@
 //! (免提交). Materials government holds as shared data are not asked for.
 //! Also the download of a stored material for its uploader and the staff handling its case.
 
-use super::services::{Draft, Target, ask, check_page, draft_from, questions};
+use super::services::{Draft, Target, ask, check_page, posted_draft, questions};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::page::{Chrome, PageError, render};
@@ -212,7 +212,11 @@ struct MaterialPage {
     licences: Vec<LicenceChoice>,
     chosen: String,
     max_mib: usize,
-    hidden: Vec<(String, String)>,
+}
+
+/// The step of the check page, after every question and upload.
+pub(super) fn check_step(i: &ServiceItem) -> usize {
+    questions(i).len() + to_provide(i).len()
 }
 
 /// The page for draft step `step`: a question, a material, or the check page after both.
@@ -261,7 +265,6 @@ pub(super) async fn page_at(
         licences,
         chosen,
         max_mib: MAX_UPLOAD_BYTES >> 20,
-        hidden: d.hidden(None),
     })
 }
 
@@ -294,20 +297,15 @@ pub(super) async fn material(
         Ok(p) => p,
         Err(e) => return ctx.fail(e),
     };
-    let mut d = draft_from(&posted.fields, target.base(&i.code));
+    let mut d = match posted_draft(&state, &user.principal, &posted.fields, target.base(&i.code)).await {
+        Ok(d) => d,
+        Err(e) => return ctx.fail(e),
+    };
     let step = d.step;
     let qs = questions(&i).len();
     let mats = to_provide(&i);
     let Some(m) = step.checked_sub(qs).and_then(|n| mats.get(n)) else {
-        return page_at(
-            &state,
-            &ctx,
-            &i,
-            &d,
-            step,
-            ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
-        )
-        .await;
+        return d.save_and_go(&state, &ctx, &user.principal, step).await;
     };
     let t = ctx.t();
     let choice = posted
@@ -339,35 +337,20 @@ pub(super) async fn material(
         d.materials.remove(&m.key);
     }
     if posted.fields.get("go").is_some_and(|g| g == "back") {
-        return page_at(
-            &state,
-            &ctx,
-            &i,
-            &d,
-            step.saturating_sub(1),
-            ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
-        )
-        .await;
+        return d
+            .save_and_go(&state, &ctx, &user.principal, step.saturating_sub(1))
+            .await;
     }
     if m.required && !d.materials.contains_key(&m.key) {
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
         return refuse(&state, &ctx, &i, &d, step, &msg).await;
     }
-    if d.review {
-        return check_page(&ctx, &i, &d);
-    }
-    page_at(
-        &state,
-        &ctx,
-        &i,
-        &d,
-        step + 1,
-        ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
-    )
-    .await
+    let next = if d.review { check_step(&i) } else { step + 1 };
+    d.save_and_go(&state, &ctx, &user.principal, next).await
 }
 
-/// The material page again with `msg` against the file input (422).
+/// The material page again with `msg` against the file input (422); what was given before the
+/// refusal (an upload already stored) is kept in the draft.
 pub(super) async fn refuse(
     state: &AppState,
     ctx: &Ctx,
@@ -376,6 +359,11 @@ pub(super) async fn refuse(
     step: usize,
     msg: &str,
 ) -> Response {
+    if let Ok(u) = ctx.require_user()
+        && let Err(e) = d.save(state, &u.principal).await
+    {
+        return ctx.fail(e);
+    }
     let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
     c.add_error("file", msg);
     let mut resp = page_at(state, ctx, i, d, step, c).await;

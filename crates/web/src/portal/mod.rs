@@ -36,8 +36,8 @@ use tongban_kernel::Principal;
 
 /// The routes that take uploaded files, larger than any form: the materials of an application.
 pub fn upload_routes() -> Router<AppState> {
-    // Room for the largest post — a material with the draft's hidden fields around it, or an
-    // item with all its attachments — and its form fields.
+    // Room for the largest post — a material, or an item with all its attachments — and its
+    // form fields.
     let limit = tongban_hall::MAX_UPLOAD_BYTES
         .max(tongban_interact::MAX_ATTACHMENTS * tongban_interact::MAX_ATTACHMENT_BYTES)
         + 256 * 1024;
@@ -70,6 +70,7 @@ pub fn routes() -> Router<AppState> {
             "/services/{code}/apply",
             get(services::apply_start).post(services::apply_step),
         )
+        .route("/services/{code}/apply/{key}/{step}", get(services::apply_page))
         .route("/services/{code}/submit", post(services::submit))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
@@ -101,6 +102,7 @@ pub fn routes() -> Router<AppState> {
             "/bundles/{code}/apply",
             get(bundles::apply_start).post(bundles::apply_step),
         )
+        .route("/bundles/{code}/apply/{key}/{step}", get(bundles::apply_page))
         .route("/bundles/{code}/submit", post(bundles::submit))
         .route("/my/bundles/{id}", get(bundles::mine))
         .route("/my/messages/read", post(messages::mark_read))

@@ -1,7 +1,8 @@
 //! The citizen's side of the service hall (一网通办), GOV.UK style and without JavaScript: the
 //! list of services by department and name, each service's guide (办事指南), the application one
-//! question per page (answers carried in the form itself, so nothing half-done is stored), a
-//! check-your-answers page, submission with a per-application key (submitting twice gives the
+//! question per page (the answers kept as a sealed draft in the hall between the pages, so every
+//! page has its own address: each answer is posted, saved and redirected to the next page's
+//! address, and Back, reload or a closed browser lose nothing), a check-your-answers page, submission with a per-application key (submitting twice gives the
 //! same case), and "my cases" with the timeline, 补正 answers and withdrawal.
 
 use crate::AppState;
@@ -371,7 +372,6 @@ struct ApplyPage {
     step: usize,
     total: usize,
     q: Question,
-    hidden: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -385,16 +385,18 @@ struct CheckPage {
     rows: Vec<(usize, String, String, String)>,
     /// (step, material name, what was given).
     materials: Vec<(usize, String, String)>,
-    hidden: Vec<(String, String)>,
     exempt: Vec<String>,
     promised: u32,
 }
 
-/// An application in progress, carried in the pages' hidden fields: its key, the question
-/// being answered, the answers so far, and the sources of prefilled answers (for display only:
+/// An application in progress, kept sealed in the hall between the pages: its key, the page
+/// reached, the answers so far, and the sources of prefilled answers (for display only:
 /// submission looks them up again).
-#[derive(Clone)]
+#[derive(Clone, Default, serde::Serialize, Deserialize)]
+#[serde(default)]
 pub(super) struct Draft {
+    /// The application's submission key, the draft's name in the hall.
+    #[serde(skip)]
     pub(super) key: String,
     pub(super) step: usize,
     pub(super) answers: BTreeMap<String, String>,
@@ -403,6 +405,7 @@ pub(super) struct Draft {
     pub(super) materials: BTreeMap<String, String>,
     /// Where the journey's pages post: `/services/{code}` or `/bundles/{code}` (from the
     /// route, never from the form).
+    #[serde(skip)]
     pub(super) base: String,
     /// Came from 修改 on the check page: the next valid answer goes straight back there.
     pub(super) review: bool,
@@ -464,16 +467,66 @@ impl Target {
 }
 
 impl Draft {
-    pub(super) fn hidden(&self, except: Option<&str>) -> Vec<(String, String)> {
-        let answers = self
-            .answers
-            .iter()
-            .filter(|(k, _)| Some(k.as_str()) != except)
-            .map(|(k, v)| (format!("a.{k}"), v.clone()));
-        let sources = self.sources.iter().map(|(k, v)| (format!("s.{k}"), v.clone()));
-        let materials = self.materials.iter().map(|(k, v)| (format!("m.{k}"), v.clone()));
-        let review = self.review.then(|| ("review".to_string(), "1".to_string()));
-        answers.chain(sources).chain(materials).chain(review).collect()
+    /// The address of page `step` of this application.
+    pub(super) fn page(&self, step: usize) -> String {
+        format!("{}/apply/{}/{step}", self.base, self.key)
+    }
+
+    /// Keeps the draft in the hall (sealed) for the next page.
+    pub(super) async fn save(
+        &self,
+        state: &AppState,
+        applicant: &tongban_kernel::Principal,
+    ) -> Result<(), PageError> {
+        let body = serde_json::to_string(self).map_err(|e| PageError::Internal(e.to_string()))?;
+        state
+            .hall
+            .save_draft(applicant, &self.key, &self.base, &body)
+            .await
+            .map_err(hall_page)
+    }
+
+    /// Saves the draft and sends the browser to page `step` (303: the next request is a GET).
+    pub(super) async fn save_and_go(
+        &self,
+        state: &AppState,
+        ctx: &Ctx,
+        applicant: &tongban_kernel::Principal,
+        step: usize,
+    ) -> Response {
+        match self.save(state, applicant).await {
+            Ok(()) => Redirect::to(&self.page(step)).into_response(),
+            Err(e) => ctx.fail(e),
+        }
+    }
+
+    /// `applicant`'s draft `key` of the application at `base`; empty (a new draft under that
+    /// key) when there is none any more, so a page posted after the draft expired starts over
+    /// rather than failing.
+    pub(super) async fn load(
+        state: &AppState,
+        applicant: &tongban_kernel::Principal,
+        key: &str,
+        base: String,
+    ) -> Result<Draft, PageError> {
+        let empty = || Draft {
+            key: key.to_string(),
+            base: base.clone(),
+            ..Draft::default()
+        };
+        match state.hall.draft(applicant, key, &base).await {
+            Ok(saved) => Ok(Draft::opened(saved, base)),
+            Err(tongban_hall::Error::NotFound { .. }) => Ok(empty()),
+            Err(e) => Err(hall_page(e)),
+        }
+    }
+
+    /// A draft as the hall kept it (a body from an older layout reads as empty answers).
+    fn opened(saved: tongban_hall::SavedDraft, base: String) -> Draft {
+        let mut d: Draft = serde_json::from_str(&saved.body).unwrap_or_default();
+        d.key = saved.key;
+        d.base = base;
+        d
     }
 }
 
@@ -496,7 +549,6 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
         step,
         total: qs.len(),
         q: question(ctx, f, &value, &source),
-        hidden: d.hidden(Some(&f.code)),
     })
 }
 
@@ -533,7 +585,6 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
         key: d.key.clone(),
         rows,
         materials,
-        hidden: d.hidden(None),
         exempt: i
             .materials
             .iter()
@@ -544,9 +595,15 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
     })
 }
 
-/// `GET /services/{code}/apply`: the first question (signed-in applicants only).
-pub(super) async fn apply_start(state: State<AppState>, ctx: Ctx, code: Path<String>) -> Response {
-    start(Target::Service, state, ctx, code).await
+/// `GET /services/{code}/apply`: a new application (or the one left unsubmitted, taken up
+/// again), sent to its first page.
+pub(super) async fn apply_start(
+    state: State<AppState>,
+    ctx: Ctx,
+    code: Path<String>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    start(Target::Service, state, ctx, code, q).await
 }
 
 pub(super) async fn start(
@@ -554,6 +611,7 @@ pub(super) async fn start(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
@@ -563,6 +621,16 @@ pub(super) async fn start(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
+    let base = target.base(&i.code);
+    if !q.contains_key("new") {
+        match state.hall.latest_draft(&user.principal, &base).await {
+            Ok(Some(saved)) => {
+                return Redirect::to(&format!("{base}/apply/{}/0?resumed=1", saved.key)).into_response();
+            }
+            Ok(None) => {}
+            Err(e) => return ctx.fail(hall_page(e)),
+        }
+    }
     let known = target.known(&state, &user.principal, &i).await;
     let draft = Draft {
         key: new_key(),
@@ -570,35 +638,66 @@ pub(super) async fn start(
         answers: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
         sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
         materials: BTreeMap::new(),
-        base: target.base(&i.code),
+        base,
         review: false,
     };
-    let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-    ask(&ctx, &i, &draft, 0, c)
+    draft.save_and_go(&state, &ctx, &user.principal, 0).await
 }
 
-/// The application a posted page carries.
-pub(super) fn draft_from(form: &HashMap<String, String>, base: String) -> Draft {
-    let key = form
-        .get("key")
-        .cloned()
-        .filter(|k| !k.is_empty())
-        .unwrap_or_else(new_key);
-    let step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let with = |prefix: &str| -> BTreeMap<String, String> {
-        form.iter()
-            .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
-            .collect()
+/// `GET /services/{code}/apply/{key}/{step}`: one page of an application in progress — a
+/// question, an upload, or the check page after them.
+pub(super) async fn apply_page(
+    state: State<AppState>,
+    ctx: Ctx,
+    at: Path<(String, String, usize)>,
+    q: Query<HashMap<String, String>>,
+) -> Response {
+    page(Target::Service, state, ctx, at, q).await
+}
+
+pub(super) async fn page(
+    target: Target,
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, key, step)): Path<(String, String, usize)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
     };
-    Draft {
-        key,
-        step,
-        answers: with("a."),
-        sources: with("s."),
-        materials: with("m."),
-        base,
-        review: form.get("review").is_some_and(|r| r == "1"),
+    let i = match target.load(&state, &code).await {
+        Ok(i) => i,
+        Err(e) => return ctx.fail(e),
+    };
+    let base = target.base(&i.code);
+    let d = match state.hall.draft(&user.principal, &key, &base).await {
+        Ok(saved) => Draft::opened(saved, base),
+        // Submitted, expired or not this applicant's: start again.
+        Err(tongban_hall::Error::NotFound { .. }) => {
+            return Redirect::to(&format!("{base}/apply")).into_response();
+        }
+        Err(e) => return ctx.fail(hall_page(e)),
+    };
+    let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
+    if q.contains_key("resumed") {
+        // The question page offers to start over beside this notice.
+        c.notice = Some(ctx.t().s("services.resumed").to_string());
     }
+    super::materials::page_at(&state, &ctx, &i, &d, step, c).await
+}
+
+/// The draft a posted page belongs to (by its `key`), with the page it was on.
+pub(super) async fn posted_draft(
+    state: &AppState,
+    applicant: &tongban_kernel::Principal,
+    form: &HashMap<String, String>,
+    base: String,
+) -> Result<Draft, PageError> {
+    let key = form.get("key").map(String::as_str).unwrap_or_default();
+    let mut d = Draft::load(state, applicant, key, base).await?;
+    d.step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok(d)
 }
 
 /// `POST /services/{code}/apply`: saves the answer to one question and moves on (or back, or
@@ -619,32 +718,40 @@ pub(super) async fn step(
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = ctx.require_user() {
-        return ctx.fail(e);
-    }
+    let user = match ctx.require_user() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
     let i = match target.load(&state, &code).await {
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let mut d = draft_from(&form, target.base(&i.code));
+    let mut d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
+        Ok(d) => d,
+        Err(e) => return ctx.fail(e),
+    };
     let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
         d.review = true;
-        let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-        return super::materials::page_at(&state, &ctx, &i, &d, to, c).await;
+        return d.save_and_go(&state, &ctx, &user.principal, to).await;
     }
     let Some(f) = qs.get(step) else {
-        return check_page(&ctx, &i, &d);
+        return d.save_and_go(&state, &ctx, &user.principal, step).await;
     };
     let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
     d.answers.insert(f.code.clone(), value.clone());
     if form.get("go").is_some_and(|g| g == "back") {
-        let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-        return ask(&ctx, &i, &d, step.saturating_sub(1), c);
+        return d
+            .save_and_go(&state, &ctx, &user.principal, step.saturating_sub(1))
+            .await;
     }
-    // Each answer is checked on its own page, as the submission will check it.
+    // Each answer is checked on its own page, as the submission will check it; what was typed
+    // is kept either way.
     if let Err(e) = f.check_answer(&value) {
+        if let Err(e) = d.save(&state, &user.principal).await {
+            return ctx.fail(e);
+        }
         let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
         let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
         c.add_error("v", &msg);
@@ -652,12 +759,13 @@ pub(super) async fn step(
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return resp;
     }
-    if d.review {
-        // A change made from the check page: back to it, not on through every later page.
-        return check_page(&ctx, &i, &d);
-    }
-    let c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-    super::materials::page_at(&state, &ctx, &i, &d, step + 1, c).await
+    // A change made from the check page goes back to it, not on through every later page.
+    let next = if d.review {
+        super::materials::check_step(&i)
+    } else {
+        step + 1
+    };
+    d.save_and_go(&state, &ctx, &user.principal, next).await
 }
 
 /// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
@@ -686,8 +794,11 @@ pub(super) async fn submit_to(
         Ok(i) => i,
         Err(e) => return ctx.fail(e),
     };
-    let d = draft_from(&form, target.base(&i.code));
-    // What was prefilled is looked up again here, never taken from the posted form.
+    let d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
+        Ok(d) => d,
+        Err(e) => return ctx.fail(e),
+    };
+    // What was prefilled is looked up again here, never taken from the draft.
     let known = target.known(&state, &user.principal, &i).await;
     let answers: BTreeMap<String, String> = d
         .answers

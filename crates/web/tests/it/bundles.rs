@@ -4,7 +4,10 @@
 //! console an administrator over both departments edits and defines bundles; refusals land on
 //! the input they name.
 
-use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
+use crate::support::{
+    PASSWORD, Server, add_staff, browser, csrf_of, get_and_follow, post_and_follow, sets, sign_in,
+    sign_in_with_mfa,
+};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, BundleInput, FieldKind, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
@@ -117,48 +120,35 @@ async fn one_application_makes_a_case_in_each_department_on_one_timeline() {
         assert_eq!(get(&citizen, "/bundles/NOPE").await.unwrap().status(), 404);
 
         // Three questions: the child's name once, then each item's own.
-        let apply = s.url("/bundles/NEWBORN/apply");
-        let mut page = get(&citizen, "/bundles/NEWBORN/apply")
+        let mut page = get_and_follow(&citizen, &s.base, "/bundles/NEWBORN/apply")
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
-        let mut hidden: Vec<(String, String)> = Vec::new();
         for (n, answer) in ["小明", "子女", "示范银行"].iter().enumerate() {
             assert!(page.contains(&format!("{} / 3", n + 1)), "{page}");
             assert!(page.contains("action=\"/bundles/NEWBORN/apply\""));
-            let mut form = vec![
+            let form = vec![
                 ("csrf".to_string(), csrf_of(&page)),
                 ("key".to_string(), "web-bundle-test-01".to_string()),
                 ("step".to_string(), n.to_string()),
                 ("v".to_string(), answer.to_string()),
                 ("go".to_string(), "next".to_string()),
             ];
-            form.extend(hidden.iter().cloned());
-            page = citizen
-                .post(&apply)
-                .form(&form)
-                .send()
+            page = post_and_follow(&citizen, &s.base, "/bundles/NEWBORN/apply", &form)
                 .await
-                .unwrap()
                 .text()
                 .await
                 .unwrap();
-            hidden.push((
-                ["a.child_name", "a.relation", "a.bank"][n].to_string(),
-                answer.to_string(),
-            ));
         }
         assert!(
             page.contains("核对您的填报内容") && page.contains("action=\"/bundles/NEWBORN/submit\""),
             "{page}"
         );
-        let mut form = vec![
+        let form = vec![
             ("csrf".to_string(), csrf_of(&page)),
             ("key".to_string(), "web-bundle-test-01".to_string()),
         ];
-        form.extend(hidden.iter().cloned());
         let submit = s.url("/bundles/NEWBORN/submit");
         let r = citizen.post(&submit).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 303);
@@ -167,6 +157,14 @@ async fn one_application_makes_a_case_in_each_department_on_one_timeline() {
         // Submitting again (a double click) lands on the same application.
         let again = citizen.post(&submit).form(&form).send().await.unwrap();
         assert_eq!(again.headers()["location"].to_str().unwrap(), to);
+        // Its draft went with the submission: its pages' address starts a new application.
+        let r = get(&citizen, "/bundles/NEWBORN/apply/web-bundle-test-01/0")
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers()["location"].to_str().unwrap(),
+            "/bundles/NEWBORN/apply"
+        );
 
         let mine = get(&citizen, &to).await.unwrap().text().await.unwrap();
         assert!(mine.contains("一件事申请已提交"), "{mine}");

@@ -4,7 +4,7 @@
 //! the case carries it; the applicant and the handling clerk can download it, staff of another
 //! department cannot. Each side is told in its messages.
 
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, csrf_of, followed, get_and_follow, sets, sign_in};
 use reqwest::multipart::{Form, Part};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
@@ -139,7 +139,11 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let apply = s.url(&format!("/services/{ITEM}/apply"));
         let material = s.url(&format!("/services/{ITEM}/material"));
-        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let q1 = get_and_follow(&citizen, &s.base, &format!("/services/{ITEM}/apply"))
+            .await
+            .text()
+            .await
+            .unwrap();
         let form = [
             ("csrf", csrf_of(&q1)),
             ("key", "web-materials-test-1".to_string()),
@@ -147,15 +151,15 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             ("v", "示范市城东区中山路88号".to_string()),
             ("go", "next".to_string()),
         ];
-        let page = citizen
-            .post(&apply)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = followed(
+            &citizen,
+            &s.base,
+            citizen.post(&apply).form(&form).send().await.unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         assert!(
             page.contains("租赁合同") && page.contains("enctype=\"multipart/form-data\""),
             "{page}"
@@ -205,13 +209,18 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             .unwrap();
         assert_eq!(r.status(), 403);
 
-        let check = post(material_form(
-            &page,
-            Some(("C:\\docs\\租赁合同.pdf", "application/pdf", PDF.to_vec())),
-            "next",
-        ))
+        let check = followed(
+            &citizen,
+            &s.base,
+            post(material_form(
+                &page,
+                Some(("C:\\docs\\租赁合同.pdf", "application/pdf", PDF.to_vec())),
+                "next",
+            ))
+            .await
+            .unwrap(),
+        )
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -406,7 +415,11 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let apply = s.url("/services/9901-GA-HK/apply");
-        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let q1 = get_and_follow(&citizen, &s.base, "/services/9901-GA-HK/apply")
+            .await
+            .text()
+            .await
+            .unwrap();
         let form = [
             ("csrf", csrf_of(&q1)),
             ("key", "web-materials-licences".to_string()),
@@ -414,15 +427,15 @@ async fn a_licence_material_names_whose_licence_each_choice_is() {
             ("v", "示范市城东区中山路88号".to_string()),
             ("go", "next".to_string()),
         ];
-        let page = citizen
-            .post(&apply)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = followed(
+            &citizen,
+            &s.base,
+            citizen.post(&apply).form(&form).send().await.unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         let choices: Vec<&str> = page
             .split("<div class=\"radio\">")
             .skip(1)

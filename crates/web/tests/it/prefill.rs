@@ -3,7 +3,7 @@
 //! applicant corrects is marked so for the clerk; a source forged in the posted form marks
 //! nothing; every prefill read is in the ledger.
 
-use crate::support::{PASSWORD, Server, browser, sets, sign_in};
+use crate::support::{PASSWORD, Server, browser, followed, sets, sign_in};
 use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, Review};
 use tongban_db::testing::each_backend;
 use tongban_hall::{
@@ -186,7 +186,11 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let apply = s.url(&format!("/services/{ITEM}/apply"));
 
-        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let q1 = followed(&citizen, &s.base, citizen.get(&apply).send().await.unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(value_of(&q1), "张晓明", "the name comes from the registry");
         assert!(
             q1.contains("已为您预填") && q1.contains("示范市公安局 · 户籍人口基本信息"),
@@ -194,42 +198,56 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         );
         // The applicant says the name is wrong and gives another.
         let next = |html: &str, v: &str| form_of(html, &[("v", v), ("go", "next")]);
-        let q2 = citizen
-            .post(&apply)
-            .form(&next(&q1, "张晓明明"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let q2 = followed(
+            &citizen,
+            &s.base,
+            citizen
+                .post(&apply)
+                .form(&next(&q1, "张晓明明"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         assert_eq!(value_of(&q2), "990101199003071237");
-        let q3 = citizen
-            .post(&apply)
-            .form(&next(&q2, "990101199003071237"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let q3 = followed(
+            &citizen,
+            &s.base,
+            citizen
+                .post(&apply)
+                .form(&next(&q2, "990101199003071237"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         // The district is not granted to 民政局: asked, not filled.
         assert!(q3.contains("所属区县"), "{q3}");
         assert_eq!(value_of(&q3), "");
         assert!(!q3.contains("已为您预填"));
-        // A source forged into the form is shown back to the forger only, never recorded.
+        // A source posted beside the answer is not taken: the draft keeps what the lookup found.
         let mut forged = next(&q3, "城东区");
         forged.push(("s.district".into(), "公安局 · 户籍人口基本信息".into()));
-        let check = citizen
-            .post(&apply)
-            .form(&forged)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let check = followed(
+            &citizen,
+            &s.base,
+            citizen.post(&apply).form(&forged).send().await.unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         assert!(check.contains("核对您的填报内容"), "{check}");
+        assert!(
+            !check.contains("预填 · 公安局"),
+            "the posted source is not shown: {check}"
+        );
         let at = check
             .find(&format!("action=\"/services/{ITEM}/submit\""))
             .unwrap();
@@ -387,27 +405,41 @@ async fn a_bundle_is_prefilled_as_each_of_its_departments_may_read() {
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         let apply = s.url("/bundles/9901-DIBAO/apply");
-        let q1 = citizen.get(&apply).send().await.unwrap().text().await.unwrap();
+        let q1 = followed(&citizen, &s.base, citizen.get(&apply).send().await.unwrap())
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(value_of(&q1), "张晓明", "as 民政局: {q1}");
         let next = |html: &str, v: &str| form_of(html, &[("v", v), ("go", "next")]);
-        let q2 = citizen
-            .post(&apply)
-            .form(&next(&q1, "张晓明"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let q3 = citizen
-            .post(&apply)
-            .form(&next(&q2, "990101199003071237"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let q2 = followed(
+            &citizen,
+            &s.base,
+            citizen
+                .post(&apply)
+                .form(&next(&q1, "张晓明"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        let q3 = followed(
+            &citizen,
+            &s.base,
+            citizen
+                .post(&apply)
+                .form(&next(&q2, "990101199003071237"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
         assert!(q3.contains("所属区县"), "{q3}");
         assert_eq!(value_of(&q3), "城东区", "as 公安局, which asks for it too: {q3}");
         assert!(q3.contains("示范市公安局 · 户籍人口基本信息"));

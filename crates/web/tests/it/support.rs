@@ -226,6 +226,39 @@ pub fn browser() -> reqwest::Client {
         .unwrap()
 }
 
+/// Posts a form as a browser does and follows a 303 to the page it names (a GET), as a browser
+/// does after an application's answer is saved; any other response is returned as it is.
+pub async fn post_and_follow(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    let r = client
+        .post(format!("{base}{path}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    followed(client, base, r).await
+}
+
+/// `r`, or after a 303 the page it names (a GET), as a browser goes on.
+pub async fn followed(client: &reqwest::Client, base: &str, r: reqwest::Response) -> reqwest::Response {
+    if r.status() != reqwest::StatusCode::SEE_OTHER {
+        return r;
+    }
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    client.get(format!("{base}{to}")).send().await.unwrap()
+}
+
+/// Gets a page as a browser does, following a 303 (the start of an application sends the
+/// browser to its first page).
+pub async fn get_and_follow(client: &reqwest::Client, base: &str, path: &str) -> reqwest::Response {
+    let r = client.get(format!("{base}{path}")).send().await.unwrap();
+    followed(client, base, r).await
+}
+
 /// The CSRF token in a page's first form.
 pub fn csrf_of(html: &str) -> String {
     let at = html
