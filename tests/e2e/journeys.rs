@@ -455,6 +455,17 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
         truth("document.querySelector('td.sealed svg.seal-impression') !== null"),
         "the seal impression is stamped over the issuer"
     );
+    // Over the issuer and the day of issue, leaving the validity line above it readable.
+    let clear_of_validity = "document.querySelector('td.sealed .seal-mark').getBoundingClientRect().top \
+         >= document.querySelector('tr.validity').getBoundingClientRect().bottom - 1";
+    let rects = tab
+        .evaluate(
+            "JSON.stringify([document.querySelector('td.sealed .seal-mark').getBoundingClientRect(), document.querySelector('tr.validity').getBoundingClientRect(), document.querySelector('td.sealed').getBoundingClientRect()])",
+            false,
+        )
+        .unwrap()
+        .value;
+    assert!(truth(clear_of_validity), "the seal covers the validity line: {rects:?}");
     // A phone: nothing runs past the screen's edge.
     tab.call_method(Emulation::SetDeviceMetricsOverride {
         width: 390,
@@ -477,6 +488,7 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
         truth("document.documentElement.scrollWidth <= window.innerWidth"),
         "the licence scrolls sideways at 390 px"
     );
+    assert!(truth(clear_of_validity), "the seal covers the validity line on a phone");
     // Printed: the demo banner stays off the paper, the seal stays on it.
     tab.call_method(Emulation::SetEmulatedMedia {
         media: Some("print".into()),
