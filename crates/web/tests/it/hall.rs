@@ -386,6 +386,15 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
             done.contains("申请已提交") && done.contains("case-number"),
             "{done}"
         );
+        // The application form is on the citizen's case page, personal answers masked.
+        assert!(
+            done.contains("id=\"application-form\"")
+                && done.contains("张晓明")
+                && done.contains("就业")
+                && done.contains("9901*************7")
+                && !done.contains("990101199003071237"),
+            "{done}"
+        );
         let case_path = to.split('?').next().unwrap().to_string();
         let id = case_path.rsplit('/').next().unwrap().to_string();
         let (_, mine) = page(&citizen, &s, "/my/cases").await;
