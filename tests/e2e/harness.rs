@@ -205,3 +205,25 @@ pub fn totp_now(secret: &str) -> String {
         .as_secs() as i64;
     tongban_identity::totp::code_at(&key, now, 6)
 }
+
+/// Shows the tab as a 390 px wide phone screen.
+pub fn phone(tab: &Arc<Tab>) {
+    use headless_chrome::protocol::cdp::Emulation;
+    tab.call_method(Emulation::SetDeviceMetricsOverride {
+        width: 390,
+        height: 844,
+        device_scale_factor: 1.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+}

@@ -1,4 +1,4 @@
-use crate::harness::{Demo, browser, click_and_wait, fill, main_text, open, path, sign_in, totp_now};
+use crate::harness::{Demo, browser, click_and_wait, fill, main_text, open, path, phone, sign_in, totp_now};
 
 #[test]
 fn a_citizen_signs_in_sees_only_masked_personal_data_and_signs_out() {
@@ -465,30 +465,20 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
         )
         .unwrap()
         .value;
-    assert!(truth(clear_of_validity), "the seal covers the validity line: {rects:?}");
+    assert!(
+        truth(clear_of_validity),
+        "the seal covers the validity line: {rects:?}"
+    );
     // A phone: nothing runs past the screen's edge.
-    tab.call_method(Emulation::SetDeviceMetricsOverride {
-        width: 390,
-        height: 844,
-        device_scale_factor: 1.0,
-        mobile: true,
-        scale: None,
-        screen_width: None,
-        screen_height: None,
-        position_x: None,
-        position_y: None,
-        dont_set_visible_size: None,
-        screen_orientation: None,
-        viewport: None,
-        display_feature: None,
-        device_posture: None,
-    })
-    .unwrap();
+    phone(&tab);
     assert!(
         truth("document.documentElement.scrollWidth <= window.innerWidth"),
         "the licence scrolls sideways at 390 px"
     );
-    assert!(truth(clear_of_validity), "the seal covers the validity line on a phone");
+    assert!(
+        truth(clear_of_validity),
+        "the seal covers the validity line on a phone"
+    );
     // Printed: the demo banner stays off the paper, the seal stays on it.
     tab.call_method(Emulation::SetEmulatedMedia {
         media: Some("print".into()),
@@ -501,4 +491,47 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
     assert!(truth(
         "getComputedStyle(document.querySelector('svg.seal-impression')).display !== 'none'"
     ));
+}
+
+#[test]
+fn the_console_work_lists_are_cards_on_a_phone() {
+    let Some(browser) = browser() else { return };
+    let demo = Demo::start();
+    for (user, list) in [("sj_clerk", "/console/cases"), ("ga_clerk", "/console/interact")] {
+        let tab = open(&browser, &demo, "/");
+        sign_in(&tab, &demo, user, list);
+        phone(&tab);
+        tab.navigate_to(&demo.url(list))
+            .unwrap()
+            .wait_until_navigated()
+            .unwrap();
+        let truth = |expr: &str| -> bool {
+            tab.evaluate(expr, false)
+                .unwrap()
+                .value
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+        };
+        assert!(
+            truth("document.querySelectorAll('table.stack tbody tr').length > 0"),
+            "{list}: {}",
+            main_text(&tab)
+        );
+        assert!(
+            truth("getComputedStyle(document.querySelector('table.stack tbody tr')).display === 'block'"),
+            "{list}: a row is a card"
+        );
+        assert!(
+            truth("document.documentElement.scrollWidth <= window.innerWidth"),
+            "{list} scrolls sideways at 390 px"
+        );
+        // Each value says what it is.
+        assert!(
+            truth(
+                "getComputedStyle(document.querySelector('table.stack tbody td'), '::before').content.includes('：')"
+            ),
+            "{list}: the column's name before the value"
+        );
+        tab.close(true).unwrap();
+    }
 }
