@@ -168,7 +168,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn id_number_keeps_first_four_and_last_four() {
+    fn id_number_keeps_first_four_and_last_one() {
         assert_eq!(mask_id_number("330102199001011234"), "3301*************4");
         assert_eq!(mask_id_number(" 33010219900101123X "), "3301*************X");
         assert_eq!(mask_id_number("330102900101123"), "3301**********3");
