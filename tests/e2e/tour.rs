@@ -96,6 +96,11 @@ fn csrf_in(html: &str) -> String {
 /// A client signed in as `username` (password of every demo account).
 async fn signed_in(base: &str, username: &str) -> reqwest::Client {
     let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    signed_in_with(c, base, username).await
+}
+
+/// `c` (keeping cookies) signed in as `username`.
+async fn signed_in_with(c: reqwest::Client, base: &str, username: &str) -> reqwest::Client {
     let page = c
         .get(format!("{base}/login"))
         .send()
@@ -244,4 +249,119 @@ fn the_leak_scan_finds_what_it_looks_for() {
     assert!(leaks("组成形式 个人经营 提交时间 2026-12-06 15:12:48").is_empty());
     assert!(leaks("只读查询（SELECT / WITH / EXPLAIN）。表名是资源代码").is_empty());
     assert_eq!(leaks("工本费：不收费\n 不收费"), ["不收费 不收费"]);
+}
+
+/// The Chinese text on an English page that is not inside an element marked `lang="zh…"`.
+fn unmarked_chinese(html: &str) -> Vec<String> {
+    const VOID: [&str; 9] = ["br", "img", "input", "meta", "link", "hr", "wbr", "source", "col"];
+    let chinese = |c: char| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c);
+    let body = html.split_once("<body").map_or(html, |(_, b)| b);
+    // Open elements with whether each marks its content Chinese.
+    let mut open: Vec<(String, bool)> = Vec::new();
+    let mut found = Vec::new();
+    let mut rest = body;
+    while let Some(lt) = rest.find('<') {
+        let text = &rest[..lt];
+        let skipped = open.iter().any(|(t, _)| t == "script" || t == "style");
+        if !skipped && text.chars().any(chinese) && !open.iter().any(|(_, zh)| *zh) {
+            found.push(text.trim().chars().take(40).collect());
+        }
+        let Some(gt) = rest[lt..].find('>') else { break };
+        let tag = &rest[lt + 1..lt + gt];
+        rest = &rest[lt + gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim().to_ascii_lowercase();
+            if let Some(at) = open.iter().rposition(|(t, _)| *t == name) {
+                open.truncate(at);
+            }
+            continue;
+        }
+        if tag.starts_with('!') {
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if VOID.contains(&name.as_str()) || tag.ends_with('/') {
+            continue;
+        }
+        open.push((name, tag.contains("lang=\"zh")));
+    }
+    found
+}
+
+#[test]
+fn english_pages_mark_every_chinese_text_as_chinese() {
+    let demo = Demo::start();
+    let base = demo.url("");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let problems = rt.block_on(async move {
+        let english = |c: reqwest::ClientBuilder| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("accept-language", reqwest::header::HeaderValue::from_static("en"));
+            c.cookie_store(true).default_headers(h).build().unwrap()
+        };
+        let anyone = english(reqwest::Client::builder());
+        let mut pages: Vec<(String, String, reqwest::Client)> = Vec::new();
+        for p in [
+            "/",
+            "/services",
+            "/services/9901-GA-JZZ",
+            "/bundles/9901-NEWBORN",
+            "/open-data",
+            "/open-data/9901-HJ-0001",
+            "/interact",
+            "/consultations",
+            "/surveys",
+        ] {
+            pages.push(("anyone".into(), p.into(), anyone.clone()));
+        }
+        for (list, prefix) in [
+            ("/interact", "/interact/0"),
+            ("/consultations", "/consultations/0"),
+            ("/surveys", "/surveys/0"),
+        ] {
+            if let Some(entry) = first_link(&anyone, &base, list, prefix).await {
+                pages.push(("anyone".into(), entry, anyone.clone()));
+            }
+        }
+        let citizen = signed_in_with(english(reqwest::Client::builder()), &base, "citizen1").await;
+        for p in ["/my/cases", "/my/items", "/my/licences", "/account"] {
+            pages.push(("citizen1".into(), p.into(), citizen.clone()));
+        }
+        let clerk = signed_in_with(english(reqwest::Client::builder()), &base, "ga_clerk").await;
+        for p in ["/console", "/console/cases", "/console/interact"] {
+            pages.push(("ga_clerk".into(), p.into(), clerk.clone()));
+        }
+        let mut problems = Vec::new();
+        for (who, path, c) in pages {
+            let html = c
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(html.contains("<html lang=\"en\""), "{who} {path} is in English");
+            for text in unmarked_chinese(&html) {
+                problems.push(format!("{who} {path}: {text}"));
+            }
+        }
+        problems
+    });
+    assert!(
+        problems.is_empty(),
+        "Chinese not marked lang=\"zh-CN\" on English pages:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_chinese_scan_sees_what_is_unmarked_only() {
+    let html =
+        "<body><p>Hello <span lang=\"zh-CN\">公安局</span></p><p>民政局<br>x</p><script>'中'</script></body>";
+    assert_eq!(unmarked_chinese(html), vec!["民政局".to_string()]);
 }

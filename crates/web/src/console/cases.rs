@@ -120,15 +120,20 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         })
         .collect();
     let names = super::department_choices(&state, |_| true, |d| d.path.as_str().to_string()).await;
+    let official = crate::page::DeptNames::load(&state, t).await;
     let desks = mine
         .iter()
         .map(|(d, r)| {
             // People see the department's name; its path is for the link.
-            let name = names
+            let recorded = names
                 .iter()
                 .find(|(path, _)| path == d.as_str())
                 .map_or(d.as_str(), |(_, n)| n.as_str());
-            let label = format!("{name} · {}", t.pick(r.name_zh(), r.name_en()));
+            let label = format!(
+                "{} · {}",
+                official.of(d.as_str(), recorded),
+                t.pick(r.name_zh(), r.name_en())
+            );
             let href = format!("/console/cases?dept={}&role={}", urlencode(d.as_str()), r.code());
             (href, label, *d == dept && *r == role)
         })

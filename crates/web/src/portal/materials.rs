@@ -11,7 +11,6 @@ use crate::context::Ctx;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use std::collections::BTreeMap;
 use tongban_hall::{
@@ -315,7 +314,9 @@ pub(super) async fn material(
         .unwrap_or("upload");
     if posted.too_big {
         let msg = format!("{} {} MB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
-        return refuse(&state, &ctx, &i, &d, step, &msg).await;
+        return d
+            .refuse_at(&state, &ctx, &user.principal, step, "file", msg)
+            .await;
     }
     if choice != "upload" && m.licence_type.is_some() {
         d.materials.insert(m.key.clone(), format!("licence:{choice}"));
@@ -327,7 +328,10 @@ pub(super) async fn material(
             }
             Err(e) => {
                 return match super::services::hall_field(&e) {
-                    Some((_, msg)) => refuse(&state, &ctx, &i, &d, step, &msg).await,
+                    Some((_, msg)) => {
+                        d.refuse_at(&state, &ctx, &user.principal, step, "file", msg)
+                            .await
+                    }
                     None => ctx.fail(super::services::hall_page(e)),
                 };
             }
@@ -343,32 +347,12 @@ pub(super) async fn material(
     }
     if m.required && !d.materials.contains_key(&m.key) {
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
-        return refuse(&state, &ctx, &i, &d, step, &msg).await;
+        return d
+            .refuse_at(&state, &ctx, &user.principal, step, "file", msg)
+            .await;
     }
     let next = if d.review { check_step(&i) } else { step + 1 };
     d.save_and_go(&state, &ctx, &user.principal, next).await
-}
-
-/// The material page again with `msg` against the file input (422); what was given before the
-/// refusal (an upload already stored) is kept in the draft.
-pub(super) async fn refuse(
-    state: &AppState,
-    ctx: &Ctx,
-    i: &ServiceItem,
-    d: &Draft,
-    step: usize,
-    msg: &str,
-) -> Response {
-    if let Ok(u) = ctx.require_user()
-        && let Err(e) = d.save(state, &u.principal).await
-    {
-        return ctx.fail(e);
-    }
-    let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-    c.add_error("file", msg);
-    let mut resp = page_at(state, ctx, i, d, step, c).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
 }
 
 /// `GET /files/{id}`: a stored material, for the applicant who uploaded it and for the staff

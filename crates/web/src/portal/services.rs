@@ -409,6 +409,10 @@ pub(super) struct Draft {
     pub(super) base: String,
     /// Came from 修改 on the check page: the next valid answer goes straight back there.
     pub(super) review: bool,
+    /// Why the last answer posted was refused, shown on its page (step, field, message) until
+    /// an answer is taken: a refused answer is redirected to its page like any other, so Back
+    /// never lands on a posted form.
+    pub(super) refused: Option<(usize, String, String)>,
 }
 
 /// What an application is for: one service item, or a bundle of them (一件事一次办), which the
@@ -519,6 +523,20 @@ impl Draft {
             Err(tongban_hall::Error::NotFound { .. }) => Ok(empty()),
             Err(e) => Err(hall_page(e)),
         }
+    }
+
+    /// Saves the draft with `msg` against `field` on page `step` and sends the browser there.
+    pub(super) async fn refuse_at(
+        mut self,
+        state: &AppState,
+        ctx: &Ctx,
+        applicant: &tongban_kernel::Principal,
+        step: usize,
+        field: &str,
+        msg: String,
+    ) -> Response {
+        self.refused = Some((step, field.to_string(), msg));
+        self.save_and_go(state, ctx, applicant, step).await
     }
 
     /// A draft as the hall kept it (a body from an older layout reads as empty answers).
@@ -640,6 +658,7 @@ pub(super) async fn start(
         materials: BTreeMap::new(),
         base,
         review: false,
+        refused: None,
     };
     draft.save_and_go(&state, &ctx, &user.principal, 0).await
 }
@@ -684,7 +703,18 @@ pub(super) async fn page(
         // The question page offers to start over beside this notice.
         c.notice = Some(ctx.t().s("services.resumed").to_string());
     }
-    super::materials::page_at(&state, &ctx, &i, &d, step, c).await
+    let refused = match &d.refused {
+        Some((at, field, msg)) if *at == step => {
+            c.add_error(field, msg);
+            true
+        }
+        _ => false,
+    };
+    let mut resp = super::materials::page_at(&state, &ctx, &i, &d, step, c).await;
+    if refused {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
 }
 
 /// The draft a posted page belongs to (by its `key`), with the page it was on.
@@ -697,6 +727,7 @@ pub(super) async fn posted_draft(
     let key = form.get("key").map(String::as_str).unwrap_or_default();
     let mut d = Draft::load(state, applicant, key, base).await?;
     d.step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    d.refused = None;
     Ok(d)
 }
 
@@ -747,17 +778,10 @@ pub(super) async fn step(
             .await;
     }
     // Each answer is checked on its own page, as the submission will check it; what was typed
-    // is kept either way.
+    // is kept either way, and the page shows why it was refused.
     if let Err(e) = f.check_answer(&value) {
-        if let Err(e) = d.save(&state, &user.principal).await {
-            return ctx.fail(e);
-        }
-        let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
         let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
-        c.add_error("v", &msg);
-        let mut resp = ask(&ctx, &i, &d, step, c);
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return d.refuse_at(&state, &ctx, &user.principal, step, "v", msg).await;
     }
     // A change made from the check page goes back to it, not on through every later page.
     let next = if d.review {
@@ -846,24 +870,13 @@ pub(super) async fn submit_to(
             Some((field, msg)) => {
                 let code = field.strip_prefix("form.").unwrap_or(&field);
                 let question = questions(&i).iter().position(|f| f.code == code);
-                match (question, super::materials::step_of(&i, &field)) {
-                    (Some(step), _) => {
-                        let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-                        c.add_error("v", &msg);
-                        let mut resp = ask(&ctx, &i, &d, step, c);
-                        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                        resp
-                    }
-                    (None, Some(step)) => super::materials::refuse(&state, &ctx, &i, &d, step, &msg).await,
+                let (step, input) = match (question, super::materials::step_of(&i, &field)) {
+                    (Some(step), _) => (step, "v"),
+                    (None, Some(step)) => (step, "file"),
                     // Not one page's doing (the key, the item): the check page with the reason.
-                    (None, None) => {
-                        let mut c = ctx.chrome(ctx.t().s("services.check"));
-                        c.add_error("submit", &msg);
-                        let mut resp = check_page_with(&ctx, &i, &d, c);
-                        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                        resp
-                    }
-                }
+                    (None, None) => (super::materials::check_step(&i), "submit"),
+                };
+                d.refuse_at(&state, &ctx, &user.principal, step, input, msg).await
             }
             None => ctx.fail(hall_page(e)),
         },

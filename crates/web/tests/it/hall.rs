@@ -246,7 +246,16 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         let q1 = r.text().await.unwrap();
         assert!(q1.contains("申请人姓名") && q1.contains("1 / 3"), "{q1}");
         let apply = format!("/services/{CODE}/apply");
+        // Refused, the browser is sent back to the question's own address (so Back never lands
+        // on a posted form), where the reason is shown.
         let r = post(&citizen, &s, &apply, &form_of(&q1, &[("v", ""), ("go", "next")])).await;
+        assert_eq!(r.status(), 303);
+        let own = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            own.starts_with(&format!("{apply}/web-")) && own.ends_with("/0"),
+            "{own}"
+        );
+        let r = citizen.get(s.url(&own)).send().await.unwrap();
         assert_eq!(r.status(), 422);
         let again = r.text().await.unwrap();
         assert!(again.contains("v-error") && again.contains("请填写申请人姓名"));

@@ -168,8 +168,16 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
 
         // A required material cannot be skipped; a wrong type, an empty file and one too large are
         // refused on the same page, naming why.
-        let post = |form: Form| citizen.post(&material).multipart(form).send();
-        let r = post(material_form(&page, None, "next")).await.unwrap();
+        // A posted page is answered with a redirect to the page that follows, or back to its
+        // own with the reason; the browser goes there.
+        let post = |form: Form| {
+            let (citizen, material, base) = (&citizen, &material, &s.base);
+            async move {
+                let r = citizen.post(material).multipart(form).send().await.unwrap();
+                followed(citizen, base, r).await
+            }
+        };
+        let r = post(material_form(&page, None, "next")).await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("请提供材料「租赁合同」"));
         let r = post(material_form(
@@ -177,8 +185,7 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             Some(("合同.pdf", "application/pdf", b"MZ\x90\x00".to_vec())),
             "next",
         ))
-        .await
-        .unwrap();
+        .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("只接受 PDF、PNG 或 JPEG 文件"));
         let r = post(material_form(
@@ -186,8 +193,7 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             Some(("合同.png", "image/png", PDF.to_vec())),
             "next",
         ))
-        .await
-        .unwrap();
+        .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("文件内容与声明的类型不符"));
         let big = [PDF, &vec![b' '; tongban_hall::MAX_UPLOAD_BYTES]].concat();
@@ -196,8 +202,7 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             Some(("big.pdf", "application/pdf", big)),
             "next",
         ))
-        .await
-        .unwrap();
+        .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("10 MB"));
         // A form without its CSRF token is refused before the file is read.
@@ -209,17 +214,11 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             .unwrap();
         assert_eq!(r.status(), 403);
 
-        let check = followed(
-            &citizen,
-            &s.base,
-            post(material_form(
-                &page,
-                Some(("C:\\docs\\租赁合同.pdf", "application/pdf", PDF.to_vec())),
-                "next",
-            ))
-            .await
-            .unwrap(),
-        )
+        let check = post(material_form(
+            &page,
+            Some(("C:\\docs\\租赁合同.pdf", "application/pdf", PDF.to_vec())),
+            "next",
+        ))
         .await
         .text()
         .await
