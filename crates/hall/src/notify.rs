@@ -95,14 +95,32 @@ pub(crate) async fn case_changed(
 ) -> Result<()> {
     let at = case.updated;
     if TO_APPLICANT.contains(&action) {
-        let message = format!(
-            "您的办件 {}（{}）：{zh}，当前状态：{} / Your case {}: {en}; now {}",
-            case.number,
-            case.item_name,
-            case.status.name_zh(),
-            case.number,
-            case.status.name_en()
-        );
+        // A refusal is named as the item's kind is refused (不予许可 for a licence only).
+        let item_type = tx
+            .fetch_optional(
+                "SELECT item_type FROM hall_items WHERE id = $1",
+                params![case.item_id.as_str()],
+            )
+            .await?
+            .map(|r| r.get::<String>("item_type"))
+            .transpose()?
+            .and_then(|code| crate::ItemType::parse(&code));
+        let (status_zh, status_en) = match item_type {
+            Some(t) => case.status.names_for(t),
+            None => (case.status.name_zh(), case.status.name_en()),
+        };
+        // What happened, and the state it left when that says more (不予受理 is both).
+        let message = if zh == status_zh {
+            format!(
+                "您的办件 {}（{}）：{zh} / Your case {}: {en}",
+                case.number, case.item_name, case.number
+            )
+        } else {
+            format!(
+                "您的办件 {}（{}）：{zh}，当前状态：{status_zh} / Your case {}: {en}; now {status_en}",
+                case.number, case.item_name, case.number
+            )
+        };
         insert(tx, &case.applicant_id, case, action, &message, at).await?;
     }
     if TO_CLERKS.contains(&action) {

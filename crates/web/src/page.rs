@@ -350,6 +350,17 @@ impl ItemNames {
         self.t.pick(zh, en).to_string()
     }
 
+    /// A decision on a case of item `code` in the page language (准予许可 or 准予办理 …).
+    pub(crate) fn outcome(&self, code: &str, outcome: tongban_hall::Outcome) -> String {
+        let item_type = self
+            .types
+            .get(code)
+            .copied()
+            .unwrap_or(tongban_hall::ItemType::Other);
+        let (zh, en) = outcome.names_for(item_type);
+        self.t.pick(zh, en).to_string()
+    }
+
     /// The name of the item `code`, recorded in Chinese as `zh`.
     pub(crate) fn of(&self, code: &str, zh: &str) -> crate::markup::Named {
         self.t.name(zh, self.english.get(code).map_or("", String::as_str))

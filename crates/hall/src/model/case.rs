@@ -23,7 +23,7 @@ coded_enum!(
         /// 已办结.
         Completed = "completed", "已办结", "Completed";
         /// 不予许可.
-        Denied = "denied", "不予许可", "Denied";
+        Denied = "denied", "不予许可", "Refused";
         /// 不予受理.
         NotAccepted = "not_accepted", "不予受理", "Not accepted";
         /// 已撤回.
@@ -109,6 +109,21 @@ coded_enum!(
         Deny = "deny", "不予", "Deny";
     }
 );
+
+impl Outcome {
+    /// The decision's name (Chinese, English) for a case of an item of `item_type`: a licence
+    /// is granted or refused as such (准予许可, 不予许可), any other matter is done or refused
+    /// (准予办理, 不予办理).
+    pub fn names_for(self, item_type: crate::ItemType) -> (&'static str, &'static str) {
+        let licensing = item_type == crate::ItemType::Licensing;
+        match (self, licensing) {
+            (Outcome::Approve, true) => ("准予许可", "Granted"),
+            (Outcome::Approve, false) => ("准予办理", "Approved"),
+            (Outcome::Deny, true) => ("不予许可", "Refused"),
+            (Outcome::Deny, false) => ("不予办理", "Refused"),
+        }
+    }
+}
 
 /// 决定: the decision with its reasons and legal basis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

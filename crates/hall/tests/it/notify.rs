@@ -111,3 +111,63 @@ async fn each_change_reaches_the_people_it_concerns_and_no_one_else() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_refusal_is_told_in_the_words_of_the_items_kind_and_once() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        // The test item is a public service (公共服务), not an administrative licence.
+        let (item, _) = w.item_with("GA-NO", 10, w.plain_steps()).await;
+        assert_eq!(item.item_type, tongban_hall::ItemType::PublicService);
+        let zhang = citizen("zhang");
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        let reviewer = staff("ga-reviewer", &w.police, Role::Reviewer);
+        let approver = staff("ga-approver", &w.police, Role::Approver);
+        let latest = |w: &World| {
+            let hall = w.hall.clone();
+            let zhang = zhang.clone();
+            async move {
+                hall.notifications(&zhang, page()).await.unwrap()[0]
+                    .message
+                    .clone()
+            }
+        };
+
+        let refused = w.apply(&zhang, &item, "no-0000001").await.case;
+        w.hall
+            .refuse_case(&clerk, &refused.id, "不属于本部门职权范围")
+            .await
+            .unwrap();
+        let told = latest(&w).await;
+        assert_eq!(told.matches("不予受理").count(), 1, "said once: {told}");
+
+        let denied = w.apply(&zhang, &item, "no-0000002").await.case;
+        w.hall.accept_case(&clerk, &denied.id, "").await.unwrap();
+        w.hall
+            .review_case(
+                &reviewer,
+                &denied.id,
+                tongban_hall::ReviewInput {
+                    agree: true,
+                    opinion: "同意".into(),
+                },
+            )
+            .await
+            .unwrap();
+        w.hall
+            .decide_case(
+                &approver,
+                &denied.id,
+                tongban_hall::DecisionInput {
+                    outcome: tongban_hall::Outcome::Deny,
+                    reasons: "居住不满半年".into(),
+                    legal_basis: "第九条".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let told = latest(&w).await;
+        assert!(told.contains("不予办理") && !told.contains("不予许可"), "{told}");
+    })
+    .await;
+}

@@ -178,6 +178,8 @@ struct CasePage {
     paused_for: Option<String>,
     /// An administrative licence (准予许可 / 不予许可) rather than another matter (不予办理).
     licensing: bool,
+    /// The decision, named as the item's kind is decided (准予许可, 不予办理 …).
+    outcome: String,
 }
 
 fn case_id(id: &str) -> Result<CaseId, PageError> {
@@ -294,6 +296,12 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         materials: crate::portal::material_rows(ctx, &v.materials),
         c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
         status: names.status(&v.case.item_code, v.case.status),
+        outcome: v
+            .case
+            .decision
+            .as_ref()
+            .map(|d| names.outcome(&v.case.item_code, d.outcome))
+            .unwrap_or_default(),
         licensing,
         urgency: urgency_code(v.urgency),
         log,

@@ -55,6 +55,17 @@ fn heading(ctx: &Ctx, item_type: Option<ItemType>, outcome: Outcome) -> String {
     .to_string()
 }
 
+/// The sentence of a refusal: 经审查, the reasons, the basis. Reasons that say how they were
+/// found (经核查, 经查) need no 经审查 before them.
+fn refusal(reasons: &str, basis: &str, what: &str) -> String {
+    let lead = if reasons.starts_with('经') {
+        ""
+    } else {
+        "经审查，"
+    };
+    format!("{lead}{reasons}。根据{basis}的规定，决定不予{what}。")
+}
+
 fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str, licensing: bool) -> Vec<String> {
     let t = ctx.t();
     let mut out = vec![if t.is_en() {
@@ -87,7 +98,7 @@ fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str, lic
         (Outcome::Approve, true) => format!(
             "The application meets the conditions and standards set by law. Under {basis}, it is approved."
         ),
-        (Outcome::Deny, false) => format!("经审查，{reasons}。根据{basis}的规定，决定不予{what}。"),
+        (Outcome::Deny, false) => refusal(reasons, basis, what),
         (Outcome::Deny, true) => format!("On examination: {reasons}. Under {basis}, it is refused."),
     });
     if d.outcome == Outcome::Approve && !reasons.is_empty() {
@@ -193,4 +204,19 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         applicant_id,
         decision,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn a_refusal_says_how_it_was_examined_once() {
+        assert_eq!(
+            refusal("申请人在本市居住不满半年", "《居住证暂行条例》第九条", "办理"),
+            "经审查，申请人在本市居住不满半年。根据《居住证暂行条例》第九条的规定，决定不予办理。"
+        );
+        let own = refusal("经核查，申请材料与事实不符", "第九条", "行政许可");
+        assert!(own.starts_with("经核查，") && !own.contains("经审查"), "{own}");
+    }
 }

@@ -1042,6 +1042,8 @@ struct MyCasePage {
     c: Chrome,
     v: CaseView,
     status: String,
+    /// The decision, named as the item's kind is decided (准予许可, 不予办理 …).
+    outcome: String,
     urgency: &'static str,
     log: Vec<(String, String, String)>,
     /// The answers the applicant may correct: (code, label, value, the choices of a choice).
@@ -1183,6 +1185,12 @@ async fn my_case_page(
         materials: super::materials::material_rows(ctx, &v.materials),
         c,
         status: names.status(&v.case.item_code, v.case.status),
+        outcome: v
+            .case
+            .decision
+            .as_ref()
+            .map(|d| names.outcome(&v.case.item_code, d.outcome))
+            .unwrap_or_default(),
         urgency: urgency_code(v.urgency),
         can_withdraw: matches!(
             v.case.status,

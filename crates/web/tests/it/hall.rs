@@ -701,13 +701,19 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
         // A public service is refused as 不予办理 everywhere, never 不予许可 (that is a licence's).
         let (_, mine) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
         assert!(mine.contains("不予办理") && !mine.contains("不予许可"), "{mine}");
+        assert!(
+            mine.contains("<strong>不予办理</strong>") && !mine.contains("<strong>不予</strong>"),
+            "the decision is named in full: {mine}"
+        );
+        let (_, messages) = page(&citizen, &s, "/my/messages").await;
+        assert!(!messages.contains("不予许可"), "{messages}");
         let (_, list) = page(&citizen, &s, "/my/cases?tab=all").await;
         assert!(list.contains("不予办理") && !list.contains("不予许可"), "{list}");
         let clerk = browser();
         sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
         let (_, console) = page(&clerk, &s, &format!("/console/cases/{}", case.id)).await;
         assert!(
-            console.contains("不予办理") && !console.contains("不予许可"),
+            console.contains("不予办理") && !console.contains("不予许可") && !console.contains("<td>不予 · "),
             "{console}"
         );
         let (status, html) = page(&citizen, &s, &letter).await;
