@@ -119,10 +119,20 @@ pub(crate) fn local(t: Millis) -> String {
 }
 
 fn paused_message(until: &Millis) -> String {
-    let at = local(*until);
+    let at = local_minute(*until);
     format!(
-        "此网络地址登录失败次数过多，请于 {at} 后再试 / too many failed sign-ins from this network address; try again after {at}"
+        "该账号从您所在的网络登录失败次数过多，已暂停从此处登录，请于 {at} 后再试。 / Too many failed sign-ins to this account from your network: signing in from here is paused until {at}."
     )
+}
+
+/// `t` rounded up to the minute, in local time, its day and time kept on one line
+/// (`2026-12-07 14:06`).
+fn local_minute(t: Millis) -> String {
+    const MINUTE: i64 = 60_000;
+    let up = Millis((t.0 + MINUTE - 1) / MINUTE * MINUTE);
+    let shown = local(up);
+    let shown = shown.strip_suffix(":00").unwrap_or(&shown);
+    shown.replace(' ', "\u{a0}")
 }
 
 fn locked_message(until: &Option<Millis>) -> String {
@@ -132,5 +142,19 @@ fn locked_message(until: &Option<Millis>) -> String {
             format!("账号已锁定，请于 {at} 后再试 / the account is locked until {at}")
         }
         None => "账号已被管理员锁定 / the account has been locked by an administrator".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pause_ends_at_a_local_minute_on_one_line() {
+        // 2026-12-07 06:05:40 UTC is 14:05:40 in Shanghai: said as 14:06, never earlier.
+        assert_eq!(local_minute(Millis(1_796_623_540_000)), "2026-12-07\u{a0}14:06");
+        assert_eq!(local_minute(Millis(1_796_623_500_000)), "2026-12-07\u{a0}14:05");
+        let said = paused_message(&Millis(1_796_623_540_000));
+        assert!(said.contains("请于 2026-12-07\u{a0}14:06 后再试。"), "{said}");
     }
 }
