@@ -17,15 +17,15 @@ coded_enum! {
     /// What verification found.
     Outcome {
         /// Signed by a trusted seal, unchanged, not revoked, in force.
-        Valid = "valid", "有效", "valid";
+        Valid = "valid", "有效", "Valid";
         /// The file is not a licence, or a byte of it changed since signing.
-        Tampered = "tampered", "已被篡改", "tampered";
+        Tampered = "tampered", "已被篡改", "Tampered with";
         /// Signed by a seal that is not among the trusted certificates (or was not valid then).
-        UnknownSeal = "unknown_seal", "印章不可信", "unknown seal";
+        UnknownSeal = "unknown_seal", "印章不可信", "Seal not trusted";
         /// Revoked by the issuing department.
-        Revoked = "revoked", "已注销", "revoked";
+        Revoked = "revoked", "已注销", "Revoked";
         /// Past its last valid day.
-        Expired = "expired", "已过期", "expired";
+        Expired = "expired", "已过期", "Expired";
     }
 }
 
@@ -241,11 +241,13 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
                         .display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
                 })
                 .unwrap_or_else(|_| r.at.clone());
+        // The issuer's reason may be written in both languages (`中文 / English`).
+        let (why_zh, why_en) = r.reason.split_once(" / ").unwrap_or((&r.reason, &r.reason));
         return with_doc(
             Outcome::Revoked,
             format!(
-                "已于 {at} 由{}注销：{} / revoked by the issuer at {at}: {}",
-                document.issuer.name_zh, r.reason, r.reason
+                "已于 {at} 由{}注销：{why_zh} / Revoked by the issuer on {at}: {why_en}",
+                document.issuer.name_zh
             ),
         );
     }

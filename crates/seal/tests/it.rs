@@ -324,7 +324,7 @@ async fn a_changed_byte_a_wrong_seal_a_revocation_and_expiry_are_all_caught() {
         let admin = staff("admin", Role::DeptAdmin, &w.market);
         let revoked = w
             .seals
-            .revoke_licence(&admin, &licence.number, "以欺骗手段取得，依法撤销")
+            .revoke_licence(&admin, &licence.number, "以欺骗手段取得，依法撤销 / obtained by deception")
             .await
             .unwrap();
         assert!(revoked.revoked.is_some());
@@ -347,6 +347,15 @@ async fn a_changed_byte_a_wrong_seal_a_revocation_and_expiry_are_all_caught() {
         let v = verify_document(file.as_bytes(), &trusted, date(2026, 3, 2));
         assert_eq!(v.outcome, Outcome::Revoked);
         assert!(v.reason.contains("依法撤销"));
+        // Each language reads its own half of a reason written in both.
+        let (zh, en) = v.reason.split_once(" / ").unwrap();
+        assert!(zh.ends_with("以欺骗手段取得，依法撤销"), "{zh}");
+        assert!(
+            en.starts_with("Revoked by the issuer on ")
+                && en.ends_with(": obtained by deception")
+                && !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{en}"
+        );
 
         // A forged revocation list (an entry removed) is refused as a whole.
         let list_path = dir.path().join("revocations.json");

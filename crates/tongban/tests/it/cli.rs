@@ -533,7 +533,7 @@ fn licences_list_export_and_verify_offline_and_online() {
     let out = verify(&empty, &good_file, true);
     let text = ok(&out);
     assert!(
-        text.contains("valid") && text.contains("示范市市场监督管理局"),
+        text.contains("Valid") && text.contains("示范市市场监督管理局"),
         "{text}"
     );
     assert!(!empty.exists(), "offline verification touches no data directory");
@@ -544,7 +544,7 @@ fn licences_list_export_and_verify_offline_and_online() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("revoked"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Revoked"));
 
     // One changed byte: tampered, offline and online.
     let changed = std::fs::read_to_string(&good_file)
@@ -554,7 +554,7 @@ fn licences_list_export_and_verify_offline_and_online() {
     std::fs::write(&tampered_file, changed).unwrap();
     let out = verify(&empty, &tampered_file, true);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("tampered"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Tampered with"));
     assert_eq!(verify(&data, &tampered_file, false).status.code(), Some(2));
     assert_eq!(verify(&data, &good_file, false).status.code(), Some(0));
 
