@@ -324,7 +324,11 @@ async fn a_changed_byte_a_wrong_seal_a_revocation_and_expiry_are_all_caught() {
         let admin = staff("admin", Role::DeptAdmin, &w.market);
         let revoked = w
             .seals
-            .revoke_licence(&admin, &licence.number, "以欺骗手段取得，依法撤销 / obtained by deception")
+            .revoke_licence(
+                &admin,
+                &licence.number,
+                "以欺骗手段取得，依法撤销 / obtained by deception",
+            )
             .await
             .unwrap();
         assert!(revoked.revoked.is_some());

@@ -1890,6 +1890,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "The 8-character code printed beside the number on the licence; scanning its QR code fills it in",
     ),
     (
+        "verify.number_needed",
+        "请输入证照编号",
+        "Enter the licence number",
+    ),
+    (
         "verify.code_needed",
         "请输入证照上的校验码",
         "Enter the verification code printed on the licence",

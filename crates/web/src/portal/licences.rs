@@ -95,13 +95,15 @@ fn verdict_response(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Respon
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct VerifyQuery {
-    number: String,
+    /// Present (perhaps empty) once the form was sent.
+    number: Option<String>,
     code: String,
 }
 
 /// `GET /verify`: the form; with `?number=&code=` it goes to that licence's verdict.
 pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Response {
-    let number = q.number.trim().to_ascii_uppercase();
+    let sent = q.number.is_some();
+    let number = q.number.unwrap_or_default().trim().to_ascii_uppercase();
     let code = tongban_seal::normalised_code(&q.code);
     if !number.is_empty() && !code.is_empty() {
         return Redirect::to(&format!(
@@ -112,10 +114,19 @@ pub(super) async fn verify_page(ctx: Ctx, Query(q): Query<VerifyQuery>) -> Respo
         .into_response();
     }
     let mut c = ctx.chrome(ctx.t().s("verify.title"));
-    if !number.is_empty() {
+    // The form sent with something missing: each missing answer named.
+    if sent && number.is_empty() {
+        c.add_error("number", ctx.t().s("verify.number_needed"));
+    }
+    if sent && code.is_empty() {
         c.add_error("code", ctx.t().s("verify.code_needed"));
     }
-    render(&VerifyPage { c, number, code })
+    let refused = !c.errors.is_empty();
+    let mut resp = render(&VerifyPage { c, number, code });
+    if refused {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
 }
 
 /// Verifications by number one client address may ask for: a burst, then so many a minute

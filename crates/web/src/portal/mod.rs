@@ -316,6 +316,24 @@ fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
 
 async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> Response {
     let next = safe_next(Some(&f.next));
+    // Blank fields are named as such, not answered as a wrong password.
+    if f.username.trim().is_empty() || f.password.is_empty() {
+        let mut c = ctx.chrome(ctx.t().s("login.title"));
+        c.narrow = true;
+        if f.username.trim().is_empty() {
+            c.add_error("username", "请输入用户名 / enter your user name");
+        }
+        if f.password.is_empty() {
+            c.add_error("password", "请输入密码 / enter your password");
+        }
+        let mut resp = render(&LoginPage {
+            c,
+            username: f.username,
+            next,
+        });
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    }
     let lc = LoginContext {
         ip: ctx.ip.clone(),
         user_agent: ctx.user_agent.clone(),
@@ -637,6 +655,35 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         resp
     };
+    // Every empty answer is named at once (the identity service checks each again).
+    let missing: Vec<(&str, &str)> = [
+        (&f.real_name, "real_name", "请填写姓名 / enter your full name"),
+        (
+            &f.id_number,
+            "id_number",
+            "请填写居民身份证号码 / enter your resident ID number",
+        ),
+        (&f.username, "username", "请设置用户名 / choose a user name"),
+        (&f.password, "password", "请设置密码 / choose a password"),
+        (&f.password2, "password2", "请再次输入密码 / repeat the password"),
+    ]
+    .into_iter()
+    .filter(|(value, ..)| value.trim().is_empty())
+    .map(|(_, field, msg)| (field, msg))
+    .collect();
+    if !missing.is_empty() {
+        let mut c = ctx.chrome(ctx.t().s("register.title"));
+        c.narrow = true;
+        for (field, msg) in missing {
+            c.add_error(field, msg);
+        }
+        let mut resp = render(&RegisterPage {
+            c,
+            fields: register_fields(&f),
+        });
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return resp;
+    }
     if f.password != f.password2 {
         return retry(
             &ctx,

@@ -80,7 +80,7 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
         // about the licence is shown.
         let code = code_of(&s, &number).await;
         let (status, page) = get(&anon, &s, &format!("/verify?number={number}")).await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 422);
         assert!(
             page.contains("请输入证照上的校验码") && !page.contains("张**"),
             "{page}"

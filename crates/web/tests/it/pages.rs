@@ -959,3 +959,54 @@ async fn registration_does_not_tell_whether_an_id_number_has_an_account_and_is_r
     })
     .await;
 }
+
+#[tokio::test]
+async fn blank_forms_name_every_missing_answer_at_once() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = browser();
+        // Sign-in: a blank form is not a wrong password.
+        let r = sign_in(&c, &s, "", "").await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("请输入用户名")
+                && page.contains("请输入密码")
+                && !page.contains("用户名或密码错误"),
+            "{page}"
+        );
+        assert!(page.contains("id=\"password-error\""));
+        // Registration: every empty field at once.
+        let form = c
+            .get(s.url("/register"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = c
+            .post(s.url("/register"))
+            .form(&[("csrf", csrf_of(&form))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for field in ["real_name", "id_number", "username", "password", "password2"] {
+            assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
+        }
+        // Verification by number: the form sent empty says what is missing.
+        let r = c.get(s.url("/verify?number=&code=")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("请输入证照编号") && page.contains("请输入证照上的校验码"),
+            "{page}"
+        );
+        let first = c.get(s.url("/verify")).send().await.unwrap();
+        assert_eq!(first.status(), 200, "the first visit is not an error");
+        s.stop().await;
+    })
+    .await;
+}
