@@ -494,10 +494,14 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
 }
 
 #[test]
-fn the_console_work_lists_are_cards_on_a_phone() {
+fn the_work_lists_are_cards_on_a_phone() {
     let Some(browser) = browser() else { return };
     let demo = Demo::start();
-    for (user, list) in [("sj_clerk", "/console/cases"), ("ga_clerk", "/console/interact")] {
+    for (user, list) in [
+        ("sj_clerk", "/console/cases"),
+        ("ga_clerk", "/console/interact"),
+        ("citizen2", "/my/cases"),
+    ] {
         let tab = open(&browser, &demo, "/");
         sign_in(&tab, &demo, user, list);
         phone(&tab);
@@ -505,6 +509,10 @@ fn the_console_work_lists_are_cards_on_a_phone() {
             .unwrap()
             .wait_until_navigated()
             .unwrap();
+        if user == "citizen2" {
+            // The newborn bundle's page lists its cases, one per department.
+            click_and_wait(&tab, "a[href^='/my/bundles/']");
+        }
         let truth = |expr: &str| -> bool {
             tab.evaluate(expr, false)
                 .unwrap()
