@@ -47,6 +47,36 @@ fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], loc
     Ok(())
 }
 
+/// What a move from `old` to `new` does to `grants`: (grant, its new form) for each that moves
+/// with the person, and those that end. A grant in the old department moves when `actor` may
+/// give it in the new one and it is not an administrator role; a grant whose scope covers the
+/// new department stays; every other ends.
+fn regranted(
+    actor: &Principal,
+    grants: &[RoleGrant],
+    old: &DeptPath,
+    new: &DeptPath,
+) -> (Vec<(RoleGrant, RoleGrant)>, Vec<RoleGrant>) {
+    let mut moved = Vec::new();
+    let mut ended = Vec::new();
+    for g in grants {
+        if g.scope == *old {
+            let there = RoleGrant {
+                role: g.role,
+                scope: new.clone(),
+            };
+            if !g.role.is_platform_admin() && check_grant_power(actor, &there).is_ok() {
+                moved.push((g.clone(), there));
+            } else {
+                ended.push(g.clone());
+            }
+        } else if !g.scope.contains(new) {
+            ended.push(g.clone());
+        }
+    }
+    (moved, ended)
+}
+
 fn grant_codes(grants: &[RoleGrant]) -> Vec<String> {
     grants
         .iter()
@@ -155,7 +185,11 @@ impl Identity {
     }
 
     /// Changes a staff account's shown name and/or department (`ManageUsers` over the account and
-    /// over the new department). Role grants keep their scopes; change them with
+    /// over the new department). A move takes the old department's powers away: a role held in
+    /// the old department moves with the person to the new one (where the actor may give it;
+    /// administrator roles never move, they are asked for again); a role whose scope does not
+    /// cover the new department ends; one that covers it (a leader over the whole city) stays.
+    /// The person's sessions end, so the new powers hold at once. Other role changes go through
     /// [`Identity::set_roles`].
     pub async fn update_staff(
         &self,
@@ -194,8 +228,26 @@ impl Identity {
         {
             return Ok(view);
         }
+        let (moved, ended) = match (&view.department, &dept) {
+            (Some(old), Some(new)) if old.id != new.id => {
+                regranted(actor, &view.grants, &old.path, &new.path)
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        for g in moved.iter().map(|(from, _)| from).chain(&ended) {
+            tx.execute(
+                "DELETE FROM role_grants WHERE account_id = $1 AND role = $2 AND scope_path = $3",
+                params![id.as_str(), g.role.code(), g.scope],
+            )
+            .await?;
+        }
+        let to: Vec<RoleGrant> = moved.iter().map(|(_, to)| to.clone()).collect();
+        insert_grants(&mut tx, id, &to, now).await?;
+        if !moved.is_empty() || !ended.is_empty() {
+            revoke_all_in(&mut tx, id, now, None).await?;
+        }
         tx.execute(
             "UPDATE accounts SET display_name = $1, department_id = $2, updated_ms = $3 WHERE id = $4",
             params![
@@ -219,6 +271,8 @@ impl Identity {
                     "display_name": new_name,
                     "department_from": view.department.as_ref().map(|d| &d.path),
                     "department_to": new_dept.as_ref().map(|d| &d.path),
+                    "roles_moved": grant_codes(&to),
+                    "roles_ended": grant_codes(&ended),
                 }),
             },
         )
@@ -756,5 +810,35 @@ impl Identity {
             masked: tongban_crypto::mask_email(&clear),
             confirmed: r.get::<Option<i64>>("email_verified_ms")?.is_some(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Role, scope: &str) -> RoleGrant {
+        RoleGrant {
+            role,
+            scope: DeptPath(scope.into()),
+        }
+    }
+
+    #[test]
+    fn a_move_never_carries_an_administrator_role_and_keeps_what_covers_the_new_place() {
+        let old = DeptPath("/3301/3301-GA/".into());
+        let new = DeptPath("/3301/3301-MZ/".into());
+        let grants = [
+            grant(Role::SecurityAdmin, "/3301/3301-GA/"),
+            grant(Role::Clerk, "/3301/3301-GA/"),
+            grant(Role::Leader, "/3301/"),
+            grant(Role::Reviewer, "/3301/3301-GA/3301-GA-HZ/"),
+        ];
+        let (moved, ended) = regranted(&Principal::system("test"), &grants, &old, &new);
+        assert_eq!(
+            moved,
+            vec![(grants[1].clone(), grant(Role::Clerk, "/3301/3301-MZ/"))]
+        );
+        assert_eq!(ended, vec![grants[0].clone(), grants[3].clone()]);
     }
 }

@@ -455,3 +455,72 @@ async fn an_official_name_carries_the_city() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn moving_a_staff_member_takes_the_old_departments_powers_away() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        // 公安局's approver, who also reviews in 户政科 and leads the whole city.
+        let moved = w.staff("ga-approver", &w.police, &[Role::Approver]).await;
+        let sys = system();
+        w.id.set_roles(
+            &sys,
+            &moved.id,
+            vec![
+                grant(Role::Approver, &w.police.path),
+                grant(Role::Reviewer, &w.police_office.path),
+                grant(Role::Leader, &w.city.path),
+            ],
+        )
+        .await
+        .unwrap();
+        let (token, _) = w.sign_in("ga-approver").await;
+
+        let after =
+            w.id.update_staff(
+                &sys,
+                &moved.id,
+                StaffChanges {
+                    display_name: None,
+                    department: Some(w.civil.id.clone()),
+                },
+            )
+            .await
+            .unwrap();
+        let mut held: Vec<(Role, String)> = after
+            .grants
+            .iter()
+            .map(|g| (g.role, g.scope.as_str().to_string()))
+            .collect();
+        held.sort();
+        let mut expected = vec![
+            // Approving moves to 民政局; leading the city stays (it covers 民政局).
+            (Role::Approver, w.civil.path.as_str().to_string()),
+            (Role::Leader, w.city.path.as_str().to_string()),
+        ];
+        expected.sort();
+        assert_eq!(held, expected, "户政科's review ends");
+        // The old powers end at once: the open session is gone.
+        assert!(w.id.authenticate_full(&token).await.is_err());
+        let (_, me) = w.sign_in("ga-approver").await;
+        assert!(
+            !me.principal
+                .allows(Permission::DecideSharing, Some(&w.police.path))
+        );
+        assert!(
+            me.principal
+                .allows(Permission::DecideSharing, Some(&w.civil.path))
+        );
+        // The move is recorded with what moved and what ended.
+        let events = tongban_db::event::read_after(&w.db, 0, 10_000).await.unwrap();
+        let e = events
+            .iter()
+            .rev()
+            .find(|e| e.action == "identity.account.updated")
+            .unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap();
+        assert_eq!(detail["roles_moved"].as_array().unwrap().len(), 1);
+        assert_eq!(detail["roles_ended"].as_array().unwrap().len(), 1);
+    })
+    .await;
+}
