@@ -45,7 +45,7 @@ pub use error::Error;
 pub use report::{Problem, ProblemKind, VerifyReport};
 pub use verify::verify;
 pub use view::{
-    ChainLink, EntryFilter, EntryPage, LedgerEntry, LedgerStatus, export_csv, list_entries, status,
+    ChainLink, CsvExport, EntryFilter, EntryPage, LedgerEntry, LedgerStatus, export_csv, list_entries, status,
 };
 pub use watch::{Checked, LedgerWatch};
 

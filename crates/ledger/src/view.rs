@@ -135,34 +135,74 @@ pub async fn list_entries(db: &Db, actor: &Principal, filter: &EntryFilter, page
 
 /// Writes every matching entry, newest first, as CSV with a bilingual header. Cells that a
 /// spreadsheet would run as a formula are prefixed with `'`. Returns the rows written.
-pub async fn export_csv(db: &Db, actor: &Principal, filter: &EntryFilter, w: impl Write) -> Result<u64> {
-    let scope = ledger_scope(actor)?;
-    let base = filtered(filter, scope.as_deref())?;
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(HEADER)?;
-    let mut before: Option<i64> = None;
-    let mut written = 0u64;
-    loop {
-        let mut q = base.clone();
+pub async fn export_csv(db: &Db, actor: &Principal, filter: &EntryFilter, mut w: impl Write) -> Result<u64> {
+    let mut export = CsvExport::new(db, actor, filter)?;
+    while let Some(chunk) = export.next_chunk().await? {
+        w.write_all(&chunk).map_err(|e| Error::Export(e.to_string()))?;
+    }
+    w.flush().map_err(|e| Error::Export(e.to_string()))?;
+    Ok(export.written())
+}
+
+/// The CSV of every matching entry (as [`export_csv`] writes it), made a batch at a time so that
+/// a large ledger streams in bounded memory: the first chunk starts with the header, each read
+/// takes at most 2,000 entries, and `None` ends it. Whether the actor may read the ledger is
+/// decided when it is made, before anything is sent.
+pub struct CsvExport {
+    db: Db,
+    base: tongban_db::sql::sea_query::SelectStatement,
+    before: Option<i64>,
+    header: bool,
+    done: bool,
+    written: u64,
+}
+
+impl CsvExport {
+    pub fn new(db: &Db, actor: &Principal, filter: &EntryFilter) -> Result<CsvExport> {
+        let scope = ledger_scope(actor)?;
+        Ok(CsvExport {
+            db: db.clone(),
+            base: filtered(filter, scope.as_deref())?,
+            before: None,
+            header: true,
+            done: false,
+            written: 0,
+        })
+    }
+
+    /// The next piece of the file, or `None` after the last.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut out = csv::Writer::from_writer(Vec::new());
+        if std::mem::take(&mut self.header) {
+            out.write_record(HEADER)?;
+        }
+        let mut q = self.base.clone();
         select_columns(&mut q);
-        if let Some(b) = before {
+        if let Some(b) = self.before {
             q.and_where(Expr::col(ecol("seq")).lt(b));
         }
         q.order_by(ecol("seq"), Order::Desc).limit(EXPORT_BATCH);
-        let (sql, values) = render(db.backend(), &q);
-        let rows = db.fetch_all(&sql, values).await?;
+        let (sql, values) = render(self.db.backend(), &q);
+        let rows = self.db.fetch_all(&sql, values).await?;
         for row in &rows {
             let e = entry_from_row(row)?;
-            before = Some(e.event.seq);
+            self.before = Some(e.event.seq);
             out.write_record(csv_record(&e).map(neutralise))?;
-            written += 1;
+            self.written += 1;
         }
-        if (rows.len() as u64) < EXPORT_BATCH {
-            break;
-        }
+        self.done = (rows.len() as u64) < EXPORT_BATCH;
+        out.into_inner()
+            .map(Some)
+            .map_err(|e| Error::Export(e.to_string()))
     }
-    out.flush().map_err(|e| Error::Export(e.to_string()))?;
-    Ok(written)
+
+    /// Entries written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
 }
 
 const HEADER: [&str; 16] = [

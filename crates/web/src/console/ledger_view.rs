@@ -259,11 +259,18 @@ pub(super) async fn ledger_csv(
         Ok(f) => f,
         Err(inv) => return ctx.fail(PageError::BadRequest(inv.to_string())),
     };
-    // A UTF-8 BOM so spreadsheet programs read the Chinese text correctly.
-    let mut buf = vec![0xEF, 0xBB, 0xBF];
-    if let Err(e) = tongban_ledger::export_csv(&state.db, &me.principal, &filter, &mut buf).await {
-        return ctx.fail(ledger_error(e));
-    }
+    // Refused before anything is sent; then the file streams a batch at a time, so a ledger of
+    // millions of entries never sits in memory.
+    let export = match tongban_ledger::CsvExport::new(&state.db, &me.principal, &filter) {
+        Ok(x) => x,
+        Err(e) => return ctx.fail(ledger_error(e)),
+    };
+    // A UTF-8 BOM first, so spreadsheet programs read the Chinese text correctly.
+    let bom = futures_util::stream::once(async { Ok(vec![0xEF, 0xBB, 0xBF]) });
+    let rows = futures_util::stream::try_unfold(export, |mut export| async move {
+        Ok::<_, tongban_ledger::Error>(export.next_chunk().await?.map(|chunk| (chunk, export)))
+    });
+    let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(bom, rows));
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -272,7 +279,7 @@ pub(super) async fn ledger_csv(
                 "attachment; filename=\"tongban-ledger.csv\"",
             ),
         ],
-        buf,
+        body,
     )
         .into_response()
 }
