@@ -2,7 +2,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Runs the CLI in English (the assertions below read English output).
-fn tongban(data_dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn tongban(data_dir: &Path, args: &[&str]) -> Output {
     tongban_in("en_US.UTF-8", data_dir, args)
 }
 
@@ -25,7 +25,7 @@ fn tongban_in(lang: &str, data_dir: &Path, args: &[&str]) -> Output {
         .expect("run tongban")
 }
 
-fn ok(out: &Output) -> String {
+pub(crate) fn ok(out: &Output) -> String {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),

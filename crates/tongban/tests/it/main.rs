@@ -1,6 +1,7 @@
 //! The binary end to end: the demo seeds once, backups restore into a new data directory, and
-//! the ledger verifies from the command line.
+//! the ledger verifies from the command line, and a killed process loses nothing it committed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod drills;
