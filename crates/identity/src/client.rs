@@ -237,6 +237,58 @@ impl Identity {
         })
     }
 
+    /// Gives a department system a new secret (`ManageApiClients` over it), shown this once;
+    /// the old secret stops working and every token it got ends at once. A disabled system is
+    /// not given one.
+    pub async fn rotate_api_client_secret(
+        &self,
+        actor: &Principal,
+        id: &ClientId,
+    ) -> Result<(ApiClient, String)> {
+        let client = self
+            .client_where("c.id", id.as_str())
+            .await?
+            .ok_or(Error::NotFound { what: "api_client" })?;
+        actor.require(Permission::ManageApiClients, Some(&client.department.path))?;
+        if client.disabled {
+            return Err(Error::conflict(
+                "client",
+                "该接入系统已停用 / this department system is disabled",
+            ));
+        }
+        let (secret, _) = new_secret_token();
+        let secret_hash = password::hash(&secret).await?;
+        let mut tx = self.db.begin_write().await?;
+        tx.execute(
+            "UPDATE api_clients SET secret_hash = $1 WHERE id = $2",
+            params![secret_hash, client.id.as_str()],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM api_tokens WHERE client_id = $1",
+            params![client.id.as_str()],
+        )
+        .await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "identity.client.secret_rotated",
+                object_type: "api_client",
+                object_id: client.id.as_str(),
+                object_dept: Some(&client.department.path),
+                summary: format!(
+                    "更换接入系统 {} 的密钥 / rotated the secret of API client {}",
+                    client.client_id, client.client_id
+                ),
+                detail: json!({ "client_id": client.client_id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        bearer_changed();
+        Ok((client, secret))
+    }
+
     async fn record_client_failure(&self, client_id: &str, object: &str, reason: &str) -> Result<()> {
         // Only a well-formed client id is repeated in the event; anything else may be a pasted secret.
         let shown = if client_id.starts_with("tbc_")

@@ -143,3 +143,47 @@ async fn wrong_secrets_foreign_scopes_and_other_departments_are_refused() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_new_secret_ends_the_old_one_and_its_tokens() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (client, old) =
+            w.id.create_api_client(&system(), &w.police.id, "户籍系统", &scopes(&["exchange:read"]))
+                .await
+                .unwrap();
+        let token = w.id.issue_token(&client.client_id, &old, &[]).await.unwrap();
+        let (_, new) =
+            w.id.rotate_api_client_secret(&system(), &client.id)
+                .await
+                .unwrap();
+        assert_ne!(new, old);
+        // The old secret and its tokens stop at once; the new secret works.
+        assert!(w.id.authenticate_bearer(&token.token).await.is_err());
+        assert!(matches!(
+            w.id.issue_token(&client.client_id, &old, &[]).await.unwrap_err(),
+            Error::BadCredentials
+        ));
+        w.id.issue_token(&client.client_id, &new, &[]).await.unwrap();
+        let rotated = w.events("identity.client.secret_rotated").await;
+        assert_eq!(rotated.len(), 1);
+        assert!(!rotated[0].detail.contains(&new) && !rotated[0].summary.contains(&new));
+        // Only those who manage the department's systems rotate; a disabled system gets none.
+        w.staff("mz-admin", &w.civil, &[Role::DeptAdmin]).await;
+        let (_, mz) = w.sign_in_admin("mz-admin").await;
+        assert!(matches!(
+            w.id.rotate_api_client_secret(&mz.principal, &client.id)
+                .await
+                .unwrap_err(),
+            Error::Forbidden { .. }
+        ));
+        w.id.disable_api_client(&system(), &client.id).await.unwrap();
+        assert!(matches!(
+            w.id.rotate_api_client_secret(&system(), &client.id)
+                .await
+                .unwrap_err(),
+            Error::Conflict { .. }
+        ));
+    })
+    .await;
+}
