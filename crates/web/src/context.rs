@@ -115,6 +115,7 @@ impl Ctx {
                 can_items: p.allows_somewhere(Permission::ManageServiceItems),
                 can_calendar: p.allows_somewhere(Permission::ManageCalendar),
                 can_egress: p.allows_somewhere(Permission::ManageEgress),
+                can_clients: p.allows_somewhere(Permission::ManageApiClients),
                 can_approve: tongban_identity::is_role_approver(p),
                 can_cases: p.grants.iter().any(|g| g.role.handles_cases()),
                 can_interact: p.allows_somewhere(Permission::HandleInteractions),

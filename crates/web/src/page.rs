@@ -37,6 +37,8 @@ pub struct ChromeUser {
     pub can_calendar: bool,
     /// May keep the destination allow-list (出站地址白名单).
     pub can_egress: bool,
+    /// May register department systems (接入系统).
+    pub can_clients: bool,
     /// Decides administrator-role requests (角色审批).
     pub can_approve: bool,
     /// Works cases (inbox and case messages).

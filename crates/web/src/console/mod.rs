@@ -34,6 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/departments", get(departments).post(create_department))
         .route("/console/calendar", get(calendar::show).post(calendar::enter))
         .route("/console/egress", get(egress::show).post(egress::allow))
+        .route("/console/clients", get(clients::show).post(clients::register))
+        .route("/console/clients/{id}/rotate", post(clients::rotate))
+        .route("/console/clients/{id}/disable", post(clients::disable))
         .route("/console/approvals", get(approvals::show))
         .route("/console/approvals/{id}/approve", post(approvals::approve))
         .route("/console/approvals/{id}/reject", post(approvals::reject))
@@ -767,6 +770,7 @@ mod bundles;
 mod calendar;
 mod cases;
 mod catalog;
+mod clients;
 mod egress;
 mod interact;
 mod interact_rules;

@@ -1,5 +1,6 @@
-use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
+use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use tongban_db::testing::each_backend;
+use tongban_kernel::Role;
 
 #[tokio::test]
 async fn a_citizen_signs_in_sees_masked_data_and_signs_out() {
@@ -1006,6 +1007,132 @@ async fn blank_forms_name_every_missing_answer_at_once() {
         );
         let first = c.get(s.url("/verify")).send().await.unwrap();
         assert_eq!(first.status(), 200, "the first visit is not an error");
+        s.stop().await;
+    })
+    .await;
+}
+
+/// The text of the element with `id` on `html` (a `<code>`).
+fn code_with_id(html: &str, id: &str) -> String {
+    let at = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}: {html}"));
+    let rest = &html[at..];
+    let start = rest.find('>').unwrap() + 1;
+    rest[start..start + rest[start..].find('<').unwrap()]
+        .replace("&#x2d;", "-")
+        .replace("&#45;", "-")
+        .replace("&#x5f;", "_")
+}
+
+#[tokio::test]
+async fn a_department_administrator_registers_rotates_and_disables_a_system_in_the_console() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let ga = add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
+        let c = browser();
+        sign_in_with_mfa(&c, &s, "ga_admin").await;
+        let form = c.get(s.url("/console/clients")).send().await.unwrap();
+        assert_eq!(form.status(), 200);
+        let form = form.text().await.unwrap();
+        assert!(
+            form.contains("还没有登记接入系统") && form.contains(ga.id.as_str()),
+            "{form}"
+        );
+        // An empty form names every missing answer.
+        let r = c
+            .post(s.url("/console/clients"))
+            .form(&[("csrf", csrf_of(&form))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for field in ["name", "department", "scopes"] {
+            assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
+        }
+        // Registered: the secret is shown once, on a page that is not kept.
+        let r = c
+            .post(s.url("/console/clients"))
+            .form(&[
+                ("csrf", csrf_of(&form).as_str()),
+                ("name", "户籍业务系统"),
+                ("department", ga.id.as_str()),
+                ("scopes", "exchange:read"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let shown = r.text().await.unwrap();
+        let client_id = code_with_id(&shown, "client-id");
+        let secret = code_with_id(&shown, "client-secret");
+        assert!(client_id.starts_with("tbc_") && secret.len() > 20, "{shown}");
+        let token = |secret: String| {
+            let (s, client_id) = (&s, client_id.clone());
+            async move {
+                reqwest::Client::new()
+                    .post(s.url("/api/v1/auth/token"))
+                    .json(&serde_json::json!({ "client_id": client_id, "client_secret": secret }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(token(secret.clone()).await, 200);
+        let list = c
+            .get(s.url("/console/clients"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains(&client_id) && !list.contains(&secret),
+            "never shown again: {list}"
+        );
+        let id = {
+            let at = list.find("/console/clients/").unwrap() + "/console/clients/".len();
+            list[at..at + 36].to_string()
+        };
+        // A new secret: the old one stops working.
+        let r = c
+            .post(s.url(&format!("/console/clients/{id}/rotate")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let fresh = code_with_id(&r.text().await.unwrap(), "client-secret");
+        assert_ne!(fresh, secret);
+        assert_eq!(token(secret).await, 401);
+        assert_eq!(token(fresh.clone()).await, 200);
+        // Disabled: said so, and its secret no longer gets a token.
+        let r = c
+            .post(s.url(&format!("/console/clients/{id}/disable")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/console/clients?disabled=1");
+        assert_ne!(token(fresh).await, 200);
+        // A window clerk has no say over systems.
+        add_staff(&s, "ga_window", "9901-GA", Role::Clerk).await;
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_window", PASSWORD).await;
+        assert_eq!(
+            clerk
+                .get(s.url("/console/clients"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
         s.stop().await;
     })
     .await;

@@ -1,0 +1,242 @@
+//! 接入系统 in the console: a department administrator registers the department systems that
+//! call the platform's API, gives one a new secret, or switches one off. A secret is shown once,
+//! on the page that answers the registration or the change, and never again (the identity
+//! service keeps only its hash).
+
+use crate::AppState;
+use crate::context::{CsrfForm, Ctx};
+use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::page::{Chrome, PageError, render};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use tongban_identity::{ApiClient, ClientId, DeptId};
+use tongban_kernel::{Permission, Principal};
+
+/// One department system as the list shows it.
+struct ClientRow {
+    id: String,
+    name: String,
+    client_id: String,
+    department: String,
+    scopes: String,
+    created: String,
+    disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/clients.html")]
+struct ClientsPage {
+    c: Chrome,
+    clients: Vec<ClientRow>,
+    /// (id, name) of the departments the administrator may register systems for.
+    departments: Vec<(String, String)>,
+    form: HashMap<String, String>,
+}
+
+impl ClientsPage {
+    fn v(&self, k: &str) -> &str {
+        self.form.get(k).map_or("", |s| s.as_str())
+    }
+}
+
+/// The page that shows a secret, this once.
+#[derive(Template)]
+#[template(path = "console/client_secret.html")]
+struct SecretPage {
+    c: Chrome,
+    name: String,
+    client_id: String,
+    secret: String,
+}
+
+fn require(ctx: &Ctx) -> Result<Principal, PageError> {
+    let user = ctx.require_staff()?;
+    if user.principal.allows_somewhere(Permission::ManageApiClients) {
+        Ok(user.principal.clone())
+    } else {
+        Err(PageError::Forbidden(
+            "无权管理接入系统 / not permitted to manage department systems".into(),
+        ))
+    }
+}
+
+async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, String>) -> Response {
+    let me = match require(ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let zone = &state.settings.zone;
+    let official = crate::page::DeptNames::load(state, t).await;
+    let clients = match state.identity.list_api_clients(&me).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|k: ApiClient| ClientRow {
+                id: k.id.as_str().to_string(),
+                department: official.of(k.department.path.as_str(), &k.department.name_zh),
+                scopes: k.scopes.join(" "),
+                created: k.created.display_in(zone),
+                disabled: k.disabled,
+                name: k.name,
+                client_id: k.client_id,
+            })
+            .collect(),
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let departments = state
+        .identity
+        .list_departments(&me)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| me.allows(Permission::ManageApiClients, Some(&d.path)))
+        .map(|d| {
+            (
+                d.id.as_str().to_string(),
+                format!(
+                    "{}{}",
+                    "\u{3000}".repeat(d.depth()),
+                    t.pick(&d.name_zh, &d.name_en)
+                ),
+            )
+        })
+        .collect();
+    let failed = !c.errors.is_empty();
+    let mut resp = render(&ClientsPage {
+        c,
+        clients,
+        departments,
+        form,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
+}
+
+/// `GET /console/clients[?disabled=1]`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let t = ctx.t();
+    let mut c = ctx.chrome(t.s("clients.title"));
+    if q.contains_key("disabled") {
+        c.notice = Some(t.s("clients.disabled_done").to_string());
+    }
+    page(&state, &ctx, c, HashMap::new()).await
+}
+
+/// The secret, once: never cached, never in an address.
+fn secret_page(ctx: &Ctx, title: &str, k: ApiClient, secret: String) -> Response {
+    let mut resp = render(&SecretPage {
+        c: ctx.chrome(title),
+        name: k.name,
+        client_id: k.client_id,
+        secret,
+    });
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    resp
+}
+
+/// `POST /console/clients`: `name`, `department` (id), `scopes` (separated by spaces).
+pub(super) async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let mut c = ctx.chrome(t.s("clients.title"));
+    // Every empty answer at once (the identity service checks each again).
+    for (field, msg) in [
+        ("name", "请填写系统名称 / name the system"),
+        ("department", "请选择部门 / choose a department"),
+        ("scopes", "请填写权限范围 / give its scopes"),
+    ] {
+        if get(field).is_empty() {
+            c.add_error(field, msg);
+        }
+    }
+    let department = DeptId::parse("department", &get("department"));
+    if department.is_err() && !get("department").is_empty() {
+        c.add_error("department", "请选择部门 / choose a department");
+    }
+    let department = match department {
+        Ok(d) if c.errors.is_empty() => d,
+        _ => return page(&state, &ctx, c, form).await,
+    };
+    let scopes: Vec<String> = get("scopes").split_whitespace().map(str::to_string).collect();
+    match state
+        .identity
+        .create_api_client(&me, &department, &get("name"), &scopes)
+        .await
+    {
+        Ok((k, secret)) => secret_page(&ctx, t.s("clients.registered"), k, secret),
+        Err(e) => match identity_form(e, "name") {
+            FormOutcome::Field(field, msg) => {
+                c.add_error(&field, &msg);
+                page(&state, &ctx, c, form).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+fn client_id(id: &str) -> Result<ClientId, PageError> {
+    tongban_kernel::id::check_uuid("id", id).map_err(|_| PageError::NotFound)?;
+    Ok(ClientId(id.to_string()))
+}
+
+/// `POST /console/clients/{id}/rotate`: a new secret, shown once.
+pub(super) async fn rotate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let id = match client_id(&id) {
+        Ok(id) => id,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.identity.rotate_api_client_secret(&me, &id).await {
+        Ok((k, secret)) => secret_page(&ctx, ctx.t().s("clients.rotated"), k, secret),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+/// `POST /console/clients/{id}/disable`.
+pub(super) async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let id = match client_id(&id) {
+        Ok(id) => id,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.identity.disable_api_client(&me, &id).await {
+        Ok(_) => Redirect::to("/console/clients?disabled=1").into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
