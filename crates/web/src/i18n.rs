@@ -1209,8 +1209,13 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("clients.rotated", "已更换密钥", "New secret issued"),
     (
         "clients.once",
-        "密钥只显示这一次，请立即复制并交给该系统的管理员妥善保存；离开本页后无法再次查看。原密钥及其令牌已失效。",
-        "The secret is shown this once: copy it now and give it to the system's administrator to keep safe. It cannot be shown again; any earlier secret and its tokens no longer work.",
+        "密钥只显示这一次，请立即复制并交给该系统的管理员妥善保存；离开本页后无法再次查看。",
+        "The secret is shown this once: copy it now and give it to the system's administrator to keep safe. It cannot be shown again.",
+    ),
+    (
+        "clients.old_ended",
+        "原密钥及其令牌已失效。",
+        "The earlier secret and its tokens no longer work.",
     ),
     (
         "clients.how",

@@ -50,6 +50,8 @@ struct SecretPage {
     name: String,
     client_id: String,
     secret: String,
+    /// A new secret for a system already registered (the old one ended).
+    rotated: bool,
 }
 
 fn require(ctx: &Ctx) -> Result<Principal, PageError> {
@@ -132,12 +134,13 @@ pub(super) async fn show(
 }
 
 /// The secret, once: never cached, never in an address.
-fn secret_page(ctx: &Ctx, title: &str, k: ApiClient, secret: String) -> Response {
+fn secret_page(ctx: &Ctx, title: &str, k: ApiClient, secret: String, rotated: bool) -> Response {
     let mut resp = render(&SecretPage {
         c: ctx.chrome(title),
         name: k.name,
         client_id: k.client_id,
         secret,
+        rotated,
     });
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
@@ -183,7 +186,7 @@ pub(super) async fn register(
         .create_api_client(&me, &department, &get("name"), &scopes)
         .await
     {
-        Ok((k, secret)) => secret_page(&ctx, t.s("clients.registered"), k, secret),
+        Ok((k, secret)) => secret_page(&ctx, t.s("clients.registered"), k, secret, false),
         Err(e) => match identity_form(e, "name") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
@@ -215,7 +218,7 @@ pub(super) async fn rotate(
         Err(e) => return ctx.fail(e),
     };
     match state.identity.rotate_api_client_secret(&me, &id).await {
-        Ok((k, secret)) => secret_page(&ctx, ctx.t().s("clients.rotated"), k, secret),
+        Ok((k, secret)) => secret_page(&ctx, ctx.t().s("clients.rotated"), k, secret, true),
         Err(e) => ctx.fail(identity_page(e)),
     }
 }

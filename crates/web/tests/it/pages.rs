@@ -1107,7 +1107,9 @@ async fn a_department_administrator_registers_rotates_and_disables_a_system_in_t
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let fresh = code_with_id(&r.text().await.unwrap(), "client-secret");
+        let rotated = r.text().await.unwrap();
+        assert!(rotated.contains("原密钥及其令牌已失效") && !shown.contains("原密钥"));
+        let fresh = code_with_id(&rotated, "client-secret");
         assert_ne!(fresh, secret);
         assert_eq!(token(secret).await, 401);
         assert_eq!(token(fresh.clone()).await, 200);
