@@ -1197,8 +1197,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("clients.scopes", "权限范围", "Scopes"),
     (
         "clients.scopes_hint",
-        "以空格分隔，如 exchange:read（数据交换查询）、pool.load（报送数据）",
-        "Separated by spaces, such as exchange:read (exchange lookups) or pool.load (loading data)",
+        "以空格分隔，如 exchange.read（数据交换查询）、pool.load（报送数据）",
+        "Separated by spaces, such as exchange.read (exchange lookups) or pool.load (loading data)",
     ),
     ("clients.created", "登记时间", "Registered"),
     ("clients.rotate", "更换密钥", "New secret"),

@@ -91,6 +91,9 @@ pub(super) fn pool_problem(e: tongban_pool::Error) -> Problem {
             };
             Problem::invalid(field, &i.reason)
         }
+        // A pushed batch with nothing to read in it (records without a single field) is the
+        // caller's mistake, named on the batch.
+        tongban_pool::Error::Unreadable { reason } => Problem::invalid("records", &reason),
         other => {
             tracing::error!(error = %other, "exchange call failed");
             Problem::internal()

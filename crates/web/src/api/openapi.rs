@@ -16,6 +16,8 @@ fn op(summary: &str, secured: bool, body: Option<&str>, ok: (&str, &str)) -> Val
             "400": problem_ref(),
             "401": problem_ref(),
             "403": problem_ref(),
+            // An unknown id, code or department named in the path, the query or the body.
+            "404": problem_ref(),
         }
     });
     if secured {
@@ -24,6 +26,8 @@ fn op(summary: &str, secured: bool, body: Option<&str>, ok: (&str, &str)) -> Val
         o["security"] = json!([]);
     }
     if let Some(schema) = body {
+        // A body that is not JSON (or has no `Content-Type: application/json`).
+        o["responses"]["415"] = problem_ref();
         o["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     }
     o
@@ -122,7 +126,7 @@ pub fn spec() -> Value {
                         { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
                         { "name": "offset", "in": "query", "schema": { "type": "integer" } }
                     ],
-                    "responses": { "200": { "description": "UserList" }, "400": problem_ref(), "401": problem_ref(), "403": problem_ref() }
+                    "responses": { "200": { "description": "UserList" }, "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref() }
                 },
                 "post": op("新增工作人员 / Add a staff member", true, Some("NewUser"), ("201", "AccountView")),
             },
@@ -153,7 +157,7 @@ pub fn spec() -> Value {
                     } } } },
                     "responses": {
                         "200": { "description": "Loaded: resource, version, accepted, rejected, quality, notes" },
-                        "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref(), "413": problem_ref()
+                        "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref(), "413": problem_ref(), "415": problem_ref()
                     }
                 }
             },
@@ -323,6 +327,7 @@ fn webhook_paths() -> (Value, Value) {
         "NewSubscriptionReply",
     );
     subscribe["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewSubscription" } } } });
+    subscribe["responses"]["415"] = problem_ref();
     if let Some(r) = subscribe["responses"].as_object_mut()
         && let Some(ok) = r.remove("200")
     {
@@ -362,4 +367,30 @@ fn webhook_paths() -> (Value, Value) {
                 "next_ms": { "type": "integer" }, "created_ms": { "type": "integer" }, "updated_ms": { "type": "integer" } } } } } },
     });
     (paths, schemas)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spec;
+
+    #[test]
+    fn every_operation_declares_the_answers_a_caller_can_get() {
+        let doc = spec();
+        let mut seen = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if method == "parameters" {
+                    continue;
+                }
+                seen += 1;
+                let responses = op["responses"].as_object().unwrap();
+                // Every operation may name something that does not exist.
+                assert!(responses.contains_key("404"), "{method} {path}: no 404");
+                if op.get("requestBody").is_some() {
+                    assert!(responses.contains_key("415"), "{method} {path}: no 415");
+                }
+            }
+        }
+        assert!(seen > 30, "{seen} operations");
+    }
 }

@@ -1149,6 +1149,15 @@ async fn the_providing_departments_system_pushes_a_batch_and_bad_rows_are_reject
             .await
             .unwrap();
         assert_eq!(r.status(), 400);
+        // Records without a single field are the caller's mistake, not a server error.
+        for empty in [
+            serde_json::json!({ "records": [{}] }),
+            serde_json::json!({ "records": [{}, {}] }),
+        ] {
+            let r = push(ga.clone(), empty).await.unwrap();
+            assert_eq!(r.status(), 400);
+            assert_eq!(r.json::<serde_json::Value>().await.unwrap()["field"], "records");
+        }
         let r = push(ga, batch).await.unwrap();
         assert_eq!(r.json::<serde_json::Value>().await.unwrap()["version"], 2);
         let r = reqwest::Client::new()
