@@ -364,6 +364,19 @@ impl Identity {
         self.view_from_row(&row, grants).map(Some)
     }
 
+    /// The account `id` for `actor` to read or manage: one who may read no accounts at all (a
+    /// citizen) is refused before the lookup, so an unknown id and someone else's answer alike
+    /// and ids cannot be probed. The actor's own account is always theirs to look up.
+    pub(crate) async fn view_for(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
+        let own = actor.kind == PrincipalKind::User && actor.id == id.as_str();
+        if !own && !actor.allows_somewhere(Permission::ReadUsers) {
+            return Err(Error::forbidden(
+                "无权查看或管理账号 / not permitted to read or manage accounts",
+            ));
+        }
+        self.require_view(id).await
+    }
+
     pub(crate) async fn require_view(&self, id: &AccountId) -> Result<AccountView> {
         self.load_view(id)
             .await?
@@ -635,7 +648,7 @@ impl Identity {
     /// One account: the actor's own, or one in a department the actor holds `ReadUsers` over
     /// (citizens and businesses: a root-scoped grant). Otherwise `Forbidden`.
     pub async fn get_user(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         if actor.kind == PrincipalKind::User && actor.id == view.id.as_str() {
             return Ok(view);
         }

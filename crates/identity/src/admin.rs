@@ -95,7 +95,7 @@ impl Identity {
         id: &AccountId,
         grants: Vec<RoleGrant>,
     ) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         if is_self(actor, id) {
             return Err(Error::forbidden(
                 "不能修改自己的角色 / you cannot change your own roles",
@@ -197,7 +197,7 @@ impl Identity {
         id: &AccountId,
         changes: StaffChanges,
     ) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if view.kind != AccountKind::Staff {
             return Err(Error::invalid(
@@ -324,7 +324,7 @@ impl Identity {
     /// Locks an account until it is unlocked and ends its sessions (`LockAccounts` or
     /// `ManageUsers` over it). Nobody locks their own account.
     pub async fn lock_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(
             actor,
             &view,
@@ -352,7 +352,7 @@ impl Identity {
     /// Lifts a lock (an administrator's or a timed one) and clears the failure count
     /// (`LockAccounts` or `ManageUsers` over the account).
     pub async fn unlock_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(
             actor,
             &view,
@@ -402,7 +402,7 @@ impl Identity {
 
     /// Disables an account and ends its sessions (`ManageUsers` over it).
     pub async fn disable_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if is_self(actor, id) {
             return Err(Error::forbidden(
@@ -424,7 +424,7 @@ impl Identity {
 
     /// Enables a disabled account again (`ManageUsers` over it).
     pub async fn enable_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if view.status != AccountStatus::Disabled {
             return Ok(view);
@@ -442,7 +442,7 @@ impl Identity {
     /// Sets a new password for someone else's account (`ManageUsers` over it) and ends its
     /// sessions. The password must meet the policy.
     pub async fn reset_password(&self, actor: &Principal, id: &AccountId, new_password: &str) -> Result<()> {
-        let view = self.require_view(id).await?;
+        let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if is_self(actor, id) {
             return Err(Error::forbidden(

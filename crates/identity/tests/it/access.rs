@@ -524,3 +524,24 @@ async fn moving_a_staff_member_takes_the_old_departments_powers_away() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_citizen_cannot_tell_an_unknown_account_id_from_someone_elses() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let other = w.staff("ga-someone", &w.police, &[Role::Clerk]).await;
+        let me = w.citizen("zhang3", 21).await;
+        let (_, citizen) = w.sign_in("zhang3").await;
+        let unknown = tongban_identity::AccountId("01a24d00-0000-7000-8000-000000000000".into());
+        for id in [&other.id, &unknown] {
+            forbidden(w.id.get_user(&citizen.principal, id).await);
+            forbidden(w.id.lock_account(&citizen.principal, id).await);
+        }
+        // Their own account they read.
+        assert_eq!(
+            w.id.get_user(&citizen.principal, &me.id).await.unwrap().username,
+            "zhang3"
+        );
+    })
+    .await;
+}
