@@ -193,13 +193,19 @@ impl Identity {
         Ok(clients)
     }
 
-    /// Switches a department system off and ends its tokens (`ManageApiClients` over it).
-    pub async fn disable_api_client(&self, actor: &Principal, id: &ClientId) -> Result<ApiClient> {
+    /// The department system `id`, for an actor who manages its department's systems.
+    async fn managed_client(&self, actor: &Principal, id: &ClientId) -> Result<ApiClient> {
         let client = self
             .client_where("c.id", id.as_str())
             .await?
             .ok_or(Error::NotFound { what: "api_client" })?;
         actor.require(Permission::ManageApiClients, Some(&client.department.path))?;
+        Ok(client)
+    }
+
+    /// Switches a department system off and ends its tokens (`ManageApiClients` over it).
+    pub async fn disable_api_client(&self, actor: &Principal, id: &ClientId) -> Result<ApiClient> {
+        let client = self.managed_client(actor, id).await?;
         if client.disabled {
             return Ok(client);
         }
@@ -245,11 +251,7 @@ impl Identity {
         actor: &Principal,
         id: &ClientId,
     ) -> Result<(ApiClient, String)> {
-        let client = self
-            .client_where("c.id", id.as_str())
-            .await?
-            .ok_or(Error::NotFound { what: "api_client" })?;
-        actor.require(Permission::ManageApiClients, Some(&client.department.path))?;
+        let client = self.managed_client(actor, id).await?;
         if client.disabled {
             return Err(Error::conflict(
                 "client",

@@ -197,9 +197,11 @@ pub(super) async fn register(
     }
 }
 
-fn client_id(id: &str) -> Result<ClientId, PageError> {
+/// The administrator and the system `id` a button acts on.
+fn managed(ctx: &Ctx, id: &str) -> Result<(Principal, ClientId), PageError> {
+    let me = require(ctx)?;
     tongban_kernel::id::check_uuid("id", id).map_err(|_| PageError::NotFound)?;
-    Ok(ClientId(id.to_string()))
+    Ok((me, ClientId(id.to_string())))
 }
 
 /// `POST /console/clients/{id}/rotate`: a new secret, shown once.
@@ -209,12 +211,8 @@ pub(super) async fn rotate(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
-    let id = match client_id(&id) {
-        Ok(id) => id,
+    let (me, id) = match managed(&ctx, &id) {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     match state.identity.rotate_api_client_secret(&me, &id).await {
@@ -230,12 +228,8 @@ pub(super) async fn disable(
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
-    let id = match client_id(&id) {
-        Ok(id) => id,
+    let (me, id) = match managed(&ctx, &id) {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     match state.identity.disable_api_client(&me, &id).await {

@@ -284,12 +284,8 @@ pub(super) async fn material(
     Path(code): Path<String>,
     mut form: Multipart,
 ) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let i = match target.load(&state, &code).await {
-        Ok(i) => i,
+    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let mut posted = match crate::multipart::read(&ctx, &mut form, &["file"], MAX_UPLOAD_BYTES).await {

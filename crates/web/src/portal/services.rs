@@ -457,6 +457,19 @@ impl Target {
         }
     }
 
+    /// The signed-in applicant and the item (or bundle) they apply for at `code`: what every
+    /// page of an application starts from.
+    pub(super) async fn applicant_and_item(
+        self,
+        state: &AppState,
+        ctx: &Ctx,
+        code: &str,
+    ) -> Result<(tongban_identity::SignedIn, ServiceItem), PageError> {
+        let user = ctx.require_user()?.clone();
+        let i = self.load(state, code).await?;
+        Ok((user, i))
+    }
+
     /// The item (or the bundle as one item) taking applications at `code`.
     pub(super) async fn load(self, state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
         match self {
@@ -631,12 +644,8 @@ pub(super) async fn start(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let i = match target.load(&state, &code).await {
-        Ok(i) => i,
+    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let base = target.base(&i.code);
@@ -681,12 +690,8 @@ pub(super) async fn page(
     Path((code, key, step)): Path<(String, String, usize)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let i = match target.load(&state, &code).await {
-        Ok(i) => i,
+    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let base = target.base(&i.code);
@@ -749,12 +754,8 @@ pub(super) async fn step(
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let i = match target.load(&state, &code).await {
-        Ok(i) => i,
+    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let mut d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
@@ -810,12 +811,8 @@ pub(super) async fn submit_to(
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let i = match target.load(&state, &code).await {
-        Ok(i) => i,
+    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
