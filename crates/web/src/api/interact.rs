@@ -128,12 +128,23 @@ fn uploads(list: Vec<AttachmentBody>) -> Result<Vec<Upload>, Problem> {
         .collect()
 }
 
+/// The scope a department system's token needs to file items on behalf of its channel (a
+/// WeChat or hotline system): every grant says what it may be used for.
+pub const SUBMIT_SCOPE: &str = "interact.submit";
+
 /// `POST /api/v1/interact/items`.
 pub(crate) async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(b): ApiJson<SubmitBody>,
 ) -> Result<(StatusCode, Json<ItemView>), Problem> {
+    if caller.principal.kind == tongban_kernel::PrincipalKind::ApiClient
+        && !caller.scopes.iter().any(|s| s == SUBMIT_SCOPE)
+    {
+        return Err(Problem::forbidden(&format!(
+            "令牌缺少权限范围 {SUBMIT_SCOPE} / the token lacks the `{SUBMIT_SCOPE}` scope"
+        )));
+    }
     let new = NewItem {
         kind: b.kind,
         category: b.category,

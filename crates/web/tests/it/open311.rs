@@ -1,7 +1,7 @@
 //! Open311 GeoReport v2 conformance: every endpoint in XML and JSON, the error bodies and codes,
 //! the api_key rule, the 90-day rule, empty optional parameters, and bad input.
 
-use crate::support::{Server, sets};
+use crate::support::{Server, sets, system_token};
 use serde_json::Value;
 use tongban_db::testing::each_backend;
 use tongban_interact::{AttributeType, DeptRef, NewCategory, NewRule, ServiceAttribute, ServiceChoice};
@@ -813,6 +813,25 @@ async fn the_interaction_api_submits_replies_with_flags_reviews_and_rates() {
         assert_eq!(list[0]["status"], "closed");
         assert_eq!(list[0]["extended_attributes"]["state"], "closed");
         assert!(list[0]["status_notes"].as_str().unwrap().contains("正在研究"));
+        // A department system files items for its channel only when its token says so.
+        let filed = |token: String| {
+            let (c, s) = (c.clone(), &s);
+            async move {
+                c.post(s.url("/api/v1/interact/items"))
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({
+                        "kind": "complaint", "category": "street_light", "title": "路灯不亮",
+                        "text": "示范路路灯不亮", "public": false
+                    }))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(filed(system_token(&s, "9901-GA", &["exchange.read"]).await).await, 403);
+        assert_eq!(filed(system_token(&s, "9901-GA", &["interact.submit"]).await).await, 201);
         s.stop().await;
     })
     .await;

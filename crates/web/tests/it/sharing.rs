@@ -1,5 +1,5 @@
 use crate::support::{
-    PASSWORD, Server, api_token_with_mfa, browser, csrf_of, sets, sign_in, sign_in_with_mfa,
+    PASSWORD, Server, api_token_with_mfa, browser, csrf_of, sets, sign_in, sign_in_with_mfa, system_token,
 };
 use tongban_catalog::{ResourceInput, SharingClass};
 use tongban_db::testing::each_backend;
@@ -1075,23 +1075,6 @@ async fn department_systems_subscribe_to_new_versions_and_see_their_delivery_log
         assert_eq!(listed["subscriptions"].as_array().map(Vec::len), Some(0));
     })
     .await;
-}
-
-/// A client token of `dept` with `scopes`.
-async fn system_token(s: &Server, dept: &str, scopes: &[&str]) -> String {
-    let sys = Principal::system("test");
-    let d = s.identity.department_by_code(&sys, dept).await.unwrap();
-    let scopes: Vec<String> = scopes.iter().map(|x| x.to_string()).collect();
-    let (client, secret) = s
-        .identity
-        .create_api_client(&sys, &d.id, "业务系统", &scopes)
-        .await
-        .unwrap();
-    s.identity
-        .issue_token(&client.client_id, &secret, &[])
-        .await
-        .unwrap()
-        .token
 }
 
 #[tokio::test]

@@ -468,3 +468,20 @@ pub async fn publish_household_register(s: &Server) -> tongban_catalog::Resource
     s.catalog().publish_resource(&sys, &r.id).await.unwrap();
     r
 }
+
+/// A client token of `dept` with `scopes`.
+pub async fn system_token(s: &Server, dept: &str, scopes: &[&str]) -> String {
+    let sys = Principal::system("test");
+    let d = s.identity.department_by_code(&sys, dept).await.unwrap();
+    let scopes: Vec<String> = scopes.iter().map(|x| x.to_string()).collect();
+    let (client, secret) = s
+        .identity
+        .create_api_client(&sys, &d.id, "业务系统", &scopes)
+        .await
+        .unwrap();
+    s.identity
+        .issue_token(&client.client_id, &secret, &[])
+        .await
+        .unwrap()
+        .token
+}
