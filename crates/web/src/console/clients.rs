@@ -88,24 +88,12 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
             .collect(),
         Err(e) => return ctx.fail(identity_page(e)),
     };
-    let departments = state
-        .identity
-        .list_departments(&me)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|d| me.allows(Permission::ManageApiClients, Some(&d.path)))
-        .map(|d| {
-            (
-                d.id.as_str().to_string(),
-                format!(
-                    "{}{}",
-                    "\u{3000}".repeat(d.depth()),
-                    t.pick(&d.name_zh, &d.name_en)
-                ),
-            )
-        })
-        .collect();
+    let departments = super::indented_choices(
+        t,
+        &state.identity.list_departments(&me).await.unwrap_or_default(),
+        |d| me.allows(Permission::ManageApiClients, Some(&d.path)),
+        |d| d.id.as_str().to_string(),
+    );
     let failed = !c.errors.is_empty();
     let mut resp = render(&ClientsPage {
         c,

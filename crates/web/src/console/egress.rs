@@ -78,20 +78,12 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
             .collect(),
         Err(e) => return ctx.fail(pool_page(e)),
     };
-    let choices = departments
-        .iter()
-        .filter(|d| me.allows(Permission::ManageEgress, Some(&d.path)))
-        .map(|d| {
-            (
-                d.path.as_str().to_string(),
-                format!(
-                    "{}{}",
-                    "\u{3000}".repeat(d.depth()),
-                    t.pick(&d.name_zh, &d.name_en)
-                ),
-            )
-        })
-        .collect();
+    let choices = super::indented_choices(
+        t,
+        &departments,
+        |d| me.allows(Permission::ManageEgress, Some(&d.path)),
+        |d| d.path.as_str().to_string(),
+    );
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&EgressPage {
         c: c.unwrap_or_else(|| ctx.chrome(t.s("egress.title"))),

@@ -180,6 +180,30 @@ pub(super) async fn department_choices(
         .collect()
 }
 
+/// Departments as a select offers them: those `keep` lets through, each indented under its
+/// parents by its depth and named in the page's language, valued by `key`.
+pub(super) fn indented_choices(
+    t: crate::i18n::Tr,
+    depts: &[tongban_identity::Department],
+    keep: impl Fn(&tongban_identity::Department) -> bool,
+    key: impl Fn(&tongban_identity::Department) -> String,
+) -> Vec<(String, String)> {
+    depts
+        .iter()
+        .filter(|d| keep(d))
+        .map(|d| {
+            (
+                key(d),
+                format!(
+                    "{}{}",
+                    "\u{3000}".repeat(d.depth()),
+                    t.pick(&d.name_zh, &d.name_en)
+                ),
+            )
+        })
+        .collect()
+}
+
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let user = staff_or_fail!(ctx);
     let t = ctx.t();
