@@ -62,6 +62,7 @@ pub use rating::{
     RectificationStatus,
 };
 pub use tongban_kernel::Recount;
+pub use workflow::STEP_ROLES;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

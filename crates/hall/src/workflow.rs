@@ -18,7 +18,7 @@ const MAX_STEPS: usize = 20;
 const MAX_ASSIGNEES: usize = 20;
 
 /// The roles a step may be assigned to.
-pub(crate) const STEP_ROLES: [Role; 5] = [
+pub const STEP_ROLES: [Role; 5] = [
     Role::Clerk,
     Role::Reviewer,
     Role::Approver,

@@ -853,8 +853,12 @@ struct WorkflowPage {
     versions: Vec<VersionRow>,
     kinds: Vec<(&'static str, String)>,
     modes: Vec<(&'static str, String)>,
-    /// (code, name) of every department, for the assignee hint.
+    /// (code, indented name) of every department, for the assignee selects.
     departments: Vec<(String, String)>,
+    /// (code, name) of the roles a step may be assigned to.
+    roles: Vec<(&'static str, String)>,
+    /// Assignee slots per step (department + role selects).
+    slots: usize,
     f: Values,
 }
 
@@ -865,6 +869,15 @@ impl WorkflowPage {
 
     fn rows(&self) -> Vec<usize> {
         (0..self.f.rows("s")).collect()
+    }
+
+    fn slot_range(&self) -> std::ops::Range<usize> {
+        0..self.slots
+    }
+
+    /// The department (`d`) or role (`r`) chosen in slot `j` of step `i`.
+    fn a(&self, i: &usize, what: &str, j: &usize) -> &str {
+        self.f.r("s", *i, &format!("{what}{j}"))
     }
 
     fn row_err(&self, i: &usize) -> bool {
@@ -879,13 +892,16 @@ const MODES: [(&str, &str, &str); 3] = [
     ("ratio", "按比例（至少 N 个同意）", "At least N agree"),
 ];
 
+/// Assignee slots a step offers at least; one more than the widest step when that is wider.
+const MIN_SLOTS: usize = 3;
+
 /// Department codes by path and paths by code.
 async fn department_codes(
     state: &AppState,
 ) -> (
     HashMap<String, String>,
     HashMap<String, String>,
-    Vec<(String, String)>,
+    Vec<tongban_identity::Department>,
 ) {
     let all = state
         .identity
@@ -894,8 +910,21 @@ async fn department_codes(
         .unwrap_or_default();
     let by_path = all.iter().map(|d| (d.path.0.clone(), d.code.clone())).collect();
     let by_code = all.iter().map(|d| (d.code.clone(), d.path.0.clone())).collect();
-    let listed = all.into_iter().map(|d| (d.code, d.name_zh)).collect();
-    (by_path, by_code, listed)
+    (by_path, by_code, all)
+}
+
+/// The assignee slots a posted form carries (at least [`MIN_SLOTS`]).
+fn posted_slots(f: &Values) -> usize {
+    f.map
+        .keys()
+        .filter_map(|k| {
+            let (_, rest) = k.strip_prefix('s')?.split_once('_')?;
+            rest.strip_prefix('d')?.parse::<usize>().ok()
+        })
+        .map(|j| j + 1)
+        .max()
+        .unwrap_or(0)
+        .max(MIN_SLOTS)
 }
 
 async fn workflow_page(
@@ -908,7 +937,7 @@ async fn workflow_page(
 ) -> Response {
     let t = ctx.t();
     let zone = &state.settings.zone;
-    let (by_path, _, departments) = department_codes(state).await;
+    let (by_path, _, all_departments) = department_codes(state).await;
     let mut versions = Vec::new();
     for v in (1..=item.workflow_version).rev() {
         if let Ok(w) = state.hall.workflow(&item.id, v).await {
@@ -966,18 +995,14 @@ async fn workflow_page(
             for (n, s) in steps.iter().enumerate() {
                 f.set(format!("s{n}_kind"), s.kind.code());
                 f.set(format!("s{n}_name"), &s.name);
-                let who: Vec<String> = s
-                    .assignees
-                    .iter()
-                    .map(|a| {
-                        let code = by_path
-                            .get(a.department.path.as_str())
-                            .cloned()
-                            .unwrap_or_else(|| a.department.path.0.clone());
-                        format!("{code}:{}", a.role.code())
-                    })
-                    .collect();
-                f.set(format!("s{n}_assignees"), who.join(", "));
+                for (j, a) in s.assignees.iter().enumerate() {
+                    let code = by_path
+                        .get(a.department.path.as_str())
+                        .cloned()
+                        .unwrap_or_default();
+                    f.set(format!("s{n}_d{j}"), code);
+                    f.set(format!("s{n}_r{j}"), a.role.code());
+                }
                 let (mode, required) = match s.mode {
                     SignMode::All => ("all", String::new()),
                     SignMode::Any => ("any", String::new()),
@@ -1007,14 +1032,19 @@ async fn workflow_page(
                 .enumerate()
                 {
                     f.set(format!("s{n}_kind"), kind.code());
-                    f.set(format!("s{n}_assignees"), format!("{own}:{role}"));
+                    f.set(format!("s{n}_d0"), own.clone());
+                    f.set(format!("s{n}_r0"), *role);
                     f.set(format!("s{n}_mode"), "all");
                 }
             }
             f.rows.insert("s", steps.len().max(4) + BLANK_ROWS);
+            let widest = steps.iter().map(|s| s.assignees.len()).max().unwrap_or(0);
+            f.set("slots", (widest + 1).max(MIN_SLOTS).to_string());
             f
         }
     };
+    let slots = f.v("slots").parse().unwrap_or(0).max(posted_slots(&f));
+    let departments = super::indented_choices(t, &all_departments, |_| true, |d| d.code.clone());
     let failed = !c.errors.is_empty();
     let mut resp = render(&WorkflowPage {
         c,
@@ -1033,12 +1063,35 @@ async fn workflow_page(
             .map(|(c, zh, en)| (*c, t.pick(zh, en).to_string()))
             .collect(),
         departments,
+        roles: tongban_hall::STEP_ROLES
+            .iter()
+            .map(|r| (r.code(), t.pick(r.name_zh(), r.name_en()).to_string()))
+            .collect(),
+        slots,
         f,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     resp
+}
+
+/// The select a hall field about a step's assignees names (`steps[1].assignees[0].role` →
+/// `s1_r0` for the row and slot it came from; `steps[1].assignees` → the row's first department).
+fn assignee_input(field: &str, rows: &[usize], slot_of: &[Vec<usize>]) -> Option<String> {
+    let rest = field.strip_prefix("steps[")?;
+    let (n, tail) = rest.split_once(']')?;
+    let n: usize = n.parse().ok()?;
+    let row = *rows.get(n)?;
+    let tail = tail.strip_prefix(".assignees")?;
+    let Some(tail) = tail.strip_prefix('[') else {
+        return Some(format!("s{row}_d0"));
+    };
+    let (j, what) = tail.split_once(']')?;
+    let j: usize = j.parse().ok()?;
+    let slot = slot_of.get(n).and_then(|s| s.get(j)).copied().unwrap_or(j);
+    let what = if what.ends_with("role") { "r" } else { "d" };
+    Some(format!("s{row}_{what}{slot}"))
 }
 
 async fn managed_item(
@@ -1095,7 +1148,13 @@ pub(super) async fn save_workflow(
         return workflow_page(&state, &ctx, c, &item, Some(f), false).await;
     }
     let (_, by_code, _) = department_codes(&state).await;
-    let rows = filled(&f, "s", &["name", "assignees"]);
+    let slots = posted_slots(&f);
+    let dept_keys: Vec<String> = (0..slots).map(|j| format!("d{j}")).collect();
+    let mut keys: Vec<&str> = dept_keys.iter().map(String::as_str).collect();
+    keys.push("name");
+    let rows = filled(&f, "s", &keys);
+    // Where each domain assignee index came from: (row, slot).
+    let mut slot_of: Vec<Vec<usize>> = Vec::with_capacity(rows.len());
     let mut steps = Vec::with_capacity(rows.len());
     for &i in &rows {
         let Some(kind) = StepKind::parse(f.r("s", i, "kind")) else {
@@ -1103,24 +1162,27 @@ pub(super) async fn save_workflow(
             continue;
         };
         let mut assignees = Vec::new();
-        for part in f
-            .r("s", i, "assignees")
-            .split([',', '，', ';', '；'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let (dept, role) = part.split_once([':', '：']).unwrap_or((part, ""));
-            match by_code.get(dept.trim()) {
-                Some(path) => assignees.push(AssigneeInput {
-                    department: path.clone(),
-                    role: role.trim().to_string(),
-                }),
+        let mut slots_used = Vec::new();
+        for j in 0..slots {
+            let dept = f.r("s", i, &format!("d{j}")).trim();
+            if dept.is_empty() {
+                continue;
+            }
+            match by_code.get(dept) {
+                Some(path) => {
+                    assignees.push(AssigneeInput {
+                        department: path.clone(),
+                        role: f.r("s", i, &format!("r{j}")).trim().to_string(),
+                    });
+                    slots_used.push(j);
+                }
                 None => c.add_error(
-                    &format!("s{i}_assignees"),
-                    &format!("部门编码不存在：{dept} / unknown department code: {dept}"),
+                    &format!("s{i}_d{j}"),
+                    "请从列表中选择部门 / choose a department from the list",
                 ),
             }
         }
+        slot_of.push(slots_used);
         let mode = match f.r("s", i, "mode") {
             "any" => SignMode::Any,
             "ratio" => match f.r("s", i, "required").trim().parse() {
@@ -1169,8 +1231,11 @@ pub(super) async fn save_workflow(
         .into_response(),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
-                let lists: [(&str, &str, &[usize]); 1] = [("steps", "s", &rows)];
-                c.add_error(&input_of(&field, &lists), &msg);
+                let input = assignee_input(&field, &rows, &slot_of).unwrap_or_else(|| {
+                    let lists: [(&str, &str, &[usize]); 1] = [("steps", "s", &rows)];
+                    input_of(&field, &lists)
+                });
+                c.add_error(&input, &msg);
                 workflow_page(&state, &ctx, c, &item, Some(f), false).await
             }
             None => ctx.fail(hall_page(e)),
@@ -1205,6 +1270,20 @@ mod tests {
         let steps = [0, 2];
         let lists: [(&str, &str, &[usize]); 1] = [("steps", "s", &steps)];
         assert_eq!(input_of("steps[1].assignees[0].role", &lists), "s2_assignees");
+        let slot_of = vec![vec![0], vec![0, 2]];
+        assert_eq!(
+            assignee_input("steps[1].assignees[1].role", &[0, 2], &slot_of).as_deref(),
+            Some("s2_r2")
+        );
+        assert_eq!(
+            assignee_input("steps[1].assignees[0].department", &[0, 2], &slot_of).as_deref(),
+            Some("s2_d0")
+        );
+        assert_eq!(
+            assignee_input("steps[0].assignees", &[0, 2], &slot_of).as_deref(),
+            Some("s0_d0")
+        );
+        assert_eq!(assignee_input("steps[0].kind", &[0, 2], &slot_of), None);
         assert_eq!(input_of("steps[0].kind", &lists), "s0_kind");
     }
 }

@@ -62,10 +62,13 @@ fn item_form(csrf: &str, version: &str, name: &str, amount: &str, from: &str) ->
     .collect()
 }
 
+/// The workflow form: each step's assignees as `DEPT:role` pairs, chosen in the department and
+/// role selects of as many slots (three at least, as the page offers).
 fn steps(csrf: &str, review: &str) -> Vec<(String, String)> {
     let mut form = vec![
         ("csrf".to_string(), csrf.to_string()),
         ("go".into(), "save".into()),
+        ("slots".into(), "3".into()),
     ];
     for (i, (kind, name, who, mode)) in [
         ("accept", "受理", "9901-GA:clerk", "all"),
@@ -77,10 +80,18 @@ fn steps(csrf: &str, review: &str) -> Vec<(String, String)> {
     .into_iter()
     .enumerate()
     {
+        let mut pairs = who.split(", ").filter(|p| !p.is_empty());
+        for j in 0..3 {
+            let (dept, role) = pairs
+                .next()
+                .and_then(|p| p.split_once(':'))
+                .unwrap_or(("", "clerk"));
+            form.push((format!("s{i}_d{j}"), dept.to_string()));
+            form.push((format!("s{i}_r{j}"), role.to_string()));
+        }
         for (k, v) in [
             ("kind", kind),
             ("name", name),
-            ("assignees", who),
             ("mode", mode),
             ("required", ""),
             ("limit", ""),
@@ -132,10 +143,19 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
 
         let wf_url = s.url(&format!("/console/items/{CODE}/workflow"));
         let page = admin.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
-        assert!(page.contains("9901-GA:clerk") && page.contains("9901-MZ"), "starts from the usual shape: {page}");
+        // Departments and roles are chosen by name in selects, never typed as codes.
+        assert!(
+            page.contains("<option value=\"9901-GA\" selected>") && page.contains("<option value=\"clerk\" selected>窗口受理"),
+            "starts from the usual shape: {page}"
+        );
+        assert!(page.contains("<option value=\"9901-MZ\">") && !page.contains("9901-GA:clerk"), "{page}");
         let r = admin.post(&wf_url).form(&steps(&csrf, "9901-XX:clerk")).send().await.unwrap();
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("href=\"#s1_assignees\""));
+        assert!(r.text().await.unwrap().contains("href=\"#s1_d0\""));
+        // A role a step cannot take is named on its own select, in the slot it was chosen in.
+        let r = admin.post(&wf_url).form(&steps(&csrf, "9901-GA:reviewer, 9901-MZ:sys_admin")).send().await.unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#s1_r1\""));
         let mut wrong_order = steps(&csrf, "9901-GA:reviewer");
         for (k, v) in &mut wrong_order {
             if k == "s2_kind" {
