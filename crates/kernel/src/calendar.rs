@@ -253,6 +253,14 @@ impl WorkCalendar {
             .unwrap_or_default())
     }
 
+    /// The make-up workdays (调休上班日) of `year`: none for a provisional year.
+    pub fn makeup_workdays(&self, year: i16) -> Vec<Date> {
+        self.read_years()
+            .year(year)
+            .map(|y| y.makeup.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Makes sure `year` can be read: announced, or computed now as provisional.
     fn ensure(&self, year: i16) -> Result<(), CalendarError> {
         if self.read_years().year(year).is_some() {

@@ -11,8 +11,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tongban_db::calendar::AddYearError;
-use tongban_kernel::calendar::statutory_holidays;
 use tongban_kernel::{Permission, WorkCalendar};
 
 /// One year in the table.
@@ -29,11 +29,185 @@ struct YearRow {
 struct CalendarPage {
     c: Chrome,
     rows: Vec<YearRow>,
-    /// The year the form is prepared for (the first one not announced).
+    /// The first year not announced (warned about in the table).
     next: i16,
-    /// The form's text: what was posted, or a template with next year's statutory holidays.
-    text: String,
+    /// The year the form enters.
+    year: i16,
+    /// The form's rows: what was posted, or the year's holidays as they stand.
+    f: YearForm,
 }
+
+impl CalendarPage {
+    fn holiday_rows(&self) -> std::ops::Range<usize> {
+        0..self.f.holidays.len()
+    }
+
+    fn makeup_rows(&self) -> std::ops::Range<usize> {
+        0..self.f.makeup.len()
+    }
+
+    fn h(&self, i: &usize, what: &str) -> &str {
+        let h = &self.f.holidays[*i];
+        match what {
+            "name" => &h.0,
+            "from" => &h.1,
+            _ => &h.2,
+        }
+    }
+
+    fn w(&self, i: &usize) -> &str {
+        &self.f.makeup[*i]
+    }
+
+    fn row_err(&self, prefix: &str, i: &usize) -> bool {
+        let start = format!("{prefix}{i}_");
+        let whole = format!("{prefix}{i}");
+        self.c
+            .errors
+            .iter()
+            .any(|e| e.field.starts_with(&start) || e.field == whole)
+    }
+
+    /// Whether `year` may be entered or corrected here (not shipped with the release).
+    fn can_enter(&self, year: &i16) -> bool {
+        !WorkCalendar::bundled().years().contains(year)
+    }
+}
+
+/// One year's schedule as the form's rows: holidays (name, first day, last day) and make-up
+/// workdays, every value as typed.
+#[derive(Default)]
+struct YearForm {
+    holidays: Vec<(String, String, String)>,
+    makeup: Vec<String>,
+}
+
+/// Blank rows offered after the filled ones.
+const BLANK_HOLIDAYS: usize = 2;
+const BLANK_MAKEUP: usize = 3;
+
+impl YearForm {
+    /// The year as the calendar has it: its announced ranges, or for a provisional year its
+    /// statutory holidays and no make-up days.
+    fn of(cal: &WorkCalendar, year: i16) -> YearForm {
+        let holidays = cal
+            .holidays(year)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|h| (h.name, h.from.to_string(), h.to.to_string()))
+            .collect();
+        let makeup = cal
+            .makeup_workdays(year)
+            .into_iter()
+            .map(|d| d.to_string())
+            .collect();
+        let mut f = YearForm { holidays, makeup };
+        f.pad(BLANK_HOLIDAYS, BLANK_MAKEUP);
+        f
+    }
+
+    fn posted(form: &HashMap<String, String>) -> YearForm {
+        let v = |k: String| form.get(&k).map(|s| s.trim().to_string()).unwrap_or_default();
+        let count = |prefix: char| {
+            form.keys()
+                .filter_map(|k| {
+                    let rest = k.strip_prefix(prefix)?;
+                    rest.split('_').next()?.parse::<usize>().ok()
+                })
+                .map(|i| i + 1)
+                .max()
+                .unwrap_or(0)
+                .min(MAX_ROWS)
+        };
+        YearForm {
+            holidays: (0..count('h'))
+                .map(|i| {
+                    (
+                        v(format!("h{i}_name")),
+                        v(format!("h{i}_from")),
+                        v(format!("h{i}_to")),
+                    )
+                })
+                .collect(),
+            makeup: (0..count('w')).map(|i| v(format!("w{i}"))).collect(),
+        }
+    }
+
+    fn pad(&mut self, holidays: usize, makeup: usize) {
+        let h = self.holidays.len() + holidays;
+        self.holidays.resize(h.min(MAX_ROWS), Default::default());
+        let w = self.makeup.len() + makeup;
+        self.makeup.resize(w.min(MAX_ROWS), String::new());
+    }
+
+    /// The year as calendar text, or the errors of the rows that cannot be read (field, reason).
+    fn to_toml(&self, year: i16) -> Result<String, Vec<(String, String)>> {
+        let mut errors = Vec::new();
+        let mut out = format!("[{year}]\nholidays = [\n");
+        let day = |text: &str, field: String, errors: &mut Vec<(String, String)>| match text
+            .parse::<jiff::civil::Date>()
+        {
+            Ok(d) if d.year() == year => Some(d),
+            Ok(_) => {
+                errors.push((field, format!("日期应在{year}年内 / the day must be in {year}")));
+                None
+            }
+            Err(_) => {
+                errors.push((field, "日期格式应为 年-月-日 / write the day as Y-m-d".into()));
+                None
+            }
+        };
+        for (i, (name, from, to)) in self.holidays.iter().enumerate() {
+            if name.is_empty() && from.is_empty() && to.is_empty() {
+                continue;
+            }
+            if name.is_empty() {
+                errors.push((format!("h{i}_name"), "请填写假期名称 / name the holiday".into()));
+            } else if name.chars().count() > 20
+                || name.chars().any(|c| c.is_control() || c == '"' || c == '\\')
+            {
+                errors.push((
+                    format!("h{i}_name"),
+                    "假期名称应为20字以内的文字 / a holiday's name is up to 20 plain characters".into(),
+                ));
+            }
+            let first = day(from, format!("h{i}_from"), &mut errors);
+            let last = if to.is_empty() {
+                first
+            } else {
+                day(to, format!("h{i}_to"), &mut errors)
+            };
+            if let (Some(a), Some(b)) = (first, last) {
+                if b < a {
+                    errors.push((
+                        format!("h{i}_to"),
+                        "最后一天不能早于第一天 / the last day cannot be before the first".into(),
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "  {{ name = \"{name}\", from = \"{a}\", to = \"{b}\" }},\n"
+                    ));
+                }
+            }
+        }
+        out.push_str("]\nmakeup_workdays = [");
+        let mut days = Vec::new();
+        for (i, text) in self.makeup.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            if let Some(d) = day(text, format!("w{i}"), &mut errors) {
+                days.push(format!("\"{d}\""));
+            }
+        }
+        out.push_str(&days.join(", "));
+        out.push_str("]\n");
+        if errors.is_empty() { Ok(out) } else { Err(errors) }
+    }
+}
+
+/// Most rows of either kind a form may carry.
+const MAX_ROWS: usize = 60;
 
 /// The first year from today's on whose schedule has not been announced.
 pub(crate) fn next_provisional(cal: &WorkCalendar, today: jiff::civil::Date) -> i16 {
@@ -51,20 +225,7 @@ pub(crate) fn next_year_missing(cal: &WorkCalendar, today: jiff::civil::Date) ->
     (today.month() >= 10 && cal.is_provisional(next)).then_some(next)
 }
 
-/// The entry form's starting text for `year`: its statutory holidays, no make-up days.
-fn template(year: i16) -> String {
-    let mut out = format!("[{year}]\nholidays = [\n");
-    for h in statutory_holidays(year).unwrap_or_default() {
-        out.push_str(&format!(
-            "  {{ name = \"{}\", from = \"{}\", to = \"{}\" }},\n",
-            h.name, h.from, h.to
-        ));
-    }
-    out.push_str("]\nmakeup_workdays = []\n");
-    out
-}
-
-async fn page(state: &AppState, ctx: &Ctx, c: Chrome, text: Option<String>) -> Response {
+async fn page(state: &AppState, ctx: &Ctx, c: Chrome, year: Option<i16>, f: Option<YearForm>) -> Response {
     let cal = state.hall.calendar();
     let shipped = WorkCalendar::bundled().years();
     let t = ctx.t();
@@ -102,12 +263,23 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, text: Option<String>) -> R
             .collect();
     }
     rows.reverse();
-    render(&CalendarPage {
+    // A year shipped with the release cannot be entered; any other from last year on can.
+    let year = year
+        .filter(|y| (state.hall.today().year() - 1..=2099).contains(y) && !shipped.contains(y))
+        .unwrap_or(next);
+    let f = f.unwrap_or_else(|| YearForm::of(cal, year));
+    let failed = !c.errors.is_empty();
+    let mut resp = render(&CalendarPage {
         c,
         rows,
         next,
-        text: text.unwrap_or_else(|| template(next)),
-    })
+        year,
+        f,
+    });
+    if failed {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    resp
 }
 
 fn require(ctx: &Ctx) -> Result<(), PageError> {
@@ -125,6 +297,8 @@ fn require(ctx: &Ctx) -> Result<(), PageError> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct Entered {
+    /// The year the form enters (next year's by default).
+    year: Option<i16>,
     entered: Option<String>,
     checked: usize,
     moved: usize,
@@ -149,41 +323,52 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
                 .replace("{moved}", &q.moved.to_string()),
         );
     }
-    page(&state, &ctx, c, None).await
+    page(&state, &ctx, c, q.year, None).await
 }
 
-#[derive(Deserialize)]
-pub(super) struct EntryForm {
-    calendar: String,
-}
-
-/// `POST /console/calendar`: enters (or corrects) a year, then recounts the open cases.
+/// `POST /console/calendar`: enters (or corrects) a year from the form's rows, then recounts
+/// the open cases.
 pub(super) async fn enter(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<EntryForm>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
 ) -> Response {
     let user = match ctx.require_staff() {
         Ok(u) => u.clone(),
         Err(e) => return ctx.fail(e),
     };
-    let refuse = |msg: &str| {
-        let mut c = ctx.chrome(ctx.t().s("calendar.title"));
-        c.add_error("calendar", msg);
-        c
+    let t = ctx.t();
+    let mut f = YearForm::posted(&form);
+    let year = form.get("year").and_then(|y| y.trim().parse::<i16>().ok());
+    if form.get("go").map(String::as_str) == Some("more") {
+        f.pad(BLANK_HOLIDAYS, BLANK_MAKEUP);
+        return page(&state, &ctx, ctx.chrome(t.s("calendar.title")), year, Some(f)).await;
+    }
+    let mut c = ctx.chrome(t.s("calendar.title"));
+    let Some(year) = year else {
+        c.add_error("year", "请选择年份 / choose the year");
+        return page(&state, &ctx, c, None, Some(f)).await;
     };
-    let years = match tongban_db::calendar::add_years(&state.db, &user.principal, &form.calendar).await {
+    let text = match f.to_toml(year) {
+        Ok(text) => text,
+        Err(errors) => {
+            for (field, reason) in errors {
+                c.add_error(&field, &reason);
+            }
+            return page(&state, &ctx, c, Some(year), Some(f)).await;
+        }
+    };
+    let years = match tongban_db::calendar::add_years(&state.db, &user.principal, &text).await {
         Ok(y) => y,
         Err(AddYearError::Invalid(i)) => {
-            let mut resp = page(&state, &ctx, refuse(&i.reason), Some(form.calendar)).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return resp;
+            c.add_error("year", &i.reason);
+            return page(&state, &ctx, c, Some(year), Some(f)).await;
         }
         Err(AddYearError::Forbidden(why)) => return ctx.fail(PageError::Forbidden(why)),
         Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
     };
     // Stored and valid: every service sees the year now, and the cases it moves are recounted.
-    if let Err(e) = state.hall.calendar().merge_toml(&form.calendar) {
+    if let Err(e) = state.hall.calendar().merge_toml(&text) {
         return ctx.fail(PageError::Internal(e.to_string()));
     }
     let first = years.iter().copied().min().unwrap_or_default();

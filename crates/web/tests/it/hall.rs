@@ -1021,48 +1021,91 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         let admin = browser();
         crate::support::sign_in_with_mfa(&admin, &s, "sysadmin").await;
         let (_, home) = page(&admin, &s, "/console").await;
-        assert!(home.contains("id=\"calendar-missing\"") && home.contains("2027"), "{home}");
+        assert!(
+            home.contains("id=\"calendar-missing\"") && home.contains("2027"),
+            "{home}"
+        );
         let (status, cal) = page(&admin, &s, "/console/calendar").await;
         assert_eq!(status, 200);
-        assert!(cal.contains("[2027]") && cal.contains("2027-02-05"), "the form starts with 2027's statutory days: {cal}");
+        // The form is one row per holiday, starting with 2027's statutory days; no TOML.
+        assert!(
+            cal.contains("name=\"year\" value=\"2027\"") && cal.contains("value=\"2027-02-05\""),
+            "{cal}"
+        );
+        assert!(
+            cal.contains("type=\"date\" id=\"w0\"") && !cal.contains("makeup_workdays"),
+            "{cal}"
+        );
+        let row = |name: &str, from: &str, to: &str| {
+            vec![
+                ("csrf".to_string(), csrf_of(&cal)),
+                ("year".to_string(), "2027".to_string()),
+                ("h0_name".to_string(), name.to_string()),
+                ("h0_from".to_string(), from.to_string()),
+                ("h0_to".to_string(), to.to_string()),
+                ("h1_name".to_string(), String::new()),
+                ("h1_from".to_string(), String::new()),
+                ("h1_to".to_string(), String::new()),
+                ("w0".to_string(), String::new()),
+                ("go".to_string(), "save".to_string()),
+            ]
+        };
 
-        // Malformed text is refused at the field, and what was typed is kept.
+        // A day that cannot be read, or one outside the year, is refused on its own input,
+        // and what was typed is kept.
         let r = post(
             &admin,
             &s,
             "/console/calendar",
-            &[
-                ("csrf".to_string(), csrf_of(&cal)),
-                ("calendar".to_string(), "[2027]\nholidays = oops".to_string()),
-            ],
+            &row("元旦", "2027-13-01", "2026-12-31"),
         )
         .await;
         assert_eq!(r.status(), 422);
         let refused = r.text().await.unwrap();
-        assert!(refused.contains("calendar-error") && refused.contains("holidays = oops"));
+        assert!(
+            refused.contains("href=\"#h0_from\"") && refused.contains("href=\"#h0_to\""),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("value=\"2027-13-01\"") && refused.contains("日期应在2027年内"),
+            "{refused}"
+        );
+        let r = post(&admin, &s, "/console/calendar", &row("元旦\"]", "2027-01-01", "")).await;
+        assert_eq!(r.status(), 422, "a name cannot break out of the calendar text");
 
         // Entered with Jan 4 as a bridging day: the case moves to Jan 6 and is no longer
         // provisional; the applicant is told.
-        let text = "[2027]\nholidays = [{ name = \"元旦\", from = \"2027-01-01\", to = \"2027-01-04\" }]\nmakeup_workdays = []\n";
         let r = post(
             &admin,
             &s,
             "/console/calendar",
-            &[("csrf".to_string(), csrf_of(&cal)), ("calendar".to_string(), text.to_string())],
+            &row("元旦", "2027-01-01", "2027-01-04"),
         )
         .await;
         assert_eq!(r.status(), 303);
         let to = r.headers()["location"].to_str().unwrap().to_string();
         let (_, done) = page(&admin, &s, &to).await;
-        assert!(done.contains("其中2个已调整"), "the case and the complaint: {done}");
+        assert!(
+            done.contains("其中2个已调整"),
+            "the case and the complaint: {done}"
+        );
         let (_, home) = page(&admin, &s, "/console").await;
         assert!(!home.contains("id=\"calendar-missing\""));
         let (_, one) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
-        assert!(one.contains("2027-01-06") && !one.contains("id=\"due-provisional\""), "{one}");
+        assert!(
+            one.contains("2027-01-06") && !one.contains("id=\"due-provisional\""),
+            "{one}"
+        );
         let (_, messages) = page(&citizen, &s, "/my/messages").await;
         assert!(messages.contains("2027-01-06"), "{messages}");
         let (_, item) = page(&citizen, &s, &item_page).await;
         assert!(item.contains("2027-01-18") && !item.contains("暂定"), "{item}");
+        // An entered year can be corrected: its rows come back as entered.
+        let (_, again) = page(&admin, &s, "/console/calendar?year=2027").await;
+        assert!(
+            again.contains("value=\"2027-01-04\"") && !again.contains("value=\"2027-02-05\""),
+            "{again}"
+        );
     })
     .await;
 }
