@@ -13,7 +13,7 @@ use crate::portal::services::hall_page;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use tongban_hall::{Case, CaseId, Decision, ItemType, Outcome};
+use tongban_hall::{Case, CaseId, CaseStatus, Decision, ItemType, Outcome};
 use tongban_identity::AccountId;
 use tongban_kernel::Principal;
 
@@ -29,7 +29,8 @@ struct DecisionPage {
     reference: String,
     applicant: String,
     applicant_id: String,
-    decision: Decision,
+    /// The legal basis named under the letter.
+    basis: String,
     /// The letter's paragraphs in the page language.
     body: Vec<String>,
     /// The remedies notice (denials only).
@@ -118,7 +119,53 @@ fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str, lic
     out
 }
 
-/// `GET /my/cases/{id}/decision` and `GET /console/cases/{id}/decision`.
+/// The legal basis of a refusal to accept: the Administrative Licensing Law for a licence
+/// (art. 32 lists when an application is not accepted), the item's own basis otherwise.
+fn not_accepted_basis(licensing: bool, item_basis: &str) -> String {
+    if licensing || item_basis.trim().is_empty() {
+        "《中华人民共和国行政许可法》第三十二条".to_string()
+    } else {
+        item_basis.trim().to_string()
+    }
+}
+
+/// The letter of a case refused at acceptance (不予受理): when it was applied for, why it was
+/// not accepted and under what.
+fn not_accepted_body(
+    ctx: &Ctx,
+    case: &Case,
+    reasons: &str,
+    basis: &str,
+    submitted: &str,
+    issuer: &str,
+) -> Vec<String> {
+    let reasons = reasons
+        .trim()
+        .trim_start_matches("经审查")
+        .trim_start_matches(['，', ',', '：', ':'])
+        .trim_end_matches(['。', '.'])
+        .trim();
+    if ctx.t().is_en() {
+        vec![
+            format!(
+                "On {submitted} you applied for “{}” (case {}). {issuer} has examined the application according to law.",
+                case.item_name, case.number
+            ),
+            format!("On examination: {reasons}. Under {basis}, the application is not accepted."),
+        ]
+    } else {
+        vec![
+            format!(
+                "你（单位）于{submitted}提出的“{}”申请（办件编号 {}），本机关已依法审查。",
+                case.item_name, case.number
+            ),
+            refusal(reasons, basis, "受理"),
+        ]
+    }
+}
+
+/// `GET /my/cases/{id}/decision` and `GET /console/cases/{id}/decision`: the decision letter,
+/// or for a case not accepted the 不予受理通知书.
 pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
     let user = match ctx.require_user() {
         Ok(u) => u.clone(),
@@ -131,11 +178,19 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         Ok(v) => v,
         Err(e) => return ctx.fail(hall_page(e)),
     };
-    let Some(decision) = v.case.decision.clone() else {
+    // A decision, or the refusal to accept recorded on the timeline: (outcome, reasons, day).
+    let not_accepted = v
+        .log
+        .iter()
+        .rev()
+        .find(|e| e.action == "not_accepted")
+        .filter(|_| v.case.status == CaseStatus::NotAccepted);
+    if v.case.decision.is_none() && not_accepted.is_none() {
         return ctx.fail(PageError::NotFound);
-    };
+    }
     let zone = &state.settings.zone;
-    let item_type = state.hall.item(&v.case.item_id).await.ok().map(|i| i.item_type);
+    let item = state.hall.item(&v.case.item_id).await.ok();
+    let item_type = item.as_ref().map(|i| i.item_type);
     // The reader may see the case, so may see who applied; shown masked, as on every page.
     let who = state
         .identity
@@ -160,8 +215,23 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         .unwrap_or_default();
     let t = ctx.t();
     let submitted = t.day(v.case.submitted.date_in(zone));
-    let heading = heading(&ctx, item_type, decision.outcome);
-    let remedy = (decision.outcome == Outcome::Deny).then(|| {
+    let licensing = item_type == Some(ItemType::Licensing);
+    let denied = not_accepted.is_some()
+        || v.case
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.outcome == Outcome::Deny);
+    let heading = match (&v.case.decision, licensing) {
+        (Some(d), _) => heading(&ctx, item_type, d.outcome),
+        (None, true) => t
+            .pick(
+                "不予受理行政许可申请通知书",
+                "Notice of non-acceptance of a licence application",
+            )
+            .to_string(),
+        (None, false) => t.pick("不予受理通知书", "Notice of non-acceptance").to_string(),
+    };
+    let remedy = denied.then(|| {
         t.pick(
             "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。",
             "If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.",
@@ -183,32 +253,64 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     } else {
         format!("/console/cases/{}", v.case.id)
     };
+    let (body, basis, decided_on, reference) = match (&v.case.decision, not_accepted) {
+        (Some(d), _) => (
+            body(&ctx, &v.case, d, &submitted, &issuer, licensing),
+            d.legal_basis.clone(),
+            t.day(d.at.date_in(zone)),
+            format!("{}-JD", v.case.number),
+        ),
+        (None, Some(e)) => {
+            let basis = not_accepted_basis(licensing, item.as_ref().map_or("", |i| i.legal_basis.as_str()));
+            (
+                not_accepted_body(&ctx, &v.case, &e.note, &basis, &submitted, &issuer),
+                basis,
+                t.day(e.at.date_in(zone)),
+                format!("{}-BSL", v.case.number),
+            )
+        }
+        (None, None) => return ctx.fail(PageError::NotFound),
+    };
     render(&DecisionPage {
         c: ctx.chrome(&heading),
         back,
-        reference: format!("{}-JD", v.case.number),
-        body: body(
-            &ctx,
-            &v.case,
-            &decision,
-            &submitted,
-            &issuer,
-            item_type == Some(ItemType::Licensing),
-        ),
+        reference,
+        body,
         issuer,
         seal,
         remedy,
-        decided_on: t.day(decision.at.date_in(zone)),
+        decided_on,
         heading,
         applicant,
         applicant_id,
-        decision,
+        basis,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::refusal;
+
+    #[test]
+    fn a_licence_not_accepted_cites_the_licensing_law() {
+        use super::not_accepted_basis;
+        assert_eq!(
+            not_accepted_basis(true, "《居住证暂行条例》"),
+            "《中华人民共和国行政许可法》第三十二条"
+        );
+        assert_eq!(
+            not_accepted_basis(false, "《居住证暂行条例》"),
+            "《居住证暂行条例》"
+        );
+        assert_eq!(
+            refusal(
+                "申请事项不属于本机关职权范围，请向户籍所在地公安机关申请",
+                "《中华人民共和国行政许可法》第三十二条",
+                "受理"
+            ),
+            "经审查，申请事项不属于本机关职权范围，请向户籍所在地公安机关申请。根据《中华人民共和国行政许可法》第三十二条的规定，决定不予受理。"
+        );
+    }
 
     #[test]
     fn a_refusal_says_how_it_was_examined_once() {

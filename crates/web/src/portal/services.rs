@@ -1058,6 +1058,13 @@ struct MyCasePage {
     supplement_uploads: Vec<(String, String)>,
 }
 
+impl MyCasePage {
+    /// Refused at acceptance: its 不予受理通知书 is printable.
+    fn not_accepted(&self) -> bool {
+        self.v.case.status == tongban_hall::CaseStatus::NotAccepted
+    }
+}
+
 fn case_id(id: &str) -> Result<CaseId, PageError> {
     CaseId::parse("id", id).map_err(|_| PageError::NotFound)
 }

@@ -578,6 +578,24 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
             page_html.contains("评价本次服务") && page_html.contains("非常不满意"),
             "{page_html}"
         );
+        // A refusal to accept comes with its written notice: the reason, the law it is made
+        // under, the issuer and the applicant's right to reconsideration or a lawsuit.
+        assert!(page_html.contains("id=\"not-accepted-notice\""), "{page_html}");
+        let (status, notice) = page(&citizen, &s, &format!("{path}/decision")).await;
+        assert_eq!(status, 200);
+        assert!(
+            notice.contains("不予受理") && notice.contains("通知书"),
+            "{notice}"
+        );
+        assert!(
+            notice.contains("经审查，不属于本部门受理范围。根据") && notice.contains("决定不予受理。"),
+            "{notice}"
+        );
+        assert!(
+            notice.contains("行政复议") && notice.contains("行政诉讼"),
+            "{notice}"
+        );
+        assert!(notice.contains(&format!("{}-BSL", case.number)), "{notice}");
         let rate = format!("{path}/rate");
         let csrf = crate::support::csrf_of(&page_html);
         let send = |level: &str, comment: &str| {
