@@ -32,6 +32,23 @@ pub(crate) fn target_of(view: &AccountView) -> Option<&DeptPath> {
     view.department.as_ref().map(|d| &d.path)
 }
 
+/// Whether `actor` may lock and unlock the account and see its sign-in pauses (`LockAccounts`
+/// or `ManageUsers` over it; a citizen's or business's account answers to the city at the top).
+pub fn may_lock(actor: &Principal, view: &AccountView) -> bool {
+    [Permission::LockAccounts, Permission::ManageUsers]
+        .iter()
+        .any(|p| allows_over(actor, *p, view))
+}
+
+/// Whether `actor` holds `perm` over the account: over its department, or for an account in no
+/// department (a citizen's or a business's) over the platform — a grant at the top.
+pub(crate) fn allows_over(actor: &Principal, perm: Permission, view: &AccountView) -> bool {
+    match target_of(view) {
+        Some(dept) => actor.allows(perm, Some(dept)),
+        None => actor.allows_over_platform(perm),
+    }
+}
+
 pub(crate) fn decode_err(column: &str, reason: String) -> Error {
     Error::Storage(tongban_db::Error::Decode {
         column: column.into(),
@@ -646,13 +663,15 @@ impl Identity {
     }
 
     /// One account: the actor's own, or one in a department the actor holds `ReadUsers` over
-    /// (citizens and businesses: a root-scoped grant). Otherwise `Forbidden`.
+    /// (citizens and businesses: a grant at the top, the city's). Otherwise `Forbidden`.
     pub async fn get_user(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
         let view = self.view_for(actor, id).await?;
         if actor.kind == PrincipalKind::User && actor.id == view.id.as_str() {
             return Ok(view);
         }
-        actor.require(Permission::ReadUsers, target_of(&view))?;
+        if !allows_over(actor, Permission::ReadUsers, &view) {
+            actor.require(Permission::ReadUsers, target_of(&view))?;
+        }
         Ok(view)
     }
 
@@ -748,6 +767,10 @@ impl Identity {
             let mut any = Cond::any();
             for s in &scopes {
                 any = any.add(prefix(s));
+            }
+            // Citizens and businesses (no department) answer to the city at the top.
+            if actor.allows_over_platform(Permission::ReadUsers) {
+                any = any.add(Expr::col(a("department_id")).is_null());
             }
             cond = cond.add(any);
         }

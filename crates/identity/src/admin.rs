@@ -20,7 +20,15 @@ fn is_self(actor: &Principal, id: &AccountId) -> bool {
 /// holding sys_admin or security_admin are managed only by a sys_admin, except that locking
 /// (`lock_only`) is also a security administrator's defence.
 fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], lock_only: bool) -> Result<()> {
-    let allowed = |target: Option<&DeptPath>| perms.iter().any(|p| actor.allows(*p, target));
+    let allowed = |target: Option<&DeptPath>| {
+        perms.iter().any(|p| match target {
+            Some(_) => actor.allows(*p, target),
+            // An account in no department (a citizen's or a business's) answers to the root;
+            // the city at the top may lock and unlock it (lift a sign-in pause for the person
+            // on the phone), never set its password or change it otherwise.
+            None => actor.allows(*p, None) || (lock_only && actor.allows_over_platform(*p)),
+        })
+    };
     let denied = || {
         Error::forbidden(format!(
             "无权管理账号 {} / not permitted to manage account {}",

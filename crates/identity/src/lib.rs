@@ -22,7 +22,7 @@ pub mod password;
 mod session;
 pub mod totp;
 
-pub use account::can_grant;
+pub use account::{can_grant, may_lock};
 pub use admin::{EmailCode, EmailStatus};
 pub use approval::{ACTIVATION_MS, Approved, RoleRequest, is_role_approver, needs_approval};
 pub use client::{BEARER_CACHE_FOR, TOKEN_TTL_SECS};

@@ -21,7 +21,7 @@ use crate::{
 use serde_json::json;
 use tongban_crypto::{mask_id_number, mask_phone};
 use tongban_db::{EventDraft, params};
-use tongban_kernel::{DeptPath, IdNumber, Millis, Permission, PhoneNumber, Principal, PrincipalKind};
+use tongban_kernel::{DeptPath, IdNumber, Millis, PhoneNumber, Principal, PrincipalKind};
 
 /// Sign-in attempts a client address may make: a burst, then so many a minute.
 pub const PER_ADDRESS: (u32, u32) = (30, 10);
@@ -450,10 +450,7 @@ impl Identity {
     pub async fn login_pauses(&self, actor: &Principal, id: &AccountId) -> Result<Vec<LoginPause>> {
         if !(actor.kind == PrincipalKind::User && actor.id == id.as_str()) {
             let view = self.get_user(actor, id).await?;
-            let target = view.department.as_ref().map(|d| &d.path);
-            if !(actor.allows(Permission::LockAccounts, target)
-                || actor.allows(Permission::ManageUsers, target))
-            {
+            if !crate::account::may_lock(actor, &view) {
                 return Err(Error::forbidden(
                     "无权查看该账号的登录暂停 / not permitted to see this account's sign-in pauses",
                 ));

@@ -30,6 +30,17 @@ impl DeptPath {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is the root or a top-level department (the city that runs the platform):
+    /// the platform's own accounts — citizens and businesses, in no department — answer to it.
+    pub fn is_top(&self) -> bool {
+        self.0
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .count()
+            <= 1
+    }
 }
 
 /// The roles of the platform. 三员分立: `SysAdmin`, `SecurityAdmin` and the auditors' view are
@@ -468,6 +479,17 @@ impl Principal {
         self.grants
             .iter()
             .any(|g| g.role.permissions().contains(&perm) && g.scope.contains(target))
+    }
+
+    /// Whether the principal holds `perm` over the platform's own accounts (citizens and
+    /// businesses, which belong to no department): a grant at the root or at a top-level
+    /// department, the city that runs the platform.
+    pub fn allows_over_platform(&self, perm: Permission) -> bool {
+        self.kind == PrincipalKind::System
+            || self
+                .grants
+                .iter()
+                .any(|g| g.role.permissions().contains(&perm) && g.scope.is_top())
     }
 
     /// Whether the principal holds `perm` over some part of the tree (for showing a menu entry).

@@ -708,8 +708,7 @@ async fn user_page(
         pending,
         can_assign: me.principal.allows(Permission::AssignRoles, dept_path.as_ref())
             && me.session.account_id != u.id,
-        can_lock: me.principal.allows(Permission::LockAccounts, dept_path.as_ref())
-            || me.principal.allows(Permission::ManageUsers, dept_path.as_ref()),
+        can_lock: tongban_identity::may_lock(&me.principal, &u),
         locked: u.status == AccountStatus::Locked || paused,
     });
     if failed {

@@ -157,6 +157,82 @@ async fn wrong_passwords_show_the_error_next_to_the_field_and_pause_the_address_
 }
 
 #[tokio::test]
+async fn the_city_security_administrator_finds_a_paused_citizen_and_lifts_the_pause_but_a_bureau_cannot() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = browser();
+        for _ in 0..5 {
+            sign_in(&c, &s, "citizen1", "Wrong@2026x").await;
+        }
+        assert_eq!(sign_in(&c, &s, "citizen1", PASSWORD).await.status(), 429);
+
+        // Citizens belong to no department: the city's security administrator finds them under
+        // 用户与角色 and sees the pause on the account page.
+        let sec = browser();
+        crate::support::sign_in_with_mfa(&sec, &s, "secadmin").await;
+        let list = sec
+            .get(s.url("/console/users?q=citizen1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let id = s
+            .identity
+            .get_user_by_username(&tongban_kernel::Principal::system("test"), "citizen1")
+            .await
+            .unwrap()
+            .id;
+        assert!(list.contains(&format!("/console/users/{id}")), "{list}");
+        let user_url = s.url(&format!("/console/users/{id}"));
+        let account_page = sec.get(&user_url).send().await.unwrap().text().await.unwrap();
+        assert!(
+            account_page.contains("登录暂停") && account_page.contains("/unlock"),
+            "{account_page}"
+        );
+
+        // A bureau's administrator neither lists nor opens a citizen's account.
+        add_staff(&s, "ga_admin", "9901-GA", tongban_kernel::Role::DeptAdmin).await;
+        let bureau = browser();
+        crate::support::sign_in_with_mfa(&bureau, &s, "ga_admin").await;
+        let theirs = bureau
+            .get(s.url("/console/users?q=citizen1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!theirs.contains(&format!("/console/users/{id}")), "{theirs}");
+        assert_eq!(bureau.get(&user_url).send().await.unwrap().status(), 403);
+
+        let r = sec
+            .post(format!("{user_url}/unlock"))
+            .form(&[("csrf", csrf_of(&account_page))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            sign_in(&c, &s, "citizen1", PASSWORD).await.status(),
+            303,
+            "the pause is lifted"
+        );
+
+        // The city may lock and unlock a citizen's account, never set its password.
+        let sys = s.identity.principal_for_username("sysadmin").await.unwrap();
+        let reset = s.identity.reset_password(&sys, &id, "Taken@2026over").await;
+        assert!(
+            matches!(reset, Err(tongban_identity::Error::Forbidden { .. })),
+            "{reset:?}"
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_flood_of_sign_ins_from_one_address_is_answered_429_with_the_wait_before_any_hashing() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
