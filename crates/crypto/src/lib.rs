@@ -11,6 +11,7 @@ mod data_keys;
 mod error;
 pub mod field;
 pub mod hash;
+pub mod jws;
 mod keyfile;
 pub mod keyring;
 pub mod mask;

@@ -18,6 +18,7 @@ mod error;
 mod login;
 mod mfa;
 mod model;
+pub mod oidc;
 pub mod password;
 mod session;
 pub mod totp;
@@ -77,6 +78,13 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "login_blocks",
         sqlite: include_str!("../migrations/sqlite/0005_login_blocks.sql"),
         postgres: include_str!("../migrations/postgres/0005_login_blocks.sql"),
+    },
+    Migration {
+        owner: "identity",
+        version: 6,
+        name: "oidc",
+        sqlite: include_str!("../migrations/sqlite/0006_oidc.sql"),
+        postgres: include_str!("../migrations/postgres/0006_oidc.sql"),
     },
 ];
 

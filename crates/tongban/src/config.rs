@@ -39,6 +39,10 @@ pub struct ServeArgs {
     /// TLS private key (PEM)
     #[arg(long, env = "TONGBAN_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// The address people and department systems reach this server at, e.g.
+    /// `https://zwfw.example.gov.cn`: the OIDC provider's issuer [default: the listen address]
+    #[arg(long, env = "TONGBAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Time zone for dates shown to people [default: Asia/Shanghai]
     #[arg(long, env = "TONGBAN_TIME_ZONE")]
     pub time_zone: Option<String>,
@@ -94,6 +98,7 @@ pub struct FileConfig {
     database_url: Option<String>,
     lake_url: Option<String>,
     listen: Option<SocketAddr>,
+    public_url: Option<String>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     time_zone: Option<String>,
@@ -130,6 +135,8 @@ pub struct Store {
 pub struct Serve {
     /// Listen address.
     pub listen: SocketAddr,
+    /// The public base URL (no trailing slash), the OIDC issuer.
+    pub public_url: String,
     /// TLS certificate and key.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Display zone.
@@ -243,8 +250,18 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
         _ => bail!("--tls-cert and --tls-key must be given together"),
     };
     let listen_default: SocketAddr = ([127, 0, 0, 1], 8080).into();
+    let listen = args.listen.or(file.listen).unwrap_or(listen_default);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = match args.public_url.clone().or(file.public_url.clone()) {
+        Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
+            u.trim_end_matches('/').to_string()
+        }
+        Some(u) => bail!("--public-url must start with https:// or http://: {u}"),
+        None => format!("{scheme}://{listen}"),
+    };
     Ok(Serve {
-        listen: args.listen.or(file.listen).unwrap_or(listen_default),
+        listen,
+        public_url,
         tls,
         time_zone: args
             .time_zone
@@ -300,6 +317,7 @@ mod tests {
         let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\ncheckpoint_every = 7\n").unwrap();
         let mut args = ServeArgs {
             listen: None,
+            public_url: None,
             tls_cert: None,
             tls_key: None,
             time_zone: None,

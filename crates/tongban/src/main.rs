@@ -14,6 +14,7 @@ mod demo_seal;
 mod egress;
 mod licences;
 mod mail;
+mod oidc;
 mod platform;
 mod pulls;
 mod webhooks;
@@ -71,6 +72,10 @@ enum Command {
     /// Department systems that call the API (client id + secret → short-lived bearer token).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// 统一身份认证: department systems that sign people in through the platform (OIDC), and
+    /// the ID-token signing keys.
+    #[command(subcommand)]
+    Oidc(oidc::OidcCommand),
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -673,6 +678,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let p = platform::open(store).await?;
             pulls::pull_command(&p.pool(catalog_for(&p).await?)?, cmd).await?;
         }
+        Command::Oidc(cmd) => {
+            let p = platform::open(store).await?;
+            let identity = identity_for(&p, None);
+            // The issuer only matters to tokens, which the command line does not issue.
+            let provider =
+                tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), "http://127.0.0.1");
+            oidc::oidc_command(&identity, &provider, cmd).await?;
+        }
         Command::Egress(cmd) => {
             let p = platform::open(store).await?;
             let pool = p.pool(catalog_for(&p).await?)?;
@@ -1104,6 +1117,7 @@ async fn serve_platform(
     };
     let state = tongban_web::AppState::new(tongban_web::Services {
         db: p.db.clone(),
+        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), &serve.public_url),
         identity,
         ledger_watch: watch.clone(),
         catalog: catalog.clone(),

@@ -181,6 +181,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
     };
     let state = tongban_web::AppState::new(tongban_web::Services {
         db: db.clone(),
+        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), keyring.clone(), "http://127.0.0.1"),
         identity,
         ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
         catalog,

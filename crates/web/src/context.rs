@@ -170,6 +170,8 @@ fn skips_session(path: &str) -> bool {
         || path.starts_with("/static/")
         || path == "/healthz"
         || path == "/metrics"
+        || path == "/.well-known/openid-configuration"
+        || matches!(path, "/oidc/token" | "/oidc/userinfo" | "/oidc/jwks")
 }
 
 /// Middleware: resolves the [`Ctx`] and keeps the CSRF and session cookies in order.

@@ -20,6 +20,7 @@ mod json;
 pub mod markup;
 pub mod metrics;
 mod multipart;
+mod oidc;
 mod open311;
 mod page;
 mod portal;
@@ -100,6 +101,8 @@ pub struct Services {
     pub db: Db,
     /// Accounts, sessions, departments.
     pub identity: Identity,
+    /// The OIDC provider that signs people into department systems.
+    pub oidc: tongban_identity::oidc::Oidc,
     /// The data resource catalog, sharing requests and grants.
     pub catalog: tongban_catalog::Catalog,
     /// The data pool: ingestion into the lake.

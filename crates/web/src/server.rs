@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes())
         .merge(api::routes())
         .merge(open311::routes())
+        .merge(crate::oidc::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/static/app.css", get(css))

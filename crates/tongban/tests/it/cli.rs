@@ -253,6 +253,59 @@ fn operators_register_and_disable_department_systems() {
 }
 
 #[test]
+fn operators_register_rotate_and_disable_systems_that_sign_people_in() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&tongban(dir.path(), &["demo", "--seed-only"]));
+    let add = |uri: &str| {
+        tongban(
+            dir.path(),
+            &[
+                "oidc",
+                "client",
+                "add",
+                "人社业务系统",
+                "--department",
+                "9901-RS",
+                "--redirect-uri",
+                uri,
+            ],
+        )
+    };
+    let out = ok(&add("https://rs.example.gov.cn/callback"));
+    let field = |out: &str, name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let client_id = field(&out, "client_id:");
+    let secret = field(&out, "client_secret:");
+    assert!(client_id.starts_with("tbo_") && secret.len() >= 32, "{out}");
+    assert!(out.contains("shown only this once"), "{out}");
+    // A redirect URI that is neither https nor loopback is refused with the reason.
+    let bad = add("http://rs.example.gov.cn/callback");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("redirect URI must be https"));
+    let list = ok(&tongban(dir.path(), &["oidc", "client", "list"]));
+    assert!(
+        list.contains(&client_id) && list.contains("ES256") && !list.contains(&secret),
+        "{list}"
+    );
+    let rotated = ok(&tongban(dir.path(), &["oidc", "client", "rotate", &client_id]));
+    assert_ne!(field(&rotated, "client_secret:"), secret);
+    let keys = ok(&tongban(dir.path(), &["oidc", "key", "rotate"]));
+    assert!(keys.contains("es256-") && keys.contains("sm2-"), "{keys}");
+    ok(&tongban(dir.path(), &["oidc", "client", "disable", &client_id]));
+    assert!(ok(&tongban(dir.path(), &["oidc", "client", "list"])).contains("[disabled]"));
+    assert!(
+        !tongban(dir.path(), &["oidc", "client", "disable", "tbo_nope"])
+            .status
+            .success()
+    );
+}
+
+#[test]
 fn the_catalog_lists_as_a_table_and_as_json() {
     let dir = tempfile::tempdir().unwrap();
     ok(&tongban(dir.path(), &["demo", "--seed-only"]));

@@ -11,6 +11,7 @@ mod interact_pages;
 mod items;
 mod licences;
 mod materials;
+mod oidc;
 mod open311;
 mod pages;
 mod prefill;

@@ -23,6 +23,7 @@ pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
 pub struct Server {
     pub base: String,
     pub identity: Identity,
+    pub oidc: tongban_identity::oidc::Oidc,
     pub pool: tongban_pool::Pool,
     pub interact: tongban_interact::Interact,
     pub seals: tongban_seal::Seals,
@@ -75,9 +76,13 @@ impl Server {
         )
         .with_seals(seals.clone())
         .with_clock(move || follow(&clock));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let oidc = tongban_identity::oidc::Oidc::new(identity.clone(), keyring.clone(), &base);
         let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: identity.clone(),
+            oidc: oidc.clone(),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             catalog: catalog.clone(),
             pool: pool.clone(),
@@ -89,8 +94,6 @@ impl Server {
             seals: seals.clone(),
             hall: hall.clone(),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {
@@ -103,6 +106,7 @@ impl Server {
         Server {
             base,
             identity,
+            oidc,
             pool,
             interact,
             seals,

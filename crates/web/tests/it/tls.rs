@@ -39,6 +39,11 @@ async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
         let state = tongban_web::AppState::new(tongban_web::Services {
             db: db.clone(),
             identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
+            oidc: tongban_identity::oidc::Oidc::new(
+                Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
+                keyring.clone(),
+                "https://127.0.0.1",
+            ),
             ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
             catalog: tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
             pool: tongban_pool::Pool::new(
