@@ -1252,6 +1252,40 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "No department system is registered yet.",
     ),
     ("clients.off", "已停用", "Disabled"),
+    (
+        "clients.sso_title",
+        "统一身份认证接入",
+        "Systems that sign people in",
+    ),
+    (
+        "clients.sso_lead",
+        "部门业务系统可使用本平台账号登录（OpenID Connect，授权码 + PKCE）。配置地址：",
+        "Department systems can sign people in with their account here (OpenID Connect, authorization code with PKCE). Configuration:",
+    ),
+    (
+        "clients.sso_none",
+        "还没有登记使用统一身份认证的系统。",
+        "No system signs people in through the platform yet.",
+    ),
+    (
+        "clients.sso_add",
+        "登记统一身份认证系统",
+        "Register a system that signs people in",
+    ),
+    ("clients.sso_redirects", "回调地址", "Redirect URIs"),
+    (
+        "clients.sso_redirects_hint",
+        "每行一个，须为 https 地址（本机测试可用 http://127.0.0.1）；登录后和退出后只会返回这些地址。",
+        "One per line, https (http://127.0.0.1 for local tests); people are sent back only to these after signing in or out.",
+    ),
+    ("clients.sso_alg", "身份令牌签名算法", "ID token signature"),
+    ("clients.sso_es256", "ES256（通用）", "ES256 (standard)"),
+    ("clients.sso_sm2", "SM2（国密）", "SM2 (national algorithm)"),
+    (
+        "clients.sso_how",
+        "该系统以 client_id 和 client_secret 按 OpenID Connect 接入，配置地址：",
+        "The system connects by OpenID Connect with client_id and client_secret; configuration:",
+    ),
     ("clients.scopes", "权限范围", "Scopes"),
     (
         "clients.scopes_hint",

@@ -1,7 +1,8 @@
 //! 接入系统 in the console: a department administrator registers the department systems that
-//! call the platform's API, gives one a new secret, or switches one off. A secret is shown once,
-//! on the page that answers the registration or the change, and never again (the identity
-//! service keeps only its hash).
+//! call the platform's API, and those that sign people in through the platform (统一身份认证,
+//! OIDC), gives one a new secret, or switches one off. A secret is shown once, on the page that
+//! answers the registration or the change, and never again (the identity service keeps only its
+//! hash).
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
@@ -26,11 +27,25 @@ struct ClientRow {
     disabled: bool,
 }
 
+/// One system that signs people in, as the list shows it.
+struct SsoRow {
+    name: String,
+    client_id: String,
+    department: String,
+    alg: String,
+    redirect_uris: Vec<String>,
+    created: String,
+    disabled: bool,
+}
+
 #[derive(Template)]
 #[template(path = "console/clients.html")]
 struct ClientsPage {
     c: Chrome,
     clients: Vec<ClientRow>,
+    sso: Vec<SsoRow>,
+    /// The provider's discovery address, for the systems' administrators.
+    discovery: String,
     /// (id, name) of the departments the administrator may register systems for.
     departments: Vec<(String, String)>,
     form: HashMap<String, String>,
@@ -52,6 +67,8 @@ struct SecretPage {
     secret: String,
     /// A new secret for a system already registered (the old one ended).
     rotated: bool,
+    /// For a system that signs people in: the provider's discovery address.
+    discovery: Option<String>,
 }
 
 fn require(ctx: &Ctx) -> Result<Principal, PageError> {
@@ -88,6 +105,21 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
             .collect(),
         Err(e) => return ctx.fail(identity_page(e)),
     };
+    let sso = match state.oidc.list_clients(&me).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|k| SsoRow {
+                department: official.of(k.department.path.as_str(), &k.department.name_zh),
+                created: k.created.display_in(zone),
+                name: k.name,
+                client_id: k.client_id,
+                alg: k.id_token_alg,
+                redirect_uris: k.redirect_uris,
+                disabled: k.disabled,
+            })
+            .collect(),
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
     let departments = super::indented_choices(
         t,
         &state.identity.list_departments(&me).await.unwrap_or_default(),
@@ -98,6 +130,8 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
     let mut resp = render(&ClientsPage {
         c,
         clients,
+        sso,
+        discovery: format!("{}/.well-known/openid-configuration", state.oidc.issuer()),
         departments,
         form,
     });
@@ -122,19 +156,27 @@ pub(super) async fn show(
 }
 
 /// The secret, once: never cached, never in an address.
-fn secret_page(ctx: &Ctx, title: &str, k: ApiClient, secret: String, rotated: bool) -> Response {
+fn secret_page(ctx: &Ctx, title: &str, shown: SecretPage) -> Response {
     let mut resp = render(&SecretPage {
         c: ctx.chrome(title),
-        name: k.name,
-        client_id: k.client_id,
-        secret,
-        rotated,
+        ..shown
     });
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("no-store"),
     );
     resp
+}
+
+fn api_secret(ctx: &Ctx, k: ApiClient, secret: String, rotated: bool) -> SecretPage {
+    SecretPage {
+        c: ctx.chrome(""),
+        name: k.name,
+        client_id: k.client_id,
+        secret,
+        rotated,
+        discovery: None,
+    }
 }
 
 /// `POST /console/clients`: `name`, `department` (id), `scopes` (separated by spaces).
@@ -174,7 +216,11 @@ pub(super) async fn register(
         .create_api_client(&me, &department, &get("name"), &scopes)
         .await
     {
-        Ok((k, secret)) => secret_page(&ctx, t.s("clients.registered"), k, secret, false),
+        Ok((k, secret)) => secret_page(
+            &ctx,
+            t.s("clients.registered"),
+            api_secret(&ctx, k, secret, false),
+        ),
         Err(e) => match identity_form(e, "name") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
@@ -204,7 +250,11 @@ pub(super) async fn rotate(
         Err(e) => return ctx.fail(e),
     };
     match state.identity.rotate_api_client_secret(&me, &id).await {
-        Ok((k, secret)) => secret_page(&ctx, ctx.t().s("clients.rotated"), k, secret, true),
+        Ok((k, secret)) => secret_page(
+            &ctx,
+            ctx.t().s("clients.rotated"),
+            api_secret(&ctx, k, secret, true),
+        ),
         Err(e) => ctx.fail(identity_page(e)),
     }
 }
@@ -222,6 +272,132 @@ pub(super) async fn disable(
     };
     match state.identity.disable_api_client(&me, &id).await {
         Ok(_) => Redirect::to("/console/clients?disabled=1").into_response(),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+/// `POST /console/clients/sso`: `sso_name`, `sso_department` (id), `sso_redirects` (one per
+/// line), `sso_alg` (ES256 or SM2).
+pub(super) async fn register_sso(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let mut c = ctx.chrome(t.s("clients.title"));
+    for (field, msg) in [
+        ("sso_name", "请填写系统名称 / name the system"),
+        ("sso_department", "请选择部门 / choose a department"),
+        ("sso_redirects", "请填写回调地址 / give its redirect URIs"),
+    ] {
+        if get(field).is_empty() {
+            c.add_error(field, msg);
+        }
+    }
+    let department = DeptId::parse("sso_department", &get("sso_department"));
+    if department.is_err() && !get("sso_department").is_empty() {
+        c.add_error("sso_department", "请选择部门 / choose a department");
+    }
+    let department = match department {
+        Ok(d) if c.errors.is_empty() => d,
+        _ => return page(&state, &ctx, c, form).await,
+    };
+    let redirects: Vec<String> = get("sso_redirects").lines().map(str::to_string).collect();
+    match state
+        .oidc
+        .add_client(&me, &department, &get("sso_name"), &redirects, &get("sso_alg"))
+        .await
+    {
+        Ok((k, secret)) => secret_page(
+            &ctx,
+            t.s("clients.registered"),
+            SecretPage {
+                c: ctx.chrome(""),
+                name: k.name,
+                client_id: k.client_id,
+                secret,
+                rotated: false,
+                discovery: Some(format!(
+                    "{}/.well-known/openid-configuration",
+                    state.oidc.issuer()
+                )),
+            },
+        ),
+        Err(e) => match identity_form(e, "sso_name") {
+            FormOutcome::Field(field, msg) => {
+                let field = match field.as_str() {
+                    "redirect_uri" => "sso_redirects",
+                    "id_token_alg" => "sso_alg",
+                    "department" => "sso_department",
+                    _ => "sso_name",
+                };
+                c.add_error(field, &msg);
+                page(&state, &ctx, c, form).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
+}
+
+/// `POST /console/clients/sso/{client_id}/rotate`: a new secret, shown once.
+pub(super) async fn rotate_sso(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(client_id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    let name = match state.oidc.list_clients(&me).await {
+        Ok(list) => list
+            .into_iter()
+            .find(|k| k.client_id == client_id)
+            .map(|k| k.name),
+        Err(e) => return ctx.fail(identity_page(e)),
+    };
+    let Some(name) = name else {
+        return ctx.fail(PageError::NotFound);
+    };
+    match state.oidc.rotate_client_secret(&me, &client_id).await {
+        Ok(secret) => secret_page(
+            &ctx,
+            ctx.t().s("clients.rotated"),
+            SecretPage {
+                c: ctx.chrome(""),
+                name,
+                client_id,
+                secret,
+                rotated: true,
+                discovery: Some(format!(
+                    "{}/.well-known/openid-configuration",
+                    state.oidc.issuer()
+                )),
+            },
+        ),
+        Err(e) => ctx.fail(identity_page(e)),
+    }
+}
+
+/// `POST /console/clients/sso/{client_id}/disable`.
+pub(super) async fn disable_sso(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(client_id): Path<String>,
+    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let me = match require(&ctx) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(e),
+    };
+    match state.oidc.disable_client(&me, &client_id).await {
+        Ok(()) => Redirect::to("/console/clients?disabled=1").into_response(),
         Err(e) => ctx.fail(identity_page(e)),
     }
 }

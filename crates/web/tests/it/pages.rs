@@ -1215,3 +1215,130 @@ async fn a_department_administrator_registers_rotates_and_disables_a_system_in_t
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_department_administrator_registers_a_system_that_signs_people_in_and_disables_it() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let ga = add_staff(&s, "ga_admin", "9901-GA", Role::DeptAdmin).await;
+        let c = browser();
+        sign_in_with_mfa(&c, &s, "ga_admin").await;
+        let form = c
+            .get(s.url("/console/clients"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            form.contains("/.well-known/openid-configuration")
+                && form.contains("还没有登记使用统一身份认证的系统"),
+            "{form}"
+        );
+        // Empty answers are each named; a plain-http redirect URI is refused at its field.
+        let r = c
+            .post(s.url("/console/clients/sso"))
+            .form(&[("csrf", csrf_of(&form))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for field in ["sso_name", "sso_department", "sso_redirects"] {
+            assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
+        }
+        let send = |uri: &'static str| {
+            c.post(s.url("/console/clients/sso"))
+                .form(&[
+                    ("csrf", csrf_of(&form).as_str()),
+                    ("sso_name", "公安综合业务系统"),
+                    ("sso_department", ga.id.as_str()),
+                    ("sso_redirects", uri),
+                    ("sso_alg", "SM2"),
+                ])
+                .send()
+        };
+        let r = send("http://gov.example/cb").await.unwrap();
+        assert_eq!(r.status(), 422);
+        let refused = r.text().await.unwrap();
+        assert!(
+            refused.contains("id=\"sso_redirects-error\"") && refused.contains("http://gov.example/cb"),
+            "{refused}"
+        );
+        let r = send("https://ga.example.gov.cn/callback\r\nhttps://ga.example.gov.cn/cb2")
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let shown = r.text().await.unwrap();
+        let client_id = code_with_id(&shown, "client-id");
+        assert!(
+            client_id.starts_with("tbo_") && shown.contains("id=\"discovery\""),
+            "{shown}"
+        );
+        let listed = s
+            .oidc
+            .list_clients(&tongban_kernel::Principal::system("test"))
+            .await
+            .unwrap();
+        assert_eq!(listed[0].redirect_uris.len(), 2);
+        assert_eq!(listed[0].id_token_alg, "SM2");
+        let list = c
+            .get(s.url("/console/clients"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            list.contains(&client_id) && list.contains("https://ga.example.gov.cn/cb2"),
+            "{list}"
+        );
+        let r = c
+            .post(s.url(&format!("/console/clients/sso/{client_id}/rotate")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("原密钥及其令牌已失效"));
+        let r = c
+            .post(s.url(&format!("/console/clients/sso/{client_id}/disable")))
+            .form(&[("csrf", csrf_of(&list))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/console/clients?disabled=1");
+        assert!(
+            s.oidc
+                .list_clients(&tongban_kernel::Principal::system("test"))
+                .await
+                .unwrap()[0]
+                .disabled
+        );
+        // Another bureau's administrator neither sees nor disables it.
+        add_staff(&s, "mz_admin", "9901-MZ", Role::DeptAdmin).await;
+        let other = browser();
+        sign_in_with_mfa(&other, &s, "mz_admin").await;
+        let theirs = other
+            .get(s.url("/console/clients"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!theirs.contains(&client_id));
+        let r = other
+            .post(s.url(&format!("/console/clients/sso/{client_id}/rotate")))
+            .form(&[("csrf", csrf_of(&theirs))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        s.stop().await;
+    })
+    .await;
+}
