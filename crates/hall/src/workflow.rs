@@ -41,6 +41,27 @@ fn check_order(steps: &[StepInput]) -> Result<()> {
         ));
     }
     let last = steps.len() - 1;
+    // A step added after 办结, or a second 受理, is named itself rather than the step it
+    // displaces; a 办结 put early, when the last step is 办结 too, is named where it stands.
+    if let Some(i) = steps.iter().position(|s| s.kind == StepKind::Issue)
+        && i < last
+    {
+        let at = if steps[last].kind == StepKind::Issue {
+            i
+        } else {
+            i + 1
+        };
+        return Err(Error::invalid(
+            format!("steps[{at}].kind"),
+            "办结应为最后一步 / issue must be the last step",
+        ));
+    }
+    if let Some(i) = steps.iter().skip(1).position(|s| s.kind == StepKind::Accept) {
+        return Err(Error::invalid(
+            format!("steps[{}].kind", i + 1),
+            "受理只能是第一步 / accept can only be the first step",
+        ));
+    }
     for (i, s) in steps.iter().enumerate() {
         let expected_ok = match s.kind {
             StepKind::Accept => i == 0,
@@ -286,6 +307,35 @@ mod tests {
                 .err()
                 .unwrap()
                 .field(),
+            Some("steps[2].kind")
+        );
+        // A step added after 办结 is the one named, not the 决定 before it.
+        let field = |steps: &[StepInput]| check_order(steps).err().unwrap().field().map(str::to_string);
+        assert_eq!(
+            field(&[
+                step(Accept),
+                step(Review),
+                step(Decide),
+                step(Issue),
+                step(Review)
+            ])
+            .as_deref(),
+            Some("steps[4].kind")
+        );
+        assert_eq!(
+            field(&[
+                step(Accept),
+                step(Review),
+                step(Decide),
+                step(Issue),
+                step(Accept)
+            ])
+            .as_deref(),
+            Some("steps[4].kind")
+        );
+        // A 办结 put early, with 办结 last as well, is named where it stands.
+        assert_eq!(
+            field(&[step(Accept), step(Review), step(Issue), step(Issue)]).as_deref(),
             Some("steps[2].kind")
         );
     }

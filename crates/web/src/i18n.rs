@@ -377,6 +377,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("punct.colon", "：", ": "),
     ("punct.open", "（", " ("),
     ("punct.comma", "，", ", "),
+    ("punct.list", "、", ", "),
     ("punct.close", "）", ")"),
     ("nav.menu", "菜单", "Menu"),
     ("pager.page", "第{page}页，共{pages}页", "Page {page} of {pages}"),
@@ -953,7 +954,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("decision.back", "返回办件", "Back to the case"),
     (
         "decision.print",
-        "用浏览器打印本页即得纸质决定书",
+        "用浏览器打印本页即得纸质文书",
         "Print this page from your browser for a paper copy",
     ),
     ("decision.applicant", "申请人", "Applicant"),
@@ -1087,6 +1088,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
         "The item is created. Set its workflow; then it can be opened for applications.",
     ),
     ("items.current_version", "当前版本", "Current version"),
+    (
+        "items.workflow_saved",
+        "已保存为 v{version}，新申请按此版本办理；在办件继续按原版本办理。",
+        "Saved as v{version}: new applications follow it; running cases keep theirs.",
+    ),
     (
         "items.workflow_hint",
         "顺序为 受理 → 审查（可多步）→ 决定 → 办结。每步选择办理部门和角色；选择多个部门即为会签。保存即生成新版本；在办件继续按原版本办理。清空名称和部门即删除该行。",

@@ -22,6 +22,8 @@ struct YearRow {
     state: &'static str,
     /// The holidays as `name from–to`, one per entry.
     holidays: Vec<String>,
+    /// The make-up workdays (调休上班), `MM-DD` each.
+    makeup: Vec<String>,
 }
 
 #[derive(Template)]
@@ -241,12 +243,14 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, year: Option<i16>, f: Opti
                 t.s("calendar.entered")
             },
             holidays: Vec::new(),
+            makeup: Vec::new(),
         })
         .collect();
     rows.push(YearRow {
         year: next,
         state: t.s("calendar.provisional"),
         holidays: Vec::new(),
+        makeup: Vec::new(),
     });
     for r in &mut rows {
         r.holidays = cal
@@ -254,12 +258,18 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, year: Option<i16>, f: Opti
             .unwrap_or_default()
             .into_iter()
             .map(|h| {
+                // The last day without its year: 春节 2027-02-05–02-08.
                 if h.from == h.to {
                     format!("{} {}", h.name, h.from)
                 } else {
-                    format!("{} {}–{}", h.name, h.from, h.to)
+                    format!("{} {}–{}", h.name, h.from, h.to.strftime("%m-%d"))
                 }
             })
+            .collect();
+        r.makeup = cal
+            .makeup_workdays(r.year)
+            .into_iter()
+            .map(|d| d.strftime("%m-%d").to_string())
             .collect();
     }
     rows.reverse();

@@ -301,7 +301,14 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         extension,
         can_decide_extension,
         materials: crate::portal::material_rows(ctx, &v.materials),
-        c: c.unwrap_or_else(|| ctx.chrome(&v.case.number)),
+        c: match c {
+            Some(mut c) if c.title.is_empty() => {
+                c.title = v.case.number.clone();
+                c
+            }
+            Some(c) => c,
+            None => ctx.chrome(&v.case.number),
+        },
         status: names.status(&v.case.item_code, v.case.status),
         outcome: v
             .case
@@ -322,9 +329,81 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
     resp
 }
 
-/// `GET /console/cases/{id}`.
-pub(super) async fn case(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    case_page(&state, &ctx, &id, None).await
+/// What the case page's inputs ask for, to name an empty one.
+fn missing_label(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "reason" => ("不予受理的理由", "the reason for not accepting"),
+        "opinion" => ("审查意见", "the review opinion"),
+        "reasons" => ("决定理由", "the reasons for the decision"),
+        "legal_basis" => ("法律依据", "the legal basis"),
+        "text" => ("备注内容", "the note"),
+        "transfer_reason" => ("移交理由", "why it is transferred"),
+        "delegate_note" => ("转办说明", "the note for the colleague"),
+        "extension_reason" => ("延期理由", "why more time is needed"),
+        "extension_note" => ("审批意见", "the note on the request"),
+        "pause_note" => ("中止说明", "why the clock stops"),
+        "resume_note" => ("恢复说明", "why the clock resumes"),
+        _ => return None,
+    })
+}
+
+/// What an action did, said on the page it returns to.
+fn done_notice(t: crate::i18n::Tr, action: &str) -> Option<&'static str> {
+    Some(t.pick(
+        match action {
+            "accept" => "已受理。",
+            "refuse" => "已作出不予受理决定，已通知申请人。",
+            "supplement" => "已通知申请人补正材料。",
+            "agree" | "disagree" => "审查意见已提交。",
+            "approve" | "deny" => "已作出决定，已通知申请人。",
+            "issue" => "已办结。",
+            "note" => "备注已添加。",
+            "transfer" => "已移交。",
+            "delegate" => "已转办。",
+            "extend" => "延期申请已提交。",
+            "pause" => "已中止计时。",
+            "resume" => "已恢复计时。",
+            "extension_approve" | "extension_reject" => "延期申请已处理。",
+            _ => return None,
+        },
+        match action {
+            "accept" => "Accepted.",
+            "refuse" => "Not accepted; the applicant is told.",
+            "supplement" => "The applicant is asked to supplement.",
+            "agree" | "disagree" => "Your review opinion is recorded.",
+            "approve" | "deny" => "Decided; the applicant is told.",
+            "issue" => "Completed.",
+            "note" => "Note added.",
+            "transfer" => "Transferred.",
+            "delegate" => "Handed to the colleague.",
+            "extend" => "Extension requested.",
+            "pause" => "The clock is stopped.",
+            "resume" => "The clock runs again.",
+            _ => "The extension request is decided.",
+        },
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CaseQuery {
+    /// The action just done.
+    done: String,
+}
+
+/// `GET /console/cases/{id}[?done=ACTION]`.
+pub(super) async fn case(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CaseQuery>,
+) -> Response {
+    let c = done_notice(ctx.t(), &q.done).map(|n| {
+        let mut c = ctx.chrome("");
+        c.notice = Some(n.to_string());
+        c
+    });
+    case_page(&state, &ctx, &id, c).await
 }
 
 /// `POST /console/cases/{id}/act`: one action, named by the `do` button.
@@ -421,7 +500,7 @@ pub(super) async fn act(
         _ => return ctx.fail(PageError::BadRequest("未知操作 / unknown action".into())),
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/cases/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/console/cases/{id}?done={}", get("do"))).into_response(),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("inbox.title"));
@@ -436,6 +515,11 @@ pub(super) async fn act(
                     ("pause", "reason") => "pause_reason".to_string(),
                     ("resume", "note") => "resume_note".to_string(),
                     _ => field,
+                };
+                // An empty answer names what is missing, not only that something is.
+                let msg = match (msg.starts_with("不能为空"), missing_label(&field)) {
+                    (true, Some((zh, en))) => format!("请填写{zh} / fill in {en}"),
+                    _ => msg,
                 };
                 c.add_error(&field, &msg);
                 c.typed = f;

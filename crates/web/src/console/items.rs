@@ -111,7 +111,8 @@ fn input_of(field: &str, lists: &[(&str, &str, &[usize])]) -> String {
             ("fee", "amount_fen") => "amount",
             ("s", "assignees") => "assignees",
             ("s", "limit_days") => "limit",
-            ("s", "mode") => "mode",
+            // A sign-off mode is refused for its count of agreements.
+            ("s", "mode") => "required",
             (_, "") => "code",
             (_, s) => s,
         };
@@ -1113,6 +1114,8 @@ async fn managed_item(
 #[serde(default)]
 pub(super) struct WorkflowQuery {
     created: Option<String>,
+    /// The version just saved.
+    saved: Option<u32>,
 }
 
 /// `GET /console/items/{code}/workflow`.
@@ -1126,7 +1129,11 @@ pub(super) async fn workflow(
         Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
-    let c = ctx.chrome(ctx.t().s("items.workflow"));
+    let t = ctx.t();
+    let mut c = ctx.chrome(t.s("items.workflow"));
+    if let Some(v) = q.saved {
+        c.notice = Some(t.s("items.workflow_saved").replace("{version}", &v.to_string()));
+    }
     workflow_page(&state, &ctx, c, &item, None, q.created.is_some()).await
 }
 

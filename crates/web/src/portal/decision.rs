@@ -231,12 +231,20 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
             .to_string(),
         (None, false) => t.pick("不予受理通知书", "Notice of non-acceptance").to_string(),
     };
+    // The letter names itself: 决定书, or 通知书 for a refusal to accept.
+    let paper = if v.case.decision.is_some() {
+        "决定书"
+    } else {
+        "通知书"
+    };
     let remedy = denied.then(|| {
-        t.pick(
-            "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。",
-            "If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.",
-        )
-        .to_string()
+        if t.is_en() {
+            "If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.".to_string()
+        } else {
+            format!(
+                "如不服本决定，可以自收到本{paper}之日起六十日内依法申请行政复议，或者自收到本{paper}之日起六个月内依法向人民法院提起行政诉讼。"
+            )
+        }
     });
     let (issuer_zh, issuer_en) = state
         .identity

@@ -346,10 +346,16 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
         FieldKind::Address => ("address", Vec::new(), String::new()),
         FieldKind::File => ("text", Vec::new(), String::new()),
     };
-    let personal = if f.is_personal() {
-        format!(" {}", t.s("services.personal_hint"))
-    } else {
-        String::new()
+    // Two hints read as two sentences: 最多字数：100。此项为个人信息，将加密保存。
+    let personal = match (f.is_personal(), hint.is_empty()) {
+        (false, _) => String::new(),
+        (true, true) => t.s("services.personal_hint").to_string(),
+        (true, false) => format!(
+            "{}{}{}",
+            t.s("punct.stop"),
+            t.s("punct.space"),
+            t.s("services.personal_hint")
+        ),
     };
     Question {
         label: f.label.clone(),

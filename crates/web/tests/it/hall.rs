@@ -277,6 +277,11 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
             back.contains("value=\"张晓\"") && back.contains("1 / 3"),
             "the answer kept: {back}"
         );
+        // Its hints read as sentences, never run together.
+        assert!(
+            back.contains("最多字数：40") && !back.contains("40 此项"),
+            "{back}"
+        );
         // Nobody else can open it: they are sent to the start of an application of their own.
         let stranger = browser();
         sign_in(&stranger, &s, "ga_clerk", PASSWORD).await;
@@ -450,12 +455,15 @@ async fn a_citizen_applies_page_by_page_and_staff_take_the_case_to_its_licence()
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         assert!(html.contains("value=\"refuse\" checked"), "{html}");
-        assert_eq!(
-            post(&clerk, &s, &act, &go(&[("do", "accept"), ("note", "材料齐全")]))
-                .await
-                .status(),
-            303
+        assert!(
+            html.contains("请填写不予受理的理由"),
+            "the missing answer is named: {html}"
         );
+        let r = post(&clerk, &s, &act, &go(&[("do", "accept"), ("note", "材料齐全")])).await;
+        assert_eq!(r.status(), 303);
+        // The page it returns to says what was done.
+        let (_, done) = page(&clerk, &s, r.headers()["location"].to_str().unwrap()).await;
+        assert!(done.contains("role=\"status\">已受理。"), "{done}");
         // Staff of another department cannot open or act on it.
         let other = browser();
         sign_in(&other, &s, "mz_clerk", PASSWORD).await;
@@ -594,6 +602,10 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
         assert!(
             notice.contains("行政复议") && notice.contains("行政诉讼"),
             "{notice}"
+        );
+        assert!(
+            notice.contains("自收到本通知书之日起") && !notice.contains("决定书"),
+            "the notice names itself: {notice}"
         );
         assert!(notice.contains(&format!("{}-BSL", case.number)), "{notice}");
         let rate = format!("{path}/rate");
@@ -1120,6 +1132,10 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         assert!(item.contains("2027-01-18") && !item.contains("暂定"), "{item}");
         // An entered year can be corrected: its rows come back as entered.
         let (_, again) = page(&admin, &s, "/console/calendar?year=2027").await;
+        assert!(
+            again.contains("元旦 2027-01-01–01-04"),
+            "the overview shortens the last day: {again}"
+        );
         assert!(
             again.contains("value=\"2027-01-04\"") && !again.contains("value=\"2027-02-05\""),
             "{again}"

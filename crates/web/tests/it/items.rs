@@ -174,6 +174,8 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
         assert_eq!(r.status(), 303);
         let r = admin.post(&wf_url).form(&steps(&csrf, "9901-GA:reviewer")).send().await.unwrap();
         assert_eq!(r.status(), 303);
+        let saved = admin.get(s.url(r.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+        assert!(saved.contains("已保存为 v2"), "the save is confirmed: {saved}");
         let item = s.hall.item_by_code(CODE).await.unwrap();
         assert_eq!(item.workflow_version, 2);
         let v1 = s.hall.workflow(&item.id, 1).await.unwrap();

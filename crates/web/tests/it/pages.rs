@@ -1072,6 +1072,13 @@ async fn blank_forms_name_every_missing_answer_at_once() {
         let page = r.text().await.unwrap();
         for field in ["real_name", "id_number", "username", "password", "password2"] {
             assert!(page.contains(&format!("id=\"{field}-error\"")), "{field}: {page}");
+            // The input itself says it is wrong and points at why (screen readers read it).
+            let at = page.find(&format!("id=\"{field}\" name=\"{field}\"")).unwrap();
+            let tag = &page[at..at + page[at..].find('>').unwrap()];
+            assert!(
+                tag.contains("aria-invalid=\"true\"") && tag.contains(&format!("{field}-error")),
+                "{tag}"
+            );
         }
         // Verification by number: the form sent empty says what is missing.
         let r = c.get(s.url("/verify?number=&code=")).send().await.unwrap();
