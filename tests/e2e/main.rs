@@ -12,4 +12,5 @@ mod accessibility;
 mod applications;
 mod harness;
 mod journeys;
+mod schema;
 mod tour;

@@ -580,6 +580,10 @@ impl Identity {
     /// Creates a staff account in `new.department` (`ManageUsers` there) with `new.roles` granted
     /// over that department's subtree (each role also needs the actor's power to grant it).
     pub async fn create_staff(&self, actor: &Principal, new: NewStaff) -> Result<AccountView> {
+        // Deny by default: someone who manages no users anywhere learns nothing about the input.
+        if !actor.allows_somewhere(Permission::ManageUsers) {
+            actor.require(Permission::ManageUsers, None)?;
+        }
         check_demo_flag(actor, new.is_demo)?;
         let username = normalize_username(&new.username)?;
         let display_name = clean_name("display_name", &new.display_name, 64)?;

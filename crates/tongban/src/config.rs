@@ -135,8 +135,8 @@ pub struct Store {
 pub struct Serve {
     /// Listen address.
     pub listen: SocketAddr,
-    /// The public base URL (no trailing slash), the OIDC issuer.
-    pub public_url: String,
+    /// The public base URL (no trailing slash), the OIDC issuer; the listen address when unset.
+    pub public_url: Option<String>,
     /// TLS certificate and key.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Display zone.
@@ -251,13 +251,12 @@ pub fn resolve_serve(args: &ServeArgs, file: &FileConfig) -> Result<Serve> {
     };
     let listen_default: SocketAddr = ([127, 0, 0, 1], 8080).into();
     let listen = args.listen.or(file.listen).unwrap_or(listen_default);
-    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_url = match args.public_url.clone().or(file.public_url.clone()) {
         Some(u) if u.starts_with("https://") || u.starts_with("http://") => {
-            u.trim_end_matches('/').to_string()
+            Some(u.trim_end_matches('/').to_string())
         }
         Some(u) => bail!("--public-url must start with https:// or http://: {u}"),
-        None => format!("{scheme}://{listen}"),
+        None => None,
     };
     Ok(Serve {
         listen,

@@ -1115,9 +1115,19 @@ async fn serve_platform(
         }
         None => None,
     };
+    // Bound first: the OIDC issuer defaults to the address actually listened on (a port of 0
+    // gets one from the system).
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .with_context(|| format!("listening on {}", serve.listen))?;
+    let addr = listener.local_addr()?;
+    let issuer = serve.public_url.clone().unwrap_or_else(|| {
+        let scheme = if serve.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{addr}")
+    });
     let state = tongban_web::AppState::new(tongban_web::Services {
         db: p.db.clone(),
-        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), &serve.public_url),
+        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), &issuer),
         identity,
         ledger_watch: watch.clone(),
         catalog: catalog.clone(),
@@ -1130,10 +1140,6 @@ async fn serve_platform(
         seals: licences::seals_for(&p, &serve.time_zone),
         hall,
     });
-    let listener = tokio::net::TcpListener::bind(serve.listen)
-        .await
-        .with_context(|| format!("listening on {}", serve.listen))?;
-    let addr = listener.local_addr()?;
     let scheme = if serve.tls.is_some() { "https" } else { "http" };
     println!();
     println!(

@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tongban_hall::Error as HallError;
-use tongban_kernel::Page;
 
 /// A hall error as a problem.
 pub(crate) fn hall_problem(e: HallError) -> Problem {
@@ -86,7 +85,7 @@ pub(crate) async fn mine(
     caller: Caller,
     Query(q): Query<MineQuery>,
 ) -> ApiResult<MyCases> {
-    let page = Page::new(q.limit.unwrap_or(20), q.offset.unwrap_or(0));
+    let page = super::page_of(q.limit, q.offset, 20, 500)?;
     let cases = state.hall.my_cases(&caller.principal, page).await?;
     // A refusal is named by the item's type (不予许可 for a licence, 不予办理 otherwise).
     let names = crate::page::ItemNames::load(

@@ -53,8 +53,8 @@ fn item_id(id: &str) -> Result<ItemId, Problem> {
     ItemId::parse("id", id).map_err(|_| Problem::not_found())
 }
 
-fn page(limit: Option<u32>, offset: Option<u64>) -> Page {
-    Page::new(limit.unwrap_or(20), offset.unwrap_or(0))
+fn page(limit: Option<u32>, offset: Option<u64>) -> Result<Page, Problem> {
+    super::page_of(limit, offset, 20, 500)
 }
 
 /// A code query parameter parsed with `parse`; empty counts as absent.
@@ -199,7 +199,7 @@ pub(crate) async fn mine(
     Ok(Json(
         state
             .interact
-            .my_items(&caller.principal, page(q.limit, q.offset))
+            .my_items(&caller.principal, page(q.limit, q.offset)?)
             .await?,
     ))
 }
@@ -238,7 +238,7 @@ pub(crate) async fn inbox(
     Ok(Json(
         state
             .interact
-            .list_items(&caller.principal, &filter, page(q.limit, q.offset))
+            .list_items(&caller.principal, &filter, page(q.limit, q.offset)?)
             .await?,
     ))
 }
@@ -325,7 +325,7 @@ pub(crate) async fn board(
         to: None,
     };
     Ok(Json(
-        state.interact.board(&filter, page(q.limit, q.offset)).await?,
+        state.interact.board(&filter, page(q.limit, q.offset)?).await?,
     ))
 }
 

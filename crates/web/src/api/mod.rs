@@ -226,8 +226,43 @@ async fn mfa(
     BearerToken(token): BearerToken,
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Result<StatusCode, Problem> {
+    // A code is six digits whatever the session's state (one that passed already included).
+    if b.code.len() != 6 || !b.code.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(Problem::invalid(
+            "code",
+            "动态验证码应为6位数字 / the code is 6 digits",
+        ));
+    }
     state.identity.verify_mfa(&token, &b.code).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The largest `offset` a listing takes: the largest integer every JSON reader holds exactly.
+pub(crate) const MAX_OFFSET: u64 = (1 << 53) - 1;
+
+/// A page of a listing: `limit` from 1 to `max` (`default` when absent), `offset` from 0; a
+/// limit outside that is a 400 naming it, as the API document says.
+pub(crate) fn page_of(
+    limit: Option<u32>,
+    offset: Option<u64>,
+    default: u32,
+    max: u32,
+) -> Result<Page, Problem> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(Problem::invalid(
+            "limit",
+            &format!("每页条数应为1–{max} / limit is 1–{max}"),
+        ));
+    }
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(Problem::invalid(
+            "offset",
+            &format!("起始位置不能超过{MAX_OFFSET} / offset is at most {MAX_OFFSET}"),
+        ));
+    }
+    Ok(Page::new(limit, offset))
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, Problem> {
@@ -401,7 +436,7 @@ async fn list_users(
         kind: None,
         text: q.q.filter(|s| !s.trim().is_empty()),
     };
-    let page = Page::new(q.limit.unwrap_or(50), q.offset.unwrap_or(0));
+    let page = page_of(q.limit, q.offset, 50, 500)?;
     Ok(Json(
         state
             .identity

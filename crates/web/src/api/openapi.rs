@@ -8,6 +8,23 @@ fn problem_ref() -> Value {
     json!({ "description": "Problem (RFC 9457)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
 }
 
+/// The role codes a role parameter takes: every role, or those given to staff.
+fn role_codes(staff_only: bool) -> Vec<&'static str> {
+    tongban_kernel::Role::ALL
+        .iter()
+        .filter(|r| !staff_only || r.is_staff())
+        .map(|r| r.code())
+        .collect()
+}
+
+/// Free text as the services take it (`kernel::input::text`): something besides white space,
+/// and no control character but tab and line breaks.
+const TEXT: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+/// The same, or empty (`optional_text`).
+const TEXT_OR_EMPTY: &str = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$";
+/// One line (`kernel::input::line`): something besides white space, no control character.
+const LINE: &str = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+
 fn op(summary: &str, secured: bool, body: Option<&str>, ok: (&str, &str)) -> Value {
     let mut o = json!({
         "summary": summary,
@@ -122,9 +139,9 @@ pub fn spec() -> Value {
                     "parameters": [
                         { "name": "q", "in": "query", "schema": { "type": "string" } },
                         { "name": "department_id", "in": "query", "schema": { "type": "string", "format": "uuid" } },
-                        { "name": "role", "in": "query", "schema": { "type": "string" } },
-                        { "name": "limit", "in": "query", "schema": { "type": "integer", "maximum": 500 } },
-                        { "name": "offset", "in": "query", "schema": { "type": "integer" } }
+                        { "name": "role", "in": "query", "schema": { "type": "string", "enum": role_codes(false) } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 50 } },
+                        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 9007199254740991u64 } }
                     ],
                     "responses": { "200": { "description": "UserList" }, "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref() }
                 },
@@ -178,10 +195,10 @@ pub fn spec() -> Value {
                 "Code": { "type": "object", "required": ["code"], "properties": { "code": { "type": "string", "pattern": "^[0-9]{6}$" } } },
                 "TokenRequest": { "type": "object", "required": ["client_id", "client_secret"], "properties": { "client_id": { "type": "string" }, "client_secret": { "type": "string" }, "scope": { "type": "string", "description": "space-separated" } } },
                 "NewDepartment": { "type": "object", "required": ["code", "name_zh", "parent_id"], "properties": { "code": { "type": "string" }, "name_zh": { "type": "string" }, "name_en": { "type": "string" }, "parent_id": { "type": "string", "format": "uuid" } } },
-                "NewUser": { "type": "object", "required": ["username", "display_name", "password", "department_id"], "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "password": { "type": "string", "format": "password" }, "department_id": { "type": "string", "format": "uuid" }, "roles": { "type": "array", "items": { "type": "string", "enum": ["clerk", "reviewer", "approver", "dept_admin", "data_admin", "leader", "security_admin", "sys_admin"] } } } },
+                "NewUser": { "type": "object", "required": ["username", "display_name", "password", "department_id"], "properties": { "username": { "type": "string", "pattern": "^[a-z0-9_.-]{3,32}$" }, "display_name": { "type": "string", "minLength": 1, "maxLength": 50, "pattern": "\\S" }, "password": { "type": "string", "format": "password", "minLength": 10, "maxLength": 128 }, "department_id": { "type": "string", "format": "uuid" }, "roles": { "type": "array", "items": { "type": "string", "enum": role_codes(true) } } } },
                 "RenameDepartment": { "type": "object", "required": ["name_zh"], "properties": { "name_zh": { "type": "string" }, "name_en": { "type": "string" } } },
                 "UpdateUser": { "type": "object", "properties": { "display_name": { "type": "string" }, "department_id": { "type": "string", "format": "uuid" } } },
-                "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
+                "Roles": { "type": "object", "required": ["roles"], "properties": { "roles": { "type": "array", "items": { "type": "string", "enum": role_codes(true) } } } },
                 "Records": { "type": "object", "properties": {
                     "resource": { "type": "string" }, "version": { "type": "integer" },
                     "fields": { "type": "array", "items": { "type": "string" } },
@@ -214,7 +231,7 @@ pub fn spec() -> Value {
 fn page_params() -> Value {
     json!([
         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500, "default": 20 } },
-        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0 } }
+        { "name": "offset", "in": "query", "schema": { "type": "integer", "minimum": 0, "maximum": 9007199254740991u64 } }
     ])
 }
 
@@ -230,6 +247,13 @@ fn with_params(mut op: Value, extra: Value) -> Value {
 /// The interaction endpoints (政民互动) and their schemas.
 fn interact_paths() -> (Value, Value) {
     let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "schema": { "type": "string" }, "description": desc });
+    // A filter: one of `values`, or empty for any.
+    let one_of = |name: &str, values: &[&str]| {
+        let mut any = vec![""];
+        any.extend_from_slice(values);
+        json!({ "name": name, "in": "query", "schema": { "type": "string", "enum": any } })
+    };
+    let kinds = ["inquiry", "complaint", "suggestion", "help", "praise"];
     let paths = json!({
         "/api/v1/interact/items": {
             "post": op("提交诉求（公众/企业）/ Submit an inquiry, complaint, suggestion, help request or praise (citizen or business)", true, Some("NewInteractItem"), ("201", "ItemView: the item, routed, with its clock"))
@@ -262,17 +286,17 @@ fn interact_paths() -> (Value, Value) {
         },
         "/api/v1/interact/inbox": {
             "get": with_params(op("待办诉求（工作人员）/ Staff inbox: items of the caller's departments and those they assist", true, None, ("200", "Listing of ItemView with deadline (due_soon = yellow, overdue = red)")), json!([
-                q("status", "unassigned | in_progress | in_review | replied | closed | merged"),
-                q("kind", "inquiry | complaint | suggestion | help | praise"),
+                one_of("status", &["unassigned", "in_progress", "in_review", "replied", "closed", "merged"]),
+                one_of("kind", &kinds),
                 q("category", "category code"),
                 q("department", "department path, e.g. /9901/9901-GA/"),
-                q("clock", "due_soon | overdue"),
+                one_of("clock", &["due_soon", "overdue"]),
                 q("q", "text in number, title or text")
             ]))
         },
         "/api/v1/interact/board": {
             "get": with_params(op("政民互动公开 / Public board: published items and replies, personal data removed", false, None, ("200", "Listing of BoardEntry")), json!([
-                q("kind", "inquiry | complaint | suggestion | help | praise"),
+                one_of("kind", &kinds),
                 q("category", "category code"),
                 q("department", "department path"),
                 q("district", "district code"),
@@ -286,10 +310,12 @@ fn interact_paths() -> (Value, Value) {
     let schemas = json!({
         "NewInteractItem": { "type": "object", "required": ["kind", "category", "title", "text"], "properties": {
             "kind": { "type": "string", "enum": ["inquiry", "complaint", "suggestion", "help", "praise"] },
-            "category": { "type": "string" },
-            "title": { "type": "string", "maxLength": 100 },
-            "text": { "type": "string", "maxLength": 4000 },
-            "location": { "type": "object", "properties": {
+            "category": { "type": "string", "minLength": 1 },
+            "title": { "type": "string", "minLength": 1, "maxLength": 100, "pattern": LINE },
+            "text": { "type": "string", "minLength": 1, "maxLength": 4000, "pattern": TEXT },
+            "location": { "type": "object", "nullable": true,
+                "description": "latitude and longitude come together or not at all",
+                "properties": {
                 "address": { "type": "string" }, "district": { "type": "string" },
                 "latitude": { "type": "number", "minimum": -90, "maximum": 90 },
                 "longitude": { "type": "number", "minimum": -180, "maximum": 180 } } },
@@ -301,22 +327,35 @@ fn interact_paths() -> (Value, Value) {
                 "type": "object", "required": ["content_base64"], "properties": {
                     "file_name": { "type": "string" }, "media_type": { "type": "string" },
                     "content_base64": { "type": "string", "format": "byte" } } } } } },
-        "InteractReply": { "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "maxLength": 4000 } } },
+        "InteractReply": { "type": "object", "required": ["text"], "properties": { "text": { "type": "string", "minLength": 1, "maxLength": 4000, "pattern": TEXT } } },
         "InteractRating": { "type": "object", "required": ["satisfaction"], "properties": {
             "satisfaction": { "type": "string", "enum": ["satisfied", "basic", "unsatisfied"] },
-            "comment": { "type": "string", "maxLength": 500 },
+            "comment": { "type": "string", "maxLength": 500, "pattern": TEXT_OR_EMPTY },
             "reopen": { "type": "boolean", "description": "with unsatisfied: ask for handling again (once)" } } },
-        "InteractReview": { "type": "object", "required": ["decision"], "properties": {
-            "decision": { "type": "string", "enum": ["approve", "send_back"] },
-            "publish": { "type": "boolean", "description": "with approve" },
-            "note": { "type": "string", "description": "with send_back (required)" } } }
+        "InteractReview": { "oneOf": [
+            { "type": "object", "required": ["decision", "publish"], "properties": {
+                "decision": { "type": "string", "enum": ["approve"] },
+                "publish": { "type": "boolean", "description": "publish item and reply on the board (public items)" } } },
+            { "type": "object", "required": ["decision", "note"], "properties": {
+                "decision": { "type": "string", "enum": ["send_back"] },
+                "note": { "type": "string", "minLength": 1, "maxLength": 1000, "pattern": TEXT, "description": "what to change" } } } ] }
     });
     (paths, schemas)
 }
 
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<Value> {
-    Json(spec())
+/// `GET /api/openapi.json`: the document, with the categories a new item may name as they are
+/// configured now (they change in the console).
+pub async fn document(axum::extract::State(state): axum::extract::State<crate::AppState>) -> Json<Value> {
+    let mut doc = spec();
+    // None configured yet: any code, rather than an enum nothing satisfies.
+    if let Ok(categories) = state.interact.categories(false).await
+        && !categories.is_empty()
+    {
+        let codes: Vec<String> = categories.into_iter().map(|c| c.code).collect();
+        doc["components"]["schemas"]["NewInteractItem"]["properties"]["category"] =
+            json!({ "type": "string", "enum": codes });
+    }
+    Json(doc)
 }
 
 /// The webhook subscription paths and their schemas.

@@ -292,3 +292,90 @@ async fn health_and_metrics_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn what_the_document_calls_invalid_is_refused_by_name() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let c = reqwest::Client::new();
+        // Paging outside the documented bounds (found by schemathesis: limit=0 was answered).
+        for q in ["limit=0", "limit=501", "offset=9007199254740992"] {
+            let r = c
+                .get(s.url(&format!("/api/v1/interact/board?{q}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 400, "{q}");
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["field"], q.split('=').next().unwrap(), "{q}");
+        }
+        assert_eq!(
+            c.get(s.url("/api/v1/interact/board?limit=500"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        // A second-factor code that is not six digits, even on a session past that step.
+        let login: Value = c
+            .post(s.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": "citizen1", "password": crate::support::PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap();
+        let r = c
+            .post(s.url("/api/v1/auth/mfa"))
+            .bearer_auth(token)
+            .json(&serde_json::json!({ "code": "" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        // The document names the categories a new item may take, as configured now; with none
+        // configured, any code (never an enum nothing satisfies).
+        let category =
+            |spec: &Value| spec["components"]["schemas"]["NewInteractItem"]["properties"]["category"].clone();
+        let spec: Value = c
+            .get(s.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(category(&spec).get("enum").is_none(), "{}", category(&spec));
+        s.interact
+            .add_category(
+                &tongban_kernel::Principal::system("test"),
+                tongban_interact::NewCategory {
+                    code: "environment".into(),
+                    name_zh: "环境污染".into(),
+                    name_en: "Environment".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let spec: Value = c
+            .get(s.url("/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            category(&spec)["enum"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|v| v == "environment")),
+            "{}",
+            category(&spec)
+        );
+        s.stop().await;
+    })
+    .await;
+}
