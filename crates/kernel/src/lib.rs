@@ -12,6 +12,7 @@ mod coded;
 pub mod egress;
 pub mod error;
 pub mod fresh;
+pub mod fuzz;
 pub mod id;
 pub mod input;
 pub mod page;

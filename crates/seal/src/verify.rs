@@ -154,6 +154,11 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
             "不是电子证照文件（缺少 document 或 signature）/ not a licence file (no document or signature)",
         );
     };
+    // Nothing beside the signed document and its signature: a member added next to them would
+    // travel with a valid verdict while no signature covers it (found by the fuzz test).
+    if file.as_object().is_some_and(|o| o.len() != 2) {
+        return tampered("文件含有签章范围之外的内容 / the file holds content outside the signed document");
+    }
     let Ok(document) = serde_json::from_value::<LicenceDocument>(doc_value.clone()) else {
         return tampered("证照数据结构不完整 / the licence document is malformed");
     };

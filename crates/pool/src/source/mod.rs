@@ -218,6 +218,47 @@ mod tests {
         }
     }
 
+    /// A small workbook, as a department would send one.
+    fn workbook() -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["姓名", "年龄", "日期"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        ws.write_string(1, 0, "张三").unwrap();
+        ws.write_number(1, 1, 30.0).unwrap();
+        ws.write_string(1, 2, "2026-01-02").unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn no_file_makes_a_reader_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = vec![
+            "姓名,年龄,地址\n张三,30,\"示范路1号,2单元\"\n李四,,\n"
+                .as_bytes()
+                .to_vec(),
+            // GBK: 姓名,年龄 / 王五,41
+            b"\xd0\xd5\xc3\xfb,\xc4\xea\xc1\xe4\r\n\xcd\xf5\xce\xe5,41\r\n".to_vec(),
+            b"\xef\xbb\xbfname;age\nA;1\n".to_vec(),
+            "{\"姓名\":\"张三\",\"年龄\":30}\n{\"姓名\":\"李四\",\"年龄\":null}\n"
+                .as_bytes()
+                .to_vec(),
+            workbook(),
+        ];
+        let runs = tongban_kernel::fuzz::run("pool sources", &corpus, |bytes| {
+            for ext in ["csv", "jsonl", "xlsx"] {
+                let path = dir.path().join(format!("in.{ext}"));
+                std::fs::write(&path, bytes).unwrap();
+                // Refused or read: both fine. Only a panic fails.
+                if let Ok(rows) = (Source::File { path, format: None }).open() {
+                    let _ = rows.read_rows(&mut |_| Ok(()));
+                }
+            }
+        });
+        assert!(runs > 10, "{runs}");
+    }
+
     #[test]
     fn whole_floats_read_as_integers() {
         assert_eq!(number_text(30.0), "30");

@@ -85,10 +85,25 @@ pub(crate) struct XlsxRows {
     header_row: u32,
 }
 
+/// Runs a call into the workbook reader, turning a panic into a refusal. The reader has panicked
+/// on damaged workbooks (an index out of bounds in its cell reader, found by this crate's fuzz
+/// test): a damaged upload must be refused, never take the load down with it.
+fn guarded<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(Error::Unreadable {
+            reason: "工作簿已损坏，无法读取 / the workbook is damaged and cannot be read".into(),
+        })
+    })
+}
+
 impl XlsxRows {
     /// Opens the workbook at `path` and reads the first row of its first worksheet.
     pub fn open(path: &Path) -> Result<Self> {
         check_unpacked(path)?;
+        guarded(|| Self::open_unguarded(path))
+    }
+
+    fn open_unguarded(path: &Path) -> Result<Self> {
         let mut workbook: Workbook = Xlsx::new(BufReader::new(File::open(path)?)).map_err(unreadable)?;
         let sheet = workbook
             .sheets_metadata()
@@ -124,7 +139,13 @@ impl RowSource for XlsxRows {
         &self.header
     }
 
-    fn read_rows(
+    fn read_rows(self: Box<Self>, each: &mut dyn FnMut(&SourceRow) -> Result<()>) -> Result<SourceSummary> {
+        guarded(|| self.read_unguarded(each))
+    }
+}
+
+impl XlsxRows {
+    fn read_unguarded(
         mut self: Box<Self>,
         each: &mut dyn FnMut(&SourceRow) -> Result<()>,
     ) -> Result<SourceSummary> {
