@@ -131,7 +131,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
         c,
         clients,
         sso,
-        discovery: format!("{}/.well-known/openid-configuration", state.oidc.issuer()),
+        discovery: discovery_url(state),
         departments,
         form,
     });
@@ -168,6 +168,36 @@ fn secret_page(ctx: &Ctx, title: &str, shown: SecretPage) -> Response {
     resp
 }
 
+/// The answer to `k`, trimmed.
+fn answer(form: &HashMap<String, String>, k: &str) -> String {
+    form.get(k).map(|v| v.trim().to_string()).unwrap_or_default()
+}
+
+/// A registration form's name, department and third answer (`third_missing` said when it is
+/// empty), every empty one named at once (the identity service checks each again); the chosen
+/// department, or `None` with the errors on `c`.
+fn checked(
+    c: &mut Chrome,
+    form: &HashMap<String, String>,
+    [name, department, third]: [&str; 3],
+    third_missing: &str,
+) -> Option<DeptId> {
+    for (field, msg) in [
+        (name, "请填写系统名称 / name the system"),
+        (department, "请选择部门 / choose a department"),
+        (third, third_missing),
+    ] {
+        if answer(form, field).is_empty() {
+            c.add_error(field, msg);
+        }
+    }
+    let chosen = DeptId::parse(department, &answer(form, department));
+    if chosen.is_err() && !answer(form, department).is_empty() {
+        c.add_error(department, "请选择部门 / choose a department");
+    }
+    chosen.ok().filter(|_| c.errors.is_empty())
+}
+
 fn api_secret(ctx: &Ctx, k: ApiClient, secret: String, rotated: bool) -> SecretPage {
     SecretPage {
         c: ctx.chrome(""),
@@ -190,25 +220,15 @@ pub(super) async fn register(
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
-    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
-    // Every empty answer at once (the identity service checks each again).
-    for (field, msg) in [
-        ("name", "请填写系统名称 / name the system"),
-        ("department", "请选择部门 / choose a department"),
-        ("scopes", "请填写权限范围 / give its scopes"),
-    ] {
-        if get(field).is_empty() {
-            c.add_error(field, msg);
-        }
-    }
-    let department = DeptId::parse("department", &get("department"));
-    if department.is_err() && !get("department").is_empty() {
-        c.add_error("department", "请选择部门 / choose a department");
-    }
-    let department = match department {
-        Ok(d) if c.errors.is_empty() => d,
-        _ => return page(&state, &ctx, c, form).await,
+    let Some(department) = checked(
+        &mut c,
+        &form,
+        ["name", "department", "scopes"],
+        "请填写权限范围 / give its scopes",
+    ) else {
+        return page(&state, &ctx, c, form).await;
     };
     let scopes: Vec<String> = get("scopes").split_whitespace().map(str::to_string).collect();
     match state
@@ -276,6 +296,29 @@ pub(super) async fn disable(
     }
 }
 
+/// The secret of a system that signs people in, with the address it reads its configuration at.
+fn sso_secret(
+    state: &AppState,
+    ctx: &Ctx,
+    name: String,
+    client_id: String,
+    secret: String,
+    rotated: bool,
+) -> SecretPage {
+    SecretPage {
+        c: ctx.chrome(""),
+        name,
+        client_id,
+        secret,
+        rotated,
+        discovery: Some(discovery_url(state)),
+    }
+}
+
+fn discovery_url(state: &AppState) -> String {
+    format!("{}/.well-known/openid-configuration", state.oidc.issuer())
+}
+
 /// `POST /console/clients/sso`: `sso_name`, `sso_department` (id), `sso_redirects` (one per
 /// line), `sso_alg` (ES256 or SM2).
 pub(super) async fn register_sso(
@@ -288,24 +331,15 @@ pub(super) async fn register_sso(
         Err(e) => return ctx.fail(e),
     };
     let t = ctx.t();
-    let get = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
-    for (field, msg) in [
-        ("sso_name", "请填写系统名称 / name the system"),
-        ("sso_department", "请选择部门 / choose a department"),
-        ("sso_redirects", "请填写回调地址 / give its redirect URIs"),
-    ] {
-        if get(field).is_empty() {
-            c.add_error(field, msg);
-        }
-    }
-    let department = DeptId::parse("sso_department", &get("sso_department"));
-    if department.is_err() && !get("sso_department").is_empty() {
-        c.add_error("sso_department", "请选择部门 / choose a department");
-    }
-    let department = match department {
-        Ok(d) if c.errors.is_empty() => d,
-        _ => return page(&state, &ctx, c, form).await,
+    let Some(department) = checked(
+        &mut c,
+        &form,
+        ["sso_name", "sso_department", "sso_redirects"],
+        "请填写回调地址 / give its redirect URIs",
+    ) else {
+        return page(&state, &ctx, c, form).await;
     };
     let redirects: Vec<String> = get("sso_redirects").lines().map(str::to_string).collect();
     match state
@@ -316,17 +350,7 @@ pub(super) async fn register_sso(
         Ok((k, secret)) => secret_page(
             &ctx,
             t.s("clients.registered"),
-            SecretPage {
-                c: ctx.chrome(""),
-                name: k.name,
-                client_id: k.client_id,
-                secret,
-                rotated: false,
-                discovery: Some(format!(
-                    "{}/.well-known/openid-configuration",
-                    state.oidc.issuer()
-                )),
-            },
+            sso_secret(&state, &ctx, k.name, k.client_id, secret, false),
         ),
         Err(e) => match identity_form(e, "sso_name") {
             FormOutcome::Field(field, msg) => {
@@ -369,17 +393,7 @@ pub(super) async fn rotate_sso(
         Ok(secret) => secret_page(
             &ctx,
             ctx.t().s("clients.rotated"),
-            SecretPage {
-                c: ctx.chrome(""),
-                name,
-                client_id,
-                secret,
-                rotated: true,
-                discovery: Some(format!(
-                    "{}/.well-known/openid-configuration",
-                    state.oidc.issuer()
-                )),
-            },
+            sso_secret(&state, &ctx, name, client_id, secret, true),
         ),
         Err(e) => ctx.fail(identity_page(e)),
     }
