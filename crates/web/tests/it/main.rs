@@ -6,6 +6,7 @@
 mod api;
 mod bundles;
 mod consultations;
+mod fuzz;
 mod hall;
 mod interact_pages;
 mod items;

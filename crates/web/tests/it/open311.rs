@@ -9,7 +9,7 @@ use tongban_kernel::Principal;
 
 /// Categories `street_light` (→ 公安局, with two typed attributes) and `noise` (→ 民政局, none),
 /// and a key for the system `city-app`; returns the key.
-async fn setup(s: &Server) -> String {
+pub(crate) async fn setup(s: &Server) -> String {
     let sys = Principal::system("test");
     for (code, zh, en, dept) in [
         ("street_light", "路灯照明", "Street lighting", "9901-GA"),
