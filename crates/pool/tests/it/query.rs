@@ -615,3 +615,61 @@ async fn personal_values_in_the_sql_are_masked_in_the_event() {
     })
     .await;
 }
+
+/// Mutated SQL (`tongban_kernel::fuzz`) never crashes the policy layer, and whatever runs never
+/// shows an ungranted field, a row outside the row filter or a clear ID number. The policy lives
+/// in the query engine over the lake, the same whichever database records the queries; this
+/// runs on SQLite only (on PostgreSQL this harness, which blocks on each query from inside the
+/// test's runtime, has hung — not yet understood, see STATUS).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_sql_gets_past_the_policy_or_crashes_it() {
+    let t = tongban_db::testing::TestDb::sqlite(&[tongban_catalog::MIGRATIONS]).await;
+    {
+        let f = Fixture::new(t.db.clone()).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], only_west()).await;
+        let who = clerk(CIVIL);
+        let corpus: Vec<Vec<u8>> = [
+            format!("SELECT * FROM \"{CODE}\" ORDER BY age"),
+            format!("SELECT district, count(*) AS n, max(age) FROM \"{CODE}\" GROUP BY district"),
+            format!("WITH t AS (SELECT * FROM \"{CODE}\") SELECT a.age FROM t a JOIN t b ON a.age = b.age"),
+            format!("SELECT name, id_number FROM \"{CODE}\" WHERE district = '滨江区'"),
+            format!(
+                "SELECT upper(id_number), substr(id_number, 1, 18) FROM \"{CODE}\" UNION SELECT 'a', 'b'"
+            ),
+            "SELECT table_name FROM information_schema.tables".to_string(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+        let handle = tokio::runtime::Handle::current();
+        let runs = tokio::task::block_in_place(|| {
+            tongban_kernel::fuzz::run("pool SQL", &corpus, |bytes| {
+                let sql = String::from_utf8_lossy(bytes);
+                // A mutation can multiply a join; a second is plenty for six rows.
+                let opts = QueryOptions {
+                    timeout: Duration::from_secs(1),
+                    ..QueryOptions::default()
+                };
+                let Ok(r) = handle.block_on(f.pool.query(&who, &sql, &opts)) else {
+                    return;
+                };
+                let text = everything(&r);
+                assert!(
+                    !text.contains('丰'),
+                    "an ungranted name came out of {sql:?}: {text}"
+                );
+                assert!(
+                    !text.contains("滨江区"),
+                    "a filtered row came out of {sql:?}: {text}"
+                );
+                assert!(
+                    !(1..=6).any(|n| text.contains(&id(n))),
+                    "a clear ID number came out of {sql:?}: {text}"
+                );
+            })
+        });
+        assert!(runs > 5, "{runs}");
+    }
+    t.remove().await;
+}
