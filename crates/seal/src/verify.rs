@@ -94,7 +94,7 @@ pub fn certificate_signed_by(cert: &SealCertificate, maker: &VerifyingKey) -> bo
     let Ok(tbs) = canonical_without(&value, "maker_signature") else {
         return false;
     };
-    let Ok(sig) = B64.decode(cert.maker_signature.trim()) else {
+    let Ok(sig) = B64.decode(&cert.maker_signature) else {
         return false;
     };
     cert.maker == maker.fingerprint() && maker.verify(&tbs, &sig)
@@ -209,7 +209,7 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
     }
     let signature_ok = match (
         canonical_without(sig_value, "signature"),
-        B64.decode(block.signature.trim()),
+        B64.decode(&block.signature),
     ) {
         (Ok(tbs), Ok(sig)) => seal_key.verify(&tbs, &sig),
         _ => false,
