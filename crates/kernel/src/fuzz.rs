@@ -101,17 +101,23 @@ fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
-/// Runs `target` on the corpus and on mutations of it until the time or run budget is spent,
-/// panicking with the seed and the input (escaped) if `target` panicked on one. Returns how many
-/// inputs ran.
-pub fn run(name: &str, corpus: &[Vec<u8>], mut target: impl FnMut(&[u8])) -> u64 {
-    let budget = Duration::from_millis(env_number("TONGBAN_FUZZ_MILLIS").unwrap_or(1_500));
-    let max_runs = env_number("TONGBAN_FUZZ_RUNS").unwrap_or(u64::MAX);
+/// The run's budget and seed from the environment: (time, most inputs, seed).
+pub fn budget() -> (Duration, u64, u64) {
+    let time = Duration::from_millis(env_number("TONGBAN_FUZZ_MILLIS").unwrap_or(1_500));
+    let runs = env_number("TONGBAN_FUZZ_RUNS").unwrap_or(u64::MAX);
     let seed = env_number("TONGBAN_FUZZ_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
     });
+    (time, runs, seed)
+}
+
+/// Runs `target` on the corpus and on mutations of it until the time or run budget is spent,
+/// panicking with the seed and the input (escaped) if `target` panicked on one. Returns how many
+/// inputs ran.
+pub fn run(name: &str, corpus: &[Vec<u8>], mut target: impl FnMut(&[u8])) -> u64 {
+    let (budget, max_runs, seed) = budget();
     let mut rng = Rng::new(seed);
     let started = Instant::now();
     let mut runs = 0u64;

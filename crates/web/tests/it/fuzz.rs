@@ -6,23 +6,37 @@
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
 use tongban_db::testing::each_backend;
 
-/// Sends each input with `send` and fails on a server error; the runtime is blocked on per input
-/// (the fuzzer calls a plain closure).
-fn fuzz_http<F, Fut>(name: &str, corpus: &[Vec<u8>], send: F) -> u64
+/// Sends the corpus and mutations of it with `send` until the budget is spent, failing on a
+/// server error (with the seed that repeats the run). Awaited in the test's own loop.
+async fn fuzz_http<F, Fut>(name: &str, corpus: &[Vec<u8>], send: F) -> u64
 where
     F: Fn(Vec<u8>) -> Fut,
     Fut: std::future::Future<Output = u16>,
 {
-    let handle = tokio::runtime::Handle::current();
-    tokio::task::block_in_place(|| {
-        tongban_kernel::fuzz::run(name, corpus, |bytes| {
-            let status = handle.block_on(send(bytes.to_vec()));
-            assert!(status < 500, "{name}: answered {status}");
-        })
-    })
+    let (budget, max_runs, seed) = tongban_kernel::fuzz::budget();
+    let mut rng = tongban_kernel::fuzz::Rng::new(seed);
+    let started = std::time::Instant::now();
+    let mut runs = 0u64;
+    while runs < max_runs && (runs < corpus.len() as u64 || started.elapsed() < budget) {
+        let bytes = match corpus.get(runs as usize) {
+            Some(valid) => valid.clone(),
+            None => {
+                let base = &corpus[rng.below(corpus.len())];
+                tongban_kernel::fuzz::mutate(&mut rng, base, corpus)
+            }
+        };
+        runs += 1;
+        let status = send(bytes.clone()).await;
+        assert!(
+            status < 500,
+            "{name}: answered {status} (TONGBAN_FUZZ_SEED={seed}) to {:?}",
+            String::from_utf8_lossy(&bytes[..bytes.len().min(2_000)])
+        );
+    }
+    runs
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn no_open311_form_makes_the_server_fail() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
@@ -44,7 +58,8 @@ async fn no_open311_form_makes_the_server_fail() {
                     .await
                     .map_or(599, |r| r.status().as_u16())
             }
-        });
+        })
+        .await;
         assert!(runs > 5, "{runs}");
         assert_eq!(reqwest::get(s.url("/healthz")).await.unwrap().status(), 200);
         s.stop().await;
@@ -52,7 +67,7 @@ async fn no_open311_form_makes_the_server_fail() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn no_multipart_upload_makes_the_server_fail() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
@@ -93,7 +108,8 @@ async fn no_multipart_upload_makes_the_server_fail() {
                     .await
                     .map_or(599, |r| r.status().as_u16())
             }
-        });
+        })
+        .await;
         assert!(runs > 5, "{runs}");
         assert_eq!(reqwest::get(s.url("/healthz")).await.unwrap().status(), 200);
         s.stop().await;
