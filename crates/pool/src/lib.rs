@@ -43,7 +43,9 @@ pub use model::{BATCH_ROWS, IngestOptions, IngestReport, PROGRESS_EVERY, Progres
 pub use open::{OpenFile, OpenFormat, OpenPreview};
 pub use policy::{Access, Basis, FieldAccess, Shown};
 pub use pull::{MAX_PULL_MINUTES, NewPull, PullSource};
-pub use query::{Column, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo};
+pub use query::{
+    Column, LIVE_QUERIES, LIVE_QUERIES_EACH, MAX_SQL_CHARS, QueryError, QueryOptions, QueryResult, TableInfo,
+};
 pub use rejects::neutralise;
 pub use remote::ObjectLake;
 pub use webhook::{Attempt, Delivery, Outgoing, RetryPolicy, Subscription};
@@ -104,6 +106,8 @@ pub struct Pool {
     fields: FieldCipher,
     loads: Arc<tokio::sync::Mutex<()>>,
     scans: Arc<query::Scans>,
+    /// The queries whose threads still run, by who asked (see [`query::LiveQueries`]).
+    live: Arc<query::LiveQueries>,
     recorder: Arc<exchange::Recorder>,
     /// Download sizes of open versions, by resource code and version (versions never change).
     open_sizes: Arc<std::sync::Mutex<open::SizeCache>>,
@@ -120,6 +124,7 @@ impl Pool {
             fields,
             loads: Arc::new(tokio::sync::Mutex::new(())),
             scans: Arc::new(query::Scans::default()),
+            live: Arc::default(),
             recorder: Arc::new(exchange::Recorder::default()),
             open_sizes: Arc::default(),
         }

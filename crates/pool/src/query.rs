@@ -247,6 +247,11 @@ impl Pool {
             .collect())
     }
 
+    /// How many queries' threads run now (see [`LIVE_QUERIES`]).
+    pub fn queries_running(&self) -> usize {
+        self.live.running()
+    }
+
     /// Runs one read-only SQL statement (SELECT, WITH, EXPLAIN) as the actor: only the resources
     /// and fields its grants allow exist in the session. A reference to a table or field it may
     /// not see is refused with the name (and recorded); the query itself is recorded as an event
@@ -269,95 +274,59 @@ impl Pool {
         if opts.row_limit == 0 {
             return Err(Invalid::new("row_limit", "行数上限须大于0 / the row limit must be positive").into());
         }
-        let accesses = self.accessible(actor).await?;
+        // Parsing is not linear in the depth of brackets (the parser tries one reading, then
+        // another, at each level): the depth is counted first, in one pass over the tokens.
+        crate::limits::check_nesting(sql).map_err(|why| Invalid::new("sql", why))?;
+        let accesses = Arc::new(self.accessible(actor).await?);
         let ctx = self.session(&accesses, opts).await?;
-        let read = match self.referenced(&ctx, sql, &accesses) {
-            Ok(read) => read,
-            Err(e) => {
-                if let Error::Forbidden { why } = &e {
-                    self.record_refusal(actor, sql, why).await?;
-                }
-                return Err(e);
-            }
-        };
-        // The query runs on a runtime of its own: planning (constant folding included) and
-        // execution never hold up the server's threads, and at the time limit it is stopped.
+        // Parsing, planning (constant folding included) and execution all run on a runtime of
+        // its own: they never hold up the server's threads, the caller is answered at the time
+        // limit whatever the work is doing, and work that does not pause keeps a slot taken
+        // until its threads have ended, so it cannot pile up.
+        let slot = self.live.claim(actor)?;
+        let runtime = QueryRuntime::new(slot)?;
+        let seen: Arc<std::sync::OnceLock<Vec<usize>>> = Arc::default();
         let row_limit = opts.row_limit;
         let statement = sql.to_string();
-        let run = async move {
-            let options = SQLOptions::new()
-                .with_allow_ddl(false)
-                .with_allow_dml(false)
-                .with_allow_statements(false);
-            let df = ctx.sql_with_options(&statement, options).await?;
-            // A plan is shown at the level of the policy: the query over the views the caller
-            // may read, never the files, their statistics or the columns the views leave out.
-            match df.logical_plan() {
-                LogicalPlan::Analyze(_) => {
-                    return Err(DataFusionError::Plan(
-                        "EXPLAIN ANALYZE is not supported here: it runs the query and shows storage details; use EXPLAIN".into(),
-                    ));
-                }
-                LogicalPlan::Explain(e) => return Ok(policy_plan(&e.plan)),
-                _ => {}
+        let work = {
+            let accesses = Arc::clone(&accesses);
+            let seen = Arc::clone(&seen);
+            async move {
+                let read = referenced(&ctx, &statement, &accesses)?;
+                let _ = seen.set(read.clone());
+                Ok::<_, Error>((read, execute(ctx, statement, row_limit).await))
             }
-            let columns: Vec<Column> = df
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| Column {
-                    name: f.name().clone(),
-                    data_type: f.data_type().to_string(),
-                })
-                .collect();
-            // One row past the limit tells a cut result from a complete one (EXPLAIN must stay
-            // the root of its plan, and its few rows need no limit).
-            let df = match df.logical_plan() {
-                LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => df,
-                _ => df.limit(0, Some(row_limit + 1))?,
-            };
-            let mut stream = df.execute_stream().await?;
-            let mut batches = Vec::new();
-            let mut rows = 0usize;
-            let mut truncated = false;
-            while let Some(batch) = stream.next().await {
-                let batch = batch?;
-                let room = row_limit - rows;
-                if batch.num_rows() > room {
-                    truncated = true;
-                    if room > 0 {
-                        batches.push(batch.slice(0, room));
-                    }
-                    rows += room;
-                    break;
-                }
-                rows += batch.num_rows();
-                batches.push(batch);
-            }
-            Ok::<_, DataFusionError>((columns, batches, rows, truncated))
         };
-        let runtime = QueryRuntime::new()?;
-        let Some(task) = runtime.spawn(run) else {
+        let Some(task) = runtime.spawn(work) else {
             return Err(Error::Query(QueryError::Failed(
                 "the query runtime is gone".into(),
             )));
         };
         let outcome = tokio::time::timeout(opts.timeout, task).await;
         drop(runtime);
-        let (columns, batches, rows, truncated) = match outcome {
+        let picked =
+            |ids: &[usize]| -> Vec<&Access> { ids.iter().filter_map(|&i| accesses.get(i)).collect() };
+        let (read, (columns, batches, rows, truncated)) = match outcome {
             Err(_) => {
+                let read = picked(seen.get().map(Vec::as_slice).unwrap_or_default());
                 self.record_timeout(actor, sql, opts, &read).await?;
                 return Err(Error::Query(QueryError::Timeout(opts.timeout.as_secs())));
             }
             Ok(Err(joined)) => return Err(Error::Query(QueryError::Failed(joined.to_string()))),
             Ok(Ok(Err(e))) => {
-                let e = explain(e, &read);
                 if let Error::Forbidden { why } = &e {
                     self.record_refusal(actor, sql, why).await?;
                 }
                 return Err(e);
             }
-            Ok(Ok(Ok(done))) => done,
+            Ok(Ok(Ok((ids, Err(e))))) => {
+                let e = explain(e, &picked(&ids));
+                if let Error::Forbidden { why } = &e {
+                    self.record_refusal(actor, sql, why).await?;
+                }
+                return Err(e);
+            }
+            Ok(Ok(Ok((ids, Ok(done))))) => (picked(&ids), done),
         };
         let resources: Vec<String> = read.iter().map(|a| a.resource.code.clone()).collect();
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -421,56 +390,6 @@ impl Pool {
             .map_err(poisoned)?
             .insert(key, plan.clone());
         Ok(plan)
-    }
-
-    /// The accessible resources a statement reads; a table it may not see is refused by name.
-    fn referenced<'a>(
-        &self,
-        ctx: &SessionContext,
-        sql: &str,
-        accesses: &'a [Access],
-    ) -> Result<Vec<&'a Access>> {
-        let state = ctx.state();
-        let statement = state
-            .sql_to_statement(sql, &Dialect::Generic)
-            .map_err(|e| explain(e, &[]))?;
-        let refs = state
-            .resolve_table_references(&statement)
-            .map_err(|e| explain(e, &[]))?;
-        let mut read: Vec<&Access> = Vec::new();
-        for r in refs {
-            let table = r.table();
-            // The catalog of what may be read, and row generators (generate_series, range).
-            if r.schema() == Some("information_schema") || state.table_functions().contains_key(table) {
-                continue;
-            }
-            match accesses.iter().find(|a| a.resource.code == table) {
-                Some(a) => {
-                    if !read.iter().any(|x| x.resource.code == a.resource.code) {
-                        read.push(a);
-                    }
-                }
-                None => {
-                    let shown: String = table.chars().take(64).collect();
-                    if let Some(a) = accesses
-                        .iter()
-                        .find(|a| a.resource.code.eq_ignore_ascii_case(table))
-                    {
-                        return Err(Error::Query(QueryError::Sql(format!(
-                            "表名须加双引号并保持大小写：\"{0}\" / quote the table name exactly: \"{0}\"",
-                            a.resource.code
-                        ))));
-                    }
-                    return Err(Error::Forbidden {
-                        why: format!(
-                            "无权查询“{shown}”：没有该资源的共享授权，或资源不存在 / not permitted to query \
-                             `{shown}`: no grant on such a resource, or no such resource"
-                        ),
-                    });
-                }
-            }
-        }
-        Ok(read)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -779,18 +698,182 @@ fn policy_plan(plan: &LogicalPlan) -> (Vec<Column>, Vec<RecordBatch>, usize, boo
     }
 }
 
-/// The runtime one query runs on: two threads of its own, so that its planning and execution
-/// cannot hold up the server or other queries. When the query ends or runs out of time the
-/// runtime is shut down without waiting: its tasks are dropped at their next pause and its
-/// threads end with them, while the caller is answered at once.
+/// The accessible resources a statement reads, as positions in `accesses`; a table it may not
+/// see is refused by name.
+fn referenced(ctx: &SessionContext, sql: &str, accesses: &[Access]) -> Result<Vec<usize>> {
+    let state = ctx.state();
+    let statement = state
+        .sql_to_statement(sql, &Dialect::Generic)
+        .map_err(|e| explain(e, &[]))?;
+    let refs = state
+        .resolve_table_references(&statement)
+        .map_err(|e| explain(e, &[]))?;
+    let mut read: Vec<usize> = Vec::new();
+    for r in refs {
+        let table = r.table();
+        // The catalog of what may be read, and row generators (generate_series, range).
+        if r.schema() == Some("information_schema") || state.table_functions().contains_key(table) {
+            continue;
+        }
+        match accesses.iter().position(|a| a.resource.code == table) {
+            Some(i) => {
+                if !read.contains(&i) {
+                    read.push(i);
+                }
+            }
+            None => {
+                let shown: String = table.chars().take(64).collect();
+                if let Some(a) = accesses
+                    .iter()
+                    .find(|a| a.resource.code.eq_ignore_ascii_case(table))
+                {
+                    return Err(Error::Query(QueryError::Sql(format!(
+                        "表名须加双引号并保持大小写：\"{0}\" / quote the table name exactly: \"{0}\"",
+                        a.resource.code
+                    ))));
+                }
+                return Err(Error::Forbidden {
+                    why: format!(
+                        "无权查询“{shown}”：没有该资源的共享授权，或资源不存在 / not permitted to query \
+                         `{shown}`: no grant on such a resource, or no such resource"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// What a query returns: its columns, its batches, how many rows and whether it was cut.
+type Done = (Vec<Column>, Vec<RecordBatch>, usize, bool);
+
+/// Plans and runs one statement in its session, at most `row_limit` rows.
+async fn execute(ctx: SessionContext, statement: String, row_limit: usize) -> Result<Done, DataFusionError> {
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let df = ctx.sql_with_options(&statement, options).await?;
+    // A plan is shown at the level of the policy: the query over the views the caller may
+    // read, never the files, their statistics or the columns the views leave out.
+    match df.logical_plan() {
+        LogicalPlan::Analyze(_) => {
+            return Err(DataFusionError::Plan(
+                "EXPLAIN ANALYZE is not supported here: it runs the query and shows storage details; use EXPLAIN".into(),
+            ));
+        }
+        LogicalPlan::Explain(e) => return Ok(policy_plan(&e.plan)),
+        _ => {}
+    }
+    let columns: Vec<Column> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| Column {
+            name: f.name().clone(),
+            data_type: f.data_type().to_string(),
+        })
+        .collect();
+    // One row past the limit tells a cut result from a complete one.
+    let df = df.limit(0, Some(row_limit + 1))?;
+    let mut stream = df.execute_stream().await?;
+    let mut batches = Vec::new();
+    let mut rows = 0usize;
+    let mut truncated = false;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        let room = row_limit - rows;
+        if batch.num_rows() > room {
+            truncated = true;
+            if room > 0 {
+                batches.push(batch.slice(0, room));
+            }
+            rows += room;
+            break;
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+    }
+    Ok((columns, batches, rows, truncated))
+}
+
+/// Most queries whose threads may run at once, and most for one person. A query's threads end
+/// at its first pause after it is answered or stopped; work that does not pause (parsing a
+/// pathological statement, planning) keeps its slot until it ends, so such work can take a
+/// bounded share of the machine, never pile up.
+pub const LIVE_QUERIES: usize = 4;
+/// See [`LIVE_QUERIES`].
+pub const LIVE_QUERIES_EACH: usize = 2;
+
+/// The queries whose threads still run, in all and by who asked.
+#[derive(Debug, Default)]
+pub(crate) struct LiveQueries {
+    by_actor: Mutex<HashMap<String, usize>>,
+}
+
+impl LiveQueries {
+    /// A slot for one more query by `actor`, or a refusal saying to wait.
+    fn claim(self: &Arc<Self>, actor: &Principal) -> Result<LiveSlot> {
+        let mut by_actor = self.by_actor.lock().map_err(poisoned)?;
+        let total: usize = by_actor.values().sum();
+        let mine = by_actor.get(&actor.id).copied().unwrap_or(0);
+        if total >= LIVE_QUERIES || mine >= LIVE_QUERIES_EACH {
+            return Err(Error::Query(QueryError::Busy {
+                mine: mine >= LIVE_QUERIES_EACH,
+            }));
+        }
+        *by_actor.entry(actor.id.clone()).or_default() += 1;
+        Ok(LiveSlot {
+            live: Arc::clone(self),
+            actor: actor.id.clone(),
+        })
+    }
+
+    /// How many queries' threads run now.
+    pub(crate) fn running(&self) -> usize {
+        self.by_actor.lock().map(|m| m.values().sum()).unwrap_or(0)
+    }
+}
+
+/// One query's place among the live ones, given back when dropped.
+#[derive(Debug)]
+struct LiveSlot {
+    live: Arc<LiveQueries>,
+    actor: String,
+}
+
+impl Drop for LiveSlot {
+    fn drop(&mut self) {
+        if let Ok(mut by_actor) = self.live.by_actor.lock()
+            && let Some(n) = by_actor.get_mut(&self.actor)
+        {
+            *n -= 1;
+            if *n == 0 {
+                by_actor.remove(&self.actor);
+            }
+        }
+    }
+}
+
+/// The runtime one query runs on: two threads of its own, so that its parsing, planning and
+/// execution cannot hold up the server or other queries. When the query ends or runs out of
+/// time the runtime is shut down without waiting: its tasks are dropped at their next pause and
+/// its threads end with them, while the caller is answered at once; its [`LiveSlot`] is given
+/// back when the last thread has ended.
 struct QueryRuntime(Option<tokio::runtime::Runtime>);
 
 impl QueryRuntime {
-    fn new() -> Result<QueryRuntime> {
+    fn new(slot: LiveSlot) -> Result<QueryRuntime> {
+        // The runtime keeps its thread hooks until its last thread has ended: the slot lives
+        // in one of them, so it is given back exactly then.
+        let slot = Arc::new(slot);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("pool-query")
             .enable_all()
+            .on_thread_stop(move || {
+                let _ = &slot;
+            })
             .build()
             .map(|rt| QueryRuntime(Some(rt)))
             .map_err(|e| {
@@ -838,6 +921,17 @@ pub enum QueryError {
         "查询超出内存上限，请缩小范围或加聚合 / the query needs more memory than allowed: narrow it down"
     )]
     Memory,
+    /// Too many queries are running (or still stopping): [`LIVE_QUERIES`] in all,
+    /// [`LIVE_QUERIES_EACH`] for one person (`mine`).
+    #[error("{}", if *mine {
+        "您的查询仍在运行或正在停止，请稍候再试 / your earlier queries are still running or stopping: try again shortly"
+    } else {
+        "查询繁忙，请稍候再试 / too many queries are running: try again shortly"
+    })]
+    Busy {
+        /// Whether it is the asker's own queries that are running.
+        mine: bool,
+    },
     /// Execution failed (a file could not be read, a value could not be decrypted…).
     #[error("查询执行失败 / the query failed: {0}")]
     Failed(String),
@@ -937,5 +1031,61 @@ mod event_tests {
             "SELECT 1 WHERE phone = 138****8000"
         );
         assert_eq!(sql_for_event("SELECT ''"), "SELECT ''");
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::{LIVE_QUERIES, LIVE_QUERIES_EACH, LiveQueries, QueryError, QueryRuntime};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    use tongban_kernel::Principal;
+
+    #[test]
+    fn a_query_keeps_its_slot_until_its_threads_have_ended_even_if_it_never_pauses() {
+        let live = Arc::new(LiveQueries::default());
+        let who = Principal::system("test");
+        let spin = Arc::new(AtomicBool::new(true));
+        let runtime = QueryRuntime::new(live.claim(&who).unwrap()).unwrap();
+        let spinning = Arc::clone(&spin);
+        // Work that never pauses, as a pathological parse or plan would be.
+        let _ = runtime.spawn(async move {
+            while spinning.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+        });
+        drop(runtime);
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(live.running(), 1, "the spinning thread still holds its slot");
+        let more: Vec<_> = (1..LIVE_QUERIES_EACH)
+            .map(|_| live.claim(&who).unwrap())
+            .collect();
+        let Err(crate::Error::Query(QueryError::Busy { mine: true })) = live.claim(&who) else {
+            panic!("one person's live queries are capped");
+        };
+        drop(more);
+        spin.store(false, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while live.running() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(live.running(), 0, "given back once the thread ended");
+    }
+
+    #[test]
+    fn all_live_queries_are_capped_whoever_asks() {
+        let live = Arc::new(LiveQueries::default());
+        let slots: Vec<_> = (0..LIVE_QUERIES)
+            .map(|i| live.claim(&Principal::system(&format!("p{i}"))).unwrap())
+            .collect();
+        let Err(crate::Error::Query(QueryError::Busy { mine: false })) =
+            live.claim(&Principal::system("late"))
+        else {
+            panic!("the live queries are capped in all");
+        };
+        drop(slots);
+        assert_eq!(live.running(), 0);
+        assert!(live.claim(&Principal::system("late")).is_ok());
     }
 }

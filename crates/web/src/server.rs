@@ -87,6 +87,12 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         "counter",
         tongban_db::event::appended_total() as f64,
     )];
+    extra.push((
+        "tongban_pool_queries_running",
+        "SQL queries whose threads still run (answered or stopped ones included until they end).",
+        "gauge",
+        state.pool.queries_running() as f64,
+    ));
     if let Ok(s) = tongban_ledger::status(&state.db).await {
         extra.push((
             "tongban_events_last_seq",

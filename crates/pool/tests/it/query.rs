@@ -583,6 +583,12 @@ async fn a_query_past_its_time_is_stopped_and_the_caller_is_answered_meanwhile()
             "answered at the limit: {:?}",
             started.elapsed()
         );
+        // Its threads end at their next pause: execution pauses often, so nothing keeps running.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while f.pool.queries_running() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(f.pool.queries_running(), 0, "the stopped query still runs");
         // It ran, so it is recorded.
         let stopped = tongban_db::event::read_after(f.catalog.db(), 0, 1000)
             .await
@@ -614,4 +620,120 @@ async fn personal_values_in_the_sql_are_masked_in_the_event() {
         assert!(!detail["sql"].as_str().unwrap().contains(&id(1)));
     })
     .await;
+}
+
+/// The SQL parser's time grows two- to threefold with each level of some brackets, and a parse
+/// never pauses: fourteen levels of `POSITION(` took 4 s, twenty would take hours on a server
+/// thread. Deeper than the limit is refused at once, naming the box; at the limit it parses.
+#[tokio::test]
+async fn statements_nested_too_deep_are_refused_before_they_are_parsed() {
+    each_backend(&[tongban_catalog::MIGRATIONS], |db| async move {
+        let f = Fixture::new(db).await;
+        f.load(&people()).await;
+        let police = clerk("/3301/3301-GA/");
+        let deep = tongban_pool::limits::MAX_NESTING;
+        for sql in [
+            format!("SELECT {}", "POSITION(".repeat(40)),
+            format!("SELECT {}", "CAST((".repeat(30)),
+            format!("SELECT 1 FROM {}", "(".repeat(deep + 1)),
+        ] {
+            let e = tokio::time::timeout(Duration::from_secs(30), run(&f, &police, &sql))
+                .await
+                .expect("answered without parsing")
+                .unwrap_err();
+            let Error::Invalid(inv) = &e else {
+                panic!("{sql}: {e:?}")
+            };
+            assert_eq!(inv.field, "sql");
+            assert!(inv.reason.contains("WITH"), "{}", inv.reason);
+        }
+        let nested = format!("SELECT {}7{} AS n", "abs(".repeat(deep), ")".repeat(deep));
+        let r = run(&f, &police, &nested).await.unwrap();
+        assert_eq!(everything(&r), "7");
+    })
+    .await;
+}
+
+/// Mutated SQL (`tongban_kernel::fuzz`) never crashes the policy layer, whatever runs never
+/// shows an ungranted field, a row outside the row filter or a clear ID number, every query is
+/// answered by its time limit, and no query's work is left running afterwards. The policy lives
+/// in the query engine over the lake, the same whichever database records the queries: SQLite.
+#[tokio::test]
+async fn no_sql_gets_past_the_policy_crashes_it_or_keeps_running() {
+    let t = tongban_db::testing::TestDb::sqlite(&[tongban_catalog::MIGRATIONS]).await;
+    {
+        let f = Fixture::new(t.db.clone()).await;
+        f.load(&people()).await;
+        grant(&f, &["id_number", "district", "age"], only_west()).await;
+        let who = clerk(CIVIL);
+        let corpus: Vec<Vec<u8>> = [
+            format!("SELECT * FROM \"{CODE}\" ORDER BY age"),
+            format!("SELECT district, count(*) AS n, max(age) FROM \"{CODE}\" GROUP BY district"),
+            format!("WITH t AS (SELECT * FROM \"{CODE}\") SELECT a.age FROM t a JOIN t b ON a.age = b.age"),
+            format!("SELECT name, id_number FROM \"{CODE}\" WHERE district = '滨江区'"),
+            format!(
+                "SELECT upper(id_number), substr(id_number, 1, 18) FROM \"{CODE}\" UNION SELECT 'a', 'b'"
+            ),
+            format!("SELECT POSITION('1' IN CAST((age + 1) AS VARCHAR)) FROM \"{CODE}\" WHERE (age > 1)"),
+            "SELECT table_name FROM information_schema.tables".to_string(),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .collect();
+        let (budget, max_runs, seed) = tongban_kernel::fuzz::budget();
+        let mut rng = tongban_kernel::fuzz::Rng::new(seed);
+        let started = std::time::Instant::now();
+        let mut runs = 0u64;
+        // A mutation can multiply a join; a second is plenty for six rows.
+        let opts = QueryOptions {
+            timeout: Duration::from_secs(1),
+            ..QueryOptions::default()
+        };
+        while runs < max_runs && (runs < corpus.len() as u64 || started.elapsed() < budget) {
+            let bytes = match corpus.get(runs as usize) {
+                Some(valid) => valid.clone(),
+                None => {
+                    let base = &corpus[rng.below(corpus.len())];
+                    tongban_kernel::fuzz::mutate(&mut rng, base, &corpus)
+                }
+            };
+            runs += 1;
+            let sql = String::from_utf8_lossy(&bytes).into_owned();
+            let seen = format!("{sql:?} (TONGBAN_FUZZ_SEED={seed})");
+            // Answered by its limit (and the recording of it), whatever the statement is.
+            let answer = tokio::time::timeout(Duration::from_secs(15), f.pool.query(&who, &sql, &opts))
+                .await
+                .unwrap_or_else(|_| panic!("not answered by its time limit: {seen}"));
+            if let Err(Error::Query(QueryError::Busy { .. })) = &answer {
+                // Earlier work still stopping: wait for it, as a person would.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let Ok(r) = answer else { continue };
+            let text = everything(&r);
+            assert!(
+                !text.contains('丰'),
+                "an ungranted name came out of {seen}: {text}"
+            );
+            assert!(
+                !text.contains("滨江区"),
+                "a filtered row came out of {seen}: {text}"
+            );
+            assert!(
+                !(1..=6).any(|n| text.contains(&id(n))),
+                "a clear ID number came out of {seen}: {text}"
+            );
+        }
+        assert!(runs > 5, "{runs}");
+        // Nothing any statement started is still running a while later.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while f.pool.queries_running() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            f.pool.queries_running(),
+            0,
+            "work left running (TONGBAN_FUZZ_SEED={seed})"
+        );
+    }
+    t.remove().await;
 }

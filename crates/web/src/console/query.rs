@@ -212,6 +212,10 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
             )
         }
         Err(e) => {
+            let busy = matches!(
+                e,
+                tongban_pool::Error::Query(tongban_pool::QueryError::Busy { .. })
+            );
             let message = match e {
                 tongban_pool::Error::Forbidden { why } => why,
                 tongban_pool::Error::Query(q) => q.to_string(),
@@ -222,7 +226,13 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
             // Beside the SQL box, in the page's language.
             c.add_error("sql", &message);
             let mut resp = page(c, sql, form.purpose, tables, None);
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            if busy {
+                *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            } else {
+                *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            }
             resp
         }
     }

@@ -572,6 +572,17 @@ async fn the_sql_page_answers_within_the_users_grants() {
             at_box.contains("语法错误") && !at_box.contains("syntax error"),
             "{at_box}"
         );
+        // A statement nested too deep for the parser is refused at once, beside the box.
+        let deep = format!("SELECT {}", "POSITION(".repeat(30));
+        let r = run(&mz, &csrf_of(&page), "run", &deep).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        let at_box = &body[body.find("id=\"sql-error\"").expect("beside the box")..];
+        let at_box = &at_box[..at_box.find("</span>").unwrap()];
+        assert!(
+            at_box.contains("括号嵌套超过10层") && !at_box.contains("brackets"),
+            "{at_box}"
+        );
 
         s.stop().await;
     })
