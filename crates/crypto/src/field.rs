@@ -67,6 +67,11 @@ impl FieldCipher {
         self.keyring.data_key(id)?.open(field.as_bytes(), sealed)
     }
 
+    /// The id of the data key new values are sealed under.
+    pub fn active_key_id(&self) -> String {
+        self.keyring.active_data_key_id()
+    }
+
     /// The data key id a stored value was encrypted under (for re-encryption after rotation).
     pub fn key_id_of(stored: &str) -> Option<&str> {
         let rest = stored.strip_prefix(FIELD_PREFIX)?;

@@ -275,6 +275,18 @@ impl Keyring {
         Err(Error::UnknownKey(id.to_string()))
     }
 
+    /// Takes up data keys another process added (`tongban keys rotate` while the server runs):
+    /// from then on new values are sealed under the newest. Returns whether the active key
+    /// changed. An ephemeral keyring has nothing to read.
+    pub fn refresh(&self) -> Result<bool, Error> {
+        let Some(dir) = &self.inner.dir else {
+            return Ok(false);
+        };
+        let before = self.active_data_key_id();
+        self.reload(dir)?;
+        Ok(self.active_data_key_id() != before)
+    }
+
     fn reload(&self, dir: &Path) -> Result<(), Error> {
         let path = dir.join(DATA_KEYS_FILE);
         let Some(text) = read_key_file(&path)? else {

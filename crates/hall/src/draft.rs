@@ -21,7 +21,7 @@ pub const MAX_DRAFTS: usize = 20;
 /// Days a draft is kept after its last change.
 const KEEP_DAYS: i64 = 30;
 
-const BODY_FIELD: &str = "hall_drafts.body";
+pub(crate) const BODY_FIELD: &str = "hall_drafts.body";
 
 /// An application in progress as its owner saved it.
 #[derive(Debug, Clone, PartialEq, Eq)]

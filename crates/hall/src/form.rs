@@ -15,8 +15,11 @@ pub(crate) const MAX_FIELDS: usize = 100;
 
 /// The associated data personal values of field `code` are encrypted under, so a value copied
 /// into another field does not decrypt there.
+/// What a form entry's name is put after to name what it is sealed for.
+pub(crate) const SEAL_PREFIX: &str = "hall.form.";
+
 fn seal_name(code: &str) -> String {
-    format!("hall.form.{code}")
+    format!("{SEAL_PREFIX}{code}")
 }
 
 /// A code: 1–40 lower-case letters, digits or `_`, starting with a letter.

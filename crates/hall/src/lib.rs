@@ -79,6 +79,37 @@ pub const SUPPLEMENT_WINDOW_DAYS: u32 = 5;
 
 /// This crate's tables: service items, workflow versions, cases with their tasks and timeline,
 /// and the per-day case number counters.
+/// Where this crate keeps values sealed under the data keys (for re-encryption after a rotation).
+pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
+    use tongban_crypto::{Sealed, SealedColumn};
+    &[
+        SealedColumn {
+            table: "hall_cases",
+            key: &["id"],
+            column: "form_sealed",
+            form: Sealed::TextMap {
+                prefix: form::SEAL_PREFIX,
+            },
+        },
+        SealedColumn {
+            table: "hall_drafts",
+            key: &["owner_id", "id"],
+            column: "body",
+            form: Sealed::Text {
+                field: draft::BODY_FIELD,
+            },
+        },
+        SealedColumn {
+            table: "hall_files",
+            key: &["id"],
+            column: "body",
+            form: Sealed::Bytes {
+                field: material::BODY_FIELD,
+            },
+        },
+    ]
+};
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "hall",

@@ -26,7 +26,7 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_PENDING_FILES: i64 = 50;
 
 /// The column the encrypted bodies are bound to (associated data).
-const BODY_FIELD: &str = "hall_files.body";
+pub(crate) const BODY_FIELD: &str = "hall_files.body";
 
 pub use tongban_kernel::upload::Upload;
 

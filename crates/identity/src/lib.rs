@@ -43,6 +43,65 @@ use tongban_db::{Db, Migration};
 use tongban_kernel::Millis;
 
 /// This crate's tables: departments, accounts, role_grants, sessions, api_clients, api_tokens.
+/// Where this crate keeps values sealed under the data keys (for re-encryption after a rotation).
+pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
+    use tongban_crypto::{Sealed, SealedColumn};
+    &[
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "real_name_enc",
+            form: Sealed::Text {
+                field: fields::REAL_NAME,
+            },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "id_number_enc",
+            form: Sealed::Text {
+                field: fields::ID_NUMBER,
+            },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "credit_code_enc",
+            form: Sealed::Text {
+                field: fields::CREDIT_CODE,
+            },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "contact_name_enc",
+            form: Sealed::Text {
+                field: fields::CONTACT_NAME,
+            },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "phone_enc",
+            form: Sealed::Text { field: fields::PHONE },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "email_enc",
+            form: Sealed::Text { field: fields::EMAIL },
+        },
+        SealedColumn {
+            table: "accounts",
+            key: &["id"],
+            column: "totp_secret_enc",
+            form: Sealed::Text {
+                field: fields::TOTP_SECRET,
+            },
+        },
+    ]
+};
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "identity",

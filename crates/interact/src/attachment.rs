@@ -26,7 +26,7 @@ pub const MAX_ATTACHMENTS: usize = 3;
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
 /// The column the encrypted bodies are bound to (associated data).
-const BODY_FIELD: &str = "interact_attachments.body";
+pub(crate) const BODY_FIELD: &str = "interact_attachments.body";
 
 /// The form field every refusal names.
 const FIELD: &str = "attachments";

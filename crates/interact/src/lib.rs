@@ -77,6 +77,61 @@ use tongban_kernel::{Millis, WorkCalendar};
 /// This crate's tables: categories, time limits, rules, items with their log, assists, replies,
 /// ratings, rectifications, escalations, department counters and notifications; then the
 /// Open311 keys, service attributes and what an Open311 submission carries.
+/// Where this crate keeps values sealed under the data keys (for re-encryption after a rotation).
+pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
+    use tongban_crypto::{Sealed, SealedColumn};
+    &[
+        SealedColumn {
+            table: "interact_items",
+            key: &["id"],
+            column: "title",
+            form: Sealed::Text {
+                field: store::TITLE_FIELD,
+            },
+        },
+        SealedColumn {
+            table: "interact_items",
+            key: &["id"],
+            column: "body",
+            form: Sealed::Text {
+                field: store::BODY_FIELD,
+            },
+        },
+        SealedColumn {
+            table: "interact_items",
+            key: &["id"],
+            column: "contact_name",
+            form: Sealed::Text {
+                field: item::fields::NAME,
+            },
+        },
+        SealedColumn {
+            table: "interact_items",
+            key: &["id"],
+            column: "contact_phone",
+            form: Sealed::Text {
+                field: item::fields::PHONE,
+            },
+        },
+        SealedColumn {
+            table: "interact_items",
+            key: &["id"],
+            column: "contact_email",
+            form: Sealed::Text {
+                field: item::fields::EMAIL,
+            },
+        },
+        SealedColumn {
+            table: "interact_attachments",
+            key: &["id"],
+            column: "body",
+            form: Sealed::Bytes {
+                field: attachment::BODY_FIELD,
+            },
+        },
+    ]
+};
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "interact",

@@ -28,8 +28,8 @@ fn optional_date(r: &Row, column: &str) -> Result<Option<Date>> {
 /// The fields an item's own title and text are encrypted under: a citizen's words may name
 /// people, so they are stored sealed like contact details; the public board reads the redacted
 /// copies beside them.
-const TITLE_FIELD: &str = "interact_items.title";
-const BODY_FIELD: &str = "interact_items.body";
+pub(crate) const TITLE_FIELD: &str = "interact_items.title";
+pub(crate) const BODY_FIELD: &str = "interact_items.body";
 
 /// A stored title or text in clear: opened when sealed, as stored when written before sealing.
 fn open_text(cipher: &FieldCipher, field: &str, stored: String) -> Result<String> {

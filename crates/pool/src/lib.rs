@@ -58,6 +58,31 @@ use tongban_db::Migration;
 
 /// This crate's tables: the column mappings saved per resource, the exchange's usage
 /// counters, and webhook subscriptions with their delivery log.
+/// Where this crate keeps values sealed under the data keys (for re-encryption after a rotation).
+/// Versions in the lake are not here: they never change, and a new load seals under the
+/// active key.
+pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
+    use tongban_crypto::{Sealed, SealedColumn};
+    &[
+        SealedColumn {
+            table: "webhook_subscriptions",
+            key: &["id"],
+            column: "secret",
+            form: Sealed::Text {
+                field: webhook::SECRET_FIELD,
+            },
+        },
+        SealedColumn {
+            table: "pool_pulls",
+            key: &["id"],
+            column: "url",
+            form: Sealed::Text {
+                field: pull::URL_FIELD,
+            },
+        },
+    ]
+};
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "pool",

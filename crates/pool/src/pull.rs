@@ -27,7 +27,7 @@ pub const MAX_PULL_MINUTES: u32 = 7 * 24 * 60;
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The field the URL is encrypted under.
-const URL_FIELD: &str = "pool_pulls.url";
+pub(crate) const URL_FIELD: &str = "pool_pulls.url";
 
 /// A configured pull.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -35,7 +35,7 @@ const QUEUE_BATCH: u32 = 500;
 /// How long a claimed delivery is held by its sender before another may try it.
 const LEASE: Duration = Duration::from_secs(120);
 /// The name the secret is encrypted under.
-const SECRET_FIELD: &str = "pool.webhook.secret";
+pub(crate) const SECRET_FIELD: &str = "pool.webhook.secret";
 
 /// When to try a failed delivery again, and when to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

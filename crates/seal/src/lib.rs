@@ -47,6 +47,29 @@ use tongban_kernel::Millis;
 pub const MAX_PICTURE_BYTES: usize = 256 * 1024;
 
 /// This crate's tables: seals, licence_counters, licences.
+/// Where this crate keeps values sealed under the data keys (for re-encryption after a rotation).
+pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
+    use tongban_crypto::{Sealed, SealedColumn};
+    &[
+        SealedColumn {
+            table: "licences",
+            key: &["id"],
+            column: "holder_id_enc",
+            form: Sealed::Text {
+                field: licence::HOLDER_FIELD,
+            },
+        },
+        SealedColumn {
+            table: "licences",
+            key: &["id"],
+            column: "signed_enc",
+            form: Sealed::Text {
+                field: licence::SIGNED_FIELD,
+            },
+        },
+    ]
+};
+
 pub const MIGRATIONS: &[Migration] = &[Migration {
     owner: "seal",
     version: 1,

@@ -17,9 +17,9 @@ use tongban_kernel::{CreditCode, DeptPath, IdNumber, Permission, Principal, Prin
 /// Most lines a licence may carry.
 pub const MAX_FIELDS: usize = 40;
 /// The column whose blind index finds a holder's licences.
-const HOLDER_FIELD: &str = "licences.holder_id";
+pub(crate) const HOLDER_FIELD: &str = "licences.holder_id";
 /// The column holding the signed file.
-const SIGNED_FIELD: &str = "licences.signed";
+pub(crate) const SIGNED_FIELD: &str = "licences.signed";
 
 const LICENCE_COLUMNS: &str = "id, number, licence_type, title, holder_kind, holder_masked, holder_id_masked, \
      holder_account, dept_id, dept_path, dept_name, seal_id, valid_from, valid_to, case_number, issued_ms, \

@@ -12,6 +12,7 @@ mod demo_hall;
 mod demo_interact;
 mod demo_seal;
 mod egress;
+mod keys;
 mod licences;
 mod mail;
 mod oidc;
@@ -76,6 +77,9 @@ enum Command {
     /// the ID-token signing keys.
     #[command(subcommand)]
     Oidc(oidc::OidcCommand),
+    /// 密钥轮换: the data keys that seal personal data — status, rotation, re-encryption.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// The tamper-evident ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
@@ -686,6 +690,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), "http://127.0.0.1");
             oidc::oidc_command(&identity, &provider, cmd).await?;
         }
+        Command::Keys(cmd) => {
+            let p = platform::open(store).await?;
+            keys::keys_command(&p.db, &p.keyring, cmd).await?;
+        }
         Command::Egress(cmd) => {
             let p = platform::open(store).await?;
             let pool = p.pool(catalog_for(&p).await?)?;
@@ -1040,6 +1048,22 @@ async fn serve_platform(
             }
         }
     });
+    // Data keys added by `tongban keys rotate` while this server runs seal what it writes next.
+    let keys_keyring = p.keyring.clone();
+    let mut keys_stop = stop_rx.clone();
+    let keys_task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(keys::REFRESH_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => match keys_keyring.refresh() {
+                    Ok(true) => tracing::info!(key_id = %keys_keyring.active_data_key_id(), "new data key taken up"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "reading the data keys failed"),
+                },
+                _ = keys_stop.changed() => break,
+            }
+        }
+    });
     let purge_identity = identity.clone();
     let mut purge_stop = stop_rx.clone();
     let purge_task = tokio::spawn(async move {
@@ -1177,6 +1201,7 @@ async fn serve_platform(
     let _ = watch_task.await;
     let _ = purge_task.await;
     let _ = calendar_task.await;
+    let _ = keys_task.await;
     let _ = sla_task.await;
     let _ = webhook_task.await;
     let _ = pull_task.await;

@@ -232,6 +232,32 @@ fn a_rotation_by_another_process_is_picked_up_when_its_values_arrive() {
 }
 
 #[test]
+fn a_running_server_takes_up_a_rotation_by_refreshing_and_seals_under_the_new_key() {
+    let (_tmp, dir) = keys_dir();
+    let server = open(&dir, None);
+    assert!(
+        !server.refresh().unwrap_or_else(|e| panic!("{e}")),
+        "nothing new yet"
+    );
+    let mut admin = open(&dir, None);
+    admin.rotate_data_key().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        server
+            .fields()
+            .encrypt("address", "x")
+            .starts_with("sm4gcm:v1:k1:")
+    );
+    assert!(server.refresh().unwrap_or_else(|e| panic!("{e}")));
+    assert!(
+        server
+            .fields()
+            .encrypt("address", "x")
+            .starts_with("sm4gcm:v1:k2:")
+    );
+    assert!(Keyring::ephemeral().refresh().is_ok_and(|changed| !changed));
+}
+
+#[test]
 fn rotations_from_two_handles_keep_every_key() {
     let (_tmp, dir) = keys_dir();
     let mut a = open(&dir, None);

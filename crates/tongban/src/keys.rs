@@ -1,0 +1,436 @@
+//! 密钥轮换 from the command line: `tongban keys status` shows the data keys and, column by
+//! column, how many sealed values each key holds; `tongban keys rotate` adds a data key that
+//! seals everything new (a running server takes it up within [`REFRESH_EVERY`]);
+//! `tongban keys reencrypt` seals every value under an older key again under the active one.
+//!
+//! Re-encryption walks the columns the crates declare (`SEALED_COLUMNS`) in key order, a batch
+//! at a time: each batch is one transaction that rewrites only values still as they were read
+//! (a value a person changed meanwhile is theirs) and records an event saying how many it
+//! resealed. Values already under the active key are skipped, so the job can be stopped at any
+//! point and run again; progress is printed per batch. The lake's versions never change and are
+//! not rewritten: their keys stay in the keyring.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tongban_crypto::{FieldCipher, Keyring, Sealed, SealedColumn};
+use tongban_db::{Db, Row, Value};
+use tongban_kernel::Principal;
+
+/// How often a running server looks for a data key added by another process.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+/// Rows read and rewritten per transaction unless told otherwise.
+pub const DEFAULT_BATCH: usize = 500;
+
+/// Where sealed values are kept, every crate's declarations together.
+pub fn sealed_columns() -> Vec<&'static SealedColumn> {
+    [
+        tongban_identity::SEALED_COLUMNS,
+        tongban_hall::SEALED_COLUMNS,
+        tongban_interact::SEALED_COLUMNS,
+        tongban_pool::SEALED_COLUMNS,
+        tongban_seal::SEALED_COLUMNS,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// The data keys, and how many sealed values each holds, column by column.
+    Status,
+    /// Add a data key; everything sealed from now on uses it (older keys still open theirs).
+    Rotate,
+    /// Seal every value under an older data key again under the active one (resumable).
+    Reencrypt {
+        /// Rows per transaction
+        #[arg(long, default_value_t = DEFAULT_BATCH)]
+        batch: usize,
+    },
+}
+
+/// Runs one `tongban keys` command.
+pub async fn keys_command(db: &Db, keyring: &Keyring, cmd: KeysCommand) -> Result<()> {
+    match cmd {
+        KeysCommand::Status => {
+            let active = keyring.active_data_key_id();
+            for id in keyring.data_key_ids() {
+                if id == active {
+                    println!("{}", say!("{}（使用中）", "{} (active)", id));
+                } else {
+                    println!("{id}");
+                }
+            }
+            for column in sealed_columns() {
+                let counts = census(db, column).await?;
+                let shown: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
+                println!(
+                    "{}.{}\t{}",
+                    column.table,
+                    column.column,
+                    if shown.is_empty() {
+                        "-".to_string()
+                    } else {
+                        shown.join(" ")
+                    }
+                );
+            }
+        }
+        KeysCommand::Rotate => {
+            let mut keyring = keyring.clone();
+            let id = keyring.rotate_data_key().context("rotating the data key")?;
+            record_rotation(db, &id).await?;
+            println!(
+                "{}",
+                say!(
+                    "已启用新数据密钥 {}；运行中的服务在{}秒内改用它。用 tongban keys reencrypt 重新加密已有数据。",
+                    "data key {} is active; running servers take it up within {} s. Run tongban keys reencrypt for existing data.",
+                    id,
+                    REFRESH_EVERY.as_secs()
+                )
+            );
+        }
+        KeysCommand::Reencrypt { batch } => {
+            let cipher = keyring.fields();
+            let batch = batch.clamp(1, 10_000);
+            let done = reencrypt(db, &cipher, batch, |p| {
+                eprintln!(
+                    "{}",
+                    crate::say::pick(
+                        format!(
+                            "{}.{}：已检查{}/{}行，重新加密{}个",
+                            p.table, p.column, p.seen, p.total, p.resealed
+                        ),
+                        format!(
+                            "{}.{}: {}/{} rows checked, {} resealed",
+                            p.table, p.column, p.seen, p.total, p.resealed
+                        ),
+                    )
+                );
+            })
+            .await?;
+            println!(
+                "{}",
+                say!(
+                    "完成：重新加密{}个值，均在数据密钥 {} 之下。",
+                    "done: {} values resealed; all are under data key {}.",
+                    done.resealed,
+                    cipher.active_key_id()
+                )
+            );
+            if done.failed > 0 {
+                anyhow::bail!(crate::say::pick(
+                    format!("{}个值无法打开，未改动（日志记有位置）", done.failed),
+                    format!(
+                        "{} values could not be opened and were left as they are (the log says where)",
+                        done.failed
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where one column's re-encryption has got to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The table.
+    pub table: &'static str,
+    /// The column.
+    pub column: &'static str,
+    /// Rows read so far.
+    pub seen: u64,
+    /// Rows with a value in all.
+    pub total: u64,
+    /// Values sealed again so far.
+    pub resealed: u64,
+}
+
+/// What a re-encryption did in all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Values sealed again under the active key.
+    pub resealed: u64,
+    /// Values that did not open (left as they are).
+    pub failed: u64,
+}
+
+/// Seals every value under an older data key again under the active one, column by column, a
+/// batch per transaction, calling `progress` after each batch.
+pub async fn reencrypt(
+    db: &Db,
+    cipher: &FieldCipher,
+    batch: usize,
+    mut progress: impl FnMut(&Progress),
+) -> Result<Done> {
+    let mut done = Done::default();
+    for column in sealed_columns() {
+        let total = count(db, column).await?;
+        let mut p = Progress {
+            table: column.table,
+            column: column.column,
+            seen: 0,
+            total,
+            resealed: 0,
+        };
+        let mut after: Option<Vec<Value>> = None;
+        loop {
+            let rows = page(db, column, after.as_deref(), batch, false).await?;
+            let Some(last) = rows.last() else { break };
+            after = Some(key_of(column, last));
+            let mut changes: Vec<(Vec<Value>, Value, Value)> = Vec::new();
+            for row in &rows {
+                match resealed(db, cipher, column, row).await {
+                    Ok(Some(change)) => changes.push(change),
+                    Ok(None) => {}
+                    Err(e) => {
+                        done.failed += 1;
+                        tracing::warn!(table = column.table, column = column.column, key = ?key_of(column, row), error = %e, "a sealed value did not open");
+                    }
+                }
+            }
+            p.seen += rows.len() as u64;
+            if !changes.is_empty() {
+                let n = write_batch(db, column, &changes, cipher).await?;
+                p.resealed += n;
+                done.resealed += n;
+            }
+            progress(&p);
+            if rows.len() < batch {
+                break;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// How many values each data key holds in `column` (map entries counted one by one).
+pub async fn census(db: &Db, column: &SealedColumn) -> Result<BTreeMap<String, u64>> {
+    let mut counts = BTreeMap::new();
+    let mut after: Option<Vec<Value>> = None;
+    loop {
+        let rows = page(db, column, after.as_deref(), 2_000, true).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(key_of(column, last));
+        for row in &rows {
+            for id in key_ids(column, row)? {
+                *counts.entry(id).or_insert(0) += 1;
+            }
+        }
+        if rows.len() < 2_000 {
+            break;
+        }
+    }
+    Ok(counts)
+}
+
+async fn record_rotation(db: &Db, id: &str) -> Result<()> {
+    let mut tx = db.begin_write().await?;
+    tx.append_event(
+        &Principal::system("cli"),
+        tongban_db::EventDraft {
+            action: "crypto.data_key.rotated",
+            object_type: "data_key",
+            object_id: id,
+            object_dept: None,
+            summary: format!("启用新数据密钥 {id} / data key {id} made active"),
+            detail: json!({ "key_id": id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn key_list(column: &SealedColumn) -> String {
+    column.key.join(", ")
+}
+
+async fn count(db: &Db, column: &SealedColumn) -> Result<u64> {
+    let row = db
+        .fetch_one(
+            &format!(
+                "SELECT count(*) AS n FROM {} WHERE {} IS NOT NULL",
+                column.table, column.column
+            ),
+            vec![],
+        )
+        .await?;
+    Ok(u64::try_from(row.get::<i64>("n")?).unwrap_or(0))
+}
+
+/// One page of rows after `after` in key order: the key columns, then the value as `v`. Bytes
+/// (uploaded files) are read by their first bytes only, which name their key, and so is text
+/// when `heads` asks for no more; the whole value is read when it must be sealed again.
+async fn page(
+    db: &Db,
+    column: &SealedColumn,
+    after: Option<&[Value]>,
+    limit: usize,
+    heads: bool,
+) -> Result<Vec<Row>> {
+    let keys = key_list(column);
+    let value = match column.form {
+        Sealed::Bytes { .. } => format!("substr({}, 1, 64) AS v", column.column),
+        Sealed::Text { .. } if heads => format!("substr({}, 1, 64) AS v", column.column),
+        _ => format!("{} AS v", column.column),
+    };
+    let (cursor, mut params) = match after {
+        Some(values) => {
+            let marks: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
+            (format!(" AND ({keys}) > ({})", marks.join(", ")), values.to_vec())
+        }
+        None => (String::new(), Vec::new()),
+    };
+    params.push(Value::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let sql = format!(
+        "SELECT {keys}, {value} FROM {table} WHERE {col} IS NOT NULL{cursor} ORDER BY {keys} LIMIT ${n}",
+        table = column.table,
+        col = column.column,
+        n = params.len(),
+    );
+    Ok(db.fetch_all(&sql, params).await?)
+}
+
+fn key_of(column: &SealedColumn, row: &Row) -> Vec<Value> {
+    (0..column.key.len())
+        .map(|i| row.values().get(i).cloned().unwrap_or(Value::Null))
+        .collect()
+}
+
+/// The data key ids a row's value names (a map: one per sealed entry).
+fn key_ids(column: &SealedColumn, row: &Row) -> Result<Vec<String>> {
+    Ok(match column.form {
+        Sealed::Text { .. } => {
+            let v: String = row.get("v")?;
+            FieldCipher::key_id_of(&v)
+                .map(str::to_owned)
+                .into_iter()
+                .collect()
+        }
+        Sealed::Bytes { .. } => {
+            let v: Vec<u8> = row.get("v")?;
+            FieldCipher::bytes_key_id(&v)
+                .map(str::to_owned)
+                .into_iter()
+                .collect()
+        }
+        Sealed::TextMap { .. } => {
+            let v: String = row.get("v")?;
+            let map: BTreeMap<String, String> = serde_json::from_str(&v).unwrap_or_default();
+            map.values()
+                .filter_map(|s| FieldCipher::key_id_of(s).map(str::to_owned))
+                .collect()
+        }
+    })
+}
+
+/// The row's key, its value as read and its value sealed again, or `None` when it is already
+/// under the active key.
+async fn resealed(
+    db: &Db,
+    cipher: &FieldCipher,
+    column: &SealedColumn,
+    row: &Row,
+) -> Result<Option<(Vec<Value>, Value, Value)>> {
+    let key = key_of(column, row);
+    match column.form {
+        Sealed::Bytes { field } => {
+            let head: Vec<u8> = row.get("v")?;
+            if FieldCipher::bytes_key_id(&head) == Some(cipher.active_key_id().as_str()) {
+                return Ok(None);
+            }
+            // The whole value, only now that it must be rewritten.
+            let wheres: Vec<String> = column
+                .key
+                .iter()
+                .enumerate()
+                .map(|(i, k)| format!("{k} = ${}", i + 1))
+                .collect();
+            let Some(full) = db
+                .fetch_optional(
+                    &format!(
+                        "SELECT {} AS v FROM {} WHERE {}",
+                        column.column,
+                        column.table,
+                        wheres.join(" AND ")
+                    ),
+                    key.clone(),
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let old: Vec<u8> = full.get("v")?;
+            Ok(cipher
+                .reseal_bytes(field, &old)?
+                .map(|new| (key, Value::Bytes(old), Value::Bytes(new))))
+        }
+        form => {
+            let old: String = row.get("v")?;
+            Ok(cipher
+                .reseal_text(&form, &old)?
+                .map(|new| (key, Value::Text(old), Value::Text(new))))
+        }
+    }
+}
+
+/// Rewrites one batch in one transaction — each value only if it is still as read — with an
+/// event saying how many. Returns how many were rewritten.
+async fn write_batch(
+    db: &Db,
+    column: &SealedColumn,
+    changes: &[(Vec<Value>, Value, Value)],
+    cipher: &FieldCipher,
+) -> Result<u64> {
+    let n_keys = column.key.len();
+    let wheres: Vec<String> = column
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = ${}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {col} = $1 WHERE {} AND {col} = ${}",
+        column.table,
+        wheres.join(" AND "),
+        n_keys + 2,
+        col = column.column,
+    );
+    let mut tx = db.begin_write().await?;
+    let mut written = 0u64;
+    for (key, old, new) in changes {
+        let mut params = vec![new.clone()];
+        params.extend(key.iter().cloned());
+        params.push(old.clone());
+        written += tx.execute(&sql, params).await?;
+    }
+    let target = format!("{}.{}", column.table, column.column);
+    let active = cipher.active_key_id();
+    tx.append_event(
+        &Principal::system("cli"),
+        tongban_db::EventDraft {
+            action: "crypto.reseal.batch",
+            object_type: "sealed_column",
+            object_id: &target,
+            object_dept: None,
+            summary: format!(
+                "重新加密 {target} 中{written}个值（数据密钥 {active}） / resealed {written} values of {target} under data key {active}"
+            ),
+            detail: json!({
+                "table": column.table,
+                "column": column.column,
+                "key_id": active,
+                "resealed": written,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(written)
+}
