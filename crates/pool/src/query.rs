@@ -283,7 +283,9 @@ impl Pool {
         // its own: they never hold up the server's threads, the caller is answered at the time
         // limit whatever the work is doing, and work that does not pause keeps a slot taken
         // until its threads have ended, so it cannot pile up.
-        let slot = self.live.claim(actor)?;
+        // The time limit counts from here: waiting for a slot, then the work.
+        let deadline = tokio::time::Instant::now() + opts.timeout;
+        let slot = self.live.claim(actor, deadline).await?;
         let runtime = QueryRuntime::new(slot)?;
         let seen: Arc<std::sync::OnceLock<Vec<usize>>> = Arc::default();
         let row_limit = opts.row_limit;
@@ -302,7 +304,7 @@ impl Pool {
                 "the query runtime is gone".into(),
             )));
         };
-        let outcome = tokio::time::timeout(opts.timeout, task).await;
+        let outcome = tokio::time::timeout_at(deadline, task).await;
         drop(runtime);
         let picked =
             |ids: &[usize]| -> Vec<&Access> { ids.iter().filter_map(|&i| accesses.get(i)).collect() };
@@ -797,10 +799,10 @@ async fn execute(ctx: SessionContext, statement: String, row_limit: usize) -> Re
     Ok((columns, batches, rows, truncated))
 }
 
-/// Most queries whose threads may run at once, and most for one person. A query's threads end
-/// at its first pause after it is answered or stopped; work that does not pause (parsing a
-/// pathological statement, planning) keeps its slot until it ends, so such work can take a
-/// bounded share of the machine, never pile up.
+/// Most queries whose threads may run at once, and most for one person; more wait for a slot
+/// within their time limit. A query's threads end at its first pause after it is answered or
+/// stopped; work that does not pause (parsing a pathological statement, planning) keeps its
+/// slot until it ends, so such work can take a bounded share of the machine, never pile up.
 pub const LIVE_QUERIES: usize = 4;
 /// See [`LIVE_QUERIES`].
 pub const LIVE_QUERIES_EACH: usize = 2;
@@ -809,11 +811,32 @@ pub const LIVE_QUERIES_EACH: usize = 2;
 #[derive(Debug, Default)]
 pub(crate) struct LiveQueries {
     by_actor: Mutex<HashMap<String, usize>>,
+    /// Woken whenever a slot is given back.
+    freed: tokio::sync::Notify,
 }
 
 impl LiveQueries {
-    /// A slot for one more query by `actor`, or a refusal saying to wait.
-    fn claim(self: &Arc<Self>, actor: &Principal) -> Result<LiveSlot> {
+    /// A slot for one more query by `actor`, waiting for one to be given back until `deadline`;
+    /// then a refusal saying to try again.
+    async fn claim(self: &Arc<Self>, actor: &Principal, deadline: tokio::time::Instant) -> Result<LiveSlot> {
+        loop {
+            // Registered before looking, so a slot given back in between still wakes us.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            match self.try_claim(actor) {
+                Err(Error::Query(QueryError::Busy { .. })) if tokio::time::Instant::now() < deadline => {
+                    if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                        return self.try_claim(actor);
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A slot for one more query by `actor` now, or a refusal saying to wait.
+    fn try_claim(self: &Arc<Self>, actor: &Principal) -> Result<LiveSlot> {
         let mut by_actor = self.by_actor.lock().map_err(poisoned)?;
         let total: usize = by_actor.values().sum();
         let mine = by_actor.get(&actor.id).copied().unwrap_or(0);
@@ -852,6 +875,7 @@ impl Drop for LiveSlot {
                 by_actor.remove(&self.actor);
             }
         }
+        self.live.freed.notify_waiters();
     }
 }
 
@@ -1047,7 +1071,7 @@ mod live_tests {
         let live = Arc::new(LiveQueries::default());
         let who = Principal::system("test");
         let spin = Arc::new(AtomicBool::new(true));
-        let runtime = QueryRuntime::new(live.claim(&who).unwrap()).unwrap();
+        let runtime = QueryRuntime::new(live.try_claim(&who).unwrap()).unwrap();
         let spinning = Arc::clone(&spin);
         // Work that never pauses, as a pathological parse or plan would be.
         let _ = runtime.spawn(async move {
@@ -1059,9 +1083,9 @@ mod live_tests {
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(live.running(), 1, "the spinning thread still holds its slot");
         let more: Vec<_> = (1..LIVE_QUERIES_EACH)
-            .map(|_| live.claim(&who).unwrap())
+            .map(|_| live.try_claim(&who).unwrap())
             .collect();
-        let Err(crate::Error::Query(QueryError::Busy { mine: true })) = live.claim(&who) else {
+        let Err(crate::Error::Query(QueryError::Busy { mine: true })) = live.try_claim(&who) else {
             panic!("one person's live queries are capped");
         };
         drop(more);
@@ -1073,19 +1097,47 @@ mod live_tests {
         assert_eq!(live.running(), 0, "given back once the thread ended");
     }
 
+    #[tokio::test]
+    async fn a_query_waits_for_a_slot_within_its_time_and_then_is_told_to_try_again() {
+        let live = Arc::new(LiveQueries::default());
+        let who = Principal::system("busy");
+        let held: Vec<_> = (0..LIVE_QUERIES_EACH)
+            .map(|_| live.try_claim(&who).unwrap())
+            .collect();
+        let soon = tokio::time::Instant::now() + Duration::from_millis(100);
+        let Err(crate::Error::Query(QueryError::Busy { mine: true })) = live.claim(&who, soon).await else {
+            panic!("no slot came back in time");
+        };
+        let waiting = {
+            let live = Arc::clone(&live);
+            let who = who.clone();
+            tokio::spawn(async move {
+                live.claim(&who, tokio::time::Instant::now() + Duration::from_secs(10))
+                    .await
+                    .is_ok()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(held);
+        assert!(
+            waiting.await.unwrap(),
+            "a slot given back goes to the one waiting"
+        );
+    }
+
     #[test]
     fn all_live_queries_are_capped_whoever_asks() {
         let live = Arc::new(LiveQueries::default());
         let slots: Vec<_> = (0..LIVE_QUERIES)
-            .map(|i| live.claim(&Principal::system(&format!("p{i}"))).unwrap())
+            .map(|i| live.try_claim(&Principal::system(&format!("p{i}"))).unwrap())
             .collect();
         let Err(crate::Error::Query(QueryError::Busy { mine: false })) =
-            live.claim(&Principal::system("late"))
+            live.try_claim(&Principal::system("late"))
         else {
             panic!("the live queries are capped in all");
         };
         drop(slots);
         assert_eq!(live.running(), 0);
-        assert!(live.claim(&Principal::system("late")).is_ok());
+        assert!(live.try_claim(&Principal::system("late")).is_ok());
     }
 }

@@ -718,7 +718,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             ledger.catch_up().await?;
             let report = tongban_ledger::verify(&p.db, &[p.keyring.platform_verifier()]).await?;
-            println!("{}", report.summary());
+            println!("{}", crate::say::half(&report.summary()));
             if !report.ok {
                 return Ok(ExitCode::from(2));
             }

@@ -661,6 +661,11 @@ fn the_cli_speaks_the_language_of_its_locale() {
         assert!(err.contains(wanted) && !err.contains(unwanted), "{lang}: {err}");
         assert!(!err.contains(" / "), "{lang}: glued: {err}");
     }
+    // The ledger's verdict too.
+    let zh = ok(&tongban_in("zh_CN.UTF-8", dir.path(), &["ledger", "verify"]));
+    assert!(zh.contains("账本校验通过") && !zh.contains("verified"), "{zh}");
+    let en = ok(&tongban(dir.path(), &["ledger", "verify"]));
+    assert!(en.contains("ledger verified") && !en.contains("账本"), "{en}");
 }
 
 /// Values (text or bytes) anywhere in the demo's SQLite database still sealed under data key
