@@ -119,7 +119,11 @@ impl DataKeysFile {
 
     /// Unwraps every key. If none opens, the master key is wrong; if only some do, the file was
     /// altered.
-    pub(crate) fn unwrap_all(&self, path: &Path, kek: &Sm4GcmKey) -> Result<(DataKeys, BlindKey), Error> {
+    pub(crate) fn unwrap_all(
+        &self,
+        path: &Path,
+        kek: &crate::keyring::Keks,
+    ) -> Result<(DataKeys, BlindKey), Error> {
         let open = |slot: &str, e: &WrappedEntry| -> Result<Zeroizing<Vec<u8>>, Error> {
             let sealed = B64.decode(e.wrapped.trim()).map_err(|_| {
                 Error::key_file(

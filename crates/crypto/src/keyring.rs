@@ -33,6 +33,13 @@ pub const MASTER_KEY_ENV: &str = "TONGBAN_MASTER_KEY";
 
 /// The master key file, used when [`MASTER_KEY_ENV`] is not set.
 pub const MASTER_KEY_FILE: &str = "master.key";
+/// Another master key whose wrapped keys are accepted too, used when the master key comes from
+/// [`MASTER_KEY_FILE`]: the one before a rotation (written by [`Keyring::rotate_master`]).
+pub const ACCEPTED_MASTER_KEY_FILE: &str = "master.key.accepted";
+/// The environment variable naming an accepted master key when the master key comes from the
+/// environment: the next key, set on every server before a rotation, or the previous one after.
+pub const ACCEPTED_MASTER_KEY_ENV: &str = "TONGBAN_ACCEPTED_MASTER_KEY";
+
 /// The wrapped data keys and blind-index key.
 pub const DATA_KEYS_FILE: &str = "data-keys.json";
 /// The wrapped platform SM2 private key.
@@ -77,9 +84,42 @@ fn parse_master_hex(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
     Ok(out)
 }
 
+/// The key-encryption keys: the current one wraps, either opens.
+#[derive(Clone)]
+pub(crate) struct Keks {
+    current: Sm4GcmKey,
+    accepted: Option<Sm4GcmKey>,
+}
+
+impl Keks {
+    fn of(master: &[u8; 32], accepted: Option<&[u8; 32]>) -> Keks {
+        Keks {
+            current: derive_kek(master),
+            accepted: accepted.map(derive_kek),
+        }
+    }
+
+    /// Opens what either key wrapped.
+    pub(crate) fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        match self.current.open(aad, sealed) {
+            Err(Error::Decrypt) => match &self.accepted {
+                Some(other) => other.open(aad, sealed),
+                None => Err(Error::Decrypt),
+            },
+            done => done,
+        }
+    }
+
+    fn seal(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
+        self.current.seal(aad, plain)
+    }
+}
+
 struct Inner {
     dir: Option<PathBuf>,
-    kek: Sm4GcmKey,
+    /// Whether the master key came from the caller (the environment) rather than the files.
+    master_given: bool,
+    keks: RwLock<Keks>,
     data: RwLock<DataKeys>,
     blind: BlindKey,
     platform: SigningKey,
@@ -101,12 +141,31 @@ impl Keyring {
     /// the master key is read from `keys_dir/master.key`, or generated there on first run. A
     /// master key that does not open the existing keys is [`Error::WrongMasterKey`].
     pub fn open(keys_dir: &Path, master_key: Option<&str>) -> Result<Keyring, Error> {
+        Keyring::open_accepting(keys_dir, master_key, None)
+    }
+
+    /// [`open`](Self::open), accepting keys wrapped under `accepted` too (when the master key is
+    /// given; otherwise [`ACCEPTED_MASTER_KEY_FILE`] is read when present). New keys are always
+    /// wrapped under the master key.
+    pub fn open_accepting(
+        keys_dir: &Path,
+        master_key: Option<&str>,
+        accepted: Option<&str>,
+    ) -> Result<Keyring, Error> {
         ensure_private_dir(keys_dir)?;
         let master = load_master(keys_dir, master_key)?;
-        let kek = derive_kek(&master);
+        let accepted = match (master_key, accepted) {
+            (Some(_), Some(text)) => Some(
+                parse_master_hex(text)
+                    .map_err(|why| Error::MasterKey(format!("{ACCEPTED_MASTER_KEY_ENV} {why}")))?,
+            ),
+            (Some(_), None) => None,
+            (None, _) => load_accepted(keys_dir)?,
+        };
+        let keks = Keks::of(&master, accepted.as_deref());
         drop(master);
-        let (data, blind) = load_or_create_data_keys(keys_dir, &kek)?;
-        let platform = load_or_create_platform_key(keys_dir, &kek)?;
+        let (data, blind) = load_or_create_data_keys(keys_dir, &keks)?;
+        let platform = load_or_create_platform_key(keys_dir, &keks)?;
         tracing::info!(
             keys_dir = %keys_dir.display(),
             active_data_key = data.active().map(|k| k.id.as_str()).unwrap_or(""),
@@ -117,7 +176,8 @@ impl Keyring {
         Ok(Keyring {
             inner: Arc::new(Inner {
                 dir: Some(keys_dir.to_path_buf()),
-                kek,
+                master_given: master_key.is_some(),
+                keks: RwLock::new(keks),
                 data: RwLock::new(data),
                 blind,
                 platform,
@@ -132,7 +192,8 @@ impl Keyring {
         Keyring {
             inner: Arc::new(Inner {
                 dir: None,
-                kek: derive_kek(&master),
+                master_given: true,
+                keks: RwLock::new(Keks::of(&master, None)),
                 data: RwLock::new(DataKeys(vec![DataKey {
                     id: "k1".into(),
                     number: 1,
@@ -197,7 +258,8 @@ impl Keyring {
         let text = read_key_file(&path)?
             .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
         let mut file = DataKeysFile::parse(&path, &text)?;
-        let (mut keys, blind) = file.unwrap_all(&path, &self.inner.kek)?;
+        let keks = self.keks();
+        let (mut keys, blind) = file.unwrap_all(&path, &keks)?;
         if blind.as_bytes() != self.inner.blind.as_bytes() {
             return Err(Error::key_file(
                 &path,
@@ -210,11 +272,7 @@ impl Keyring {
         file.data_keys.push(WrappedEntry {
             id: id.clone(),
             created_ms: Millis::now().0,
-            wrapped: B64.encode(
-                self.inner
-                    .kek
-                    .seal(&aad(&format!("data-key/{id}")), key.as_bytes()),
-            ),
+            wrapped: B64.encode(keks.seal(&aad(&format!("data-key/{id}")), key.as_bytes())),
         });
         replace_file(&path, file.render().as_bytes())?;
         keys.0.push(DataKey {
@@ -230,7 +288,7 @@ impl Keyring {
     /// Wraps another secret (a department seal key, the OIDC signing key) under the master key
     /// for storage; `purpose` is bound as associated data and must be given again to unwrap.
     pub fn wrap_secret(&self, purpose: &str, secret: &[u8]) -> String {
-        B64.encode(self.inner.kek.seal(&aad(&format!("secret/{purpose}")), secret))
+        B64.encode(self.keks().seal(&aad(&format!("secret/{purpose}")), secret))
     }
 
     /// Opens a value made by [`wrap_secret`](Self::wrap_secret) with the same `purpose`.
@@ -238,7 +296,83 @@ impl Keyring {
         let sealed = B64.decode(wrapped.trim()).map_err(|_| {
             Error::Malformed("封装的密钥不是 base64 / a wrapped secret must be base64".into())
         })?;
-        self.inner.kek.open(&aad(&format!("secret/{purpose}")), &sealed)
+        let slot = aad(&format!("secret/{purpose}"));
+        match self.keks().open(&slot, &sealed) {
+            // Another process may have rotated the master key: read the key files once more.
+            Err(Error::Decrypt) if self.refresh_master()? => self.keks().open(&slot, &sealed),
+            done => done,
+        }
+    }
+
+    /// A value [`wrap_secret`](Self::wrap_secret) made for `purpose` (under either accepted
+    /// master key), wrapped again under the current one.
+    pub fn rewrap_secret(&self, purpose: &str, wrapped: &str) -> Result<String, Error> {
+        let secret = self.unwrap_secret(purpose, wrapped)?;
+        Ok(self.wrap_secret(purpose, &secret))
+    }
+
+    /// Replaces the master key with `new_master` (64 hex characters): the data keys, the
+    /// blind-index key and the platform key are wrapped again under it in their files, and from
+    /// now on this keyring wraps under it and still opens what the old one wrapped. When the
+    /// master key lives in [`MASTER_KEY_FILE`], the new one is written there and the old one to
+    /// [`ACCEPTED_MASTER_KEY_FILE`] — the new one first, so a crash never loses both — and
+    /// other processes take both up on their next [`refresh`](Self::refresh). Values wrapped
+    /// elsewhere ([`wrap_secret`](Self::wrap_secret)) are the caller's to rewrap.
+    pub fn rotate_master(&self, new_master: &str) -> Result<(), Error> {
+        let Some(dir) = self.inner.dir.clone() else {
+            return Err(Error::MasterKey(
+                "临时密钥环没有主密钥文件 / an ephemeral keyring has no master key to rotate".into(),
+            ));
+        };
+        let new = parse_master_hex(new_master).map_err(Error::MasterKey)?;
+        let _lock = RotationLock::acquire(&dir)?;
+        let old = self.keks();
+        let old_hex = match self.inner.master_given {
+            true => None,
+            false => read_key_file(&dir.join(MASTER_KEY_FILE))?,
+        };
+        let next = Keks {
+            current: derive_kek(&new),
+            accepted: Some(old.current.clone()),
+        };
+        if !self.inner.master_given {
+            // Both keys open everything from here on, whatever the order of what follows.
+            replace_file(
+                &dir.join(ACCEPTED_MASTER_KEY_FILE),
+                format!("{new_master}\n").as_bytes(),
+            )?;
+        }
+        let path = dir.join(DATA_KEYS_FILE);
+        let text = read_key_file(&path)?
+            .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+        let mut file = DataKeysFile::parse(&path, &text)?;
+        let (keys, blind) = file.unwrap_all(&path, &old)?;
+        for entry in &mut file.data_keys {
+            if let Some(k) = keys.find(&entry.id) {
+                entry.wrapped =
+                    B64.encode(next.seal(&aad(&format!("data-key/{}", entry.id)), k.key.as_bytes()));
+            }
+        }
+        file.blind_index_key.wrapped = B64.encode(next.seal(&aad("blind-index-key"), blind.as_bytes()));
+        replace_file(&path, file.render().as_bytes())?;
+        let pem = self.inner.platform.to_pkcs8_pem()?;
+        let wrapped = format!(
+            "{}\n",
+            B64.encode(next.seal(&aad("platform-sm2"), pem.as_bytes()))
+        );
+        replace_file(&dir.join(PLATFORM_KEY_FILE), wrapped.as_bytes())?;
+        if !self.inner.master_given {
+            replace_file(&dir.join(MASTER_KEY_FILE), format!("{new_master}\n").as_bytes())?;
+            if let Some(old_hex) = old_hex {
+                replace_file(
+                    &dir.join(ACCEPTED_MASTER_KEY_FILE),
+                    format!("{}\n", old_hex.trim()).as_bytes(),
+                )?;
+            }
+        }
+        *self.inner.keks.write().unwrap_or_else(PoisonError::into_inner) = next;
+        tracing::info!(keys_dir = %dir.display(), "master key rotated");
+        Ok(())
     }
 
     pub(crate) fn active_data_key(&self) -> (String, Sm4GcmKey) {
@@ -282,9 +416,45 @@ impl Keyring {
         let Some(dir) = &self.inner.dir else {
             return Ok(false);
         };
+        self.refresh_master()?;
         let before = self.active_data_key_id();
         self.reload(dir)?;
         Ok(self.active_data_key_id() != before)
+    }
+
+    /// Takes up a master key rotated by another process, when the master key lives in the key
+    /// files. Returns whether the keys changed.
+    fn refresh_master(&self) -> Result<bool, Error> {
+        let (Some(dir), false) = (&self.inner.dir, self.inner.master_given) else {
+            return Ok(false);
+        };
+        let path = dir.join(MASTER_KEY_FILE);
+        let Some(text) = read_key_file(&path)? else {
+            return Ok(false);
+        };
+        let master = parse_master_hex(&text).map_err(|why| Error::key_file(&path, why))?;
+        let accepted = load_accepted(dir)?;
+        let keks = Keks::of(&master, accepted.as_deref());
+        let mut current = self.inner.keks.write().unwrap_or_else(PoisonError::into_inner);
+        let same = |a: &Option<Sm4GcmKey>, b: &Option<Sm4GcmKey>| match (a, b) {
+            (Some(a), Some(b)) => a.as_bytes() == b.as_bytes(),
+            (None, None) => true,
+            _ => false,
+        };
+        if current.current.as_bytes() == keks.current.as_bytes() && same(&current.accepted, &keks.accepted) {
+            return Ok(false);
+        }
+        *current = keks;
+        tracing::info!(keys_dir = %dir.display(), "master key change taken up");
+        Ok(true)
+    }
+
+    fn keks(&self) -> Keks {
+        self.inner
+            .keks
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn reload(&self, dir: &Path) -> Result<(), Error> {
@@ -292,7 +462,7 @@ impl Keyring {
         let Some(text) = read_key_file(&path)? else {
             return Ok(());
         };
-        let (keys, blind) = DataKeysFile::parse(&path, &text)?.unwrap_all(&path, &self.inner.kek)?;
+        let (keys, blind) = DataKeysFile::parse(&path, &text)?.unwrap_all(&path, &self.keks())?;
         let mut data = self.write_data();
         let keeps_all = data.0.iter().all(|k| keys.find(&k.id).is_some());
         if blind.as_bytes() == self.inner.blind.as_bytes() && keeps_all {
@@ -359,7 +529,18 @@ fn load_master(dir: &Path, from_env: Option<&str>) -> Result<Zeroizing<[u8; 32]>
     from_file(&text)
 }
 
-fn load_or_create_data_keys(dir: &Path, kek: &Sm4GcmKey) -> Result<(DataKeys, BlindKey), Error> {
+/// The accepted master key of [`ACCEPTED_MASTER_KEY_FILE`], when there is one.
+fn load_accepted(dir: &Path) -> Result<Option<Zeroizing<[u8; 32]>>, Error> {
+    let path = dir.join(ACCEPTED_MASTER_KEY_FILE);
+    match read_key_file(&path)? {
+        Some(text) => parse_master_hex(&text)
+            .map(Some)
+            .map_err(|why| Error::key_file(&path, why)),
+        None => Ok(None),
+    }
+}
+
+fn load_or_create_data_keys(dir: &Path, kek: &Keks) -> Result<(DataKeys, BlindKey), Error> {
     let path = dir.join(DATA_KEYS_FILE);
     if let Some(text) = read_key_file(&path)? {
         return DataKeysFile::parse(&path, &text)?.unwrap_all(&path, kek);
@@ -392,7 +573,7 @@ fn load_or_create_data_keys(dir: &Path, kek: &Sm4GcmKey) -> Result<(DataKeys, Bl
     DataKeysFile::parse(&path, &text)?.unwrap_all(&path, kek)
 }
 
-fn load_or_create_platform_key(dir: &Path, kek: &Sm4GcmKey) -> Result<SigningKey, Error> {
+fn load_or_create_platform_key(dir: &Path, kek: &Keks) -> Result<SigningKey, Error> {
     let path = dir.join(PLATFORM_KEY_FILE);
     let slot = aad("platform-sm2");
     let signer = match read_key_file(&path)? {
@@ -426,7 +607,7 @@ fn load_or_create_platform_key(dir: &Path, kek: &Sm4GcmKey) -> Result<SigningKey
     Ok(signer)
 }
 
-fn open_platform_key(path: &Path, kek: &Sm4GcmKey, slot: &[u8], text: &str) -> Result<SigningKey, Error> {
+fn open_platform_key(path: &Path, kek: &Keks, slot: &[u8], text: &str) -> Result<SigningKey, Error> {
     let sealed = B64
         .decode(text.trim())
         .map_err(|_| Error::key_file(path, "不是 base64 / not base64"))?;

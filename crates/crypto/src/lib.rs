@@ -24,7 +24,7 @@ pub use field::FieldCipher;
 pub use hash::{Digest, Sm3, hmac_sm3, sm3};
 pub use keyring::{Keyring, MASTER_KEY_ENV};
 pub use mask::{mask_credit_code, mask_email, mask_generic, mask_id_number, mask_name, mask_phone};
-pub use reseal::{Sealed, SealedColumn};
+pub use reseal::{Sealed, SealedColumn, WrappedColumn};
 pub use sign::{SigningKey, VerifyingKey};
 pub use sm4gcm::Sm4GcmKey;
 pub use zeroize::Zeroizing;

@@ -41,6 +41,20 @@ pub enum Sealed {
     },
 }
 
+/// A column of secrets wrapped under the master key ([`crate::Keyring::wrap_secret`]), each for
+/// `prefix` followed by its row's key: rewrapped when the master key is rotated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrappedColumn {
+    /// The table.
+    pub table: &'static str,
+    /// The one column naming a row.
+    pub key: &'static str,
+    /// The column holding the wrapped secret.
+    pub column: &'static str,
+    /// What the row's key is put after to name the secret's purpose.
+    pub prefix: &'static str,
+}
+
 impl FieldCipher {
     /// The value sealed again under the active data key, or `None` when it already is (or is a
     /// map with nothing under an older key). A value that does not open is an error naming

@@ -102,6 +102,14 @@ pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
     ]
 };
 
+/// Where this crate keeps secrets wrapped under the master key (rewrapped when it is rotated).
+pub const WRAPPED_COLUMNS: &[tongban_crypto::WrappedColumn] = &[tongban_crypto::WrappedColumn {
+    table: "oidc_keys",
+    key: "kid",
+    column: "private_key",
+    prefix: "oidc/",
+}];
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         owner: "identity",

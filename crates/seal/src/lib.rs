@@ -70,6 +70,14 @@ pub const SEALED_COLUMNS: &[tongban_crypto::SealedColumn] = {
     ]
 };
 
+/// Where this crate keeps secrets wrapped under the master key (rewrapped when it is rotated).
+pub const WRAPPED_COLUMNS: &[tongban_crypto::WrappedColumn] = &[tongban_crypto::WrappedColumn {
+    table: "seals",
+    key: "id",
+    column: "private_key",
+    prefix: "seal/",
+}];
+
 pub const MIGRATIONS: &[Migration] = &[Migration {
     owner: "seal",
     version: 1,

@@ -125,7 +125,9 @@ pub async fn backup(store: Store, to: &Path, include_master_key: bool) -> Result
             for entry in std::fs::read_dir(&dir)? {
                 let entry = entry?;
                 let name = entry.file_name();
-                if name == MASTER_KEY_FILE && !include_master_key {
+                let master =
+                    name == MASTER_KEY_FILE || name == tongban_crypto::keyring::ACCEPTED_MASTER_KEY_FILE;
+                if master && !include_master_key {
                     continue;
                 }
                 if entry.file_type()?.is_file() {

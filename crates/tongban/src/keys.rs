@@ -1,7 +1,8 @@
 //! 密钥轮换 from the command line: `tongban keys status` shows the data keys and, column by
 //! column, how many sealed values each key holds; `tongban keys rotate` adds a data key that
 //! seals everything new (a running server takes it up within [`REFRESH_EVERY`]);
-//! `tongban keys reencrypt` seals every value under an older key again under the active one.
+//! `tongban keys reencrypt` seals every value under an older key again under the active one;
+//! `tongban keys rotate-master` wraps every key and secret again under a new master key.
 //!
 //! Re-encryption walks the columns the crates declare (`SEALED_COLUMNS`) in key order, a batch
 //! at a time: each batch is one transaction that rewrites only values still as they were read
@@ -15,12 +16,16 @@ use clap::Subcommand;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use tongban_crypto::keyring::ACCEPTED_MASTER_KEY_ENV;
 use tongban_crypto::{FieldCipher, Keyring, Sealed, SealedColumn};
 use tongban_db::{Db, Row, Value};
 use tongban_kernel::Principal;
 
 /// How often a running server looks for a data key added by another process.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+/// Where the new master key is read from when the master key comes from the environment.
+pub const NEW_MASTER_KEY_ENV: &str = "TONGBAN_NEW_MASTER_KEY";
 
 /// Rows read and rewritten per transaction unless told otherwise.
 pub const DEFAULT_BATCH: usize = 500;
@@ -45,6 +50,11 @@ pub enum KeysCommand {
     Status,
     /// Add a data key; everything sealed from now on uses it (older keys still open theirs).
     Rotate,
+    /// Replace the master key: the data keys, the platform key, seal keys and OIDC signing keys
+    /// are wrapped again under a new one. With the master key in the key files a new one is
+    /// made and the old one kept as master.key.accepted; with TONGBAN_MASTER_KEY the new one is
+    /// read from TONGBAN_NEW_MASTER_KEY.
+    RotateMaster,
     /// Seal every value under an older data key again under the active one (resumable).
     Reencrypt {
         /// Rows per transaction
@@ -54,8 +64,54 @@ pub enum KeysCommand {
 }
 
 /// Runs one `tongban keys` command.
-pub async fn keys_command(db: &Db, keyring: &Keyring, cmd: KeysCommand) -> Result<()> {
+pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd: KeysCommand) -> Result<()> {
     match cmd {
+        KeysCommand::RotateMaster => {
+            let new = if master_from_env {
+                match std::env::var(NEW_MASTER_KEY_ENV) {
+                    Ok(v) if !v.trim().is_empty() => tongban_crypto::Zeroizing::new(v.trim().to_string()),
+                    _ => anyhow::bail!(crate::say::pick(
+                        format!(
+                            "主密钥来自环境变量：请把新主密钥放入 {NEW_MASTER_KEY_ENV}（先让每台服务以 {ACCEPTED_MASTER_KEY_ENV}=新主密钥 重启）"
+                        ),
+                        format!(
+                            "the master key comes from the environment: put the new one in {NEW_MASTER_KEY_ENV} (after restarting every server with {ACCEPTED_MASTER_KEY_ENV} set to it)"
+                        ),
+                    )),
+                }
+            } else {
+                tongban_crypto::keyring::new_master_key_hex()
+            };
+            keyring.rotate_master(&new).context("rotating the master key")?;
+            let secrets = rewrap_secrets(db, keyring).await?;
+            println!(
+                "{}",
+                say!(
+                    "主密钥已更换：数据密钥、平台签名密钥和{}个印章与签名密钥已用新主密钥重新封装。",
+                    "master key replaced: the data keys, the platform key and {} seal and signing keys are wrapped under the new one.",
+                    secrets
+                )
+            );
+            if master_from_env {
+                println!(
+                    "{}",
+                    say!(
+                        "请以 {}=新主密钥、{}=旧主密钥 逐台重启服务；确认无误后去掉后者。",
+                        "restart each server with {}=<the new key> and {}=<the old key>; drop the latter once all is well.",
+                        tongban_crypto::MASTER_KEY_ENV,
+                        ACCEPTED_MASTER_KEY_ENV
+                    )
+                );
+            } else {
+                println!(
+                    "{}",
+                    say!(
+                        "新主密钥在 keys/master.key，旧的在 keys/master.key.accepted；运行中的服务自动改用。请另行备份新主密钥，确认无误后删除旧的。",
+                        "the new master key is in keys/master.key, the old one in keys/master.key.accepted; running servers take it up by themselves. Escrow the new key, and delete the old one once all is well."
+                    )
+                );
+            }
+        }
         KeysCommand::Status => {
             let active = keyring.active_data_key_id();
             for id in keyring.data_key_ids() {
@@ -433,4 +489,52 @@ async fn write_batch(
     .await?;
     tx.commit().await?;
     Ok(written)
+}
+
+/// Wraps every secret the crates keep under the master key ([`tongban_crypto::WrappedColumn`])
+/// again under the current one, in one transaction with an event. Returns how many.
+async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
+    let columns = [tongban_identity::WRAPPED_COLUMNS, tongban_seal::WRAPPED_COLUMNS];
+    let mut tx = db.begin_write().await?;
+    let mut done = 0u64;
+    for c in columns.into_iter().flatten() {
+        let rows = tx
+            .fetch_all(
+                &format!(
+                    "SELECT {key} AS k, {col} AS v FROM {table}",
+                    key = c.key,
+                    col = c.column,
+                    table = c.table
+                ),
+                vec![],
+            )
+            .await?;
+        for r in rows {
+            let key: String = r.get("k")?;
+            let wrapped: String = r.get("v")?;
+            let again = keyring
+                .rewrap_secret(&format!("{}{key}", c.prefix), &wrapped)
+                .with_context(|| format!("{}.{} {key}", c.table, c.column))?;
+            done += tx
+                .execute(
+                    &format!("UPDATE {} SET {} = $1 WHERE {} = $2", c.table, c.column, c.key),
+                    vec![Value::Text(again), Value::Text(key)],
+                )
+                .await?;
+        }
+    }
+    tx.append_event(
+        &Principal::system("cli"),
+        tongban_db::EventDraft {
+            action: "crypto.master_key.rotated",
+            object_type: "master_key",
+            object_id: "master",
+            object_dept: None,
+            summary: format!("更换主密钥，重新封装{done}个密钥 / master key replaced, {done} keys rewrapped"),
+            detail: json!({ "rewrapped": done }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(done)
 }

@@ -692,7 +692,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Keys(cmd) => {
             let p = platform::open(store).await?;
-            keys::keys_command(&p.db, &p.keyring, cmd).await?;
+            let from_env = p.store.master_key.is_some();
+            keys::keys_command(&p.db, &p.keyring, from_env, cmd).await?;
         }
         Command::Egress(cmd) => {
             let p = platform::open(store).await?;

@@ -49,8 +49,15 @@ impl Platform {
 pub async fn open(store: Store) -> Result<Platform> {
     std::fs::create_dir_all(&store.data_dir)
         .with_context(|| format!("creating data directory {}", store.data_dir.display()))?;
-    let keyring = Keyring::open(&store.data_dir.join("keys"), store.master_key.as_deref())
-        .context("opening the keyring")?;
+    let accepted = std::env::var(tongban_crypto::keyring::ACCEPTED_MASTER_KEY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let keyring = Keyring::open_accepting(
+        &store.data_dir.join("keys"),
+        store.master_key.as_deref(),
+        accepted.as_deref(),
+    )
+    .context("opening the keyring")?;
     let db = Db::connect(&store.database_url, &DbOptions::default())
         .await
         .context("opening the database")?;

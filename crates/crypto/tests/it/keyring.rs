@@ -3,7 +3,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use tongban_crypto::keyring::{
-    DATA_KEYS_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, PLATFORM_PUB_FILE, new_master_key_hex,
+    ACCEPTED_MASTER_KEY_FILE, DATA_KEYS_FILE, MASTER_KEY_FILE, PLATFORM_KEY_FILE, PLATFORM_PUB_FILE,
+    new_master_key_hex,
 };
 use tongban_crypto::{Error, Keyring, VerifyingKey};
 
@@ -370,5 +371,77 @@ fn wrapped_secrets_open_only_for_their_purpose_and_keyring() {
     assert!(matches!(
         k.unwrap_secret("seal/dept-42", "%%%"),
         Err(Error::Malformed(_))
+    ));
+}
+
+#[test]
+fn a_master_key_in_the_files_rotates_while_another_process_keeps_working() {
+    let (_tmp, dir) = keys_dir();
+    let server = open(&dir, None);
+    let sealed = server.fields().encrypt("address", "杭州市西湖区文三路1号");
+    let seal_key = server.wrap_secret("seal/1", b"seal private key");
+    let old = read(&dir.join(MASTER_KEY_FILE));
+    let admin = open(&dir, None);
+    let new = new_master_key_hex();
+    admin.rotate_master(&new).unwrap_or_else(|e| panic!("{e}"));
+    // The new key is the master key; the old one is accepted (so nothing can be lost).
+    assert_eq!(read(&dir.join(MASTER_KEY_FILE)).trim(), new.as_str());
+    assert_eq!(read(&dir.join(ACCEPTED_MASTER_KEY_FILE)).trim(), old.trim());
+    assert_eq!(mode(&dir.join(ACCEPTED_MASTER_KEY_FILE)), 0o600);
+    // What the admin wraps from now on opens in the running server, which reads the key
+    // files again when something does not open.
+    let rewrapped = admin
+        .rewrap_secret("seal/1", &seal_key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        server
+            .unwrap_secret("seal/1", &rewrapped)
+            .map(|s| s.to_vec())
+            .ok(),
+        Some(b"seal private key".to_vec())
+    );
+    // Personal data is untouched (the data keys are the same, only wrapped anew).
+    assert_eq!(
+        server.fields().decrypt("address", &sealed).ok().as_deref(),
+        Some("杭州市西湖区文三路1号")
+    );
+    // Without the old key the files open: they are wrapped under the new one.
+    fs::remove_file(dir.join(ACCEPTED_MASTER_KEY_FILE)).unwrap_or_else(|e| panic!("{e}"));
+    let fresh = open(&dir, None);
+    assert_eq!(
+        fresh.fields().decrypt("address", &sealed).ok().as_deref(),
+        Some("杭州市西湖区文三路1号")
+    );
+    assert_eq!(fresh.platform_verifier(), server.platform_verifier());
+    assert!(fresh.unwrap_secret("seal/1", &rewrapped).is_ok());
+    assert!(
+        fresh.unwrap_secret("seal/1", &seal_key).is_err(),
+        "the old wrapping needs the old key"
+    );
+}
+
+#[test]
+fn a_master_key_from_the_environment_rotates_when_servers_accept_the_next_one_first() {
+    let (_tmp, dir) = keys_dir();
+    let old = new_master_key_hex();
+    let new = new_master_key_hex();
+    let _first = open(&dir, Some(&old));
+    // 1. Servers restart accepting the next key; 2. the rotation wraps everything under it.
+    let server = Keyring::open_accepting(&dir, Some(&old), Some(&new)).unwrap_or_else(|e| panic!("{e}"));
+    let admin = Keyring::open_accepting(&dir, Some(&old), Some(&new)).unwrap_or_else(|e| panic!("{e}"));
+    admin.rotate_master(&new).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !dir.join(MASTER_KEY_FILE).exists(),
+        "a key from the environment is never written"
+    );
+    let wrapped = admin.wrap_secret("oidc/k", b"signing key");
+    assert!(server.unwrap_secret("oidc/k", &wrapped).is_ok());
+    assert!(server.refresh().is_ok(), "the rewrapped data keys still read");
+    // 3. Servers restart on the new key alone.
+    let after = open(&dir, Some(&new));
+    assert!(after.unwrap_secret("oidc/k", &wrapped).is_ok());
+    assert!(matches!(
+        open_err(&dir, Some(&old)),
+        Error::WrongMasterKey { .. } | Error::KeyFile { .. }
     ));
 }

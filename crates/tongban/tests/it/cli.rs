@@ -837,3 +837,73 @@ fn rotation_and_reencryption(database: Option<&str>) {
     let verified = ok(&run(&["verify", file.to_str().unwrap()]));
     assert!(verified.contains("Valid"), "{verified}");
 }
+
+#[test]
+fn the_master_key_is_replaced_and_everything_it_wrapped_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&tongban(&data, &["demo", "--seed-only"]));
+    let old = std::fs::read_to_string(data.join("keys/master.key")).unwrap();
+    let said = ok(&tongban(&data, &["keys", "rotate-master"]));
+    assert!(said.contains("master key replaced"), "{said}");
+    let new = std::fs::read_to_string(data.join("keys/master.key")).unwrap();
+    assert_ne!(old.trim(), new.trim());
+    assert_eq!(
+        std::fs::read_to_string(data.join("keys/master.key.accepted"))
+            .unwrap()
+            .trim(),
+        old.trim()
+    );
+    // With the old key gone, seals still sign (OIDC and seal keys were rewrapped), licences
+    // still open and verify, and the ledger (signed by the platform key) verifies.
+    std::fs::remove_file(data.join("keys/master.key.accepted")).unwrap();
+    ok(&tongban(&data, &["ledger", "verify"]));
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&tongban(&data, &["licence", "list", "--json"]))).unwrap();
+    let valid = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "valid")
+        .unwrap();
+    let file = dir.path().join("l.json");
+    ok(&tongban(
+        &data,
+        &[
+            "licence",
+            "export",
+            valid["number"].as_str().unwrap(),
+            "--to",
+            file.to_str().unwrap(),
+        ],
+    ));
+    assert!(ok(&tongban(&data, &["verify", file.to_str().unwrap()])).contains("Valid"));
+    // Every seal's private key opens under the new master key alone.
+    let keyring = tongban_crypto::Keyring::open(&data.join("keys"), None).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opened = rt.block_on(async {
+        let url = format!("sqlite://{}", data.join("tongban.db").display());
+        let db = tongban_db::Db::connect(&url, &Default::default()).await.unwrap();
+        let rows = db
+            .fetch_all("SELECT id, private_key FROM seals", vec![])
+            .await
+            .unwrap();
+        let n = rows.len();
+        for r in rows {
+            let id: String = r.get("id").unwrap();
+            let wrapped: String = r.get("private_key").unwrap();
+            keyring
+                .unwrap_secret(&format!("seal/{id}"), &wrapped)
+                .unwrap_or_else(|e| panic!("seal {id}: {e}"));
+        }
+        db.close().await;
+        n
+    });
+    assert!(opened >= 13, "{opened}");
+    // A backup leaves both master key files out.
+    let archive = dir.path().join("b.tar.gz");
+    std::fs::write(data.join("keys/master.key.accepted"), &old).unwrap();
+    ok(&tongban(&data, &["backup", "--to", archive.to_str().unwrap()]));
+    let names = archive_names(&archive);
+    assert!(!names.iter().any(|n| n.contains("master.key")), "{names:?}");
+}
