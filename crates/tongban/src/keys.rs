@@ -303,6 +303,17 @@ async fn record_rotation(db: &Db, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// `k1 = $first AND k2 = $first+1`: the row named by its key columns.
+fn row_match(column: &SealedColumn, first: usize) -> String {
+    let parts: Vec<String> = column
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{k} = ${}", first + i))
+        .collect();
+    parts.join(" AND ")
+}
+
 fn key_list(column: &SealedColumn) -> String {
     column.key.join(", ")
 }
@@ -402,19 +413,13 @@ async fn resealed(
                 return Ok(None);
             }
             // The whole value, only now that it must be rewritten.
-            let wheres: Vec<String> = column
-                .key
-                .iter()
-                .enumerate()
-                .map(|(i, k)| format!("{k} = ${}", i + 1))
-                .collect();
             let Some(full) = db
                 .fetch_optional(
                     &format!(
                         "SELECT {} AS v FROM {} WHERE {}",
                         column.column,
                         column.table,
-                        wheres.join(" AND ")
+                        row_match(column, 1)
                     ),
                     key.clone(),
                 )
@@ -444,18 +449,11 @@ async fn write_batch(
     changes: &[(Vec<Value>, Value, Value)],
     cipher: &FieldCipher,
 ) -> Result<u64> {
-    let n_keys = column.key.len();
-    let wheres: Vec<String> = column
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("{k} = ${}", i + 2))
-        .collect();
     let sql = format!(
         "UPDATE {} SET {col} = $1 WHERE {} AND {col} = ${}",
         column.table,
-        wheres.join(" AND "),
-        n_keys + 2,
+        row_match(column, 2),
+        column.key.len() + 2,
         col = column.column,
     );
     let mut tx = db.begin_write().await?;

@@ -724,31 +724,77 @@ fn a_data_key_rotation_and_reencryption_leave_nothing_under_the_old_key_and_ever
 
 #[test]
 fn a_data_key_rotation_and_reencryption_work_on_postgresql_too() {
-    let Ok(url) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI runs this on PostgreSQL: set TONGBAN_TEST_DATABASE_URL"
-        );
-        eprintln!("needs TONGBAN_TEST_DATABASE_URL; not run");
+    let Some(db) = PostgresDatabase::new("tb_keys") else {
         return;
     };
-    let name = format!("tb_keys_{}", std::process::id());
-    let base = url.split('?').next().unwrap();
-    let database = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-    let admin_sql = |sql: String| {
+    rotation_and_reencryption(Some(&db.url));
+}
+
+/// A PostgreSQL database of its own on the test server (`TONGBAN_TEST_DATABASE_URL`), dropped
+/// when done. `None` outside CI without that server; in CI its absence fails the test.
+pub(crate) struct PostgresDatabase {
+    /// Its URL.
+    pub(crate) url: String,
+    admin: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    pub(crate) fn new(prefix: &str) -> Option<PostgresDatabase> {
+        let Ok(admin) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs this on PostgreSQL: set TONGBAN_TEST_DATABASE_URL"
+            );
+            eprintln!("needs TONGBAN_TEST_DATABASE_URL; not run");
+            return None;
+        };
+        let name = format!("{prefix}_{}", std::process::id());
+        let base = admin.split('?').next().unwrap_or(&admin);
+        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+        let db = PostgresDatabase { url, admin, name };
+        db.admin_sql(&format!("DROP DATABASE IF EXISTS {}", db.name));
+        db.admin_sql(&format!("CREATE DATABASE {}", db.name));
+        Some(db)
+    }
+
+    fn admin_sql(&self, sql: &str) {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
-            let admin = tongban_db::Db::connect(&url, &tongban_db::DbOptions::default())
+            let admin = tongban_db::Db::connect(&self.admin, &tongban_db::DbOptions::default())
                 .await
                 .unwrap();
-            let _ = admin.execute(&sql, vec![]).await;
+            let _ = admin.execute(sql, vec![]).await;
             admin.close().await;
         });
-    };
-    admin_sql(format!("DROP DATABASE IF EXISTS {name}"));
-    admin_sql(format!("CREATE DATABASE {name}"));
-    rotation_and_reencryption(Some(&database));
-    admin_sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        self.admin_sql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// A valid licence of the demo exports from its sealed file and verifies (`run` runs the CLI).
+fn a_valid_licence_exports_and_verifies(dir: &Path, run: &dyn Fn(&[&str]) -> Output) {
+    let listed: serde_json::Value = serde_json::from_str(&ok(&run(&["licence", "list", "--json"]))).unwrap();
+    let valid = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "valid")
+        .unwrap();
+    let file = dir.join("l.json");
+    ok(&run(&[
+        "licence",
+        "export",
+        valid["number"].as_str().unwrap(),
+        "--to",
+        file.to_str().unwrap(),
+    ]));
+    let verified = ok(&run(&["verify", file.to_str().unwrap()]));
+    assert!(verified.contains("Valid"), "{verified}");
 }
 
 /// Seeds the demo (on `database`, or SQLite in the data directory), rotates, re-encrypts and
@@ -819,23 +865,7 @@ fn rotation_and_reencryption(database: Option<&str>) {
     // Every batch is an event, and the ledger still verifies.
     ok(&run(&["ledger", "verify"]));
     // Sealed data still opens: a licence exports from its sealed file and verifies.
-    let listed: serde_json::Value = serde_json::from_str(&ok(&run(&["licence", "list", "--json"]))).unwrap();
-    let valid = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["status"] == "valid")
-        .unwrap();
-    let file = dir.path().join("l.json");
-    ok(&run(&[
-        "licence",
-        "export",
-        valid["number"].as_str().unwrap(),
-        "--to",
-        file.to_str().unwrap(),
-    ]));
-    let verified = ok(&run(&["verify", file.to_str().unwrap()]));
-    assert!(verified.contains("Valid"), "{verified}");
+    a_valid_licence_exports_and_verifies(dir.path(), &run);
 }
 
 #[test]
@@ -858,26 +888,7 @@ fn the_master_key_is_replaced_and_everything_it_wrapped_still_opens() {
     // still open and verify, and the ledger (signed by the platform key) verifies.
     std::fs::remove_file(data.join("keys/master.key.accepted")).unwrap();
     ok(&tongban(&data, &["ledger", "verify"]));
-    let listed: serde_json::Value =
-        serde_json::from_str(&ok(&tongban(&data, &["licence", "list", "--json"]))).unwrap();
-    let valid = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["status"] == "valid")
-        .unwrap();
-    let file = dir.path().join("l.json");
-    ok(&tongban(
-        &data,
-        &[
-            "licence",
-            "export",
-            valid["number"].as_str().unwrap(),
-            "--to",
-            file.to_str().unwrap(),
-        ],
-    ));
-    assert!(ok(&tongban(&data, &["verify", file.to_str().unwrap()])).contains("Valid"));
+    a_valid_licence_exports_and_verifies(dir.path(), &|args| tongban(&data, args));
     // Every seal's private key opens under the new master key alone.
     let keyring = tongban_crypto::Keyring::open(&data.join("keys"), None).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
