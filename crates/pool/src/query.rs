@@ -1073,12 +1073,20 @@ mod live_tests {
         let spin = Arc::new(AtomicBool::new(true));
         let runtime = QueryRuntime::new(live.try_claim(&who).unwrap()).unwrap();
         let spinning = Arc::clone(&spin);
+        let started = Arc::new(AtomicBool::new(false));
+        let running = Arc::clone(&started);
         // Work that never pauses, as a pathological parse or plan would be.
         let _ = runtime.spawn(async move {
+            running.store(true, Ordering::Relaxed);
             while spinning.load(Ordering::Relaxed) {
                 std::hint::spin_loop();
             }
         });
+        // Stopped once it runs (a task that has not started is simply dropped, slot and all).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !started.load(Ordering::Relaxed) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         drop(runtime);
         std::thread::sleep(Duration::from_millis(200));
         assert_eq!(live.running(), 1, "the spinning thread still holds its slot");
