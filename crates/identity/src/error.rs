@@ -127,7 +127,7 @@ fn paused_message(until: &Millis) -> String {
 
 /// `t` rounded up to the minute, in local time, its day and time kept on one line
 /// (`2026-12-07 14:06`).
-fn local_minute(t: Millis) -> String {
+pub(crate) fn local_minute(t: Millis) -> String {
     const MINUTE: i64 = 60_000;
     let up = Millis((t.0 + MINUTE - 1) / MINUTE * MINUTE);
     let shown = local(up);

@@ -18,6 +18,7 @@ mod error;
 mod login;
 mod mfa;
 mod model;
+mod notice;
 pub mod oidc;
 pub mod password;
 mod session;
@@ -33,6 +34,7 @@ pub use login::{
     PER_ACCOUNT_ALL, PER_ADDRESS, lockout_ms,
 };
 pub use model::*;
+pub use notice::SecurityNotice;
 pub use session::SessionPolicy;
 
 use base64::Engine as _;

@@ -2,7 +2,8 @@
 //! every person's new in-app message (from the service hall and from citizen interaction) to the
 //! e-mail channel if the account gave an address, and marks it taken either way. A failed send
 //! leaves the message for the next round. Only the subject and the text already shown in-app go
-//! out; addresses and contents are never logged.
+//! out; addresses and contents are never logged. Holders are also told of pauses and locks on
+//! their accounts after failed sign-ins (安全提醒).
 
 use anyhow::{Context, Result};
 use lettre::message::Mailbox;
@@ -254,14 +255,39 @@ async fn send_codes(identity: &Identity, channel: &dyn Channel) -> Result<usize>
     Ok(sent)
 }
 
-/// One round: confirmation codes, then both outboxes; returns how many messages were sent.
+/// Tells account holders by e-mail of pauses and locks on their accounts; returns how many
+/// were sent. A failed send keeps the notice (and those after it) for the next round.
+async fn send_notices(identity: &Identity, channel: &dyn Channel) -> Result<usize> {
+    let (upto, notices) = identity.security_notices_to_send(2_000).await?;
+    let mut sent = 0;
+    for n in notices {
+        if let Some(to) = identity.email_of(&n.account).await? {
+            let message = Message {
+                to,
+                subject: n.subject,
+                body: n.body,
+            };
+            if let Err(e) = channel.send(&message).await {
+                tracing::warn!(channel = channel.name(), error = %e, "sending a security notice failed; it will be retried");
+                identity.security_notices_sent(n.seq - 1).await?;
+                return Ok(sent);
+            }
+            sent += 1;
+        }
+    }
+    identity.security_notices_sent(upto).await?;
+    Ok(sent)
+}
+
+/// One round: confirmation codes, security notices, then both outboxes; returns how many
+/// messages were sent.
 pub async fn deliver_once(
     hall: &Hall,
     interact: &Interact,
     identity: &Identity,
     channel: &dyn Channel,
 ) -> Result<usize> {
-    let codes = send_codes(identity, channel).await?;
+    let codes = send_codes(identity, channel).await? + send_notices(identity, channel).await?;
     let (taken, from_hall) = send_batch(identity, channel, hall.undelivered(BATCH).await?).await?;
     hall.mark_delivered(&taken).await?;
     let (taken, from_interact) = send_batch(identity, channel, interact.undelivered(BATCH).await?).await?;
@@ -494,14 +520,7 @@ mod delivery {
     /// The six-digit code in a mail as the relay kept it (the body may be base64 or
     /// quoted-printable).
     fn code_in(mail: &str) -> String {
-        use base64::Engine as _;
-        let mut texts = vec![mail.to_string()];
-        let body = mail.split_once("\n\n").map_or("", |(_, b)| b);
-        let joined: String = body.lines().map(str::trim).collect();
-        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined.trim()) {
-            texts.push(String::from_utf8_lossy(&bytes).into_owned());
-        }
-        for t in texts {
+        for t in texts_of(mail) {
             if let Some(at) = t.find("code: ") {
                 let digits: String = t[at + 6..].chars().take(6).collect();
                 if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -510,6 +529,18 @@ mod delivery {
             }
         }
         panic!("no code in {mail}")
+    }
+
+    /// A mail as the relay kept it, and its body decoded when it is base64.
+    fn texts_of(mail: &str) -> Vec<String> {
+        use base64::Engine as _;
+        let mut texts = vec![mail.to_string()];
+        let body = mail.split_once("\n\n").map_or("", |(_, b)| b);
+        let joined: String = body.lines().map(str::trim).collect();
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(joined.trim()) {
+            texts.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        texts
     }
 
     #[tokio::test]
@@ -634,6 +665,29 @@ mod delivery {
                     mails[0]
                 );
                 assert!(interact.undelivered(10).await.unwrap().is_empty());
+
+                // Five failed sign-ins from one address pause it: the holder is told, once.
+                got.lock().unwrap().clear();
+                for _ in 0..5 {
+                    let ctx = tongban_identity::LoginContext {
+                        ip: Some("203.0.113.9".into()),
+                        user_agent: None,
+                    };
+                    let _ = identity.login("with_mail", "Wrong-Password-1", ctx).await;
+                }
+                assert_eq!(deliver_once(&hall, &interact, &identity, &up).await.unwrap(), 1);
+                assert_eq!(
+                    deliver_once(&hall, &interact, &identity, &up).await.unwrap(),
+                    0,
+                    "told once"
+                );
+                let mail = got.lock().unwrap()[0].clone();
+                let text = texts_of(&mail).join("\n");
+                assert!(mail.contains("zhang@example.cn"), "{mail}");
+                assert!(
+                    text.contains("203.0.113.9") && text.contains("暂停") && text.contains("paused"),
+                    "{text}"
+                );
             },
         )
         .await;
