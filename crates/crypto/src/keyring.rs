@@ -34,7 +34,7 @@ pub const MASTER_KEY_ENV: &str = "TONGBAN_MASTER_KEY";
 /// The master key file, used when [`MASTER_KEY_ENV`] is not set.
 pub const MASTER_KEY_FILE: &str = "master.key";
 /// Another master key whose wrapped keys are accepted too, used when the master key comes from
-/// [`MASTER_KEY_FILE`]: the one before a rotation (written by [`Keyring::rotate_master`]).
+/// [`MASTER_KEY_FILE`]: the one before a rotation (written by [`Keyring::finish_master_rotation`]).
 pub const ACCEPTED_MASTER_KEY_FILE: &str = "master.key.accepted";
 /// The environment variable naming an accepted master key when the master key comes from the
 /// environment: the next key, set on every server before a rotation, or the previous one after.
@@ -84,30 +84,46 @@ fn parse_master_hex(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
     Ok(out)
 }
 
-/// The key-encryption keys: the current one wraps, either opens.
+/// The key-encryption keys: the current one wraps, any of them opens.
 #[derive(Clone)]
 pub(crate) struct Keks {
     current: Sm4GcmKey,
-    accepted: Option<Sm4GcmKey>,
+    accepted: Vec<Sm4GcmKey>,
 }
 
 impl Keks {
-    fn of(master: &[u8; 32], accepted: Option<&[u8; 32]>) -> Keks {
+    fn of(master: &[u8; 32], accepted: &[Zeroizing<[u8; 32]>]) -> Keks {
         Keks {
             current: derive_kek(master),
-            accepted: accepted.map(derive_kek),
+            accepted: accepted.iter().map(|k| derive_kek(k)).collect(),
         }
     }
 
-    /// Opens what either key wrapped.
+    /// Opens what any of the keys wrapped.
     pub(crate) fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-        match self.current.open(aad, sealed) {
-            Err(Error::Decrypt) => match &self.accepted {
-                Some(other) => other.open(aad, sealed),
-                None => Err(Error::Decrypt),
-            },
-            done => done,
+        let mut result = self.current.open(aad, sealed);
+        for other in &self.accepted {
+            if !matches!(result, Err(Error::Decrypt)) {
+                break;
+            }
+            result = other.open(aad, sealed);
         }
+        result
+    }
+
+    /// Opens what the current key wrapped, and only that.
+    fn open_current(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.current.open(aad, sealed)
+    }
+
+    fn same_as(&self, other: &Keks) -> bool {
+        self.current.as_bytes() == other.current.as_bytes()
+            && self.accepted.len() == other.accepted.len()
+            && self
+                .accepted
+                .iter()
+                .zip(&other.accepted)
+                .all(|(a, b)| a.as_bytes() == b.as_bytes())
     }
 
     fn seal(&self, aad: &[u8], plain: &[u8]) -> Vec<u8> {
@@ -155,14 +171,12 @@ impl Keyring {
         ensure_private_dir(keys_dir)?;
         let master = load_master(keys_dir, master_key)?;
         let accepted = match (master_key, accepted) {
-            (Some(_), Some(text)) => Some(
-                parse_master_hex(text)
-                    .map_err(|why| Error::MasterKey(format!("{ACCEPTED_MASTER_KEY_ENV} {why}")))?,
-            ),
-            (Some(_), None) => None,
+            (Some(_), Some(text)) => parse_master_list(text)
+                .map_err(|why| Error::MasterKey(format!("{ACCEPTED_MASTER_KEY_ENV} {why}")))?,
+            (Some(_), None) => Vec::new(),
             (None, _) => load_accepted(keys_dir)?,
         };
-        let keks = Keks::of(&master, accepted.as_deref());
+        let keks = Keks::of(&master, &accepted);
         drop(master);
         let (data, blind) = load_or_create_data_keys(keys_dir, &keks)?;
         let platform = load_or_create_platform_key(keys_dir, &keks)?;
@@ -193,7 +207,7 @@ impl Keyring {
             inner: Arc::new(Inner {
                 dir: None,
                 master_given: true,
-                keks: RwLock::new(Keks::of(&master, None)),
+                keks: RwLock::new(Keks::of(&master, &[])),
                 data: RwLock::new(DataKeys(vec![DataKey {
                     id: "k1".into(),
                     number: 1,
@@ -288,7 +302,27 @@ impl Keyring {
     /// Wraps another secret (a department seal key, the OIDC signing key) under the master key
     /// for storage; `purpose` is bound as associated data and must be given again to unwrap.
     pub fn wrap_secret(&self, purpose: &str, secret: &[u8]) -> String {
+        // Wrapped under the newest master key: another process may have rotated it.
+        if let Err(e) = self.refresh_master() {
+            tracing::warn!(error = %e, "reading the master key files failed");
+        }
+        self.wrap_now(purpose, secret)
+    }
+
+    /// Wraps under this keyring's current master key as it stands (a rotation in progress
+    /// here has set it; the files may not say so yet).
+    fn wrap_now(&self, purpose: &str, secret: &[u8]) -> String {
         B64.encode(self.keks().seal(&aad(&format!("secret/{purpose}")), secret))
+    }
+
+    /// Whether a value [`wrap_secret`](Self::wrap_secret) made is wrapped under the current
+    /// master key (not only under an accepted one).
+    pub fn wrapped_under_current(&self, purpose: &str, wrapped: &str) -> bool {
+        B64.decode(wrapped.trim()).is_ok_and(|sealed| {
+            self.keks()
+                .open_current(&aad(&format!("secret/{purpose}")), &sealed)
+                .is_ok()
+        })
     }
 
     /// Opens a value made by [`wrap_secret`](Self::wrap_secret) with the same `purpose`.
@@ -308,45 +342,50 @@ impl Keyring {
     /// master key), wrapped again under the current one.
     pub fn rewrap_secret(&self, purpose: &str, wrapped: &str) -> Result<String, Error> {
         let secret = self.unwrap_secret(purpose, wrapped)?;
-        Ok(self.wrap_secret(purpose, &secret))
+        Ok(self.wrap_now(purpose, &secret))
     }
 
-    /// Replaces the master key with `new_master` (64 hex characters): the data keys, the
-    /// blind-index key and the platform key are wrapped again under it in their files, and from
-    /// now on this keyring wraps under it and still opens what the old one wrapped. When the
-    /// master key lives in [`MASTER_KEY_FILE`], the new one is written there and the old one to
-    /// [`ACCEPTED_MASTER_KEY_FILE`] — the new one first, so a crash never loses both — and
-    /// other processes take both up on their next [`refresh`](Self::refresh). Values wrapped
-    /// elsewhere ([`wrap_secret`](Self::wrap_secret)) are the caller's to rewrap.
-    pub fn rotate_master(&self, new_master: &str) -> Result<(), Error> {
-        let Some(dir) = self.inner.dir.clone() else {
-            return Err(Error::MasterKey(
-                "临时密钥环没有主密钥文件 / an ephemeral keyring has no master key to rotate".into(),
-            ));
-        };
+    /// Starts replacing the master key with `new_master` (64 hex characters): from now on this
+    /// keyring wraps under it and opens what either wrapped, and the data keys, the blind-index
+    /// key and the platform key are wrapped again under it in their files. When the master key
+    /// lives in [`MASTER_KEY_FILE`], the new one is first written to
+    /// [`ACCEPTED_MASTER_KEY_FILE`], so every process accepts both at every step. The caller
+    /// then rewraps what it keeps elsewhere ([`rewrap_secret`](Self::rewrap_secret)) and calls
+    /// [`finish_master_rotation`](Self::finish_master_rotation). Starting again with the same
+    /// key after a failure is safe. A rotation is refused while a previous master key is still
+    /// accepted from the files ([`pending_master_rotation`](Self::pending_master_rotation) says
+    /// whether one was left half done).
+    pub fn begin_master_rotation(&self, new_master: &str) -> Result<(), Error> {
+        let dir = self.rotating_dir()?;
         let new = parse_master_hex(new_master).map_err(Error::MasterKey)?;
         let _lock = RotationLock::acquire(&dir)?;
         let old = self.keks();
-        let old_hex = match self.inner.master_given {
-            true => None,
-            false => read_key_file(&dir.join(MASTER_KEY_FILE))?,
-        };
-        let next = Keks {
-            current: derive_kek(&new),
-            accepted: Some(old.current.clone()),
-        };
         if !self.inner.master_given {
-            // Both keys open everything from here on, whatever the order of what follows.
+            let accepted = load_accepted(&dir)?;
+            let resuming = accepted.len() == 1 && accepted[0].as_ref() == new.as_ref();
+            if !accepted.is_empty() && !resuming {
+                return Err(Error::MasterKey(format!(
+                    "{ACCEPTED_MASTER_KEY_FILE} 仍保存着上次轮换前的主密钥：确认所有密钥都已在当前主密钥下（tongban keys rewrap）并另行保管后删除它，再轮换 / \
+                     {ACCEPTED_MASTER_KEY_FILE} still holds the master key from before the last rotation: run tongban keys rewrap, escrow it, delete it, then rotate"
+                )));
+            }
+            // Both keys open everything from here on, whatever happens next.
             replace_file(
                 &dir.join(ACCEPTED_MASTER_KEY_FILE),
                 format!("{new_master}\n").as_bytes(),
             )?;
         }
+        let next = Keks {
+            current: derive_kek(&new),
+            accepted: std::iter::once(old.current.clone())
+                .chain(old.accepted.iter().cloned())
+                .collect(),
+        };
         let path = dir.join(DATA_KEYS_FILE);
         let text = read_key_file(&path)?
             .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
         let mut file = DataKeysFile::parse(&path, &text)?;
-        let (keys, blind) = file.unwrap_all(&path, &old)?;
+        let (keys, blind) = file.unwrap_all(&path, &next)?;
         for entry in &mut file.data_keys {
             if let Some(k) = keys.find(&entry.id) {
                 entry.wrapped =
@@ -361,18 +400,68 @@ impl Keyring {
             B64.encode(next.seal(&aad("platform-sm2"), pem.as_bytes()))
         );
         replace_file(&dir.join(PLATFORM_KEY_FILE), wrapped.as_bytes())?;
-        if !self.inner.master_given {
-            replace_file(&dir.join(MASTER_KEY_FILE), format!("{new_master}\n").as_bytes())?;
-            if let Some(old_hex) = old_hex {
-                replace_file(
-                    &dir.join(ACCEPTED_MASTER_KEY_FILE),
-                    format!("{}\n", old_hex.trim()).as_bytes(),
-                )?;
-            }
-        }
         *self.inner.keks.write().unwrap_or_else(PoisonError::into_inner) = next;
+        Ok(())
+    }
+
+    /// Ends a rotation begun with [`begin_master_rotation`](Self::begin_master_rotation) once
+    /// everything is wrapped under `new_master`: with the master key in the files, the new key
+    /// becomes [`MASTER_KEY_FILE`] and the old one stays accepted in
+    /// [`ACCEPTED_MASTER_KEY_FILE`] — both keys are on disk at every step.
+    pub fn finish_master_rotation(&self, new_master: &str) -> Result<(), Error> {
+        let dir = self.rotating_dir()?;
+        if self.inner.master_given {
+            return Ok(());
+        }
+        let _lock = RotationLock::acquire(&dir)?;
+        let master_path = dir.join(MASTER_KEY_FILE);
+        let old = read_key_file(&master_path)?
+            .ok_or_else(|| Error::key_file(&master_path, "文件不见了 / the file has disappeared"))?;
+        let old = old.trim();
+        let accepted_path = dir.join(ACCEPTED_MASTER_KEY_FILE);
+        replace_file(&accepted_path, format!("{new_master}\n{old}\n").as_bytes())?;
+        replace_file(&master_path, format!("{new_master}\n").as_bytes())?;
+        replace_file(&accepted_path, format!("{old}\n").as_bytes())?;
+        self.refresh_master()?;
         tracing::info!(keys_dir = %dir.display(), "master key rotated");
         Ok(())
+    }
+
+    /// The new master key of a rotation left half done (its key files already wrapped under
+    /// the key in [`ACCEPTED_MASTER_KEY_FILE`], not yet under [`MASTER_KEY_FILE`]), to begin
+    /// again with.
+    pub fn pending_master_rotation(&self) -> Result<Option<Zeroizing<String>>, Error> {
+        let (Some(dir), false) = (&self.inner.dir, self.inner.master_given) else {
+            return Ok(None);
+        };
+        let path = dir.join(ACCEPTED_MASTER_KEY_FILE);
+        let Some(text) = read_key_file(&path)? else {
+            return Ok(None);
+        };
+        let master = read_key_file(&dir.join(MASTER_KEY_FILE))?.unwrap_or_default();
+        let Some(data) = read_key_file(&dir.join(DATA_KEYS_FILE))? else {
+            return Ok(None);
+        };
+        let file = DataKeysFile::parse(&dir.join(DATA_KEYS_FILE), &data)?;
+        let under = |hex: &str| -> bool {
+            parse_master_hex(hex).is_ok_and(|k| {
+                let keks = Keks::of(&k, &[]);
+                file.unwrap_all(&dir.join(DATA_KEYS_FILE), &keks).is_ok()
+            })
+        };
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        Ok(match lines.as_slice() {
+            [next] if under(next) && !under(&master) => Some(Zeroizing::new((*next).to_string())),
+            _ => None,
+        })
+    }
+
+    fn rotating_dir(&self) -> Result<PathBuf, Error> {
+        self.inner.dir.clone().ok_or_else(|| {
+            Error::MasterKey(
+                "临时密钥环没有主密钥文件 / an ephemeral keyring has no master key to rotate".into(),
+            )
+        })
     }
 
     pub(crate) fn active_data_key(&self) -> (String, Sm4GcmKey) {
@@ -434,14 +523,9 @@ impl Keyring {
         };
         let master = parse_master_hex(&text).map_err(|why| Error::key_file(&path, why))?;
         let accepted = load_accepted(dir)?;
-        let keks = Keks::of(&master, accepted.as_deref());
+        let keks = Keks::of(&master, &accepted);
         let mut current = self.inner.keks.write().unwrap_or_else(PoisonError::into_inner);
-        let same = |a: &Option<Sm4GcmKey>, b: &Option<Sm4GcmKey>| match (a, b) {
-            (Some(a), Some(b)) => a.as_bytes() == b.as_bytes(),
-            (None, None) => true,
-            _ => false,
-        };
-        if current.current.as_bytes() == keks.current.as_bytes() && same(&current.accepted, &keks.accepted) {
+        if current.same_as(&keks) {
             return Ok(false);
         }
         *current = keks;
@@ -529,15 +613,21 @@ fn load_master(dir: &Path, from_env: Option<&str>) -> Result<Zeroizing<[u8; 32]>
     from_file(&text)
 }
 
-/// The accepted master key of [`ACCEPTED_MASTER_KEY_FILE`], when there is one.
-fn load_accepted(dir: &Path) -> Result<Option<Zeroizing<[u8; 32]>>, Error> {
+/// The accepted master keys of [`ACCEPTED_MASTER_KEY_FILE`] (one a line), when there are any.
+fn load_accepted(dir: &Path) -> Result<Vec<Zeroizing<[u8; 32]>>, Error> {
     let path = dir.join(ACCEPTED_MASTER_KEY_FILE);
     match read_key_file(&path)? {
-        Some(text) => parse_master_hex(&text)
-            .map(Some)
-            .map_err(|why| Error::key_file(&path, why)),
-        None => Ok(None),
+        Some(text) => parse_master_list(&text).map_err(|why| Error::key_file(&path, why)),
+        None => Ok(Vec::new()),
     }
+}
+
+/// Master keys separated by white space or commas.
+fn parse_master_list(text: &str) -> Result<Vec<Zeroizing<[u8; 32]>>, String> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+        .map(parse_master_hex)
+        .collect()
 }
 
 fn load_or_create_data_keys(dir: &Path, kek: &Keks) -> Result<(DataKeys, BlindKey), Error> {

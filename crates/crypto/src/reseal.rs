@@ -63,8 +63,12 @@ impl FieldCipher {
         let active = self.active_key_id();
         match form {
             Sealed::Text { field } | Sealed::Bytes { field } => {
-                if FieldCipher::key_id_of(stored) == Some(active.as_str()) {
-                    return Ok(None);
+                // Under the active key already, or never sealed (text kept from before the
+                // column was): nothing to do here.
+                match FieldCipher::key_id_of(stored) {
+                    None => return Ok(None),
+                    Some(id) if id == active => return Ok(None),
+                    Some(_) => {}
                 }
                 let plain = crate::Zeroizing::new(self.decrypt(field, stored)?);
                 Ok(Some(self.encrypt(field, &plain)))
@@ -165,5 +169,7 @@ mod tests {
                 .is_err()
         );
         assert!(cipher.reseal_text(&form, "not json").is_err());
+        // Text never sealed is left as it is.
+        assert_eq!(cipher.reseal_text(&text, "路灯不亮").unwrap(), None);
     }
 }

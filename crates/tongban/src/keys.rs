@@ -55,6 +55,9 @@ pub enum KeysCommand {
     /// made and the old one kept as master.key.accepted; with TONGBAN_MASTER_KEY the new one is
     /// read from TONGBAN_NEW_MASTER_KEY.
     RotateMaster,
+    /// Wrap every stored seal and signing key still under an accepted (older) master key again
+    /// under the current one; run it before deleting master.key.accepted.
+    Rewrap,
     /// Seal every value under an older data key again under the active one (resumable).
     Reencrypt {
         /// Rows per transaction
@@ -79,11 +82,25 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
                         ),
                     )),
                 }
+            } else if let Some(pending) = keyring.pending_master_rotation()? {
+                eprintln!(
+                    "{}",
+                    say!(
+                        "继续上次未完成的主密钥轮换。",
+                        "finishing the master key rotation left half done."
+                    )
+                );
+                pending
             } else {
                 tongban_crypto::keyring::new_master_key_hex()
             };
-            keyring.rotate_master(&new).context("rotating the master key")?;
+            keyring
+                .begin_master_rotation(&new)
+                .context("rotating the master key")?;
             let secrets = rewrap_secrets(db, keyring).await?;
+            keyring
+                .finish_master_rotation(&new)
+                .context("rotating the master key")?;
             println!(
                 "{}",
                 say!(
@@ -121,6 +138,15 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
                     println!("{id}");
                 }
             }
+            let older = secrets_under_older_master(db, keyring).await?;
+            println!(
+                "{}",
+                say!(
+                    "印章与签名密钥：{}个仍在旧主密钥下",
+                    "seal and signing keys: {} still under an older master key",
+                    older
+                )
+            );
             for column in sealed_columns() {
                 let counts = census(db, column).await?;
                 let shown: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
@@ -135,6 +161,17 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
                     }
                 );
             }
+        }
+        KeysCommand::Rewrap => {
+            let n = rewrap_secrets(db, keyring).await?;
+            println!(
+                "{}",
+                say!(
+                    "已把{}个印章与签名密钥重新封装在当前主密钥下；其余的原本就是。",
+                    "{} seal and signing keys rewrapped under the current master key; the rest already were.",
+                    n
+                )
+            );
         }
         KeysCommand::Rotate => {
             let mut keyring = keyring.clone();
@@ -489,13 +526,45 @@ async fn write_batch(
     Ok(written)
 }
 
+/// The crates' columns of secrets wrapped under the master key.
+fn wrapped_columns() -> impl Iterator<Item = &'static tongban_crypto::WrappedColumn> {
+    [tongban_identity::WRAPPED_COLUMNS, tongban_seal::WRAPPED_COLUMNS]
+        .into_iter()
+        .flatten()
+}
+
+/// How many stored secrets open only under an accepted (older) master key.
+async fn secrets_under_older_master(db: &Db, keyring: &Keyring) -> Result<u64> {
+    let mut n = 0;
+    for c in wrapped_columns() {
+        let rows = db
+            .fetch_all(
+                &format!(
+                    "SELECT {key} AS k, {col} AS v FROM {table}",
+                    key = c.key,
+                    col = c.column,
+                    table = c.table
+                ),
+                vec![],
+            )
+            .await?;
+        for r in rows {
+            let key: String = r.get("k")?;
+            let wrapped: String = r.get("v")?;
+            if !keyring.wrapped_under_current(&format!("{}{key}", c.prefix), &wrapped) {
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// Wraps every secret the crates keep under the master key ([`tongban_crypto::WrappedColumn`])
 /// again under the current one, in one transaction with an event. Returns how many.
 async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
-    let columns = [tongban_identity::WRAPPED_COLUMNS, tongban_seal::WRAPPED_COLUMNS];
     let mut tx = db.begin_write().await?;
     let mut done = 0u64;
-    for c in columns.into_iter().flatten() {
+    for c in wrapped_columns() {
         let rows = tx
             .fetch_all(
                 &format!(
@@ -510,6 +579,9 @@ async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
         for r in rows {
             let key: String = r.get("k")?;
             let wrapped: String = r.get("v")?;
+            if keyring.wrapped_under_current(&format!("{}{key}", c.prefix), &wrapped) {
+                continue;
+            }
             let again = keyring
                 .rewrap_secret(&format!("{}{key}", c.prefix), &wrapped)
                 .with_context(|| format!("{}.{} {key}", c.table, c.column))?;

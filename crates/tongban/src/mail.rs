@@ -261,7 +261,15 @@ async fn send_notices(identity: &Identity, channel: &dyn Channel) -> Result<usiz
     let (upto, notices) = identity.security_notices_to_send(2_000).await?;
     let mut sent = 0;
     for n in notices {
-        if let Some(to) = identity.email_of(&n.account).await? {
+        // One account whose address cannot be read does not hold up the others.
+        let to = match identity.email_of(&n.account).await {
+            Ok(to) => to,
+            Err(e) => {
+                tracing::warn!(error = %e, "the address of a security notice could not be read; skipped");
+                None
+            }
+        };
+        if let Some(to) = to {
             let message = Message {
                 to,
                 subject: n.subject,

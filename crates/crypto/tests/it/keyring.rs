@@ -383,22 +383,35 @@ fn a_master_key_in_the_files_rotates_while_another_process_keeps_working() {
     let old = read(&dir.join(MASTER_KEY_FILE));
     let admin = open(&dir, None);
     let new = new_master_key_hex();
-    admin.rotate_master(&new).unwrap_or_else(|e| panic!("{e}"));
+    admin
+        .begin_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rewrapped = admin
+        .rewrap_secret("seal/1", &seal_key)
+        .unwrap_or_else(|e| panic!("{e}"));
+    admin
+        .finish_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
     // The new key is the master key; the old one is accepted (so nothing can be lost).
     assert_eq!(read(&dir.join(MASTER_KEY_FILE)).trim(), new.as_str());
     assert_eq!(read(&dir.join(ACCEPTED_MASTER_KEY_FILE)).trim(), old.trim());
     assert_eq!(mode(&dir.join(ACCEPTED_MASTER_KEY_FILE)), 0o600);
-    // What the admin wraps from now on opens in the running server, which reads the key
-    // files again when something does not open.
-    let rewrapped = admin
-        .rewrap_secret("seal/1", &seal_key)
-        .unwrap_or_else(|e| panic!("{e}"));
+    // What the admin wrapped opens in the running server, which reads the key files again
+    // when something does not open, and wraps under the new key from then on.
     assert_eq!(
         server
             .unwrap_secret("seal/1", &rewrapped)
             .map(|s| s.to_vec())
             .ok(),
         Some(b"seal private key".to_vec())
+    );
+    assert!(server.wrapped_under_current("oidc/x", &server.wrap_secret("oidc/x", b"k")));
+    assert!(!server.wrapped_under_current("seal/1", &seal_key));
+    // A second rotation waits until the old key has been let go of.
+    let again = admin.begin_master_rotation(&new_master_key_hex());
+    assert!(
+        matches!(again, Err(Error::MasterKey(ref m)) if m.contains("rewrap")),
+        "{again:?}"
     );
     // Personal data is untouched (the data keys are the same, only wrapped anew).
     assert_eq!(
@@ -429,7 +442,12 @@ fn a_master_key_from_the_environment_rotates_when_servers_accept_the_next_one_fi
     // 1. Servers restart accepting the next key; 2. the rotation wraps everything under it.
     let server = Keyring::open_accepting(&dir, Some(&old), Some(&new)).unwrap_or_else(|e| panic!("{e}"));
     let admin = Keyring::open_accepting(&dir, Some(&old), Some(&new)).unwrap_or_else(|e| panic!("{e}"));
-    admin.rotate_master(&new).unwrap_or_else(|e| panic!("{e}"));
+    admin
+        .begin_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
+    admin
+        .finish_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         !dir.join(MASTER_KEY_FILE).exists(),
         "a key from the environment is never written"
@@ -444,4 +462,43 @@ fn a_master_key_from_the_environment_rotates_when_servers_accept_the_next_one_fi
         open_err(&dir, Some(&old)),
         Error::WrongMasterKey { .. } | Error::KeyFile { .. }
     ));
+}
+
+#[test]
+fn a_master_rotation_cut_short_keeps_both_keys_and_is_finished_by_running_it_again() {
+    let (_tmp, dir) = keys_dir();
+    let first = open(&dir, None);
+    let wrapped = first.wrap_secret("seal/9", b"seal key");
+    let old = read(&dir.join(MASTER_KEY_FILE));
+    let new = new_master_key_hex();
+    // Cut short after the files were wrapped anew, before the rest was.
+    first
+        .begin_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(first);
+    // Every process still opens everything: both keys are on disk.
+    let next = open(&dir, None);
+    assert!(next.unwrap_secret("seal/9", &wrapped).is_ok());
+    assert_eq!(read(&dir.join(MASTER_KEY_FILE)), old);
+    // The half-done rotation is found, and finished with its own key.
+    let pending = next.pending_master_rotation().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pending.as_deref().map(String::as_str), Some(new.as_str()));
+    next.begin_master_rotation(&new).unwrap_or_else(|e| panic!("{e}"));
+    let again = next
+        .rewrap_secret("seal/9", &wrapped)
+        .unwrap_or_else(|e| panic!("{e}"));
+    next.finish_master_rotation(&new)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read(&dir.join(MASTER_KEY_FILE)).trim(), new.as_str());
+    assert_eq!(read(&dir.join(ACCEPTED_MASTER_KEY_FILE)).trim(), old.trim());
+    assert_eq!(
+        next.pending_master_rotation()
+            .ok()
+            .flatten()
+            .as_deref()
+            .map(String::as_str),
+        None
+    );
+    fs::remove_file(dir.join(ACCEPTED_MASTER_KEY_FILE)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(open(&dir, None).unwrap_secret("seal/9", &again).is_ok());
 }

@@ -884,6 +884,17 @@ fn the_master_key_is_replaced_and_everything_it_wrapped_still_opens() {
             .trim(),
         old.trim()
     );
+    // Nothing is left under the old key; a second rotation waits until it is let go of.
+    let status = ok(&tongban(&data, &["keys", "status"]));
+    assert!(
+        status.contains("seal and signing keys: 0 still under an older master key"),
+        "{status}"
+    );
+    let refused = tongban(&data, &["keys", "rotate-master"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("tongban keys rewrap"));
+    let rewrap = ok(&tongban(&data, &["keys", "rewrap"]));
+    assert!(rewrap.contains("0 seal and signing keys rewrapped"), "{rewrap}");
     // With the old key gone, seals still sign (OIDC and seal keys were rewrapped), licences
     // still open and verify, and the ledger (signed by the platform key) verifies.
     std::fs::remove_file(data.join("keys/master.key.accepted")).unwrap();
