@@ -533,28 +533,36 @@ fn wrapped_columns() -> impl Iterator<Item = &'static tongban_crypto::WrappedCol
         .flatten()
 }
 
+/// Every row of one column of wrapped secrets: the row's key as `k`, the secret as `v`.
+fn wrapped_select(c: &tongban_crypto::WrappedColumn) -> String {
+    format!("SELECT {} AS k, {} AS v FROM {}", c.key, c.column, c.table)
+}
+
+/// The rows of `c` whose secret is not wrapped under the current master key: their key, the
+/// secret's purpose and the secret as stored.
+fn not_current(
+    keyring: &Keyring,
+    c: &tongban_crypto::WrappedColumn,
+    rows: Vec<Row>,
+) -> Result<Vec<(String, String, String)>> {
+    let mut stale = Vec::new();
+    for r in rows {
+        let key: String = r.get("k")?;
+        let wrapped: String = r.get("v")?;
+        let purpose = format!("{}{key}", c.prefix);
+        if !keyring.wrapped_under_current(&purpose, &wrapped) {
+            stale.push((key, purpose, wrapped));
+        }
+    }
+    Ok(stale)
+}
+
 /// How many stored secrets open only under an accepted (older) master key.
 async fn secrets_under_older_master(db: &Db, keyring: &Keyring) -> Result<u64> {
     let mut n = 0;
     for c in wrapped_columns() {
-        let rows = db
-            .fetch_all(
-                &format!(
-                    "SELECT {key} AS k, {col} AS v FROM {table}",
-                    key = c.key,
-                    col = c.column,
-                    table = c.table
-                ),
-                vec![],
-            )
-            .await?;
-        for r in rows {
-            let key: String = r.get("k")?;
-            let wrapped: String = r.get("v")?;
-            if !keyring.wrapped_under_current(&format!("{}{key}", c.prefix), &wrapped) {
-                n += 1;
-            }
-        }
+        let rows = db.fetch_all(&wrapped_select(c), vec![]).await?;
+        n += not_current(keyring, c, rows)?.len() as u64;
     }
     Ok(n)
 }
@@ -565,25 +573,10 @@ async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
     let mut tx = db.begin_write().await?;
     let mut done = 0u64;
     for c in wrapped_columns() {
-        let rows = tx
-            .fetch_all(
-                &format!(
-                    "SELECT {key} AS k, {col} AS v FROM {table}",
-                    key = c.key,
-                    col = c.column,
-                    table = c.table
-                ),
-                vec![],
-            )
-            .await?;
-        for r in rows {
-            let key: String = r.get("k")?;
-            let wrapped: String = r.get("v")?;
-            if keyring.wrapped_under_current(&format!("{}{key}", c.prefix), &wrapped) {
-                continue;
-            }
+        let rows = tx.fetch_all(&wrapped_select(c), vec![]).await?;
+        for (key, purpose, wrapped) in not_current(keyring, c, rows)? {
             let again = keyring
-                .rewrap_secret(&format!("{}{key}", c.prefix), &wrapped)
+                .rewrap_secret(&purpose, &wrapped)
                 .with_context(|| format!("{}.{} {key}", c.table, c.column))?;
             done += tx
                 .execute(
