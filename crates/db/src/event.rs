@@ -211,15 +211,16 @@ pub async fn last_seq(db: &Db) -> Result<i64> {
 
 /// A worker's saved position (0 when it has never run).
 pub async fn cursor(db: &Db, worker: &str) -> Result<i64> {
-    Ok(
-        match db
-            .fetch_optional("SELECT seq FROM worker_cursors WHERE name = $1", params![worker])
-            .await?
-        {
-            Some(r) => r.get("seq")?,
-            None => 0,
-        },
-    )
+    Ok(saved_cursor(db, worker).await?.unwrap_or(0))
+}
+
+/// A worker's saved position, `None` when it has never saved one (a saved 0 is a position:
+/// the worker ran before any event).
+pub async fn saved_cursor(db: &Db, worker: &str) -> Result<Option<i64>> {
+    db.fetch_optional("SELECT seq FROM worker_cursors WHERE name = $1", params![worker])
+        .await?
+        .map(|r| r.get("seq"))
+        .transpose()
 }
 
 /// Saves a worker's position inside the transaction that did its work, so work and position

@@ -34,7 +34,7 @@ pub use login::{
     PER_ACCOUNT_ALL, PER_ADDRESS, lockout_ms,
 };
 pub use model::*;
-pub use notice::SecurityNotice;
+pub use notice::{NoticeKind, PAUSE_NOTICE_GAP_MS, SecurityNotice};
 pub use session::SessionPolicy;
 
 use base64::Engine as _;

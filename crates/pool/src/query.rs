@@ -837,7 +837,7 @@ impl LiveQueries {
 
     /// A slot for one more query by `actor` now, or a refusal saying to wait.
     fn try_claim(self: &Arc<Self>, actor: &Principal) -> Result<LiveSlot> {
-        let mut by_actor = self.by_actor.lock().map_err(poisoned)?;
+        let mut by_actor = self.counts();
         let total: usize = by_actor.values().sum();
         let mine = by_actor.get(&actor.id).copied().unwrap_or(0);
         if total >= LIVE_QUERIES || mine >= LIVE_QUERIES_EACH {
@@ -854,7 +854,16 @@ impl LiveQueries {
 
     /// How many queries' threads run now.
     pub(crate) fn running(&self) -> usize {
-        self.by_actor.lock().map(|m| m.values().sum()).unwrap_or(0)
+        self.counts().values().sum()
+    }
+
+    /// The counts, also after a thread panicked holding them: each change is one whole step, so
+    /// they are never left half made, and refusing every query from then on (or never giving
+    /// a slot back) would be worse than the panic.
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.by_actor
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -867,14 +876,14 @@ struct LiveSlot {
 
 impl Drop for LiveSlot {
     fn drop(&mut self) {
-        if let Ok(mut by_actor) = self.live.by_actor.lock()
-            && let Some(n) = by_actor.get_mut(&self.actor)
-        {
+        let mut by_actor = self.live.counts();
+        if let Some(n) = by_actor.get_mut(&self.actor) {
             *n -= 1;
             if *n == 0 {
                 by_actor.remove(&self.actor);
             }
         }
+        drop(by_actor);
         self.live.freed.notify_waiters();
     }
 }
@@ -1147,5 +1156,26 @@ mod live_tests {
         drop(slots);
         assert_eq!(live.running(), 0);
         assert!(live.try_claim(&Principal::system("late")).is_ok());
+    }
+
+    #[test]
+    fn a_thread_that_panicked_holding_the_counts_costs_no_slot() {
+        let live = Arc::new(LiveQueries::default());
+        let who = Principal::system("poisoner");
+        let slot = live.try_claim(&who).unwrap();
+        let held = Arc::clone(&live);
+        let _ = std::thread::spawn(move || {
+            let _counts = held.by_actor.lock();
+            panic!("a thread dies holding the counts");
+        })
+        .join();
+        assert!(live.by_actor.is_poisoned());
+        drop(slot);
+        assert_eq!(live.running(), 0, "the slot was given back");
+        let again: Vec<_> = (0..LIVE_QUERIES)
+            .map(|i| live.try_claim(&Principal::system(&format!("p{i}"))).unwrap())
+            .collect();
+        assert_eq!(live.running(), LIVE_QUERIES, "queries are still admitted");
+        drop(again);
     }
 }

@@ -97,7 +97,7 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             keyring
                 .begin_master_rotation(&new)
                 .context("rotating the master key")?;
-            let secrets = rewrap_secrets(db, keyring).await?;
+            let secrets = rewrap_secrets(db, keyring, Rewrap::Rotation).await?;
             keyring
                 .finish_master_rotation(&new)
                 .context("rotating the master key")?;
@@ -163,7 +163,7 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             }
         }
         KeysCommand::Rewrap => {
-            let n = rewrap_secrets(db, keyring).await?;
+            let n = rewrap_secrets(db, keyring, Rewrap::CatchUp).await?;
             println!(
                 "{}",
                 say!(
@@ -567,9 +567,18 @@ async fn secrets_under_older_master(db: &Db, keyring: &Keyring) -> Result<u64> {
     Ok(n)
 }
 
+/// Why the secrets are wrapped again: the event says which.
+#[derive(Debug, Clone, Copy)]
+enum Rewrap {
+    /// Part of replacing the master key (`keys rotate-master`).
+    Rotation,
+    /// Catching up secrets wrapped under the old key meanwhile (`keys rewrap`).
+    CatchUp,
+}
+
 /// Wraps every secret the crates keep under the master key ([`tongban_crypto::WrappedColumn`])
 /// again under the current one, in one transaction with an event. Returns how many.
-async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
+async fn rewrap_secrets(db: &Db, keyring: &Keyring, why: Rewrap) -> Result<u64> {
     let mut tx = db.begin_write().await?;
     let mut done = 0u64;
     for c in wrapped_columns() {
@@ -586,14 +595,26 @@ async fn rewrap_secrets(db: &Db, keyring: &Keyring) -> Result<u64> {
                 .await?;
         }
     }
+    let (action, summary) = match why {
+        Rewrap::Rotation => (
+            "crypto.master_key.rotated",
+            format!("更换主密钥，重新封装{done}个密钥 / master key replaced, {done} keys rewrapped"),
+        ),
+        Rewrap::CatchUp => (
+            "crypto.master_key.rewrapped",
+            format!(
+                "把{done}个密钥重新封装在当前主密钥下 / {done} keys rewrapped under the current master key"
+            ),
+        ),
+    };
     tx.append_event(
         &Principal::system("cli"),
         tongban_db::EventDraft {
-            action: "crypto.master_key.rotated",
+            action,
             object_type: "master_key",
             object_id: "master",
             object_dept: None,
-            summary: format!("更换主密钥，重新封装{done}个密钥 / master key replaced, {done} keys rewrapped"),
+            summary,
             detail: json!({ "rewrapped": done }),
         },
     )

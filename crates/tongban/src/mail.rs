@@ -256,7 +256,9 @@ async fn send_codes(identity: &Identity, channel: &dyn Channel) -> Result<usize>
 }
 
 /// Tells account holders by e-mail of pauses and locks on their accounts; returns how many
-/// were sent. A failed send keeps the notice (and those after it) for the next round.
+/// were sent, each recorded. A failed send keeps the notice (and those after it) for the next
+/// round; a notice of pauses from several addresses retried that way names those from its
+/// own event on.
 async fn send_notices(identity: &Identity, channel: &dyn Channel) -> Result<usize> {
     let (upto, notices) = identity.security_notices_to_send(2_000).await?;
     let mut sent = 0;
@@ -272,14 +274,15 @@ async fn send_notices(identity: &Identity, channel: &dyn Channel) -> Result<usiz
         if let Some(to) = to {
             let message = Message {
                 to,
-                subject: n.subject,
-                body: n.body,
+                subject: n.subject.clone(),
+                body: n.body.clone(),
             };
             if let Err(e) = channel.send(&message).await {
                 tracing::warn!(channel = channel.name(), error = %e, "sending a security notice failed; it will be retried");
                 identity.security_notices_sent(n.seq - 1).await?;
                 return Ok(sent);
             }
+            identity.security_notice_sent(&n).await?;
             sent += 1;
         }
     }
@@ -387,7 +390,7 @@ mod delivery {
     use tongban_crypto::Keyring;
     use tongban_identity::{CitizenRegistration, SessionPolicy};
     use tongban_interact::{Channel as Via, ContactInput, NewCategory, NewItem};
-    use tongban_kernel::{Principal, WorkCalendar};
+    use tongban_kernel::{Millis, Principal, WorkCalendar};
 
     /// What a relay was given: each message, and each AUTH line.
     type Kept = Arc<Mutex<Vec<String>>>;
@@ -696,8 +699,120 @@ mod delivery {
                     text.contains("203.0.113.9") && text.contains("暂停") && text.contains("paused"),
                     "{text}"
                 );
+
+                // Guessing from more addresses within the hour pauses each, but mails nothing
+                // more: one pause notice an hour per account. Each one sent is recorded.
+                let fail_from = |ip: &'static str| {
+                    let identity = identity.clone();
+                    async move {
+                        for _ in 0..5 {
+                            let ctx = tongban_identity::LoginContext {
+                                ip: Some(ip.into()),
+                                user_agent: None,
+                            };
+                            let _ = identity.login("with_mail", "Wrong-Password-1", ctx).await;
+                        }
+                    }
+                };
+                // (Two: twenty failures in a row from all addresses would lock the account.)
+                for ip in ["198.51.100.1", "198.51.100.2"] {
+                    fail_from(ip).await;
+                    assert_eq!(
+                        deliver_once(&hall, &interact, &identity, &up).await.unwrap(),
+                        0,
+                        "no second pause notice within the hour"
+                    );
+                }
+                let recorded = db
+                    .fetch_all(
+                        "SELECT detail FROM events WHERE action = 'identity.security_notice.sent'",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(recorded.len(), 1);
             },
         )
+        .await;
+    }
+
+    #[tokio::test]
+    async fn pauses_read_together_make_one_notice_naming_their_addresses_and_an_hour_later_another() {
+        tongban_db::testing::each_backend(&[tongban_identity::MIGRATIONS], |db| async move {
+            let keys = Keyring::ephemeral();
+            let identity = Identity::new(db.clone(), keys.fields(), SessionPolicy::default());
+            let sys = Principal::system("test");
+            identity
+                .register_citizen(
+                    &sys,
+                    CitizenRegistration {
+                        username: "guessed".into(),
+                        password: "Tongban-Test-2026!".into(),
+                        real_name: "李四".into(),
+                        id_number: "11010519491231002X".into(),
+                        phone: None,
+                        display_name: None,
+                        is_demo: false,
+                    },
+                )
+                .await
+                .unwrap();
+            // Never run before: a saved position starts now; events before are not mailed.
+            let (start, none) = identity.security_notices_to_send(100).await.unwrap();
+            assert!(none.is_empty());
+            let fail_from = |ip: String| {
+                let identity = identity.clone();
+                async move {
+                    for _ in 0..5 {
+                        let ctx = tongban_identity::LoginContext {
+                            ip: Some(ip.clone()),
+                            user_agent: None,
+                        };
+                        let _ = identity.login("guessed", "Wrong-Password-1", ctx).await;
+                    }
+                }
+            };
+            for i in 1..=3 {
+                fail_from(format!("203.0.113.{i}")).await;
+            }
+            let (upto, notices) = identity.security_notices_to_send(1_000).await.unwrap();
+            assert!(upto > start);
+            assert_eq!(notices.len(), 1, "{notices:?}");
+            let n = &notices[0];
+            assert_eq!(n.kind, tongban_identity::NoticeKind::Paused);
+            assert!(
+                n.body.contains("203.0.113.1、203.0.113.2、203.0.113.3等地址")
+                    && n.body
+                        .contains("from 203.0.113.1, 203.0.113.2, 203.0.113.3 (last at"),
+                "{}",
+                n.body
+            );
+            identity.security_notice_sent(n).await.unwrap();
+            identity.security_notices_sent(upto).await.unwrap();
+            // An hour after the notice, a new pause is told again.
+            let later = Millis(Millis::now().0 - tongban_identity::PAUSE_NOTICE_GAP_MS - 1);
+            let mut tx = db.begin_write().await.unwrap();
+            tx.execute(
+                "UPDATE events SET at_ms = $1 WHERE action = 'identity.security_notice.sent'",
+                tongban_db::params![later],
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            // (The holder signs in meanwhile, so the failures in a row start again.)
+            let ctx = tongban_identity::LoginContext {
+                ip: Some("192.0.2.1".into()),
+                user_agent: None,
+            };
+            identity
+                .login("guessed", "Tongban-Test-2026!", ctx)
+                .await
+                .unwrap();
+            fail_from("203.0.113.99".into()).await;
+            let (_, again) = identity.security_notices_to_send(1_000).await.unwrap();
+            assert_eq!(again.len(), 1, "{again:?}");
+            assert!(again[0].body.contains("地址 203.0.113.99 "), "{}", again[0].body);
+        })
         .await;
     }
 }

@@ -918,6 +918,21 @@ fn the_master_key_is_replaced_and_everything_it_wrapped_still_opens() {
                 .unwrap_secret(&format!("seal/{id}"), &wrapped)
                 .unwrap_or_else(|e| panic!("seal {id}: {e}"));
         }
+        // The rotation and the catch-up are told apart in the ledger.
+        let actions: Vec<String> = db
+            .fetch_all(
+                "SELECT action FROM events WHERE action LIKE 'crypto.master_key.%' ORDER BY seq",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("action").unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["crypto.master_key.rotated", "crypto.master_key.rewrapped"]
+        );
         db.close().await;
         n
     });
