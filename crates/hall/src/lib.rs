@@ -36,6 +36,7 @@ mod notify;
 mod pause;
 mod query;
 mod rating;
+mod reveal;
 mod store;
 mod supplement;
 mod transfer;
@@ -61,6 +62,7 @@ pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,
 };
+pub use reveal::{MAX_REVEAL_NOTE, RevealReason, Revealed};
 pub use tongban_kernel::Recount;
 pub use workflow::STEP_ROLES;
 

@@ -2,7 +2,7 @@
 //! even under concurrency, a missing required field is named, personal values are encrypted at
 //! rest and masked on output, and a running case keeps the workflow version it started on.
 
-use crate::support::{ID, World, application, citizen, conflict, invalid, staff, step};
+use crate::support::{ID, World, application, citizen, conflict, forbidden, invalid, staff, step};
 use std::collections::BTreeSet;
 use tongban_db::params;
 use tongban_db::testing::each_backend;
@@ -175,6 +175,92 @@ async fn personal_values_are_encrypted_at_rest_and_masked_on_output() {
         let clear = w.hall.case_form(&clerk, &case.id).await.unwrap();
         assert_eq!(clear["id_number"], ID);
         assert_eq!(w.events("hall.case.form_read").await.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_clerk_reveals_one_masked_value_with_a_reason_and_the_applicant_sees_it_was_read() {
+    use tongban_hall::RevealReason;
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let (item, _) = w.item_with("GA-REVEAL", 10, w.plain_steps()).await;
+        let zhang = citizen("zhang");
+        let case = w.apply(&zhang, &item, "reveal-00001").await.case;
+        let clerk = staff("ga-clerk", &w.police, Role::Clerk);
+        let shown = w
+            .hall
+            .reveal_case_value(&clerk, &case.id, "id_number", RevealReason::IdentityCheck, "")
+            .await
+            .unwrap();
+        assert_eq!(shown.value, ID);
+        assert_eq!(shown.reason, RevealReason::IdentityCheck);
+        // Recorded: the ledger names the field and the reason, never the value.
+        let events = w.events("hall.case.value_revealed").await;
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].detail.contains("\"field\":\"id_number\"")
+                && events[0].detail.contains("identity_check")
+        );
+        assert!(!events[0].detail.contains(ID) && !events[0].summary.contains(ID));
+        // The applicant's timeline says who looked at what, and why.
+        let mine = w.hall.case(&zhang, &case.id).await.unwrap();
+        let entry = mine
+            .log
+            .iter()
+            .find(|e| e.action == "value_revealed")
+            .expect("in the timeline");
+        assert!(entry.public && entry.note.contains("核对身份证件"), "{entry:?}");
+        // "Other" needs a note; a value that is not masked, an empty one or an unknown field
+        // is no reveal; the applicant and another bureau's staff may not.
+        let refused = w
+            .hall
+            .reveal_case_value(&clerk, &case.id, "id_number", RevealReason::Other, " ")
+            .await;
+        assert!(
+            matches!(&refused, Err(e) if e.field() == Some("note")),
+            "{refused:?}"
+        );
+        for field in ["name", "no_such_field"] {
+            let refused = w
+                .hall
+                .reveal_case_value(&clerk, &case.id, field, RevealReason::MaterialCheck, "")
+                .await;
+            assert!(
+                matches!(&refused, Err(e) if e.field() == Some("field")),
+                "{field}: {refused:?}"
+            );
+        }
+        forbidden(
+            w.hall
+                .reveal_case_value(&zhang, &case.id, "id_number", RevealReason::Other, "看看")
+                .await,
+        );
+        let outsider = staff("wj-clerk", &w.health, Role::Clerk);
+        forbidden(
+            w.hall
+                .reveal_case_value(&outsider, &case.id, "phone", RevealReason::ContactApplicant, "")
+                .await,
+        );
+        let other = w
+            .hall
+            .reveal_case_value(
+                &clerk,
+                &case.id,
+                "phone",
+                RevealReason::Other,
+                "申请人留言要求回电",
+            )
+            .await
+            .unwrap();
+        assert_eq!(other.note, "申请人留言要求回电");
+        let mine = w.hall.case(&zhang, &case.id).await.unwrap();
+        assert!(
+            mine.log
+                .iter()
+                .any(|e| e.note.contains("其他：申请人留言要求回电"))
+        );
+        assert_eq!(w.events("hall.case.value_revealed").await.len(), 2);
     })
     .await;
 }

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
-    CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, ReviewInput, StepKind,
-    SupplementRequest, TaskState, Urgency, pause_reason_names,
+    CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, RevealReason, Revealed,
+    ReviewInput, StepKind, SupplementRequest, TaskState, Urgency, pause_reason_names,
 };
 use tongban_kernel::{DeptPath, Page, PauseReason, Permission, Principal, Role};
 
@@ -180,6 +180,10 @@ struct CasePage {
     licensing: bool,
     /// The decision, named as the item's kind is decided (准予许可, 不予办理 …).
     outcome: String,
+    /// (code, label) of the masked answers the viewer may reveal, and (code, name) of the
+    /// reasons they may give.
+    revealable: Vec<(String, String)>,
+    reveal_reasons: Vec<(&'static str, String)>,
 }
 
 impl CasePage {
@@ -292,8 +296,21 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
             let (zh, en) = pause_reason_names(p.reason);
             t.pick(zh, en).to_string()
         });
+    let revealable = v
+        .case
+        .form
+        .iter()
+        .filter(|f| f.personal && !f.value.is_empty())
+        .map(|f| (f.code.clone(), f.label.clone()))
+        .collect();
+    let reveal_reasons = RevealReason::ALL
+        .iter()
+        .map(|r| (r.code(), t.pick(r.name_zh(), r.name_en()).to_string()))
+        .collect();
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&CasePage {
+        revealable,
+        reveal_reasons,
         submitted: v.case.submitted.display_in(&state.settings.zone),
         pause_reasons,
         paused_for,
@@ -523,6 +540,101 @@ pub(super) async fn act(
                 };
                 c.add_error(&field, &msg);
                 c.typed = f;
+                case_page(&state, &ctx, &id, Some(c)).await
+            }
+            None => ctx.fail(hall_page(e)),
+        },
+    }
+}
+
+/// The form that reveals one masked answer.
+#[derive(Debug, Deserialize)]
+pub(super) struct RevealForm {
+    #[serde(default)]
+    reveal_field: String,
+    #[serde(default)]
+    reveal_reason: String,
+    #[serde(default)]
+    reveal_note: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/reveal.html")]
+struct RevealPage {
+    c: Chrome,
+    case_id: String,
+    number: String,
+    shown: Revealed,
+    reason: String,
+}
+
+/// `POST /console/cases/{id}/reveal`: one masked answer in clear, on a page the browser does not
+/// keep; the look is recorded by the hall. A refusal goes back to the case page, on the field.
+pub(super) async fn reveal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<RevealForm>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let case = match case_id(&id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let t = ctx.t();
+    let done = match RevealReason::parse(&f.reveal_reason) {
+        Some(reason) => {
+            state
+                .hall
+                .reveal_case_value(&user.principal, &case, &f.reveal_field, reason, &f.reveal_note)
+                .await
+        }
+        None => Err(tongban_hall::Error::invalid(
+            "reason",
+            "请选择查看原因 / choose why you need to see it",
+        )),
+    };
+    match done {
+        Ok(shown) => {
+            let reason = match (shown.reason, shown.note.is_empty()) {
+                (RevealReason::Other, _) => shown.note.clone(),
+                (r, true) => t.pick(r.name_zh(), r.name_en()).to_string(),
+                (r, false) => format!(
+                    "{}{}{}",
+                    t.pick(r.name_zh(), r.name_en()),
+                    t.s("punct.colon"),
+                    shown.note
+                ),
+            };
+            let number = match state.hall.case(&user.principal, &case).await {
+                Ok(v) => v.case.number,
+                Err(e) => return ctx.fail(hall_page(e)),
+            };
+            let mut resp = render(&RevealPage {
+                c: ctx.chrome(t.s("case.reveal")),
+                case_id: id,
+                number,
+                shown,
+                reason,
+            });
+            resp.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
+            resp
+        }
+        Err(e) => match hall_field(&e) {
+            Some((field, msg)) => {
+                let mut c = ctx.chrome("");
+                c.add_error(&format!("reveal_{field}"), &msg);
+                c.typed = HashMap::from([
+                    ("reveal_field".to_string(), f.reveal_field),
+                    ("reveal_reason".to_string(), f.reveal_reason),
+                    ("reveal_note".to_string(), f.reveal_note),
+                ]);
                 case_page(&state, &ctx, &id, Some(c)).await
             }
             None => ctx.fail(hall_page(e)),

@@ -98,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases", get(cases::inbox))
         .route("/console/cases/{id}", get(cases::case))
         .route("/console/cases/{id}/act", post(cases::act))
+        .route("/console/cases/{id}/reveal", post(cases::reveal))
         .route(
             "/console/cases/{id}/decision",
             get(crate::portal::decision_letter),

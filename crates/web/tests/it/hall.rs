@@ -216,6 +216,13 @@ fn form_of(html: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     out
 }
 
+fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 async fn post(c: &reqwest::Client, s: &Server, path: &str, form: &[(String, String)]) -> reqwest::Response {
     c.post(s.url(path)).form(form).send().await.unwrap()
 }
@@ -778,6 +785,118 @@ async fn a_denial_letter_gives_the_reasons_the_basis_and_the_right_to_appeal() {
                 && english.contains("Public Security Bureau, Demo City"),
             "{english}"
         );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_clerk_sees_a_masked_answer_in_full_only_with_a_reason_and_the_applicant_is_told() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        let case = citizen1_applies(&s, "reveal-page-1").await;
+        let path = format!("/console/cases/{}", case.id);
+        let reveal = format!("{path}/reveal");
+        let clerk = browser();
+        sign_in(&clerk, &s, "ga_clerk", PASSWORD).await;
+        let (_, html) = page(&clerk, &s, &path).await;
+        assert!(!html.contains("990101199003071237"), "masked on the case page");
+        let form = &html[html.find(&format!("action=\"{reveal}\"")).expect("a reveal form")..];
+        assert!(form.contains("<option value=\"id_number\""), "{form}");
+        assert!(
+            !form[..form.find("</form>").unwrap()].contains("value=\"reason\""),
+            "only masked answers are offered"
+        );
+        let csrf = csrf_of(&html);
+        // No reason: refused on the reason's input, nothing shown, the choice kept.
+        let r = post(
+            &clerk,
+            &s,
+            &reveal,
+            &owned(&[
+                ("csrf", csrf.as_str()),
+                ("reveal_field", "id_number"),
+                ("reveal_reason", ""),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("href=\"#reveal_reason\"") && !body.contains("990101199003071237"),
+            "{body}"
+        );
+        assert!(body.contains("<option value=\"id_number\" selected"), "{body}");
+        // "Other" without a note: named on the note.
+        let r = post(
+            &clerk,
+            &s,
+            &reveal,
+            &owned(&[
+                ("csrf", csrf.as_str()),
+                ("reveal_field", "id_number"),
+                ("reveal_reason", "other"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#reveal_note\""));
+        // With a reason: the value in full, on a page the browser does not keep.
+        let r = post(
+            &clerk,
+            &s,
+            &reveal,
+            &owned(&[
+                ("csrf", csrf.as_str()),
+                ("reveal_field", "id_number"),
+                ("reveal_reason", "identity_check"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains("<strong class=\"revealed\">990101199003071237</strong>")
+                && body.contains("核对身份证件"),
+            "{body}"
+        );
+        // Without the form's token, nothing.
+        let r = post(
+            &clerk,
+            &s,
+            &reveal,
+            &owned(&[("reveal_field", "id_number"), ("reveal_reason", "identity_check")]),
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        // The applicant's timeline says it was looked at, and why.
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        let (_, mine) = page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(
+            mine.contains("工作人员查看个人信息") && mine.contains("公民身份号码（核对身份证件）"),
+            "{mine}"
+        );
+        // Another bureau's clerk cannot.
+        crate::support::add_staff(&s, "mz_clerk2", "9901-MZ", Role::Clerk).await;
+        let other = browser();
+        sign_in(&other, &s, "mz_clerk2", PASSWORD).await;
+        let csrf = csrf_of(&page(&other, &s, "/console").await.1);
+        let r = post(
+            &other,
+            &s,
+            &reveal,
+            &owned(&[
+                ("csrf", csrf.as_str()),
+                ("reveal_field", "id_number"),
+                ("reveal_reason", "identity_check"),
+            ]),
+        )
+        .await;
+        assert_eq!(r.status(), 403);
+        assert!(!r.text().await.unwrap().contains("990101199003071237"));
         s.stop().await;
     })
     .await;
