@@ -174,6 +174,15 @@ fn skips_session(path: &str) -> bool {
         || matches!(path, "/oidc/token" | "/oidc/userinfo" | "/oidc/jwks")
 }
 
+/// The path and query of the page a request came from, when the browser says.
+fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let at = rest.find('/')?;
+    let path = rest[at..].split('#').next().unwrap_or_default();
+    (!path.starts_with("//") && !path.chars().any(char::is_control)).then(|| path.to_string())
+}
+
 /// Middleware: resolves the [`Ctx`] and keeps the CSRF and session cookies in order.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
@@ -182,10 +191,15 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
     let path = req.uri().path().to_string();
-    let here = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| path.clone(), |pq| pq.as_str().to_string());
+    // A page answering a form post (a refusal, a result) has no address of its own to come
+    // back to after switching language or 关怀模式: the page the form was on has.
+    let here = if matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        req.uri()
+            .path_and_query()
+            .map_or_else(|| path.clone(), |pq| pq.as_str().to_string())
+    } else {
+        referer_path(headers).unwrap_or_else(|| "/".to_string())
+    };
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -312,5 +326,30 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip().to_string()),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::referer_path;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn from(referer: &str) -> Option<String> {
+        let mut h = HeaderMap::new();
+        h.insert(header::REFERER, HeaderValue::from_str(referer).unwrap());
+        referer_path(&h)
+    }
+
+    #[test]
+    fn a_form_page_comes_back_to_the_page_the_form_was_on() {
+        assert_eq!(
+            from("https://gov.example.cn/console/cases/abc?tab=1#form").as_deref(),
+            Some("/console/cases/abc?tab=1")
+        );
+        assert_eq!(from("http://127.0.0.1:8080/").as_deref(), Some("/"));
+        assert_eq!(from("https://evil.example//elsewhere"), None);
+        assert_eq!(from("/no-scheme"), None);
+        assert_eq!(from("https://host-only"), None);
+        assert_eq!(referer_path(&HeaderMap::new()), None);
     }
 }

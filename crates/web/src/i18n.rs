@@ -1924,8 +1924,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("case.reveal", "查看完整信息", "See a masked answer in full"),
     (
         "case.reveal_hint",
-        "核对证件或联系申请人时，可逐项查看脱敏信息，须说明原因；每次查看都记入办件记录（申请人可见）和安全账本。",
-        "To check papers or reach the applicant, see one masked answer at a time, saying why; each look is recorded in the case timeline (the applicant sees it) and in the ledger.",
+        "核对证件或联系申请人时，可逐项查看脱敏信息，须说明原因；每次查看都记入办件记录和安全账本，原因和说明会原样显示给申请人。",
+        "To check papers or reach the applicant, see one masked answer at a time, saying why; each look is recorded in the case timeline and the ledger, and the applicant sees the reason and your explanation as written.",
     ),
     ("case.reveal_field", "查看哪一项", "Which answer"),
     ("case.reveal_reason", "原因", "Reason"),

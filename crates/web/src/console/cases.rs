@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::page::{Chrome, PageError, render, urlencode};
-use crate::portal::services::{action_label, hall_field, hall_page, urgency_code};
+use crate::portal::services::{action_label, hall_field, hall_page, log_note, urgency_code};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -233,7 +233,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, licensing),
                 e.actor_name.clone(),
-                e.note.clone(),
+                log_note(ctx, &e.action, &e.note),
                 e.public,
             )
         })
@@ -600,7 +600,6 @@ pub(super) async fn reveal(
     match done {
         Ok(shown) => {
             let reason = match (shown.reason, shown.note.is_empty()) {
-                (RevealReason::Other, _) => shown.note.clone(),
                 (r, true) => t.pick(r.name_zh(), r.name_en()).to_string(),
                 (r, false) => format!(
                     "{}{}{}",

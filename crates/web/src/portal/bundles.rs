@@ -254,7 +254,7 @@ pub(super) async fn mine(
                         &l.action,
                         code_of.get(item).is_some_and(|code| names.licensing(code)),
                     ),
-                    l.note.clone(),
+                    super::services::log_note(&ctx, &l.action, &l.note),
                 )
             })
             .collect(),

@@ -1035,6 +1035,20 @@ pub(crate) fn action_label(ctx: &Ctx, action: &str, licensing: bool) -> String {
         .map_or_else(|| action.to_string(), String::from)
 }
 
+/// A timeline note as shown: a look at personal data (`公民身份号码（核对身份证件）`) is
+/// recorded in Chinese and read with the reason's English name on English pages; other notes
+/// are the words people wrote.
+pub(crate) fn log_note(ctx: &Ctx, action: &str, note: &str) -> String {
+    if action != "value_revealed" || !ctx.t().is_en() {
+        return note.to_string();
+    }
+    let mut shown = note.to_string();
+    for r in tongban_hall::RevealReason::ALL {
+        shown = shown.replace(&format!("（{}", r.name_zh()), &format!(" ({}", r.name_en()));
+    }
+    shown.replace('）', ")").replacen('：', ": ", 1)
+}
+
 /// An answer the 补正 form offers to correct: (code, label, value, (value, label) of each
 /// choice when it is a choice).
 type Correctable = (String, String, String, Vec<(String, String)>);
@@ -1104,7 +1118,7 @@ async fn my_case_page(
             (
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, names.licensing(&v.case.item_code)),
-                e.note.clone(),
+                log_note(ctx, &e.action, &e.note),
             )
         })
         .collect();

@@ -857,6 +857,23 @@ async fn a_clerk_sees_a_masked_answer_in_full_only_with_a_reason_and_the_applica
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["cache-control"], "no-store");
         let body = r.text().await.unwrap();
+        // Switching language from a page that answers a post comes back to the form's page.
+        let r = clerk
+            .post(s.url(&reveal))
+            .header("referer", s.url(&path))
+            .form(&owned(&[
+                ("csrf", csrf.as_str()),
+                ("reveal_field", "id_number"),
+                ("reveal_reason", "contact_applicant"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        let again = r.text().await.unwrap();
+        assert!(
+            again.contains(&format!("/lang/en?back={}", path.replace('/', "%2F"))),
+            "{again}"
+        );
         assert!(
             body.contains("<strong class=\"revealed\">990101199003071237</strong>")
                 && body.contains("核对身份证件"),
@@ -878,6 +895,11 @@ async fn a_clerk_sees_a_masked_answer_in_full_only_with_a_reason_and_the_applica
         assert!(
             mine.contains("工作人员查看个人信息") && mine.contains("公民身份号码（核对身份证件）"),
             "{mine}"
+        );
+        let english = english_page(&citizen, &s, &format!("/my/cases/{}", case.id)).await;
+        assert!(
+            english.contains("公民身份号码 (Checking identity papers)"),
+            "{english}"
         );
         // Another bureau's clerk cannot.
         crate::support::add_staff(&s, "mz_clerk2", "9901-MZ", Role::Clerk).await;
