@@ -2,6 +2,7 @@
 //! token from `POST /api/v1/auth/login`, or an API client's token from `POST /api/v1/auth/token`.
 //! Errors are `application/problem+json` naming the field at fault.
 
+mod answers;
 mod exchange;
 mod hall;
 mod interact;

@@ -80,7 +80,7 @@ fn login_op() -> Value {
         "登录 / Sign in with username and password",
         false,
         Some("Login"),
-        ("200", "LoginReply: token, token_type, mfa, expires_at"),
+        ("200", "LoginReply"),
     );
     o["responses"]["423"] = problem_ref();
     o["responses"]["429"] = json!({ "description": "Too many attempts from this address or on this account; see Retry-After", "headers": { "Retry-After": { "schema": { "type": "integer" } } } });
@@ -126,9 +126,9 @@ pub fn spec() -> Value {
             "/api/v1/auth/mfa": { "post": op("提交动态验证码 / Complete the second factor of a pending session", true, Some("Code"), ("204", "verified")) },
             "/api/v1/auth/logout": { "post": op("退出 / End this session", true, None, ("204", "signed out")) },
             "/api/v1/auth/token": { "post": op("接入系统取令牌 / Client credentials → short-lived bearer token", false, Some("TokenRequest"), ("200", "AccessToken")) },
-            "/api/v1/me": { "get": op("当前身份 / Who am I", true, None, ("200", "AccountView")) },
+            "/api/v1/me": { "get": op("当前身份 / Who am I: the account, or the department system calling", true, None, ("200", "Me")) },
             "/api/v1/departments": {
-                "get": op("部门树 / Department tree", true, None, ("200", "{items: Department[]}")),
+                "get": op("部门树 / Department tree", true, None, ("200", "DepartmentList")),
                 "post": op("新增部门 / Add a department", true, Some("NewDepartment"), ("201", "Department")),
             },
             "/api/v1/departments/{id}": department_item,
@@ -173,7 +173,7 @@ pub fn spec() -> Value {
                         "properties": { "records": { "type": "array", "maxItems": 100000, "items": { "type": "object" } } }
                     } } } },
                     "responses": {
-                        "200": { "description": "Loaded: resource, version, accepted, rejected, quality, notes" },
+                        "200": { "description": "Loaded" },
                         "400": problem_ref(), "401": problem_ref(), "403": problem_ref(), "404": problem_ref(), "413": problem_ref(), "415": problem_ref()
                     }
                 }
@@ -225,7 +225,35 @@ pub fn spec() -> Value {
     if let (Some(schemas), Value::Object(more)) = (doc["components"]["schemas"].as_object_mut(), interact.1) {
         schemas.extend(more);
     }
+    if let (Some(schemas), Value::Object(more)) = (
+        doc["components"]["schemas"].as_object_mut(),
+        super::answers::schemas(),
+    ) {
+        schemas.extend(more);
+    }
+    super::answers::declare(&mut doc);
+    declare_conflicts(&mut doc);
     doc
+}
+
+/// Every operation that changes something may find it changed first, or in a state that does
+/// not allow it (an item already rated, a username taken): 409, the Problem naming the field.
+fn declare_conflicts(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if matches!(method.as_str(), "post" | "put" | "patch" | "delete")
+                && let Some(responses) = op["responses"].as_object_mut()
+            {
+                responses.entry("409").or_insert_with(problem_ref);
+            }
+        }
+    }
 }
 
 fn page_params() -> Value {
@@ -254,27 +282,36 @@ fn interact_paths() -> (Value, Value) {
         json!({ "name": name, "in": "query", "schema": { "type": "string", "enum": any } })
     };
     let kinds = ["inquiry", "complaint", "suggestion", "help", "praise"];
+    let mut attachment = op(
+        "下载附件 / An attachment's content (submitter or staff who see the item; staff reads are recorded)",
+        true,
+        None,
+        ("200", "the file"),
+    );
+    let file = json!({ "schema": { "type": "string", "format": "binary" } });
+    attachment["responses"]["200"]["content"] =
+        json!({ "application/pdf": file, "image/png": file, "image/jpeg": file });
     let paths = json!({
         "/api/v1/interact/items": {
-            "post": op("提交诉求（公众/企业）/ Submit an inquiry, complaint, suggestion, help request or praise (citizen or business)", true, Some("NewInteractItem"), ("201", "ItemView: the item, routed, with its clock"))
+            "post": op("提交诉求（公众/企业）/ Submit an inquiry, complaint, suggestion, help request or praise (citizen or business)", true, Some("NewInteractItem"), ("201", "ItemView"))
         },
         "/api/v1/hall/cases/mine": {
-            "get": with_params(op("我的办件（公众/企业）/ My cases, newest first: number, item, state, due_date and due_provisional (暂定 while next year's holidays are not announced)", true, None, ("200", "{cases: [{id, number, item, item_code, state, state_name, department, submitted, due_date, due_provisional}], limit, offset}")), json!([]))
+            "get": with_params(op("我的办件（公众/企业）/ My cases, newest first: number, item, state, due_date and due_provisional (暂定 while next year's holidays are not announced)", true, None, ("200", "MyCases")), json!([]))
         },
         "/api/v1/interact/items/mine": {
-            "get": with_params(op("我的诉求 / My items, newest first", true, None, ("200", "Listing of ItemView")), json!([]))
+            "get": with_params(op("我的诉求 / My items, newest first", true, None, ("200", "ItemListing")), json!([]))
         },
         "/api/v1/interact/items/{id}": {
             "parameters": id_param(),
-            "get": op("一件诉求及其办理记录和答复 / One item with its timeline and replies (submitter or handling staff)", true, None, ("200", "{item, history, replies, attachments}"))
+            "get": op("一件诉求及其办理记录和答复 / One item with its timeline and replies (submitter or handling staff)", true, None, ("200", "ItemDetail"))
         },
         "/api/v1/interact/attachments/{id}": {
             "parameters": id_param(),
-            "get": op("下载附件 / An attachment's content (submitter or staff who see the item; staff reads are recorded)", true, None, ("200", "the file (application/pdf, image/png or image/jpeg)"))
+            "get": attachment
         },
         "/api/v1/interact/items/{id}/replies": {
             "parameters": id_param(),
-            "post": op("答复诉求：返回答复质量提示 / Reply; the reply comes back with the quality checks' flags (advice with reasons). Replies to public items wait for a reviewer.", true, Some("InteractReply"), ("201", "Reply with flags"))
+            "post": op("答复诉求：返回答复质量提示 / Reply; the reply comes back with the quality checks' flags (advice with reasons). Replies to public items wait for a reviewer.", true, Some("InteractReply"), ("201", "Reply"))
         },
         "/api/v1/interact/items/{id}/rating": {
             "parameters": id_param(),
@@ -285,7 +322,7 @@ fn interact_paths() -> (Value, Value) {
             "post": op("审核答复 / Approve (and publish) or send back a reply to a public item", true, Some("InteractReview"), ("200", "Reply"))
         },
         "/api/v1/interact/inbox": {
-            "get": with_params(op("待办诉求（工作人员）/ Staff inbox: items of the caller's departments and those they assist", true, None, ("200", "Listing of ItemView with deadline (due_soon = yellow, overdue = red)")), json!([
+            "get": with_params(op("待办诉求（工作人员）/ Staff inbox: items of the caller's departments and those they assist", true, None, ("200", "ItemListing")), json!([
                 one_of("status", &["unassigned", "in_progress", "in_review", "replied", "closed", "merged"]),
                 one_of("kind", &kinds),
                 q("category", "category code"),
@@ -295,7 +332,7 @@ fn interact_paths() -> (Value, Value) {
             ]))
         },
         "/api/v1/interact/board": {
-            "get": with_params(op("政民互动公开 / Public board: published items and replies, personal data removed", false, None, ("200", "Listing of BoardEntry")), json!([
+            "get": with_params(op("政民互动公开 / Public board: published items and replies, personal data removed", false, None, ("200", "BoardListing")), json!([
                 one_of("kind", &kinds),
                 q("category", "category code"),
                 q("department", "department path"),
@@ -304,7 +341,7 @@ fn interact_paths() -> (Value, Value) {
             ]))
         },
         "/api/v1/interact/stats": {
-            "get": op("部门统计 / Per-department volume, on-time rate, average working days to reply, satisfaction (kept current on every write)", false, None, ("200", "{items: DeptStats[]}"))
+            "get": op("部门统计 / Per-department volume, on-time rate, average working days to reply, satisfaction (kept current on every write)", false, None, ("200", "DeptStatsList"))
         }
     });
     let schemas = json!({
@@ -428,8 +465,49 @@ mod tests {
                 if op.get("requestBody").is_some() {
                     assert!(responses.contains_key("415"), "{method} {path}: no 415");
                 }
+                if method != "get" {
+                    assert!(responses.contains_key("409"), "{method} {path}: no 409");
+                }
+                // Every success with a body says what the body is.
+                for (status, answer) in responses {
+                    if status.starts_with('2') && status != "204" {
+                        assert!(
+                            answer.get("content").is_some(),
+                            "{method} {path} {status}: no body declared"
+                        );
+                    }
+                }
             }
         }
         assert!(seen > 30, "{seen} operations");
+    }
+
+    #[test]
+    fn every_schema_named_is_defined() {
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|v| refs(v, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+                _ => {}
+            }
+        }
+        let doc = spec();
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 40, "{}", found.len());
+        for r in found {
+            let name = r
+                .strip_prefix("#/components/schemas/")
+                .expect("a schema reference");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{r} is not defined"
+            );
+        }
     }
 }
