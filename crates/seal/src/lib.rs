@@ -78,13 +78,22 @@ pub const WRAPPED_COLUMNS: &[tongban_crypto::WrappedColumn] = &[tongban_crypto::
     prefix: "seal/",
 }];
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    owner: "seal",
-    version: 1,
-    name: "seal",
-    sqlite: include_str!("../migrations/sqlite/0001_seal.sql"),
-    postgres: include_str!("../migrations/postgres/0001_seal.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        owner: "seal",
+        version: 1,
+        name: "seal",
+        sqlite: include_str!("../migrations/sqlite/0001_seal.sql"),
+        postgres: include_str!("../migrations/postgres/0001_seal.sql"),
+    },
+    Migration {
+        owner: "seal",
+        version: 2,
+        name: "seal_rotation",
+        sqlite: include_str!("../migrations/sqlite/0002_seal_rotation.sql"),
+        postgres: include_str!("../migrations/postgres/0002_seal_rotation.sql"),
+    },
+];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;
 

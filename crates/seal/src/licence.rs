@@ -230,6 +230,12 @@ impl Seals {
             actor.require(Permission::IssueLicences, Some(&seal.issuer.path))?;
         }
         let today = self.today();
+        if seal.retired.is_some() {
+            return Err(Error::conflict(
+                "seal",
+                "该印章的密钥已更换，请使用其后继印章 / the seal's key was replaced; use its successor",
+            ));
+        }
         if !seal.valid_on(today) {
             return Err(Error::conflict(
                 "seal",

@@ -148,9 +148,19 @@ pub struct Seal {
     pub created: Millis,
     /// Who made it.
     pub created_by: String,
+    /// When its key was replaced: it signs nothing more, and its certificate stays to verify
+    /// what it signed before.
+    pub retired: Option<Millis>,
+    /// The seal that took its place.
+    pub successor: Option<SealId>,
 }
 
 impl Seal {
+    /// Whether it may sign on `day`: valid then, and not retired.
+    pub fn in_use_on(&self, day: Date) -> bool {
+        self.retired.is_none() && self.valid_on(day)
+    }
+
     /// Whether the seal may sign on `day`.
     pub fn valid_on(&self, day: Date) -> bool {
         self.valid_from <= day && day <= self.valid_to

@@ -8,7 +8,7 @@ use crate::{
     SealPicture, Seals, parse_code, parse_date,
 };
 use serde_json::json;
-use tongban_crypto::{SigningKey, sm3};
+use tongban_crypto::{SigningKey, VerifyingKey, sm3};
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::{DeptPath, Permission, Principal, input};
 
@@ -16,7 +16,7 @@ use tongban_kernel::{DeptPath, Permission, Principal, input};
 const MAX_VALID_YEARS: i16 = 20;
 
 pub(crate) const SEAL_COLUMNS: &str = "id, dept_id, dept_path, dept_name, name, seal_type, valid_from, valid_to, \
-     certificate, picture_type, created_ms, created_by";
+     certificate, picture_type, created_ms, created_by, retired_ms, successor_id";
 
 pub(crate) fn seal_from_row(r: &Row) -> Result<Seal> {
     let certificate: SealCertificate = serde_json::from_str(&r.get::<String>("certificate")?)
@@ -40,6 +40,8 @@ pub(crate) fn seal_from_row(r: &Row) -> Result<Seal> {
         has_picture: r.get::<Option<String>>("picture_type")?.is_some(),
         created: r.get("created_ms")?,
         created_by: r.get("created_by")?,
+        retired: r.get("retired_ms")?,
+        successor: r.get::<Option<String>>("successor_id")?.map(SealId),
     })
 }
 
@@ -74,6 +76,18 @@ fn check_picture(p: &SealPicture) -> Result<()> {
     Ok(())
 }
 
+/// A seal about to be stored.
+struct Made<'a> {
+    id: &'a SealId,
+    key: &'a SigningKey,
+    issuer: &'a Issuer,
+    name: &'a str,
+    seal_type: crate::SealType,
+    valid_from: jiff::civil::Date,
+    valid_to: jiff::civil::Date,
+    picture: Option<&'a SealPicture>,
+}
+
 fn key_purpose(id: &SealId) -> String {
     format!("seal/{}", id.as_str())
 }
@@ -102,66 +116,18 @@ impl Seals {
         }
         let id = SealId::new();
         let key = SigningKey::generate();
-        let now = self.now();
-        let mut certificate = SealCertificate {
-            version: STRUCTURE_VERSION,
-            seal_id: id.0.clone(),
-            name: name.clone(),
+        let made = Made {
+            id: &id,
+            key: &key,
+            issuer: &issuer,
+            name: &name,
             seal_type: new.seal_type,
-            issuer: issuer.clone(),
             valid_from: new.valid_from,
             valid_to: new.valid_to,
-            public_key: key.verifying_key().to_sec1_hex(),
-            picture: new.picture.as_ref().map(|p| PictureRef {
-                media_type: p.media_type.clone(),
-                sm3: hex::encode(sm3(&p.bytes)),
-            }),
-            maker: String::new(),
-            made_at: now.rfc3339(),
-            maker_signature: String::new(),
+            picture: new.picture.as_ref(),
         };
-        sign_certificate(&mut certificate, self.keyring.platform_signer())
-            .map_err(|e| crate::error::decode_err("certificate", e.0))?;
-        let pem = key.to_pkcs8_pem()?;
-        let wrapped = self.keyring.wrap_secret(&key_purpose(&id), pem.as_bytes());
-        let cert_json = serde_json::to_string(&certificate)
-            .map_err(|e| crate::error::decode_err("certificate", e.to_string()))?;
-
         let mut tx = self.db.begin_write().await?;
-        let inserted = tx
-            .execute(
-                "INSERT INTO seals (id, dept_id, dept_path, dept_name, name, seal_type, valid_from, valid_to, \
-                 public_key, private_key, certificate, picture_type, picture, created_ms, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                params![
-                    id.as_str(),
-                    issuer.id.as_str(),
-                    &issuer.path,
-                    issuer.name_zh.as_str(),
-                    name.as_str(),
-                    new.seal_type.code(),
-                    new.valid_from.to_string(),
-                    new.valid_to.to_string(),
-                    certificate.public_key.as_str(),
-                    wrapped,
-                    cert_json,
-                    new.picture.as_ref().map(|p| p.media_type.clone()),
-                    new.picture.as_ref().map(|p| p.bytes.as_slice()),
-                    now,
-                    actor.name.as_str(),
-                ],
-            )
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(tongban_db::Error::Conflict(_)) => {
-                return Err(Error::conflict(
-                    "name",
-                    "本部门已有同名印章 / the department already has a seal of that name",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        self.insert_seal(&mut tx, actor, made).await?;
         tx.append_event(
             actor,
             EventDraft {
@@ -182,6 +148,152 @@ impl Seals {
         .await?;
         tx.commit().await?;
         self.seal(&id).await
+    }
+
+    /// Signs the certificate of a seal being made and stores it, its key wrapped.
+    async fn insert_seal(&self, tx: &mut tongban_db::Tx, actor: &Principal, m: Made<'_>) -> Result<()> {
+        let now = self.now();
+        let mut certificate = SealCertificate {
+            version: STRUCTURE_VERSION,
+            seal_id: m.id.0.clone(),
+            name: m.name.to_string(),
+            seal_type: m.seal_type,
+            issuer: m.issuer.clone(),
+            valid_from: m.valid_from,
+            valid_to: m.valid_to,
+            public_key: m.key.verifying_key().to_sec1_hex(),
+            picture: m.picture.map(|p| PictureRef {
+                media_type: p.media_type.clone(),
+                sm3: hex::encode(sm3(&p.bytes)),
+            }),
+            maker: String::new(),
+            made_at: now.rfc3339(),
+            maker_signature: String::new(),
+        };
+        sign_certificate(&mut certificate, self.keyring.platform_signer())
+            .map_err(|e| crate::error::decode_err("certificate", e.0))?;
+        let pem = m.key.to_pkcs8_pem()?;
+        let wrapped = self.keyring.wrap_secret(&key_purpose(m.id), pem.as_bytes());
+        let cert_json = serde_json::to_string(&certificate)
+            .map_err(|e| crate::error::decode_err("certificate", e.to_string()))?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO seals (id, dept_id, dept_path, dept_name, name, seal_type, valid_from, valid_to, \
+                 public_key, private_key, certificate, picture_type, picture, created_ms, created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                params![
+                    m.id.as_str(),
+                    m.issuer.id.as_str(),
+                    &m.issuer.path,
+                    m.issuer.name_zh.as_str(),
+                    m.name,
+                    m.seal_type.code(),
+                    m.valid_from.to_string(),
+                    m.valid_to.to_string(),
+                    certificate.public_key.as_str(),
+                    wrapped,
+                    cert_json,
+                    m.picture.map(|p| p.media_type.clone()),
+                    m.picture.map(|p| p.bytes.as_slice()),
+                    now,
+                    actor.name.as_str(),
+                ],
+            )
+            .await;
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict(
+                "name",
+                "本部门已有同名印章 / the department already has a seal of that name",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces a seal's key pair (更换印章密钥) without a pause in signing: a successor seal of
+    /// the same name, type, picture and end of validity gets a new key and a certificate valid
+    /// from today, and in the same transaction the old seal is retired — it signs nothing more,
+    /// its name gets the day and its key's fingerprint (`…（2026-12-07停用，密钥1a2b3c4d）`) and its certificate stays to verify what it
+    /// signed. Needs `ManageSeals` over the issuer.
+    pub async fn rotate_seal(&self, actor: &Principal, id: &SealId) -> Result<Seal> {
+        let old = self.seal(id).await?;
+        actor.require(Permission::ManageSeals, Some(&old.issuer.path))?;
+        let today = self.today();
+        if old.retired.is_some() {
+            return Err(Error::conflict(
+                "seal",
+                "该印章已停用，请更换其后继印章 / the seal is retired; replace its successor",
+            ));
+        }
+        if old.valid_to < today {
+            return Err(Error::conflict(
+                "seal",
+                "该印章已过有效期，请制作新印章 / the seal has expired; make a new one",
+            ));
+        }
+        let picture = self.picture(id).await?;
+        let old_fingerprint = VerifyingKey::from_sec1_hex(&old.certificate.public_key)
+            .map(|k| k.fingerprint())
+            .unwrap_or_default();
+        let new_id = SealId::new();
+        let key = SigningKey::generate();
+        let mut tx = self.db.begin_write().await?;
+        // Retired first, so the successor can take the name; only a seal still in use is.
+        let retired = tx
+            .execute(
+                "UPDATE seals SET retired_ms = $1, successor_id = $2, name = $3 \
+                 WHERE id = $4 AND retired_ms IS NULL",
+                params![
+                    self.now(),
+                    new_id.as_str(),
+                    // The key's fingerprint keeps names apart when one is replaced twice a day.
+                    format!(
+                        "{}（{today}停用，密钥{}）",
+                        old.name,
+                        &old_fingerprint[..old_fingerprint.len().min(8)]
+                    ),
+                    id.as_str()
+                ],
+            )
+            .await?;
+        if retired == 0 {
+            return Err(Error::conflict(
+                "seal",
+                "该印章刚被他人更换 / the seal was just replaced by someone else",
+            ));
+        }
+        let made = Made {
+            id: &new_id,
+            key: &key,
+            issuer: &old.issuer,
+            name: &old.name,
+            seal_type: old.seal_type,
+            valid_from: today.max(old.valid_from),
+            valid_to: old.valid_to,
+            picture: picture.as_ref(),
+        };
+        self.insert_seal(&mut tx, actor, made).await?;
+        tx.append_event(
+            actor,
+            EventDraft {
+                action: "seal.seal.rotated",
+                object_type: "seal",
+                object_id: new_id.as_str(),
+                object_dept: Some(&old.issuer.path),
+                summary: format!(
+                    "更换印章密钥：{} / replaced the key of seal {}",
+                    old.name, old.name
+                ),
+                detail: json!({
+                    "retired": id.as_str(),
+                    "retired_fingerprint": old_fingerprint,
+                    "public_key_fingerprint": key.verifying_key().fingerprint(),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.seal(&new_id).await
     }
 
     /// A seal by id.
@@ -245,7 +357,7 @@ impl Seals {
             .map(seal_from_row)
             .collect::<Result<Vec<_>>>()?
             .into_iter()
-            .filter(|s| s.valid_on(today))
+            .filter(|s| s.in_use_on(today))
             .collect();
         let licence_seal = valid.iter().position(|s| s.seal_type == crate::SealType::Licence);
         match licence_seal.or(if valid.is_empty() { None } else { Some(0) }) {
@@ -266,7 +378,7 @@ impl Seals {
             .await?
             .into_iter()
             .filter(|s| {
-                &s.issuer.path == dept && s.valid_on(today) && s.seal_type != crate::SealType::Licence
+                &s.issuer.path == dept && s.in_use_on(today) && s.seal_type != crate::SealType::Licence
             })
             .collect();
         valid.sort_by_key(|s| (s.seal_type != crate::SealType::Official, s.created));

@@ -673,3 +673,96 @@ async fn no_licence_file_makes_the_verifier_panic() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_seals_key_is_replaced_without_a_pause_and_what_the_old_key_signed_still_verifies() {
+    each_backend(&sets(), |db| async move {
+        let w = World::new(db);
+        let old = w.seal(&w.market).await;
+        let clerk = staff("clerk", Role::Approver, &w.market);
+        let (before, _) = w
+            .seals
+            .issue_licence(&clerk, &old.id, w.licence(Some("acct-1")))
+            .await
+            .unwrap();
+        w.set_day(date(2026, 6, 1));
+        // Only the department's administrator replaces it.
+        assert!(matches!(
+            w.seals.rotate_seal(&clerk, &old.id).await,
+            Err(Error::Forbidden { .. })
+        ));
+        let other = staff("admin", Role::DeptAdmin, &w.police);
+        assert!(matches!(
+            w.seals.rotate_seal(&other, &old.id).await,
+            Err(Error::Forbidden { .. })
+        ));
+        let admin = staff("admin", Role::DeptAdmin, &w.market);
+        let new = w.seals.rotate_seal(&admin, &old.id).await.unwrap();
+        assert_ne!(new.certificate.public_key, old.certificate.public_key);
+        assert_eq!(new.name, old.name, "the successor keeps the name");
+        assert_eq!(
+            (new.seal_type, new.valid_from, new.valid_to, new.has_picture),
+            (old.seal_type, date(2026, 6, 1), old.valid_to, true)
+        );
+        let retired = w.seals.seal(&old.id).await.unwrap();
+        assert!(retired.retired.is_some());
+        assert_eq!(retired.successor.as_ref(), Some(&new.id));
+        assert!(
+            retired
+                .name
+                .starts_with(&format!("{}（2026-06-01停用，密钥", old.name)),
+            "{}",
+            retired.name
+        );
+        assert_eq!(events(&w.db, "seal.seal.rotated").await, 1);
+        // The department signs with the successor from now on; the old key signs nothing.
+        let mut tx = w.db.begin_write().await.unwrap();
+        let in_use = w.seals.department_seal_in(&mut tx, &w.market.path).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(in_use.id, new.id);
+        assert!(matches!(
+            w.seals.issue_licence(&clerk, &old.id, w.licence(None)).await,
+            Err(Error::Conflict { .. })
+        ));
+        let (after, signed) = w
+            .seals
+            .issue_licence(&clerk, &new.id, w.licence(None))
+            .await
+            .unwrap();
+        assert_eq!(signed.signature.seal, new.certificate);
+        // Both verify, online and from exported certificates alone.
+        let dir = tempfile::tempdir().unwrap();
+        w.seals.export_certs(dir.path()).await.unwrap();
+        let trusted = TrustedSeals::from_dir(dir.path()).unwrap();
+        for (licence, holder) in [(&before, citizen("acct-1")), (&after, citizen("nobody"))] {
+            let file = match w.seals.signed_file(&holder, &licence.number).await {
+                Ok(f) => f,
+                Err(_) => w.seals.signed_file(&admin, &licence.number).await.unwrap(),
+            };
+            let online = w.seals.verify_file(file.as_bytes()).await.unwrap();
+            assert_eq!(
+                online.outcome,
+                Outcome::Valid,
+                "{}: {}",
+                licence.number,
+                online.reason
+            );
+            let offline = verify_document(file.as_bytes(), &trusted, date(2026, 6, 2));
+            assert_eq!(
+                offline.outcome,
+                Outcome::Valid,
+                "{}: {}",
+                licence.number,
+                offline.reason
+            );
+        }
+        // A retired seal is not replaced again; its successor is.
+        assert!(matches!(
+            w.seals.rotate_seal(&admin, &old.id).await,
+            Err(Error::Conflict { .. })
+        ));
+        let third = w.seals.rotate_seal(&admin, &new.id).await.unwrap();
+        assert_eq!(third.name, old.name);
+    })
+    .await;
+}

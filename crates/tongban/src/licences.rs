@@ -20,6 +20,13 @@ pub enum SealCommand {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Replace a seal's key pair: a successor seal of the same name takes over signing at once;
+    /// the old one is retired and its certificate kept, so what it signed still verifies.
+    /// Export the certificates again afterwards for offline verifiers.
+    Rotate {
+        /// The seal's id (from `tongban seal list`)
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,8 +59,12 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
     match cmd {
         SealCommand::List => {
             for s in seals.seals(None).await? {
+                let retired = match &s.successor {
+                    Some(next) => say!("  已停用，由 {} 接替", "  retired, replaced by {}", next),
+                    None => String::new(),
+                };
                 println!(
-                    "{}  {:<24} {:<28} {:<8} {} — {}",
+                    "{}  {:<24} {:<28} {:<8} {} — {}{retired}",
                     s.id,
                     s.issuer.name_zh,
                     s.name,
@@ -62,6 +73,23 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
                     s.valid_to
                 );
             }
+        }
+        SealCommand::Rotate { id } => {
+            let id = tongban_seal::SealId::parse("id", &id)
+                .map_err(|_| anyhow::anyhow!("{}", say!("没有这枚印章：{}", "no such seal: {}", id)))?;
+            let new = seals.rotate_seal(&Principal::system("cli"), &id).await?;
+            println!(
+                "{}",
+                say!(
+                    "已更换“{}”的密钥：新印章 {}（指纹 {}）即日起用印，旧印章已停用，其签发的证照仍可验证。请重新导出证书（tongban seal export-certs）。",
+                    "replaced the key of {}: seal {} (fingerprint {}) signs from now on; the old one is retired and what it signed still verifies. Export the certificates again (tongban seal export-certs).",
+                    new.name,
+                    new.id,
+                    tongban_crypto::VerifyingKey::from_sec1_hex(&new.certificate.public_key)
+                        .map(|k| k.fingerprint())
+                        .unwrap_or_default()
+                )
+            );
         }
         SealCommand::ExportCerts { to } => {
             let done = seals.export_certs(&to).await?;

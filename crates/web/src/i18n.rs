@@ -2151,6 +2151,14 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("seals.validity", "有效期", "Valid"),
     ("seals.fingerprint", "公钥指纹", "Key fingerprint"),
     ("seals.not_valid_today", "今日无效", "not valid today"),
+    ("seals.key", "密钥", "Key"),
+    ("seals.retired", "已更换密钥，停用", "retired, key replaced"),
+    ("seals.rotate", "更换密钥", "Replace the key"),
+    (
+        "seals.rotated",
+        "密钥已更换：同名新印章即日起用印，旧印章停用，其签发的证照仍可验证。请重新导出证书供离线核验。",
+        "Key replaced: a seal of the same name signs from today; the old one is retired and what it signed still verifies. Export the certificates again for offline verifiers.",
+    ),
     ("seals.add", "制作印章", "Make a seal"),
     (
         "seals.add_hint",

@@ -944,3 +944,34 @@ fn the_master_key_is_replaced_and_everything_it_wrapped_still_opens() {
     let names = archive_names(&archive);
     assert!(!names.iter().any(|n| n.contains("master.key")), "{names:?}");
 }
+
+#[test]
+fn a_seal_key_is_replaced_from_the_command_line_and_every_licence_still_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&tongban(&data, &["demo", "--seed-only"]));
+    let listed = ok(&tongban(&data, &["seal", "list"]));
+    let line = listed
+        .lines()
+        .find(|l| l.contains("证照专用章") && l.contains("示范市市场监督管理局"))
+        .unwrap_or_else(|| panic!("{listed}"));
+    let id = line.split_whitespace().next().unwrap();
+    let said = ok(&tongban(&data, &["seal", "rotate", id]));
+    assert!(
+        said.contains("replaced the key of") && said.contains("export-certs"),
+        "{said}"
+    );
+    let listed = ok(&tongban(&data, &["seal", "list"]));
+    let old = listed.lines().find(|l| l.starts_with(id)).unwrap();
+    assert!(old.contains("retired, replaced by"), "{old}");
+    // A second replacement of the retired one is refused, naming why.
+    let again = tongban(&data, &["seal", "rotate", id]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("retired"),
+        "{again:?}"
+    );
+    // Licences the old key signed still export and verify; the ledger still verifies.
+    a_valid_licence_exports_and_verifies(dir.path(), &|args| tongban(&data, args));
+    ok(&tongban(&data, &["ledger", "verify"]));
+}

@@ -141,6 +141,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/console/rectifications/{id}/close", post(rectify::close))
         .route("/console/seals", get(seals::seals).post(seals::create_seal))
+        .route("/console/seals/{id}/rotate", post(seals::rotate_seal))
         .route("/console/licences", get(seals::licences))
         .route("/console/licences/{number}/revoke", post(seals::revoke))
         .route("/console/ledger", get(ledger))

@@ -15,12 +15,17 @@ use tongban_kernel::{Permission, Principal};
 use tongban_seal::{Issuer, SealInput, SealType};
 
 struct SealRow {
+    id: String,
     department: String,
     name: String,
     kind: String,
     valid: String,
     fingerprint: String,
     valid_today: bool,
+    /// Retired after its key was replaced.
+    retired: bool,
+    /// The viewer may replace its key (an administrator of its department; in use).
+    can_rotate: bool,
 }
 
 #[derive(Template)]
@@ -69,6 +74,11 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
         .iter()
         .filter(|s| sees_seals(p, &s.issuer.path))
         .map(|s| SealRow {
+            id: s.id.to_string(),
+            retired: s.retired.is_some(),
+            can_rotate: s.retired.is_none()
+                && s.valid_to >= today
+                && p.allows(Permission::ManageSeals, Some(&s.issuer.path)),
             department: s.issuer.name_zh.clone(),
             name: s.name.clone(),
             kind: t.pick(s.seal_type.name_zh(), s.seal_type.name_en()).to_string(),
@@ -76,7 +86,7 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
             fingerprint: tongban_crypto::VerifyingKey::from_sec1_hex(&s.certificate.public_key)
                 .map(|k| k.fingerprint())
                 .unwrap_or_default(),
-            valid_today: s.valid_on(today),
+            valid_today: s.in_use_on(today),
         })
         .collect();
     let departments = match state.identity.list_departments(p).await {
@@ -108,13 +118,58 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
     resp
 }
 
+#[derive(Deserialize, Default)]
+pub(super) struct SealsQuery {
+    #[serde(default)]
+    done: String,
+}
+
 /// `GET /console/seals`.
-pub(super) async fn seals(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub(super) async fn seals(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<SealsQuery>,
+) -> Response {
     let form = SealForm {
         seal_type: SealType::Licence.code().into(),
         ..Default::default()
     };
-    seals_page(&state, &ctx, None, form).await
+    let mut c = ctx.chrome(ctx.t().s("seals.title"));
+    if q.done == "rotated" {
+        c.notice = Some(ctx.t().s("seals.rotated").to_string());
+    }
+    seals_page(&state, &ctx, Some(c), form).await
+}
+
+/// `POST /console/seals/{id}/rotate`: replaces the seal's key; the successor signs at once.
+pub(super) async fn rotate_seal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let user = match ctx.require_staff() {
+        Ok(u) => u.clone(),
+        Err(e) => return ctx.fail(e),
+    };
+    let Ok(id) = tongban_seal::SealId::parse("id", &id) else {
+        return ctx.fail(crate::page::PageError::NotFound);
+    };
+    match state.seals.rotate_seal(&user.principal, &id).await {
+        Ok(_) => Redirect::to("/console/seals?done=rotated").into_response(),
+        Err(e) => match seal_form(e, "seal") {
+            FormOutcome::Field(field, msg) => {
+                let mut c = ctx.chrome(ctx.t().s("seals.title"));
+                c.add_error(&field, &msg);
+                let form = SealForm {
+                    seal_type: SealType::Licence.code().into(),
+                    ..Default::default()
+                };
+                seals_page(&state, &ctx, Some(c), form).await
+            }
+            FormOutcome::Page(p) => ctx.fail(p),
+        },
+    }
 }
 
 /// `POST /console/seals`: makes a seal for one of the departments the administrator manages.

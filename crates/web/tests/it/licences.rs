@@ -302,9 +302,62 @@ async fn department_admins_make_seals_and_revoke_licences_in_the_console() {
         let line = &line[..line.find('<').unwrap()];
         assert!(!line.contains('T') && !line.contains('Z'), "{line}");
 
+        // Replacing the licence seal's key: the successor keeps the name and signs from now
+        // on, the old one is shown retired and offers no second replacement; the licence it
+        // signed still verifies.
+        let licence_seal = s
+            .seals
+            .seals(Some(&ga.path))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == "示范市公安局证照专用章")
+            .unwrap();
+        let rotate = format!("/console/seals/{}/rotate", licence_seal.id);
+        let (_, page) = get(&admin, &s, "/console/seals").await;
+        assert!(page.contains(&format!("action=\"{rotate}\"")), "{page}");
+        let r = admin
+            .post(s.url(&rotate))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, page) = get(&admin, &s, "/console/seals?done=rotated").await;
+        assert!(
+            page.contains("密钥已更换") && page.contains("已更换密钥，停用"),
+            "{page}"
+        );
+        assert!(!page.contains(&format!("action=\"{rotate}\"")), "{page}");
+        let r = admin
+            .post(s.url(&rotate))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("href=\"#seal\""));
+        let now_signing = s
+            .seals
+            .seals(Some(&ga.path))
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == "示范市公安局证照专用章")
+            .unwrap();
+        assert!(now_signing.retired.is_none());
+        assert_ne!(now_signing.id, licence_seal.id);
+
         // A clerk elsewhere sees neither page's data; a citizen is refused the console.
         let clerk = browser();
         sign_in(&clerk, &s, "mz_clerk", PASSWORD).await;
+        let r = clerk
+            .post(s.url(&format!("/console/seals/{}/rotate", now_signing.id)))
+            .form(&[("csrf", csrf_of(&get(&clerk, &s, "/console").await.1).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
         let (status, _) = get(&clerk, &s, "/console/seals").await;
         assert_eq!(status, 403);
         let (status, _) = get(&clerk, &s, "/console/licences").await;
