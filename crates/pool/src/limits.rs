@@ -60,9 +60,9 @@ pub(crate) fn check_nesting(sql: &str) -> Result<(), String> {
 #[derive(Debug, thiserror::Error)]
 #[error("{function}：{zh} / {function}: {en}")]
 pub struct OverLimit {
-    function: String,
-    zh: String,
-    en: String,
+    pub(crate) function: String,
+    pub(crate) zh: String,
+    pub(crate) en: String,
 }
 
 /// What a capped function checks before it runs.

@@ -947,8 +947,13 @@ pub enum QueryError {
     #[error("查询超时（{0}秒） / the query ran longer than {0} s")]
     Timeout(u64),
     /// A function was asked to build or compare more than one call may (see [`crate::limits`]).
-    #[error("查询超出函数上限：{0} / the query asks a function for too much: {0}")]
-    OverLimit(String),
+    #[error("查询超出函数上限：{zh} / the query asks a function for too much: {en}")]
+    OverLimit {
+        /// The function and what it asked for, in Chinese (`repeat：结果超过…的上限`).
+        zh: String,
+        /// The same in English.
+        en: String,
+    },
     /// It needed more memory than allowed.
     #[error(
         "查询超出内存上限，请缩小范围或加聚合 / the query needs more memory than allowed: narrow it down"
@@ -994,7 +999,13 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
         DataFusionError::SQL(parser, _) => Error::Query(QueryError::Sql(syntax_message(&parser.to_string()))),
         DataFusionError::ResourcesExhausted(_) => Error::Query(QueryError::Memory),
         DataFusionError::External(e) if e.is::<crate::limits::OverLimit>() => {
-            Error::Query(QueryError::OverLimit(e.to_string()))
+            match e.downcast_ref::<crate::limits::OverLimit>() {
+                Some(o) => Error::Query(QueryError::OverLimit {
+                    zh: format!("{}：{}", o.function, o.zh),
+                    en: format!("{}: {}", o.function, o.en),
+                }),
+                None => Error::Query(QueryError::Sql(e.to_string())),
+            }
         }
         DataFusionError::Plan(msg) if msg.contains("not supported") => {
             Error::Query(QueryError::NotAQuery(msg.clone()))

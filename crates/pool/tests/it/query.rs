@@ -525,10 +525,16 @@ async fn functions_that_build_or_compare_too_much_are_refused_before_they_run_ev
             ),
         ] {
             let e = run(&f, &police, sql).await.unwrap_err();
-            let Error::Query(QueryError::OverLimit(why)) = &e else {
+            let Error::Query(QueryError::OverLimit { zh, en }) = &e else {
                 panic!("{sql}: expected a function refused, got {e:?}");
             };
-            assert!(why.contains(function) && why.contains("上限"), "{sql}: {why}");
+            assert!(zh.contains(function) && zh.contains("上限"), "{sql}: {zh}");
+            assert!(en.contains(function) && en.is_ascii(), "{sql}: {en}");
+            // Each language says it once: no Chinese in the English half and no English in
+            // the Chinese one.
+            let text = e.to_string();
+            let (zh_half, en_half) = text.split_once(" / ").unwrap();
+            assert!(!zh_half.contains("the ") && en_half.is_ascii(), "{text}");
         }
         assert!(
             started.elapsed() < Duration::from_secs(20),
@@ -542,7 +548,7 @@ async fn functions_that_build_or_compare_too_much_are_refused_before_they_run_ev
         )
         .await
         .unwrap_err();
-        assert!(matches!(e, Error::Query(QueryError::OverLimit(_))), "{e:?}");
+        assert!(matches!(e, Error::Query(QueryError::OverLimit { .. })), "{e:?}");
         // Within the limits the same functions work as before.
         let r = run(
             &f,
