@@ -10,6 +10,7 @@
 
 mod accessibility;
 mod applications;
+mod attacks;
 mod harness;
 mod journeys;
 mod schema;

@@ -25,3 +25,53 @@ impl Invalid {
         self
     }
 }
+
+/// The two halves of a bilingual text, `中文 / English`: split at the first `/ ` that follows a
+/// space or a full-width closing mark (`（…）/ (…)` is written without the space), where the
+/// first half is Chinese and the second starts in English (it may name a Chinese department).
+/// `None` for text in one language.
+pub fn bilingual(both: &str) -> Option<(&str, &str)> {
+    let has_han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let mut from = 0;
+    while let Some(at) = both[from..].find("/ ").map(|i| i + from) {
+        let before = both[..at].chars().next_back();
+        if matches!(before, Some(' ' | '）' | '。' | '」' | '》' | '”')) {
+            let (zh, en) = (both[..at].trim_end(), both[at + 2..].trim_start());
+            if has_han(zh) && en.starts_with(|c: char| c.is_ascii()) {
+                return Some((zh, en));
+            }
+        }
+        from = at + 2;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bilingual;
+
+    #[test]
+    fn bilingual_text_splits_where_its_english_starts() {
+        assert_eq!(
+            bilingual("校验码错误 / wrong check digit"),
+            Some(("校验码错误", "wrong check digit"))
+        );
+        assert_eq!(
+            bilingual("有效，由示范市公安局签发（证照专用章）/ valid, issued by 示范市公安局 (seal)"),
+            Some((
+                "有效，由示范市公安局签发（证照专用章）",
+                "valid, issued by 示范市公安局 (seal)"
+            ))
+        );
+        assert_eq!(
+            bilingual("查询语句过长（上限10字符）/ query longer than 10 characters"),
+            Some(("查询语句过长（上限10字符）", "query longer than 10 characters"))
+        );
+        assert_eq!(
+            bilingual("路径 a/ b / path a/ b"),
+            Some(("路径 a/ b", "path a/ b"))
+        );
+        assert_eq!(bilingual("only English / here"), None);
+        assert_eq!(bilingual("只有中文"), None);
+    }
+}

@@ -24,7 +24,7 @@ pub mod upload;
 pub use calendar::{CalendarError, Recount, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};
 pub use clock::{ClockReading, ClockState, LegalClock, Pause, PauseReason};
-pub use error::Invalid;
+pub use error::{Invalid, bilingual};
 pub use page::Page;
 pub use principal::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
 pub use time::Millis;

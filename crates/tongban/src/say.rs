@@ -29,11 +29,9 @@ pub fn half(message: &str) -> String {
 }
 
 fn half_in(message: &str, english: bool) -> String {
-    match message.split_once(" / ") {
-        Some((zh, en)) if has_han(zh) && !has_han(en) => {
-            if english { en.trim() } else { zh.trim() }.to_string()
-        }
-        _ => message.to_string(),
+    match tongban_kernel::bilingual(message) {
+        Some((zh, en)) => if english { en } else { zh }.to_string(),
+        None => message.to_string(),
     }
 }
 
@@ -48,10 +46,6 @@ pub fn error(e: &anyhow::Error) -> String {
         .collect();
     causes.dedup();
     causes.join(if english { ": " } else { "：" })
-}
-
-fn has_han(s: &str) -> bool {
-    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
 }
 
 /// A message in the CLI's language: `say!("已创建：{}", "created: {}", name)`.

@@ -158,10 +158,10 @@ impl Tr {
 
     /// For bilingual messages `中文 / English` produced by domain crates: the half in this language.
     pub fn half<'a>(&self, both: &'a str) -> &'a str {
-        match both.split_once(" / ") {
+        match tongban_kernel::bilingual(both) {
             Some((zh, en)) => match self.lang {
-                Lang::Zh => zh.trim(),
-                Lang::En => en.trim(),
+                Lang::Zh => zh,
+                Lang::En => en,
             },
             None => both,
         }
@@ -2155,9 +2155,15 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("seals.retired", "已更换密钥，停用", "retired, key replaced"),
     ("seals.rotate", "更换密钥", "Replace the key"),
     (
+        "seals.rotate_confirm",
+        "将为此印章生成新密钥对：同名新印章即时起用印，此印章立即停用且不能恢复；已签发的证照仍可验证。",
+        "A new key pair is made: a seal of the same name signs from this moment and this one is retired for good; licences already issued still verify.",
+    ),
+    ("seals.rotate_do", "确认更换", "Replace it"),
+    (
         "seals.rotated",
-        "密钥已更换：同名新印章即日起用印，旧印章停用，其签发的证照仍可验证。请重新导出证书供离线核验。",
-        "Key replaced: a seal of the same name signs from today; the old one is retired and what it signed still verifies. Export the certificates again for offline verifiers.",
+        "密钥已更换：同名新印章即时起用印，旧印章停用，其签发的证照仍可验证。离线核验方需要新证书：请由运维人员运行 tongban seal export-certs 重新导出。",
+        "Key replaced: a seal of the same name signs from now on; the old one is retired and what it signed still verifies. Offline verifiers need the new certificate: an operator exports them again with tongban seal export-certs.",
     ),
     ("seals.add", "制作印章", "Make a seal"),
     (

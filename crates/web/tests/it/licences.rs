@@ -119,6 +119,8 @@ async fn anyone_verifies_a_licence_by_number_or_file_and_the_holder_sees_and_dow
             verdict.contains("verdict-valid") && verdict.contains("示范市公安局"),
             "{verdict}"
         );
+        // The verdict is said in the page's language only.
+        assert!(!verdict.contains("valid, issued by"), "{verdict}");
         assert!(
             verdict.contains("张**") && !verdict.contains("张晓明"),
             "the holder is masked"
