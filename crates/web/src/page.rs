@@ -296,13 +296,41 @@ pub(crate) fn download(media_type: &str, file_name: &str, body: Vec<u8>) -> Resp
 pub(crate) struct DeptNames {
     t: Tr,
     official: std::collections::HashMap<String, (String, String)>,
+    /// On English pages: each Chinese name a department is written with (with its city or
+    /// without), longest first, and its English name.
+    english: Vec<(String, String)>,
 }
 
 impl DeptNames {
     /// Every department's official names, for a page in `t`'s language.
     pub(crate) async fn load(state: &crate::AppState, t: Tr) -> DeptNames {
         let official = state.identity.official_names().await.unwrap_or_default();
-        DeptNames { t, official }
+        let mut english = Vec::new();
+        if t.is_en() {
+            let short = state.identity.department_names().await.unwrap_or_default();
+            for (path, zh, _) in short {
+                if let Some((full_zh, full_en)) = official.get(path.as_str()) {
+                    english.push((full_zh.clone(), full_en.clone()));
+                    if !zh.is_empty() && zh != *full_zh {
+                        english.push((zh, full_en.clone()));
+                    }
+                }
+            }
+            english.sort_by_key(|(zh, _)| std::cmp::Reverse(zh.chars().count()));
+        }
+        DeptNames { t, official, english }
+    }
+
+    /// Text the platform composed with departments named in Chinese (a message, a timeline
+    /// note), with each of them named in English on an English page.
+    pub(crate) fn in_text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (zh, en) in &self.english {
+            if out.contains(zh.as_str()) {
+                out = out.replace(zh.as_str(), en);
+            }
+        }
+        out
     }
 
     /// The name of the department at `path`, recorded in Chinese as `zh`.

@@ -212,6 +212,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         Err(e) => return ctx.fail(hall_page(e)),
     };
     let names = crate::page::ItemNames::load(state, t).await;
+    let depts = crate::page::DeptNames::load(state, t).await;
     let licensing = names.licensing(&v.case.item_code);
     // The step the viewer can act on: an open task at the current step in a role they hold.
     let step = v
@@ -233,7 +234,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, licensing),
                 e.actor_name.clone(),
-                log_note(ctx, &e.action, &e.note),
+                log_note(ctx, &depts, &e.action, &e.note),
                 e.public,
             )
         })

@@ -219,6 +219,7 @@ pub(super) async fn mine(
     };
     let zone = &state.settings.zone;
     let names = crate::page::ItemNames::load(&state, t).await;
+    let depts = crate::page::DeptNames::load(&state, t).await;
     let code_of: std::collections::HashMap<String, String> = v
         .cases
         .iter()
@@ -254,7 +255,7 @@ pub(super) async fn mine(
                         &l.action,
                         code_of.get(item).is_some_and(|code| names.licensing(code)),
                     ),
-                    super::services::log_note(&ctx, &l.action, &l.note),
+                    super::services::log_note(&ctx, &depts, &l.action, &l.note),
                 )
             })
             .collect(),

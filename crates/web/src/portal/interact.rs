@@ -540,6 +540,7 @@ async fn item_page(
     };
     let t = ctx.t();
     let zone = &state.settings.zone;
+    let depts = crate::page::DeptNames::load(state, t).await;
     let history = state
         .interact
         .history(&user.principal, &iid)
@@ -564,7 +565,7 @@ async fn item_page(
         department: i
             .department
             .as_ref()
-            .map(|d| d.name_zh.clone())
+            .map(|d| depts.of(d.path.as_str(), &d.name_zh))
             .unwrap_or_default(),
         due: i.due_on.map(|d| d.to_string()).unwrap_or_default(),
         due_provisional: v.due_provisional,
@@ -572,11 +573,23 @@ async fn item_page(
         timeline: history
             .into_iter()
             .filter(|l| l.public)
-            .map(|l| (l.at.display_in(zone), action_label(ctx, &l.action), l.note))
+            .map(|l| {
+                (
+                    l.at.display_in(zone),
+                    action_label(ctx, &l.action),
+                    depts.in_text(&l.note),
+                )
+            })
             .collect(),
         replies: replies
             .into_iter()
-            .map(|r| (r.created.display_in(zone), r.department_name, r.text))
+            .map(|r| {
+                (
+                    r.created.display_in(zone),
+                    depts.in_text(&r.department_name),
+                    r.text,
+                )
+            })
             .collect(),
         rating: i
             .rating

@@ -39,6 +39,7 @@ pub(crate) async fn hall_rows(
     limit: u32,
 ) -> Result<Vec<MessageRow>, PageError> {
     let t = ctx.t();
+    let depts = crate::page::DeptNames::load(state, t).await;
     let list = state
         .hall
         .notifications(who, Page { limit, offset: 0 })
@@ -50,7 +51,7 @@ pub(crate) async fn hall_rows(
             at: n.created,
             when: n.created.display_in(&state.settings.zone),
             // Composed by the platform in both languages: the page's one.
-            text: t.half(&n.message).to_string(),
+            text: depts.in_text(t.half(&n.message)),
             href: format!("{case_base}{}", n.case_id),
             unread: n.read.is_none() && n.role.is_none(),
             to_role: n
@@ -94,6 +95,7 @@ pub(super) async fn messages(
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
     };
+    let depts = crate::page::DeptNames::load(&state, ctx.t()).await;
     if let Ok(list) = state
         .interact
         .notifications(
@@ -110,7 +112,7 @@ pub(super) async fn messages(
             at: n.created,
             when: n.created.display_in(&state.settings.zone),
             // Composed by the platform in both languages: the page's one.
-            text: ctx.t().half(&n.message).to_string(),
+            text: depts.in_text(ctx.t().half(&n.message)),
             // The interaction pages are not built yet: the message carries the item number.
             href: String::new(),
             unread: n.read.is_none(),

@@ -1036,13 +1036,14 @@ pub(crate) fn action_label(ctx: &Ctx, action: &str, licensing: bool) -> String {
 }
 
 /// A timeline note as shown: a look at personal data (`公民身份号码（核对身份证件）`) is
-/// recorded in Chinese and read with the reason's English name on English pages; other notes
-/// are the words people wrote.
-pub(crate) fn log_note(ctx: &Ctx, action: &str, note: &str) -> String {
+/// recorded in Chinese and read with the reason's English name on English pages, and
+/// departments are named in the page's language; other words are as people wrote them.
+pub(crate) fn log_note(ctx: &Ctx, depts: &crate::page::DeptNames, action: &str, note: &str) -> String {
+    let note = depts.in_text(note);
     if action != "value_revealed" || !ctx.t().is_en() {
-        return note.to_string();
+        return note;
     }
-    let mut shown = note.to_string();
+    let mut shown = note;
     for r in tongban_hall::RevealReason::ALL {
         shown = shown.replace(&format!("（{}", r.name_zh()), &format!(" ({}", r.name_en()));
     }
@@ -1102,6 +1103,7 @@ async fn my_case_page(
     };
     let t = ctx.t();
     let names = crate::page::ItemNames::load(state, t).await;
+    let depts = crate::page::DeptNames::load(state, t).await;
     let id = match case_id(id) {
         Ok(id) => id,
         Err(e) => return ctx.fail(e),
@@ -1118,7 +1120,7 @@ async fn my_case_page(
             (
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, names.licensing(&v.case.item_code)),
-                log_note(ctx, &e.action, &e.note),
+                log_note(ctx, &depts, &e.action, &e.note),
             )
         })
         .collect();

@@ -1117,6 +1117,52 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
 }
 
 #[tokio::test]
+async fn english_pages_name_departments_in_english_in_messages_and_timelines() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        setup(&s).await;
+        crate::interact_pages::household_to_police(&s).await;
+        let complaint = s
+            .interact
+            .submit(
+                &s.identity.principal_for_username("citizen1").await.unwrap(),
+                tongban_interact::NewItem {
+                    kind: tongban_interact::ItemKind::Complaint,
+                    category: "household".into(),
+                    title: "户籍窗口排队太久".into(),
+                    text: "城东派出所户籍窗口排队两个小时。".into(),
+                    location: None,
+                    public: false,
+                    contact: Default::default(),
+                    channel: tongban_interact::Channel::Portal,
+                    source_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        let citizen = browser();
+        sign_in(&citizen, &s, "citizen1", PASSWORD).await;
+        // The message was composed with the department's Chinese name; the English page says
+        // its English one, and the Chinese page keeps the Chinese.
+        let messages = english_page(&citizen, &s, "/my/messages").await;
+        assert!(
+            messages.contains("was received and sent to Public Security Bureau")
+                && !messages.contains("sent to 公安局"),
+            "{messages}"
+        );
+        let item = english_page(&citizen, &s, &format!("/my/items/{}", complaint.item.id)).await;
+        assert!(
+            item.contains("Public Security Bureau") && !item.contains(">公安局<"),
+            "{item}"
+        );
+        let (_, chinese) = page(&citizen, &s, "/my/messages").await;
+        assert!(chinese.contains("公安局办理"), "{chinese}");
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_year_in_the_console() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
