@@ -568,8 +568,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sharing.clear_tag", "明文", "Clear text"),
     (
         "material.issued_in_bundle",
-        "免提交：由本次一件事中的",
-        "Nothing to provide: issued by ",
+        "免提交：由本次一件事中的“",
+        "Nothing to provide: issued when \"",
     ),
     (
         "sharing.done_approve",

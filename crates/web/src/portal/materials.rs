@@ -408,7 +408,7 @@ pub(crate) fn material_rows(ctx: &Ctx, materials: &[tongban_hall::CaseMaterial])
                     format!(
                         "{}{issuer}{}",
                         t.s("material.issued_in_bundle"),
-                        t.pick("一并签发", " in this application")
+                        t.pick("”办结时签发", "\" in this application is done")
                     ),
                     None,
                 ),
