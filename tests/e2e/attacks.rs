@@ -26,23 +26,6 @@ fn client() -> Client {
         .unwrap()
 }
 
-/// A person's bearer token from the API's sign-in.
-async fn token(demo: &Demo, username: &str) -> String {
-    let r: Value = client()
-        .post(demo.url("/api/v1/auth/login"))
-        .json(&json!({ "username": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{username}: {r}"))
-        .to_string()
-}
-
 /// Registers a department system with `scope` at the command line and returns its bearer token.
 async fn system_token(demo: &Demo, department: &str, scope: &str) -> String {
     let said = demo.cli(&[
@@ -224,7 +207,7 @@ fn a_burst_of_sign_ins_is_bounded_and_a_pause_holds() {
 fn personal_data_in_a_public_item_is_masked_however_it_is_written() {
     let demo = Demo::start();
     rt().block_on(async {
-        let citizen = token(&demo, "citizen1").await;
+        let citizen = demo.api_token("citizen1").await;
         let categories: Value = client().get(demo.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         let category = categories["components"]["schemas"]["NewInteractItem"]["properties"]["category"]["enum"][0]
             .as_str()
@@ -389,8 +372,8 @@ fn injection_markup_forged_forms_other_peoples_items_and_dead_tokens_are_refused
             assert_eq!(board["total"], 0, "{q}: {board}");
         }
 
-        let mine = token(&demo, "citizen1").await;
-        let theirs = token(&demo, "citizen2").await;
+        let mine = demo.api_token("citizen1").await;
+        let theirs = demo.api_token("citizen2").await;
         let categories: Value = c.get(demo.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
         let category = categories["components"]["schemas"]["NewInteractItem"]["properties"]["category"]["enum"][0].clone();
         let item: Value = c

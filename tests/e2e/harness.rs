@@ -72,6 +72,24 @@ impl Demo {
             .unwrap()
     }
 
+    /// A person's session token (demo password), through the API's sign-in as a client would
+    /// get one.
+    pub async fn api_token(&self, username: &str) -> String {
+        let r: serde_json::Value = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token for {username}: {r}"))
+            .to_string()
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

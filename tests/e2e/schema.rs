@@ -28,27 +28,13 @@ fn schemathesis() -> Option<String> {
         .map(|_| exe)
 }
 
-/// A session token of `username` (demo password), through the API as a client would get one.
+/// A session token of `username`.
 fn token(demo: &Demo, username: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    rt.block_on(async {
-        let r: serde_json::Value = reqwest::Client::new()
-            .post(demo.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({ "username": username, "password": "Tongban@2026" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no token for {username}: {r}"))
-            .to_string()
-    })
+        .unwrap()
+        .block_on(demo.api_token(username))
 }
 
 #[test]

@@ -182,6 +182,28 @@ async fn citizen1_applies(s: &Server, key: &str) -> tongban_hall::Case {
         .case
 }
 
+/// citizen1 complains about the queue at the household window (routed to 公安局).
+async fn citizen1_complains(s: &Server) -> tongban_interact::ItemView {
+    crate::interact_pages::household_to_police(s).await;
+    s.interact
+        .submit(
+            &s.identity.principal_for_username("citizen1").await.unwrap(),
+            tongban_interact::NewItem {
+                kind: tongban_interact::ItemKind::Complaint,
+                category: "household".into(),
+                title: "户籍窗口排队太久".into(),
+                text: "城东派出所户籍窗口排队两个小时。".into(),
+                location: None,
+                public: false,
+                contact: Default::default(),
+                channel: tongban_interact::Channel::Portal,
+                source_key: None,
+            },
+        )
+        .await
+        .unwrap()
+}
+
 async fn page(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
     let r = c.get(s.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -1121,25 +1143,7 @@ async fn english_pages_name_departments_in_english_in_messages_and_timelines() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
         setup(&s).await;
-        crate::interact_pages::household_to_police(&s).await;
-        let complaint = s
-            .interact
-            .submit(
-                &s.identity.principal_for_username("citizen1").await.unwrap(),
-                tongban_interact::NewItem {
-                    kind: tongban_interact::ItemKind::Complaint,
-                    category: "household".into(),
-                    title: "户籍窗口排队太久".into(),
-                    text: "城东派出所户籍窗口排队两个小时。".into(),
-                    location: None,
-                    public: false,
-                    contact: Default::default(),
-                    channel: tongban_interact::Channel::Portal,
-                    source_key: None,
-                },
-            )
-            .await
-            .unwrap();
+        let complaint = citizen1_complains(&s).await;
         let citizen = browser();
         sign_in(&citizen, &s, "citizen1", PASSWORD).await;
         // The message was composed with the department's Chinese name; the English page says
@@ -1173,25 +1177,7 @@ async fn a_december_due_date_is_provisional_until_an_administrator_enters_next_y
         let case = citizen1_applies(&s, "web-december-01").await;
         assert_eq!(case.due, Some(date(2027, 1, 5)));
         // A 12345 complaint the same day: 15 working days run to Fri 15 Jan, provisionally.
-        crate::interact_pages::household_to_police(&s).await;
-        let complaint = s
-            .interact
-            .submit(
-                &s.identity.principal_for_username("citizen1").await.unwrap(),
-                tongban_interact::NewItem {
-                    kind: tongban_interact::ItemKind::Complaint,
-                    category: "household".into(),
-                    title: "户籍窗口排队太久".into(),
-                    text: "城东派出所户籍窗口排队两个小时。".into(),
-                    location: None,
-                    public: false,
-                    contact: Default::default(),
-                    channel: tongban_interact::Channel::Portal,
-                    source_key: None,
-                },
-            )
-            .await
-            .unwrap();
+        let complaint = citizen1_complains(&s).await;
         assert_eq!(complaint.item.due_on, Some(date(2027, 1, 15)));
         let item_page = format!("/my/items/{}", complaint.item.id);
 
