@@ -28,6 +28,12 @@ pub const MAX_COMPARED_BYTES: i64 = 10_000;
 /// milliseconds, while a query deeper than that is better written with `WITH`.
 pub const MAX_NESTING: usize = 10;
 
+/// The most parts a dotted name may have (`catalog.schema.table.column` is four, a field of a
+/// struct column one more). The planner tries the ways a long name could split into table and
+/// column, which grows much faster than the name: a 33-part name kept a core busy for minutes
+/// after its query was answered (found by the SQL fuzz target).
+pub const MAX_NAME_PARTS: usize = 6;
+
 /// Refuses a statement nested deeper than [`MAX_NESTING`] brackets, counted in one pass over
 /// its tokens (text in quotes and comments does not count). A statement that does not even
 /// tokenize passes: the parser names what is wrong with it, and quickly.
@@ -38,7 +44,24 @@ pub(crate) fn check_nesting(sql: &str) -> Result<(), String> {
         return Ok(());
     };
     let mut depth = 0usize;
+    // Parts of the dotted name being read, and whether a dot is waiting for the next part.
+    let (mut parts, mut after_dot) = (0usize, false);
     for token in tokens {
+        match &token {
+            Token::Whitespace(_) => {}
+            Token::Word(_) => {
+                parts = if after_dot { parts + 1 } else { 1 };
+                after_dot = false;
+                if parts > MAX_NAME_PARTS {
+                    return Err(format!(
+                        "名称最多{MAX_NAME_PARTS}段（如 表.字段）/ a name has at most {MAX_NAME_PARTS} dotted \
+                         parts (such as table.field)"
+                    ));
+                }
+            }
+            Token::Period => after_dot = parts > 0,
+            _ => (parts, after_dot) = (0, false),
+        }
         match token {
             Token::LParen | Token::LBracket | Token::LBrace => {
                 depth += 1;
@@ -336,7 +359,23 @@ fn check(function: &str, cap: Cap, args: &[ColumnarValue], rows: usize) -> dataf
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_NESTING, check_nesting};
+    use super::{MAX_NAME_PARTS, MAX_NESTING, check_nesting};
+
+    #[test]
+    fn a_dotted_name_has_a_bounded_number_of_parts() {
+        let name = |n: usize| vec!["p"; n].join(".");
+        assert!(check_nesting(&format!("SELECT {} FROM t", name(MAX_NAME_PARTS))).is_ok());
+        let refused = check_nesting(&format!("SELECT {} FROM t", name(MAX_NAME_PARTS + 1))).unwrap_err();
+        assert!(refused.contains("dotted"), "{refused}");
+        // Spaces around the dots do not hide it; separate names and numbers do not add up.
+        assert!(check_nesting(&format!("SELECT {}", ["p"; MAX_NAME_PARTS + 1].join(" . "))).is_err());
+        assert!(check_nesting(&format!("SELECT {}", vec!["t.c"; 50].join(", "))).is_ok());
+        assert!(check_nesting("SELECT 1.5, t.c FROM datafusion.information_schema.tables t").is_ok());
+        assert!(
+            check_nesting(&format!("SELECT '{}'", name(50))).is_ok(),
+            "inside quotes it is text"
+        );
+    }
 
     #[test]
     fn nesting_is_counted_in_brackets_outside_quotes_and_comments() {
