@@ -743,16 +743,12 @@ async fn no_sql_gets_past_the_policy_crashes_it_or_keeps_running() {
             }
             let Ok(r) = answer else { continue };
             let text = everything(&r);
+            // A value the statement writes itself (`SELECT '滨江区'`) is no leak.
+            let leaked = |secret: &str| text.contains(secret) && !sql.contains(secret);
+            assert!(!leaked("丰"), "an ungranted name came out of {seen}: {text}");
+            assert!(!leaked("滨江区"), "a filtered row came out of {seen}: {text}");
             assert!(
-                !text.contains('丰'),
-                "an ungranted name came out of {seen}: {text}"
-            );
-            assert!(
-                !text.contains("滨江区"),
-                "a filtered row came out of {seen}: {text}"
-            );
-            assert!(
-                !(1..=6).any(|n| text.contains(&id(n))),
+                !(1..=6).any(|n| leaked(&id(n))),
                 "a clear ID number came out of {seen}: {text}"
             );
         }
