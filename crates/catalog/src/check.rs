@@ -190,18 +190,6 @@ pub(crate) fn uuid(field: &str, text: &str) -> Result<String, Invalid> {
     tongban_kernel::id::check_uuid(field, text)
 }
 
-/// Escapes `\`, `%` and `_` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Keeps the first of each repeated value, in order.
 pub(crate) fn dedup(values: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(values.len());

@@ -5,6 +5,19 @@ use crate::{Backend, Value};
 pub use sea_query;
 use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
 
+/// `text` as a LIKE pattern matching itself: `\`, `%` and `_` escaped with `\` (write the
+/// condition with `ESCAPE '\'`). Add `%` around it to match a prefix or a part.
+pub fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Renders `stmt` for `backend`: the SQL text and its parameters.
 pub fn render(backend: Backend, stmt: &SelectStatement) -> (String, Vec<Value>) {
     let (sql, values) = match backend {
@@ -35,5 +48,17 @@ fn convert(v: sea_query::Value) -> Value {
         S::Bytes(b) => b.map_or(Value::NullBytes, |b| Value::Bytes(*b)),
         #[allow(unreachable_patterns)]
         _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escaped;
+
+    #[test]
+    fn like_wildcards_and_the_escape_are_escaped() {
+        assert_eq!(like_escaped("role:clerk:/9_9/%/"), "role:clerk:/9\\_9/\\%/");
+        assert_eq!(like_escaped("a\\b"), "a\\\\b");
+        assert_eq!(like_escaped("公安局"), "公安局");
     }
 }

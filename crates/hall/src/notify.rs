@@ -172,11 +172,6 @@ fn from_row(r: &Row) -> Result<HallNotification> {
     })
 }
 
-/// `s` with the LIKE wildcards escaped (`\` is the escape character).
-fn like_escaped(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 /// The SQL condition on `recipient` selecting what `actor` receives, with its parameters
 /// starting at `$first`: their own messages and those to each handling role they hold, in
 /// every department of its scope.
@@ -184,7 +179,13 @@ fn addressed_to(actor: &Principal, first: usize) -> (String, Vec<Value>) {
     let mut sql = format!("(recipient = ${first}");
     let mut values: Vec<Value> = vec![actor.id.to_value()];
     for g in actor.grants.iter().filter(|g| STEP_ROLES.contains(&g.role)) {
-        values.push(format!("{}%", like_escaped(&role_address(g.role, g.scope.as_str()))).to_value());
+        values.push(
+            format!(
+                "{}%",
+                tongban_db::sql::like_escaped(&role_address(g.role, g.scope.as_str()))
+            )
+            .to_value(),
+        );
         sql.push_str(&format!(
             " OR recipient LIKE ${} ESCAPE '\\'",
             first + values.len() - 1
@@ -310,14 +311,4 @@ fn signed_in(actor: &Principal) -> Result<()> {
     }
     // Department systems and the platform receive no in-app messages.
     applicant_of(actor).map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wildcards_in_addresses_are_escaped() {
-        assert_eq!(like_escaped("role:clerk:/9_9/%/"), "role:clerk:/9\\_9/\\%/");
-    }
 }

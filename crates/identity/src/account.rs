@@ -73,18 +73,6 @@ pub(crate) fn grants_from_rows(rows: &[Row]) -> Result<Vec<(String, RoleGrant)>>
         .collect()
 }
 
-/// Escapes `\`, `%` and `_` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Refuses demo accounts from anyone but the platform itself.
 fn check_demo_flag(actor: &Principal, is_demo: bool) -> Result<()> {
     if is_demo && actor.kind != PrincipalKind::System {
@@ -763,7 +751,8 @@ impl Identity {
         let a = |c: &str| (Alias::new("a"), Alias::new(c));
         let d = |c: &str| (Alias::new("d"), Alias::new(c));
         let prefix = |p: &DeptPath| {
-            Expr::col(d("path")).like(LikeExpr::new(format!("{}%", escape_like(p.as_str()))).escape('\\'))
+            Expr::col(d("path"))
+                .like(LikeExpr::new(format!("{}%", tongban_db::sql::like_escaped(p.as_str()))).escape('\\'))
         };
 
         let mut cond = Cond::all();
@@ -796,7 +785,7 @@ impl Identity {
             cond = cond.add(Expr::exists(sub));
         }
         if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+            let pattern = format!("%{}%", tongban_db::sql::like_escaped(&text.to_lowercase()));
             let mut any = Cond::any()
                 .add(
                     Expr::expr(Func::lower(Expr::col(a("username"))))

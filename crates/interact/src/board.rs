@@ -139,7 +139,7 @@ impl Interact {
                              WHERE dept_path LIKE $1 ESCAPE '\\' ORDER BY dept_path",
                             columns.join(", ")
                         ),
-                        params![format!("{}%", crate::check::escape_like(p.as_str()))],
+                        params![format!("{}%", tongban_db::sql::like_escaped(p.as_str()))],
                     )
                     .await?
             }

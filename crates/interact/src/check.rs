@@ -167,18 +167,6 @@ pub(crate) fn contact(input: &ContactInput) -> Result<ContactInput, Invalid> {
     }
 }
 
-/// Escapes `\`, `%` and `_` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -45,7 +45,8 @@ pub(crate) fn col(name: &str) -> Expr {
 
 /// `column` names a path inside the subtree `scope`.
 pub(crate) fn path_in(column: &str, scope: &DeptPath) -> SimpleExpr {
-    col(column).like(LikeExpr::new(format!("{}%", check::escape_like(scope.as_str()))).escape('\\'))
+    col(column)
+        .like(LikeExpr::new(format!("{}%", tongban_db::sql::like_escaped(scope.as_str()))).escape('\\'))
 }
 
 /// Case-insensitive substring match of `text` in any of `columns`; an empty text matches all.
@@ -54,7 +55,7 @@ pub(crate) fn text_match(text: &str, columns: &[&str]) -> Cond {
     if t.is_empty() {
         return Cond::all();
     }
-    let pattern = format!("%{}%", check::escape_like(&t.to_lowercase()));
+    let pattern = format!("%{}%", tongban_db::sql::like_escaped(&t.to_lowercase()));
     let mut any = Cond::any();
     for c in columns {
         any = any.add(Expr::expr(Func::lower(col(c))).like(LikeExpr::new(pattern.clone()).escape('\\')));
