@@ -204,31 +204,17 @@ pub(super) fn declare(doc: &mut Value) {
         .as_object()
         .map(|s| s.keys().cloned().collect())
         .unwrap_or_default();
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, op) in item.iter_mut() {
-            if method == "parameters" {
-                continue;
-            }
-            let Some(responses) = op["responses"].as_object_mut() else {
-                continue;
-            };
-            for (status, answer) in responses.iter_mut() {
-                let named = answer["description"]
-                    .as_str()
-                    .filter(|d| names.iter().any(|n| n == d));
-                if status.starts_with('2')
-                    && answer.get("content").is_none()
-                    && let Some(name) = named
-                {
-                    answer["content"] = json!({ "application/json": { "schema": r(name) } });
-                }
+    super::openapi::for_each_answers(doc, |_, responses| {
+        for (status, answer) in responses.iter_mut() {
+            let named = answer["description"]
+                .as_str()
+                .filter(|d| names.iter().any(|n| n == d));
+            if status.starts_with('2')
+                && answer.get("content").is_none()
+                && let Some(name) = named
+            {
+                answer["content"] = json!({ "application/json": { "schema": r(name) } });
             }
         }
-    }
+    });
 }

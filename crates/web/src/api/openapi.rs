@@ -239,18 +239,25 @@ pub fn spec() -> Value {
 /// Every operation that changes something may find it changed first, or in a state that does
 /// not allow it (an item already rated, a username taken): 409, the Problem naming the field.
 fn declare_conflicts(doc: &mut Value) {
+    for_each_answers(doc, |method, responses| {
+        if matches!(method, "post" | "put" | "patch" | "delete") {
+            responses.entry("409").or_insert_with(problem_ref);
+        }
+    });
+}
+
+/// Calls `f` with each operation's method and its answers, by status.
+pub(super) fn for_each_answers(
+    doc: &mut Value,
+    mut f: impl FnMut(&str, &mut serde_json::Map<String, Value>),
+) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
     };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for (method, op) in item.iter_mut() {
-            if matches!(method.as_str(), "post" | "put" | "patch" | "delete")
-                && let Some(responses) = op["responses"].as_object_mut()
-            {
-                responses.entry("409").or_insert_with(problem_ref);
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (method, op) in item.iter_mut().filter(|(m, _)| *m != "parameters") {
+            if let Some(responses) = op["responses"].as_object_mut() {
+                f(method, responses);
             }
         }
     }
