@@ -190,6 +190,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_drafts.sql"),
         postgres: include_str!("../migrations/postgres/0011_drafts.sql"),
     },
+    Migration {
+        owner: "hall",
+        version: 12,
+        name: "bigint",
+        sqlite: include_str!("../migrations/sqlite/0012_bigint.sql"),
+        postgres: include_str!("../migrations/postgres/0012_bigint.sql"),
+    },
 ];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;

@@ -155,6 +155,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_oidc.sql"),
         postgres: include_str!("../migrations/postgres/0006_oidc.sql"),
     },
+    Migration {
+        owner: "identity",
+        version: 7,
+        name: "bigint",
+        sqlite: include_str!("../migrations/sqlite/0007_bigint.sql"),
+        postgres: include_str!("../migrations/postgres/0007_bigint.sql"),
+    },
 ];
 
 type ClockFn = dyn Fn() -> Millis + Send + Sync;

@@ -189,6 +189,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_report_weight.sql"),
         postgres: include_str!("../migrations/postgres/0008_report_weight.sql"),
     },
+    Migration {
+        owner: "interact",
+        version: 9,
+        name: "bigint",
+        sqlite: include_str!("../migrations/sqlite/0009_bigint.sql"),
+        postgres: include_str!("../migrations/postgres/0009_bigint.sql"),
+    },
 ];
 
 /// Tunable limits of the service; [`Settings::default`] holds the values a city starts with.

@@ -119,6 +119,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_egress.sql"),
         postgres: include_str!("../migrations/postgres/0005_egress.sql"),
     },
+    Migration {
+        owner: "pool",
+        version: 6,
+        name: "bigint",
+        sqlite: include_str!("../migrations/sqlite/0006_bigint.sql"),
+        postgres: include_str!("../migrations/postgres/0006_bigint.sql"),
+    },
 ];
 
 /// The pool service: cheap to clone, shared by the web layer, the CLI and workers.

@@ -739,16 +739,23 @@ pub(crate) struct PostgresDatabase {
     name: String,
 }
 
+/// The test PostgreSQL server (`TONGBAN_TEST_DATABASE_URL`). `None` outside CI without it; in
+/// CI its absence fails the test.
+pub(crate) fn postgres_url() -> Option<String> {
+    let Ok(url) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs this on PostgreSQL: set TONGBAN_TEST_DATABASE_URL"
+        );
+        eprintln!("needs TONGBAN_TEST_DATABASE_URL; not run");
+        return None;
+    };
+    Some(url)
+}
+
 impl PostgresDatabase {
     pub(crate) fn new(prefix: &str) -> Option<PostgresDatabase> {
-        let Ok(admin) = std::env::var("TONGBAN_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI runs this on PostgreSQL: set TONGBAN_TEST_DATABASE_URL"
-            );
-            eprintln!("needs TONGBAN_TEST_DATABASE_URL; not run");
-            return None;
-        };
+        let admin = postgres_url()?;
         let name = format!("{prefix}_{}", std::process::id());
         let base = admin.split('?').next().unwrap_or(&admin);
         let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);

@@ -1,0 +1,3 @@
+-- Nothing to do on SQLite, whose INTEGER is already 64-bit: the PostgreSQL twin of this
+-- migration widens INTEGER (32-bit) columns to BIGINT, the one integer type of the schema there
+-- (checked by crates/tongban/tests/it/schema.rs).
