@@ -24,6 +24,12 @@ macro_rules! define_id {
             }
         }
 
+        impl $crate::id::TypedId for $name {
+            fn parse_text(text: &str) -> Option<Self> {
+                Self::parse("id", text).ok()
+            }
+        }
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
@@ -36,6 +42,12 @@ macro_rules! define_id {
             }
         }
     };
+}
+
+/// An id of one kind of object, as received from outside (a path, a form).
+pub trait TypedId: Sized {
+    /// The id `text` names, or `None` when it is not an id.
+    fn parse_text(text: &str) -> Option<Self>;
 }
 
 /// A new UUIDv7 in its hyphenated lower-case text form.

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::i18n::{Lang, Tr};
-use crate::page::{Chrome, ChromeUser, PageError};
+use crate::page::{Chrome, ChromeUser, PageError, Unrendered};
 use crate::security::{cookie, random_token, same_secret, set_cookie};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::header;
@@ -241,7 +241,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     };
     let tls = state.settings.tls;
     let care = cookie(req.headers(), "care") == Some("1");
-    req.extensions_mut().insert(Ctx {
+    let ctx = Ctx {
         lang,
         auth,
         token,
@@ -252,8 +252,19 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         ip,
         user_agent,
         tls,
-    });
+    };
+    req.extensions_mut().insert(ctx.clone());
     let mut resp = next.run(req).await;
+    if let Some(Unrendered(e)) = resp.extensions_mut().remove::<Unrendered>() {
+        let headers = std::mem::take(resp.headers_mut());
+        resp = ctx.fail(e);
+        // What the handler or the layers inside set (cookies, cache rules) stays.
+        for (name, value) in headers.iter() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                resp.headers_mut().append(name, value.clone());
+            }
+        }
+    }
     if let Some(t) = new_pre {
         resp.headers_mut()
             .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &t, None, tls));
@@ -299,6 +310,53 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         serde_urlencoded::from_bytes(&body)
             .map(CsrfForm)
             .map_err(|_| ctx.fail(PageError::Internal("form did not match its handler".into())))
+    }
+}
+
+/// The fully signed-in user, as an extractor: a visitor is sent to sign in (or to finish the
+/// second factor) and comes back to this page.
+pub struct User(pub SignedIn);
+
+impl<S: Send + Sync> FromRequestParts<S> for User {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<Ctx>()
+            .ok_or(PageError::Internal("context missing".into()))?;
+        ctx.require_user().cloned().map(User)
+    }
+}
+
+/// A signed-in staff member who may open the console, as an extractor; anyone else is refused
+/// (or sent to sign in).
+pub struct Staff(pub SignedIn);
+
+impl<S: Send + Sync> FromRequestParts<S> for Staff {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts
+            .extensions
+            .get::<Ctx>()
+            .ok_or(PageError::Internal("context missing".into()))?;
+        ctx.require_staff().cloned().map(Staff)
+    }
+}
+
+/// A typed id from the last path segment (`/cases/{id}`): anything that is not an id of that
+/// kind is a page not found, never a raw 400.
+pub struct IdPath<T>(pub T);
+
+impl<S: Send + Sync, T: tongban_kernel::id::TypedId> FromRequestParts<S> for IdPath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) = axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::NotFound)?;
+        T::parse_text(&text).map(IdPath).ok_or(PageError::NotFound)
     }
 }
 

@@ -166,3 +166,47 @@ pub(crate) fn interact_page(e: tongban_interact::Error) -> PageError {
         e @ I::Storage(_) => PageError::Internal(e.to_string()),
     }
 }
+
+/// A hall error as a page failure.
+pub(crate) fn hall_page(e: tongban_hall::Error) -> PageError {
+    use tongban_hall::Error as H;
+    match e {
+        H::NotFound { .. } => PageError::NotFound,
+        H::Forbidden { why } => PageError::Forbidden(why),
+        e @ (H::Invalid(_) | H::Conflict { .. } | H::Calendar(_) | H::Licence(_)) => {
+            PageError::BadRequest(e.to_string())
+        }
+        e @ (H::Directory(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
+    }
+}
+
+/// The field and message of a hall error a form can show, if it is one.
+pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, String)> {
+    use tongban_hall::Error as H;
+    match e {
+        H::Invalid(i) => Some((i.field.clone(), i.reason.clone())),
+        H::Conflict { field, reason } => Some((field.clone(), reason.clone())),
+        H::Licence(inner) => Some((inner.field().unwrap_or("licence").to_string(), e.to_string())),
+        _ => None,
+    }
+}
+
+/// Every domain error a page can meet becomes a [`PageError`] by `?`.
+macro_rules! page_error_from {
+    ($($error:ty => $page:path),* $(,)?) => {
+        $(impl From<$error> for PageError {
+            fn from(e: $error) -> Self {
+                $page(e)
+            }
+        })*
+    };
+}
+
+page_error_from! {
+    tongban_identity::Error => identity_page,
+    tongban_catalog::Error => catalog_page,
+    tongban_pool::Error => pool_page,
+    tongban_seal::Error => seal_page,
+    tongban_interact::Error => interact_page,
+    tongban_hall::Error => hall_page,
+}

@@ -8,7 +8,9 @@
 //! (`form-action 'self'`), and browsers apply that to where a posted form is redirected.
 
 use crate::AppState;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -47,10 +49,10 @@ async fn discovery(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /oidc/jwks`.
-async fn jwks(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn jwks(State(state): State<AppState>) -> PageResult {
     match state.oidc.jwks().await {
-        Ok(keys) => public_json(keys),
-        Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+        Ok(keys) => Ok(public_json(keys)),
+        Err(e) => Err(PageError::Internal(e.to_string())),
     }
 }
 
@@ -86,12 +88,12 @@ fn continue_to(ctx: &Ctx, to: String, client: &str) -> Response {
 }
 
 /// A request that cannot go on: shown to the person, or told to the client.
-fn refused(ctx: &Ctx, e: AuthError, client: &str) -> Response {
+fn refused(ctx: &Ctx, e: AuthError, client: &str) -> PageResult {
     match e.location() {
-        Some(to) => continue_to(ctx, to, client),
+        Some(to) => Ok(continue_to(ctx, to, client)),
         None => match e {
-            AuthError::Shown(why) => ctx.fail(PageError::BadRequest(why)),
-            AuthError::Redirect { .. } => ctx.fail(PageError::NotFound),
+            AuthError::Shown(why) => Err(PageError::BadRequest(why)),
+            AuthError::Redirect { .. } => Err(PageError::NotFound),
         },
     }
 }
@@ -126,7 +128,7 @@ fn share_of(ctx: &Ctx, scope: &str) -> Option<&'static str> {
 }
 
 /// `GET /oidc/authorize`: a system asks to sign the person in.
-async fn authorize(State(state): State<AppState>, ctx: Ctx, Query(p): Query<AuthParams>) -> Response {
+async fn authorize(State(state): State<AppState>, ctx: Ctx, Query(p): Query<AuthParams>) -> PageResult {
     let req = match state.oidc.check_request(&p).await {
         Ok(r) => r,
         Err(e) => return refused(&ctx, e, ""),
@@ -142,9 +144,9 @@ async fn authorize(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Auth
                     ("state", req.state.as_deref().unwrap_or("")),
                 ],
             );
-            return continue_to(&ctx, to, &req.client.name);
+            return Ok(continue_to(&ctx, to, &req.client.name));
         }
-        Err(e) => return ctx.fail(e),
+        Err(e) => return Err(e),
     };
     let asked_again = req.prompt.iter().any(|p| p == "consent");
     match state
@@ -161,10 +163,10 @@ async fn authorize(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Auth
                     ("state", req.state.as_deref().unwrap_or("")),
                 ],
             );
-            continue_to(&ctx, to, &req.client.name)
+            Ok(continue_to(&ctx, to, &req.client.name))
         }
-        Ok(_) => consent_page(&ctx, &req, &p),
-        Err(e) => ctx.fail(crate::errors::identity_page(e)),
+        Ok(_) => Ok(consent_page(&ctx, &req, &p)),
+        Err(e) => Err(crate::errors::identity_page(e)),
     }
 }
 
@@ -186,7 +188,7 @@ async fn approve(
     user: &tongban_identity::SignedIn,
     req: &AuthRequest,
     consent: bool,
-) -> Response {
+) -> PageResult {
     match state
         .oidc
         .approve(
@@ -198,8 +200,8 @@ async fn approve(
         )
         .await
     {
-        Ok(to) => continue_to(ctx, to, &req.client.name),
-        Err(e) => ctx.fail(crate::errors::identity_page(e)),
+        Ok(to) => Ok(continue_to(ctx, to, &req.client.name)),
+        Err(e) => Err(crate::errors::identity_page(e)),
     }
 }
 
@@ -213,18 +215,19 @@ struct Decision {
 }
 
 /// `POST /oidc/authorize`: the person allows or refuses.
-async fn decide(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm<Decision>) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    User(user): User,
+    CsrfForm(form): CsrfForm<Decision>,
+) -> PageResult {
     let req = match state.oidc.check_request(&form.params).await {
         Ok(r) => r,
         Err(e) => return refused(&ctx, e, ""),
     };
     match form.decision.as_str() {
         "allow" => approve(&state, &ctx, &user, &req, true).await,
-        _ => continue_to(&ctx, Oidc::denied(&req), &req.client.name),
+        _ => Ok(continue_to(&ctx, Oidc::denied(&req), &req.client.name)),
     }
 }
 
@@ -391,19 +394,15 @@ struct LogoutPage {
 /// `GET /oidc/logout`: RP-initiated logout. With a valid `id_token_hint` the session it was
 /// issued in ends and the browser returns to the system's registered address; without one the
 /// person is asked (the portal's own sign-out form), so a link elsewhere cannot sign anyone out.
-async fn logout(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LogoutParams>) -> Response {
-    let target = match state
+async fn logout(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LogoutParams>) -> PageResult {
+    let target = state
         .oidc
         .logout(
             &q.id_token_hint,
             q.post_logout_redirect_uri.as_deref(),
             q.state.as_deref(),
         )
-        .await
-    {
-        Ok(t) => t,
-        Err(e) => return ctx.fail(crate::errors::identity_page(e)),
-    };
+        .await?;
     let t = ctx.t();
     match target {
         Some(target) => {
@@ -419,12 +418,12 @@ async fn logout(State(state): State<AppState>, ctx: Ctx, Query(q): Query<LogoutP
                 header::SET_COOKIE,
                 crate::security::set_cookie(crate::context::SESSION_COOKIE, "", Some(0), ctx.tls),
             );
-            resp
+            Ok(resp)
         }
-        None => render(&LogoutPage {
+        None => Ok(render(&LogoutPage {
             c: ctx.chrome(t.s("oidc.logout_title")),
             done: false,
-        }),
+        })),
     }
 }
 

@@ -113,6 +113,15 @@ impl Chrome {
         });
     }
 
+    /// Keeps what a refused form held (a form struct, by its field names), so the page shown again
+    /// with its errors shows it too.
+    pub fn keep(&mut self, form: &impl serde::Serialize) {
+        self.typed = serde_urlencoded::to_string(form)
+            .ok()
+            .and_then(|q| serde_urlencoded::from_str(&q).ok())
+            .unwrap_or_default();
+    }
+
     /// What was typed in `field` of the refused form (empty on a fresh page).
     pub fn typed(&self, field: &str) -> &str {
         self.typed.get(field).map_or("", String::as_str)
@@ -183,8 +192,22 @@ pub struct ConsoleErrorPage {
     pub message: String,
 }
 
-/// A page-level failure, rendered as a friendly page with the right status.
-#[derive(Debug)]
+/// What a page handler returns: the page, or a [`PageError`] that `?` carries out of it.
+pub type PageResult = Result<Response, PageError>;
+
+/// A form page shown again with what was refused: 422, so a client (and a test) can tell a
+/// refusal from a page that worked.
+pub fn refused(page: PageResult) -> PageResult {
+    page.map(|mut resp| {
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        resp
+    })
+}
+
+/// A page-level failure, rendered as a friendly page with the right status. A handler returns it
+/// with `?`; [`crate::context::resolve`] renders it in the request's language and look, since only
+/// the request knows who is signed in and where they are.
+#[derive(Debug, Clone)]
 pub enum PageError {
     /// 404.
     NotFound,
@@ -194,6 +217,8 @@ pub enum PageError {
     Csrf,
     /// 400: bad input outside a form (a query string), with the reason.
     BadRequest(String),
+    /// 413: a file larger than the form accepts, with what to do instead.
+    TooLarge(String),
     /// 500: logged, not shown.
     Internal(String),
     /// Go elsewhere first (e.g. the second-factor step).
@@ -205,6 +230,19 @@ pub enum PageError {
     },
 }
 
+/// A page error on its way out of a handler, waiting for [`crate::context::resolve`] to render
+/// it with the request's chrome.
+#[derive(Clone)]
+pub(crate) struct Unrendered(pub(crate) PageError);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut resp = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        resp.extensions_mut().insert(Unrendered(self));
+        resp
+    }
+}
+
 impl PageError {
     /// The response, with the page in the chrome's language.
     pub fn render(self, mut c: Chrome) -> Response {
@@ -213,6 +251,7 @@ impl PageError {
             PageError::Forbidden(_) => (StatusCode::FORBIDDEN, "error.forbidden"),
             PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
             PageError::BadRequest(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
+            PageError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "error.bad_request"),
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.server")
@@ -224,7 +263,7 @@ impl PageError {
             }
         };
         let mut message = c.t.s(key).to_string();
-        if let PageError::Forbidden(why) | PageError::BadRequest(why) = &self {
+        if let PageError::Forbidden(why) | PageError::BadRequest(why) | PageError::TooLarge(why) = &self {
             // The kernel's plain "not permitted" repeats the sentence above; a specific reason
             // (another department's case, a locked account) is added to it.
             if !why.starts_with(tongban_kernel::principal::NOT_PERMITTED) {

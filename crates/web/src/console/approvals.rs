@@ -7,11 +7,12 @@ use super::role_label;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::identity_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_kernel::Principal;
 
@@ -64,16 +65,10 @@ pub(super) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     let t = ctx.t();
-    let requests = match state.identity.role_requests(&me, None).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
+    let requests = state.identity.role_requests(&me, None).await?;
     let names = state.identity.department_names().await.unwrap_or_default();
     let rows = requests
         .into_iter()
@@ -96,7 +91,7 @@ pub(super) async fn show(
     if q.contains_key("rejected") {
         c.notice = Some(t.s("approvals.rejected").to_string());
     }
-    render(&ApprovalsPage { c, rows })
+    Ok(render(&ApprovalsPage { c, rows }))
 }
 
 /// `POST /console/approvals/{id}/approve`: the grant takes effect and the activation code is
@@ -106,11 +101,8 @@ pub(super) async fn approve(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     match state.identity.approve_role_request(&me, &id).await {
         Ok(done) => {
             let t = ctx.t();
@@ -130,9 +122,9 @@ pub(super) async fn approve(
                 header::CACHE_CONTROL,
                 header::HeaderValue::from_static("no-store"),
             );
-            resp
+            Ok(resp)
         }
-        Err(e) => ctx.fail(identity_page(e)),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -142,13 +134,10 @@ pub(super) async fn reject(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     match state.identity.reject_role_request(&me, &id).await {
-        Ok(()) => Redirect::to("/console/approvals?rejected=1").into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
+        Ok(()) => Ok(Redirect::to("/console/approvals?rejected=1").into_response()),
+        Err(e) => Err(identity_page(e)),
     }
 }

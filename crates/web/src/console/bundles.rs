@@ -8,8 +8,9 @@
 use super::items::require_manager;
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::{hall_field, hall_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, render};
-use crate::portal::services::{hall_field, hall_page};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -50,19 +51,14 @@ async fn item_names(state: &AppState) -> Vec<(String, String)> {
 }
 
 /// `GET /console/bundles`.
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(e) = require_manager(&ctx) {
-        return ctx.fail(e);
-    }
-    let bundles = match state.hall.all_bundles().await {
-        Ok(b) => b,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
-    render(&BundlesPage {
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    require_manager(&ctx)?;
+    let bundles = state.hall.all_bundles().await?;
+    Ok(render(&BundlesPage {
         c: ctx.chrome(ctx.t().s("bundles.title")),
         bundles,
         names: item_names(&state).await.into_iter().collect(),
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,16 +173,14 @@ async fn edit_page(state: &AppState, mut c: Chrome, current: Option<&Bundle>, f:
 }
 
 /// `GET /console/bundles/new`.
-pub(super) async fn new_bundle(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(e) = require_manager(&ctx) {
-        return ctx.fail(e);
-    }
+pub(super) async fn new_bundle(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    require_manager(&ctx)?;
     let f = Form {
         active: true,
         items: vec![String::new(); 2 + BLANK_ROWS],
         ..Form::default()
     };
-    edit_page(&state, ctx.chrome(ctx.t().s("bundles.new")), None, f).await
+    Ok(edit_page(&state, ctx.chrome(ctx.t().s("bundles.new")), None, f).await)
 }
 
 /// `GET /console/bundles/{code}`.
@@ -195,19 +189,14 @@ pub(super) async fn edit_bundle(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(e) = require_manager(&ctx) {
-        return ctx.fail(e);
-    }
-    let bundle = match state.hall.bundle_by_code(&code).await {
-        Ok(b) => b,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+) -> PageResult {
+    require_manager(&ctx)?;
+    let bundle = state.hall.bundle_by_code(&code).await?;
     let mut c = ctx.chrome(&bundle.name);
     if q.contains_key("saved") {
         c.notice = Some(ctx.t().s("bundles.saved").to_string());
     }
-    edit_page(&state, c, Some(&bundle), Form::of(&bundle)).await
+    Ok(edit_page(&state, c, Some(&bundle), Form::of(&bundle)).await)
 }
 
 /// `POST /console/bundles/new`.
@@ -215,7 +204,7 @@ pub(super) async fn create_bundle(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     save(&state, &ctx, None, &form).await
 }
 
@@ -225,7 +214,7 @@ pub(super) async fn update_bundle(
     ctx: Ctx,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     save(&state, &ctx, Some(code), &form).await
 }
 
@@ -234,15 +223,12 @@ async fn save(
     ctx: &Ctx,
     code: Option<String>,
     posted: &HashMap<String, String>,
-) -> Response {
-    let p = match require_manager(ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let p = require_manager(ctx)?;
     let current = match &code {
         Some(code) => match state.hall.bundle_by_code(code).await {
             Ok(b) => Some(b),
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         },
         None => None,
     };
@@ -252,7 +238,7 @@ async fn save(
         let rows = f.items.len() + BLANK_ROWS;
         f.items
             .resize(rows.min(MAX_BUNDLE_ITEMS + BLANK_ROWS), String::new());
-        return edit_page(state, c, current.as_ref(), f).await;
+        return Ok(edit_page(state, c, current.as_ref(), f).await);
     }
     let (input, rows) = f.input();
     let saved = match &current {
@@ -260,13 +246,13 @@ async fn save(
         None => state.hall.create_bundle(&p, input).await,
     };
     match saved {
-        Ok(b) => Redirect::to(&format!("/console/bundles/{}?saved=1", b.code)).into_response(),
+        Ok(b) => Ok(Redirect::to(&format!("/console/bundles/{}?saved=1", b.code)).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 c.add_error(&input_of(&field, &rows), &msg);
-                edit_page(state, c, current.as_ref(), f).await
+                Ok(edit_page(state, c, current.as_ref(), f).await)
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }

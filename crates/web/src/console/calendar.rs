@@ -4,7 +4,9 @@
 //! every service at once and recounts the open cases whose due days it moves.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -315,10 +317,8 @@ pub(super) struct Entered {
 }
 
 /// `GET /console/calendar`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Entered>) -> Response {
-    if let Err(e) = require(&ctx) {
-        return ctx.fail(e);
-    }
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Entered>) -> PageResult {
+    require(&ctx)?;
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("calendar.title"));
     if let Some(years) = q
@@ -333,7 +333,7 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
                 .replace("{moved}", &q.moved.to_string()),
         );
     }
-    page(&state, &ctx, c, q.year, None).await
+    Ok(page(&state, &ctx, c, q.year, None).await)
 }
 
 /// `POST /console/calendar`: enters (or corrects) a year from the form's rows, then recounts
@@ -341,23 +341,20 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
 pub(super) async fn enter(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let t = ctx.t();
     let mut f = YearForm::posted(&form);
     let year = form.get("year").and_then(|y| y.trim().parse::<i16>().ok());
     if form.get("go").map(String::as_str) == Some("more") {
         f.pad(BLANK_HOLIDAYS, BLANK_MAKEUP);
-        return page(&state, &ctx, ctx.chrome(t.s("calendar.title")), year, Some(f)).await;
+        return Ok(page(&state, &ctx, ctx.chrome(t.s("calendar.title")), year, Some(f)).await);
     }
     let mut c = ctx.chrome(t.s("calendar.title"));
     let Some(year) = year else {
         c.add_error("year", "请选择年份 / choose the year");
-        return page(&state, &ctx, c, None, Some(f)).await;
+        return Ok(page(&state, &ctx, c, None, Some(f)).await);
     };
     let text = match f.to_toml(year) {
         Ok(text) => text,
@@ -365,38 +362,34 @@ pub(super) async fn enter(
             for (field, reason) in errors {
                 c.add_error(&field, &reason);
             }
-            return page(&state, &ctx, c, Some(year), Some(f)).await;
+            return Ok(page(&state, &ctx, c, Some(year), Some(f)).await);
         }
     };
     let years = match tongban_db::calendar::add_years(&state.db, &user.principal, &text).await {
         Ok(y) => y,
         Err(AddYearError::Invalid(i)) => {
             c.add_error("year", &i.reason);
-            return page(&state, &ctx, c, Some(year), Some(f)).await;
+            return Ok(page(&state, &ctx, c, Some(year), Some(f)).await);
         }
-        Err(AddYearError::Forbidden(why)) => return ctx.fail(PageError::Forbidden(why)),
-        Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
+        Err(AddYearError::Forbidden(why)) => return Err(PageError::Forbidden(why)),
+        Err(e) => return Err(PageError::Internal(e.to_string())),
     };
     // Stored and valid: every service sees the year now, and the cases it moves are recounted.
-    if let Err(e) = state.hall.calendar().merge_toml(&text) {
-        return ctx.fail(PageError::Internal(e.to_string()));
-    }
+    state
+        .hall
+        .calendar()
+        .merge_toml(&text)
+        .map_err(|e| PageError::Internal(e.to_string()))?;
     let first = years.iter().copied().min().unwrap_or_default();
-    let cases = match state.hall.recount_due_days(&user.principal, first).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(crate::portal::services::hall_page(e)),
-    };
-    let items = match state.interact.recount_due_days(&user.principal, first).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(crate::errors::interact_page(e)),
-    };
+    let cases = state.hall.recount_due_days(&user.principal, first).await?;
+    let items = state.interact.recount_due_days(&user.principal, first).await?;
     let recount = cases + items;
     let listed: Vec<String> = years.iter().map(i16::to_string).collect();
-    Redirect::to(&format!(
+    Ok(Redirect::to(&format!(
         "/console/calendar?entered={}&checked={}&moved={}",
         listed.join(","),
         recount.checked,
         recount.moved
     ))
-    .into_response()
+    .into_response())
 }

@@ -5,13 +5,17 @@
 //! notes. Every check is the hall's; a refused action comes back on the page with its reason.
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::{hall_field, hall_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
-use crate::portal::services::{action_label, hall_field, hall_page, log_note, urgency_code};
+use crate::portal::services::{action_label, log_note, urgency_code};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
@@ -67,11 +71,12 @@ pub(crate) fn urgency_name(ctx: &Ctx, u: Urgency) -> String {
 }
 
 /// `GET /console/cases`: the inbox of one desk (department and role).
-pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn inbox(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<InboxQuery>,
+) -> PageResult {
     let t = ctx.t();
     let mine = desks(&user.principal);
     let chosen = mine
@@ -80,7 +85,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         .or(mine.first())
         .cloned();
     let Some((dept, role)) = chosen else {
-        return ctx.fail(PageError::Forbidden(
+        return Err(PageError::Forbidden(
             "您没有办件岗位角色 / you hold no case-handling role".into(),
         ));
     };
@@ -96,14 +101,10 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         item: None,
         mine_only: false,
     };
-    let inbox = match state
+    let inbox = state
         .hall
         .inbox(&user.principal, &filter, Page::number(1, 100))
-        .await
-    {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+        .await?;
     let rows = inbox
         .tasks
         .iter()
@@ -138,7 +139,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             (href, label, *d == dept && *r == role)
         })
         .collect();
-    render(&InboxPage {
+    Ok(render(&InboxPage {
         c: ctx.chrome(t.s("inbox.title")),
         desks,
         base: format!(
@@ -150,7 +151,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         due_soon: inbox.counts.due_soon,
         overdue: inbox.counts.overdue,
         rows,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -197,20 +198,11 @@ fn case_id(id: &str) -> Result<CaseId, PageError> {
     CaseId::parse("id", id).map_err(|_| PageError::NotFound)
 }
 
-async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let t = ctx.t();
-    let case = match case_id(id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
-    let v = match state.hall.case(&user.principal, &case).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let case = case_id(id)?;
+    let v = state.hall.case(&user.principal, &case).await?;
     let names = crate::page::ItemNames::load(state, t).await;
     let depts = crate::page::DeptNames::load(state, t).await;
     let licensing = names.licensing(&v.case.item_code);
@@ -344,7 +336,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// What the case page's inputs ask for, to name an empty one.
@@ -415,7 +407,7 @@ pub(super) async fn case(
     ctx: Ctx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<CaseQuery>,
-) -> Response {
+) -> PageResult {
     let c = done_notice(ctx.t(), &q.done).map(|n| {
         let mut c = ctx.chrome("");
         c.notice = Some(n.to_string());
@@ -428,17 +420,10 @@ pub(super) async fn case(
 pub(super) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(case): IdPath<CaseId>,
     CsrfForm(f): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let case = match case_id(&id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let p = &user.principal;
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let h = &state.hall;
@@ -515,10 +500,10 @@ pub(super) async fn act(
             "do",
             "请选择办理结果 / choose what to do with the application",
         )),
-        _ => return ctx.fail(PageError::BadRequest("未知操作 / unknown action".into())),
+        _ => return Err(PageError::BadRequest("未知操作 / unknown action".into())),
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/cases/{id}?done={}", get("do"))).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/cases/{case}?done={}", get("do"))).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("inbox.title"));
@@ -541,9 +526,9 @@ pub(super) async fn act(
                 };
                 c.add_error(&field, &msg);
                 c.typed = f;
-                case_page(&state, &ctx, &id, Some(c)).await
+                case_page(&state, &ctx, case.as_str(), Some(c)).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }
@@ -574,17 +559,11 @@ struct RevealPage {
 pub(super) async fn reveal(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<RevealForm>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let case = match case_id(&id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let case = case_id(&id)?;
     let t = ctx.t();
     let done = match RevealReason::parse(&f.reveal_reason) {
         Some(reason) => {
@@ -611,7 +590,7 @@ pub(super) async fn reveal(
             };
             let number = match state.hall.case(&user.principal, &case).await {
                 Ok(v) => v.case.number,
-                Err(e) => return ctx.fail(hall_page(e)),
+                Err(e) => return Err(hall_page(e)),
             };
             let mut resp = render(&RevealPage {
                 c: ctx.chrome(t.s("case.reveal")),
@@ -624,7 +603,7 @@ pub(super) async fn reveal(
                 axum::http::header::CACHE_CONTROL,
                 axum::http::HeaderValue::from_static("no-store"),
             );
-            resp
+            Ok(resp)
         }
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
@@ -637,7 +616,7 @@ pub(super) async fn reveal(
                 ]);
                 case_page(&state, &ctx, &id, Some(c)).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }

@@ -2,13 +2,15 @@
 //! versions and sharing terms, publishing, and filing a sharing request.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, catalog_form, catalog_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_catalog::{Grantee, NewRequest, Resource, ResourceFilter, ResourceStatus, SharingClass};
 use tongban_kernel::{Page, Permission, Principal};
@@ -63,12 +65,9 @@ pub(super) struct CatalogQuery {
 pub(super) async fn catalog(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Query(q): Query<CatalogQuery>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let t = ctx.t();
     let page_no = q.page.max(1);
     let page = Page::number(page_no, 50);
@@ -77,10 +76,7 @@ pub(super) async fn catalog(
         sharing_class: SharingClass::parse(&q.class),
         ..Default::default()
     };
-    let list = match state.catalog.list_resources(&me.principal, &filter, page).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let list = state.catalog.list_resources(&me.principal, &filter, page).await?;
     let rows = list
         .items
         .iter()
@@ -102,7 +98,7 @@ pub(super) async fn catalog(
             urlencode(&q.class)
         )
     };
-    render(&CatalogPage {
+    Ok(render(&CatalogPage {
         c: ctx.chrome(t.s("catalog.title")),
         q: q.q.clone(),
         class: q.class.clone(),
@@ -114,7 +110,7 @@ pub(super) async fn catalog(
         total: list.total,
         prev: (page_no > 1).then(|| link(page_no - 1)),
         next: (page.offset + u64::from(page.limit) < list.total).then(|| link(page_no + 1)),
-    })
+    }))
 }
 
 struct FieldRow {
@@ -148,16 +144,14 @@ struct ResourcePage {
     can_upload: bool,
 }
 
-pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn resource(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(me): Staff,
+    Path(code): Path<String>,
+) -> PageResult {
     let t = ctx.t();
-    let r = match state.catalog.resource_by_code(&me.principal, &code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let r = state.catalog.resource_by_code(&me.principal, &code).await?;
     let versions = state
         .catalog
         .resource_versions(&me.principal, &r.id)
@@ -240,7 +234,7 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
     let can_upload =
         r.status != ResourceStatus::Retired && me.principal.allows(Permission::LoadData, provider_scope);
     let name = t.pick(&r.name_zh, &r.name_en).to_string();
-    render(&ResourcePage {
+    Ok(render(&ResourcePage {
         c: ctx.chrome(&name),
         name,
         facts,
@@ -250,7 +244,7 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
         can_request,
         can_upload,
         r,
-    })
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -258,21 +252,14 @@ pub(super) struct Empty {}
 
 pub(super) async fn publish(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let r = match state.catalog.resource_by_code(&me.principal, &code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+) -> PageResult {
+    let r = state.catalog.resource_by_code(&me.principal, &code).await?;
     match state.catalog.publish_resource(&me.principal, &r.id).await {
-        Ok(r) => Redirect::to(&format!("/console/catalog/{}", urlencode(&r.code))).into_response(),
-        Err(e) => ctx.fail(catalog_page(e)),
+        Ok(r) => Ok(Redirect::to(&format!("/console/catalog/{}", urlencode(&r.code))).into_response()),
+        Err(e) => Err(catalog_page(e)),
     }
 }
 
@@ -293,16 +280,10 @@ async fn request_page(
     code: &str,
     form: &[(String, String)],
     mut c: Chrome,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = ctx.require_staff()?.clone();
     let t = ctx.t();
-    let r = match state.catalog.resource_by_code(&me.principal, code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let r = state.catalog.resource_by_code(&me.principal, code).await?;
     let value = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
@@ -358,14 +339,14 @@ async fn request_page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 pub(super) async fn new_request(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-) -> Response {
+) -> PageResult {
     let c = ctx.chrome("");
     request_page(&state, &ctx, &code, &[], c).await
 }
@@ -373,13 +354,10 @@ pub(super) async fn new_request(
 pub(super) async fn file_request(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let value = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
@@ -388,14 +366,11 @@ pub(super) async fn file_request(
     };
     let mut c = ctx.chrome("");
     let Some(requester) = own_department(&state, &me.principal).await else {
-        return ctx.fail(PageError::Forbidden(
+        return Err(PageError::Forbidden(
             "需要所属部门 / you must belong to a department".into(),
         ));
     };
-    let resource = match state.catalog.resource_by_code(&me.principal, &code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let resource = state.catalog.resource_by_code(&me.principal, &code).await?;
     let valid_until = match value("valid_until").parse::<jiff::civil::Date>() {
         Ok(d) => d,
         Err(_) => {
@@ -413,13 +388,13 @@ pub(super) async fn file_request(
         valid_until,
     };
     match state.catalog.request_sharing(&me.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/console/sharing/{}", v.request.id)).into_response(),
+        Ok(v) => Ok(Redirect::to(&format!("/console/sharing/{}", v.request.id)).into_response()),
         Err(e) => match catalog_form(e, "purpose") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 request_page(&state, &ctx, &code, &form, c).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }

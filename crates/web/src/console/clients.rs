@@ -7,6 +7,7 @@
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -82,11 +83,8 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, String>) -> Response {
-    let me = match require(ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, String>) -> PageResult {
+    let me = require(ctx)?;
     let t = ctx.t();
     let zone = &state.settings.zone;
     let official = crate::page::DeptNames::load(state, t).await;
@@ -103,7 +101,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
                 client_id: k.client_id,
             })
             .collect(),
-        Err(e) => return ctx.fail(identity_page(e)),
+        Err(e) => return Err(identity_page(e)),
     };
     let sso = match state.oidc.list_clients(&me).await {
         Ok(list) => list
@@ -118,7 +116,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
                 disabled: k.disabled,
             })
             .collect(),
-        Err(e) => return ctx.fail(identity_page(e)),
+        Err(e) => return Err(identity_page(e)),
     };
     let departments = super::indented_choices(
         t,
@@ -138,7 +136,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/clients[?disabled=1]`.
@@ -146,7 +144,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("clients.title"));
     if q.contains_key("disabled") {
@@ -214,11 +212,8 @@ pub(super) async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     let t = ctx.t();
     let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
@@ -236,17 +231,17 @@ pub(super) async fn register(
         .create_api_client(&me, &department, &get("name"), &scopes)
         .await
     {
-        Ok((k, secret)) => secret_page(
+        Ok((k, secret)) => Ok(secret_page(
             &ctx,
             t.s("clients.registered"),
             api_secret(&ctx, k, secret, false),
-        ),
+        )),
         Err(e) => match identity_form(e, "name") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 page(&state, &ctx, c, form).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -264,18 +259,15 @@ pub(super) async fn rotate(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (me, id) = match managed(&ctx, &id) {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (me, id) = managed(&ctx, &id)?;
     match state.identity.rotate_api_client_secret(&me, &id).await {
-        Ok((k, secret)) => secret_page(
+        Ok((k, secret)) => Ok(secret_page(
             &ctx,
             ctx.t().s("clients.rotated"),
             api_secret(&ctx, k, secret, true),
-        ),
-        Err(e) => ctx.fail(identity_page(e)),
+        )),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -285,14 +277,11 @@ pub(super) async fn disable(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (me, id) = match managed(&ctx, &id) {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (me, id) = managed(&ctx, &id)?;
     match state.identity.disable_api_client(&me, &id).await {
-        Ok(_) => Redirect::to("/console/clients?disabled=1").into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
+        Ok(_) => Ok(Redirect::to("/console/clients?disabled=1").into_response()),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -325,11 +314,8 @@ pub(super) async fn register_sso(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     let t = ctx.t();
     let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
@@ -347,11 +333,11 @@ pub(super) async fn register_sso(
         .add_client(&me, &department, &get("sso_name"), &redirects, &get("sso_alg"))
         .await
     {
-        Ok((k, secret)) => secret_page(
+        Ok((k, secret)) => Ok(secret_page(
             &ctx,
             t.s("clients.registered"),
             sso_secret(&state, &ctx, k.name, k.client_id, secret, false),
-        ),
+        )),
         Err(e) => match identity_form(e, "sso_name") {
             FormOutcome::Field(field, msg) => {
                 let field = match field.as_str() {
@@ -363,7 +349,7 @@ pub(super) async fn register_sso(
                 c.add_error(field, &msg);
                 page(&state, &ctx, c, form).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -374,28 +360,25 @@ pub(super) async fn rotate_sso(
     ctx: Ctx,
     Path(client_id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     let name = match state.oidc.list_clients(&me).await {
         Ok(list) => list
             .into_iter()
             .find(|k| k.client_id == client_id)
             .map(|k| k.name),
-        Err(e) => return ctx.fail(identity_page(e)),
+        Err(e) => return Err(identity_page(e)),
     };
     let Some(name) = name else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     match state.oidc.rotate_client_secret(&me, &client_id).await {
-        Ok(secret) => secret_page(
+        Ok(secret) => Ok(secret_page(
             &ctx,
             ctx.t().s("clients.rotated"),
             sso_secret(&state, &ctx, name, client_id, secret, true),
-        ),
-        Err(e) => ctx.fail(identity_page(e)),
+        )),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -405,13 +388,10 @@ pub(super) async fn disable_sso(
     ctx: Ctx,
     Path(client_id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     match state.oidc.disable_client(&me, &client_id).await {
-        Ok(()) => Redirect::to("/console/clients?disabled=1").into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
+        Ok(()) => Ok(Redirect::to("/console/clients?disabled=1").into_response()),
+        Err(e) => Err(identity_page(e)),
     }
 }

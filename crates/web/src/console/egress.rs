@@ -5,11 +5,12 @@
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_kernel::egress;
 use tongban_kernel::{DeptPath, Permission, Principal};
@@ -51,11 +52,8 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> Response {
-    let me = match require(ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> PageResult {
+    let me = require(ctx)?;
     let t = ctx.t();
     let departments = state.identity.list_departments(&me).await.unwrap_or_default();
     let name_of = |path: &DeptPath| {
@@ -76,7 +74,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
                 created_by: r.created_by,
             })
             .collect(),
-        Err(e) => return ctx.fail(pool_page(e)),
+        Err(e) => return Err(pool_page(e)),
     };
     let choices = super::indented_choices(
         t,
@@ -94,7 +92,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/egress[?added=1|removed=1]`.
@@ -102,7 +100,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("egress.title"));
     if q.contains_key("added") {
@@ -137,11 +135,8 @@ pub(super) async fn allow(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("egress.title"));
     let department = get("department");
@@ -155,13 +150,13 @@ pub(super) async fn allow(
         .allow_egress(&me, &department, &get("cidr"), &get("purpose"))
         .await
     {
-        Ok(_) => Redirect::to("/console/egress?added=1").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/egress?added=1").into_response()),
         Err(e) => match pool_form(e, "cidr") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 page(&state, &ctx, Some(c), form).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -172,13 +167,10 @@ pub(super) async fn remove(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match require(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let me = require(&ctx)?;
     match state.pool.remove_egress(&me, &id).await {
-        Ok(()) => Redirect::to("/console/egress?removed=1").into_response(),
-        Err(e) => ctx.fail(pool_page(e)),
+        Ok(()) => Ok(Redirect::to("/console/egress?removed=1").into_response()),
+        Err(e) => Err(pool_page(e)),
     }
 }

@@ -4,13 +4,14 @@
 //! reviewers the approval of replies that will be public.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_interact::{
@@ -61,11 +62,12 @@ fn urgency(state: Option<ClockState>) -> &'static str {
 }
 
 /// `GET /console/interact`.
-pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn inbox(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<InboxQuery>,
+) -> PageResult {
     let t = ctx.t();
     let filter = ItemFilter {
         status: ItemStatus::parse(&q.status),
@@ -82,9 +84,9 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         .await
     {
         Ok(l) => l,
-        Err(e) => return ctx.fail(interact_page(e)),
+        Err(e) => return Err(interact_page(e)),
     };
-    render(&InboxPage {
+    Ok(render(&InboxPage {
         c: ctx.chrome(t.s("board.title")),
         total: list.total,
         rows: list
@@ -113,7 +115,7 @@ pub(super) async fn inbox(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             .iter()
             .map(|s| (s.code(), t.pick(s.name_zh(), s.name_en()).to_string()))
             .collect(),
-    })
+    }))
 }
 
 struct ReplyRow {
@@ -171,18 +173,12 @@ async fn item_page(
     c: Option<Chrome>,
     draft: String,
     flags: Option<Vec<ReplyFlag>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let Ok(iid) = ItemId::parse("id", id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
-    let v = match state.interact.get_item(&user.principal, &iid).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+    let v = state.interact.get_item(&user.principal, &iid).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
     let history = state
@@ -241,7 +237,7 @@ async fn item_page(
     // The org tree is public knowledge: anyone handling an item may send it anywhere.
     let departments =
         super::department_choices(state, |d| Some(&d.path) != dept_path.as_ref(), |d| d.code.clone()).await;
-    render(&ItemPage {
+    Ok(render(&ItemPage {
         c: c.unwrap_or_else(|| ctx.chrome(&i.title)),
         id: i.id.to_string(),
         number: i.number.clone(),
@@ -317,11 +313,11 @@ async fn item_page(
         duplicates,
         assists,
         attachments,
-    })
+    }))
 }
 
 /// `GET /console/interact/{id}`.
-pub(super) async fn item(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub(super) async fn item(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     item_page(&state, &ctx, &id, None, String::new(), None).await
 }
 
@@ -332,17 +328,15 @@ async fn refused(
     key: &str,
     e: tongban_interact::Error,
     draft: String,
-) -> Response {
+) -> PageResult {
     let msg = match &e {
         tongban_interact::Error::Invalid(i) => i.reason.clone(),
         tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
-        _ => return ctx.fail(interact_page(e)),
+        _ => return Err(interact_page(e)),
     };
     let mut c = ctx.chrome(ctx.t().s("board.title"));
     c.add_error(key, &msg);
-    let mut resp = item_page(state, ctx, id, Some(c), draft, None).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
+    crate::page::refused(item_page(state, ctx, id, Some(c), draft, None).await)
 }
 
 /// `POST /console/interact/{id}/reply`: `text`, `go` = check | send. Checking shows the flags
@@ -352,11 +346,8 @@ pub(super) async fn reply(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, iid) = match staff_and_item(&ctx, &id) {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (user, iid) = staff_and_item(&ctx, &id)?;
     let text = form.get("text").cloned().unwrap_or_default();
     if form.get("go").is_some_and(|g| g == "check") {
         return match state.interact.check_reply(&user.principal, &iid, &text).await {
@@ -369,7 +360,7 @@ pub(super) async fn reply(
         .reply(&user.principal, &iid, ReplyInput { text: text.clone() })
         .await
     {
-        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
     }
 }
@@ -395,11 +386,8 @@ pub(super) async fn transfer(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, iid) = match staff_and_item(&ctx, &id) {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (user, iid) = staff_and_item(&ctx, &id)?;
     let code = form.get("department").cloned().unwrap_or_default();
     let reason = form.get("reason").cloned().unwrap_or_default();
     let Some(to) = department(&state, &code).await else {
@@ -407,15 +395,15 @@ pub(super) async fn transfer(
         return refused(&state, &ctx, &id, "department", e, String::new()).await;
     };
     match state.interact.transfer(&user.principal, &iid, to, &reason).await {
-        Ok(_) => Redirect::to("/console/interact").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
         Err(e) => refused(&state, &ctx, &id, "reason", e, String::new()).await,
     }
 }
 
 /// The signed-in staff member and the item an action names, or the page refusing it.
-fn staff_and_item(ctx: &Ctx, id: &str) -> Result<(tongban_identity::SignedIn, ItemId), Response> {
-    let user = ctx.require_staff().map_err(|e| ctx.fail(e))?.clone();
-    let iid = ItemId::parse("id", id).map_err(|_| ctx.fail(PageError::NotFound))?;
+fn staff_and_item(ctx: &Ctx, id: &str) -> Result<(tongban_identity::SignedIn, ItemId), PageError> {
+    let user = ctx.require_staff()?.clone();
+    let iid = ItemId::parse("id", id).map_err(|_| PageError::NotFound)?;
     Ok((user, iid))
 }
 
@@ -426,18 +414,15 @@ pub(super) async fn withdraw(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, iid) = match staff_and_item(&ctx, &id) {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (user, iid) = staff_and_item(&ctx, &id)?;
     let reason = form.get("withdraw_reason").cloned().unwrap_or_default();
     match state
         .interact
         .withdraw_from_public(&user.principal, &iid, &reason)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/console/interact/{iid}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{iid}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "withdraw_reason", e, String::new()).await,
     }
 }
@@ -448,14 +433,11 @@ pub(super) async fn give_back(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, iid) = match staff_and_item(&ctx, &id) {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (user, iid) = staff_and_item(&ctx, &id)?;
     let reason = form.get("return_reason").cloned().unwrap_or_default();
     match state.interact.return_item(&user.principal, &iid, &reason).await {
-        Ok(_) => Redirect::to("/console/interact").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
         Err(e) => refused(&state, &ctx, &id, "return_reason", e, String::new()).await,
     }
 }
@@ -465,15 +447,12 @@ pub(super) async fn give_back(
 pub(super) async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, reply)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Ok(rid) = ReplyId::parse("reply", &reply) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let decision = match form.get("decision").map(String::as_str) {
         Some("approve") => ReviewDecision::Approve {
@@ -482,10 +461,10 @@ pub(super) async fn review(
         Some("send_back") => ReviewDecision::SendBack {
             note: form.get("note").cloned().unwrap_or_default(),
         },
-        _ => return ctx.fail(PageError::BadRequest("decision: approve | send_back".into())),
+        _ => return Err(PageError::BadRequest("decision: approve | send_back".into())),
     };
     match state.interact.review_reply(&user.principal, &rid, decision).await {
-        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "note", e, String::new()).await,
     }
 }
@@ -497,11 +476,8 @@ pub(super) async fn assist(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, iid) = match staff_and_item(&ctx, &id) {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (user, iid) = staff_and_item(&ctx, &id)?;
     let code = form.get("assist_department").cloned().unwrap_or_default();
     let Some(to) = department(&state, &code).await else {
         let e =
@@ -514,7 +490,7 @@ pub(super) async fn assist(
         .request_assist(&user.principal, &iid, to, &note)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "assist_note", e, String::new()).await,
     }
 }
@@ -524,19 +500,16 @@ pub(super) async fn assist(
 pub(super) async fn answer_assist(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, assist)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Ok(aid) = AssistId::parse("assist", &assist) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let answer = form.get("assist_answer").cloned().unwrap_or_default();
     match state.interact.answer_assist(&user.principal, &aid, &answer).await {
-        Ok(_) => Redirect::to(&format!("/console/interact/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "assist_answer", e, String::new()).await,
     }
 }
@@ -546,21 +519,18 @@ pub(super) async fn answer_assist(
 pub(super) async fn merge(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let (Ok(iid), Ok(into)) = (
         ItemId::parse("id", &id),
         ItemId::parse("into", form.get("into").map(String::as_str).unwrap_or_default()),
     ) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     match state.interact.merge(&user.principal, &iid, &into, "").await {
-        Ok(_) => Redirect::to(&format!("/console/interact/{into}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{into}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "into", e, String::new()).await,
     }
 }

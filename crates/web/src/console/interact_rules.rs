@@ -5,13 +5,15 @@
 //! form; the interaction domain checks it and records it as an event.
 
 use crate::AppState;
+use crate::context::IdPath;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_interact::{ItemKind, NewCategory, NewRule, RuleId};
 use tongban_kernel::{Permission, Principal};
@@ -76,12 +78,9 @@ async fn rules_page(
     p: &Principal,
     c: Option<Chrome>,
     form: HashMap<String, String>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
-    let categories = match state.interact.categories(true).await {
-        Ok(list) => list,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+    let categories = state.interact.categories(true).await?;
     let name_of = |code: &str| {
         categories.iter().find(|c| c.code == code).map_or_else(
             || code.to_string(),
@@ -158,15 +157,13 @@ async fn rules_page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/interact/rules`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match require_rules(&ctx) {
-        Ok(p) => rules_page(&state, &ctx, &p, None, HashMap::new()).await,
-        Err(e) => ctx.fail(e),
-    }
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let p = require_rules(&ctx)?;
+    rules_page(&state, &ctx, &p, None, HashMap::new()).await
 }
 
 /// The page again with the domain's refusal against `default_field` (or the field it names,
@@ -179,12 +176,12 @@ async fn refused(
     default_field: &str,
     e: tongban_interact::Error,
     form: HashMap<String, String>,
-) -> Response {
+) -> PageResult {
     let (field, msg) = match &e {
         tongban_interact::Error::Invalid(i) => (format!("{prefix}{}", i.field), i.reason.clone()),
         tongban_interact::Error::Conflict { field, reason } => (format!("{prefix}{field}"), reason.clone()),
         tongban_interact::Error::NotFound { .. } => (default_field.to_string(), e.to_string()),
-        _ => return ctx.fail(interact_page(e)),
+        _ => return Err(interact_page(e)),
     };
     let known = [
         "code",
@@ -212,11 +209,8 @@ pub(super) async fn save_category(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let p = match require_rules(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let p = require_rules(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let new = NewCategory {
         code: get("cat_code"),
@@ -232,7 +226,7 @@ pub(super) async fn save_category(
         state.interact.add_category(&p, new).await
     };
     match result {
-        Ok(_) => Redirect::to("/console/interact/rules#categories").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/interact/rules#categories").into_response()),
         Err(e) if get("mode") == "update" => {
             // The row forms carry no inputs of their own to mark: name the add form's code.
             refused(&state, &ctx, &p, "cat_", "cat_code", e, HashMap::new()).await
@@ -247,11 +241,8 @@ pub(super) async fn save_limit(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let p = match require_rules(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let p = require_rules(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("rules.title"));
     let Some(kind) = ItemKind::parse(&get("lim_kind")) else {
@@ -269,7 +260,7 @@ pub(super) async fn save_limit(
         .set_time_limit(&p, kind, category.as_deref(), days)
         .await
     {
-        Ok(_) => Redirect::to("/console/interact/rules#limits").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/interact/rules#limits").into_response()),
         Err(e) => refused(&state, &ctx, &p, "lim_", "lim_days", e, form).await,
     }
 }
@@ -280,11 +271,8 @@ pub(super) async fn save_rule(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let p = match require_rules(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let p = require_rules(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let Some(department) = super::interact::department(&state, &get("rule_department")).await else {
         let mut c = ctx.chrome(ctx.t().s("rules.title"));
@@ -298,7 +286,7 @@ pub(super) async fn save_rule(
         department,
     };
     match state.interact.set_rule(&p, rule).await {
-        Ok(_) => Redirect::to("/console/interact/rules#rules").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/interact/rules#rules").into_response()),
         Err(e) => refused(&state, &ctx, &p, "rule_", "rule_category", e, form).await,
     }
 }
@@ -307,18 +295,12 @@ pub(super) async fn save_rule(
 pub(super) async fn remove_rule(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<RuleId>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let p = match require_rules(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(id) = RuleId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
+    let p = require_rules(&ctx)?;
     match state.interact.remove_rule(&p, &id).await {
-        Ok(()) => Redirect::to("/console/interact/rules#rules").into_response(),
-        Err(e) => ctx.fail(interact_page(e)),
+        Ok(()) => Ok(Redirect::to("/console/interact/rules#rules").into_response()),
+        Err(e) => Err(interact_page(e)),
     }
 }

@@ -7,8 +7,9 @@
 
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::{hall_field, hall_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
-use crate::portal::services::{hall_field, hall_page};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -181,17 +182,11 @@ struct ItemsPage {
 }
 
 /// `GET /console/items`.
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let p = match require_manager(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let p = require_manager(&ctx)?;
     let t = ctx.t();
-    let items = match state.hall.items(None, true).await {
-        Ok(list) => list,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
-    render(&ItemsPage {
+    let items = state.hall.items(None, true).await?;
+    Ok(render(&ItemsPage {
         c: ctx.chrome(t.s("items.title")),
         items: items
             .into_iter()
@@ -205,7 +200,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
                 workflow: i.workflow_version,
             })
             .collect(),
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -713,11 +708,8 @@ async fn edit_page(
 }
 
 /// `GET /console/items/new`.
-pub(super) async fn new_item(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let p = match require_manager(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn new_item(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let p = require_manager(&ctx)?;
     let mut f = Values::default();
     f.set("item_type", ItemType::PublicService.code());
     f.set("statutory_days", "20");
@@ -727,26 +719,27 @@ pub(super) async fn new_item(State(state): State<AppState>, ctx: Ctx) -> Respons
         f.add_rows(p, BLANK_ROWS + 1);
     }
     let c = ctx.chrome(ctx.t().s("items.new"));
-    edit_page(&state, &ctx, &p, c, None, f).await
+    Ok(edit_page(&state, &ctx, &p, c, None, f).await)
 }
 
 /// `GET /console/items/{code}`.
-pub(super) async fn edit_item(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
-    let p = match require_manager(&ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn edit_item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> PageResult {
+    let p = require_manager(&ctx)?;
     let item = match state.hall.item_by_code(&code).await {
         Ok(i) if p.allows(Permission::ManageServiceItems, Some(&i.department.path)) => i,
         Ok(_) => {
-            return ctx.fail(PageError::Forbidden(
+            return Err(PageError::Forbidden(
                 "只能管理本部门的事项 / only your departments' items".into(),
             ));
         }
-        Err(e) => return ctx.fail(hall_page(e)),
+        Err(e) => return Err(hall_page(e)),
     };
     let c = ctx.chrome(ctx.t().pick(&item.name, &item.name_en));
-    edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await
+    Ok(edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await)
 }
 
 /// `POST /console/items/new`.
@@ -754,7 +747,7 @@ pub(super) async fn create_item(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     save_item(&state, &ctx, None, form).await
 }
 
@@ -764,7 +757,7 @@ pub(super) async fn update_item(
     ctx: Ctx,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     save_item(&state, &ctx, Some(code), form).await
 }
 
@@ -773,15 +766,12 @@ async fn save_item(
     ctx: &Ctx,
     code: Option<String>,
     form: HashMap<String, String>,
-) -> Response {
-    let p = match require_manager(ctx) {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let p = require_manager(ctx)?;
     let current = match &code {
         Some(code) => match state.hall.item_by_code(code).await {
             Ok(i) => Some(i),
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         },
         None => None,
     };
@@ -793,7 +783,7 @@ async fn save_item(
         for p in ["m", "f", "fee"] {
             f.add_rows(p, BLANK_ROWS + 1);
         }
-        return edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await;
+        return Ok(edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await);
     }
     let mut errors = Vec::new();
     let mut parsed = parse_item(&f, &mut errors);
@@ -803,7 +793,7 @@ async fn save_item(
         for (field, msg) in &errors {
             c.add_error(field, msg);
         }
-        return edit_page(state, ctx, &p, c, current.as_ref(), f).await;
+        return Ok(edit_page(state, ctx, &p, c, current.as_ref(), f).await);
     }
     let result = match &current {
         Some(i) => {
@@ -814,9 +804,9 @@ async fn save_item(
     };
     match result {
         Ok(saved) if saved.workflow_version == 0 => {
-            Redirect::to(&format!("/console/items/{}/workflow?created=1", saved.code)).into_response()
+            Ok(Redirect::to(&format!("/console/items/{}/workflow?created=1", saved.code)).into_response())
         }
-        Ok(saved) => Redirect::to(&format!("/console/items/{}?saved=1", saved.code)).into_response(),
+        Ok(saved) => Ok(Redirect::to(&format!("/console/items/{}?saved=1", saved.code)).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let lists: [(&str, &str, &[usize]); 3] = [
@@ -825,9 +815,9 @@ async fn save_item(
                     ("fees", "fee", &parsed.fees),
                 ];
                 c.add_error(&input_of(&field, &lists), &msg);
-                edit_page(state, ctx, &p, c, current.as_ref(), f).await
+                Ok(edit_page(state, ctx, &p, c, current.as_ref(), f).await)
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }
@@ -1124,17 +1114,14 @@ pub(super) async fn workflow(
     ctx: Ctx,
     Path(code): Path<String>,
     axum::extract::Query(q): axum::extract::Query<WorkflowQuery>,
-) -> Response {
-    let (_, item) = match managed_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (_, item) = managed_item(&state, &ctx, &code).await?;
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("items.workflow"));
     if let Some(v) = q.saved {
         c.notice = Some(t.s("items.workflow_saved").replace("{version}", &v.to_string()));
     }
-    workflow_page(&state, &ctx, c, &item, None, q.created.is_some()).await
+    Ok(workflow_page(&state, &ctx, c, &item, None, q.created.is_some()).await)
 }
 
 /// `POST /console/items/{code}/workflow`: saves a new version.
@@ -1143,16 +1130,13 @@ pub(super) async fn save_workflow(
     ctx: Ctx,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (p, item) = match managed_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (p, item) = managed_item(&state, &ctx, &code).await?;
     let mut f = Values::from_posted(form, &["s"]);
     let mut c = ctx.chrome(ctx.t().s("items.workflow"));
     if f.v("go") == "more" {
         f.add_rows("s", BLANK_ROWS + 1);
-        return workflow_page(&state, &ctx, c, &item, Some(f), false).await;
+        return Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await);
     }
     let (_, by_code, _) = department_codes(&state).await;
     let slots = posted_slots(&f);
@@ -1228,14 +1212,14 @@ pub(super) async fn save_workflow(
         });
     }
     if !c.errors.is_empty() {
-        return workflow_page(&state, &ctx, c, &item, Some(f), false).await;
+        return Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await);
     }
     match state.hall.save_workflow(&p, &item.id, steps).await {
-        Ok(w) => Redirect::to(&format!(
+        Ok(w) => Ok(Redirect::to(&format!(
             "/console/items/{}/workflow?saved={}",
             item.code, w.version
         ))
-        .into_response(),
+        .into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let input = assignee_input(&field, &rows, &slot_of).unwrap_or_else(|| {
@@ -1243,9 +1227,9 @@ pub(super) async fn save_workflow(
                     input_of(&field, &lists)
                 });
                 c.add_error(&input, &msg);
-                workflow_page(&state, &ctx, c, &item, Some(f), false).await
+                Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await)
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }

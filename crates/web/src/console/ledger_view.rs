@@ -3,11 +3,13 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Staff;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde::Deserialize;
 use tongban_kernel::Page;
 use tongban_kernel::time::parse_day_start;
@@ -149,12 +151,9 @@ fn ledger_error(e: tongban_ledger::Error) -> PageError {
 pub(super) async fn ledger(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Query(q): Query<LedgerQuery>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let t = ctx.t();
     let zone = &state.settings.zone;
     let mut c = ctx.chrome(t.s("ledger.title"));
@@ -176,15 +175,12 @@ pub(super) async fn ledger(
                 total: 0,
             }
         }
-        Err(e) => return ctx.fail(ledger_error(e)),
+        Err(e) => return Err(ledger_error(e)),
     };
     // The watch verifies in the background; only the very first view waits for a pass.
     let checked = match state.ledger_watch.latest() {
         Some(c) => c,
-        None => match state.ledger_watch.check_now().await {
-            Ok(c) => c,
-            Err(e) => return ctx.fail(ledger_error(e)),
-        },
+        None => state.ledger_watch.check_now().await.map_err(ledger_error)?,
     };
     let report = &checked.report;
     let qs = q.query_string();
@@ -228,7 +224,7 @@ pub(super) async fn ledger(
     if !q.department.trim().is_empty() && !departments.iter().any(|(p, _)| *p == q.department.trim()) {
         departments.push((q.department.trim().to_string(), q.department.trim().to_string()));
     }
-    render(&LedgerPage {
+    Ok(render(&LedgerPage {
         c,
         verified: report.ok,
         verify_summary: t.half(&report.summary()).to_string(),
@@ -243,35 +239,28 @@ pub(super) async fn ledger(
         prev: (page_no > 1).then(|| format!("/console/ledger?{qs}&page={}", page_no - 1)),
         next: (page.offset + u64::from(page.limit) < list.total)
             .then(|| format!("/console/ledger?{qs}&page={}", page_no + 1)),
-    })
+    }))
 }
 
 pub(super) async fn ledger_csv(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(me): Staff,
     Query(q): Query<LedgerQuery>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let filter = match q.resolved(&state, &me.principal).await {
-        Ok(f) => f,
-        Err(inv) => return ctx.fail(PageError::BadRequest(inv.to_string())),
-    };
+) -> PageResult {
+    let filter = q
+        .resolved(&state, &me.principal)
+        .await
+        .map_err(|inv| PageError::BadRequest(inv.to_string()))?;
     // Refused before anything is sent; then the file streams a batch at a time, so a ledger of
     // millions of entries never sits in memory.
-    let export = match tongban_ledger::CsvExport::new(&state.db, &me.principal, &filter) {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(ledger_error(e)),
-    };
+    let export = tongban_ledger::CsvExport::new(&state.db, &me.principal, &filter).map_err(ledger_error)?;
     // A UTF-8 BOM first, so spreadsheet programs read the Chinese text correctly.
     let bom = futures_util::stream::once(async { Ok(vec![0xEF, 0xBB, 0xBF]) });
     let rows = futures_util::stream::try_unfold(export, |mut export| async move {
         Ok::<_, tongban_ledger::Error>(export.next_chunk().await?.map(|chunk| (chunk, export)))
     });
     let body = axum::body::Body::from_stream(futures_util::StreamExt::chain(bom, rows));
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -281,7 +270,7 @@ pub(super) async fn ledger_csv(
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -290,15 +279,11 @@ pub(super) struct Empty {}
 /// Asks for a fresh verification now and comes back to the ledger page.
 pub(super) async fn verify_now(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(me): Staff,
     crate::context::CsrfForm(_): crate::context::CsrfForm<Empty>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     match state.ledger_watch.request(&me.principal) {
-        Ok(()) => axum::response::Redirect::to("/console/ledger").into_response(),
-        Err(e) => ctx.fail(ledger_error(e)),
+        Ok(()) => Ok(axum::response::Redirect::to("/console/ledger").into_response()),
+        Err(e) => Err(ledger_error(e)),
     }
 }

@@ -3,12 +3,14 @@
 //! all blank clears the saved mapping.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
-use crate::errors::{FormOutcome, pool_form, pool_page};
+use crate::errors::{FormOutcome, pool_form};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tongban_kernel::Principal;
@@ -60,19 +62,10 @@ async fn page(
     code: &str,
     columns: Option<BTreeMap<String, String>>,
     mut c: Chrome,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let r = match resource_for_mapping(state, &me.principal, code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(e),
-    };
-    let saved = match state.pool.saved_mapping(&me.principal, code).await {
-        Ok(s) => s,
-        Err(e) => return ctx.fail(pool_page(e)),
-    };
+) -> PageResult {
+    let me = ctx.require_staff()?.clone();
+    let r = resource_for_mapping(state, &me.principal, code).await?;
+    let saved = state.pool.saved_mapping(&me.principal, code).await?;
     let t = ctx.t();
     let columns = columns.unwrap_or_else(|| saved.as_ref().map(|s| s.mapping.clone()).unwrap_or_default());
     let rows = r
@@ -85,13 +78,13 @@ async fn page(
         })
         .collect();
     c.title = t.s("mapping.title").to_string();
-    render(&MappingPage {
+    Ok(render(&MappingPage {
         saved: saved.map(|s| s.saved.display_in(&state.settings.zone)),
         c,
         name: t.pick(&r.name_zh, &r.name_en).to_string(),
         code: r.code,
         rows,
-    })
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -106,7 +99,7 @@ pub(super) async fn mapping_page(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<SavedQuery>,
-) -> Response {
+) -> PageResult {
     let mut c = ctx.chrome("");
     if q.saved.is_some() {
         c.notice = Some(ctx.t().s("mapping.saved").to_string());
@@ -118,13 +111,10 @@ pub(super) async fn mapping_page(
 pub(super) async fn save_mapping(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let given: BTreeMap<String, String> = form
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("mapping.")?.to_owned(), v.trim().to_owned())))
@@ -135,14 +125,14 @@ pub(super) async fn save_mapping(
         .map(|(f, c)| (f.clone(), c.clone()))
         .collect();
     match state.pool.save_mapping(&me.principal, &code, mapping).await {
-        Ok(_) => Redirect::to(&format!("/console/catalog/{code}/mapping?saved=1")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/catalog/{code}/mapping?saved=1")).into_response()),
         Err(e) => match pool_form(e, "mapping") {
             FormOutcome::Field(field, msg) => {
                 let mut c = ctx.chrome("");
                 c.add_error(&field, &msg);
                 page(&state, &ctx, &code, Some(given), c).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }

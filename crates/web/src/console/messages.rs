@@ -3,11 +3,12 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Staff;
+use crate::page::PageResult;
 use crate::page::{Chrome, render};
 use crate::portal::{MessageRow, hall_rows};
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
 
 #[derive(Template)]
 #[template(path = "console/messages.html")]
@@ -17,11 +18,7 @@ struct MessagesPage {
 }
 
 /// `GET /console/messages`.
-pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     match hall_rows(
         &state,
         &ctx,
@@ -31,10 +28,10 @@ pub(super) async fn messages(State(state): State<AppState>, ctx: Ctx) -> Respons
     )
     .await
     {
-        Ok(rows) => render(&MessagesPage {
+        Ok(rows) => Ok(render(&MessagesPage {
             c: ctx.chrome(ctx.t().s("messages.title")),
             rows,
-        }),
-        Err(e) => ctx.fail(e),
+        })),
+        Err(e) => Err(e),
     }
 }

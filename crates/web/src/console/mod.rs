@@ -2,15 +2,18 @@
 //! ledger (security admins only). Every list is filtered and every change checked by the domain.
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, identity_form, identity_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use crate::portal::role_label;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -149,15 +152,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/ledger/verify", post(verify_now))
 }
 
-macro_rules! staff_or_fail {
-    ($ctx:expr) => {
-        match $ctx.require_staff() {
-            Ok(u) => u.clone(),
-            Err(e) => return $ctx.fail(e),
-        }
-    };
-}
-
 #[derive(Template)]
 #[template(path = "console/home.html")]
 struct HomePage {
@@ -209,8 +203,7 @@ pub(super) fn indented_choices(
         .collect()
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = staff_or_fail!(ctx);
+async fn home(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     let t = ctx.t();
     let depts = state
         .identity
@@ -229,11 +222,11 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
             format!("{} · {scope}", role_label(t, g.role))
         })
         .collect();
-    render(&HomePage {
+    Ok(render(&HomePage {
         c: ctx.chrome(t.s("console.title")),
         roles,
         missing_year: calendar::next_year_missing(state.hall.calendar(), state.hall.today()),
-    })
+    }))
 }
 
 struct DeptRow {
@@ -253,13 +246,10 @@ struct DepartmentsPage {
     can_manage: bool,
 }
 
-async fn departments_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
-    let user = staff_or_fail!(ctx);
+async fn departments_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let t = ctx.t();
-    let list = match state.identity.list_departments(&user.principal).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
+    let list = state.identity.list_departments(&user.principal).await?;
     let departments = list
         .iter()
         .map(|d| DeptRow {
@@ -283,10 +273,10 @@ async fn departments_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Res
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
-async fn departments(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn departments(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     departments_page(&state, &ctx, None).await
 }
 
@@ -302,9 +292,9 @@ struct DeptForm {
 async fn create_department(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(f): CsrfForm<DeptForm>,
-) -> Response {
-    let user = staff_or_fail!(ctx);
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("departments.title"));
     let parent = match DeptId::parse("parent", &f.parent) {
         Ok(p) => p,
@@ -316,7 +306,7 @@ async fn create_department(
     let kind = match state.identity.get_department(&user.principal, &parent).await {
         Ok(p) if p.kind == DeptKind::City => DeptKind::Department,
         Ok(_) => DeptKind::Office,
-        Err(e) => return ctx.fail(identity_page(e)),
+        Err(e) => return Err(identity_page(e)),
     };
     let new = NewDepartment {
         code: f.code,
@@ -326,13 +316,13 @@ async fn create_department(
         kind,
     };
     match state.identity.create_department(&user.principal, new).await {
-        Ok(_) => Redirect::to("/console/departments").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/departments").into_response()),
         Err(e) => match identity_form(e, "code") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 departments_page(&state, &ctx, Some(c)).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -374,8 +364,12 @@ fn status_label(t: crate::i18n::Tr, s: AccountStatus) -> &'static str {
     }
 }
 
-async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQuery>) -> Response {
-    let user = staff_or_fail!(ctx);
+async fn users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<UsersQuery>,
+) -> PageResult {
     let t = ctx.t();
     let page_no = q.page.max(1);
     let page = Page::number(page_no, 50);
@@ -383,10 +377,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQue
         text: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
         ..Default::default()
     };
-    let list = match state.identity.list_users(&user.principal, &filter, page).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
+    let list = state.identity.list_users(&user.principal, &filter, page).await?;
     let link = |n: u64| format!("/console/users?q={}&page={n}", urlencode(&q.q));
     let users = list
         .items
@@ -410,7 +401,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQue
             is_demo: u.is_demo,
         })
         .collect();
-    render(&UsersPage {
+    Ok(render(&UsersPage {
         c: ctx.chrome(t.s("users.title")),
         q: q.q.clone(),
         users,
@@ -418,7 +409,7 @@ async fn users(State(state): State<AppState>, ctx: Ctx, Query(q): Query<UsersQue
         prev: (page_no > 1).then(|| link(page_no - 1)),
         next: (page.offset + u64::from(page.limit) < list.total).then(|| link(page_no + 1)),
         can_create: user.principal.allows_somewhere(Permission::ManageUsers),
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -430,8 +421,8 @@ struct NewUserPage {
     roles: Vec<(&'static str, &'static str)>,
 }
 
-async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, String)]) -> Response {
-    let user = staff_or_fail!(ctx);
+async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, String)]) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let t = ctx.t();
     let value = |k: &str| {
         form.iter()
@@ -485,10 +476,10 @@ async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, 
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
-async fn new_user(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn new_user(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let c = ctx.chrome(ctx.t().s("users.add"));
     new_user_page(&state, &ctx, c, &[]).await
 }
@@ -496,9 +487,9 @@ async fn new_user(State(state): State<AppState>, ctx: Ctx) -> Response {
 async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let user = staff_or_fail!(ctx);
+) -> PageResult {
     let value = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
@@ -538,13 +529,13 @@ async fn create_user(
         is_demo: false,
     };
     match state.identity.create_staff(&user.principal, new).await {
-        Ok(v) => Redirect::to(&format!("/console/users/{}?created=1", v.id)).into_response(),
+        Ok(v) => Ok(Redirect::to(&format!("/console/users/{}?created=1", v.id)).into_response()),
         Err(e) => match identity_form(e, "username") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 new_user_page(&state, &ctx, c, &form).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -578,7 +569,7 @@ async fn user(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let notice = if q.contains_key("created") {
         Some("users.created")
     } else if q.contains_key("locked") {
@@ -601,16 +592,13 @@ async fn user_page(
     id: &str,
     refused: Option<(Vec<Role>, String)>,
     notice: Option<&'static str>,
-) -> Response {
-    let me = staff_or_fail!(ctx);
+) -> PageResult {
+    let me = ctx.require_staff()?.clone();
     let t = ctx.t();
     let Ok(id) = AccountId::parse("id", id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
-    let u = match state.identity.get_user(&me.principal, &id).await {
-        Ok(u) => u,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
+    let u = state.identity.get_user(&me.principal, &id).await?;
     let dept_path = u.department.as_ref().map(|d| d.path.clone());
     let mut facts = vec![
         (
@@ -719,19 +707,16 @@ async fn user_page(
     if failed {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 async fn set_roles(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(me): Staff,
+    IdPath(account): IdPath<AccountId>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let me = staff_or_fail!(ctx);
-    let Ok(account) = AccountId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
     let roles: Vec<Role> = repeated(&form, "role")
         .iter()
         .filter_map(|r| Role::parse(r))
@@ -741,24 +726,24 @@ async fn set_roles(
         Err(e) => Err(e),
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/users/{account}?saved=1")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/users/{account}?saved=1")).into_response()),
         Err(tongban_identity::Error::Forbidden { why }) => {
-            user_page(&state, &ctx, &id, Some((roles, why)), None).await
+            user_page(&state, &ctx, account.as_str(), Some((roles, why)), None).await
         }
         Err(tongban_identity::Error::Invalid(inv)) => {
-            user_page(&state, &ctx, &id, Some((roles, inv.reason)), None).await
+            user_page(&state, &ctx, account.as_str(), Some((roles, inv.reason)), None).await
         }
-        Err(e) => ctx.fail(identity_page(e)),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
 #[derive(Deserialize, Default)]
 struct Empty {}
 
-async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> Response {
-    let me = staff_or_fail!(ctx);
+async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> PageResult {
+    let me = ctx.require_staff()?.clone();
     let Ok(id) = AccountId::parse("id", id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let done = if lock {
         state.identity.lock_account(&me.principal, &id).await
@@ -766,12 +751,12 @@ async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> Respo
         state.identity.unlock_account(&me.principal, &id).await
     };
     match done {
-        Ok(_) => Redirect::to(&format!(
+        Ok(_) => Ok(Redirect::to(&format!(
             "/console/users/{id}?{}=1",
             if lock { "locked" } else { "unlocked" }
         ))
-        .into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
+        .into_response()),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -780,7 +765,7 @@ async fn lock_user(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Response {
+) -> PageResult {
     change_lock(&state, &ctx, &id, true).await
 }
 
@@ -789,7 +774,7 @@ async fn unlock_user(
     ctx: Ctx,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Response {
+) -> PageResult {
     change_lock(&state, &ctx, &id, false).await
 }
 

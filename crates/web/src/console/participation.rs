@@ -5,12 +5,13 @@
 //! links to their public pages, where comments are moderated and results exported.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use std::collections::HashMap;
@@ -106,15 +107,9 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
 }
 
 /// `GET /console/participation`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    if let Err(e) = publisher(&state, &user.principal).await {
-        return ctx.fail(e);
-    }
-    page(&state, &ctx, None, HashMap::new()).await
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
+    publisher(&state, &user.principal).await?;
+    Ok(page(&state, &ctx, None, HashMap::new()).await)
 }
 
 async fn refuse(
@@ -123,12 +118,10 @@ async fn refuse(
     form: HashMap<String, String>,
     field: &str,
     msg: &str,
-) -> Response {
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("participation.title"));
     c.add_error(field, msg);
-    let mut resp = page(state, ctx, Some(c), form).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
+    crate::page::refused(Ok(page(state, ctx, Some(c), form).await))
 }
 
 fn date(form: &HashMap<String, String>, field: &str) -> Result<Date, String> {
@@ -212,16 +205,10 @@ pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
 pub(super) async fn new_consultation(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let department = match publisher(&state, &user.principal).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let department = publisher(&state, &user.principal).await?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let sections = match parse_sections(&get("c_sections")) {
         Ok(s) => s,
@@ -242,10 +229,10 @@ pub(super) async fn new_consultation(
         pre_moderation: form.get("c_pre").is_some_and(|v| v == "1"),
     };
     match state.interact.create_consultation(&user.principal, input).await {
-        Ok(k) => Redirect::to(&format!("/consultations/{}", k.id)).into_response(),
+        Ok(k) => Ok(Redirect::to(&format!("/consultations/{}", k.id)).into_response()),
         Err(e) => match field_of(&e, "c_") {
             Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
-            None => ctx.fail(interact_page(e)),
+            None => Err(interact_page(e)),
         },
     }
 }
@@ -254,16 +241,10 @@ pub(super) async fn new_consultation(
 pub(super) async fn new_survey(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let department = match publisher(&state, &user.principal).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let department = publisher(&state, &user.principal).await?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let questions = match parse_questions(&get("s_questions")) {
         Ok(q) => q,
@@ -283,10 +264,10 @@ pub(super) async fn new_survey(
         closes_on,
     };
     match state.interact.create_survey(&user.principal, input).await {
-        Ok(s) => Redirect::to(&format!("/surveys/{}", s.id)).into_response(),
+        Ok(s) => Ok(Redirect::to(&format!("/surveys/{}", s.id)).into_response()),
         Err(e) => match field_of(&e, "s_") {
             Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
-            None => ctx.fail(interact_page(e)),
+            None => Err(interact_page(e)),
         },
     }
 }

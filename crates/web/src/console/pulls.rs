@@ -3,13 +3,15 @@
 //! add one (the database and table are tried at once), run one now and stop one.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_pool::{NewPull, PullSource};
 
@@ -36,22 +38,15 @@ async fn page(
     code: &str,
     c: Option<Chrome>,
     form: HashMap<String, String>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let r = match super::upload::provider_resource(
+) -> PageResult {
+    let me = ctx.require_staff()?.clone();
+    let r = (super::upload::provider_resource(
         state,
         &me.principal,
         code,
         "只有提供部门可以配置定时抽取 / only the providing department configures pulls",
     )
-    .await
-    {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(e),
-    };
+    .await)?;
     let zone = &state.settings.zone;
     let pulls = match state.pool.pulls(&me.principal).await {
         Ok(list) => list
@@ -63,7 +58,7 @@ async fn page(
                 (p, next, last)
             })
             .collect(),
-        Err(e) => return ctx.fail(pool_page(e)),
+        Err(e) => return Err(pool_page(e)),
     };
     let t = ctx.t();
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
@@ -77,11 +72,11 @@ async fn page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/catalog/{code}/pulls`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let form = HashMap::from([("every".to_string(), "1440".to_string())]);
     page(&state, &ctx, &code, None, form).await
 }
@@ -90,13 +85,10 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(code): Pa
 pub(super) async fn add(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("pulls.title"));
     let Ok(every) = get("every").trim().parse::<u32>() else {
@@ -110,7 +102,7 @@ pub(super) async fn add(
         every_minutes: every,
     };
     match state.pool.add_pull(&me.principal, new).await {
-        Ok(_) => Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response()),
         Err(e) => match pool_form(e, "url") {
             FormOutcome::Field(field, msg) => {
                 let field = if field == "every_minutes" {
@@ -121,7 +113,7 @@ pub(super) async fn add(
                 c.add_error(&field, &msg);
                 page(&state, &ctx, &code, Some(c), without_url(form)).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -135,36 +127,28 @@ fn without_url(mut form: HashMap<String, String>) -> HashMap<String, String> {
 /// `POST /console/catalog/{code}/pulls/{id}/run`: runs it now.
 pub(super) async fn run(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(me): Staff,
     Path((code, id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     match state.pool.run_pull(&me.principal, &id).await {
         // The outcome, good or bad, is on the pull's row.
         Ok(_) | Err(tongban_pool::Error::Remote { .. } | tongban_pool::Error::Invalid(_)) => {
-            Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response()
+            Ok(Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response())
         }
-        Err(e) => ctx.fail(pool_page(e)),
+        Err(e) => Err(pool_page(e)),
     }
 }
 
 /// `POST /console/catalog/{code}/pulls/{id}/remove`.
 pub(super) async fn remove(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(me): Staff,
     Path((code, id)): Path<(String, String)>,
     CsrfForm(_): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     match state.pool.remove_pull(&me.principal, &id).await {
-        Ok(()) => Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response(),
-        Err(e) => ctx.fail(pool_page(e)),
+        Ok(()) => Ok(Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response()),
+        Err(e) => Err(pool_page(e)),
     }
 }

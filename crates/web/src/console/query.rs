@@ -4,8 +4,10 @@
 //! policy is the pool's: this page only carries the SQL there and the answer back.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::pool_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -113,24 +115,18 @@ fn page(c: Chrome, sql: String, purpose: String, tables: Vec<TableInfo>, result:
 pub(super) async fn query_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Query(start): Query<Start>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     if !me
         .principal
         .allows(Permission::QueryPool, me.principal.department.as_ref())
     {
-        return ctx.fail(PageError::Forbidden(
+        return Err(PageError::Forbidden(
             "无权使用数据查询 / not permitted to query the data pool".into(),
         ));
     }
-    let tables = match state.pool.tables(&me.principal).await {
-        Ok(t) => t,
-        Err(e) => return ctx.fail(pool_page(e)),
-    };
+    let tables = state.pool.tables(&me.principal).await?;
     let sql = if start.sql.trim().is_empty() {
         tables
             .first()
@@ -139,26 +135,24 @@ pub(super) async fn query_page(
     } else {
         start.sql
     };
-    page(
+    Ok(page(
         ctx.chrome(ctx.t().s("query.title")),
         sql,
         String::new(),
         tables,
         None,
-    )
+    ))
 }
 
 /// Runs the query (or its plan), or sends the result as CSV.
-pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form): CsrfForm<Run>) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn run(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(me): Staff,
+    CsrfForm(form): CsrfForm<Run>,
+) -> PageResult {
     let t = ctx.t();
-    let tables = match state.pool.tables(&me.principal).await {
-        Ok(t) => t,
-        Err(e) => return ctx.fail(pool_page(e)),
-    };
+    let tables = state.pool.tables(&me.principal).await?;
     let explain = form.action == "explain";
     let download = matches!(form.action.as_str(), "csv" | "xlsx");
     let sql = form.sql.trim().to_owned();
@@ -185,7 +179,7 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
                 ("query.csv", "text/csv; charset=utf-8", r.to_csv(true))
             };
             match bytes {
-                Ok(bytes) => (
+                Ok(bytes) => Ok((
                     StatusCode::OK,
                     [
                         (header::CONTENT_TYPE, media.to_owned()),
@@ -197,19 +191,19 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
                     ],
                     bytes,
                 )
-                    .into_response(),
-                Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+                    .into_response()),
+                Err(e) => Err(PageError::Internal(e.to_string())),
             }
         }
         Ok(r) => {
             let shown = Shown::of(&r, explain, &sql);
-            page(
+            Ok(page(
                 ctx.chrome(t.s("query.title")),
                 sql,
                 form.purpose,
                 tables,
                 Some(shown),
-            )
+            ))
         }
         Err(e) => {
             let busy = matches!(
@@ -220,7 +214,7 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
                 tongban_pool::Error::Forbidden { why } => why,
                 tongban_pool::Error::Query(q) => q.to_string(),
                 tongban_pool::Error::Invalid(i) => i.reason,
-                other => return ctx.fail(pool_page(other)),
+                other => return Err(pool_page(other)),
             };
             let mut c = ctx.chrome(t.s("query.title"));
             // Beside the SQL box, in the page's language.
@@ -233,7 +227,7 @@ pub(super) async fn run(State(state): State<AppState>, ctx: Ctx, CsrfForm(form):
             } else {
                 *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             }
-            resp
+            Ok(resp)
         }
     }
 }

@@ -3,13 +3,16 @@
 //! call-back record.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::{hall_field, hall_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, render};
-use crate::portal::services::{hall_field, hall_page, urgency_code};
+use crate::portal::services::urgency_code;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_hall::{Rectification, RectificationClose, RectificationStatus};
 use tongban_kernel::{DeptPath, Page, Permission, Principal};
@@ -48,15 +51,12 @@ struct ListPage {
     rows: Vec<Row>,
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let t = ctx.t();
     let kept = supervised(&user.principal);
     if kept.is_empty() {
-        return ctx.fail(crate::page::PageError::Forbidden(
+        return Err(crate::page::PageError::Forbidden(
             "需要督办权限 / supervising cases is needed".into(),
         ));
     }
@@ -81,7 +81,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
                 open: r.status == RectificationStatus::Open,
                 r,
             })),
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         }
     }
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
@@ -93,11 +93,11 @@ async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/rectifications`.
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     list_page(&state, &ctx, None).await
 }
 
@@ -114,13 +114,10 @@ pub(super) struct CloseForm {
 pub(super) async fn close(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<CloseForm>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let close = RectificationClose {
         measures: f.measures,
         callback: f.callback,
@@ -128,14 +125,14 @@ pub(super) async fn close(
         version: f.version,
     };
     match state.hall.close_rectification(&user.principal, &id, close).await {
-        Ok(_) => Redirect::to("/console/rectifications?closed=1").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/rectifications?closed=1").into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("rect.title"));
                 c.add_error(&format!("{field}-{id}"), &msg);
                 list_page(&state, &ctx, Some(c)).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }

@@ -3,13 +3,15 @@
 //! revoke (注销) do so with a reason.
 
 use crate::AppState;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, identity_page, seal_form, seal_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, render, urlencode};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_kernel::{Permission, Principal};
 use tongban_seal::{Issuer, SealInput, SealType};
@@ -53,22 +55,16 @@ fn sees_seals(p: &Principal, path: &tongban_kernel::DeptPath) -> bool {
     p.allows(Permission::ManageSeals, Some(path)) || p.allows(Permission::IssueLicences, Some(path))
 }
 
-async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealForm) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealForm) -> PageResult {
+    let user = ctx.require_staff()?.clone();
     let p = &user.principal;
     if !p.allows_somewhere(Permission::ManageSeals) && !p.allows_somewhere(Permission::IssueLicences) {
-        return ctx.fail(crate::page::PageError::Forbidden(
+        return Err(crate::page::PageError::Forbidden(
             "需要印章管理或证照签发权限 / seal management or licence issuing rights required".into(),
         ));
     }
     let t = ctx.t();
-    let all = match state.seals.seals(None).await {
-        Ok(s) => s,
-        Err(e) => return ctx.fail(seal_page(e)),
-    };
+    let all = state.seals.seals(None).await?;
     let today = state.seals.today();
     let seals = all
         .iter()
@@ -95,7 +91,7 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
             .filter(|d| p.allows(Permission::ManageSeals, Some(&d.path)))
             .map(|d| (d.code.clone(), t.pick(&d.name_zh, &d.name_en).to_string()))
             .collect(),
-        Err(e) => return ctx.fail(identity_page(e)),
+        Err(e) => return Err(identity_page(e)),
     };
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&SealsPage {
@@ -115,7 +111,7 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 #[derive(Deserialize, Default)]
@@ -129,7 +125,7 @@ pub(super) async fn seals(
     State(state): State<AppState>,
     ctx: Ctx,
     axum::extract::Query(q): axum::extract::Query<SealsQuery>,
-) -> Response {
+) -> PageResult {
     let form = SealForm {
         seal_type: SealType::Licence.code().into(),
         ..Default::default()
@@ -145,18 +141,15 @@ pub(super) async fn seals(
 pub(super) async fn rotate_seal(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Ok(id) = tongban_seal::SealId::parse("id", &id) else {
-        return ctx.fail(crate::page::PageError::NotFound);
+        return Err(crate::page::PageError::NotFound);
     };
     match state.seals.rotate_seal(&user.principal, &id).await {
-        Ok(_) => Redirect::to("/console/seals?done=rotated").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/seals?done=rotated").into_response()),
         Err(e) => match seal_form(e, "seal") {
             FormOutcome::Field(field, msg) => {
                 let mut c = ctx.chrome(ctx.t().s("seals.title"));
@@ -167,7 +160,7 @@ pub(super) async fn rotate_seal(
                 };
                 seals_page(&state, &ctx, Some(c), form).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -176,12 +169,9 @@ pub(super) async fn rotate_seal(
 pub(super) async fn create_seal(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     CsrfForm(f): CsrfForm<SealForm>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("seals.title"));
     let date = |field: &str, text: &str, c: &mut Chrome| match text.trim().parse::<jiff::civil::Date>() {
@@ -232,13 +222,13 @@ pub(super) async fn create_seal(
         picture: None,
     };
     match state.seals.create_seal(&user.principal, issuer, input).await {
-        Ok(_) => Redirect::to("/console/seals").into_response(),
+        Ok(_) => Ok(Redirect::to("/console/seals").into_response()),
         Err(e) => match seal_form(e, "name") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 seals_page(&state, &ctx, Some(c), f).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -263,16 +253,9 @@ struct LicencesPage {
 }
 
 /// `GET /console/licences`: licences issued where the actor issues, newest first.
-pub(super) async fn licences(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn licences(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     let t = ctx.t();
-    let list = match state.seals.licences(&user.principal, None, 500).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(seal_page(e)),
-    };
+    let list = state.seals.licences(&user.principal, None, 500).await?;
     let today = state.seals.today();
     let rows = list
         .iter()
@@ -302,7 +285,7 @@ pub(super) async fn licences(State(state): State<AppState>, ctx: Ctx) -> Respons
             n.split('&').next().unwrap_or("")
         ));
     }
-    render(&LicencesPage { c, rows })
+    Ok(render(&LicencesPage { c, rows }))
 }
 
 #[derive(Deserialize, Default)]
@@ -314,20 +297,18 @@ pub(super) struct RevokeForm {
 /// `POST /console/licences/{number}/revoke`.
 pub(super) async fn revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
+    Staff(user): Staff,
     Path(number): Path<String>,
     CsrfForm(f): CsrfForm<RevokeForm>,
-) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     match state
         .seals
         .revoke_licence(&user.principal, &number, &f.reason)
         .await
     {
-        Ok(l) => Redirect::to(&format!("/console/licences?revoked={}", urlencode(&l.number))).into_response(),
-        Err(e) => ctx.fail(seal_page(e)),
+        Ok(l) => {
+            Ok(Redirect::to(&format!("/console/licences?revoked={}", urlencode(&l.number))).into_response())
+        }
+        Err(e) => Err(seal_page(e)),
     }
 }

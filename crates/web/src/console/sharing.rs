@@ -3,12 +3,15 @@
 //! with revocation.
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, catalog_form, catalog_page};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_catalog::{
     Deadline, Decision, GrantFilter, GrantId, GrantTerms, GrantUse, Grantee, RefusedBy, RequestFilter,
@@ -95,30 +98,18 @@ fn field_name(resource: Option<&tongban_catalog::Resource>, code: &str) -> Strin
         .map_or_else(|| code.to_string(), |f| f.name_zh.clone())
 }
 
-pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx, Staff(me): Staff) -> PageResult {
     let t = ctx.t();
     // Names, not codes: departments (names are public) and each resource's fields.
     let departments = department_names(&state, t).await;
-    let requests = match state
+    let requests = state
         .catalog
         .list_requests(&me.principal, &RequestFilter::default(), Page::new(200, 0))
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
-    let grants = match state
+        .await?;
+    let grants = state
         .catalog
         .list_grants(&me.principal, &GrantFilter::default(), Page::new(200, 0))
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+        .await?;
     let requests = requests
         .items
         .iter()
@@ -183,11 +174,11 @@ pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx) -> Response
             }
         })
         .collect();
-    render(&SharingPage {
+    Ok(render(&SharingPage {
         c: ctx.chrome(t.s("sharing.title")),
         requests,
         grants,
-    })
+    }))
 }
 
 struct StepRow {
@@ -217,19 +208,13 @@ struct RequestPage {
     can_withdraw: bool,
 }
 
-async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> PageResult {
+    let me = ctx.require_staff()?.clone();
     let t = ctx.t();
     let Ok(id) = RequestId::parse("id", id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
-    let v: RequestView = match state.catalog.get_request(&me.principal, &id).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let v: RequestView = state.catalog.get_request(&me.principal, &id).await?;
     let r = &v.request;
     let cal = state.catalog.calendar();
     let mut steps = Vec::new();
@@ -342,7 +327,7 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> R
     if failed {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/sharing/{id}`; after a step (`?done=<action>`) it says what was done.
@@ -351,7 +336,7 @@ pub(super) async fn request(
     ctx: Ctx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let mut c = ctx.chrome("");
     let t = ctx.t();
     c.notice = q.get("done").and_then(|a| {
@@ -373,16 +358,10 @@ pub(super) async fn request(
 pub(super) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(me): Staff,
+    IdPath(rid): IdPath<RequestId>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(rid) = RequestId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
     let value = |k: &str| {
         form.iter()
             .find(|(n, _)| n == k)
@@ -439,10 +418,10 @@ pub(super) async fn act(
             .await
         }
         "withdraw" => c.withdraw(p, &rid).await,
-        _ => return ctx.fail(PageError::BadRequest("action: 未知操作 / unknown action".into())),
+        _ => return Err(PageError::BadRequest("action: 未知操作 / unknown action".into())),
     };
     match done {
-        Ok(_) => Redirect::to(&format!("/console/sharing/{rid}?done={action}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/sharing/{rid}?done={action}")).into_response()),
         Err(e) => match catalog_form(e, "reasons") {
             FormOutcome::Field(field, msg) => {
                 let mut chrome = ctx.chrome("");
@@ -451,33 +430,26 @@ pub(super) async fn act(
                 chrome
                     .typed
                     .insert("use".into(), repeated(&form, "use").join(","));
-                request_page(&state, &ctx, &id, chrome).await
+                request_page(&state, &ctx, rid.as_str(), chrome).await
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
 
 pub(super) async fn revoke(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(me): Staff,
+    IdPath(gid): IdPath<GrantId>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(gid) = GrantId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
     let reason = form
         .iter()
         .find(|(n, _)| n == "reason")
         .map(|(_, v)| v.trim().to_string())
         .unwrap_or_default();
     match state.catalog.revoke_grant(&me.principal, &gid, &reason).await {
-        Ok(_) => Redirect::to("/console/sharing").into_response(),
-        Err(e) => ctx.fail(catalog_page(e)),
+        Ok(_) => Ok(Redirect::to("/console/sharing").into_response()),
+        Err(e) => Err(catalog_page(e)),
     }
 }

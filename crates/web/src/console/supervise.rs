@@ -4,11 +4,13 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Staff;
+use crate::errors::hall_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
-use crate::portal::services::{hall_page, urgency_code};
+use crate::portal::services::urgency_code;
 use askama::Template;
 use axum::extract::State;
-use axum::response::Response;
 use tongban_hall::Supervision;
 use tongban_kernel::Page;
 
@@ -38,15 +40,11 @@ struct SupervisePage {
 }
 
 /// `GET /console/supervise`.
-pub(super) async fn supervise(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn supervise(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     let t = ctx.t();
     let paths = super::rectify::supervised(&user.principal);
     if paths.is_empty() {
-        return ctx.fail(PageError::Forbidden(
+        return Err(PageError::Forbidden(
             "需要督办权限 / supervising cases is needed".into(),
         ));
     }
@@ -58,7 +56,7 @@ pub(super) async fn supervise(State(state): State<AppState>, ctx: Ctx) -> Respon
             .await
         {
             Ok(s) => s,
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         };
         // A path ends with its department's code: `/9901/9901-GA/`.
         let code = path
@@ -94,8 +92,8 @@ pub(super) async fn supervise(State(state): State<AppState>, ctx: Ctx) -> Respon
             rows,
         });
     }
-    render(&SupervisePage {
+    Ok(render(&SupervisePage {
         c: ctx.chrome(t.s("supervise.title")),
         scopes,
-    })
+    }))
 }

@@ -5,13 +5,15 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Staff;
 use crate::errors::catalog_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use crate::security::same_secret;
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
@@ -88,23 +90,20 @@ pub(super) async fn provider_resource(
 pub(super) async fn upload_page(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     match resource_for_upload(&state, &me.principal, &code).await {
         Ok(r) => {
             let t = ctx.t();
             let name = t.pick(&r.name_zh, &r.name_en).to_string();
-            render(&UploadPage {
+            Ok(render(&UploadPage {
                 c: ctx.chrome(t.s("upload.title")),
                 code: r.code,
                 name,
-            })
+            }))
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e),
     }
 }
 
@@ -112,24 +111,18 @@ pub(super) async fn upload_page(
 pub(super) async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
+    Staff(me): Staff,
     Path(code): Path<String>,
     mut form: Multipart,
-) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let resource = match resource_for_upload(&state, &me.principal, &code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let resource = resource_for_upload(&state, &me.principal, &code).await?;
     let mut csrf_ok = false;
     let mut saved: Option<(Spooled, String)> = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return ctx.fail(PageError::BadRequest(format!("file: {e}"))),
+            Err(e) => return Err(PageError::BadRequest(format!("file: {e}"))),
         };
         match field.name() {
             Some("csrf") => {
@@ -144,19 +137,18 @@ pub(super) async fn upload(
                     .take(100)
                     .collect::<String>();
                 let dir = &state.settings.upload_dir;
-                if let Err(e) = tokio::fs::create_dir_all(dir).await {
-                    return ctx.fail(PageError::Internal(e.to_string()));
-                }
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| PageError::Internal(e.to_string()))?;
                 // The pool reads the format from the content; a known extension is kept as a hint.
                 let path = dir.join(format!(
                     "{}.{}",
                     tongban_kernel::id::new_uuid_v7(),
                     upload_extension(&file_name)
                 ));
-                let mut out = match tokio::fs::File::create(&path).await {
-                    Ok(f) => f,
-                    Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
-                };
+                let mut out = tokio::fs::File::create(&path)
+                    .await
+                    .map_err(|e| PageError::Internal(e.to_string()))?;
                 // Removed on every way out — refused, failed, or cut off by the timeout or a
                 // client that went away — until the load takes it over.
                 let file = Spooled(Some(path));
@@ -170,12 +162,12 @@ pub(super) async fn upload(
                             if written > limit {
                                 return too_large(&ctx, limit);
                             }
-                            if let Err(e) = out.write_all(&bytes).await {
-                                return ctx.fail(PageError::Internal(e.to_string()));
-                            }
+                            out.write_all(&bytes)
+                                .await
+                                .map_err(|e| PageError::Internal(e.to_string()))?;
                         }
                         Ok(None) => break,
-                        Err(e) => return ctx.fail(PageError::BadRequest(format!("file: {e}"))),
+                        Err(e) => return Err(PageError::BadRequest(format!("file: {e}"))),
                     }
                 }
                 let _ = out.flush().await;
@@ -185,10 +177,10 @@ pub(super) async fn upload(
         }
     }
     if !csrf_ok {
-        return ctx.fail(PageError::Csrf);
+        return Err(PageError::Csrf);
     }
     let Some((file, file_name)) = saved else {
-        return ctx.fail(PageError::BadRequest("file: 请选择文件 / choose a file".into()));
+        return Err(PageError::BadRequest("file: 请选择文件 / choose a file".into()));
     };
     let id = tongban_kernel::id::new_uuid_v7();
     if let Ok(mut m) = state.loads.0.lock() {
@@ -226,7 +218,7 @@ pub(super) async fn upload(
             l.outcome = Some(result.map_err(|e| e.to_string()));
         });
     });
-    Redirect::to(&format!("/console/loads/{id}")).into_response()
+    Ok(Redirect::to(&format!("/console/loads/{id}")).into_response())
 }
 
 /// An uploaded file on disk, removed when dropped.
@@ -241,7 +233,7 @@ impl Drop for Spooled {
 }
 
 /// 413: the file is larger than a data load may be (said in the page's language).
-fn too_large(ctx: &Ctx, limit: u64) -> Response {
+fn too_large(ctx: &Ctx, limit: u64) -> PageResult {
     let t = ctx.t();
     let mib = limit >> 20;
     let why = if t.is_en() {
@@ -251,9 +243,7 @@ fn too_large(ctx: &Ctx, limit: u64) -> Response {
     } else {
         format!("文件超过数据加载的上限{mib} MiB，请拆分后分别上传，或使用命令行加载。")
     };
-    let mut resp = ctx.fail(PageError::BadRequest(why));
-    *resp.status_mut() = axum::http::StatusCode::PAYLOAD_TOO_LARGE;
-    resp
+    Err(PageError::TooLarge(why))
 }
 
 #[derive(Template)]
@@ -278,11 +268,8 @@ fn owned_load(state: &AppState, ctx: &Ctx, id: &str) -> Result<Load, PageError> 
     }
 }
 
-pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let l = match owned_load(&state, &ctx, &id) {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let l = owned_load(&state, &ctx, &id)?;
     let t = ctx.t();
     let (report, error) = match l.outcome.clone() {
         Some(Ok(r)) => (Some(r), String::new()),
@@ -293,7 +280,7 @@ pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         .as_ref()
         .map(|r| format!("{:.0}%", r.quality.score * 100.0))
         .unwrap_or_default();
-    render(&LoadPage {
+    Ok(render(&LoadPage {
         c: ctx.chrome(t.s("upload.progress")),
         id,
         resource: l.resource,
@@ -303,7 +290,7 @@ pub(super) async fn load(State(state): State<AppState>, ctx: Ctx, Path(id): Path
         error,
         report,
         quality,
-    })
+    }))
 }
 
 /// The extension an upload is stored under: the original's when the pool knows it, else `upload`.
@@ -318,7 +305,7 @@ fn upload_extension(file_name: &str) -> &'static str {
         .unwrap_or("upload")
 }
 
-pub(super) async fn rejects(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub(super) async fn rejects(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     reject_report(&state, &ctx, &id, RejectFormat::Csv).await
 }
 
@@ -326,7 +313,7 @@ pub(super) async fn rejects_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Response {
+) -> PageResult {
     reject_report(&state, &ctx, &id, RejectFormat::Xlsx).await
 }
 
@@ -338,13 +325,10 @@ enum RejectFormat {
 }
 
 /// Sends the owner of a finished load its reject report as a download.
-async fn reject_report(state: &AppState, ctx: &Ctx, id: &str, format: RejectFormat) -> Response {
-    let l = match owned_load(state, ctx, id) {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(e),
-    };
+async fn reject_report(state: &AppState, ctx: &Ctx, id: &str, format: RejectFormat) -> PageResult {
+    let l = owned_load(state, ctx, id)?;
     let Some(Ok(report)) = l.outcome else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let (path, content_type, ext) = match format {
         RejectFormat::Csv => (&report.reject_report, "text/csv; charset=utf-8", "csv"),
@@ -355,7 +339,7 @@ async fn reject_report(state: &AppState, ctx: &Ctx, id: &str, format: RejectForm
         ),
     };
     match tokio::fs::read(path).await {
-        Ok(bytes) => (
+        Ok(bytes) => Ok((
             [
                 (header::CONTENT_TYPE, content_type.to_string()),
                 (
@@ -369,7 +353,7 @@ async fn reject_report(state: &AppState, ctx: &Ctx, id: &str, format: RejectForm
             ],
             bytes,
         )
-            .into_response(),
-        Err(_) => ctx.fail(PageError::NotFound),
+            .into_response()),
+        Err(_) => Err(PageError::NotFound),
     }
 }

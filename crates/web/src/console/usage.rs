@@ -3,10 +3,11 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Staff;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -40,28 +41,29 @@ fn day(field: &str, text: &str, default: Date) -> Result<Date, PageError> {
     })
 }
 
-pub(super) async fn usage(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Period>) -> Response {
-    let me = match ctx.require_staff() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn usage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Staff(me): Staff,
+    Query(p): Query<Period>,
+) -> PageResult {
     let today = state.catalog.today();
     let month_ago = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
     let (from, to) = match (day("from", &p.from, month_ago), day("to", &p.to, today)) {
         (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => return ctx.fail(e),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
     };
     let rows = match state.pool.exchange_usage(&me.principal, from, to).await {
         Ok(r) => r,
-        Err(tongban_pool::Error::Forbidden { why }) => return ctx.fail(PageError::Forbidden(why)),
-        Err(e) => return ctx.fail(PageError::Internal(e.to_string())),
+        Err(tongban_pool::Error::Forbidden { why }) => return Err(PageError::Forbidden(why)),
+        Err(e) => return Err(PageError::Internal(e.to_string())),
     };
-    render(&UsagePage {
+    Ok(render(&UsagePage {
         c: ctx.chrome(ctx.t().s("usage.title")),
         from: from.to_string(),
         to: to.to_string(),
         calls: rows.iter().map(|r| r.calls).sum(),
         records: rows.iter().map(|r| r.records).sum(),
         rows,
-    })
+    }))
 }

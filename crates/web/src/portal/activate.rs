@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, identity_form};
+use crate::page::PageResult;
 use crate::page::{Chrome, render};
 use askama::Template;
 use axum::extract::State;
@@ -52,7 +53,7 @@ pub(super) async fn activate(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<ActivateForm>,
-) -> Response {
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("activate.title"));
     if f.username.trim().is_empty() {
         c.add_error("username", "请填写用户名 / enter your user name");
@@ -66,18 +67,18 @@ pub(super) async fn activate(
         c.add_error("password2", "两次输入的密码不一致 / the passwords do not match");
     }
     if !c.errors.is_empty() {
-        return page(&ctx, Some(c), f.username, f.code);
+        return Ok(page(&ctx, Some(c), f.username, f.code));
     }
     match state.identity.activate(&f.username, &f.code, &f.password).await {
-        Ok(()) => Redirect::to("/login?activated=1").into_response(),
+        Ok(()) => Ok(Redirect::to("/login?activated=1").into_response()),
         Err(e) => match identity_form(e, "code") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
                 // A refused code is typed again; a refused password keeps the code.
                 let code = if field == "code" { String::new() } else { f.code };
-                page(&ctx, Some(c), f.username, code)
+                Ok(page(&ctx, Some(c), f.username, code))
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }

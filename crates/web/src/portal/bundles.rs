@@ -4,14 +4,16 @@
 //! timeline over every case the application made.
 
 use super::materials::material;
-use super::services::{Target, hall_page, page, start, step, submit_to, urgency_code, workflow_ready};
+use super::services::{Target, page, start, step, submit_to, urgency_code, workflow_ready};
 use crate::AppState;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::hall_page;
 use crate::markup::Named;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::Response;
 use std::collections::HashMap;
 use tongban_hall::{
     BundleCaseId, DeptRef, ItemType, MaterialSource, ServiceItem, ServiceItemId, bundle_fields,
@@ -72,20 +74,17 @@ struct GuidePage {
 }
 
 /// `GET /bundles/{code}`: the bundle's guide.
-pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let bundle = match state.hall.bundle_by_code(&code).await {
         Ok(b) if b.active => b,
-        Ok(_) => return ctx.fail(PageError::NotFound),
-        Err(e) => return ctx.fail(hall_page(e)),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(hall_page(e)),
     };
-    let items = match state.hall.bundle_items(&bundle).await {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let items = state.hall.bundle_items(&bundle).await?;
     let (fields, _) = bundle_fields(&items);
     let t = ctx.t();
     let depts = crate::page::DeptNames::load(&state, t).await;
-    render(&GuidePage {
+    Ok(render(&GuidePage {
         c: ctx.chrome(&bundle.name),
         code: bundle.code.clone(),
         name: t.zh_text(&bundle.name),
@@ -117,7 +116,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 )
             })
             .collect(),
-    })
+    }))
 }
 
 /// `GET /bundles/{code}/apply`.
@@ -126,7 +125,7 @@ pub(super) async fn apply_start(
     ctx: Ctx,
     code: Path<String>,
     q: Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     start(Target::Bundle, state, ctx, code, q).await
 }
 
@@ -136,7 +135,7 @@ pub(super) async fn apply_page(
     ctx: Ctx,
     at: Path<(String, String, usize)>,
     q: Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     page(Target::Bundle, state, ctx, at, q).await
 }
 
@@ -146,7 +145,7 @@ pub(super) async fn apply_step(
     ctx: Ctx,
     code: Path<String>,
     form: CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     step(Target::Bundle, state, ctx, code, form).await
 }
 
@@ -156,7 +155,7 @@ pub(super) async fn material_step(
     ctx: Ctx,
     code: Path<String>,
     form: Multipart,
-) -> Response {
+) -> PageResult {
     material(Target::Bundle, state, ctx, code, form).await
 }
 
@@ -166,7 +165,7 @@ pub(super) async fn submit(
     ctx: Ctx,
     code: Path<String>,
     form: CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     submit_to(Target::Bundle, state, ctx, code, form).await
 }
 
@@ -202,21 +201,15 @@ pub(super) struct MineQuery {
 pub(super) async fn mine(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
     Query(q): Query<MineQuery>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     if tongban_kernel::id::check_uuid("id", &id).is_err() {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     }
     let t = ctx.t();
-    let v = match state.hall.bundle_case(&user.principal, &BundleCaseId(id)).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let v = state.hall.bundle_case(&user.principal, &BundleCaseId(id)).await?;
     let zone = &state.settings.zone;
     let names = crate::page::ItemNames::load(&state, t).await;
     let depts = crate::page::DeptNames::load(&state, t).await;
@@ -225,7 +218,7 @@ pub(super) async fn mine(
         .iter()
         .map(|c| (c.case.item_name.clone(), c.case.item_code.clone()))
         .collect();
-    render(&MinePage {
+    Ok(render(&MinePage {
         c: ctx.chrome(&v.bundle_name),
         name: v.bundle_name.clone(),
         submitted: v.submitted.display_in(zone),
@@ -259,7 +252,7 @@ pub(super) async fn mine(
                 )
             })
             .collect(),
-    })
+    }))
 }
 
 fn dept_name(d: &DeptRef) -> String {

@@ -5,13 +5,14 @@
 //! published, the feedback report (采纳情况) is shown under the draft.
 
 use crate::AppState;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_interact::{
     Adoption, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId, FeedbackEntry, Moderation,
@@ -31,13 +32,10 @@ struct ListPage {
 }
 
 /// `GET /consultations`.
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let list = match state.interact.consultations(100).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let list = state.interact.consultations(100).await?;
     let today = state.interact.today();
-    render(&ListPage {
+    Ok(render(&ListPage {
         c: ctx.chrome(ctx.t().s("consult.title")),
         rows: list
             .into_iter()
@@ -52,7 +50,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
                 )
             })
             .collect(),
-    })
+    }))
 }
 
 struct Shown {
@@ -92,24 +90,15 @@ async fn draft_page(
     id: &str,
     c: Option<Chrome>,
     notice: Option<&str>,
-) -> Response {
-    let cid = match consultation_id(id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
-    let k = match state.interact.consultation(&cid).await {
-        Ok(k) => k,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+) -> PageResult {
+    let cid = consultation_id(id)?;
+    let k = state.interact.consultation(&cid).await?;
     let t = ctx.t();
     let who = ctx.require_user().ok().map(|u| u.principal.clone());
     let staff = who
         .as_ref()
         .is_some_and(|p| p.allows(Permission::ManageParticipation, Some(&k.department.path)));
-    let comments = match state.interact.consultation_comments(who.as_ref(), &cid).await {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+    let comments = state.interact.consultation_comments(who.as_ref(), &cid).await?;
     let zone = &state.settings.zone;
     let sections = k
         .sections
@@ -156,7 +145,7 @@ async fn draft_page(
             )
         })
         .collect();
-    render(&DraftPage {
+    Ok(render(&DraftPage {
         c: {
             let mut c = c.unwrap_or_else(|| ctx.chrome(&k.title));
             if let Some(n) = notice {
@@ -175,7 +164,7 @@ async fn draft_page(
             .map(|a| (a.code(), t.pick(a.name_zh(), a.name_en()).to_string()))
             .collect(),
         k,
-    })
+    }))
 }
 
 /// `GET /consultations/{id}`.
@@ -186,7 +175,7 @@ pub(super) async fn show(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let notice = if q.contains_key("reported") {
         Some("consult.reported_notice")
     } else if q.contains_key("moderated") {
@@ -201,17 +190,11 @@ pub(super) async fn show(
 pub(super) async fn comment(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let cid = match consultation_id(&id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let cid = consultation_id(&id)?;
     let section: u32 = form
         .get("section")
         .and_then(|s| s.parse().ok())
@@ -222,7 +205,7 @@ pub(super) async fn comment(
         .comment(&user.principal, &cid, section, &text)
         .await
     {
-        Ok(c) => Redirect::to(&format!("/consultations/{id}#comment-{}", c.id)).into_response(),
+        Ok(c) => Ok(Redirect::to(&format!("/consultations/{id}#comment-{}", c.id)).into_response()),
         Err(e) => form_error(&state, &ctx, &id, e, &format!("text-{section}")).await,
     }
 }
@@ -233,32 +216,27 @@ async fn form_error(
     id: &str,
     e: tongban_interact::Error,
     key: &str,
-) -> Response {
+) -> PageResult {
     let msg = match &e {
         tongban_interact::Error::Invalid(i) => i.reason.clone(),
         tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
-        _ => return ctx.fail(interact_page(e)),
+        _ => return Err(interact_page(e)),
     };
     let mut c = ctx.chrome(ctx.t().s("consult.title"));
     c.add_error(key, &msg);
-    let mut resp = draft_page(state, ctx, id, Some(c), None).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
+    crate::page::refused(draft_page(state, ctx, id, Some(c), None).await)
 }
 
 /// `POST /consultations/{id}/comments/{comment}/report`.
 pub(super) async fn report(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path((id, comment)): Path<(String, String)>,
     CsrfForm(_form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Ok(cid) = CommentId::parse("comment", &comment) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     // A report weighs by the account's age, which only identity knows.
     let created = match state
@@ -267,14 +245,14 @@ pub(super) async fn report(
         .await
     {
         Ok(me) => me.created,
-        Err(e) => return ctx.fail(crate::errors::identity_page(e)),
+        Err(e) => return Err(crate::errors::identity_page(e)),
     };
     match state
         .interact
         .report_comment(&user.principal, &cid, created)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/consultations/{id}?reported=1")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/consultations/{id}?reported=1")).into_response()),
         Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
     }
 }
@@ -283,27 +261,24 @@ pub(super) async fn report(
 pub(super) async fn moderate(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path((id, comment)): Path<(String, String)>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Ok(cid) = CommentId::parse("comment", &comment) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let decision = match form.get("decision").map(String::as_str) {
         Some("publish") => Moderation::Publish,
         Some("reject") => Moderation::Reject,
-        _ => return ctx.fail(PageError::BadRequest("decision: publish | reject".into())),
+        _ => return Err(PageError::BadRequest("decision: publish | reject".into())),
     };
     match state
         .interact
         .moderate_comment(&user.principal, &cid, decision)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/consultations/{id}?moderated=1")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/consultations/{id}?moderated=1")).into_response()),
         Err(e) => form_error(&state, &ctx, &id, e, "consultation").await,
     }
 }
@@ -313,17 +288,11 @@ pub(super) async fn moderate(
 pub(super) async fn feedback(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let cid = match consultation_id(&id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let cid = consultation_id(&id)?;
     let mut entries: Vec<FeedbackEntry> = form
         .iter()
         .filter_map(|(k, v)| {
@@ -341,7 +310,7 @@ pub(super) async fn feedback(
         .publish_feedback(&user.principal, &cid, &entries)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/consultations/{id}#feedback")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/consultations/{id}#feedback")).into_response()),
         Err(e) => form_error(&state, &ctx, &id, e, "feedback").await,
     }
 }

@@ -7,12 +7,12 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::User;
 use crate::errors::seal_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
-use crate::portal::services::hall_page;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use tongban_hall::{Case, CaseId, CaseStatus, Decision, ItemType, Outcome};
 use tongban_identity::AccountId;
 use tongban_kernel::Principal;
@@ -166,18 +166,16 @@ fn not_accepted_body(
 
 /// `GET /my/cases/{id}/decision` and `GET /console/cases/{id}/decision`: the decision letter,
 /// or for a case not accepted the 不予受理通知书.
-pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(crate) async fn letter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    User(user): User,
+    Path(id): Path<String>,
+) -> PageResult {
     let Ok(case_id) = CaseId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
-    let v = match state.hall.case(&user.principal, &case_id).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let v = state.hall.case(&user.principal, &case_id).await?;
     // A decision, or the refusal to accept recorded on the timeline: (outcome, reasons, day).
     let not_accepted = v
         .log
@@ -186,7 +184,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         .find(|e| e.action == "not_accepted")
         .filter(|_| v.case.status == CaseStatus::NotAccepted);
     if v.case.decision.is_none() && not_accepted.is_none() {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     }
     let zone = &state.settings.zone;
     let item = state.hall.item(&v.case.item_id).await.ok();
@@ -254,7 +252,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
     let issuer = t.pick(&issuer_zh, &issuer_en).to_string();
     let seal = match state.seals.letter_seal(&v.case.department.path).await {
         Ok(s) => s.map(|s| tongban_seal::impression_svg(s.id.as_str(), &s.name, s.seal_type, 128)),
-        Err(e) => return ctx.fail(seal_page(e)),
+        Err(e) => return Err(seal_page(e)),
     };
     let back = if v.case.applicant_id == user.principal.id {
         format!("/my/cases/{}", v.case.id)
@@ -277,9 +275,9 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
                 format!("{}-BSL", v.case.number),
             )
         }
-        (None, None) => return ctx.fail(PageError::NotFound),
+        (None, None) => return Err(PageError::NotFound),
     };
-    render(&DecisionPage {
+    Ok(render(&DecisionPage {
         c: ctx.chrome(&heading),
         back,
         reference,
@@ -292,7 +290,7 @@ pub(crate) async fn letter(State(state): State<AppState>, ctx: Ctx, Path(id): Pa
         applicant,
         applicant_id,
         basis,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -4,8 +4,11 @@
 //! and the rating (不满意 may reopen once).
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -61,7 +64,11 @@ fn percent(v: Option<f64>) -> String {
 }
 
 /// `GET /interact`: the public board and the statistics.
-pub(super) async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Query<BoardQuery>) -> Response {
+pub(super) async fn board(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BoardQuery>,
+) -> PageResult {
     let t = ctx.t();
     let filter = BoardFilter {
         kind: ItemKind::parse(&q.kind),
@@ -82,7 +89,7 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         .await
     {
         Ok(l) => l,
-        Err(e) => return ctx.fail(interact_page(e)),
+        Err(e) => return Err(interact_page(e)),
     };
     let zone = &state.settings.zone;
     let stats = state
@@ -103,7 +110,7 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Que
             replied: s.replied,
         })
         .collect();
-    render(&BoardPage {
+    Ok(render(&BoardPage {
         c: ctx.chrome(t.s("board.title")),
         kinds: ItemKind::ALL
             .iter()
@@ -141,7 +148,7 @@ pub(super) async fn board(State(state): State<AppState>, ctx: Ctx, Query(q): Que
         kind: q.kind,
         category: q.category,
         stats,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -156,17 +163,11 @@ struct EntryPage {
 }
 
 /// `GET /interact/{id}`: one published item and its reply.
-pub(super) async fn entry(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let Ok(id) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
-    let e = match state.interact.board_entry(&id).await {
-        Ok(e) => e,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+pub(super) async fn entry(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ItemId>) -> PageResult {
+    let e = state.interact.board_entry(&id).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
-    render(&EntryPage {
+    Ok(render(&EntryPage {
         c: ctx.chrome(&e.title),
         kind: t.pick(e.kind.name_zh(), e.kind.name_en()).to_string(),
         submitted: e.submitted.display_in(zone),
@@ -176,7 +177,7 @@ pub(super) async fn entry(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
             .map(|s| t.pick(s.name_zh(), s.name_en()).to_string())
             .unwrap_or_default(),
         e,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -257,12 +258,8 @@ struct SentPage {
 /// `POST /interact/new` (multipart): kind, category, title, text, address, public and up to
 /// three attachments. A signed-in citizen files in their own name; anyone else may send a
 /// suggestion anonymously, limited per address an hour.
-pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Multipart) -> Response {
-    let mut posted =
-        match crate::multipart::read(&ctx, &mut body, &["attachments"], MAX_ATTACHMENT_BYTES).await {
-            Ok(p) => p,
-            Err(e) => return ctx.fail(e),
-        };
+pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Multipart) -> PageResult {
+    let mut posted = crate::multipart::read(&ctx, &mut body, &["attachments"], MAX_ATTACHMENT_BYTES).await?;
     let files = posted.take_files("attachments");
     let form = posted.fields;
     let reselect = !files.is_empty() || posted.too_big;
@@ -276,7 +273,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let t = ctx.t();
     if posted.too_big {
         let msg = format!("{} {} MB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
-        return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await);
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     // Every missing answer is named at once (the domain checks each again when it files).
@@ -302,7 +299,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
         }
         let mut resp = new_page(&state, &ctx, c, &form, reselect).await;
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return Ok(resp);
     };
     let signed_in = ctx.signed_in().is_some();
     let address = get("address");
@@ -333,11 +330,13 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
         .submit_with_attachments(&ctx.principal(), new, files)
         .await
     {
-        Ok(v) if signed_in => Redirect::to(&format!("/my/items/{}?submitted=1", v.item.id)).into_response(),
-        Ok(v) => render(&SentPage {
+        Ok(v) if signed_in => {
+            Ok(Redirect::to(&format!("/my/items/{}?submitted=1", v.item.id)).into_response())
+        }
+        Ok(v) => Ok(render(&SentPage {
             c: ctx.chrome(t.s("interact.submitted")),
             number: v.item.number,
-        }),
+        })),
         Err(e) => {
             let (field, msg, status) = match &e {
                 tongban_interact::Error::Invalid(i) => (
@@ -351,10 +350,10 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
                 tongban_interact::Error::RateLimited { why } => {
                     ("text".to_string(), why.clone(), StatusCode::TOO_MANY_REQUESTS)
                 }
-                _ => return ctx.fail(interact_page(e)),
+                _ => return Err(interact_page(e)),
             };
             let field = field.strip_prefix("location.").unwrap_or(&field).to_string();
-            refuse(&field, &msg, status).await
+            Ok(refuse(&field, &msg, status).await)
         }
     }
 }
@@ -368,11 +367,7 @@ struct MinePage {
 }
 
 /// `GET /my/items`.
-pub(super) async fn mine(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn mine(State(state): State<AppState>, ctx: Ctx, User(user): User) -> PageResult {
     let t = ctx.t();
     let list = match state
         .interact
@@ -386,10 +381,10 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: Ctx) -> Response {
         .await
     {
         Ok(l) => l,
-        Err(e) => return ctx.fail(interact_page(e)),
+        Err(e) => return Err(interact_page(e)),
     };
     let zone = &state.settings.zone;
-    render(&MinePage {
+    Ok(render(&MinePage {
         c: ctx.chrome(t.s("interact.mine")),
         rows: list
             .items
@@ -406,7 +401,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: Ctx) -> Response {
                 )
             })
             .collect(),
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -494,23 +489,19 @@ pub(crate) async fn attachment_rows(
 /// item (the domain records staff reads). Always a download, never shown inline.
 pub(super) async fn attachment_file(
     State(state): State<AppState>,
-    ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     if tongban_kernel::id::check_uuid("id", &id).is_err() {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     }
     match state
         .interact
         .attachment(&user.principal, &AttachmentId(id))
         .await
     {
-        Ok((a, body)) => crate::page::download(&a.media_type, &a.file_name, body.to_vec()),
-        Err(e) => ctx.fail(interact_page(e)),
+        Ok((a, body)) => Ok(crate::page::download(&a.media_type, &a.file_name, body.to_vec())),
+        Err(e) => Err(interact_page(e)),
     }
 }
 
@@ -526,18 +517,12 @@ async fn item_page(
     id: &str,
     c: Option<Chrome>,
     just_submitted: bool,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let user = ctx.require_user()?.clone();
     let Ok(iid) = ItemId::parse("id", id) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
-    let v = match state.interact.get_item(&user.principal, &iid).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+    let v = state.interact.get_item(&user.principal, &iid).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
     let depts = crate::page::DeptNames::load(state, t).await;
@@ -554,7 +539,7 @@ async fn item_page(
     let attachments = attachment_rows(state, &user.principal, &iid).await;
     let i = v.item;
     let can_rate = i.rating.is_none() && matches!(i.status.code(), "replied");
-    render(&ItemPage {
+    Ok(render(&ItemPage {
         c: c.unwrap_or_else(|| ctx.chrome(&i.title)),
         id: i.id.to_string(),
         number: i.number.clone(),
@@ -605,7 +590,7 @@ async fn item_page(
             .map(|s| (s.code(), t.pick(s.name_zh(), s.name_en()).to_string()))
             .collect(),
         attachments,
-    })
+    }))
 }
 
 /// `GET /my/items/{id}`.
@@ -614,7 +599,7 @@ pub(super) async fn item(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<ItemQuery>,
-) -> Response {
+) -> PageResult {
     item_page(&state, &ctx, &id, None, q.submitted.is_some()).await
 }
 
@@ -622,19 +607,13 @@ pub(super) async fn item(
 pub(super) async fn rate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    User(user): User,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(iid) = ItemId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
     let Some(satisfaction) = form.get("satisfaction").and_then(|s| Satisfaction::parse(s)) else {
         let msg = ctx.t().s("interact.choose_rating").to_string();
-        return rate_error(&state, &ctx, &id, &msg).await;
+        return rate_error(&state, &ctx, iid.as_str(), &msg).await;
     };
     let input = RatingInput {
         satisfaction,
@@ -642,17 +621,17 @@ pub(super) async fn rate(
         reopen: form.get("reopen").is_some_and(|v| v == "1"),
     };
     match state.interact.rate(&user.principal, &iid, input).await {
-        Ok(_) => Redirect::to(&format!("/my/items/{iid}")).into_response(),
-        Err(tongban_interact::Error::Invalid(i)) => rate_error(&state, &ctx, &id, &i.reason).await,
-        Err(tongban_interact::Error::Conflict { reason, .. }) => rate_error(&state, &ctx, &id, &reason).await,
-        Err(e) => ctx.fail(interact_page(e)),
+        Ok(_) => Ok(Redirect::to(&format!("/my/items/{iid}")).into_response()),
+        Err(tongban_interact::Error::Invalid(i)) => rate_error(&state, &ctx, iid.as_str(), &i.reason).await,
+        Err(tongban_interact::Error::Conflict { reason, .. }) => {
+            rate_error(&state, &ctx, iid.as_str(), &reason).await
+        }
+        Err(e) => Err(interact_page(e)),
     }
 }
 
-async fn rate_error(state: &AppState, ctx: &Ctx, id: &str, msg: &str) -> Response {
+async fn rate_error(state: &AppState, ctx: &Ctx, id: &str, msg: &str) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("interact.mine"));
     c.add_error("satisfaction", msg);
-    let mut resp = item_page(state, ctx, id, Some(c), false).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
+    crate::page::refused(item_page(state, ctx, id, Some(c), false).await)
 }

@@ -4,7 +4,9 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::User;
 use crate::errors::seal_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -147,12 +149,12 @@ pub(super) async fn verify_number(
     ctx: Ctx,
     Path(number): Path<String>,
     Query(q): Query<CodeQuery>,
-) -> Response {
+) -> PageResult {
     let code = tongban_seal::normalised_code(&q.code);
     if code.is_empty() {
         let mut c = ctx.chrome(ctx.t().s("verify.title"));
         c.add_error("code", ctx.t().s("verify.code_needed"));
-        return render(&VerifyPage { c, number, code });
+        return Ok(render(&VerifyPage { c, number, code }));
     }
     let address = ctx.ip.clone().unwrap_or_default();
     if let Err(wait) = state.limiter.take_per_minute(
@@ -172,23 +174,27 @@ pub(super) async fn verify_number(
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         resp.headers_mut()
             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
-        return resp;
+        return Ok(resp);
     }
     match state.seals.verify_number(&number, &code).await {
-        Ok((_, v)) => verdict_response(&ctx, &v, &state.settings.zone),
+        Ok((_, v)) => Ok(verdict_response(&ctx, &v, &state.settings.zone)),
         Err(tongban_seal::Error::NotFound { .. }) => {
             let mut c = ctx.chrome(ctx.t().s("verify.title"));
             c.add_error("number", ctx.t().s("verify.unknown_number"));
             let mut resp = render(&VerifyPage { c, number, code });
             *resp.status_mut() = StatusCode::NOT_FOUND;
-            resp
+            Ok(resp)
         }
-        Err(e) => ctx.fail(seal_page(e)),
+        Err(e) => Err(seal_page(e)),
     }
 }
 
 /// `POST /verify` (multipart: `csrf`, then `file`): the verdict on an uploaded signed file.
-pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut form: Multipart) -> Response {
+pub(super) async fn verify_upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut form: Multipart,
+) -> PageResult {
     let t = ctx.t();
     let mut csrf_ok = false;
     let mut file: Option<Vec<u8>> = None;
@@ -197,7 +203,7 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(_) => return ctx.fail(PageError::BadRequest(t.s("verify.bad_upload").into())),
+            Err(_) => return Err(PageError::BadRequest(t.s("verify.bad_upload").into())),
         };
         match field.name() {
             Some("csrf") => {
@@ -217,7 +223,7 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
                             bytes.extend_from_slice(&chunk);
                         }
                         Ok(None) => break,
-                        Err(_) => return ctx.fail(PageError::BadRequest(t.s("verify.bad_upload").into())),
+                        Err(_) => return Err(PageError::BadRequest(t.s("verify.bad_upload").into())),
                     }
                 }
                 file = Some(bytes);
@@ -226,7 +232,7 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
         }
     }
     if !csrf_ok {
-        return ctx.fail(PageError::Csrf);
+        return Err(PageError::Csrf);
     }
     let problem = if too_big {
         Some(t.s("verify.too_big"))
@@ -244,11 +250,11 @@ pub(super) async fn verify_upload(State(state): State<AppState>, ctx: Ctx, mut f
             code: String::new(),
         });
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return Ok(resp);
     }
     match state.seals.verify_file(&file.unwrap_or_default()).await {
-        Ok(v) => verdict_response(&ctx, &v, &state.settings.zone),
-        Err(e) => ctx.fail(seal_page(e)),
+        Ok(v) => Ok(verdict_response(&ctx, &v, &state.settings.zone)),
+        Err(e) => Err(seal_page(e)),
     }
 }
 
@@ -269,16 +275,9 @@ struct MinePage {
 }
 
 /// `GET /my/licences`: the signed-in person's licences.
-pub(super) async fn my_licences(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn my_licences(State(state): State<AppState>, ctx: Ctx, User(user): User) -> PageResult {
     let t = ctx.t();
-    let list = match state.seals.licences_of_account(&user.principal.id).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(seal_page(e)),
-    };
+    let list = state.seals.licences_of_account(&user.principal.id).await?;
     let today = state.seals.today();
     let rows = list
         .iter()
@@ -294,10 +293,10 @@ pub(super) async fn my_licences(State(state): State<AppState>, ctx: Ctx) -> Resp
             }
         })
         .collect();
-    render(&MinePage {
+    Ok(render(&MinePage {
         c: ctx.chrome(t.s("licence.mine")),
         rows,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -345,19 +344,16 @@ pub(super) async fn licence_page(
     ctx: Ctx,
     headers: HeaderMap,
     Path(number): Path<String>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
-    let file = match file_for(&state, &ctx, &number).await {
-        Ok(f) => f,
-        Err(e) => return ctx.fail(e),
-    };
+    let file = file_for(&state, &ctx, &number).await?;
     let (l, record) = match (
         serde_json::from_str::<SignedLicence>(&file),
         state.seals.licence(&number).await,
     ) {
         (Ok(l), Ok(r)) => (l, r),
-        (Err(e), _) => return ctx.fail(PageError::Internal(e.to_string())),
-        (_, Err(e)) => return ctx.fail(seal_page(e)),
+        (Err(e), _) => return Err(PageError::Internal(e.to_string())),
+        (_, Err(e)) => return Err(seal_page(e)),
     };
     let status = record.status(state.seals.today());
     let code = tongban_seal::verification_code(&l.signature.data_hash);
@@ -368,7 +364,7 @@ pub(super) async fn licence_page(
         .unwrap_or_default();
     let cert = &l.signature.seal;
     let seal = tongban_seal::impression_svg(&cert.seal_id, &cert.name, cert.seal_type, 128);
-    render(&LicencePage {
+    Ok(render(&LicencePage {
         c: ctx.chrome(&l.document.title),
         seal,
         holder: l.document.holder.name.clone(),
@@ -378,7 +374,7 @@ pub(super) async fn licence_page(
         code,
         verify_url,
         qr,
-    })
+    }))
 }
 
 /// `GET /licences/{number}/file`: the signed JSON file.
@@ -386,9 +382,9 @@ pub(super) async fn licence_file(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(number): Path<String>,
-) -> Response {
+) -> PageResult {
     match file_for(&state, &ctx, &number).await {
-        Ok(file) => (
+        Ok(file) => Ok((
             [
                 (
                     header::CONTENT_TYPE,
@@ -404,7 +400,7 @@ pub(super) async fn licence_file(
             ],
             file,
         )
-            .into_response(),
-        Err(e) => ctx.fail(e),
+            .into_response()),
+        Err(e) => Err(e),
     }
 }

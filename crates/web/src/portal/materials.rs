@@ -8,10 +8,11 @@
 use super::services::{Draft, Target, ask, check_page, posted_draft, questions};
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::User;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::response::Response;
 use std::collections::BTreeMap;
 use tongban_hall::{
     FieldKind, FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem,
@@ -226,14 +227,14 @@ pub(super) async fn page_at(
     d: &Draft,
     step: usize,
     c: Chrome,
-) -> Response {
+) -> PageResult {
     let qs = questions(i).len();
     if step < qs {
         return ask(ctx, i, d, step, c);
     }
     let mats = to_provide(i);
     let Some(m) = mats.get(step - qs) else {
-        return check_page(ctx, i, d);
+        return Ok(check_page(ctx, i, d));
     };
     let licences = match (m.licence_type, ctx.require_user()) {
         (Some(licence_type), Ok(u)) => licence_choices(state, ctx, &u.principal, licence_type).await,
@@ -250,7 +251,7 @@ pub(super) async fn page_at(
                 .map_or_else(|| "upload".to_string(), |l| l.number.clone()),
         ),
     };
-    render(&MaterialPage {
+    Ok(render(&MaterialPage {
         c,
         base: d.base.clone(),
         item_name: ctx.t().name(&i.name, &i.name_en),
@@ -264,7 +265,7 @@ pub(super) async fn page_at(
         licences,
         chosen,
         max_mib: MAX_UPLOAD_BYTES >> 20,
-    })
+    }))
 }
 
 /// `POST /services/{code}/material` (multipart): saves one material's answer and moves on.
@@ -273,7 +274,7 @@ pub(super) async fn material_step(
     ctx: Ctx,
     code: Path<String>,
     form: Multipart,
-) -> Response {
+) -> PageResult {
     material(Target::Service, state, ctx, code, form).await
 }
 
@@ -283,24 +284,15 @@ pub(super) async fn material(
     ctx: Ctx,
     Path(code): Path<String>,
     mut form: Multipart,
-) -> Response {
-    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
-    let mut posted = match crate::multipart::read(&ctx, &mut form, &["file"], MAX_UPLOAD_BYTES).await {
-        Ok(p) => p,
-        Err(e) => return ctx.fail(e),
-    };
-    let mut d = match posted_draft(&state, &user.principal, &posted.fields, target.base(&i.code)).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
+    let mut posted = crate::multipart::read(&ctx, &mut form, &["file"], MAX_UPLOAD_BYTES).await?;
+    let mut d = posted_draft(&state, &user.principal, &posted.fields, target.base(&i.code)).await?;
     let step = d.step;
     let qs = questions(&i).len();
     let mats = to_provide(&i);
     let Some(m) = step.checked_sub(qs).and_then(|n| mats.get(n)) else {
-        return d.save_and_go(&state, &ctx, &user.principal, step).await;
+        return d.save_and_go(&state, &user.principal, step).await;
     };
     let t = ctx.t();
     let choice = posted
@@ -323,12 +315,12 @@ pub(super) async fn material(
                     .insert(m.key.clone(), format!("upload:{}:{}", f.id, f.file_name));
             }
             Err(e) => {
-                return match super::services::hall_field(&e) {
+                return match crate::errors::hall_field(&e) {
                     Some((_, msg)) => {
                         d.refuse_at(&state, &ctx, &user.principal, step, "file", msg)
                             .await
                     }
-                    None => ctx.fail(super::services::hall_page(e)),
+                    None => Err(crate::errors::hall_page(e)),
                 };
             }
         }
@@ -338,7 +330,7 @@ pub(super) async fn material(
     }
     if posted.fields.get("go").is_some_and(|g| g == "back") {
         return d
-            .save_and_go(&state, &ctx, &user.principal, step.saturating_sub(1))
+            .save_and_go(&state, &user.principal, step.saturating_sub(1))
             .await;
     }
     if m.required && !d.materials.contains_key(&m.key) {
@@ -348,22 +340,22 @@ pub(super) async fn material(
             .await;
     }
     let next = if d.review { check_step(&i) } else { step + 1 };
-    d.save_and_go(&state, &ctx, &user.principal, next).await
+    d.save_and_go(&state, &user.principal, next).await
 }
 
 /// `GET /files/{id}`: a stored material, for the applicant who uploaded it and for the staff
 /// handling its case (the hall records staff reads). Always a download, never shown inline.
-pub(super) async fn file(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+pub(super) async fn file(
+    State(state): State<AppState>,
+    User(user): User,
+    Path(id): Path<String>,
+) -> PageResult {
     if tongban_kernel::id::check_uuid("id", &id).is_err() {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     }
     match state.hall.file(&user.principal, &FileId(id)).await {
-        Ok((f, body)) => crate::page::download(&f.media_type, &f.file_name, body.to_vec()),
-        Err(e) => ctx.fail(super::services::hall_page(e)),
+        Ok((f, body)) => Ok(crate::page::download(&f.media_type, &f.file_name, body.to_vec())),
+        Err(e) => Err(crate::errors::hall_page(e)),
     }
 }
 

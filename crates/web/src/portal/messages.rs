@@ -4,11 +4,13 @@
 //! the "mark all read" button does.
 
 use crate::AppState;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_kernel::{Millis, Page, Principal};
 
@@ -44,7 +46,7 @@ pub(crate) async fn hall_rows(
         .hall
         .notifications(who, Page { limit, offset: 0 })
         .await
-        .map_err(super::services::hall_page)?;
+        .map_err(crate::errors::hall_page)?;
     Ok(list
         .into_iter()
         .map(|n| MessageRow {
@@ -78,12 +80,9 @@ struct MessagesPage {
 pub(super) async fn messages(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let page = q
         .get("page")
         .and_then(|p| p.parse::<u32>().ok())
@@ -91,10 +90,7 @@ pub(super) async fn messages(
         .clamp(1, 50);
     // The newest `page × 20 + 1` of each kind are enough to cut this page and see if more follow.
     let upto = page * PER_PAGE + 1;
-    let mut rows = match hall_rows(&state, &ctx, &user.principal, "/my/cases/", upto).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(e),
-    };
+    let mut rows = hall_rows(&state, &ctx, &user.principal, "/my/cases/", upto).await?;
     let depts = crate::page::DeptNames::load(&state, ctx.t()).await;
     if let Ok(list) = state
         .interact
@@ -123,31 +119,25 @@ pub(super) async fn messages(
     let who = &user.principal;
     let unread = state.hall.unread_notifications(who).await.unwrap_or_default()
         + state.interact.unread_count(who).await.unwrap_or_default();
-    render(&MessagesPage {
+    Ok(render(&MessagesPage {
         c: ctx.chrome(ctx.t().s("messages.title")),
         rows,
         unread,
         prev: (page > 1).then(|| format!("/my/messages?page={}", page - 1)),
         next: more.then(|| format!("/my/messages?page={}", page + 1)),
-    })
+    }))
 }
 
 /// `POST /my/messages/read`: marks all the signed-in person's messages read.
 pub(super) async fn mark_read(
     State(state): State<AppState>,
-    ctx: Ctx,
+    User(user): User,
     CsrfForm(_form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    if let Err(e) = state.hall.mark_notifications_read(&user.principal).await {
-        return ctx.fail(super::services::hall_page(e));
-    }
+) -> PageResult {
+    state.hall.mark_notifications_read(&user.principal).await?;
     // Interaction messages too; a principal the interaction module does not serve has none.
     let _ = state.interact.mark_all_read(&user.principal).await;
-    Redirect::to("/my/messages").into_response()
+    Ok(Redirect::to("/my/messages").into_response())
 }
 
 /// Page `page` (from 1) of `rows`, newest first, and whether more follow.

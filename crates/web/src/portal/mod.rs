@@ -19,14 +19,17 @@ pub(crate) mod services;
 mod surveys;
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
 use crate::errors::{FormOutcome, identity_form, identity_page};
 use crate::markup::Named;
+use crate::page::PageResult;
 use crate::page::{PageError, render, safe_next};
 use crate::security::set_cookie;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -132,8 +135,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// 404 for any path nobody serves.
-pub async fn not_found(ctx: Ctx) -> Response {
-    ctx.fail(PageError::NotFound)
+pub async fn not_found() -> PageResult {
+    Err(PageError::NotFound)
 }
 
 #[derive(Template)]
@@ -314,7 +317,7 @@ fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
     set_cookie(SESSION_COOKIE, token, None, ctx.tls)
 }
 
-async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> Response {
+async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> PageResult {
     let next = safe_next(Some(&f.next));
     // Blank fields are named as such, not answered as a wrong password.
     if f.username.trim().is_empty() || f.password.is_empty() {
@@ -332,7 +335,7 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
             next,
         });
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return Ok(resp);
     }
     let lc = LoginContext {
         ip: ctx.ip.clone(),
@@ -366,7 +369,7 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
             let mut resp = Redirect::to(&to).into_response();
             resp.headers_mut()
                 .append(header::SET_COOKIE, session_cookie(&ctx, &token));
-            resp
+            Ok(resp)
         }
         Err(e) => {
             let wait = match &e {
@@ -393,9 +396,9 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
                         resp.headers_mut()
                             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
                     }
-                    resp
+                    Ok(resp)
                 }
-                FormOutcome::Page(p) => ctx.fail(p),
+                FormOutcome::Page(p) => Err(p),
             }
         }
     }
@@ -465,12 +468,12 @@ struct CodeForm {
     next: String,
 }
 
-async fn mfa_verify(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<CodeForm>) -> Response {
+async fn mfa_verify(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<CodeForm>) -> PageResult {
     let Some(token) = ctx.token.clone() else {
-        return Redirect::to("/login").into_response();
+        return Ok(Redirect::to("/login").into_response());
     };
     match state.identity.verify_mfa(&token, &f.code).await {
-        Ok(_) => Redirect::to(&safe_next(Some(&f.next))).into_response(),
+        Ok(_) => Ok(Redirect::to(&safe_next(Some(&f.next))).into_response()),
         Err(e) => match identity_form(e, "code") {
             FormOutcome::Field(field, msg) => {
                 let mut c = ctx.chrome(ctx.t().s("mfa.title"));
@@ -483,16 +486,16 @@ async fn mfa_verify(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfFo
                     next: safe_next(Some(&f.next)),
                 });
                 *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                resp
+                Ok(resp)
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
 
-async fn mfa_setup_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
+async fn mfa_setup_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<NextQuery>) -> PageResult {
     let Some(token) = ctx.token.clone() else {
-        return ctx.fail(PageError::Login {
+        return Err(PageError::Login {
             next: ctx.here.clone(),
         });
     };
@@ -502,14 +505,14 @@ async fn mfa_setup_page(State(state): State<AppState>, ctx: Ctx, Query(q): Query
             let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));
             c.narrow = true;
             let setup = Some(SetupView::of(s));
-            render(&MfaPage {
+            Ok(render(&MfaPage {
                 c,
                 setup,
                 required,
                 next: safe_next(q.next.as_deref()),
-            })
+            }))
         }
-        Err(e) => ctx.fail(identity_page(e)),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -517,21 +520,21 @@ async fn mfa_setup_confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<CodeForm>,
-) -> Response {
+) -> PageResult {
     let Some(token) = ctx.token.clone() else {
-        return ctx.fail(PageError::Login {
+        return Err(PageError::Login {
             next: "/mfa/setup".into(),
         });
     };
     match state.identity.confirm_totp_setup(&token, &f.code).await {
-        Ok(_) => Redirect::to(&safe_next(Some(&f.next))).into_response(),
+        Ok(_) => Ok(Redirect::to(&safe_next(Some(&f.next))).into_response()),
         Err(e) => match identity_form(e, "code") {
             FormOutcome::Field(field, msg) => {
                 // Show the same secret again so the person can retry with the app they set up.
                 let required = matches!(ctx.auth, Some(SessionAuth::MfaOwed { .. }));
                 let setup = match state.identity.begin_totp_setup(&token).await {
                     Ok(s) => Some(SetupView::of(s)),
-                    Err(e) => return ctx.fail(identity_page(e)),
+                    Err(e) => return Err(identity_page(e)),
                 };
                 let mut c = ctx.chrome(ctx.t().s("mfa.setup_title"));
                 c.narrow = true;
@@ -543,9 +546,9 @@ async fn mfa_setup_confirm(
                     next: safe_next(Some(&f.next)),
                 });
                 *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                resp
+                Ok(resp)
             }
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -643,7 +646,11 @@ async fn register_page(ctx: Ctx) -> Response {
 /// share one address).
 const REGISTER_PER_ADDRESS: (u32, u32) = (10, 2);
 
-async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<RegisterForm>) -> Response {
+async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<RegisterForm>,
+) -> PageResult {
     let retry = |ctx: &Ctx, f: &RegisterForm, field: &str, msg: &str| {
         let mut c = ctx.chrome(ctx.t().s("register.title"));
         c.narrow = true;
@@ -682,15 +689,15 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
             fields: register_fields(&f),
         });
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return resp;
+        return Ok(resp);
     }
     if f.password != f.password2 {
-        return retry(
+        return Ok(retry(
             &ctx,
             &f,
             "password2",
             "两次输入的密码不一致 / the passwords differ",
-        );
+        ));
     }
     // Registrations from one address are limited (before any hashing), so the form cannot be
     // driven at speed; the answer says how long to wait.
@@ -706,7 +713,7 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         resp.headers_mut()
             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
-        return resp;
+        return Ok(resp);
     }
     let reg = CitizenRegistration {
         username: f.username.clone(),
@@ -722,16 +729,16 @@ async fn register(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
         .register_citizen(&Principal::anonymous(), reg)
         .await
     {
-        Ok(_) => Redirect::to("/login?registered=1").into_response(),
+        Ok(_) => Ok(Redirect::to("/login?registered=1").into_response()),
         // An ID number that already has an account is answered exactly like a new one: the
         // page never tells anyone whether a person is registered (the attempt is recorded on
         // the existing account).
         Err(tongban_identity::Error::Conflict { field, .. }) if field == "id_number" => {
-            Redirect::to("/login?registered=1").into_response()
+            Ok(Redirect::to("/login?registered=1").into_response())
         }
         Err(e) => match identity_form(e, "username") {
-            FormOutcome::Field(field, msg) => retry(&ctx, &f, &field, &msg),
-            FormOutcome::Page(p) => ctx.fail(p),
+            FormOutcome::Field(field, msg) => Ok(retry(&ctx, &f, &field, &msg)),
+            FormOutcome::Page(p) => Err(p),
         },
     }
 }
@@ -760,27 +767,17 @@ struct AccountPage {
     pauses: Vec<(String, String, String, bool)>,
 }
 
-async fn account(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn account(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     account_page(&state, &ctx, None).await
 }
 
-async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::Chrome>) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let me = match state
+async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::Chrome>) -> PageResult {
+    let user = ctx.require_user()?.clone();
+    let me = state
         .identity
         .get_user(&user.principal, &user.session.account_id)
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
-    let sessions = match state.identity.list_sessions(&user.principal).await {
-        Ok(s) => s,
-        Err(e) => return ctx.fail(identity_page(e)),
-    };
+        .await?;
+    let sessions = state.identity.list_sessions(&user.principal).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
     let mut profile: Vec<(&'static str, String)> = vec![
@@ -837,7 +834,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
     if me.is_demo {
         c.notice = Some(t.s("account.demo").to_string());
     }
-    render(&AccountPage {
+    Ok(render(&AccountPage {
         c,
         email,
         email_pending,
@@ -845,7 +842,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
         mfa_enabled: me.mfa_enabled,
         sessions: rows,
         pauses,
-    })
+    }))
 }
 
 /// An account kind in the page language.
@@ -867,20 +864,13 @@ pub fn role_label(t: crate::i18n::Tr, role: tongban_kernel::Role) -> &'static st
 
 async fn revoke_session(
     State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
+    User(user): User,
+    IdPath(id): IdPath<SessionId>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let Ok(id) = SessionId::parse("id", &id) else {
-        return ctx.fail(PageError::NotFound);
-    };
+) -> PageResult {
     match state.identity.revoke_session(&user.principal, &id).await {
-        Ok(()) => Redirect::to("/account").into_response(),
-        Err(e) => ctx.fail(identity_page(e)),
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
@@ -888,51 +878,41 @@ async fn revoke_session(
 async fn confirm_email(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let code = form.get("code").cloned().unwrap_or_default();
     match state.identity.confirm_email(&user.principal, &code).await {
-        Ok(()) => Redirect::to("/account#email-settings").into_response(),
+        Ok(()) => Ok(Redirect::to("/account#email-settings").into_response()),
         Err(tongban_identity::Error::Invalid(i)) => email_refused(&state, &ctx, "code", &i.reason).await,
         Err(tongban_identity::Error::Conflict { reason, .. }) => {
             email_refused(&state, &ctx, "code", &reason).await
         }
-        Err(e) => ctx.fail(identity_page(e)),
+        Err(e) => Err(identity_page(e)),
     }
 }
 
-async fn email_refused(state: &AppState, ctx: &Ctx, field: &str, reason: &str) -> Response {
+async fn email_refused(state: &AppState, ctx: &Ctx, field: &str, reason: &str) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("account.title"));
     c.add_error(field, reason);
-    let mut resp = account_page(state, ctx, Some(c)).await;
-    *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    resp
+    crate::page::refused(account_page(state, ctx, Some(c)).await)
 }
 
 /// `POST /account/email`: sets (or, empty, removes) the address notifications are e-mailed to.
 async fn set_email(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let email = form.get("email").cloned().unwrap_or_default();
     match state.identity.set_email(&user.principal, &email).await {
-        Ok(()) => Redirect::to("/account").into_response(),
+        Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(tongban_identity::Error::Invalid(i)) => {
             let mut c = ctx.chrome(ctx.t().s("account.title"));
             c.add_error("email", &i.reason);
-            let mut resp = account_page(&state, &ctx, Some(c)).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
+            crate::page::refused(account_page(&state, &ctx, Some(c)).await)
         }
-        Err(e) => ctx.fail(identity_page(e)),
+        Err(e) => Err(identity_page(e)),
     }
 }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::context::Ctx;
 use crate::errors::catalog_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, render, urlencode};
 use askama::Template;
 use axum::Json;
@@ -39,15 +40,12 @@ pub(super) struct ListQuery {
     page: u64,
 }
 
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let t = ctx.t();
     let page_no = q.page.max(1);
     let page = Page::number(page_no, 20);
     let text = Some(q.q.trim()).filter(|s| !s.is_empty());
-    let list = match state.catalog.list_open_resources(text, page).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let list = state.catalog.list_open_resources(text, page).await?;
     let rows = list
         .items
         .iter()
@@ -60,13 +58,13 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
         })
         .collect();
     let link = |n: u64| format!("/open-data?q={}&page={n}", urlencode(&q.q));
-    render(&ListPage {
+    Ok(render(&ListPage {
         c: ctx.chrome(t.s("open.title")),
         q: q.q.clone(),
         rows,
         prev: (page_no > 1).then(|| link(page_no - 1)),
         next: (page.offset + u64::from(page.limit) < list.total).then(|| link(page_no + 1)),
-    })
+    }))
 }
 
 /// Rows shown in the preview.
@@ -107,12 +105,13 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+pub(super) async fn resource(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> PageResult {
     let t = ctx.t();
-    let r = match state.catalog.open_resource(&code).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(catalog_page(e)),
-    };
+    let r = state.catalog.open_resource(&code).await?;
     let fields: Vec<(String, String, &'static str, String)> = r
         .fields
         .iter()
@@ -181,17 +180,17 @@ pub(super) async fn resource(State(state): State<AppState>, ctx: Ctx, Path(code)
                 d.numeric = crate::markup::numeric_columns(&d.preview, d.header.len());
                 d
             }),
-            Err(e) => return ctx.fail(crate::page::PageError::Internal(e.to_string())),
+            Err(e) => return Err(crate::page::PageError::Internal(e.to_string())),
         }
     };
     let name = t.pick(&r.name_zh, &r.name_en).to_string();
-    render(&ResourcePage {
+    Ok(render(&ResourcePage {
         c: ctx.chrome(&name),
         name,
         fields,
         data,
         r,
-    })
+    }))
 }
 
 /// `GET /open-data/terms`: the open-data licence and terms of use.
@@ -211,9 +210,8 @@ struct TermsPage {
 /// fields only. Anything else (a closed resource, a version that does not exist) is 404.
 pub(super) async fn download(
     State(state): State<AppState>,
-    ctx: Ctx,
     Path((code, file)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let parsed = file
         .strip_prefix('v')
         .and_then(|rest| rest.split_once('.'))
@@ -224,10 +222,10 @@ pub(super) async fn download(
             ))
         });
     let Some((version, format)) = parsed else {
-        return ctx.fail(crate::page::PageError::NotFound);
+        return Err(crate::page::PageError::NotFound);
     };
     match state.pool.open_download(&code, version, format).await {
-        Ok(f) => (
+        Ok(f) => Ok((
             [
                 (header::CONTENT_TYPE, f.media_type.to_string()),
                 (
@@ -241,9 +239,9 @@ pub(super) async fn download(
             ],
             f.bytes,
         )
-            .into_response(),
-        Err(tongban_pool::Error::NotFound) => ctx.fail(crate::page::PageError::NotFound),
-        Err(e) => ctx.fail(crate::page::PageError::Internal(e.to_string())),
+            .into_response()),
+        Err(tongban_pool::Error::NotFound) => Err(crate::page::PageError::NotFound),
+        Err(e) => Err(crate::page::PageError::Internal(e.to_string())),
     }
 }
 
@@ -266,10 +264,10 @@ fn base_url(headers: &HeaderMap, tls: bool) -> String {
     }
 }
 
-pub(super) async fn dcat(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
+pub(super) async fn dcat(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> PageResult {
     match state.catalog.dcat_catalog(&base_url(&headers, ctx.tls)).await {
-        Ok(doc) => ([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response(),
-        Err(e) => ctx.fail(catalog_page(e)),
+        Ok(doc) => Ok(([(header::CONTENT_TYPE, "application/ld+json")], Json(doc)).into_response()),
+        Err(e) => Err(catalog_page(e)),
     }
 }
 

@@ -6,8 +6,12 @@
 //! same case), and "my cases" with the timeline, 补正 answers and withdrawal.
 
 use crate::AppState;
+use crate::context::IdPath;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
+use crate::errors::{hall_field, hall_page};
 use crate::markup::Named;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -20,30 +24,6 @@ use tongban_hall::{
     SupplementAnswer, Urgency,
 };
 use tongban_kernel::Page;
-
-/// A hall error as a page failure.
-pub(crate) fn hall_page(e: tongban_hall::Error) -> PageError {
-    use tongban_hall::Error as H;
-    match e {
-        H::NotFound { .. } => PageError::NotFound,
-        H::Forbidden { why } => PageError::Forbidden(why),
-        e @ (H::Invalid(_) | H::Conflict { .. } | H::Calendar(_) | H::Licence(_)) => {
-            PageError::BadRequest(e.to_string())
-        }
-        e @ (H::Directory(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
-    }
-}
-
-/// The field and message of a hall error a form can show, if it is one.
-pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, String)> {
-    use tongban_hall::Error as H;
-    match e {
-        H::Invalid(i) => Some((i.field.clone(), i.reason.clone())),
-        H::Conflict { field, reason } => Some((field.clone(), reason.clone())),
-        H::Licence(inner) => Some((inner.field().unwrap_or("licence").to_string(), e.to_string())),
-        _ => None,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The list and the guide.
@@ -90,12 +70,9 @@ pub(super) async fn services(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<ServicesQuery>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
-    let all = match state.hall.items(None, false).await {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let all = state.hall.items(None, false).await?;
     let depts = crate::page::DeptNames::load(&state, t).await;
     let named = |d: &tongban_hall::DeptRef| depts.of(d.path.as_str(), &d.name_zh);
     let mut departments: Vec<(String, String)> = all
@@ -137,7 +114,7 @@ pub(super) async fn services(
             )
         })
         .collect();
-    render(&ServicesPage {
+    Ok(render(&ServicesPage {
         c: ctx.chrome(t.s("services.title")),
         bundles,
         q: q.q.clone(),
@@ -157,7 +134,7 @@ pub(super) async fn services(
             .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
             .collect(),
         rows,
-    })
+    }))
 }
 
 pub(super) fn workflow_ready(i: &ServiceItem) -> bool {
@@ -202,12 +179,12 @@ pub(super) async fn item_by_code(state: &AppState, code: &str) -> Result<Service
 }
 
 /// `GET /services/{code}`: the guide (办事指南) in plain language.
-pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
+pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
     let t = ctx.t();
     let i = match item_by_code(&state, &code).await {
         Ok(i) if i.active => i,
-        Ok(_) => return ctx.fail(PageError::NotFound),
-        Err(e) => return ctx.fail(e),
+        Ok(_) => return Err(PageError::NotFound),
+        Err(e) => return Err(e),
     };
     let depts = crate::page::DeptNames::load(&state, t).await;
     let steps = match state.hall.workflow(&i.id, i.workflow_version).await {
@@ -270,7 +247,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Ok((zh, en)) => t.pick(&zh, &en).to_string(),
         Err(_) => i.department.name_zh.clone(),
     };
-    render(&GuidePage {
+    Ok(render(&GuidePage {
         c: ctx.chrome(ctx.t().pick(&i.name, &i.name_en)),
         name: t.name(&i.name, &i.name_en),
         department,
@@ -297,7 +274,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         steps,
         fees,
         i,
-    })
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,14 +490,11 @@ impl Draft {
     pub(super) async fn save_and_go(
         &self,
         state: &AppState,
-        ctx: &Ctx,
         applicant: &tongban_kernel::Principal,
         step: usize,
-    ) -> Response {
-        match self.save(state, applicant).await {
-            Ok(()) => Redirect::to(&self.page(step)).into_response(),
-            Err(e) => ctx.fail(e),
-        }
+    ) -> PageResult {
+        self.save(state, applicant).await?;
+        Ok(Redirect::to(&self.page(step)).into_response())
     }
 
     /// `applicant`'s draft `key` of the application at `base`; empty (a new draft under that
@@ -553,9 +527,9 @@ impl Draft {
         step: usize,
         field: &str,
         msg: String,
-    ) -> Response {
+    ) -> PageResult {
         self.refused = Some((step, field.to_string(), msg));
-        self.save_and_go(state, ctx, applicant, step).await
+        self.save_and_go(state, applicant, step).await
     }
 
     /// A draft as the hall kept it (a body from an older layout reads as empty answers).
@@ -571,14 +545,14 @@ fn new_key() -> String {
     format!("web-{}", tongban_kernel::id::new_uuid_v7())
 }
 
-pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> Response {
+pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome) -> PageResult {
     let qs = questions(i);
     let Some(f) = qs.get(step) else {
-        return ctx.fail(PageError::NotFound);
+        return Err(PageError::NotFound);
     };
     let value = d.answers.get(&f.code).cloned().unwrap_or_default();
     let source = d.sources.get(&f.code).cloned().unwrap_or_default();
-    render(&ApplyPage {
+    Ok(render(&ApplyPage {
         c,
         base: d.base.clone(),
         name: ctx.t().name(&i.name, &i.name_en),
@@ -586,7 +560,7 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
         step,
         total: qs.len(),
         q: question(ctx, f, &value, &source),
-    })
+    }))
 }
 
 pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
@@ -639,7 +613,7 @@ pub(super) async fn apply_start(
     ctx: Ctx,
     code: Path<String>,
     q: Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     start(Target::Service, state, ctx, code, q).await
 }
 
@@ -649,19 +623,16 @@ pub(super) async fn start(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
     let base = target.base(&i.code);
     if !q.contains_key("new") {
         match state.hall.latest_draft(&user.principal, &base).await {
             Ok(Some(saved)) => {
-                return Redirect::to(&format!("{base}/apply/{}/0?resumed=1", saved.key)).into_response();
+                return Ok(Redirect::to(&format!("{base}/apply/{}/0?resumed=1", saved.key)).into_response());
             }
             Ok(None) => {}
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         }
     }
     let known = target.known(&state, &user.principal, &i).await;
@@ -675,7 +646,7 @@ pub(super) async fn start(
         review: false,
         refused: None,
     };
-    draft.save_and_go(&state, &ctx, &user.principal, 0).await
+    draft.save_and_go(&state, &user.principal, 0).await
 }
 
 /// `GET /services/{code}/apply/{key}/{step}`: one page of an application in progress — a
@@ -685,7 +656,7 @@ pub(super) async fn apply_page(
     ctx: Ctx,
     at: Path<(String, String, usize)>,
     q: Query<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     page(Target::Service, state, ctx, at, q).await
 }
 
@@ -695,19 +666,16 @@ pub(super) async fn page(
     ctx: Ctx,
     Path((code, key, step)): Path<(String, String, usize)>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
     let base = target.base(&i.code);
     let d = match state.hall.draft(&user.principal, &key, &base).await {
         Ok(saved) => Draft::opened(saved, base),
         // Submitted, expired or not this applicant's: start again.
         Err(tongban_hall::Error::NotFound { .. }) => {
-            return Redirect::to(&format!("{base}/apply")).into_response();
+            return Ok(Redirect::to(&format!("{base}/apply")).into_response());
         }
-        Err(e) => return ctx.fail(hall_page(e)),
+        Err(e) => return Err(hall_page(e)),
     };
     let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
     if q.contains_key("resumed") {
@@ -721,11 +689,8 @@ pub(super) async fn page(
         }
         _ => false,
     };
-    let mut resp = super::materials::page_at(&state, &ctx, &i, &d, step, c).await;
-    if refused {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    let page = super::materials::page_at(&state, &ctx, &i, &d, step, c).await;
+    if refused { crate::page::refused(page) } else { page }
 }
 
 /// The draft a posted page belongs to (by its `key`), with the page it was on.
@@ -749,7 +714,7 @@ pub(super) async fn apply_step(
     ctx: Ctx,
     code: Path<String>,
     form: CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     step(Target::Service, state, ctx, code, form).await
 }
 
@@ -759,29 +724,23 @@ pub(super) async fn step(
     ctx: Ctx,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
-    let mut d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
+    let mut d = posted_draft(&state, &user.principal, &form, target.base(&i.code)).await?;
     let step = d.step;
     let qs = questions(&i);
     if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
         d.review = true;
-        return d.save_and_go(&state, &ctx, &user.principal, to).await;
+        return d.save_and_go(&state, &user.principal, to).await;
     }
     let Some(f) = qs.get(step) else {
-        return d.save_and_go(&state, &ctx, &user.principal, step).await;
+        return d.save_and_go(&state, &user.principal, step).await;
     };
     let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
     d.answers.insert(f.code.clone(), value.clone());
     if form.get("go").is_some_and(|g| g == "back") {
         return d
-            .save_and_go(&state, &ctx, &user.principal, step.saturating_sub(1))
+            .save_and_go(&state, &user.principal, step.saturating_sub(1))
             .await;
     }
     // Each answer is checked on its own page, as the submission will check it; what was typed
@@ -796,7 +755,7 @@ pub(super) async fn step(
     } else {
         step + 1
     };
-    d.save_and_go(&state, &ctx, &user.principal, next).await
+    d.save_and_go(&state, &user.principal, next).await
 }
 
 /// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
@@ -806,7 +765,7 @@ pub(super) async fn submit(
     ctx: Ctx,
     code: Path<String>,
     form: CsrfForm<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     submit_to(Target::Service, state, ctx, code, form).await
 }
 
@@ -816,15 +775,9 @@ pub(super) async fn submit_to(
     ctx: Ctx,
     Path(code): Path<String>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let (user, i) = match target.applicant_and_item(&state, &ctx, &code).await {
-        Ok(x) => x,
-        Err(e) => return ctx.fail(e),
-    };
-    let d = match posted_draft(&state, &user.principal, &form, target.base(&i.code)).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
+    let d = posted_draft(&state, &user.principal, &form, target.base(&i.code)).await?;
     // What was prefilled is looked up again here, never taken from the draft.
     let known = target.known(&state, &user.principal, &i).await;
     let answers: BTreeMap<String, String> = d
@@ -867,7 +820,7 @@ pub(super) async fn submit_to(
             .map(|v| format!("/my/bundles/{}?submitted=1", v.id)),
     };
     match done {
-        Ok(to) => Redirect::to(&to).into_response(),
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
         // A refusal goes back to the page of the question or upload it names, shown there.
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
@@ -881,7 +834,7 @@ pub(super) async fn submit_to(
                 };
                 d.refuse_at(&state, &ctx, &user.principal, step, input, msg).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }
@@ -941,12 +894,9 @@ struct MyCasesPage {
 pub(super) async fn my_cases(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Query(q): Query<MyCasesQuery>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let t = ctx.t();
     let tab = match q.tab.as_str() {
         "done" | "all" => q.tab.as_str(),
@@ -958,10 +908,7 @@ pub(super) async fn my_cases(
         _ => Some(true),
     };
     let mut page = Page::number(q.page.max(1), MY_CASES_PER_PAGE);
-    let mut mine = match state.hall.my_cases_page(&user.principal, open, page).await {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let mut mine = state.hall.my_cases_page(&user.principal, open, page).await?;
     let in_tab = match open {
         Some(true) => mine.open,
         Some(false) => mine.finished,
@@ -971,10 +918,7 @@ pub(super) async fn my_cases(
     let last = in_tab.div_ceil(u64::from(MY_CASES_PER_PAGE)).max(1);
     if page.current() > last {
         page = Page::number(last, MY_CASES_PER_PAGE);
-        mine = match state.hall.my_cases_page(&user.principal, open, page).await {
-            Ok(c) => c,
-            Err(e) => return ctx.fail(hall_page(e)),
-        };
+        mine = state.hall.my_cases_page(&user.principal, open, page).await?;
     }
     let today = state.hall.today();
     let names = crate::page::ItemNames::load(&state, t).await;
@@ -1013,13 +957,13 @@ pub(super) async fn my_cases(
         .into_iter()
         .map(|(id, name, at)| (id.to_string(), name, at.display_in(&state.settings.zone)))
         .collect();
-    render(&MyCasesPage {
+    Ok(render(&MyCasesPage {
         c: ctx.chrome(t.s("cases.mine")),
         tabs,
         pager,
         rows,
         bundles,
-    })
+    }))
 }
 
 /// A timeline entry's label; a decision on an item that is not an administrative licence is
@@ -1096,22 +1040,13 @@ async fn my_case_page(
     id: &str,
     c: Option<Chrome>,
     just_submitted: bool,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let user = ctx.require_user()?.clone();
     let t = ctx.t();
     let names = crate::page::ItemNames::load(state, t).await;
     let depts = crate::page::DeptNames::load(state, t).await;
-    let id = match case_id(id) {
-        Ok(id) => id,
-        Err(e) => return ctx.fail(e),
-    };
-    let v = match state.hall.case(&user.principal, &id).await {
-        Ok(v) => v,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let id = case_id(id)?;
+    let v = state.hall.case(&user.principal, &id).await?;
     let log = v
         .log
         .iter()
@@ -1167,15 +1102,12 @@ async fn my_case_page(
                     )
                 })
                 .collect(),
-            Err(e) => return ctx.fail(hall_page(e)),
+            Err(e) => return Err(hall_page(e)),
         }
     } else {
         Vec::new()
     };
-    let rating = match state.hall.rating(&user.principal, &id).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(hall_page(e)),
-    };
+    let rating = state.hall.rating(&user.principal, &id).await?;
     let finished = matches!(
         v.case.status,
         CaseStatus::Completed | CaseStatus::Denied | CaseStatus::NotAccepted
@@ -1232,7 +1164,7 @@ async fn my_case_page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 #[derive(Deserialize, Default)]
@@ -1249,7 +1181,7 @@ pub(super) async fn my_case(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
-) -> Response {
+) -> PageResult {
     let c = q.supplemented.is_some().then(|| {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.notice = Some(ctx.t().s("cases.supplemented").to_string());
@@ -1262,35 +1194,28 @@ pub(super) async fn my_case(
 pub(super) async fn rate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    User(user): User,
+    IdPath(case): IdPath<CaseId>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let case = match case_id(&id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let Some(level) = form.get("level").and_then(|l| RatingLevel::parse(l)) else {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.add_error("level", ctx.t().s("cases.rate_pick"));
-        return my_case_page(&state, &ctx, &id, Some(c), false).await;
+        return my_case_page(&state, &ctx, case.as_str(), Some(c), false).await;
     };
     let rating = RatingInput {
         level,
         comment: form.get("comment").cloned().unwrap_or_default(),
     };
     match state.hall.rate_case(&user.principal, &case, rating).await {
-        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case}")).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) if field == "comment" => {
                 let mut c = ctx.chrome(ctx.t().s("cases.mine"));
                 c.add_error("comment", &msg);
-                my_case_page(&state, &ctx, &id, Some(c), false).await
+                my_case_page(&state, &ctx, case.as_str(), Some(c), false).await
             }
-            _ => ctx.fail(hall_page(e)),
+            _ => Err(hall_page(e)),
         },
     }
 }
@@ -1299,24 +1224,14 @@ pub(super) async fn rate(
 pub(super) async fn supplement(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
     mut form: axum::extract::Multipart,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let case = match case_id(&id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let case = case_id(&id)?;
     let inputs: Vec<String> = (0..SUPPLEMENT_FILES).map(|n| format!("file.{n}")).collect();
     let names: Vec<&str> = inputs.iter().map(String::as_str).collect();
-    let mut posted =
-        match crate::multipart::read(&ctx, &mut form, &names, tongban_hall::MAX_UPLOAD_BYTES).await {
-            Ok(p) => p,
-            Err(e) => return ctx.fail(e),
-        };
+    let mut posted = crate::multipart::read(&ctx, &mut form, &names, tongban_hall::MAX_UPLOAD_BYTES).await?;
     let refuse = |field: &str, msg: &str| {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.add_error(field, msg);
@@ -1344,7 +1259,7 @@ pub(super) async fn supplement(
             Err(e) => {
                 return match hall_field(&e) {
                     Some((_, msg)) => my_case_page(&state, &ctx, &id, Some(refuse(input, &msg)), false).await,
-                    None => ctx.fail(hall_page(e)),
+                    None => Err(hall_page(e)),
                 };
             }
         }
@@ -1364,7 +1279,7 @@ pub(super) async fn supplement(
         files,
     };
     match state.hall.supplement_case(&user.principal, &case, answer).await {
-        Ok(_) => Redirect::to(&format!("/my/cases/{id}?supplemented=1")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/my/cases/{id}?supplemented=1")).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let field = match field.strip_prefix("form.") {
@@ -1373,7 +1288,7 @@ pub(super) async fn supplement(
                 };
                 my_case_page(&state, &ctx, &id, Some(refuse(&field, &msg)), false).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }
@@ -1382,27 +1297,20 @@ pub(super) async fn supplement(
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    User(user): User,
+    IdPath(case): IdPath<CaseId>,
     CsrfForm(form): CsrfForm<HashMap<String, String>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let case = match case_id(&id) {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
     let reason = form.get("reason").cloned().unwrap_or_default();
     match state.hall.withdraw_case(&user.principal, &case, &reason).await {
-        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case}")).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("cases.mine"));
                 c.add_error(&field, &msg);
-                my_case_page(&state, &ctx, &id, Some(c), false).await
+                my_case_page(&state, &ctx, case.as_str(), Some(c), false).await
             }
-            None => ctx.fail(hall_page(e)),
+            None => Err(hall_page(e)),
         },
     }
 }

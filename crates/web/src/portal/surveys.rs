@@ -4,12 +4,14 @@
 //! or XLSX from the results page.
 
 use crate::AppState;
+use crate::context::User;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::interact_page;
+use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::BTreeMap;
 use tongban_interact::{Answer, QuestionKind, Survey, SurveyId};
@@ -35,13 +37,10 @@ struct ListPage {
 }
 
 /// `GET /surveys`.
-pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let list = match state.interact.surveys(100).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let list = state.interact.surveys(100).await?;
     let today = state.interact.today();
-    render(&ListPage {
+    Ok(render(&ListPage {
         c: ctx.chrome(ctx.t().s("survey.title")),
         rows: list
             .into_iter()
@@ -54,7 +53,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> Response {
                 responses: s.responses,
             })
             .collect(),
-    })
+    }))
 }
 
 /// One question as the form shows it.
@@ -129,15 +128,9 @@ async fn survey_page(
     id: &str,
     c: Option<Chrome>,
     chosen: BTreeMap<usize, Vec<String>>,
-) -> Response {
-    let id = match survey_id(id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
-    let s = match state.interact.survey(&id).await {
-        Ok(s) => s,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+) -> PageResult {
+    let id = survey_id(id)?;
+    let s = state.interact.survey(&id).await?;
     let user = ctx.require_user().ok().cloned();
     let answered = match &user {
         Some(u) => state
@@ -148,18 +141,18 @@ async fn survey_page(
         None => false,
     };
     let c = c.unwrap_or_else(|| ctx.chrome(&s.title));
-    render(&SurveyPage {
+    Ok(render(&SurveyPage {
         c,
         open: s.open_on(state.interact.today()),
         answered,
         signed_in: user.is_some(),
         questions: asked(&s, &chosen),
         s,
-    })
+    }))
 }
 
 /// `GET /surveys/{id}`.
-pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Response {
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     survey_page(&state, &ctx, &id, None, BTreeMap::new()).await
 }
 
@@ -167,21 +160,12 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path
 pub(super) async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
+    User(user): User,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<Vec<(String, String)>>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let sid = match survey_id(&id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
-    let s = match state.interact.survey(&sid).await {
-        Ok(s) => s,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+) -> PageResult {
+    let sid = survey_id(&id)?;
+    let s = state.interact.survey(&sid).await?;
     let mut answers = BTreeMap::new();
     let mut chosen = BTreeMap::new();
     for (n, q) in s.questions.iter().enumerate() {
@@ -204,13 +188,13 @@ pub(super) async fn answer(
         .answer_survey(&user.principal, &sid, &answers)
         .await
     {
-        Ok(()) => Redirect::to(&format!("/surveys/{id}/results?thanks=1")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/surveys/{id}/results?thanks=1")).into_response()),
         Err(e) => {
             let field = e.field().unwrap_or("survey").to_string();
             let msg = match &e {
                 tongban_interact::Error::Invalid(i) => i.reason.clone(),
                 tongban_interact::Error::Conflict { reason, .. } => reason.clone(),
-                _ => return ctx.fail(interact_page(e)),
+                _ => return Err(interact_page(e)),
             };
             let mut c = ctx.chrome(&s.title);
             // `answers[2]` is shown against question 2's fieldset (`q2`).
@@ -219,9 +203,7 @@ pub(super) async fn answer(
                 .and_then(|r| r.strip_suffix(']'))
                 .map_or_else(|| "survey".to_string(), |n| format!("q{n}"));
             c.add_error(&key, &msg);
-            let mut resp = survey_page(&state, &ctx, &id, Some(c), chosen).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
+            crate::page::refused(survey_page(&state, &ctx, &id, Some(c), chosen).await)
         }
     }
 }
@@ -258,16 +240,10 @@ pub(super) async fn results(
     ctx: Ctx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
-) -> Response {
-    let sid = match survey_id(&id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let sid = survey_id(&id)?;
     let who = ctx.require_user().ok().map(|u| u.principal.clone());
-    let r = match state.interact.survey_results(who.as_ref(), &sid).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+    let r = state.interact.survey_results(who.as_ref(), &sid).await?;
     let staff = who.as_ref().is_some_and(|p| {
         p.allows(
             tongban_kernel::Permission::HandleInteractions,
@@ -297,47 +273,37 @@ pub(super) async fn results(
             texts: q.texts.clone(),
         })
         .collect();
-    render(&ResultsPage {
+    Ok(render(&ResultsPage {
         c: ctx.chrome(&r.survey.title),
         thanks: q.thanks.is_some(),
         staff,
         questions,
         s: r.survey,
-    })
+    }))
 }
 
 /// `GET /surveys/{id}/export.csv` and `.xlsx`: every answer, for the department's staff.
 pub(super) async fn export(
     State(state): State<AppState>,
-    ctx: Ctx,
+    User(user): User,
     Path((id, ext)): Path<(String, String)>,
-) -> Response {
-    let user = match ctx.require_user() {
-        Ok(u) => u.clone(),
-        Err(e) => return ctx.fail(e),
-    };
-    let sid = match survey_id(&id) {
-        Ok(i) => i,
-        Err(e) => return ctx.fail(e),
-    };
-    let (header, rows) = match state.interact.survey_rows(&user.principal, &sid).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(interact_page(e)),
-    };
+) -> PageResult {
+    let sid = survey_id(&id)?;
+    let (header, rows) = state.interact.survey_rows(&user.principal, &sid).await?;
     match ext.as_str() {
         "export.csv" => match tongban_pool::export::csv_bytes(&header, &rows, true) {
-            Ok(bytes) => download(bytes, "text/csv; charset=utf-8", "survey.csv"),
-            Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+            Ok(bytes) => Ok(download(bytes, "text/csv; charset=utf-8", "survey.csv")),
+            Err(e) => Err(PageError::Internal(e.to_string())),
         },
         "export.xlsx" => match tongban_pool::export::xlsx_bytes("survey", &header, &rows) {
-            Ok(bytes) => download(
+            Ok(bytes) => Ok(download(
                 bytes,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 "survey.xlsx",
-            ),
-            Err(e) => ctx.fail(PageError::Internal(e.to_string())),
+            )),
+            Err(e) => Err(PageError::Internal(e.to_string())),
         },
-        _ => ctx.fail(PageError::NotFound),
+        _ => Err(PageError::NotFound),
     }
 }
 
