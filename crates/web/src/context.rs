@@ -227,6 +227,10 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
             }
         }
     }
+    if let Some(SessionAuth::Full(s)) = &auth {
+        // The request's span (crate::metrics::track) names who asked, by id only.
+        tracing::Span::current().record("principal", s.principal.id.as_str());
+    }
     let pre = cookie(req.headers(), CSRF_COOKIE)
         .filter(|c| c.len() == 43)
         .map(str::to_string);

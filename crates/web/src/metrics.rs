@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tracing::Instrument;
 
 const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -137,18 +138,31 @@ fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
-/// Middleware that times every request.
+/// Middleware that times every request and runs it inside its span, `request`: the method, the
+/// route as declared (`/console/cases/{id}`, never the path with its ids or a query), the status,
+/// the latency and the signed-in principal's id (recorded by [`crate::context::resolve`]) —
+/// never a name, a form or anything personal. Whatever is logged while the request runs carries
+/// them; the answer itself is logged at `debug`.
 pub async fn track(State(metrics): State<Metrics>, req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let method = method_label(req.method());
-    let start = Instant::now();
-    let resp = next.run(req).await;
-    metrics.observe(
-        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+    let span = tracing::info_span!(
+        "request",
         method,
-        resp.status().as_u16(),
-        start.elapsed().as_secs_f64(),
+        route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        principal = tracing::field::Empty,
     );
+    let start = Instant::now();
+    let resp = next.run(req).instrument(span.clone()).await;
+    let elapsed = start.elapsed();
+    let status = resp.status().as_u16();
+    span.record("status", status);
+    span.record("latency_ms", elapsed.as_secs_f64() * 1000.0);
+    tracing::debug!(parent: &span, "answered");
+    metrics.observe(route, method, status, elapsed.as_secs_f64());
     resp
 }
 
@@ -189,5 +203,71 @@ mod tests {
             );
         }
         assert_eq!(super::method_label(&Method::PATCH), "PATCH");
+    }
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::{Metrics, track};
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use std::sync::{Arc, Mutex};
+    use tower::ServiceExt;
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::{Context, SubscriberExt};
+
+    /// Every field value any span was given, as `name=value`.
+    #[derive(Clone, Default)]
+    struct Fields(Arc<Mutex<Vec<String>>>);
+
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push(format!("{}={value:?}", field.name()).replace('"', ""));
+            }
+        }
+    }
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Fields {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: Context<'_, S>,
+        ) {
+            attrs.record(&mut self.clone());
+        }
+        fn on_record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>, _: Context<'_, S>) {
+            values.record(&mut self.clone());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_runs_in_a_span_naming_its_route_status_and_latency_never_its_ids() {
+        let fields = Fields::default();
+        let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(fields.clone()));
+        let app = Router::new()
+            .route("/cases/{id}", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(Metrics::default(), track));
+        let resp = app
+            .oneshot(
+                Request::get("/cases/0190-secret-id?name=张三")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let seen = fields.0.lock().unwrap().clone();
+        assert!(seen.contains(&"route=/cases/{id}".to_string()), "{seen:?}");
+        assert!(seen.contains(&"method=GET".to_string()), "{seen:?}");
+        assert!(seen.contains(&"status=200".to_string()), "{seen:?}");
+        assert!(seen.iter().any(|f| f.starts_with("latency_ms=")), "{seen:?}");
+        assert!(
+            !seen.iter().any(|f| f.contains("secret") || f.contains("张三")),
+            "a path id or a query reached the span: {seen:?}"
+        );
     }
 }
