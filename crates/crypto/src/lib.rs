@@ -18,6 +18,7 @@ pub mod mask;
 pub mod reseal;
 pub mod sign;
 pub mod sm4gcm;
+pub mod token;
 
 pub use error::Error;
 pub use field::FieldCipher;

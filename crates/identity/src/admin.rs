@@ -692,7 +692,6 @@ impl Identity {
     /// (valid 30 minutes), for the notification worker to mail. A code whose mail could not be
     /// sent is dropped with [`Identity::forget_email_code`] so the next round makes another.
     pub async fn email_codes_to_send(&self, limit: u32) -> Result<Vec<EmailCode>> {
-        use rand_core::{OsRng, RngCore};
         let rows = self
             .db
             .fetch_all(
@@ -709,7 +708,7 @@ impl Identity {
                 .fields
                 .decrypt(crate::fields::EMAIL, &stored)
                 .map_err(|e| Error::Crypto(e.to_string()))?;
-            let code = format!("{:06}", OsRng.next_u32() % 1_000_000);
+            let code = tongban_crypto::token::code_from(b"0123456789", 6);
             self.db
                 .execute(
                     "UPDATE accounts SET email_code_hash = $1, email_code_expires_ms = $2, email_code_tries = 0 \

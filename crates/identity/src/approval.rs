@@ -108,12 +108,8 @@ fn request_from(r: &Row) -> Result<RoleRequest> {
 }
 
 fn new_code() -> String {
-    use rand_core::{OsRng, RngCore};
-    let mut raw = [0u8; 12];
-    OsRng.fill_bytes(&mut raw);
-    let chars: Vec<char> = raw
-        .iter()
-        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+    let chars: Vec<char> = tongban_crypto::token::code_from(CODE_ALPHABET, 12)
+        .chars()
         .collect();
     chars
         .chunks(4)

@@ -7,7 +7,6 @@ use crate::{
     AccessToken, ApiClient, BearerAuth, ClientId, DeptId, Error, Identity, Result, clean_name,
     new_secret_token, password, token_hash,
 };
-use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
@@ -120,11 +119,9 @@ impl Identity {
         actor.require(Permission::ManageApiClients, Some(&department.path))?;
         let name = clean_name("name", name, 100)?;
         let scopes = check_scopes("scopes", scopes)?;
-        let mut raw = [0u8; 12];
-        OsRng.fill_bytes(&mut raw);
         let client = ApiClient {
             id: ClientId::new(),
-            client_id: format!("tbc_{}", hex::encode(raw)),
+            client_id: format!("tbc_{}", tongban_crypto::token::hex_id::<12>()),
             name,
             department,
             scopes,

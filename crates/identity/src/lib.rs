@@ -37,8 +37,6 @@ pub use model::*;
 pub use notice::{NoticeKind, PAUSE_NOTICE_GAP_MS, SecurityNotice};
 pub use session::SessionPolicy;
 
-use base64::Engine as _;
-use rand_core::{OsRng, RngCore};
 use std::sync::Arc;
 use tongban_crypto::FieldCipher;
 use tongban_db::{Db, Migration};
@@ -232,21 +230,14 @@ pub(crate) mod fields {
     pub const TOTP_SECRET: &str = "account.totp_secret";
 }
 
-/// A fresh 32-byte random secret in URL-safe base64 (43 characters), and its stored hash.
+/// A fresh secret token (`tongban_crypto::token`) as (the text handed out, its stored hash).
 pub(crate) fn new_secret_token() -> (String, String) {
-    let mut raw = [0u8; 32];
-    OsRng.fill_bytes(&mut raw);
-    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-    (text, hex::encode(tongban_crypto::sm3(&raw)))
+    let t = tongban_crypto::token::secret_token();
+    (t.text, t.hash)
 }
 
-/// The stored hash of a token: hex SM3 of its 32 raw bytes; `None` when it is not one of ours.
-pub(crate) fn token_hash(token: &str) -> Option<String> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(token.trim().as_bytes())
-        .ok()?;
-    (raw.len() == 32).then(|| hex::encode(tongban_crypto::sm3(&raw)))
-}
+/// The stored hash of a token; `None` when it is not one of ours.
+pub(crate) use tongban_crypto::token::secret_hash as token_hash;
 
 /// Login names: `[a-z0-9_.-]{3,32}`, compared in lower case.
 pub(crate) fn normalize_username(text: &str) -> Result<String, tongban_kernel::Invalid> {

@@ -14,7 +14,6 @@ use crate::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -400,10 +399,8 @@ impl Oidc {
                 "签名算法应为 ES256 或 SM2 / the signing algorithm is ES256 or SM2",
             ));
         };
-        let mut raw = [0u8; 12];
-        OsRng.fill_bytes(&mut raw);
         let client = OidcClient {
-            client_id: format!("tbo_{}", hex::encode(raw)),
+            client_id: format!("tbo_{}", tongban_crypto::token::hex_id::<12>()),
             name,
             department,
             redirect_uris: uris,
@@ -612,9 +609,11 @@ impl Oidc {
 
     async fn new_key(&self, actor: &Principal, alg: JwsAlg, retire_old: bool) -> Result<(String, JwsKey)> {
         let key = JwsKey::generate(alg);
-        let mut raw = [0u8; 8];
-        OsRng.fill_bytes(&mut raw);
-        let kid = format!("{}-{}", alg.code().to_lowercase(), hex::encode(raw));
+        let kid = format!(
+            "{}-{}",
+            alg.code().to_lowercase(),
+            tongban_crypto::token::hex_id::<8>()
+        );
         let secret = key
             .secret_bytes()
             .map_err(|e| crate::account::decode_err("private_key", e.to_string()))?;

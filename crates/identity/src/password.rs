@@ -10,7 +10,6 @@
 use crate::{Error, Result};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rand_core::{OsRng, RngCore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -81,8 +80,7 @@ fn hasher() -> Result<Argon2<'static>> {
 }
 
 fn hash_blocking(secret: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    OsRng.fill_bytes(&mut salt);
+    let salt = tongban_crypto::token::random_bytes::<16>();
     let salt = SaltString::encode_b64(&salt).map_err(|e| Error::Crypto(e.to_string()))?;
     hasher()?
         .hash_password(secret.as_bytes(), &salt)

@@ -4,7 +4,6 @@
 
 use data_encoding::BASE32_NOPAD;
 use hmac::{Hmac, Mac};
-use rand_core::{OsRng, RngCore};
 use sha1::Sha1;
 
 /// Seconds per step.
@@ -68,9 +67,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A fresh random secret.
 pub fn new_secret() -> Vec<u8> {
-    let mut s = vec![0u8; SECRET_LEN];
-    OsRng.fill_bytes(&mut s);
-    s
+    tongban_crypto::token::random_bytes::<SECRET_LEN>().to_vec()
 }
 
 /// The secret as authenticator apps take it: base32 without padding.

@@ -482,15 +482,8 @@ fn new_password(given: Option<String>) -> (String, bool) {
     match given {
         Some(p) => (p, false),
         None => {
-            use base64::Engine as _;
-            use rand_core::RngCore as _;
-            let mut b = [0u8; 12];
-            rand_core::OsRng.fill_bytes(&mut b);
             // Upper, lower, digit and symbol are always present, whatever the random part holds.
-            let token = format!(
-                "Tb{}#7",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-            );
+            let token = format!("Tb{}#7", tongban_crypto::token::url_token::<12>());
             (token, true)
         }
     }

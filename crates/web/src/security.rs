@@ -4,8 +4,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use base64::Engine as _;
-use rand_core::{OsRng, RngCore};
 use std::sync::Arc;
 
 /// The content security policy: no inline script or style, nothing from elsewhere, no framing.
@@ -70,9 +68,7 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, tls: bool) -> H
 
 /// A random URL-safe token of 32 bytes.
 pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    OsRng.fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    tongban_crypto::token::url_token::<32>()
 }
 
 /// Compares two secrets in constant time.
