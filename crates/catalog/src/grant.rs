@@ -286,6 +286,7 @@ pub(crate) async fn insert_grant(tx: &mut Tx, actor: &Principal, g: &Grant) -> R
 }
 
 /// Appends `catalog.grant.created` for `g` (after the transaction's statements).
+#[tracing::instrument(skip_all)]
 pub(crate) async fn grant_event(
     tx: &mut Tx,
     actor: &Principal,
@@ -459,6 +460,7 @@ impl Catalog {
     /// Revokes a grant at once, giving reasons (`ManageGrants` over the provider, or the data
     /// authority's `ReviewSharing` over it). From this moment [`Catalog::effective_grant`] no
     /// longer returns it.
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_grant(&self, actor: &Principal, id: &GrantId, reason: &str) -> Result<Grant> {
         let g = self.load_grant(id).await?;
         if !actor.allows(Permission::ManageGrants, Some(&g.provider.path))

@@ -135,6 +135,7 @@ impl Catalog {
     }
 
     /// Catalogues a new resource as a draft (`ManageCatalog` over the provider's department).
+    #[tracing::instrument(skip_all)]
     pub async fn create_resource(&self, actor: &Principal, input: ResourceInput) -> Result<Resource> {
         let input = check_input(input)?;
         actor.require(Permission::ManageCatalog, Some(&input.provider.path))?;
@@ -243,6 +244,7 @@ impl Catalog {
     /// over the new provider when it changes). `expected_revision` is the revision the editor
     /// read: a newer one means someone else changed it meanwhile ([`Error::Conflict`] on
     /// `revision`). The code may change only while the resource is a draft without data.
+    #[tracing::instrument(skip_all)]
     pub async fn update_resource(
         &self,
         actor: &Principal,

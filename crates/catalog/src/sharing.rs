@@ -131,6 +131,7 @@ impl Catalog {
     /// it; purpose and legal basis are required; `valid_until` lies after today and at most
     /// three years ahead. By the resource's sharing class the request is granted at once,
     /// refused citing the catalog's basis, or sent to the data authority for review.
+    #[tracing::instrument(skip_all)]
     pub async fn request_sharing(&self, actor: &Principal, new: NewRequest) -> Result<RequestView> {
         let requester = match &new.requester {
             Grantee::Department { id, path } => Grantee::Department {
@@ -276,6 +277,7 @@ impl Catalog {
     /// the provider). Approval passes it to the provider and starts the provider's clock: 5
     /// working days, or 10 when the platform holds no data for the resource yet. Rejection needs
     /// reasons.
+    #[tracing::instrument(skip_all)]
     pub async fn review(&self, actor: &Principal, id: &RequestId, review: Review) -> Result<RequestView> {
         let mut q = self.load_request(id).await?;
         require_both(actor, Permission::ReviewSharing, &q)?;
@@ -385,6 +387,7 @@ impl Catalog {
     /// The requester disputes the provider's refusal (`RequestSharing` over its department),
     /// giving reasons; the data authority then has 5 working days to resolve it. Refusals by the
     /// catalog, at review, or upheld on dispute cannot be disputed.
+    #[tracing::instrument(skip_all)]
     pub async fn dispute(
         &self,
         actor: &Principal,
@@ -520,6 +523,7 @@ impl Catalog {
 
     /// The requester withdraws a request still waiting for a decision (`RequestSharing` over its
     /// department); the running clock stops today.
+    #[tracing::instrument(skip_all)]
     pub async fn withdraw(&self, actor: &Principal, id: &RequestId) -> Result<RequestView> {
         let mut q = self.load_request(id).await?;
         actor.require(Permission::RequestSharing, Some(q.requester.path()))?;

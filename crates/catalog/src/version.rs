@@ -13,6 +13,7 @@ impl Catalog {
     /// Records a new immutable data version the pool has stored (`ManageCatalog` over the
     /// provider; the pool calls it as the ingesting user or as the platform). Versions count up
     /// from 1 without gaps: anything but current + 1 is a [`Error::Conflict`] on `version`.
+    #[tracing::instrument(skip_all)]
     pub async fn record_version(
         &self,
         actor: &Principal,

@@ -101,6 +101,7 @@ pub(crate) fn pick<'a>(
 }
 
 impl Hall {
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn load(&self, actor: &Principal, id: &CaseId) -> Result<Loaded> {
         let mut tx = self.db.begin_write().await?;
         let case = case_in(&mut tx, id).await?;

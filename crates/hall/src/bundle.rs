@@ -287,6 +287,7 @@ impl Hall {
 
     /// Defines a bundle. Each item must exist and the actor must manage service items of every
     /// item's department; the items' forms must agree on the kind of any field they share.
+    #[tracing::instrument(skip_all)]
     pub async fn create_bundle(&self, actor: &Principal, new: BundleInput) -> Result<Bundle> {
         let checked = self.check_bundle(actor, &new).await?;
         let bundle = Bundle {
@@ -327,6 +328,7 @@ impl Hall {
     /// whether it takes applications. The actor must manage every item's department, those it
     /// had and those it gets. Applications already made keep their cases and the name they
     /// were made under.
+    #[tracing::instrument(skip_all)]
     pub async fn update_bundle(
         &self,
         actor: &Principal,
@@ -434,6 +436,7 @@ impl Hall {
     /// materials it asks for; everything is checked before anything is written (a problem is
     /// named by field, as for one item), then all the cases are made in one transaction.
     /// Submitting again with the same key returns the same application.
+    #[tracing::instrument(skip_all)]
     pub async fn submit_bundle(&self, actor: &Principal, new: NewBundleCase) -> Result<BundleView> {
         let key = check_submission_key(&new.submission_key)?;
         if key.len() > 60 {

@@ -218,6 +218,7 @@ impl Hall {
     /// personal values are sealed; the case gets a gapless number of today, starts on the
     /// item's current workflow version, and its legal clock starts today. Submitting again
     /// with the same `submission_key` returns the case already made.
+    #[tracing::instrument(skip_all)]
     pub async fn submit_case(&self, actor: &Principal, new: NewCase) -> Result<CaseView> {
         let key = check_submission_key(&new.submission_key)?;
         if let Some(id) = self.existing_case(&actor.id, &key).await? {
@@ -475,6 +476,7 @@ impl Hall {
 
     /// The form values of a case in clear, for its applicant (to correct them in a 补正) and its
     /// handling staff; staff reading them leaves an event.
+    #[tracing::instrument(skip_all)]
     pub async fn case_form(&self, actor: &Principal, id: &CaseId) -> Result<BTreeMap<String, String>> {
         let case = self.case_row(id).await?;
         let tasks = self.case_tasks(id).await?;

@@ -48,6 +48,7 @@ fn check_target(target: &str) -> Result<()> {
 impl Hall {
     /// Saves `actor`'s draft `key` for `target` (new, or replacing its body). A new draft beyond
     /// [`MAX_DRAFTS`] drops the owner's oldest; drafts untouched for 30 days are dropped.
+    #[tracing::instrument(skip_all)]
     pub async fn save_draft(&self, actor: &Principal, key: &str, target: &str, body: &str) -> Result<()> {
         applicant_of(actor)?;
         let key = check_submission_key(key)?;

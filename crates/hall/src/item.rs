@@ -345,6 +345,7 @@ impl Hall {
 
     /// Creates a service item for the actor's department (事项管理: `ManageServiceItems` over
     /// that department). It cannot be applied for until its workflow is saved.
+    #[tracing::instrument(skip_all)]
     pub async fn create_item(&self, actor: &Principal, new: ServiceItemInput) -> Result<ServiceItem> {
         actor.require(Permission::ManageServiceItems, Some(&new.department))?;
         let checked = check_item(&new)?;
@@ -397,6 +398,7 @@ impl Hall {
 
     /// Edits an item read at `version`; the administrator must manage both the old and the new
     /// department. Running cases are unaffected (they keep their form values and workflow).
+    #[tracing::instrument(skip_all)]
     pub async fn update_item(
         &self,
         actor: &Principal,

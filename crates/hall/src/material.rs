@@ -184,6 +184,7 @@ impl Hall {
     /// Stores a file the applicant will submit as a material: at most [`MAX_UPLOAD_BYTES`],
     /// a PDF, PNG or JPEG by its content (a declared type that disagrees is refused), encrypted
     /// at rest. It stays the applicant's until a submission uses it.
+    #[tracing::instrument(skip_all)]
     pub async fn upload_file(&self, actor: &Principal, upload: Upload) -> Result<StoredFile> {
         applicant_of(actor)?;
         let media_type = check_upload(&upload)?;
@@ -249,6 +250,7 @@ impl Hall {
     /// A file with its content: for the applicant who uploaded it, and for staff handling the
     /// case it was submitted with (their reading leaves an event). Anyone else is told it does
     /// not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn file(&self, actor: &Principal, id: &FileId) -> Result<(StoredFile, Zeroizing<Vec<u8>>)> {
         let row = self
             .db

@@ -235,6 +235,7 @@ impl Hall {
     }
 
     /// Marks all the actor's own messages read; returns how many were unread.
+    #[tracing::instrument(skip_all)]
     pub async fn mark_notifications_read(&self, actor: &Principal) -> Result<u64> {
         signed_in(actor)?;
         let mut tx = self.db.begin_write().await?;
@@ -290,6 +291,7 @@ impl Hall {
     }
 
     /// Marks messages as taken by a channel (sent, or the person has no address on it).
+    #[tracing::instrument(skip_all)]
     pub async fn mark_delivered(&self, ids: &[String]) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

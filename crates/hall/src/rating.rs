@@ -403,6 +403,7 @@ impl Hall {
 
     /// Closes a rectification with the measures taken and the call-back record
     /// (`SuperviseCases` over its department).
+    #[tracing::instrument(skip_all)]
     pub async fn close_rectification(
         &self,
         actor: &Principal,

@@ -46,6 +46,7 @@ pub struct Revealed {
 impl Hall {
     /// Opens the personal value of form field `field` of a case for handling staff, recording
     /// who, which field and why (`note` required with [`RevealReason::Other`]).
+    #[tracing::instrument(skip_all)]
     pub async fn reveal_case_value(
         &self,
         actor: &Principal,

@@ -511,6 +511,7 @@ pub(crate) async fn next_number(tx: &mut Tx, day: Date) -> Result<String> {
 
 /// Appends the event of a change to `case`: a bilingual summary naming its number, and
 /// `detail` (never clear personal data).
+#[tracing::instrument(skip_all)]
 pub(crate) async fn case_event(
     tx: &mut Tx,
     actor: &Principal,

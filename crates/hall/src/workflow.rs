@@ -94,6 +94,7 @@ fn check_order(steps: &[StepInput]) -> Result<()> {
 impl Hall {
     /// Saves a new version of item `id`'s workflow (`ManageServiceItems` over the item's
     /// department). New cases start on it; running cases keep theirs.
+    #[tracing::instrument(skip_all)]
     pub async fn save_workflow(
         &self,
         actor: &Principal,

@@ -567,6 +567,7 @@ impl Identity {
 
     /// Creates a staff account in `new.department` (`ManageUsers` there) with `new.roles` granted
     /// over that department's subtree (each role also needs the actor's power to grant it).
+    #[tracing::instrument(skip_all)]
     pub async fn create_staff(&self, actor: &Principal, new: NewStaff) -> Result<AccountView> {
         // Deny by default: someone who manages no users anywhere learns nothing about the input.
         if !actor.allows_somewhere(Permission::ManageUsers) {

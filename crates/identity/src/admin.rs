@@ -97,6 +97,7 @@ impl Identity {
     /// and the power to give or take each grant that changes (scope inside their own subtree;
     /// sys_admin and security_admin only by a sys_admin). Nobody changes their own roles, and no
     /// account holds both sys_admin and security_admin.
+    #[tracing::instrument(skip_all)]
     pub async fn set_roles(
         &self,
         actor: &Principal,
@@ -199,6 +200,7 @@ impl Identity {
     /// cover the new department ends; one that covers it (a leader over the whole city) stays.
     /// The person's sessions end, so the new powers hold at once. Other role changes go through
     /// [`Identity::set_roles`].
+    #[tracing::instrument(skip_all)]
     pub async fn update_staff(
         &self,
         actor: &Principal,
@@ -359,6 +361,7 @@ impl Identity {
 
     /// Lifts a lock (an administrator's or a timed one) and clears the failure count
     /// (`LockAccounts` or `ManageUsers` over the account).
+    #[tracing::instrument(skip_all)]
     pub async fn unlock_account(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
         let view = self.view_for(actor, id).await?;
         require_over(
@@ -449,6 +452,7 @@ impl Identity {
 
     /// Sets a new password for someone else's account (`ManageUsers` over it) and ends its
     /// sessions. The password must meet the policy.
+    #[tracing::instrument(skip_all)]
     pub async fn reset_password(&self, actor: &Principal, id: &AccountId, new_password: &str) -> Result<()> {
         let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
@@ -494,6 +498,7 @@ impl Identity {
 
     /// The actor changes their own password, giving the current one; every other session of the
     /// account ends (`keep` is the session making the change).
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         actor: &Principal,
@@ -579,6 +584,7 @@ impl Identity {
     /// Sets (or, with an empty text, removes) the signed-in person's e-mail address for
     /// notifications. Stored encrypted; it is used once confirmed with the code the notification
     /// worker mails to it ([`Identity::email_codes_to_send`], [`Identity::confirm_email`]).
+    #[tracing::instrument(skip_all)]
     pub async fn set_email(&self, actor: &Principal, email: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::forbidden(
@@ -736,6 +742,7 @@ impl Identity {
     /// Confirms the signed-in person's address with the code mailed to it. A wrong code counts
     /// against five tries; an expired one, or too many tries, means saving the address again
     /// (which mails a new code).
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_email(&self, actor: &Principal, code: &str) -> Result<()> {
         let code = code.trim();
         let mut tx = self.db.begin_write().await?;

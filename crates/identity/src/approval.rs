@@ -153,6 +153,7 @@ fn check_decider(actor: &Principal, req: &RoleRequest) -> Result<()> {
 impl Identity {
     /// Records `grants` for `account` as waiting for approval, inside the transaction that
     /// asked for them (a grant already waiting is not asked twice).
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn request_grants(
         &self,
         tx: &mut Tx,
@@ -242,6 +243,7 @@ impl Identity {
     /// Approves request `id` as a second administrator: the grant takes effect; the account's
     /// password and two-step verification are cleared and its sessions end; the activation
     /// code returned is for the holder alone (it is stored only as a keyed hash).
+    #[tracing::instrument(skip_all)]
     pub async fn approve_role_request(&self, actor: &Principal, id: &str) -> Result<Approved> {
         let req = self.pending_request(id).await?;
         check_decider(actor, &req)?;
@@ -319,6 +321,7 @@ impl Identity {
     }
 
     /// Rejects request `id` (a second administrator, as for approval).
+    #[tracing::instrument(skip_all)]
     pub async fn reject_role_request(&self, actor: &Principal, id: &str) -> Result<()> {
         let req = self.pending_request(id).await?;
         check_decider(actor, &req)?;
@@ -380,6 +383,7 @@ impl Identity {
     /// The holder of an approved administrator account sets their own password with the
     /// activation code they were handed. Unknown names, wrong, used and expired codes all get
     /// the same answer on `code`; five wrong codes void it.
+    #[tracing::instrument(skip_all)]
     pub async fn activate(&self, username: &str, code: &str, new_password: &str) -> Result<()> {
         let refused = || {
             Error::invalid(

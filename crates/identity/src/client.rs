@@ -108,6 +108,7 @@ impl Identity {
 
     /// Registers a department system for `dept` (`ManageApiClients` over it) allowed to ask for
     /// `scopes`. Returns the client and its secret, which is shown this once and never again.
+    #[tracing::instrument(skip_all)]
     pub async fn create_api_client(
         &self,
         actor: &Principal,
@@ -201,6 +202,7 @@ impl Identity {
     }
 
     /// Switches a department system off and ends its tokens (`ManageApiClients` over it).
+    #[tracing::instrument(skip_all)]
     pub async fn disable_api_client(&self, actor: &Principal, id: &ClientId) -> Result<ApiClient> {
         let client = self.managed_client(actor, id).await?;
         if client.disabled {
@@ -243,6 +245,7 @@ impl Identity {
     /// Gives a department system a new secret (`ManageApiClients` over it), shown this once;
     /// the old secret stops working and every token it got ends at once. A disabled system is
     /// not given one.
+    #[tracing::instrument(skip_all)]
     pub async fn rotate_api_client_secret(
         &self,
         actor: &Principal,
@@ -319,6 +322,7 @@ impl Identity {
     /// Exchanges a client id and secret for a bearer token valid 600 s, carrying the requested
     /// scopes (all of the client's when none are asked for). Wrong ids and secrets are both
     /// `BadCredentials`; a scope the client does not hold is `Invalid` on `scope`.
+    #[tracing::instrument(skip_all)]
     pub async fn issue_token(
         &self,
         client_id: &str,

@@ -100,6 +100,7 @@ impl Identity {
 
     /// Creates a department under `new.parent` (a city at the root when `None`). Needs
     /// `ManageDepartments` over the parent (over the root for a city).
+    #[tracing::instrument(skip_all)]
     pub async fn create_department(&self, actor: &Principal, new: NewDepartment) -> Result<Department> {
         let code = check_code(&new.code)?;
         let name_zh = clean_name("name_zh", &new.name_zh, 100)?;
@@ -200,6 +201,7 @@ impl Identity {
 
     /// Renames a department (`ManageDepartments` over its parent). Codes and paths never change:
     /// grants and events refer to them.
+    #[tracing::instrument(skip_all)]
     pub async fn rename_department(
         &self,
         actor: &Principal,
@@ -250,6 +252,7 @@ impl Identity {
 
     /// Deletes an empty department (`ManageDepartments` over its parent): one with no offices
     /// below it, no accounts, no API clients and no role granted over it.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_department(&self, actor: &Principal, id: &DeptId) -> Result<()> {
         let dept = self.require_department(id).await?;
         actor.require(

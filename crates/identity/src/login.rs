@@ -309,6 +309,7 @@ impl Identity {
     /// row from one address pauses that address; [`ACCOUNT_MAX_FAILURES`] in a row from all
     /// addresses lock an account that has no second factor. Returns the error the caller
     /// should see.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn record_failure(
         &self,
         acct: &Who<'_>,

@@ -86,6 +86,7 @@ impl Identity {
     /// Begins setting up TOTP on the session `token` (one that must set it up, or a signed-in
     /// citizen opting in). Returns the secret and its `otpauth://` URI to show once; the factor
     /// is on only after [`Identity::confirm_totp_setup`].
+    #[tracing::instrument(skip_all)]
     pub async fn begin_totp_setup(&self, token: &str) -> Result<TotpSetup> {
         let row = self.live_session(token).await?;
         let t = self.totp_row(&row.info.account_id).await?;
@@ -142,6 +143,7 @@ impl Identity {
 
     /// Confirms the set-up with a code from the app: the factor is on and this session has
     /// passed it.
+    #[tracing::instrument(skip_all)]
     pub async fn confirm_totp_setup(&self, token: &str, code: &str) -> Result<SignedIn> {
         let row = self.live_session(token).await?;
         let t = self.totp_row(&row.info.account_id).await?;
@@ -202,6 +204,7 @@ impl Identity {
 
     /// Gives the TOTP code a session owes after its password. Wrong codes count towards the
     /// lockout; a code already used is refused.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_mfa(&self, token: &str, code: &str) -> Result<SignedIn> {
         let row = self.live_session(token).await?;
         let t = self.totp_row(&row.info.account_id).await?;
@@ -264,6 +267,7 @@ impl Identity {
 
     /// Turns the actor's TOTP off, given a current code. Only citizens and businesses may; for
     /// roles that require a second factor it stays on.
+    #[tracing::instrument(skip_all)]
     pub async fn disable_totp(&self, actor: &Principal, code: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::forbidden(

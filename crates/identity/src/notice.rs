@@ -65,6 +65,7 @@ impl Identity {
     /// Notices of pauses and locks since the last ones sent, at most `limit` events read, with
     /// the position to pass to [`security_notices_sent`](Self::security_notices_sent) once they
     /// are mailed. The first call starts at the present: past pauses are not mailed.
+    #[tracing::instrument(skip_all)]
     pub async fn security_notices_to_send(&self, limit: u32) -> Result<(i64, Vec<SecurityNotice>)> {
         let mut at = match saved_cursor(&self.db, CURSOR).await? {
             Some(at) => at,
@@ -143,6 +144,7 @@ impl Identity {
     }
 
     /// Records that `notice` was mailed, and that the notices before it were dealt with.
+    #[tracing::instrument(skip_all)]
     pub async fn security_notice_sent(&self, notice: &SecurityNotice) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
@@ -167,6 +169,7 @@ impl Identity {
     }
 
     /// Records that the notices up to event `seq` were dealt with.
+    #[tracing::instrument(skip_all)]
     pub async fn security_notices_sent(&self, seq: i64) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         save_cursor(&mut tx, CURSOR, seq).await?;

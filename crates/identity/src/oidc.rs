@@ -369,6 +369,7 @@ impl Oidc {
 
     /// Registers a system of `dept` (`ManageApiClients` over it) that signs people in, returning
     /// it and its secret, shown this once.
+    #[tracing::instrument(skip_all)]
     pub async fn add_client(
         &self,
         actor: &Principal,
@@ -780,6 +781,7 @@ impl Oidc {
     /// The person signed in as `actor` (session `session`, signed in at `auth_time`) lets the
     /// client in: records consent when `consent` is set, issues a one-minute code bound to the
     /// session, the redirect URI and the PKCE challenge, and returns where to send the browser.
+    #[tracing::instrument(skip_all)]
     pub async fn approve(
         &self,
         actor: &Principal,
@@ -1159,6 +1161,7 @@ impl Oidc {
     /// session it was issued in ends, the tokens issued in that session end, and the browser
     /// goes to `post_logout_redirect_uri` when it is registered for the token's client. Without
     /// a valid hint nothing ends here (the portal asks the person instead).
+    #[tracing::instrument(skip_all)]
     pub async fn logout(
         &self,
         id_token_hint: &str,

@@ -294,6 +294,7 @@ impl Identity {
     }
 
     /// Ends the session `token` names (signing out). An unknown or ended token is already out.
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, token: &str) -> Result<()> {
         let Some(row) = self.session_row(token).await? else {
             return Ok(());
@@ -353,6 +354,7 @@ impl Identity {
 
     /// Ends one of the actor's own sessions. Someone else's session is `NotFound`, as if it did
     /// not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_session(&self, actor: &Principal, id: &SessionId) -> Result<()> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::NotFound { what: "session" });
@@ -387,6 +389,7 @@ impl Identity {
 
     /// Deletes sessions ended more than 7 days ago and expired API tokens (a worker's chore);
     /// returns how many rows went.
+    #[tracing::instrument(skip_all)]
     pub async fn purge_expired(&self, actor: &Principal) -> Result<u64> {
         let now = self.now();
         let cut = now.plus_ms(-KEEP_ENDED_MS);

@@ -121,6 +121,7 @@ impl Interact {
 
     /// One attachment with its content, for the submitter and the staff who may see its item
     /// (their reading leaves an event). Anyone else is told it does not exist.
+    #[tracing::instrument(skip_all)]
     pub async fn attachment(
         &self,
         actor: &Principal,

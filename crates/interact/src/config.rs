@@ -55,6 +55,7 @@ impl Interact {
 
     /// Adds a category (`ManageInteractionRules` over the whole tree). The code is stable: it is
     /// the Open311 service code and what rules and items refer to.
+    #[tracing::instrument(skip_all)]
     pub async fn add_category(&self, actor: &Principal, new: NewCategory) -> Result<Category> {
         Self::require_city_wide(actor)?;
         let c = Category {
@@ -98,6 +99,7 @@ impl Interact {
 
     /// Renames a category or (de)activates it (`ManageInteractionRules` over the whole tree).
     /// Items already filed keep the name they were filed under.
+    #[tracing::instrument(skip_all)]
     pub async fn update_category(
         &self,
         actor: &Principal,
@@ -190,6 +192,7 @@ impl Interact {
     /// Sets the time limit of `kind` (for `category`, or every category when `None`) in working
     /// days, 1–60 (`ManageInteractionRules` over the whole tree). Items already filed keep their
     /// limit.
+    #[tracing::instrument(skip_all)]
     pub async fn set_time_limit(
         &self,
         actor: &Principal,
@@ -279,6 +282,7 @@ impl Interact {
 
     /// Sets the rule for a category (and district): items filed later go to `department`
     /// (`ManageInteractionRules` over that department, and over the one a replaced rule named).
+    #[tracing::instrument(skip_all)]
     pub async fn set_rule(&self, actor: &Principal, new: NewRule) -> Result<RoutingRule> {
         let department = check::dept_ref("department", &new.department)?;
         actor.require(Permission::ManageInteractionRules, Some(&department.path))?;
@@ -375,6 +379,7 @@ impl Interact {
 
     /// Removes a rule (`ManageInteractionRules` over the department it names). Items of its
     /// category then wait for dispatch unless a wider rule applies.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_rule(&self, actor: &Principal, id: &RuleId) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         let rule = tx

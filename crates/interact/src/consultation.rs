@@ -254,6 +254,7 @@ fn signed_in(actor: &Principal) -> Result<()> {
 
 impl Interact {
     /// Publishes a draft for comment (the actor manages participation in its department).
+    #[tracing::instrument(skip_all)]
     pub async fn create_consultation(
         &self,
         actor: &Principal,
@@ -361,6 +362,7 @@ impl Interact {
 
     /// Comments on section `section` of a draft while it is open. It joins the group of an
     /// earlier comment on the same section that says the same thing.
+    #[tracing::instrument(skip_all)]
     pub async fn comment(
         &self,
         actor: &Principal,
@@ -455,6 +457,7 @@ impl Interact {
     /// `account_created` (the caller reads it from the account). Each person's report counts
     /// once and weighs by the account's age ([`report_weight`]); at [`HIDE_AT_WEIGHT`] the
     /// comment is hidden until staff review it.
+    #[tracing::instrument(skip_all)]
     pub async fn report_comment(
         &self,
         actor: &Principal,
@@ -534,6 +537,7 @@ impl Interact {
     }
 
     /// Publishes or rejects a waiting comment (pre-moderated, or hidden after reports).
+    #[tracing::instrument(skip_all)]
     pub async fn moderate_comment(
         &self,
         actor: &Principal,
@@ -641,6 +645,7 @@ impl Interact {
 
     /// Publishes the feedback report (采纳情况): one entry per group; anything not adopted needs
     /// its reason. It replaces an earlier report.
+    #[tracing::instrument(skip_all)]
     pub async fn publish_feedback(
         &self,
         actor: &Principal,

@@ -242,6 +242,7 @@ impl Interact {
     /// Merges the open item `id` into `into` (合并): `id` is finished as merged, its submitter is
     /// told that `into` answers it, and the reply to `into` reaches them too. The actor must
     /// handle both items (`HandleInteractions` over both departments).
+    #[tracing::instrument(skip_all)]
     pub async fn merge(&self, actor: &Principal, id: &ItemId, into: &ItemId, note: &str) -> Result<ItemView> {
         let note = crate::check::optional_text("note", note, crate::check::MAX_NOTE)?;
         if id == into {

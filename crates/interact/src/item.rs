@@ -140,6 +140,7 @@ impl Interact {
 
     /// [`Interact::submit`], also recording what an Open311 submission carries beyond the item
     /// and the attachments in the same transaction.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn submit_with(
         &self,
         actor: &Principal,
@@ -564,6 +565,7 @@ impl Interact {
 
     /// The submitter's contact details in clear, for the handling department only
     /// (`HandleInteractions` over it). Every reading is recorded as an event.
+    #[tracing::instrument(skip_all)]
     pub async fn contact_of(&self, actor: &Principal, id: &ItemId) -> Result<Contact> {
         let item = self.load_item(id).await?;
         Self::require_handler(actor, &item)?;

@@ -33,6 +33,7 @@ impl Interact {
     /// Withdraws item `id` from public view (不予公开) with a reason, by the handling department
     /// (`HandleInteractions` over it): it leaves the board and the Open311 lists; the citizen is
     /// told why. Handling goes on as before.
+    #[tracing::instrument(skip_all)]
     pub async fn withdraw_from_public(
         &self,
         actor: &Principal,

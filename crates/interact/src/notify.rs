@@ -177,6 +177,7 @@ impl Interact {
     }
 
     /// Marks messages as taken by a channel (sent, or the person has no address on it).
+    #[tracing::instrument(skip_all)]
     pub async fn mark_delivered(&self, ids: &[String]) -> Result<()> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

@@ -431,6 +431,7 @@ fn round3(v: f64) -> f64 {
 impl Interact {
     /// Issues an API key for the system `name` (`ManageApiClients` over the whole tree, or the
     /// platform). Returns the key in clear, once; only its SM3 hash is stored.
+    #[tracing::instrument(skip_all)]
     pub async fn add_open311_key(&self, actor: &Principal, name: &str) -> Result<(Open311Key, String)> {
         actor.require(Permission::ManageApiClients, None)?;
         let name = key_name(name)?;
@@ -508,6 +509,7 @@ impl Interact {
 
     /// Revokes the active key of `name`: it stops working at once (`ManageApiClients` over the
     /// whole tree).
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_open311_key(&self, actor: &Principal, name: &str) -> Result<Open311Key> {
         actor.require(Permission::ManageApiClients, None)?;
         let name = key_name(name)?;
@@ -573,6 +575,7 @@ impl Interact {
 
     /// Replaces the attributes of service `category` (`ManageInteractionRules` over the whole
     /// tree). Codes are unique, orders positive and unique, list attributes have choices.
+    #[tracing::instrument(skip_all)]
     pub async fn set_service_attributes(
         &self,
         actor: &Principal,

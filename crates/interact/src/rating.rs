@@ -57,6 +57,7 @@ impl Interact {
     /// item on the department's rectification list with a 15-working-day clock and, when
     /// `reopen`, sends it back to the department under that clock; 不满意 after a reopening
     /// closes it.
+    #[tracing::instrument(skip_all)]
     pub async fn rate(&self, actor: &Principal, id: &ItemId, input: RatingInput) -> Result<ItemView> {
         let comment = check::optional_text("comment", &input.comment, MAX_COMMENT)?;
         let now = self.now();
@@ -266,6 +267,7 @@ impl Interact {
     /// Marks a rectification done with a note on what was changed (`HandleInteractions` over its
     /// department), for entries whose item was not reopened (a reopened item's entry is done
     /// when the department replies again).
+    #[tracing::instrument(skip_all)]
     pub async fn complete_rectification(
         &self,
         actor: &Principal,

@@ -79,6 +79,7 @@ impl Interact {
     /// Replies to an item the actor's department handles (`HandleInteractions` over it). The
     /// reply carries the quality checks' advice (flags never block it). For an item the citizen
     /// agreed to publish the reply waits for a reviewer; otherwise it reaches the citizen now.
+    #[tracing::instrument(skip_all)]
     pub async fn reply(&self, actor: &Principal, id: &ItemId, input: ReplyInput) -> Result<Reply> {
         let text = check::text("text", &input.text, MAX_TEXT)?;
         let now = self.now();
@@ -199,6 +200,7 @@ impl Interact {
     /// handling department; never the reply's author): approve it — sending it to the citizen
     /// and, when `publish`, putting item and reply on the public board — or send it back with a
     /// note.
+    #[tracing::instrument(skip_all)]
     pub async fn review_reply(
         &self,
         actor: &Principal,

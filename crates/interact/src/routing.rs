@@ -26,6 +26,7 @@ fn wrong_status(status: ItemStatus, verb: (&str, &str)) -> Error {
 impl Interact {
     /// Assigns an item awaiting dispatch to `department` (`HandleInteractions` over the whole
     /// tree: the city's dispatch centre). Its clock keeps running from receipt.
+    #[tracing::instrument(skip_all)]
     pub async fn dispatch(&self, actor: &Principal, id: &ItemId, department: DeptRef) -> Result<ItemView> {
         let department = check::dept_ref("department", &department)?;
         let now = self.now();
@@ -77,6 +78,7 @@ impl Interact {
 
     /// Transfers an item to the department responsible (转办), with a reason the citizen sees
     /// (`HandleInteractions` over the current department). The clock keeps running from receipt.
+    #[tracing::instrument(skip_all)]
     pub async fn transfer(
         &self,
         actor: &Principal,
@@ -145,6 +147,7 @@ impl Interact {
 
     /// Returns an item for dispatch (退回) because the department is not responsible, with a
     /// reason (`HandleInteractions` over the current department).
+    #[tracing::instrument(skip_all)]
     pub async fn return_item(&self, actor: &Principal, id: &ItemId, reason: &str) -> Result<ItemView> {
         let reason = check::text("reason", reason, MAX_NOTE)?;
         let now = self.now();
@@ -201,6 +204,7 @@ impl Interact {
     /// Asks `department` to assist (协办) with an item the actor's department handles
     /// (`HandleInteractions` over it). The assisting department may then read the item and
     /// answer; the handling department still replies.
+    #[tracing::instrument(skip_all)]
     pub async fn request_assist(
         &self,
         actor: &Principal,
@@ -294,6 +298,7 @@ impl Interact {
     }
 
     /// The assisting department answers (`HandleInteractions` over it).
+    #[tracing::instrument(skip_all)]
     pub async fn answer_assist(&self, actor: &Principal, id: &AssistId, answer: &str) -> Result<Assist> {
         let answer = check::text("answer", answer, crate::check::MAX_TEXT)?;
         let now = self.now();

@@ -408,6 +408,7 @@ impl Interact {
 
     /// Acknowledges a reminder (`HandleInteractions` over its department) or an escalation
     /// (`SuperviseInteractions` over it: the leader has seen it and follows it up).
+    #[tracing::instrument(skip_all)]
     pub async fn acknowledge_escalation(&self, actor: &Principal, id: &EscalationId) -> Result<Escalation> {
         let now = self.now();
         let mut tx = self.db.begin_write().await?;

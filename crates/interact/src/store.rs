@@ -477,6 +477,7 @@ pub(crate) async fn next_number(tx: &mut Tx, day: Date) -> Result<String> {
 
 /// Appends the event of a change to `item`, with a bilingual summary naming its number and
 /// `detail` (never clear personal data).
+#[tracing::instrument(skip_all)]
 pub(crate) async fn item_event(
     tx: &mut Tx,
     actor: &Principal,

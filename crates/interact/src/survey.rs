@@ -270,6 +270,7 @@ fn respondent(actor: &Principal) -> Result<()> {
 
 impl Interact {
     /// Publishes a survey for `new.department` (the actor manages participation there).
+    #[tracing::instrument(skip_all)]
     pub async fn create_survey(&self, actor: &Principal, new: SurveyInput) -> Result<Survey> {
         actor.require(Permission::ManageParticipation, Some(&new.department.path))?;
         let title = input::line("title", &new.title, 100)?;
@@ -379,6 +380,7 @@ impl Interact {
     /// Records `actor`'s answers (by question index) while the survey is open. A second answer
     /// from the same account is refused (`survey`), even when both arrive at once; the counters
     /// move in the same transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn answer_survey(
         &self,
         actor: &Principal,

@@ -114,6 +114,7 @@ impl Ledger {
 
     /// Signs a checkpoint at the current head now if it has unsigned entries (for shutdown and
     /// the CLI). Returns the checkpoint, or `None` when the head is already signed.
+    #[tracing::instrument(skip_all)]
     pub async fn checkpoint_now(&self) -> Result<Option<Checkpoint>> {
         let mut tx = self.db.begin_write().await?;
         lock_writer(&mut tx).await?;

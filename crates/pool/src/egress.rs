@@ -64,6 +64,7 @@ impl Pool {
     /// Allows the reserved range `cidr` as a destination for `department`'s systems
     /// (`ManageEgress` over it), for `purpose`. Ranges wider than /8 (IPv6 /32) and any range
     /// holding a metadata address are refused.
+    #[tracing::instrument(skip_all)]
     pub async fn allow_egress(
         &self,
         actor: &Principal,
@@ -152,6 +153,7 @@ impl Pool {
     }
 
     /// Takes entry `id` off the allow-list (`ManageEgress` over its department).
+    #[tracing::instrument(skip_all)]
     pub async fn remove_egress(&self, actor: &Principal, id: &str) -> Result<()> {
         let db = self.catalog.db();
         let row = db

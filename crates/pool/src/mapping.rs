@@ -32,6 +32,7 @@ impl Pool {
     /// Saves `mapping` (field code ← source column) as the resource's mapping for later loads
     /// (`LoadData` over its provider), with its event. Every field must be one of the
     /// resource's; an empty mapping clears it, and loads match columns by name again.
+    #[tracing::instrument(skip_all)]
     pub async fn save_mapping(
         &self,
         actor: &Principal,

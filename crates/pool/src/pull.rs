@@ -338,6 +338,7 @@ impl Pool {
     /// (`LoadData` over the resource's provider). The database is tried at once — a wrong
     /// URL, credentials or table is refused now rather than at the first run — and the first
     /// run is due immediately.
+    #[tracing::instrument(skip_all)]
     pub async fn add_pull(&self, actor: &Principal, new: NewPull) -> Result<PullSource> {
         let resource = self.catalog.resource_by_code(actor, &new.resource_code).await?;
         actor.require(Permission::LoadData, Some(&resource.provider.path))?;
@@ -460,6 +461,7 @@ impl Pool {
     }
 
     /// Stops a pull (`LoadData` over its provider). Versions it stored stay.
+    #[tracing::instrument(skip_all)]
     pub async fn remove_pull(&self, actor: &Principal, id: &str) -> Result<()> {
         let (p, ..) = self.pull_for(actor, id).await?;
         let mut tx = self.catalog.db().begin_write().await?;
@@ -490,6 +492,7 @@ impl Pool {
     /// Runs pull `id` now as `actor` (`LoadData` over its provider): reads the table and
     /// loads it as the resource's next version. The outcome is kept on the pull either way, and
     /// the next run is due one interval from now.
+    #[tracing::instrument(skip_all)]
     pub async fn run_pull(&self, actor: &Principal, id: &str) -> Result<IngestReport> {
         let (p, url, provider) = self.pull_for(actor, id).await?;
         let file = self.scratch_file(&p.id)?;

@@ -255,6 +255,7 @@ impl Pool {
     /// able to read the resource through the exchange). Returns the subscription and its signing
     /// secret, shown this once and never again. `allow_http` admits plain-HTTP callbacks to
     /// other machines (a deployment setting; loopback is always allowed).
+    #[tracing::instrument(skip_all)]
     pub async fn subscribe(
         &self,
         actor: &Principal,
@@ -426,6 +427,7 @@ impl Pool {
     }
 
     /// Ends one of the calling system's subscriptions; deliveries still waiting are cancelled.
+    #[tracing::instrument(skip_all)]
     pub async fn unsubscribe(&self, actor: &Principal, code: &str, id: &str) -> Result<()> {
         only_systems(actor)?;
         let code = code.trim().to_uppercase();
@@ -485,6 +487,7 @@ impl Pool {
     /// queue's cursor, in the transaction that moves the cursor (at least once; a replayed
     /// event queues nothing twice). A subscriber that can no longer read the resource (grant
     /// revoked or expired) is skipped. Returns the deliveries queued.
+    #[tracing::instrument(skip_all)]
     pub async fn queue_webhooks(&self) -> Result<u64> {
         let db = self.catalog.db();
         let mut queued = 0;
@@ -605,6 +608,7 @@ impl Pool {
     /// Records what came of sending `sent`: a 2xx answer delivers it; anything else schedules
     /// the next attempt after the back-off, or gives up after `policy.max_attempts` (an event
     /// says so).
+    #[tracing::instrument(skip_all)]
     pub async fn record_webhook_attempt(
         &self,
         sent: &Outgoing,

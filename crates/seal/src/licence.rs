@@ -165,6 +165,7 @@ fn may_read_file(actor: &Principal, licence: &Licence) -> bool {
 impl Seals {
     /// Issues a licence signed with `seal` (`IssueLicences` over the seal's department; the seal
     /// must be valid today), in its own transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn issue_licence(
         &self,
         actor: &Principal,
@@ -361,6 +362,7 @@ impl Seals {
     }
 
     /// Revokes (注销) a licence, with a reason (`RevokeLicences` over the issuing department).
+    #[tracing::instrument(skip_all)]
     pub async fn revoke_licence(&self, actor: &Principal, number: &str, reason: &str) -> Result<Licence> {
         let current = self.licence(number).await?;
         actor.require(Permission::RevokeLicences, Some(&current.issuer.path))?;

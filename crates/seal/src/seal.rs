@@ -94,6 +94,7 @@ fn key_purpose(id: &SealId) -> String {
 
 impl Seals {
     /// Makes a seal for `issuer` (电子印章制作: `ManageSeals` over that department).
+    #[tracing::instrument(skip_all)]
     pub async fn create_seal(&self, actor: &Principal, issuer: Issuer, new: SealInput) -> Result<Seal> {
         actor.require(Permission::ManageSeals, Some(&issuer.path))?;
         let name = input::line("name", &new.name, 60)?;
@@ -215,6 +216,7 @@ impl Seals {
     /// from today, and in the same transaction the old seal is retired — it signs nothing more,
     /// its name gets the day and its key's fingerprint (`…（2026-12-07停用，密钥1a2b3c4d）`) and its certificate stays to verify what it
     /// signed. Needs `ManageSeals` over the issuer.
+    #[tracing::instrument(skip_all)]
     pub async fn rotate_seal(&self, actor: &Principal, id: &SealId) -> Result<Seal> {
         let old = self.seal(id).await?;
         actor.require(Permission::ManageSeals, Some(&old.issuer.path))?;

@@ -11,4 +11,5 @@ mod mfa;
 mod privacy;
 mod registration;
 mod sessions;
+mod spans;
 mod support;
