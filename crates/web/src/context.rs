@@ -298,22 +298,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = req.extensions().get::<Ctx>().cloned();
-        let Some(ctx) = ctx else {
-            return Err((axum::http::StatusCode::INTERNAL_SERVER_ERROR, "context missing").into_response());
-        };
-        let body = match bytes::Bytes::from_request(req, state).await {
-            Ok(b) => b,
-            Err(e) => return Err(e.into_response()),
-        };
+        let ctx = req
+            .extensions()
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| PageError::Internal("context missing".into()).into_response())?;
+        let body = bytes::Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let sent: CsrfField =
             serde_urlencoded::from_bytes(&body).unwrap_or(CsrfField { csrf: String::new() });
         if sent.csrf.is_empty() || !same_secret(&sent.csrf, &ctx.csrf) {
-            return Err(ctx.fail(PageError::Csrf));
+            return Err(PageError::Csrf.into_response());
         }
-        serde_urlencoded::from_bytes(&body)
-            .map(CsrfForm)
-            .map_err(|_| ctx.fail(PageError::Internal("form did not match its handler".into())))
+        // A body no page of ours posts (a field sent twice, a number that is not one) is the
+        // sender's mistake, not ours.
+        serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
+            PageError::BadRequest(format!("表单内容有误 / the form could not be read: {e}")).into_response()
+        })
     }
 }
 

@@ -9,11 +9,12 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::identity_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
-use std::collections::HashMap;
+use serde::Deserialize;
 use tongban_kernel::Principal;
 
 /// One waiting grant as the table shows it.
@@ -60,12 +61,15 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
+/// What the last decision did, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    rejected: Option<String>,
+}
+
 /// `GET /console/approvals`.
-pub(super) async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
     let me = require(&ctx)?;
     let t = ctx.t();
     let requests = state.identity.role_requests(&me, None).await?;
@@ -88,7 +92,7 @@ pub(super) async fn show(
         })
         .collect();
     let mut c = ctx.chrome(t.s("approvals.title"));
-    if q.contains_key("rejected") {
+    if q.rejected.is_some() {
         c.notice = Some(t.s("approvals.rejected").to_string());
     }
     Ok(render(&ApprovalsPage { c, rows }))
@@ -100,7 +104,7 @@ pub(super) async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let me = require(&ctx)?;
     match state.identity.approve_role_request(&me, &id).await {
@@ -133,7 +137,7 @@ pub(super) async fn reject(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let me = require(&ctx)?;
     match state.identity.reject_role_request(&me, &id).await {

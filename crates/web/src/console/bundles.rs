@@ -15,6 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{Bundle, BundleInput, MAX_BUNDLE_ITEMS};
 
@@ -64,6 +65,23 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult 
 // ---------------------------------------------------------------------------------------------
 // The editor.
 
+/// The editor as posted: the bundle's own inputs, the button (`go` = `save` or `more`), and its
+/// item rows `i0`, `i1`, … (an item's code each), as many as the page offered.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Posted {
+    code: String,
+    name: String,
+    life_event: String,
+    description: String,
+    /// `1` when ticked; an unticked box sends nothing.
+    active: String,
+    version: String,
+    go: String,
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
+}
+
 /// The form as posted or as read from a bundle.
 #[derive(Debug, Clone, Default)]
 struct Form {
@@ -92,20 +110,21 @@ impl Form {
         }
     }
 
-    fn posted(map: &HashMap<String, String>) -> Form {
-        let v = |k: &str| map.get(k).cloned().unwrap_or_default();
+    fn posted(p: &Posted) -> Form {
         let rows = (0..MAX_BUNDLE_ITEMS + BLANK_ROWS * 4)
-            .filter(|i| map.contains_key(&format!("i{i}")))
+            .filter(|i| p.rows.contains_key(&format!("i{i}")))
             .max()
             .map_or(0, |i| i + 1);
         Form {
-            code: v("code"),
-            name: v("name"),
-            life_event: v("life_event"),
-            description: v("description"),
-            active: map.get("active").is_some_and(|a| a == "1"),
-            version: v("version").trim().parse().unwrap_or(0),
-            items: (0..rows).map(|i| v(&format!("i{i}"))).collect(),
+            code: p.code.clone(),
+            name: p.name.clone(),
+            life_event: p.life_event.clone(),
+            description: p.description.clone(),
+            active: p.active == "1",
+            version: p.version.trim().parse().unwrap_or(0),
+            items: (0..rows)
+                .map(|i| p.rows.get(&format!("i{i}")).cloned().unwrap_or_default())
+                .collect(),
         }
     }
 
@@ -183,17 +202,24 @@ pub(super) async fn new_bundle(State(state): State<AppState>, ctx: Ctx) -> PageR
     Ok(edit_page(&state, ctx.chrome(ctx.t().s("bundles.new")), None, f).await)
 }
 
+/// What the last save did, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SavedQuery {
+    saved: Option<String>,
+}
+
 /// `GET /console/bundles/{code}`.
 pub(super) async fn edit_bundle(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<SavedQuery>,
 ) -> PageResult {
     require_manager(&ctx)?;
     let bundle = state.hall.bundle_by_code(&code).await?;
     let mut c = ctx.chrome(&bundle.name);
-    if q.contains_key("saved") {
+    if q.saved.is_some() {
         c.notice = Some(ctx.t().s("bundles.saved").to_string());
     }
     Ok(edit_page(&state, c, Some(&bundle), Form::of(&bundle)).await)
@@ -203,7 +229,7 @@ pub(super) async fn edit_bundle(
 pub(super) async fn create_bundle(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<Posted>,
 ) -> PageResult {
     save(&state, &ctx, None, &form).await
 }
@@ -213,17 +239,12 @@ pub(super) async fn update_bundle(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<Posted>,
 ) -> PageResult {
     save(&state, &ctx, Some(code), &form).await
 }
 
-async fn save(
-    state: &AppState,
-    ctx: &Ctx,
-    code: Option<String>,
-    posted: &HashMap<String, String>,
-) -> PageResult {
+async fn save(state: &AppState, ctx: &Ctx, code: Option<String>, posted: &Posted) -> PageResult {
     let p = require_manager(ctx)?;
     let current = match &code {
         Some(code) => match state.hall.bundle_by_code(code).await {
@@ -234,7 +255,7 @@ async fn save(
     };
     let mut f = Form::posted(posted);
     let mut c = ctx.chrome(ctx.t().s("bundles.new"));
-    if posted.get("go").is_some_and(|g| g == "more") {
+    if posted.go == "more" {
         let rows = f.items.len() + BLANK_ROWS;
         f.items
             .resize(rows.min(MAX_BUNDLE_ITEMS + BLANK_ROWS), String::new());
@@ -263,10 +284,7 @@ mod tests {
 
     #[test]
     fn item_errors_land_on_the_row_they_came_from() {
-        let posted: HashMap<String, String> = [("i0", "A"), ("i1", ""), ("i2", "B"), ("i3", "")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let posted: Posted = serde_urlencoded::from_str("csrf=t&i0=A&i1=&i2=B&i3=&go=save").unwrap();
         let f = Form::posted(&posted);
         assert_eq!(f.items.len(), 4);
         let (input, rows) = f.input();

@@ -110,7 +110,9 @@ impl YearForm {
         f
     }
 
-    fn posted(form: &HashMap<String, String>) -> YearForm {
+    /// The rows as posted.
+    fn posted(posted: &YearPosted) -> YearForm {
+        let form = &posted.rows;
         let v = |k: String| form.get(&k).map(|s| s.trim().to_string()).unwrap_or_default();
         let count = |prefix: char| {
             form.keys()
@@ -336,18 +338,29 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     Ok(page(&state, &ctx, c, q.year, None).await)
 }
 
+/// The year form as posted: the year, the button (`go` = `save` or `more`), and the numbered
+/// rows (`h{i}_name`, `h{i}_from`, `h{i}_to`, `w{i}`), as many as the page offered.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct YearPosted {
+    year: String,
+    go: String,
+    #[serde(flatten)]
+    rows: HashMap<String, String>,
+}
+
 /// `POST /console/calendar`: enters (or corrects) a year from the form's rows, then recounts
 /// the open cases.
 pub(super) async fn enter(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<YearPosted>,
 ) -> PageResult {
     let t = ctx.t();
     let mut f = YearForm::posted(&form);
-    let year = form.get("year").and_then(|y| y.trim().parse::<i16>().ok());
-    if form.get("go").map(String::as_str) == Some("more") {
+    let year = form.year.trim().parse::<i16>().ok();
+    if form.go == "more" {
         f.pad(BLANK_HOLIDAYS, BLANK_MAKEUP);
         return Ok(page(&state, &ctx, ctx.chrome(t.s("calendar.title")), year, Some(f)).await);
     }

@@ -16,8 +16,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use serde::Deserialize;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tongban_hall::{
     CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, RevealReason, Revealed,
     ReviewInput, StepKind, SupplementRequest, TaskState, Urgency, pause_reason_names,
@@ -416,84 +415,109 @@ pub(super) async fn case(
     case_page(&state, &ctx, &id, c).await
 }
 
+/// An action on a case, as one of the case page's forms posts it: the `do` button names the
+/// action; each form sends only its own inputs.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct ActForm {
+    #[serde(rename = "do")]
+    action: String,
+    note: String,
+    reason: String,
+    /// What is missing for 补正, one item a line.
+    missing: String,
+    opinion: String,
+    reasons: String,
+    legal_basis: String,
+    /// An internal note.
+    text: String,
+    /// The department a case is transferred to.
+    to: String,
+    transfer_reason: String,
+    /// The user name a case is delegated to.
+    to_user: String,
+    delegate_note: String,
+    /// Working days asked for an extension.
+    days: String,
+    extension_reason: String,
+    extension_note: String,
+    pause_reason: String,
+    pause_note: String,
+    resume_note: String,
+}
+
 /// `POST /console/cases/{id}/act`: one action, named by the `do` button.
 pub(super) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
     IdPath(case): IdPath<CaseId>,
-    CsrfForm(f): CsrfForm<HashMap<String, String>>,
+    CsrfForm(f): CsrfForm<ActForm>,
 ) -> PageResult {
     let p = &user.principal;
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let h = &state.hall;
-    let done = match get("do").as_str() {
-        "accept" => h.accept_case(p, &case, &get("note")).await,
-        "refuse" => h.refuse_case(p, &case, &get("reason")).await,
+    let done = match f.action.as_str() {
+        "accept" => h.accept_case(p, &case, &f.note).await,
+        "refuse" => h.refuse_case(p, &case, &f.reason).await,
         "supplement" => {
             let request = SupplementRequest {
-                missing: get("missing")
+                missing: f
+                    .missing
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
                     .map(String::from)
                     .collect(),
-                note: get("note"),
+                note: f.note.clone(),
             };
             h.request_supplement(p, &case, request).await
         }
         "agree" | "disagree" => {
             let review = ReviewInput {
-                agree: get("do") == "agree",
-                opinion: get("opinion"),
+                agree: f.action == "agree",
+                opinion: f.opinion.clone(),
             };
             h.review_case(p, &case, review).await
         }
         "approve" | "deny" => {
             let decision = DecisionInput {
-                outcome: if get("do") == "approve" {
+                outcome: if f.action == "approve" {
                     Outcome::Approve
                 } else {
                     Outcome::Deny
                 },
-                reasons: get("reasons"),
-                legal_basis: get("legal_basis"),
+                reasons: f.reasons.clone(),
+                legal_basis: f.legal_basis.clone(),
             };
             h.decide_case(p, &case, decision).await
         }
-        "issue" => h.issue_case(p, &case, &get("note")).await,
-        "note" => h.add_note(p, &case, &get("text")).await,
-        "transfer" => {
-            h.transfer_case(p, &case, &get("to"), &get("transfer_reason"))
-                .await
-        }
-        "delegate" => match state.identity.principal_for_username(&get("to_user")).await {
-            Ok(to) => h.delegate_case(p, &case, &to, &get("delegate_note")).await,
+        "issue" => h.issue_case(p, &case, &f.note).await,
+        "note" => h.add_note(p, &case, &f.text).await,
+        "transfer" => h.transfer_case(p, &case, &f.to, &f.transfer_reason).await,
+        "delegate" => match state.identity.principal_for_username(&f.to_user).await {
+            Ok(to) => h.delegate_case(p, &case, &to, &f.delegate_note).await,
             Err(_) => Err(tongban_hall::Error::invalid(
                 "to_user",
                 "没有这个用户 / there is no such user",
             )),
         },
-        "extend" => match get("days").trim().parse::<u32>() {
-            Ok(days) => {
-                h.request_extension(p, &case, days, &get("extension_reason"))
-                    .await
-            }
+        "extend" => match f.days.trim().parse::<u32>() {
+            Ok(days) => h.request_extension(p, &case, days, &f.extension_reason).await,
             Err(_) => Err(tongban_hall::Error::invalid(
                 "days",
                 "请填写工作日数 / give the number of working days",
             )),
         },
-        "pause" => match PauseReason::parse(&get("pause_reason")) {
-            Some(reason) => h.pause_clock(p, &case, reason, &get("pause_note")).await,
+        "pause" => match PauseReason::parse(&f.pause_reason) {
+            Some(reason) => h.pause_clock(p, &case, reason, &f.pause_note).await,
             None => Err(tongban_hall::Error::invalid(
                 "pause_reason",
                 "请选择中止原因 / choose why the clock stops",
             )),
         },
-        "resume" => h.resume_clock(p, &case, &get("resume_note")).await,
+        "resume" => h.resume_clock(p, &case, &f.resume_note).await,
         "extension_approve" | "extension_reject" => {
-            h.decide_extension(p, &case, get("do") == "extension_approve", &get("extension_note"))
+            h.decide_extension(p, &case, f.action == "extension_approve", &f.extension_note)
                 .await
         }
         "" => Err(tongban_hall::Error::invalid(
@@ -503,13 +527,13 @@ pub(super) async fn act(
         _ => return Err(PageError::BadRequest("未知操作 / unknown action".into())),
     };
     match done {
-        Ok(_) => Ok(Redirect::to(&format!("/console/cases/{case}?done={}", get("do"))).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/console/cases/{case}?done={}", f.action)).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 let mut c = ctx.chrome(ctx.t().s("inbox.title"));
                 // Several forms share the page: a field named by the hall goes to the input of
                 // the form that was sent.
-                let field = match (get("do").as_str(), field.as_str()) {
+                let field = match (f.action.as_str(), field.as_str()) {
                     ("transfer", "reason") => "transfer_reason".to_string(),
                     ("delegate", "note") => "delegate_note".to_string(),
                     ("extend", "reason") => "extension_reason".to_string(),
@@ -525,7 +549,7 @@ pub(super) async fn act(
                     _ => msg,
                 };
                 c.add_error(&field, &msg);
-                c.typed = f;
+                c.keep(&f);
                 case_page(&state, &ctx, case.as_str(), Some(c)).await
             }
             None => Err(hall_page(e)),
@@ -534,7 +558,7 @@ pub(super) async fn act(
 }
 
 /// The form that reveals one masked answer.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub(super) struct RevealForm {
     #[serde(default)]
     reveal_field: String,
@@ -609,11 +633,7 @@ pub(super) async fn reveal(
             Some((field, msg)) => {
                 let mut c = ctx.chrome("");
                 c.add_error(&format!("reveal_{field}"), &msg);
-                c.typed = HashMap::from([
-                    ("reveal_field".to_string(), f.reveal_field),
-                    ("reveal_reason".to_string(), f.reveal_reason),
-                    ("reveal_note".to_string(), f.reveal_note),
-                ]);
+                c.keep(&f);
                 case_page(&state, &ctx, &id, Some(c)).await
             }
             None => Err(hall_page(e)),

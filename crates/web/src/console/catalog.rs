@@ -1,12 +1,14 @@
 //! The data resource catalog in the console: browse and filter, a resource with its 信息项,
 //! versions and sharing terms, publishing, and filing a sharing request.
 
+use super::first;
 use crate::AppState;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, catalog_form, catalog_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -247,14 +249,11 @@ pub(super) async fn resource(
     }))
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct Empty {}
-
 pub(super) async fn publish(
     State(state): State<AppState>,
     Staff(me): Staff,
     Path(code): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let r = state.catalog.resource_by_code(&me.principal, &code).await?;
     match state.catalog.publish_resource(&me.principal, &r.id).await {
@@ -274,23 +273,39 @@ struct RequestPage {
     valid_until: String,
 }
 
+/// A sharing request as the form posts it: `field` repeats, once per ticked field.
+#[derive(Deserialize, Default)]
+#[serde(from = "Vec<(String, String)>")]
+pub(super) struct RequestForm {
+    fields: Vec<String>,
+    purpose: String,
+    scenario: String,
+    legal_basis: String,
+    valid_until: String,
+}
+
+impl From<Vec<(String, String)>> for RequestForm {
+    fn from(body: Vec<(String, String)>) -> Self {
+        RequestForm {
+            fields: repeated(&body, "field"),
+            purpose: first(&body, "purpose"),
+            scenario: first(&body, "scenario"),
+            legal_basis: first(&body, "legal_basis"),
+            valid_until: first(&body, "valid_until"),
+        }
+    }
+}
+
 async fn request_page(
     state: &AppState,
     ctx: &Ctx,
     code: &str,
-    form: &[(String, String)],
+    form: &RequestForm,
     mut c: Chrome,
 ) -> PageResult {
     let me = ctx.require_staff()?.clone();
     let t = ctx.t();
     let r = state.catalog.resource_by_code(&me.principal, code).await?;
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let chosen = repeated(form, "field");
     let fields = r
         .fields
         .iter()
@@ -299,7 +314,7 @@ async fn request_page(
             (
                 f.code.clone(),
                 f.name_zh.clone(),
-                chosen.contains(&f.code),
+                form.fields.contains(&f.code),
                 personal,
             )
         })
@@ -321,18 +336,18 @@ async fn request_page(
             (
                 "purpose",
                 "sharing.purpose",
-                value("purpose"),
+                form.purpose.clone(),
                 "sharing.purpose_hint",
             ),
-            ("scenario", "sharing.scenario", value("scenario"), ""),
+            ("scenario", "sharing.scenario", form.scenario.clone(), ""),
             (
                 "legal_basis",
                 "catalog.legal_basis",
-                value("legal_basis"),
+                form.legal_basis.clone(),
                 "sharing.basis_hint",
             ),
         ],
-        valid_until: Some(value("valid_until"))
+        valid_until: Some(form.valid_until.clone())
             .filter(|v| !v.is_empty())
             .unwrap_or(default_until),
     });
@@ -348,7 +363,7 @@ pub(super) async fn new_request(
     Path(code): Path<String>,
 ) -> PageResult {
     let c = ctx.chrome("");
-    request_page(&state, &ctx, &code, &[], c).await
+    request_page(&state, &ctx, &code, &RequestForm::default(), c).await
 }
 
 pub(super) async fn file_request(
@@ -356,14 +371,8 @@ pub(super) async fn file_request(
     ctx: Ctx,
     Staff(me): Staff,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<RequestForm>,
 ) -> PageResult {
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
     let mut c = ctx.chrome("");
     let Some(requester) = own_department(&state, &me.principal).await else {
         return Err(PageError::Forbidden(
@@ -371,7 +380,7 @@ pub(super) async fn file_request(
         ));
     };
     let resource = state.catalog.resource_by_code(&me.principal, &code).await?;
-    let valid_until = match value("valid_until").parse::<jiff::civil::Date>() {
+    let valid_until = match form.valid_until.trim().parse::<jiff::civil::Date>() {
         Ok(d) => d,
         Err(_) => {
             c.add_error("valid_until", "日期格式应为 年-月-日 / date must be Y-m-d");
@@ -381,10 +390,10 @@ pub(super) async fn file_request(
     let new = NewRequest {
         requester,
         resource: resource.id,
-        fields: repeated(&form, "field"),
-        purpose: value("purpose"),
-        scenario: value("scenario"),
-        legal_basis: value("legal_basis"),
+        fields: form.fields.clone(),
+        purpose: form.purpose.trim().to_string(),
+        scenario: form.scenario.trim().to_string(),
+        legal_basis: form.legal_basis.trim().to_string(),
         valid_until,
     };
     match state.catalog.request_sharing(&me.principal, new).await {

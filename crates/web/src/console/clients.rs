@@ -9,11 +9,12 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, identity_form, identity_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tongban_identity::{ApiClient, ClientId, DeptId};
 use tongban_kernel::{Permission, Principal};
 
@@ -49,13 +50,6 @@ struct ClientsPage {
     discovery: String,
     /// (id, name) of the departments the administrator may register systems for.
     departments: Vec<(String, String)>,
-    form: HashMap<String, String>,
-}
-
-impl ClientsPage {
-    fn v(&self, k: &str) -> &str {
-        self.form.get(k).map_or("", |s| s.as_str())
-    }
 }
 
 /// The page that shows a secret, this once.
@@ -83,7 +77,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, String>) -> PageResult {
+async fn page(state: &AppState, ctx: &Ctx, c: Chrome) -> PageResult {
     let me = require(ctx)?;
     let t = ctx.t();
     let zone = &state.settings.zone;
@@ -131,7 +125,6 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
         sso,
         discovery: discovery_url(state),
         departments,
-        form,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -139,18 +132,21 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome, form: HashMap<String, Stri
     Ok(resp)
 }
 
+/// What the last change did, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    disabled: Option<String>,
+}
+
 /// `GET /console/clients[?disabled=1]`.
-pub(super) async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("clients.title"));
-    if q.contains_key("disabled") {
+    if q.disabled.is_some() {
         c.notice = Some(t.s("clients.disabled_done").to_string());
     }
-    page(&state, &ctx, c, HashMap::new()).await
+    page(&state, &ctx, c).await
 }
 
 /// The secret, once: never cached, never in an address.
@@ -166,32 +162,27 @@ fn secret_page(ctx: &Ctx, title: &str, shown: SecretPage) -> Response {
     resp
 }
 
-/// The answer to `k`, trimmed.
-fn answer(form: &HashMap<String, String>, k: &str) -> String {
-    form.get(k).map(|v| v.trim().to_string()).unwrap_or_default()
-}
-
-/// A registration form's name, department and third answer (`third_missing` said when it is
-/// empty), every empty one named at once (the identity service checks each again); the chosen
-/// department, or `None` with the errors on `c`.
+/// A registration form's name, department and third answer, each as (field, answer), with
+/// `third_missing` said when the third is empty: every empty one named at once (the identity
+/// service checks each again); the chosen department, or `None` with the errors on `c`.
 fn checked(
     c: &mut Chrome,
-    form: &HashMap<String, String>,
-    [name, department, third]: [&str; 3],
+    [name, department, third]: [(&str, &str); 3],
     third_missing: &str,
 ) -> Option<DeptId> {
-    for (field, msg) in [
+    for ((field, answer), msg) in [
         (name, "请填写系统名称 / name the system"),
         (department, "请选择部门 / choose a department"),
         (third, third_missing),
     ] {
-        if answer(form, field).is_empty() {
+        if answer.trim().is_empty() {
             c.add_error(field, msg);
         }
     }
-    let chosen = DeptId::parse(department, &answer(form, department));
-    if chosen.is_err() && !answer(form, department).is_empty() {
-        c.add_error(department, "请选择部门 / choose a department");
+    let (field, answer) = department;
+    let chosen = DeptId::parse(field, answer.trim());
+    if chosen.is_err() && !answer.trim().is_empty() {
+        c.add_error(field, "请选择部门 / choose a department");
     }
     chosen.ok().filter(|_| c.errors.is_empty())
 }
@@ -207,28 +198,42 @@ fn api_secret(ctx: &Ctx, k: ApiClient, secret: String, rotated: bool) -> SecretP
     }
 }
 
+/// A department system to register for the API.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct ApiClientForm {
+    name: String,
+    /// The department's id.
+    department: String,
+    /// Scopes separated by spaces.
+    scopes: String,
+}
+
 /// `POST /console/clients`: `name`, `department` (id), `scopes` (separated by spaces).
 pub(super) async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<ApiClientForm>,
 ) -> PageResult {
     let me = require(&ctx)?;
     let t = ctx.t();
-    let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
+    c.keep(&form);
     let Some(department) = checked(
         &mut c,
-        &form,
-        ["name", "department", "scopes"],
+        [
+            ("name", &form.name),
+            ("department", &form.department),
+            ("scopes", &form.scopes),
+        ],
         "请填写权限范围 / give its scopes",
     ) else {
-        return page(&state, &ctx, c, form).await;
+        return page(&state, &ctx, c).await;
     };
-    let scopes: Vec<String> = get("scopes").split_whitespace().map(str::to_string).collect();
+    let scopes: Vec<String> = form.scopes.split_whitespace().map(str::to_string).collect();
     match state
         .identity
-        .create_api_client(&me, &department, &get("name"), &scopes)
+        .create_api_client(&me, &department, form.name.trim(), &scopes)
         .await
     {
         Ok((k, secret)) => Ok(secret_page(
@@ -239,7 +244,7 @@ pub(super) async fn register(
         Err(e) => match identity_form(e, "name") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
-                page(&state, &ctx, c, form).await
+                page(&state, &ctx, c).await
             }
             FormOutcome::Page(p) => Err(p),
         },
@@ -258,7 +263,7 @@ pub(super) async fn rotate(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let (me, id) = managed(&ctx, &id)?;
     match state.identity.rotate_api_client_secret(&me, &id).await {
@@ -276,7 +281,7 @@ pub(super) async fn disable(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let (me, id) = managed(&ctx, &id)?;
     match state.identity.disable_api_client(&me, &id).await {
@@ -308,29 +313,51 @@ fn discovery_url(state: &AppState) -> String {
     format!("{}/.well-known/openid-configuration", state.oidc.issuer())
 }
 
+/// A system that signs people in through the platform.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct SsoClientForm {
+    sso_name: String,
+    /// The department's id.
+    sso_department: String,
+    /// Redirect URIs, one per line.
+    sso_redirects: String,
+    /// ES256 or SM2.
+    sso_alg: String,
+}
+
 /// `POST /console/clients/sso`: `sso_name`, `sso_department` (id), `sso_redirects` (one per
 /// line), `sso_alg` (ES256 or SM2).
 pub(super) async fn register_sso(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<SsoClientForm>,
 ) -> PageResult {
     let me = require(&ctx)?;
     let t = ctx.t();
-    let get = |k: &str| answer(&form, k);
     let mut c = ctx.chrome(t.s("clients.title"));
+    c.keep(&form);
     let Some(department) = checked(
         &mut c,
-        &form,
-        ["sso_name", "sso_department", "sso_redirects"],
+        [
+            ("sso_name", &form.sso_name),
+            ("sso_department", &form.sso_department),
+            ("sso_redirects", &form.sso_redirects),
+        ],
         "请填写回调地址 / give its redirect URIs",
     ) else {
-        return page(&state, &ctx, c, form).await;
+        return page(&state, &ctx, c).await;
     };
-    let redirects: Vec<String> = get("sso_redirects").lines().map(str::to_string).collect();
+    let redirects: Vec<String> = form.sso_redirects.trim().lines().map(str::to_string).collect();
     match state
         .oidc
-        .add_client(&me, &department, &get("sso_name"), &redirects, &get("sso_alg"))
+        .add_client(
+            &me,
+            &department,
+            form.sso_name.trim(),
+            &redirects,
+            form.sso_alg.trim(),
+        )
         .await
     {
         Ok((k, secret)) => Ok(secret_page(
@@ -347,7 +374,7 @@ pub(super) async fn register_sso(
                     _ => "sso_name",
                 };
                 c.add_error(field, &msg);
-                page(&state, &ctx, c, form).await
+                page(&state, &ctx, c).await
             }
             FormOutcome::Page(p) => Err(p),
         },
@@ -359,7 +386,7 @@ pub(super) async fn rotate_sso(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(client_id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let me = require(&ctx)?;
     let name = match state.oidc.list_clients(&me).await {
@@ -387,7 +414,7 @@ pub(super) async fn disable_sso(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(client_id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let me = require(&ctx)?;
     match state.oidc.disable_client(&me, &client_id).await {

@@ -7,11 +7,12 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tongban_kernel::egress;
 use tongban_kernel::{DeptPath, Permission, Principal};
 
@@ -32,13 +33,6 @@ struct EgressPage {
     rules: Vec<RuleRow>,
     /// (path, name) of the departments the administrator may allow ranges for.
     departments: Vec<(String, String)>,
-    form: HashMap<String, String>,
-}
-
-impl EgressPage {
-    fn v(&self, k: &str) -> &str {
-        self.form.get(k).map_or("", |s| s.as_str())
-    }
 }
 
 fn require(ctx: &Ctx) -> Result<Principal, PageError> {
@@ -52,7 +46,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> PageResult {
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult {
     let me = require(ctx)?;
     let t = ctx.t();
     let departments = state.identity.list_departments(&me).await.unwrap_or_default();
@@ -87,7 +81,6 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
         c: c.unwrap_or_else(|| ctx.chrome(t.s("egress.title"))),
         rules,
         departments: choices,
-        form,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -95,20 +88,24 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
     Ok(resp)
 }
 
+/// What the last change did, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    added: Option<String>,
+    removed: Option<String>,
+}
+
 /// `GET /console/egress[?added=1|removed=1]`.
-pub(super) async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<HashMap<String, String>>,
-) -> PageResult {
+pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQuery>) -> PageResult {
     let t = ctx.t();
     let mut c = ctx.chrome(t.s("egress.title"));
-    if q.contains_key("added") {
+    if q.added.is_some() {
         c.notice = Some(t.s("egress.added").to_string());
-    } else if q.contains_key("removed") {
+    } else if q.removed.is_some() {
         c.notice = Some(t.s("egress.removed").to_string());
     }
-    page(&state, &ctx, Some(c), HashMap::new()).await
+    page(&state, &ctx, Some(c)).await
 }
 
 /// Every mistake in the form at once (the pool checks again when it stores): a department,
@@ -130,31 +127,40 @@ fn check_form(c: &mut Chrome, department: &str, cidr: &str, purpose: &str) {
     }
 }
 
+/// A range to allow.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct RangeForm {
+    /// The department's path.
+    department: String,
+    cidr: String,
+    purpose: String,
+}
+
 /// `POST /console/egress`: `department` (path), `cidr`, `purpose`.
 pub(super) async fn allow(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<RangeForm>,
 ) -> PageResult {
     let me = require(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("egress.title"));
-    let department = get("department");
-    check_form(&mut c, &department, &get("cidr"), &get("purpose"));
+    c.keep(&form);
+    check_form(&mut c, &form.department, &form.cidr, &form.purpose);
     if !c.errors.is_empty() {
-        return page(&state, &ctx, Some(c), form).await;
+        return page(&state, &ctx, Some(c)).await;
     }
-    let department = DeptPath(department);
+    let department = DeptPath(form.department);
     match state
         .pool
-        .allow_egress(&me, &department, &get("cidr"), &get("purpose"))
+        .allow_egress(&me, &department, &form.cidr, &form.purpose)
         .await
     {
         Ok(_) => Ok(Redirect::to("/console/egress?added=1").into_response()),
         Err(e) => match pool_form(e, "cidr") {
             FormOutcome::Field(field, msg) => {
                 c.add_error(&field, &msg);
-                page(&state, &ctx, Some(c), form).await
+                page(&state, &ctx, Some(c)).await
             }
             FormOutcome::Page(p) => Err(p),
         },
@@ -166,7 +172,7 @@ pub(super) async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let me = require(&ctx)?;
     match state.pool.remove_egress(&me, &id).await {

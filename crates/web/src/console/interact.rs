@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use std::collections::HashMap;
 use tongban_interact::{
     AssistId, AssistStatus, ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId,
     ReplyInput, ReplyStatus, ReviewDecision,
@@ -339,17 +338,24 @@ async fn refused(
     crate::page::refused(item_page(state, ctx, id, Some(c), draft, None).await)
 }
 
+/// A reply: `go` = `check` shows its flags first, `send` sends it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ReplyForm {
+    text: String,
+    go: String,
+}
+
 /// `POST /console/interact/{id}/reply`: `text`, `go` = check | send. Checking shows the flags
 /// inline and keeps the text; sending checks again and records the flags with the reply.
 pub(super) async fn reply(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(ReplyForm { text, go }): CsrfForm<ReplyForm>,
 ) -> PageResult {
     let (user, iid) = staff_and_item(&ctx, &id)?;
-    let text = form.get("text").cloned().unwrap_or_default();
-    if form.get("go").is_some_and(|g| g == "check") {
+    if go == "check" {
         return match state.interact.check_reply(&user.principal, &iid, &text).await {
             Ok(flags) => item_page(&state, &ctx, &id, None, text, Some(flags)).await,
             Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
@@ -380,21 +386,32 @@ pub(super) async fn department(state: &AppState, code: &str) -> Option<DeptRef> 
     })
 }
 
+/// Where an item goes (转办), and why.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct TransferForm {
+    /// The department's code.
+    department: String,
+    reason: String,
+}
+
 /// `POST /console/interact/{id}/transfer`: `department` (code), `reason`.
 pub(super) async fn transfer(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<TransferForm>,
 ) -> PageResult {
     let (user, iid) = staff_and_item(&ctx, &id)?;
-    let code = form.get("department").cloned().unwrap_or_default();
-    let reason = form.get("reason").cloned().unwrap_or_default();
-    let Some(to) = department(&state, &code).await else {
+    let Some(to) = department(&state, &form.department).await else {
         let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
         return refused(&state, &ctx, &id, "department", e, String::new()).await;
     };
-    match state.interact.transfer(&user.principal, &iid, to, &reason).await {
+    match state
+        .interact
+        .transfer(&user.principal, &iid, to, &form.reason)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
         Err(e) => refused(&state, &ctx, &id, "reason", e, String::new()).await,
     }
@@ -407,19 +424,25 @@ fn staff_and_item(ctx: &Ctx, id: &str) -> Result<(tongban_identity::SignedIn, It
     Ok((user, iid))
 }
 
+/// Why an item comes off the board (不予公开).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct WithdrawForm {
+    withdraw_reason: String,
+}
+
 /// `POST /console/interact/{id}/withdraw`: `withdraw_reason` (不予公开: off the board and
 /// the Open311 lists).
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<WithdrawForm>,
 ) -> PageResult {
     let (user, iid) = staff_and_item(&ctx, &id)?;
-    let reason = form.get("withdraw_reason").cloned().unwrap_or_default();
     match state
         .interact
-        .withdraw_from_public(&user.principal, &iid, &reason)
+        .withdraw_from_public(&user.principal, &iid, &form.withdraw_reason)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/console/interact/{iid}")).into_response()),
@@ -427,19 +450,39 @@ pub(super) async fn withdraw(
     }
 }
 
-/// `POST /console/interact/{id}/return`: `reason` (退回: not this department's business).
+/// Why an item goes back (退回).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ReturnForm {
+    return_reason: String,
+}
+
+/// `POST /console/interact/{id}/return`: `return_reason` (退回: not this department's business).
 pub(super) async fn give_back(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> PageResult {
     let (user, iid) = staff_and_item(&ctx, &id)?;
-    let reason = form.get("return_reason").cloned().unwrap_or_default();
-    match state.interact.return_item(&user.principal, &iid, &reason).await {
+    match state
+        .interact
+        .return_item(&user.principal, &iid, &form.return_reason)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
         Err(e) => refused(&state, &ctx, &id, "return_reason", e, String::new()).await,
     }
+}
+
+/// A reviewer's decision on a reply: `decision` = `approve` (with `publish` ticked, `1`, to
+/// publish it on the board) or `send_back` (with a `note`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ReviewForm {
+    decision: String,
+    publish: String,
+    note: String,
 }
 
 /// `POST /console/interact/{id}/replies/{reply}/review`: `decision` = approve | send_back,
@@ -449,18 +492,16 @@ pub(super) async fn review(
     ctx: Ctx,
     Staff(user): Staff,
     Path((id, reply)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
 ) -> PageResult {
     let Ok(rid) = ReplyId::parse("reply", &reply) else {
         return Err(PageError::NotFound);
     };
-    let decision = match form.get("decision").map(String::as_str) {
-        Some("approve") => ReviewDecision::Approve {
-            publish: form.get("publish").is_some_and(|v| v == "1"),
+    let decision = match form.decision.as_str() {
+        "approve" => ReviewDecision::Approve {
+            publish: form.publish == "1",
         },
-        Some("send_back") => ReviewDecision::SendBack {
-            note: form.get("note").cloned().unwrap_or_default(),
-        },
+        "send_back" => ReviewDecision::SendBack { note: form.note },
         _ => return Err(PageError::BadRequest("decision: approve | send_back".into())),
     };
     match state.interact.review_reply(&user.principal, &rid, decision).await {
@@ -469,25 +510,32 @@ pub(super) async fn review(
     }
 }
 
-/// `POST /console/interact/{id}/assist`: `department` (code), `note` — asks another department
-/// to help (协办).
+/// Help asked of another department (协办).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AssistForm {
+    /// The department's code.
+    assist_department: String,
+    assist_note: String,
+}
+
+/// `POST /console/interact/{id}/assist`: `assist_department` (code), `assist_note` — asks
+/// another department to help (协办).
 pub(super) async fn assist(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<AssistForm>,
 ) -> PageResult {
     let (user, iid) = staff_and_item(&ctx, &id)?;
-    let code = form.get("assist_department").cloned().unwrap_or_default();
-    let Some(to) = department(&state, &code).await else {
+    let Some(to) = department(&state, &form.assist_department).await else {
         let e =
             tongban_interact::Error::invalid("assist_department", "请选择协办部门 / choose the department");
         return refused(&state, &ctx, &id, "assist_department", e, String::new()).await;
     };
-    let note = form.get("assist_note").cloned().unwrap_or_default();
     match state
         .interact
-        .request_assist(&user.principal, &iid, to, &note)
+        .request_assist(&user.principal, &iid, to, &form.assist_note)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
@@ -495,23 +543,41 @@ pub(super) async fn assist(
     }
 }
 
-/// `POST /console/interact/{id}/assists/{assist}/answer`: `answer` from the assisting
+/// The assisting department's answer.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AssistAnswerForm {
+    assist_answer: String,
+}
+
+/// `POST /console/interact/{id}/assists/{assist}/answer`: `assist_answer` from the assisting
 /// department.
 pub(super) async fn answer_assist(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
     Path((id, assist)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<AssistAnswerForm>,
 ) -> PageResult {
     let Ok(aid) = AssistId::parse("assist", &assist) else {
         return Err(PageError::NotFound);
     };
-    let answer = form.get("assist_answer").cloned().unwrap_or_default();
-    match state.interact.answer_assist(&user.principal, &aid, &answer).await {
+    match state
+        .interact
+        .answer_assist(&user.principal, &aid, &form.assist_answer)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
         Err(e) => refused(&state, &ctx, &id, "assist_answer", e, String::new()).await,
     }
+}
+
+/// The duplicate an item is merged into.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct MergeForm {
+    /// The duplicate's id.
+    into: String,
 }
 
 /// `POST /console/interact/{id}/merge`: `into` — merges this item into a duplicate, so one
@@ -521,12 +587,9 @@ pub(super) async fn merge(
     ctx: Ctx,
     Staff(user): Staff,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<MergeForm>,
 ) -> PageResult {
-    let (Ok(iid), Ok(into)) = (
-        ItemId::parse("id", &id),
-        ItemId::parse("into", form.get("into").map(String::as_str).unwrap_or_default()),
-    ) else {
+    let (Ok(iid), Ok(into)) = (ItemId::parse("id", &id), ItemId::parse("into", &form.into)) else {
         return Err(PageError::NotFound);
     };
     match state.interact.merge(&user.principal, &iid, &into, "").await {

@@ -10,11 +10,12 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tongban_interact::{ItemKind, NewCategory, NewRule, RuleId};
 use tongban_kernel::{Permission, Principal};
 
@@ -49,13 +50,6 @@ struct RulesPage {
     kinds: Vec<(&'static str, String)>,
     /// Departments the viewer may route to: (code, name).
     departments: Vec<(String, String)>,
-    form: HashMap<String, String>,
-}
-
-impl RulesPage {
-    fn v(&self, k: &str) -> &str {
-        self.form.get(k).map_or("", |s| s.as_str())
-    }
 }
 
 fn require_rules(ctx: &Ctx) -> Result<Principal, PageError> {
@@ -72,13 +66,7 @@ fn require_rules(ctx: &Ctx) -> Result<Principal, PageError> {
     }
 }
 
-async fn rules_page(
-    state: &AppState,
-    ctx: &Ctx,
-    p: &Principal,
-    c: Option<Chrome>,
-    form: HashMap<String, String>,
-) -> PageResult {
+async fn rules_page(state: &AppState, ctx: &Ctx, p: &Principal, c: Option<Chrome>) -> PageResult {
     let t = ctx.t();
     let categories = state.interact.categories(true).await?;
     let name_of = |code: &str| {
@@ -152,7 +140,6 @@ async fn rules_page(
             .map(|k| (k.code(), t.pick(k.name_zh(), k.name_en()).to_string()))
             .collect(),
         departments,
-        form,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -163,19 +150,19 @@ async fn rules_page(
 /// `GET /console/interact/rules`.
 pub(super) async fn show(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let p = require_rules(&ctx)?;
-    rules_page(&state, &ctx, &p, None, HashMap::new()).await
+    rules_page(&state, &ctx, &p, None).await
 }
 
-/// The page again with the domain's refusal against `default_field` (or the field it names,
-/// prefixed by the form's own prefix so each small form keeps its own inputs).
+/// The page again on `c` (which keeps what the form held) with the domain's refusal against
+/// `default_field` (or the field it names, prefixed by the form's own prefix so each small form
+/// keeps its own inputs).
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
     p: &Principal,
-    prefix: &str,
-    default_field: &str,
+    mut c: Chrome,
+    (prefix, default_field): (&str, &str),
     e: tongban_interact::Error,
-    form: HashMap<String, String>,
 ) -> PageResult {
     let (field, msg) = match &e {
         tongban_interact::Error::Invalid(i) => (format!("{prefix}{}", i.field), i.reason.clone()),
@@ -198,9 +185,20 @@ async fn refused(
     } else {
         default_field.to_string()
     };
-    let mut c = ctx.chrome(ctx.t().s("rules.title"));
     c.add_error(&field, &msg);
-    rules_page(state, ctx, p, Some(c), form).await
+    rules_page(state, ctx, p, Some(c)).await
+}
+
+/// A category added (`mode` = `add`) or, from its row, changed (`mode` = `update`, with
+/// `cat_active`, an unticked box sending nothing).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct CategoryForm {
+    mode: String,
+    cat_code: String,
+    cat_name_zh: String,
+    cat_name_en: String,
+    cat_active: String,
 }
 
 /// `POST /console/interact/rules/categories`: `cat_code`, `cat_name_zh`, `cat_name_en`,
@@ -208,31 +206,41 @@ async fn refused(
 pub(super) async fn save_category(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<CategoryForm>,
 ) -> PageResult {
     let p = require_rules(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let update = form.mode == "update";
     let new = NewCategory {
-        code: get("cat_code"),
-        name_zh: get("cat_name_zh"),
-        name_en: get("cat_name_en"),
+        code: form.cat_code.clone(),
+        name_zh: form.cat_name_zh.clone(),
+        name_en: form.cat_name_en.clone(),
     };
-    let result = if get("mode") == "update" {
+    let result = if update {
         state
             .interact
-            .update_category(&p, new, get("cat_active") == "1")
+            .update_category(&p, new, form.cat_active == "1")
             .await
     } else {
         state.interact.add_category(&p, new).await
     };
-    match result {
-        Ok(_) => Ok(Redirect::to("/console/interact/rules#categories").into_response()),
-        Err(e) if get("mode") == "update" => {
-            // The row forms carry no inputs of their own to mark: name the add form's code.
-            refused(&state, &ctx, &p, "cat_", "cat_code", e, HashMap::new()).await
-        }
-        Err(e) => refused(&state, &ctx, &p, "cat_", "cat_code", e, form).await,
+    let Err(e) = result else {
+        return Ok(Redirect::to("/console/interact/rules#categories").into_response());
+    };
+    let mut c = ctx.chrome(ctx.t().s("rules.title"));
+    // The row forms carry no inputs of their own to mark: name the add form's code.
+    if !update {
+        c.keep(&form);
     }
+    refused(&state, &ctx, &p, c, ("cat_", "cat_code"), e).await
+}
+
+/// A time limit: `lim_category` empty for every category.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct LimitForm {
+    lim_kind: String,
+    lim_category: String,
+    lim_days: String,
 }
 
 /// `POST /console/interact/rules/limits`: `lim_kind`, `lim_category` (empty: every category),
@@ -240,29 +248,33 @@ pub(super) async fn save_category(
 pub(super) async fn save_limit(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<LimitForm>,
 ) -> PageResult {
     let p = require_rules(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("rules.title"));
-    let Some(kind) = ItemKind::parse(&get("lim_kind")) else {
+    c.keep(&form);
+    let Some(kind) = ItemKind::parse(&form.lim_kind) else {
         c.add_error("lim_kind", "请选择类型 / choose the kind");
-        return rules_page(&state, &ctx, &p, Some(c), form).await;
+        return rules_page(&state, &ctx, &p, Some(c)).await;
     };
-    let Ok(days) = get("lim_days").trim().parse::<u32>() else {
+    let Ok(days) = form.lim_days.trim().parse::<u32>() else {
         c.add_error("lim_days", "应为工作日数 / must be a number of working days");
-        return rules_page(&state, &ctx, &p, Some(c), form).await;
+        return rules_page(&state, &ctx, &p, Some(c)).await;
     };
-    let category = get("lim_category");
-    let category = (!category.trim().is_empty()).then_some(category);
-    match state
-        .interact
-        .set_time_limit(&p, kind, category.as_deref(), days)
-        .await
-    {
+    let category = Some(form.lim_category.as_str()).filter(|c| !c.trim().is_empty());
+    match state.interact.set_time_limit(&p, kind, category, days).await {
         Ok(_) => Ok(Redirect::to("/console/interact/rules#limits").into_response()),
-        Err(e) => refused(&state, &ctx, &p, "lim_", "lim_days", e, form).await,
+        Err(e) => refused(&state, &ctx, &p, c, ("lim_", "lim_days"), e).await,
     }
+}
+
+/// A routing rule: `rule_district` empty for anywhere, `rule_department` a department's code.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct RuleForm {
+    rule_category: String,
+    rule_district: String,
+    rule_department: String,
 }
 
 /// `POST /console/interact/rules/routes`: `rule_category`, `rule_district` (empty: anywhere),
@@ -270,24 +282,23 @@ pub(super) async fn save_limit(
 pub(super) async fn save_rule(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<RuleForm>,
 ) -> PageResult {
     let p = require_rules(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let Some(department) = super::interact::department(&state, &get("rule_department")).await else {
-        let mut c = ctx.chrome(ctx.t().s("rules.title"));
+    let mut c = ctx.chrome(ctx.t().s("rules.title"));
+    c.keep(&form);
+    let Some(department) = super::interact::department(&state, &form.rule_department).await else {
         c.add_error("rule_department", "请选择部门 / choose the department");
-        return rules_page(&state, &ctx, &p, Some(c), form).await;
+        return rules_page(&state, &ctx, &p, Some(c)).await;
     };
-    let district = get("rule_district");
     let rule = NewRule {
-        category: get("rule_category"),
-        district: (!district.trim().is_empty()).then_some(district),
+        category: form.rule_category.clone(),
+        district: Some(form.rule_district.clone()).filter(|d| !d.trim().is_empty()),
         department,
     };
     match state.interact.set_rule(&p, rule).await {
         Ok(_) => Ok(Redirect::to("/console/interact/rules#rules").into_response()),
-        Err(e) => refused(&state, &ctx, &p, "rule_", "rule_category", e, form).await,
+        Err(e) => refused(&state, &ctx, &p, c, ("rule_", "rule_category"), e).await,
     }
 }
 
@@ -296,7 +307,7 @@ pub(super) async fn remove_rule(
     State(state): State<AppState>,
     ctx: Ctx,
     IdPath(id): IdPath<RuleId>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     let p = require_rules(&ctx)?;
     match state.interact.remove_rule(&p, &id).await {

@@ -14,6 +14,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
     AssigneeInput, ChoiceOption, Fee, FieldKind, FieldSource, FormField, ItemType, LicenceLine, LicenceSpec,
@@ -24,6 +25,13 @@ use tongban_kernel::{DeptPath, Permission, Principal};
 /// Blank rows offered under each list, and how many more the "more rows" button adds.
 const BLANK_ROWS: usize = 2;
 
+/// An editor page as posted: its inputs by name, most of them in numbered rows (`m3_code`,
+/// `f1_label`, `fee0_amount`, `s2_d1`), as many rows as the page offered, so the names are only
+/// known from the rows.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(super) struct Posted(HashMap<String, String>);
+
 /// Posted form values by input name, with the number of rows of each list.
 #[derive(Debug, Clone, Default)]
 struct Values {
@@ -33,7 +41,7 @@ struct Values {
 }
 
 impl Values {
-    fn from_posted(map: HashMap<String, String>, prefixes: &[&'static str]) -> Values {
+    fn from_posted(Posted(map): Posted, prefixes: &[&'static str]) -> Values {
         let mut rows = HashMap::new();
         for p in prefixes {
             let n = map
@@ -746,7 +754,7 @@ pub(super) async fn edit_item(
 pub(super) async fn create_item(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<Posted>,
 ) -> PageResult {
     save_item(&state, &ctx, None, form).await
 }
@@ -756,17 +764,12 @@ pub(super) async fn update_item(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<Posted>,
 ) -> PageResult {
     save_item(&state, &ctx, Some(code), form).await
 }
 
-async fn save_item(
-    state: &AppState,
-    ctx: &Ctx,
-    code: Option<String>,
-    form: HashMap<String, String>,
-) -> PageResult {
+async fn save_item(state: &AppState, ctx: &Ctx, code: Option<String>, form: Posted) -> PageResult {
     let p = require_manager(ctx)?;
     let current = match &code {
         Some(code) => match state.hall.item_by_code(code).await {
@@ -1129,7 +1132,7 @@ pub(super) async fn save_workflow(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<Posted>,
 ) -> PageResult {
     let (p, item) = managed_item(&state, &ctx, &code).await?;
     let mut f = Values::from_posted(form, &["s"]);

@@ -273,14 +273,11 @@ pub(super) async fn ledger_csv(
         .into_response())
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct Empty {}
-
 /// Asks for a fresh verification now and comes back to the ledger page.
 pub(super) async fn verify_now(
     State(state): State<AppState>,
     Staff(me): Staff,
-    crate::context::CsrfForm(_): crate::context::CsrfForm<Empty>,
+    crate::context::CsrfForm(_): crate::context::CsrfForm<crate::portal::NoFields>,
 ) -> PageResult {
     match state.ledger_watch.request(&me.principal) {
         Ok(()) => Ok(axum::response::Redirect::to("/console/ledger").into_response()),

@@ -107,18 +107,31 @@ pub(super) async fn mapping_page(
     page(&state, &ctx, &code, None, c).await
 }
 
+/// The columns typed in the boxes, each named `mapping.<field>` after one of the resource's own
+/// fields, so the names are only known from the resource.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(super) struct MappingForm(Vec<(String, String)>);
+
+impl MappingForm {
+    /// The column typed for each field (trimmed; blanks included).
+    fn columns(&self) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("mapping.")?.to_owned(), v.trim().to_owned())))
+            .collect()
+    }
+}
+
 /// `POST /console/catalog/{code}/mapping`: `mapping.<field>` = source column, blanks left out.
 pub(super) async fn save_mapping(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(me): Staff,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<MappingForm>,
 ) -> PageResult {
-    let given: BTreeMap<String, String> = form
-        .iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("mapping.")?.to_owned(), v.trim().to_owned())))
-        .collect();
+    let given = form.columns();
     let mapping = given
         .iter()
         .filter(|(_, column)| !column.is_empty())

@@ -8,7 +8,7 @@ use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, identity_form, identity_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
-use crate::portal::role_label;
+use crate::portal::{NoFields, role_label};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use std::collections::HashMap;
 use tongban_identity::{AccountId, AccountStatus, DeptId, DeptKind, NewDepartment, NewStaff, UserFilter};
 use tongban_kernel::{Page, Permission, Role};
 
@@ -421,15 +420,9 @@ struct NewUserPage {
     roles: Vec<(&'static str, &'static str)>,
 }
 
-async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, String)]) -> PageResult {
+async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &NewUserForm) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let t = ctx.t();
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     let depts = state
         .identity
         .list_departments(&user.principal)
@@ -461,11 +454,11 @@ async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, 
     let mut resp = render(&NewUserPage {
         c,
         fields: vec![
-            ("username", "field.username", value("username"), "text"),
+            ("username", "field.username", form.username.clone(), "text"),
             (
                 "display_name",
                 "field.display_name",
-                value("display_name"),
+                form.display_name.clone(),
                 "text",
             ),
             ("password", "field.password", String::new(), "password"),
@@ -481,33 +474,67 @@ async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &[(String, 
 
 async fn new_user(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let c = ctx.chrome(ctx.t().s("users.add"));
-    new_user_page(&state, &ctx, c, &[]).await
+    new_user_page(&state, &ctx, c, &NewUserForm::default()).await
+}
+
+/// The first value posted under `name` (empty when there is none), from a form where another
+/// name repeats.
+fn first(body: &[(String, String)], name: &str) -> String {
+    body.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// A new member of staff, as the form posts them: `role` repeats, once per ticked box.
+#[derive(Deserialize, Default)]
+#[serde(from = "Vec<(String, String)>")]
+struct NewUserForm {
+    username: String,
+    display_name: String,
+    password: String,
+    department: String,
+    roles: Vec<String>,
+}
+
+impl From<Vec<(String, String)>> for NewUserForm {
+    fn from(body: Vec<(String, String)>) -> Self {
+        NewUserForm {
+            username: first(&body, "username"),
+            display_name: first(&body, "display_name"),
+            password: first(&body, "password"),
+            department: first(&body, "department"),
+            roles: repeated(&body, "role"),
+        }
+    }
 }
 
 async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<NewUserForm>,
 ) -> PageResult {
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
     let mut c = ctx.chrome(ctx.t().s("users.add"));
     // Every empty answer is named at once (the identity service checks each again).
-    for (field, msg) in [
-        ("username", "请填写用户名 / enter a user name"),
-        ("display_name", "请填写显示名称 / enter the name to show"),
-        ("password", "请设置初始密码 / choose a first password"),
+    for (field, value, msg) in [
+        ("username", &form.username, "请填写用户名 / enter a user name"),
+        (
+            "display_name",
+            &form.display_name,
+            "请填写显示名称 / enter the name to show",
+        ),
+        (
+            "password",
+            &form.password,
+            "请设置初始密码 / choose a first password",
+        ),
     ] {
-        if value(field).trim().is_empty() {
+        if value.trim().is_empty() {
             c.add_error(field, msg);
         }
     }
-    let department = DeptId::parse("department", &value("department"));
+    let department = DeptId::parse("department", &form.department);
     if let Err(e) = &department {
         c.add_error("department", &e.reason);
     }
@@ -515,14 +542,11 @@ async fn create_user(
         Ok(d) if c.errors.is_empty() => d,
         _ => return new_user_page(&state, &ctx, c, &form).await,
     };
-    let roles: Vec<Role> = repeated(&form, "role")
-        .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect();
+    let roles: Vec<Role> = form.roles.iter().filter_map(|r| Role::parse(r)).collect();
     let new = NewStaff {
-        username: value("username"),
-        display_name: value("display_name"),
-        password: value("password"),
+        username: form.username.clone(),
+        display_name: form.display_name.clone(),
+        password: form.password.clone(),
         department,
         roles,
         phone: None,
@@ -564,19 +588,29 @@ struct UserPage {
     locked: bool,
 }
 
+/// What the last change to an account did, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserQuery {
+    created: Option<String>,
+    locked: Option<String>,
+    unlocked: Option<String>,
+    saved: Option<String>,
+}
+
 async fn user(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<UserQuery>,
 ) -> PageResult {
-    let notice = if q.contains_key("created") {
+    let notice = if q.created.is_some() {
         Some("users.created")
-    } else if q.contains_key("locked") {
+    } else if q.locked.is_some() {
         Some("users.locked_notice")
-    } else if q.contains_key("unlocked") {
+    } else if q.unlocked.is_some() {
         Some("users.unlocked_notice")
-    } else if q.contains_key("saved") {
+    } else if q.saved.is_some() {
         Some("users.roles_saved")
     } else {
         None
@@ -710,17 +744,29 @@ async fn user_page(
     Ok(resp)
 }
 
+/// The roles ticked on an account page: `role` repeats, once per ticked box.
+#[derive(Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+struct RolesForm {
+    roles: Vec<String>,
+}
+
+impl From<Vec<(String, String)>> for RolesForm {
+    fn from(body: Vec<(String, String)>) -> Self {
+        RolesForm {
+            roles: repeated(&body, "role"),
+        }
+    }
+}
+
 async fn set_roles(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(me): Staff,
     IdPath(account): IdPath<AccountId>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<RolesForm>,
 ) -> PageResult {
-    let roles: Vec<Role> = repeated(&form, "role")
-        .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect();
+    let roles: Vec<Role> = form.roles.iter().filter_map(|r| Role::parse(r)).collect();
     let done = match crate::api::grants_over_department(&state, &me.principal, &account, &roles).await {
         Ok(grants) => state.identity.set_roles(&me.principal, &account, grants).await,
         Err(e) => Err(e),
@@ -736,9 +782,6 @@ async fn set_roles(
         Err(e) => Err(identity_page(e)),
     }
 }
-
-#[derive(Deserialize, Default)]
-struct Empty {}
 
 async fn change_lock(state: &AppState, ctx: &Ctx, id: &str, lock: bool) -> PageResult {
     let me = ctx.require_staff()?.clone();
@@ -764,7 +807,7 @@ async fn lock_user(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     change_lock(&state, &ctx, &id, true).await
 }
@@ -773,7 +816,7 @@ async fn unlock_user(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     change_lock(&state, &ctx, &id, false).await
 }

@@ -14,7 +14,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
 use tongban_interact::{ConsultationInput, DeptRef, Question, QuestionKind, Section, SurveyInput};
 use tongban_kernel::{Permission, Principal};
 
@@ -25,16 +25,8 @@ struct ParticipationPage {
     /// (href, title, department, dates).
     consultations: Vec<(String, String, String, String)>,
     surveys: Vec<(String, String, String, String)>,
-    form: HashMap<String, String>,
     today: String,
     until: String,
-}
-
-impl ParticipationPage {
-    /// What was typed in `name`, to show the form again after a refusal.
-    fn value(&self, name: &str) -> String {
-        self.form.get(name).cloned().unwrap_or_default()
-    }
 }
 
 /// The department the actor publishes for: the first where they manage participation.
@@ -63,7 +55,7 @@ async fn publisher(state: &AppState, actor: &Principal) -> Result<DeptRef, PageE
     })
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<String, String>) -> Response {
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
     let t = ctx.t();
     let today = state.interact.today();
     let consultations = state
@@ -100,7 +92,6 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
         c: c.unwrap_or_else(|| ctx.chrome(t.s("participation.title"))),
         consultations,
         surveys,
-        form,
         today: today.to_string(),
         until: today.saturating_add(jiff::Span::new().days(30)).to_string(),
     })
@@ -109,25 +100,19 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: HashMap<Stri
 /// `GET /console/participation`.
 pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     publisher(&state, &user.principal).await?;
-    Ok(page(&state, &ctx, None, HashMap::new()).await)
+    Ok(page(&state, &ctx, None).await)
 }
 
-async fn refuse(
-    state: &AppState,
-    ctx: &Ctx,
-    form: HashMap<String, String>,
-    field: &str,
-    msg: &str,
-) -> PageResult {
+/// The page again with `msg` against `field`, keeping what `form` held.
+async fn refuse(state: &AppState, ctx: &Ctx, form: &impl Serialize, field: &str, msg: &str) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("participation.title"));
+    c.keep(form);
     c.add_error(field, msg);
-    crate::page::refused(Ok(page(state, ctx, Some(c), form).await))
+    crate::page::refused(Ok(page(state, ctx, Some(c)).await))
 }
 
-fn date(form: &HashMap<String, String>, field: &str) -> Result<Date, String> {
-    form.get(field)
-        .map(|v| v.trim())
-        .unwrap_or_default()
+fn date(text: &str) -> Result<Date, String> {
+    text.trim()
         .parse()
         .map_err(|_| "日期格式应为 年-月-日 / a date is Y-m-d".to_string())
 }
@@ -201,40 +186,63 @@ pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
     Ok(out)
 }
 
+/// A consultation to publish: the draft's sections separated by blank lines; `c_pre` ticked
+/// (`1`) holds comments for moderation before they show.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct ConsultationForm {
+    c_title: String,
+    c_summary: String,
+    c_sections: String,
+    c_opens: String,
+    c_closes: String,
+    c_pre: String,
+}
+
 /// `POST /console/participation/consultations`.
 pub(super) async fn new_consultation(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<ConsultationForm>,
 ) -> PageResult {
     let department = publisher(&state, &user.principal).await?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let sections = match parse_sections(&get("c_sections")) {
+    let sections = match parse_sections(&form.c_sections) {
         Ok(s) => s,
-        Err(msg) => return refuse(&state, &ctx, form, "c_sections", &msg).await,
+        Err(msg) => return refuse(&state, &ctx, &form, "c_sections", &msg).await,
     };
-    let (opens_on, closes_on) = match (date(&form, "c_opens"), date(&form, "c_closes")) {
+    let (opens_on, closes_on) = match (date(&form.c_opens), date(&form.c_closes)) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(msg), _) => return refuse(&state, &ctx, form, "c_opens", &msg).await,
-        (_, Err(msg)) => return refuse(&state, &ctx, form, "c_closes", &msg).await,
+        (Err(msg), _) => return refuse(&state, &ctx, &form, "c_opens", &msg).await,
+        (_, Err(msg)) => return refuse(&state, &ctx, &form, "c_closes", &msg).await,
     };
     let input = ConsultationInput {
         department,
-        title: get("c_title"),
-        summary: get("c_summary"),
+        title: form.c_title.clone(),
+        summary: form.c_summary.clone(),
         sections,
         opens_on,
         closes_on,
-        pre_moderation: form.get("c_pre").is_some_and(|v| v == "1"),
+        pre_moderation: form.c_pre == "1",
     };
     match state.interact.create_consultation(&user.principal, input).await {
         Ok(k) => Ok(Redirect::to(&format!("/consultations/{}", k.id)).into_response()),
         Err(e) => match field_of(&e, "c_") {
-            Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
+            Some((field, msg)) => refuse(&state, &ctx, &form, &field, &msg).await,
             None => Err(interact_page(e)),
         },
     }
+}
+
+/// A survey to publish: its questions one per line as `题目 | 类型 | 选项；选项`.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub(super) struct SurveyForm {
+    s_title: String,
+    s_intro: String,
+    s_questions: String,
+    s_opens: String,
+    s_closes: String,
 }
 
 /// `POST /console/participation/surveys`.
@@ -242,23 +250,22 @@ pub(super) async fn new_survey(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(user): Staff,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<SurveyForm>,
 ) -> PageResult {
     let department = publisher(&state, &user.principal).await?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let questions = match parse_questions(&get("s_questions")) {
+    let questions = match parse_questions(&form.s_questions) {
         Ok(q) => q,
-        Err(msg) => return refuse(&state, &ctx, form, "s_questions", &msg).await,
+        Err(msg) => return refuse(&state, &ctx, &form, "s_questions", &msg).await,
     };
-    let (opens_on, closes_on) = match (date(&form, "s_opens"), date(&form, "s_closes")) {
+    let (opens_on, closes_on) = match (date(&form.s_opens), date(&form.s_closes)) {
         (Ok(a), Ok(b)) => (a, b),
-        (Err(msg), _) => return refuse(&state, &ctx, form, "s_opens", &msg).await,
-        (_, Err(msg)) => return refuse(&state, &ctx, form, "s_closes", &msg).await,
+        (Err(msg), _) => return refuse(&state, &ctx, &form, "s_opens", &msg).await,
+        (_, Err(msg)) => return refuse(&state, &ctx, &form, "s_closes", &msg).await,
     };
     let input = SurveyInput {
         department,
-        title: get("s_title"),
-        intro: get("s_intro"),
+        title: form.s_title.clone(),
+        intro: form.s_intro.clone(),
         questions,
         opens_on,
         closes_on,
@@ -266,7 +273,7 @@ pub(super) async fn new_survey(
     match state.interact.create_survey(&user.principal, input).await {
         Ok(s) => Ok(Redirect::to(&format!("/surveys/{}", s.id)).into_response()),
         Err(e) => match field_of(&e, "s_") {
-            Some((field, msg)) => refuse(&state, &ctx, form, &field, &msg).await,
+            Some((field, msg)) => refuse(&state, &ctx, &form, &field, &msg).await,
             None => Err(interact_page(e)),
         },
     }

@@ -8,11 +8,12 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, render};
+use crate::portal::NoFields;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use std::collections::HashMap;
+use serde::Deserialize;
 use tongban_pool::{NewPull, PullSource};
 
 #[derive(Template)]
@@ -23,22 +24,20 @@ struct PullsPage {
     name: String,
     /// (pull, next run, last run).
     pulls: Vec<(PullSource, String, String)>,
-    form: HashMap<String, String>,
+    /// The form to add one: what was posted, or the defaults.
+    form: PullForm,
 }
 
-impl PullsPage {
-    fn v(&self, k: &str) -> &str {
-        self.form.get(k).map_or("", |s| s.as_str())
-    }
+/// A pull to add: `url` (the database, perhaps with a password), `table`, `every` (minutes).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PullForm {
+    url: String,
+    table: String,
+    every: String,
 }
 
-async fn page(
-    state: &AppState,
-    ctx: &Ctx,
-    code: &str,
-    c: Option<Chrome>,
-    form: HashMap<String, String>,
-) -> PageResult {
+async fn page(state: &AppState, ctx: &Ctx, code: &str, c: Option<Chrome>, form: PullForm) -> PageResult {
     let me = ctx.require_staff()?.clone();
     let r = (super::upload::provider_resource(
         state,
@@ -77,7 +76,10 @@ async fn page(
 
 /// `GET /console/catalog/{code}/pulls`.
 pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
-    let form = HashMap::from([("every".to_string(), "1440".to_string())]);
+    let form = PullForm {
+        every: "1440".into(),
+        ..PullForm::default()
+    };
     page(&state, &ctx, &code, None, form).await
 }
 
@@ -87,18 +89,17 @@ pub(super) async fn add(
     ctx: Ctx,
     Staff(me): Staff,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<PullForm>,
 ) -> PageResult {
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let mut c = ctx.chrome(ctx.t().s("pulls.title"));
-    let Ok(every) = get("every").trim().parse::<u32>() else {
+    let Ok(every) = form.every.trim().parse::<u32>() else {
         c.add_error("every", "间隔应为分钟数 / the interval is a number of minutes");
         return page(&state, &ctx, &code, Some(c), without_url(form)).await;
     };
     let new = NewPull {
         resource_code: code.clone(),
-        url: get("url"),
-        table: get("table"),
+        url: form.url.clone(),
+        table: form.table.clone(),
         every_minutes: every,
     };
     match state.pool.add_pull(&me.principal, new).await {
@@ -119,9 +120,11 @@ pub(super) async fn add(
 }
 
 /// The form to show again: never the URL (it may hold a password).
-fn without_url(mut form: HashMap<String, String>) -> HashMap<String, String> {
-    form.remove("url");
-    form
+fn without_url(form: PullForm) -> PullForm {
+    PullForm {
+        url: String::new(),
+        ..form
+    }
 }
 
 /// `POST /console/catalog/{code}/pulls/{id}/run`: runs it now.
@@ -129,7 +132,7 @@ pub(super) async fn run(
     State(state): State<AppState>,
     Staff(me): Staff,
     Path((code, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     match state.pool.run_pull(&me.principal, &id).await {
         // The outcome, good or bad, is on the pull's row.
@@ -145,7 +148,7 @@ pub(super) async fn remove(
     State(state): State<AppState>,
     Staff(me): Staff,
     Path((code, id)): Path<(String, String)>,
-    CsrfForm(_): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     match state.pool.remove_pull(&me.principal, &id).await {
         Ok(()) => Ok(Redirect::to(&format!("/console/catalog/{code}/pulls")).into_response()),

@@ -143,7 +143,7 @@ pub(super) async fn rotate_seal(
     ctx: Ctx,
     Staff(user): Staff,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<crate::portal::NoFields>,
 ) -> PageResult {
     let Ok(id) = tongban_seal::SealId::parse("id", &id) else {
         return Err(crate::page::PageError::NotFound);

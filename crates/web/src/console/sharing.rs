@@ -2,6 +2,7 @@
 //! past), one page per request with the actions the viewer may take at its stage, and grants
 //! with revocation.
 
+use super::first;
 use crate::AppState;
 use crate::context::IdPath;
 use crate::context::Staff;
@@ -330,16 +331,23 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> P
     Ok(resp)
 }
 
+/// The step just done, carried to the page it redirects to.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
 /// `GET /console/sharing/{id}`; after a step (`?done=<action>`) it says what was done.
 pub(super) async fn request(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> PageResult {
     let mut c = ctx.chrome("");
     let t = ctx.t();
-    c.notice = q.get("done").and_then(|a| {
+    c.notice = q.done.and_then(|a| {
         let key = match a.as_str() {
             "approve" => "sharing.done_approve",
             "reject" => "sharing.done_reject",
@@ -354,42 +362,72 @@ pub(super) async fn request(
     request_page(&state, &ctx, &id, c).await
 }
 
+/// A step on a request, as its form posts it (values trimmed): `field`, `clear` and `use`
+/// repeat, once per ticked box.
+#[derive(serde::Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+pub(super) struct StepForm {
+    /// Which step: `approve`, `grant`, `refuse`, `withdraw` ….
+    action: String,
+    note: String,
+    reasons: String,
+    fields: Vec<String>,
+    clear_fields: Vec<String>,
+    clear_basis: String,
+    uses: Vec<String>,
+}
+
+impl From<Vec<(String, String)>> for StepForm {
+    fn from(body: Vec<(String, String)>) -> Self {
+        let value = |k: &str| first(&body, k).trim().to_string();
+        StepForm {
+            action: value("action"),
+            note: value("note"),
+            reasons: value("reasons"),
+            fields: repeated(&body, "field"),
+            clear_fields: repeated(&body, "clear"),
+            clear_basis: value("clear_basis"),
+            uses: repeated(&body, "use"),
+        }
+    }
+}
+
 /// One endpoint for every step: the form's `action` says which.
 pub(super) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
     Staff(me): Staff,
     IdPath(rid): IdPath<RequestId>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<StepForm>,
 ) -> PageResult {
-    let value = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
     let terms = || GrantTerms {
-        fields: Some(repeated(&form, "field")).filter(|f| !f.is_empty()),
-        clear_fields: repeated(&form, "clear"),
-        clear_basis: value("clear_basis"),
-        uses: repeated(&form, "use")
-            .iter()
-            .filter_map(|u| GrantUse::parse(u))
-            .collect(),
-        note: value("note"),
+        fields: Some(form.fields.clone()).filter(|f| !f.is_empty()),
+        clear_fields: form.clear_fields.clone(),
+        clear_basis: form.clear_basis.clone(),
+        uses: form.uses.iter().filter_map(|u| GrantUse::parse(u)).collect(),
+        note: form.note.clone(),
         ..Default::default()
     };
     let p = &me.principal;
     let c = &state.catalog;
-    let action = value("action");
+    let action = &form.action;
     let done = match action.as_str() {
-        "approve" => c.review(p, &rid, Review::Approve { note: value("note") }).await,
+        "approve" => {
+            c.review(
+                p,
+                &rid,
+                Review::Approve {
+                    note: form.note.clone(),
+                },
+            )
+            .await
+        }
         "reject" => {
             c.review(
                 p,
                 &rid,
                 Review::Reject {
-                    reasons: value("reasons"),
+                    reasons: form.reasons.clone(),
                 },
             )
             .await
@@ -400,19 +438,19 @@ pub(super) async fn act(
                 p,
                 &rid,
                 Decision::Refuse {
-                    reasons: value("reasons"),
+                    reasons: form.reasons.clone(),
                 },
             )
             .await
         }
-        "dispute" => c.dispute(p, &rid, &value("reasons")).await,
+        "dispute" => c.dispute(p, &rid, &form.reasons).await,
         "resolve_grant" => c.resolve_dispute(p, &rid, Resolution::Grant(terms())).await,
         "uphold" => {
             c.resolve_dispute(
                 p,
                 &rid,
                 Resolution::Uphold {
-                    reasons: value("reasons"),
+                    reasons: form.reasons.clone(),
                 },
             )
             .await
@@ -427,9 +465,7 @@ pub(super) async fn act(
                 let mut chrome = ctx.chrome("");
                 chrome.add_error(&field, &msg);
                 // The uses ticked are kept (several values, joined).
-                chrome
-                    .typed
-                    .insert("use".into(), repeated(&form, "use").join(","));
+                chrome.typed.insert("use".into(), form.uses.join(","));
                 request_page(&state, &ctx, rid.as_str(), chrome).await
             }
             FormOutcome::Page(p) => Err(p),
@@ -437,18 +473,24 @@ pub(super) async fn act(
     }
 }
 
+/// Why a grant ends.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RevokeForm {
+    reason: String,
+}
+
 pub(super) async fn revoke(
     State(state): State<AppState>,
     Staff(me): Staff,
     IdPath(gid): IdPath<GrantId>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<RevokeForm>,
 ) -> PageResult {
-    let reason = form
-        .iter()
-        .find(|(n, _)| n == "reason")
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default();
-    match state.catalog.revoke_grant(&me.principal, &gid, &reason).await {
+    match state
+        .catalog
+        .revoke_grant(&me.principal, &gid, form.reason.trim())
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/console/sharing").into_response()),
         Err(e) => Err(catalog_page(e)),
     }

@@ -4,7 +4,10 @@
 //! timeline over every case the application made.
 
 use super::materials::material;
-use super::services::{Target, page, start, step, submit_to, urgency_code, workflow_ready};
+use super::services::{
+    PageQuery, StartQuery, StepForm, SubmitForm, Target, page, start, step, submit_to, urgency_code,
+    workflow_ready,
+};
 use crate::AppState;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
@@ -14,7 +17,6 @@ use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use std::collections::HashMap;
 use tongban_hall::{
     BundleCaseId, DeptRef, ItemType, MaterialSource, ServiceItem, ServiceItemId, bundle_fields,
     bundle_materials,
@@ -124,7 +126,7 @@ pub(super) async fn apply_start(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    q: Query<HashMap<String, String>>,
+    q: Query<StartQuery>,
 ) -> PageResult {
     start(Target::Bundle, state, ctx, code, q).await
 }
@@ -134,7 +136,7 @@ pub(super) async fn apply_page(
     state: State<AppState>,
     ctx: Ctx,
     at: Path<(String, String, usize)>,
-    q: Query<HashMap<String, String>>,
+    q: Query<PageQuery>,
 ) -> PageResult {
     page(Target::Bundle, state, ctx, at, q).await
 }
@@ -144,7 +146,7 @@ pub(super) async fn apply_step(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    form: CsrfForm<HashMap<String, String>>,
+    form: CsrfForm<StepForm>,
 ) -> PageResult {
     step(Target::Bundle, state, ctx, code, form).await
 }
@@ -164,7 +166,7 @@ pub(super) async fn submit(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    form: CsrfForm<HashMap<String, String>>,
+    form: CsrfForm<SubmitForm>,
 ) -> PageResult {
     submit_to(Target::Bundle, state, ctx, code, form).await
 }

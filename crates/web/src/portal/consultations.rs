@@ -13,6 +13,7 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_interact::{
     Adoption, CommentGroup, CommentId, CommentStatus, Consultation, ConsultationId, FeedbackEntry, Moderation,
@@ -167,6 +168,14 @@ async fn draft_page(
     }))
 }
 
+/// What was just done, carried to the page it redirects to.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DoneQuery {
+    reported: Option<String>,
+    moderated: Option<String>,
+}
+
 /// `GET /consultations/{id}`.
 /// `GET /consultations/{id}`; after a report (`?reported=1`) or a moderation (`?moderated=1`) it
 /// says that it was received.
@@ -174,16 +183,24 @@ pub(super) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let notice = if q.contains_key("reported") {
+    let notice = if q.reported.is_some() {
         Some("consult.reported_notice")
-    } else if q.contains_key("moderated") {
+    } else if q.moderated.is_some() {
         Some("consult.moderated_notice")
     } else {
         None
     };
     draft_page(&state, &ctx, &id, None, notice).await
+}
+
+/// A comment on one section of a draft (`section`, its number).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct CommentForm {
+    section: String,
+    text: String,
 }
 
 /// `POST /consultations/{id}/comment`: `section`, `text`.
@@ -192,17 +209,13 @@ pub(super) async fn comment(
     ctx: Ctx,
     User(user): User,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<CommentForm>,
 ) -> PageResult {
     let cid = consultation_id(&id)?;
-    let section: u32 = form
-        .get("section")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(u32::MAX);
-    let text = form.get("text").cloned().unwrap_or_default();
+    let section: u32 = form.section.parse().unwrap_or(u32::MAX);
     match state
         .interact
-        .comment(&user.principal, &cid, section, &text)
+        .comment(&user.principal, &cid, section, &form.text)
         .await
     {
         Ok(c) => Ok(Redirect::to(&format!("/consultations/{id}#comment-{}", c.id)).into_response()),
@@ -233,7 +246,7 @@ pub(super) async fn report(
     ctx: Ctx,
     User(user): User,
     Path((id, comment)): Path<(String, String)>,
-    CsrfForm(_form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<super::NoFields>,
 ) -> PageResult {
     let Ok(cid) = CommentId::parse("comment", &comment) else {
         return Err(PageError::NotFound);
@@ -257,20 +270,27 @@ pub(super) async fn report(
     }
 }
 
+/// A moderator's button: `decision` = `publish` or `reject`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct ModerateForm {
+    decision: String,
+}
+
 /// `POST /consultations/{id}/comments/{comment}/moderate`: `decision` = publish | reject.
 pub(super) async fn moderate(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
     Path((id, comment)): Path<(String, String)>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<ModerateForm>,
 ) -> PageResult {
     let Ok(cid) = CommentId::parse("comment", &comment) else {
         return Err(PageError::NotFound);
     };
-    let decision = match form.get("decision").map(String::as_str) {
-        Some("publish") => Moderation::Publish,
-        Some("reject") => Moderation::Reject,
+    let decision = match form.decision.as_str() {
+        "publish" => Moderation::Publish,
+        "reject" => Moderation::Reject,
         _ => return Err(PageError::BadRequest("decision: publish | reject".into())),
     };
     match state
@@ -283,6 +303,32 @@ pub(super) async fn moderate(
     }
 }
 
+/// The feedback form: `a.<group>` (adoption) and `r.<group>` (reason) for each group of
+/// comments, named by the groups the comments fell into.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(super) struct FeedbackForm(HashMap<String, String>);
+
+impl FeedbackForm {
+    /// One entry per group given an adoption, by group.
+    fn entries(&self) -> Vec<FeedbackEntry> {
+        let mut entries: Vec<FeedbackEntry> = self
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let group = k.strip_prefix("a.")?;
+                Some(FeedbackEntry {
+                    group: CommentId(group.to_string()),
+                    adoption: Adoption::parse(v)?,
+                    reason: self.0.get(&format!("r.{group}")).cloned().unwrap_or_default(),
+                })
+            })
+            .collect();
+        entries.sort_by(|a, b| a.group.as_str().cmp(b.group.as_str()));
+        entries
+    }
+}
+
 /// `POST /consultations/{id}/feedback`: `a.<group>` (adoption) and `r.<group>` (reason) for
 /// each group of comments.
 pub(super) async fn feedback(
@@ -290,21 +336,10 @@ pub(super) async fn feedback(
     ctx: Ctx,
     User(user): User,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<FeedbackForm>,
 ) -> PageResult {
     let cid = consultation_id(&id)?;
-    let mut entries: Vec<FeedbackEntry> = form
-        .iter()
-        .filter_map(|(k, v)| {
-            let group = k.strip_prefix("a.")?;
-            Some(FeedbackEntry {
-                group: CommentId(group.to_string()),
-                adoption: Adoption::parse(v)?,
-                reason: form.get(&format!("r.{group}")).cloned().unwrap_or_default(),
-            })
-        })
-        .collect();
-    entries.sort_by(|a, b| a.group.as_str().cmp(b.group.as_str()));
+    let entries = form.entries();
     match state
         .interact
         .publish_feedback(&user.principal, &cid, &entries)

@@ -603,22 +603,32 @@ pub(super) async fn item(
     item_page(&state, &ctx, &id, None, q.submitted.is_some()).await
 }
 
+/// The citizen's rating of a reply: `satisfaction` (none when no radio was chosen), a
+/// `comment`, and `reopen` ticked (`1`) to reopen the item.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RateForm {
+    satisfaction: String,
+    comment: String,
+    reopen: String,
+}
+
 /// `POST /my/items/{id}/rate`: satisfaction, comment, reopen.
 pub(super) async fn rate(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
     IdPath(iid): IdPath<ItemId>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<RateForm>,
 ) -> PageResult {
-    let Some(satisfaction) = form.get("satisfaction").and_then(|s| Satisfaction::parse(s)) else {
+    let Some(satisfaction) = Satisfaction::parse(&form.satisfaction) else {
         let msg = ctx.t().s("interact.choose_rating").to_string();
         return rate_error(&state, &ctx, iid.as_str(), &msg).await;
     };
     let input = RatingInput {
         satisfaction,
-        comment: form.get("comment").cloned().unwrap_or_default(),
-        reopen: form.get("reopen").is_some_and(|v| v == "1"),
+        comment: form.comment,
+        reopen: form.reopen == "1",
     };
     match state.interact.rate(&user.principal, &iid, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/my/items/{iid}")).into_response()),

@@ -287,7 +287,9 @@ pub(super) async fn material(
 ) -> PageResult {
     let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
     let mut posted = crate::multipart::read(&ctx, &mut form, &["file"], MAX_UPLOAD_BYTES).await?;
-    let mut d = posted_draft(&state, &user.principal, &posted.fields, target.base(&i.code)).await?;
+    let field = |k: &str| posted.fields.get(k).map_or("", String::as_str);
+    let at = (field("key"), field("step"));
+    let mut d = posted_draft(&state, &user.principal, at, target.base(&i.code)).await?;
     let step = d.step;
     let qs = questions(&i).len();
     let mats = to_provide(&i);
@@ -302,9 +304,7 @@ pub(super) async fn material(
         .unwrap_or("upload");
     if posted.too_big {
         let msg = format!("{} {} MB", t.s("material.too_big"), MAX_UPLOAD_BYTES >> 20);
-        return d
-            .refuse_at(&state, &ctx, &user.principal, step, "file", msg)
-            .await;
+        return d.refuse_at(&state, &user.principal, step, "file", msg).await;
     }
     if choice != "upload" && m.licence_type.is_some() {
         d.materials.insert(m.key.clone(), format!("licence:{choice}"));
@@ -316,10 +316,7 @@ pub(super) async fn material(
             }
             Err(e) => {
                 return match crate::errors::hall_field(&e) {
-                    Some((_, msg)) => {
-                        d.refuse_at(&state, &ctx, &user.principal, step, "file", msg)
-                            .await
-                    }
+                    Some((_, msg)) => d.refuse_at(&state, &user.principal, step, "file", msg).await,
                     None => Err(crate::errors::hall_page(e)),
                 };
             }
@@ -335,9 +332,7 @@ pub(super) async fn material(
     }
     if m.required && !d.materials.contains_key(&m.key) {
         let msg = format!("{}「{}」", t.s("material.required"), m.name);
-        return d
-            .refuse_at(&state, &ctx, &user.principal, step, "file", msg)
-            .await;
+        return d.refuse_at(&state, &user.principal, step, "file", msg).await;
     }
     let next = if d.review { check_step(&i) } else { step + 1 };
     d.save_and_go(&state, &user.principal, next).await

@@ -11,7 +11,6 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use std::collections::HashMap;
 use tongban_kernel::{Millis, Page, Principal};
 
 /// One message as the pages show it.
@@ -74,6 +73,13 @@ struct MessagesPage {
     next: Option<String>,
 }
 
+/// `?page=N`, from 1 (anything else is the first page).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PageQuery {
+    page: String,
+}
+
 /// `GET /my/messages`.
 /// `GET /my/messages?page=N`: 20 a page, newest first, over the case and interaction messages
 /// together.
@@ -81,13 +87,9 @@ pub(super) async fn messages(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> PageResult {
-    let page = q
-        .get("page")
-        .and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(1)
-        .clamp(1, 50);
+    let page = q.page.parse::<u32>().unwrap_or(1).clamp(1, 50);
     // The newest `page × 20 + 1` of each kind are enough to cut this page and see if more follow.
     let upto = page * PER_PAGE + 1;
     let mut rows = hall_rows(&state, &ctx, &user.principal, "/my/cases/", upto).await?;
@@ -132,7 +134,7 @@ pub(super) async fn messages(
 pub(super) async fn mark_read(
     State(state): State<AppState>,
     User(user): User,
-    CsrfForm(_form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(_): CsrfForm<super::NoFields>,
 ) -> PageResult {
     state.hall.mark_notifications_read(&user.principal).await?;
     // Interaction messages too; a principal the interaction module does not serve has none.

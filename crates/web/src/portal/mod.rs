@@ -404,10 +404,11 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Empty {}
+/// A form that posts nothing but its CSRF token (a button: sign out, revoke, lock …).
+#[derive(Deserialize)]
+pub(crate) struct NoFields {}
 
-async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<Empty>) -> Response {
+async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm<NoFields>) -> Response {
     if let Some(token) = &ctx.token
         && let Err(e) = state.identity.logout(token).await
     {
@@ -866,7 +867,7 @@ async fn revoke_session(
     State(state): State<AppState>,
     User(user): User,
     IdPath(id): IdPath<SessionId>,
-    CsrfForm(_): CsrfForm<Empty>,
+    CsrfForm(_): CsrfForm<NoFields>,
 ) -> PageResult {
     match state.identity.revoke_session(&user.principal, &id).await {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
@@ -879,10 +880,9 @@ async fn confirm_email(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
-    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+    CsrfForm(f): CsrfForm<CodeForm>,
 ) -> PageResult {
-    let code = form.get("code").cloned().unwrap_or_default();
-    match state.identity.confirm_email(&user.principal, &code).await {
+    match state.identity.confirm_email(&user.principal, &f.code).await {
         Ok(()) => Ok(Redirect::to("/account#email-settings").into_response()),
         Err(tongban_identity::Error::Invalid(i)) => email_refused(&state, &ctx, "code", &i.reason).await,
         Err(tongban_identity::Error::Conflict { reason, .. }) => {
@@ -898,15 +898,21 @@ async fn email_refused(state: &AppState, ctx: &Ctx, field: &str, reason: &str) -
     crate::page::refused(account_page(state, ctx, Some(c)).await)
 }
 
+/// The address notifications are e-mailed to (empty: none).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    email: String,
+}
+
 /// `POST /account/email`: sets (or, empty, removes) the address notifications are e-mailed to.
 async fn set_email(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
-    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+    CsrfForm(f): CsrfForm<EmailForm>,
 ) -> PageResult {
-    let email = form.get("email").cloned().unwrap_or_default();
-    match state.identity.set_email(&user.principal, &email).await {
+    match state.identity.set_email(&user.principal, &f.email).await {
         Ok(()) => Ok(Redirect::to("/account").into_response()),
         Err(tongban_identity::Error::Invalid(i)) => {
             let mut c = ctx.chrome(ctx.t().s("account.title"));

@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use tongban_hall::{
     CaseId, CaseStatus, CaseView, FieldKind, FormField, NewCase, RatingInput, RatingLevel, ServiceItem,
     SupplementAnswer, Urgency,
@@ -522,7 +522,6 @@ impl Draft {
     pub(super) async fn refuse_at(
         mut self,
         state: &AppState,
-        ctx: &Ctx,
         applicant: &tongban_kernel::Principal,
         step: usize,
         field: &str,
@@ -606,13 +605,20 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
     })
 }
 
+/// `?new` starts a new application even when one is left unsubmitted.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StartQuery {
+    new: Option<String>,
+}
+
 /// `GET /services/{code}/apply`: a new application (or the one left unsubmitted, taken up
 /// again), sent to its first page.
 pub(super) async fn apply_start(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    q: Query<HashMap<String, String>>,
+    q: Query<StartQuery>,
 ) -> PageResult {
     start(Target::Service, state, ctx, code, q).await
 }
@@ -622,11 +628,11 @@ pub(super) async fn start(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<StartQuery>,
 ) -> PageResult {
     let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
     let base = target.base(&i.code);
-    if !q.contains_key("new") {
+    if q.new.is_none() {
         match state.hall.latest_draft(&user.principal, &base).await {
             Ok(Some(saved)) => {
                 return Ok(Redirect::to(&format!("{base}/apply/{}/0?resumed=1", saved.key)).into_response());
@@ -649,13 +655,20 @@ pub(super) async fn start(
     draft.save_and_go(&state, &user.principal, 0).await
 }
 
+/// `?resumed` says the application was taken up again where it was left.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PageQuery {
+    resumed: Option<String>,
+}
+
 /// `GET /services/{code}/apply/{key}/{step}`: one page of an application in progress — a
 /// question, an upload, or the check page after them.
 pub(super) async fn apply_page(
     state: State<AppState>,
     ctx: Ctx,
     at: Path<(String, String, usize)>,
-    q: Query<HashMap<String, String>>,
+    q: Query<PageQuery>,
 ) -> PageResult {
     page(Target::Service, state, ctx, at, q).await
 }
@@ -665,7 +678,7 @@ pub(super) async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((code, key, step)): Path<(String, String, usize)>,
-    Query(q): Query<HashMap<String, String>>,
+    Query(q): Query<PageQuery>,
 ) -> PageResult {
     let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
     let base = target.base(&i.code);
@@ -678,7 +691,7 @@ pub(super) async fn page(
         Err(e) => return Err(hall_page(e)),
     };
     let mut c = ctx.chrome(ctx.t().pick(&i.name, &i.name_en));
-    if q.contains_key("resumed") {
+    if q.resumed.is_some() {
         // The question page offers to start over beside this notice.
         c.notice = Some(ctx.t().s("services.resumed").to_string());
     }
@@ -693,18 +706,29 @@ pub(super) async fn page(
     if refused { crate::page::refused(page) } else { page }
 }
 
-/// The draft a posted page belongs to (by its `key`), with the page it was on.
+/// The draft a posted page belongs to (by its `key`), with the page it was on (`step`).
 pub(super) async fn posted_draft(
     state: &AppState,
     applicant: &tongban_kernel::Principal,
-    form: &HashMap<String, String>,
+    (key, step): (&str, &str),
     base: String,
 ) -> Result<Draft, PageError> {
-    let key = form.get("key").map(String::as_str).unwrap_or_default();
     let mut d = Draft::load(state, applicant, key, base).await?;
-    d.step = form.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    d.step = step.parse().unwrap_or(0);
     d.refused = None;
     Ok(d)
+}
+
+/// One question's page as posted: the draft's `key` and the page's `step`, the answer `v`, and
+/// the button — `go` = `next` or `back`, or on the check page `change` = the question to change.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StepForm {
+    key: String,
+    step: String,
+    v: String,
+    go: String,
+    change: Option<String>,
 }
 
 /// `POST /services/{code}/apply`: saves the answer to one question and moves on (or back, or
@@ -713,7 +737,7 @@ pub(super) async fn apply_step(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    form: CsrfForm<HashMap<String, String>>,
+    form: CsrfForm<StepForm>,
 ) -> PageResult {
     step(Target::Service, state, ctx, code, form).await
 }
@@ -723,22 +747,23 @@ pub(super) async fn step(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<StepForm>,
 ) -> PageResult {
     let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
-    let mut d = posted_draft(&state, &user.principal, &form, target.base(&i.code)).await?;
+    let at = (form.key.as_str(), form.step.as_str());
+    let mut d = posted_draft(&state, &user.principal, at, target.base(&i.code)).await?;
     let step = d.step;
     let qs = questions(&i);
-    if let Some(to) = form.get("change").and_then(|s| s.parse::<usize>().ok()) {
+    if let Some(to) = form.change.and_then(|s| s.parse::<usize>().ok()) {
         d.review = true;
         return d.save_and_go(&state, &user.principal, to).await;
     }
     let Some(f) = qs.get(step) else {
         return d.save_and_go(&state, &user.principal, step).await;
     };
-    let value = form.get("v").map(|v| v.trim().to_string()).unwrap_or_default();
+    let value = form.v.trim().to_string();
     d.answers.insert(f.code.clone(), value.clone());
-    if form.get("go").is_some_and(|g| g == "back") {
+    if form.go == "back" {
         return d
             .save_and_go(&state, &user.principal, step.saturating_sub(1))
             .await;
@@ -747,7 +772,7 @@ pub(super) async fn step(
     // is kept either way, and the page shows why it was refused.
     if let Err(e) = f.check_answer(&value) {
         let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
-        return d.refuse_at(&state, &ctx, &user.principal, step, "v", msg).await;
+        return d.refuse_at(&state, &user.principal, step, "v", msg).await;
     }
     // A change made from the check page goes back to it, not on through every later page.
     let next = if d.review {
@@ -758,13 +783,21 @@ pub(super) async fn step(
     d.save_and_go(&state, &user.principal, next).await
 }
 
+/// The check page's submission: the draft's `key` (and `step`, the page it was on).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SubmitForm {
+    key: String,
+    step: String,
+}
+
 /// `POST /services/{code}/submit`: submits the checked answers. A value the hall refuses sends
 /// the applicant back to that question with the reason.
 pub(super) async fn submit(
     state: State<AppState>,
     ctx: Ctx,
     code: Path<String>,
-    form: CsrfForm<HashMap<String, String>>,
+    form: CsrfForm<SubmitForm>,
 ) -> PageResult {
     submit_to(Target::Service, state, ctx, code, form).await
 }
@@ -774,10 +807,11 @@ pub(super) async fn submit_to(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<SubmitForm>,
 ) -> PageResult {
     let (user, i) = target.applicant_and_item(&state, &ctx, &code).await?;
-    let d = posted_draft(&state, &user.principal, &form, target.base(&i.code)).await?;
+    let at = (form.key.as_str(), form.step.as_str());
+    let d = posted_draft(&state, &user.principal, at, target.base(&i.code)).await?;
     // What was prefilled is looked up again here, never taken from the draft.
     let known = target.known(&state, &user.principal, &i).await;
     let answers: BTreeMap<String, String> = d
@@ -832,7 +866,7 @@ pub(super) async fn submit_to(
                     // Not one page's doing (the key, the item): the check page with the reason.
                     (None, None) => (super::materials::check_step(&i), "submit"),
                 };
-                d.refuse_at(&state, &ctx, &user.principal, step, input, msg).await
+                d.refuse_at(&state, &user.principal, step, input, msg).await
             }
             None => Err(hall_page(e)),
         },
@@ -1190,22 +1224,30 @@ pub(super) async fn my_case(
     my_case_page(&state, &ctx, &id, c, q.submitted.is_some()).await
 }
 
+/// 好差评: the `level` picked (1–5; none when no radio was chosen) and a `comment`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RateForm {
+    level: String,
+    comment: String,
+}
+
 /// `POST /my/cases/{id}/rate`: 好差评 of a finished case (a bad rating needs its reason).
 pub(super) async fn rate(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
     IdPath(case): IdPath<CaseId>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<RateForm>,
 ) -> PageResult {
-    let Some(level) = form.get("level").and_then(|l| RatingLevel::parse(l)) else {
+    let Some(level) = RatingLevel::parse(&form.level) else {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.add_error("level", ctx.t().s("cases.rate_pick"));
         return my_case_page(&state, &ctx, case.as_str(), Some(c), false).await;
     };
     let rating = RatingInput {
         level,
-        comment: form.get("comment").cloned().unwrap_or_default(),
+        comment: form.comment,
     };
     match state.hall.rate_case(&user.principal, &case, rating).await {
         Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case}")).into_response()),
@@ -1293,16 +1335,26 @@ pub(super) async fn supplement(
     }
 }
 
+/// Why an application is withdrawn (may be empty).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct WithdrawForm {
+    reason: String,
+}
+
 /// `POST /my/cases/{id}/withdraw`.
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
     IdPath(case): IdPath<CaseId>,
-    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+    CsrfForm(form): CsrfForm<WithdrawForm>,
 ) -> PageResult {
-    let reason = form.get("reason").cloned().unwrap_or_default();
-    match state.hall.withdraw_case(&user.principal, &case, &reason).await {
+    match state
+        .hall
+        .withdraw_case(&user.principal, &case, &form.reason)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case}")).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {

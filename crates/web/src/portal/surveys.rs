@@ -156,23 +156,36 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     survey_page(&state, &ctx, &id, None, BTreeMap::new()).await
 }
 
+/// A survey's answers, named by question number (`q0`, `q1`, …) as many as the survey asks,
+/// a checkbox question's name repeated once per box ticked.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub(super) struct SurveyAnswers(Vec<(String, String)>);
+
+impl SurveyAnswers {
+    /// What was given for question `n` (blank answers left out).
+    fn to(&self, n: usize) -> Vec<String> {
+        repeated(&self.0, &format!("q{n}"))
+            .into_iter()
+            .filter(|v| !v.trim().is_empty())
+            .collect()
+    }
+}
+
 /// `POST /surveys/{id}`: the answers (`q0`, `q1` repeated for checkboxes, …).
 pub(super) async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<SurveyAnswers>,
 ) -> PageResult {
     let sid = survey_id(&id)?;
     let s = state.interact.survey(&sid).await?;
     let mut answers = BTreeMap::new();
     let mut chosen = BTreeMap::new();
     for (n, q) in s.questions.iter().enumerate() {
-        let given: Vec<String> = repeated(&form, &format!("q{n}"))
-            .into_iter()
-            .filter(|v| !v.trim().is_empty())
-            .collect();
+        let given = form.to(n);
         if given.is_empty() {
             continue;
         }
