@@ -319,6 +319,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// The request's [`Ctx`], resolved by the middleware before any extractor runs.
+fn resolved(parts: &Parts) -> Result<&Ctx, PageError> {
+    parts
+        .extensions
+        .get::<Ctx>()
+        .ok_or(PageError::Internal("context missing".into()))
+}
+
 /// The fully signed-in user, as an extractor: a visitor is sent to sign in (or to finish the
 /// second factor) and comes back to this page.
 pub struct User(pub SignedIn);
@@ -327,11 +335,7 @@ impl<S: Send + Sync> FromRequestParts<S> for User {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts
-            .extensions
-            .get::<Ctx>()
-            .ok_or(PageError::Internal("context missing".into()))?;
-        ctx.require_user().cloned().map(User)
+        resolved(parts)?.require_user().cloned().map(User)
     }
 }
 
@@ -343,11 +347,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts
-            .extensions
-            .get::<Ctx>()
-            .ok_or(PageError::Internal("context missing".into()))?;
-        ctx.require_staff().cloned().map(Staff)
+        resolved(parts)?.require_staff().cloned().map(Staff)
     }
 }
 
