@@ -308,6 +308,16 @@ impl Identity {
         if scopes.is_empty() {
             actor.require(Permission::ReadDepartments, None)?;
         }
+        let mut depts = self.directory().await?;
+        depts.retain(|d| scopes.iter().any(|s| s.contains(&d.path)));
+        Ok(depts)
+    }
+
+    /// The whole department tree as the public directory, in tree order: what a form that
+    /// sends something to a department offers, and how a code is found. Departments, their
+    /// codes and names are public knowledge (every service guide and letter carries them), so
+    /// no permission is asked; nothing about people is in it.
+    pub async fn directory(&self) -> Result<Vec<Department>> {
         let mut depts = self
             .db
             .fetch_all(&format!("SELECT {COLUMNS} FROM departments"), params![])
@@ -315,9 +325,21 @@ impl Identity {
             .iter()
             .map(|r| from_row(r, ""))
             .collect::<Result<Vec<_>>>()?;
-        depts.retain(|d| scopes.iter().any(|s| s.contains(&d.path)));
         sort_tree(&mut depts);
         Ok(depts)
+    }
+
+    /// The department with `code` in the public directory (see [`Identity::directory`]).
+    pub async fn directory_entry(&self, code: &str) -> Result<Department> {
+        self.db
+            .fetch_optional(
+                &format!("SELECT {COLUMNS} FROM departments WHERE code = $1"),
+                params![code.trim()],
+            )
+            .await?
+            .map(|r| from_row(&r, ""))
+            .transpose()?
+            .ok_or(Error::NotFound { what: "department" })
     }
 
     /// Every department's path with its Chinese and English names, for anyone: names are
@@ -379,16 +401,7 @@ impl Identity {
 
     /// The department with `code`, if the actor may see it.
     pub async fn department_by_code(&self, actor: &Principal, code: &str) -> Result<Department> {
-        let dept = self
-            .db
-            .fetch_optional(
-                &format!("SELECT {COLUMNS} FROM departments WHERE code = $1"),
-                params![code.trim()],
-            )
-            .await?
-            .map(|r| from_row(&r, ""))
-            .transpose()?
-            .ok_or(Error::NotFound { what: "department" })?;
+        let dept = self.directory_entry(code).await?;
         actor.require(Permission::ReadDepartments, Some(&dept.path))?;
         Ok(dept)
     }

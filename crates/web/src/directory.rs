@@ -3,7 +3,7 @@
 
 use tongban_hall::{DeptRef, Directory, DirectoryFuture};
 use tongban_identity::Identity;
-use tongban_kernel::{DeptPath, Principal};
+use tongban_kernel::DeptPath;
 
 /// Departments as identity knows them.
 #[derive(Clone)]
@@ -30,11 +30,7 @@ impl Directory for IdentityDirectory {
             else {
                 return Ok(None);
             };
-            match self
-                .identity
-                .department_by_code(&Principal::system("hall-directory"), code)
-                .await
-            {
+            match self.identity.directory_entry(code).await {
                 Ok(d) if &d.path == path => Ok(Some(DeptRef {
                     id: d.id.to_string(),
                     path: d.path,

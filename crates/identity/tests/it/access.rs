@@ -379,6 +379,20 @@ async fn departments_form_a_tree_managed_from_above() {
             w.police_office.id
         );
         forbidden(w.id.list_departments(&Principal::anonymous()).await);
+        // The public directory is the whole tree in the same order, asked of no one.
+        let directory: Vec<String> =
+            w.id.directory()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.code)
+                .collect();
+        assert_eq!(directory, all);
+        assert_eq!(w.id.directory_entry(" 3301-MZ ").await.unwrap().id, w.civil.id);
+        assert!(matches!(
+            w.id.directory_entry("nope").await,
+            Err(Error::NotFound { .. })
+        ));
         assert_eq!(w.events("identity.department.created").await.len(), 5);
     })
     .await;

@@ -20,11 +20,7 @@ use tongban_kernel::{Page, Permission, Principal};
 /// The requesting department of a staff principal, as the catalog names grantees.
 pub(super) async fn own_department(state: &AppState, p: &Principal) -> Option<Grantee> {
     let path = p.department.clone()?;
-    let depts = state
-        .identity
-        .list_departments(&Principal::system("web"))
-        .await
-        .ok()?;
+    let depts = state.identity.directory().await.ok()?;
     let d = depts.into_iter().find(|d| d.path == path)?;
     Some(Grantee::Department {
         id: d.id.to_string(),

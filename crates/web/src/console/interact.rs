@@ -17,7 +17,7 @@ use tongban_interact::{
     AssistId, AssistStatus, ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId,
     ReplyInput, ReplyStatus, ReviewDecision,
 };
-use tongban_kernel::{ClockState, Page, Permission, Principal};
+use tongban_kernel::{ClockState, Page, Permission};
 
 struct Row {
     id: String,
@@ -374,11 +374,7 @@ pub(super) async fn reply(
 /// The department with `code`, read from the org tree as the directory reads it (the tree is
 /// public knowledge: anyone handling an item may send it anywhere).
 pub(super) async fn department(state: &AppState, code: &str) -> Option<DeptRef> {
-    let d = state
-        .identity
-        .department_by_code(&Principal::system("directory"), code.trim())
-        .await
-        .ok()?;
+    let d = state.identity.directory_entry(code).await.ok()?;
     Some(DeptRef {
         id: d.id.to_string(),
         path: d.path,

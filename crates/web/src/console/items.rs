@@ -897,11 +897,7 @@ async fn department_codes(
     HashMap<String, String>,
     Vec<tongban_identity::Department>,
 ) {
-    let all = state
-        .identity
-        .list_departments(&Principal::system("directory"))
-        .await
-        .unwrap_or_default();
+    let all = state.identity.directory().await.unwrap_or_default();
     let by_path = all.iter().map(|d| (d.path.0.clone(), d.code.clone())).collect();
     let by_code = all.iter().map(|d| (d.code.clone(), d.path.0.clone())).collect();
     (by_path, by_code, all)

@@ -169,7 +169,7 @@ pub(super) async fn department_choices(
 ) -> Vec<(String, String)> {
     state
         .identity
-        .list_departments(&tongban_kernel::Principal::system("directory"))
+        .directory()
         .await
         .unwrap_or_default()
         .iter()
