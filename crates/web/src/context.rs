@@ -351,6 +351,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     }
 }
 
+/// A query string of type `T` for a page: one that does not read (a page number that is not a
+/// number, a value given twice) is a 400 page in the request's language, never a line of plain
+/// text.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map(Query)
+            .map_err(|_| {
+                PageError::BadRequest("网址中的参数有误 / a value in the address cannot be read".into())
+            })
+    }
+}
+
 /// A typed id from the last path segment (`/cases/{id}`): anything that is not an id of that
 /// kind is a page not found, never a raw 400.
 pub struct IdPath<T>(pub T);

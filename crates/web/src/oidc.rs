@@ -8,12 +8,13 @@
 //! (`form-action 'self'`), and browsers apply that to where a posted form is redirected.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

@@ -101,12 +101,7 @@ impl Chrome {
     /// An English message starts with a capital letter, as a sentence does.
     pub fn add_error(&mut self, field: &str, bilingual: &str) {
         let mut message = self.t.half(bilingual).to_string();
-        if self.t.is_en()
-            && let Some(first) = message.chars().next()
-            && first.is_ascii_lowercase()
-        {
-            message.replace_range(..1, &first.to_ascii_uppercase().to_string());
-        }
+        capitalize(self.t, &mut message);
         self.errors.push(FieldError {
             field: field.to_string(),
             message,
@@ -131,6 +126,31 @@ impl Chrome {
     pub fn lang(&self) -> Lang {
         self.t.lang
     }
+}
+
+/// On an English page, `text` starting with a capital letter, as a sentence does.
+fn capitalize(t: Tr, text: &mut String) {
+    if t.is_en()
+        && let Some(first) = text.chars().next()
+        && first.is_ascii_lowercase()
+    {
+        text.replace_range(..1, &first.to_ascii_uppercase().to_string());
+    }
+}
+
+/// A domain's reason as a sentence of the page: capitalised in English, ended with a full stop
+/// (`.` or `。`) unless it already ends with a mark of its own.
+fn sentence(t: Tr, reason: &str) -> String {
+    let mut text = reason.trim().to_string();
+    capitalize(t, &mut text);
+    let ended = text
+        .chars()
+        .last()
+        .is_none_or(|c| matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '）' | ')'));
+    if !ended {
+        text.push_str(if t.is_en() { "." } else { "。" });
+    }
+    text
 }
 
 /// Where a paged list stands, for the shared pager (`layout/pager.html`).
@@ -267,7 +287,9 @@ impl PageError {
             // The kernel's plain "not permitted" repeats the sentence above; a specific reason
             // (another department's case, a locked account) is added to it.
             if !why.starts_with(tongban_kernel::principal::NOT_PERMITTED) {
-                message = format!("{message}{}", c.t.half(why));
+                let reason = sentence(c.t, c.t.half(why));
+                let space = if c.t.is_en() { " " } else { "" };
+                message = format!("{message}{space}{reason}");
             }
         }
         c.title =
@@ -438,6 +460,20 @@ impl ItemNames {
 
 #[cfg(test)]
 mod tests {
+    use crate::i18n::{Lang, Tr};
+
+    #[test]
+    fn a_reason_joins_the_error_page_as_a_sentence_of_its_own() {
+        let (zh, en) = (Tr { lang: Lang::Zh }, Tr { lang: Lang::En });
+        assert_eq!(super::sentence(en, "staff role required"), "Staff role required.");
+        assert_eq!(super::sentence(zh, "需要工作人员角色"), "需要工作人员角色。");
+        assert_eq!(super::sentence(zh, "已停用。"), "已停用。");
+        assert_eq!(
+            super::sentence(en, "Paused (until 10:00)"),
+            "Paused (until 10:00)"
+        );
+    }
+
     #[test]
     fn redirects_stay_on_site() {
         assert_eq!(super::safe_next(Some("/account")), "/account");

@@ -5,13 +5,14 @@
 
 use super::role_label;
 use crate::AppState;
+use crate::context::Query;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::identity_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use crate::portal::NoFields;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;

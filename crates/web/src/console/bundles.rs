@@ -7,12 +7,13 @@
 
 use super::items::require_manager;
 use crate::AppState;
+use crate::context::Query;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

@@ -4,12 +4,13 @@
 //! every service at once and recounts the open cases whose due days it moves.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

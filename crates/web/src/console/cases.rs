@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::context::IdPath;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
@@ -13,7 +14,7 @@ use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use crate::portal::services::{action_label, log_note, urgency_code};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};

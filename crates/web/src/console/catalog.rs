@@ -3,6 +3,7 @@
 
 use super::first;
 use crate::AppState;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, catalog_form, catalog_page};
@@ -10,7 +11,7 @@ use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use crate::portal::NoFields;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;

@@ -5,13 +5,14 @@
 //! hash).
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, identity_form, identity_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use crate::portal::NoFields;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};

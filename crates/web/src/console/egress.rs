@@ -3,13 +3,14 @@
 //! purpose, and takes one off. The pool keeps and enforces the list.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form, pool_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use crate::portal::NoFields;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};

@@ -4,13 +4,14 @@
 //! reviewers the approval of replies that will be public.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_interact::{

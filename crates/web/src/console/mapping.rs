@@ -3,13 +3,14 @@
 //! all blank clears the saved mapping.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{FormOutcome, pool_form};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::context::IdPath;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx, repeated};
 use crate::errors::{FormOutcome, identity_form, identity_page};
@@ -11,7 +12,7 @@ use crate::page::{Chrome, PageError, render, urlencode};
 use crate::portal::{NoFields, role_label};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};

@@ -4,13 +4,14 @@
 //! policy is the pool's: this page only carries the SQL there and the answer back.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::pool_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -3,11 +3,12 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Query;
 use crate::context::Staff;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use jiff::civil::Date;
 use serde::Deserialize;
 

@@ -9,6 +9,7 @@ use super::services::{
     workflow_ready,
 };
 use crate::AppState;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::hall_page;
@@ -16,7 +17,7 @@ use crate::markup::Named;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use tongban_hall::{
     BundleCaseId, DeptRef, ItemType, MaterialSource, ServiceItem, ServiceItemId, bundle_fields,
     bundle_materials,

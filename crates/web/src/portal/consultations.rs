@@ -5,13 +5,14 @@
 //! published, the feedback report (采纳情况) is shown under the draft.
 
 use crate::AppState;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -5,13 +5,14 @@
 
 use crate::AppState;
 use crate::context::IdPath;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::interact_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

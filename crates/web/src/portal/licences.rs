@@ -4,12 +4,13 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Query;
 use crate::context::User;
 use crate::errors::seal_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

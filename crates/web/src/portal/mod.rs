@@ -20,6 +20,7 @@ mod surveys;
 
 use crate::AppState;
 use crate::context::IdPath;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx, SESSION_COOKIE};
 use crate::errors::{FormOutcome, identity_form, identity_page};
@@ -29,7 +30,7 @@ use crate::page::{PageError, render, safe_next};
 use crate::security::set_cookie;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};

@@ -3,12 +3,13 @@
 
 use crate::AppState;
 use crate::context::Ctx;
+use crate::context::Query;
 use crate::errors::catalog_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, render, urlencode};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

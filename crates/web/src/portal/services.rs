@@ -7,6 +7,7 @@
 
 use crate::AppState;
 use crate::context::IdPath;
+use crate::context::Query;
 use crate::context::User;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
@@ -14,7 +15,7 @@ use crate::markup::Named;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;

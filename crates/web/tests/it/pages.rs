@@ -318,6 +318,46 @@ async fn pages_speak_chinese_by_default_and_english_on_request() {
 }
 
 #[tokio::test]
+async fn an_address_or_a_form_that_does_not_read_is_a_400_page_not_plain_text() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let r = reqwest::get(s.url("/open-data?page=abc")).await.unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("请求有误") && page.contains("网址中的参数有误"),
+            "{page}"
+        );
+
+        // A form with a field sent twice (no page of ours posts one) and a good token.
+        let c = browser();
+        let login = c.get(s.url("/login")).send().await.unwrap().text().await.unwrap();
+        let csrf = csrf_of(&login);
+        let r = c
+            .post(s.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "citizen1"),
+                ("username", "citizen2"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert!(r.text().await.unwrap().contains("表单内容有误"));
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_page_carries_the_security_headers_and_unknown_pages_are_friendly_404s() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;
