@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tongban_interact::{
     AttachmentId, BOARD_COUNT_CAP, BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId,
@@ -606,7 +606,7 @@ pub(super) async fn item(
 
 /// The citizen's rating of a reply: `satisfaction` (none when no radio was chosen), a
 /// `comment`, and `reopen` ticked (`1`) to reopen the item.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub(super) struct RateForm {
     satisfaction: String,
@@ -624,7 +624,12 @@ pub(super) async fn rate(
 ) -> PageResult {
     let Some(satisfaction) = Satisfaction::parse(&form.satisfaction) else {
         let msg = ctx.t().s("interact.choose_rating").to_string();
-        return rate_error(&state, &ctx, iid.as_str(), &msg).await;
+        return rate_error(&state, &ctx, iid.as_str(), &form, &msg).await;
+    };
+    let kept = RateForm {
+        satisfaction: form.satisfaction.clone(),
+        comment: form.comment.clone(),
+        reopen: form.reopen.clone(),
     };
     let input = RatingInput {
         satisfaction,
@@ -633,16 +638,20 @@ pub(super) async fn rate(
     };
     match state.interact.rate(&user.principal, &iid, input).await {
         Ok(_) => Ok(Redirect::to(&format!("/my/items/{iid}")).into_response()),
-        Err(tongban_interact::Error::Invalid(i)) => rate_error(&state, &ctx, iid.as_str(), &i.reason).await,
+        Err(tongban_interact::Error::Invalid(i)) => {
+            rate_error(&state, &ctx, iid.as_str(), &kept, &i.reason).await
+        }
         Err(tongban_interact::Error::Conflict { reason, .. }) => {
-            rate_error(&state, &ctx, iid.as_str(), &reason).await
+            rate_error(&state, &ctx, iid.as_str(), &kept, &reason).await
         }
         Err(e) => Err(interact_page(e)),
     }
 }
 
-async fn rate_error(state: &AppState, ctx: &Ctx, id: &str, msg: &str) -> PageResult {
+/// The item page again with a refused rating: the message, and what was chosen and written.
+async fn rate_error(state: &AppState, ctx: &Ctx, id: &str, form: &RateForm, msg: &str) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("interact.mine"));
+    c.keep(form);
     c.add_error("satisfaction", msg);
     crate::page::refused(item_page(state, ctx, id, Some(c), false).await)
 }

@@ -18,7 +18,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tongban_hall::{
     CaseId, CaseStatus, CaseView, FieldKind, FormField, NewCase, RatingInput, RatingLevel, ServiceItem,
@@ -1100,6 +1100,7 @@ async fn my_case_page(
             .case_form(&user.principal, &id)
             .await
             .unwrap_or_default();
+        let typed = c.as_ref().map(|c| c.typed.clone()).unwrap_or_default();
         match state.hall.item(&v.case.item_id).await {
             Ok(item) => questions(&item)
                 .iter()
@@ -1129,12 +1130,14 @@ async fn my_case_page(
                         );
                         return (f.code.clone(), label, String::new(), options);
                     }
-                    (
-                        f.code.clone(),
-                        f.label.clone(),
-                        clear.get(&f.code).cloned().unwrap_or_default(),
-                        options,
-                    )
+                    // A refused answer shows again what was typed.
+                    let value = typed
+                        .get(&format!("f.{}", f.code))
+                        .filter(|v| !v.is_empty())
+                        .or_else(|| clear.get(&f.code))
+                        .cloned()
+                        .unwrap_or_default();
+                    (f.code.clone(), f.label.clone(), value, options)
                 })
                 .collect(),
             Err(e) => return Err(hall_page(e)),
@@ -1226,7 +1229,7 @@ pub(super) async fn my_case(
 }
 
 /// 好差评: the `level` picked (1–5; none when no radio was chosen) and a `comment`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub(super) struct RateForm {
     level: String,
@@ -1241,8 +1244,10 @@ pub(super) async fn rate(
     IdPath(case): IdPath<CaseId>,
     CsrfForm(form): CsrfForm<RateForm>,
 ) -> PageResult {
+    // A refusal shows the page again with what was chosen and written.
+    let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+    c.keep(&form);
     let Some(level) = RatingLevel::parse(&form.level) else {
-        let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.add_error("level", ctx.t().s("cases.rate_pick"));
         return my_case_page(&state, &ctx, case.as_str(), Some(c), false).await;
     };
@@ -1254,7 +1259,6 @@ pub(super) async fn rate(
         Ok(_) => Ok(Redirect::to(&format!("/my/cases/{case}")).into_response()),
         Err(e) => match hall_field(&e) {
             Some((field, msg)) if field == "comment" => {
-                let mut c = ctx.chrome(ctx.t().s("cases.mine"));
                 c.add_error("comment", &msg);
                 my_case_page(&state, &ctx, case.as_str(), Some(c), false).await
             }
@@ -1275,8 +1279,11 @@ pub(super) async fn supplement(
     let inputs: Vec<String> = (0..SUPPLEMENT_FILES).map(|n| format!("file.{n}")).collect();
     let names: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let mut posted = crate::multipart::read(&ctx, &mut form, &names, tongban_hall::MAX_UPLOAD_BYTES).await?;
+    // A refusal shows the page again with what was typed (files must be chosen again).
+    let typed = posted.fields.clone();
     let refuse = |field: &str, msg: &str| {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
+        c.typed = typed.clone();
         c.add_error(field, msg);
         c
     };

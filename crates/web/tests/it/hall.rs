@@ -652,7 +652,10 @@ async fn a_bad_rating_needs_its_reason_and_the_department_closes_the_rectificati
         assert!(r.text().await.unwrap().contains("level-error"));
         let r = post(&citizen, &s, &rate, &send("1", " ")).await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("comment-error"));
+        let refused = r.text().await.unwrap();
+        assert!(refused.contains("comment-error"));
+        // The rating chosen stays chosen.
+        assert!(refused.contains("value=\"1\" checked"), "{refused}");
         let r = post(&citizen, &s, &rate, &send("1", "拒绝受理却没告诉我该去哪里办")).await;
         assert_eq!(r.status(), 303);
         let (_, rated) = page(&citizen, &s, &path).await;
@@ -978,11 +981,22 @@ async fn staff_extend_delegate_and_transfer_from_the_case_page() {
             &reviewer,
             &s,
             &act,
-            &send(&[("do", "extend"), ("days", "五"), ("extension_reason", "x")]),
+            &send(&[
+                ("do", "extend"),
+                ("days", "五"),
+                ("extension_reason", "材料需外省核查"),
+            ]),
         )
         .await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("href=\"#days\""));
+        let refused = r.text().await.unwrap();
+        assert!(refused.contains("href=\"#days\""));
+        // What was typed stays in its inputs.
+        assert!(
+            refused.contains("name=\"days\" class=\"w-6\" value=\"五\""),
+            "{refused}"
+        );
+        assert!(refused.contains(">材料需外省核查</textarea>"), "{refused}");
         let r = post(
             &reviewer,
             &s,
