@@ -259,7 +259,7 @@ impl Hall {
     ) -> Result<Prepared> {
         let kind = applicant_of(actor)?;
         let item = self.item(&new.item).await?;
-        if !item.active || item.workflow_version == 0 {
+        if !item.takes_applications() {
             return Err(Error::conflict(
                 "item",
                 "该事项暂不接受申请 / this service is not taking applications",

@@ -310,6 +310,15 @@ pub struct ServiceItem {
     pub version: u32,
 }
 
+impl ServiceItem {
+    /// Whether the item takes applications: it is active and has a published workflow to run
+    /// them through. The one rule the service list, the guide's 在线办理 button, bundles and
+    /// submission all follow.
+    pub fn takes_applications(&self) -> bool {
+        self.active && self.workflow_version > 0
+    }
+}
+
 /// What a department administrator enters for an item (new or edited).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceItemInput {

@@ -6,7 +6,6 @@
 use super::materials::material;
 use super::services::{
     PageQuery, StartQuery, StepForm, SubmitForm, Target, page, start, step, submit_to, urgency_code,
-    workflow_ready,
 };
 use crate::AppState;
 use crate::context::Query;
@@ -29,7 +28,7 @@ use tongban_hall::{
 pub(super) async fn as_item(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
     let bundle = state.hall.bundle_by_code(code).await.map_err(hall_page)?;
     let items = state.hall.bundle_items(&bundle).await.map_err(hall_page)?;
-    if !bundle.active || items.is_empty() || !items.iter().all(workflow_ready) {
+    if !bundle.active || items.is_empty() || !items.iter().all(ServiceItem::takes_applications) {
         return Err(PageError::NotFound);
     }
     let (fields, _) = bundle_fields(&items);

@@ -85,7 +85,7 @@ pub(super) async fn services(
     let needle = q.q.trim();
     let rows = all
         .iter()
-        .filter(|i| workflow_ready(i))
+        .filter(|i| i.takes_applications())
         .filter(|i| q.dept.is_empty() || i.department.path.0 == q.dept)
         .filter(|i| q.topic.is_empty() || i.topics.iter().any(|t| t.code() == q.topic))
         .filter(|i| q.event.is_empty() || i.life_events.iter().any(|e| e.code() == q.event))
@@ -125,21 +125,20 @@ pub(super) async fn services(
         departments,
         topics: tongban_hall::Topic::ALL
             .iter()
-            .filter(|x| all.iter().any(|i| workflow_ready(i) && i.topics.contains(x)))
+            .filter(|x| all.iter().any(|i| i.takes_applications() && i.topics.contains(x)))
             .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
             .collect(),
         // Only the topics and life events some service answers: an empty choice leads nowhere.
         events: tongban_hall::LifeEvent::ALL
             .iter()
-            .filter(|x| all.iter().any(|i| workflow_ready(i) && i.life_events.contains(x)))
+            .filter(|x| {
+                all.iter()
+                    .any(|i| i.takes_applications() && i.life_events.contains(x))
+            })
             .map(|x| (x.code(), t.pick(x.name_zh(), x.name_en()).to_string()))
             .collect(),
         rows,
     }))
-}
-
-pub(super) fn workflow_ready(i: &ServiceItem) -> bool {
-    i.active && i.workflow_version > 0
 }
 
 struct MaterialRow {
@@ -269,7 +268,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 )
             }))
             .collect(),
-        can_apply: workflow_ready(&i),
+        can_apply: i.takes_applications(),
         materials,
         fields,
         steps,
@@ -458,7 +457,7 @@ impl Target {
     pub(super) async fn load(self, state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
         match self {
             Target::Service => match item_by_code(state, code).await {
-                Ok(i) if workflow_ready(&i) => Ok(i),
+                Ok(i) if i.takes_applications() => Ok(i),
                 Ok(_) => Err(PageError::NotFound),
                 Err(e) => Err(e),
             },
