@@ -222,20 +222,27 @@ struct Texts {
     plain: [HashMap<String, String>; 2],
 }
 
-static TEXTS: LazyLock<Texts> = LazyLock::new(|| Texts {
-    bundles: Lang::ALL.map(|l| bundle(l).0),
-    plain: Lang::ALL.map(|l| {
-        let (bundle, ids) = bundle(l);
-        ids.into_iter()
-            .filter_map(|id| {
-                let pattern = bundle.get_message(&id)?.value()?;
-                let mut errors = Vec::new();
-                let text = bundle.format_pattern(pattern, None, &mut errors);
-                errors.is_empty().then(|| (page_key(&id), text.into_owned()))
-            })
-            .collect()
-    }),
+static TEXTS: LazyLock<Texts> = LazyLock::new(|| {
+    // Each language's files are parsed once: the plain messages are formatted from the same
+    // bundle that then answers `t.fmt`.
+    let [(zh, zh_ids), (en, en_ids)] = Lang::ALL.map(bundle);
+    Texts {
+        plain: [plain(&zh, zh_ids), plain(&en, en_ids)],
+        bundles: [zh, en],
+    }
 });
+
+/// The messages of `bundle` named in `ids` that need no placeholder, formatted, by page key.
+fn plain(bundle: &FluentBundle<FluentResource>, ids: Vec<String>) -> HashMap<String, String> {
+    ids.into_iter()
+        .filter_map(|id| {
+            let pattern = bundle.get_message(&id)?.value()?;
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, None, &mut errors);
+            errors.is_empty().then(|| (page_key(&id), text.into_owned()))
+        })
+        .collect()
+}
 
 /// The bundle of `lang`'s locale files and the ids of their messages. A file that does not parse
 /// or a message defined twice is logged and skipped (the tests refuse both).
