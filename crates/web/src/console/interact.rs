@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::context::Query;
-use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
+use crate::context::{IdPath, Staff};
 use crate::errors::interact_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
@@ -352,14 +352,14 @@ pub(super) struct ReplyForm {
 pub(super) async fn reply(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(ReplyForm { text, go }): CsrfForm<ReplyForm>,
 ) -> PageResult {
-    let (user, iid) = staff_and_item(&ctx, &id)?;
     if go == "check" {
         return match state.interact.check_reply(&user.principal, &iid, &text).await {
-            Ok(flags) => item_page(&state, &ctx, &id, None, text, Some(flags)).await,
-            Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
+            Ok(flags) => item_page(&state, &ctx, iid.as_str(), None, text, Some(flags)).await,
+            Err(e) => refused(&state, &ctx, iid.as_str(), "text", e, text).await,
         };
     }
     match state
@@ -367,8 +367,8 @@ pub(super) async fn reply(
         .reply(&user.principal, &iid, ReplyInput { text: text.clone() })
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
-        Err(e) => refused(&state, &ctx, &id, "text", e, text).await,
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{iid}")).into_response()),
+        Err(e) => refused(&state, &ctx, iid.as_str(), "text", e, text).await,
     }
 }
 
@@ -396,13 +396,13 @@ pub(super) struct TransferForm {
 pub(super) async fn transfer(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(form): CsrfForm<TransferForm>,
 ) -> PageResult {
-    let (user, iid) = staff_and_item(&ctx, &id)?;
     let Some(to) = department(&state, &form.department).await else {
         let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
-        return refused(&state, &ctx, &id, "department", e, String::new()).await;
+        return refused(&state, &ctx, iid.as_str(), "department", e, String::new()).await;
     };
     match state
         .interact
@@ -410,15 +410,8 @@ pub(super) async fn transfer(
         .await
     {
         Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
-        Err(e) => refused(&state, &ctx, &id, "reason", e, String::new()).await,
+        Err(e) => refused(&state, &ctx, iid.as_str(), "reason", e, String::new()).await,
     }
-}
-
-/// The signed-in staff member and the item an action names, or the page refusing it.
-fn staff_and_item(ctx: &Ctx, id: &str) -> Result<(tongban_identity::SignedIn, ItemId), PageError> {
-    let user = ctx.require_staff()?.clone();
-    let iid = ItemId::parse("id", id).map_err(|_| PageError::NotFound)?;
-    Ok((user, iid))
 }
 
 /// Why an item comes off the board (不予公开).
@@ -433,17 +426,17 @@ pub(super) struct WithdrawForm {
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(form): CsrfForm<WithdrawForm>,
 ) -> PageResult {
-    let (user, iid) = staff_and_item(&ctx, &id)?;
     match state
         .interact
         .withdraw_from_public(&user.principal, &iid, &form.withdraw_reason)
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/console/interact/{iid}")).into_response()),
-        Err(e) => refused(&state, &ctx, &id, "withdraw_reason", e, String::new()).await,
+        Err(e) => refused(&state, &ctx, iid.as_str(), "withdraw_reason", e, String::new()).await,
     }
 }
 
@@ -458,17 +451,17 @@ pub(super) struct ReturnForm {
 pub(super) async fn give_back(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(form): CsrfForm<ReturnForm>,
 ) -> PageResult {
-    let (user, iid) = staff_and_item(&ctx, &id)?;
     match state
         .interact
         .return_item(&user.principal, &iid, &form.return_reason)
         .await
     {
         Ok(_) => Ok(Redirect::to("/console/interact").into_response()),
-        Err(e) => refused(&state, &ctx, &id, "return_reason", e, String::new()).await,
+        Err(e) => refused(&state, &ctx, iid.as_str(), "return_reason", e, String::new()).await,
     }
 }
 
@@ -521,22 +514,22 @@ pub(super) struct AssistForm {
 pub(super) async fn assist(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Staff(user): Staff,
+    IdPath(iid): IdPath<ItemId>,
     CsrfForm(form): CsrfForm<AssistForm>,
 ) -> PageResult {
-    let (user, iid) = staff_and_item(&ctx, &id)?;
     let Some(to) = department(&state, &form.assist_department).await else {
         let e =
             tongban_interact::Error::invalid("assist_department", "请选择协办部门 / choose the department");
-        return refused(&state, &ctx, &id, "assist_department", e, String::new()).await;
+        return refused(&state, &ctx, iid.as_str(), "assist_department", e, String::new()).await;
     };
     match state
         .interact
         .request_assist(&user.principal, &iid, to, &form.assist_note)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{id}")).into_response()),
-        Err(e) => refused(&state, &ctx, &id, "assist_note", e, String::new()).await,
+        Ok(_) => Ok(Redirect::to(&format!("/console/interact/{iid}")).into_response()),
+        Err(e) => refused(&state, &ctx, iid.as_str(), "assist_note", e, String::new()).await,
     }
 }
 
