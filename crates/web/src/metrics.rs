@@ -248,6 +248,9 @@ mod span_tests {
     async fn a_request_runs_in_a_span_naming_its_route_status_and_latency_never_its_ids() {
         let fields = Fields::default();
         let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(fields.clone()));
+        // Other tests of this binary may have met the span's call site first, with no subscriber,
+        // which caches "never"; ask every call site again now that this one listens.
+        tracing::callsite::rebuild_interest_cache();
         let app = Router::new()
             .route("/cases/{id}", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn_with_state(Metrics::default(), track));

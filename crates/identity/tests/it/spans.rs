@@ -22,8 +22,11 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Opened {
 
 #[tokio::test]
 async fn a_write_runs_in_a_span_named_after_it() {
+    // The process-wide subscriber: a thread's own (`set_default`) misses call sites that other
+    // tests of this binary met first with no subscriber, which cache "never" for them.
     let opened = Opened::default();
-    let _guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(opened.clone()));
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(opened.clone()))
+        .expect("no other test of this binary installs a subscriber");
     each_backend(&[MIGRATIONS], |db| {
         let opened = opened.clone();
         async move {
