@@ -1,8 +1,9 @@
 use crate::harness::{Demo, browser, click_and_wait, fill, main_text, open, path, phone, sign_in, totp_now};
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn a_citizen_signs_in_sees_only_masked_personal_data_and_signs_out() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/");
     sign_in(&tab, &demo, "citizen1", "/account");
@@ -25,8 +26,9 @@ fn a_citizen_signs_in_sees_only_masked_personal_data_and_signs_out() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn registration_points_at_the_bad_id_number_then_succeeds() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/register");
     fill(&tab, "real_name", "赵小燕");
@@ -70,8 +72,9 @@ fn registration_points_at_the_bad_id_number_then_succeeds() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn the_security_admin_sets_up_two_step_verification_and_sees_every_action_in_the_ledger() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/");
     sign_in(&tab, &demo, "secadmin", "/console/ledger");
@@ -126,8 +129,9 @@ fn the_security_admin_sets_up_two_step_verification_and_sees_every_action_in_the
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn the_system_admin_cannot_read_the_ledger_but_manages_users() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/");
     sign_in(&tab, &demo, "sysadmin", "/console");
@@ -164,8 +168,9 @@ fn the_system_admin_cannot_read_the_ledger_but_manages_users() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/");
     // 人社局 holds a grant on three fields of the business registry; its approver queries (a
@@ -219,8 +224,9 @@ fn a_clerk_queries_the_pool_and_sees_only_granted_fields() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/services");
     sign_in(&tab, &demo, "citizen1", "/services");
@@ -349,8 +355,9 @@ fn a_citizen_opens_a_shop_online_and_the_clerk_accepts_it() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/verify");
     // A number alone says nothing: the page asks for the code printed beside it.
@@ -383,8 +390,9 @@ fn anyone_verifies_a_demo_licence_and_a_revoked_one_says_so() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn a_citizen_complains_and_the_clerk_sees_the_reply_checked_before_sending() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/interact");
     sign_in(&tab, &demo, "citizen1", "/interact/new");
@@ -437,9 +445,10 @@ fn a_citizen_complains_and_the_clerk_sees_the_reply_checked_before_sending() {
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() {
     use headless_chrome::protocol::cdp::Emulation;
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     let tab = open(&browser, &demo, "/");
     sign_in(&tab, &demo, "citizen1", "/licences/DZZZ-2026-00000001");
@@ -494,8 +503,9 @@ fn a_licence_carries_its_seal_fits_a_phone_and_prints_without_the_demo_banner() 
 }
 
 #[test]
+#[ignore = "needs Chromium: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn the_work_lists_are_cards_on_a_phone() {
-    let Some(browser) = browser() else { return };
+    let browser = browser();
     let demo = Demo::start();
     for (user, list) in [
         ("sj_clerk", "/console/cases"),

@@ -38,15 +38,9 @@ fn token(demo: &Demo, username: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs schemathesis: cargo test --workspace --test e2e -- --ignored (CI installs it)"]
 fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
-    let Some(exe) = schemathesis() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install schemathesis from PyPI (see .ci/run)"
-        );
-        eprintln!("skipped: schemathesis not found (pip install schemathesis, or set TONGBAN_SCHEMATHESIS)");
-        return;
-    };
+    let exe = schemathesis().expect("schemathesis: pip install schemathesis, or set TONGBAN_SCHEMATHESIS");
     let demo = Demo::start();
     // Tokens first: the anonymous run tries sign-ins, which pause the address after failures.
     let callers = [
