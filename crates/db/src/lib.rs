@@ -8,6 +8,7 @@
 
 pub mod calendar;
 mod db;
+pub mod decode;
 mod dump;
 mod error;
 pub mod event;

@@ -388,7 +388,11 @@ impl Hall {
             }
             Outcome::Deny => self.finish(&mut l.case, CaseStatus::Denied)?,
         };
-        let text = format!("{}：{reasons}\n依据：{legal_basis}", decision.outcome.name_zh());
+        // A grant without remarks says only that it was granted and under what.
+        let text = match reasons.trim() {
+            "" => format!("{}\n依据：{legal_basis}", decision.outcome.name_zh()),
+            said => format!("{}：{said}\n依据：{legal_basis}", decision.outcome.name_zh()),
+        };
         let dept = task.department.path.clone();
         self.commit_change(
             actor,

@@ -10,9 +10,9 @@
 //!
 //! It never touches HTTP (`web` maps these calls and [`Error`]s), never depends on identity
 //! (departments are resolved through a [`Directory`] the caller supplies and recorded by id, path
-//! and name), never reads the data pool or signs licences itself (a material or a form field only
-//! *names* its source — a shared resource field or an e-licence type — for the prefill and the
-//! seal services to fill in), and never stores personal form values in clear (they are
+//! and name), never reads the data pool or signs licences itself (a form field only *names* its source — a
+//! shared resource field — and the hall reads it through a [`PrefillSource`] the caller wires;
+//! a material names an e-licence type for the seal service to fill in), and never stores personal form values in clear (they are
 //! field-encrypted and shown masked).
 
 // `coded_enum!` for every module below.
@@ -29,11 +29,13 @@ mod error;
 mod extension;
 mod form;
 mod item;
+mod letter;
 mod licence;
 mod material;
 mod model;
 mod notify;
 mod pause;
+mod prefill;
 mod query;
 mod rating;
 mod reveal;
@@ -52,17 +54,20 @@ pub use draft::{MAX_DRAFT_BYTES, MAX_DRAFTS, SavedDraft};
 pub use error::{Error, Result};
 pub use extension::MAX_EXTENSION_DAYS;
 pub use form::MAX_FORM_VALUE;
+pub use letter::{DecisionLetter, LetterKind};
 pub use material::{
     CaseMaterial, FileId, MAX_PENDING_FILES, MAX_UPLOAD_BYTES, MaterialInput, Provided, StoredFile, Upload,
 };
 pub use model::*;
 pub use notify::HallNotification;
 pub use pause::reason_names as pause_reason_names;
+pub use prefill::{KnownAnswer, PrefillFuture, PrefillQuery, PrefillSource, SourceRecord, prefill_marks};
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,
 };
 pub use reveal::{MAX_REVEAL_NOTE, RevealReason, Revealed};
+pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 pub use tongban_kernel::Recount;
 pub use workflow::STEP_ROLES;
 
@@ -199,8 +204,6 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-type ClockFn = dyn Fn() -> Millis + Send + Sync;
-
 /// The hall service: cheap to clone, shared by the web layer, the CLI and workers.
 #[derive(Clone)]
 pub struct Hall {
@@ -208,8 +211,9 @@ pub struct Hall {
     fields: FieldCipher,
     calendar: Arc<WorkCalendar>,
     directory: Arc<dyn Directory>,
+    prefill: Option<Arc<dyn PrefillSource>>,
     seals: Option<tongban_seal::Seals>,
-    clock: Arc<ClockFn>,
+    clock: tongban_kernel::Clock,
     zone: TimeZone,
 }
 
@@ -233,8 +237,9 @@ impl Hall {
             fields,
             calendar: Arc::new(calendar),
             directory,
+            prefill: None,
             seals: None,
-            clock: Arc::new(Millis::now),
+            clock: tongban_kernel::Clock::system(),
             zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
         }
     }
@@ -246,9 +251,16 @@ impl Hall {
         self
     }
 
+    /// The same service prefilling forms from `source` (预填). Without it, no answer is
+    /// prefilled.
+    pub fn with_prefill(mut self, source: Arc<dyn PrefillSource>) -> Self {
+        self.prefill = Some(source);
+        self
+    }
+
     /// The same service reading time from `clock` (tests move time with it).
     pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = tongban_kernel::Clock::from_fn(clock);
         self
     }
 
@@ -271,32 +283,11 @@ impl Hall {
 
     /// Now, by the service's clock.
     pub fn now(&self) -> Millis {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// Today's date in the service's zone.
     pub fn today(&self) -> Date {
         self.now().date_in(&self.zone)
     }
-}
-
-/// A value as stored JSON text.
-pub(crate) fn to_json<T: serde::Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| error::decode_err(column, e.to_string()))
-}
-
-/// Stored JSON text as a value.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| error::decode_err(column, e.to_string()))
-}
-
-/// A stored `Y-m-d` date.
-pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
-    text.parse()
-        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
-}
-
-/// A stored code parsed with `parse`.
-pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
-    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
 }

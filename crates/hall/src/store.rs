@@ -102,7 +102,7 @@ pub(crate) const CASE_COLUMNS: &str = "id, number, item_id, item_code, item_name
 fn optional_date(r: &Row, column: &str) -> Result<Option<Date>> {
     match r.get::<Option<String>>(column)? {
         Some(d) if d == NO_DUE => Ok(None),
-        Some(d) => parse_date(column, &d).map(Some),
+        Some(d) => Ok(Some(parse_date(column, &d)?)),
         None => Ok(None),
     }
 }
@@ -111,6 +111,7 @@ fn optional_json<T: serde::de::DeserializeOwned>(r: &Row, column: &str) -> Resul
     r.get::<Option<String>>(column)?
         .map(|t| from_json(column, &t))
         .transpose()
+        .map_err(Into::into)
 }
 
 pub(crate) fn case_from_row(r: &Row) -> Result<Case> {
@@ -177,7 +178,7 @@ pub(crate) async fn sealed_form_in(tx: &mut Tx, id: &CaseId) -> Result<BTreeMap<
             params![id.as_str()],
         )
         .await?;
-    from_json("form_sealed", &r.get::<String>("form_sealed")?)
+    Ok(from_json("form_sealed", &r.get::<String>("form_sealed")?)?)
 }
 
 fn date_value(d: Option<Date>) -> Value {

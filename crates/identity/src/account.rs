@@ -668,6 +668,25 @@ impl Identity {
         Ok(view)
     }
 
+    /// How letters name the holder of account `id`, masked ([`crate::MaskedHolder`]). Its
+    /// caller has shown by its own rule that the reader may see the paper (the hall's rule for
+    /// a case's decision letter); nothing in clear leaves, so no principal is asked for.
+    pub async fn masked_holder(&self, id: &AccountId) -> Result<crate::MaskedHolder> {
+        let a = self.require_view(id).await?;
+        Ok(crate::MaskedHolder {
+            name: a.company_name.or(a.real_name_masked).unwrap_or(a.display_name),
+            identifier: a.credit_code_masked.or(a.id_number_masked),
+        })
+    }
+
+    /// The display name of staff account `id`, as timelines and histories name who acted
+    /// (staff names are not personal data to colleagues); `None` for a citizen's or business's
+    /// account.
+    pub async fn staff_display_name(&self, id: &AccountId) -> Result<Option<String>> {
+        let a = self.require_view(id).await?;
+        Ok((a.kind == AccountKind::Staff).then_some(a.display_name))
+    }
+
     /// The signed-in citizen's or business's own verified identifiers in clear — real name, ID
     /// number, credit code, company and contact name, phone — for prefilling their own
     /// applications. Only the account holder gets them; anyone else is `Forbidden`.

@@ -162,15 +162,13 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-type ClockFn = dyn Fn() -> Millis + Send + Sync;
-
 /// The identity service: cheap to clone, shared by the web layer, the CLI and workers.
 #[derive(Clone)]
 pub struct Identity {
     db: Db,
     fields: FieldCipher,
     policy: SessionPolicy,
-    clock: Arc<ClockFn>,
+    clock: tongban_kernel::Clock,
     bearer_cache: Arc<client::BearerCache>,
     login_gate: Arc<login::LoginGate>,
 }
@@ -192,7 +190,7 @@ impl Identity {
             db,
             fields,
             policy,
-            clock: Arc::new(Millis::now),
+            clock: tongban_kernel::Clock::system(),
             bearer_cache: Arc::new(client::bearer_cache()),
             login_gate: Arc::new(login::LoginGate::new()),
         }
@@ -200,7 +198,7 @@ impl Identity {
 
     /// The same service reading time from `clock` (tests move time forward with it).
     pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = tongban_kernel::Clock::from_fn(clock);
         self
     }
 
@@ -215,7 +213,7 @@ impl Identity {
     }
 
     pub(crate) fn now(&self) -> Millis {
-        (self.clock)()
+        self.clock.now()
     }
 }
 

@@ -200,6 +200,17 @@ pub struct AccountView {
     pub last_login: Option<Millis>,
 }
 
+/// How a letter names the holder of an account, masked so it cannot be completed: the
+/// company's name, or the real name masked, or the display name; and the credit code or the
+/// ID number, masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskedHolder {
+    /// `某某公司`, `张*`, or the display name.
+    pub name: String,
+    /// The masked credit code or ID number, when verified.
+    pub identifier: Option<String>,
+}
+
 /// An account holder's own verified identifiers, in clear (see `Identity::own_identity`).
 /// Never logged: `Debug` shows only which are present.
 #[derive(Clone, Default)]

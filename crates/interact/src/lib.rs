@@ -64,6 +64,7 @@ pub use survey::{
     Answer, MAX_ANSWER, MAX_OPTIONS, MAX_QUESTIONS, Question, QuestionKind, QuestionResult, Survey, SurveyId,
     SurveyInput, SurveyResults,
 };
+pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 pub use tongban_kernel::upload::Upload;
 pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
 
@@ -222,15 +223,13 @@ impl Default for Settings {
     }
 }
 
-type ClockFn = dyn Fn() -> Millis + Send + Sync;
-
 /// The interaction service: cheap to clone, shared by the web layer, the CLI and workers.
 #[derive(Clone)]
 pub struct Interact {
     db: Db,
     fields: FieldCipher,
     calendar: Arc<WorkCalendar>,
-    clock: Arc<ClockFn>,
+    clock: tongban_kernel::Clock,
     zone: TimeZone,
     settings: Arc<Settings>,
     checker: Arc<ReplyChecker>,
@@ -255,7 +254,7 @@ impl Interact {
             db,
             fields,
             calendar: Arc::new(calendar),
-            clock: Arc::new(Millis::now),
+            clock: tongban_kernel::Clock::system(),
             zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
             settings: Arc::new(Settings::default()),
             checker: Arc::new(ReplyChecker::default()),
@@ -264,7 +263,7 @@ impl Interact {
 
     /// The same service reading time from `clock` (tests move time with it).
     pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = tongban_kernel::Clock::from_fn(clock);
         self
     }
 
@@ -304,32 +303,11 @@ impl Interact {
 
     /// Now, by the service's clock.
     pub fn now(&self) -> Millis {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// Today's date in the service's zone.
     pub fn today(&self) -> Date {
         self.now().date_in(&self.zone)
     }
-}
-
-/// A value as stored JSON text.
-pub(crate) fn to_json<T: serde::Serialize + ?Sized>(column: &str, value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| error::decode_err(column, e.to_string()))
-}
-
-/// Stored JSON text as a value.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| error::decode_err(column, e.to_string()))
-}
-
-/// A stored `Y-m-d` date.
-pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
-    text.parse()
-        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
-}
-
-/// A stored code parsed with `parse`.
-pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
-    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
 }

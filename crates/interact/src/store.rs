@@ -23,6 +23,7 @@ fn optional_date(r: &Row, column: &str) -> Result<Option<Date>> {
     r.get::<Option<String>>(column)?
         .map(|d| parse_date(column, &d))
         .transpose()
+        .map_err(Into::into)
 }
 
 /// The fields an item's own title and text are encrypted under: a citizen's words may name

@@ -20,6 +20,7 @@ pub mod principal;
 pub mod ratelimit;
 pub mod time;
 pub mod upload;
+pub mod worker;
 
 pub use calendar::{CalendarError, Recount, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};
@@ -27,4 +28,4 @@ pub use clock::{ClockReading, ClockState, LegalClock, Pause, PauseReason};
 pub use error::{Invalid, bilingual};
 pub use page::Page;
 pub use principal::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
-pub use time::Millis;
+pub use time::{Clock, Millis};

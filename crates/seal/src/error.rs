@@ -90,12 +90,9 @@ impl From<tongban_kernel::principal::Denied> for Error {
     }
 }
 
-/// A stored value that does not decode (unknown code, malformed JSON): a storage fault.
+/// The error for a stored `column` whose value does not decode.
 pub(crate) fn decode_err(column: &str, reason: impl Into<String>) -> Error {
-    Error::Storage(tongban_db::Error::Decode {
-        column: column.into(),
-        reason: reason.into(),
-    })
+    Error::Storage(tongban_db::decode::decode_error(column, reason))
 }
 
 fn what_zh(what: &str) -> &'static str {

@@ -29,16 +29,16 @@ mod verify;
 
 pub use error::{Error, Result};
 pub use impression::impression_svg;
-pub use licence::MAX_FIELDS;
+pub use licence::{MAX_FIELDS, UsableLicence};
 pub use model::*;
 pub use offline::Exported;
 pub use qr::{code_matches, file_data_hash, normalised_code, qr_svg, verification_code, verification_path};
 pub use sign::DOCUMENT_FORMAT;
+pub(crate) use tongban_db::decode::{parse_code, parse_date};
 pub use verify::{Outcome, RevokedEntry, TrustedSeals, Verdict, certificate_signed_by, verify_document};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use std::sync::Arc;
 use tongban_crypto::Keyring;
 use tongban_db::{Db, Migration};
 use tongban_kernel::Millis;
@@ -95,14 +95,12 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-type ClockFn = dyn Fn() -> Millis + Send + Sync;
-
 /// The seal service: cheap to clone, shared by the web layer, the case hall, the CLI and the demo.
 #[derive(Clone)]
 pub struct Seals {
     db: Db,
     keyring: Keyring,
-    clock: Arc<ClockFn>,
+    clock: tongban_kernel::Clock,
     zone: TimeZone,
 }
 
@@ -122,14 +120,14 @@ impl Seals {
         Self {
             db,
             keyring,
-            clock: Arc::new(Millis::now),
+            clock: tongban_kernel::Clock::system(),
             zone: tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE),
         }
     }
 
     /// The same service reading time from `clock` (tests move time with it).
     pub fn with_clock(mut self, clock: impl Fn() -> Millis + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = tongban_kernel::Clock::from_fn(clock);
         self
     }
 
@@ -147,22 +145,11 @@ impl Seals {
 
     /// Now, by the service's clock.
     pub fn now(&self) -> Millis {
-        (self.clock)()
+        self.clock.now()
     }
 
     /// Today's date in the service's zone.
     pub fn today(&self) -> Date {
         self.now().date_in(&self.zone)
     }
-}
-
-/// A stored `Y-m-d` date.
-pub(crate) fn parse_date(column: &str, text: &str) -> Result<Date> {
-    text.parse()
-        .map_err(|e: jiff::Error| error::decode_err(column, e.to_string()))
-}
-
-/// A stored code parsed with `parse`.
-pub(crate) fn parse_code<T>(column: &str, code: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
-    parse(code).ok_or_else(|| error::decode_err(column, format!("unknown code `{code}`")))
 }

@@ -7,12 +7,25 @@ use crate::seal::SEAL_COLUMNS;
 use crate::sign::{DOCUMENT_FORMAT, sign_licence};
 use crate::{
     Error, Holder, HolderKind, Issuer, Licence, LicenceDocument, LicenceField, LicenceId, LicenceInput,
-    Result, Revocation, SealId, Seals, SignedLicence, parse_code, parse_date,
+    LicenceStatus, Result, Revocation, SealId, Seals, SignedLicence, parse_code, parse_date,
 };
 use serde_json::json;
 use tongban_crypto::{mask_credit_code, mask_id_number, mask_name};
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::{CreditCode, DeptPath, IdNumber, Permission, Principal, PrincipalKind, input};
+
+/// One of an applicant's licences that may stand in for a material ([`Seals::usable_licences`]),
+/// with enough to tell eight 出生医学证明 apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsableLicence {
+    /// The licence.
+    pub licence: Licence,
+    /// The holder's name in full: the licence is the applicant's own.
+    pub holder: String,
+    /// The document's first line: what the licence is about (新生儿姓名 for a birth
+    /// certificate, whose holder is the parent).
+    pub first_line: Option<LicenceField>,
+}
 
 /// Most lines a licence may carry.
 pub const MAX_FIELDS: usize = 40;
@@ -471,6 +484,29 @@ impl Seals {
             )
             .await?;
         rows.iter().map(licence_from_row).collect()
+    }
+
+    /// The licences `applicant` may offer for a material that asks for `licence_type` (免提交):
+    /// their own, of that type, valid today; newest first, each with what tells it apart.
+    pub async fn usable_licences(
+        &self,
+        applicant: &Principal,
+        licence_type: &str,
+    ) -> Result<Vec<UsableLicence>> {
+        let today = self.today();
+        let mut out = Vec::new();
+        for licence in self.licences_of_account(&applicant.id).await? {
+            if licence.licence_type != licence_type || licence.status(today) != LicenceStatus::Valid {
+                continue;
+            }
+            let document = self.document(applicant, &licence.number).await?;
+            out.push(UsableLicence {
+                holder: document.holder.name,
+                first_line: document.fields.into_iter().next(),
+                licence,
+            });
+        }
+        Ok(out)
     }
 
     /// The licences issued to the holder identified by `holder_id` (身份证号 or 统一社会信用代码),

@@ -52,7 +52,7 @@ pub enum LicenceCommand {
 
 /// The seal service over the opened platform.
 pub fn seals_for(p: &Platform, zone: &str) -> Seals {
-    Seals::new(p.db.clone(), p.keyring.clone()).with_zone(zone)
+    p.wiring(None).zone(zone).seals()
 }
 
 pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {

@@ -13,7 +13,6 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::Path;
 use std::time::Duration;
-use tokio::sync::watch;
 use tongban_hall::Hall;
 use tongban_identity::Identity;
 use tongban_interact::Interact;
@@ -306,27 +305,23 @@ pub async fn deliver_once(
     Ok(codes + from_hall + from_interact)
 }
 
-/// Delivers every `every` until `stop` changes.
-pub async fn run(
-    hall: Hall,
-    interact: Interact,
-    identity: Identity,
-    channel: SmtpChannel,
-    every: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                match deliver_once(&hall, &interact, &identity, &channel).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(count = n, "notification e-mails sent"),
-                    Err(e) => tracing::warn!(error = %e, "delivering notifications failed"),
-                }
-            }
-            _ = stop.changed() => break,
-        }
+/// E-mail delivery as a background job: a [`deliver_once`] each time.
+pub struct Mail {
+    pub hall: Hall,
+    pub interact: Interact,
+    pub identity: Identity,
+    pub channel: SmtpChannel,
+}
+
+impl tongban_kernel::worker::Job for Mail {
+    fn name(&self) -> &'static str {
+        "mail"
+    }
+
+    async fn round(&self) -> std::result::Result<usize, String> {
+        deliver_once(&self.hall, &self.interact, &self.identity, &self.channel)
+            .await
+            .map_err(|e| format!("{e:#}"))
     }
 }
 

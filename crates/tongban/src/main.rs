@@ -12,6 +12,7 @@ mod demo_hall;
 mod demo_interact;
 mod demo_seal;
 mod egress;
+mod jobs;
 mod keys;
 mod licences;
 mod mail;
@@ -28,7 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tongban_identity::{DeptKind, Identity, NewDepartment, NewStaff, SessionPolicy, UserFilter};
+use tongban_identity::{DeptKind, Identity, NewDepartment, NewStaff, UserFilter};
 use tongban_kernel::{Page, Principal, Role};
 use tongban_ledger::{Ledger, LedgerConfig};
 
@@ -359,32 +360,19 @@ fn system() -> Principal {
 }
 
 fn identity_for(p: &platform::Platform, serve: Option<&config::Serve>) -> Identity {
-    let policy = match serve {
-        Some(s) => SessionPolicy {
-            idle: Duration::from_secs(s.session_idle_minutes * 60),
-            absolute: Duration::from_secs(s.session_hours * 3600),
-        },
-        None => SessionPolicy::default(),
-    };
-    Identity::new(p.db.clone(), p.keyring.fields(), policy)
+    p.wiring(serve).identity()
 }
 
 /// The interaction service with the calendar in force (shipped years plus entered ones).
 async fn interact_for(p: &platform::Platform, zone: &str) -> Result<tongban_interact::Interact> {
-    Ok(tongban_interact::Interact::new(p.db.clone(), p.keyring.fields(), p.calendar.clone()).with_zone(zone))
+    Ok(p.wiring(None).zone(zone).interact())
 }
 
 /// The service hall with the calendar in force, departments from identity, and licences signed
-/// by the seal service.
+/// by the seal service (commands that need no prefill).
 async fn hall_for(p: &platform::Platform, identity: &Identity, zone: &str) -> Result<tongban_hall::Hall> {
-    Ok(tongban_hall::Hall::new(
-        p.db.clone(),
-        p.keyring.fields(),
-        p.calendar.clone(),
-        Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
-    )
-    .with_seals(licences::seals_for(p, zone))
-    .with_zone(zone))
+    let wiring = p.wiring(None).zone(zone);
+    Ok(wiring.hall(identity, &wiring.seals(), None))
 }
 
 async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Command) -> Result<()> {
@@ -423,7 +411,7 @@ async fn open311_command(interact: &tongban_interact::Interact, cmd: Open311Comm
 
 /// The catalog service with the calendar in force (shipped years plus entered ones).
 async fn catalog_for(p: &platform::Platform) -> Result<tongban_catalog::Catalog> {
-    Ok(tongban_catalog::Catalog::new(p.db.clone(), p.calendar.clone()))
+    Ok(p.wiring(None).catalog())
 }
 
 async fn catalog_list(catalog: &tongban_catalog::Catalog, json: bool) -> Result<()> {
@@ -1005,8 +993,6 @@ async fn serve_platform(
     serve: config::Serve,
     demo: Option<Vec<demo::DemoAccount>>,
 ) -> Result<()> {
-    let identity = identity_for(&p, Some(&serve));
-    let hall = hall_for(&p, &identity, &serve.time_zone).await?;
     let ledger = Ledger::new(
         p.db.clone(),
         p.keyring.platform_signer().clone(),
@@ -1020,60 +1006,16 @@ async fn serve_platform(
         .catch_up()
         .await
         .context("chaining pending events into the ledger")?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let ledger_task = tokio::spawn(ledger.run(stop_rx.clone()));
-    // Full verification in the background: at start, every ten minutes, and on request.
-    let watch = tongban_ledger::LedgerWatch::new(p.db.clone(), vec![p.keyring.platform_verifier()]);
-    let watch_task = tokio::spawn(watch.clone().run(Duration::from_secs(600), stop_rx.clone()));
-    // Years entered by the CLI or by another server on the same database reach this one.
-    let calendar_db = p.db.clone();
-    let calendar = p.calendar.clone();
-    let mut calendar_stop = stop_rx.clone();
-    let calendar_task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => match tongban_db::calendar::refresh(&calendar_db, &calendar).await {
-                    Ok(years) if !years.is_empty() => tracing::info!(?years, "holiday calendar years entered"),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "reading the holiday calendar failed"),
-                },
-                _ = calendar_stop.changed() => break,
-            }
-        }
+    // Bound first: the OIDC issuer defaults to the address actually listened on (a port of 0
+    // gets one from the system).
+    let listener = tokio::net::TcpListener::bind(serve.listen)
+        .await
+        .with_context(|| format!("listening on {}", serve.listen))?;
+    let addr = listener.local_addr()?;
+    let issuer = serve.public_url.clone().unwrap_or_else(|| {
+        let scheme = if serve.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{addr}")
     });
-    // Data keys added by `tongban keys rotate` while this server runs seal what it writes next.
-    let keys_keyring = p.keyring.clone();
-    let mut keys_stop = stop_rx.clone();
-    let keys_task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(keys::REFRESH_EVERY);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => match keys_keyring.refresh() {
-                    Ok(true) => tracing::info!(key_id = %keys_keyring.active_data_key_id(), "new data key taken up"),
-                    Ok(false) => {}
-                    Err(e) => tracing::warn!(error = %e, "reading the data keys failed"),
-                },
-                _ = keys_stop.changed() => break,
-            }
-        }
-    });
-    let purge_identity = identity.clone();
-    let mut purge_stop = stop_rx.clone();
-    let purge_task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    if let Err(e) = purge_identity.purge_expired(&Principal::system("sessions")).await {
-                        tracing::warn!(error = %e, "purging expired sessions failed");
-                    }
-                }
-                _ = purge_stop.changed() => break,
-            }
-        }
-    });
-
     let settings = tongban_web::WebSettings {
         zone: tongban_kernel::time::zone(&serve.time_zone),
         tls: serve.tls.is_some(),
@@ -1085,79 +1027,60 @@ async fn serve_platform(
         exchange_rate: serve.exchange_rate,
         exchange_burst: serve.exchange_rate.saturating_mul(2),
     };
-    let catalog = catalog_for(&p).await?;
-    let interact = interact_for(&p, &serve.time_zone)
-        .await?
+    let mut services = p.wiring_with_lake(Some(&serve))?.services(settings, &issuer);
+    services.interact = services
+        .interact
         .with_reply_checker(config::reply_checker(serve.reply_lists.as_deref())?);
-    // Reminders near the time limit and escalations to the leader once it has passed (督办).
-    let sla_interact = interact.clone();
-    let mut sla_stop = stop_rx.clone();
-    let sla_task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    match sla_interact.escalate_overdue(&Principal::system("interact-sla")).await {
-                        Ok(raised) if !raised.is_empty() => {
-                            tracing::info!(count = raised.len(), "interaction reminders and escalations raised");
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "escalating overdue interactions failed"),
-                    }
-                }
-                _ = sla_stop.changed() => break,
-            }
-        }
-    });
+
+    let mut workers = tongban_web::platform::Workers::new(services.metrics.clone());
+    workers.spawn("ledger", ledger.run(workers.stopping()));
+    // Full verification in the background: at start, every ten minutes, and on request.
+    workers.spawn(
+        "ledger-verify",
+        services
+            .ledger_watch
+            .clone()
+            .run(Duration::from_secs(600), workers.stopping()),
+    );
+    workers.every(
+        Duration::from_secs(60),
+        jobs::CalendarRefresh {
+            db: p.db.clone(),
+            calendar: p.calendar.clone(),
+        },
+    );
+    workers.every(keys::REFRESH_EVERY, jobs::KeyRefresh(p.keyring.clone()));
+    workers.every(
+        Duration::from_secs(600),
+        jobs::SessionPurge(services.identity.clone()),
+    );
+    workers.every(
+        Duration::from_secs(300),
+        jobs::Escalation(services.interact.clone()),
+    );
     // Deliveries of new versions to the department systems that subscribed (变更通知).
-    let pool = p.pool(catalog.clone())?;
-    let webhook_task = tokio::spawn(webhooks::run(
-        pool.clone(),
+    workers.every(
         Duration::from_secs(5),
-        stop_rx.clone(),
-    ));
+        webhooks::Webhooks {
+            pool: services.pool.clone(),
+            policy: tongban_pool::RetryPolicy::default(),
+        },
+    );
     // Scheduled pulls of department database tables (定时抽取), checked every minute.
-    let pull_task = tokio::spawn(pulls::run(pool.clone(), Duration::from_secs(60), stop_rx.clone()));
+    workers.every(Duration::from_secs(60), pulls::Pulls(services.pool.clone()));
     // Notifications by e-mail, when an SMTP relay is configured.
-    let mail_task = match &serve.smtp_url {
-        Some(url) => {
-            let channel = mail::SmtpChannel::new(url, &serve.mail_from, serve.smtp_ca.as_deref())?;
-            Some(tokio::spawn(mail::run(
-                hall.clone(),
-                interact.clone(),
-                identity.clone(),
-                channel,
-                Duration::from_secs(10),
-                stop_rx.clone(),
-            )))
-        }
-        None => None,
-    };
-    // Bound first: the OIDC issuer defaults to the address actually listened on (a port of 0
-    // gets one from the system).
-    let listener = tokio::net::TcpListener::bind(serve.listen)
-        .await
-        .with_context(|| format!("listening on {}", serve.listen))?;
-    let addr = listener.local_addr()?;
-    let issuer = serve.public_url.clone().unwrap_or_else(|| {
-        let scheme = if serve.tls.is_some() { "https" } else { "http" };
-        format!("{scheme}://{addr}")
-    });
-    let state = tongban_web::AppState::new(tongban_web::Services {
-        db: p.db.clone(),
-        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), p.keyring.clone(), &issuer),
-        identity,
-        ledger_watch: watch.clone(),
-        catalog: catalog.clone(),
-        pool,
-        loads: Default::default(),
-        settings: Arc::new(settings),
-        metrics: tongban_web::metrics::Metrics::default(),
-        limiter: Default::default(),
-        interact,
-        seals: licences::seals_for(&p, &serve.time_zone),
-        hall,
-    });
+    if let Some(url) = &serve.smtp_url {
+        workers.every(
+            Duration::from_secs(10),
+            mail::Mail {
+                hall: services.hall.clone(),
+                interact: services.interact.clone(),
+                identity: services.identity.clone(),
+                channel: mail::SmtpChannel::new(url, &serve.mail_from, serve.smtp_ca.as_deref())?,
+            },
+        );
+    }
+    let state = tongban_web::AppState::new(services);
     let scheme = if serve.tls.is_some() { "https" } else { "http" };
     println!();
     println!(
@@ -1190,18 +1113,7 @@ async fn serve_platform(
     println!();
     let tls = serve.tls.map(|(cert, key)| tongban_web::TlsFiles { cert, key });
     tongban_web::serve(listener, tongban_web::router(state), tls, shutdown_signal()).await?;
-    let _ = stop_tx.send(true);
-    let _ = ledger_task.await;
-    let _ = watch_task.await;
-    let _ = purge_task.await;
-    let _ = calendar_task.await;
-    let _ = keys_task.await;
-    let _ = sla_task.await;
-    let _ = webhook_task.await;
-    let _ = pull_task.await;
-    if let Some(task) = mail_task {
-        let _ = task.await;
-    }
+    workers.stop().await;
     p.db.close().await;
     Ok(())
 }

@@ -3,21 +3,10 @@
 use crate::config::Store;
 use anyhow::{Context, Result};
 use tongban_crypto::Keyring;
-use tongban_db::{Db, DbOptions, Migration};
+use tongban_db::{Db, DbOptions};
 
 /// Every crate's migrations, in dependency order.
-pub fn migrations() -> Vec<&'static [Migration]> {
-    vec![
-        tongban_db::MIGRATIONS,
-        tongban_identity::MIGRATIONS,
-        tongban_ledger::MIGRATIONS,
-        tongban_catalog::MIGRATIONS,
-        tongban_pool::MIGRATIONS,
-        tongban_interact::MIGRATIONS,
-        tongban_seal::MIGRATIONS,
-        tongban_hall::MIGRATIONS,
-    ]
-}
+pub use tongban_web::platform::migrations;
 
 /// An opened platform.
 pub struct Platform {
@@ -33,15 +22,44 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// The data pool over `DATA_DIR/lake`, kept on object storage too when `lake_url` is set.
-    pub fn pool(&self, catalog: tongban_catalog::Catalog) -> Result<tongban_pool::Pool> {
-        let pool = tongban_pool::Pool::new(self.store.data_dir.join("lake"), catalog, self.keyring.fields());
+    /// The services' wiring: the zone and the session lengths `serve` sets (the defaults for
+    /// other commands) and the lake under `DATA_DIR/lake`; see [`Platform::wiring_with_lake`]
+    /// for the object store.
+    pub fn wiring(&self, serve: Option<&crate::config::Serve>) -> tongban_web::platform::Wiring {
+        let wiring = tongban_web::platform::Wiring::new(
+            self.db.clone(),
+            self.keyring.clone(),
+            self.calendar.clone(),
+            self.store.data_dir.join("lake"),
+        );
+        match serve {
+            Some(s) => wiring
+                .zone(&s.time_zone)
+                .sessions(tongban_identity::SessionPolicy {
+                    idle: std::time::Duration::from_secs(s.session_idle_minutes * 60),
+                    absolute: std::time::Duration::from_secs(s.session_hours * 3600),
+                }),
+            None => wiring,
+        }
+    }
+
+    /// [`Platform::wiring`] with the lake kept on object storage too when `lake_url` is set.
+    pub fn wiring_with_lake(
+        &self,
+        serve: Option<&crate::config::Serve>,
+    ) -> Result<tongban_web::platform::Wiring> {
+        let wiring = self.wiring(serve);
         Ok(match &self.store.lake_url {
-            Some(url) => pool.with_object_lake(
+            Some(url) => wiring.object_lake(
                 tongban_pool::ObjectLake::open(url).context("opening the lake's object store (lake_url)")?,
             ),
-            None => pool,
+            None => wiring,
         })
+    }
+
+    /// The data pool over the lake (and the object store, when set).
+    pub fn pool(&self, catalog: tongban_catalog::Catalog) -> Result<tongban_pool::Pool> {
+        Ok(self.wiring_with_lake(None)?.pool(catalog))
     }
 }
 

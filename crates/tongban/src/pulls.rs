@@ -4,8 +4,6 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use std::time::Duration;
-use tokio::sync::watch;
 use tongban_kernel::Principal;
 use tongban_pool::{NewPull, Pool};
 
@@ -145,24 +143,26 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
     Ok(())
 }
 
-/// Runs the due pulls every `every` until `stop` changes.
-pub async fn run(pool: Pool, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => match pool.run_due_pulls().await {
-                Ok(outcomes) => {
-                    for (p, outcome) in outcomes {
-                        match outcome {
-                            Ok(r) => tracing::info!(pull = %p.id, resource = %r.resource, version = r.version,
-                                accepted = r.accepted, rejected = r.rejected, "pull loaded"),
-                            Err(e) => tracing::warn!(pull = %p.id, resource = %p.resource_code, error = %e, "pull failed"),
-                        }
-                    }
+/// The due pulls as a background job: each pull's outcome is logged; a failed pull does not
+/// fail the round (it is retried on its own schedule), failing to list them does.
+pub struct Pulls(pub Pool);
+
+impl tongban_kernel::worker::Job for Pulls {
+    fn name(&self) -> &'static str {
+        "pulls"
+    }
+
+    async fn round(&self) -> std::result::Result<usize, String> {
+        let outcomes = self.0.run_due_pulls().await.map_err(|e| e.to_string())?;
+        for (p, outcome) in &outcomes {
+            match outcome {
+                Ok(r) => tracing::info!(pull = %p.id, resource = %r.resource, version = r.version,
+                    accepted = r.accepted, rejected = r.rejected, "pull loaded"),
+                Err(e) => {
+                    tracing::warn!(pull = %p.id, resource = %p.resource_code, error = %e, "pull failed")
                 }
-                Err(e) => tracing::warn!(error = %e, "listing due pulls failed"),
-            },
-            _ = stop.changed() => break,
+            }
         }
+        Ok(outcomes.len())
     }
 }

@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::time::Duration;
-use tokio::sync::watch;
 use tongban_pool::{Attempt, Outgoing, Pool, RetryPolicy};
 
 /// How long one callback may take to answer.
@@ -87,19 +86,19 @@ pub async fn round(pool: &Pool, policy: &RetryPolicy) -> tongban_pool::Result<us
     Ok(due.len())
 }
 
-/// Runs rounds every `every` until `stop` changes.
-pub async fn run(pool: Pool, every: Duration, mut stop: watch::Receiver<bool>) {
-    let policy = RetryPolicy::default();
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                if let Err(e) = round(&pool, &policy).await {
-                    tracing::warn!(error = %e, "sending webhooks failed");
-                }
-            }
-            _ = stop.changed() => break,
-        }
+/// The webhook sender as a background job: a [`round`] each time.
+pub struct Webhooks {
+    pub pool: Pool,
+    pub policy: RetryPolicy,
+}
+
+impl tongban_kernel::worker::Job for Webhooks {
+    fn name(&self) -> &'static str {
+        "webhooks"
+    }
+
+    async fn round(&self) -> Result<usize, String> {
+        round(&self.pool, &self.policy).await.map_err(|e| e.to_string())
     }
 }
 

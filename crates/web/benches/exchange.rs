@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tongban_catalog::{Catalog, Decision, GrantTerms, Grantee, NewRequest, ResourceInput, Review};
-use tongban_identity::{DeptKind, Identity, NewDepartment, SessionPolicy};
+use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, ResourceInput, Review};
+use tongban_identity::{DeptKind, NewDepartment};
 use tongban_kernel::{Principal, WorkCalendar};
 
 /// The same allocator as the `tongban` binary, so the API is measured as it runs there.
@@ -58,18 +58,14 @@ struct Seeded {
 async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let db = tongban_db::Db::connect(&url, &Default::default()).await.unwrap();
-    db.migrate(&[
-        tongban_db::MIGRATIONS,
-        tongban_identity::MIGRATIONS,
-        tongban_ledger::MIGRATIONS,
-        tongban_catalog::MIGRATIONS,
-        tongban_pool::MIGRATIONS,
-        tongban_interact::MIGRATIONS,
-    ])
-    .await
-    .unwrap();
-    let keyring = tongban_crypto::Keyring::ephemeral();
-    let identity = Identity::new(db.clone(), keyring.fields(), SessionPolicy::default());
+    db.migrate(&tongban_web::platform::migrations()).await.unwrap();
+    let wiring = tongban_web::platform::Wiring::new(
+        db.clone(),
+        tongban_crypto::Keyring::ephemeral(),
+        WorkCalendar::bundled(),
+        dir.join("lake"),
+    );
+    let identity = wiring.identity();
     let sys = Principal::system("bench");
     let dept = |code: &str, zh: &str, parent, kind| NewDepartment {
         code: code.into(),
@@ -106,7 +102,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
         .unwrap()
         .token;
 
-    let catalog = Catalog::new(db.clone(), WorkCalendar::bundled());
+    let catalog = wiring.catalog();
     let input: ResourceInput = serde_json::from_value(serde_json::json!({
         "code": CODE, "name_zh": "户籍登记（基准）",
         "provider": { "id": ga.id.as_str(), "path": ga.path, "name_zh": "公安局" },
@@ -142,7 +138,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
     }
     out.flush().unwrap();
     drop(out);
-    let pool = tongban_pool::Pool::new(dir.join("lake"), catalog.clone(), keyring.fields());
+    let pool = wiring.pool(catalog.clone());
     pool.ingest_csv(&sys, CODE, &csv, &Default::default())
         .await
         .unwrap();
@@ -179,30 +175,7 @@ async fn seed(dir: &std::path::Path, rows: u64) -> Seeded {
         exchange_burst: u32::MAX / 2,
         ..Default::default()
     };
-    let state = tongban_web::AppState::new(tongban_web::Services {
-        db: db.clone(),
-        oidc: tongban_identity::oidc::Oidc::new(identity.clone(), keyring.clone(), "http://127.0.0.1"),
-        identity,
-        ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
-        catalog,
-        pool,
-        loads: Default::default(),
-        settings: Arc::new(settings),
-        metrics: Default::default(),
-        limiter: Default::default(),
-        interact: tongban_interact::Interact::new(
-            db.clone(),
-            keyring.fields(),
-            tongban_kernel::WorkCalendar::bundled(),
-        ),
-        seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
-        hall: tongban_hall::Hall::new(
-            db.clone(),
-            keyring.fields(),
-            tongban_kernel::WorkCalendar::bundled(),
-            std::sync::Arc::new(tongban_hall::StaticDirectory::default()),
-        ),
-    });
+    let state = tongban_web::AppState::new(wiring.services(settings, "http://127.0.0.1"));
     Seeded {
         state,
         token,

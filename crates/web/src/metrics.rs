@@ -28,10 +28,21 @@ struct Route {
     latency: Histogram,
 }
 
+/// One background worker's figures.
+#[derive(Default)]
+struct Worker {
+    ok: u64,
+    failed: u64,
+    items: u64,
+    seconds: f64,
+}
+
 #[derive(Default)]
 struct Inner {
     /// By route template; looked up by `&str`, so a request already counted allocates nothing.
     routes: BTreeMap<String, Route>,
+    /// By worker name.
+    workers: BTreeMap<&'static str, Worker>,
 }
 
 /// The process's HTTP metrics. Cheap to clone.
@@ -64,6 +75,21 @@ impl Metrics {
         }
         h.sum += seconds;
         h.count += 1;
+    }
+
+    /// Records one round of the background worker `name`: how many things it did, or `None`
+    /// when it failed.
+    pub fn worker_round(&self, name: &'static str, items: Option<usize>, seconds: f64) {
+        let Ok(mut m) = self.inner.lock() else { return };
+        let w = m.workers.entry(name).or_default();
+        match items {
+            Some(n) => {
+                w.ok += 1;
+                w.items += n as u64;
+            }
+            None => w.failed += 1,
+        }
+        w.seconds += seconds;
     }
 
     /// The Prometheus text exposition of the HTTP metrics followed by `extra` gauges/counters
@@ -109,6 +135,44 @@ impl Metrics {
                 out,
                 "tongban_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
                 h.count
+            );
+        }
+        if !m.workers.is_empty() {
+            let mut family = |name: &str, help: &str, rows: Vec<(String, String)>| {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+                for (labels, value) in rows {
+                    let _ = writeln!(out, "{name}{{{labels}}} {value}");
+                }
+            };
+            let workers = &m.workers;
+            family(
+                "tongban_worker_rounds_total",
+                "Background worker rounds by worker and outcome.",
+                workers
+                    .iter()
+                    .flat_map(|(n, w)| {
+                        [
+                            (format!("worker=\"{n}\",outcome=\"ok\""), w.ok.to_string()),
+                            (format!("worker=\"{n}\",outcome=\"failed\""), w.failed.to_string()),
+                        ]
+                    })
+                    .collect(),
+            );
+            family(
+                "tongban_worker_items_total",
+                "What background workers did: deliveries, pulls, escalations.",
+                workers
+                    .iter()
+                    .map(|(n, w)| (format!("worker=\"{n}\""), w.items.to_string()))
+                    .collect(),
+            );
+            family(
+                "tongban_worker_seconds_total",
+                "Time background workers spent in rounds.",
+                workers
+                    .iter()
+                    .map(|(n, w)| (format!("worker=\"{n}\""), w.seconds.to_string()))
+                    .collect(),
             );
         }
         for (name, help, kind, value) in extra {

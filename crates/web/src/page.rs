@@ -364,11 +364,11 @@ pub(crate) struct DeptNames {
 
 impl DeptNames {
     /// Every department's official names, for a page in `t`'s language.
-    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> DeptNames {
-        let official = state.identity.official_names().await.unwrap_or_default();
+    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> Result<DeptNames, tongban_identity::Error> {
+        let official = state.identity.official_names().await?;
         let mut english = Vec::new();
         if t.is_en() {
-            let short = state.identity.department_names().await.unwrap_or_default();
+            let short = state.identity.department_names().await?;
             for (path, zh, _) in short {
                 if let Some((full_zh, full_en)) = official.get(path.as_str()) {
                     english.push((full_zh.clone(), full_en.clone()));
@@ -379,7 +379,7 @@ impl DeptNames {
             }
             english.sort_by_key(|(zh, _)| std::cmp::Reverse(zh.chars().count()));
         }
-        DeptNames { t, official, english }
+        Ok(DeptNames { t, official, english })
     }
 
     /// Text the platform composed with departments named in Chinese (a message, a timeline
@@ -414,15 +414,15 @@ pub(crate) struct ItemNames {
 
 impl ItemNames {
     /// The names for a page in `t`'s language (read only for English pages).
-    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> ItemNames {
-        let items = state.hall.items(None, true).await.unwrap_or_default();
+    pub(crate) async fn load(state: &crate::AppState, t: Tr) -> Result<ItemNames, tongban_hall::Error> {
+        let items = state.hall.items(None, true).await?;
         let types = items.iter().map(|i| (i.code.clone(), i.item_type)).collect();
         let english = if t.is_en() {
             items.into_iter().map(|i| (i.code, i.name_en)).collect()
         } else {
             std::collections::HashMap::new()
         };
-        ItemNames { t, english, types }
+        Ok(ItemNames { t, english, types })
     }
 
     /// Whether the item `code` is an administrative licence (unknown items are not).

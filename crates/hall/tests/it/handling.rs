@@ -94,6 +94,25 @@ async fn a_case_runs_from_acceptance_to_issue_and_a_denial_needs_reasons_and_bas
             vec!["submitted", "accepted", "approved", "completed"],
             "the review is internal"
         );
+        let approval = mine.log.iter().find(|e| e.action == "approved").unwrap();
+        assert_eq!(
+            approval.note,
+            format!("准予\n依据：{}", item.legal_basis),
+            "a grant without remarks shows no empty remark"
+        );
+        // The letter: granted, under the item's basis, no remedies; only the case's readers.
+        let letter = w.hall.decision_letter(&zhang, &case.id).await.unwrap();
+        assert_eq!(letter.kind, tongban_hall::LetterKind::Granted);
+        assert_eq!(letter.reference, format!("{}-JD", case.number));
+        assert_eq!(letter.basis, item.legal_basis);
+        assert!(!letter.states_remedies() && letter.reasons.is_empty());
+        assert!(
+            matches!(
+                w.hall.decision_letter(&citizen("li"), &case.id).await,
+                Err(tongban_hall::Error::NotFound { .. })
+            ),
+            "another citizen learns nothing, not even that the case exists"
+        );
 
         // A denial must give reasons and the legal basis.
         let other = w.apply(&zhang, &item, "full-000002").await.case;
@@ -135,6 +154,16 @@ async fn a_case_runs_from_acceptance_to_issue_and_a_denial_needs_reasons_and_bas
                 .iter()
                 .any(|e| e.action == "denied" && e.note.contains("居住不满半年"))
         );
+        let letter = w.hall.decision_letter(&approver, &other.id).await.unwrap();
+        assert_eq!(letter.kind, tongban_hall::LetterKind::Refused);
+        assert!(
+            letter.states_remedies(),
+            "a denial states the applicant's remedies"
+        );
+        assert_eq!(
+            (letter.reasons.as_str(), letter.basis.as_str()),
+            ("居住不满半年", "《居住证暂行条例》第九条")
+        );
         assert_eq!(w.events("hall.case.decided").await.len(), 2);
         assert_eq!(w.events("hall.case.completed").await.len(), 1);
 
@@ -147,6 +176,20 @@ async fn a_case_runs_from_acceptance_to_issue_and_a_denial_needs_reasons_and_bas
             .await
             .unwrap();
         assert_eq!(refused.case.status, CaseStatus::NotAccepted);
+        let notice = w.hall.decision_letter(&zhang, &third.id).await.unwrap();
+        assert_eq!(notice.kind, tongban_hall::LetterKind::NotAccepted);
+        assert_eq!(notice.reference, format!("{}-BSL", third.number));
+        assert_eq!(
+            notice.basis, item.legal_basis,
+            "not a licence: the item's own basis"
+        );
+        assert!(notice.states_remedies());
+        // A case still being handled has no letter yet.
+        let open = w.apply(&zhang, &item, "full-000004").await.case;
+        assert!(matches!(
+            w.hall.decision_letter(&zhang, &open.id).await,
+            Err(tongban_hall::Error::NotFound { .. })
+        ));
     })
     .await;
 }

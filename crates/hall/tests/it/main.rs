@@ -12,6 +12,7 @@ mod joint;
 mod licence;
 mod material;
 mod notify;
+mod prefill;
 mod rating;
 mod submission;
 mod support;

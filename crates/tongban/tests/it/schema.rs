@@ -9,20 +9,10 @@ use std::path::Path;
 use tongban_db::testing::TestDb;
 use tongban_db::{Backend, Db, Migration, params};
 
-/// Every crate's migrations, in the order `tongban` applies them (`platform::migrations`; the
-/// binary has no library to import that list from, so the test below checks that no crate with
-/// a migrations folder is missing here).
+/// Every crate's migrations, in the order `tongban` applies them (the test below checks that no
+/// crate with a migrations folder is missing from the list).
 fn migrations() -> Vec<&'static [Migration]> {
-    vec![
-        tongban_db::MIGRATIONS,
-        tongban_identity::MIGRATIONS,
-        tongban_ledger::MIGRATIONS,
-        tongban_catalog::MIGRATIONS,
-        tongban_pool::MIGRATIONS,
-        tongban_interact::MIGRATIONS,
-        tongban_seal::MIGRATIONS,
-        tongban_hall::MIGRATIONS,
-    ]
+    tongban_web::platform::migrations()
 }
 
 /// PostgreSQL integer columns allowed to be narrower than BIGINT, each with its reason. None

@@ -25,6 +25,21 @@ decision-not_accepted_letter = Notice of non-acceptance
 decision-back = Back to the case
 decision-print = Print this page from your browser for a paper copy
 decision-applicant = Applicant
+decision-title = { $kind ->
+    [granted-licence] Decision granting the licence
+    [granted] Decision to approve
+    [refused-licence] Decision refusing the licence
+    [refused] Decision to refuse
+    [not-accepted-licence] Notice of non-acceptance of a licence application
+   *[not-accepted] Notice of non-acceptance
+}
+decision-applied = On { $submitted } you applied for “{ $item }” (case { $number }). { $issuer } has examined the application according to law.
+decision-granted = The application meets the conditions and standards set by law. Under { $basis }, it is approved.
+decision-refused = On examination: { $reasons }. Under { $basis }, it is refused.
+decision-not_accepted = On examination: { $reasons }. Under { $basis }, the application is not accepted.
+decision-remarks = Remarks: { $reasons }
+decision-licence = The electronic licence { $number } has been issued; anyone can verify it online.
+decision-remedy = If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.
 services-topic = Topic
 services-life_event = Life event
 bundle-tag = One application, several services
@@ -38,6 +53,7 @@ bundle-submitted = Application submitted
 bundle-submitted_at = Submitted
 bundle-cases = Cases in each department
 bundle-count = services
+material-issued_on = issued { $day }
 material-title = Materials
 material-uploaded = Uploaded
 material-licence = Using e-licence

@@ -25,6 +25,39 @@ decision-not_accepted_letter = 不予受理通知书
 decision-back = 返回办件
 decision-print = 用浏览器打印本页即得纸质文书
 decision-applicant = 申请人
+decision-title = { $kind ->
+    [granted-licence] 准予行政许可决定书
+    [granted] 准予办理决定书
+    [refused-licence] 不予行政许可决定书
+    [refused] 不予办理决定书
+    [not-accepted-licence] 不予受理行政许可申请通知书
+   *[not-accepted] 不予受理通知书
+}
+decision-applied = 你（单位）于{ $submitted }提出的“{ $item }”申请（办件编号 { $number }），本机关已依法审查。
+decision-granted = 经审查，你（单位）的申请符合法定条件、标准。根据{ $basis }的规定，决定准予{ $licensing ->
+    [yes] 行政许可
+   *[no] 办理
+}。
+decision-refused = { $lead ->
+    [yes] 经审查，
+   *[no] {""}
+}{ $reasons }。根据{ $basis }的规定，决定不予{ $licensing ->
+    [yes] 行政许可
+   *[no] 办理
+}。
+decision-not_accepted = { $lead ->
+    [yes] 经审查，
+   *[no] {""}
+}{ $reasons }。根据{ $basis }的规定，决定不予受理。
+decision-remarks = 说明：{ $reasons }
+decision-licence = 已签发电子证照 { $number }，可在线核验。
+decision-remedy = 如不服本决定，可以自收到本{ $paper ->
+    [notice] 通知书
+   *[decision] 决定书
+}之日起六十日内依法申请行政复议，或者自收到本{ $paper ->
+    [notice] 通知书
+   *[decision] 决定书
+}之日起六个月内依法向人民法院提起行政诉讼。
 services-topic = 主题
 services-life_event = 人生事件
 bundle-tag = 一件事一次办
@@ -38,6 +71,7 @@ bundle-submitted = 一件事申请已提交
 bundle-submitted_at = 提交时间
 bundle-cases = 各部门办件
 bundle-count = 个事项
+material-issued_on = { $day }签发
 material-title = 申请材料
 material-uploaded = 已上传
 material-licence = 使用电子证照

@@ -94,7 +94,7 @@ pub(crate) async fn mine(
             lang: crate::i18n::Lang::Zh,
         },
     )
-    .await;
+    .await?;
     Ok(Json(MyCases {
         cases: cases
             .into_iter()

@@ -74,7 +74,7 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
     let me = require(&ctx)?;
     let t = ctx.t();
     let requests = state.identity.role_requests(&me, None).await?;
-    let names = state.identity.department_names().await.unwrap_or_default();
+    let names = state.identity.department_names().await?;
     let rows = requests
         .into_iter()
         .map(|r| RequestRow {

@@ -11,11 +11,11 @@ use crate::context::Query;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
 use crate::page::PageResult;
-use crate::page::{Chrome, render};
+use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{Bundle, BundleInput, MAX_BUNDLE_ITEMS};
@@ -41,15 +41,14 @@ impl BundlesPage {
     }
 }
 
-async fn item_names(state: &AppState) -> Vec<(String, String)> {
-    state
+async fn item_names(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
         .hall
         .items(None, true)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|i| (i.code, format!("{} · {}", i.name, i.department.name_zh)))
-        .collect()
+        .collect())
 }
 
 /// `GET /console/bundles`.
@@ -59,7 +58,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult 
     Ok(render(&BundlesPage {
         c: ctx.chrome(ctx.t().s("bundles.title")),
         bundles,
-        names: item_names(&state).await.into_iter().collect(),
+        names: item_names(&state).await?.into_iter().collect(),
     }))
 }
 
@@ -171,7 +170,7 @@ struct EditPage {
     f: Form,
 }
 
-async fn edit_page(state: &AppState, mut c: Chrome, current: Option<&Bundle>, f: Form) -> Response {
+async fn edit_page(state: &AppState, mut c: Chrome, current: Option<&Bundle>, f: Form) -> PageResult {
     let failed = !c.errors.is_empty();
     if let Some(b) = current {
         c.title.clone_from(&b.name);
@@ -183,13 +182,13 @@ async fn edit_page(state: &AppState, mut c: Chrome, current: Option<&Bundle>, f:
             |b| format!("/console/bundles/{}", b.code),
         ),
         code: current.map(|b| b.code.clone()).unwrap_or_default(),
-        choices: item_names(state).await,
+        choices: item_names(state).await?,
         f,
     });
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/bundles/new`.
@@ -200,7 +199,7 @@ pub(super) async fn new_bundle(State(state): State<AppState>, ctx: Ctx) -> PageR
         items: vec![String::new(); 2 + BLANK_ROWS],
         ..Form::default()
     };
-    Ok(edit_page(&state, ctx.chrome(ctx.t().s("bundles.new")), None, f).await)
+    edit_page(&state, ctx.chrome(ctx.t().s("bundles.new")), None, f).await
 }
 
 /// What the last save did, carried to the page it redirects to.
@@ -223,7 +222,7 @@ pub(super) async fn edit_bundle(
     if q.saved.is_some() {
         c.notice = Some(ctx.t().s("bundles.saved").to_string());
     }
-    Ok(edit_page(&state, c, Some(&bundle), Form::of(&bundle)).await)
+    edit_page(&state, c, Some(&bundle), Form::of(&bundle)).await
 }
 
 /// `POST /console/bundles/new`.
@@ -260,7 +259,7 @@ async fn save(state: &AppState, ctx: &Ctx, code: Option<String>, posted: &Posted
         let rows = f.items.len() + BLANK_ROWS;
         f.items
             .resize(rows.min(MAX_BUNDLE_ITEMS + BLANK_ROWS), String::new());
-        return Ok(edit_page(state, c, current.as_ref(), f).await);
+        return edit_page(state, c, current.as_ref(), f).await;
     }
     let (input, rows) = f.input();
     let saved = match &current {
@@ -272,7 +271,7 @@ async fn save(state: &AppState, ctx: &Ctx, code: Option<String>, posted: &Posted
         Err(e) => match hall_field(&e) {
             Some((field, msg)) => {
                 c.add_error(&input_of(&field, &rows), &msg);
-                Ok(edit_page(state, c, current.as_ref(), f).await)
+                edit_page(state, c, current.as_ref(), f).await
             }
             None => Err(hall_page(e)),
         },

@@ -120,8 +120,8 @@ pub(super) async fn inbox(
             urgency_name: urgency_name(&ctx, task.urgency),
         })
         .collect();
-    let names = super::department_choices(&state, |_| true, |d| d.path.as_str().to_string()).await;
-    let official = crate::page::DeptNames::load(&state, t).await;
+    let names = super::department_choices(&state, |_| true, |d| d.path.as_str().to_string()).await?;
+    let official = crate::page::DeptNames::load(&state, t).await?;
     let desks = mine
         .iter()
         .map(|(d, r)| {
@@ -203,8 +203,8 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
     let t = ctx.t();
     let case = case_id(id)?;
     let v = state.hall.case(&user.principal, &case).await?;
-    let names = crate::page::ItemNames::load(state, t).await;
-    let depts = crate::page::DeptNames::load(state, t).await;
+    let names = crate::page::ItemNames::load(state, t).await?;
+    let depts = crate::page::DeptNames::load(state, t).await?;
     let licensing = names.licensing(&v.case.item_code);
     // The step the viewer can act on: an open task at the current step in a role they hold.
     let step = v
@@ -250,7 +250,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
         })
         .collect();
     let departments = if step.is_some() {
-        super::department_choices(state, |d| d.path != v.case.department.path, |d| d.path.0.clone()).await
+        super::department_choices(state, |d| d.path != v.case.department.path, |d| d.path.0.clone()).await?
     } else {
         Vec::new()
     };

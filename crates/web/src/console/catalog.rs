@@ -151,11 +151,7 @@ pub(super) async fn resource(
 ) -> PageResult {
     let t = ctx.t();
     let r = state.catalog.resource_by_code(&me.principal, &code).await?;
-    let versions = state
-        .catalog
-        .resource_versions(&me.principal, &r.id)
-        .await
-        .unwrap_or_default();
+    let versions = state.catalog.resource_versions(&me.principal, &r.id).await?;
     let zone = &state.settings.zone;
     let facts = vec![
         ("catalog.provider", r.provider.name_zh.clone()),

@@ -82,7 +82,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome) -> PageResult {
     let me = require(ctx)?;
     let t = ctx.t();
     let zone = &state.settings.zone;
-    let official = crate::page::DeptNames::load(state, t).await;
+    let official = crate::page::DeptNames::load(state, t).await?;
     let clients = match state.identity.list_api_clients(&me).await {
         Ok(list) => list
             .into_iter()
@@ -115,7 +115,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Chrome) -> PageResult {
     };
     let departments = super::indented_choices(
         t,
-        &state.identity.list_departments(&me).await.unwrap_or_default(),
+        &super::visible_departments(state, &me).await?,
         |d| me.allows(Permission::ManageApiClients, Some(&d.path)),
         |d| d.id.as_str().to_string(),
     );

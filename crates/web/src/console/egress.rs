@@ -50,7 +50,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
 async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult {
     let me = require(ctx)?;
     let t = ctx.t();
-    let departments = state.identity.list_departments(&me).await.unwrap_or_default();
+    let departments = super::visible_departments(state, &me).await?;
     let name_of = |path: &DeptPath| {
         departments.iter().find(|d| d.path == *path).map_or_else(
             || path.as_str().to_string(),

@@ -181,21 +181,12 @@ async fn item_page(
     let v = state.interact.get_item(&user.principal, &iid).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
-    let history = state
-        .interact
-        .history(&user.principal, &iid)
-        .await
-        .unwrap_or_default();
-    let replies = state
-        .interact
-        .replies(&user.principal, &iid)
-        .await
-        .unwrap_or_default();
+    let history = state.interact.history(&user.principal, &iid).await?;
+    let replies = state.interact.replies(&user.principal, &iid).await?;
     let duplicates = state
         .interact
         .possible_duplicates(&user.principal, &iid)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|d| {
             let why = match d.distance_m {
@@ -208,8 +199,7 @@ async fn item_page(
     let assists = state
         .interact
         .assists(&user.principal, &iid)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|a| {
             let open = a.status == AssistStatus::Open;
@@ -227,7 +217,7 @@ async fn item_page(
             )
         })
         .collect();
-    let attachments = crate::portal::attachment_rows(state, &user.principal, &iid).await;
+    let attachments = crate::portal::attachment_rows(state, &user.principal, &iid).await?;
     let i = v.item;
     let dept_path = i.department.as_ref().map(|d| d.path.clone());
     let can_review = user
@@ -236,7 +226,7 @@ async fn item_page(
     let open = !matches!(i.status, ItemStatus::Closed | ItemStatus::Merged);
     // The org tree is public knowledge: anyone handling an item may send it anywhere.
     let departments =
-        super::department_choices(state, |d| Some(&d.path) != dept_path.as_ref(), |d| d.code.clone()).await;
+        super::department_choices(state, |d| Some(&d.path) != dept_path.as_ref(), |d| d.code.clone()).await?;
     Ok(render(&ItemPage {
         c: c.unwrap_or_else(|| ctx.chrome(&i.title)),
         id: i.id.to_string(),

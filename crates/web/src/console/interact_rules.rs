@@ -78,8 +78,7 @@ async fn rules_page(state: &AppState, ctx: &Ctx, p: &Principal, c: Option<Chrome
     let limits = state
         .interact
         .time_limits()
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|l| {
             (
@@ -94,8 +93,7 @@ async fn rules_page(state: &AppState, ctx: &Ctx, p: &Principal, c: Option<Chrome
     let rules = state
         .interact
         .list_rules(p)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|r| RuleRow {
             id: r.id.to_string(),
@@ -110,7 +108,7 @@ async fn rules_page(state: &AppState, ctx: &Ctx, p: &Principal, c: Option<Chrome
         |d| p.allows(Permission::ManageInteractionRules, Some(&d.path)),
         |d| d.code.clone(),
     )
-    .await;
+    .await?;
     let failed = c.as_ref().is_some_and(|c| !c.errors.is_empty());
     let mut resp = render(&RulesPage {
         c: c.unwrap_or_else(|| ctx.chrome(t.s("rules.title"))),

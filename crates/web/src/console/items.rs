@@ -13,7 +13,7 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_hall::{
@@ -161,7 +161,7 @@ pub(super) fn require_manager(ctx: &Ctx) -> Result<Principal, PageError> {
 }
 
 /// The departments `p` manages items for: (path, name).
-async fn managed_departments(state: &AppState, p: &Principal) -> Vec<(String, String)> {
+async fn managed_departments(state: &AppState, p: &Principal) -> Result<Vec<(String, String)>, PageError> {
     super::department_choices(
         state,
         |d| p.allows(Permission::ManageServiceItems, Some(&d.path)),
@@ -664,7 +664,7 @@ async fn edit_page(
     c: Chrome,
     item: Option<&ServiceItem>,
     f: Values,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
     let failed = !c.errors.is_empty();
     let mut resp = render(&EditPage {
@@ -676,7 +676,7 @@ async fn edit_page(
         code: item.map(|i| i.code.clone()).unwrap_or_default(),
         version: item.map_or(0, |i| i.version),
         workflow_version: item.map_or(0, |i| i.workflow_version),
-        departments: managed_departments(state, p).await,
+        departments: managed_departments(state, p).await?,
         types: ItemType::ALL
             .iter()
             .map(|k| (k.code(), t.pick(k.name_zh(), k.name_en()).to_string()))
@@ -712,7 +712,7 @@ async fn edit_page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// `GET /console/items/new`.
@@ -727,7 +727,7 @@ pub(super) async fn new_item(State(state): State<AppState>, ctx: Ctx) -> PageRes
         f.add_rows(p, BLANK_ROWS + 1);
     }
     let c = ctx.chrome(ctx.t().s("items.new"));
-    Ok(edit_page(&state, &ctx, &p, c, None, f).await)
+    edit_page(&state, &ctx, &p, c, None, f).await
 }
 
 /// `GET /console/items/{code}`.
@@ -747,7 +747,7 @@ pub(super) async fn edit_item(
         Err(e) => return Err(hall_page(e)),
     };
     let c = ctx.chrome(ctx.t().pick(&item.name, &item.name_en));
-    Ok(edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await)
+    edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await
 }
 
 /// `POST /console/items/new`.
@@ -786,7 +786,7 @@ async fn save_item(state: &AppState, ctx: &Ctx, code: Option<String>, form: Post
         for p in ["m", "f", "fee"] {
             f.add_rows(p, BLANK_ROWS + 1);
         }
-        return Ok(edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await);
+        return edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await;
     }
     let mut errors = Vec::new();
     let mut parsed = parse_item(&f, &mut errors);
@@ -796,7 +796,7 @@ async fn save_item(state: &AppState, ctx: &Ctx, code: Option<String>, form: Post
         for (field, msg) in &errors {
             c.add_error(field, msg);
         }
-        return Ok(edit_page(state, ctx, &p, c, current.as_ref(), f).await);
+        return edit_page(state, ctx, &p, c, current.as_ref(), f).await;
     }
     let result = match &current {
         Some(i) => {
@@ -818,7 +818,7 @@ async fn save_item(state: &AppState, ctx: &Ctx, code: Option<String>, form: Post
                     ("fees", "fee", &parsed.fees),
                 ];
                 c.add_error(&input_of(&field, &lists), &msg);
-                Ok(edit_page(state, ctx, &p, c, current.as_ref(), f).await)
+                edit_page(state, ctx, &p, c, current.as_ref(), f).await
             }
             None => Err(hall_page(e)),
         },
@@ -892,15 +892,18 @@ const MIN_SLOTS: usize = 3;
 /// Department codes by path and paths by code.
 async fn department_codes(
     state: &AppState,
-) -> (
-    HashMap<String, String>,
-    HashMap<String, String>,
-    Vec<tongban_identity::Department>,
-) {
-    let all = state.identity.directory().await.unwrap_or_default();
+) -> Result<
+    (
+        HashMap<String, String>,
+        HashMap<String, String>,
+        Vec<tongban_identity::Department>,
+    ),
+    PageError,
+> {
+    let all = state.identity.directory().await?;
     let by_path = all.iter().map(|d| (d.path.0.clone(), d.code.clone())).collect();
     let by_code = all.iter().map(|d| (d.code.clone(), d.path.0.clone())).collect();
-    (by_path, by_code, all)
+    Ok((by_path, by_code, all))
 }
 
 /// The assignee slots a posted form carries (at least [`MIN_SLOTS`]).
@@ -924,50 +927,46 @@ async fn workflow_page(
     item: &ServiceItem,
     f: Option<Values>,
     created: bool,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
     let zone = &state.settings.zone;
-    let (by_path, _, all_departments) = department_codes(state).await;
+    let (by_path, _, all_departments) = department_codes(state).await?;
     let mut versions = Vec::new();
     for v in (1..=item.workflow_version).rev() {
-        if let Ok(w) = state.hall.workflow(&item.id, v).await {
-            // Who saved it, by name: a person's display name, or the platform itself.
-            let by = if w.created_by.starts_with("system:") {
-                t.pick("平台系统", "the platform").to_string()
-            } else {
-                state
-                    .identity
-                    .get_user(
-                        &tongban_kernel::Principal::system("workflow-history"),
-                        &tongban_identity::AccountId(w.created_by.clone()),
-                    )
-                    .await
-                    .map_or_else(|_| w.created_by.clone(), |a| a.display_name)
-            };
-            versions.push(VersionRow {
-                version: w.version,
-                by,
-                when: w.created.display_in(zone),
-                steps: w
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        let who: Vec<String> = s
-                            .assignees
-                            .iter()
-                            .map(|a| {
-                                format!(
-                                    "{}·{}",
-                                    a.department.name_zh,
-                                    t.pick(a.role.name_zh(), a.role.name_en())
-                                )
-                            })
-                            .collect();
-                        format!("{}（{}）", s.name, who.join("、"))
-                    })
-                    .collect(),
-            });
-        }
+        let w = state.hall.workflow(&item.id, v).await?;
+        // Who saved it, by name: a staff member's display name, or the platform itself.
+        let by = if w.created_by.starts_with("system:") {
+            t.pick("平台系统", "the platform").to_string()
+        } else {
+            state
+                .identity
+                .staff_display_name(&tongban_identity::AccountId(w.created_by.clone()))
+                .await?
+                .unwrap_or_else(|| w.created_by.clone())
+        };
+        versions.push(VersionRow {
+            version: w.version,
+            by,
+            when: w.created.display_in(zone),
+            steps: w
+                .steps
+                .iter()
+                .map(|s| {
+                    let who: Vec<String> = s
+                        .assignees
+                        .iter()
+                        .map(|a| {
+                            format!(
+                                "{}·{}",
+                                a.department.name_zh,
+                                t.pick(a.role.name_zh(), a.role.name_en())
+                            )
+                        })
+                        .collect();
+                    format!("{}（{}）", s.name, who.join("、"))
+                })
+                .collect(),
+        });
     }
     let f = match f {
         Some(f) => f,
@@ -975,12 +974,7 @@ async fn workflow_page(
             let mut f = Values::default();
             let steps = match item.workflow_version {
                 0 => Vec::new(),
-                v => state
-                    .hall
-                    .workflow(&item.id, v)
-                    .await
-                    .map(|w| w.steps)
-                    .unwrap_or_default(),
+                v => state.hall.workflow(&item.id, v).await?.steps,
             };
             for (n, s) in steps.iter().enumerate() {
                 f.set(format!("s{n}_kind"), s.kind.code());
@@ -1063,7 +1057,7 @@ async fn workflow_page(
     if failed {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    resp
+    Ok(resp)
 }
 
 /// The select a hall field about a step's assignees names (`steps[1].assignees[0].role` →
@@ -1120,7 +1114,7 @@ pub(super) async fn workflow(
     if let Some(v) = q.saved {
         c.notice = Some(t.s("items.workflow_saved").replace("{version}", &v.to_string()));
     }
-    Ok(workflow_page(&state, &ctx, c, &item, None, q.created.is_some()).await)
+    workflow_page(&state, &ctx, c, &item, None, q.created.is_some()).await
 }
 
 /// `POST /console/items/{code}/workflow`: saves a new version.
@@ -1135,9 +1129,9 @@ pub(super) async fn save_workflow(
     let mut c = ctx.chrome(ctx.t().s("items.workflow"));
     if f.v("go") == "more" {
         f.add_rows("s", BLANK_ROWS + 1);
-        return Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await);
+        return workflow_page(&state, &ctx, c, &item, Some(f), false).await;
     }
-    let (_, by_code, _) = department_codes(&state).await;
+    let (_, by_code, _) = department_codes(&state).await?;
     let slots = posted_slots(&f);
     let dept_keys: Vec<String> = (0..slots).map(|j| format!("d{j}")).collect();
     let mut keys: Vec<&str> = dept_keys.iter().map(String::as_str).collect();
@@ -1211,7 +1205,7 @@ pub(super) async fn save_workflow(
         });
     }
     if !c.errors.is_empty() {
-        return Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await);
+        return workflow_page(&state, &ctx, c, &item, Some(f), false).await;
     }
     match state.hall.save_workflow(&p, &item.id, steps).await {
         Ok(w) => Ok(Redirect::to(&format!(
@@ -1226,7 +1220,7 @@ pub(super) async fn save_workflow(
                     input_of(&field, &lists)
                 });
                 c.add_error(&input, &msg);
-                Ok(workflow_page(&state, &ctx, c, &item, Some(f), false).await)
+                workflow_page(&state, &ctx, c, &item, Some(f), false).await
             }
             None => Err(hall_page(e)),
         },

@@ -210,11 +210,8 @@ pub(super) async fn ledger(
         // A prefix given in the address (an export link, a bookmark) stays chosen.
         actions.push((q.action.trim().to_string(), q.action.trim().to_string()));
     }
-    let mut departments: Vec<(String, String)> = state
-        .identity
-        .list_departments(&me.principal)
-        .await
-        .unwrap_or_default()
+    let mut departments: Vec<(String, String)> = super::visible_departments(&state, &me.principal)
+        .await?
         .into_iter()
         .map(|d| {
             // Offices indented under their bureau, as on the department tree.

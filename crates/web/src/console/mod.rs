@@ -167,16 +167,28 @@ pub(super) async fn department_choices(
     state: &AppState,
     keep: impl Fn(&tongban_identity::Department) -> bool,
     key: impl Fn(&tongban_identity::Department) -> String,
-) -> Vec<(String, String)> {
-    state
+) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
         .identity
         .directory()
-        .await
-        .unwrap_or_default()
+        .await?
         .iter()
         .filter(|d| keep(d))
         .map(|d| (key(d), d.name_zh.clone()))
-        .collect()
+        .collect())
+}
+
+/// The departments `actor` may see, for a filter or a choice. Identity refuses the list to an
+/// actor with no department scope; here that means nothing to choose from, not an error page.
+/// Any other failure is one.
+pub(super) async fn visible_departments(
+    state: &AppState,
+    actor: &tongban_kernel::Principal,
+) -> Result<Vec<tongban_identity::Department>, PageError> {
+    match state.identity.list_departments(actor).await {
+        Err(tongban_identity::Error::Forbidden { .. }) => Ok(Vec::new()),
+        found => Ok(found?),
+    }
 }
 
 /// Departments as a select offers them: those `keep` lets through, each indented under its
@@ -205,11 +217,7 @@ pub(super) fn indented_choices(
 
 async fn home(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     let t = ctx.t();
-    let depts = state
-        .identity
-        .list_departments(&user.principal)
-        .await
-        .unwrap_or_default();
+    let depts = visible_departments(&state, &user.principal).await?;
     let roles = user
         .principal
         .grants
@@ -424,11 +432,7 @@ struct NewUserPage {
 async fn new_user_page(state: &AppState, ctx: &Ctx, c: Chrome, form: &NewUserForm) -> PageResult {
     let user = ctx.require_staff()?.clone();
     let t = ctx.t();
-    let depts = state
-        .identity
-        .list_departments(&user.principal)
-        .await
-        .unwrap_or_default();
+    let depts = visible_departments(state, &user.principal).await?;
     let departments = depts
         .iter()
         .filter(|d| user.principal.allows(Permission::ManageUsers, Some(&d.path)))
@@ -658,8 +662,7 @@ async fn user_page(
     for p in state
         .identity
         .login_pauses(&me.principal, &u.id)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|p| p.active)
     {
@@ -707,8 +710,7 @@ async fn user_page(
     let pending: Vec<(&'static str, String, String)> = state
         .identity
         .role_requests(&me.principal, Some(&u.id))
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|r| {
             (

@@ -12,7 +12,7 @@ use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tongban_interact::{ConsultationInput, DeptRef, Question, QuestionKind, Section, SurveyInput};
@@ -40,11 +40,8 @@ async fn publisher(state: &AppState, actor: &Principal) -> Result<DeptRef, PageE
             "需要部门管理员权限 / a department administrator publishes consultations and surveys".into(),
         ));
     };
-    let d = state
-        .identity
-        .list_departments(actor)
-        .await
-        .unwrap_or_default()
+    let d = super::visible_departments(state, actor)
+        .await?
         .into_iter()
         .find(|d| d.path == scope)
         .ok_or(PageError::Forbidden("部门不存在 / no such department".into()))?;
@@ -55,14 +52,13 @@ async fn publisher(state: &AppState, actor: &Principal) -> Result<DeptRef, PageE
     })
 }
 
-async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
+async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult {
     let t = ctx.t();
     let today = state.interact.today();
     let consultations = state
         .interact
         .consultations(50)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|k| {
             (
@@ -76,8 +72,7 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
     let surveys = state
         .interact
         .surveys(50)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|s| {
             (
@@ -88,19 +83,19 @@ async fn page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> Response {
             )
         })
         .collect();
-    render(&ParticipationPage {
+    Ok(render(&ParticipationPage {
         c: c.unwrap_or_else(|| ctx.chrome(t.s("participation.title"))),
         consultations,
         surveys,
         today: today.to_string(),
         until: today.saturating_add(jiff::Span::new().days(30)).to_string(),
-    })
+    }))
 }
 
 /// `GET /console/participation`.
 pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Staff(user): Staff) -> PageResult {
     publisher(&state, &user.principal).await?;
-    Ok(page(&state, &ctx, None).await)
+    page(&state, &ctx, None).await
 }
 
 /// The page again with `msg` against `field`, keeping what `form` held.
@@ -108,7 +103,7 @@ async fn refuse(state: &AppState, ctx: &Ctx, form: &impl Serialize, field: &str,
     let mut c = ctx.chrome(ctx.t().s("participation.title"));
     c.keep(form);
     c.add_error(field, msg);
-    crate::page::refused(Ok(page(state, ctx, Some(c)).await))
+    crate::page::refused(page(state, ctx, Some(c)).await)
 }
 
 fn date(text: &str) -> Result<Date, String> {

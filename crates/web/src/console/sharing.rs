@@ -70,15 +70,17 @@ fn grantee_label(g: &Grantee) -> String {
 }
 
 /// Every department's name by path (names are public), in the page's language.
-async fn department_names(state: &AppState, t: crate::i18n::Tr) -> HashMap<String, String> {
-    state
+async fn department_names(
+    state: &AppState,
+    t: crate::i18n::Tr,
+) -> Result<HashMap<String, String>, PageError> {
+    Ok(state
         .identity
         .department_names()
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|(path, zh, en)| (path.as_str().to_string(), t.pick(&zh, &en).to_string()))
-        .collect()
+        .collect())
 }
 
 /// A grantee as people know it: its department's name, or the code when there is none.
@@ -102,7 +104,7 @@ fn field_name(resource: Option<&tongban_catalog::Resource>, code: &str) -> Strin
 pub(super) async fn sharing(State(state): State<AppState>, ctx: Ctx, Staff(me): Staff) -> PageResult {
     let t = ctx.t();
     // Names, not codes: departments (names are public) and each resource's fields.
-    let departments = department_names(&state, t).await;
+    let departments = department_names(&state, t).await?;
     let requests = state
         .catalog
         .list_requests(&me.principal, &RequestFilter::default(), Page::new(200, 0))
@@ -241,7 +243,7 @@ async fn request_page(state: &AppState, ctx: &Ctx, id: &str, mut c: Chrome) -> P
     }
     let resource = state.catalog.resource_by_code_cached(&r.resource_code).await.ok();
     let field_name = |code: &String| field_name(resource.as_ref(), code);
-    let requester = grantee_name(&department_names(state, t).await, &r.requester);
+    let requester = grantee_name(&department_names(state, t).await?, &r.requester);
     let mut facts = vec![
         (
             "sharing.resource",

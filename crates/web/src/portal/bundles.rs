@@ -85,7 +85,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
     let items = state.hall.bundle_items(&bundle).await?;
     let (fields, _) = bundle_fields(&items);
     let t = ctx.t();
-    let depts = crate::page::DeptNames::load(&state, t).await;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     Ok(render(&GuidePage {
         c: ctx.chrome(&bundle.name),
         code: bundle.code.clone(),
@@ -213,8 +213,8 @@ pub(super) async fn mine(
     let t = ctx.t();
     let v = state.hall.bundle_case(&user.principal, &BundleCaseId(id)).await?;
     let zone = &state.settings.zone;
-    let names = crate::page::ItemNames::load(&state, t).await;
-    let depts = crate::page::DeptNames::load(&state, t).await;
+    let names = crate::page::ItemNames::load(&state, t).await?;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     let code_of: std::collections::HashMap<String, String> = v
         .cases
         .iter()

@@ -125,15 +125,14 @@ async fn draft_page(
         })
         .collect();
     let groups = if staff {
-        state.interact.comment_groups(&cid).await.unwrap_or_default()
+        state.interact.comment_groups(&cid).await?
     } else {
         Vec::new()
     };
     let feedback = state
         .interact
         .feedback(&cid)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|f| {
             let text = f

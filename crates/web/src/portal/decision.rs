@@ -1,21 +1,18 @@
-//! 决定书: the printable decision letter of a decided case. The applicant reads it under 我的办件
-//! and the handling staff from the case page; both come through the hall's access rule for the
-//! case, so nobody else can. It states who applied (masked), what for, when, the outcome, the
-//! reasons and the legal basis, the deciding department and date — and, for a denial, the
-//! applicant's right to administrative reconsideration or litigation, which the Administrative
-//! Licensing Law (art. 38) requires every written denial to state.
+//! 决定书: the printable decision letter of a decided case, as the hall states it
+//! ([`tongban_hall::DecisionLetter`]: what is decided, reasons, basis, remedies), worded from
+//! the locale files. The applicant reads it under 我的办件 and the handling staff from the
+//! case page; the hall's access rule for the case decides who may.
 
 use crate::AppState;
-use crate::context::Ctx;
-use crate::context::User;
+use crate::context::{Ctx, IdPath, User};
 use crate::errors::seal_page;
-use crate::page::PageResult;
-use crate::page::{Chrome, PageError, render};
+use crate::i18n::Tr;
+use crate::page::{Chrome, PageResult, render};
 use askama::Template;
-use axum::extract::{Path, State};
-use tongban_hall::{Case, CaseId, CaseStatus, Decision, ItemType, Outcome};
+use axum::extract::State;
+use fluent_bundle::FluentValue;
+use tongban_hall::{CaseId, DecisionLetter, LetterKind};
 use tongban_identity::AccountId;
-use tongban_kernel::Principal;
 
 #[derive(Template)]
 #[template(path = "portal/decision.html")]
@@ -43,125 +40,68 @@ struct DecisionPage {
     seal: Option<String>,
 }
 
+/// `yes` or `no`, for the messages' selectors.
+fn yes(b: bool) -> FluentValue<'static> {
+    FluentValue::from(if b { "yes" } else { "no" })
+}
+
 /// The letter's title: licensing decisions are named as such, other services generically.
-fn heading(ctx: &Ctx, item_type: Option<ItemType>, outcome: Outcome) -> String {
-    let t = ctx.t();
-    let licensing = item_type == Some(ItemType::Licensing);
-    match (outcome, licensing) {
-        (Outcome::Approve, true) => t.pick("准予行政许可决定书", "Decision granting the licence"),
-        (Outcome::Deny, true) => t.pick("不予行政许可决定书", "Decision refusing the licence"),
-        (Outcome::Approve, false) => t.pick("准予办理决定书", "Decision to approve"),
-        (Outcome::Deny, false) => t.pick("不予办理决定书", "Decision to refuse"),
-    }
-    .to_string()
-}
-
-/// The sentence of a refusal: 经审查, the reasons, the basis. Reasons that say how they were
-/// found (经核查, 经查) need no 经审查 before them.
-fn refusal(reasons: &str, basis: &str, what: &str) -> String {
-    let lead = if reasons.starts_with('经') {
-        ""
-    } else {
-        "经审查，"
+fn heading(t: Tr, l: &DecisionLetter) -> String {
+    let kind = match (l.kind, l.licensing) {
+        (LetterKind::Granted, true) => "granted-licence",
+        (LetterKind::Granted, false) => "granted",
+        (LetterKind::Refused, true) => "refused-licence",
+        (LetterKind::Refused, false) => "refused",
+        (LetterKind::NotAccepted, true) => "not-accepted-licence",
+        (LetterKind::NotAccepted, false) => "not-accepted",
     };
-    format!("{lead}{reasons}。根据{basis}的规定，决定不予{what}。")
+    t.fmt("decision.title", &[("kind", kind.into())])
 }
 
-fn body(ctx: &Ctx, case: &Case, d: &Decision, submitted: &str, issuer: &str, licensing: bool) -> Vec<String> {
-    let t = ctx.t();
-    let mut out = vec![if t.is_en() {
-        format!(
-            "On {submitted} you applied for “{}” (case {}). {issuer} has examined the application according to law.",
-            case.item_name, case.number
-        )
-    } else {
-        format!(
-            "你（单位）于{submitted}提出的“{}”申请（办件编号 {}），本机关已依法审查。",
-            case.item_name, case.number
-        )
-    }];
-    let basis = d.legal_basis.trim();
-    // The letter says "经审查，" itself; a clerk's reasons often start with it and end with a
-    // full stop too.
-    let reasons = d
-        .reasons
-        .trim()
-        .trim_start_matches("经审查")
-        .trim_start_matches(['，', ',', '：', ':'])
-        .trim_end_matches(['。', '.'])
-        .trim();
-    // What is decided, in full: 准予行政许可 for a licence, 准予办理 otherwise.
-    let what = if licensing { "行政许可" } else { "办理" };
-    out.push(match (d.outcome, t.is_en()) {
-        (Outcome::Approve, false) => {
-            format!("经审查，你（单位）的申请符合法定条件、标准。根据{basis}的规定，决定准予{what}。")
-        }
-        (Outcome::Approve, true) => format!(
-            "The application meets the conditions and standards set by law. Under {basis}, it is approved."
-        ),
-        (Outcome::Deny, false) => refusal(reasons, basis, what),
-        (Outcome::Deny, true) => format!("On examination: {reasons}. Under {basis}, it is refused."),
+/// The letter's paragraphs: the application examined, the decision with its reasons and
+/// basis, remarks on a grant, the e-licence issued.
+fn body(t: Tr, l: &DecisionLetter, submitted: &str, issuer: &str) -> Vec<String> {
+    let item = match l.item_name_en.trim() {
+        en if t.is_en() && !en.is_empty() => en,
+        _ => l.item_name.as_str(),
+    };
+    let mut out = vec![t.fmt(
+        "decision.applied",
+        &[
+            ("submitted", submitted.into()),
+            ("item", item.into()),
+            ("number", l.case_number.as_str().into()),
+            ("issuer", issuer.into()),
+        ],
+    )];
+    let args = [
+        ("reasons", FluentValue::from(l.reasons.as_str())),
+        ("basis", l.basis.as_str().into()),
+        ("licensing", yes(l.licensing)),
+        ("lead", yes(!l.reasons_say_how)),
+    ];
+    out.push(match l.kind {
+        LetterKind::Granted => t.fmt("decision.granted", &args),
+        LetterKind::Refused => t.fmt("decision.refused", &args),
+        LetterKind::NotAccepted => t.fmt("decision.not_accepted", &args),
     });
-    if d.outcome == Outcome::Approve && !reasons.is_empty() {
-        out.push(if t.is_en() {
-            format!("Remarks: {reasons}")
-        } else {
-            format!("说明：{reasons}")
-        });
+    if l.kind == LetterKind::Granted && !l.reasons.is_empty() {
+        out.push(t.fmt("decision.remarks", &args));
     }
-    if let Some(n) = &case.licence_number {
-        out.push(if t.is_en() {
-            format!("The electronic licence {n} has been issued; anyone can verify it online.")
-        } else {
-            format!("已签发电子证照 {n}，可在线核验。")
-        });
+    if let Some(n) = &l.licence_number {
+        out.push(t.fmt("decision.licence", &[("number", n.as_str().into())]));
     }
     out
 }
 
-/// The legal basis of a refusal to accept: the Administrative Licensing Law for a licence
-/// (art. 32 lists when an application is not accepted), the item's own basis otherwise.
-fn not_accepted_basis(licensing: bool, item_basis: &str) -> String {
-    if licensing || item_basis.trim().is_empty() {
-        "《中华人民共和国行政许可法》第三十二条".to_string()
-    } else {
-        item_basis.trim().to_string()
-    }
-}
-
-/// The letter of a case refused at acceptance (不予受理): when it was applied for, why it was
-/// not accepted and under what.
-fn not_accepted_body(
-    ctx: &Ctx,
-    case: &Case,
-    reasons: &str,
-    basis: &str,
-    submitted: &str,
-    issuer: &str,
-) -> Vec<String> {
-    let reasons = reasons
-        .trim()
-        .trim_start_matches("经审查")
-        .trim_start_matches(['，', ',', '：', ':'])
-        .trim_end_matches(['。', '.'])
-        .trim();
-    if ctx.t().is_en() {
-        vec![
-            format!(
-                "On {submitted} you applied for “{}” (case {}). {issuer} has examined the application according to law.",
-                case.item_name, case.number
-            ),
-            format!("On examination: {reasons}. Under {basis}, the application is not accepted."),
-        ]
-    } else {
-        vec![
-            format!(
-                "你（单位）于{submitted}提出的“{}”申请（办件编号 {}），本机关已依法审查。",
-                case.item_name, case.number
-            ),
-            refusal(reasons, basis, "受理"),
-        ]
-    }
+/// The remedies a denial states: a refusal to accept is a 通知书, a decision a 决定书.
+fn remedy(t: Tr, l: &DecisionLetter) -> Option<String> {
+    let paper = match l.kind {
+        LetterKind::NotAccepted => "notice",
+        _ => "decision",
+    };
+    l.states_remedies()
+        .then(|| t.fmt("decision.remedy", &[("paper", paper.into())]))
 }
 
 /// `GET /my/cases/{id}/decision` and `GET /console/cases/{id}/decision`: the decision letter,
@@ -170,161 +110,115 @@ pub(crate) async fn letter(
     State(state): State<AppState>,
     ctx: Ctx,
     User(user): User,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CaseId>,
 ) -> PageResult {
-    let Ok(case_id) = CaseId::parse("id", &id) else {
-        return Err(PageError::NotFound);
-    };
-    let v = state.hall.case(&user.principal, &case_id).await?;
-    // A decision, or the refusal to accept recorded on the timeline: (outcome, reasons, day).
-    let not_accepted = v
-        .log
-        .iter()
-        .rev()
-        .find(|e| e.action == "not_accepted")
-        .filter(|_| v.case.status == CaseStatus::NotAccepted);
-    if v.case.decision.is_none() && not_accepted.is_none() {
-        return Err(PageError::NotFound);
-    }
-    let zone = &state.settings.zone;
-    let item = state.hall.item(&v.case.item_id).await.ok();
-    let item_type = item.as_ref().map(|i| i.item_type);
+    let l = state.hall.decision_letter(&user.principal, &id).await?;
     // The reader may see the case, so may see who applied; shown masked, as on every page.
-    let who = state
+    let holder = state
         .identity
-        .get_user(
-            &Principal::system("decision-letter"),
-            &AccountId(v.case.applicant_id.clone()),
-        )
-        .await
-        .ok();
-    let applicant = who
-        .as_ref()
-        .and_then(|a| a.company_name.clone().or_else(|| a.real_name_masked.clone()))
-        .or_else(|| who.as_ref().map(|a| a.display_name.clone()))
-        .unwrap_or_default();
-    let applicant_id = who
-        .as_ref()
-        .and_then(|a| {
-            a.credit_code_masked
-                .clone()
-                .or_else(|| a.id_number_masked.clone())
-        })
-        .unwrap_or_default();
+        .masked_holder(&AccountId(l.applicant_id.clone()))
+        .await?;
     let t = ctx.t();
-    let submitted = t.day(v.case.submitted.date_in(zone));
-    let licensing = item_type == Some(ItemType::Licensing);
-    let denied = not_accepted.is_some()
-        || v.case
-            .decision
-            .as_ref()
-            .is_some_and(|d| d.outcome == Outcome::Deny);
-    let heading = match (&v.case.decision, licensing) {
-        (Some(d), _) => heading(&ctx, item_type, d.outcome),
-        (None, true) => t
-            .pick(
-                "不予受理行政许可申请通知书",
-                "Notice of non-acceptance of a licence application",
-            )
-            .to_string(),
-        (None, false) => t.pick("不予受理通知书", "Notice of non-acceptance").to_string(),
-    };
-    // The letter names itself: 决定书, or 通知书 for a refusal to accept.
-    let paper = if v.case.decision.is_some() {
-        "决定书"
-    } else {
-        "通知书"
-    };
-    let remedy = denied.then(|| {
-        if t.is_en() {
-            "If you disagree with this decision you may apply for administrative reconsideration within 60 days of receiving it, or bring an administrative lawsuit before a people's court within six months.".to_string()
-        } else {
-            format!(
-                "如不服本决定，可以自收到本{paper}之日起六十日内依法申请行政复议，或者自收到本{paper}之日起六个月内依法向人民法院提起行政诉讼。"
-            )
-        }
-    });
-    let (issuer_zh, issuer_en) = state
-        .identity
-        .official_name(&v.case.department.path)
-        .await
-        .unwrap_or_else(|_| (v.case.department.name_zh.clone(), String::new()));
+    let zone = &state.settings.zone;
+    let (issuer_zh, issuer_en) = state.identity.official_name(&l.department.path).await?;
     let issuer = t.pick(&issuer_zh, &issuer_en).to_string();
-    let seal = match state.seals.letter_seal(&v.case.department.path).await {
+    let seal = match state.seals.letter_seal(&l.department.path).await {
         Ok(s) => s.map(|s| tongban_seal::impression_svg(s.id.as_str(), &s.name, s.seal_type, 128)),
         Err(e) => return Err(seal_page(e)),
     };
-    let back = if v.case.applicant_id == user.principal.id {
-        format!("/my/cases/{}", v.case.id)
+    let back = if l.applicant_id == user.principal.id {
+        format!("/my/cases/{}", l.case_id)
     } else {
-        format!("/console/cases/{}", v.case.id)
+        format!("/console/cases/{}", l.case_id)
     };
-    let (body, basis, decided_on, reference) = match (&v.case.decision, not_accepted) {
-        (Some(d), _) => (
-            body(&ctx, &v.case, d, &submitted, &issuer, licensing),
-            d.legal_basis.clone(),
-            t.day(d.at.date_in(zone)),
-            format!("{}-JD", v.case.number),
-        ),
-        (None, Some(e)) => {
-            let basis = not_accepted_basis(licensing, item.as_ref().map_or("", |i| i.legal_basis.as_str()));
-            (
-                not_accepted_body(&ctx, &v.case, &e.note, &basis, &submitted, &issuer),
-                basis,
-                t.day(e.at.date_in(zone)),
-                format!("{}-BSL", v.case.number),
-            )
-        }
-        (None, None) => return Err(PageError::NotFound),
-    };
+    let heading = heading(t, &l);
     Ok(render(&DecisionPage {
         c: ctx.chrome(&heading),
         back,
-        reference,
-        body,
+        reference: l.reference.clone(),
+        body: body(t, &l, &t.day(l.submitted.date_in(zone)), &issuer),
+        remedy: remedy(t, &l),
+        decided_on: t.day(l.decided.date_in(zone)),
         issuer,
         seal,
-        remedy,
-        decided_on,
         heading,
-        applicant,
-        applicant_id,
-        basis,
+        applicant: holder.name,
+        applicant_id: holder.identifier.unwrap_or_default(),
+        basis: l.basis,
     }))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::refusal;
+    use super::*;
+    use crate::i18n::Lang;
+
+    fn letter(kind: LetterKind, reasons: &str) -> DecisionLetter {
+        DecisionLetter {
+            case_id: CaseId("c1".into()),
+            kind,
+            licensing: kind == LetterKind::Refused,
+            reference: "GA-2026-0001-JD".into(),
+            case_number: "GA-2026-0001".into(),
+            item_name: "居住证办理".into(),
+            item_name_en: "Residence permit".into(),
+            applicant_id: "a1".into(),
+            submitted: tongban_kernel::Millis(0),
+            decided: tongban_kernel::Millis(0),
+            reasons: reasons.into(),
+            reasons_say_how: reasons.starts_with('经'),
+            basis: "《居住证暂行条例》第九条".into(),
+            licence_number: None,
+            department: tongban_hall::DeptRef {
+                id: "d1".into(),
+                path: tongban_kernel::DeptPath("/3301/3301-GA/".into()),
+                name_zh: "公安局".into(),
+            },
+        }
+    }
+
+    const ZH: Tr = Tr { lang: Lang::Zh };
+    const EN: Tr = Tr { lang: Lang::En };
 
     #[test]
-    fn a_licence_not_accepted_cites_the_licensing_law() {
-        use super::not_accepted_basis;
+    fn a_refusal_says_how_it_was_examined_once_and_states_the_remedies() {
+        let l = letter(LetterKind::Refused, "申请人在本市居住不满半年");
+        let zh = body(ZH, &l, "2026年3月2日", "示范市公安局");
         assert_eq!(
-            not_accepted_basis(true, "《居住证暂行条例》"),
-            "《中华人民共和国行政许可法》第三十二条"
+            zh[1],
+            "经审查，申请人在本市居住不满半年。根据《居住证暂行条例》第九条的规定，决定不予行政许可。"
         );
+        assert_eq!(heading(ZH, &l), "不予行政许可决定书");
+        assert!(remedy(ZH, &l).is_some_and(|r| r.contains("收到本决定书之日起六十日内")));
+        let own = body(
+            ZH,
+            &letter(LetterKind::Refused, "经核查，申请材料与事实不符"),
+            "",
+            "",
+        )[1]
+        .clone();
+        assert!(own.starts_with("经核查，") && !own.contains("经审查"), "{own}");
         assert_eq!(
-            not_accepted_basis(false, "《居住证暂行条例》"),
-            "《居住证暂行条例》"
+            body(EN, &l, "2 March 2026", "Public Security Bureau, Demo City")[1],
+            "On examination: 申请人在本市居住不满半年. Under 《居住证暂行条例》第九条, it is refused."
         );
-        assert_eq!(
-            refusal(
-                "申请事项不属于本机关职权范围，请向户籍所在地公安机关申请",
-                "《中华人民共和国行政许可法》第三十二条",
-                "受理"
-            ),
-            "经审查，申请事项不属于本机关职权范围，请向户籍所在地公安机关申请。根据《中华人民共和国行政许可法》第三十二条的规定，决定不予受理。"
-        );
+        assert!(body(EN, &l, "2 March 2026", "")[0].contains("you applied for “Residence permit”"));
+        assert!(body(ZH, &l, "", "")[0].contains("“居住证办理”"));
     }
 
     #[test]
-    fn a_refusal_says_how_it_was_examined_once() {
+    fn a_refusal_to_accept_is_a_notice_and_a_grant_states_no_remedy() {
+        let l = letter(LetterKind::NotAccepted, "申请事项不属于本机关职权范围");
+        assert_eq!(heading(ZH, &l), "不予受理通知书");
+        assert!(body(ZH, &l, "", "")[1].ends_with("的规定，决定不予受理。"));
+        assert!(remedy(ZH, &l).is_some_and(|r| r.contains("收到本通知书之日起")));
+        let granted = letter(LetterKind::Granted, "");
+        assert_eq!(heading(ZH, &granted), "准予办理决定书");
+        assert_eq!(remedy(ZH, &granted), None);
+        assert_eq!(body(ZH, &granted, "", "").len(), 2, "no remarks without reasons");
         assert_eq!(
-            refusal("申请人在本市居住不满半年", "《居住证暂行条例》第九条", "办理"),
-            "经审查，申请人在本市居住不满半年。根据《居住证暂行条例》第九条的规定，决定不予办理。"
+            body(ZH, &granted, "2026年3月2日", "")[0],
+            "你（单位）于2026年3月2日提出的“居住证办理”申请（办件编号 GA-2026-0001），本机关已依法审查。"
         );
-        let own = refusal("经核查，申请材料与事实不符", "第九条", "行政许可");
-        assert!(own.starts_with("经核查，") && !own.contains("经审查"), "{own}");
     }
 }

@@ -14,7 +14,7 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tongban_interact::{
@@ -96,8 +96,7 @@ pub(super) async fn board(
     let stats = state
         .interact
         .department_stats(None)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|s| s.received > 0)
         .map(|s| StatRow {
@@ -120,8 +119,7 @@ pub(super) async fn board(
         categories: state
             .interact
             .categories(false)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .map(|c| (c.code, t.pick(&c.name_zh, &c.name_en).to_string()))
             .collect(),
@@ -207,11 +205,11 @@ async fn new_page(
     c: Chrome,
     form: &HashMap<String, String>,
     reselect: bool,
-) -> Response {
+) -> PageResult {
     let t = ctx.t();
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let anonymous = ctx.signed_in().is_none();
-    render(&NewPage {
+    Ok(render(&NewPage {
         c,
         anonymous,
         kinds: ItemKind::ALL
@@ -222,8 +220,7 @@ async fn new_page(
         categories: state
             .interact
             .categories(false)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .map(|c| (c.code, t.pick(&c.name_zh, &c.name_en).to_string()))
             .collect(),
@@ -240,11 +237,11 @@ async fn new_page(
         max_files: MAX_ATTACHMENTS,
         max_mib: MAX_ATTACHMENT_BYTES >> 20,
         reselect,
-    })
+    }))
 }
 
 /// `GET /interact/new`: the form; without signing in, for an anonymous suggestion only.
-pub(super) async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub(super) async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let form = HashMap::from([("kind".to_string(), "inquiry".to_string())]);
     new_page(&state, &ctx, ctx.chrome(ctx.t().s("interact.new")), &form, false).await
 }
@@ -267,14 +264,14 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let refuse = async |field: &str, msg: &str, status: StatusCode| {
         let mut c = ctx.chrome(ctx.t().s("interact.new"));
         c.add_error(field, msg);
-        let mut resp = new_page(&state, &ctx, c, &form, reselect).await;
+        let mut resp = new_page(&state, &ctx, c, &form, reselect).await?;
         *resp.status_mut() = status;
-        resp
+        Ok(resp)
     };
     let t = ctx.t();
     if posted.too_big {
         let msg = format!("{} {} MB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
-        return Ok(refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await);
+        return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     // Every missing answer is named at once (the domain checks each again when it files).
@@ -298,7 +295,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
         for (field, msg) in &missing {
             c.add_error(field, msg);
         }
-        let mut resp = new_page(&state, &ctx, c, &form, reselect).await;
+        let mut resp = new_page(&state, &ctx, c, &form, reselect).await?;
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     };
@@ -354,7 +351,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
                 _ => return Err(interact_page(e)),
             };
             let field = field.strip_prefix("location.").unwrap_or(&field).to_string();
-            Ok(refuse(&field, &msg, status).await)
+            refuse(&field, &msg, status).await
         }
     }
 }
@@ -470,12 +467,11 @@ pub(crate) async fn attachment_rows(
     state: &AppState,
     actor: &tongban_kernel::Principal,
     id: &ItemId,
-) -> Vec<(String, String)> {
-    state
+) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
         .interact
         .attachments(actor, id)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|a| {
             (
@@ -483,7 +479,7 @@ pub(crate) async fn attachment_rows(
                 format!("{}（{} KiB）", a.file_name, a.size.div_ceil(1024)),
             )
         })
-        .collect()
+        .collect())
 }
 
 /// `GET /interact/files/{id}`: an attachment, for its submitter and the staff who may see its
@@ -526,18 +522,10 @@ async fn item_page(
     let v = state.interact.get_item(&user.principal, &iid).await?;
     let t = ctx.t();
     let zone = &state.settings.zone;
-    let depts = crate::page::DeptNames::load(state, t).await;
-    let history = state
-        .interact
-        .history(&user.principal, &iid)
-        .await
-        .unwrap_or_default();
-    let replies = state
-        .interact
-        .replies(&user.principal, &iid)
-        .await
-        .unwrap_or_default();
-    let attachments = attachment_rows(state, &user.principal, &iid).await;
+    let depts = crate::page::DeptNames::load(state, t).await?;
+    let history = state.interact.history(&user.principal, &iid).await?;
+    let replies = state.interact.replies(&user.principal, &iid).await?;
+    let attachments = attachment_rows(state, &user.principal, &iid).await?;
     let i = v.item;
     let can_rate = i.rating.is_none() && matches!(i.status.code(), "replied");
     Ok(render(&ItemPage {

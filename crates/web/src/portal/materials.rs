@@ -18,7 +18,6 @@ use tongban_hall::{
     FieldKind, FileId, MAX_UPLOAD_BYTES, Material, MaterialInput, MaterialSource, ServiceItem,
 };
 use tongban_kernel::Principal;
-use tongban_seal::LicenceStatus;
 
 /// One upload page of the application: a file field of the form or a material.
 pub(super) struct Slot<'a> {
@@ -131,53 +130,34 @@ pub(super) fn shown(ctx: &Ctx, v: Option<&String>) -> String {
     }
 }
 
-/// The applicant's valid licences of `licence_type`, named so they can be told apart: the holder
-/// in full (they are the applicant's own), the day of issue and the issuer.
+/// The licences the applicant may offer for `licence_type` (the seal service says which),
+/// named so they can be told apart: the holder in full (they are the applicant's own), the day
+/// of issue and the issuer.
 async fn licence_choices(
     state: &AppState,
     ctx: &Ctx,
     applicant: &Principal,
     licence_type: &str,
-) -> Vec<LicenceChoice> {
+) -> Result<Vec<LicenceChoice>, PageError> {
     let t = ctx.t();
-    let today = state.seals.today();
-    let own = state
-        .seals
-        .licences_of_account(&applicant.id)
-        .await
-        .unwrap_or_default()
+    let usable = state.seals.usable_licences(applicant, licence_type).await?;
+    Ok(usable
         .into_iter()
-        .filter(|l| l.licence_type == licence_type && l.status(today) == LicenceStatus::Valid);
-    let mut out = Vec::new();
-    for l in own {
-        // The document's first line says what the licence is about (新生儿姓名 for a birth
-        // certificate, whose holder is the parent).
-        let (holder, detail) = match state.seals.document(applicant, &l.number).await {
-            Ok(d) => {
-                let detail = d
-                    .fields
-                    .first()
+        .map(|u| {
+            let day = t.day(u.licence.issued.date_in(&state.settings.zone));
+            LicenceChoice {
+                issued: t.fmt("material.issued_on", &[("day", day.into())]),
+                detail: u
+                    .first_line
                     .map(|f| format!("{}{}{}", f.label, t.s("punct.colon"), f.value))
-                    .unwrap_or_default();
-                (d.holder.name, detail)
+                    .unwrap_or_default(),
+                holder: u.holder,
+                number: u.licence.number,
+                title: u.licence.title,
+                issuer: u.licence.issuer.name_zh,
             }
-            Err(_) => (l.holder_masked, String::new()),
-        };
-        let day = t.day(l.issued.date_in(&state.settings.zone));
-        out.push(LicenceChoice {
-            issued: if t.is_en() {
-                format!("issued {day}")
-            } else {
-                format!("{day}签发")
-            },
-            number: l.number,
-            title: l.title,
-            holder,
-            detail,
-            issuer: l.issuer.name_zh,
-        });
-    }
-    out
+        })
+        .collect())
 }
 
 /// One of the applicant's licences offered for a material: enough to tell eight 出生医学证明
@@ -237,7 +217,7 @@ pub(super) async fn page_at(
         return Ok(check_page(ctx, i, d));
     };
     let licences = match (m.licence_type, ctx.require_user()) {
-        (Some(licence_type), Ok(u)) => licence_choices(state, ctx, &u.principal, licence_type).await,
+        (Some(licence_type), Ok(u)) => licence_choices(state, ctx, &u.principal, licence_type).await?,
         _ => Vec::new(),
     };
     let current = d.materials.get(&m.key);

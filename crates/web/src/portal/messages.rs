@@ -40,7 +40,7 @@ pub(crate) async fn hall_rows(
     limit: u32,
 ) -> Result<Vec<MessageRow>, PageError> {
     let t = ctx.t();
-    let depts = crate::page::DeptNames::load(state, t).await;
+    let depts = crate::page::DeptNames::load(state, t).await?;
     let list = state
         .hall
         .notifications(who, Page { limit, offset: 0 })
@@ -93,7 +93,7 @@ pub(super) async fn messages(
     // The newest `page × 20 + 1` of each kind are enough to cut this page and see if more follow.
     let upto = page * PER_PAGE + 1;
     let mut rows = hall_rows(&state, &ctx, &user.principal, "/my/cases/", upto).await?;
-    let depts = crate::page::DeptNames::load(&state, ctx.t()).await;
+    let depts = crate::page::DeptNames::load(&state, ctx.t()).await?;
     if let Ok(list) = state
         .interact
         .notifications(
@@ -119,8 +119,7 @@ pub(super) async fn messages(
     }
     let (rows, more) = page_of(rows, page);
     let who = &user.principal;
-    let unread = state.hall.unread_notifications(who).await.unwrap_or_default()
-        + state.interact.unread_count(who).await.unwrap_or_default();
+    let unread = state.hall.unread_notifications(who).await? + state.interact.unread_count(who).await?;
     Ok(render(&MessagesPage {
         c: ctx.chrome(ctx.t().s("messages.title")),
         rows,

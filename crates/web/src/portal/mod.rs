@@ -14,7 +14,6 @@ mod messages;
 pub(crate) use materials::{MaterialRow, material_rows};
 pub(crate) use messages::{MESSAGES_SHOWN, MessageRow, hall_rows};
 mod open_data;
-mod prefill;
 pub(crate) mod services;
 mod surveys;
 
@@ -167,16 +166,15 @@ const POPULAR: u32 = 8;
 /// `GET /`: a search box over the services, the services applied for most, what is open for
 /// the public's views now, and for a signed-in citizen or business their cases, licences and
 /// unread messages.
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let t = ctx.t();
     let c = ctx.chrome(t.s("nav.home"));
-    let depts = crate::page::DeptNames::load(&state, t).await;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     let department = |path: &str, zh: &str| depts.of(path, zh);
     let popular = state
         .hall
         .popular_items(POPULAR)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|i| {
             (
@@ -190,8 +188,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let mut notices: Vec<(String, Named, &'static str, String)> = state
         .interact
         .consultations(20)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|k| k.open_on(today))
         .map(|k| {
@@ -207,8 +204,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
         state
             .interact
             .surveys(20)
-            .await
-            .unwrap_or_default()
+            .await?
             .into_iter()
             .filter(|s| s.open_on(today))
             .map(|s| {
@@ -231,46 +227,37 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
             let mine = state
                 .hall
                 .my_cases_page(who, None, tongban_kernel::Page::new(3, 0))
-                .await
-                .ok();
+                .await?;
             let today = state.hall.today();
-            let names = crate::page::ItemNames::load(&state, t).await;
+            let names = crate::page::ItemNames::load(&state, t).await?;
             Some(Centre {
                 cases: mine
-                    .as_ref()
-                    .map(|m| {
-                        m.items
-                            .iter()
-                            .map(|k| {
-                                (
-                                    format!("/my/cases/{}", k.id),
-                                    names.of(&k.item_code, &k.item_name),
-                                    k.number.clone(),
-                                    names.status(&k.item_code, k.status),
-                                    services::overdue(k, today),
-                                )
-                            })
-                            .collect()
+                    .items
+                    .iter()
+                    .map(|k| {
+                        (
+                            format!("/my/cases/{}", k.id),
+                            names.of(&k.item_code, &k.item_name),
+                            k.number.clone(),
+                            names.status(&k.item_code, k.status),
+                            services::overdue(k, today),
+                        )
                     })
-                    .unwrap_or_default(),
-                open: mine.as_ref().map_or(0, |m| m.open),
-                licences: state
-                    .seals
-                    .licences_of_account(&who.id)
-                    .await
-                    .map_or(0, |l| l.len()),
-                unread: state.hall.unread_notifications(who).await.unwrap_or_default()
-                    + state.interact.unread_count(who).await.unwrap_or_default(),
+                    .collect(),
+                open: mine.open,
+                licences: state.seals.licences_of_account(&who.id).await?.len(),
+                unread: state.hall.unread_notifications(who).await?
+                    + state.interact.unread_count(who).await?,
             })
         }
         _ => None,
     };
-    render(&HomePage {
+    Ok(render(&HomePage {
         c,
         popular,
         notices,
         centre,
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -817,8 +804,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
     let pauses = state
         .identity
         .login_pauses(&user.principal, &user.session.account_id)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|p| {
             (
@@ -829,7 +815,7 @@ async fn account_page(state: &AppState, ctx: &Ctx, chrome: Option<crate::page::C
             )
         })
         .collect();
-    let status = state.identity.email_status(&user.principal).await.ok().flatten();
+    let status = state.identity.email_status(&user.principal).await?;
     let email_pending = status.as_ref().is_some_and(|s| !s.confirmed);
     let email = status.map(|s| s.masked).unwrap_or_default();
     let mut c = chrome.unwrap_or_else(|| ctx.chrome(t.s("account.title")));

@@ -74,7 +74,7 @@ pub(super) async fn services(
 ) -> PageResult {
     let t = ctx.t();
     let all = state.hall.items(None, false).await?;
-    let depts = crate::page::DeptNames::load(&state, t).await;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     let named = |d: &tongban_hall::DeptRef| depts.of(d.path.as_str(), &d.name_zh);
     let mut departments: Vec<(String, String)> = all
         .iter()
@@ -102,8 +102,7 @@ pub(super) async fn services(
     let bundles = state
         .hall
         .bundles()
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|b| needle.is_empty() || b.name.contains(needle) || b.life_event.contains(needle))
         .map(|b| {
@@ -186,7 +185,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
         Ok(_) => return Err(PageError::NotFound),
         Err(e) => return Err(e),
     };
-    let depts = crate::page::DeptNames::load(&state, t).await;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     let steps = match state.hall.workflow(&i.id, i.workflow_version).await {
         Ok(wf) => wf
             .steps
@@ -415,29 +414,20 @@ impl Target {
     }
 
     /// What government already holds for `applicant`'s answers to `i` (the item, or the bundle
-    /// as one item): for a bundle, each of its items is read as its own department and the
-    /// answers merged, so a field is filled when any department asking for it may read it.
+    /// as one item).
     pub(super) async fn known(
         self,
         state: &AppState,
         applicant: &tongban_kernel::Principal,
         i: &ServiceItem,
-    ) -> BTreeMap<String, super::prefill::Known> {
-        match self {
-            Target::Service => super::prefill::known_answers(state, applicant, i).await,
+    ) -> Result<BTreeMap<String, tongban_hall::KnownAnswer>, PageError> {
+        Ok(match self {
+            Target::Service => state.hall.known_answers(applicant, i).await,
             Target::Bundle => {
-                let mut out = BTreeMap::new();
-                let Ok(bundle) = state.hall.bundle_by_code(&i.code).await else {
-                    return out;
-                };
-                for item in state.hall.bundle_items(&bundle).await.unwrap_or_default() {
-                    for (code, k) in super::prefill::known_answers(state, applicant, &item).await {
-                        out.entry(code).or_insert(k);
-                    }
-                }
-                out
+                let bundle = state.hall.bundle_by_code(&i.code).await?;
+                state.hall.known_bundle_answers(applicant, &bundle).await?
             }
-        }
+        })
     }
 
     /// The signed-in applicant and the item (or bundle) they apply for at `code`: what every
@@ -641,7 +631,7 @@ pub(super) async fn start(
             Err(e) => return Err(hall_page(e)),
         }
     }
-    let known = target.known(&state, &user.principal, &i).await;
+    let known = target.known(&state, &user.principal, &i).await?;
     let draft = Draft {
         key: new_key(),
         step: 0,
@@ -813,7 +803,7 @@ pub(super) async fn submit_to(
     let at = (form.key.as_str(), form.step.as_str());
     let d = posted_draft(&state, &user.principal, at, target.base(&i.code)).await?;
     // What was prefilled is looked up again here, never taken from the draft.
-    let known = target.known(&state, &user.principal, &i).await;
+    let known = target.known(&state, &user.principal, &i).await?;
     let answers: BTreeMap<String, String> = d
         .answers
         .iter()
@@ -821,7 +811,7 @@ pub(super) async fn submit_to(
         .map(|(k, v)| (k.clone(), v.clone()))
         .chain(super::materials::file_answers(&d))
         .collect();
-    let prefilled = super::prefill::marks(&known, &d.answers);
+    let prefilled = tongban_hall::prefill_marks(&known, &d.answers);
     let materials = super::materials::inputs(&d);
     let done = match target {
         Target::Service => state
@@ -955,7 +945,7 @@ pub(super) async fn my_cases(
         mine = state.hall.my_cases_page(&user.principal, open, page).await?;
     }
     let today = state.hall.today();
-    let names = crate::page::ItemNames::load(&state, t).await;
+    let names = crate::page::ItemNames::load(&state, t).await?;
     let rows = mine
         .items
         .iter()
@@ -986,8 +976,7 @@ pub(super) async fn my_cases(
     let bundles = state
         .hall
         .my_bundle_cases(&user.principal)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .map(|(id, name, at)| (id.to_string(), name, at.display_in(&state.settings.zone)))
         .collect();
@@ -1077,8 +1066,8 @@ async fn my_case_page(
 ) -> PageResult {
     let user = ctx.require_user()?.clone();
     let t = ctx.t();
-    let names = crate::page::ItemNames::load(state, t).await;
-    let depts = crate::page::DeptNames::load(state, t).await;
+    let names = crate::page::ItemNames::load(state, t).await?;
+    let depts = crate::page::DeptNames::load(state, t).await?;
     let id = case_id(id)?;
     let v = state.hall.case(&user.principal, &id).await?;
     let log = v
@@ -1094,11 +1083,7 @@ async fn my_case_page(
         })
         .collect();
     let supplement_fields = if v.case.status == CaseStatus::Supplementing {
-        let clear = state
-            .hall
-            .case_form(&user.principal, &id)
-            .await
-            .unwrap_or_default();
+        let clear = state.hall.case_form(&user.principal, &id).await?;
         let typed = c.as_ref().map(|c| c.typed.clone()).unwrap_or_default();
         match state.hall.item(&v.case.item_id).await {
             Ok(item) => questions(&item)

@@ -133,11 +133,7 @@ async fn survey_page(
     let s = state.interact.survey(&id).await?;
     let user = ctx.require_user().ok().cloned();
     let answered = match &user {
-        Some(u) => state
-            .interact
-            .has_answered(&u.principal, &id)
-            .await
-            .unwrap_or(false),
+        Some(u) => state.interact.has_answered(&u.principal, &id).await?,
         None => false,
     };
     let c = c.unwrap_or_else(|| ctx.chrome(&s.title));

@@ -3,21 +3,14 @@
 
 use std::sync::Arc;
 use tongban_db::Db;
-use tongban_identity::{CitizenRegistration, DeptKind, Identity, NewDepartment, NewStaff, SessionPolicy};
+use tongban_identity::{CitizenRegistration, DeptKind, Identity, NewDepartment, NewStaff};
 use tongban_kernel::{IdNumber, Principal, Role};
 
 pub const PASSWORD: &str = "Tongban@2026";
 
+/// Every crate's migrations, as `serve` applies them.
 pub fn sets() -> Vec<&'static [tongban_db::Migration]> {
-    vec![
-        tongban_identity::MIGRATIONS,
-        tongban_ledger::MIGRATIONS,
-        tongban_catalog::MIGRATIONS,
-        tongban_pool::MIGRATIONS,
-        tongban_interact::MIGRATIONS,
-        tongban_seal::MIGRATIONS,
-        tongban_hall::MIGRATIONS,
-    ]
+    tongban_web::platform::migrations()
 }
 
 pub struct Server {
@@ -44,56 +37,34 @@ impl Server {
     }
 
     pub async fn start_with(db: Db, tweak: impl FnOnce(&mut tongban_web::WebSettings)) -> Server {
-        let keyring = tongban_crypto::Keyring::ephemeral();
-        let identity = Identity::new(db.clone(), keyring.fields(), SessionPolicy::default());
-        seed(&identity).await;
-        let mut settings = tongban_web::WebSettings::default();
-        tweak(&mut settings);
-        // One calendar for every service, as `serve` has: a year entered reaches them all.
-        let calendar = tongban_kernel::WorkCalendar::bundled();
-        let catalog = tongban_catalog::Catalog::new(db.clone(), calendar.clone());
-        let pool = tongban_pool::Pool::new(
-            std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
-            catalog.clone(),
-            keyring.fields(),
-        );
         let now = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let clock = now.clone();
-        let follow =
-            move |now: &std::sync::atomic::AtomicI64| match now.load(std::sync::atomic::Ordering::SeqCst) {
-                0 => tongban_kernel::Millis::now(),
-                set => tongban_kernel::Millis(set),
-            };
-        let interact_clock = now.clone();
-        let interact = tongban_interact::Interact::new(db.clone(), keyring.fields(), calendar.clone())
-            .with_clock(move || follow(&interact_clock));
-        let seals = tongban_seal::Seals::new(db.clone(), keyring.clone());
-        let hall = tongban_hall::Hall::new(
+        // One calendar for every service, as `serve` has: a year entered reaches them all. The
+        // hall and the interaction service follow `now` once a test sets it.
+        let wiring = tongban_web::platform::Wiring::new(
             db.clone(),
-            keyring.fields(),
-            calendar.clone(),
-            Arc::new(tongban_web::directory::IdentityDirectory::new(identity.clone())),
+            tongban_crypto::Keyring::ephemeral(),
+            tongban_kernel::WorkCalendar::bundled(),
+            std::env::temp_dir().join(format!("tongban-lake-{}", tongban_kernel::id::new_uuid_v7())),
         )
-        .with_seals(seals.clone())
-        .with_clock(move || follow(&clock));
+        .clock(move || match clock.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => tongban_kernel::Millis::now(),
+            set => tongban_kernel::Millis(set),
+        });
+        let mut settings = tongban_web::WebSettings::default();
+        tweak(&mut settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let oidc = tongban_identity::oidc::Oidc::new(identity.clone(), keyring.clone(), &base);
-        let state = tongban_web::AppState::new(tongban_web::Services {
-            db: db.clone(),
-            identity: identity.clone(),
-            oidc: oidc.clone(),
-            ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
-            catalog: catalog.clone(),
-            pool: pool.clone(),
-            loads: Default::default(),
-            settings: Arc::new(settings),
-            metrics: tongban_web::metrics::Metrics::default(),
-            limiter: Default::default(),
-            interact: interact.clone(),
-            seals: seals.clone(),
-            hall: hall.clone(),
-        });
+        let services = wiring.services(settings, &base);
+        seed(&services.identity).await;
+        let identity = services.identity.clone();
+        let oidc = services.oidc.clone();
+        let pool = services.pool.clone();
+        let interact = services.interact.clone();
+        let seals = services.seals.clone();
+        let hall = services.hall.clone();
+        let catalog = services.catalog.clone();
+        let state = tongban_web::AppState::new(services);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let shutdown = async move {

@@ -2,7 +2,6 @@ use crate::support::sets;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tongban_db::testing::each_backend;
-use tongban_identity::{Identity, SessionPolicy};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,42 +34,17 @@ async fn get_over_tls(addr: std::net::SocketAddr, path: &str) -> String {
 #[tokio::test]
 async fn over_tls_responses_carry_hsts_and_cookies_are_secure() {
     each_backend(&sets(), |db| async move {
-        let keyring = tongban_crypto::Keyring::ephemeral();
-        let state = tongban_web::AppState::new(tongban_web::Services {
-            db: db.clone(),
-            identity: Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
-            oidc: tongban_identity::oidc::Oidc::new(
-                Identity::new(db.clone(), keyring.fields(), SessionPolicy::default()),
-                keyring.clone(),
-                "https://127.0.0.1",
-            ),
-            ledger_watch: tongban_ledger::LedgerWatch::new(db.clone(), vec![keyring.platform_verifier()]),
-            catalog: tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
-            pool: tongban_pool::Pool::new(
-                std::env::temp_dir().join("tongban-lake-tls"),
-                tongban_catalog::Catalog::new(db.clone(), tongban_kernel::WorkCalendar::bundled()),
-                keyring.fields(),
-            ),
-            loads: Default::default(),
-            settings: Arc::new(tongban_web::WebSettings {
-                tls: true,
-                ..Default::default()
-            }),
-            metrics: tongban_web::metrics::Metrics::default(),
-            limiter: Default::default(),
-            interact: tongban_interact::Interact::new(
-                db.clone(),
-                keyring.fields(),
-                tongban_kernel::WorkCalendar::bundled(),
-            ),
-            seals: tongban_seal::Seals::new(db.clone(), keyring.clone()),
-            hall: tongban_hall::Hall::new(
-                db.clone(),
-                keyring.fields(),
-                tongban_kernel::WorkCalendar::bundled(),
-                Arc::new(tongban_hall::StaticDirectory::default()),
-            ),
-        });
+        let wiring = tongban_web::platform::Wiring::new(
+            db.clone(),
+            tongban_crypto::Keyring::ephemeral(),
+            tongban_kernel::WorkCalendar::bundled(),
+            std::env::temp_dir().join("tongban-lake-tls"),
+        );
+        let settings = tongban_web::WebSettings {
+            tls: true,
+            ..Default::default()
+        };
+        let state = tongban_web::AppState::new(wiring.services(settings, "https://127.0.0.1"));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let files = tongban_web::TlsFiles {
