@@ -14,7 +14,6 @@ mod error;
 pub mod event;
 mod migrate;
 pub mod sql;
-pub mod testing;
 mod value;
 
 pub use db::{Backend, Db, DbOptions, Tx};

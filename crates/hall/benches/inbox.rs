@@ -19,13 +19,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tongban_crypto::Keyring;
-use tongban_db::testing::TestDb;
 use tongban_db::{Backend, Db};
 use tongban_hall::{
     AssigneeInput, CaseId, DeptRef, FieldKind, FormField, Hall, InboxFilter, ItemType, NewCase,
     ServiceItemInput, SignMode, StaticDirectory, StepInput, StepKind,
 };
 use tongban_kernel::{DeptPath, Millis, Page, Principal, PrincipalKind, Role, RoleGrant, WorkCalendar};
+use tongban_test_support::TestDb;
 
 const DEPARTMENTS: usize = 20;
 const RUNS: usize = 60;
@@ -137,7 +137,7 @@ async fn seed(hall: &Hall) {
 }
 
 async fn multiply(db: &Db, table: &str, template: &str, total: usize, over: &BTreeMap<&str, String>) {
-    tongban_db::testing::copy_rows(db, table, template, total, over)
+    tongban_test_support::copy_rows(db, table, template, total, over)
         .await
         .unwrap();
 }
@@ -223,7 +223,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    tongban_db::testing::p50_p95(RUNS, f).await
+    tongban_test_support::p50_p95(RUNS, f).await
 }
 
 async fn run(label: &str, t: TestDb, total: usize) {

@@ -290,7 +290,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_inbox_and_the_watch_list_read_an_index_in_order_without_sorting() {
-        let t = tongban_db::testing::TestDb::sqlite(&[crate::MIGRATIONS]).await;
+        let t = tongban_test_support::TestDb::sqlite(&[crate::MIGRATIONS]).await;
         let inbox = plan(
             &t.db,
             &inbox_sql("dept_path = $1 AND role = $2 AND is_open = 1", 3, 4),

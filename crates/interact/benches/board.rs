@@ -19,13 +19,13 @@ use jiff::civil::date;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use tongban_crypto::Keyring;
-use tongban_db::testing::{TestDb, copy_rows};
 use tongban_db::{Backend, Db, params};
 use tongban_interact::{
     BoardFilter, Channel, ContactInput, DeptRef, Interact, ItemId, ItemKind, NewCategory, NewItem, NewRule,
     ReplyInput, ReviewDecision,
 };
 use tongban_kernel::{DeptPath, Millis, Page, Principal, PrincipalKind, Role, RoleGrant, WorkCalendar};
+use tongban_test_support::{TestDb, copy_rows};
 
 const DEPARTMENTS: usize = 20;
 const RUNS: usize = 60;
@@ -168,7 +168,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    tongban_db::testing::p50_p95(RUNS, f).await
+    tongban_test_support::p50_p95(RUNS, f).await
 }
 
 async fn run(label: &str, t: TestDb, total: usize) {

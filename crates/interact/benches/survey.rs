@@ -17,10 +17,10 @@ use jiff::civil::date;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use tongban_crypto::Keyring;
-use tongban_db::testing::TestDb;
 use tongban_db::{Backend, Db, params};
 use tongban_interact::{Answer, DeptRef, Interact, Question, QuestionKind, SurveyId, SurveyInput};
 use tongban_kernel::{DeptPath, Millis, Principal, PrincipalKind, Role, RoleGrant, WorkCalendar};
+use tongban_test_support::TestDb;
 
 const RUNS: usize = 60;
 const REAL: u32 = 200;
@@ -167,7 +167,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    tongban_db::testing::p50_p95(RUNS, f).await
+    tongban_test_support::p50_p95(RUNS, f).await
 }
 
 async fn run(label: &str, t: TestDb, total: u32) {

@@ -13,13 +13,13 @@ use jiff::civil::date;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tongban_crypto::{Keyring, SigningKey};
-use tongban_db::testing::TestDb;
 use tongban_kernel::{DeptPath, IdNumber, Millis, Principal};
 use tongban_seal::sign::{sign_certificate, sign_licence};
 use tongban_seal::{
     DOCUMENT_FORMAT, Holder, HolderKind, Issuer, LicenceDocument, LicenceField, LicenceInput,
     SealCertificate, SealInput, SealType, Seals, TrustedSeals, verify_document,
 };
+use tongban_test_support::TestDb;
 
 /// Runs `f` repeatedly for `secs` seconds; operations per second.
 fn rate(secs: f64, mut f: impl FnMut()) -> f64 {

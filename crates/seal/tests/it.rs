@@ -8,13 +8,13 @@ use jiff::civil::{Date, date};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tongban_crypto::Keyring;
-use tongban_db::testing::each_backend;
 use tongban_db::{Db, MIGRATIONS as DB_MIGRATIONS};
 use tongban_kernel::{DeptPath, IdNumber, Millis, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_seal::{
     Error, HolderKind, Issuer, LicenceField, LicenceInput, LicenceStatus, MIGRATIONS, Outcome, Seal,
     SealInput, SealPicture, SealType, Seals, TrustedSeals, verify_document,
 };
+use tongban_test_support::each_backend;
 
 struct World {
     seals: Seals,

@@ -551,7 +551,7 @@ mod delivery {
 
     #[tokio::test]
     async fn messages_go_to_people_with_an_address_once_and_wait_while_the_relay_is_down() {
-        tongban_db::testing::each_backend(
+        tongban_test_support::each_backend(
             &[
                 tongban_identity::MIGRATIONS,
                 tongban_interact::MIGRATIONS,
@@ -733,7 +733,7 @@ mod delivery {
 
     #[tokio::test]
     async fn pauses_read_together_make_one_notice_naming_their_addresses_and_an_hour_later_another() {
-        tongban_db::testing::each_backend(&[tongban_identity::MIGRATIONS], |db| async move {
+        tongban_test_support::each_backend(&[tongban_identity::MIGRATIONS], |db| async move {
             let keys = Keyring::ephemeral();
             let identity = Identity::new(db.clone(), keys.fields(), SessionPolicy::default());
             let sys = Principal::system("test");

@@ -219,7 +219,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_callback_on_this_machine_is_not_contacted_until_its_range_is_allowed() {
-        tongban_db::testing::each_backend(
+        tongban_test_support::each_backend(
             &[tongban_catalog::MIGRATIONS, tongban_pool::MIGRATIONS],
             |db| async move {
                 let dir = tempfile::tempdir().expect("dir");

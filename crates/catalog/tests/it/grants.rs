@@ -5,8 +5,8 @@ use jiff::civil::date;
 use tongban_catalog::{
     Decision, GrantFilter, GrantTerms, Grantee, MIGRATIONS, Review, RowFilter, SharingClass,
 };
-use tongban_db::testing::each_backend;
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_revoked_grant_stops_counting_at_once() {

@@ -4,8 +4,8 @@ use tongban_catalog::{
     Error, MIGRATIONS, NewVersion, OpenClass, ResourceFilter, ResourceStatus, Sensitivity, SharingClass,
 };
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_kernel::{Page, Principal, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_resource_is_catalogued_edited_published_and_retired_with_revisions_and_events() {

@@ -6,8 +6,8 @@ use tongban_catalog::{
     DECISION_DAYS, DECISION_DAYS_NO_DATA, Decision, GrantTerms, GrantUse, MIGRATIONS, NewVersion, RefusedBy,
     RequestFilter, RequestStatus, Resolution, Review, RowFilter, SharingClass, Stage, Warning,
 };
-use tongban_db::testing::each_backend;
 use tongban_kernel::{ClockState, Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn an_unconditional_request_is_granted_at_once_and_recorded_with_its_purpose() {

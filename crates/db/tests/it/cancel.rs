@@ -6,9 +6,9 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 use tongban_db::event::EventDraft;
-use tongban_db::testing::each_backend;
 use tongban_db::{Db, params};
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 async fn write(db: Db, id: String) -> tongban_db::Result<()> {
     let actor = Principal::system("test");

@@ -1,7 +1,7 @@
 use tongban_db::event::{self, EventDraft};
-use tongban_db::testing::each_backend;
 use tongban_db::{Db, Error, params};
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 fn draft(n: i64) -> EventDraft<'static> {
     EventDraft {

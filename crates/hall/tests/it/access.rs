@@ -3,9 +3,9 @@
 //! NotFound), and a forged or unknown case id is refused.
 
 use crate::support::{World, citizen, forbidden, not_found, staff};
-use tongban_db::testing::each_backend;
 use tongban_hall::{CaseId, InboxFilter, MIGRATIONS, ReviewInput, StepKind};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn another_departments_staff_can_neither_see_nor_act_on_a_case() {

@@ -5,12 +5,12 @@
 
 use crate::support::{World, citizen, conflict, forbidden, form, invalid, item_input, staff, step};
 use std::collections::BTreeMap;
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     BundleInput, FieldKind, MIGRATIONS, MaterialInput, NewBundleCase, Provided, ServiceItem, SignMode,
     StepKind, Upload,
 };
 use tongban_kernel::{DeptPath, Role};
+use tongban_test_support::each_backend;
 
 async fn item_in(w: &World, code: &str, dept: &tongban_hall::DeptRef) -> ServiceItem {
     let admin = staff("admin", dept, Role::DeptAdmin);

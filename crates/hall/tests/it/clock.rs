@@ -5,9 +5,9 @@
 use crate::support::{World, citizen, conflict, staff};
 use jiff::civil::date;
 use std::collections::BTreeMap;
-use tongban_db::testing::each_backend;
 use tongban_hall::{CaseStatus, InboxFilter, MIGRATIONS, SupplementAnswer, SupplementRequest, Urgency};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 fn ask(missing: &[&str]) -> SupplementRequest {
     SupplementRequest {

@@ -2,9 +2,9 @@
 //! checked on save with the bad field named, and versioned.
 
 use crate::support::{World, forbidden, invalid, item_input, staff, step};
-use tongban_db::testing::each_backend;
 use tongban_hall::{FieldKind, MIGRATIONS, MaterialSource, SignMode, StepKind};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn only_the_departments_administrator_manages_its_items() {

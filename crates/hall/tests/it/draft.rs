@@ -4,9 +4,9 @@
 
 use crate::support::{World, application, citizen, forbidden, invalid, staff};
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_hall::{MAX_DRAFT_BYTES, MAX_DRAFTS, MIGRATIONS};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 const TARGET: &str = "/services/GA-DRAFT";
 

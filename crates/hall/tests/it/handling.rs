@@ -4,12 +4,12 @@
 
 use crate::support::{World, citizen, conflict, forbidden, invalid, staff};
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     CaseStatus, DecisionInput, ExtensionStatus, InboxFilter, MIGRATIONS, Outcome, ReviewInput, StepKind,
     TaskState, Urgency,
 };
 use tongban_kernel::{DeptPath, Page, PauseReason, Role};
+use tongban_test_support::each_backend;
 
 fn inbox_of(dept: &DeptPath, role: Role) -> InboxFilter {
     InboxFilter {

@@ -1,9 +1,9 @@
 //! 会签 across departments: all must agree, any one (或签), or a ratio (2 of 3).
 
 use crate::support::{World, citizen, conflict, forbidden, staff};
-use tongban_db::testing::each_backend;
 use tongban_hall::{CaseId, CaseView, MIGRATIONS, ReviewInput, SignMode, StepKind, TaskState};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 fn yes() -> ReviewInput {
     ReviewInput {

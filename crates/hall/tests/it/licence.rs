@@ -4,12 +4,12 @@
 
 use crate::support::{ID, World, citizen, invalid, item_input, staff};
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     CaseStatus, DecisionInput, LicenceLine, LicenceSpec, MIGRATIONS, Outcome, ReviewInput, ServiceItemInput,
 };
 use tongban_kernel::Role;
 use tongban_seal::{Issuer, SealInput, SealType};
+use tongban_test_support::each_backend;
 
 pub fn spec() -> LicenceSpec {
     LicenceSpec {

@@ -8,13 +8,13 @@ use crate::licence::spec;
 use crate::support::{World, application, citizen, conflict, forbidden, invalid, item_input, staff};
 use jiff::civil::date;
 use std::collections::BTreeMap;
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     DecisionInput, FileId, MAX_UPLOAD_BYTES, MIGRATIONS, Material, MaterialInput, MaterialSource, Outcome,
     Provided, ReviewInput, ServiceItem, ServiceItemInput, Upload,
 };
 use tongban_kernel::{Principal, Role};
 use tongban_seal::{Issuer, SealInput, SealType};
+use tongban_test_support::each_backend;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR photo";
 

@@ -3,9 +3,9 @@
 //! reading marks one's own messages read.
 
 use crate::support::{World, citizen, staff};
-use tongban_db::testing::each_backend;
 use tongban_hall::MIGRATIONS;
 use tongban_kernel::{Page, Principal, Role};
+use tongban_test_support::each_backend;
 
 fn page() -> Page {
     Page { limit: 50, offset: 0 }

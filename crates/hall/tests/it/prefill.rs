@@ -4,12 +4,12 @@
 use crate::support::{World, citizen, item_input, staff};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     FieldKind, FieldSource, FormField, KnownAnswer, MIGRATIONS, PrefillFuture, PrefillQuery, PrefillSource,
     ServiceItem, SourceRecord,
 };
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 /// What a source was asked: reader's department and name, resource, fields, purpose.
 type Asked = (String, String, String, Vec<String>, String);

@@ -4,9 +4,9 @@
 
 use crate::support::{World, citizen, conflict, forbidden, invalid, staff};
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_hall::{MIGRATIONS, RatingInput, RatingLevel, RectificationClose, RectificationStatus, Urgency};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_bad_rating_opens_a_rectification_due_in_fifteen_working_days_that_supervisors_close() {

@@ -5,9 +5,9 @@
 use crate::support::{ID, World, application, citizen, conflict, forbidden, invalid, staff, step};
 use std::collections::BTreeSet;
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_hall::{CaseStatus, MIGRATIONS, ReviewInput, SignMode, StepKind};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_double_submission_returns_the_same_case() {

@@ -1,7 +1,7 @@
 use crate::support::{PASSWORD, World, new_dept, system};
-use tongban_db::testing::each_backend;
 use tongban_identity::{AccountKind, DeptKind, Error, MIGRATIONS, NewDepartment, StaffChanges, UserFilter};
 use tongban_kernel::{DeptPath, Page, Permission, Principal, Role, RoleGrant};
+use tongban_test_support::each_backend;
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
     match r {

@@ -4,9 +4,9 @@
 //! and their own two-step verification. The one who asked never holds working credentials.
 
 use crate::support::{PASSWORD, World, ctx};
-use tongban_db::testing::each_backend;
 use tongban_identity::{Error, LoginOutcome, MIGRATIONS, NewStaff};
 use tongban_kernel::{Permission, Role, RoleGrant};
+use tongban_test_support::each_backend;
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
     assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");

@@ -1,8 +1,8 @@
 use crate::support::{World, system};
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_identity::{Error, MIGRATIONS};
 use tongban_kernel::{PrincipalKind, Role};
+use tongban_test_support::each_backend;
 
 fn scopes(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()

@@ -1,7 +1,7 @@
 use crate::support::{PASSWORD, World, ctx, system};
-use tongban_db::testing::each_backend;
 use tongban_identity::{AccountStatus, Error, LoginOutcome, MIGRATIONS, MfaState, SessionAuth};
 use tongban_kernel::{Role, RoleGrant};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn login_succeeds_and_opens_a_full_session() {

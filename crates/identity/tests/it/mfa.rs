@@ -1,7 +1,7 @@
 use crate::support::{PASSWORD, World, ctx};
-use tongban_db::testing::each_backend;
 use tongban_identity::{Error, LoginOutcome, MIGRATIONS, MfaState, SessionAuth};
 use tongban_kernel::{Permission, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn administrators_must_set_up_totp_before_they_may_act() {

@@ -1,8 +1,8 @@
 use crate::support::{PASSWORD, World, ctx, id_number, system};
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_identity::{CitizenRegistration, Error, MIGRATIONS, NewStaff, StaffChanges, UserFilter};
 use tongban_kernel::{Page, Principal, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn id_numbers_are_not_stored_in_clear_and_are_masked_in_views_and_events() {

@@ -1,7 +1,7 @@
 use crate::support::{PASSWORD, World, id_number, system};
-use tongban_db::testing::each_backend;
 use tongban_identity::{AccountKind, BusinessRegistration, CitizenRegistration, Error, MIGRATIONS, NewStaff};
 use tongban_kernel::{CreditCode, Principal, Role};
+use tongban_test_support::each_backend;
 
 fn citizen(username: &str, id: &str) -> CitizenRegistration {
     CitizenRegistration {

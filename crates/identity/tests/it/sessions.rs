@@ -1,8 +1,8 @@
 use crate::support::{PASSWORD, World, ctx, system};
 use tongban_db::params;
-use tongban_db::testing::each_backend;
 use tongban_identity::{Error, LoginOutcome, MIGRATIONS};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 const MINUTE: i64 = 60 * 1000;
 

@@ -3,9 +3,9 @@
 
 use crate::support::World;
 use std::sync::{Arc, Mutex};
-use tongban_db::testing::each_backend;
 use tongban_identity::MIGRATIONS;
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
 /// The names of the spans opened while it was installed.

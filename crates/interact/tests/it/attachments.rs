@@ -1,7 +1,7 @@
 use crate::support::{World, citizen, invalid, staff, street_light};
-use tongban_db::testing::each_backend;
 use tongban_interact::{Error, ItemFilter, MAX_ATTACHMENT_BYTES, MIGRATIONS, Upload};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 const GPS: &[u8] = b"GPSLatitude 30.2741 GPSLongitude 120.1551";
 

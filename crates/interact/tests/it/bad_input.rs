@@ -1,10 +1,10 @@
 use crate::support::{World, by_phone, citizen, forbidden, invalid, item, staff, street_light, system};
-use tongban_db::testing::each_backend;
 use tongban_interact::{
     ContactInput, ContactPreference, DeptRef, Error, ItemId, ItemKind, LocationInput, MIGRATIONS,
     NewCategory, RatingInput, ReplyInput, Satisfaction,
 };
 use tongban_kernel::{DeptPath, Page, Principal, Role};
+use tongban_test_support::each_backend;
 
 async fn item_count(w: &World) -> i64 {
     w.db.fetch_one("SELECT COUNT(*) AS n FROM interact_items", tongban_db::params![])

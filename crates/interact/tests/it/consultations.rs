@@ -5,11 +5,11 @@
 
 use crate::support::{World, citizen, conflict, forbidden, invalid, staff};
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_interact::{
     Adoption, CommentStatus, ConsultationInput, FeedbackEntry, MIGRATIONS, Moderation, Section,
 };
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 fn draft(w: &World, pre_moderation: bool) -> ConsultationInput {
     ConsultationInput {

@@ -1,7 +1,7 @@
 use crate::support::{World, citizen, city_wide, forbidden, invalid, item, staff, street_light};
-use tongban_db::testing::each_backend;
 use tongban_interact::{ItemKind, ItemStatus, LocationInput, MIGRATIONS, Settings};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn items_of_the_same_category_nearby_are_possible_duplicates() {

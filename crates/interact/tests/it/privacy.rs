@@ -1,7 +1,7 @@
 use crate::support::{World, by_phone, citizen, forbidden, item, staff};
-use tongban_db::testing::each_backend;
 use tongban_interact::{BoardFilter, ItemFilter, ItemKind, MIGRATIONS, NewItem, NotificationId};
 use tongban_kernel::{Page, Principal, Role};
+use tongban_test_support::each_backend;
 
 const NAME: &str = "张伟";
 const PHONE: &str = "13800138000";

@@ -1,9 +1,9 @@
 use crate::support::{World, citizen, conflict, forbidden, item, staff};
-use tongban_db::testing::each_backend;
 use tongban_interact::{
     BoardFilter, ItemKind, ItemStatus, MIGRATIONS, ReplyInput, ReplyRule, ReplyStatus, ReviewDecision,
 };
 use tongban_kernel::{ClockState, Page, Role};
+use tongban_test_support::each_backend;
 
 const QUESTION: &str = "翠苑小区门口的路灯坏了一个多月，晚上出行很不安全，请问什么时候能修好？";
 /// Names the department, gives a date and a contact, addresses the street light.

@@ -1,7 +1,7 @@
 use crate::support::{World, citizen, city_wide, conflict, forbidden, item, staff, street_light, system};
-use tongban_db::testing::each_backend;
 use tongban_interact::{ItemFilter, ItemKind, ItemStatus, MIGRATIONS, NewRule};
 use tongban_kernel::{Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn items_go_to_the_department_their_category_and_district_name() {

@@ -1,11 +1,11 @@
 use crate::support::{World, citizen, forbidden, item, staff, system};
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_interact::{
     ClockFilter, EscalationLevel, EscalationSubject, ItemFilter, ItemKind, MIGRATIONS, RatingInput,
     Satisfaction,
 };
 use tongban_kernel::{ClockState, Page, Role};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn an_inquiry_received_on_the_eve_of_national_day_is_due_five_working_days_later() {

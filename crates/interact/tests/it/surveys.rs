@@ -6,9 +6,9 @@
 use crate::support::{World, citizen, conflict, forbidden, invalid, staff};
 use jiff::civil::date;
 use std::collections::BTreeMap;
-use tongban_db::testing::each_backend;
 use tongban_interact::{Answer, MIGRATIONS, Question, QuestionKind, SurveyInput};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 fn questions() -> Vec<Question> {
     vec![

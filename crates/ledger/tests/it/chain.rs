@@ -3,9 +3,9 @@
 use crate::support::*;
 use std::time::Duration;
 use tongban_crypto::SigningKey;
-use tongban_db::testing::each_backend;
 use tongban_db::{event, params};
 use tongban_ledger::{Error, Ledger, LedgerConfig, MIGRATIONS, hash, status, verify};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn every_event_is_chained_and_checkpointed_every_three() {

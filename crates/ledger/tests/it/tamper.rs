@@ -2,9 +2,9 @@
 
 use crate::support::*;
 use tongban_crypto::SigningKey;
-use tongban_db::testing::each_backend;
 use tongban_db::{Db, event, params};
 use tongban_ledger::{MIGRATIONS, ProblemKind, hash, verify};
+use tongban_test_support::each_backend;
 
 async fn verify_with(db: &Db, vk: &tongban_crypto::VerifyingKey) -> tongban_ledger::VerifyReport {
     verify(db, std::slice::from_ref(vk)).await.expect("verify")

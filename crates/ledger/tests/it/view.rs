@@ -1,9 +1,9 @@
 //! The security admins' view: permission, filters, paging and CSV export.
 
 use crate::support::*;
-use tongban_db::testing::each_backend;
 use tongban_kernel::{Millis, Page, Principal, Role};
 use tongban_ledger::{EntryFilter, Error, MIGRATIONS, export_csv, list_entries};
+use tongban_test_support::each_backend;
 
 /// Six events by three actors in two departments; the first four chained.
 async fn seed(db: &tongban_db::Db) -> Vec<tongban_db::Event> {

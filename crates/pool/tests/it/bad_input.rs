@@ -5,8 +5,8 @@
 use crate::support::{CODE, Fixture, HEADER, id, read_xlsx, rejects, sets, system, xlsx};
 use serde_json::json;
 use std::io::Write;
-use tongban_db::testing::{TestDb, each_backend};
 use tongban_pool::{Error, IngestOptions, SourceFormat};
+use tongban_test_support::{TestDb, each_backend};
 
 #[tokio::test]
 async fn empty_binary_and_broken_files_are_unreadable_in_every_format_and_record_nothing() {

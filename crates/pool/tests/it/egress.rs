@@ -4,9 +4,9 @@
 //! address checked.
 
 use crate::support::{Fixture, sets, system};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::Error;
+use tongban_test_support::each_backend;
 
 fn person(role: Role, scope: &str) -> Principal {
     Principal {

@@ -6,9 +6,9 @@
 use crate::query::{CIVIL, grant, only_west, people};
 use crate::support::{CODE, Fixture, id, system};
 use tongban_catalog::{GrantTerms, GrantUse};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind};
 use tongban_pool::{Error, Lookup};
+use tongban_test_support::each_backend;
 
 /// 民政局's case system (an API client of the department).
 pub(crate) fn system_of(dept: &str) -> Principal {

@@ -3,9 +3,9 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType as ArrowType, Int64Type};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, IngestOptions};
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_clean_csv_becomes_version_one_with_personal_fields_encrypted_and_indexed() {

@@ -3,9 +3,9 @@
 
 use crate::support::{CODE, Fixture, id, sets, system};
 use std::collections::BTreeMap;
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, IngestOptions};
+use tongban_test_support::each_backend;
 
 fn mapping(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs

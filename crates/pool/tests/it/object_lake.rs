@@ -4,8 +4,8 @@
 
 use crate::query::clerk;
 use crate::support::{CODE, Fixture, csv, row, system};
-use tongban_db::testing::each_backend;
 use tongban_pool::{Error, IngestOptions, ObjectLake, QueryOptions};
+use tongban_test_support::each_backend;
 
 async fn count(pool: &tongban_pool::Pool) -> String {
     let sql = format!("SELECT count(*) AS n FROM \"{CODE}\"");

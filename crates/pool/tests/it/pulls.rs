@@ -8,9 +8,9 @@
 
 use crate::support::{CODE, Fixture, id, sets, system};
 use sqlx::{Connection, Executor};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, NewPull};
+use tongban_test_support::each_backend;
 
 fn source_url(var: &str) -> Option<String> {
     std::env::var(var).ok().filter(|u| !u.trim().is_empty())

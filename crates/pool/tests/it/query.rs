@@ -6,9 +6,9 @@
 use crate::support::{CODE, Fixture, csv, id, system};
 use std::time::Duration;
 use tongban_catalog::{Decision, GrantTerms, GrantUse, Grantee, NewRequest, Review, RowFilter};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{DeptPath, Principal, PrincipalKind, Role, RoleGrant};
 use tongban_pool::{Error, QueryError, QueryOptions, QueryResult};
+use tongban_test_support::each_backend;
 
 pub(crate) const CIVIL: &str = "/3301/3301-MZ/";
 const CIVIL_ID: &str = "0190a0b0-0000-7000-8000-0000000000c1";
@@ -693,7 +693,7 @@ async fn statements_nested_too_deep_are_refused_before_they_are_parsed() {
 /// in the query engine over the lake, the same whichever database records the queries: SQLite.
 #[tokio::test]
 async fn no_sql_gets_past_the_policy_crashes_it_or_keeps_running() {
-    let t = tongban_db::testing::TestDb::sqlite(&[tongban_catalog::MIGRATIONS]).await;
+    let t = tongban_test_support::TestDb::sqlite(&[tongban_catalog::MIGRATIONS]).await;
     {
         let f = Fixture::new(t.db.clone()).await;
         f.load(&people()).await;

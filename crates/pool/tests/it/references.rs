@@ -2,8 +2,8 @@
 //! values are compared by blind index; a referenced resource without data cannot be checked.
 
 use crate::support::{Fixture, csv, id, rejects, row, sets, system};
-use tongban_db::testing::each_backend;
 use tongban_pool::IngestOptions;
+use tongban_test_support::each_backend;
 
 const CARS: &str = "3301-GA-0002";
 

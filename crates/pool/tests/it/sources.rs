@@ -5,8 +5,8 @@ use crate::support::{CODE, Fixture, HEADER, id, read_version, rejects, row, sets
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Date32Type, Int64Type};
 use serde_json::{Map, Value, json};
-use tongban_db::testing::each_backend;
 use tongban_pool::{Error, IngestOptions, SourceFormat};
+use tongban_test_support::each_backend;
 
 fn header_cells() -> Vec<Value> {
     HEADER.split(',').map(|h| json!(h)).collect()

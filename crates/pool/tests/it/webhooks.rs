@@ -7,9 +7,9 @@ use crate::exchange::system_of;
 use crate::query::{CIVIL, grant, only_west, people};
 use crate::support::{CODE, Fixture, system};
 use std::time::Duration;
-use tongban_db::testing::each_backend;
 use tongban_pool::webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature};
 use tongban_pool::{Attempt, Error, Outgoing, RetryPolicy};
+use tongban_test_support::each_backend;
 
 fn header<'a>(out: &'a Outgoing, name: &str) -> &'a str {
     out.headers

@@ -6,8 +6,8 @@
 use crate::cli::postgres_url;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use tongban_db::testing::TestDb;
 use tongban_db::{Backend, Db, Migration, params};
+use tongban_test_support::TestDb;
 
 /// Every crate's migrations, in the order `tongban` applies them (the test below checks that no
 /// crate with a migrations folder is missing from the list).

@@ -1,6 +1,6 @@
 use crate::support::{PASSWORD, Server, api_token, api_token_with_mfa, sets};
 use serde_json::{Value, json};
-use tongban_db::testing::each_backend;
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn the_api_refuses_anonymous_callers_with_a_problem() {

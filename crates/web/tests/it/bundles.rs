@@ -8,12 +8,12 @@ use crate::support::{
     PASSWORD, Server, add_staff, browser, csrf_of, get_and_follow, post_and_follow, sets, sign_in,
     sign_in_with_mfa,
 };
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, BundleInput, FieldKind, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
     StepKind,
 };
 use tongban_kernel::{Principal, Role};
+use tongban_test_support::each_backend;
 
 fn text(code: &str, label: &str) -> FormField {
     FormField {

@@ -5,9 +5,9 @@
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use jiff::ToSpan;
-use tongban_db::testing::each_backend;
 use tongban_interact::{ConsultationInput, DeptRef, Section};
 use tongban_kernel::{Principal, Role};
+use tongban_test_support::each_backend;
 
 /// 民政局, with its administrator `mz_admin` added.
 async fn mz_admin(s: &Server) -> tongban_identity::Department {

@@ -4,7 +4,7 @@
 //! and the server keeps answering.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
-use tongban_db::testing::each_backend;
+use tongban_test_support::each_backend;
 
 /// Sends the corpus and mutations of it with `send` until the budget is spent, failing on a
 /// server error (with the seed that repeats the run). Awaited in the test's own loop.

@@ -7,13 +7,13 @@ use crate::support::{
     PASSWORD, Server, browser, csrf_of, get_and_follow, post_and_follow, sets, sign_in, sign_in_with_mfa,
 };
 use jiff::civil::date;
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, ChoiceOption, FieldKind, FormField, ItemType, LicenceLine, LicenceSpec, Material,
     MaterialSource, ServiceItemInput, SignMode, StepInput, StepKind,
 };
 use tongban_identity::NewStaff;
 use tongban_kernel::{Principal, Role};
+use tongban_test_support::each_backend;
 
 const CODE: &str = "9901-GA-JZZ";
 

@@ -8,9 +8,9 @@
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
 use reqwest::multipart::{Form, Part};
-use tongban_db::testing::each_backend;
 use tongban_interact::{DeptRef, NewCategory, NewRule};
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 /// The new-item form's text fields as a multipart body (the form carries files).
 fn text_form(fields: &[(&str, &str)]) -> Form {

@@ -5,9 +5,9 @@
 //! items.
 
 use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
-use tongban_db::testing::each_backend;
 use tongban_hall::{FieldKind, MaterialSource, SignMode};
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 const CODE: &str = "9901-GA-T01";
 

@@ -3,10 +3,10 @@
 //! console's seals and licences pages, and who may see what.
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
-use tongban_db::testing::each_backend;
 use tongban_identity::NewStaff;
 use tongban_kernel::{IdNumber, Principal, Role};
 use tongban_seal::{HolderKind, LicenceField, LicenceInput, SealType};
+use tongban_test_support::each_backend;
 
 async fn get(c: &reqwest::Client, s: &Server, path: &str) -> (u16, String) {
     let r = c.get(s.url(path)).send().await.unwrap();

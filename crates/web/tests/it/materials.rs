@@ -6,13 +6,13 @@
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, followed, get_and_follow, sets, sign_in};
 use reqwest::multipart::{Form, Part};
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, FieldKind, FormField, ItemType, Material, MaterialSource, ServiceItemInput, SignMode,
     StepInput, StepKind,
 };
 use tongban_kernel::{IdNumber, Principal};
 use tongban_seal::{HolderKind, LicenceInput, SealType};
+use tongban_test_support::each_backend;
 
 const ITEM: &str = "9901-GA-JZZ";
 const PDF: &[u8] = b"%PDF-1.4\n% lease contract\n%%EOF\n";

@@ -12,8 +12,8 @@ use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
-use tongban_db::testing::each_backend;
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 const CALLBACK: &str = "http://127.0.0.1:9/callback";
 

@@ -3,9 +3,9 @@
 
 use crate::support::{Server, sets, system_token};
 use serde_json::Value;
-use tongban_db::testing::each_backend;
 use tongban_interact::{AttributeType, DeptRef, NewCategory, NewRule, ServiceAttribute, ServiceChoice};
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 /// Categories `street_light` (→ 公安局, with two typed attributes) and `noise` (→ 民政局, none),
 /// and a key for the system `city-app`; returns the key.

@@ -1,6 +1,6 @@
 use crate::support::{PASSWORD, Server, add_staff, browser, csrf_of, sets, sign_in, sign_in_with_mfa};
-use tongban_db::testing::each_backend;
 use tongban_kernel::Role;
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_citizen_signs_in_sees_masked_data_and_signs_out() {
@@ -537,7 +537,7 @@ async fn admins_are_sent_to_set_up_two_step_verification_before_the_console() {
 
 #[tokio::test]
 async fn a_citizen_sets_an_address_for_notification_emails() {
-    tongban_db::testing::each_backend(&crate::support::sets(), |db| async move {
+    tongban_test_support::each_backend(&crate::support::sets(), |db| async move {
         let s = crate::support::Server::start(db).await;
         let c = crate::support::browser();
         crate::support::sign_in(&c, &s, "citizen1", crate::support::PASSWORD).await;

@@ -5,12 +5,12 @@
 
 use crate::support::{PASSWORD, Server, browser, followed, sets, sign_in};
 use tongban_catalog::{Decision, GrantTerms, Grantee, NewRequest, Review};
-use tongban_db::testing::each_backend;
 use tongban_hall::{
     AssigneeInput, FieldKind, FieldSource, FormField, ItemType, ServiceItemInput, SignMode, StepInput,
     StepKind,
 };
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 const ITEM: &str = "9901-MZ-DB";
 const REGISTRY: &str = "9901-GA-0001";

@@ -2,8 +2,8 @@ use crate::support::{
     PASSWORD, Server, api_token_with_mfa, browser, csrf_of, sets, sign_in, sign_in_with_mfa, system_token,
 };
 use tongban_catalog::{ResourceInput, SharingClass};
-use tongban_db::testing::each_backend;
 use tongban_kernel::{Principal, Role, RoleGrant};
+use tongban_test_support::each_backend;
 
 /// 公安局 provides a conditional resource; 民政局's admin requests it, the data authority reviews,
 /// 公安局's admin grants. Adds the staff this needs to the shared test city.

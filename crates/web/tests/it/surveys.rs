@@ -4,9 +4,9 @@
 
 use crate::support::{PASSWORD, Server, browser, csrf_of, sets, sign_in};
 use jiff::ToSpan;
-use tongban_db::testing::each_backend;
 use tongban_interact::{DeptRef, Question, QuestionKind, SurveyInput};
 use tongban_kernel::Principal;
+use tongban_test_support::each_backend;
 
 #[tokio::test]
 async fn a_citizen_answers_once_and_the_department_reads_and_exports_the_results() {

@@ -1,7 +1,7 @@
 use crate::support::sets;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tongban_db::testing::each_backend;
+use tongban_test_support::each_backend;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,9 +1,10 @@
-//! The conformance harness: runs one store test on SQLite always, and on PostgreSQL too when
+//! Test support for every crate (never a dependency of production code). The conformance
+//! harness: runs one store test on SQLite always, and on PostgreSQL too when
 //! `TONGBAN_TEST_DATABASE_URL` is set, each in a fresh database (a temporary SQLite file, or a
 //! new PostgreSQL schema) that is removed afterwards.
 
-use crate::{Db, DbOptions, Migration, params};
 use std::future::Future;
+use tongban_db::{Db, DbOptions, Migration, params};
 
 /// The variable that points the harness at a PostgreSQL server.
 pub const ENV_URL: &str = "TONGBAN_TEST_DATABASE_URL";
@@ -101,7 +102,7 @@ impl TestDb {
 }
 
 async fn migrate_all(db: &Db, sets: &[&[Migration]]) {
-    let mut all: Vec<&[Migration]> = vec![crate::MIGRATIONS];
+    let mut all: Vec<&[Migration]> = vec![tongban_db::MIGRATIONS];
     all.extend(
         sets.iter()
             .copied()
@@ -138,10 +139,10 @@ where
 }
 
 /// The columns of `table`, in order.
-pub async fn columns(db: &Db, table: &str) -> crate::Result<Vec<String>> {
+pub async fn columns(db: &Db, table: &str) -> tongban_db::Result<Vec<String>> {
     let sql = match db.backend() {
-        crate::Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
-        crate::Backend::Postgres => format!(
+        tongban_db::Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
+        tongban_db::Backend::Postgres => format!(
             "SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}' \
              AND table_schema = current_schema() ORDER BY ordinal_position"
         ),
@@ -164,7 +165,7 @@ pub async fn copy_rows(
     template: &str,
     total: usize,
     vary: &std::collections::BTreeMap<&str, String>,
-) -> crate::Result<()> {
+) -> tongban_db::Result<()> {
     let cols = columns(db, table).await?;
     let select: Vec<String> = cols
         .iter()
@@ -175,10 +176,10 @@ pub async fn copy_rows(
     while from <= total {
         let to = (from + chunk - 1).min(total);
         let seq = match db.backend() {
-            crate::Backend::Sqlite => format!(
+            tongban_db::Backend::Sqlite => format!(
                 "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i < {to}) "
             ),
-            crate::Backend::Postgres => {
+            tongban_db::Backend::Postgres => {
                 format!("WITH s(i) AS (SELECT generate_series({from}::bigint, {to}::bigint)) ")
             }
         };
