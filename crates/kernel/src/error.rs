@@ -28,8 +28,9 @@ impl Invalid {
 
 /// The two halves of a bilingual text, `中文 / English`: split at the first `/ ` that follows a
 /// space or a full-width closing mark (`（…）/ (…)` is written without the space), where the
-/// first half is Chinese and the second starts in English (it may name a Chinese department).
-/// `None` for text in one language.
+/// first half is Chinese and the second is English: it starts in English, or — when it starts
+/// with a Chinese name (`示范市公安局 read …`) — goes on in English words. `None` for text in
+/// one language.
 pub fn bilingual(both: &str) -> Option<(&str, &str)> {
     let has_han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let mut from = 0;
@@ -37,7 +38,13 @@ pub fn bilingual(both: &str) -> Option<(&str, &str)> {
         let before = both[..at].chars().next_back();
         if matches!(before, Some(' ' | '）' | '。' | '」' | '》' | '”')) {
             let (zh, en) = (both[..at].trim_end(), both[at + 2..].trim_start());
-            if has_han(zh) && en.starts_with(|c: char| c.is_ascii()) {
+            let english_words = || {
+                en.split_whitespace()
+                    .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_alphabetic()))
+                    .count()
+                    >= 2
+            };
+            if has_han(zh) && (en.starts_with(|c: char| c.is_ascii()) || english_words()) {
                 return Some((zh, en));
             }
         }
@@ -70,6 +77,21 @@ mod tests {
         assert_eq!(
             bilingual("路径 a/ b / path a/ b"),
             Some(("路径 a/ b", "path a/ b"))
+        );
+        assert_eq!(
+            bilingual(
+                "低保系统 经共享接口读取 3301-GA-0001 1次，共1条 / 低保系统 read 3301-GA-0001 once through the exchange (1 record)"
+            ),
+            Some((
+                "低保系统 经共享接口读取 3301-GA-0001 1次，共1条",
+                "低保系统 read 3301-GA-0001 once through the exchange (1 record)"
+            )),
+            "an English half may start with a Chinese name"
+        );
+        assert_eq!(
+            bilingual("事项 甲 / 乙 丙"),
+            None,
+            "Chinese on both sides is not split"
         );
         assert_eq!(bilingual("only English / here"), None);
         assert_eq!(bilingual("只有中文"), None);

@@ -18,7 +18,16 @@ struct UsagePage {
     c: Chrome,
     from: String,
     to: String,
-    rows: Vec<tongban_pool::Usage>,
+    rows: Vec<UsageRow>,
+    calls: i64,
+    records: i64,
+}
+
+/// One resource and calling system: the department named, not its path.
+struct UsageRow {
+    resource: String,
+    caller: String,
+    department: String,
     calls: i64,
     records: i64,
 }
@@ -50,15 +59,20 @@ pub(super) async fn usage(
 ) -> PageResult {
     let today = state.catalog.today();
     let month_ago = today.checked_sub(jiff::Span::new().days(30)).unwrap_or(today);
-    let (from, to) = match (day("from", &p.from, month_ago), day("to", &p.to, today)) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
-    let rows = match state.pool.exchange_usage(&me.principal, from, to).await {
-        Ok(r) => r,
-        Err(tongban_pool::Error::Forbidden { why }) => return Err(PageError::Forbidden(why)),
-        Err(e) => return Err(PageError::Internal(e.to_string())),
-    };
+    let from = day("from", &p.from, month_ago)?;
+    let to = day("to", &p.to, today)?;
+    let usage = state.pool.exchange_usage(&me.principal, from, to).await?;
+    let depts = crate::page::DeptNames::load(&state, ctx.t()).await?;
+    let rows: Vec<UsageRow> = usage
+        .into_iter()
+        .map(|u| UsageRow {
+            department: depts.of(&u.caller_path, &u.caller_path),
+            resource: u.resource,
+            caller: u.caller,
+            calls: u.calls,
+            records: u.records,
+        })
+        .collect();
     Ok(render(&UsagePage {
         c: ctx.chrome(ctx.t().s("usage.title")),
         from: from.to_string(),

@@ -761,6 +761,11 @@ async fn the_exchange_api_answers_granted_fields_to_department_systems_only() {
             .await
             .unwrap();
         assert!(page.contains("tbc_") && page.contains(&code), "{page}");
+        let calling = page.split("<tbody>").nth(1).unwrap_or_default();
+        assert!(
+            calling.contains("示范市") && !calling.contains("/9901/"),
+            "the calling department by its name, not its path: {calling}"
+        );
         assert_eq!(
             ga.get(s.url("/console/usage?from=yesterday"))
                 .send()
