@@ -352,6 +352,16 @@ pub(crate) fn download(media_type: &str, file_name: &str, body: Vec<u8>) -> Resp
         .into_response()
 }
 
+/// A workflow step's name in the page's language: its own name is Chinese data, so English
+/// pages (and a step without one) name its kind.
+pub(crate) fn step_name(t: Tr, s: &tongban_hall::Step) -> String {
+    if s.name.is_empty() || t.is_en() {
+        t.pick(s.kind.name_zh(), s.kind.name_en()).to_string()
+    } else {
+        s.name.clone()
+    }
+}
+
 /// Departments as citizens know them: with their city (`示范市公安局`), in the page's language;
 /// the name recorded in Chinese where the directory has none.
 pub(crate) struct DeptNames {
@@ -461,6 +471,27 @@ impl ItemNames {
 #[cfg(test)]
 mod tests {
     use crate::i18n::{Lang, Tr};
+
+    #[test]
+    fn a_step_is_named_by_its_own_chinese_name_or_on_english_pages_by_its_kind() {
+        let step = |name: &str| tongban_hall::Step {
+            kind: tongban_hall::StepKind::Accept,
+            name: name.into(),
+            assignees: Vec::new(),
+            mode: tongban_hall::SignMode::All,
+            limit_days: None,
+        };
+        let (zh, en) = (Tr { lang: Lang::Zh }, Tr { lang: Lang::En });
+        assert_eq!(super::step_name(zh, &step("窗口受理")), "窗口受理");
+        assert_eq!(
+            super::step_name(zh, &step("")),
+            tongban_hall::StepKind::Accept.name_zh()
+        );
+        assert_eq!(
+            super::step_name(en, &step("窗口受理")),
+            tongban_hall::StepKind::Accept.name_en()
+        );
+    }
 
     #[test]
     fn a_reason_joins_the_error_page_as_a_sentence_of_its_own() {

@@ -238,7 +238,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
             (
                 t.pick(task.step_kind.name_zh(), task.step_kind.name_en())
                     .to_string(),
-                task.department.name_zh.clone(),
+                depts.of(task.department.path.as_str(), &task.department.name_zh),
                 t.pick(task.state.name_zh(), task.state.name_en()).to_string(),
                 match task.agreed {
                     Some(true) => t.s("case.agree").to_string(),

@@ -194,6 +194,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult 
     let p = require_manager(&ctx)?;
     let t = ctx.t();
     let items = state.hall.items(None, true).await?;
+    let depts = crate::page::DeptNames::load(&state, t).await?;
     Ok(render(&ItemsPage {
         c: ctx.chrome(t.s("items.title")),
         items: items
@@ -203,7 +204,7 @@ pub(super) async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult 
                 kind: t.pick(i.item_type.name_zh(), i.item_type.name_en()).to_string(),
                 name: t.name(&i.name, &i.name_en),
                 code: i.code,
-                department: i.department.name_zh,
+                department: depts.of(i.department.path.as_str(), &i.department.name_zh),
                 active: i.active,
                 workflow: i.workflow_version,
             })
@@ -931,6 +932,7 @@ async fn workflow_page(
     let t = ctx.t();
     let zone = &state.settings.zone;
     let (by_path, _, all_departments) = department_codes(state).await?;
+    let depts = crate::page::DeptNames::load(state, t).await?;
     let mut versions = Vec::new();
     for v in (1..=item.workflow_version).rev() {
         let w = state.hall.workflow(&item.id, v).await?;
@@ -958,12 +960,18 @@ async fn workflow_page(
                         .map(|a| {
                             format!(
                                 "{}·{}",
-                                a.department.name_zh,
+                                depts.of(a.department.path.as_str(), &a.department.name_zh),
                                 t.pick(a.role.name_zh(), a.role.name_en())
                             )
                         })
                         .collect();
-                    format!("{}（{}）", s.name, who.join("、"))
+                    format!(
+                        "{}{}{}{}",
+                        crate::page::step_name(t, s),
+                        t.pick("（", " ("),
+                        who.join(t.pick("、", ", ")),
+                        t.pick("）", ")")
+                    )
                 })
                 .collect(),
         });
@@ -1034,7 +1042,7 @@ async fn workflow_page(
         c,
         code: item.code.clone(),
         name: item.name.clone(),
-        department: item.department.name_zh.clone(),
+        department: depts.of(item.department.path.as_str(), &item.department.name_zh),
         current: item.workflow_version,
         created,
         versions,

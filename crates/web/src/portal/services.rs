@@ -196,13 +196,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                     .iter()
                     .map(|a| depts.of(a.department.path.as_str(), &a.department.name_zh))
                     .collect();
-                // A step's own name is Chinese data; English pages name its kind.
-                let name = if s.name.is_empty() || t.is_en() {
-                    t.pick(s.kind.name_zh(), s.kind.name_en()).to_string()
-                } else {
-                    s.name.clone()
-                };
-                (name, who.join(t.pick("、", ", ")))
+                (crate::page::step_name(t, s), who.join(t.pick("、", ", ")))
             })
             .collect(),
         Err(_) => Vec::new(),
