@@ -57,13 +57,14 @@ fn page(limit: Option<u32>, offset: Option<u64>) -> Result<Page, Problem> {
     super::page_of(limit, offset, 20, 500)
 }
 
-/// A code query parameter parsed with `parse`; empty counts as absent.
+/// A code query parameter parsed with `parse`; empty counts as absent, as the document says.
+/// A blank is not empty: the document's enum lists `""` and the codes, nothing else.
 fn code<T>(
     field: &str,
     value: Option<&str>,
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>, Problem> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
+    match value.filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => parse(v)
             .map(Some)
