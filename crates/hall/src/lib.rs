@@ -61,7 +61,10 @@ pub use material::{
 pub use model::*;
 pub use notify::HallNotification;
 pub use pause::reason_names as pause_reason_names;
-pub use prefill::{KnownAnswer, PrefillFuture, PrefillQuery, PrefillSource, SourceRecord, prefill_marks};
+pub use prefill::{
+    HolderFuture, KnownAnswer, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, SourceRecord,
+    prefill_marks,
+};
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,
     RectificationStatus,

@@ -13,12 +13,39 @@ use std::future::Future;
 use std::pin::Pin;
 use tongban_kernel::Principal;
 
+/// Whose record a prefill reads: the applicant's verified ID number, or their organisation's
+/// unified social credit code. Printed masked, so a log line never completes it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RecordHolder {
+    /// A person, by ID number.
+    Person(String),
+    /// An organisation, by unified social credit code.
+    Organisation(String),
+}
+
+impl std::fmt::Debug for RecordHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, key) = match self {
+            RecordHolder::Person(k) => ("Person", k),
+            RecordHolder::Organisation(k) => ("Organisation", k),
+        };
+        let tail: String = key
+            .chars()
+            .rev()
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        write!(f, "{kind}(****{tail})")
+    }
+}
+
 /// One read a [`PrefillSource`] is asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct PrefillQuery<'a> {
-    /// Whose record: the signed-in applicant (the source finds their verified ID number or
-    /// credit code; an applicant with neither has no record).
-    pub applicant: &'a Principal,
+    /// Whose record, as [`PrefillSource::holder`] said once for the whole form.
+    pub holder: &'a RecordHolder,
     /// Who reads: the service's department, as the ledger will name it.
     pub reader: &'a Principal,
     /// The shared data resource's code.
@@ -44,8 +71,16 @@ pub struct SourceRecord {
 pub type PrefillFuture<'a> =
     Pin<Box<dyn Future<Output = std::result::Result<Option<SourceRecord>, String>> + Send + 'a>>;
 
+/// Who the applicant is to the sources: `None` when they have neither a verified ID number
+/// nor a credit code (then nothing is prefilled), or why it could not be told.
+pub type HolderFuture<'a> =
+    Pin<Box<dyn Future<Output = std::result::Result<Option<RecordHolder>, String>> + Send + 'a>>;
+
 /// Reads the applicant's record from a shared data resource.
 pub trait PrefillSource: Send + Sync {
+    /// Whose record `applicant` may have prefilled; asked once per form.
+    fn holder<'a>(&'a self, applicant: &'a Principal) -> HolderFuture<'a>;
+
     /// The record `query` asks for.
     fn read<'a>(&'a self, query: PrefillQuery<'a>) -> PrefillFuture<'a>;
 }
@@ -78,75 +113,117 @@ impl Hall {
         applicant: &Principal,
         item: &ServiceItem,
     ) -> BTreeMap<String, KnownAnswer> {
-        let mut out = BTreeMap::new();
-        let Some(source) = &self.prefill else {
-            return out;
-        };
-        // Resource code → the form fields it fills.
-        let mut by_resource: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
-        for f in &item.fields {
-            if let Some(src) = &f.prefill {
-                by_resource
-                    .entry(src.resource.as_str())
-                    .or_default()
-                    .push((f.code.as_str(), src.field.as_str()));
-            }
+        if !asks_prefill(item) {
+            return BTreeMap::new();
         }
-        let who = reader(item);
-        let purpose = format!("{}（{}）申请表预填", item.name, item.code);
-        for (resource, fields) in by_resource {
-            let mut wanted: Vec<String> = fields.iter().map(|(_, f)| f.to_string()).collect();
-            wanted.sort();
-            wanted.dedup();
-            let query = PrefillQuery {
-                applicant,
-                reader: &who,
-                resource,
-                fields: &wanted,
-                purpose: &purpose,
-            };
-            let record = match source.read(query).await {
-                Ok(Some(r)) => r,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, resource, "prefill: the resource could not be read");
-                    continue;
-                }
-            };
-            for (code, field) in fields {
-                let Some(value) = record.values.get(field).and_then(text_of) else {
-                    continue;
-                };
-                if fits(item, code, &value) {
-                    out.insert(
-                        code.to_string(),
-                        KnownAnswer {
-                            value,
-                            source: record.source.clone(),
-                        },
-                    );
-                }
-            }
+        match self.holder(applicant).await {
+            Some((source, holder)) => answers_of(source.as_ref(), &holder, item).await,
+            None => BTreeMap::new(),
         }
-        out
     }
 
     /// The prefill of a bundle's merged form: each of its items is read as its own department
     /// and the answers merged, so a field is filled when any department asking for it may read
-    /// it (the first item's source wins).
+    /// it (the first item's source wins). Who the applicant is, is asked once.
     pub async fn known_bundle_answers(
         &self,
         applicant: &Principal,
         bundle: &Bundle,
     ) -> Result<BTreeMap<String, KnownAnswer>> {
         let mut out = BTreeMap::new();
-        for item in self.bundle_items(bundle).await? {
-            for (code, k) in self.known_answers(applicant, &item).await {
+        let items = self.bundle_items(bundle).await?;
+        if !items.iter().any(asks_prefill) {
+            return Ok(out);
+        }
+        let Some((source, holder)) = self.holder(applicant).await else {
+            return Ok(out);
+        };
+        for item in items {
+            for (code, k) in answers_of(source.as_ref(), &holder, &item).await {
                 out.entry(code).or_insert(k);
             }
         }
         Ok(out)
     }
+
+    /// The wired source and whose record it reads for `applicant`; `None` without a source,
+    /// without a record key, or when the source cannot tell (logged: prefill is a convenience).
+    async fn holder(
+        &self,
+        applicant: &Principal,
+    ) -> Option<(std::sync::Arc<dyn PrefillSource>, RecordHolder)> {
+        let source = self.prefill.clone()?;
+        match source.holder(applicant).await {
+            Ok(Some(holder)) => Some((source, holder)),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "prefill: the applicant's record key could not be read");
+                None
+            }
+        }
+    }
+}
+
+/// The answers `source` holds for `holder` that fit `item`'s form, each resource read once as
+/// the item's department.
+async fn answers_of(
+    source: &dyn PrefillSource,
+    holder: &RecordHolder,
+    item: &ServiceItem,
+) -> BTreeMap<String, KnownAnswer> {
+    let mut out = BTreeMap::new();
+    // Resource code → the form fields it fills.
+    let mut by_resource: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for f in &item.fields {
+        if let Some(src) = &f.prefill {
+            by_resource
+                .entry(src.resource.as_str())
+                .or_default()
+                .push((f.code.as_str(), src.field.as_str()));
+        }
+    }
+    let who = reader(item);
+    let purpose = format!("{}（{}）申请表预填", item.name, item.code);
+    for (resource, fields) in by_resource {
+        let mut wanted: Vec<String> = fields.iter().map(|(_, f)| f.to_string()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let query = PrefillQuery {
+            holder,
+            reader: &who,
+            resource,
+            fields: &wanted,
+            purpose: &purpose,
+        };
+        let record = match source.read(query).await {
+            Ok(Some(r)) => r,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, resource, "prefill: the resource could not be read");
+                continue;
+            }
+        };
+        for (code, field) in fields {
+            let Some(value) = record.values.get(field).and_then(text_of) else {
+                continue;
+            };
+            if fits(item, code, &value) {
+                out.insert(
+                    code.to_string(),
+                    KnownAnswer {
+                        value,
+                        source: record.source.clone(),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Whether any of `item`'s fields names a source.
+fn asks_prefill(item: &ServiceItem) -> bool {
+    item.fields.iter().any(|f| f.prefill.is_some())
 }
 
 /// Whether `value` can answer the field `code` of `item`: a choice only with one of its

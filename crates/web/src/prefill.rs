@@ -4,8 +4,9 @@
 //! read on the ledger — and the catalogue names the data as people know it.
 
 use tongban_catalog::Catalog;
-use tongban_hall::{PrefillFuture, PrefillQuery, PrefillSource, SourceRecord};
+use tongban_hall::{HolderFuture, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, SourceRecord};
 use tongban_identity::Identity;
+use tongban_kernel::Principal;
 use tongban_pool::{Pool, Subject};
 
 /// Prefill from the shared data pool.
@@ -29,17 +30,26 @@ impl SharedDataPrefill {
 }
 
 impl PrefillSource for SharedDataPrefill {
-    fn read<'a>(&'a self, q: PrefillQuery<'a>) -> PrefillFuture<'a> {
+    fn holder<'a>(&'a self, applicant: &'a Principal) -> HolderFuture<'a> {
         Box::pin(async move {
             let me = self
                 .identity
-                .own_identity(q.applicant)
+                .own_identity(applicant)
                 .await
                 .map_err(|e| e.to_string())?;
-            let subject = match (me.id_number, me.credit_code) {
-                (Some(id), _) => Subject::Person(id),
-                (None, Some(code)) => Subject::Organisation(code),
-                (None, None) => return Ok(None),
+            Ok(match (me.id_number, me.credit_code) {
+                (Some(id), _) => Some(RecordHolder::Person(id)),
+                (None, Some(code)) => Some(RecordHolder::Organisation(code)),
+                (None, None) => None,
+            })
+        })
+    }
+
+    fn read<'a>(&'a self, q: PrefillQuery<'a>) -> PrefillFuture<'a> {
+        Box::pin(async move {
+            let subject = match q.holder {
+                RecordHolder::Person(id) => Subject::Person(id.clone()),
+                RecordHolder::Organisation(code) => Subject::Organisation(code.clone()),
             };
             let found = self
                 .pool

@@ -1,27 +1,36 @@
 //! 预填: which fields the hall asks a source for, as whom and for what, and which answers fit
 //! the form.
 
-use crate::support::{World, citizen, item_input, staff};
+use crate::support::{World, citizen, item_input, staff, step};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tongban_hall::{
-    FieldKind, FieldSource, FormField, KnownAnswer, MIGRATIONS, PrefillFuture, PrefillQuery, PrefillSource,
-    ServiceItem, SourceRecord,
+    BundleInput, FieldKind, FieldSource, FormField, HolderFuture, KnownAnswer, MIGRATIONS, PrefillFuture,
+    PrefillQuery, PrefillSource, RecordHolder, ServiceItem, SignMode, SourceRecord, StepKind,
 };
-use tongban_kernel::Role;
+use tongban_kernel::Principal;
+use tongban_kernel::{DeptPath, Role};
 use tongban_test_support::each_backend;
 
 /// What a source was asked: reader's department and name, resource, fields, purpose.
 type Asked = (String, String, String, Vec<String>, String);
 
 /// Holds one record for `GA-HUJI`; `GA-BROKEN` cannot be read; anything else has no record.
+/// Every applicant is the person with the test ID number; how often that was asked is counted.
 #[derive(Default)]
 struct Registry {
     asked: Mutex<Vec<Asked>>,
+    holders_asked: Mutex<usize>,
 }
 
 impl PrefillSource for Registry {
+    fn holder<'a>(&'a self, _applicant: &'a Principal) -> HolderFuture<'a> {
+        *self.holders_asked.lock().unwrap() += 1;
+        Box::pin(async { Ok(Some(RecordHolder::Person(crate::support::ID.to_string()))) })
+    }
+
     fn read<'a>(&'a self, q: PrefillQuery<'a>) -> PrefillFuture<'a> {
+        assert_eq!(q.holder, &RecordHolder::Person(crate::support::ID.to_string()));
         self.asked.lock().unwrap().push((
             q.reader
                 .department
@@ -124,6 +133,11 @@ async fn the_service_department_asks_each_resource_once_and_only_fitting_answers
             ["GA-BROKEN", "GA-HUJI", "GA-NONE"],
             "each resource once"
         );
+        assert_eq!(
+            *source.holders_asked.lock().unwrap(),
+            1,
+            "who the applicant is, is asked once per form"
+        );
         let huji = asked.iter().find(|a| a.2 == "GA-HUJI").unwrap();
         assert_eq!(huji.3, ["id_number", "months", "photo", "reason", "reason_code"]);
         for (dept, name, _, _, purpose) in &asked {
@@ -155,4 +169,70 @@ async fn without_a_source_nothing_is_prefilled_and_marks_follow_what_was_submitt
         assert!(changed["months"].corrected);
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_bundle_asks_who_the_applicant_is_once_and_each_department_reads_as_itself() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let source = Arc::new(Registry::default());
+        let hall = w.hall.clone().with_prefill(source.clone());
+        let mut codes = Vec::new();
+        for (code, dept) in [("GA-PREFILL", &w.police), ("WJ-PREFILL", &w.health)] {
+            let admin = staff("admin", dept, Role::DeptAdmin);
+            let mut input = item_input(code, dept);
+            for f in &mut input.fields {
+                f.prefill = (f.code == "id_number")
+                    .then(|| from("GA-HUJI", "id_number"))
+                    .flatten();
+            }
+            let item = hall.create_item(&admin, input).await.unwrap();
+            let steps = [StepKind::Accept, StepKind::Decide, StepKind::Issue]
+                .into_iter()
+                .map(|k| step(k, &[(dept, "clerk")], SignMode::All, None))
+                .collect();
+            hall.save_workflow(&admin, &item.id, steps).await.unwrap();
+            codes.push(code.to_string());
+        }
+        let city = tongban_hall::DeptRef {
+            id: "city".into(),
+            path: DeptPath("/3301/".into()),
+            name_zh: "市".into(),
+        };
+        let bundle = hall
+            .create_bundle(
+                &staff("city-admin", &city, Role::DeptAdmin),
+                BundleInput {
+                    code: "PREFILL-BUNDLE".into(),
+                    name: "预填一件事".into(),
+                    life_event: "出生".into(),
+                    description: "两个部门各读一次".into(),
+                    items: codes,
+                    active: true,
+                },
+            )
+            .await
+            .unwrap();
+
+        let known = hall
+            .known_bundle_answers(&citizen("zhang"), &bundle)
+            .await
+            .unwrap();
+        assert_eq!(known["id_number"].value, crate::support::ID);
+        assert_eq!(
+            *source.holders_asked.lock().unwrap(),
+            1,
+            "once for the whole bundle"
+        );
+        let readers: Vec<String> = source.asked.lock().unwrap().iter().map(|a| a.0.clone()).collect();
+        assert_eq!(readers, [w.police.path.0.clone(), w.health.path.0.clone()]);
+    })
+    .await;
+}
+
+#[test]
+fn a_record_holder_prints_masked() {
+    let shown = format!("{:?}", RecordHolder::Person(crate::support::ID.to_string()));
+    assert!(!shown.contains(&crate::support::ID[..6]), "{shown}");
+    assert!(shown.starts_with("Person(****"), "{shown}");
 }
