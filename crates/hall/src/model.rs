@@ -317,6 +317,12 @@ impl ServiceItem {
     pub fn takes_applications(&self) -> bool {
         self.active && self.workflow_version > 0
     }
+
+    /// The fields an applicant answers by typing or choosing: every field but file fields,
+    /// which are uploads.
+    pub fn questions(&self) -> impl Iterator<Item = &FormField> {
+        self.fields.iter().filter(|f| !matches!(f.kind, FieldKind::File))
+    }
 }
 
 /// What a department administrator enters for an item (new or edited).

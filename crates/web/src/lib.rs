@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 pub(crate) mod api;
+mod case_text;
 mod chart;
 mod console;
 mod context;

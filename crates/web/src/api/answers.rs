@@ -17,7 +17,7 @@ fn nullable(mut schema: Value) -> Value {
 
 /// A schema defined below; `nullable` wraps it so that `null` is allowed too (OpenAPI 3.0
 /// ignores siblings of a bare `$ref`).
-fn r(name: &str) -> Value {
+pub(super) fn r(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
@@ -196,25 +196,4 @@ pub(super) fn schemas() -> Value {
             "quality": { "type": "number" }, "notes": { "type": "array", "items": string() },
         })),
     })
-}
-
-/// Gives every success answer whose description names a schema that schema as its JSON body.
-pub(super) fn declare(doc: &mut Value) {
-    let names: Vec<String> = doc["components"]["schemas"]
-        .as_object()
-        .map(|s| s.keys().cloned().collect())
-        .unwrap_or_default();
-    super::openapi::for_each_answers(doc, |_, responses| {
-        for (status, answer) in responses.iter_mut() {
-            let named = answer["description"]
-                .as_str()
-                .filter(|d| names.iter().any(|n| n == d));
-            if status.starts_with('2')
-                && answer.get("content").is_none()
-                && let Some(name) = named
-            {
-                answer["content"] = json!({ "application/json": { "schema": r(name) } });
-            }
-        }
-    });
 }

@@ -231,7 +231,7 @@ pub fn spec() -> Value {
     ) {
         schemas.extend(more);
     }
-    super::answers::declare(&mut doc);
+    declare_answers(&mut doc);
     declare_conflicts(&mut doc);
     doc
 }
@@ -246,11 +246,29 @@ fn declare_conflicts(doc: &mut Value) {
     });
 }
 
+/// Gives every success answer whose description names a schema that schema as its JSON body.
+fn declare_answers(doc: &mut Value) {
+    let names: Vec<String> = doc["components"]["schemas"]
+        .as_object()
+        .map(|s| s.keys().cloned().collect())
+        .unwrap_or_default();
+    for_each_answers(doc, |_, responses| {
+        for (status, answer) in responses.iter_mut() {
+            let named = answer["description"]
+                .as_str()
+                .filter(|d| names.iter().any(|n| n == d));
+            if status.starts_with('2')
+                && answer.get("content").is_none()
+                && let Some(name) = named
+            {
+                answer["content"] = json!({ "application/json": { "schema": super::answers::r(name) } });
+            }
+        }
+    });
+}
+
 /// Calls `f` with each operation's method and its answers, by status.
-pub(super) fn for_each_answers(
-    doc: &mut Value,
-    mut f: impl FnMut(&str, &mut serde_json::Map<String, Value>),
-) {
+fn for_each_answers(doc: &mut Value, mut f: impl FnMut(&str, &mut serde_json::Map<String, Value>)) {
     let Some(paths) = doc["paths"].as_object_mut() else {
         return;
     };

@@ -5,6 +5,7 @@
 //! notes. Every check is the hall's; a refused action comes back on the page with its reason.
 
 use crate::AppState;
+use crate::case_text::{action_label, log_note, urgency_code};
 use crate::context::IdPath;
 use crate::context::Query;
 use crate::context::Staff;
@@ -12,7 +13,6 @@ use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render, urlencode};
-use crate::portal::services::{action_label, log_note, urgency_code};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

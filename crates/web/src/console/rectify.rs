@@ -3,12 +3,12 @@
 //! call-back record.
 
 use crate::AppState;
+use crate::case_text::urgency_code;
 use crate::context::Staff;
 use crate::context::{CsrfForm, Ctx};
 use crate::errors::{hall_field, hall_page};
 use crate::page::PageResult;
 use crate::page::{Chrome, render};
-use crate::portal::services::urgency_code;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -3,12 +3,12 @@
 //! soonest first, and the average handling time of the finished ones.
 
 use crate::AppState;
+use crate::case_text::urgency_code;
 use crate::context::Ctx;
 use crate::context::Staff;
 use crate::errors::hall_page;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
-use crate::portal::services::urgency_code;
 use askama::Template;
 use axum::extract::State;
 use tongban_hall::Supervision;

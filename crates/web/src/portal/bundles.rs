@@ -1,63 +1,20 @@
 //! 一件事一次办 on the portal: a bundle's guide (its items, departments, what is asked and what
-//! government already holds), the application — the same one-question-per-page journey as a
-//! single service, over the union of the items' questions and materials — and "my bundle", one
-//! timeline over every case the application made.
+//! government already holds) and "my bundle", one timeline over every case the application
+//! made. The application is [`super::apply`]'s journey over the union of the items' questions
+//! and materials.
 
-use super::materials::material;
-use super::services::{
-    PageQuery, StartQuery, StepForm, SubmitForm, Target, page, start, step, submit_to, urgency_code,
-};
 use crate::AppState;
+use crate::case_text::{action_label, log_note, urgency_code};
+use crate::context::Ctx;
 use crate::context::Query;
 use crate::context::User;
-use crate::context::{CsrfForm, Ctx};
 use crate::errors::hall_page;
 use crate::markup::Named;
 use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
-use tongban_hall::{
-    BundleCaseId, DeptRef, ItemType, MaterialSource, ServiceItem, ServiceItemId, bundle_fields,
-    bundle_materials,
-};
-
-/// The bundle at `code` as one item for the journey: the union of its items' fields and
-/// materials, the first item's department (for display; prefill reads as each item's own), the
-/// longest promised limit.
-pub(super) async fn as_item(state: &AppState, code: &str) -> Result<ServiceItem, PageError> {
-    let bundle = state.hall.bundle_by_code(code).await.map_err(hall_page)?;
-    let items = state.hall.bundle_items(&bundle).await.map_err(hall_page)?;
-    if !bundle.active || items.is_empty() || !items.iter().all(ServiceItem::takes_applications) {
-        return Err(PageError::NotFound);
-    }
-    let (fields, _) = bundle_fields(&items);
-    let first = &items[0];
-    Ok(ServiceItem {
-        id: ServiceItemId(bundle.id.to_string()),
-        code: bundle.code.clone(),
-        name: bundle.name.clone(),
-        name_en: String::new(),
-        department: first.department.clone(),
-        item_type: ItemType::PublicService,
-        legal_basis: String::new(),
-        conditions: bundle.description.clone(),
-        materials: bundle_materials(&items),
-        fields,
-        fees: Vec::new(),
-        statutory_days: items.iter().map(|i| i.statutory_days).max().unwrap_or_default(),
-        promised_days: items.iter().map(|i| i.promised_days).max().unwrap_or_default(),
-        visits: items.iter().map(|i| i.visits).max().unwrap_or_default(),
-        active: true,
-        licence: None,
-        topics: Vec::new(),
-        life_events: Vec::new(),
-        workflow_version: 1,
-        created: first.created,
-        updated: first.updated,
-        version: bundle.version,
-    })
-}
+use axum::extract::{Path, State};
+use tongban_hall::{BundleCaseId, DeptRef, MaterialSource, bundle_fields, bundle_materials};
 
 #[derive(Template)]
 #[template(path = "portal/bundle.html")]
@@ -119,56 +76,6 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
             })
             .collect(),
     }))
-}
-
-/// `GET /bundles/{code}/apply`.
-pub(super) async fn apply_start(
-    state: State<AppState>,
-    ctx: Ctx,
-    code: Path<String>,
-    q: Query<StartQuery>,
-) -> PageResult {
-    start(Target::Bundle, state, ctx, code, q).await
-}
-
-/// `GET /bundles/{code}/apply/{key}/{step}`.
-pub(super) async fn apply_page(
-    state: State<AppState>,
-    ctx: Ctx,
-    at: Path<(String, String, usize)>,
-    q: Query<PageQuery>,
-) -> PageResult {
-    page(Target::Bundle, state, ctx, at, q).await
-}
-
-/// `POST /bundles/{code}/apply`.
-pub(super) async fn apply_step(
-    state: State<AppState>,
-    ctx: Ctx,
-    code: Path<String>,
-    form: CsrfForm<StepForm>,
-) -> PageResult {
-    step(Target::Bundle, state, ctx, code, form).await
-}
-
-/// `POST /bundles/{code}/material` (multipart).
-pub(super) async fn material_step(
-    state: State<AppState>,
-    ctx: Ctx,
-    code: Path<String>,
-    form: Multipart,
-) -> PageResult {
-    material(Target::Bundle, state, ctx, code, form).await
-}
-
-/// `POST /bundles/{code}/submit`.
-pub(super) async fn submit(
-    state: State<AppState>,
-    ctx: Ctx,
-    code: Path<String>,
-    form: CsrfForm<SubmitForm>,
-) -> PageResult {
-    submit_to(Target::Bundle, state, ctx, code, form).await
 }
 
 struct CaseLine {
@@ -245,12 +152,12 @@ pub(super) async fn mine(
                 (
                     l.at.display_in(zone),
                     item.clone(),
-                    super::services::action_label(
+                    action_label(
                         &ctx,
                         &l.action,
                         code_of.get(item).is_some_and(|code| names.licensing(code)),
                     ),
-                    super::services::log_note(&ctx, &depts, &l.action, &l.note),
+                    log_note(&ctx, &depts, &l.action, &l.note),
                 )
             })
             .collect(),

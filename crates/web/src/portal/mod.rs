@@ -2,6 +2,7 @@
 //! "my account" (profile, sessions, two-step set-up).
 
 mod activate;
+mod apply;
 mod bundles;
 mod consultations;
 mod decision;
@@ -11,10 +12,11 @@ pub(crate) use interact::{action_label as interact_action, attachment_rows};
 mod licences;
 mod materials;
 mod messages;
+mod my_cases;
 pub(crate) use materials::{MaterialRow, material_rows};
 pub(crate) use messages::{MESSAGES_SHOWN, MessageRow, hall_rows};
 mod open_data;
-pub(crate) mod services;
+mod services;
 mod surveys;
 
 use crate::AppState;
@@ -27,6 +29,7 @@ use crate::markup::Named;
 use crate::page::PageResult;
 use crate::page::{PageError, render, safe_next};
 use crate::security::set_cookie;
+use apply::{ForBundle, ForService};
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -45,10 +48,10 @@ pub fn upload_routes() -> Router<AppState> {
         .max(tongban_interact::MAX_ATTACHMENTS * tongban_interact::MAX_ATTACHMENT_BYTES)
         + 256 * 1024;
     Router::new()
-        .route("/services/{code}/material", post(materials::material_step))
-        .route("/bundles/{code}/material", post(bundles::material_step))
+        .route("/services/{code}/material", post(apply::material::<ForService>))
+        .route("/bundles/{code}/material", post(apply::material::<ForBundle>))
         .route("/interact/new", post(interact::submit))
-        .route("/my/cases/{id}/supplement", post(services::supplement))
+        .route("/my/cases/{id}/supplement", post(my_cases::supplement))
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
 }
@@ -71,10 +74,13 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{code}", get(services::guide))
         .route(
             "/services/{code}/apply",
-            get(services::apply_start).post(services::apply_step),
+            get(apply::start::<ForService>).post(apply::step::<ForService>),
         )
-        .route("/services/{code}/apply/{key}/{step}", get(services::apply_page))
-        .route("/services/{code}/submit", post(services::submit))
+        .route(
+            "/services/{code}/apply/{key}/{step}",
+            get(apply::page::<ForService>),
+        )
+        .route("/services/{code}/submit", post(apply::submit::<ForService>))
         .route("/files/{id}", get(materials::file))
         .route("/my/messages", get(messages::messages))
         .route("/interact", get(interact::board))
@@ -103,17 +109,20 @@ pub fn routes() -> Router<AppState> {
         .route("/bundles/{code}", get(bundles::guide))
         .route(
             "/bundles/{code}/apply",
-            get(bundles::apply_start).post(bundles::apply_step),
+            get(apply::start::<ForBundle>).post(apply::step::<ForBundle>),
         )
-        .route("/bundles/{code}/apply/{key}/{step}", get(bundles::apply_page))
-        .route("/bundles/{code}/submit", post(bundles::submit))
+        .route(
+            "/bundles/{code}/apply/{key}/{step}",
+            get(apply::page::<ForBundle>),
+        )
+        .route("/bundles/{code}/submit", post(apply::submit::<ForBundle>))
         .route("/my/bundles/{id}", get(bundles::mine))
         .route("/my/messages/read", post(messages::mark_read))
-        .route("/my/cases", get(services::my_cases))
-        .route("/my/cases/{id}", get(services::my_case))
+        .route("/my/cases", get(my_cases::my_cases))
+        .route("/my/cases/{id}", get(my_cases::my_case))
         .route("/my/cases/{id}/decision", get(decision::letter))
-        .route("/my/cases/{id}/rate", post(services::rate))
-        .route("/my/cases/{id}/withdraw", post(services::withdraw))
+        .route("/my/cases/{id}/rate", post(my_cases::rate))
+        .route("/my/cases/{id}/withdraw", post(my_cases::withdraw))
         .route(
             "/verify",
             get(licences::verify_page).post(licences::verify_upload),
@@ -240,7 +249,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                             names.of(&k.item_code, &k.item_name),
                             k.number.clone(),
                             names.status(&k.item_code, k.status),
-                            services::overdue(k, today),
+                            my_cases::overdue(k, today),
                         )
                     })
                     .collect(),

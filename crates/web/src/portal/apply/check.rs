@@ -1,0 +1,63 @@
+//! The check-your-answers page: every answer and upload, each with a link to change it.
+
+use super::draft::Draft;
+use super::questions::questions;
+use super::uploads::{shown, to_provide};
+use crate::context::Ctx;
+use crate::markup::Named;
+use crate::page::{Chrome, render};
+use askama::Template;
+use axum::response::Response;
+use tongban_hall::ServiceItem;
+
+#[derive(Template)]
+#[template(path = "portal/check.html")]
+struct CheckPage {
+    c: Chrome,
+    base: String,
+    name: Named,
+    key: String,
+    /// (question number, label, answer, where a prefilled answer came from).
+    rows: Vec<(usize, String, String, String)>,
+    /// (step, material name, what was given).
+    materials: Vec<(usize, String, String)>,
+    exempt: Vec<String>,
+    promised: u32,
+}
+
+pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
+    check_page_with(ctx, i, d, ctx.chrome(ctx.t().s("services.check")))
+}
+
+fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response {
+    let rows = questions(i)
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            let v = d.answers.get(&f.code).cloned().unwrap_or_default();
+            let source = d.sources.get(&f.code).cloned().unwrap_or_default();
+            (n, f.label.clone(), f.shown_value(&v), source)
+        })
+        .collect();
+    let asked = questions(i).len();
+    let materials = to_provide(i)
+        .iter()
+        .enumerate()
+        .map(|(n, m)| (asked + n, m.name.to_string(), shown(ctx, d.materials.get(&m.key))))
+        .collect();
+    render(&CheckPage {
+        c,
+        base: d.base.clone(),
+        name: ctx.t().name(&i.name, &i.name_en),
+        key: d.key.clone(),
+        rows,
+        materials,
+        exempt: i
+            .materials
+            .iter()
+            .filter(|m| matches!(m.source, tongban_hall::MaterialSource::SharedField { .. }))
+            .map(|m| m.name.clone())
+            .collect(),
+        promised: i.promised_days,
+    })
+}
