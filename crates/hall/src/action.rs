@@ -5,7 +5,7 @@
 //! share. Each staff action checks that the actor holds the step's role in the step's
 //! department.
 
-use crate::case::{Access, access, holds};
+use crate::access::{Access, access, holds};
 use crate::store::{
     LogDraft, cancel_open_tasks, case_event, case_in, close_task, count_finished, log, recap_open_tasks,
     save_case, tasks_in, workflow_in,

@@ -4,7 +4,7 @@
 //! material once; submission checks every item first and then makes one case per item in one
 //! transaction, so either all exist or none. The applicant follows them on one timeline.
 
-use crate::case::check_submission_key;
+use crate::draft::check_submission_key;
 use crate::{
     CaseId, CaseView, Error, FormField, Hall, LogEntry, Material, MaterialInput, MaterialSource, NewCase,
     Prefilled, Result, ServiceItem,

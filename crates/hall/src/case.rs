@@ -4,31 +4,23 @@
 //! rights (its applicant; staff holding a handling role in a department the case has passed
 //! through or sits in).
 
+use crate::access::{Access, access, applicant_of};
+use crate::draft::check_submission_key;
 use crate::form::{check_values, mark_prefilled, open_values};
 use crate::material::record_materials;
 use crate::store::{
-    CASE_COLUMNS, LogDraft, NewTask, TASK_COLUMNS, case_event, case_from_row, insert_case, insert_task, log,
+    CASE_COLUMNS, LogDraft, TASK_COLUMNS, case_event, case_from_row, insert_case, insert_task, log,
     next_number, task_from_row,
 };
-use crate::workflow::STEP_ROLES as STAFF_ROLES;
 use crate::{
-    ApplicantKind, Case, CaseId, CaseStatus, CaseView, Error, Hall, LogEntry, MyCases, NewCase, Result, Task,
-    Urgency, WARN_DAYS, Workflow, from_json,
+    ApplicantKind, Case, CaseId, CaseStatus, CaseView, Error, Hall, LogEntry, MyCases, NewCase, NewTask,
+    Result, Task, Urgency, WARN_DAYS, Workflow, from_json,
 };
 use jiff::civil::Date;
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{Row, Tx, params};
-use tongban_kernel::{ClockState, LegalClock, Page, Principal, PrincipalKind, Role};
-
-/// How the actor relates to a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// The applicant.
-    Applicant,
-    /// Handling staff (or the platform).
-    Staff,
-}
+use tongban_kernel::{ClockState, LegalClock, Page, Principal};
 
 /// A submission checked and ready to write.
 pub(crate) struct Prepared {
@@ -48,72 +40,6 @@ impl Prepared {
                 m.attach = attached.insert(file.clone());
             }
         }
-    }
-}
-
-/// Who applies: a signed-in citizen or business in their own name; nobody else.
-pub(crate) fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
-    if actor.kind == PrincipalKind::User {
-        if actor.has_role(Role::Business) {
-            return Ok(ApplicantKind::Business);
-        }
-        if actor.has_role(Role::Citizen) {
-            return Ok(ApplicantKind::Citizen);
-        }
-    }
-    Err(Error::forbidden(
-        "请以个人或企业账号登录后申请 / sign in as a citizen or business to apply",
-    ))
-}
-
-pub(crate) fn check_submission_key(key: &str) -> Result<String> {
-    let k = key.trim();
-    if (8..=64).contains(&k.len())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        Ok(k.to_string())
-    } else {
-        Err(Error::invalid(
-            "submission_key",
-            "提交标识应为8–64位字母、数字、-或_ / the submission key must be 8–64 letters, digits, `-` or `_`",
-        ))
-    }
-}
-
-/// Whether `actor` holds `role` over `dept` (the platform holds every role).
-pub(crate) fn holds(actor: &Principal, role: Role, dept: &tongban_kernel::DeptPath) -> bool {
-    actor.kind == PrincipalKind::System
-        || actor
-            .grants
-            .iter()
-            .any(|g| g.role == role && g.scope.contains(dept))
-}
-
-/// The access `actor` has to `case` whose tasks are `tasks`. A citizen asking for another
-/// person's case gets `NotFound` (its existence does not leak); staff of an uninvolved
-/// department get `Forbidden`.
-pub(crate) fn access(actor: &Principal, case: &Case, tasks: &[Task]) -> Result<Access> {
-    if actor.kind == PrincipalKind::System {
-        return Ok(Access::Staff);
-    }
-    if actor.kind == PrincipalKind::User && actor.id == case.applicant_id {
-        return Ok(Access::Applicant);
-    }
-    let staff = actor.grants.iter().any(|g| {
-        STAFF_ROLES.contains(&g.role)
-            && (g.scope.contains(&case.department.path)
-                || tasks.iter().any(|t| g.scope.contains(&t.department.path)))
-    });
-    if staff {
-        return Ok(Access::Staff);
-    }
-    if actor.grants.iter().any(|g| g.role.is_staff()) {
-        Err(Error::forbidden(
-            "无权查看其他部门的办件 / not permitted to see another department's case",
-        ))
-    } else {
-        Err(Error::NotFound { what: "case" })
     }
 }
 

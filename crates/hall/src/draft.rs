@@ -6,7 +6,7 @@
 //! names a draft of one owner, as it names a case of one applicant); a submission with the
 //! draft's key removes it in the same transaction.
 
-use crate::case::{applicant_of, check_submission_key};
+use crate::access::applicant_of;
 use crate::{Error, Hall, Result};
 use serde_json::json;
 use tongban_db::{EventDraft, Tx, params};
@@ -191,4 +191,20 @@ pub(crate) async fn discard(tx: &mut Tx, owner: &str, key: &str) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// A submission key as the hall keeps it (a draft is named by its application's key).
+pub(crate) fn check_submission_key(key: &str) -> Result<String> {
+    let k = key.trim();
+    if (8..=64).contains(&k.len())
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(k.to_string())
+    } else {
+        Err(Error::invalid(
+            "submission_key",
+            "提交标识应为8–64位字母、数字、-或_ / the submission key must be 8–64 letters, digits, `-` or `_`",
+        ))
+    }
 }

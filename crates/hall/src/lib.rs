@@ -19,6 +19,7 @@
 #[macro_use]
 extern crate tongban_kernel;
 
+mod access;
 mod action;
 mod bundle;
 mod case;
@@ -44,6 +45,7 @@ mod supplement;
 mod transfer;
 mod workflow;
 
+pub use access::STEP_ROLES;
 pub use action::MAX_NOTE;
 pub use bundle::{
     Bundle, BundleCaseId, BundleId, BundleInput, BundleView, MAX_BUNDLE_ITEMS, NewBundleCase, bundle_fields,
@@ -72,7 +74,6 @@ pub use rating::{
 pub use reveal::{MAX_REVEAL_NOTE, RevealReason, Revealed};
 pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 pub use tongban_kernel::Recount;
-pub use workflow::STEP_ROLES;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

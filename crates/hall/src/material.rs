@@ -4,7 +4,7 @@
 //! an upload, an e-licence the applicant holds (免提交), or a field of a shared resource the
 //! department reads itself (免提交). A required material left unsatisfied is named.
 
-use crate::case::{Access, access, applicant_of};
+use crate::access::{Access, access, applicant_of};
 use crate::store::case_event;
 use crate::{Case, CaseId, Error, FieldKind, Hall, Material, MaterialSource, Result, ServiceItem};
 use serde::{Deserialize, Serialize};

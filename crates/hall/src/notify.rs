@@ -5,10 +5,9 @@
 //! department, not to a person, so whoever holds it sees them. Delivery on other channels
 //! (e-mail, SMS) reads these rows; this module only writes and lists them.
 
-use crate::case::applicant_of;
-use crate::store::NewTask;
-use crate::workflow::STEP_ROLES;
-use crate::{Case, CaseId, Hall, Result};
+use crate::access::STEP_ROLES;
+use crate::access::applicant_of;
+use crate::{Case, CaseId, Hall, NewTask, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, ToValue, Tx, Value, params};

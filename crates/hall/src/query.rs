@@ -6,7 +6,7 @@
 //! subtrees are byte ranges of paths (`/3301/GA/` ≤ path < `/3301/GA0`), never `LIKE`, so they
 //! use the index with bound parameters on both databases.
 
-use crate::case::holds;
+use crate::access::holds;
 use crate::store::{TASK_COLUMNS, task_from_row};
 use crate::{
     CaseId, CaseStatus, DeptRef, Error, Hall, Inbox, InboxCounts, InboxFilter, Result, Supervision, Urgency,

@@ -4,7 +4,7 @@
 //! department's supervisors close with the measures taken and the call-back (回访) to the
 //! applicant. Every step commits with its event.
 
-use crate::case::Access;
+use crate::access::Access;
 use crate::error::decode_err;
 use crate::store::{LogDraft, case_event, log};
 use crate::{Case, CaseId, CaseStatus, Error, Hall, Result, Urgency};

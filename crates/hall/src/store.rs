@@ -2,8 +2,9 @@
 //! number, and the events every change appends.
 
 use crate::{
-    ApplicantKind, Case, CaseId, CaseStatus, DeptRef, Error, FormValue, Result, ServiceItem, ServiceItemId,
-    Step, StepKind, Task, TaskId, TaskState, Urgency, Workflow, from_json, parse_code, parse_date, to_json,
+    ApplicantKind, Case, CaseId, CaseStatus, DeptRef, Error, FormValue, NewTask, Result, ServiceItem,
+    ServiceItemId, Step, StepKind, Task, TaskId, TaskState, Urgency, Workflow, from_json, parse_code,
+    parse_date, to_json,
 };
 use jiff::civil::Date;
 use serde_json::json;
@@ -347,18 +348,6 @@ pub(crate) fn task_from_row(r: &Row, urgency_of: impl Fn(Option<Date>) -> Urgenc
         due,
         urgency: urgency_of(due),
     })
-}
-
-/// A task to open.
-pub(crate) struct NewTask<'a> {
-    pub case: &'a Case,
-    pub step: u32,
-    pub kind: StepKind,
-    pub department: &'a DeptRef,
-    pub role: Role,
-    pub step_due: Option<Date>,
-    pub due: Option<Date>,
-    pub at: Millis,
 }
 
 /// Opens a task.

@@ -1,8 +1,9 @@
 //! 转办 and delegation: handing a task to another department (same step and role) or to a
 //! colleague who holds the step's role in the step's department.
 
+use crate::NewTask;
 use crate::action::{MAX_NOTE, pick, staff_only, status_is};
-use crate::store::{LogDraft, NewTask, close_task, insert_task};
+use crate::store::{LogDraft, close_task, insert_task};
 use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, TaskState};
 use serde_json::json;
 use tongban_kernel::{Principal, PrincipalKind, input};

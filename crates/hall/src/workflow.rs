@@ -3,6 +3,7 @@
 //! role, with per-step limits. Saving checks everything and names the bad field; every save is a
 //! new version, and running cases keep the version they started on.
 
+use crate::access::STEP_ROLES;
 use crate::store::{item_in, workflow_from_row, workflow_in};
 use crate::{
     Assignee, Error, Hall, Result, ServiceItemId, SignMode, Step, StepInput, StepKind, Workflow, to_json,
@@ -16,15 +17,6 @@ use tongban_kernel::{Permission, Principal, Role, input};
 const MAX_STEPS: usize = 20;
 /// Most departments in one joint review.
 const MAX_ASSIGNEES: usize = 20;
-
-/// The roles a step may be assigned to.
-pub const STEP_ROLES: [Role; 5] = [
-    Role::Clerk,
-    Role::Reviewer,
-    Role::Approver,
-    Role::Leader,
-    Role::DeptAdmin,
-];
 
 /// Checks the shape of the steps: 受理 first, then reviews, one 决定, and 办结 last.
 fn check_order(steps: &[StepInput]) -> Result<()> {

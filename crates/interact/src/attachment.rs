@@ -4,7 +4,7 @@
 //! the content is SM4-GCM encrypted. The submitter and the staff who may see the item read
 //! them; a staff reading is recorded as an event.
 
-use crate::item::Access;
+use crate::Access;
 use crate::store::item_event;
 use crate::{Error, Interact, ItemId, Result};
 use serde::Serialize;

@@ -3,7 +3,7 @@
 //! for publication, and only their redacted text: no name, phone, ID number, contact or exact
 //! address. The statistics are the counters every write keeps, read as they stand.
 
-use crate::item::{col, path_in, text_match};
+use crate::sql::{col, path_in, text_match};
 use crate::store::counter_columns;
 use crate::{
     BoardEntry, BoardFilter, DeptStats, Error, Interact, ItemId, ItemKind, Listing, Result, Satisfaction,

@@ -5,8 +5,8 @@
 //! date moved, its timeline shows the old and new dates, an event records them and the citizen
 //! is told; a moved rectification is recorded on the item's staff timeline and in an event.
 
-use crate::item::{col, open_statuses};
 use crate::rating::{RECTIFICATION_COLUMNS, rectification_from_row};
+use crate::sql::{col, open_statuses};
 use crate::store::{LogDraft, item_event, item_in, log, notify, save_item};
 use crate::{Error, Interact, ItemId, Result};
 use jiff::civil::Date;

@@ -6,7 +6,9 @@
 //! SimHash of its shingles; candidates are first narrowed by SimHash distance so comparing an
 //! item with a month of submissions reads only ids and hashes.
 
-use crate::item::{Access, col, visible_to_staff};
+use crate::Access;
+use crate::item::visible_to_staff;
+use crate::sql::col;
 use crate::store::{ITEM_COLUMNS, LogDraft, item_event, item_from_row, item_in, log, notify, save_item};
 use crate::{DuplicateCandidate, Error, GeoPoint, Interact, Item, ItemId, ItemStatus, ItemView, Result};
 use serde_json::json;

@@ -4,18 +4,20 @@
 //! in clear for the handling department.
 
 use crate::check::{self, MAX_TEXT, MAX_TITLE};
+use crate::sql::{col, open_statuses, path_in, text_match};
 use crate::store::{
     Counter, ITEM_COLUMNS, LogDraft, Sealed, bump, insert_item, item_event, item_from_row, log, next_number,
     notify,
 };
 use crate::{
-    Assist, AssistId, AssistStatus, Contact, ContactInput, DeptRef, Error, Interact, Item, ItemFilter,
-    ItemId, ItemKind, ItemStatus, ItemView, Listing, LogEntry, NewItem, Result, Submitter, parse_code,
+    Access, Assist, AssistId, AssistStatus, Contact, ContactInput, DeptRef, Error, Interact, Item,
+    ItemFilter, ItemId, ItemKind, ItemStatus, ItemView, Listing, LogEntry, NewItem, Result, Submitter,
+    parse_code,
 };
 use jiff::civil::Date;
 use serde_json::json;
 use tongban_db::sql::render;
-use tongban_db::sql::sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
+use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{Row, params};
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal, PrincipalKind, Role};
 
@@ -25,51 +27,6 @@ pub(crate) mod fields {
     pub const PHONE: &str = "interact.contact_phone";
     pub const EMAIL: &str = "interact.contact_email";
     pub const SOURCE: &str = "interact.anonymous_source";
-}
-
-/// How the actor relates to an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Access {
-    /// The citizen who submitted it.
-    Submitter,
-    /// Staff of the handling department, of a department asked to assist, or city-wide.
-    Staff,
-}
-
-pub(crate) fn col(name: &str) -> Expr {
-    match name.split_once('.') {
-        Some((t, c)) => Expr::col((Alias::new(t), Alias::new(c))),
-        None => Expr::col(Alias::new(name)),
-    }
-}
-
-/// `column` names a path inside the subtree `scope`.
-pub(crate) fn path_in(column: &str, scope: &DeptPath) -> SimpleExpr {
-    col(column)
-        .like(LikeExpr::new(format!("{}%", tongban_db::sql::like_escaped(scope.as_str()))).escape('\\'))
-}
-
-/// Case-insensitive substring match of `text` in any of `columns`; an empty text matches all.
-pub(crate) fn text_match(text: &str, columns: &[&str]) -> Cond {
-    let t = text.trim();
-    if t.is_empty() {
-        return Cond::all();
-    }
-    let pattern = format!("%{}%", tongban_db::sql::like_escaped(&t.to_lowercase()));
-    let mut any = Cond::any();
-    for c in columns {
-        any = any.add(Expr::expr(Func::lower(col(c))).like(LikeExpr::new(pattern.clone()).escape('\\')));
-    }
-    any
-}
-
-/// The open statuses, for SQL.
-pub(crate) fn open_statuses() -> [&'static str; 3] {
-    [
-        ItemStatus::Unassigned.code(),
-        ItemStatus::InProgress.code(),
-        ItemStatus::InReview.code(),
-    ]
 }
 
 /// Who submits: a signed-in citizen or business, nobody (suggestions only), or a department

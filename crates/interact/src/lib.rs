@@ -40,6 +40,7 @@ mod rating;
 mod reply;
 mod routing;
 mod sla;
+mod sql;
 mod store;
 mod survey;
 

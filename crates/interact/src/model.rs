@@ -588,3 +588,12 @@ impl<T> Listing<T> {
         }
     }
 }
+
+/// How the actor relates to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// The citizen who submitted it.
+    Submitter,
+    /// Staff of the handling department, of a department asked to assist, or city-wide.
+    Staff,
+}

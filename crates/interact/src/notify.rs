@@ -2,7 +2,7 @@
 //! (received, routed, transferred, returned, in review, replied, merged, reopened, closed), read
 //! and marked read here. Only the recipient sees their notifications.
 
-use crate::item::col;
+use crate::sql::col;
 use crate::{Error, Interact, ItemId, Listing, Notification, NotificationId, Result};
 use serde_json::json;
 use tongban_db::sql::render;

@@ -10,7 +10,7 @@
 //! included, with the address and the exact position it sent.
 
 use crate::check::{self, MAX_ADDRESS, MAX_TEXT, MAX_TITLE};
-use crate::item::{col, open_statuses};
+use crate::sql::{col, open_statuses};
 use crate::store::{ITEM_COLUMNS, item_from_row};
 use crate::{
     Category, Channel, ContactInput, ContactPreference, Error, Interact, Item, ItemId, ItemKind, ItemStatus,

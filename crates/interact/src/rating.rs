@@ -4,7 +4,7 @@
 //! reopens the item once under that clock.
 
 use crate::check::{self, MAX_COMMENT, MAX_NOTE};
-use crate::item::path_in;
+use crate::sql::path_in;
 use crate::store::{Counter, LogDraft, bump, item_event, item_in, log, notify, save_item};
 use crate::{
     DeptRef, Error, Interact, ItemId, ItemStatus, ItemView, Listing, RECTIFICATION_DAYS, Rating, RatingInput,
@@ -223,7 +223,7 @@ impl Interact {
             cond = cond.add(any);
         }
         if let Some(s) = status {
-            cond = cond.add(crate::item::col("r.status").eq(s.code()));
+            cond = cond.add(crate::sql::col("r.status").eq(s.code()));
         }
         let base = || {
             Query::select()
@@ -232,7 +232,7 @@ impl Interact {
                     JoinType::InnerJoin,
                     Alias::new("interact_items"),
                     Alias::new("i"),
-                    crate::item::col("i.id").equals((Alias::new("r"), Alias::new("item_id"))),
+                    crate::sql::col("i.id").equals((Alias::new("r"), Alias::new("item_id"))),
                 )
                 .cond_where(cond.clone())
                 .to_owned()

@@ -5,8 +5,9 @@
 //! item goes to the citizen at once. Sending finishes the clock and counts the reply in the
 //! department's statistics.
 
+use crate::Access;
 use crate::check::{self, MAX_NOTE, MAX_TEXT};
-use crate::item::{Access, fields};
+use crate::item::fields;
 use crate::store::{
     Counter, ITEM_COLUMNS, LogDraft, bump, item_event, item_from_row, item_in, log, notify, save_item,
 };

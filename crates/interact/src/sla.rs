@@ -4,8 +4,8 @@
 //! it is idempotent (each item is reminded and escalated at most once per round) and each item
 //! is handled in its own short transaction.
 
-use crate::item::{col, open_statuses, path_in};
 use crate::rating::{RECTIFICATION_COLUMNS, rectification_from_row};
+use crate::sql::{col, open_statuses, path_in};
 use crate::store::{
     Counter, ITEM_COLUMNS, LogDraft, bump, item_event, item_from_row, item_in, log, save_item,
 };

@@ -469,3 +469,15 @@ pub struct ReviewInput {
     /// The opinion (required when disagreeing).
     pub opinion: String,
 }
+
+/// A task to open: the store writes it, and its assignees are told.
+pub(crate) struct NewTask<'a> {
+    pub case: &'a Case,
+    pub step: u32,
+    pub kind: StepKind,
+    pub department: &'a DeptRef,
+    pub role: Role,
+    pub step_due: Option<Date>,
+    pub due: Option<Date>,
+    pub at: Millis,
+}

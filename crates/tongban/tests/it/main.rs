@@ -6,4 +6,5 @@
 
 mod cli;
 mod drills;
+mod layout;
 mod schema;
