@@ -1,28 +1,21 @@
-//! The Open311 GeoReport v2 model: the API keys of the systems that file through it, the typed
-//! attributes of each service (a service is a category), a submission with its location,
-//! attribute values and reporter, and service requests as anyone may read them. The web layer
-//! only encodes these as XML or JSON.
-//!
-//! Privacy: a service request is readable by anyone only when its item is public (Open311
-//! submissions are, as the GeoReport v2 model expects); its text is the redacted public text,
-//! its position is rounded to about a hundred metres and its address withheld, as on the public
-//! board. The system that filed a request (its key) also reads its own requests, private ones
-//! included, with the address and the exact position it sent.
+//! Service requests: a submission filed as a public help request with its location,
+//! attribute values and reporter, and requests as anyone may read them.
 
+use super::definitions::{AttributeValues, check_attributes};
+use super::keys::KEY_PRINCIPAL_PREFIX;
 use crate::check::{self, MAX_ADDRESS, MAX_TEXT, MAX_TITLE};
 use crate::sql::{col, open_statuses};
 use crate::store::{ITEM_COLUMNS, item_from_row};
 use crate::{
-    Category, Channel, ContactInput, ContactPreference, Error, Interact, Item, ItemId, ItemKind, ItemStatus,
-    ItemView, LocationInput, NewItem, Result, from_json, parse_code, to_json,
+    Channel, ContactInput, ContactPreference, Error, Interact, Item, ItemId, ItemKind, ItemStatus, ItemView,
+    LocationInput, NewItem, Result, from_json, to_json,
 };
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
-use tongban_db::{EventDraft, Row, Tx, params};
-use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
+use tongban_db::{Row, Tx, params};
+use tongban_kernel::{Millis, Principal, PrincipalKind};
 use tongban_text::reply::public_text;
 
 /// The most service requests one page of `GET requests` returns (the GeoReport v2 default
@@ -31,83 +24,6 @@ pub const MAX_OPEN311_PAGE: u32 = 1000;
 
 /// The longest span `start_date`..`end_date` may cover (GeoReport v2: 90 days).
 const MAX_SPAN_MS: i64 = 90 * 24 * 3_600_000;
-
-/// Principal ids of Open311 keys start with this, so their items are told apart from other
-/// channels.
-const KEY_PRINCIPAL_PREFIX: &str = "open311:";
-
-coded_enum!(
-    /// The datatype of a service attribute (GeoReport v2 service definition).
-    AttributeType {
-        /// One line of text.
-        String = "string", "单行文本", "String";
-        /// A number.
-        Number = "number", "数字", "Number";
-        /// An ISO 8601 date-time with zone.
-        Datetime = "datetime", "日期时间", "Date and time";
-        /// Text that may span lines.
-        Text = "text", "多行文本", "Text";
-        /// One of the listed values.
-        SingleValueList = "singlevaluelist", "单选", "Single choice";
-        /// Any of the listed values.
-        MultiValueList = "multivaluelist", "多选", "Multiple choice";
-    }
-);
-
-/// An API key as listed (the key itself is shown once, when it is made).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Open311Key {
-    /// The system's name, recorded as the channel of what it files.
-    pub name: String,
-    /// When it was issued.
-    pub created: Millis,
-    /// When it was revoked.
-    pub revoked: Option<Millis>,
-}
-
-/// One choice of a list attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceChoice {
-    /// The value submitted.
-    pub key: String,
-    /// What people see.
-    pub name: String,
-}
-
-/// A typed attribute of a service: a question the reporting app asks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceAttribute {
-    /// Unique within the service: 1–64 of `A-Z a-z 0-9 _ . -`.
-    pub code: String,
-    /// The type of the answer.
-    pub datatype: AttributeType,
-    /// Whether an answer is required.
-    pub required: bool,
-    /// `false` for an attribute that only shows information (no answer is taken).
-    pub variable: bool,
-    /// The question.
-    pub description: String,
-    /// How to answer it.
-    #[serde(default)]
-    pub datatype_description: String,
-    /// Position, 1 first.
-    pub order: u32,
-    /// The choices of a list attribute.
-    #[serde(default)]
-    pub values: Vec<ServiceChoice>,
-}
-
-/// A service (category) with its attributes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServiceDefinition {
-    /// The category.
-    pub category: Category,
-    /// Its attributes, by `order`.
-    pub attributes: Vec<ServiceAttribute>,
-}
-
-/// Submitted attribute values: code and its values (one, or several for a multi-value list).
-pub type AttributeValues = Vec<(String, Vec<String>)>;
 
 /// A service request as `POST requests` carries it (empty strings stand for absent parameters).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -296,51 +212,6 @@ impl ItemStatus {
     }
 }
 
-/// A key name: 1–64 of `A-Z a-z 0-9 _ . -`.
-fn key_name(name: &str) -> Result<String> {
-    let n = name.trim();
-    let ok = !n.is_empty()
-        && n.len() <= 64
-        && n.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
-        Ok(n.to_string())
-    } else {
-        Err(Error::invalid(
-            "name",
-            "名称须为 1–64 个字母、数字或 _ . - / the name must be 1–64 of A-Z a-z 0-9 _ . -",
-        ))
-    }
-}
-
-fn key_hash(key: &str) -> String {
-    tongban_crypto::sm3(key.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn new_key() -> String {
-    use rand_core::RngCore as _;
-    let mut bytes = [0u8; 24];
-    rand_core::OsRng.fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("o311_{hex}")
-}
-
-fn attribute_from_row(r: &Row) -> Result<ServiceAttribute> {
-    Ok(ServiceAttribute {
-        code: r.get("code")?,
-        datatype: parse_code("datatype", &r.get::<String>("datatype")?, AttributeType::parse)?,
-        required: r.get("required")?,
-        variable: r.get("variable")?,
-        description: r.get("description")?,
-        datatype_description: r.get("datatype_description")?,
-        order: r.get("sort_order")?,
-        values: from_json("choices", &r.get::<String>("choices")?)?,
-    })
-}
-
 /// Stores what an Open311 submission carries beside its item, in the item's transaction.
 pub(crate) async fn insert_record(tx: &mut Tx, item: &ItemId, r: &Open311Record) -> Result<()> {
     tx.execute(
@@ -361,342 +232,11 @@ pub(crate) async fn insert_record(tx: &mut Tx, item: &ItemId, r: &Open311Record)
     Ok(())
 }
 
-/// Checks submitted attribute values against the service's definition: every required
-/// attribute answered, every answer of its type, list answers among the choices, no unknown
-/// code and no several values where one is expected.
-fn check_attributes(defs: &[ServiceAttribute], given: &AttributeValues) -> Result<AttributeValues> {
-    let field = |code: &str| format!("attribute[{code}]");
-    let mut out: AttributeValues = Vec::new();
-    for (code, values) in given {
-        let Some(def) = defs.iter().find(|d| d.code == *code && d.variable) else {
-            return Err(Error::invalid(
-                field(code),
-                "该服务没有此属性 / this service has no such attribute",
-            ));
-        };
-        if out.iter().any(|(c, _)| c == code) {
-            return Err(Error::invalid(field(code), "属性重复 / attribute given twice"));
-        }
-        let values: Vec<String> = values
-            .iter()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .collect();
-        if values.len() > 1 && def.datatype != AttributeType::MultiValueList {
-            return Err(Error::invalid(
-                field(code),
-                "此属性只能有一个值 / this attribute takes one value",
-            ));
-        }
-        for v in &values {
-            let ok = match def.datatype {
-                AttributeType::String => !v.contains(['\n', '\r']) && v.chars().count() <= MAX_ADDRESS,
-                AttributeType::Text => v.chars().count() <= MAX_TEXT,
-                AttributeType::Number => v.parse::<f64>().is_ok_and(f64::is_finite),
-                AttributeType::Datetime => v.parse::<jiff::Timestamp>().is_ok(),
-                AttributeType::SingleValueList | AttributeType::MultiValueList => {
-                    def.values.iter().any(|c| c.key == *v)
-                }
-            };
-            if !ok {
-                return Err(Error::invalid(
-                    field(code),
-                    format!(
-                        "值不符合类型 {} / the value is not a valid {}",
-                        def.datatype.name_zh(),
-                        def.datatype.code()
-                    ),
-                ));
-            }
-        }
-        if !values.is_empty() {
-            out.push((code.clone(), values));
-        }
-    }
-    for def in defs.iter().filter(|d| d.required && d.variable) {
-        if !out.iter().any(|(c, _)| *c == def.code) {
-            return Err(Error::invalid(
-                field(&def.code),
-                "缺少必填属性 / this attribute is required",
-            ));
-        }
-    }
-    Ok(out)
-}
-
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
 impl Interact {
-    /// Issues an API key for the system `name` (`ManageApiClients` over the whole tree, or the
-    /// platform). Returns the key in clear, once; only its SM3 hash is stored.
-    #[tracing::instrument(skip_all)]
-    pub async fn add_open311_key(&self, actor: &Principal, name: &str) -> Result<(Open311Key, String)> {
-        actor.require(Permission::ManageApiClients, None)?;
-        let name = key_name(name)?;
-        let key = new_key();
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        let taken = tx
-            .fetch_optional(
-                "SELECT id FROM interact_open311_keys WHERE name = $1 AND revoked_ms IS NULL",
-                params![name.clone()],
-            )
-            .await?;
-        if taken.is_some() {
-            return Err(Error::conflict(
-                "name",
-                "已有同名的有效密钥，请先吊销 / an active key with this name exists; revoke it first",
-            ));
-        }
-        let id = tongban_kernel::id::new_uuid_v7();
-        tx.execute(
-            "INSERT INTO interact_open311_keys (id, name, key_hash, created_by, created_ms, revoked_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            params![
-                id.clone(),
-                name.clone(),
-                key_hash(&key),
-                actor.id.clone(),
-                now,
-                None::<i64>
-            ],
-        )
-        .await?;
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "interact.open311_key.added",
-                object_type: "open311_key",
-                object_id: &id,
-                object_dept: None,
-                summary: format!("签发 Open311 密钥：{name} / issued Open311 key: {name}"),
-                detail: json!({ "name": name }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((
-            Open311Key {
-                name,
-                created: now,
-                revoked: None,
-            },
-            key,
-        ))
-    }
-
-    /// Every key ever issued, newest first (`ManageApiClients` over the whole tree).
-    pub async fn open311_keys(&self, actor: &Principal) -> Result<Vec<Open311Key>> {
-        actor.require(Permission::ManageApiClients, None)?;
-        self.db
-            .fetch_all(
-                "SELECT name, created_ms, revoked_ms FROM interact_open311_keys ORDER BY created_ms DESC, id DESC",
-                params![],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Open311Key {
-                    name: r.get("name")?,
-                    created: r.get("created_ms")?,
-                    revoked: r.get("revoked_ms")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes the active key of `name`: it stops working at once (`ManageApiClients` over the
-    /// whole tree).
-    #[tracing::instrument(skip_all)]
-    pub async fn revoke_open311_key(&self, actor: &Principal, name: &str) -> Result<Open311Key> {
-        actor.require(Permission::ManageApiClients, None)?;
-        let name = key_name(name)?;
-        let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        let row = tx
-            .fetch_optional(
-                "UPDATE interact_open311_keys SET revoked_ms = $1 WHERE name = $2 AND revoked_ms IS NULL \
-                 RETURNING id, created_ms",
-                params![now, name.clone()],
-            )
-            .await?
-            .ok_or(Error::NotFound { what: "open311_key" })?;
-        let id: String = row.get("id")?;
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "interact.open311_key.revoked",
-                object_type: "open311_key",
-                object_id: &id,
-                object_dept: None,
-                summary: format!("吊销 Open311 密钥：{name} / revoked Open311 key: {name}"),
-                detail: json!({ "name": name }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Open311Key {
-            name,
-            created: row.get("created_ms")?,
-            revoked: Some(now),
-        })
-    }
-
-    /// The system an active API key belongs to, as the principal that files in its name; `None`
-    /// for an unknown or revoked key.
-    pub async fn open311_caller(&self, key: &str) -> Result<Option<Principal>> {
-        if key.trim().is_empty() || key.len() > 200 {
-            return Ok(None);
-        }
-        let row = self
-            .db
-            .fetch_optional(
-                "SELECT name FROM interact_open311_keys WHERE key_hash = $1 AND revoked_ms IS NULL",
-                params![key_hash(key)],
-            )
-            .await?;
-        Ok(match row {
-            Some(r) => {
-                let name: String = r.get("name")?;
-                Some(Principal {
-                    kind: PrincipalKind::ApiClient,
-                    id: format!("{KEY_PRINCIPAL_PREFIX}{name}"),
-                    name,
-                    department: None,
-                    grants: Vec::new(),
-                    purpose: None,
-                })
-            }
-            None => None,
-        })
-    }
-
-    /// Replaces the attributes of service `category` (`ManageInteractionRules` over the whole
-    /// tree). Codes are unique, orders positive and unique, list attributes have choices.
-    #[tracing::instrument(skip_all)]
-    pub async fn set_service_attributes(
-        &self,
-        actor: &Principal,
-        category: &str,
-        attributes: Vec<ServiceAttribute>,
-    ) -> Result<ServiceDefinition> {
-        actor.require(Permission::ManageInteractionRules, None)?;
-        let category = self.category(category).await?;
-        for (i, a) in attributes.iter().enumerate() {
-            let field = format!("attributes[{i}]");
-            check::category_code(&format!("{field}.code"), &a.code)?;
-            check::line(&format!("{field}.description"), &a.description, 500)?;
-            check::optional_line(
-                &format!("{field}.datatype_description"),
-                &a.datatype_description,
-                500,
-            )?;
-            if a.order == 0 || attributes[..i].iter().any(|b| b.order == a.order) {
-                return Err(Error::invalid(
-                    format!("{field}.order"),
-                    "顺序须为不重复的正整数 / order must be a positive integer used once",
-                ));
-            }
-            if attributes[..i].iter().any(|b| b.code == a.code) {
-                return Err(Error::invalid(
-                    format!("{field}.code"),
-                    "代码重复 / code used twice",
-                ));
-            }
-            let is_list = matches!(
-                a.datatype,
-                AttributeType::SingleValueList | AttributeType::MultiValueList
-            );
-            if is_list == a.values.is_empty() {
-                return Err(Error::invalid(
-                    format!("{field}.values"),
-                    "只有单选和多选属性有选项，且必须有 / list attributes need choices and only they have them",
-                ));
-            }
-            for c in &a.values {
-                check::line(&format!("{field}.values.key"), &c.key, 100)?;
-                check::line(&format!("{field}.values.name"), &c.name, 200)?;
-            }
-        }
-        let mut tx = self.db.begin_write().await?;
-        tx.execute(
-            "DELETE FROM interact_service_attributes WHERE category = $1",
-            params![category.code.clone()],
-        )
-        .await?;
-        for a in &attributes {
-            tx.execute(
-                "INSERT INTO interact_service_attributes (category, code, datatype, required, variable, \
-                 description, datatype_description, sort_order, choices) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                params![
-                    category.code.clone(),
-                    a.code.trim(),
-                    a.datatype.code(),
-                    a.required,
-                    a.variable,
-                    a.description.trim(),
-                    a.datatype_description.trim(),
-                    a.order,
-                    to_json("choices", &a.values)?
-                ],
-            )
-            .await?;
-        }
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "interact.service_attributes.set",
-                object_type: "interact_category",
-                object_id: &category.code,
-                object_dept: None,
-                summary: format!(
-                    "设置服务属性：{} / set service attributes: {}",
-                    category.code, category.code
-                ),
-                detail: json!({ "attributes": attributes.iter().map(|a| &a.code).collect::<Vec<_>>() }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.service_definition(&category.code).await
-    }
-
-    /// Service `code` (an active category) with its attributes.
-    pub async fn service_definition(&self, code: &str) -> Result<ServiceDefinition> {
-        let category = self.category(code).await?;
-        if !category.active {
-            return Err(Error::NotFound { what: "category" });
-        }
-        let attributes = self
-            .db
-            .fetch_all(
-                "SELECT code, datatype, required, variable, description, datatype_description, sort_order, \
-                 choices FROM interact_service_attributes WHERE category = $1 ORDER BY sort_order, code",
-                params![category.code.clone()],
-            )
-            .await?
-            .iter()
-            .map(attribute_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(ServiceDefinition { category, attributes })
-    }
-
-    /// The codes of the active services that have attributes (their `metadata` is true).
-    pub async fn services_with_attributes(&self) -> Result<Vec<String>> {
-        self.db
-            .fetch_all(
-                "SELECT DISTINCT category FROM interact_service_attributes ORDER BY category",
-                params![],
-            )
-            .await?
-            .iter()
-            .map(|r| Ok(r.get("category")?))
-            .collect()
-    }
-
     /// Files a GeoReport v2 service request for the system `actor` (from
     /// [`Interact::open311_caller`]) as a public help request (求助) of the service's category:
     /// a location is required (lat+long, address_string or address_id), attribute values are
@@ -1001,25 +541,6 @@ fn visible(viewer: Option<&Principal>) -> Cond {
 mod tests {
     use super::*;
 
-    fn attr(code: &str, datatype: AttributeType, required: bool, values: &[&str]) -> ServiceAttribute {
-        ServiceAttribute {
-            code: code.into(),
-            datatype,
-            required,
-            variable: true,
-            description: code.into(),
-            datatype_description: String::new(),
-            order: 1,
-            values: values
-                .iter()
-                .map(|v| ServiceChoice {
-                    key: (*v).into(),
-                    name: (*v).into(),
-                })
-                .collect(),
-        }
-    }
-
     #[test]
     fn every_state_has_its_own_extended_status() {
         let mut seen: Vec<&str> = ItemStatus::ALL
@@ -1031,48 +552,6 @@ mod tests {
         assert_eq!(seen.len(), ItemStatus::ALL.len());
         assert_eq!(ItemStatus::InReview.open311_status(), "open");
         assert_eq!(ItemStatus::Merged.open311_status(), "closed");
-    }
-
-    #[test]
-    fn attributes_are_checked_against_their_definition() {
-        let defs = vec![
-            attr("pole", AttributeType::String, true, &[]),
-            attr("kind", AttributeType::MultiValueList, false, &["a", "b"]),
-            attr("count", AttributeType::Number, false, &[]),
-        ];
-        let ok = check_attributes(
-            &defs,
-            &vec![
-                ("pole".into(), vec!["P-12".into()]),
-                ("kind".into(), vec!["a".into(), "b".into()]),
-            ],
-        )
-        .unwrap();
-        assert_eq!(ok.len(), 2);
-        let missing = check_attributes(&defs, &vec![]).unwrap_err();
-        assert_eq!(missing.field(), Some("attribute[pole]"));
-        let bad_choice = check_attributes(
-            &defs,
-            &vec![
-                ("pole".into(), vec!["x".into()]),
-                ("kind".into(), vec!["z".into()]),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(bad_choice.field(), Some("attribute[kind]"));
-        let not_number = check_attributes(
-            &defs,
-            &vec![
-                ("pole".into(), vec!["x".into()]),
-                ("count".into(), vec!["many".into()]),
-            ],
-        )
-        .unwrap_err();
-        assert_eq!(not_number.field(), Some("attribute[count]"));
-        let unknown = check_attributes(&defs, &vec![("nope".into(), vec!["x".into()])]).unwrap_err();
-        assert_eq!(unknown.field(), Some("attribute[nope]"));
-        let two = check_attributes(&defs, &vec![("pole".into(), vec!["x".into(), "y".into()])]).unwrap_err();
-        assert_eq!(two.field(), Some("attribute[pole]"));
     }
 
     #[test]
@@ -1097,14 +576,5 @@ mod tests {
         );
         let one = q.with_dates(Some(now), None, now).unwrap();
         assert_eq!(one.to.0 - one.from.0, 90 * day);
-    }
-
-    #[test]
-    fn keys_are_hashed_and_random() {
-        let a = new_key();
-        assert_ne!(a, new_key());
-        assert_eq!(key_hash(&a).len(), 64);
-        assert!(key_name("city-app_1.0").is_ok());
-        assert!(key_name("bad name").is_err());
     }
 }
