@@ -7,8 +7,8 @@ use crate::i18n::{Lang, Tr};
 use crate::page::{Chrome, ChromeUser, PageError, Unrendered};
 use crate::security::{cookie, random_token, same_secret, set_cookie};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -259,6 +259,16 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     };
     req.extensions_mut().insert(ctx.clone());
     let mut resp = next.run(req).await;
+    // A body over a route's limit is refused by the limit layer before any handler runs, with
+    // a bare 413; a page says it in the page's language and look.
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && !path.starts_with("/api/")
+        && resp.extensions().get::<Unrendered>().is_none()
+    {
+        let retry = ctx.t().s("error.too_large_retry").to_string();
+        resp.extensions_mut()
+            .insert(Unrendered(PageError::TooLarge(retry)));
+    }
     if let Some(Unrendered(e)) = resp.extensions_mut().remove::<Unrendered>() {
         let headers = std::mem::take(resp.headers_mut());
         resp = ctx.fail(e);

@@ -271,7 +271,7 @@ impl PageError {
             PageError::Forbidden(_) => (StatusCode::FORBIDDEN, "error.forbidden"),
             PageError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
             PageError::BadRequest(_) => (StatusCode::BAD_REQUEST, "error.bad_request"),
-            PageError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "error.bad_request"),
+            PageError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
             PageError::Internal(detail) => {
                 tracing::error!(%detail, "page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.server")

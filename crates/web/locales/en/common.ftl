@@ -120,6 +120,7 @@ nav-licences = E-licences
 nav-verify = Verify a licence
 error-bad_request = The request is not valid:
 error-too_large = What you sent is too large.
+error-too_large_retry = Go back, make the file smaller or send it in parts, and try again.
 error-passwords_differ = the passwords differ
 error-back_home = Back to home
 error-back_console = Back to the console home

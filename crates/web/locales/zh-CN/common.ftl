@@ -120,6 +120,7 @@ nav-licences = 电子证照
 nav-verify = 证照核验
 error-bad_request = 请求有误：
 error-too_large = 提交的内容太大。
+error-too_large_retry = 请返回上一页，压缩文件或分成几份上传后再试。
 error-passwords_differ = 两次输入的密码不一致 / the passwords differ
 error-back_home = 返回首页
 error-back_console = 返回工作台首页

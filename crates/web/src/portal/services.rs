@@ -188,12 +188,23 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 (crate::page::step_name(t, s), who.join(t.pick("、", ", ")))
             })
             .collect(),
-        Err(_) => Vec::new(),
+        // No workflow yet (not taking applications): no steps to show.
+        Err(tongban_hall::Error::NotFound { .. }) => Vec::new(),
+        Err(e) => return Err(e.into()),
     };
-    let materials = i
-        .materials
+    // What the applicant hands in: the form's file fields (a photo), then the materials.
+    let uploads = i
+        .fields
         .iter()
-        .map(|m| MaterialRow {
+        .filter(|f| matches!(f.kind, tongban_hall::FieldKind::File))
+        .map(|f| MaterialRow {
+            name: f.label.clone(),
+            required: f.required,
+            exempt: false,
+            source: String::new(),
+        });
+    let materials = uploads
+        .chain(i.materials.iter().map(|m| MaterialRow {
             name: m.name.clone(),
             required: m.required,
             exempt: m.source.exempt(),
@@ -204,9 +215,9 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
                 }
                 tongban_hall::MaterialSource::Licence { .. } => t.s("services.held_as_licence").to_string(),
             },
-        })
+        }))
         .collect();
-    let fields = i.fields.iter().map(|f| (f.label.clone(), f.required)).collect();
+    let fields = i.questions().map(|f| (f.label.clone(), f.required)).collect();
     let fees = i
         .fees
         .iter()

@@ -45,6 +45,11 @@ async fn setup(s: &Server) {
 /// A 公安局 service `code` asking one question (the address) and then for `materials`, with an
 /// accept–decide–issue workflow.
 async fn item_with(s: &Server, code: &str, materials: Vec<Material>) {
+    item_with_fields(s, code, materials, Vec::new()).await;
+}
+
+/// As [`item_with`], with `more` fields after the address.
+async fn item_with_fields(s: &Server, code: &str, materials: Vec<Material>, more: Vec<FormField>) {
     let sys = Principal::system("test");
     let ga = s.identity.department_by_code(&sys, "9901-GA").await.unwrap();
     let item = s
@@ -60,14 +65,17 @@ async fn item_with(s: &Server, code: &str, materials: Vec<Material>) {
                 legal_basis: "《居住证暂行条例》".into(),
                 conditions: "在居住地居住半年以上".into(),
                 materials,
-                fields: vec![FormField {
+                fields: [FormField {
                     code: "address".into(),
                     label: "居住地址".into(),
                     kind: FieldKind::Address,
                     required: true,
                     personal: false,
                     prefill: None,
-                }],
+                }]
+                .into_iter()
+                .chain(more)
+                .collect(),
                 fees: Vec::new(),
                 statutory_days: 15,
                 promised_days: 10,
@@ -128,6 +136,37 @@ fn material_form(html: &str, file: Option<(&str, &str, Vec<u8>)>, go: &str) -> F
         );
     }
     form.text("go", go.to_string())
+}
+
+#[tokio::test]
+async fn the_guide_lists_a_photo_asked_as_a_field_among_what_to_hand_in() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        let photo = FormField {
+            code: "photo".into(),
+            label: "证件照".into(),
+            kind: FieldKind::File,
+            required: true,
+            personal: false,
+            prefill: None,
+        };
+        item_with_fields(&s, "9901-GA-PHOTO", Vec::new(), vec![photo]).await;
+        item_with(&s, "9901-GA-NONE", Vec::new()).await;
+        let guide = |code: &'static str| {
+            let url = s.url(&format!("/services/{code}"));
+            async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+        };
+        let page = guide("9901-GA-PHOTO").await;
+        let handed = &page[page.find("申请材料").unwrap()..page.find("需要填写").unwrap()];
+        assert!(handed.contains("证件照"), "{handed}");
+        let asked = &page[page.find("需要填写").unwrap()..];
+        assert!(asked.contains("居住地址") && !asked[..asked.find("</ul>").unwrap()].contains("证件照"));
+        let page = guide("9901-GA-NONE").await;
+        let handed = &page[page.find("申请材料").unwrap()..page.find("需要填写").unwrap()];
+        assert!(handed.contains("无需提交材料。"), "{handed}");
+        s.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -213,6 +252,26 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
+
+        // Reached by its address before the upload, the check page says the required upload is
+        // missing (not "optional"); an address past the check page is sent to it.
+        let draft = format!("/services/{ITEM}/apply/web-materials-test-1");
+        let early = citizen
+            .get(s.url(&format!("{draft}/2")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(early.contains("核对您的填报内容"), "{early}");
+        assert!(
+            early.contains("未提交（必需）") && !early.contains("非必需"),
+            "{early}"
+        );
+        let past = citizen.get(s.url(&format!("{draft}/99"))).send().await.unwrap();
+        assert_eq!(past.status(), 303);
+        assert_eq!(past.headers()["location"], format!("{draft}/2").as_str());
 
         let check = post(material_form(
             &page,

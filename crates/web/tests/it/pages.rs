@@ -358,6 +358,56 @@ async fn an_address_or_a_form_that_does_not_read_is_a_400_page_not_plain_text() 
 }
 
 #[tokio::test]
+async fn a_body_over_the_limit_is_a_413_page_in_the_page_language_not_plain_text() {
+    each_backend(&sets(), |db| async move {
+        let s = Server::start(db).await;
+        // Over the 1 MiB a form may carry: the limit layer refuses it before any handler runs.
+        let big = "x".repeat(1024 * 1024 + 1);
+        for (lang, says) in [
+            ("zh-CN", "提交的内容太大。请返回上一页"),
+            ("en", "What you sent is too large. Go back"),
+        ] {
+            let r = reqwest::Client::new()
+                .post(s.url("/login"))
+                .header("accept-language", lang)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("username={big}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 413, "{lang}");
+            assert!(
+                r.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html"),
+                "{lang}"
+            );
+            let page = r.text().await.unwrap();
+            assert!(page.contains(says), "{lang}: {page}");
+            assert!(page.contains("<header"), "{lang}: the site's own look");
+        }
+        // The API keeps its problem documents.
+        let r = reqwest::Client::new()
+            .post(s.url("/api/v1/auth/login"))
+            .header("content-type", "application/json")
+            .body(format!("{{\"username\":\"{big}\"}}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 413);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/problem+json")
+        );
+        s.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_page_carries_the_security_headers_and_unknown_pages_are_friendly_404s() {
     each_backend(&sets(), |db| async move {
         let s = Server::start(db).await;

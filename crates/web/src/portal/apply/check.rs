@@ -43,7 +43,13 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
     let materials = to_provide(i)
         .iter()
         .enumerate()
-        .map(|(n, m)| (asked + n, m.name.to_string(), shown(ctx, d.materials.get(&m.key))))
+        .map(|(n, m)| {
+            (
+                asked + n,
+                m.name.to_string(),
+                shown(ctx, d.materials.get(&m.key), m.required),
+            )
+        })
         .collect();
     render(&CheckPage {
         c,

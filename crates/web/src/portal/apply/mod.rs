@@ -130,9 +130,12 @@ async fn page_at(
     if step < asked {
         return questions::ask(ctx, i, d, step, c);
     }
-    match to_provide(i).get(step - asked) {
+    let uploads = to_provide(i);
+    match uploads.get(step - asked) {
         Some(slot) => uploads::page(state, ctx, i, d, step, slot, c).await,
-        None => Ok(check::check_page(ctx, i, d)),
+        None if step == asked + uploads.len() => Ok(check::check_page(ctx, i, d)),
+        // Past the check page (an old link, a typed address): the check page's own address.
+        None => Ok(Redirect::to(&d.page(asked + uploads.len())).into_response()),
     }
 }
 

@@ -121,11 +121,12 @@ pub(super) fn inputs(d: &Draft) -> BTreeMap<String, MaterialInput> {
 }
 
 /// How a material's answer reads on the check page.
-pub(super) fn shown(ctx: &Ctx, v: Option<&String>) -> String {
+pub(super) fn shown(ctx: &Ctx, v: Option<&String>, required: bool) -> String {
     let t = ctx.t();
     match v.and_then(|v| answer(v)) {
         Some(Answer::Upload { name, .. }) => format!("{} {name}", t.s("material.uploaded")),
         Some(Answer::Licence { number }) => format!("{} {number}", t.s("material.licence")),
+        None if required => t.s("material.missing").to_string(),
         None => t.s("material.not_given").to_string(),
     }
 }
