@@ -248,6 +248,12 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
             !check.contains("预填 · 公安局"),
             "the posted source is not shown: {check}"
         );
+        // The changed name is marked corrected, the ID number as prefilled.
+        assert!(
+            check.contains("预填（已更正） · 示范市公安局 · 户籍人口基本信息")
+                && check.contains("预填 · 示范市公安局 · 户籍人口基本信息"),
+            "{check}"
+        );
         let at = check
             .find(&format!("action=\"/services/{ITEM}/submit\""))
             .unwrap();
@@ -288,6 +294,17 @@ async fn an_application_is_prefilled_with_granted_fields_only_and_corrections_ar
         let idn = mark("id_number").expect("the ID number was prefilled");
         assert!(!idn.corrected);
         assert_eq!(mark("district"), None, "the forged source marks nothing");
+
+        // So does the applicant's own case page.
+        let mine = citizen
+            .get(s.url(&format!("/my/cases/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(mine.contains("预填（已更正）"), "{mine}");
 
         // The clerk sees where values came from and that one was corrected.
         let clerk = browser();

@@ -17,8 +17,9 @@ struct CheckPage {
     base: String,
     name: Named,
     key: String,
-    /// (question number, label, answer, where a prefilled answer came from).
-    rows: Vec<(usize, String, String, String)>,
+    /// (question number, label, answer, where a prefilled answer came from, whether the
+    /// applicant changed it).
+    rows: Vec<(usize, String, String, String, bool)>,
     /// (step, material name, what was given).
     materials: Vec<(usize, String, String)>,
     exempt: Vec<String>,
@@ -35,8 +36,14 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
         .enumerate()
         .map(|(n, f)| {
             let v = d.answers.get(&f.code).cloned().unwrap_or_default();
-            let source = d.sources.get(&f.code).cloned().unwrap_or_default();
-            (n, f.label.clone(), f.shown_value(&v), source)
+            let (source, corrected) = d.prefill_of(&f.code).unwrap_or_default();
+            (
+                n,
+                f.label.clone(),
+                f.shown_value(&v),
+                source.to_string(),
+                corrected,
+            )
         })
         .collect();
     let asked = questions(i).len();

@@ -19,6 +19,8 @@ pub(super) struct Draft {
     pub(super) step: usize,
     pub(super) answers: BTreeMap<String, String>,
     pub(super) sources: BTreeMap<String, String>,
+    /// The prefilled values as found, so a changed one is shown as corrected.
+    pub(super) prefilled: BTreeMap<String, String>,
     /// Material answers by code (see [`super::uploads::answer`]).
     pub(super) materials: BTreeMap<String, String>,
     /// Where the journey's pages post: `/services/{code}` or `/bundles/{code}` (from the
@@ -34,6 +36,14 @@ pub(super) struct Draft {
 }
 
 impl Draft {
+    /// Where the answer to `code` came from, and whether the applicant changed it since: `None`
+    /// for an answer not prefilled.
+    pub(super) fn prefill_of(&self, code: &str) -> Option<(&str, bool)> {
+        let source = self.sources.get(code)?;
+        let corrected = self.answers.get(code) != self.prefilled.get(code);
+        Some((source.as_str(), corrected))
+    }
+
     /// The address of page `step` of this application.
     pub(super) fn page(&self, step: usize) -> String {
         format!("{}/apply/{}/{step}", self.base, self.key)

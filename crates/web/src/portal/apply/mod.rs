@@ -65,6 +65,7 @@ pub(in crate::portal) async fn start<J: Journey>(
         key: new_key(),
         step: 0,
         answers: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
+        prefilled: known.iter().map(|(k, v)| (k.clone(), v.value.clone())).collect(),
         sources: known.into_iter().map(|(k, v)| (k, v.source)).collect(),
         materials: BTreeMap::new(),
         base,

@@ -22,6 +22,8 @@ struct Question {
     hint: String,
     /// Where a prefilled value came from (empty when typed).
     source: String,
+    /// A prefilled value the applicant changed.
+    corrected: bool,
 }
 
 fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
@@ -66,6 +68,7 @@ fn question(ctx: &Ctx, f: &FormField, value: &str, source: &str) -> Question {
         value: value.to_string(),
         hint: format!("{hint}{personal}").trim().to_string(),
         source: source.to_string(),
+        corrected: false,
     }
 }
 
@@ -87,7 +90,7 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
         return Err(PageError::NotFound);
     };
     let value = d.answers.get(&f.code).cloned().unwrap_or_default();
-    let source = d.sources.get(&f.code).cloned().unwrap_or_default();
+    let (source, corrected) = d.prefill_of(&f.code).unwrap_or_default();
     Ok(render(&ApplyPage {
         c,
         base: d.base.clone(),
@@ -95,6 +98,9 @@ pub(super) fn ask(ctx: &Ctx, i: &ServiceItem, d: &Draft, step: usize, c: Chrome)
         key: d.key.clone(),
         step,
         total: qs.len(),
-        q: question(ctx, f, &value, &source),
+        q: Question {
+            corrected,
+            ..question(ctx, f, &value, source)
+        },
     }))
 }
