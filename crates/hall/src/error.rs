@@ -37,6 +37,9 @@ pub enum Error {
     /// The department directory could not be asked.
     #[error("部门目录不可用 / the department directory failed: {0}")]
     Directory(String),
+    /// The prefill source (the shared data catalogue) could not be asked.
+    #[error("共享数据目录不可用 / the shared data source failed: {0}")]
+    Prefill(String),
     /// The e-licence of a completed case could not be issued (no valid seal, a holder field
     /// that is not a valid identifier, …); the case stays as it was.
     #[error("电子证照签发失败 / the e-licence could not be issued: {0}")]

@@ -348,7 +348,8 @@ impl Hall {
     #[tracing::instrument(skip_all)]
     pub async fn create_item(&self, actor: &Principal, new: ServiceItemInput) -> Result<ServiceItem> {
         actor.require(Permission::ManageServiceItems, Some(&new.department))?;
-        let checked = check_item(&new)?;
+        let mut checked = check_item(&new)?;
+        self.mark_personal_sources(&mut checked.fields).await?;
         let department = self.department("department", new.department.as_str()).await?;
         let now = self.now();
         let item = ServiceItem {
@@ -409,7 +410,8 @@ impl Hall {
         let current = self.item(id).await?;
         actor.require(Permission::ManageServiceItems, Some(&current.department.path))?;
         actor.require(Permission::ManageServiceItems, Some(&edit.department))?;
-        let checked = check_item(&edit)?;
+        let mut checked = check_item(&edit)?;
+        self.mark_personal_sources(&mut checked.fields).await?;
         let department = self.department("department", edit.department.as_str()).await?;
         let mut item = ServiceItem {
             code: checked.code,

@@ -64,8 +64,8 @@ pub use model::*;
 pub use notify::HallNotification;
 pub use pause::reason_names as pause_reason_names;
 pub use prefill::{
-    HolderFuture, KnownAnswer, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, SourceRecord,
-    prefill_marks,
+    HolderFuture, KnownAnswer, PersonalFuture, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder,
+    SourceRecord, prefill_marks,
 };
 pub use rating::{
     MAX_COMMENT, RECTIFY_DAYS, Rating, RatingInput, RatingLevel, Rectification, RectificationClose,

@@ -7,7 +7,7 @@
 //! it; at submission the caller looks again, so what the case records as prefilled (and
 //! corrected) never rests on what the browser sent back.
 
-use crate::{Bundle, FieldKind, Hall, Prefilled, Result, ServiceItem};
+use crate::{Bundle, Error, FieldKind, FormField, Hall, Prefilled, Result, ServiceItem};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -76,10 +76,17 @@ pub type PrefillFuture<'a> =
 pub type HolderFuture<'a> =
     Pin<Box<dyn Future<Output = std::result::Result<Option<RecordHolder>, String>> + Send + 'a>>;
 
+/// Whether a resource's field holds personal data, or why that could not be told. A resource
+/// or field the source does not know is not personal (a prefill from it finds nothing).
+pub type PersonalFuture<'a> = Pin<Box<dyn Future<Output = std::result::Result<bool, String>> + Send + 'a>>;
+
 /// Reads the applicant's record from a shared data resource.
 pub trait PrefillSource: Send + Sync {
     /// Whose record `applicant` may have prefilled; asked once per form.
     fn holder<'a>(&'a self, applicant: &'a Principal) -> HolderFuture<'a>;
+
+    /// Whether `field` of `resource` is personal data (个人信息), as the catalogue says.
+    fn is_personal<'a>(&'a self, resource: &'a str, field: &'a str) -> PersonalFuture<'a>;
 
     /// The record `query` asks for.
     fn read<'a>(&'a self, query: PrefillQuery<'a>) -> PrefillFuture<'a>;
@@ -144,6 +151,29 @@ impl Hall {
             }
         }
         Ok(out)
+    }
+
+    /// A field prefilled from personal data (a name in the household register) is personal
+    /// too — stored encrypted and shown masked — whatever the administrator ticked. Without a
+    /// wired source the fields stay as given; a source that cannot tell fails the save rather
+    /// than keep personal data in clear.
+    pub(crate) async fn mark_personal_sources(&self, fields: &mut [FormField]) -> Result<()> {
+        let Some(source) = &self.prefill else {
+            return Ok(());
+        };
+        for field in fields.iter_mut().filter(|f| !f.personal) {
+            let Some(from) = &field.prefill else {
+                continue;
+            };
+            if source
+                .is_personal(&from.resource, &from.field)
+                .await
+                .map_err(Error::Prefill)?
+            {
+                field.personal = true;
+            }
+        }
+        Ok(())
     }
 
     /// The wired source and whose record it reads for `applicant`; `None` without a source,

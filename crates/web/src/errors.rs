@@ -176,7 +176,7 @@ pub(crate) fn hall_page(e: tongban_hall::Error) -> PageError {
         e @ (H::Invalid(_) | H::Conflict { .. } | H::Calendar(_) | H::Licence(_)) => {
             PageError::BadRequest(e.to_string())
         }
-        e @ (H::Directory(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
+        e @ (H::Directory(_) | H::Prefill(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
     }
 }
 

@@ -1,10 +1,13 @@
 //! The hall's prefill source backed by the platform's services: identity says who the
 //! applicant is (their verified ID number or credit code), the data pool reads their record
 //! as the hall's reader — only the fields its department provides or has been granted, every
-//! read on the ledger — and the catalogue names the data as people know it.
+//! read on the ledger — and the catalogue names the data as people know it and says which of
+//! its fields are personal.
 
 use tongban_catalog::Catalog;
-use tongban_hall::{HolderFuture, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, SourceRecord};
+use tongban_hall::{
+    HolderFuture, PersonalFuture, PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, SourceRecord,
+};
 use tongban_identity::Identity;
 use tongban_kernel::Principal;
 use tongban_pool::{Pool, Subject};
@@ -42,6 +45,19 @@ impl PrefillSource for SharedDataPrefill {
                 (None, Some(code)) => Some(RecordHolder::Organisation(code)),
                 (None, None) => None,
             })
+        })
+    }
+
+    fn is_personal<'a>(&'a self, resource: &'a str, field: &'a str) -> PersonalFuture<'a> {
+        Box::pin(async move {
+            match self.catalog.resource_by_code_cached(resource).await {
+                Ok(r) => Ok(r
+                    .fields
+                    .iter()
+                    .any(|x| x.code == field && x.sensitivity == tongban_catalog::Sensitivity::Personal)),
+                Err(tongban_catalog::Error::NotFound { .. }) => Ok(false),
+                Err(e) => Err(e.to_string()),
+            }
         })
     }
 

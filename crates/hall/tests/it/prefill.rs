@@ -5,8 +5,8 @@ use crate::support::{World, citizen, item_input, staff, step};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tongban_hall::{
-    BundleInput, FieldKind, FieldSource, FormField, HolderFuture, KnownAnswer, MIGRATIONS, PrefillFuture,
-    PrefillQuery, PrefillSource, RecordHolder, ServiceItem, SignMode, SourceRecord, StepKind,
+    BundleInput, FieldKind, FieldSource, FormField, HolderFuture, KnownAnswer, MIGRATIONS, PersonalFuture,
+    PrefillFuture, PrefillQuery, PrefillSource, RecordHolder, ServiceItem, SignMode, SourceRecord, StepKind,
 };
 use tongban_kernel::Principal;
 use tongban_kernel::{DeptPath, Role};
@@ -27,6 +27,16 @@ impl PrefillSource for Registry {
     fn holder<'a>(&'a self, _applicant: &'a Principal) -> HolderFuture<'a> {
         *self.holders_asked.lock().unwrap() += 1;
         Box::pin(async { Ok(Some(RecordHolder::Person(crate::support::ID.to_string()))) })
+    }
+
+    /// `GA-HUJI`'s `id_number` and `name` are personal; the catalogue cannot say for `GA-UNSURE`.
+    fn is_personal<'a>(&'a self, resource: &'a str, field: &'a str) -> PersonalFuture<'a> {
+        let out = match resource {
+            "GA-HUJI" => Ok(matches!(field, "id_number" | "name")),
+            "GA-UNSURE" => Err("the catalogue is offline".to_string()),
+            _ => Ok(false),
+        };
+        Box::pin(async move { out })
     }
 
     fn read<'a>(&'a self, q: PrefillQuery<'a>) -> PrefillFuture<'a> {
@@ -235,4 +245,46 @@ fn a_record_holder_prints_masked() {
     let shown = format!("{:?}", RecordHolder::Person(crate::support::ID.to_string()));
     assert!(!shown.contains(&crate::support::ID[..6]), "{shown}");
     assert!(shown.starts_with("Person(****"), "{shown}");
+}
+
+#[tokio::test]
+async fn a_field_prefilled_from_personal_data_is_stored_personal_and_an_unsure_source_fails_the_save() {
+    each_backend(&[MIGRATIONS], |db| async move {
+        let w = World::new(db).await;
+        let hall = w.hall.clone().with_prefill(Arc::new(Registry::default()));
+        let admin = staff("ga-admin", &w.police, Role::DeptAdmin);
+        let mut input = item_input("GA-PERSONAL", &w.police);
+        let pick = |code: &str| input.fields.iter().position(|f| f.code == code).unwrap();
+        let (name, months) = (pick("name"), pick("months"));
+        input.fields[name].personal = false;
+        input.fields[name].prefill = from("GA-HUJI", "name");
+        input.fields[months].prefill = from("GA-HUJI", "months");
+        let item = hall.create_item(&admin, input.clone()).await.unwrap();
+        let personal =
+            |i: &ServiceItem, code: &str| i.fields.iter().find(|f| f.code == code).unwrap().personal;
+        assert!(
+            personal(&item, "name"),
+            "a name from the register is personal here too"
+        );
+        assert!(
+            !personal(&item, "months"),
+            "a field that is not personal stays as given"
+        );
+
+        // Edited without the box ticked: still personal.
+        let again = hall
+            .update_item(&admin, &item.id, item.version, input.clone())
+            .await
+            .unwrap();
+        assert!(personal(&again, "name"));
+
+        // A source that cannot tell refuses the save rather than store the field in clear.
+        input.fields[months].prefill = from("GA-UNSURE", "months");
+        let refused = hall.update_item(&admin, &item.id, again.version, input).await;
+        assert!(
+            matches!(refused, Err(tongban_hall::Error::Prefill(_))),
+            "{refused:?}"
+        );
+    })
+    .await;
 }

@@ -26,7 +26,7 @@ pub(crate) fn hall_problem(e: HallError) -> Problem {
         e @ (HallError::Calendar(_) | HallError::Licence(_)) => {
             Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
         }
-        e @ (HallError::Directory(_) | HallError::Storage(_)) => {
+        e @ (HallError::Directory(_) | HallError::Prefill(_) | HallError::Storage(_)) => {
             tracing::error!(error = %e, "hall call failed");
             Problem::internal()
         }

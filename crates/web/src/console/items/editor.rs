@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use tongban_hall::{FormField, ItemType, LifeEvent, ServiceItem, Topic};
+use tongban_hall::{ItemType, LifeEvent, ServiceItem, Topic};
 use tongban_kernel::{Permission, Principal};
 
 #[derive(Template)]
@@ -78,22 +78,6 @@ const SOURCES: [(&str, &str, &str); 3] = [
     ("shared", "共享数据（免提交）", "Shared data (not handed in)"),
     ("licence", "电子证照（免提交）", "E-licence (not handed in)"),
 ];
-
-/// A field prefilled from personal data in the catalog (a name in the household register) is
-/// personal here too: stored encrypted and shown masked, whether or not the box was ticked.
-async fn mark_personal_sources(state: &AppState, fields: &mut [FormField]) {
-    for field in fields.iter_mut().filter(|f| !f.personal) {
-        let Some(source) = &field.prefill else { continue };
-        if let Ok(resource) = state.catalog.resource_by_code_cached(&source.resource).await
-            && resource
-                .fields
-                .iter()
-                .any(|x| x.code == source.field && x.sensitivity == tongban_catalog::Sensitivity::Personal)
-        {
-            field.personal = true;
-        }
-    }
-}
 
 async fn edit_page(
     state: &AppState,
@@ -227,8 +211,7 @@ async fn save_item(state: &AppState, ctx: &Ctx, code: Option<String>, form: Post
         return edit_page(state, ctx, &p, ctx.chrome(&title), current.as_ref(), f).await;
     }
     let mut errors = Vec::new();
-    let mut parsed = parse_item(&f, &mut errors);
-    mark_personal_sources(state, &mut parsed.input.fields).await;
+    let parsed = parse_item(&f, &mut errors);
     let mut c = ctx.chrome(&title);
     if !errors.is_empty() {
         for (field, msg) in &errors {
