@@ -12,7 +12,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::sql::render;
-use tongban_db::sql::sea_query::{Alias, Cond, Expr, Func, LikeExpr, Order, Query, SimpleExpr};
+use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::{DeptPath, Page, Permission, Principal};
 
@@ -666,29 +666,5 @@ pub(crate) async fn page_joined_to_resource(
     Ok((total, rows))
 }
 
-pub(crate) fn col(name: &str) -> Expr {
-    match name.split_once('.') {
-        Some((t, c)) => Expr::col((Alias::new(t), Alias::new(c))),
-        None => Expr::col(Alias::new(name)),
-    }
-}
-
-/// `column` names a path inside the subtree `scope`.
-pub(crate) fn path_in(column: &str, scope: &DeptPath) -> SimpleExpr {
-    col(column)
-        .like(LikeExpr::new(format!("{}%", tongban_db::sql::like_escaped(scope.as_str()))).escape('\\'))
-}
-
-/// Case-insensitive substring match of `text` in any of `columns`; an empty text matches all.
-pub(crate) fn text_match(text: &str, columns: &[&str]) -> Cond {
-    let t = text.trim();
-    if t.is_empty() {
-        return Cond::all();
-    }
-    let pattern = format!("%{}%", tongban_db::sql::like_escaped(&t.to_lowercase()));
-    let mut any = Cond::any();
-    for c in columns {
-        any = any.add(Expr::expr(Func::lower(col(c))).like(LikeExpr::new(pattern.clone()).escape('\\')));
-    }
-    any
-}
+/// The query pieces every catalogue store module uses.
+pub(crate) use tongban_db::sql::{col, path_in, text_match};

@@ -3,7 +3,10 @@
 
 use crate::{Backend, Value};
 pub use sea_query;
-use sea_query::{PostgresQueryBuilder, SelectStatement, SqliteQueryBuilder};
+use sea_query::{
+    Alias, Cond, Expr, Func, LikeExpr, PostgresQueryBuilder, SelectStatement, SimpleExpr, SqliteQueryBuilder,
+};
+use tongban_kernel::DeptPath;
 
 /// `text` as a LIKE pattern matching itself: `\`, `%` and `_` escaped with `\` (write the
 /// condition with `ESCAPE '\'`). Add `%` around it to match a prefix or a part.
@@ -16,6 +19,33 @@ pub fn like_escaped(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A column, `name` or `table.name`.
+pub fn col(name: &str) -> Expr {
+    match name.split_once('.') {
+        Some((t, c)) => Expr::col((Alias::new(t), Alias::new(c))),
+        None => Expr::col(Alias::new(name)),
+    }
+}
+
+/// `column` names a department path inside the subtree `scope`.
+pub fn path_in(column: &str, scope: &DeptPath) -> SimpleExpr {
+    col(column).like(LikeExpr::new(format!("{}%", like_escaped(scope.as_str()))).escape('\\'))
+}
+
+/// Case-insensitive substring match of `text` in any of `columns`; an empty text matches all.
+pub fn text_match(text: &str, columns: &[&str]) -> Cond {
+    let t = text.trim();
+    if t.is_empty() {
+        return Cond::all();
+    }
+    let pattern = format!("%{}%", like_escaped(&t.to_lowercase()));
+    let mut any = Cond::any();
+    for c in columns {
+        any = any.add(Expr::expr(Func::lower(col(c))).like(LikeExpr::new(pattern.clone()).escape('\\')));
+    }
+    any
 }
 
 /// Renders `stmt` for `backend`: the SQL text and its parameters.
@@ -53,7 +83,30 @@ fn convert(v: sea_query::Value) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::like_escaped;
+    use super::*;
+    use sea_query::Query;
+
+    #[test]
+    fn a_text_search_and_a_subtree_render_with_their_escapes() {
+        let q = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("items"))
+            .cond_where(text_match(" 50%_off ", &["title", "i.body"]))
+            .and_where(path_in("dept_path", &DeptPath("/99_01/".into())))
+            .to_owned();
+        let (sql, values) = render(Backend::Postgres, &q);
+        assert!(sql.contains(r#"LOWER("title") LIKE $1 ESCAPE"#), "{sql}");
+        assert!(sql.contains(r#"LOWER("i"."body")"#), "{sql}");
+        assert_eq!(values[0], Value::Text("%50\\%\\_off%".into()));
+        assert_eq!(values[2], Value::Text("/99\\_01/%".into()));
+        // Nothing to search for matches everything.
+        let all = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("items"))
+            .cond_where(text_match("  ", &["title"]))
+            .to_owned();
+        assert!(!render(Backend::Sqlite, &all).0.contains("LIKE"));
+    }
 
     #[test]
     fn like_wildcards_and_the_escape_are_escaped() {

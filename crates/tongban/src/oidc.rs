@@ -73,21 +73,7 @@ pub async fn oidc_command(identity: &Identity, oidc: &Oidc, cmd: OidcCommand) ->
             let (client, secret) = oidc
                 .add_client(&actor, &dept.id, &name, &redirect_uris, &alg)
                 .await?;
-            println!(
-                "{}",
-                say!(
-                    "已登记：{}（{}）",
-                    "registered {} ({})",
-                    client.name,
-                    client.department.code
-                )
-            );
-            println!("client_id:     {}", client.client_id);
-            println!("client_secret: {secret}");
-            println!(
-                "{}",
-                say!("密钥只显示这一次", "the secret is shown only this once")
-            );
+            crate::say::registered_client(&client.name, &client.department.code, &client.client_id, &secret);
         }
         OidcCommand::Client(ClientCommand::List) => {
             for c in oidc.list_clients(&actor).await? {

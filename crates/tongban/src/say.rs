@@ -59,6 +59,21 @@ macro_rules! say {
     };
 }
 
+/// What registering a client prints: its name and department, its id, and its secret with the
+/// warning that it is shown this once (API clients and OIDC clients alike).
+pub fn registered_client(name: &str, department: &str, client_id: &str, secret: &str) {
+    println!(
+        "{}",
+        say!("已登记：{}（{}）", "registered {} ({})", name, department)
+    );
+    println!("client_id:     {client_id}");
+    println!("client_secret: {secret}");
+    println!(
+        "{}",
+        say!("密钥只显示这一次", "the secret is shown only this once")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

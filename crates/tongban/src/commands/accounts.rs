@@ -125,21 +125,7 @@ pub(super) async fn client_command(identity: &Identity, cmd: ClientCommand) -> R
             let (client, secret) = identity
                 .create_api_client(&actor, &dept.id, &name, &scopes)
                 .await?;
-            println!(
-                "{}",
-                say!(
-                    "已登记：{}（{}）",
-                    "registered {} ({})",
-                    client.name,
-                    client.department.code
-                )
-            );
-            println!("client_id:     {}", client.client_id);
-            println!("client_secret: {secret}");
-            println!(
-                "{}",
-                say!("密钥只显示这一次", "the secret is shown only this once")
-            );
+            crate::say::registered_client(&client.name, &client.department.code, &client.client_id, &secret);
         }
         ClientCommand::List => {
             for c in identity.list_api_clients(&actor).await? {
