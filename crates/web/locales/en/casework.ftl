@@ -57,6 +57,7 @@ items-lic_lines_hint = One per line: label=form field code
 items-save = Save item
 items-created = The item is created. Set its workflow; then it can be opened for applications.
 items-current_version = Current version
+items-saved = Item saved.
 items-workflow_saved = Saved as v{"{"}version{"}"}: new applications follow it; running cases keep theirs.
 items-workflow_hint = Steps run accept → review (any number) → decide → issue. Choose each step's department and role; several departments make a joint review. Each save is a new version; running cases keep theirs. Clear the name and departments to remove a row.
 items-step = Step

@@ -57,6 +57,7 @@ items-lic_lines_hint = 每行一项：栏目名称=表单字段编码
 items-save = 保存事项
 items-created = 事项已创建。请设置办理流程，之后即可开放申请。
 items-current_version = 当前版本
+items-saved = 已保存事项。
 items-workflow_saved = 已保存为 v{"{"}version{"}"}，新申请按此版本办理；在办件继续按原版本办理。
 items-workflow_hint = 顺序为 受理 → 审查（可多步）→ 决定 → 办结。每步选择办理部门和角色；选择多个部门即为会签。保存即生成新版本；在办件继续按原版本办理。清空名称和部门即删除该行。
 items-step = 步骤

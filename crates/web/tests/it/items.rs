@@ -217,6 +217,9 @@ async fn an_administrator_creates_an_item_and_versions_its_workflow() {
             .unwrap();
         assert_eq!(r.status(), 303);
         assert_eq!(s.hall.item_by_code(CODE).await.unwrap().name, "居住证申领（新）");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let saved = admin.get(s.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(saved.contains("已保存事项。"), "the save is confirmed: {saved}");
         let r = admin
             .post(&edit_url)
             .form(&item_form(&csrf, &version, "居住证申领（旧）", "10.5", "9901-GA-0001.address"))

@@ -272,6 +272,22 @@ async fn materials_are_uploaded_checked_and_reach_the_clerk() {
         let past = citizen.get(s.url(&format!("{draft}/99"))).send().await.unwrap();
         assert_eq!(past.status(), 303);
         assert_eq!(past.headers()["location"], format!("{draft}/2").as_str());
+        // A new application's check page says which questions are not answered yet.
+        let fresh = citizen
+            .get(s.url(&format!("/services/{ITEM}/apply?new=1")))
+            .send()
+            .await
+            .unwrap();
+        let first = fresh.headers()["location"].to_str().unwrap().to_string();
+        let unanswered = citizen
+            .get(s.url(&format!("{}/2", first.trim_end_matches("/0"))))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(unanswered.contains("未填写（必填）"), "{unanswered}");
 
         let check = post(material_form(
             &page,

@@ -152,11 +152,19 @@ pub(in crate::console) async fn new_item(State(state): State<AppState>, ctx: Ctx
     edit_page(&state, &ctx, &p, c, None, f).await
 }
 
+/// `?saved` says the item was just saved.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(in crate::console) struct EditQuery {
+    saved: Option<String>,
+}
+
 /// `GET /console/items/{code}`.
 pub(in crate::console) async fn edit_item(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<EditQuery>,
 ) -> PageResult {
     let p = require_manager(&ctx)?;
     let item = match state.hall.item_by_code(&code).await {
@@ -168,7 +176,10 @@ pub(in crate::console) async fn edit_item(
         }
         Err(e) => return Err(hall_page(e)),
     };
-    let c = ctx.chrome(ctx.t().pick(&item.name, &item.name_en));
+    let mut c = ctx.chrome(ctx.t().pick(&item.name, &item.name_en));
+    if q.saved.is_some() {
+        c.notice = Some(ctx.t().s("items.saved").to_string());
+    }
     edit_page(&state, &ctx, &p, c, Some(&item), item_values(&item)).await
 }
 

@@ -227,7 +227,7 @@ async fn workflow_page(
     let mut resp = render(&WorkflowPage {
         c,
         code: item.code.clone(),
-        name: item.name.clone(),
+        name: t.pick(&item.name, &item.name_en).to_string(),
         department: depts.of(item.department.path.as_str(), &item.department.name_zh),
         current: item.workflow_version,
         created,

@@ -31,19 +31,19 @@ pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
 }
 
 fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response {
+    let t = ctx.t();
     let rows = questions(i)
         .iter()
         .enumerate()
         .map(|(n, f)| {
             let v = d.answers.get(&f.code).cloned().unwrap_or_default();
             let (source, corrected) = d.prefill_of(&f.code).unwrap_or_default();
-            (
-                n,
-                f.label.clone(),
-                f.shown_value(&v),
-                source.to_string(),
-                corrected,
-            )
+            let shown = match (v.trim().is_empty(), f.required) {
+                (false, _) => f.shown_value(&v),
+                (true, true) => t.s("services.not_answered_required").to_string(),
+                (true, false) => t.s("services.not_answered").to_string(),
+            };
+            (n, f.label.clone(), shown, source.to_string(), corrected)
         })
         .collect();
     let asked = questions(i).len();
