@@ -8,7 +8,6 @@
 use anyhow::{Context, Result};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::Path;
@@ -47,24 +46,28 @@ impl SmtpChannel {
             }
             params.build_rustls().context("cannot set up TLS for SMTP")
         };
-        let mut builder = match r.security {
+        // lettre reads the host, the port (or its default), the protection and the sign-in
+        // (percent-decoded) from the URL; the TLS settings are ours, for the CA file.
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&r.url)
+            .map_err(|e| anyhow::anyhow!("the SMTP URL cannot be used: {e}"))?;
+        let builder = match r.security {
             // A relay on the local network, spoken to in plain SMTP.
-            Security::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host),
-            Security::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host).tls(Tls::Required(tls()?))
-            }
-            Security::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&r.host).tls(Tls::Wrapper(tls()?))
-            }
+            Security::Plain => builder,
+            Security::StartTls => builder.tls(Tls::Required(tls()?)),
+            Security::Tls => builder.tls(Tls::Wrapper(tls()?)),
         }
-        .port(r.port)
         .timeout(Some(Duration::from_secs(20)));
-        if let Some((user, password)) = r.login {
-            builder = builder.credentials(Credentials::new(user, password));
-        }
         let from = from
             .parse()
             .with_context(|| format!("the sender `{from}` is not an e-mail address"))?;
+        // Where mail goes, for the operator (never the password).
+        tracing::info!(
+            host = %r.host,
+            port = r.port,
+            security = ?r.security,
+            signs_in = r.login,
+            "e-mail through the SMTP relay"
+        );
         Ok(Self {
             transport: builder.build(),
             from,
@@ -83,40 +86,32 @@ enum Security {
     Tls,
 }
 
-/// Where and how to reach the SMTP server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where and how to reach the SMTP server: what the checks below read from the URL, and the
+/// URL as lettre reads it. Not `Debug`: the URL may hold a password.
 struct Relay {
     host: String,
     port: u16,
     security: Security,
-    /// User and password to sign in with (percent-decoded).
-    login: Option<(String, String)>,
+    /// Whether the URL signs in (`user:password@`).
+    login: bool,
+    /// The URL with STARTTLS spelt as lettre spells it (`?tls=required`) and no path (lettre
+    /// would send a path as the HELO name).
+    url: String,
 }
 
 /// Reads `smtp://[user:password@]host[:port][?tls=starttls]` (port 25, or 587 with STARTTLS)
-/// and `smtps://[user:password@]host[:port]` (port 465). Errors never repeat the URL, which may
-/// hold a password.
-fn relay(url: &str) -> Result<Relay> {
-    let url = url.trim();
-    let (rest, implicit) = if let Some(r) = url.strip_prefix("smtps://") {
-        (r, true)
-    } else if let Some(r) = url.strip_prefix("smtp://") {
-        (r, false)
-    } else {
-        anyhow::bail!("the SMTP URL should start with smtp:// or smtps://");
+/// and `smtps://[user:password@]host[:port]` (port 465); the user and password are
+/// percent-encoded (`%40` for `@`). A password is only sent over TLS. Errors never repeat the
+/// URL, which may hold a password.
+fn relay(text: &str) -> Result<Relay> {
+    let mut url =
+        reqwest::Url::parse(text.trim()).map_err(|e| anyhow::anyhow!("the SMTP URL cannot be read: {e}"))?;
+    let implicit = match url.scheme() {
+        "smtps" => true,
+        "smtp" => false,
+        _ => anyhow::bail!("the SMTP URL should start with smtp:// or smtps://"),
     };
-    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let rest = rest.trim_end_matches('/');
-    let (login, server) = match rest.rsplit_once('@') {
-        Some((login, server)) => {
-            let (user, password) = login
-                .split_once(':')
-                .context("the SMTP sign-in should read user:password@")?;
-            (Some((decode(user)?, decode(password)?)), server)
-        }
-        None => (None, rest),
-    };
-    let starttls = match query {
+    let starttls = match url.query().unwrap_or_default() {
         "" => false,
         "tls=starttls" | "tls=required" => true,
         _ => anyhow::bail!("the SMTP URL's only option is ?tls=starttls"),
@@ -130,49 +125,34 @@ fn relay(url: &str) -> Result<Relay> {
         (false, true) => Security::StartTls,
         (false, false) => Security::Plain,
     };
+    let login = url.password().is_some();
     anyhow::ensure!(
-        !(login.is_some() && security == Security::Plain),
+        login || url.username().is_empty(),
+        "the SMTP sign-in should read user:password@"
+    );
+    anyhow::ensure!(
+        !(login && security == Security::Plain),
         "a password is only sent over TLS: use smtps:// or ?tls=starttls"
     );
-    let (host, port) = match server.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse().context("the SMTP port is not a number")?),
-        None => (
-            server,
-            match security {
-                Security::Plain => 25,
-                Security::StartTls => 587,
-                Security::Tls => 465,
-            },
-        ),
-    };
-    anyhow::ensure!(!host.is_empty(), "the SMTP URL names no host");
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .context("the SMTP URL names no host")?
+        .to_string();
+    let port = url.port().unwrap_or(match security {
+        Security::Plain => 25,
+        Security::StartTls => 587,
+        Security::Tls => 465,
+    });
+    url.set_query(starttls.then_some("tls=required"));
+    url.set_path("");
     Ok(Relay {
-        host: host.to_string(),
+        host,
         port,
         security,
         login,
+        url: url.into(),
     })
-}
-
-/// Percent-decodes a URL's user or password (`%40` for `@`).
-fn decode(text: &str) -> Result<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .context("the SMTP sign-in has a bad %-escape")?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).context("the SMTP sign-in is not UTF-8")
 }
 
 impl Channel for SmtpChannel {
@@ -327,53 +307,54 @@ impl tongban_kernel::worker::Job for Mail {
 
 #[cfg(test)]
 mod tests {
-    use super::{Relay, Security, relay};
+    use super::{Security, relay};
 
-    fn at(host: &str, port: u16, security: Security, login: Option<(&str, &str)>) -> Relay {
-        Relay {
-            host: host.into(),
-            port,
-            security,
-            login: login.map(|(u, p)| (u.into(), p.into())),
-        }
+    /// What a URL says: host, port, protection and whether it signs in.
+    fn read(url: &str) -> (String, u16, Security, bool) {
+        let r = relay(url).unwrap();
+        (r.host, r.port, r.security, r.login)
     }
 
     #[test]
     fn relay_urls_name_host_port_protection_and_sign_in() {
+        let at = |h: &str, p, s, l| (h.to_string(), p, s, l);
         assert_eq!(
-            relay("smtp://mail.gov.local:2525").unwrap(),
-            at("mail.gov.local", 2525, Security::Plain, None)
+            read("smtp://mail.gov.local:2525"),
+            at("mail.gov.local", 2525, Security::Plain, false)
         );
         assert_eq!(
-            relay("smtp://10.0.0.5").unwrap(),
-            at("10.0.0.5", 25, Security::Plain, None)
+            read("smtp://10.0.0.5"),
+            at("10.0.0.5", 25, Security::Plain, false)
         );
         assert_eq!(
-            relay("smtp://mail.gov.local?tls=starttls").unwrap(),
-            at("mail.gov.local", 587, Security::StartTls, None)
+            read("smtp://mail.gov.local?tls=starttls"),
+            at("mail.gov.local", 587, Security::StartTls, false)
         );
         assert_eq!(
-            relay("smtps://notice%40gov.cn:p%40ss:word@mail.gov.cn").unwrap(),
-            at(
-                "mail.gov.cn",
-                465,
-                Security::Tls,
-                Some(("notice@gov.cn", "p@ss:word"))
-            )
+            read("smtps://notice%40gov.cn:p%40ss:word@mail.gov.cn"),
+            at("mail.gov.cn", 465, Security::Tls, true)
         );
+        // lettre is given STARTTLS as it spells it, and no path to send as the HELO name.
+        let r = relay(" smtp://u:p@mail.gov.local/x?tls=starttls ").unwrap();
+        assert_eq!(r.url, "smtp://u:p@mail.gov.local?tls=required");
         for bad in [
             "http://x:25",
             "smtp://:25",
             "smtp://x:port",
             "smtp://x?tls=maybe",
             "smtps://x?tls=starttls",
-            "smtp://%zz:pw@x?tls=starttls",
+            "smtps://user@x",
         ] {
             assert!(relay(bad).is_err(), "{bad}");
         }
         // A password never goes out in clear, and the refusal does not repeat it.
-        let e = relay("smtp://user:hunter2@x").unwrap_err().to_string();
+        let e = relay("smtp://user:hunter2@x").err().unwrap().to_string();
         assert!(e.contains("TLS") && !e.contains("hunter2"), "{e}");
+        let e = relay("smtp://user:hunter2@x:port?tls=starttls")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!e.contains("hunter2"), "{e}");
     }
 }
 
@@ -501,7 +482,8 @@ mod delivery {
             subject: "办件进展".into(),
             body: "您的办件已受理。".into(),
         };
-        let url = format!("smtps://notice:s3cret@localhost:{port}");
+        // The sign-in is percent-encoded in the URL; lettre decodes it.
+        let url = format!("smtps://notice%40gov.cn:s3%3Acret@localhost:{port}");
         let from = "通办 <noreply@tongban.local>";
         // Not trusting the test CA, the channel refuses the server and sends nothing.
         let untrusting = SmtpChannel::new(&url, from, None).unwrap();
@@ -515,7 +497,7 @@ mod delivery {
         use base64::Engine as _;
         let plain = line.rsplit(' ').next().unwrap();
         let decoded = base64::engine::general_purpose::STANDARD.decode(plain).unwrap();
-        assert_eq!(decoded, b"\0notice\0s3cret");
+        assert_eq!(decoded, b"\0notice@gov.cn\0s3:cret");
         // A CA file that is not one is named.
         let err = SmtpChannel::new(&url, from, Some(&fixture("README.md")))
             .err()
