@@ -250,6 +250,39 @@ pub enum PageError {
     },
 }
 
+/// One entry of a timeline as every page shows it (`layout/timeline.html`): what happened,
+/// when, by whom or about what, the note as written, and whether only staff see it.
+pub(crate) struct TimelineEntry {
+    /// When, in the deployment's zone.
+    pub(crate) at: String,
+    /// What happened, in the page's language.
+    pub(crate) what: String,
+    /// Who did it, or the case it concerns on a bundle's timeline; empty when not shown.
+    pub(crate) who: String,
+    /// The note, its lines kept.
+    pub(crate) note: String,
+    /// Seen by staff only (内部).
+    pub(crate) internal: bool,
+}
+
+impl TimelineEntry {
+    /// An entry anyone the page is for may see.
+    pub(crate) fn new(at: String, what: String, note: String) -> Self {
+        TimelineEntry {
+            at,
+            what,
+            who: String::new(),
+            note,
+            internal: false,
+        }
+    }
+
+    /// Said to be by, or about, `who`.
+    pub(crate) fn by(self, who: String) -> Self {
+        TimelineEntry { who, ..self }
+    }
+}
+
 /// A page error on its way out of a handler, waiting for [`crate::context::resolve`] to render
 /// it with the request's chrome.
 #[derive(Clone)]

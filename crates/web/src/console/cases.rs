@@ -163,7 +163,7 @@ struct CasePage {
     submitted: String,
     status: String,
     urgency: &'static str,
-    log: Vec<(String, String, String, String, bool)>,
+    timeline: Vec<crate::page::TimelineEntry>,
     tasks: Vec<(String, String, String, String, String)>,
     step: Option<StepKind>,
     materials: Vec<crate::portal::MaterialRow>,
@@ -218,17 +218,17 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
                 .any(|g| g.role == task.role && g.scope.contains(&task.department.path))
         })
         .map(|task| task.step_kind);
-    let log = v
+    let timeline = v
         .log
         .iter()
-        .map(|e| {
-            (
+        .map(|e| crate::page::TimelineEntry {
+            internal: !e.public,
+            ..crate::page::TimelineEntry::new(
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, licensing),
-                e.actor_name.clone(),
                 log_note(ctx, &depts, &e.action, &e.note),
-                e.public,
             )
+            .by(e.actor_name.clone())
         })
         .collect();
     let tasks = v
@@ -328,7 +328,7 @@ async fn case_page(state: &AppState, ctx: &Ctx, id: &str, c: Option<Chrome>) -> 
             .unwrap_or_default(),
         licensing,
         urgency: urgency_code(v.urgency),
-        log,
+        timeline,
         tasks,
         step,
         v,

@@ -146,7 +146,7 @@ struct ItemPage {
     urgency: &'static str,
     contact: String,
     public: bool,
-    timeline: Vec<(String, String, String, String)>,
+    timeline: Vec<crate::page::TimelineEntry>,
     replies: Vec<ReplyRow>,
     can_reply: bool,
     /// The handling department may withdraw a public item from public view in any state, closed
@@ -258,17 +258,14 @@ async fn item_page(
         public: i.public,
         timeline: history
             .into_iter()
-            .map(|l| {
-                (
+            .map(|l| crate::page::TimelineEntry {
+                internal: !l.public,
+                ..crate::page::TimelineEntry::new(
                     l.at.display_in(zone),
-                    l.actor_name,
                     crate::portal::interact_action(ctx, &l.action),
-                    if l.public {
-                        l.note
-                    } else {
-                        format!("（{}）{}", t.s("interact.internal"), l.note)
-                    },
+                    l.note,
                 )
+                .by(l.actor_name)
             })
             .collect(),
         replies: replies

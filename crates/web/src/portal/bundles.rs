@@ -96,8 +96,8 @@ struct MinePage {
     submitted: String,
     just_submitted: bool,
     cases: Vec<CaseLine>,
-    /// (date and time, item, what happened, note).
-    timeline: Vec<(String, String, String, String)>,
+    /// Every case's entries, each said to be about its service.
+    timeline: Vec<crate::page::TimelineEntry>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -149,9 +149,8 @@ pub(super) async fn mine(
             .timeline
             .iter()
             .map(|(item, l)| {
-                (
+                crate::page::TimelineEntry::new(
                     l.at.display_in(zone),
-                    item.clone(),
                     action_label(
                         &ctx,
                         &l.action,
@@ -159,6 +158,7 @@ pub(super) async fn mine(
                     ),
                     log_note(&ctx, &depts, &l.action, &l.note),
                 )
+                .by(item.clone())
             })
             .collect(),
     }))

@@ -418,7 +418,7 @@ struct ItemPage {
     due_provisional: bool,
     just_submitted: bool,
     /// (when, what, note).
-    timeline: Vec<(String, String, String)>,
+    timeline: Vec<crate::page::TimelineEntry>,
     /// (when, department, text).
     replies: Vec<(String, String, String)>,
     rating: String,
@@ -548,7 +548,7 @@ async fn item_page(
             .into_iter()
             .filter(|l| l.public)
             .map(|l| {
-                (
+                crate::page::TimelineEntry::new(
                     l.at.display_in(zone),
                     action_label(ctx, &l.action),
                     depts.in_text(&l.note),

@@ -148,7 +148,7 @@ struct MyCasePage {
     /// The decision, named as the item's kind is decided (准予许可, 不予办理 …).
     outcome: String,
     urgency: &'static str,
-    log: Vec<(String, String, String)>,
+    timeline: Vec<crate::page::TimelineEntry>,
     /// The answers the applicant may correct: (code, label, value, the choices of a choice).
     supplement_fields: Vec<Correctable>,
     can_withdraw: bool,
@@ -188,12 +188,12 @@ async fn my_case_page(
     let depts = crate::page::DeptNames::load(state, t).await?;
     let id = case_id(id)?;
     let v = state.hall.case(&user.principal, &id).await?;
-    let log = v
+    let timeline = v
         .log
         .iter()
         .filter(|e| e.public)
         .map(|e| {
-            (
+            crate::page::TimelineEntry::new(
                 e.at.display_in(&state.settings.zone),
                 action_label(ctx, &e.action, names.licensing(&v.case.item_code)),
                 log_note(ctx, &depts, &e.action, &e.note),
@@ -294,7 +294,7 @@ async fn my_case_page(
             v.case.status,
             CaseStatus::Submitted | CaseStatus::Supplementing | CaseStatus::InProgress
         ),
-        log,
+        timeline,
         supplement_fields,
         just_submitted,
         rating,
