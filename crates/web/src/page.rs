@@ -499,6 +499,14 @@ impl ItemNames {
     pub(crate) fn of(&self, code: &str, zh: &str) -> crate::markup::Named {
         self.t.name(zh, self.english.get(code).map_or("", String::as_str))
     }
+
+    /// The same name as plain text (for a line the template escapes whole).
+    pub(crate) fn text_of(&self, code: &str, zh: &str) -> String {
+        self.english
+            .get(code)
+            .filter(|en| !en.is_empty())
+            .map_or_else(|| zh.to_string(), String::clone)
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::page::PageResult;
 use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Path, State};
-use tongban_hall::{BundleCaseId, DeptRef, MaterialSource, bundle_fields, bundle_materials};
+use tongban_hall::{BundleCaseId, MaterialSource, bundle_fields, bundle_materials};
 
 #[derive(Template)]
 #[template(path = "portal/bundle.html")]
@@ -81,7 +81,7 @@ pub(super) async fn guide(State(state): State<AppState>, ctx: Ctx, Path(code): P
 struct CaseLine {
     id: String,
     number: String,
-    item: String,
+    item: Named,
     department: String,
     status: String,
     due: String,
@@ -138,8 +138,8 @@ pub(super) async fn mine(
             .map(|c| CaseLine {
                 id: c.case.id.to_string(),
                 number: c.case.number.clone(),
-                item: c.case.item_name.clone(),
-                department: dept_name(&c.case.department),
+                item: names.of(&c.case.item_code, &c.case.item_name),
+                department: depts.of(c.case.department.path.as_str(), &c.case.department.name_zh),
                 status: names.status(&c.case.item_code, c.case.status),
                 due: c.case.due.map(|d| d.to_string()).unwrap_or_default(),
                 urgency: urgency_code(c.urgency),
@@ -158,12 +158,10 @@ pub(super) async fn mine(
                     ),
                     log_note(&ctx, &depts, &l.action, &l.note),
                 )
-                .by(item.clone())
+                .by(code_of
+                    .get(item)
+                    .map_or_else(|| item.clone(), |code| names.text_of(code, item)))
             })
             .collect(),
     }))
-}
-
-fn dept_name(d: &DeptRef) -> String {
-    d.name_zh.clone()
 }

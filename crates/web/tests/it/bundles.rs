@@ -45,7 +45,12 @@ async fn setup(s: &Server) {
                 ServiceItemInput {
                     code: code.into(),
                     name: name.into(),
-                    name_en: String::new(),
+                    // One of the two has an English name, for the English page below.
+                    name_en: if code == "9901-MZ-JSBT" {
+                        "Maternity allowance".into()
+                    } else {
+                        String::new()
+                    },
                     department: d.path.clone(),
                     item_type: ItemType::PublicService,
                     legal_basis: "依法".into(),
@@ -177,6 +182,26 @@ async fn one_application_makes_a_case_in_each_department_on_one_timeline() {
         );
         let cases = get(&citizen, "/my/cases").await.unwrap().text().await.unwrap();
         assert!(cases.contains(to.split('?').next().unwrap()), "{cases}");
+        // In English, services and departments are named in English where they have a name.
+        let english = citizen
+            .get(s.url(&to))
+            .header("accept-language", "en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains("Maternity allowance") && !english.contains("生育津贴"),
+            "{english}"
+        );
+        // Departments by their official name in English (the test city's 民政局 has no English
+        // name of its own), not the bare Chinese name the case recorded.
+        assert!(
+            english.contains("民政局, Demo City") && !english.contains(">民政局<"),
+            "{english}"
+        );
 
         // Each department's clerk has their case in the inbox; another person cannot open the
         // application.
