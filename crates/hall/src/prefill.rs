@@ -29,15 +29,8 @@ impl std::fmt::Debug for RecordHolder {
             RecordHolder::Person(k) => ("Person", k),
             RecordHolder::Organisation(k) => ("Organisation", k),
         };
-        let tail: String = key
-            .chars()
-            .rev()
-            .take(2)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        write!(f, "{kind}(****{tail})")
+        let masked = tongban_crypto::mask_generic(key, 0, 2);
+        write!(f, "{kind}({masked})")
     }
 }
 

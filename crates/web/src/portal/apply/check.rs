@@ -27,10 +27,6 @@ struct CheckPage {
 }
 
 pub(super) fn check_page(ctx: &Ctx, i: &ServiceItem, d: &Draft) -> Response {
-    check_page_with(ctx, i, d, ctx.chrome(ctx.t().s("services.check")))
-}
-
-fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response {
     let t = ctx.t();
     let rows = questions(i)
         .iter()
@@ -59,7 +55,7 @@ fn check_page_with(ctx: &Ctx, i: &ServiceItem, d: &Draft, c: Chrome) -> Response
         })
         .collect();
     render(&CheckPage {
-        c,
+        c: ctx.chrome(t.s("services.check")),
         base: d.base.clone(),
         name: ctx.t().name(&i.name, &i.name_en),
         key: d.key.clone(),

@@ -40,7 +40,11 @@ impl Draft {
     /// for an answer not prefilled.
     pub(super) fn prefill_of(&self, code: &str) -> Option<(&str, bool)> {
         let source = self.sources.get(code)?;
-        let corrected = self.answers.get(code) != self.prefilled.get(code);
+        // A draft kept before the prefilled values were is not called corrected.
+        let corrected = self
+            .prefilled
+            .get(code)
+            .is_some_and(|found| self.answers.get(code) != Some(found));
         Some((source.as_str(), corrected))
     }
 
