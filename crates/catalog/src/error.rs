@@ -56,7 +56,7 @@ impl Error {
     }
 
     /// Bad input on `field`.
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<tongban_kernel::Msg>) -> Self {
         Error::Invalid(Invalid::new(field, reason))
     }
 

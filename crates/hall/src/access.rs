@@ -3,6 +3,7 @@
 //! department, and how an actor relates to a case (its applicant, or staff handling it).
 
 use crate::{ApplicantKind, Case, Error, Result, Task};
+use tongban_kernel::msg;
 use tongban_kernel::{Principal, PrincipalKind, Role};
 
 /// The roles a step may be assigned to.
@@ -33,9 +34,7 @@ pub(crate) fn applicant_of(actor: &Principal) -> Result<ApplicantKind> {
             return Ok(ApplicantKind::Citizen);
         }
     }
-    Err(Error::forbidden(
-        "请以个人或企业账号登录后申请 / sign in as a citizen or business to apply",
-    ))
+    Err(Error::forbidden(msg!("sign-citizen-business-apply")))
 }
 
 /// Whether `actor` holds `role` over `dept` (the platform holds every role).
@@ -66,9 +65,7 @@ pub(crate) fn access(actor: &Principal, case: &Case, tasks: &[Task]) -> Result<A
         return Ok(Access::Staff);
     }
     if actor.grants.iter().any(|g| g.role.is_staff()) {
-        Err(Error::forbidden(
-            "无权查看其他部门的办件 / not permitted to see another department's case",
-        ))
+        Err(Error::forbidden(msg!("not-permitted-see-another")))
     } else {
         Err(Error::NotFound { what: "case" })
     }

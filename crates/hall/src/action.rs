@@ -16,6 +16,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::Tx;
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Principal, PrincipalKind, input};
 
 /// Longest opinion, reason or note, in characters.
@@ -34,9 +35,7 @@ pub(crate) fn staff_only(l: &Loaded) -> Result<()> {
     if l.access == Access::Staff {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "仅办理人员可以办理 / only handling staff may do this",
-        ))
+        Err(Error::forbidden(msg!("only-handling-staff-may")))
     }
 }
 
@@ -44,9 +43,7 @@ pub(crate) fn applicant_only(l: &Loaded) -> Result<()> {
     if l.access == Access::Applicant {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "仅申请人可以办理 / only the applicant may do this",
-        ))
+        Err(Error::forbidden(msg!("only-applicant-may-do")))
     }
 }
 
@@ -56,10 +53,9 @@ pub(crate) fn status_is(case: &Case, allowed: &[CaseStatus]) -> Result<()> {
     } else {
         Err(Error::conflict(
             "status",
-            format!(
-                "办件当前状态为{}，不能进行此操作 / the case is {}; this cannot be done now",
-                case.status.name_zh(),
-                case.status.name_en()
+            msg!(
+                "case-status-forbids",
+                status = Arg::name(case.status.name_zh(), case.status.name_en())
             ),
         ))
     }
@@ -77,14 +73,8 @@ pub(crate) fn pick<'a>(
         .filter(|t| t.state == TaskState::Open && t.step == case.step)
         .collect();
     if open.is_empty() || kind.is_some_and(|k| open.iter().any(|t| t.step_kind != k)) {
-        let what = kind.map_or(("该", "this"), |k| (k.name_zh(), k.name_en()));
-        return Err(Error::conflict(
-            "status",
-            format!(
-                "办件当前不在{}环节 / the case is not at the {} step",
-                what.0, what.1
-            ),
-        ));
+        let what = kind.map_or(Arg::name("该", "this"), |k| Arg::name(k.name_zh(), k.name_en()));
+        return Err(Error::conflict("status", msg!("case-not-at-step", step = what)));
     }
     let may = |t: &&&Task| holds(actor, t.role, &t.department.path);
     let mine = |t: &&&Task| t.assignee.as_deref() == Some(actor.id.as_str());
@@ -93,11 +83,7 @@ pub(crate) fn pick<'a>(
         .find(|t| may(t) && mine(t))
         .or_else(|| open.iter().find(|t| may(t) && free(t)))
         .copied()
-        .ok_or_else(|| {
-            Error::forbidden(
-                "您不是该环节的办理人（须在该部门担任该环节的角色） / you do not hold this step's role in its department",
-            )
-        })
+        .ok_or_else(|| Error::forbidden(msg!("not-step-handler")))
 }
 
 impl Hall {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, define_id, input};
 
 define_id!(
@@ -108,10 +109,7 @@ fn check_code(text: &str) -> Result<String> {
     {
         Ok(t.to_string())
     } else {
-        Err(Error::invalid(
-            "code",
-            "编码应为2–40位字母、数字、-或_ / the code must be 2–40 letters, digits, `-` or `_`",
-        ))
+        Err(Error::invalid("code", msg!("code-2-40-letters")))
     }
 }
 
@@ -182,9 +180,7 @@ struct CheckedBundle {
 /// The rows a bundle write touched; a code another bundle holds is named.
 fn written(result: std::result::Result<u64, tongban_db::Error>) -> Result<u64> {
     match result {
-        Err(tongban_db::Error::Conflict(_)) => {
-            Err(Error::conflict("code", "编码已被使用 / the code is taken"))
-        }
+        Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict("code", msg!("code-taken"))),
         other => Ok(other?),
     }
 }
@@ -228,7 +224,7 @@ fn bundle_from_row(r: &Row) -> Result<Bundle> {
         life_event: r.get("life_event")?,
         description: r.get("description")?,
         items: serde_json::from_str(&items)
-            .map_err(|_| Error::conflict("item_codes", "事项列表已损坏 / the item list is corrupt"))?,
+            .map_err(|_| Error::conflict("item_codes", msg!("item-list-corrupt")))?,
         active: r.get("active")?,
         version: u32::try_from(r.get::<i64>("version")?).unwrap_or_default(),
     })
@@ -245,7 +241,7 @@ impl Hall {
         if !(2..=MAX_BUNDLE_ITEMS).contains(&new.items.len()) {
             return Err(Error::invalid(
                 "items",
-                format!("一件事应包含2–{MAX_BUNDLE_ITEMS}个事项 / a bundle holds 2–{MAX_BUNDLE_ITEMS} items"),
+                msg!("bundle-holds-2-max", max_bundle_items = MAX_BUNDLE_ITEMS),
             ));
         }
         let mut items = Vec::new();
@@ -253,28 +249,19 @@ impl Hall {
             let item = match self.item_by_code(c.trim()).await {
                 Ok(i) => i,
                 Err(Error::NotFound { .. }) => {
-                    return Err(Error::invalid(
-                        format!("items[{n}]"),
-                        "没有这个事项 / no such item",
-                    ));
+                    return Err(Error::invalid(format!("items[{n}]"), msg!("no-such-item")));
                 }
                 Err(e) => return Err(e),
             };
             if items.iter().any(|i: &ServiceItem| i.id == item.id) {
-                return Err(Error::invalid(
-                    format!("items[{n}]"),
-                    "事项重复 / the item is listed twice",
-                ));
+                return Err(Error::invalid(format!("items[{n}]"), msg!("item-listed-twice")));
             }
             actor.require(Permission::ManageServiceItems, Some(&item.department.path))?;
             items.push(item);
         }
         let (_, clashes) = bundle_fields(&items);
         if let Some(c) = clashes.first() {
-            return Err(Error::invalid(
-                "items",
-                format!("各事项的表单字段 {c} 类型不一致 / the items define field {c} differently"),
-            ));
+            return Err(Error::invalid("items", msg!("items-define-field-c", c = c)));
         }
         Ok(CheckedBundle {
             code,
@@ -318,7 +305,7 @@ impl Hall {
             )
             .await;
         written(inserted)?;
-        let summary = format!("新建一件事 {} / created bundle {}", bundle.name, bundle.code);
+        let summary = msg!("bundle-created", name = &bundle.name, code = &bundle.code).to_string();
         bundle_event(&mut tx, actor, "hall.bundle.created", &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
@@ -373,12 +360,9 @@ impl Hall {
             )
             .await;
         if written(changed)? == 0 {
-            return Err(Error::conflict(
-                "version",
-                "该一件事已被他人修改，请刷新 / the bundle was changed meanwhile; reload it",
-            ));
+            return Err(Error::conflict("version", msg!("bundle-was-changed-meanwhile")));
         }
-        let summary = format!("修改一件事 {} / edited bundle {}", bundle.name, bundle.code);
+        let summary = msg!("bundle-updated", name = &bundle.name, code = &bundle.code).to_string();
         bundle_event(&mut tx, actor, "hall.bundle.updated", &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
@@ -440,28 +424,19 @@ impl Hall {
     pub async fn submit_bundle(&self, actor: &Principal, new: NewBundleCase) -> Result<BundleView> {
         let key = check_submission_key(&new.submission_key)?;
         if key.len() > 60 {
-            return Err(Error::invalid(
-                "submission_key",
-                "提交标识不得超过60位 / the submission key must be at most 60 characters",
-            ));
+            return Err(Error::invalid("submission_key", msg!("submission-key-most-60")));
         }
         if let Some(id) = self.existing_bundle_case(&actor.id, &key).await? {
             return self.bundle_case(actor, &id).await;
         }
         let bundle = self.bundle_by_code(&new.bundle).await?;
         if !bundle.active {
-            return Err(Error::conflict(
-                "bundle",
-                "该一件事暂不接受申请 / this bundle is not taking applications",
-            ));
+            return Err(Error::conflict("bundle", msg!("bundle-not-taking-applications")));
         }
         let items = self.bundle_items(&bundle).await?;
         let (fields, _) = bundle_fields(&items);
         if let Some(k) = new.form.keys().find(|k| !fields.iter().any(|f| &f.code == *k)) {
-            return Err(Error::invalid(
-                format!("form.{k}"),
-                "没有这个字段 / no such field",
-            ));
+            return Err(Error::invalid(format!("form.{k}"), msg!("no-such-field")));
         }
         let materials = bundle_materials(&items);
         let issued = issued_in_bundle(&items);
@@ -472,7 +447,7 @@ impl Hall {
         {
             return Err(Error::invalid(
                 format!("materials.{k}"),
-                "该一件事没有此材料 / the bundle has no such material",
+                msg!("bundle-has-no-such"),
             ));
         }
         let mut ready = Vec::with_capacity(items.len());
@@ -528,10 +503,7 @@ impl Hall {
                 drop(tx);
                 return match self.existing_bundle_case(&actor.id, &key).await? {
                     Some(id) => self.bundle_case(actor, &id).await,
-                    None => Err(Error::conflict(
-                        "submission_key",
-                        "请重新提交 / please submit again",
-                    )),
+                    None => Err(Error::conflict("submission_key", msg!("please-submit-again"))),
                 };
             }
             Err(e) => return Err(e.into()),
@@ -555,7 +527,7 @@ impl Hall {
                 object_type: "hall_bundle_case",
                 object_id: id.as_str(),
                 object_dept: None,
-                summary: format!("提交一件事 {} / submitted bundle {}", bundle.name, bundle.code),
+                summary: msg!("bundle-submitted", name = &bundle.name, code = &bundle.code).to_string(),
                 detail: json!({ "bundle": bundle.code, "cases": numbers }),
             },
         )

@@ -20,6 +20,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{ClockState, LegalClock, Page, Principal};
 
 /// A submission checked and ready to write.
@@ -159,10 +160,7 @@ impl Hall {
                 drop(tx);
                 return match self.existing_case(&actor.id, &key).await? {
                     Some(id) => self.case(actor, &id).await,
-                    None => Err(Error::conflict(
-                        "submission_key",
-                        "请重新提交 / please submit again",
-                    )),
+                    None => Err(Error::conflict("submission_key", msg!("please-submit-again"))),
                 };
             }
             Err(e) => return Err(e),
@@ -186,10 +184,7 @@ impl Hall {
         let kind = applicant_of(actor)?;
         let item = self.item(&new.item).await?;
         if !item.takes_applications() {
-            return Err(Error::conflict(
-                "item",
-                "该事项暂不接受申请 / this service is not taking applications",
-            ));
+            return Err(Error::conflict("item", msg!("service-not-taking-applications")));
         }
         let mut checked = check_values(&item.fields, &new.form, &self.fields)?;
         mark_prefilled(&item.fields, &mut checked.masked, &new.prefilled)?;

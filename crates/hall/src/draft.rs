@@ -10,6 +10,7 @@ use crate::access::applicant_of;
 use crate::{Error, Hall, Result};
 use serde_json::json;
 use tongban_db::{EventDraft, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal};
 
 /// Largest draft body (the pages' answers, sources and material choices).
@@ -37,10 +38,7 @@ pub struct SavedDraft {
 
 fn check_target(target: &str) -> Result<()> {
     if target.is_empty() || target.len() > 200 {
-        return Err(Error::invalid(
-            "target",
-            "申请对象无效 / not a service to apply for",
-        ));
+        return Err(Error::invalid("target", msg!("not-service-apply")));
     }
     Ok(())
 }
@@ -56,11 +54,7 @@ impl Hall {
         if body.len() > MAX_DRAFT_BYTES {
             return Err(Error::invalid(
                 "draft",
-                format!(
-                    "填报内容过长（上限 {} KiB） / the answers exceed {} KiB",
-                    MAX_DRAFT_BYTES >> 10,
-                    MAX_DRAFT_BYTES >> 10
-                ),
+                msg!("draft-too-long", kib = MAX_DRAFT_BYTES >> 10),
             ));
         }
         let sealed = self.fields.encrypt(BODY_FIELD, body);
@@ -107,7 +101,7 @@ impl Hall {
                 object_type: "hall_draft",
                 object_id: key.as_str(),
                 object_dept: None,
-                summary: format!("保存申请草稿 / saved an application in progress ({target})"),
+                summary: msg!("draft-saved", target = target).to_string(),
                 detail: json!({ "target": target, "bytes": body.len() }),
             },
         )
@@ -202,9 +196,6 @@ pub(crate) fn check_submission_key(key: &str) -> Result<String> {
     {
         Ok(k.to_string())
     } else {
-        Err(Error::invalid(
-            "submission_key",
-            "提交标识应为8–64位字母、数字、-或_ / the submission key must be 8–64 letters, digits, `-` or `_`",
-        ))
+        Err(Error::invalid("submission_key", msg!("submission-key-8-64")))
     }
 }

@@ -9,6 +9,7 @@ use crate::store::{LogDraft, case_event, case_in, log, recap_open_tasks, save_ca
 use crate::{CaseId, Error, Hall, Result};
 use serde_json::json;
 use tongban_db::params;
+use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal, Recount};
 
 impl Hall {
@@ -18,9 +19,7 @@ impl Hall {
     pub async fn recount_due_days(&self, actor: &Principal, from_year: i16) -> Result<Recount> {
         // The holiday schedule is national: any grant of the permission will do.
         if !actor.allows_somewhere(Permission::ManageCalendar) {
-            return Err(Error::forbidden(
-                "无权录入节假日安排 / not permitted to enter holiday schedules",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-enter-holiday")));
         }
         let since = format!("{from_year:04}-01-01");
         let ids: Vec<CaseId> = self
@@ -92,9 +91,13 @@ impl Hall {
                 object_type: "hall_rectification",
                 object_id: id,
                 object_dept: Some(&dept),
-                summary: format!(
-                    "整改期限由 {old} 改为 {new}：{number} / rectification due date changed from {old} to {new}: {number}"
-                ),
+                summary: msg!(
+                    "rectification-due-date-changed",
+                    new = new,
+                    number = &number,
+                    old = old
+                )
+                .to_string(),
                 detail: json!({ "case": number, "old_due": old.to_string(), "new_due": new.to_string() }),
             },
         )

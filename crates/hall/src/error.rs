@@ -1,65 +1,121 @@
 //! The one error every hall operation returns, in terms the web layer maps to a status.
 
-use tongban_kernel::{CalendarError, Invalid};
+use tongban_kernel::msg;
+use tongban_kernel::{CalendarError, Invalid, Msg};
 
-/// What went wrong; every message is zh-CN first, English second, and safe to show the caller.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong; every message is safe to show the caller, in the language of whoever shows
+/// it ([`Error::message`]); `Display` writes it in both languages, for logs.
+#[derive(Debug)]
 pub enum Error {
     /// No such object (`what`: `service_item`, `workflow`, `case`, …). Also what a citizen gets
     /// for someone else's case, so its existence does not leak.
-    #[error("{}不存在 / {what} not found", what_zh(what))]
     NotFound {
         /// The kind of object, in English.
         what: &'static str,
     },
     /// The principal may not do this.
-    #[error("{why}")]
     Forbidden {
-        /// Bilingual reason.
-        why: String,
+        /// Why.
+        why: Msg,
     },
     /// Bad input; names the field (`code`, `form.id_number`, `steps[1].mode`, …).
-    #[error("{0}")]
-    Invalid(#[from] Invalid),
+    Invalid(Invalid),
     /// The input clashes with what is stored or with the object's state (already accepted,
     /// 补正 already requested, changed by someone else since it was read, code taken).
-    #[error("{field}: {reason}")]
     Conflict {
         /// The input field or `status`.
         field: String,
-        /// Bilingual reason.
-        reason: String,
+        /// Why.
+        reason: Msg,
     },
     /// A time limit cannot be counted: the working-day calendar lacks a year. An administrator
     /// must enter that year's holidays; nothing is guessed.
-    #[error("无法计算期限 / cannot count the time limit: {0}")]
-    Calendar(#[from] CalendarError),
+    Calendar(CalendarError),
     /// The department directory could not be asked.
-    #[error("部门目录不可用 / the department directory failed: {0}")]
     Directory(String),
     /// The prefill source (the shared data catalogue) could not be asked.
-    #[error("共享数据目录不可用 / the shared data source failed: {0}")]
     Prefill(String),
     /// The e-licence of a completed case could not be issued (no valid seal, a holder field
     /// that is not a valid identifier, …); the case stays as it was.
-    #[error("电子证照签发失败 / the e-licence could not be issued: {0}")]
-    Licence(#[from] tongban_seal::Error),
+    Licence(tongban_seal::Error),
     /// The database failed.
-    #[error("存储错误 / storage error: {0}")]
-    Storage(#[from] tongban_db::Error),
+    Storage(tongban_db::Error),
+}
+
+impl Error {
+    /// What to tell a person (without the field an `Invalid` or `Conflict` names).
+    pub fn message(&self) -> Msg {
+        match self {
+            Error::NotFound { what } => msg!("not-found", what = *what),
+            Error::Forbidden { why } => why.clone(),
+            Error::Invalid(i) => i.reason.clone(),
+            Error::Conflict { reason, .. } => reason.clone(),
+            Error::Calendar(e) => msg!("cannot-count-limit", cause = e.message()),
+            Error::Directory(e) => msg!("directory-failed", cause = e),
+            Error::Prefill(e) => msg!("prefill-failed", cause = e),
+            Error::Licence(e) => msg!("licence-failed", cause = Msg::from(e.to_string())),
+            Error::Storage(e) => msg!("storage-failed", cause = e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Invalid(i) => i.fmt(f),
+            Error::Conflict { field, reason } => write!(f, "{field}: {reason}"),
+            _ => self.message().fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => Some(e),
+            Error::Calendar(e) => Some(e),
+            Error::Licence(e) => Some(e),
+            Error::Storage(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Invalid> for Error {
+    fn from(e: Invalid) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl From<CalendarError> for Error {
+    fn from(e: CalendarError) -> Self {
+        Error::Calendar(e)
+    }
+}
+
+impl From<tongban_seal::Error> for Error {
+    fn from(e: tongban_seal::Error) -> Self {
+        Error::Licence(e)
+    }
+}
+
+impl From<tongban_db::Error> for Error {
+    fn from(e: tongban_db::Error) -> Self {
+        Error::Storage(e)
+    }
 }
 
 /// The result of a hall operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A refusal with a bilingual reason.
-    pub fn forbidden(why: impl Into<String>) -> Self {
+    /// A refusal, saying why.
+    pub fn forbidden(why: impl Into<Msg>) -> Self {
         Error::Forbidden { why: why.into() }
     }
 
     /// A clash with stored data or state on `field`.
-    pub fn conflict(field: &str, reason: impl Into<String>) -> Self {
+    pub fn conflict(field: &str, reason: impl Into<Msg>) -> Self {
         Error::Conflict {
             field: field.into(),
             reason: reason.into(),
@@ -67,7 +123,7 @@ impl Error {
     }
 
     /// Bad input on `field`.
-    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<Msg>) -> Self {
         Error::Invalid(Invalid::new(field, reason))
     }
 
@@ -84,17 +140,14 @@ impl Error {
 
 impl From<tongban_kernel::principal::Denied> for Error {
     fn from(d: tongban_kernel::principal::Denied) -> Self {
-        Error::Forbidden { why: d.why }
+        Error::Forbidden { why: d.why.into() }
     }
 }
 
 impl From<tongban_crypto::Error> for Error {
     /// A stored encrypted value that does not open is a storage fault, never shown in detail.
     fn from(_: tongban_crypto::Error) -> Self {
-        decode_err(
-            "form",
-            "加密字段无法解密 / an encrypted field could not be decrypted",
-        )
+        decode_err("form", msg!("field-not-decryptable").to_string())
     }
 }
 
@@ -103,32 +156,33 @@ pub(crate) fn decode_err(column: &str, reason: impl Into<String>) -> Error {
     Error::Storage(tongban_db::decode::decode_error(column, reason))
 }
 
-fn what_zh(what: &str) -> &'static str {
-    match what {
-        "service_item" => "事项",
-        "workflow" => "办理流程",
-        "case" => "办件",
-        "task" => "待办",
-        "department" => "部门",
-        "file" => "文件",
-        "bundle" => "一件事",
-        "bundle_case" => "一件事申请",
-        _ => "对象",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tongban_kernel::Lang;
 
     #[test]
-    fn messages_are_bilingual_and_name_the_field() {
-        assert_eq!(
-            Error::NotFound { what: "case" }.to_string(),
-            "办件不存在 / case not found"
-        );
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn messages_follow_the_language_and_name_the_field() {
+        let missing = Error::NotFound { what: "case" };
+        assert_eq!(missing.message().render(Lang::Zh), "办件不存在");
+        assert_eq!(missing.message().render(Lang::En), "case not found");
+        assert_eq!(missing.to_string(), "办件不存在 / case not found");
         let cal = Error::from(CalendarError::UnknownYear(2027)).to_string();
         assert!(cal.contains("2027") && cal.contains("cannot count"), "{cal}");
+        let en = Error::from(CalendarError::UnknownYear(2027))
+            .message()
+            .render(Lang::En);
+        assert_eq!(
+            en,
+            "cannot count the time limit: holidays for 2027 have not been entered"
+        );
         assert_eq!(Error::invalid("form.name", "x").field(), Some("form.name"));
     }
 }

@@ -6,6 +6,7 @@ use crate::action::{MAX_NOTE, pick, staff_only, status_is};
 use crate::store::LogDraft;
 use crate::{CaseId, CaseStatus, CaseView, Error, Extension, ExtensionStatus, Hall, Result};
 use serde_json::json;
+use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal, input};
 
 /// Most working days one extension may add.
@@ -25,8 +26,9 @@ impl Hall {
         if days == 0 || days > MAX_EXTENSION_DAYS {
             return Err(Error::invalid(
                 "days",
-                format!(
-                    "延期应为1–{MAX_EXTENSION_DAYS}个工作日 / an extension must be 1–{MAX_EXTENSION_DAYS} working days"
+                msg!(
+                    "extension-1-max-extension",
+                    max_extension_days = MAX_EXTENSION_DAYS
                 ),
             ));
         }
@@ -41,10 +43,7 @@ impl Hall {
             ],
         )?;
         if l.case.extension.is_some() {
-            return Err(Error::conflict(
-                "extension",
-                "每件只能延期一次 / a case may be extended once",
-            ));
+            return Err(Error::conflict("extension", msg!("case-may-extended-once")));
         }
         let task = pick(actor, &l.case, &l.tasks, None)?.clone();
         l.case.extension = Some(Extension {
@@ -91,15 +90,10 @@ impl Hall {
             .clone()
             .filter(|e| e.status == ExtensionStatus::Requested)
         else {
-            return Err(Error::conflict(
-                "extension",
-                "没有待审批的延期申请 / no extension awaits approval",
-            ));
+            return Err(Error::conflict("extension", msg!("no-extension-awaits-approval")));
         };
         if ext.requested_by == actor.id {
-            return Err(Error::forbidden(
-                "不能审批自己的延期申请 / you cannot approve your own extension",
-            ));
+            return Err(Error::forbidden(msg!("you-cannot-approve-your")));
         }
         status_is(
             &l.case,
@@ -124,10 +118,11 @@ impl Hall {
         let days = ext.days;
         l.case.extension = Some(ext);
         let text = if approve {
-            format!("批准延期{days}个工作日 / extension of {days} working days approved {note}")
+            msg!("extension-approved", days = days, note = note)
         } else {
-            format!("不批准延期 / extension rejected {note}")
-        };
+            msg!("extension-rejected", note = note)
+        }
+        .to_string();
         let dept = l.case.department.path.clone();
         self.commit_change(
             actor,

@@ -5,6 +5,7 @@
 use crate::{ChoiceOption, Error, FieldKind, FormField, FormValue, Prefilled, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use tongban_crypto::FieldCipher;
+use tongban_kernel::msg;
 use tongban_kernel::{IdNumber, Invalid, PhoneNumber, input};
 
 /// The longest value any form field takes, in characters.
@@ -33,10 +34,7 @@ pub(crate) fn check_code(field: &str, text: &str) -> Result<String> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(Error::invalid(
-            field,
-            "应为1–40位小写字母、数字或下划线，以字母开头 / must be 1–40 lower-case letters, digits or `_`, starting with a letter",
-        ))
+        Err(Error::invalid(field, msg!("field-code-format")))
     }
 }
 
@@ -45,7 +43,7 @@ pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> 
     if fields.len() > MAX_FIELDS {
         return Err(Error::invalid(
             "fields",
-            format!("表单最多{MAX_FIELDS}项 / a form has at most {MAX_FIELDS} fields"),
+            msg!("form-has-most-max", max_fields = MAX_FIELDS),
         ));
     }
     let mut seen = BTreeSet::new();
@@ -54,7 +52,7 @@ pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> 
         let at = |name: &str| format!("fields[{i}].{name}");
         let code = check_code(&at("code"), &f.code)?;
         if !seen.insert(code.clone()) {
-            return Err(Error::invalid(at("code"), "字段编码重复 / duplicate field code"));
+            return Err(Error::invalid(at("code"), msg!("duplicate-field-code")));
         }
         let label = input::line(&at("label"), &f.label, 60)?;
         let kind = match &f.kind {
@@ -62,7 +60,7 @@ pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> 
                 if *max_chars == 0 || *max_chars as usize > MAX_FORM_VALUE {
                     return Err(Error::invalid(
                         at("kind.max_chars"),
-                        format!("应为1–{MAX_FORM_VALUE} / must be 1–{MAX_FORM_VALUE}"),
+                        msg!("value-range", max_form_value = MAX_FORM_VALUE),
                     ));
                 }
                 f.kind.clone()
@@ -70,24 +68,18 @@ pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> 
             FieldKind::Number { min, max } => {
                 let finite = |v: &Option<f64>| v.is_none_or(f64::is_finite);
                 if !finite(min) || !finite(max) {
-                    return Err(Error::invalid(
-                        at("kind"),
-                        "边界应为有限数 / bounds must be finite numbers",
-                    ));
+                    return Err(Error::invalid(at("kind"), msg!("bounds-finite-numbers")));
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
                     && lo > hi
                 {
-                    return Err(Error::invalid(at("kind.min"), "下限大于上限 / min is above max"));
+                    return Err(Error::invalid(at("kind.min"), msg!("min-above-max")));
                 }
                 f.kind.clone()
             }
             FieldKind::Choice { options } => {
                 if options.is_empty() {
-                    return Err(Error::invalid(
-                        at("kind.options"),
-                        "至少一个选项 / at least one option",
-                    ));
+                    return Err(Error::invalid(at("kind.options"), msg!("least-one-option")));
                 }
                 let mut values = BTreeSet::new();
                 let mut checked = Vec::with_capacity(options.len());
@@ -96,7 +88,7 @@ pub(crate) fn check_definitions(fields: &[FormField]) -> Result<Vec<FormField>> 
                     if !values.insert(value.clone()) {
                         return Err(Error::invalid(
                             format!("fields[{i}].kind.options[{j}].value"),
-                            "选项重复 / duplicate option",
+                            msg!("duplicate-option"),
                         ));
                     }
                     let label = input::line(&format!("fields[{i}].kind.options[{j}].label"), &o.label, 60)?;
@@ -142,10 +134,7 @@ pub(crate) fn check_values(
 ) -> Result<CheckedForm> {
     for key in values.keys() {
         if !fields.iter().any(|f| &f.code == key) {
-            return Err(Error::invalid(
-                format!("form.{key}"),
-                "表单中没有此项 / the form has no such field",
-            ));
+            return Err(Error::invalid(format!("form.{key}"), msg!("form-has-no-such")));
         }
     }
     let mut sealed = BTreeMap::new();
@@ -230,16 +219,13 @@ pub(crate) fn mark_prefilled(
     for (code, mark) in prefilled {
         let name = format!("prefilled.{code}");
         if !fields.iter().any(|f| &f.code == code && f.prefill.is_some()) {
-            return Err(Error::invalid(
-                name,
-                "该项没有预填来源 / this field has no prefill source",
-            ));
+            return Err(Error::invalid(name, msg!("field-has-no-prefill")));
         }
         let source = mark.source.trim();
         if source.is_empty() || source.chars().count() > MAX_SOURCE {
             return Err(Error::invalid(
                 name,
-                format!("来源须为1–{MAX_SOURCE}字 / the source must be 1–{MAX_SOURCE} characters"),
+                msg!("source-1-max-source", max_source = MAX_SOURCE),
             ));
         }
         if let Some(v) = shown.iter_mut().find(|v| &v.code == code) {
@@ -279,14 +265,14 @@ fn check_value(name: &str, kind: &FieldKind, raw: &str) -> Result<String> {
                 .parse()
                 .ok()
                 .filter(|n: &f64| n.is_finite())
-                .ok_or_else(|| Invalid::new(name, "应为数字 / must be a number"))?;
+                .ok_or_else(|| Invalid::new(name, msg!("number")))?;
             if min.is_some_and(|lo| n < lo) || max.is_some_and(|hi| n > hi) {
                 return Err(Error::invalid(
                     name,
-                    format!(
-                        "超出范围 {}–{} / out of range",
-                        min.map(|v| v.to_string()).unwrap_or_default(),
-                        max.map(|v| v.to_string()).unwrap_or_default()
+                    msg!(
+                        "out-of-range",
+                        min = min.map(|v| v.to_string()).unwrap_or_default(),
+                        max = max.map(|v| v.to_string()).unwrap_or_default()
                     ),
                 ));
             }
@@ -295,26 +281,23 @@ fn check_value(name: &str, kind: &FieldKind, raw: &str) -> Result<String> {
         FieldKind::Date => raw
             .parse::<jiff::civil::Date>()
             .map(|d| d.to_string())
-            .map_err(|_| Invalid::new(name, "日期格式应为 年-月-日 / date must be Y-m-d"))?,
+            .map_err(|_| Invalid::new(name, msg!("date-y-m-d")))?,
         FieldKind::PastDate => {
             let day = raw
                 .parse::<jiff::civil::Date>()
-                .map_err(|_| Invalid::new(name, "日期格式应为 年-月-日 / date must be Y-m-d"))?;
+                .map_err(|_| Invalid::new(name, msg!("date-y-m-d")))?;
             // Today in China Standard Time, the platform's local time for people.
             let today = jiff::Timestamp::now()
                 .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
                 .date();
             if day > today {
-                return Err(Error::invalid(
-                    name,
-                    "日期不能晚于今天 / the date cannot be later than today",
-                ));
+                return Err(Error::invalid(name, msg!("date-cannot-later-than")));
             }
             day.to_string()
         }
         FieldKind::Choice { options } => {
             if !options.iter().any(|o| o.value == raw) {
-                return Err(Error::invalid(name, "不是可选的值 / not one of the options"));
+                return Err(Error::invalid(name, msg!("not-one-options")));
             }
             raw.to_string()
         }

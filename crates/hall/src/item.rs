@@ -10,6 +10,7 @@ use crate::{
 use serde_json::json;
 use std::collections::BTreeSet;
 use tongban_db::{EventDraft, Tx, Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Permission, Principal, input};
 
 /// Most materials an item may list.
@@ -40,10 +41,7 @@ fn check_item_code(text: &str) -> Result<String> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(Error::invalid(
-            "code",
-            "事项编码应为2–40位字母、数字、-或_ / the item code must be 2–40 letters, digits, `-` or `_`",
-        ))
+        Err(Error::invalid("code", msg!("item-code-2-40")))
     }
 }
 
@@ -51,7 +49,7 @@ fn check_materials(materials: &[Material]) -> Result<Vec<Material>> {
     if materials.len() > MAX_MATERIALS {
         return Err(Error::invalid(
             "materials",
-            format!("材料最多{MAX_MATERIALS}项 / at most {MAX_MATERIALS} materials"),
+            msg!("most-max-materials-materials", max_materials = MAX_MATERIALS),
         ));
     }
     let mut seen = BTreeSet::new();
@@ -61,7 +59,7 @@ fn check_materials(materials: &[Material]) -> Result<Vec<Material>> {
         if !seen.insert(code.clone()) {
             return Err(Error::invalid(
                 format!("materials[{i}].code"),
-                "材料编码重复 / duplicate material code",
+                msg!("duplicate-material-code"),
             ));
         }
         let name = input::line(&format!("materials[{i}].name"), &m.name, 100)?;
@@ -89,7 +87,7 @@ fn check_fees(fees: &[Fee]) -> Result<Vec<Fee>> {
     if fees.len() > MAX_FEES {
         return Err(Error::invalid(
             "fees",
-            format!("收费项目最多{MAX_FEES}项 / at most {MAX_FEES} fees"),
+            msg!("most-max-fees-fees", max_fees = MAX_FEES),
         ));
     }
     fees.iter()
@@ -98,7 +96,7 @@ fn check_fees(fees: &[Fee]) -> Result<Vec<Fee>> {
             if !(0..=10_000_000_000).contains(&f.amount_fen) {
                 return Err(Error::invalid(
                     format!("fees[{i}].amount_fen"),
-                    "金额应为0至一亿元（以分计） / the amount must be 0 to 100 million yuan, in fen",
+                    msg!("amount-0-100-million"),
                 ));
             }
             Ok(Fee {
@@ -124,7 +122,7 @@ fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<Lice
     if !ok_type {
         return Err(Error::invalid(
             "licence.licence_type",
-            "证照类型编码应为2–64位小写字母、数字或- / the licence type code must be 2–64 lower-case letters, digits or `-`",
+            msg!("licence-type-code-2"),
         ));
     }
     let title = input::line("licence.title", &spec.title, 60)?;
@@ -133,16 +131,13 @@ fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<Lice
         ("licence.holder_id_field", &spec.holder_id_field),
     ] {
         if !known(code) {
-            return Err(Error::invalid(
-                field,
-                format!("表单中没有字段 {code} / the form has no field {code}"),
-            ));
+            return Err(Error::invalid(field, msg!("form-has-no-field", code = code)));
         }
     }
     if spec.lines.len() > MAX_LICENCE_LINES {
         return Err(Error::invalid(
             "licence.lines",
-            format!("证照栏目最多{MAX_LICENCE_LINES}项 / at most {MAX_LICENCE_LINES} lines"),
+            msg!("most-max-licence-lines", max_licence_lines = MAX_LICENCE_LINES),
         ));
     }
     let mut lines = Vec::with_capacity(spec.lines.len());
@@ -151,7 +146,7 @@ fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<Lice
         if !known(&l.field) {
             return Err(Error::invalid(
                 format!("licence.lines[{i}].field"),
-                format!("表单中没有字段 {} / the form has no field {}", l.field, l.field),
+                msg!("form-has-no-field", code = &l.field),
             ));
         }
         lines.push(LicenceLine {
@@ -160,10 +155,7 @@ fn check_licence(spec: &LicenceSpec, fields: &[crate::FormField]) -> Result<Lice
         });
     }
     if spec.valid_years.is_some_and(|y| y == 0 || y > 50) {
-        return Err(Error::invalid(
-            "licence.valid_years",
-            "有效年限应为1–50年 / the validity must be 1–50 years",
-        ));
+        return Err(Error::invalid("licence.valid_years", msg!("validity-1-50-years")));
     }
     Ok(LicenceSpec {
         licence_type: spec.licence_type.trim().to_string(),
@@ -184,20 +176,14 @@ fn check_item(new: &ServiceItemInput) -> Result<CheckedItem> {
     if new.statutory_days == 0 || new.statutory_days > MAX_LIMIT_DAYS {
         return Err(Error::invalid(
             "statutory_days",
-            format!("法定时限应为1–{MAX_LIMIT_DAYS}个工作日 / must be 1–{MAX_LIMIT_DAYS} working days"),
+            msg!("limit-days-range", max_limit_days = MAX_LIMIT_DAYS),
         ));
     }
     if new.promised_days == 0 || new.promised_days > new.statutory_days {
-        return Err(Error::invalid(
-            "promised_days",
-            "承诺时限应为1个工作日至法定时限 / the promised limit must be 1 working day up to the statutory limit",
-        ));
+        return Err(Error::invalid("promised_days", msg!("promised-limit-1-working")));
     }
     if new.visits > 10 {
-        return Err(Error::invalid(
-            "visits",
-            "到现场次数应为0–10 / visits must be 0–10",
-        ));
+        return Err(Error::invalid("visits", msg!("visits-0-10")));
     }
     let fields = form::check_definitions(&new.fields)?;
     let licence = new
@@ -310,20 +296,14 @@ async fn write_item(tx: &mut Tx, item: &ServiceItem, insert: bool) -> Result<()>
             .await
         {
             Ok(0) => {
-                return Err(Error::conflict(
-                    "version",
-                    "该事项已被他人修改，请刷新 / the item was changed meanwhile; reload it",
-                ));
+                return Err(Error::conflict("version", msg!("item-was-changed-meanwhile")));
             }
             other => other,
         }
     };
     match result {
         Ok(_) => Ok(()),
-        Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict(
-            "code",
-            "事项编码已被使用 / the item code is taken",
-        )),
+        Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict("code", msg!("item-code-taken"))),
         Err(e) => Err(e.into()),
     }
 }
@@ -332,7 +312,7 @@ impl Hall {
     /// The department at `path`, or an error naming `field` when there is none.
     pub(crate) async fn department(&self, field: &str, path: &str) -> Result<DeptRef> {
         let path = path.trim();
-        let unknown = || Error::invalid(field, format!("部门不存在：{path} / unknown department: {path}"));
+        let unknown = || Error::invalid(field, msg!("unknown-department-path", path = path));
         if !(path.starts_with('/') && path.ends_with('/')) || path.len() > 400 {
             return Err(unknown());
         }
@@ -385,10 +365,7 @@ impl Hall {
                 object_type: "hall_item",
                 object_id: item.id.as_str(),
                 object_dept: Some(&item.department.path),
-                summary: format!(
-                    "新建事项 {} {} / created service item {}",
-                    item.code, item.name, item.code
-                ),
+                summary: msg!("item-created", code = &item.code, name = &item.name).to_string(),
                 detail: json!({ "code": item.code, "name": item.name, "type": item.item_type.code() }),
             },
         )
@@ -445,7 +422,7 @@ impl Hall {
                 object_type: "hall_item",
                 object_id: item.id.as_str(),
                 object_dept: Some(&item.department.path),
-                summary: format!("修改事项 {} / edited service item {}", item.code, item.code),
+                summary: msg!("item-updated", code = &item.code).to_string(),
                 detail: json!({ "code": item.code, "name": item.name, "version": item.version }),
             },
         )

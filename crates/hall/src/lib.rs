@@ -75,6 +75,8 @@ pub use reveal::{MAX_REVEAL_NOTE, RevealReason, Revealed};
 pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 pub use tongban_kernel::Recount;
 
+tongban_kernel::catalog!("hall");
+
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::Arc;

@@ -8,6 +8,7 @@ use crate::store::{item_in, sealed_form_in};
 use crate::{ApplicantKind, Case, Error, Hall, Result};
 use tongban_db::Tx;
 use tongban_kernel::Principal;
+use tongban_kernel::msg;
 use tongban_seal::{HolderKind, LicenceField, LicenceInput};
 
 impl Hall {
@@ -23,12 +24,10 @@ impl Hall {
         let Some(spec) = item.licence else {
             return Ok(None);
         };
-        let seals = self.seals.as_ref().ok_or_else(|| {
-            Error::conflict(
-                "licence",
-                "该事项办结时应出具电子证照，但电子印章服务未启用 / this item ends in an e-licence but the seal service is not configured",
-            )
-        })?;
+        let seals = self
+            .seals
+            .as_ref()
+            .ok_or_else(|| Error::conflict("licence", msg!("seal-service-off")))?;
         let form = open_values(&item.fields, &sealed_form_in(tx, &case.id).await?, &self.fields)?;
         let value = |code: &str| {
             form.get(code)
@@ -38,19 +37,13 @@ impl Hall {
         let holder_name = value(&spec.holder_name_field).ok_or_else(|| {
             Error::conflict(
                 "licence",
-                format!(
-                    "申请表中没有持证人名称（{}）/ the form has no holder name",
-                    spec.holder_name_field
-                ),
+                msg!("form-lacks-holder-name", field = &spec.holder_name_field),
             )
         })?;
         let holder_id = value(&spec.holder_id_field).ok_or_else(|| {
             Error::conflict(
                 "licence",
-                format!(
-                    "申请表中没有持证人证件号码（{}）/ the form has no holder identifier",
-                    spec.holder_id_field
-                ),
+                msg!("form-lacks-holder-id", field = &spec.holder_id_field),
             )
         })?;
         let fields = spec

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal, define_id, upload};
 use zeroize::Zeroizing;
 
@@ -170,9 +171,9 @@ impl From<StoredFile> for Provided {
 fn missing(m: &Material) -> Error {
     let what = match m.source {
         MaterialSource::Licence { .. } => {
-            "请选择您持有的电子证照或上传 / choose an e-licence you hold or upload it"
+            msg!("choose-e-licence-you")
         }
-        _ => "请上传 / please upload it",
+        _ => msg!("please-upload"),
     };
     Error::invalid(
         format!("materials.{}", m.code),
@@ -199,9 +200,7 @@ impl Hall {
         if pending >= MAX_PENDING_FILES {
             return Err(Error::conflict(
                 "file",
-                format!(
-                    "未提交的上传文件已达 {MAX_PENDING_FILES} 个，请先提交申请 / you already have {MAX_PENDING_FILES} unsubmitted uploads; submit an application first"
-                ),
+                msg!("you-already-have-max", max_pending_files = MAX_PENDING_FILES),
             ));
         }
         let file = StoredFile {
@@ -238,7 +237,7 @@ impl Hall {
                 object_type: "hall_file",
                 object_id: file.id.as_str(),
                 object_dept: None,
-                summary: format!("上传申请材料 / uploaded a material ({} bytes)", file.size),
+                summary: msg!("file-uploaded", bytes = file.size).to_string(),
                 detail: json!({ "media_type": media_type, "size": file.size, "sm3": file.sm3 }),
             },
         )
@@ -298,7 +297,7 @@ impl Hall {
         let clear = self
             .fields
             .decrypt_bytes(BODY_FIELD, &body)
-            .map_err(|_| Error::conflict("file", "文件无法解密 / the file cannot be decrypted"))?;
+            .map_err(|_| Error::conflict("file", msg!("file-cannot-decrypted")))?;
         if let Some(case) = staff_case {
             let mut tx = self.db.begin_write().await?;
             case_event(
@@ -349,7 +348,7 @@ impl Hall {
         {
             return Err(Error::invalid(
                 format!("materials.{code}"),
-                "该事项没有此材料 / the service has no such material",
+                msg!("service-has-no-such"),
             ));
         }
         let mut out = Vec::new();
@@ -383,10 +382,7 @@ impl Hall {
                     })
                 }
                 (MaterialSource::Upload, Some(MaterialInput::Licence { .. })) => {
-                    return Err(Error::invalid(
-                        field,
-                        "此材料需要上传文件 / this material must be uploaded",
-                    ));
+                    return Err(Error::invalid(field, msg!("material-uploaded")));
                 }
                 (_, None) => None,
             };
@@ -448,10 +444,7 @@ impl Hall {
         for (n, id) in files {
             let field = format!("files.{n}");
             let Some(name) = missing.get(*n) else {
-                return Err(Error::invalid(
-                    field,
-                    "补正通知中没有这一项 / the request has no such entry",
-                ));
+                return Err(Error::invalid(field, msg!("request-has-no-such")));
             };
             let file = self.own_unused_file(actor, id, &field).await?;
             out.push(Resolved {
@@ -465,7 +458,7 @@ impl Hall {
     }
 
     async fn own_unused_file(&self, actor: &Principal, id: &FileId, field: &str) -> Result<StoredFile> {
-        let not_yours = || Error::invalid(field, "找不到您上传的这个文件 / no such upload of yours");
+        let not_yours = || Error::invalid(field, msg!("no-such-upload-yours"));
         let row = self
             .db
             .fetch_optional(
@@ -479,10 +472,7 @@ impl Hall {
         }
         let file = file_from_row(&row)?;
         if file.case_id.is_some() {
-            return Err(Error::conflict(
-                field,
-                "该文件已随其他申请提交 / this file was already submitted with another application",
-            ));
+            return Err(Error::conflict(field, msg!("file-was-already-submitted")));
         }
         Ok(file)
     }
@@ -495,32 +485,23 @@ impl Hall {
         field: &str,
     ) -> Result<()> {
         let Some(seals) = &self.seals else {
-            return Err(Error::invalid(
-                field,
-                "本平台未启用电子证照 / e-licences are not enabled here",
-            ));
+            return Err(Error::invalid(field, msg!("e-licences-are-not")));
         };
         let licence = match seals.licence(number.trim()).await {
             Ok(l) => l,
             Err(tongban_seal::Error::NotFound { .. }) => {
-                return Err(Error::invalid(field, "找不到这本电子证照 / no such e-licence"));
+                return Err(Error::invalid(field, msg!("no-such-e-licence")));
             }
             Err(e) => return Err(e.into()),
         };
         if licence.holder_account.as_deref() != Some(actor.id.as_str()) {
-            return Err(Error::invalid(field, "找不到这本电子证照 / no such e-licence"));
+            return Err(Error::invalid(field, msg!("no-such-e-licence")));
         }
         if licence.licence_type != licence_type {
-            return Err(Error::invalid(
-                field,
-                "这本证照不是此材料要求的类型 / this licence is not of the type the material asks for",
-            ));
+            return Err(Error::invalid(field, msg!("licence-not-type-material")));
         }
         if licence.status(self.today()) != tongban_seal::LicenceStatus::Valid {
-            return Err(Error::invalid(
-                field,
-                "这本证照已失效（吊销或过期） / this licence is no longer in force (revoked or expired)",
-            ));
+            return Err(Error::invalid(field, msg!("licence-no-longer-force")));
         }
         Ok(())
     }
@@ -614,10 +595,7 @@ pub(crate) async fn record_materials(tx: &mut Tx, case: &Case, resolved: &[Resol
                 } else {
                     format!("materials.{}", r.code)
                 };
-                return Err(Error::conflict(
-                    &field,
-                    "该文件已随其他申请提交 / this file was already submitted with another application",
-                ));
+                return Err(Error::conflict(&field, msg!("file-was-already-submitted")));
             }
         }
         tx.execute(

@@ -11,6 +11,7 @@ use crate::{Case, CaseId, Hall, NewTask, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, ToValue, Tx, Value, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Millis, Page, Principal, PrincipalKind, Role};
 
 /// Case actions the applicant is told of.
@@ -109,24 +110,31 @@ pub(crate) async fn case_changed(
             None => (case.status.name_zh(), case.status.name_en()),
         };
         // What happened, and the state it left when that says more (不予受理 is both).
+        let what = Arg::name(zh, en);
+        let (number, item) = (&case.number, &case.item_name);
         let message = if zh == status_zh {
-            format!(
-                "您的办件 {}（{}）：{zh} / Your case {}: {en}",
-                case.number, case.item_name, case.number
-            )
+            msg!("your-case-moved", number = number, item = item, what = what)
         } else {
-            format!(
-                "您的办件 {}（{}）：{zh}，当前状态：{status_zh} / Your case {}: {en}; now {status_en}",
-                case.number, case.item_name, case.number
+            let status = Arg::name(status_zh, status_en);
+            msg!(
+                "your-case-moved-now",
+                number = number,
+                item = item,
+                what = what,
+                status = status
             )
-        };
+        }
+        .to_string();
         insert(tx, &case.applicant_id, case, action, &message, at).await?;
     }
     if TO_CLERKS.contains(&action) {
-        let message = format!(
-            "申请人操作 {}（{}）：{zh} / The applicant acted on {}: {en}",
-            case.number, case.item_name, case.number
-        );
+        let message = msg!(
+            "applicant-acted",
+            number = &case.number,
+            item = &case.item_name,
+            what = Arg::name(zh, en)
+        )
+        .to_string();
         let to = role_address(Role::Clerk, case.department.path.as_str());
         insert(tx, &to, case, action, &message, at).await?;
     }
@@ -135,17 +143,22 @@ pub(crate) async fn case_changed(
 
 /// Tells the staff a task reached them.
 pub(crate) async fn task_opened(tx: &mut Tx, t: &NewTask<'_>) -> Result<()> {
-    let due = t.due.map(|d| format!("，期限 {d}")).unwrap_or_default();
-    let due_en = t.due.map(|d| format!(", due {d}")).unwrap_or_default();
-    let message = format!(
-        "新待办：{} {}（{}）{due} / New task: {} {} ({}){due_en}",
-        t.case.item_name,
-        t.case.number,
-        t.kind.name_zh(),
-        t.case.item_name,
-        t.case.number,
-        t.kind.name_en()
+    let (item, number, step) = (
+        &t.case.item_name,
+        &t.case.number,
+        Arg::name(t.kind.name_zh(), t.kind.name_en()),
     );
+    let message = match t.due {
+        Some(due) => msg!(
+            "new-task-due",
+            item = item,
+            number = number,
+            step = step,
+            due = due.to_string()
+        ),
+        None => msg!("new-task", item = item, number = number, step = step),
+    }
+    .to_string();
     let to = role_address(t.role, t.department.path.as_str());
     insert(tx, &to, t.case, "hall.task.opened", &message, t.at).await
 }
@@ -252,7 +265,7 @@ impl Hall {
                     object_type: "account",
                     object_id: &actor.id,
                     object_dept: None,
-                    summary: format!("已读 {changed} 条办件消息 / read {changed} case messages"),
+                    summary: msg!("read-changed-case-messages", changed = changed).to_string(),
                     detail: json!({ "count": changed }),
                 },
             )
@@ -282,7 +295,7 @@ impl Hall {
                 Ok(tongban_kernel::channel::Outgoing {
                     id: r.get("id")?,
                     account: r.get("recipient")?,
-                    subject: format!("【通办】办件 {number} 有新进展 / Case {number} has moved"),
+                    subject: msg!("case-number-has-moved", number = &number).to_string(),
                     body: format!("{message}\n\n/my/cases/{case}"),
                 })
             })

@@ -8,6 +8,7 @@ use crate::action::{MAX_NOTE, pick, staff_only, status_is};
 use crate::store::LogDraft;
 use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result};
 use serde_json::json;
+use tongban_kernel::msg;
 use tongban_kernel::{PauseReason, Principal, input};
 
 impl Hall {
@@ -21,10 +22,7 @@ impl Hall {
         note: &str,
     ) -> Result<CaseView> {
         if reason == PauseReason::Supplement {
-            return Err(Error::invalid(
-                "reason",
-                "补正请通过补正告知办理 / use the 补正 request to ask for materials",
-            ));
+            return Err(Error::invalid("reason", msg!("use-request-ask-materials")));
         }
         let note = input::text("note", note, MAX_NOTE)?;
         let mut l = self.load(actor, id).await?;
@@ -32,10 +30,7 @@ impl Hall {
         status_is(&l.case, &[CaseStatus::InProgress])?;
         let task = pick(actor, &l.case, &l.tasks, None)?.clone();
         if l.case.clock.is_paused() {
-            return Err(Error::conflict(
-                "reason",
-                "计时已中止，请先恢复 / the clock is already stopped; start it again first",
-            ));
+            return Err(Error::conflict("reason", msg!("clock-already-stopped-start")));
         }
         l.case.clock.pause(reason, self.today())?;
         self.refresh_due(&mut l.case);
@@ -70,7 +65,7 @@ impl Hall {
         let stopped_for = match l.case.clock.pauses.last() {
             Some(p) if p.to.is_none() && p.reason != PauseReason::Supplement => p.reason,
             _ => {
-                return Err(Error::conflict("clock", "计时未中止 / the clock is not stopped"));
+                return Err(Error::conflict("clock", msg!("clock-not-stopped")));
             }
         };
         l.case.clock.resume(self.today())?;

@@ -13,6 +13,7 @@ use crate::{
     WARN_DAYS, WatchedCase, parse_code, parse_date,
 };
 use tongban_db::{Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Page, Permission, Principal};
 
 /// The exclusive upper bound of the paths in the subtree `scope` (`/3301/GA/` → `/3301/GA0`:
@@ -85,9 +86,7 @@ impl Hall {
     /// counts. The actor must hold that role over that department.
     pub async fn inbox(&self, actor: &Principal, filter: &InboxFilter, page: Page) -> Result<Inbox> {
         if !holds(actor, filter.role, &filter.department) {
-            return Err(Error::forbidden(
-                "您在该部门没有此角色 / you do not hold that role in that department",
-            ));
+            return Err(Error::forbidden(msg!("you-do-not-hold-2")));
         }
         let (today, soon) = self.due_bounds();
         let mut w = Where::new();

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal, input};
 
 /// Most characters of a rating comment, the measures or the call-back record.
@@ -206,9 +207,7 @@ impl Hall {
             input::text("comment", &rating.comment, MAX_COMMENT).map_err(|_| {
                 Error::invalid(
                     "comment",
-                    format!(
-                        "差评请说明原因（{MAX_COMMENT}字以内） / a bad rating needs a reason (at most {MAX_COMMENT} characters)"
-                    ),
+                    msg!("bad-rating-needs-reason", max_comment = MAX_COMMENT),
                 )
             })?
         } else {
@@ -216,15 +215,10 @@ impl Hall {
         };
         let mut l = self.load(actor, id).await?;
         if l.access != Access::Applicant {
-            return Err(Error::forbidden(
-                "只有申请人可以评价 / only the applicant may rate the case",
-            ));
+            return Err(Error::forbidden(msg!("only-applicant-may-rate")));
         }
         if !RATEABLE.contains(&l.case.status) {
-            return Err(Error::conflict(
-                "status",
-                "办件办结后才能评价 / a case can be rated once it is finished",
-            ));
+            return Err(Error::conflict("status", msg!("case-can-rated-once")));
         }
         let now = self.now();
         let inserted =
@@ -242,10 +236,7 @@ impl Hall {
             )
             .await?;
         if inserted == 0 {
-            return Err(Error::conflict(
-                "rating",
-                "每件办件只能评价一次 / a case can be rated once",
-            ));
+            return Err(Error::conflict("rating", msg!("case-can-rated-once-2")));
         }
         let note = if comment.is_empty() {
             rating.level.name_zh().to_string()
@@ -328,10 +319,7 @@ impl Hall {
                 object_type: "hall_rectification",
                 object_id: &rid,
                 object_dept: Some(&case.department.path),
-                summary: format!(
-                    "差评整改：{}，{due}前完成 / rectification after a bad rating of {}, due {due}",
-                    case.number, case.number
-                ),
+                summary: msg!("rectification-opened", number = &case.number, due = due.to_string()).to_string(),
                 detail: json!({ "case": case.id.as_str(), "number": case.number, "level": level.score(), "due_on": due.to_string() }),
             },
         )
@@ -414,7 +402,7 @@ impl Hall {
         let callback = input::text("callback", &close.callback, MAX_COMMENT)?;
         let rect = self.rectification(actor, id).await?;
         if rect.status == RectificationStatus::Closed {
-            return Err(Error::conflict("status", "该整改已办结 / already closed"));
+            return Err(Error::conflict("status", msg!("already-closed")));
         }
         let mut tx = self.db.begin_write().await?;
         let n = tx
@@ -434,10 +422,7 @@ impl Hall {
             )
             .await?;
         if n == 0 {
-            return Err(Error::conflict(
-                "version",
-                "该整改已被他人修改，请刷新后重试 / changed by someone else; reload and try again",
-            ));
+            return Err(Error::conflict("version", msg!("changed-someone-else-reload")));
         }
         tx.append_event(
             actor,
@@ -446,10 +431,7 @@ impl Hall {
                 object_type: "hall_rectification",
                 object_id: id,
                 object_dept: Some(&rect.dept_path),
-                summary: format!(
-                    "差评整改完成并回访：{} / rectified and called back: {}",
-                    rect.case_number, rect.case_number
-                ),
+                summary: msg!("rectification-closed", number = &rect.case_number).to_string(),
                 detail: json!({
                     "case": rect.case_id.as_str(),
                     "satisfied": close.applicant_satisfied,

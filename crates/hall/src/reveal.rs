@@ -11,6 +11,7 @@ use crate::{CaseId, Hall};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::EventDraft;
+use tongban_kernel::msg;
 use tongban_kernel::{Principal, input};
 
 /// Longest explanation of an "other" reason.
@@ -57,26 +58,17 @@ impl Hall {
     ) -> Result<Revealed> {
         let note = input::optional_text("note", note, MAX_REVEAL_NOTE)?;
         if reason == RevealReason::Other && note.is_empty() {
-            return Err(Error::invalid(
-                "note",
-                "请说明查看原因 / say why you need to see it",
-            ));
+            return Err(Error::invalid("note", msg!("say-why-you-need")));
         }
         let mut l = self.load(actor, id).await?;
         staff_only(&l)?;
         let item = item_in(&mut l.tx, &l.case.item_id).await?;
         let Some(spec) = item.fields.iter().find(|f| f.code == field && f.is_personal()) else {
-            return Err(Error::invalid(
-                "field",
-                "该项不是脱敏显示的个人信息 / that answer is not masked personal data",
-            ));
+            return Err(Error::invalid("field", msg!("answer-not-masked-personal")));
         };
         let sealed = sealed_form_in(&mut l.tx, id).await?;
         let Some(stored) = sealed.get(field) else {
-            return Err(Error::invalid(
-                "field",
-                "申请人没有填写该项 / the applicant left that answer empty",
-            ));
+            return Err(Error::invalid("field", msg!("applicant-left-answer-empty")));
         };
         let one = BTreeMap::from([(field.to_string(), stored.clone())]);
         let value = open_values(&item.fields, &one, &self.fields)?

@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, Tx, Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock, Millis, Principal, Role};
 
 /// Stored in place of a due day the calendar cannot count yet (sorts last everywhere).
@@ -312,10 +313,7 @@ pub(crate) async fn save_case(
         )
         .await?;
     if changed == 0 {
-        return Err(Error::conflict(
-            "status",
-            "该办件已被他人处理，请刷新 / the case was changed meanwhile; reload it",
-        ));
+        return Err(Error::conflict("status", msg!("case-was-changed-meanwhile")));
     }
     case.version += 1;
     Ok(())
@@ -414,10 +412,7 @@ pub(crate) async fn close_task(
         )
         .await?;
     if changed == 0 {
-        return Err(Error::conflict(
-            "task",
-            "该待办已处理，请刷新 / the task was already handled; reload it",
-        ));
+        return Err(Error::conflict("task", msg!("task-was-already-handled")));
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::{
 };
 use serde_json::json;
 use std::collections::BTreeMap;
+use tongban_kernel::msg;
 use tongban_kernel::{PauseReason, Principal, input};
 
 /// Most entries in one 补正 list.
@@ -26,15 +27,12 @@ impl Hall {
         request: SupplementRequest,
     ) -> Result<CaseView> {
         if request.missing.is_empty() {
-            return Err(Error::invalid(
-                "missing",
-                "请一次列明需要补正的全部内容 / list everything to supplement, all at once",
-            ));
+            return Err(Error::invalid("missing", msg!("list-everything-supplement-all")));
         }
         if request.missing.len() > MAX_MISSING {
             return Err(Error::invalid(
                 "missing",
-                format!("最多{MAX_MISSING}项 / at most {MAX_MISSING} entries"),
+                msg!("supplement-too-many", max_missing = MAX_MISSING),
             ));
         }
         let missing = request
@@ -47,10 +45,7 @@ impl Hall {
         let mut l = self.load(actor, id).await?;
         staff_only(&l)?;
         if l.case.supplement.is_some() {
-            return Err(Error::conflict(
-                "supplement",
-                "补正只能一次性告知，已告知过 / 补正 may be requested only once, and it was",
-            ));
+            return Err(Error::conflict("supplement", msg!("may-requested-only-once")));
         }
         status_is(&l.case, &[CaseStatus::Submitted])?;
         let task = pick(actor, &l.case, &l.tasks, Some(StepKind::Accept))?.clone();
@@ -60,11 +55,7 @@ impl Hall {
         if used > crate::SUPPLEMENT_WINDOW_DAYS {
             return Err(Error::conflict(
                 "supplement",
-                format!(
-                    "收到申请已超过{}个工作日，不能再要求补正 / more than {} working days since submission; 补正 can no longer be requested",
-                    crate::SUPPLEMENT_WINDOW_DAYS,
-                    crate::SUPPLEMENT_WINDOW_DAYS
-                ),
+                msg!("supplement-window-over", days = crate::SUPPLEMENT_WINDOW_DAYS),
             ));
         }
         let listed = missing.join("；");
@@ -133,10 +124,7 @@ impl Hall {
             .iter()
             .any(|(k, v)| values.get(k).map_or("", String::as_str) != v.trim());
         if answer.files.is_empty() && !changes && note.is_empty() {
-            return Err(Error::invalid(
-                "files",
-                "请上传补正材料、更正填写内容或说明补正情况 / upload what was asked for, correct an answer or say what you supplemented",
-            ));
+            return Err(Error::invalid("files", msg!("upload-what-was-asked")));
         }
         for (k, v) in answer.form {
             values.insert(k, v);

@@ -6,6 +6,7 @@ use crate::action::{MAX_NOTE, pick, staff_only, status_is};
 use crate::store::{LogDraft, close_task, insert_task};
 use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, TaskState};
 use serde_json::json;
+use tongban_kernel::msg;
 use tongban_kernel::{Principal, PrincipalKind, input};
 
 impl Hall {
@@ -32,10 +33,7 @@ impl Hall {
         )?;
         let task = pick(actor, &l.case, &l.tasks, None)?.clone();
         if task.department.path == target.path {
-            return Err(Error::invalid(
-                "to",
-                "不能转给本部门 / cannot transfer to the same department",
-            ));
+            return Err(Error::invalid("to", msg!("cannot-transfer-same-department")));
         }
         if l.tasks.iter().any(|t| {
             t.state == TaskState::Open
@@ -43,10 +41,7 @@ impl Hall {
                 && t.department.path == target.path
                 && t.role == task.role
         }) {
-            return Err(Error::invalid(
-                "to",
-                "该部门已在办理此环节 / that department already has this step",
-            ));
+            return Err(Error::invalid("to", msg!("department-already-has-step")));
         }
         let now = self.now();
         close_task(
@@ -115,10 +110,7 @@ impl Hall {
                 .iter()
                 .any(|g| g.role == task.role && g.scope.contains(&task.department.path))
         {
-            return Err(Error::invalid(
-                "to",
-                "被委派人须在该部门担任该环节的角色 / the delegate must hold the step's role in its department",
-            ));
+            return Err(Error::invalid("to", msg!("delegate-hold-step-s")));
         }
         let changed =
             l.tx.execute(
@@ -127,21 +119,14 @@ impl Hall {
             )
             .await?;
         if changed == 0 {
-            return Err(Error::conflict(
-                "task",
-                "该待办已处理，请刷新 / the task was already handled; reload it",
-            ));
+            return Err(Error::conflict("task", msg!("task-was-already-handled")));
         }
-        let text = format!(
-            "委派给 {} / delegated to {}{}",
-            to.name,
-            to.name,
-            if note.is_empty() {
-                String::new()
-            } else {
-                format!("：{note}")
-            }
-        );
+        let text = if note.is_empty() {
+            msg!("delegated-to", name = &to.name)
+        } else {
+            msg!("delegated-to-note", name = &to.name, note = note)
+        }
+        .to_string();
         let dept = task.department.path.clone();
         self.commit_change(
             actor,

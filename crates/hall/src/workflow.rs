@@ -11,6 +11,7 @@ use crate::{
 use serde_json::json;
 use std::collections::BTreeSet;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal, Role, input};
 
 /// Most steps a workflow may have.
@@ -21,15 +22,12 @@ const MAX_ASSIGNEES: usize = 20;
 /// Checks the shape of the steps: 受理 first, then reviews, one 决定, and 办结 last.
 fn check_order(steps: &[StepInput]) -> Result<()> {
     if steps.is_empty() {
-        return Err(Error::invalid(
-            "steps",
-            "流程至少包含受理、决定、办结 / a workflow needs at least accept, decide and issue steps",
-        ));
+        return Err(Error::invalid("steps", msg!("workflow-needs-least-accept")));
     }
     if steps.len() > MAX_STEPS {
         return Err(Error::invalid(
             "steps",
-            format!("流程最多{MAX_STEPS}步 / at most {MAX_STEPS} steps"),
+            msg!("most-max-steps-steps", max_steps = MAX_STEPS),
         ));
     }
     let last = steps.len() - 1;
@@ -45,13 +43,13 @@ fn check_order(steps: &[StepInput]) -> Result<()> {
         };
         return Err(Error::invalid(
             format!("steps[{at}].kind"),
-            "办结应为最后一步 / issue must be the last step",
+            msg!("issue-last-step"),
         ));
     }
     if let Some(i) = steps.iter().skip(1).position(|s| s.kind == StepKind::Accept) {
         return Err(Error::invalid(
             format!("steps[{}].kind", i + 1),
-            "受理只能是第一步 / accept can only be the first step",
+            msg!("accept-can-only-first"),
         ));
     }
     for (i, s) in steps.iter().enumerate() {
@@ -64,20 +62,17 @@ fn check_order(steps: &[StepInput]) -> Result<()> {
         if !expected_ok {
             return Err(Error::invalid(
                 format!("steps[{i}].kind"),
-                "步骤顺序应为 受理 → 审查 → 决定 → 办结 / steps must run accept → review… → decide → issue",
+                msg!("steps-run-accept-review"),
             ));
         }
     }
     if steps[0].kind != StepKind::Accept {
-        return Err(Error::invalid(
-            "steps[0].kind",
-            "第一步应为受理 / the first step must be accept",
-        ));
+        return Err(Error::invalid("steps[0].kind", msg!("first-step-accept")));
     }
     if steps[last].kind != StepKind::Issue || last < 2 || steps[last - 1].kind != StepKind::Decide {
         return Err(Error::invalid(
             format!("steps[{last}].kind"),
-            "最后两步应为决定、办结 / the last two steps must be decide and issue",
+            msg!("last-two-steps-decide"),
         ));
     }
     Ok(())
@@ -108,19 +103,19 @@ impl Hall {
             if s.assignees.is_empty() {
                 return Err(Error::invalid(
                     format!("steps[{i}].assignees"),
-                    "每步至少指定一个部门和角色 / each step needs a department and role",
+                    msg!("each-step-needs-department"),
                 ));
             }
             if s.assignees.len() > MAX_ASSIGNEES {
                 return Err(Error::invalid(
                     format!("steps[{i}].assignees"),
-                    format!("会签部门最多{MAX_ASSIGNEES}个 / at most {MAX_ASSIGNEES} departments"),
+                    msg!("most-max-assignees-departments", max_assignees = MAX_ASSIGNEES),
                 ));
             }
             if s.assignees.len() > 1 && s.kind != StepKind::Review {
                 return Err(Error::invalid(
                     format!("steps[{i}].assignees"),
-                    "只有审查步骤可以多部门会签 / only review steps may be joint",
+                    msg!("only-review-steps-may"),
                 ));
             }
             let mut seen = BTreeSet::new();
@@ -129,16 +124,18 @@ impl Hall {
                 let department = self
                     .department(&format!("steps[{i}].assignees[{j}].department"), &a.department)
                     .await?;
-                let role = Role::parse(&a.role).filter(|r| STEP_ROLES.contains(r)).ok_or_else(|| {
-                    Error::invalid(
-                        format!("steps[{i}].assignees[{j}].role"),
-                        "角色应为 clerk、reviewer、approver、leader 或 dept_admin / the role must be clerk, reviewer, approver, leader or dept_admin",
-                    )
-                })?;
+                let role = Role::parse(&a.role)
+                    .filter(|r| STEP_ROLES.contains(r))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            format!("steps[{i}].assignees[{j}].role"),
+                            msg!("role-clerk-reviewer-approver"),
+                        )
+                    })?;
                 if !seen.insert((department.path.clone(), role)) {
                     return Err(Error::invalid(
                         format!("steps[{i}].assignees[{j}]"),
-                        "同一部门和角色重复 / the same department and role twice",
+                        msg!("same-department-role-twice"),
                     ));
                 }
                 assignees.push(Assignee { department, role });
@@ -149,7 +146,7 @@ impl Hall {
                 SignMode::Ratio { required } if required == 0 || required > n => {
                     return Err(Error::invalid(
                         format!("steps[{i}].mode"),
-                        format!("同意数应为1–{n} / the agreements required must be 1–{n}"),
+                        msg!("agreements-required-1-n", n = n),
                     ));
                 }
                 m => m,
@@ -158,10 +155,7 @@ impl Hall {
                 if days == 0 || days > item.statutory_days {
                     return Err(Error::invalid(
                         format!("steps[{i}].limit_days"),
-                        format!(
-                            "环节时限应为1–{}个工作日 / the step limit must be 1–{} working days",
-                            item.statutory_days, item.statutory_days
-                        ),
+                        msg!("step-limit-range", max = item.statutory_days),
                     ));
                 }
                 limits += days;
@@ -177,9 +171,10 @@ impl Hall {
         if limits > item.statutory_days {
             return Err(Error::invalid(
                 "steps",
-                format!(
-                    "各环节时限之和{limits}超过法定时限{} / the step limits add up to {limits}, more than the statutory {}",
-                    item.statutory_days, item.statutory_days
+                msg!(
+                    "step-limits-exceed",
+                    limits = limits,
+                    statutory = item.statutory_days
                 ),
             ));
         }
@@ -205,10 +200,7 @@ impl Hall {
                 object_type: "hall_item",
                 object_id: id.as_str(),
                 object_dept: Some(&current.department.path),
-                summary: format!(
-                    "保存办理流程 {} 第{version}版 / saved workflow of {} version {version}",
-                    current.code, current.code
-                ),
+                summary: msg!("workflow-saved", code = &current.code, version = version).to_string(),
                 detail: json!({ "code": current.code, "version": version, "steps": checked.len() }),
             },
         )

@@ -10,6 +10,7 @@ use crate::{Error, Interact, ItemId, Result};
 use serde::Serialize;
 use serde_json::json;
 use tongban_db::{Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::upload::{self, Upload};
 use tongban_kernel::{Millis, Principal, define_id};
 use zeroize::Zeroizing;
@@ -80,7 +81,10 @@ impl Interact {
         if files.len() > MAX_ATTACHMENTS {
             return Err(Error::invalid(
                 FIELD,
-                format!("最多上传 {MAX_ATTACHMENTS} 个附件 / at most {MAX_ATTACHMENTS} attachments"),
+                msg!(
+                    "most-max-attachments-attachments",
+                    max_attachments = MAX_ATTACHMENTS
+                ),
             ));
         }
         files
@@ -145,7 +149,7 @@ impl Interact {
         let clear = self
             .fields
             .decrypt_bytes(BODY_FIELD, &body)
-            .map_err(|_| Error::conflict(FIELD, "附件无法解密 / the attachment cannot be decrypted"))?;
+            .map_err(|_| Error::conflict(FIELD, msg!("attachment-cannot-decrypted")))?;
         if access == Access::Staff {
             let mut tx = self.db.begin_write().await?;
             item_event(

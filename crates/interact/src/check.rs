@@ -3,6 +3,7 @@
 //! contact details.
 
 use crate::{ContactInput, ContactPreference, DeptRef, GeoPoint, Location, LocationInput};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, PhoneNumber};
 
 /// The longest title.
@@ -28,10 +29,7 @@ pub(crate) fn category_code(field: &str, text: &str) -> Result<String, Invalid> 
     if ok {
         Ok(code.to_string())
     } else {
-        Err(Invalid::new(
-            field,
-            "分类编码须为1–64位字母、数字或 _ . - / a category code is 1–64 of letters, digits, _ . -",
-        ))
+        Err(Invalid::new(field, msg!("category-code-1-64")))
     }
 }
 
@@ -42,10 +40,7 @@ pub(crate) fn district_code(field: &str, text: &str) -> Result<String, Invalid> 
     if ok {
         Ok(code.to_string())
     } else {
-        Err(Invalid::new(
-            field,
-            "区县编码须为最多32位字母、数字或 - / a district code is at most 32 letters, digits or -",
-        ))
+        Err(Invalid::new(field, msg!("district-code-most-32")))
     }
 }
 
@@ -67,7 +62,7 @@ pub(crate) fn dept_ref(field: &str, d: &DeptRef) -> Result<DeptRef, Invalid> {
     if !ok {
         return Err(Invalid::new(
             format!("{field}.path"),
-            "部门路径格式错误 / malformed department path",
+            msg!("malformed-department-path"),
         ));
     }
     Ok(DeptRef {
@@ -85,15 +80,12 @@ pub(crate) fn location(input: &LocationInput) -> Result<Option<Location>, Invali
         (None, None) => None,
         (Some(latitude), Some(longitude)) => {
             if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
-                return Err(Invalid::new(
-                    "location.latitude",
-                    "纬度须在 -90 到 90 之间（WGS84） / latitude must be between -90 and 90 (WGS84)",
-                ));
+                return Err(Invalid::new("location.latitude", msg!("latitude-between-90-90")));
             }
             if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
                 return Err(Invalid::new(
                     "location.longitude",
-                    "经度须在 -180 到 180 之间（WGS84） / longitude must be between -180 and 180 (WGS84)",
+                    msg!("longitude-between-180-180"),
                 ));
             }
             Some(GeoPoint { latitude, longitude })
@@ -101,13 +93,13 @@ pub(crate) fn location(input: &LocationInput) -> Result<Option<Location>, Invali
         (Some(_), None) => {
             return Err(Invalid::new(
                 "location.longitude",
-                "给出纬度时须同时给出经度 / a latitude needs a longitude",
+                msg!("latitude-needs-longitude"),
             ));
         }
         (None, Some(_)) => {
             return Err(Invalid::new(
                 "location.latitude",
-                "给出经度时须同时给出纬度 / a longitude needs a latitude",
+                msg!("longitude-needs-latitude"),
             ));
         }
     };
@@ -143,21 +135,16 @@ pub(crate) fn contact(input: &ContactInput) -> Result<ContactInput, Invalid> {
                 && email.matches('@').count() == 1
         });
         if !ok {
-            return Err(Invalid::new(
-                "contact.email",
-                "不是有效的电子邮件地址 / not a valid e-mail address",
-            ));
+            return Err(Invalid::new("contact.email", msg!("not-valid-e-mail")));
         }
     }
     match input.preference {
-        ContactPreference::Phone | ContactPreference::Sms if phone.is_empty() => Err(Invalid::new(
-            "contact.phone",
-            "选择电话或短信联系时须填写电话号码 / a phone number is needed for phone or text contact",
-        )),
-        ContactPreference::Email if email.is_empty() => Err(Invalid::new(
-            "contact.email",
-            "选择电子邮件联系时须填写邮箱 / an e-mail address is needed for e-mail contact",
-        )),
+        ContactPreference::Phone | ContactPreference::Sms if phone.is_empty() => {
+            Err(Invalid::new("contact.phone", msg!("phone-number-needed-phone")))
+        }
+        ContactPreference::Email if email.is_empty() => {
+            Err(Invalid::new("contact.email", msg!("e-mail-address-needed")))
+        }
         _ => Ok(ContactInput {
             preference: input.preference,
             name,

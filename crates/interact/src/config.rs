@@ -11,6 +11,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
 
 /// The longest time limit that can be configured, in working days.
@@ -44,7 +45,7 @@ fn rule_from_row(r: &Row) -> Result<RoutingRule> {
 }
 
 fn unknown_category(field: &str) -> Error {
-    Error::invalid(field, "未知的诉求分类 / unknown category")
+    Error::invalid(field, msg!("unknown-category"))
 }
 
 impl Interact {
@@ -73,9 +74,7 @@ impl Interact {
         )
         .await
         .map_err(|e| match e {
-            tongban_db::Error::Conflict(_) => {
-                Error::conflict("code", "该分类编码已存在 / the category code is taken")
-            }
+            tongban_db::Error::Conflict(_) => Error::conflict("code", msg!("category-code-taken")),
             e => e.into(),
         })?;
         tx.append_event(
@@ -85,10 +84,7 @@ impl Interact {
                 object_type: "interact_category",
                 object_id: &c.code,
                 object_dept: None,
-                summary: format!(
-                    "新增诉求分类 {} {} / added category {}",
-                    c.code, c.name_zh, c.code
-                ),
+                summary: msg!("category-added", code = c.code, name = c.name_zh).to_string(),
                 detail: json!({ "code": c.code, "name_zh": c.name_zh, "name_en": c.name_en }),
             },
         )
@@ -137,10 +133,7 @@ impl Interact {
                 object_type: "interact_category",
                 object_id: &c.code,
                 object_dept: None,
-                summary: format!(
-                    "修改诉求分类 {} / changed category {}",
-                    c.code, c.code
-                ),
+                summary: msg!("category-changed", code = c.code).to_string(),
                 detail: json!({ "code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "active": active }),
             },
         )
@@ -208,9 +201,7 @@ impl Interact {
         if !(1..=MAX_LIMIT_DAYS).contains(&days) {
             return Err(Error::invalid(
                 "days",
-                format!(
-                    "时限须为1–{MAX_LIMIT_DAYS}个工作日 / the limit must be 1–{MAX_LIMIT_DAYS} working days"
-                ),
+                msg!("limit-1-max-limit", max_limit_days = MAX_LIMIT_DAYS),
             ));
         }
         let key = category.clone().unwrap_or_default();
@@ -230,11 +221,12 @@ impl Interact {
                 object_type: "interact_time_limit",
                 object_id: &object,
                 object_dept: None,
-                summary: format!(
-                    "设定{}办理时限 {days} 个工作日 / set the {} limit to {days} working days",
-                    kind.name_zh(),
-                    kind.code()
-                ),
+                summary: msg!(
+                    "set-kind2-limit-days",
+                    kind = Arg::name(kind.name_zh(), kind.name_en()),
+                    days = days
+                )
+                .to_string(),
                 detail: json!({ "kind": kind.code(), "category": category, "days": days }),
             },
         )
@@ -356,15 +348,17 @@ impl Interact {
                 object_type: "interact_rule",
                 object_id: rule.id.as_str(),
                 object_dept: Some(&rule.department.path),
-                summary: format!(
-                    "分办规则：{} {} → {} / routing rule: {} {} -> {}",
-                    rule.category,
-                    rule.district.as_deref().unwrap_or("全部区域"),
-                    rule.department.name_zh,
-                    rule.category,
-                    rule.district.as_deref().unwrap_or("any district"),
-                    rule.department.path.as_str()
-                ),
+                summary: msg!(
+                    "rule-set",
+                    category = rule.category,
+                    district = match rule.district.as_deref() {
+                        Some(d) => Arg::name(d, d),
+                        None => Arg::name("全部区域", "any district"),
+                    },
+                    department = rule.department.name_zh,
+                    path = rule.department.path.as_str()
+                )
+                .to_string(),
                 detail: json!({
                     "category": rule.category,
                     "district": rule.district,
@@ -401,10 +395,7 @@ impl Interact {
                 object_type: "interact_rule",
                 object_id: rule.id.as_str(),
                 object_dept: Some(&rule.department.path),
-                summary: format!(
-                    "删除分办规则 {} / removed the routing rule for {}",
-                    rule.category, rule.category
-                ),
+                summary: msg!("rule-removed", category = rule.category).to_string(),
                 detail: json!({ "category": rule.category, "district": rule.district }),
             },
         )
@@ -419,9 +410,7 @@ impl Interact {
         if !actor.allows_somewhere(Permission::HandleInteractions)
             && !actor.allows_somewhere(Permission::ManageInteractionRules)
         {
-            return Err(Error::forbidden(
-                "无权查看分办规则 / not permitted to see routing rules",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-routing")));
         }
         self.db
             .fetch_all(

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind, define_id, input};
 
 define_id!(
@@ -248,7 +249,7 @@ fn signed_in(actor: &Principal) -> Result<()> {
     if actor.kind == PrincipalKind::User {
         Ok(())
     } else {
-        Err(Error::forbidden("请先登录 / please sign in"))
+        Err(Error::forbidden(msg!("please-sign")))
     }
 }
 
@@ -264,10 +265,7 @@ impl Interact {
         let title = input::line("title", &new.title, 100)?;
         let summary = input::text("summary", &new.summary, 4000)?;
         if new.sections.is_empty() || new.sections.len() > 200 {
-            return Err(Error::invalid(
-                "sections",
-                "草案应有1–200节 / a draft has 1–200 sections",
-            ));
+            return Err(Error::invalid("sections", msg!("draft-has-1-200")));
         }
         let sections = new
             .sections
@@ -281,10 +279,7 @@ impl Interact {
             })
             .collect::<Result<Vec<_>>>()?;
         if new.closes_on < new.opens_on {
-            return Err(Error::invalid(
-                "closes_on",
-                "截止日期不能早于开始日期 / the closing day cannot be before the opening day",
-            ));
+            return Err(Error::invalid("closes_on", msg!("closing-day-cannot-before")));
         }
         let c = Consultation {
             id: ConsultationId::new(),
@@ -323,7 +318,7 @@ impl Interact {
                 object_type: "consultation",
                 object_id: c.id.as_str(),
                 object_dept: Some(&c.department.path),
-                summary: format!("发布意见征集 {} / opened a consultation", c.title),
+                summary: msg!("opened-consultation", title = c.title).to_string(),
                 detail: json!({ "sections": c.sections.len(), "pre_moderation": c.pre_moderation }),
             },
         )
@@ -375,11 +370,11 @@ impl Interact {
         if !c.open_on(self.today()) {
             return Err(Error::conflict(
                 "consultation",
-                "意见征集不在征求期内 / the consultation is not open for comments",
+                msg!("consultation-not-open-comments"),
             ));
         }
         if section as usize >= c.sections.len() {
-            return Err(Error::invalid("section", "没有这一节 / no such section"));
+            return Err(Error::invalid("section", msg!("no-such-section")));
         }
         let text = input::text("text", text, MAX_COMMENT_TEXT)?;
         let hash = simhash(&text);
@@ -444,7 +439,7 @@ impl Interact {
                 object_type: "consultation_comment",
                 object_id: comment.id.as_str(),
                 object_dept: Some(&c.department.path),
-                summary: format!("对《{}》第{}节发表意见 / commented", c.title, section + 1),
+                summary: msg!("commented", title = c.title, section = section + 1).to_string(),
                 detail: json!({ "consultation": id.as_str(), "section": section, "status": comment.status.code() }),
             },
         )
@@ -488,10 +483,7 @@ impl Interact {
         match inserted {
             Ok(_) => {}
             Err(tongban_db::Error::Conflict(_)) => {
-                return Err(Error::conflict(
-                    "comment",
-                    "您已举报过这条意见 / you have already reported this comment",
-                ));
+                return Err(Error::conflict("comment", msg!("you-have-already-reported")));
             }
             Err(e) => return Err(e.into()),
         }
@@ -522,7 +514,7 @@ impl Interact {
                 object_type: "consultation_comment",
                 object_id: id.as_str(),
                 object_dept: None,
-                summary: format!("举报意见（共{}次）/ reported a comment", after.reports),
+                summary: msg!("reported-comment", reports = after.reports).to_string(),
                 detail: json!({
                     "reports": after.reports,
                     "weight": weight,
@@ -557,10 +549,7 @@ impl Interact {
             .await?;
         actor.require(Permission::ManageParticipation, Some(&c.department.path))?;
         if row.get::<String>("status")? != CommentStatus::Pending.code() {
-            return Err(Error::conflict(
-                "status",
-                "这条意见不在待审核状态 / this comment is not waiting for review",
-            ));
+            return Err(Error::conflict("status", msg!("comment-not-waiting-review")));
         }
         let status = match decision {
             Moderation::Publish => CommentStatus::Published,
@@ -579,7 +568,7 @@ impl Interact {
                 object_type: "consultation_comment",
                 object_id: id.as_str(),
                 object_dept: Some(&c.department.path),
-                summary: format!("审核意见：{} / moderated a comment", status.name_zh()),
+                summary: msg!("moderated-comment", status = status.name_zh()).to_string(),
                 detail: json!({ "status": status.code() }),
             },
         )
@@ -659,13 +648,13 @@ impl Interact {
             if !groups.iter().any(|g| g.group == e.group) {
                 return Err(Error::invalid(
                     format!("entries[{n}].group"),
-                    "没有这组意见 / no such group of comments",
+                    msg!("no-such-group-comments"),
                 ));
             }
             if e.adoption != Adoption::Adopted && e.reason.trim().is_empty() {
                 return Err(Error::invalid(
                     format!("entries[{n}].reason"),
-                    "未采纳或部分采纳须说明理由 / give the reason when not (fully) adopted",
+                    msg!("give-reason-when-not"),
                 ));
             }
         }
@@ -695,7 +684,7 @@ impl Interact {
                 object_type: "consultation",
                 object_id: id.as_str(),
                 object_dept: Some(&c.department.path),
-                summary: format!("发布《{}》意见采纳情况 / published the feedback report", c.title),
+                summary: msg!("published-feedback-report", title = c.title).to_string(),
                 detail: json!({ "entries": entries.len() }),
             },
         )

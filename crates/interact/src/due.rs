@@ -14,6 +14,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Order, Query};
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{LegalClock, Permission, Principal, Recount};
 
 fn shown(d: Option<Date>) -> String {
@@ -33,9 +34,7 @@ impl Interact {
     pub async fn recount_due_days(&self, actor: &Principal, from_year: i16) -> Result<Recount> {
         // The holiday schedule is national: any grant of the permission will do.
         if !actor.allows_somewhere(Permission::ManageCalendar) {
-            return Err(Error::forbidden(
-                "无权录入节假日安排 / not permitted to enter holiday schedules",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-enter-holiday")));
         }
         let since = format!("{from_year:04}-01-01");
         let mut select = Query::select();
@@ -174,10 +173,13 @@ impl Interact {
                 object_type: "interact_rectification",
                 object_id: id,
                 object_dept: Some(&r.department.path),
-                summary: format!(
-                    "整改期限由 {old} 改为 {new}：{} / rectification due date changed from {old} to {new}: {}",
-                    r.item_number, r.item_number
-                ),
+                summary: msg!(
+                    "rectification-due-date-changed",
+                    item_number = r.item_number,
+                    new = new,
+                    old = old
+                )
+                .to_string(),
                 detail: json!({ "item": r.item_number, "old_due": old, "new_due": new }),
             },
         )

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_kernel::Principal;
+use tongban_kernel::{Arg, msg};
 
 /// Characters per shingle.
 const SHINGLE: usize = 3;
@@ -135,9 +136,7 @@ impl Interact {
     ) -> Result<Vec<DuplicateCandidate>> {
         let item = self.load_item(id).await?;
         if self.access(actor, &item).await? != Access::Staff {
-            return Err(Error::forbidden(
-                "无权查看疑似重复诉求 / not permitted to see possible duplicates",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-possible")));
         }
         let window = self.settings.duplicate_window_days.max(1) * MS_PER_DAY;
         let base = visible_to_staff(actor)?
@@ -248,10 +247,7 @@ impl Interact {
     pub async fn merge(&self, actor: &Principal, id: &ItemId, into: &ItemId, note: &str) -> Result<ItemView> {
         let note = crate::check::optional_text("note", note, crate::check::MAX_NOTE)?;
         if id == into {
-            return Err(Error::invalid(
-                "into",
-                "不能与自身合并 / an item cannot be merged into itself",
-            ));
+            return Err(Error::invalid("into", msg!("item-cannot-merged-into")));
         }
         let now = self.now();
         let today = self.today();
@@ -259,10 +255,7 @@ impl Interact {
         let mut item = item_in(&mut tx, id, &self.fields).await?;
         let target: Item = match item_in(&mut tx, into, &self.fields).await {
             Err(Error::NotFound { .. }) => {
-                return Err(Error::invalid(
-                    "into",
-                    "合并目标不存在 / no such item to merge into",
-                ));
+                return Err(Error::invalid("into", msg!("no-such-item-merge")));
             }
             other => other?,
         };
@@ -271,18 +264,14 @@ impl Interact {
         if !matches!(item.status, ItemStatus::Unassigned | ItemStatus::InProgress) {
             return Err(Error::conflict(
                 "status",
-                format!(
-                    "诉求当前状态为“{}”，不能合并 / the item is {}, so it cannot be merged",
-                    item.status.name_zh(),
-                    item.status.code()
+                msg!(
+                    "status-forbids-merge",
+                    status = Arg::name(item.status.name_zh(), item.status.name_en()),
                 ),
             ));
         }
         if target.status == ItemStatus::Merged {
-            return Err(Error::invalid(
-                "into",
-                "合并目标本身已被合并 / the target was itself merged",
-            ));
+            return Err(Error::invalid("into", msg!("target-was-itself-merged")));
         }
         item.status = ItemStatus::Merged;
         item.merged_into = Some(target.id.clone());

@@ -19,6 +19,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal, PrincipalKind, Role};
 
 /// Field names under which contact details are encrypted and blind-indexed.
@@ -36,13 +37,9 @@ fn submitter_of(actor: &Principal, kind: ItemKind) -> Result<Submitter> {
         PrincipalKind::User if actor.has_role(Role::Citizen) || actor.has_role(Role::Business) => {
             Ok(Submitter::Citizen { id: actor.id.clone() })
         }
-        PrincipalKind::User => Err(Error::forbidden(
-            "工作人员账号不能提交诉求，请通过热线渠道录入 / staff accounts cannot submit items; use the hotline channel",
-        )),
+        PrincipalKind::User => Err(Error::forbidden(msg!("staff-accounts-cannot-submit"))),
         PrincipalKind::Anonymous if kind == ItemKind::Suggestion => Ok(Submitter::Anonymous),
-        PrincipalKind::Anonymous => Err(Error::forbidden(
-            "未登录只能提交建议，请登录后提交 / without signing in only suggestions may be submitted; please sign in",
-        )),
+        PrincipalKind::Anonymous => Err(Error::forbidden(msg!("without-signing-only-suggestions"))),
         PrincipalKind::ApiClient | PrincipalKind::System => Ok(Submitter::Channel { id: actor.id.clone() }),
     }
 }
@@ -52,7 +49,7 @@ fn submitter_of(actor: &Principal, kind: ItemKind) -> Result<Submitter> {
 pub(crate) fn visible_to_staff(actor: &Principal) -> Result<Cond> {
     let scopes = actor.scopes_for(Permission::HandleInteractions);
     if scopes.is_empty() {
-        return Err(Error::forbidden("无权查看诉求 / not permitted to see items"));
+        return Err(Error::forbidden(msg!("not-permitted-see-items")));
     }
     if scopes.contains(&DeptPath::root()) {
         return Ok(Cond::all());
@@ -118,7 +115,7 @@ impl Interact {
             if key.is_empty() || key.chars().count() > 256 {
                 return Err(Error::invalid(
                     "source_key",
-                    "匿名提交须带来源标识 / an anonymous submission needs its source key",
+                    msg!("anonymous-submission-needs-source"),
                 ));
             }
             Some(self.fields.blind_index(fields::SOURCE, key))
@@ -339,9 +336,7 @@ impl Interact {
                 return Ok(Access::Staff);
             }
         }
-        Err(Error::forbidden(
-            "无权查看此诉求 / not permitted to see this item",
-        ))
+        Err(Error::forbidden(msg!("not-permitted-see-item")))
     }
 
     /// Refuses unless `actor` handles items of the item's current department (the whole tree
@@ -350,9 +345,7 @@ impl Interact {
         if actor.allows(Permission::HandleInteractions, item.dept_path()) {
             Ok(())
         } else {
-            Err(Error::forbidden(
-                "只有承办部门可以办理此诉求 / only the handling department may act on this item",
-            ))
+            Err(Error::forbidden(msg!("only-handling-department-may")))
         }
     }
 
@@ -410,7 +403,7 @@ impl Interact {
     /// The items `actor` submitted, newest first.
     pub async fn my_items(&self, actor: &Principal, page: Page) -> Result<Listing<ItemView>> {
         if actor.kind != PrincipalKind::User {
-            return Err(Error::forbidden("请先登录 / please sign in"));
+            return Err(Error::forbidden(msg!("please-sign")));
         }
         let cond = Cond::all()
             .add(col("submitter_kind").eq("citizen"))
@@ -505,9 +498,7 @@ impl Interact {
     pub async fn assists(&self, actor: &Principal, id: &ItemId) -> Result<Vec<Assist>> {
         let item = self.load_item(id).await?;
         if self.access(actor, &item).await? != Access::Staff {
-            return Err(Error::forbidden(
-                "无权查看协办记录 / not permitted to see assistance requests",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-assistance")));
         }
         self.db
             .fetch_all(

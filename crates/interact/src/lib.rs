@@ -69,6 +69,8 @@ pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 pub use tongban_kernel::upload::Upload;
 pub use tongban_text::reply::{ReplyChecker, ReplyFlag, ReplyRule};
 
+tongban_kernel::catalog!("interact");
+
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::Arc;

@@ -9,6 +9,7 @@ use crate::store::{LogDraft, item_event, item_in, log, notify, save_item};
 use crate::{Interact, ItemId, ItemView, Result};
 use serde_json::json;
 use tongban_kernel::Principal;
+use tongban_kernel::msg;
 
 /// `text` with each occurrence of a word of `words` replaced by as many `＊` as it has
 /// characters.
@@ -46,10 +47,7 @@ impl Interact {
         let mut item = item_in(&mut tx, id, &self.fields).await?;
         Self::require_handler(actor, &item)?;
         if !item.public {
-            return Err(crate::Error::conflict(
-                "public",
-                "该诉求未公开 / the item is not public",
-            ));
+            return Err(crate::Error::conflict("public", msg!("item-not-public")));
         }
         item.public = false;
         item.updated = now;

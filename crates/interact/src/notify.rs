@@ -8,6 +8,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Page, Principal, PrincipalKind};
 
 /// The most notifications one call marks read.
@@ -29,7 +30,7 @@ fn signed_in(actor: &Principal) -> Result<()> {
     if actor.kind == PrincipalKind::User {
         Ok(())
     } else {
-        Err(Error::forbidden("请先登录 / please sign in"))
+        Err(Error::forbidden(msg!("please-sign")))
     }
 }
 
@@ -97,7 +98,7 @@ impl Interact {
         if ids.len() > MARK_LIMIT {
             return Err(Error::invalid(
                 "ids",
-                format!("一次最多{MARK_LIMIT}条 / at most {MARK_LIMIT} at a time"),
+                msg!("most-mark-limit-time", mark_limit = MARK_LIMIT),
             ));
         }
         if ids.is_empty() {
@@ -142,7 +143,7 @@ impl Interact {
                 object_type: "account",
                 object_id: &actor.id,
                 object_dept: None,
-                summary: format!("已读 {changed} 条消息 / read {changed} notifications"),
+                summary: msg!("read-changed-notifications", changed = changed).to_string(),
                 detail: json!({ "count": changed }),
             },
         )
@@ -169,7 +170,7 @@ impl Interact {
                 Ok(tongban_kernel::channel::Outgoing {
                     id: r.get("id")?,
                     account: r.get("recipient_id")?,
-                    subject: format!("【通办】诉求 {number} 有新进展 / {number} has moved"),
+                    subject: msg!("number-has-moved", number = number).to_string(),
                     body: format!("{message}\n\n/my/items"),
                 })
             })

@@ -15,6 +15,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, JoinType, Order, Query};
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal, PrincipalKind};
 
 pub(crate) const RECTIFICATION_COLUMNS: &str = "r.id, r.item_id, i.number AS item_number, r.dept_id, r.dept_path, \
@@ -65,31 +66,22 @@ impl Interact {
         let mut tx = self.db.begin_write().await?;
         let mut item = item_in(&mut tx, id, &self.fields).await?;
         if actor.kind != PrincipalKind::User || item.submitter.citizen() != Some(actor.id.as_str()) {
-            return Err(Error::forbidden(
-                "只有提交人可以评价 / only the submitter may rate the reply",
-            ));
+            return Err(Error::forbidden(msg!("only-submitter-may-rate")));
         }
         if item.status != ItemStatus::Replied {
             return Err(Error::conflict(
                 "status",
-                format!(
-                    "诉求当前状态为“{}”，不能评价 / the item is {}, so it cannot be rated",
-                    item.status.name_zh(),
-                    item.status.code()
+                msg!(
+                    "status-forbids-rating",
+                    status = Arg::name(item.status.name_zh(), item.status.name_en()),
                 ),
             ));
         }
         if input.reopen && input.satisfaction != Satisfaction::Unsatisfied {
-            return Err(Error::invalid(
-                "reopen",
-                "只有不满意时可以要求重新办理 / only an unsatisfied rating may reopen the item",
-            ));
+            return Err(Error::invalid("reopen", msg!("only-unsatisfied-rating-may")));
         }
         if input.reopen && item.round > 0 {
-            return Err(Error::conflict(
-                "reopen",
-                "每件诉求只能重新办理一次 / an item can be reopened only once",
-            ));
+            return Err(Error::conflict("reopen", msg!("item-can-reopened-only")));
         }
         let Some(dept) = item.department.clone() else {
             return Err(crate::store::moved_on());
@@ -108,7 +100,7 @@ impl Interact {
         )
         .await
         .map_err(|e| match e {
-            tongban_db::Error::Conflict(_) => Error::conflict("satisfaction", "已评价过 / already rated"),
+            tongban_db::Error::Conflict(_) => Error::conflict("satisfaction", msg!("already-rated")),
             e => e.into(),
         })?;
         item.rating = Some(Rating {
@@ -210,9 +202,7 @@ impl Interact {
     ) -> Result<Listing<RectificationView>> {
         let scopes = actor.scopes_for(Permission::HandleInteractions);
         if scopes.is_empty() {
-            return Err(Error::forbidden(
-                "无权查看整改清单 / not permitted to see the rectification list",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-rectification")));
         }
         let mut cond = Cond::all();
         if !scopes.contains(&DeptPath::root()) {
@@ -294,10 +284,7 @@ impl Interact {
             })?;
         actor.require(Permission::HandleInteractions, Some(&r.department.path))?;
         if r.status != RectificationStatus::Open {
-            return Err(Error::conflict(
-                "status",
-                "该整改事项已完成 / the rectification is already done",
-            ));
+            return Err(Error::conflict("status", msg!("rectification-already-done")));
         }
         let changed = tx
             .execute(
@@ -319,10 +306,7 @@ impl Interact {
                 object_type: "interact_rectification",
                 object_id: r.id.as_str(),
                 object_dept: Some(&r.department.path),
-                summary: format!(
-                    "完成整改：{} / rectification done: {}",
-                    r.item_number, r.item_number
-                ),
+                summary: msg!("rectification-done-item-number", item_number = r.item_number).to_string(),
                 detail: json!({ "item": r.item_id }),
             },
         )

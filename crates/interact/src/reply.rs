@@ -17,6 +17,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::{Row, Tx, Value, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
 use tongban_text::reply::{ReplyFlag, public_text};
 
@@ -55,9 +56,7 @@ impl Interact {
         let text = check::text("text", text, MAX_TEXT)?;
         let item = self.load_item(id).await?;
         if self.access(actor, &item).await? != Access::Staff {
-            return Err(Error::forbidden(
-                "无权答复此诉求 / not permitted to reply to this item",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-reply-item")));
         }
         Ok(self.checker.check(&question(&item), &text))
     }
@@ -94,10 +93,9 @@ impl Interact {
         else {
             return Err(Error::conflict(
                 "status",
-                format!(
-                    "诉求当前状态为“{}”，不能答复 / the item is {}, so it cannot be replied to",
-                    item.status.name_zh(),
-                    item.status.code()
+                msg!(
+                    "status-forbids-reply",
+                    status = Arg::name(item.status.name_zh(), item.status.name_en()),
                 ),
             ));
         };
@@ -222,15 +220,10 @@ impl Interact {
         let mut item = item_in(&mut tx, &reply.item_id, &self.fields).await?;
         actor.require(Permission::ReviewInteractionReplies, item.dept_path())?;
         if actor.kind != PrincipalKind::System && actor.id == reply.author_id {
-            return Err(Error::forbidden(
-                "不能审核自己拟写的答复 / a reply cannot be approved by its own author",
-            ));
+            return Err(Error::forbidden(msg!("reply-cannot-approved-own")));
         }
         if reply.status != ReplyStatus::AwaitingReview || item.status != ItemStatus::InReview {
-            return Err(Error::conflict(
-                "status",
-                "该答复不在待审核状态 / the reply is not awaiting review",
-            ));
+            return Err(Error::conflict("status", msg!("reply-not-awaiting-review")));
         }
         reply.reviewer = Some(actor.id.clone());
         reply.decided = Some(now);
@@ -365,7 +358,7 @@ impl Interact {
              WHERE item_id = $4 AND status = 'open'",
             params![
                 today.to_string(),
-                format!("已重新答复 / replied again ({})", reply.id),
+                msg!("replied-again-id", id = reply.id.as_str()).to_string(),
                 now,
                 item.id.as_str()
             ],

@@ -8,17 +8,16 @@ use crate::store::{Counter, LogDraft, bump, item_event, item_in, log, notify, sa
 use crate::{Assist, AssistId, AssistStatus, DeptRef, Error, Interact, ItemId, ItemStatus, ItemView, Result};
 use serde_json::json;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
 
 fn wrong_status(status: ItemStatus, verb: (&str, &str)) -> Error {
     Error::conflict(
         "status",
-        format!(
-            "诉求当前状态为“{}”，不能{} / the item is {}, so it cannot be {}",
-            status.name_zh(),
-            verb.0,
-            status.code(),
-            verb.1
+        msg!(
+            "status-forbids",
+            status = Arg::name(status.name_zh(), status.name_en()),
+            verb = Arg::name(verb.0, verb.1)
         ),
     )
 }
@@ -101,7 +100,7 @@ impl Interact {
         if from.path == department.path {
             return Err(Error::invalid(
                 "department",
-                "不能转办给本部门 / cannot transfer to the same department",
+                msg!("cannot-transfer-same-department"),
             ));
         }
         item.department = Some(department.clone());
@@ -222,10 +221,7 @@ impl Interact {
             return Err(wrong_status(item.status, ("请求协办", "given an assistant")));
         }
         if item.dept_path() == Some(&department.path) {
-            return Err(Error::invalid(
-                "department",
-                "不能请本部门协办 / cannot ask the same department to assist",
-            ));
+            return Err(Error::invalid("department", msg!("cannot-ask-same-department")));
         }
         let pending = tx
             .fetch_optional(
@@ -236,7 +232,7 @@ impl Interact {
         if pending.is_some() {
             return Err(Error::conflict(
                 "department",
-                "已请该部门协办，尚未回复 / that department was already asked and has not answered",
+                msg!("department-was-already-asked"),
             ));
         }
         let assist = Assist {
@@ -314,10 +310,7 @@ impl Interact {
             .ok_or(Error::NotFound { what: "assist" })?;
         actor.require(Permission::HandleInteractions, Some(&assist.department.path))?;
         if assist.status != AssistStatus::Open {
-            return Err(Error::conflict(
-                "status",
-                "该协办请求已回复 / the request was already answered",
-            ));
+            return Err(Error::conflict("status", msg!("request-was-already-answered")));
         }
         let changed = tx
             .execute(
@@ -353,11 +346,12 @@ impl Interact {
                 object_type: "interact_assist",
                 object_id: assist.id.as_str(),
                 object_dept: Some(&assist.department.path),
-                summary: format!(
-                    "{} 回复协办请求 / {} answered an assistance request",
-                    assist.department.name_zh,
-                    assist.department.path.as_str()
-                ),
+                summary: msg!(
+                    "path-answered-assistance-request",
+                    department = assist.department.name_zh,
+                    path = assist.department.path.as_str()
+                )
+                .to_string(),
                 detail: json!({ "item": assist.item_id }),
             },
         )

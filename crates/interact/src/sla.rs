@@ -18,6 +18,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{ClockState, DeptPath, Millis, Page, Permission, Principal, PrincipalKind};
 
 /// Working days a department has to rectify after an unsatisfied rating (and to answer a
@@ -81,15 +82,14 @@ async fn raise(tx: &mut Tx, actor: &Principal, e: &Escalation) -> Result<()> {
             object_type: "interact_item",
             object_id: e.item_id.as_str(),
             object_dept: Some(&e.department),
-            summary: format!(
-                "{zh}（{}）：{}，应于 {} 前办结 / {en} ({}): {}, due {}",
-                e.subject.name_zh(),
-                e.item_number,
-                e.due_on,
-                e.subject.code(),
-                e.item_number,
-                e.due_on
-            ),
+            summary: msg!(
+                "escalation-opened",
+                subject = Arg::name(e.subject.name_zh(), e.subject.name_en()),
+                item_number = e.item_number,
+                due_on = e.due_on,
+                level = Arg::name(zh, en)
+            )
+            .to_string(),
             detail: json!({
                 "escalation": e.id,
                 "level": e.level.code(),
@@ -111,9 +111,7 @@ impl Interact {
     /// what it raised; running it again raises nothing new.
     pub async fn escalate_overdue(&self, actor: &Principal) -> Result<Vec<Escalation>> {
         if actor.kind != PrincipalKind::System && !actor.allows(Permission::SuperviseInteractions, None) {
-            return Err(Error::forbidden(
-                "无权执行超期督办 / not permitted to run escalations",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-run-escalations")));
         }
         let today = self.today();
         let last = self.last_working_day(today);
@@ -343,9 +341,7 @@ impl Interact {
         let handle = actor.scopes_for(Permission::HandleInteractions);
         let supervise = actor.scopes_for(Permission::SuperviseInteractions);
         if handle.is_empty() && supervise.is_empty() {
-            return Err(Error::forbidden(
-                "无权查看督办记录 / not permitted to see escalations",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-escalations")));
         }
         let within = |scopes: &[DeptPath]| {
             if scopes.contains(&DeptPath::root()) {
@@ -434,7 +430,7 @@ impl Interact {
             )
             .await?;
         if changed == 0 {
-            return Err(Error::conflict("status", "已确认过 / already acknowledged"));
+            return Err(Error::conflict("status", msg!("already-acknowledged")));
         }
         e.acknowledged_by = Some(actor.id.clone());
         e.acknowledged = Some(Millis(now.0));
@@ -445,13 +441,12 @@ impl Interact {
                 object_type: "interact_item",
                 object_id: e.item_id.as_str(),
                 object_dept: Some(&e.department),
-                summary: format!(
-                    "确认{}：{} / acknowledged ({}): {}",
-                    e.level.name_zh(),
-                    e.item_number,
-                    e.level.code(),
-                    e.item_number
-                ),
+                summary: msg!(
+                    "escalation-acknowledged",
+                    level = Arg::name(e.level.name_zh(), e.level.name_en()),
+                    item_number = e.item_number,
+                )
+                .to_string(),
                 detail: json!({ "escalation": e.id }),
             },
         )

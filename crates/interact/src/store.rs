@@ -10,6 +10,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use tongban_crypto::FieldCipher;
 use tongban_db::{EventDraft, Row, Tx, Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{ClockReading, DeptPath, LegalClock, Millis, Principal};
 
 /// Item columns, unqualified.
@@ -265,10 +266,7 @@ pub(crate) async fn insert_item(
 
 /// The conflict every guarded write reports when someone else changed the item first.
 pub(crate) fn moved_on() -> Error {
-    Error::conflict(
-        "status",
-        "该诉求已被他人处理，请刷新 / the item was changed meanwhile; reload it",
-    )
+    Error::conflict("status", msg!("item-was-changed-meanwhile"))
 }
 
 /// Saves a change to `item`, guarded by the version it was read in (the stored version then
@@ -383,7 +381,7 @@ pub(crate) async fn notify_account(
             item.id.as_str(),
             item.number.clone(),
             event,
-            format!("您的诉求 {} {zh} / Your item {} {en}", item.number, item.number),
+            msg!("item-moved", number = item.number, what = tongban_kernel::Arg::name(zh, en)).to_string(),
             at
         ],
     )

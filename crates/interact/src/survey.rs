@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind, Role, define_id, input};
 
 define_id!(
@@ -147,7 +148,7 @@ fn check_question(n: usize, q: &Question) -> Result<Question> {
         if !(2..=MAX_OPTIONS).contains(&options.len()) {
             return Err(Error::invalid(
                 format!("{field}.options"),
-                format!("选项应为2–{MAX_OPTIONS}个 / a choice needs 2–{MAX_OPTIONS} options"),
+                msg!("choice-needs-2-max", max_options = MAX_OPTIONS),
             ));
         }
         options
@@ -182,18 +183,13 @@ fn check_answer(n: usize, q: &Question, a: Option<&Answer>) -> Result<Option<Vec
         return if q.required {
             Err(Error::invalid(
                 field,
-                format!("请回答：{} / this question needs an answer", q.text),
+                msg!("question-needs-answer", text = q.text),
             ))
         } else {
             Ok(None)
         };
     }
-    let wrong = || {
-        Error::invalid(
-            field.clone(),
-            "答案与题型不符 / the answer does not fit the question",
-        )
-    };
+    let wrong = || Error::invalid(field.clone(), msg!("answer-does-not-fit"));
     let slots = match (&q.kind, a) {
         (QuestionKind::Single { options }, Some(Answer::Choices(c))) => {
             if c.len() != 1 || c[0] as usize >= options.len() {
@@ -212,7 +208,7 @@ fn check_answer(n: usize, q: &Question, a: Option<&Answer>) -> Result<Option<Vec
         }
         (QuestionKind::Rating, Some(Answer::Choices(c))) => {
             if c.len() != 1 || !(1..=5).contains(&c[0]) {
-                return Err(Error::invalid(field, "评分应为1–5 / a rating is 1 to 5"));
+                return Err(Error::invalid(field, msg!("rating-1-5")));
             }
             c.clone()
         }
@@ -220,7 +216,7 @@ fn check_answer(n: usize, q: &Question, a: Option<&Answer>) -> Result<Option<Vec
             if t.chars().count() > MAX_ANSWER {
                 return Err(Error::invalid(
                     field,
-                    format!("回答不得超过{MAX_ANSWER}字 / at most {MAX_ANSWER} characters"),
+                    msg!("most-max-answer-characters", max_answer = MAX_ANSWER),
                 ));
             }
             vec![0]
@@ -262,9 +258,7 @@ fn respondent(actor: &Principal) -> Result<()> {
     {
         Ok(())
     } else {
-        Err(Error::forbidden(
-            "请以实名个人或企业账号登录后作答 / sign in with a verified citizen or business account to answer",
-        ))
+        Err(Error::forbidden(msg!("sign-verified-citizen-business")))
     }
 }
 
@@ -278,7 +272,7 @@ impl Interact {
         if new.questions.is_empty() || new.questions.len() > MAX_QUESTIONS {
             return Err(Error::invalid(
                 "questions",
-                format!("问题应为1–{MAX_QUESTIONS}个 / a survey has 1–{MAX_QUESTIONS} questions"),
+                msg!("survey-has-1-max", max_questions = MAX_QUESTIONS),
             ));
         }
         let questions = new
@@ -288,10 +282,7 @@ impl Interact {
             .map(|(n, q)| check_question(n, q))
             .collect::<Result<Vec<_>>>()?;
         if new.closes_on < new.opens_on {
-            return Err(Error::invalid(
-                "closes_on",
-                "截止日期不能早于开始日期 / the closing day cannot be before the opening day",
-            ));
+            return Err(Error::invalid("closes_on", msg!("closing-day-cannot-before")));
         }
         let survey = Survey {
             id: SurveyId::new(),
@@ -330,7 +321,7 @@ impl Interact {
                 object_type: "survey",
                 object_id: survey.id.as_str(),
                 object_dept: Some(&survey.department.path),
-                summary: format!("发布问卷 {} / published a survey", survey.title),
+                summary: msg!("published-survey", title = survey.title).to_string(),
                 detail: json!({ "questions": survey.questions.len(), "opens_on": survey.opens_on, "closes_on": survey.closes_on }),
             },
         )
@@ -390,16 +381,10 @@ impl Interact {
         respondent(actor)?;
         let survey = self.survey(id).await?;
         if !survey.open_on(self.today()) {
-            return Err(Error::conflict(
-                "survey",
-                "问卷不在作答期内 / the survey is not open for answers",
-            ));
+            return Err(Error::conflict("survey", msg!("survey-not-open-answers")));
         }
         if let Some(n) = answers.keys().find(|&&n| n >= survey.questions.len()) {
-            return Err(Error::invalid(
-                format!("answers[{n}]"),
-                "没有这道题 / no such question",
-            ));
+            return Err(Error::invalid(format!("answers[{n}]"), msg!("no-such-question")));
         }
         let mut slots = Vec::new();
         for (n, q) in survey.questions.iter().enumerate() {
@@ -418,10 +403,7 @@ impl Interact {
         match inserted {
             Ok(_) => {}
             Err(tongban_db::Error::Conflict(_)) => {
-                return Err(Error::conflict(
-                    "survey",
-                    "您已作答过此问卷 / you have already answered this survey",
-                ));
+                return Err(Error::conflict("survey", msg!("you-have-already-answered")));
             }
             Err(e) => return Err(e.into()),
         }
@@ -454,7 +436,7 @@ impl Interact {
                 object_type: "survey",
                 object_id: id.as_str(),
                 object_dept: Some(&survey.department.path),
-                summary: format!("回答问卷 {} / answered a survey", survey.title),
+                summary: msg!("answered-survey", title = survey.title).to_string(),
                 detail: json!({ "questions": slots.len() }),
             },
         )
@@ -572,7 +554,7 @@ impl Interact {
     ) -> Result<(Vec<String>, Vec<Vec<String>>)> {
         let survey = self.survey(id).await?;
         actor.require(Permission::HandleInteractions, Some(&survey.department.path))?;
-        let header: Vec<String> = std::iter::once("提交时间 / submitted".to_string())
+        let header: Vec<String> = std::iter::once(msg!("submitted").to_string())
             .chain(survey.questions.iter().map(|q| q.text.clone()))
             .collect();
         let rows = self

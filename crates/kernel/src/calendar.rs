@@ -20,15 +20,31 @@ pub const BUNDLED: &str = include_str!("../data/cn-workday-calendar.toml");
 const COMPUTABLE: std::ops::RangeInclusive<i16> = 1901..=2099;
 
 /// A calendar question that cannot be answered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CalendarError {
     /// The year is outside the range whose holidays can be known or computed.
-    #[error("{0}年节假日安排尚未录入 / holidays for {0} have not been entered")]
     UnknownYear(i16),
     /// The calendar text is malformed.
-    #[error("节假日数据格式错误 / calendar data malformed: {0}")]
     Malformed(String),
 }
+
+impl CalendarError {
+    /// What to tell a person.
+    pub fn message(&self) -> crate::Msg {
+        match self {
+            CalendarError::UnknownYear(year) => crate::msg!("holidays-not-entered", year = year.to_string()),
+            CalendarError::Malformed(detail) => crate::msg!("calendar-malformed", detail = detail),
+        }
+    }
+}
+
+impl std::fmt::Display for CalendarError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for CalendarError {}
 
 #[derive(Debug, Deserialize)]
 struct YearText {

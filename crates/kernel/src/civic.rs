@@ -2,6 +2,7 @@
 //! these types is known to be well formed.
 
 use crate::Invalid;
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 /// 公民身份号码 (GB 11643-1999): 6-digit region, 8-digit birth date, 3-digit sequence, check.
@@ -17,32 +18,32 @@ impl IdNumber {
     /// checksum and the birth date. `field` names the input in the error.
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
         let s: String = text.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
-        let bad = |why: &str| Invalid::new(field, why);
+        let bad = |why: crate::Msg| Invalid::new(field, why);
         let s = match s.len() {
             18 => s,
             15 if s.bytes().all(|b| b.is_ascii_digit()) => {
                 // GB 11643 upgrade: century 19 inserted before the 2-digit year, check digit appended.
                 let body = format!("{}19{}", &s[..6], &s[6..]);
-                let check = id_check_char(&body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
+                let check = id_check_char(&body).ok_or_else(|| bad(msg!("contains-non-digits")))?;
                 format!("{body}{check}")
             }
-            _ => return Err(bad("应为18位 / must have 18 characters")),
+            _ => return Err(bad(msg!("id-needs-18"))),
         };
         // Byte positions below are character positions only for ASCII (full-width digits are
         // three bytes each: six of them make an 18-byte string).
         if !s.is_ascii() {
-            return Err(bad("只能包含数字和X / only digits and X are allowed"));
+            return Err(bad(msg!("only-digits-and-x")));
         }
         let (body, last) = s.split_at(17);
         if !body.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("前17位应为数字 / the first 17 characters must be digits"));
+            return Err(bad(msg!("id-first-17-digits")));
         }
         if !birth_date_is_real(&body[6..14]) {
-            return Err(bad("出生日期无效 / the birth date is not a real date"));
+            return Err(bad(msg!("birth-date-not-real")));
         }
-        let expected = id_check_char(body).ok_or_else(|| bad("含非数字字符 / contains non-digits"))?;
+        let expected = id_check_char(body).ok_or_else(|| bad(msg!("contains-non-digits")))?;
         if !last.starts_with(expected) {
-            return Err(bad("校验码错误 / wrong check digit"));
+            return Err(bad(msg!("wrong-check-digit")));
         }
         Ok(Self(s))
     }
@@ -103,20 +104,13 @@ impl CreditCode {
     pub fn parse(field: &str, text: &str) -> Result<Self, Invalid> {
         let s: String = text.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
         if s.len() != 18 || !s.is_ascii() {
-            return Err(Invalid::new(
-                field,
-                "应为18位字母或数字 / must have 18 letters or digits",
-            ));
+            return Err(Invalid::new(field, msg!("credit-code-needs-18")));
         }
         let (body, last) = s.split_at(17);
-        let expected = cc_check_char(body).ok_or_else(|| {
-            Invalid::new(
-                field,
-                "含不允许的字符（I、O、Z、S、V不用）/ contains a character not allowed (no I, O, Z, S, V)",
-            )
-        })?;
+        let expected =
+            cc_check_char(body).ok_or_else(|| Invalid::new(field, msg!("credit-code-bad-character")))?;
         if !last.starts_with(expected) {
-            return Err(Invalid::new(field, "校验码错误 / wrong check character"));
+            return Err(Invalid::new(field, msg!("wrong-check-character")));
         }
         Ok(Self(s))
     }
@@ -168,10 +162,7 @@ impl PhoneNumber {
         if digits && (mobile || landline) {
             Ok(Self(s))
         } else {
-            Err(Invalid::new(
-                field,
-                "不是有效的手机或固定电话号码 / not a valid mobile or landline number",
-            ))
+            Err(Invalid::new(field, msg!("not-a-phone")))
         }
     }
 
@@ -192,7 +183,7 @@ mod tests {
         assert!(IdNumber::parse("id", "11010519491231002x").is_ok());
         let e = IdNumber::parse("id_number", "110105194912310021").unwrap_err();
         assert_eq!(e.field, "id_number");
-        assert!(e.reason.contains("校验码"));
+        assert_eq!(e.reason.code(), Some("wrong-check-digit"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! inquiries, disclosure requests.
 
 use crate::calendar::{CalendarError, WorkCalendar};
+use crate::msg;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
@@ -133,23 +134,14 @@ impl LegalClock {
     /// Stops the clock on `day`. Refused when already stopped, finished, or before the last event.
     pub fn pause(&mut self, reason: PauseReason, day: Date) -> Result<(), crate::Invalid> {
         if self.finished.is_some() {
-            return Err(crate::Invalid::new(
-                "clock",
-                "时限已结束 / the clock has finished",
-            ));
+            return Err(crate::Invalid::new("clock", msg!("clock-has-finished")));
         }
         if self.is_paused() {
-            return Err(crate::Invalid::new(
-                "clock",
-                "时限已暂停 / the clock is already stopped",
-            ));
+            return Err(crate::Invalid::new("clock", msg!("clock-already-stopped")));
         }
         let last = self.pauses.last().and_then(|p| p.to).unwrap_or(self.started);
         if day < last {
-            return Err(crate::Invalid::new(
-                "day",
-                "日期早于上一次计时变更 / date before the last clock change",
-            ));
+            return Err(crate::Invalid::new("day", msg!("date-before-last-clock")));
         }
         self.pauses.push(Pause {
             reason,
@@ -164,18 +156,12 @@ impl LegalClock {
         match self.pauses.last_mut() {
             Some(p) if p.to.is_none() => {
                 if day < p.from {
-                    return Err(crate::Invalid::new(
-                        "day",
-                        "恢复日期早于暂停日期 / resumed before it stopped",
-                    ));
+                    return Err(crate::Invalid::new("day", msg!("resumed-before-stopped")));
                 }
                 p.to = Some(day);
                 Ok(())
             }
-            _ => Err(crate::Invalid::new(
-                "clock",
-                "时限未暂停 / the clock is not stopped",
-            )),
+            _ => Err(crate::Invalid::new("clock", msg!("clock-not-stopped"))),
         }
     }
 

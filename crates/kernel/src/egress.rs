@@ -8,6 +8,7 @@
 //! checks every address a name resolves to and then connects to one of those very addresses, so
 //! a name cannot be re-pointed between the check and the connection.
 
+use crate::msg;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -117,13 +118,13 @@ pub struct Cidr {
     prefix: u8,
 }
 
-/// Why a range was not accepted (bilingual, for the field it was typed into).
+/// Why a range was not accepted (for the field it was typed into).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadCidr(pub String);
+pub struct BadCidr(pub crate::Msg);
 
 impl fmt::Display for BadCidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 
@@ -177,8 +178,7 @@ impl FromStr for Cidr {
     type Err = BadCidr;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad =
-            || BadCidr("应为地址或网段，如 10.20.0.0/16 / an address or range such as 10.20.0.0/16".into());
+        let bad = || BadCidr(msg!("cidr-expected"));
         let s = s.trim();
         let (addr, prefix) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
@@ -219,18 +219,14 @@ pub fn allowable(cidr: &Cidr) -> Result<(), BadCidr> {
         Cidr::MIN_PREFIX_V6
     };
     if cidr.prefix < min {
-        return Err(BadCidr(format!(
-            "网段过宽，前缀至少为 /{min} / the range is too wide: at least /{min}"
-        )));
+        return Err(BadCidr(msg!("cidr-too-wide", min = min)));
     }
     let metadata = [
         IpAddr::V4(Ipv4Addr::new(169, 254, 169, 254)),
         IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)),
     ];
     if metadata.iter().any(|m| cidr.contains(*m)) {
-        return Err(BadCidr(
-            "网段包含云平台元数据服务地址（169.254.169.254），不能放行 / the range holds a cloud metadata address (169.254.169.254), which is never allowed".into(),
-        ));
+        return Err(BadCidr(msg!("cidr-holds-metadata")));
     }
     Ok(())
 }

@@ -1,18 +1,20 @@
 //! The one error every typed value in this crate returns when its input is wrong.
 
-/// A value that failed validation, naming the field and why (zh-CN first, English second).
+use crate::locale::Msg;
+
+/// A value that failed validation, naming the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct Invalid {
     /// The input field, as the caller named it (e.g. `id_number`).
     pub field: String,
-    /// Why, in both languages: `校验码错误 / wrong check digit`.
-    pub reason: String,
+    /// Why, as a message the page or the CLI renders in its language.
+    pub reason: Msg,
 }
 
 impl Invalid {
-    /// Builds an `Invalid` for `field` with a bilingual `reason`.
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// Builds an `Invalid` for `field` with its `reason`.
+    pub fn new(field: impl Into<String>, reason: impl Into<Msg>) -> Self {
         Self {
             field: field.into(),
             reason: reason.into(),

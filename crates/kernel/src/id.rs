@@ -1,5 +1,7 @@
 //! Typed ids: UUIDv7 (time-ordered) stored as text, one newtype per kind of object.
 
+use crate::msg;
+
 /// Declares a newtype id around a UUIDv7 string form.
 #[macro_export]
 macro_rules! define_id {
@@ -59,7 +61,7 @@ pub fn new_uuid_v7() -> String {
 pub fn check_uuid(field: &str, text: &str) -> Result<String, crate::Invalid> {
     uuid::Uuid::try_parse(text.trim())
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| crate::Invalid::new(field, "不是有效的编号 / not a valid id"))
+        .map_err(|_| crate::Invalid::new(field, msg!("not-valid-id")))
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! characters and free of control characters, each refusal naming the field.
 
 use crate::Invalid;
+use crate::msg;
 
 /// A one-line text: trimmed, 1–`max` characters, no control characters.
 pub fn line(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
     let t = optional_line(field, text, max)?;
     if t.is_empty() {
-        return Err(Invalid::new(field, "不能为空 / must not be empty"));
+        return Err(Invalid::new(field, msg!("not-empty")));
     }
     Ok(t)
 }
@@ -17,10 +18,7 @@ pub fn optional_line(field: &str, text: &str, max: usize) -> Result<String, Inva
     let t = text.trim();
     too_long(field, t, max)?;
     if t.chars().any(char::is_control) {
-        return Err(Invalid::new(
-            field,
-            "不能包含控制字符 / must not contain control characters",
-        ));
+        return Err(Invalid::new(field, msg!("no-control-characters")));
     }
     Ok(t.to_string())
 }
@@ -29,7 +27,7 @@ pub fn optional_line(field: &str, text: &str, max: usize) -> Result<String, Inva
 pub fn text(field: &str, text: &str, max: usize) -> Result<String, Invalid> {
     let t = optional_text(field, text, max)?;
     if t.is_empty() {
-        return Err(Invalid::new(field, "不能为空 / must not be empty"));
+        return Err(Invalid::new(field, msg!("not-empty")));
     }
     Ok(t)
 }
@@ -41,10 +39,7 @@ pub fn optional_text(field: &str, text: &str, max: usize) -> Result<String, Inva
     if t.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
-        return Err(Invalid::new(
-            field,
-            "不能包含控制字符 / must not contain control characters",
-        ));
+        return Err(Invalid::new(field, msg!("no-control-characters")));
     }
     Ok(t.replace("\r\n", "\n"))
 }
@@ -52,10 +47,7 @@ pub fn optional_text(field: &str, text: &str, max: usize) -> Result<String, Inva
 fn too_long(field: &str, t: &str, max: usize) -> Result<(), Invalid> {
     // Counting stops early so a megabyte of input costs no more than `max` characters.
     if t.chars().nth(max).is_some() {
-        return Err(Invalid::new(
-            field,
-            format!("不能超过{max}个字符 / must have at most {max} characters"),
-        ));
+        return Err(Invalid::new(field, msg!("too-long", max = max)));
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ pub mod fresh;
 pub mod fuzz;
 pub mod id;
 pub mod input;
+pub mod locale;
 pub mod page;
 pub mod principal;
 pub mod ratelimit;
@@ -26,6 +27,9 @@ pub use calendar::{CalendarError, Recount, WorkCalendar};
 pub use civic::{CreditCode, IdNumber, PhoneNumber};
 pub use clock::{ClockReading, ClockState, LegalClock, Pause, PauseReason};
 pub use error::{Invalid, bilingual};
+pub use locale::{Arg, Lang, Msg};
+
+catalog!("kernel");
 pub use page::Page;
 pub use principal::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
 pub use time::{Clock, Millis};

@@ -1,5 +1,6 @@
 //! Time as UTC milliseconds (how the database stores it) and its display in the deployment's zone.
 
+use crate::msg;
 use serde::{Deserialize, Serialize};
 
 /// A moment as milliseconds since the Unix epoch, UTC.
@@ -92,10 +93,10 @@ pub fn parse_day_start(field: &str, text: &str, zone: &jiff::tz::TimeZone) -> Re
     let date: jiff::civil::Date = text
         .trim()
         .parse()
-        .map_err(|_| crate::Invalid::new(field, "日期格式应为 年-月-日 / date must be Y-m-d"))?;
+        .map_err(|_| crate::Invalid::new(field, msg!("date-format")))?;
     date.to_zoned(zone.clone())
         .map(|z| Millis(z.timestamp().as_millisecond()))
-        .map_err(|_| crate::Invalid::new(field, "日期超出范围 / date out of range"))
+        .map_err(|_| crate::Invalid::new(field, msg!("date-out-range")))
 }
 
 #[cfg(test)]

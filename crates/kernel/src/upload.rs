@@ -6,6 +6,7 @@
 //! Every refusal names the field it is about.
 
 use crate::Invalid;
+use crate::msg;
 
 /// A file as received.
 #[derive(Clone, PartialEq, Eq)]
@@ -86,20 +87,14 @@ pub fn clean_name(name: &str) -> String {
 /// content, and a declared type (if any) that agrees with the content.
 pub fn check(field: &str, u: &Upload, max_bytes: usize) -> Result<Media, Invalid> {
     if u.bytes.is_empty() {
-        return Err(Invalid::new(field, "文件为空 / the file is empty"));
+        return Err(Invalid::new(field, msg!("file-empty")));
     }
     if u.bytes.len() > max_bytes {
         let mib = max_bytes >> 20;
-        return Err(Invalid::new(
-            field,
-            format!("文件不得超过 {mib} MiB / the file must be at most {mib} MiB"),
-        ));
+        return Err(Invalid::new(field, msg!("file-too-large", mib = mib)));
     }
     let Some(media) = Media::sniff(&u.bytes) else {
-        return Err(Invalid::new(
-            field,
-            "只接受 PDF、PNG 或 JPEG 文件 / only PDF, PNG or JPEG files are accepted",
-        ));
+        return Err(Invalid::new(field, msg!("only-pdf-png-jpeg")));
     };
     let declared = u.declared_type.trim().to_ascii_lowercase();
     let declared = declared.split(';').next().unwrap_or_default().trim();
@@ -108,10 +103,7 @@ pub fn check(field: &str, u: &Upload, max_bytes: usize) -> Result<Media, Invalid
         || declared == media.mime()
         || (declared == "image/jpg" && media == Media::Jpeg);
     if !agrees {
-        return Err(Invalid::new(
-            field,
-            "文件内容与声明的类型不符 / the file's content does not match its declared type",
-        ));
+        return Err(Invalid::new(field, msg!("file-content-not-declared")));
     }
     Ok(media)
 }
@@ -131,7 +123,7 @@ pub struct Stripped {
 /// orientation rewritten alone so phone photos stay upright). PDFs are returned unchanged. A
 /// damaged image is refused naming `field`.
 pub fn strip_metadata(field: &str, media: Media, bytes: &[u8]) -> Result<Stripped, Invalid> {
-    let damaged = || Invalid::new(field, "图片文件已损坏 / the image file is damaged");
+    let damaged = || Invalid::new(field, msg!("image-file-damaged"));
     match media {
         Media::Pdf => Ok(Stripped {
             bytes: bytes.to_vec(),
@@ -417,22 +409,16 @@ mod tests {
         assert_eq!(check("f", &up("a", "", &jpeg(1)), 1000), Ok(Media::Jpeg));
         assert_eq!(check("f", &up("a", "image/jpg", &jpeg(1)), 1000), Ok(Media::Jpeg));
         let refused = |u: Upload, max: usize| check("file", &u, max).expect_err("refused");
-        assert!(
-            refused(up("a.png", "image/png", b"%PDF-1.4"), 100)
-                .reason
-                .contains("declared")
+        let code = |u: Upload, max: usize| refused(u, max).reason.code();
+        assert_eq!(
+            code(up("a.png", "image/png", b"%PDF-1.4"), 100),
+            Some("file-content-not-declared")
         );
-        assert!(
-            refused(up("a.exe", "", b"MZ\x90\0"), 100)
-                .reason
-                .contains("only PDF")
-        );
-        assert!(refused(up("a.pdf", "", b""), 100).reason.contains("empty"));
-        assert!(
-            refused(up("a.pdf", "", &vec![b'%'; 3 << 20]), 2 << 20)
-                .reason
-                .contains("2 MiB")
-        );
+        assert_eq!(code(up("a.exe", "", b"MZ\x90\0"), 100), Some("only-pdf-png-jpeg"));
+        assert_eq!(code(up("a.pdf", "", b""), 100), Some("file-empty"));
+        let big = refused(up("a.pdf", "", &vec![b'%'; 3 << 20]), 2 << 20).reason;
+        assert_eq!(big.render(crate::Lang::En), "the file must be at most 2 MiB");
+        assert_eq!(big.render(crate::Lang::Zh), "文件不得超过 2 MiB");
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl From<tongban_kernel::Invalid> for Error {
     fn from(i: tongban_kernel::Invalid) -> Self {
         Error::Invalid {
             field: i.field,
-            reason: i.reason,
+            reason: i.reason.to_string(),
         }
     }
 }

@@ -445,7 +445,7 @@ impl Governor<'_> {
             Err(invalid) => {
                 return Outcome::Bad {
                     shown: p.shown(raw),
-                    reason: invalid.reason,
+                    reason: invalid.reason.to_string(),
                 };
             }
         };
@@ -453,7 +453,7 @@ impl Governor<'_> {
             .references
             .check(i, &p.field.code, &cell, &self.spec.cipher)
             .err()
-            .map(|invalid| invalid.reason);
+            .map(|invalid| invalid.reason.to_string());
         let outcome = match reference {
             _ if p.unique() && cell != Cell::Null => Outcome::Unique {
                 key: cell.key_text(),

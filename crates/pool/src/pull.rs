@@ -498,9 +498,10 @@ impl Pool {
         let file = self.scratch_file(&p.id)?;
         let read = match self.remote_target(&provider, &url).await {
             Ok(target) => export_table(&target, &p.table, &file).await,
-            Err(Error::Destination { reason } | Error::Invalid(Invalid { reason, .. })) => {
-                Err(Error::Remote { reason })
-            }
+            Err(Error::Destination { reason }) => Err(Error::Remote { reason }),
+            Err(Error::Invalid(Invalid { reason, .. })) => Err(Error::Remote {
+                reason: reason.to_string(),
+            }),
             Err(e) => Err(e),
         };
         let result = match read {

@@ -218,7 +218,10 @@ mod tests {
             .check(0, "district", &Cell::Text("火星区".into()), &cipher)
             .unwrap_err();
         assert_eq!(err.field, "district");
-        assert!(err.reason.contains("3301-GA-0001.id_number") && err.reason.contains(" / "));
+        assert!(
+            err.reason.to_string().contains("3301-GA-0001.id_number")
+                && err.reason.to_string().contains(" / ")
+        );
     }
 
     #[test]

@@ -15,11 +15,19 @@
 //! A value holding a non-integer number has no canonical form and is refused.
 
 use serde_json::Value;
+use tongban_kernel::msg;
 
 /// Why a value has no canonical form.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("无法规范化 / no canonical form: {0}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotCanonical(pub String);
+
+impl std::fmt::Display for NotCanonical {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        tongban_kernel::msg!("not-canonical", cause = &self.0).fmt(f)
+    }
+}
+
+impl std::error::Error for NotCanonical {}
 
 /// The canonical bytes of `value`.
 pub fn to_bytes(value: &Value) -> Result<Vec<u8>, NotCanonical> {
@@ -45,9 +53,9 @@ fn write(v: &Value, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
             } else if let Some(u) = n.as_u64() {
                 out.extend_from_slice(u.to_string().as_bytes());
             } else {
-                return Err(NotCanonical(format!(
-                    "只允许整数，发现 {n} / only integers are allowed, found {n}"
-                )));
+                return Err(NotCanonical(
+                    msg!("only-integers-are-allowed", n = n.to_string()).to_string(),
+                ));
             }
         }
         Value::String(s) => write_str(s, out),

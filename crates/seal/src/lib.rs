@@ -35,6 +35,8 @@ pub use offline::Exported;
 pub use qr::{code_matches, file_data_hash, normalised_code, qr_svg, verification_code, verification_path};
 pub use sign::DOCUMENT_FORMAT;
 pub(crate) use tongban_db::decode::{parse_code, parse_date};
+tongban_kernel::catalog!("seal");
+
 pub use verify::{Outcome, RevokedEntry, TrustedSeals, Verdict, certificate_signed_by, verify_document};
 
 use jiff::civil::Date;

@@ -12,6 +12,7 @@ use crate::{
 use serde_json::json;
 use tongban_crypto::{mask_credit_code, mask_id_number, mask_name};
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{CreditCode, DeptPath, IdNumber, Permission, Principal, PrincipalKind, input};
 
 /// One of an applicant's licences that may stand in for a material ([`Seals::usable_licences`]),
@@ -94,10 +95,7 @@ fn check_type_code(text: &str) -> Result<String> {
     if ok {
         Ok(t.to_string())
     } else {
-        Err(Error::invalid(
-            "licence_type",
-            "证照类型编码应为2–64位小写字母、数字或- / the licence type code must be 2–64 lower-case letters, digits or `-`",
-        ))
+        Err(Error::invalid("licence_type", msg!("licence-type-code-2")))
     }
 }
 
@@ -122,7 +120,7 @@ fn check(new: &LicenceInput) -> Result<Checked> {
     if new.fields.len() > MAX_FIELDS {
         return Err(Error::invalid(
             "fields",
-            format!("证照栏目最多{MAX_FIELDS}项 / at most {MAX_FIELDS} lines"),
+            msg!("most-max-fields-lines", max_fields = MAX_FIELDS),
         ));
     }
     let mut fields = Vec::with_capacity(new.fields.len());
@@ -131,7 +129,7 @@ fn check(new: &LicenceInput) -> Result<Checked> {
         if fields.iter().any(|g: &LicenceField| g.label == label) {
             return Err(Error::invalid(
                 format!("fields[{i}].label"),
-                "栏目名称重复 / duplicate label",
+                msg!("duplicate-label"),
             ));
         }
         let value = input::text(&format!("fields[{i}].value"), &f.value, 1000)?;
@@ -217,9 +215,7 @@ impl Seals {
     ) -> Result<(Licence, SignedLicence)> {
         let (licence, signed) = self.issue_in(tx, actor, seal_id, new, false).await?;
         if &licence.issuer.path != dept {
-            return Err(Error::forbidden(
-                "只能使用办件所属部门的印章 / only the case department's own seal may sign its licence",
-            ));
+            return Err(Error::forbidden(msg!("only-case-department-s")));
         }
         Ok((licence, signed))
     }
@@ -238,24 +234,22 @@ impl Seals {
                 params![seal_id.as_str()],
             )
             .await?
-            .ok_or_else(|| Error::invalid("seal", "印章不存在 / no such seal"))?;
+            .ok_or_else(|| Error::invalid("seal", msg!("no-such-seal")))?;
         let seal = crate::seal::seal_from_row(&row)?;
         if check_permission {
             actor.require(Permission::IssueLicences, Some(&seal.issuer.path))?;
         }
         let today = self.today();
         if seal.retired.is_some() {
-            return Err(Error::conflict(
-                "seal",
-                "该印章的密钥已更换，请使用其后继印章 / the seal's key was replaced; use its successor",
-            ));
+            return Err(Error::conflict("seal", msg!("seal-s-key-was")));
         }
         if !seal.valid_on(today) {
             return Err(Error::conflict(
                 "seal",
-                format!(
-                    "印章有效期为 {} 至 {}，今天不能用印 / the seal is valid {} to {}, not today",
-                    seal.valid_from, seal.valid_to, seal.valid_from, seal.valid_to
+                msg!(
+                    "seal-valid-valid-from",
+                    valid_from = seal.valid_from,
+                    valid_to = seal.valid_to
                 ),
             ));
         }
@@ -264,10 +258,7 @@ impl Seals {
         if let Some(to) = new.valid_to
             && to < valid_from
         {
-            return Err(Error::invalid(
-                "valid_to",
-                "有效期截止日不得早于起始日 / the last valid day must not be before the first",
-            ));
+            return Err(Error::invalid("valid_to", msg!("last-valid-day-not")));
         }
         let key = self.signing_key(seal_id).await?;
 
@@ -355,10 +346,7 @@ impl Seals {
                 object_type: "licence",
                 object_id: licence.id.as_str(),
                 object_dept: Some(&licence.issuer.path),
-                summary: format!(
-                    "签发电子证照 {number}（{}）/ issued e-licence {number}",
-                    licence.title
-                ),
+                summary: msg!("issued-e-licence-number", title = licence.title, number = number).to_string(),
                 detail: json!({
                     "number": number,
                     "type": licence.licence_type,
@@ -390,10 +378,7 @@ impl Seals {
             )
             .await?;
         if changed == 0 {
-            return Err(Error::conflict(
-                "status",
-                "该证照已注销 / the licence is already revoked",
-            ));
+            return Err(Error::conflict("status", msg!("licence-already-revoked")));
         }
         tx.append_event(
             actor,
@@ -402,10 +387,7 @@ impl Seals {
                 object_type: "licence",
                 object_id: current.id.as_str(),
                 object_dept: Some(&current.issuer.path),
-                summary: format!(
-                    "注销电子证照 {} / revoked e-licence {}",
-                    current.number, current.number
-                ),
+                summary: msg!("revoked-e-licence-number", number = current.number).to_string(),
                 detail: json!({ "number": current.number, "reason": reason }),
             },
         )
@@ -449,9 +431,7 @@ impl Seals {
     async fn signed_value(&self, actor: &Principal, number: &str) -> Result<serde_json::Value> {
         let licence = self.licence(number).await?;
         if !may_read_file(actor, &licence) {
-            return Err(Error::forbidden(
-                "只有持证人和发证部门可以下载证照文件 / only the holder and the issuing department may download the licence file",
-            ));
+            return Err(Error::forbidden(msg!("only-holder-issuing-department")));
         }
         let file = self.stored_file(&licence.number).await?;
         serde_json::from_str(&file).map_err(|e| crate::error::decode_err("signed_enc", e.to_string()))
@@ -545,9 +525,9 @@ impl Seals {
                 vec![d.0.clone()]
             }
             None if scopes.is_empty() => {
-                return Err(Error::forbidden(format!(
-                    "无权执行此操作 / not permitted: {}",
-                    Permission::IssueLicences.code()
+                return Err(Error::forbidden(msg!(
+                    "not-permitted-issuelicences",
+                    issuelicences = Permission::IssueLicences.code()
                 )));
             }
             None => scopes.into_iter().map(|s| s.0).collect(),

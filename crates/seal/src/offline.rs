@@ -19,6 +19,7 @@ use std::path::Path;
 use tongban_crypto::VerifyingKey;
 use tongban_db::params;
 use tongban_kernel::Millis;
+use tongban_kernel::{Msg, msg};
 
 /// The trust anchor's file name.
 pub const MAKER_FILE: &str = "maker.json";
@@ -67,10 +68,10 @@ fn pretty<T: Serialize>(what: &str, v: &T) -> Result<String> {
     serde_json::to_string_pretty(v).map_err(|e| crate::error::decode_err(what, e.to_string()))
 }
 
-fn bad_file(path: &Path, why: &str) -> Error {
+fn bad_file(path: &Path, why: impl Into<Msg>) -> Error {
     Error::Io {
         path: path.display().to_string(),
-        reason: why.to_string(),
+        reason: why.into(),
     }
 }
 
@@ -80,17 +81,13 @@ impl TrustedSeals {
     /// under the maker key makes the whole folder refused, naming the file.
     pub fn from_dir(dir: &Path) -> Result<TrustedSeals> {
         let maker_path = dir.join(MAKER_FILE);
-        let maker: MakerFile = serde_json::from_slice(&read(&maker_path)?).map_err(|e| {
-            bad_file(
-                &maker_path,
-                &format!("不是制章者公钥文件 / not a maker key file: {e}"),
-            )
-        })?;
+        let maker: MakerFile = serde_json::from_slice(&read(&maker_path)?)
+            .map_err(|e| bad_file(&maker_path, msg!("not-maker-key-file", e = e.to_string())))?;
         if maker.format != MAKER_FORMAT {
-            return Err(bad_file(&maker_path, "未知的格式 / unknown format"));
+            return Err(bad_file(&maker_path, msg!("unknown-format")));
         }
         let key = VerifyingKey::from_sec1_hex(&maker.public_key)
-            .map_err(|e| bad_file(&maker_path, &e.to_string()))?;
+            .map_err(|e| bad_file(&maker_path, e.to_string()))?;
         let mut trusted = TrustedSeals::new(key);
 
         let seals_dir = dir.join(SEALS_DIR);
@@ -102,16 +99,16 @@ impl TrustedSeals {
         entries.sort();
         for path in entries {
             let cert: SealCertificate = serde_json::from_slice(&read(&path)?)
-                .map_err(|e| bad_file(&path, &format!("不是印章证书 / not a seal certificate: {e}")))?;
-            trusted.add_seal(cert).map_err(|why| bad_file(&path, &why))?;
+                .map_err(|e| bad_file(&path, msg!("not-seal-certificate-e", e = e.to_string())))?;
+            trusted.add_seal(cert).map_err(|why| bad_file(&path, why))?;
         }
 
         let list_path = dir.join(REVOCATIONS_FILE);
         if list_path.exists() {
             let raw: serde_json::Value = serde_json::from_slice(&read(&list_path)?)
-                .map_err(|e| bad_file(&list_path, &format!("不是注销列表 / not a revocation list: {e}")))?;
+                .map_err(|e| bad_file(&list_path, msg!("not-revocation-list-e", e = e.to_string())))?;
             let list: RevocationList = serde_json::from_value(raw.clone())
-                .map_err(|e| bad_file(&list_path, &format!("不是注销列表 / not a revocation list: {e}")))?;
+                .map_err(|e| bad_file(&list_path, msg!("not-revocation-list-e", e = e.to_string())))?;
             let signed = match (
                 canonical_without(&raw, "signature"),
                 B64.decode(list.signature.trim()),
@@ -120,10 +117,7 @@ impl TrustedSeals {
                 _ => false,
             };
             if list.format != REVOCATIONS_FORMAT || !signed {
-                return Err(bad_file(
-                    &list_path,
-                    "注销列表签名无效 / the revocation list's signature does not verify",
-                ));
+                return Err(bad_file(&list_path, msg!("revocation-list-s-signature")));
             }
             for entry in list.revoked {
                 trusted.add_revocation(entry);
@@ -176,7 +170,7 @@ impl Seals {
             if certificate_signed_by(&cert, &maker) {
                 trusted
                     .add_seal(cert)
-                    .map_err(|why| crate::error::decode_err("certificate", why))?;
+                    .map_err(|why| crate::error::decode_err("certificate", why.to_string()))?;
             } else {
                 tracing::warn!(seal = %cert.seal_id, "stored seal certificate is not signed by this platform's key");
             }

@@ -10,6 +10,7 @@ use crate::{
 use serde_json::json;
 use tongban_crypto::{SigningKey, VerifyingKey, sm3};
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Permission, Principal, input};
 
 /// The longest validity a seal may be given, in years.
@@ -51,25 +52,18 @@ fn check_picture(p: &SealPicture) -> Result<()> {
         "image/png" => p.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
         "image/jpeg" => p.bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
         _ => {
-            return Err(Error::invalid(
-                "picture",
-                "印模图片应为 PNG 或 JPEG / the seal picture must be PNG or JPEG",
-            ));
+            return Err(Error::invalid("picture", msg!("seal-picture-png-jpeg")));
         }
     };
     if !looks_right {
-        return Err(Error::invalid(
-            "picture",
-            "图片内容与类型不符 / the picture's content does not match its type",
-        ));
+        return Err(Error::invalid("picture", msg!("picture-s-content-does")));
     }
     if p.bytes.len() > MAX_PICTURE_BYTES {
         return Err(Error::invalid(
             "picture",
-            format!(
-                "印模图片不得超过 {} KiB / the seal picture must be at most {} KiB",
-                MAX_PICTURE_BYTES / 1024,
-                MAX_PICTURE_BYTES / 1024
+            msg!(
+                "seal-picture-most-max",
+                max_picture_bytes = MAX_PICTURE_BYTES / 1024
             ),
         ));
     }
@@ -99,17 +93,12 @@ impl Seals {
         actor.require(Permission::ManageSeals, Some(&issuer.path))?;
         let name = input::line("name", &new.name, 60)?;
         if new.valid_to < new.valid_from {
-            return Err(Error::invalid(
-                "valid_to",
-                "截止日期不得早于起始日期 / the end date must not be before the start date",
-            ));
+            return Err(Error::invalid("valid_to", msg!("end-date-not-before")));
         }
         if new.valid_to.year() - new.valid_from.year() > MAX_VALID_YEARS {
             return Err(Error::invalid(
                 "valid_to",
-                format!(
-                    "印章有效期最长{MAX_VALID_YEARS}年 / a seal may be valid for at most {MAX_VALID_YEARS} years"
-                ),
+                msg!("seal-may-valid-most", max_valid_years = MAX_VALID_YEARS),
             ));
         }
         if let Some(p) = &new.picture {
@@ -136,7 +125,7 @@ impl Seals {
                 object_type: "seal",
                 object_id: id.as_str(),
                 object_dept: Some(&issuer.path),
-                summary: format!("制作电子印章 {name} / made seal {name}"),
+                summary: msg!("made-seal-name", name = name).to_string(),
                 detail: json!({
                     "name": name,
                     "type": new.seal_type.code(),
@@ -203,10 +192,9 @@ impl Seals {
             .await;
         match inserted {
             Ok(_) => Ok(()),
-            Err(tongban_db::Error::Conflict(_)) => Err(Error::conflict(
-                "name",
-                "本部门已有同名印章 / the department already has a seal of that name",
-            )),
+            Err(tongban_db::Error::Conflict(_)) => {
+                Err(Error::conflict("name", msg!("department-already-has-seal")))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -222,16 +210,10 @@ impl Seals {
         actor.require(Permission::ManageSeals, Some(&old.issuer.path))?;
         let today = self.today();
         if old.retired.is_some() {
-            return Err(Error::conflict(
-                "seal",
-                "该印章已停用，请更换其后继印章 / the seal is retired; replace its successor",
-            ));
+            return Err(Error::conflict("seal", msg!("seal-retired-replace-successor")));
         }
         if old.valid_to < today {
-            return Err(Error::conflict(
-                "seal",
-                "该印章已过有效期，请制作新印章 / the seal has expired; make a new one",
-            ));
+            return Err(Error::conflict("seal", msg!("seal-has-expired-make")));
         }
         let picture = self.picture(id).await?;
         let old_fingerprint = VerifyingKey::from_sec1_hex(&old.certificate.public_key)
@@ -259,10 +241,7 @@ impl Seals {
             )
             .await?;
         if retired == 0 {
-            return Err(Error::conflict(
-                "seal",
-                "该印章刚被他人更换 / the seal was just replaced by someone else",
-            ));
+            return Err(Error::conflict("seal", msg!("seal-was-just-replaced")));
         }
         let made = Made {
             id: &new_id,
@@ -282,10 +261,7 @@ impl Seals {
                 object_type: "seal",
                 object_id: new_id.as_str(),
                 object_dept: Some(&old.issuer.path),
-                summary: format!(
-                    "更换印章密钥：{} / replaced the key of seal {}",
-                    old.name, old.name
-                ),
+                summary: msg!("replaced-key-seal-name", name = old.name).to_string(),
                 detail: json!({
                     "retired": id.as_str(),
                     "retired_fingerprint": old_fingerprint,
@@ -364,10 +340,7 @@ impl Seals {
         let licence_seal = valid.iter().position(|s| s.seal_type == crate::SealType::Licence);
         match licence_seal.or(if valid.is_empty() { None } else { Some(0) }) {
             Some(i) => Ok(valid.into_iter().nth(i).ok_or(Error::NotFound { what: "seal" })?),
-            None => Err(Error::conflict(
-                "seal",
-                "本部门没有今天有效的电子印章，请先由部门管理员制作印章 / the department has no seal valid today; its administrator must make one",
-            )),
+            None => Err(Error::conflict("seal", msg!("department-has-no-seal"))),
         }
     }
 

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::Value;
 use tongban_crypto::{SigningKey, sm3};
 use tongban_kernel::Millis;
+use tongban_kernel::msg;
 
 /// The `format` of every licence document this crate signs.
 pub const DOCUMENT_FORMAT: &str = "tongban-licence/1";
@@ -28,9 +29,7 @@ pub(crate) fn canonical_without(value: &Value, skip: &str) -> Result<Vec<u8>, ca
             rest.remove(skip);
             canonical::to_bytes(&Value::Object(rest))
         }
-        _ => Err(canonical::NotCanonical(
-            "应为 JSON 对象 / expected a JSON object".into(),
-        )),
+        _ => Err(canonical::NotCanonical(msg!("expected-json-object").to_string())),
     }
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use tongban_crypto::VerifyingKey;
+use tongban_kernel::{Msg, msg};
 
 coded_enum! {
     /// What verification found.
@@ -45,8 +46,8 @@ pub struct RevokedEntry {
 pub struct Verdict {
     /// Valid, or why not.
     pub outcome: Outcome,
-    /// A bilingual sentence saying what was found.
-    pub reason: String,
+    /// What was found, for people.
+    pub reason: Msg,
     /// The document, when the file held one that parsed.
     pub document: Option<LicenceDocument>,
     /// The name of the seal that signed, when known.
@@ -66,10 +67,10 @@ impl Verdict {
         self.document.as_ref().map(|d| d.issuer.name_zh.as_str())
     }
 
-    fn refuse(outcome: Outcome, reason: impl Into<String>) -> Self {
+    fn refuse(outcome: Outcome, reason: Msg) -> Self {
         Verdict {
             outcome,
-            reason: reason.into(),
+            reason,
             document: None,
             seal_name: None,
             signed_at: None,
@@ -111,12 +112,9 @@ impl TrustedSeals {
     }
 
     /// Trusts `cert`, if the maker signed it; otherwise says why not.
-    pub fn add_seal(&mut self, cert: SealCertificate) -> Result<(), String> {
+    pub fn add_seal(&mut self, cert: SealCertificate) -> Result<(), Msg> {
         if !certificate_signed_by(&cert, &self.maker) {
-            return Err(format!(
-                "印章证书 {} 的制章签名无效 / the maker signature of seal certificate {} does not verify",
-                cert.seal_id, cert.seal_id
-            ));
+            return Err(msg!("maker-signature-seal-certificate", seal_id = cert.seal_id));
         }
         self.seals.insert(cert.seal_id.clone(), cert);
         Ok(())
@@ -145,27 +143,25 @@ impl TrustedSeals {
 
 /// Verifies the signed licence file `bytes` against `trusted`, as of `today`.
 pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Verdict {
-    let tampered = |why: &str| Verdict::refuse(Outcome::Tampered, why);
+    let tampered = |why: Msg| Verdict::refuse(Outcome::Tampered, why);
     let Ok(file) = serde_json::from_slice::<Value>(bytes) else {
-        return tampered("不是 JSON 文件 / not a JSON file");
+        return tampered(msg!("not-json-file"));
     };
     let (Some(doc_value), Some(sig_value)) = (file.get("document"), file.get("signature")) else {
-        return tampered(
-            "不是电子证照文件（缺少 document 或 signature）/ not a licence file (no document or signature)",
-        );
+        return tampered(msg!("not-licence-file-no"));
     };
     // Nothing beside the signed document and its signature: a member added next to them would
     // travel with a valid verdict while no signature covers it (found by the fuzz test).
     if file.as_object().is_some_and(|o| o.len() != 2) {
-        return tampered("文件含有签章范围之外的内容 / the file holds content outside the signed document");
+        return tampered(msg!("file-holds-content-outside"));
     }
     let Ok(document) = serde_json::from_value::<LicenceDocument>(doc_value.clone()) else {
-        return tampered("证照数据结构不完整 / the licence document is malformed");
+        return tampered(msg!("licence-document-malformed"));
     };
     let Ok(block) = serde_json::from_value::<crate::SignatureBlock>(sig_value.clone()) else {
-        return tampered("签章数据结构不完整 / the signature structure is malformed");
+        return tampered(msg!("signature-structure-malformed"));
     };
-    let with_doc = |outcome: Outcome, reason: String| Verdict {
+    let with_doc = |outcome: Outcome, reason: Msg| Verdict {
         outcome,
         reason,
         document: Some(document.clone()),
@@ -177,35 +173,21 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
     let Some(known) = trusted.seals.get(&block.seal.seal_id) else {
         return with_doc(
             Outcome::UnknownSeal,
-            format!(
-                "签章所用印章 {} 不在可信印章中 / seal {} is not among the trusted seals",
-                block.seal.seal_id, block.seal.seal_id
-            ),
+            msg!("seal-seal-id-not", seal_id = block.seal.seal_id),
         );
     };
     if *known != block.seal {
-        return with_doc(
-            Outcome::UnknownSeal,
-            "文件中的印章证书与可信证书不一致 / the seal certificate in the file differs from the trusted one"
-                .into(),
-        );
+        return with_doc(Outcome::UnknownSeal, msg!("seal-certificate-file-differs"));
     }
     let Ok(seal_key) = VerifyingKey::from_sec1_hex(&known.public_key) else {
-        return with_doc(
-            Outcome::UnknownSeal,
-            "印章公钥无效 / the seal's public key is invalid".into(),
-        );
+        return with_doc(Outcome::UnknownSeal, msg!("seal-s-public-key"));
     };
 
     // The bytes: digest of the document and the seal's signature over the structure.
     let digest_ok = block.data_hash_alg == HASH_ALG
         && document_hash(doc_value).is_ok_and(|h| h == block.data_hash.to_ascii_lowercase());
     if !digest_ok {
-        return with_doc(
-            Outcome::Tampered,
-            "证照内容与签章摘要不符，文件已被改动 / the document does not match the signed digest: it was changed"
-                .into(),
-        );
+        return with_doc(Outcome::Tampered, msg!("document-does-not-match"));
     }
     let signature_ok = match (
         canonical_without(sig_value, "signature"),
@@ -215,11 +197,7 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
         _ => false,
     };
     if !signature_ok || block.property != format!("licence:{}", document.number) {
-        return with_doc(
-            Outcome::Tampered,
-            "签名验证失败，签章数据已被改动 / the signature does not verify: the signature structure was changed"
-                .into(),
-        );
+        return with_doc(Outcome::Tampered, msg!("signature-does-not-verify"));
     }
 
     // The seal was valid on the day it signed.
@@ -230,10 +208,7 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
     match signed_on {
         Ok(day) if known.valid_from <= day && day <= known.valid_to => {}
         _ => {
-            return with_doc(
-                Outcome::UnknownSeal,
-                "签章时印章不在有效期内 / the seal was not valid when it signed".into(),
-            );
+            return with_doc(Outcome::UnknownSeal, msg!("seal-was-not-valid"));
         }
     }
 
@@ -246,27 +221,27 @@ pub fn verify_document(bytes: &[u8], trusted: &TrustedSeals, today: Date) -> Ver
                         .display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
                 })
                 .unwrap_or_else(|_| r.at.clone());
-        // The issuer's reason may be written in both languages (`中文 / English`).
-        let (why_zh, why_en) = r.reason.split_once(" / ").unwrap_or((&r.reason, &r.reason));
+        // The issuer's reason may be written in both languages (`中文 / English`): each reads its own.
+        let why = Msg::from(r.reason.as_str());
         return with_doc(
             Outcome::Revoked,
-            format!(
-                "已于 {at} 由{}注销：{why_zh} / Revoked by the issuer on {at}: {why_en}",
-                document.issuer.name_zh
+            msg!(
+                "licence-revoked",
+                issuer = document.issuer.name_zh,
+                at = at,
+                why = why
             ),
         );
     }
     if let Some(to) = document.valid_to
         && to < today
     {
-        return with_doc(
-            Outcome::Expired,
-            format!("有效期至 {to}，已过期 / expired: valid until {to}"),
-        );
+        return with_doc(Outcome::Expired, msg!("expired-valid-until", to = to));
     }
-    let reason = format!(
-        "有效，由{}签发（{}）/ valid, issued by {} ({})",
-        document.issuer.name_zh, known.name, document.issuer.name_zh, known.name
+    let reason = msg!(
+        "valid-issued-issuer-name",
+        issuer = document.issuer.name_zh,
+        name = known.name
     );
     with_doc(Outcome::Valid, reason)
 }

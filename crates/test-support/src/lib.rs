@@ -211,3 +211,16 @@ where
     ms.sort_by(|a, b| a.total_cmp(b));
     (ms[ms.len() / 2], ms[(ms.len() * 95 / 100).min(ms.len() - 1)])
 }
+
+/// Asserts that a message for people reads in Chinese and in English: its catalog has the code
+/// in both languages (a missing code renders as `crate:code`, which fails here).
+pub fn said_in_both(m: &tongban_kernel::Msg) {
+    use tongban_kernel::Lang;
+    let (zh, en) = (m.render(Lang::Zh), m.render(Lang::En));
+    let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(han(&zh), "no Chinese in {zh:?} ({m:?})");
+    assert!(!en.is_empty() && en != zh, "no English for {zh:?} ({m:?})");
+    if let Some(code) = m.code() {
+        assert!(!en.ends_with(&format!(":{code}")), "{code} is not in its catalog");
+    }
+}

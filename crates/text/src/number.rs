@@ -360,6 +360,7 @@ mod tests {
             .map(|d| d.to_string())
             .unwrap_err()
             .reason
+            .to_string()
     }
 
     #[test]

@@ -172,7 +172,7 @@ mod tests {
     fn a_bad_value_is_refused_naming_the_callers_field() {
         let e = Standardizer::Date.apply("出生日期", "2026-02-30").unwrap_err();
         assert_eq!(e.field, "出生日期");
-        assert!(e.reason.contains(" / "), "bilingual: {}", e.reason);
+        assert!(e.reason.to_string().contains(" / "), "bilingual: {}", e.reason);
         let e = Standardizer::IdNumber
             .apply("sfzh", "110105194912310021")
             .unwrap_err();
@@ -186,7 +186,13 @@ mod tests {
         };
         assert_eq!(apply(&s, "汉"), "01");
         assert_eq!(apply(&s, "０２"), "02");
-        assert!(s.apply("mz", "藏族").unwrap_err().reason.contains("01 汉族"));
+        assert!(
+            s.apply("mz", "藏族")
+                .unwrap_err()
+                .reason
+                .to_string()
+                .contains("01 汉族")
+        );
     }
 
     fn all() -> Vec<Standardizer> {

@@ -183,7 +183,7 @@ pub fn print_verdict(v: &Verdict, json: bool) -> Result<()> {
             "{}",
             serde_json::json!({
                 "outcome": v.outcome.code(),
-                "reason": v.reason,
+                "reason": v.reason.to_string(),
                 "number": doc.map(|d| d.number.as_str()),
                 "title": doc.map(|d| d.title.as_str()),
                 "issuer": v.issuer(),
@@ -200,7 +200,7 @@ pub fn print_verdict(v: &Verdict, json: bool) -> Result<()> {
             println!("{}", say!("证照：{} {}", "licence: {} {}", d.number, d.title));
             println!("{}", say!("签发：{}", "issuer: {}", d.issuer.name_zh));
         }
-        println!("{}", crate::say::half(&v.reason));
+        println!("{}", crate::say::msg(&v.reason));
     }
     Ok(())
 }

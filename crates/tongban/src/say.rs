@@ -17,6 +17,20 @@ fn english_in(vars: [Option<String>; 3]) -> bool {
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("en"))
 }
 
+/// The language the CLI speaks.
+pub fn lang() -> tongban_kernel::Lang {
+    if english() {
+        tongban_kernel::Lang::En
+    } else {
+        tongban_kernel::Lang::Zh
+    }
+}
+
+/// A domain message in the CLI's language.
+pub fn msg(m: &tongban_kernel::Msg) -> String {
+    m.render(lang())
+}
+
 /// `zh` or `en`, whichever the CLI speaks (for texts built before they are printed).
 pub fn pick(zh: String, en: String) -> String {
     if english() { en } else { zh }

@@ -186,7 +186,7 @@ fn referer_path(headers: &axum::http::HeaderMap) -> Option<String> {
 /// Middleware: resolves the [`Ctx`] and keeps the CSRF and session cookies in order.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let headers = req.headers();
-    let lang = Lang::negotiate(
+    let lang = crate::i18n::negotiate(
         cookie(headers, "lang"),
         headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
@@ -267,7 +267,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
     {
         let retry = ctx.t().s("error.too_large_retry").to_string();
         resp.extensions_mut()
-            .insert(Unrendered(PageError::TooLarge(retry)));
+            .insert(Unrendered(PageError::TooLarge(retry.into())));
     }
     if let Some(Unrendered(e)) = resp.extensions_mut().remove::<Unrendered>() {
         let headers = std::mem::take(resp.headers_mut());
@@ -324,7 +324,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         // A body no page of ours posts (a field sent twice, a number that is not one) is the
         // sender's mistake, not ours.
         serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
-            PageError::BadRequest(format!("表单内容有误 / the form could not be read: {e}")).into_response()
+            PageError::BadRequest(format!("表单内容有误 / the form could not be read: {e}").into())
+                .into_response()
         })
     }
 }

@@ -43,7 +43,7 @@ pub fn identity_problem(e: IdError) -> Problem {
             Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
         }
         IdError::BadCode => {
-            let mut p = Problem::invalid("code", &IdError::BadCode.to_string());
+            let mut p = Problem::invalid("code", IdError::BadCode.to_string());
             p.kind = "/problems/bad-code".into();
             p
         }
@@ -56,8 +56,8 @@ pub fn identity_problem(e: IdError) -> Problem {
 
 /// What a page does with an identity error: show it next to a form field, or fail the page.
 pub enum FormOutcome {
-    /// Show `message` (bilingual) at `field`.
-    Field(String, String),
+    /// Show `message` at `field`.
+    Field(String, tongban_kernel::Msg),
     /// Fail the page.
     Page(PageError),
 }
@@ -66,15 +66,15 @@ pub enum FormOutcome {
 pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
     match e {
         IdError::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        IdError::Conflict { field, reason } => FormOutcome::Field(field, reason),
+        IdError::Conflict { field, reason } => FormOutcome::Field(field, reason.into()),
         e @ (IdError::BadCredentials
         | IdError::Locked { .. }
         | IdError::Disabled
         | IdError::TooMany { .. }
-        | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.to_string()),
-        IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string()),
+        | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.to_string().into()),
+        IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string().into()),
         IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
-        IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
         e @ (IdError::MfaRequired | IdError::Unauthenticated) => FormOutcome::Page(PageError::Login {
             next: format!("/?{}", crate::page::urlencode(&e.to_string())),
         }),
@@ -97,10 +97,10 @@ pub fn catalog_form(e: tongban_catalog::Error, default_field: &str) -> FormOutco
     use tongban_catalog::Error as C;
     match e {
         C::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        C::Conflict { field, reason } => FormOutcome::Field(field, reason),
-        e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.to_string()),
+        C::Conflict { field, reason } => FormOutcome::Field(field, reason.into()),
+        e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.to_string().into()),
         C::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
-        C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
         e @ C::Storage(_) => FormOutcome::Page(PageError::Internal(e.to_string())),
     }
 }
@@ -110,7 +110,7 @@ pub fn pool_form(e: tongban_pool::Error, default_field: &str) -> FormOutcome {
     use tongban_pool::Error as P;
     match e {
         P::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        P::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
+        P::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
         P::NotFound => FormOutcome::Page(PageError::NotFound),
         P::Catalog(c) => catalog_form(c, default_field),
         other => FormOutcome::Page(PageError::Internal(other.to_string())),
@@ -141,7 +141,7 @@ pub fn seal_form(e: tongban_seal::Error, default_field: &str) -> FormOutcome {
         S::Conflict { field, reason } => FormOutcome::Field(field, reason),
         S::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         S::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
-        e @ S::Io { .. } => FormOutcome::Field(default_field.into(), e.to_string()),
+        e @ S::Io { .. } => FormOutcome::Field(default_field.into(), e.to_string().into()),
         e @ (S::Key(_) | S::Storage(_)) => FormOutcome::Page(PageError::Internal(e.to_string())),
     }
 }
@@ -161,7 +161,7 @@ pub(crate) fn interact_page(e: tongban_interact::Error) -> PageError {
         I::NotFound { .. } => PageError::NotFound,
         I::Forbidden { why } => PageError::Forbidden(why),
         e @ (I::Invalid(_) | I::Conflict { .. } | I::Calendar(_) | I::RateLimited { .. }) => {
-            PageError::BadRequest(e.to_string())
+            PageError::BadRequest(e.message())
         }
         e @ I::Storage(_) => PageError::Internal(e.to_string()),
     }
@@ -174,19 +174,19 @@ pub(crate) fn hall_page(e: tongban_hall::Error) -> PageError {
         H::NotFound { .. } => PageError::NotFound,
         H::Forbidden { why } => PageError::Forbidden(why),
         e @ (H::Invalid(_) | H::Conflict { .. } | H::Calendar(_) | H::Licence(_)) => {
-            PageError::BadRequest(e.to_string())
+            PageError::BadRequest(e.message())
         }
         e @ (H::Directory(_) | H::Prefill(_) | H::Storage(_)) => PageError::Internal(e.to_string()),
     }
 }
 
 /// The field and message of a hall error a form can show, if it is one.
-pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, String)> {
+pub(crate) fn hall_field(e: &tongban_hall::Error) -> Option<(String, tongban_kernel::Msg)> {
     use tongban_hall::Error as H;
     match e {
         H::Invalid(i) => Some((i.field.clone(), i.reason.clone())),
         H::Conflict { field, reason } => Some((field.clone(), reason.clone())),
-        H::Licence(inner) => Some((inner.field().unwrap_or("licence").to_string(), e.to_string())),
+        H::Licence(inner) => Some((inner.field().unwrap_or("licence").to_string(), e.message())),
         _ => None,
     }
 }

@@ -15,78 +15,35 @@ use std::sync::LazyLock;
 
 include!(concat!(env!("OUT_DIR"), "/locales.rs"));
 
-/// A page language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// 简体中文 (default).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
+pub use tongban_kernel::Lang;
 
-impl Lang {
-    /// The BCP 47 tag for `<html lang>`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
+/// The page language from a cookie value and an `Accept-Language` header.
+pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
+    if let Some(l) = cookie.and_then(Lang::from_code) {
+        return l;
     }
-
-    /// The cookie value.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-
-    /// The other language (for the switch link).
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Zh => Lang::En,
-            Lang::En => Lang::Zh,
-        }
-    }
-
-    /// Parses a cookie value.
-    pub fn from_code(code: &str) -> Option<Lang> {
-        match code {
-            "zh" | "zh-CN" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// Picks from a cookie value and an `Accept-Language` header.
-    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
-        if let Some(l) = cookie.and_then(Lang::from_code) {
-            return l;
-        }
-        let Some(header) = accept_language else {
-            return Lang::Zh;
+    let Some(header) = accept_language else {
+        return Lang::Zh;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut it = part.trim().split(';');
+        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .unwrap_or(1.0);
+        let lang = if tag.starts_with("zh") {
+            Lang::Zh
+        } else if tag.starts_with("en") {
+            Lang::En
+        } else {
+            continue;
         };
-        let mut best: Option<(f32, Lang)> = None;
-        for part in header.split(',') {
-            let mut it = part.trim().split(';');
-            let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
-            let lang = if tag.starts_with("zh") {
-                Lang::Zh
-            } else if tag.starts_with("en") {
-                Lang::En
-            } else {
-                continue;
-            };
-            if best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
         }
-        best.map_or(Lang::Zh, |(_, l)| l)
     }
+    best.map_or(Lang::Zh, |(_, l)| l)
 }
 
 /// Text in the page language; templates call its `s` method with a catalog key.
@@ -181,6 +138,11 @@ impl Tr {
         }
     }
 
+    /// A domain message in this language.
+    pub fn msg(&self, m: &tongban_kernel::Msg) -> String {
+        m.render(self.lang)
+    }
+
     /// For bilingual messages `中文 / English` produced by domain crates: the half in this language.
     pub fn half<'a>(&self, both: &'a str) -> &'a str {
         match tongban_kernel::bilingual(both) {
@@ -189,18 +151,6 @@ impl Tr {
                 Lang::En => en,
             },
             None => both,
-        }
-    }
-}
-
-impl Lang {
-    /// Every page language, in the order texts are held.
-    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
-
-    fn index(self) -> usize {
-        match self {
-            Lang::Zh => 0,
-            Lang::En => 1,
         }
     }
 }
@@ -280,11 +230,11 @@ mod tests {
 
     #[test]
     fn chinese_is_the_default_and_the_cookie_wins() {
-        assert_eq!(Lang::negotiate(None, None), Lang::Zh);
-        assert_eq!(Lang::negotiate(None, Some("en-US,en;q=0.9")), Lang::En);
-        assert_eq!(Lang::negotiate(None, Some("en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
-        assert_eq!(Lang::negotiate(Some("en"), Some("zh-CN")), Lang::En);
-        assert_eq!(Lang::negotiate(Some("xx"), Some("fr")), Lang::Zh);
+        assert_eq!(negotiate(None, None), Lang::Zh);
+        assert_eq!(negotiate(None, Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(negotiate(None, Some("en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
+        assert_eq!(negotiate(Some("en"), Some("zh-CN")), Lang::En);
+        assert_eq!(negotiate(Some("xx"), Some("fr")), Lang::Zh);
     }
 
     /// The crate's templates and handlers (`.html` and `.rs` under `src`), with their text.

@@ -50,7 +50,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
         if inner.is_syntax() || inner.is_eof() {
             return Problem::invalid(
                 "body",
-                &format!(
+                format!(
                     "JSON 格式错误（第{}行第{}列）/ malformed JSON at line {} column {}",
                     inner.line(),
                     inner.column(),
@@ -73,7 +73,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             })
             .unwrap_or(if path == "." { "body".to_string() } else { path });
         let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        Problem::invalid(&field, &format!("字段缺失或类型错误 / {reason}"))
+        Problem::invalid(&field, format!("字段缺失或类型错误 / {reason}"))
     })
 }
 

@@ -93,7 +93,7 @@ fn refused(ctx: &Ctx, e: AuthError, client: &str) -> PageResult {
     match e.location() {
         Some(to) => Ok(continue_to(ctx, to, client)),
         None => match e {
-            AuthError::Shown(why) => Err(PageError::BadRequest(why)),
+            AuthError::Shown(why) => Err(PageError::BadRequest(why.into())),
             AuthError::Redirect { .. } => Err(PageError::NotFound),
         },
     }

@@ -5,6 +5,7 @@ use crate::i18n::{Lang, Tr};
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use tongban_kernel::Msg;
 
 /// A signed-in user as the page header shows them.
 #[derive(Debug, Clone)]
@@ -97,10 +98,10 @@ impl Chrome {
             .map(|e| e.message.as_str())
     }
 
-    /// Adds an error for `field` from a bilingual domain message.
+    /// Adds an error for `field` from a domain message, in the page's language.
     /// An English message starts with a capital letter, as a sentence does.
-    pub fn add_error(&mut self, field: &str, bilingual: &str) {
-        let mut message = self.t.half(bilingual).to_string();
+    pub fn add_error(&mut self, field: &str, message: impl Into<Msg>) {
+        let mut message = message.into().render(self.t.lang);
         capitalize(self.t, &mut message);
         self.errors.push(FieldError {
             field: field.to_string(),
@@ -232,13 +233,13 @@ pub enum PageError {
     /// 404.
     NotFound,
     /// 403 with the domain's reason.
-    Forbidden(String),
+    Forbidden(Msg),
     /// 403 for a form without a valid CSRF token.
     Csrf,
     /// 400: bad input outside a form (a query string), with the reason.
-    BadRequest(String),
+    BadRequest(Msg),
     /// 413: a file larger than the form accepts, with what to do instead.
-    TooLarge(String),
+    TooLarge(Msg),
     /// 500: logged, not shown.
     Internal(String),
     /// Go elsewhere first (e.g. the second-factor step).
@@ -319,8 +320,11 @@ impl PageError {
         if let PageError::Forbidden(why) | PageError::BadRequest(why) | PageError::TooLarge(why) = &self {
             // The kernel's plain "not permitted" repeats the sentence above; a specific reason
             // (another department's case, a locked account) is added to it.
-            if !why.starts_with(tongban_kernel::principal::NOT_PERMITTED) {
-                let reason = sentence(c.t, c.t.half(why));
+            if !why
+                .to_string()
+                .starts_with(tongban_kernel::principal::NOT_PERMITTED)
+            {
+                let reason = sentence(c.t, &c.t.msg(why));
                 let space = if c.t.is_en() { " " } else { "" };
                 message = format!("{message}{space}{reason}");
             }

@@ -52,12 +52,12 @@ impl Problem {
     }
 
     /// 400 naming `field`.
-    pub fn invalid(field: &str, reason: &str) -> Self {
+    pub fn invalid(field: &str, reason: impl std::fmt::Display) -> Self {
         let mut p = Self::new(StatusCode::BAD_REQUEST, "invalid", format!("{field}: {reason}"));
         p.field = Some(field.to_string());
         p.invalid_params.push(InvalidParam {
             name: field.into(),
-            reason: reason.into(),
+            reason: reason.to_string(),
         });
         p
     }
@@ -72,8 +72,8 @@ impl Problem {
     }
 
     /// 403 with the domain's reason.
-    pub fn forbidden(why: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", why)
+    pub fn forbidden(why: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", why.to_string())
     }
 
     /// 404.

@@ -106,7 +106,7 @@ async fn a_missing_required_field_is_named_and_bad_values_too() {
         match w.hall.submit_case(&zhang, new.clone()).await {
             Err(tongban_hall::Error::Invalid(i)) => {
                 assert_eq!(i.field, "form.id_number");
-                assert!(i.reason.contains("身份证号"), "{}", i.reason);
+                assert!(i.reason.to_string().contains("身份证号"), "{}", i.reason);
             }
             other => panic!("expected Invalid, got {other:?}"),
         }

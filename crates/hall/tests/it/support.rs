@@ -369,7 +369,7 @@ pub fn staff(name: &str, dept: &DeptRef, role: Role) -> Principal {
 
 pub fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
     match r {
-        Err(Error::Forbidden { why }) => assert!(why.contains(" / "), "bilingual: {why}"),
+        Err(Error::Forbidden { why }) => tongban_test_support::said_in_both(&why),
         other => panic!("expected Forbidden, got {other:?}"),
     }
 }
@@ -386,7 +386,7 @@ pub fn invalid<T: std::fmt::Debug>(r: Result<T, Error>, field: &str) {
     match r {
         Err(Error::Invalid(i)) => {
             assert_eq!(i.field, field, "{i}");
-            assert!(i.reason.contains(" / "), "bilingual: {}", i.reason);
+            tongban_test_support::said_in_both(&i.reason);
         }
         other => panic!("expected Invalid on {field}, got {other:?}"),
     }
@@ -397,7 +397,7 @@ pub fn conflict<T: std::fmt::Debug>(r: Result<T, Error>, field: &str) {
     match r {
         Err(Error::Conflict { field: f, reason }) => {
             assert_eq!(f, field, "{reason}");
-            assert!(reason.contains(" / "), "bilingual: {reason}");
+            tongban_test_support::said_in_both(&reason);
         }
         other => panic!("expected Conflict on {field}, got {other:?}"),
     }

@@ -6,6 +6,7 @@ use crate::{Category, Error, Interact, Result, from_json, parse_code, to_json};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
 
 coded_enum!(
@@ -94,13 +95,10 @@ pub(super) fn check_attributes(
     let mut out: AttributeValues = Vec::new();
     for (code, values) in given {
         let Some(def) = defs.iter().find(|d| d.code == *code && d.variable) else {
-            return Err(Error::invalid(
-                field(code),
-                "该服务没有此属性 / this service has no such attribute",
-            ));
+            return Err(Error::invalid(field(code), msg!("service-has-no-such")));
         };
         if out.iter().any(|(c, _)| c == code) {
-            return Err(Error::invalid(field(code), "属性重复 / attribute given twice"));
+            return Err(Error::invalid(field(code), msg!("attribute-given-twice")));
         }
         let values: Vec<String> = values
             .iter()
@@ -108,10 +106,7 @@ pub(super) fn check_attributes(
             .filter(|v| !v.is_empty())
             .collect();
         if values.len() > 1 && def.datatype != AttributeType::MultiValueList {
-            return Err(Error::invalid(
-                field(code),
-                "此属性只能有一个值 / this attribute takes one value",
-            ));
+            return Err(Error::invalid(field(code), msg!("attribute-takes-one-value")));
         }
         for v in &values {
             let ok = match def.datatype {
@@ -126,10 +121,9 @@ pub(super) fn check_attributes(
             if !ok {
                 return Err(Error::invalid(
                     field(code),
-                    format!(
-                        "值不符合类型 {} / the value is not a valid {}",
-                        def.datatype.name_zh(),
-                        def.datatype.code()
+                    msg!(
+                        "value-not-valid-datatype2",
+                        datatype = Arg::name(def.datatype.name_zh(), def.datatype.name_en()),
                     ),
                 ));
             }
@@ -140,10 +134,7 @@ pub(super) fn check_attributes(
     }
     for def in defs.iter().filter(|d| d.required && d.variable) {
         if !out.iter().any(|(c, _)| *c == def.code) {
-            return Err(Error::invalid(
-                field(&def.code),
-                "缺少必填属性 / this attribute is required",
-            ));
+            return Err(Error::invalid(field(&def.code), msg!("attribute-required")));
         }
     }
     Ok(out)
@@ -173,14 +164,11 @@ impl Interact {
             if a.order == 0 || attributes[..i].iter().any(|b| b.order == a.order) {
                 return Err(Error::invalid(
                     format!("{field}.order"),
-                    "顺序须为不重复的正整数 / order must be a positive integer used once",
+                    msg!("order-positive-integer-used"),
                 ));
             }
             if attributes[..i].iter().any(|b| b.code == a.code) {
-                return Err(Error::invalid(
-                    format!("{field}.code"),
-                    "代码重复 / code used twice",
-                ));
+                return Err(Error::invalid(format!("{field}.code"), msg!("code-used-twice")));
             }
             let is_list = matches!(
                 a.datatype,
@@ -189,7 +177,7 @@ impl Interact {
             if is_list == a.values.is_empty() {
                 return Err(Error::invalid(
                     format!("{field}.values"),
-                    "只有单选和多选属性有选项，且必须有 / list attributes need choices and only they have them",
+                    msg!("list-attributes-need-choices"),
                 ));
             }
             for c in &a.values {
@@ -229,10 +217,7 @@ impl Interact {
                 object_type: "interact_category",
                 object_id: &category.code,
                 object_dept: None,
-                summary: format!(
-                    "设置服务属性：{} / set service attributes: {}",
-                    category.code, category.code
-                ),
+                summary: msg!("set-service-attributes-category", category = category.code).to_string(),
                 detail: json!({ "attributes": attributes.iter().map(|a| &a.code).collect::<Vec<_>>() }),
             },
         )

@@ -5,6 +5,7 @@ use crate::{Error, Interact, Result};
 use serde::Serialize;
 use serde_json::json;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
 
 /// Principal ids of Open311 keys start with this, so their items are told apart from other
@@ -32,10 +33,7 @@ fn key_name(name: &str) -> Result<String> {
     if ok {
         Ok(n.to_string())
     } else {
-        Err(Error::invalid(
-            "name",
-            "名称须为 1–64 个字母、数字或 _ . - / the name must be 1–64 of A-Z a-z 0-9 _ . -",
-        ))
+        Err(Error::invalid("name", msg!("name-1-64-z")))
     }
 }
 
@@ -71,10 +69,7 @@ impl Interact {
             )
             .await?;
         if taken.is_some() {
-            return Err(Error::conflict(
-                "name",
-                "已有同名的有效密钥，请先吊销 / an active key with this name exists; revoke it first",
-            ));
+            return Err(Error::conflict("name", msg!("active-key-name-exists")));
         }
         let id = tongban_kernel::id::new_uuid_v7();
         tx.execute(
@@ -97,7 +92,7 @@ impl Interact {
                 object_type: "open311_key",
                 object_id: &id,
                 object_dept: None,
-                summary: format!("签发 Open311 密钥：{name} / issued Open311 key: {name}"),
+                summary: msg!("issued-open311-key-name", name = name).to_string(),
                 detail: json!({ "name": name }),
             },
         )
@@ -157,7 +152,7 @@ impl Interact {
                 object_type: "open311_key",
                 object_id: &id,
                 object_dept: None,
-                summary: format!("吊销 Open311 密钥：{name} / revoked Open311 key: {name}"),
+                summary: msg!("revoked-open311-key-name", name = name).to_string(),
                 detail: json!({ "name": name }),
             },
         )

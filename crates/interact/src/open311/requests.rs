@@ -15,6 +15,7 @@ use serde::Serialize;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal, PrincipalKind};
 use tongban_text::reply::public_text;
 
@@ -108,16 +109,10 @@ impl RequestQuery {
         let (from, to) = match (start, end) {
             (Some(s), Some(e)) => {
                 if e.0 < s.0 {
-                    return Err(Error::invalid(
-                        "end_date",
-                        "结束时间早于开始时间 / end_date is before start_date",
-                    ));
+                    return Err(Error::invalid("end_date", msg!("end-date-before-start")));
                 }
                 if e.0 - s.0 > MAX_SPAN_MS {
-                    return Err(Error::invalid(
-                        "end_date",
-                        "查询时间跨度不能超过 90 天 / start_date and end_date may not span more than 90 days",
-                    ));
+                    return Err(Error::invalid("end_date", msg!("start-date-end-date")));
                 }
                 (s, e)
             }
@@ -244,16 +239,11 @@ impl Interact {
     /// key's name is recorded as who filed it.
     pub async fn submit_open311(&self, actor: &Principal, sub: Open311Submission) -> Result<ItemView> {
         if actor.kind != PrincipalKind::ApiClient || !actor.id.starts_with(KEY_PRINCIPAL_PREFIX) {
-            return Err(Error::forbidden(
-                "需要有效的 Open311 API 密钥 / a valid Open311 api_key is required",
-            ));
+            return Err(Error::forbidden(msg!("valid-open311-api-key")));
         }
         let code = sub.service_code.trim();
         if code.is_empty() {
-            return Err(Error::invalid(
-                "service_code",
-                "必须填写 / service_code is required",
-            ));
+            return Err(Error::invalid("service_code", msg!("service-code-required")));
         }
         let definition = self.service_definition(code).await.map_err(|e| match e {
             Error::NotFound { .. } => Error::NotFound { what: "service_code" },
@@ -308,10 +298,7 @@ impl Interact {
         let media_url = check::optional_line("media_url", &sub.media_url, 2000)?;
         let is_web_link = media_url.starts_with("https://") || media_url.starts_with("http://");
         if !media_url.is_empty() && !is_web_link {
-            return Err(Error::invalid(
-                "media_url",
-                "须为 http(s) 链接 / media_url must be an http(s) URL",
-            ));
+            return Err(Error::invalid("media_url", msg!("media-url-http-s")));
         }
         let record = Open311Record {
             key_name: actor.name.clone(),
@@ -463,7 +450,7 @@ impl Interact {
                 .as_ref()
                 .map(|d| d.name_zh.clone())
                 .unwrap_or_default(),
-            service_notice: format!("{days}个工作日内答复 / a reply within {days} working days"),
+            service_notice: msg!("reply-within-days-working", days = days).to_string(),
             requested: item.created,
             updated: item.updated,
             expected: item.due_on,

@@ -129,7 +129,7 @@ async fn a_mapping_to_an_unknown_field_is_refused_naming_it_and_nothing_is_saved
         match err {
             Error::Invalid(i) => {
                 assert_eq!(i.field, "mapping.salary");
-                assert!(i.reason.contains(" / "), "{}", i.reason);
+                assert!(i.reason.to_string().contains(" / "), "{}", i.reason);
             }
             other => panic!("{other:?}"),
         }

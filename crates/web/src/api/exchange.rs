@@ -27,7 +27,7 @@ pub(super) fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str,
         ));
     }
     if !caller.scopes.iter().any(|s| s == SCOPE) {
-        return Err(Problem::forbidden(&format!(
+        return Err(Problem::forbidden(format!(
             "令牌缺少权限范围 {SCOPE} / the token lacks the `{SCOPE}` scope"
         )));
     }
@@ -128,7 +128,7 @@ pub(super) async fn records(
                 q.limit = v.trim().parse().map_err(|_| {
                     Problem::invalid(
                         "limit",
-                        &format!("须为1–{MAX_RECORDS}的整数 / a whole number 1–{MAX_RECORDS}"),
+                        format!("须为1–{MAX_RECORDS}的整数 / a whole number 1–{MAX_RECORDS}"),
                     )
                 })?;
             }

@@ -31,7 +31,7 @@ pub(crate) fn interact_problem(e: IxError) -> Problem {
             p
         }
         IxError::RateLimited { why } => {
-            let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", why);
+            let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", why.to_string());
             p.retry_after = Some(3600);
             p
         }
@@ -142,7 +142,7 @@ pub(crate) async fn submit(
     if caller.principal.kind == tongban_kernel::PrincipalKind::ApiClient
         && !caller.scopes.iter().any(|s| s == SUBMIT_SCOPE)
     {
-        return Err(Problem::forbidden(&format!(
+        return Err(Problem::forbidden(format!(
             "令牌缺少权限范围 {SUBMIT_SCOPE} / the token lacks the `{SUBMIT_SCOPE}` scope"
         )));
     }

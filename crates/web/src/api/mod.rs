@@ -253,14 +253,14 @@ pub(crate) fn page_of(
     if !(1..=max).contains(&limit) {
         return Err(Problem::invalid(
             "limit",
-            &format!("每页条数应为1–{max} / limit is 1–{max}"),
+            format!("每页条数应为1–{max} / limit is 1–{max}"),
         ));
     }
     let offset = offset.unwrap_or(0);
     if offset > MAX_OFFSET {
         return Err(Problem::invalid(
             "offset",
-            &format!("起始位置不能超过{MAX_OFFSET} / offset is at most {MAX_OFFSET}"),
+            format!("起始位置不能超过{MAX_OFFSET} / offset is at most {MAX_OFFSET}"),
         ));
     }
     Ok(Page::new(limit, offset))
@@ -460,7 +460,7 @@ fn parse_roles(codes: &[String]) -> Result<Vec<Role>, Problem> {
     codes
         .iter()
         .map(|c| {
-            Role::parse(c).ok_or_else(|| Problem::invalid("roles", &format!("未知角色 / unknown role: {c}")))
+            Role::parse(c).ok_or_else(|| Problem::invalid("roles", format!("未知角色 / unknown role: {c}")))
         })
         .collect()
 }

@@ -51,14 +51,14 @@ pub(super) async fn push(
         ));
     }
     if !caller.scopes.iter().any(|s| s == SCOPE) {
-        return Err(Problem::forbidden(&format!(
+        return Err(Problem::forbidden(format!(
             "令牌缺少权限范围 {SCOPE} / the token lacks the `{SCOPE}` scope"
         )));
     }
     let Json(batch) = body.map_err(|e| {
         Problem::invalid(
             "records",
-            &format!(
+            format!(
                 "请求体应为 {{\"records\": [对象…]}} / the body must be {{\"records\": [objects…]}}: {e}"
             ),
         )

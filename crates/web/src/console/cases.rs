@@ -545,8 +545,11 @@ pub(super) async fn act(
                     _ => field,
                 };
                 // An empty answer names what is missing, not only that something is.
-                let msg = match (msg.starts_with("不能为空"), missing_label(&field)) {
-                    (true, Some((zh, en))) => format!("请填写{zh} / fill in {en}"),
+                let msg = match (
+                    msg.is(&tongban_kernel::MESSAGES, "not-empty"),
+                    missing_label(&field),
+                ) {
+                    (true, Some((zh, en))) => format!("请填写{zh} / fill in {en}").into(),
                     _ => msg,
                 };
                 c.add_error(&field, &msg);

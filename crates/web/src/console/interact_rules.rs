@@ -165,7 +165,7 @@ async fn refused(
     let (field, msg) = match &e {
         tongban_interact::Error::Invalid(i) => (format!("{prefix}{}", i.field), i.reason.clone()),
         tongban_interact::Error::Conflict { field, reason } => (format!("{prefix}{field}"), reason.clone()),
-        tongban_interact::Error::NotFound { .. } => (default_field.to_string(), e.to_string()),
+        tongban_interact::Error::NotFound { .. } => (default_field.to_string(), e.message()),
         _ => return Err(interact_page(e)),
     };
     let known = [

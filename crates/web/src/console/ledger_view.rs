@@ -141,9 +141,9 @@ fn action_name(action: &str, t: crate::i18n::Tr) -> String {
 
 fn ledger_error(e: tongban_ledger::Error) -> PageError {
     match e {
-        tongban_ledger::Error::Forbidden { why } => PageError::Forbidden(why),
+        tongban_ledger::Error::Forbidden { why } => PageError::Forbidden(why.into()),
         tongban_ledger::Error::Invalid { field, reason } => {
-            PageError::BadRequest(format!("{field}: {reason}"))
+            PageError::BadRequest(format!("{field}: {reason}").into())
         }
         other => PageError::Internal(other.to_string()),
     }
@@ -248,7 +248,7 @@ pub(super) async fn ledger_csv(
     let filter = q
         .resolved(&state, &me.principal)
         .await
-        .map_err(|inv| PageError::BadRequest(inv.to_string()))?;
+        .map_err(|inv| PageError::BadRequest(inv.reason))?;
     // Refused before anything is sent; then the file streams a batch at a time, so a ledger of
     // millions of entries never sits in memory.
     let export = tongban_ledger::CsvExport::new(&state.db, &me.principal, &filter).map_err(ledger_error)?;

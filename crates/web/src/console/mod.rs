@@ -780,7 +780,14 @@ async fn set_roles(
             user_page(&state, &ctx, account.as_str(), Some((roles, why)), None).await
         }
         Err(tongban_identity::Error::Invalid(inv)) => {
-            user_page(&state, &ctx, account.as_str(), Some((roles, inv.reason)), None).await
+            user_page(
+                &state,
+                &ctx,
+                account.as_str(),
+                Some((roles, inv.reason.to_string())),
+                None,
+            )
+            .await
         }
         Err(e) => Err(identity_page(e)),
     }

@@ -99,7 +99,13 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Staff(user): S
 }
 
 /// The page again with `msg` against `field`, keeping what `form` held.
-async fn refuse(state: &AppState, ctx: &Ctx, form: &impl Serialize, field: &str, msg: &str) -> PageResult {
+async fn refuse(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &impl Serialize,
+    field: &str,
+    msg: impl Into<tongban_kernel::Msg>,
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("participation.title"));
     c.keep(form);
     c.add_error(field, msg);
@@ -276,7 +282,7 @@ pub(super) async fn new_survey(
 
 /// The form field (with its form's prefix) and message of a refusal: `questions[2].options` is
 /// shown against the questions box, `closes_on` against the closing date.
-fn field_of(e: &tongban_interact::Error, prefix: &str) -> Option<(String, String)> {
+fn field_of(e: &tongban_interact::Error, prefix: &str) -> Option<(String, tongban_kernel::Msg)> {
     let (field, msg) = match e {
         tongban_interact::Error::Invalid(i) => (i.field.clone(), i.reason.clone()),
         tongban_interact::Error::Conflict { field, reason } => (field.clone(), reason.clone()),
@@ -289,7 +295,7 @@ fn field_of(e: &tongban_interact::Error, prefix: &str) -> Option<(String, String
         other => other,
     };
     let msg = if field.contains('[') {
-        format!("{field}: {msg}")
+        format!("{field}: {msg}").into()
     } else {
         msg
     };

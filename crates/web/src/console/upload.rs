@@ -122,7 +122,7 @@ pub(super) async fn upload(
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(PageError::BadRequest(format!("file: {e}"))),
+            Err(e) => return Err(PageError::BadRequest(format!("file: {e}").into())),
         };
         match field.name() {
             Some("csrf") => {
@@ -167,7 +167,7 @@ pub(super) async fn upload(
                                 .map_err(|e| PageError::Internal(e.to_string()))?;
                         }
                         Ok(None) => break,
-                        Err(e) => return Err(PageError::BadRequest(format!("file: {e}"))),
+                        Err(e) => return Err(PageError::BadRequest(format!("file: {e}").into())),
                     }
                 }
                 let _ = out.flush().await;
@@ -243,7 +243,7 @@ fn too_large(ctx: &Ctx, limit: u64) -> PageResult {
     } else {
         format!("文件超过数据加载的上限{mib} MiB，请拆分后分别上传，或使用命令行加载。")
     };
-    Err(PageError::TooLarge(why))
+    Err(PageError::TooLarge(why.into()))
 }
 
 #[derive(Template)]

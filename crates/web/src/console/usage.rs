@@ -45,9 +45,7 @@ fn day(field: &str, text: &str, default: Date) -> Result<Date, PageError> {
         return Ok(default);
     }
     text.parse::<Date>().map_err(|_| {
-        PageError::BadRequest(format!(
-            "{field}: 日期格式应为 YYYY-MM-DD / a date like 2026-11-23"
-        ))
+        PageError::BadRequest(format!("{field}: 日期格式应为 YYYY-MM-DD / a date like 2026-11-23").into())
     })
 }
 

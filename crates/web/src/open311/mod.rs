@@ -80,7 +80,7 @@ fn domain_error(format: Format, e: IxError) -> Response {
             StatusCode::NOT_FOUND,
             &format!("{what}: 不存在 / {what} not found"),
         ),
-        IxError::Forbidden { why } => error(format, StatusCode::FORBIDDEN, &why),
+        IxError::Forbidden { why } => error(format, StatusCode::FORBIDDEN, &why.to_string()),
         e @ (IxError::Invalid(_)
         | IxError::Conflict { .. }
         | IxError::RateLimited { .. }

@@ -261,7 +261,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let files = posted.take_files("attachments");
     let form = posted.fields;
     let reselect = !files.is_empty() || posted.too_big;
-    let refuse = async |field: &str, msg: &str, status: StatusCode| {
+    let refuse = async |field: &str, msg: &tongban_kernel::Msg, status: StatusCode| {
         let mut c = ctx.chrome(ctx.t().s("interact.new"));
         c.add_error(field, msg);
         let mut resp = new_page(&state, &ctx, c, &form, reselect).await?;
@@ -271,7 +271,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let t = ctx.t();
     if posted.too_big {
         let msg = format!("{} {} MB", t.s("material.too_big"), MAX_ATTACHMENT_BYTES >> 20);
-        return refuse("attachments", &msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse("attachments", &msg.into(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     // Every missing answer is named at once (the domain checks each again when it files).
@@ -293,7 +293,7 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let Some(kind) = kind.filter(|_| missing.is_empty()) else {
         let mut c = ctx.chrome(t.s("interact.new"));
         for (field, msg) in &missing {
-            c.add_error(field, msg);
+            c.add_error(field, *msg);
         }
         let mut resp = new_page(&state, &ctx, c, &form, reselect).await?;
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -637,7 +637,13 @@ pub(super) async fn rate(
 }
 
 /// The item page again with a refused rating: the message, and what was chosen and written.
-async fn rate_error(state: &AppState, ctx: &Ctx, id: &str, form: &RateForm, msg: &str) -> PageResult {
+async fn rate_error(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    form: &RateForm,
+    msg: impl Into<tongban_kernel::Msg>,
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("interact.mine"));
     c.keep(form);
     c.add_error("satisfaction", msg);

@@ -55,7 +55,7 @@ fn shown(ctx: &Ctx, v: &Verdict, zone: &jiff::tz::TimeZone) -> Shown {
     Shown {
         outcome: v.outcome.code(),
         outcome_name: t.pick(v.outcome.name_zh(), v.outcome.name_en()).to_string(),
-        reason: t.half(&v.reason).to_string(),
+        reason: t.msg(&v.reason),
         number: doc.map(|d| d.number.clone()).unwrap_or_default(),
         title: doc.map(|d| d.title.clone()).unwrap_or_default(),
         issuer: doc.map(|d| d.issuer.name_zh.clone()).unwrap_or_default(),

@@ -649,7 +649,7 @@ async fn register(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<RegisterForm>,
 ) -> PageResult {
-    let retry = |ctx: &Ctx, f: &RegisterForm, field: &str, msg: &str| {
+    let retry = |ctx: &Ctx, f: &RegisterForm, field: &str, msg: &tongban_kernel::Msg| {
         let mut c = ctx.chrome(ctx.t().s("register.title"));
         c.narrow = true;
         c.add_error(field, msg);
@@ -694,7 +694,7 @@ async fn register(
             &ctx,
             &f,
             "password2",
-            "两次输入的密码不一致 / the passwords differ",
+            &"两次输入的密码不一致 / the passwords differ".into(),
         ));
     }
     // Registrations from one address are limited (before any hashing), so the form cannot be
@@ -707,7 +707,7 @@ async fn register(
         tongban_kernel::Millis::now(),
     ) {
         let msg = tongban_identity::Error::TooMany { retry_after_s: wait }.to_string();
-        let mut resp = retry(&ctx, &f, "username", &msg);
+        let mut resp = retry(&ctx, &f, "username", &msg.into());
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         resp.headers_mut()
             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
@@ -888,7 +888,12 @@ async fn confirm_email(
     }
 }
 
-async fn email_refused(state: &AppState, ctx: &Ctx, field: &str, reason: &str) -> PageResult {
+async fn email_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    field: &str,
+    reason: impl Into<tongban_kernel::Msg>,
+) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("account.title"));
     c.add_error(field, reason);
     crate::page::refused(account_page(state, ctx, Some(c)).await)

@@ -383,7 +383,7 @@ pub(super) async fn supplement(
     let mut posted = crate::multipart::read(&ctx, &mut form, &names, tongban_hall::MAX_UPLOAD_BYTES).await?;
     // A refusal shows the page again with what was typed (files must be chosen again).
     let typed = posted.fields.clone();
-    let refuse = |field: &str, msg: &str| {
+    let refuse = |field: &str, msg: &tongban_kernel::Msg| {
         let mut c = ctx.chrome(ctx.t().s("cases.mine"));
         c.typed = typed.clone();
         c.add_error(field, msg);
@@ -396,7 +396,7 @@ pub(super) async fn supplement(
             t.s("material.too_big"),
             tongban_hall::MAX_UPLOAD_BYTES >> 20
         );
-        return my_case_page(&state, &ctx, &id, Some(refuse("files", &msg)), false).await;
+        return my_case_page(&state, &ctx, &id, Some(refuse("files", &msg.into())), false).await;
     }
     // Each upload is stored (checked and encrypted) first; the answer then names them.
     let mut files = BTreeMap::new();

@@ -106,9 +106,10 @@ impl Draft {
         applicant: &tongban_kernel::Principal,
         step: usize,
         field: &str,
-        msg: String,
+        msg: impl Into<tongban_kernel::Msg>,
     ) -> PageResult {
-        self.refused = Some((step, field.to_string(), msg));
+        // Kept with the draft in both languages: the page may be switched before it is shown.
+        self.refused = Some((step, field.to_string(), msg.into().to_string()));
         self.save_and_go(state, applicant, step).await
     }
 

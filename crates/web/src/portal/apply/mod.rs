@@ -184,7 +184,7 @@ pub(in crate::portal) async fn step<J: Journey>(
     // Each answer is checked on its own page, as the submission will check it; what was typed
     // is kept either way, and the page shows why it was refused.
     if let Err(e) = f.check_answer(&value) {
-        let msg = hall_field(&e).map_or_else(|| e.to_string(), |(_, m)| m);
+        let msg = hall_field(&e).map_or_else(|| e.message(), |(_, m)| m);
         return d.refuse_at(&state, &user.principal, step, "v", msg).await;
     }
     // A change made from the check page goes back to it, not on through every later page.
