@@ -1,6 +1,7 @@
 //! Checks that turn input text into values the rest of the crate trusts: names and free text,
 //! resource and field codes, dates.
 
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid};
 
 pub(crate) use tongban_kernel::input::{line, optional_line, optional_text, text};
@@ -120,10 +121,7 @@ pub(crate) fn field_code(field: &str, text: &str) -> Result<String, Invalid> {
         ));
     }
     if SQL_KEYWORDS.contains(&code) {
-        return Err(Invalid::new(
-            field,
-            format!("“{code}”是SQL保留字 / `{code}` is an SQL keyword"),
-        ));
+        return Err(Invalid::new(field, msg!("code-sql-keyword", code = code)));
     }
     Ok(code.to_string())
 }
@@ -139,10 +137,7 @@ pub(crate) fn short_code(field: &str, text: &str) -> Result<String, Invalid> {
     if ok {
         Ok(code.to_string())
     } else {
-        Err(Invalid::new(
-            field,
-            "须为1–32位小写字母、数字或下划线 / must be 1–32 of a-z, 0-9 and _",
-        ))
+        Err(Invalid::new(field, msg!("must-be-1-32-z-0")))
     }
 }
 
@@ -155,10 +150,7 @@ pub(crate) fn class_code(field: &str, text: &str, required: bool) -> Result<Stri
     if (1..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(code)
     } else {
-        Err(Invalid::new(
-            field,
-            "分类编码须为1–8位字母或数字 / a classification code is 1–8 letters or digits",
-        ))
+        Err(Invalid::new(field, msg!("classification-code-1-8")))
     }
 }
 
@@ -178,10 +170,7 @@ pub(crate) fn dept_path(field: &str, path: &DeptPath) -> Result<DeptPath, Invali
     if ok {
         Ok(DeptPath(p.to_string()))
     } else {
-        Err(Invalid::new(
-            field,
-            "部门路径格式错误 / malformed department path",
-        ))
+        Err(Invalid::new(field, msg!("malformed-department-path")))
     }
 }
 

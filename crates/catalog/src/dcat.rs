@@ -5,6 +5,7 @@
 
 use crate::{Catalog, Error, OpenResource, Result, UpdateCycle};
 use serde_json::{Value, json};
+use tongban_kernel::msg;
 
 /// EU Publications Office frequency vocabulary, used by DCAT-AP for `dct:accrualPeriodicity`.
 const FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
@@ -38,10 +39,7 @@ pub fn check_base_url(base_url: &str) -> Result<String> {
     if ok {
         Ok(base.to_string())
     } else {
-        Err(Error::invalid(
-            "base_url",
-            "须为 http(s):// 开头的网址 / must be an http(s):// URL",
-        ))
+        Err(Error::invalid("base_url", msg!("http-s-url")))
     }
 }
 

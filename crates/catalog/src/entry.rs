@@ -8,6 +8,7 @@ use crate::{
     SharingClass, SharingTerms,
 };
 use tongban_kernel::Invalid;
+use tongban_kernel::msg;
 
 /// Most fields a resource may have.
 pub const MAX_FIELDS: usize = 500;
@@ -27,7 +28,7 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
     if item.is_empty() && !detail.is_empty() {
         return Err(Invalid::new(
             "classification.detail",
-            "填写“目”之前须先填写“项” / a detail code needs an item code",
+            msg!("detail-code-needs-item"),
         ));
     }
     let classification = Classification {
@@ -38,15 +39,12 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
     };
 
     if input.fields.is_empty() {
-        return Err(Invalid::new(
-            "fields",
-            "至少需要一个信息项 / at least one field is required",
-        ));
+        return Err(Invalid::new("fields", msg!("least-one-field-required")));
     }
     if input.fields.len() > MAX_FIELDS {
         return Err(Invalid::new(
             "fields",
-            format!("信息项不能超过{MAX_FIELDS}个 / at most {MAX_FIELDS} fields"),
+            msg!("most-max-fields-fields", max_fields = MAX_FIELDS),
         ));
     }
     let mut fields: Vec<ResourceField> = Vec::with_capacity(input.fields.len());
@@ -55,7 +53,7 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
         if fields.iter().any(|g| g.code == f.code) {
             return Err(Invalid::new(
                 format!("fields[{i}].code"),
-                format!("信息项编码“{}”重复 / field code `{}` is repeated", f.code, f.code),
+                msg!("field-code-f-repeated", f = f.code),
             ));
         }
         fields.push(f);
@@ -74,23 +72,17 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
         },
     };
     if input.open_class != OpenClass::NotOpen && sharing.class == SharingClass::NotShared {
-        return Err(Invalid::new(
-            "open_class",
-            "不予共享的资源不能开放 / a resource not shared between departments cannot be opened",
-        ));
+        return Err(Invalid::new("open_class", msg!("resource-not-shared-between")));
     }
     if input.open_class == OpenClass::Open && fields.iter().any(|f| f.sensitivity == Sensitivity::Personal) {
         return Err(Invalid::new(
             "open_class",
-            "含个人信息项的资源不能无条件开放 / a resource with personal fields cannot be open to all",
+            msg!("resource-personal-fields-cannot"),
         ));
     }
 
     if input.related.len() > 50 {
-        return Err(Invalid::new(
-            "related",
-            "关联资源不能超过50个 / at most 50 related resources",
-        ));
+        return Err(Invalid::new("related", msg!("most-50-related-resources")));
     }
     let mut related = Vec::with_capacity(input.related.len());
     for (i, r) in input.related.iter().enumerate() {
@@ -98,7 +90,7 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
         if r == code {
             return Err(Invalid::new(
                 format!("related[{i}]"),
-                "资源不能关联自身 / a resource cannot relate to itself",
+                msg!("resource-cannot-relate-itself"),
             ));
         }
         related.push(r);
@@ -112,10 +104,7 @@ pub(crate) fn check_input(input: ResourceInput) -> Result<ResourceInput, Invalid
     }
     let keywords = check::dedup(keywords);
     if keywords.len() > 20 {
-        return Err(Invalid::new(
-            "keywords",
-            "关键词不能超过20个 / at most 20 keywords",
-        ));
+        return Err(Invalid::new("keywords", msg!("most-20-keywords")));
     }
 
     Ok(ResourceInput {
@@ -148,7 +137,7 @@ fn check_field(i: usize, f: ResourceField) -> Result<ResourceField, Invalid> {
         if rules.iter().any(|r| r.code() == rule.code()) {
             return Err(Invalid::new(
                 field,
-                format!("规则“{}”重复 / rule `{}` is repeated", rule.code(), rule.code()),
+                msg!("rule-rule-repeated", rule = rule.code()),
             ));
         }
         rules.push(check_rule(&field, f.data_type, rule)?);
@@ -170,36 +159,24 @@ fn check_rule(field: &str, data_type: DataType, rule: QualityRule) -> Result<Qua
         QualityRule::Required | QualityRule::Unique => rule,
         QualityRule::Range { min, max } => {
             if !matches!(data_type, DataType::Integer | DataType::Decimal) {
-                return Err(Invalid::new(
-                    field,
-                    "值域规则只适用于数值型信息项 / a range applies to numeric fields only",
-                ));
+                return Err(Invalid::new(field, msg!("range-applies-numeric-fields")));
             }
             if min.is_none() && max.is_none() {
-                return Err(Invalid::new(
-                    field,
-                    "值域须有上限或下限 / a range needs a minimum or a maximum",
-                ));
+                return Err(Invalid::new(field, msg!("range-needs-minimum-maximum")));
             }
             if min.iter().chain(max.iter()).any(|v| !v.is_finite()) {
-                return Err(Invalid::new(field, "值域须为有限数 / bounds must be finite"));
+                return Err(Invalid::new(field, msg!("bounds-finite")));
             }
             if let (Some(a), Some(b)) = (min, max)
                 && a > b
             {
-                return Err(Invalid::new(
-                    field,
-                    "下限不能大于上限 / the minimum exceeds the maximum",
-                ));
+                return Err(Invalid::new(field, msg!("minimum-exceeds-maximum")));
             }
             QualityRule::Range { min, max }
         }
         QualityRule::Regex { pattern } => {
             if data_type != DataType::String {
-                return Err(Invalid::new(
-                    field,
-                    "格式规则只适用于字符型信息项 / a pattern applies to string fields only",
-                ));
+                return Err(Invalid::new(field, msg!("pattern-applies-string-fields")));
             }
             QualityRule::Regex {
                 pattern: check::line(field, &pattern, 500)?,
@@ -207,10 +184,7 @@ fn check_rule(field: &str, data_type: DataType, rule: QualityRule) -> Result<Qua
         }
         QualityRule::Enumeration { values } => {
             if values.is_empty() || values.len() > 500 {
-                return Err(Invalid::new(
-                    field,
-                    "代码表须有1–500个值 / an enumeration needs 1–500 values",
-                ));
+                return Err(Invalid::new(field, msg!("enumeration-needs-1-500")));
             }
             let mut clean = Vec::with_capacity(values.len());
             for v in &values {
@@ -218,7 +192,7 @@ fn check_rule(field: &str, data_type: DataType, rule: QualityRule) -> Result<Qua
             }
             let unique = check::dedup(clean.clone());
             if unique.len() != clean.len() {
-                return Err(Invalid::new(field, "代码表有重复值 / repeated values"));
+                return Err(Invalid::new(field, msg!("repeated-values")));
             }
             QualityRule::Enumeration { values: clean }
         }

@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use tongban_db::sql::sea_query::Cond;
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal};
 
 /// Grant columns (alias `g`) with the resource's code, provider, fields, status and class
@@ -100,16 +101,13 @@ pub(crate) fn build_grant(
         Some(list) => {
             let list: Vec<String> = check::dedup(list.iter().map(|f| f.trim().to_string()).collect());
             if list.is_empty() {
-                return Err(Error::invalid(
-                    "fields",
-                    "至少授权一个信息项 / grant at least one field",
-                ));
+                return Err(Error::invalid("fields", msg!("grant-least-one-field")));
             }
             if let Some(extra) = list.iter().find(|f| !q.fields.contains(f)) {
                 let shown: String = extra.chars().take(64).collect();
                 return Err(Error::invalid(
                     "fields",
-                    format!("信息项“{shown}”不在申请范围内 / field `{shown}` was not requested"),
+                    msg!("field-shown-was-not", shown = shown),
                 ));
             }
             // Kept in the request's (the resource's) order.
@@ -121,17 +119,12 @@ pub(crate) fn build_grant(
         Some(f) => {
             let field = f.field.trim().to_string();
             if resource.field(&field).is_none() {
-                return Err(Error::invalid(
-                    "row_filter.field",
-                    "行过滤须使用资源中的信息项 / the row filter must use a field of the resource",
-                ));
+                return Err(Error::invalid("row_filter.field", msg!("row-filter-use-field")));
             }
             if f.values.is_empty() || f.values.len() > MAX_FILTER_VALUES {
                 return Err(Error::invalid(
                     "row_filter.values",
-                    format!(
-                        "行过滤须有1–{MAX_FILTER_VALUES}个值 / a row filter needs 1–{MAX_FILTER_VALUES} values"
-                    ),
+                    msg!("row-filter-needs-1", max_filter_values = MAX_FILTER_VALUES),
                 ));
             }
             let mut values = Vec::with_capacity(f.values.len());
@@ -154,19 +147,15 @@ pub(crate) fn build_grant(
             let shown: String = c.chars().take(64).collect();
             return Err(Error::invalid(
                 "clear_fields",
-                format!("“{shown}”不是本次授权的个人信息项 / `{shown}` is not a granted personal field"),
+                msg!("shown-not-granted-personal", shown = shown),
             ));
         }
     }
     let clear_basis = if clear_fields.is_empty() {
         check::optional_text("clear_basis", &terms.clear_basis, 1000)?
     } else {
-        check::text("clear_basis", &terms.clear_basis, 1000).map_err(|_| {
-            Error::invalid(
-                "clear_basis",
-                "明文提供个人信息须说明用途依据 / clear-text personal data needs a justification",
-            )
-        })?
+        check::text("clear_basis", &terms.clear_basis, 1000)
+            .map_err(|_| Error::invalid("clear_basis", msg!("clear-text-personal-data")))?
     };
     let uses: Vec<crate::GrantUse> = if terms.uses.is_empty() {
         crate::DEFAULT_USES.to_vec()
@@ -178,23 +167,17 @@ pub(crate) fn build_grant(
             .collect()
     };
     if !clear_fields.is_empty() && uses.contains(&crate::GrantUse::Query) {
-        return Err(Error::invalid(
-            "uses",
-            "明文提供的个人信息不能用于查询分析，请取消“查询分析”或改为脱敏 / clear-text personal data cannot be granted for query and analysis",
-        ));
+        return Err(Error::invalid("uses", msg!("clear-text-personal-data-2")));
     }
     let expires_on = terms.expires_on.unwrap_or(q.valid_until);
     if expires_on > q.valid_until {
         return Err(Error::invalid(
             "expires_on",
-            "授权期限不能晚于申请的有效期 / a grant cannot outlast the validity requested",
+            msg!("grant-cannot-outlast-validity"),
         ));
     }
     if expires_on <= today {
-        return Err(Error::invalid(
-            "expires_on",
-            "授权期限须晚于今天 / the grant must run past today",
-        ));
+        return Err(Error::invalid("expires_on", msg!("grant-run-past-today")));
     }
     Ok(Grant {
         id: GrantId::new(),
@@ -243,7 +226,7 @@ pub(crate) async fn insert_grant(tx: &mut Tx, actor: &Principal, g: &Grant) -> R
             params![
                 g.created,
                 actor.id,
-                format!("由新授权 {} 取代 / replaced by grant {}", g.id, g.id),
+                msg!("replaced-grant-id", id = g.id.as_str()).to_string(),
                 id
             ],
         )
@@ -276,10 +259,7 @@ pub(crate) async fn insert_grant(tx: &mut Tx, actor: &Principal, g: &Grant) -> R
     )
     .await
     .map_err(|e| match e {
-        tongban_db::Error::Conflict(_) => Error::conflict(
-            "status",
-            "同时生成了另一授权，请重试 / another grant was made meanwhile; try again",
-        ),
+        tongban_db::Error::Conflict(_) => Error::conflict("status", msg!("another-grant-was-made")),
         e => e.into(),
     })?;
     Ok(earlier)
@@ -300,17 +280,7 @@ pub(crate) async fn grant_event(
             object_type: "grant",
             object_id: g.id.as_str(),
             object_dept: Some(&g.provider.path),
-            summary: format!(
-                "授权 {} 使用资源 {}（{}个信息项，至 {}） / granted {} resource {} ({} fields, until {})",
-                g.grantee.path().as_str(),
-                g.resource_code,
-                g.fields.len(),
-                g.expires_on,
-                g.grantee.path().as_str(),
-                g.resource_code,
-                g.fields.len(),
-                g.expires_on
-            ),
+            summary: msg!("granted-path-resource-resource", path = g.grantee.path().as_str(), resource_code = g.resource_code, fields = g.fields.len(), expires_on = g.expires_on).to_string(),
             detail: json!({
                 "resource": g.resource_code,
                 "grantee": g.grantee,
@@ -408,9 +378,7 @@ impl Catalog {
         if !actor.allows(Permission::ReadCatalog, Some(g.grantee.path()))
             && !actor.allows(Permission::ReadCatalog, Some(&g.provider.path))
         {
-            return Err(Error::forbidden(
-                "无权查看此共享授权 / not permitted to see this grant",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-grant")));
         }
         Ok(g)
     }
@@ -425,7 +393,7 @@ impl Catalog {
     ) -> Result<Listing<Grant>> {
         let scopes = actor.scopes_for(Permission::ReadCatalog);
         if scopes.is_empty() {
-            return Err(Error::forbidden("无权查看共享授权 / not permitted to see grants"));
+            return Err(Error::forbidden(msg!("not-permitted-see-grants")));
         }
         let mut cond = Cond::all();
         if !scopes.contains(&DeptPath::root()) {
@@ -466,15 +434,10 @@ impl Catalog {
         if !actor.allows(Permission::ManageGrants, Some(&g.provider.path))
             && !actor.allows(Permission::ReviewSharing, Some(&g.provider.path))
         {
-            return Err(Error::forbidden(
-                "无权撤销此共享授权 / not permitted to revoke this grant",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-revoke-grant")));
         }
         if g.revoked.is_some() {
-            return Err(Error::conflict(
-                "status",
-                "该授权已撤销 / the grant is already revoked",
-            ));
+            return Err(Error::conflict("status", msg!("grant-already-revoked")));
         }
         let reason = check::text("reason", reason, 1000)?;
         let now = self.now();
@@ -487,10 +450,7 @@ impl Catalog {
             )
             .await?;
         if n == 0 {
-            return Err(Error::conflict(
-                "status",
-                "该授权已撤销 / the grant is already revoked",
-            ));
+            return Err(Error::conflict("status", msg!("grant-already-revoked")));
         }
         tx.append_event(
             actor,
@@ -499,13 +459,12 @@ impl Catalog {
                 object_type: "grant",
                 object_id: g.id.as_str(),
                 object_dept: Some(&g.provider.path),
-                summary: format!(
-                    "撤销 {} 对资源 {} 的授权 / revoked the grant of {} to {}",
-                    g.grantee.path().as_str(),
-                    g.resource_code,
-                    g.resource_code,
-                    g.grantee.path().as_str()
-                ),
+                summary: msg!(
+                    "revoked-grant-resource-code",
+                    path = g.grantee.path().as_str(),
+                    resource_code = g.resource_code
+                )
+                .to_string(),
                 detail: json!({
                     "resource": g.resource_code,
                     "grantee": g.grantee,

@@ -39,6 +39,8 @@ pub use sharing::{
 };
 pub(crate) use tongban_db::decode::{from_json, parse_code, parse_date, to_json};
 
+tongban_kernel::catalog!("catalog");
+
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::Arc;

@@ -14,6 +14,7 @@ use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Page, Permission, Principal};
 
 /// Resource columns, unqualified.
@@ -77,7 +78,7 @@ fn can_read(actor: &Principal, r: &Resource) -> bool {
 }
 
 fn not_permitted_to_read() -> Error {
-    Error::forbidden("无权查看此数据资源 / not permitted to see this resource")
+    Error::forbidden(msg!("not-permitted-see-resource"))
 }
 
 /// The keys of `new` whose values differ from `old` (both JSON objects).
@@ -110,10 +111,7 @@ async fn insert_revision(tx: &mut Tx, r: &Resource, action: &str, actor: &Princi
 }
 
 fn code_taken() -> Error {
-    Error::conflict(
-        "code",
-        "该资源编码已存在 / a resource with this code already exists",
-    )
+    Error::conflict("code", msg!("resource-code-already-exists"))
 }
 
 impl Catalog {
@@ -220,10 +218,13 @@ impl Catalog {
                 object_type: "resource",
                 object_id: r.id.as_str(),
                 object_dept: Some(&r.provider.path),
-                summary: format!(
-                    "编目数据资源 {} {} / catalogued resource {} {}",
-                    r.code, r.name_zh, r.code, r.name_en
-                ),
+                summary: msg!(
+                    "catalogued-resource-r-r3",
+                    r = r.code,
+                    r2 = r.name_zh,
+                    r3 = r.name_en
+                )
+                .to_string(),
                 detail: json!({
                     "code": r.code,
                     "revision": r.revision,
@@ -257,19 +258,13 @@ impl Catalog {
         let input = check_input(input)?;
         actor.require(Permission::ManageCatalog, Some(&input.provider.path))?;
         if old.status == ResourceStatus::Retired {
-            return Err(Error::conflict(
-                "status",
-                "已下线的资源不能修改 / a retired resource cannot be edited",
-            ));
+            return Err(Error::conflict("status", msg!("retired-resource-cannot-edited")));
         }
         if old.revision != expected_revision {
             return Err(stale());
         }
         if input.code != old.code && (old.status != ResourceStatus::Draft || old.current_version > 0) {
-            return Err(Error::invalid(
-                "code",
-                "资源发布或有数据后编码不能修改 / the code cannot change once published or holding data",
-            ));
+            return Err(Error::invalid("code", msg!("code-cannot-change-once")));
         }
         let as_json =
             |i: &ResourceInput| serde_json::to_value(i).map_err(|e| decode_err("snapshot", e.to_string()));
@@ -357,10 +352,7 @@ impl Catalog {
                 object_type: "resource",
                 object_id: r.id.as_str(),
                 object_dept: Some(&r.provider.path),
-                summary: format!(
-                    "修改数据资源 {} (第{}版) / edited resource {} (revision {})",
-                    r.code, r.revision, r.code, r.revision
-                ),
+                summary: msg!("edited-resource-r-revision", r = r.code, revision = r.revision).to_string(),
                 detail: json!({ "code": r.code, "revision": r.revision, "changed": changed }),
             },
         )
@@ -378,10 +370,10 @@ impl Catalog {
         if old.status != ResourceStatus::Draft {
             return Err(Error::conflict(
                 "status",
-                format!(
-                    "只有草稿可以发布（当前：{}） / only a draft can be published (now {})",
-                    old.status.name_zh(),
-                    old.status.code()
+                msg!(
+                    "only-draft-can-published",
+                    status = old.status.name_zh(),
+                    status2 = old.status.code()
                 ),
             ));
         }
@@ -409,10 +401,7 @@ impl Catalog {
         let old = self.require_resource(id).await?;
         actor.require(Permission::ManageCatalog, Some(&old.provider.path))?;
         if old.status == ResourceStatus::Retired {
-            return Err(Error::conflict(
-                "status",
-                "资源已下线 / the resource is already retired",
-            ));
+            return Err(Error::conflict("status", msg!("resource-already-retired")));
         }
         let r = Resource {
             status: ResourceStatus::Retired,
@@ -459,10 +448,14 @@ impl Catalog {
                 object_type: "resource",
                 object_id: r.id.as_str(),
                 object_dept: Some(&r.provider.path),
-                summary: format!(
-                    "{}数据资源 {} {} / {} resource {}",
-                    verb.0, r.code, r.name_zh, verb.1, r.code
-                ),
+                summary: msg!(
+                    "verb2-resource-r",
+                    verb = verb.0,
+                    r = r.code,
+                    r2 = r.name_zh,
+                    verb2 = verb.1
+                )
+                .to_string(),
                 detail: json!({
                     "code": r.code,
                     "revision": r.revision,
@@ -621,10 +614,7 @@ impl Catalog {
 }
 
 fn stale() -> Error {
-    Error::conflict(
-        "revision",
-        "该资源已被他人修改，请刷新后重试 / the resource was changed meanwhile; reload and try again",
-    )
+    Error::conflict("revision", msg!("resource-was-changed-meanwhile"))
 }
 
 /// A column, `name` or `table.name`.

@@ -20,6 +20,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use tongban_db::sql::sea_query::Cond;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal};
 
 mod store;
@@ -41,33 +42,26 @@ pub const WARN_DAYS: u32 = 1;
 pub const MAX_VALIDITY_YEARS: i16 = 3;
 
 fn moved_on() -> Error {
-    Error::conflict(
-        "status",
-        "该申请已被他人处理，请刷新 / the request was handled meanwhile; reload it",
-    )
+    Error::conflict("status", msg!("request-was-handled-meanwhile"))
 }
 
 fn wrong_status(q: &SharingRequest, verb: (&str, &str)) -> Error {
     Error::conflict(
         "status",
-        format!(
-            "申请当前状态为“{}”，不能{} / the request is {}, so it cannot be {}",
-            q.status.name_zh(),
-            verb.0,
-            q.status.code(),
-            verb.1
+        msg!(
+            "request-status2-so-cannot",
+            status = q.status.name_zh(),
+            verb = verb.0,
+            status2 = q.status.code(),
+            verb2 = verb.1
         ),
     )
 }
 
 /// A refusal's reasons: required, bounded.
 fn reasons(text: &str) -> Result<String> {
-    check::text("reasons", text, 2000).map_err(|_| {
-        Error::invalid(
-            "reasons",
-            "不予共享须说明理由（最多2000字） / a refusal needs reasons (at most 2000 characters)",
-        )
-    })
+    check::text("reasons", text, 2000)
+        .map_err(|_| Error::invalid("reasons", msg!("refusal-needs-reasons-most")))
 }
 
 /// Refuses unless `perm` covers both the requester and the provider (the data authority acts
@@ -79,14 +73,14 @@ fn require_both(actor: &Principal, perm: Permission, q: &SharingRequest) -> Resu
 }
 
 fn event_summary(q: &SharingRequest, zh: &str, en: &str) -> String {
-    format!(
-        "{zh}：{} {}（申请方 {}） / {en}: {} (requester {})",
-        q.resource_code,
-        q.resource_name_zh,
-        q.requester.path().as_str(),
-        q.resource_code,
-        q.requester.path().as_str()
+    msg!(
+        "sharing-event",
+        what = tongban_kernel::Arg::name(zh, en),
+        code = q.resource_code,
+        name = q.resource_name_zh,
+        requester = q.requester.path().as_str()
     )
+    .to_string()
 }
 
 impl Catalog {
@@ -146,16 +140,10 @@ impl Catalog {
         actor.require(Permission::RequestSharing, Some(requester.path()))?;
         let resource = self.require_resource(&new.resource).await?;
         if resource.status != ResourceStatus::Published {
-            return Err(Error::conflict(
-                "resource",
-                "该资源未发布，不能申请 / the resource is not published",
-            ));
+            return Err(Error::conflict("resource", msg!("resource-not-published")));
         }
         if resource.provider.path.contains(requester.path()) {
-            return Err(Error::conflict(
-                "resource",
-                "本部门提供的资源无需申请共享 / a department need not request its own resource",
-            ));
+            return Err(Error::conflict("resource", msg!("department-need-not-request")));
         }
         let fields = requested_fields(&resource, &new.fields)?;
         let purpose = check::text("purpose", &new.purpose, 500)?;
@@ -292,10 +280,7 @@ impl Catalog {
                 let note = check::optional_text("note", &note, 2000)?;
                 let resource = self.require_resource(&q.resource_id).await?;
                 if resource.status != ResourceStatus::Published {
-                    return Err(Error::conflict(
-                        "resource",
-                        "该资源已下线 / the resource has been retired",
-                    ));
+                    return Err(Error::conflict("resource", msg!("resource-has-been-retired")));
                 }
                 let days = if resource.current_version == 0 {
                     DECISION_DAYS_NO_DATA
@@ -398,10 +383,7 @@ impl Catalog {
         actor.require(Permission::RequestSharing, Some(q.requester.path()))?;
         let by_provider = q.refusal.as_ref().is_some_and(|r| r.by == RefusedBy::Provider);
         if q.status != RequestStatus::Refused || !by_provider {
-            return Err(Error::conflict(
-                "status",
-                "只能对提供部门的不予共享答复提出争议 / only a provider's refusal can be disputed",
-            ));
+            return Err(Error::conflict("status", msg!("only-provider-s-refusal")));
         }
         let text = check::text("reasons", reasons_text, 2000)?;
         let was = q.status;
@@ -569,10 +551,7 @@ impl Catalog {
     ) -> Result<Grant> {
         let resource = self.require_resource(&q.resource_id).await?;
         if resource.status != ResourceStatus::Published {
-            return Err(Error::conflict(
-                "resource",
-                "该资源已下线 / the resource has been retired",
-            ));
+            return Err(Error::conflict("resource", msg!("resource-has-been-retired")));
         }
         let today = self.today();
         let g = build_grant(&resource, q, terms, actor, today, self.now())?;
@@ -594,9 +573,7 @@ impl Catalog {
         if !actor.allows(Permission::ReadCatalog, Some(q.requester.path()))
             && !actor.allows(Permission::ReadCatalog, Some(&q.provider.path))
         {
-            return Err(Error::forbidden(
-                "无权查看此共享申请 / not permitted to see this request",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-request")));
         }
         self.view(q)
     }
@@ -612,9 +589,7 @@ impl Catalog {
     ) -> Result<Listing<RequestView>> {
         let scopes = actor.scopes_for(Permission::ReadCatalog);
         if scopes.is_empty() {
-            return Err(Error::forbidden(
-                "无权查看共享申请 / not permitted to see sharing requests",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-see-sharing")));
         }
         let mut cond = Cond::all();
         if !scopes.contains(&DeptPath::root()) {
@@ -662,10 +637,7 @@ impl Catalog {
 fn requested_fields(resource: &Resource, wanted: &[String]) -> Result<Vec<String>> {
     let wanted: Vec<String> = wanted.iter().map(|f| f.trim().to_string()).collect();
     if wanted.iter().all(String::is_empty) {
-        return Err(Error::invalid(
-            "fields",
-            "至少选择一个信息项 / choose at least one field",
-        ));
+        return Err(Error::invalid("fields", msg!("choose-least-one-field")));
     }
     if let Some(missing) = wanted
         .iter()
@@ -674,9 +646,10 @@ fn requested_fields(resource: &Resource, wanted: &[String]) -> Result<Vec<String
         let shown: String = missing.chars().take(64).collect();
         return Err(Error::invalid(
             "fields",
-            format!(
-                "资源 {} 中没有信息项“{shown}” / resource {} has no field `{shown}`",
-                resource.code, resource.code
+            msg!(
+                "resource-resource-has-no",
+                resource = resource.code,
+                shown = shown
             ),
         ));
     }

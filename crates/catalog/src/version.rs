@@ -7,6 +7,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal};
 
 impl Catalog {
@@ -23,40 +24,28 @@ impl Catalog {
         let r = self.require_resource(id).await?;
         actor.require(Permission::ManageCatalog, Some(&r.provider.path))?;
         if r.status == ResourceStatus::Retired {
-            return Err(Error::conflict(
-                "status",
-                "已下线的资源不能再登记数据 / a retired resource takes no new data",
-            ));
+            return Err(Error::conflict("status", msg!("retired-resource-takes-no")));
         }
         if !(new.quality_score.is_finite() && (0.0..=1.0).contains(&new.quality_score)) {
-            return Err(Error::invalid(
-                "quality_score",
-                "质量得分须在0到1之间 / the quality score must be between 0 and 1",
-            ));
+            return Err(Error::invalid("quality_score", msg!("quality-score-between-0")));
         }
         let row_count = i64::try_from(new.row_count).map_err(|_| Error::invalid("row_count", "too large"))?;
         let diff = match new.diff {
             serde_json::Value::Null => json!({}),
             d @ serde_json::Value::Object(_) => d,
             _ => {
-                return Err(Error::invalid(
-                    "diff",
-                    "差异摘要须为JSON对象 / the diff summary must be a JSON object",
-                ));
+                return Err(Error::invalid("diff", msg!("diff-summary-json-object")));
             }
         };
         let diff_text = to_json("diff", &diff)?;
         if diff_text.len() > 64 * 1024 {
-            return Err(Error::invalid(
-                "diff",
-                "差异摘要不能超过64KB / the diff summary must be at most 64 KB",
-            ));
+            return Err(Error::invalid("diff", msg!("diff-summary-most-64")));
         }
         let expected = r.current_version + 1;
         if new.version != expected {
             return Err(Error::conflict(
                 "version",
-                format!("下一个版本应为 {expected} / the next version must be {expected}"),
+                msg!("next-version-expected", expected = expected),
             ));
         }
         let now = self.now();
@@ -69,10 +58,7 @@ impl Catalog {
             )
             .await?;
         if n == 0 {
-            return Err(Error::conflict(
-                "version",
-                "版本已被同时登记 / another version was recorded meanwhile",
-            ));
+            return Err(Error::conflict("version", msg!("another-version-was-recorded")));
         }
         tx.execute(
             "INSERT INTO resource_versions (resource_id, version, row_count, quality_score, diff, \
@@ -95,10 +81,13 @@ impl Catalog {
                 object_type: "resource",
                 object_id: id.as_str(),
                 object_dept: Some(&r.provider.path),
-                summary: format!(
-                    "数据资源 {} 登记第{}版数据（{}行） / resource {} version {} recorded ({} rows)",
-                    r.code, new.version, new.row_count, r.code, new.version, new.row_count
-                ),
+                summary: msg!(
+                    "resource-r-version-version",
+                    r = r.code,
+                    version = new.version,
+                    row_count = new.row_count
+                )
+                .to_string(),
                 detail: json!({
                     "code": r.code,
                     "version": new.version,

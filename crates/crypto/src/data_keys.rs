@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use rand_core::{OsRng, RngCore};
 use sm3::Sm3;
 use std::path::Path;
+use tongban_kernel::{Msg, msg};
 use zeroize::Zeroizing;
 
 /// Marks the file's layout, so a later layout is recognized rather than misread.
@@ -74,30 +75,25 @@ pub(crate) struct DataKeysFile {
 
 impl DataKeysFile {
     pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, Error> {
-        let bad = |why: String| Error::key_file(path, why);
-        let doc: FileRepr = serde_json::from_str(text)
-            .map_err(|e| bad(format!("不是有效的密钥文件 / not a valid key file: {e}")))?;
+        let bad = |why: Msg| Error::key_file(path, why);
+        let doc: FileRepr =
+            serde_json::from_str(text).map_err(|e| bad(msg!("not-valid-key-file", e = e.to_string())))?;
         if doc.format != FORMAT {
-            return Err(bad(format!(
-                "格式标记应为 {FORMAT} / the \"format\" member must be {FORMAT}"
-            )));
+            return Err(bad(msg!("format-marker", format = FORMAT)));
         }
         let list = doc.data_keys;
         let mut data_keys = Vec::with_capacity(list.len());
         for e in list {
             if key_number(&e.id).is_none() {
-                return Err(bad(format!(
-                    "数据密钥编号 {:?} 应形如 k1 / data key id {:?} must look like k1",
-                    e.id, e.id
-                )));
+                return Err(bad(msg!("data-key-id-shape", id = e.id)));
             }
             if data_keys.iter().any(|d: &WrappedEntry| d.id == e.id) {
-                return Err(bad(format!("数据密钥编号重复 / duplicate data key id {}", e.id)));
+                return Err(bad(msg!("duplicate-data-key-id", id = e.id)));
             }
             data_keys.push(e);
         }
         if data_keys.is_empty() {
-            return Err(bad("没有数据密钥 / no data keys".into()));
+            return Err(bad(msg!("no-data-keys")));
         }
         Ok(Self {
             data_keys,
@@ -125,12 +121,9 @@ impl DataKeysFile {
         kek: &crate::keyring::Keks,
     ) -> Result<(DataKeys, BlindKey), Error> {
         let open = |slot: &str, e: &WrappedEntry| -> Result<Zeroizing<Vec<u8>>, Error> {
-            let sealed = B64.decode(e.wrapped.trim()).map_err(|_| {
-                Error::key_file(
-                    path,
-                    format!("{}: wrapped 不是 base64 / \"wrapped\" is not base64", e.id),
-                )
-            })?;
+            let sealed = B64
+                .decode(e.wrapped.trim())
+                .map_err(|_| Error::key_file(path, msg!("wrapped-not-base64", id = e.id)))?;
             kek.open(&aad(slot), &sealed)
         };
         let mut keys = Vec::with_capacity(self.data_keys.len());
@@ -138,12 +131,8 @@ impl DataKeysFile {
         for e in &self.data_keys {
             match open(&format!("data-key/{}", e.id), e) {
                 Ok(raw) => {
-                    let key = Sm4GcmKey::from_bytes(&raw).map_err(|_| {
-                        Error::key_file(
-                            path,
-                            format!("{}: 数据密钥长度错误 / wrong data key length", e.id),
-                        )
-                    })?;
+                    let key = Sm4GcmKey::from_bytes(&raw)
+                        .map_err(|_| Error::key_file(path, msg!("wrong-data-key-length", id = e.id)))?;
                     let number = key_number(&e.id).unwrap_or(0);
                     keys.push(DataKey {
                         id: e.id.clone(),
@@ -155,14 +144,14 @@ impl DataKeysFile {
                 Err(other) => return Err(other),
             }
         }
-        let blind =
-            match open("blind-index-key", &self.blind_index_key) {
-                Ok(raw) => Some(BlindKey::from_bytes(&raw).ok_or_else(|| {
-                    Error::key_file(path, "盲索引密钥长度错误 / wrong blind-index key length")
-                })?),
-                Err(Error::Decrypt) => None,
-                Err(other) => return Err(other),
-            };
+        let blind = match open("blind-index-key", &self.blind_index_key) {
+            Ok(raw) => Some(
+                BlindKey::from_bytes(&raw)
+                    .ok_or_else(|| Error::key_file(path, msg!("wrong-blind-index-key")))?,
+            ),
+            Err(Error::Decrypt) => None,
+            Err(other) => return Err(other),
+        };
         match blind {
             None if keys.is_empty() => Err(Error::WrongMasterKey { path: path.into() }),
             Some(blind) if failed.is_empty() => {
@@ -175,11 +164,7 @@ impl DataKeysFile {
                 }
                 Err(Error::key_file(
                     path,
-                    format!(
-                        "密钥 {} 认证失败，文件被改动 / key(s) {} fail authentication: the file was altered",
-                        failed.join(","),
-                        failed.join(",")
-                    ),
+                    msg!("key-s-join-fail", join = failed.join(",")),
                 ))
             }
         }

@@ -7,6 +7,7 @@
 use crate::{Error, Keyring};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use tongban_kernel::msg;
 use zeroize::Zeroizing;
 
 /// The prefix every encrypted field value starts with.
@@ -98,16 +99,15 @@ impl FieldCipher {
 }
 
 fn split_stored(stored: &str) -> Result<(&str, Vec<u8>), Error> {
-    let rest = stored.trim().strip_prefix(FIELD_PREFIX).ok_or_else(|| {
-        Error::Malformed(format!(
-            "加密字段应以 {FIELD_PREFIX} 开头 / an encrypted field must start with {FIELD_PREFIX}"
-        ))
-    })?;
-    let (id, b64) = rest.split_once(':').ok_or_else(|| {
-        Error::Malformed("加密字段缺少密钥编号 / an encrypted field lacks its key id".into())
-    })?;
+    let rest = stored
+        .trim()
+        .strip_prefix(FIELD_PREFIX)
+        .ok_or_else(|| Error::Malformed(msg!("encrypted-field-start-field", field_prefix = FIELD_PREFIX)))?;
+    let (id, b64) = rest
+        .split_once(':')
+        .ok_or_else(|| Error::Malformed(msg!("encrypted-field-lacks-key")))?;
     let sealed = B64
         .decode(b64)
-        .map_err(|_| Error::Malformed("加密字段的密文不是 base64 / the ciphertext is not base64".into()))?;
+        .map_err(|_| Error::Malformed(msg!("ciphertext-not-base64")))?;
     Ok((id, sealed))
 }

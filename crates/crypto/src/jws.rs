@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use p256::ecdsa::signature::{Signer, Verifier};
 use rand_core::OsRng;
 use serde_json::{Value, json};
+use tongban_kernel::msg;
 use zeroize::Zeroizing;
 
 /// A signing algorithm of ID tokens.
@@ -86,10 +87,10 @@ impl JwsKey {
         match alg {
             JwsAlg::Es256 => p256::ecdsa::SigningKey::from_slice(bytes)
                 .map(JwsKey::Es256)
-                .map_err(|_| Error::Malformed("不是 P-256 私钥 / not a P-256 private key".into())),
+                .map_err(|_| Error::Malformed(msg!("not-p-256-private"))),
             JwsAlg::Sm2 => {
-                let pem = std::str::from_utf8(bytes)
-                    .map_err(|_| Error::Malformed("不是 SM2 私钥 / not an SM2 private key".into()))?;
+                let pem =
+                    std::str::from_utf8(bytes).map_err(|_| Error::Malformed(msg!("not-sm2-private-key")))?;
                 Sm2Key::from_pkcs8_pem(pem).map(JwsKey::Sm2)
             }
         }

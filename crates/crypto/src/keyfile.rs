@@ -8,6 +8,7 @@ use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use tongban_kernel::msg;
 
 const ROTATE_LOCK_FILE: &str = "data-keys.lock";
 
@@ -39,7 +40,7 @@ pub(crate) fn read_key_file(path: &Path) -> Result<Option<String>, Error> {
             warn_if_shared(path);
             String::from_utf8(bytes)
                 .map(Some)
-                .map_err(|_| Error::key_file(path, "不是 UTF-8 文本 / not UTF-8 text"))
+                .map_err(|_| Error::key_file(path, msg!("not-utf-8-text")))
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path)(e)),
@@ -137,10 +138,9 @@ impl RotationLock {
                 let _ = writeln!(f, "{}", std::process::id());
                 Ok(Self(path))
             }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => Err(Error::key_file(
-                &path,
-                "另一进程正在轮换数据密钥；若没有，请删除此文件 / another process is rotating the data key; if none is, delete this file",
-            )),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                Err(Error::key_file(&path, msg!("another-process-rotating-data")))
+            }
             Err(e) => Err(Error::io(&path)(e)),
         }
     }

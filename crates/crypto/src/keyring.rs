@@ -26,6 +26,7 @@ use rand_core::{OsRng, RngCore};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use tongban_kernel::Millis;
+use tongban_kernel::{Msg, msg};
 use zeroize::Zeroizing;
 
 /// The environment variable that may hold the master key (64 hex characters).
@@ -70,17 +71,14 @@ pub fn new_master_key_hex() -> Zeroizing<String> {
     Zeroizing::new(hex::encode(k.as_ref()))
 }
 
-fn parse_master_hex(text: &str) -> Result<Zeroizing<[u8; 32]>, String> {
+fn parse_master_hex(text: &str) -> Result<Zeroizing<[u8; 32]>, Msg> {
     let t = text.trim();
     let n = t.chars().count();
     if n != 64 {
-        return Err(format!(
-            "应为64个十六进制字符（32字节），实际为{n}个字符 / must be 64 hex characters (32 bytes), got {n}"
-        ));
+        return Err(msg!("must-be-64-hex-characters-32", n = n));
     }
     let mut out = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(t, out.as_mut())
-        .map_err(|_| "含非十六进制字符 / contains characters that are not hexadecimal".to_string())?;
+    hex::decode_to_slice(t, out.as_mut()).map_err(|_| msg!("contains-characters-are-not").to_string())?;
     Ok(out)
 }
 
@@ -172,7 +170,7 @@ impl Keyring {
         let master = load_master(keys_dir, master_key)?;
         let accepted = match (master_key, accepted) {
             (Some(_), Some(text)) => parse_master_list(text)
-                .map_err(|why| Error::MasterKey(format!("{ACCEPTED_MASTER_KEY_ENV} {why}")))?,
+                .map_err(|why| Error::MasterKey(format!("{ACCEPTED_MASTER_KEY_ENV} {why}").into()))?,
             (Some(_), None) => Vec::new(),
             (None, _) => load_accepted(keys_dir)?,
         };
@@ -269,16 +267,13 @@ impl Keyring {
         };
         let _lock = RotationLock::acquire(&dir)?;
         let path = dir.join(DATA_KEYS_FILE);
-        let text = read_key_file(&path)?
-            .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+        let text =
+            read_key_file(&path)?.ok_or_else(|| Error::key_file(&path, msg!("file-has-disappeared")))?;
         let mut file = DataKeysFile::parse(&path, &text)?;
         let keks = self.keks();
         let (mut keys, blind) = file.unwrap_all(&path, &keks)?;
         if blind.as_bytes() != self.inner.blind.as_bytes() {
-            return Err(Error::key_file(
-                &path,
-                "盲索引密钥与已打开的不同，拒绝轮换 / the blind-index key differs from the one opened; refusing to rotate",
-            ));
+            return Err(Error::key_file(&path, msg!("blind-index-key-differs")));
         }
         let number = keys.max_number() + 1;
         let id = format!("k{number}");
@@ -327,9 +322,9 @@ impl Keyring {
 
     /// Opens a value made by [`wrap_secret`](Self::wrap_secret) with the same `purpose`.
     pub fn unwrap_secret(&self, purpose: &str, wrapped: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let sealed = B64.decode(wrapped.trim()).map_err(|_| {
-            Error::Malformed("封装的密钥不是 base64 / a wrapped secret must be base64".into())
-        })?;
+        let sealed = B64
+            .decode(wrapped.trim())
+            .map_err(|_| Error::Malformed(msg!("wrapped-secret-base64")))?;
         let slot = aad(&format!("secret/{purpose}"));
         match self.keks().open(&slot, &sealed) {
             // Another process may have rotated the master key: read the key files once more.
@@ -367,7 +362,7 @@ impl Keyring {
                 return Err(Error::MasterKey(format!(
                     "{ACCEPTED_MASTER_KEY_FILE} 仍保存着上次轮换前的主密钥：确认所有密钥都已在当前主密钥下（tongban keys rewrap）并另行保管后删除它，再轮换 / \
                      {ACCEPTED_MASTER_KEY_FILE} still holds the master key from before the last rotation: run tongban keys rewrap, escrow it, delete it, then rotate"
-                )));
+                ).into()));
             }
             // Both keys open everything from here on, whatever happens next.
             replace_file(
@@ -382,8 +377,8 @@ impl Keyring {
                 .collect(),
         };
         let path = dir.join(DATA_KEYS_FILE);
-        let text = read_key_file(&path)?
-            .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+        let text =
+            read_key_file(&path)?.ok_or_else(|| Error::key_file(&path, msg!("file-has-disappeared")))?;
         let mut file = DataKeysFile::parse(&path, &text)?;
         let (keys, blind) = file.unwrap_all(&path, &next)?;
         for entry in &mut file.data_keys {
@@ -416,7 +411,7 @@ impl Keyring {
         let _lock = RotationLock::acquire(&dir)?;
         let master_path = dir.join(MASTER_KEY_FILE);
         let old = read_key_file(&master_path)?
-            .ok_or_else(|| Error::key_file(&master_path, "文件不见了 / the file has disappeared"))?;
+            .ok_or_else(|| Error::key_file(&master_path, msg!("file-has-disappeared")))?;
         let old = old.trim();
         let accepted_path = dir.join(ACCEPTED_MASTER_KEY_FILE);
         replace_file(&accepted_path, format!("{new_master}\n{old}\n").as_bytes())?;
@@ -457,11 +452,10 @@ impl Keyring {
     }
 
     fn rotating_dir(&self) -> Result<PathBuf, Error> {
-        self.inner.dir.clone().ok_or_else(|| {
-            Error::MasterKey(
-                "临时密钥环没有主密钥文件 / an ephemeral keyring has no master key to rotate".into(),
-            )
-        })
+        self.inner
+            .dir
+            .clone()
+            .ok_or_else(|| Error::MasterKey(msg!("ephemeral-keyring-has-no")))
     }
 
     pub(crate) fn active_data_key(&self) -> (String, Sm4GcmKey) {
@@ -476,9 +470,7 @@ impl Keyring {
     /// read again once to pick it up.
     pub(crate) fn data_key(&self, id: &str) -> Result<Sm4GcmKey, Error> {
         let Some(number) = key_number(id) else {
-            return Err(Error::Malformed(
-                "密钥编号应形如 k1 / a key id must look like k1".into(),
-            ));
+            return Err(Error::Malformed(msg!("key-id-look-like")));
         };
         let max = {
             let data = self.read_data();
@@ -583,7 +575,8 @@ impl std::fmt::Debug for Keyring {
 fn load_master(dir: &Path, from_env: Option<&str>) -> Result<Zeroizing<[u8; 32]>, Error> {
     if let Some(text) = from_env {
         tracing::debug!("master key taken from {MASTER_KEY_ENV}");
-        return parse_master_hex(text).map_err(|why| Error::MasterKey(format!("{MASTER_KEY_ENV} {why}")));
+        return parse_master_hex(text)
+            .map_err(|why| Error::MasterKey(format!("{MASTER_KEY_ENV} {why}").into()));
     }
     let path = dir.join(MASTER_KEY_FILE);
     let from_file = |text: &str| parse_master_hex(text).map_err(|why| Error::key_file(&path, why));
@@ -600,7 +593,7 @@ fn load_master(dir: &Path, from_env: Option<&str>) -> Result<Zeroizing<[u8; 32]>
             path.display(),
             dir.display(),
             dir.display()
-        )));
+        ).into()));
     }
     let fresh = new_master_key_hex();
     if create_file(&path, format!("{}\n", fresh.as_str()).as_bytes())? {
@@ -608,8 +601,7 @@ fn load_master(dir: &Path, from_env: Option<&str>) -> Result<Zeroizing<[u8; 32]>
         return from_file(&fresh);
     }
     // Another process created it first: use theirs.
-    let text = read_key_file(&path)?
-        .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+    let text = read_key_file(&path)?.ok_or_else(|| Error::key_file(&path, msg!("file-has-disappeared")))?;
     from_file(&text)
 }
 
@@ -623,7 +615,7 @@ fn load_accepted(dir: &Path) -> Result<Vec<Zeroizing<[u8; 32]>>, Error> {
 }
 
 /// Master keys separated by white space or commas.
-fn parse_master_list(text: &str) -> Result<Vec<Zeroizing<[u8; 32]>>, String> {
+fn parse_master_list(text: &str) -> Result<Vec<Zeroizing<[u8; 32]>>, Msg> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|t| !t.is_empty())
         .map(parse_master_hex)
@@ -658,8 +650,7 @@ fn load_or_create_data_keys(dir: &Path, kek: &Keks) -> Result<(DataKeys, BlindKe
         }]);
         return Ok((keys, blind));
     }
-    let text = read_key_file(&path)?
-        .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+    let text = read_key_file(&path)?.ok_or_else(|| Error::key_file(&path, msg!("file-has-disappeared")))?;
     DataKeysFile::parse(&path, &text)?.unwrap_all(&path, kek)
 }
 
@@ -676,7 +667,7 @@ fn load_or_create_platform_key(dir: &Path, kek: &Keks) -> Result<SigningKey, Err
                 fresh
             } else {
                 let text = read_key_file(&path)?
-                    .ok_or_else(|| Error::key_file(&path, "文件不见了 / the file has disappeared"))?;
+                    .ok_or_else(|| Error::key_file(&path, msg!("file-has-disappeared")))?;
                 open_platform_key(&path, kek, &slot, &text)?
             }
         }
@@ -691,7 +682,7 @@ fn load_or_create_platform_key(dir: &Path, kek: &Keks) -> Result<SigningKey, Err
     if !on_disk.trim().eq_ignore_ascii_case(&expected) {
         return Err(Error::key_file(
             &pub_path,
-            format!("与 {PLATFORM_KEY_FILE} 不匹配 / does not match {PLATFORM_KEY_FILE}"),
+            msg!("does-not-match-platform", platform_key_file = PLATFORM_KEY_FILE),
         ));
     }
     Ok(signer)
@@ -700,17 +691,12 @@ fn load_or_create_platform_key(dir: &Path, kek: &Keks) -> Result<SigningKey, Err
 fn open_platform_key(path: &Path, kek: &Keks, slot: &[u8], text: &str) -> Result<SigningKey, Error> {
     let sealed = B64
         .decode(text.trim())
-        .map_err(|_| Error::key_file(path, "不是 base64 / not base64"))?;
-    let pem = kek.open(slot, &sealed).map_err(|_| {
-        Error::key_file(
-            path,
-            "无法用当前主密钥解开（主密钥不对或文件被替换）/ does not open under the current master key (wrong master key, or the file was replaced)",
-        )
-    })?;
-    let pem =
-        std::str::from_utf8(&pem).map_err(|_| Error::key_file(path, "内容不是 PEM / content is not PEM"))?;
-    SigningKey::from_pkcs8_pem(pem)
-        .map_err(|_| Error::key_file(path, "内容不是 SM2 私钥 / content is not an SM2 private key"))
+        .map_err(|_| Error::key_file(path, msg!("not-base64")))?;
+    let pem = kek
+        .open(slot, &sealed)
+        .map_err(|_| Error::key_file(path, msg!("does-not-open-under")))?;
+    let pem = std::str::from_utf8(&pem).map_err(|_| Error::key_file(path, msg!("content-not-pem")))?;
+    SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::key_file(path, msg!("content-not-sm2-private")))
 }
 
 #[cfg(test)]

@@ -29,3 +29,5 @@ pub use reseal::{Sealed, SealedColumn, WrappedColumn};
 pub use sign::{SigningKey, VerifyingKey};
 pub use sm4gcm::Sm4GcmKey;
 pub use zeroize::Zeroizing;
+
+tongban_kernel::catalog!("crypto");

@@ -6,6 +6,7 @@
 
 use crate::{Error, FieldCipher};
 use std::collections::BTreeMap;
+use tongban_kernel::msg;
 
 /// A column of sealed values: where it is and how its values were sealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +75,8 @@ impl FieldCipher {
                 Ok(Some(self.encrypt(field, &plain)))
             }
             Sealed::TextMap { prefix } => {
-                let mut map: BTreeMap<String, String> = serde_json::from_str(stored).map_err(|_| {
-                    Error::Malformed("加密表单不是 JSON 对象 / a sealed map is not a JSON object".into())
-                })?;
+                let mut map: BTreeMap<String, String> = serde_json::from_str(stored)
+                    .map_err(|_| Error::Malformed(msg!("sealed-map-not-json")))?;
                 let mut changed = false;
                 for (name, value) in &mut map {
                     let Some(id) = FieldCipher::key_id_of(value) else {
@@ -95,7 +95,7 @@ impl FieldCipher {
                 }
                 serde_json::to_string(&map)
                     .map(Some)
-                    .map_err(|_| Error::Malformed("加密表单无法写出 / a sealed map cannot be written".into()))
+                    .map_err(|_| Error::Malformed(msg!("sealed-map-cannot-written")))
             }
         }
     }

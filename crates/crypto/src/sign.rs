@@ -7,6 +7,7 @@ use rand_core::OsRng;
 use sm2::dsa::signature::{RandomizedSigner, Signer, Verifier};
 use sm2::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sm2::{NonZeroScalar, SecretKey};
+use tongban_kernel::msg;
 use zeroize::Zeroizing;
 
 /// The default SM2 distinguishing identifier (用户可辨别标识) of GB/T 35276.
@@ -47,9 +48,8 @@ impl SigningKey {
 
     /// Reads an unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) holding an SM2 key.
     pub fn from_pkcs8_pem(pem: &str) -> Result<Self, Error> {
-        let secret = SecretKey::from_pkcs8_pem(pem.trim()).map_err(|_| {
-            Error::Malformed("不是 SM2 PKCS#8 PEM 私钥 / not an SM2 private key in PKCS#8 PEM".to_string())
-        })?;
+        let secret = SecretKey::from_pkcs8_pem(pem.trim())
+            .map_err(|_| Error::Malformed(msg!("not-sm2-private-key-2")))?;
         Ok(Self(from_scalar(secret.to_nonzero_scalar())))
     }
 
@@ -57,7 +57,7 @@ impl SigningKey {
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
         SecretKey::from(self.0.as_nonzero_scalar())
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| Error::Malformed(format!("PKCS#8 编码失败 / PKCS#8 encoding failed: {e}")))
+            .map_err(|e| Error::Malformed(msg!("pkcs-8-encoding-failed", e = e.to_string())))
     }
 
     /// Signs `msg` (SM3 over `Z_A || msg`), returning 64 bytes `r || s`. The nonce is derived as
@@ -112,14 +112,10 @@ impl VerifyingKey {
 
     /// Reads a SEC1 point (compressed or uncompressed) in hex; the point must lie on the curve.
     pub fn from_sec1_hex(text: &str) -> Result<Self, Error> {
-        let bytes = hex::decode(text.trim()).map_err(|_| {
-            Error::Malformed("SM2 公钥应为十六进制 / an SM2 public key must be hex".to_string())
-        })?;
+        let bytes = hex::decode(text.trim()).map_err(|_| Error::Malformed(msg!("sm2-public-key-hex")))?;
         sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_DIST_ID, &bytes)
             .map(Self)
-            .map_err(|_| {
-                Error::Malformed("不是 SM2 曲线上的公钥 / not a public key on the SM2 curve".to_string())
-            })
+            .map_err(|_| Error::Malformed(msg!("not-public-key-sm2")))
     }
 
     /// A short name for the key: the first 16 hex characters of SM3 over its SEC1 bytes.

@@ -14,6 +14,7 @@ use rand_core::{OsRng, RngCore, SeedableRng};
 use sm4::Sm4;
 use std::cell::RefCell;
 use std::sync::Arc;
+use tongban_kernel::msg;
 use zeroize::Zeroizing;
 
 type Sm4Gcm = AesGcm<Sm4, U12>;
@@ -78,12 +79,9 @@ impl Sm4GcmKey {
 
     /// A key from exactly 16 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let arr: [u8; 16] = bytes.try_into().map_err(|_| {
-            Error::Malformed(format!(
-                "SM4 密钥应为16字节 / an SM4 key must be 16 bytes, got {}",
-                bytes.len()
-            ))
-        })?;
+        let arr: [u8; 16] = bytes
+            .try_into()
+            .map_err(|_| Error::Malformed(msg!("sm4-key-16-bytes", bytes = bytes.len())))?;
         Ok(Self::new(Zeroizing::new(arr)))
     }
 

@@ -3,6 +3,7 @@
 
 use crate::{Db, EventDraft, Result, params};
 use tongban_kernel::calendar::{BUNDLED, CalendarError, WorkCalendar};
+use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Millis, Permission, Principal};
 
 /// Why a year could not be added.
@@ -13,7 +14,7 @@ pub enum AddYearError {
     Invalid(#[from] Invalid),
     /// The actor may not enter holiday schedules.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(tongban_kernel::Msg),
     /// The database refused.
     #[error(transparent)]
     Storage(#[from] crate::Error),
@@ -57,15 +58,10 @@ pub async fn add_years(
 ) -> std::result::Result<Vec<i16>, AddYearError> {
     // The holiday schedule is national: any grant of the permission will do.
     if !actor.allows_somewhere(Permission::ManageCalendar) {
-        return Err(AddYearError::Forbidden(
-            "无权录入节假日安排 / not permitted to enter holiday schedules".into(),
-        ));
+        return Err(AddYearError::Forbidden(msg!("not-permitted-enter-holiday")));
     }
     let parsed = WorkCalendar::from_toml(text).map_err(|e| match e {
-        CalendarError::Malformed(m) => Invalid::new(
-            "calendar",
-            format!("节假日数据格式错误：{m} / calendar data malformed: {m}"),
-        ),
+        CalendarError::Malformed(m) => Invalid::new("calendar", msg!("calendar-data-malformed-m", m = m)),
         other => Invalid::new("calendar", other.to_string()),
     })?;
     let shipped = WorkCalendar::from_toml(BUNDLED)
@@ -73,12 +69,12 @@ pub async fn add_years(
         .unwrap_or_default();
     let years = parsed.years();
     if years.is_empty() {
-        return Err(Invalid::new("calendar", "没有年份 / no year given").into());
+        return Err(Invalid::new("calendar", msg!("no-year-given")).into());
     }
     let mut tx = db.begin_write().await?;
     for year in &years {
         if shipped.contains(year) {
-            return Err(Invalid::new("calendar", format!("{year} 年为随版本发布的官方数据，不能修改 / {year} ships with this release and cannot be changed")).into());
+            return Err(Invalid::new("calendar", msg!("year-ships-release-cannot", year = year)).into());
         }
         // Store each year on its own, re-rendered from the parsed data's source slice.
         let one = single_year_source(text, *year).unwrap_or_else(|| text.to_string());
@@ -96,7 +92,7 @@ pub async fn add_years(
                 object_type: "calendar_year",
                 object_id: &year.to_string(),
                 object_dept: None,
-                summary: format!("录入 {year} 年节假日安排（{holidays} 个假期）/ entered the {year} holiday calendar ({holidays} holidays)"),
+                summary: msg!("entered-year-holiday-calendar", holidays = holidays, year = year).to_string(),
                 detail: serde_json::json!({ "year": year, "holidays": holidays }),
             },
         )
@@ -126,4 +122,14 @@ pub async fn years(db: &Db) -> Result<Vec<(i16, bool)>> {
         .into_iter()
         .map(|y| (y, shipped.contains(&y)))
         .collect())
+}
+
+#[cfg(test)]
+mod catalog_tests {
+    #[test]
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 }

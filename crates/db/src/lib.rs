@@ -22,6 +22,8 @@ pub use event::{Event, EventDraft};
 pub use migrate::Migration;
 pub use value::{FromValue, Row, ToValue, Value};
 
+tongban_kernel::catalog!("db");
+
 /// The result of a storage call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

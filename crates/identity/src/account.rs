@@ -13,6 +13,7 @@ use tongban_crypto::{mask_credit_code, mask_id_number, mask_name, mask_phone};
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Func, JoinType, LikeExpr, Order, Query};
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{
     CreditCode, DeptPath, IdNumber, Millis, Page, Permission, PhoneNumber, Principal, PrincipalKind, Role,
     RoleGrant,
@@ -76,9 +77,7 @@ pub(crate) fn grants_from_rows(rows: &[Row]) -> Result<Vec<(String, RoleGrant)>>
 /// Refuses demo accounts from anyone but the platform itself.
 fn check_demo_flag(actor: &Principal, is_demo: bool) -> Result<()> {
     if is_demo && actor.kind != PrincipalKind::System {
-        return Err(Error::forbidden(
-            "只有系统可以创建演示账号 / only the system may create demo accounts",
-        ));
+        return Err(Error::forbidden(msg!("only-system-may-create")));
     }
     Ok(())
 }
@@ -91,7 +90,7 @@ fn parse_phone(text: Option<&str>) -> Result<Option<PhoneNumber>> {
 }
 
 fn username_taken() -> Error {
-    Error::conflict("username", "该用户名已被使用 / this username is taken")
+    Error::conflict("username", msg!("username-taken"))
 }
 
 /// Encrypted personal columns of a new account.
@@ -205,17 +204,11 @@ pub(crate) async fn insert_grants(
 }
 
 fn id_number_taken() -> Error {
-    Error::conflict(
-        "id_number",
-        "该身份证号已注册 / this ID number is already registered",
-    )
+    Error::conflict("id_number", msg!("id-number-already-registered"))
 }
 
 fn credit_code_taken() -> Error {
-    Error::conflict(
-        "credit_code",
-        "该统一社会信用代码已注册 / this credit code is already registered",
-    )
+    Error::conflict("credit_code", msg!("credit-code-already-registered"))
 }
 
 /// Whether `actor` may give or take `grant`: `AssignRoles` over its scope; only a sys_admin (or
@@ -223,20 +216,17 @@ fn credit_code_taken() -> Error {
 /// with the account and are never assigned.
 pub(crate) fn check_grant_power(actor: &Principal, grant: &RoleGrant) -> Result<()> {
     if !grant.role.is_staff() {
-        return Err(Error::invalid(
-            "roles",
-            "公众和企业角色随账号类型确定，不能分配 / citizen and business roles come with the account and cannot be assigned",
-        ));
+        return Err(Error::invalid("roles", msg!("citizen-business-roles-come")));
     }
     actor.require(Permission::AssignRoles, Some(&grant.scope))?;
     if grant.role.is_platform_admin()
         && actor.kind != PrincipalKind::System
         && !actor.has_role(Role::SysAdmin)
     {
-        return Err(Error::forbidden(format!(
-            "只有系统管理员可以授予或撤销{}角色 / only a sys_admin may grant or revoke {}",
-            grant.role.name_zh(),
-            grant.role.code()
+        return Err(Error::forbidden(msg!(
+            "only-sys-admin-may-2",
+            role = grant.role.name_zh(),
+            role2 = grant.role.code()
         )));
     }
     Ok(())
@@ -258,10 +248,7 @@ pub fn can_grant(actor: &Principal, role: Role, scope: &DeptPath) -> bool {
 pub(crate) fn check_separation(grants: &[RoleGrant]) -> Result<()> {
     let has = |r: Role| grants.iter().any(|g| g.role == r);
     if has(Role::SysAdmin) && has(Role::SecurityAdmin) {
-        return Err(Error::conflict(
-            "roles",
-            "系统管理员与安全管理员不能由同一账号担任 / one account cannot be both sys_admin and security_admin",
-        ));
+        return Err(Error::conflict("roles", msg!("one-account-cannot-both")));
     }
     Ok(())
 }
@@ -375,9 +362,7 @@ impl Identity {
     pub(crate) async fn view_for(&self, actor: &Principal, id: &AccountId) -> Result<AccountView> {
         let own = actor.kind == PrincipalKind::User && actor.id == id.as_str();
         if !own && !actor.allows_somewhere(Permission::ReadUsers) {
-            return Err(Error::forbidden(
-                "无权查看或管理账号 / not permitted to read or manage accounts",
-            ));
+            return Err(Error::forbidden(msg!("not-permitted-read-manage")));
         }
         self.require_view(id).await
     }
@@ -423,7 +408,7 @@ impl Identity {
             is_demo: reg.is_demo,
             now: self.now(),
         };
-        let summary = format!("注册公众账号 {username} / registered citizen account {username}");
+        let summary = msg!("registered-citizen-account-username", username = username).to_string();
         let masked = mask_id_number(id_number.as_str());
         let detail = json!({
             "username": username,
@@ -472,9 +457,7 @@ impl Identity {
                 object_type: "account",
                 object_id: &holder,
                 object_dept: None,
-                summary: format!(
-                    "有人以本账号的身份证号再次注册（用户名 {username}），未开新账号 / someone tried to register this account's ID number again (as {username}); no account was opened"
-                ),
+                summary: msg!("someone-tried-register-account", username = username).to_string(),
                 detail: json!({ "attempted_username": username, "id_number": masked }),
             },
         )
@@ -518,7 +501,7 @@ impl Identity {
             is_demo: reg.is_demo,
             now: self.now(),
         };
-        let summary = format!("注册企业账号 {username} / registered business account {username}");
+        let summary = msg!("registered-business-account-username", username = username).to_string();
         let detail = json!({
             "username": username,
             "kind": "business",
@@ -582,7 +565,7 @@ impl Identity {
             .require_department(&new.department)
             .await
             .map_err(|e| match e {
-                Error::NotFound { .. } => Error::invalid("department", "部门不存在 / no such department"),
+                Error::NotFound { .. } => Error::invalid("department", msg!("no-such-department")),
                 e => e,
             })?;
         actor.require(Permission::ManageUsers, Some(&dept.path))?;
@@ -636,10 +619,13 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: Some(&dept.path),
-                summary: format!(
-                    "创建账号 {username}（{}） / created account {username} ({})",
-                    dept.name_zh, dept.code
-                ),
+                summary: msg!(
+                    "created-account-username-dept2",
+                    dept = dept.name_zh,
+                    dept2 = dept.code,
+                    username = username
+                )
+                .to_string(),
                 detail: json!({
                     "username": username,
                     "kind": "staff",
@@ -693,7 +679,7 @@ impl Identity {
     pub async fn own_identity(&self, actor: &Principal) -> Result<crate::OwnIdentity> {
         if actor.kind != PrincipalKind::User {
             return Err(Error::Forbidden {
-                why: "仅本人可读取 / only the account holder may read these".into(),
+                why: msg!("only-account-holder-may"),
             });
         }
         let row = self
@@ -745,9 +731,9 @@ impl Identity {
     ) -> Result<Option<AccountId>> {
         if !actor.allows_somewhere(Permission::ReadLedger) {
             return Err(Error::Forbidden {
-                why: format!(
-                    "无权执行此操作 / not permitted: {}",
-                    Permission::ReadLedger.code()
+                why: msg!(
+                    "not-permitted-readledger",
+                    readledger = Permission::ReadLedger.code()
                 ),
             });
         }

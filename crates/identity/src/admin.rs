@@ -9,6 +9,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
 
 fn is_self(actor: &Principal, id: &AccountId) -> bool {
@@ -29,12 +30,7 @@ fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], loc
             None => actor.allows(*p, None) || (lock_only && actor.allows_over_platform(*p)),
         })
     };
-    let denied = || {
-        Error::forbidden(format!(
-            "无权管理账号 {} / not permitted to manage account {}",
-            view.username, view.username
-        ))
-    };
+    let denied = || Error::forbidden(msg!("not-permitted-manage-account", username = view.username));
     if !allowed(target_of(view)) {
         return Err(denied());
     }
@@ -48,9 +44,7 @@ fn require_over(actor: &Principal, view: &AccountView, perms: &[Permission], loc
         || actor.has_role(Role::SysAdmin)
         || (lock_only && actor.has_role(Role::SecurityAdmin));
     if guarded && !strong {
-        return Err(Error::forbidden(
-            "只有系统管理员可以管理管理员账号 / only a sys_admin may manage administrator accounts",
-        ));
+        return Err(Error::forbidden(msg!("only-sys-admin-may")));
     }
     Ok(())
 }
@@ -106,27 +100,18 @@ impl Identity {
     ) -> Result<AccountView> {
         let view = self.view_for(actor, id).await?;
         if is_self(actor, id) {
-            return Err(Error::forbidden(
-                "不能修改自己的角色 / you cannot change your own roles",
-            ));
+            return Err(Error::forbidden(msg!("you-cannot-change-your")));
         }
         actor.require(Permission::AssignRoles, target_of(&view))?;
         if view.kind != AccountKind::Staff {
-            return Err(Error::invalid(
-                "roles",
-                "只有工作人员账号可以分配角色 / roles can only be assigned to staff accounts",
-            ));
+            return Err(Error::invalid("roles", msg!("roles-can-only-assigned")));
         }
         let mut wanted: Vec<RoleGrant> = Vec::new();
         for g in grants {
             if !self.scope_exists(&g.scope).await? {
                 return Err(Error::invalid(
                     "roles",
-                    &format!(
-                        "授权范围 {} 不是已有部门 / scope {} is not a department",
-                        g.scope.as_str(),
-                        g.scope.as_str()
-                    ),
+                    msg!("scope-scope-not-department", scope = g.scope.as_str()),
                 ));
             }
             if !wanted.contains(&g) {
@@ -177,10 +162,7 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: target_of(&view),
-                summary: format!(
-                    "修改账号 {} 的角色 / changed the roles of {}",
-                    view.username, view.username
-                ),
+                summary: msg!("changed-roles-username", username = view.username).to_string(),
                 detail: json!({
                     "username": view.username,
                     "added": grant_codes(&added),
@@ -210,10 +192,7 @@ impl Identity {
         let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if view.kind != AccountKind::Staff {
-            return Err(Error::invalid(
-                "department",
-                "只有工作人员账号可以在此修改 / only staff accounts are changed here",
-            ));
+            return Err(Error::invalid("department", msg!("only-staff-accounts-are")));
         }
         let display_name = changes
             .display_name
@@ -223,7 +202,7 @@ impl Identity {
         let dept = match &changes.department {
             Some(d) => {
                 let dept = self.require_department(d).await.map_err(|e| match e {
-                    Error::NotFound { .. } => Error::invalid("department", "部门不存在 / no such department"),
+                    Error::NotFound { .. } => Error::invalid("department", msg!("no-such-department")),
                     e => e,
                 })?;
                 actor.require(Permission::ManageUsers, Some(&dept.path))?;
@@ -275,7 +254,7 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: new_dept.as_ref().map(|d| &d.path),
-                summary: format!("修改账号 {} / updated account {}", view.username, view.username),
+                summary: msg!("updated-account-username", username = view.username).to_string(),
                 detail: json!({
                     "username": view.username,
                     "display_name": new_name,
@@ -319,10 +298,13 @@ impl Identity {
                 object_type: "account",
                 object_id: view.id.as_str(),
                 object_dept: target_of(view),
-                summary: format!(
-                    "{}账号 {} / {} account {}",
-                    verb.0, view.username, verb.1, view.username
-                ),
+                summary: msg!(
+                    "verb2-account-username",
+                    verb = verb.0,
+                    username = view.username,
+                    verb2 = verb.1
+                )
+                .to_string(),
                 detail: json!({ "username": view.username, "status": status.code() }),
             },
         )
@@ -342,12 +324,10 @@ impl Identity {
             true,
         )?;
         if is_self(actor, id) {
-            return Err(Error::forbidden(
-                "不能锁定自己的账号 / you cannot lock your own account",
-            ));
+            return Err(Error::forbidden(msg!("you-cannot-lock-your")));
         }
         if view.status == AccountStatus::Disabled {
-            return Err(Error::conflict("status", "账号已停用 / the account is disabled"));
+            return Err(Error::conflict("status", msg!("account-disabled")));
         }
         self.set_status(
             actor,
@@ -388,10 +368,12 @@ impl Identity {
                     object_type: "account",
                     object_id: id.as_str(),
                     object_dept: target_of(&view),
-                    summary: format!(
-                        "解除账号 {} 的登录暂停（{lifted} 个地址） / lifted the sign-in pauses of {} ({lifted} addresses)",
-                        view.username, view.username
-                    ),
+                    summary: msg!(
+                        "lifted-sign-pauses-username",
+                        username = view.username,
+                        lifted = lifted
+                    )
+                    .to_string(),
                     detail: json!({ "username": view.username, "addresses": lifted }),
                 },
             )
@@ -416,9 +398,7 @@ impl Identity {
         let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if is_self(actor, id) {
-            return Err(Error::forbidden(
-                "不能停用自己的账号 / you cannot disable your own account",
-            ));
+            return Err(Error::forbidden(msg!("you-cannot-disable-your")));
         }
         if view.status == AccountStatus::Disabled {
             return Ok(view);
@@ -457,9 +437,7 @@ impl Identity {
         let view = self.view_for(actor, id).await?;
         require_over(actor, &view, &[Permission::ManageUsers], false)?;
         if is_self(actor, id) {
-            return Err(Error::forbidden(
-                "请通过修改密码更改自己的密码 / change your own password with your current one",
-            ));
+            return Err(Error::forbidden(msg!("change-your-own-password")));
         }
         if actor.kind != PrincipalKind::System && view.grants.iter().any(|g| g.role.is_platform_admin()) {
             return Err(Error::forbidden(
@@ -485,10 +463,7 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: target_of(&view),
-                summary: format!(
-                    "重置账号 {} 的密码 / reset the password of {}",
-                    view.username, view.username
-                ),
+                summary: msg!("reset-password-username", username = view.username).to_string(),
                 detail: json!({ "username": view.username }),
             },
         )
@@ -507,9 +482,7 @@ impl Identity {
         keep: Option<&SessionId>,
     ) -> Result<()> {
         if actor.kind != PrincipalKind::User {
-            return Err(Error::forbidden(
-                "只有登录用户可以修改密码 / only a signed-in user can change a password",
-            ));
+            return Err(Error::forbidden(msg!("only-signed-user-can-2")));
         }
         let id = AccountId(actor.id.clone());
         let row = self
@@ -523,10 +496,7 @@ impl Identity {
         let username: String = row.get("username")?;
         let stored: String = row.get("password_hash")?;
         if !password::verify(current, &stored).await? {
-            return Err(Error::invalid(
-                "current_password",
-                "当前密码不正确 / the current password is wrong",
-            ));
+            return Err(Error::invalid("current_password", msg!("current-password-wrong")));
         }
         password::check_policy(&username, new_password)?;
         let hash = password::hash(new_password).await?;
@@ -545,7 +515,7 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: actor.department.as_ref(),
-                summary: format!("账号 {username} 修改了密码 / {username} changed their password"),
+                summary: msg!("username-changed-their-password", username = username).to_string(),
                 detail: json!({ "username": username }),
             },
         )
@@ -559,12 +529,7 @@ impl Identity {
 /// at most 254 characters) and lower-cased in its domain.
 pub fn check_email(field: &str, text: &str) -> Result<String> {
     let t = text.trim();
-    let bad = || {
-        Error::invalid(
-            field,
-            "电子邮箱格式不正确 / not an e-mail address (name@example.cn)",
-        )
-    };
+    let bad = || Error::invalid(field, msg!("not-e-mail-address"));
     if t.len() > 254 || t.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
@@ -587,9 +552,7 @@ impl Identity {
     #[tracing::instrument(skip_all)]
     pub async fn set_email(&self, actor: &Principal, email: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
-            return Err(Error::forbidden(
-                "只有登录用户可以设置邮箱 / only a signed-in user sets an e-mail address",
-            ));
+            return Err(Error::forbidden(msg!("only-signed-user-sets")));
         }
         let email = if email.trim().is_empty() {
             None
@@ -618,9 +581,9 @@ impl Identity {
                 object_id: &actor.id,
                 object_dept: actor.department.as_ref(),
                 summary: if email.is_some() {
-                    "设置了通知邮箱 / set an e-mail address for notifications".into()
+                    msg!("set-e-mail-address").to_string()
                 } else {
-                    "删除了通知邮箱 / removed the e-mail address".into()
+                    msg!("removed-e-mail-address").to_string()
                 },
                 detail: json!({ "set": email.is_some() }),
             },
@@ -757,18 +720,12 @@ impl Identity {
         let pending = row.get::<Option<String>>("email_enc")?.is_some()
             && row.get::<Option<i64>>("email_verified_ms")?.is_none();
         let Some(hash) = row.get::<Option<String>>("email_code_hash")?.filter(|_| pending) else {
-            return Err(Error::conflict(
-                "code",
-                "没有待验证的邮箱或验证码尚未发出 / no address awaits a code, or it has not been sent yet",
-            ));
+            return Err(Error::conflict("code", msg!("no-address-awaits-code")));
         };
         let expires: i64 = row.get::<Option<i64>>("email_code_expires_ms")?.unwrap_or(0);
         let tries: i64 = row.get("email_code_tries")?;
         if tries >= EMAIL_CODE_TRIES || expires < self.now().0 {
-            return Err(Error::conflict(
-                "code",
-                "验证码已失效，请重新保存邮箱以获取新验证码 / the code no longer works; save the address again for a new one",
-            ));
+            return Err(Error::conflict("code", msg!("code-no-longer-works")));
         }
         let given = self.email_code_hash(&actor.id, code);
         if code.len() != 6 || !crate::totp::constant_time_eq(given.as_bytes(), hash.as_bytes()) {
@@ -778,7 +735,7 @@ impl Identity {
             )
             .await?;
             tx.commit().await?;
-            return Err(Error::invalid("code", "验证码不正确 / the code is not right"));
+            return Err(Error::invalid("code", msg!("code-not-right")));
         }
         let now = self.now();
         tx.execute(
@@ -794,7 +751,7 @@ impl Identity {
                 object_type: "account",
                 object_id: &actor.id,
                 object_dept: actor.department.as_ref(),
-                summary: "确认了通知邮箱 / confirmed the e-mail address for notifications".into(),
+                summary: msg!("confirmed-e-mail-address").to_string(),
                 detail: json!({}),
             },
         )

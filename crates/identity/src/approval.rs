@@ -13,6 +13,7 @@ use crate::{AccountId, Error, Identity, Result, password};
 use serde::Serialize;
 use serde_json::json;
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Principal, PrincipalKind, Role, RoleGrant};
 
 /// How long an activation code works: one day.
@@ -130,22 +131,16 @@ fn normalised(code: &str) -> String {
 /// who asked and the account it is for (or the platform itself).
 fn check_decider(actor: &Principal, req: &RoleRequest) -> Result<()> {
     if !is_role_approver(actor) {
-        return Err(Error::forbidden(
-            "只有系统管理员或安全管理员可以审批管理员角色 / only an administrator may approve administrator roles",
-        ));
+        return Err(Error::forbidden(msg!("only-administrator-may-approve")));
     }
     if actor.kind == PrincipalKind::System {
         return Ok(());
     }
     if actor.id == req.requested_by_id {
-        return Err(Error::forbidden(
-            "须由另一位管理员审批，不能审批自己提出的授权 / a second administrator must approve: not the one who asked",
-        ));
+        return Err(Error::forbidden(msg!("second-administrator-approve-not")));
     }
     if actor.id == req.account_id.as_str() {
-        return Err(Error::forbidden(
-            "不能审批授予自己的角色 / you cannot approve a role for yourself",
-        ));
+        return Err(Error::forbidden(msg!("you-cannot-approve-role")));
     }
     Ok(())
 }
@@ -191,11 +186,7 @@ impl Identity {
                     object_type: "account",
                     object_id: account.as_str(),
                     object_dept: Some(&g.scope),
-                    summary: format!(
-                        "申请授予 {username} {}角色，待另一位管理员审批 / asked for {username} to hold {}, awaiting a second administrator",
-                        g.role.name_zh(),
-                        g.role.code()
-                    ),
+                    summary: msg!("asked-username-hold-role2", role = g.role.name_zh(), role2 = g.role.code(), username = username).to_string(),
                     detail: json!({ "request": id, "username": username, "role": g.role.code(), "scope": g.scope }),
                 },
             )
@@ -290,15 +281,14 @@ impl Identity {
                 object_type: "account",
                 object_id: req.account_id.as_str(),
                 object_dept: target_of(&view),
-                summary: format!(
-                    "批准授予 {} {}角色（{} 申请）；待本人激活 / approved {} as {} (asked by {}); awaiting the holder's activation",
-                    req.username,
-                    req.role.name_zh(),
-                    req.requested_by,
-                    req.username,
-                    req.role.code(),
-                    req.requested_by
-                ),
+                summary: msg!(
+                    "approved-username-role2-asked",
+                    username = req.username,
+                    role = req.role.name_zh(),
+                    requested_by = req.requested_by,
+                    role2 = req.role.code()
+                )
+                .to_string(),
                 detail: json!({
                     "request": req.id,
                     "username": req.username,
@@ -340,13 +330,7 @@ impl Identity {
                 object_type: "account",
                 object_id: req.account_id.as_str(),
                 object_dept: Some(&req.scope),
-                summary: format!(
-                    "驳回授予 {} {}角色的申请 / rejected {} as {}",
-                    req.username,
-                    req.role.name_zh(),
-                    req.username,
-                    req.role.code()
-                ),
+                summary: msg!("rejected-username-role2", username = req.username, role = req.role.name_zh(), role2 = req.role.code()).to_string(),
                 detail: json!({ "request": req.id, "username": req.username, "role": req.role.code(), "requested_by": req.requested_by }),
             },
         )
@@ -385,12 +369,7 @@ impl Identity {
     /// the same answer on `code`; five wrong codes void it.
     #[tracing::instrument(skip_all)]
     pub async fn activate(&self, username: &str, code: &str, new_password: &str) -> Result<()> {
-        let refused = || {
-            Error::invalid(
-                "code",
-                "激活码不正确或已失效，请联系批准您角色的管理员 / the activation code is wrong or no longer valid; ask the administrator who approved your role",
-            )
-        };
+        let refused = || Error::invalid("code", msg!("activation-code-wrong-no"));
         let username = username.trim().to_ascii_lowercase();
         let row = self
             .db
@@ -449,10 +428,7 @@ impl Identity {
                 object_type: "account",
                 object_id: &id,
                 object_dept: target_of(&view),
-                summary: format!(
-                    "{} 以激活码设置了自己的密码 / {} set their own password with the activation code",
-                    view.username, view.username
-                ),
+                summary: msg!("username-set-their-own", username = view.username).to_string(),
                 detail: json!({ "username": view.username }),
             },
         )

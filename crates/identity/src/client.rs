@@ -11,6 +11,7 @@ use serde_json::json;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::fresh::{FreshMap, Generation};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
 
 /// The longest a checked client token is trusted from memory.
@@ -49,20 +50,14 @@ fn check_scopes(field: &str, scopes: &[String]) -> Result<Vec<String>> {
                 b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b':' | b'-')
             });
         if !ok {
-            return Err(Error::invalid(
-                field,
-                "权限范围须为1–64位小写字母、数字或 _ . : - / a scope must be 1–64 of a–z, 0–9, _ . : -",
-            ));
+            return Err(Error::invalid(field, msg!("scope-1-64-z")));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_string());
         }
     }
     if out.is_empty() || out.len() > 32 {
-        return Err(Error::invalid(
-            field,
-            "需要1–32个权限范围 / between 1 and 32 scopes are needed",
-        ));
+        return Err(Error::invalid(field, msg!("between-1-32-scopes")));
     }
     Ok(out)
 }
@@ -153,10 +148,12 @@ impl Identity {
                 object_type: "api_client",
                 object_id: client.id.as_str(),
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "登记接入系统 {}（{}） / registered API client {} ({})",
-                    client.name, client.client_id, client.name, client.client_id
-                ),
+                summary: msg!(
+                    "registered-api-client-name",
+                    name = client.name,
+                    client_id = client.client_id
+                )
+                .to_string(),
                 detail: json!({
                     "client_id": client.client_id,
                     "name": client.name,
@@ -226,10 +223,7 @@ impl Identity {
                 object_type: "api_client",
                 object_id: client.id.as_str(),
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "停用接入系统 {} / disabled API client {}",
-                    client.client_id, client.client_id
-                ),
+                summary: msg!("disabled-api-client-client", client_id = client.client_id).to_string(),
                 detail: json!({ "client_id": client.client_id }),
             },
         )
@@ -253,10 +247,7 @@ impl Identity {
     ) -> Result<(ApiClient, String)> {
         let client = self.managed_client(actor, id).await?;
         if client.disabled {
-            return Err(Error::conflict(
-                "client",
-                "该接入系统已停用 / this department system is disabled",
-            ));
+            return Err(Error::conflict("client", msg!("department-system-disabled")));
         }
         let (secret, _) = new_secret_token();
         let secret_hash = password::hash(&secret).await?;
@@ -278,10 +269,7 @@ impl Identity {
                 object_type: "api_client",
                 object_id: client.id.as_str(),
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "更换接入系统 {} 的密钥 / rotated the secret of API client {}",
-                    client.client_id, client.client_id
-                ),
+                summary: msg!("rotated-secret-api-client", client_id = client.client_id).to_string(),
                 detail: json!({ "client_id": client.client_id }),
             },
         )
@@ -299,7 +287,7 @@ impl Identity {
         {
             client_id.to_string()
         } else {
-            "（无效）/ (malformed)".to_string()
+            msg!("malformed").to_string()
         };
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
@@ -309,7 +297,7 @@ impl Identity {
                 object_type: "api_client",
                 object_id: object,
                 object_dept: None,
-                summary: format!("接入系统 {shown} 认证失败 / API client {shown} failed to authenticate"),
+                summary: msg!("api-client-shown-failed", shown = shown).to_string(),
                 detail: json!({ "client_id": shown, "reason": reason }),
             },
         )
@@ -364,7 +352,7 @@ impl Identity {
             if let Some(extra) = asked.iter().find(|s| !client.scopes.contains(s)) {
                 return Err(Error::invalid(
                     "scope",
-                    &format!("未授权的权限范围 {extra} / scope {extra} is not granted to this client"),
+                    msg!("scope-extra-not-granted", extra = extra),
                 ));
             }
             asked
@@ -388,10 +376,7 @@ impl Identity {
                 object_type: "api_client",
                 object_id: client.id.as_str(),
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "向接入系统 {} 签发令牌 / issued a token to API client {}",
-                    client.client_id, client.client_id
-                ),
+                summary: msg!("issued-token-api-client", client_id = client.client_id).to_string(),
                 detail: json!({ "client_id": client.client_id, "scopes": scopes, "expires_ms": expires.0 }),
             },
         )

@@ -4,6 +4,7 @@
 use crate::{Department, DeptId, DeptKind, Error, Identity, NewDepartment, Result, clean_name};
 use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Permission, Principal};
 
 const COLUMNS: &str = "id, code, name_zh, name_en, parent_id, path, kind, created_ms";
@@ -48,10 +49,7 @@ fn check_code(text: &str) -> Result<String, Invalid> {
     if ok {
         Ok(code.to_string())
     } else {
-        Err(Invalid::new(
-            "code",
-            "编码须为1–32位字母、数字或 - / the code must be 1–32 letters, digits or -",
-        ))
+        Err(Invalid::new("code", msg!("code-1-32-letters")))
     }
 }
 
@@ -117,16 +115,10 @@ impl Identity {
         match (&parent, new.kind) {
             (None, DeptKind::City) | (Some(_), DeptKind::Department | DeptKind::Office) => {}
             (None, _) => {
-                return Err(Error::invalid(
-                    "parent",
-                    "只有市级单位可以位于顶层 / only a city may sit at the top of the tree",
-                ));
+                return Err(Error::invalid("parent", msg!("only-city-may-sit")));
             }
             (Some(_), DeptKind::City) => {
-                return Err(Error::invalid(
-                    "kind",
-                    "市级单位不能有上级 / a city cannot have a parent",
-                ));
+                return Err(Error::invalid("kind", msg!("city-cannot-have-parent")));
             }
         }
         let path = parent
@@ -180,10 +172,13 @@ impl Identity {
                 object_type: "department",
                 object_id: dept.id.as_str(),
                 object_dept: Some(&dept.path),
-                summary: format!(
-                    "创建部门 {} {} / created department {} {}",
-                    dept.code, dept.name_zh, dept.code, dept.name_en
-                ),
+                summary: msg!(
+                    "created-department-dept-dept3",
+                    dept = dept.code,
+                    dept2 = dept.name_zh,
+                    dept3 = dept.name_en
+                )
+                .to_string(),
                 detail: json!({
                     "code": dept.code,
                     "path": dept.path,
@@ -233,10 +228,7 @@ impl Identity {
                 object_type: "department",
                 object_id: dept.id.as_str(),
                 object_dept: Some(&dept.path),
-                summary: format!(
-                    "部门 {} 更名为 {} / department {} renamed {}",
-                    dept.code, name_zh, dept.code, name_en
-                ),
+                summary: msg!("department-dept-renamed-value2", dept = dept.code, value = name_zh, value2 = name_en).to_string(),
                 detail: json!({ "code": dept.code, "from": [dept.name_zh, dept.name_en], "to": [name_zh, name_en] }),
             },
         )
@@ -268,10 +260,7 @@ impl Identity {
             .await?
             .get("n")?;
         if in_use > 0 {
-            return Err(Error::conflict(
-                "id",
-                "部门下仍有下级单位、人员、接入系统或授权，不能删除 / the department still has offices, staff, systems or grants",
-            ));
+            return Err(Error::conflict("id", msg!("department-still-has-offices")));
         }
         tx.execute("DELETE FROM departments WHERE id = $1", params![dept.id.as_str()])
             .await?;
@@ -282,10 +271,13 @@ impl Identity {
                 object_type: "department",
                 object_id: dept.id.as_str(),
                 object_dept: Some(&dept.path),
-                summary: format!(
-                    "删除部门 {} {} / deleted department {} {}",
-                    dept.code, dept.name_zh, dept.code, dept.name_en
-                ),
+                summary: msg!(
+                    "deleted-department-dept-dept3",
+                    dept = dept.code,
+                    dept2 = dept.name_zh,
+                    dept3 = dept.name_en
+                )
+                .to_string(),
                 detail: json!({ "code": dept.code, "path": dept.path }),
             },
         )
@@ -408,10 +400,7 @@ impl Identity {
 }
 
 fn code_taken() -> Error {
-    Error::conflict(
-        "code",
-        "该部门编码已存在 / a department with this code already exists",
-    )
+    Error::conflict("code", msg!("department-code-already-exists"))
 }
 
 #[cfg(test)]

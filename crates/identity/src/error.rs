@@ -1,90 +1,131 @@
 //! The one error every identity operation returns, in terms the web layer maps to a status.
 
-use tongban_kernel::{Invalid, Millis};
+use tongban_kernel::msg;
+use tongban_kernel::{Invalid, Millis, Msg};
 
-/// What went wrong; every message is zh-CN first, English second, and safe to show the caller.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong; every message is safe to show the caller, in the language of whoever shows
+/// it ([`Error::message`]); `Display` writes it in both languages, for logs.
+#[derive(Debug)]
 pub enum Error {
     /// No such object, or one the caller may not know exists (`what`: `account`, `department`,
     /// `session`, `api_client`).
-    #[error("{}不存在 / {what} not found", what_zh(what))]
     NotFound {
         /// The kind of object, in English.
         what: &'static str,
     },
     /// The principal may not do this.
-    #[error("{why}")]
     Forbidden {
-        /// Bilingual reason.
-        why: String,
+        /// Why.
+        why: Msg,
     },
     /// Bad input; names the field.
-    #[error("{0}")]
-    Invalid(#[from] Invalid),
+    Invalid(Invalid),
     /// The input clashes with what is stored (username taken, ID number already registered).
-    #[error("{field}: {reason}")]
     Conflict {
         /// The input field.
         field: String,
-        /// Bilingual reason.
-        reason: String,
+        /// Why.
+        reason: Msg,
     },
     /// Unknown username or wrong password (deliberately the same for both).
-    #[error("用户名或密码错误 / wrong username or password")]
     BadCredentials,
     /// Too many failed attempts, or locked by an administrator (`until` is `None`).
-    #[error("{}", locked_message(until))]
     Locked {
         /// When the lock lifts by itself.
         until: Option<Millis>,
     },
     /// Five failed sign-ins in a row from this client address: its attempts on this account
     /// are paused until `until` (the holder elsewhere is not stopped).
-    #[error("{}", paused_message(until))]
     SourceBlocked {
         /// When attempts from the address may resume.
         until: Millis,
     },
     /// Too many attempts from this address or on this account, or too many password checks
     /// waiting: try again after `retry_after_s` seconds (429 with `Retry-After`).
-    #[error(
-        "尝试过于频繁，请{retry_after_s}秒后再试 / too many attempts; try again in {retry_after_s}\u{a0}s"
-    )]
     TooMany {
         /// Seconds to wait.
         retry_after_s: u64,
     },
     /// The account has been disabled.
-    #[error("账号已停用 / the account is disabled")]
     Disabled,
     /// The session still owes its second factor (a code, or setting one up).
-    #[error("需要完成两步验证 / two-step verification is required")]
     MfaRequired,
     /// A one-time code was wrong, expired or already used.
-    #[error("验证码错误或已使用 / the code is wrong or has already been used")]
     BadCode,
     /// The session or token is unknown, expired or revoked.
-    #[error("登录已失效，请重新登录 / not signed in or the session has expired")]
     Unauthenticated,
     /// Stored ciphertext could not be opened, or hashing failed.
-    #[error("加密处理失败 / cryptographic failure: {0}")]
     Crypto(String),
     /// The database failed.
-    #[error("存储错误 / storage error: {0}")]
-    Storage(#[from] tongban_db::Error),
+    Storage(tongban_db::Error),
+}
+
+impl Error {
+    /// What to tell a person (without the field an `Invalid` or `Conflict` names).
+    pub fn message(&self) -> Msg {
+        match self {
+            Error::NotFound { what } => msg!("not-found", what = *what),
+            Error::Forbidden { why } => why.clone(),
+            Error::Invalid(i) => i.reason.clone(),
+            Error::Conflict { reason, .. } => reason.clone(),
+            Error::BadCredentials => msg!("wrong-username-password"),
+            Error::Locked { until: Some(t) } => msg!("account-locked-until", at = local(*t)),
+            Error::Locked { until: None } => msg!("account-locked"),
+            Error::SourceBlocked { until } => msg!("sign-in-paused", at = local_minute(*until)),
+            Error::TooMany { retry_after_s } => msg!("too-many-attempts", seconds = *retry_after_s),
+            Error::Disabled => msg!("account-disabled"),
+            Error::MfaRequired => msg!("two-step-verification-required"),
+            Error::BadCode => msg!("code-wrong-has-already"),
+            Error::Unauthenticated => msg!("not-signed-session-has"),
+            Error::Crypto(e) => msg!("crypto-failed", cause = e),
+            Error::Storage(e) => msg!("storage-failed", cause = e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Invalid(i) => i.fmt(f),
+            Error::Conflict { field, reason } => write!(f, "{field}: {reason}"),
+            _ => self.message().fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => Some(e),
+            Error::Storage(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Invalid> for Error {
+    fn from(e: Invalid) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl From<tongban_db::Error> for Error {
+    fn from(e: tongban_db::Error) -> Self {
+        Error::Storage(e)
+    }
 }
 
 /// The result of an identity operation.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A refusal with a bilingual reason.
-    pub fn forbidden(why: impl Into<String>) -> Self {
+    /// A refusal, saying why.
+    pub fn forbidden(why: impl Into<Msg>) -> Self {
         Error::Forbidden { why: why.into() }
     }
 
     /// A clash with stored data on `field`.
-    pub fn conflict(field: &str, reason: &str) -> Self {
+    pub fn conflict(field: &str, reason: impl Into<Msg>) -> Self {
         Error::Conflict {
             field: field.into(),
             reason: reason.into(),
@@ -92,37 +133,20 @@ impl Error {
     }
 
     /// Bad input on `field`.
-    pub fn invalid(field: &str, reason: &str) -> Self {
+    pub fn invalid(field: &str, reason: impl Into<Msg>) -> Self {
         Error::Invalid(Invalid::new(field, reason))
     }
 }
 
 impl From<tongban_kernel::principal::Denied> for Error {
     fn from(d: tongban_kernel::principal::Denied) -> Self {
-        Error::Forbidden { why: d.why }
-    }
-}
-
-fn what_zh(what: &str) -> &'static str {
-    match what {
-        "account" => "账号",
-        "department" => "部门",
-        "session" => "会话",
-        "api_client" => "接入系统",
-        _ => "对象",
+        Error::Forbidden { why: d.why.into() }
     }
 }
 
 /// `t` as people here read it: local time in the platform's zone.
 pub(crate) fn local(t: Millis) -> String {
     t.display_in(&tongban_kernel::time::zone(tongban_kernel::time::DEFAULT_ZONE))
-}
-
-fn paused_message(until: &Millis) -> String {
-    let at = local_minute(*until);
-    format!(
-        "该账号从您所在的网络登录失败次数过多，已暂停从此处登录，请于 {at} 后再试。 / Too many failed sign-ins to this account from your network: signing in from here is paused until {at}."
-    )
 }
 
 /// `t` rounded up to the minute, in local time, its day and time kept on one line
@@ -135,16 +159,6 @@ pub(crate) fn local_minute(t: Millis) -> String {
     shown.replace(' ', "\u{a0}")
 }
 
-fn locked_message(until: &Option<Millis>) -> String {
-    match until {
-        Some(t) => {
-            let at = local(*t);
-            format!("账号已锁定，请于 {at} 后再试 / the account is locked until {at}")
-        }
-        None => "账号已被管理员锁定 / the account has been locked by an administrator".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,7 +168,18 @@ mod tests {
         // 2026-12-07 06:05:40 UTC is 14:05:40 in Shanghai: said as 14:06, never earlier.
         assert_eq!(local_minute(Millis(1_796_623_540_000)), "2026-12-07\u{a0}14:06");
         assert_eq!(local_minute(Millis(1_796_623_500_000)), "2026-12-07\u{a0}14:05");
-        let said = paused_message(&Millis(1_796_623_540_000));
-        assert!(said.contains("请于 2026-12-07\u{a0}14:06 后再试。"), "{said}");
+        let said = Error::SourceBlocked {
+            until: Millis(1_796_623_540_000),
+        }
+        .message();
+        let zh = said.render(tongban_kernel::Lang::Zh);
+        assert!(zh.contains("请于 2026-12-07\u{a0}14:06 后再试。"), "{zh}");
+    }
+
+    #[test]
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

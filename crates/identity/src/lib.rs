@@ -9,6 +9,8 @@
 //! names, phones are field-encrypted with a blind index and masked in every view and event), and
 //! never hands out unmasked personal data.
 
+use tongban_kernel::msg;
+
 mod account;
 mod admin;
 mod approval;
@@ -36,6 +38,8 @@ pub use login::{
 pub use model::*;
 pub use notice::{NoticeKind, PAUSE_NOTICE_GAP_MS, SecurityNotice};
 pub use session::SessionPolicy;
+
+tongban_kernel::catalog!("identity");
 
 use std::sync::Arc;
 use tongban_crypto::FieldCipher;
@@ -247,10 +251,7 @@ pub(crate) fn normalize_username(text: &str) -> Result<String, tongban_kernel::I
     if ok {
         Ok(name)
     } else {
-        Err(tongban_kernel::Invalid::new(
-            "username",
-            "用户名须为3–32位小写字母、数字或 _ . - / the username must be 3–32 of a–z, 0–9, _ . -",
-        ))
+        Err(tongban_kernel::Invalid::new("username", msg!("username-3-32-z")))
     }
 }
 
@@ -258,21 +259,18 @@ pub(crate) fn normalize_username(text: &str) -> Result<String, tongban_kernel::I
 pub(crate) fn clean_name(field: &str, text: &str, max: usize) -> Result<String, tongban_kernel::Invalid> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(tongban_kernel::Invalid::new(
-            field,
-            "不能为空 / must not be empty",
-        ));
+        return Err(tongban_kernel::Invalid::new(field, msg!("not-empty")));
     }
     if t.chars().count() > max {
         return Err(tongban_kernel::Invalid::new(
             field,
-            format!("不能超过{max}个字符 / must have at most {max} characters"),
+            msg!("have-most-max-characters", max = max),
         ));
     }
     if t.chars().any(char::is_control) {
         return Err(tongban_kernel::Invalid::new(
             field,
-            "不能包含控制字符 / must not contain control characters",
+            msg!("not-contain-control-characters"),
         ));
     }
     Ok(t.to_string())

@@ -21,6 +21,7 @@ use crate::{
 use serde_json::json;
 use tongban_crypto::{mask_id_number, mask_phone};
 use tongban_db::{EventDraft, params};
+use tongban_kernel::{Arg, msg};
 use tongban_kernel::{DeptPath, IdNumber, Millis, PhoneNumber, Principal, PrincipalKind};
 
 /// Sign-in attempts a client address may make: a burst, then so many a minute.
@@ -135,11 +136,7 @@ fn attempted_name(text: &str) -> String {
     }
     match normalize_username(t) {
         Ok(name) => name,
-        Err(_) => format!(
-            "（无效用户名，{} 字符）/ (malformed username, {} characters)",
-            t.chars().count(),
-            t.chars().count()
-        ),
+        Err(_) => msg!("malformed-username-count-characters", count = t.chars().count()).to_string(),
     }
 }
 
@@ -276,7 +273,7 @@ impl Identity {
                 object_type: "account",
                 object_id: "unknown",
                 object_dept: None,
-                summary: format!("登录失败：未知用户 {name} / login failed: unknown user {name}"),
+                summary: msg!("login-failed-unknown-user", name = name).to_string(),
                 detail: json!({ "username": name, "reason": "unknown_user", "ip": ctx.ip }),
             },
         )
@@ -384,10 +381,12 @@ impl Identity {
                         "disabled" => ("账号已停用", "account disabled"),
                         _ => ("其他原因", "other reason"),
                     };
-                    format!(
-                        "{} 登录失败（{zh}） / sign-in failed for {} ({en})",
-                        acct.username, acct.username
+                    msg!(
+                        "sign-in-failed",
+                        username = acct.username,
+                        reason = Arg::name(zh, en)
                     )
+                    .to_string()
                 },
                 detail: json!({ "username": acct.username, "reason": reason, "ip": ctx.ip }),
             },
@@ -403,9 +402,14 @@ impl Identity {
                     object_dept: acct.department,
                     summary: {
                         let (who, at) = (acct.username, local(until));
-                        format!(
-                            "{who} 自 {source} 连续{MAX_FAILURES}次登录失败，暂停该地址的尝试至 {at} / {MAX_FAILURES} failed sign-ins on {who} from {source}: attempts from there paused until {at}"
+                        msg!(
+                            "max-failures-failed-sign",
+                            max_failures = MAX_FAILURES,
+                            at = at,
+                            source = source,
+                            who = who
                         )
+                        .to_string()
                     },
                     detail: json!({
                         "username": acct.username,
@@ -427,9 +431,13 @@ impl Identity {
                     object_dept: acct.department,
                     summary: {
                         let (who, at) = (acct.username, local(until));
-                        format!(
-                            "连续{ACCOUNT_MAX_FAILURES}次登录失败，锁定账号 {who} 至 {at} / account {who} locked until {at} after {ACCOUNT_MAX_FAILURES} failed logins"
+                        msg!(
+                            "account-who-locked-until",
+                            account_max_failures = ACCOUNT_MAX_FAILURES,
+                            at = at,
+                            who = who
                         )
+                        .to_string()
                     },
                     detail: json!({
                         "username": acct.username,
@@ -452,9 +460,7 @@ impl Identity {
         if !(actor.kind == PrincipalKind::User && actor.id == id.as_str()) {
             let view = self.get_user(actor, id).await?;
             if !crate::account::may_lock(actor, &view) {
-                return Err(Error::forbidden(
-                    "无权查看该账号的登录暂停 / not permitted to see this account's sign-in pauses",
-                ));
+                return Err(Error::forbidden(msg!("not-permitted-see-account")));
             }
         }
         let now = self.now();
@@ -513,7 +519,7 @@ impl Identity {
                 object_type: "account",
                 object_id: acct.id.as_str(),
                 object_dept: acct.department.as_ref(),
-                summary: format!("{} 登录成功 / {} signed in", acct.username, acct.username),
+                summary: msg!("username-signed", username = acct.username).to_string(),
                 detail: json!({
                     "username": acct.username,
                     "session": session.session.id,

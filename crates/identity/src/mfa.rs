@@ -10,6 +10,7 @@ use crate::{
 };
 use serde_json::json;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal, PrincipalKind};
 
 /// An account's second-factor columns.
@@ -55,12 +56,7 @@ impl Identity {
     }
 
     fn open_secret(&self, stored: Option<&str>) -> Result<Vec<u8>> {
-        let stored = stored.ok_or_else(|| {
-            Error::conflict(
-                "totp",
-                "尚未开始设置两步验证 / no two-step set-up has been started",
-            )
-        })?;
+        let stored = stored.ok_or_else(|| Error::conflict("totp", msg!("no-two-step-set")))?;
         let b32 = self
             .fields
             .decrypt(fields::TOTP_SECRET, stored)
@@ -91,10 +87,7 @@ impl Identity {
         let row = self.live_session(token).await?;
         let t = self.totp_row(&row.info.account_id).await?;
         if t.enabled {
-            return Err(Error::conflict(
-                "totp",
-                "两步验证已启用 / two-step verification is already on",
-            ));
+            return Err(Error::conflict("totp", msg!("two-step-verification-already")));
         }
         // A set-up already under way keeps its key until it is confirmed: the person may have
         // added it to the app already, and a mistyped code or a reload must not void that.
@@ -126,10 +119,7 @@ impl Identity {
                 object_type: "account",
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
-                summary: format!(
-                    "{} 开始设置两步验证 / {} began setting up two-step verification",
-                    row.info.username, row.info.username
-                ),
+                summary: msg!("username-began-setting-up", username = row.info.username).to_string(),
                 detail: json!({ "username": row.info.username }),
             },
         )
@@ -152,10 +142,7 @@ impl Identity {
             return Err(locked);
         }
         if t.enabled {
-            return Err(Error::conflict(
-                "totp",
-                "两步验证已启用 / two-step verification is already on",
-            ));
+            return Err(Error::conflict("totp", msg!("two-step-verification-already")));
         }
         let secret = self.open_secret(t.secret_enc.as_deref())?;
         let Some(step) = totp::verify(&secret, code, unix_secs(now), totp::DIGITS, None) else {
@@ -173,10 +160,7 @@ impl Identity {
             )
             .await?;
         if n == 0 {
-            return Err(Error::conflict(
-                "totp",
-                "两步验证已启用 / two-step verification is already on",
-            ));
+            return Err(Error::conflict("totp", msg!("two-step-verification-already")));
         }
         tx.execute(
             "UPDATE sessions SET mfa_state = 'passed', last_seen_ms = $1 WHERE id = $2",
@@ -190,10 +174,7 @@ impl Identity {
                 object_type: "account",
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
-                summary: format!(
-                    "{} 启用了两步验证 / {} turned on two-step verification",
-                    row.info.username, row.info.username
-                ),
+                summary: msg!("username-turned-two-step", username = row.info.username).to_string(),
                 detail: json!({ "username": row.info.username, "session": row.info.id }),
             },
         )
@@ -253,10 +234,7 @@ impl Identity {
                 object_type: "account",
                 object_id: row.info.account_id.as_str(),
                 object_dept: row.department.as_ref(),
-                summary: format!(
-                    "{} 通过两步验证 / {} passed two-step verification",
-                    row.info.username, row.info.username
-                ),
+                summary: msg!("username-passed-two-step", username = row.info.username).to_string(),
                 detail: json!({ "username": row.info.username, "session": row.info.id }),
             },
         )
@@ -270,24 +248,17 @@ impl Identity {
     #[tracing::instrument(skip_all)]
     pub async fn disable_totp(&self, actor: &Principal, code: &str) -> Result<()> {
         if actor.kind != PrincipalKind::User {
-            return Err(Error::forbidden(
-                "只有登录用户可以关闭两步验证 / only a signed-in user can turn off two-step verification",
-            ));
+            return Err(Error::forbidden(msg!("only-signed-user-can")));
         }
         let id = AccountId(actor.id.clone());
         let t = self.totp_row(&id).await?;
         let kind = AccountKind::parse(&t.kind);
         let required = actor.grants.iter().any(|g| g.role.requires_mfa());
         if !matches!(kind, Some(AccountKind::Citizen | AccountKind::Business)) || required {
-            return Err(Error::forbidden(
-                "工作人员账号不能关闭两步验证 / staff accounts cannot turn off two-step verification",
-            ));
+            return Err(Error::forbidden(msg!("staff-accounts-cannot-turn")));
         }
         if !t.enabled {
-            return Err(Error::conflict(
-                "totp",
-                "两步验证未启用 / two-step verification is not on",
-            ));
+            return Err(Error::conflict("totp", msg!("two-step-verification-not")));
         }
         let now = self.now();
         let secret = self.open_secret(t.secret_enc.as_deref())?;
@@ -308,10 +279,7 @@ impl Identity {
                 object_type: "account",
                 object_id: id.as_str(),
                 object_dept: None,
-                summary: format!(
-                    "{} 关闭了两步验证 / {} turned off two-step verification",
-                    actor.name, actor.name
-                ),
+                summary: msg!("name-turned-off-two", name = actor.name).to_string(),
                 detail: json!({ "username": actor.name }),
             },
         )

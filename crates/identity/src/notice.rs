@@ -14,6 +14,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use tongban_db::event::{last_seq, read_after, save_cursor, saved_cursor};
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal};
 
 /// The cursor over events the notices follow.
@@ -155,8 +156,8 @@ impl Identity {
                 object_id: &notice.account,
                 object_dept: None,
                 summary: match notice.kind {
-                    NoticeKind::Paused => "已邮件提醒账号持有人：登录尝试已暂停 / the holder was told by e-mail: sign-in attempts paused",
-                    NoticeKind::Locked => "已邮件提醒账号持有人：账号已锁定 / the holder was told by e-mail: account locked",
+                    NoticeKind::Paused => msg!("holder-was-told-e"),
+                    NoticeKind::Locked => msg!("holder-was-told-e-2"),
                 }
                 .to_string(),
                 detail: json!({ "kind": notice.kind.code(), "event": notice.seq }),
@@ -235,7 +236,7 @@ impl Seen {
                     (format!("地址 {} ", named.join("")), named.join(""))
                 };
                 (
-                    "通办安全提醒：登录尝试已暂停 / Tongban security notice: sign-in attempts paused",
+                    msg!("tongban-security-notice-sign"),
                     format!(
                         "您的账号 {username} 于 {at} 从{zh_from}连续多次登录失败，来自这些地址的尝试已暂停（最晚至 {until}）；\
                          您从其他地方仍可正常登录。\nRepeated failed sign-ins on your account {username} from {en_from} \
@@ -244,7 +245,7 @@ impl Seen {
                 )
             }
             NoticeKind::Locked => (
-                "通办安全提醒：账号已锁定 / Tongban security notice: account locked",
+                msg!("tongban-security-notice-account"),
                 format!(
                     "您的账号 {username} 于 {at} 因多次登录失败已锁定至 {until}。\nYour account {username} was \
                      locked at {at} until {until} after repeated failed sign-ins."

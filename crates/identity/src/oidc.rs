@@ -20,6 +20,7 @@ use sha2::Digest;
 use tongban_crypto::Keyring;
 use tongban_crypto::jws::{JwsAlg, JwsKey, verify_compact};
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal};
 
 /// An authorization code is good for one minute.
@@ -210,14 +211,7 @@ fn url_encode(text: &str) -> String {
 /// (RFC 8252 §7.3), no fragment, no user info, at most 512 characters.
 fn check_redirect(uri: &str) -> std::result::Result<String, tongban_kernel::Invalid> {
     let uri = uri.trim();
-    let bad = || {
-        tongban_kernel::Invalid::new(
-            "redirect_uri",
-            format!(
-                "回调地址须为 https 地址（本机测试可用 http://127.0.0.1 或 localhost），不含 # 和账号：{uri} / a redirect URI must be https (or http on 127.0.0.1 or localhost), without a fragment or user info: {uri}"
-            ),
-        )
-    };
+    let bad = || tongban_kernel::Invalid::new("redirect_uri", msg!("redirect-uri-https-http", uri = uri));
     if uri.len() > 512 || uri.contains('#') || uri.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(bad());
     }
@@ -389,15 +383,12 @@ impl Oidc {
             }
         }
         if uris.is_empty() || uris.len() > MAX_REDIRECTS {
-            return Err(Error::invalid(
-                "redirect_uri",
-                "需要1–10个回调地址 / between 1 and 10 redirect URIs are needed",
-            ));
+            return Err(Error::invalid("redirect_uri", msg!("between-1-10-redirect")));
         }
         let Some(alg) = JwsAlg::parse(alg.trim()) else {
             return Err(Error::invalid(
                 "id_token_alg",
-                "签名算法应为 ES256 或 SM2 / the signing algorithm is ES256 or SM2",
+                msg!("signing-algorithm-es256-sm2"),
             ));
         };
         let client = OidcClient {
@@ -433,10 +424,12 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: &client.client_id,
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "登记统一身份认证接入系统 {}（{}） / registered OIDC client {} ({})",
-                    client.name, client.client_id, client.name, client.client_id
-                ),
+                summary: msg!(
+                    "registered-oidc-client-name",
+                    name = client.name,
+                    client_id = client.client_id
+                )
+                .to_string(),
                 detail: json!({
                     "client_id": client.client_id,
                     "name": client.name,
@@ -539,10 +532,13 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: &client.client_id,
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "{}统一身份认证接入系统 {} / {} OIDC client {}",
-                    verb.0, client.name, verb.1, client.name
-                ),
+                summary: msg!(
+                    "verb2-oidc-client-name",
+                    verb = verb.0,
+                    name = client.name,
+                    verb2 = verb.1
+                )
+                .to_string(),
                 detail: json!({ "client_id": client.client_id }),
             },
         )
@@ -642,11 +638,7 @@ impl Oidc {
                 object_type: "oidc_key",
                 object_id: &kid,
                 object_dept: None,
-                summary: format!(
-                    "生成统一身份认证签名密钥 {kid}（{}） / created OIDC signing key {kid} ({})",
-                    alg.code(),
-                    alg.code()
-                ),
+                summary: msg!("created-oidc-signing-key", alg = alg.code(), kid = kid).to_string(),
                 detail: json!({ "kid": kid, "alg": alg.code(), "retired": retired }),
             },
         )
@@ -698,17 +690,12 @@ impl Oidc {
         let client = match self.client(p.client_id.trim()).await {
             Ok(Some(c)) if !c.disabled => c,
             Ok(_) => {
-                return Err(AuthError::Shown(
-                    "接入系统未登记或已停用 / the system asking is not registered or is disabled".into(),
-                ));
+                return Err(AuthError::Shown(msg!("system-asking-not-registered").to_string()));
             }
             Err(e) => return Err(AuthError::Shown(e.to_string())),
         };
         if !client.redirect_uris.iter().any(|u| u == &p.redirect_uri) {
-            return Err(AuthError::Shown(
-                "回调地址与该系统登记的不一致 / the redirect URI is not one registered for this system"
-                    .into(),
-            ));
+            return Err(AuthError::Shown(msg!("redirect-uri-not-one").to_string()));
         }
         let fail = |error: &'static str, description: &str| AuthError::Redirect {
             redirect_uri: p.redirect_uri.clone(),
@@ -832,10 +819,7 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: &req.client.client_id,
                 object_dept: Some(&req.client.department.path),
-                summary: format!(
-                    "{} 登录接入系统 {} / {} signed in to {}",
-                    actor.name, req.client.name, actor.name, req.client.name
-                ),
+                summary: msg!("name-signed-name2", name = actor.name, name2 = req.client.name).to_string(),
                 detail: json!({ "client_id": req.client.client_id, "scope": scope, "consented": consent }),
             },
         )
@@ -991,9 +975,7 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: &s.client_id,
                 object_dept: None,
-                summary: format!(
-                    "令牌被重复使用，已注销同源的{ended}个令牌 / a token was used twice; {ended} tokens of its family revoked"
-                ),
+                summary: msg!("token-was-used-twice", ended = ended).to_string(),
                 detail: json!({ "client_id": s.client_id, "account_id": s.account_id, "why": why, "revoked": ended }),
             },
         )
@@ -1057,10 +1039,7 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: &client.client_id,
                 object_dept: Some(&client.department.path),
-                summary: format!(
-                    "为接入系统 {} 签发 {} 的令牌 / issued tokens of {} to {}",
-                    client.name, view.username, view.username, client.name
-                ),
+                summary: msg!("issued-tokens-username-name", name = client.name, username = view.username).to_string(),
                 detail: json!({ "client_id": client.client_id, "account_id": from.account_id, "grant_type": grant, "scope": from.scope }),
             },
         )
@@ -1135,7 +1114,7 @@ impl Oidc {
     /// The userinfo endpoint: the claims of a live access token's holder.
     pub async fn userinfo(&self, access_token: &str) -> Result<Value> {
         let unknown = || Error::Forbidden {
-            why: "访问令牌无效或已过期 / the access token is invalid or expired".into(),
+            why: msg!("access-token-invalid-expired"),
         };
         let s = self.stored(access_token).await?.ok_or_else(unknown)?;
         if s.kind != "access" || s.expires_ms < self.identity.now() {
@@ -1209,7 +1188,7 @@ impl Oidc {
                 object_type: "oidc_client",
                 object_id: client_id,
                 object_dept: client.as_ref().map(|c| &c.department.path),
-                summary: format!("接入系统发起退出登录，注销{ended}个令牌 / a system signed the user out; {ended} tokens ended"),
+                summary: msg!("system-signed-user-out", ended = ended).to_string(),
                 detail: json!({ "client_id": client_id, "account_id": sub, "revoked": ended }),
             },
         )

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tongban_kernel::Invalid;
+use tongban_kernel::msg;
 
 /// Argon2id memory cost in KiB.
 pub const ARGON2_M_KIB: u32 = 19_456;
@@ -35,13 +36,13 @@ pub fn check_policy(username: &str, password: &str) -> Result<(), Invalid> {
     if len < MIN_LEN {
         return Err(Invalid::new(
             FIELD,
-            format!("密码至少需要{MIN_LEN}个字符 / the password must have at least {MIN_LEN} characters"),
+            msg!("password-have-least-min", min_len = MIN_LEN),
         ));
     }
     if len > MAX_LEN {
         return Err(Invalid::new(
             FIELD,
-            format!("密码不能超过{MAX_LEN}个字符 / the password must have at most {MAX_LEN} characters"),
+            msg!("password-have-most-max", max_len = MAX_LEN),
         ));
     }
     let (mut upper, mut lower, mut digit, mut symbol) = (false, false, false, false);
@@ -58,17 +59,11 @@ pub fn check_policy(username: &str, password: &str) -> Result<(), Invalid> {
     }
     let classes = [upper, lower, digit, symbol].into_iter().filter(|b| *b).count();
     if classes < 3 {
-        return Err(Invalid::new(
-            FIELD,
-            "密码需包含大写字母、小写字母、数字、符号中的至少三类 / the password must mix at least three of: upper case, lower case, digits, symbols",
-        ));
+        return Err(Invalid::new(FIELD, msg!("password-mix-least-three")));
     }
     let name = username.trim().to_lowercase();
     if name.chars().count() >= 3 && password.to_lowercase().contains(&name) {
-        return Err(Invalid::new(
-            FIELD,
-            "密码不能包含用户名 / the password must not contain the username",
-        ));
+        return Err(Invalid::new(FIELD, msg!("password-not-contain-username")));
     }
     Ok(())
 }

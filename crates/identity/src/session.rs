@@ -9,6 +9,7 @@ use crate::{
 use serde_json::json;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Principal, PrincipalKind, RoleGrant};
 
 /// How long sessions live.
@@ -319,10 +320,7 @@ impl Identity {
                 object_type: "session",
                 object_id: row.info.id.as_str(),
                 object_dept: actor.department.as_ref(),
-                summary: format!(
-                    "{} 退出登录 / {} signed out",
-                    row.info.username, row.info.username
-                ),
+                summary: msg!("username-signed-out", username = row.info.username).to_string(),
                 detail: json!({ "username": row.info.username }),
             },
         )
@@ -378,7 +376,7 @@ impl Identity {
                 object_type: "session",
                 object_id: id.as_str(),
                 object_dept: actor.department.as_ref(),
-                summary: format!("{} 结束了一个会话 / {} revoked a session", actor.name, actor.name),
+                summary: msg!("name-revoked-session", name = actor.name).to_string(),
                 detail: json!({ "username": actor.name }),
             },
         )
@@ -414,9 +412,12 @@ impl Identity {
                 object_type: "session",
                 object_id: "expired",
                 object_dept: None,
-                summary: format!(
-                    "清理过期会话 {sessions} 个、令牌 {tokens} 个 / purged {sessions} ended sessions and {tokens} expired tokens"
-                ),
+                summary: msg!(
+                    "purged-sessions-ended-sessions",
+                    sessions = sessions,
+                    tokens = tokens
+                )
+                .to_string(),
                 detail: json!({ "sessions": sessions, "tokens": tokens }),
             },
         )

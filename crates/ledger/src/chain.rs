@@ -9,6 +9,7 @@ use tongban_crypto::SigningKey;
 use tongban_db::event::COLUMNS;
 use tongban_db::{Db, Row, Tx, Value, params};
 use tongban_kernel::Millis;
+use tongban_kernel::msg;
 
 /// How often the ledger signs, and how much it chains per transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,8 +236,8 @@ impl Ledger {
                 stuck = Some(Error::Stuck {
                     seq: next,
                     reason: match found {
-                        Some(s) => format!("下一条事件是第 {s} 条 / the next event is seq {s}"),
-                        None => "事件序号不可读 / unreadable event seq".into(),
+                        Some(s) => msg!("next-event-seq-s", s = s),
+                        None => msg!("unreadable-event-seq"),
                     },
                 });
                 break;
@@ -245,7 +246,7 @@ impl Ledger {
             if let Err(column) = hash::canonical_row_bytes(row.values(), &mut buf) {
                 stuck = Some(Error::Stuck {
                     seq: next,
-                    reason: format!("事件字段类型错误 / event column {column} has the wrong type"),
+                    reason: msg!("event-column-column-has", column = column),
                 });
                 break;
             }
@@ -339,7 +340,7 @@ async fn head_in(tx: &mut Tx) -> Result<Head> {
     let text: String = r.get("chain_hash")?;
     let chain = hash::parse_digest(&text).ok_or_else(|| Error::Stuck {
         seq: seq + 1,
-        reason: format!("第 {seq} 条记录的链哈希不可读 / the chain hash of entry {seq} is unreadable"),
+        reason: msg!("chain-hash-entry-seq", seq = seq),
     })?;
     Ok(Head { seq, chain })
 }

@@ -49,6 +49,8 @@ pub use view::{
 };
 pub use watch::{Checked, LedgerWatch};
 
+tongban_kernel::catalog!("ledger");
+
 use tongban_db::Migration;
 
 /// The result of a ledger call.

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::time::Duration;
+use tongban_kernel::msg;
 
 /// What is wrong at the first bad seq.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,31 +90,32 @@ impl VerifyReport {
     pub fn summary(&self) -> String {
         match &self.first_problem {
             None => {
-                let mut zh = format!(
-                    "账本校验通过：{} 条记录、{} 个签名检查点",
-                    grouped(self.entries),
-                    grouped(self.checkpoints)
-                );
-                let mut en = format!(
-                    "ledger verified: {} entries, {} checkpoints",
-                    self.entries, self.checkpoints
-                );
+                // Chinese groups thousands with commas here; the English line keeps plain digits.
+                let counts = |n: u64| tongban_kernel::Arg::name(grouped(n), n.to_string());
+                let (entries, checkpoints) = (counts(self.entries), counts(self.checkpoints));
                 if self.events_pending > 0 {
-                    zh.push_str(&format!("，{} 条事件待入链", grouped(self.events_pending)));
-                    en.push_str(&format!(", {} events pending", self.events_pending));
+                    let pending = counts(self.events_pending);
+                    msg!(
+                        "verified-pending",
+                        entries = entries,
+                        checkpoints = checkpoints,
+                        pending = pending
+                    )
+                } else {
+                    msg!("verified", entries = entries, checkpoints = checkpoints)
                 }
-                format!("{zh} / {en}")
+                .to_string()
             }
             Some(p) => {
-                // Exactly one " / " in the line, so a UI can show either half.
-                let (zh, en) = p.detail.split_once(" / ").unwrap_or((&p.detail, &p.detail));
-                format!(
-                    "账本校验失败：第 {} 条，{}（{zh}） / ledger verification FAILED at entry {}: {} ({en})",
-                    p.seq,
-                    p.kind.label_zh(),
-                    p.seq,
-                    p.kind.label_en()
+                // Exactly one " / " in the line, so a UI can show either half: the detail, written
+                // in both languages, gives each its own half.
+                msg!(
+                    "verification-failed",
+                    seq = p.seq,
+                    kind = tongban_kernel::Arg::name(p.kind.label_zh(), p.kind.label_en()),
+                    detail = tongban_kernel::Msg::from(p.detail.as_str())
                 )
+                .to_string()
             }
         }
     }

@@ -16,6 +16,7 @@ use tongban_crypto::VerifyingKey;
 use tongban_db::event::{self, COLUMNS};
 use tongban_db::{Db, Row, Value, params};
 use tongban_kernel::Millis;
+use tongban_kernel::msg;
 
 /// Rows per batch read.
 const BATCH: u32 = 10_000;
@@ -78,11 +79,11 @@ fn stream_sql(which: &str) -> String {
     }
 }
 
-fn problem(seq: i64, kind: ProblemKind, detail: impl Into<String>) -> Option<Problem> {
+fn problem(seq: i64, kind: ProblemKind, detail: impl std::fmt::Display) -> Option<Problem> {
     Some(Problem {
         seq,
         kind,
-        detail: detail.into(),
+        detail: detail.to_string(),
     })
 }
 
@@ -135,41 +136,29 @@ impl Walk {
                     problem(
                         cs,
                         ProblemKind::CheckpointMismatch,
-                        "检查点位置不在链上 / checkpoint position is not on the chain",
+                        msg!("checkpoint-position-not-chain"),
                     )
                 } else {
                     problem(
                         n,
                         ProblemKind::EntryMissing,
-                        format!(
-                            "第 {cs} 条的检查点签在账本末尾第 {} 条之后 / a checkpoint at {cs} signs past the last entry {}",
-                            n - 1,
-                            n - 1
-                        ),
+                        msg!("checkpoint-cs-signs-past", n = n - 1, cs = cs),
                     )
                 });
             };
             if ls < n {
-                return Ok(problem(
-                    ls,
-                    ProblemKind::EntryInserted,
-                    "序号不在链上 / seq outside the chain",
-                ));
+                return Ok(problem(ls, ProblemKind::EntryInserted, msg!("seq-outside-chain")));
             }
             if ls > n {
                 return Ok(problem(
                     n,
                     ProblemKind::EntryMissing,
-                    format!("下一条记录是第 {ls} 条 / the next entry is seq {ls}"),
+                    msg!("next-entry-seq-ls", ls = ls),
                 ));
             }
             match self.events.peek_seq().await? {
                 Some(es) if es < n => {
-                    return Ok(problem(
-                        es,
-                        ProblemKind::EventInserted,
-                        "序号不在链上 / seq outside the chain",
-                    ));
+                    return Ok(problem(es, ProblemKind::EventInserted, msg!("seq-outside-chain")));
                 }
                 Some(es) if es == n => {}
                 _ => {
@@ -181,14 +170,10 @@ impl Walk {
                         problem(
                             n,
                             ProblemKind::EntryInserted,
-                            format!("没有这条事件（最后一条是 {last}） / no such event (last is {last})"),
+                            msg!("no-such-event-last", last = last),
                         )
                     } else {
-                        problem(
-                            n,
-                            ProblemKind::EventMissing,
-                            "账本有记录但事件不存在 / chained event is gone",
-                        )
+                        problem(n, ProblemKind::EventMissing, msg!("chained-event-gone"))
                     });
                 }
             }
@@ -209,7 +194,7 @@ impl Walk {
     /// Compares entry `n` with event `n` and advances `chain`.
     fn check_entry(&mut self, n: i64, chain: &mut Digest32) -> Option<Problem> {
         let (Some(ev), Some(en)) = (self.events.current(), self.entries.current()) else {
-            return problem(n, ProblemKind::EntryMissing, "内部错误 / internal");
+            return problem(n, ProblemKind::EntryMissing, msg!("internal"));
         };
         self.buf.clear();
         let computed = match hash::canonical_row_bytes(ev.values(), &mut self.buf) {
@@ -218,42 +203,26 @@ impl Walk {
                 return problem(
                     n,
                     ProblemKind::EventAltered,
-                    format!("字段 {column} 类型错误 / column {column} has the wrong type"),
+                    msg!("column-column-has-wrong", column = column),
                 );
             }
         };
         let stored_event = text_at(en, 1).and_then(hash::parse_digest);
         let stored_chain = text_at(en, 2).and_then(hash::parse_digest);
         let (Some(stored_event), Some(stored_chain)) = (stored_event, stored_chain) else {
-            return problem(
-                n,
-                ProblemKind::EntryAltered,
-                "哈希不是 64 位十六进制 / hash is not 64 hex digits",
-            );
+            return problem(n, ProblemKind::EntryAltered, msg!("hash-not-64-hex"));
         };
         let expected = hash::chain_next(chain, &computed, n);
         if stored_event != computed {
             // If the entry is consistent with itself, the event is what changed.
             return if stored_chain == hash::chain_next(chain, &stored_event, n) {
-                problem(
-                    n,
-                    ProblemKind::EventAltered,
-                    "事件内容与入链时不同 / the event differs from what was chained",
-                )
+                problem(n, ProblemKind::EventAltered, msg!("event-differs-from-what"))
             } else {
-                problem(
-                    n,
-                    ProblemKind::EntryAltered,
-                    "事件哈希与链哈希均不符 / event and chain hash both wrong",
-                )
+                problem(n, ProblemKind::EntryAltered, msg!("event-chain-hash-both"))
             };
         }
         if stored_chain != expected {
-            return problem(
-                n,
-                ProblemKind::EntryAltered,
-                "链哈希与重算结果不符 / chain hash differs from the recomputed chain",
-            );
+            return problem(n, ProblemKind::EntryAltered, msg!("chain-hash-differs-from"));
         }
         *chain = expected;
         None
@@ -272,7 +241,7 @@ impl Walk {
                 return Ok(problem(
                     cs,
                     ProblemKind::CheckpointMismatch,
-                    "检查点位置不在链上 / checkpoint position is not on the chain",
+                    msg!("checkpoint-position-not-chain"),
                 ));
             }
             let stored = text_at(cp, 1).and_then(hash::parse_digest);
@@ -280,9 +249,7 @@ impl Walk {
                 return Ok(problem(
                     cs,
                     ProblemKind::CheckpointMismatch,
-                    format!(
-                        "检查点签名的链哈希与重算结果不符，此前某条记录被改写 / the signed chain hash differs from the recomputed chain: an entry up to {cs} was rewritten"
-                    ),
+                    msg!("signed-chain-hash-differs", cs = cs),
                 ));
             }
             let (Some(signed), Some(fingerprint), Some(signature)) =
@@ -291,7 +258,7 @@ impl Walk {
                 return Ok(problem(
                     cs,
                     ProblemKind::CheckpointSignature,
-                    "签名字段不可读 / unreadable signature columns",
+                    msg!("unreadable-signature-columns"),
                 ));
             };
             let message = hash::checkpoint_message(cs, chain, Millis(signed));
@@ -319,14 +286,10 @@ impl Walk {
                     problem(
                         es,
                         ProblemKind::EventInserted,
-                        "平台未编号的事件 / an event the platform never numbered",
+                        msg!("event-platform-never-numbered"),
                     )
                 } else {
-                    problem(
-                        n,
-                        ProblemKind::EventMissing,
-                        format!("下一条事件是第 {es} 条 / the next event is seq {es}"),
-                    )
+                    problem(n, ProblemKind::EventMissing, msg!("next-event-seq-es", es = es))
                 });
             }
             self.pending += 1;
@@ -337,10 +300,7 @@ impl Walk {
             return Ok(problem(
                 n,
                 ProblemKind::EventMissing,
-                format!(
-                    "已编号到第 {} 条但事件不存在 / numbered up to {} but the event is gone",
-                    self.upper, self.upper
-                ),
+                msg!("numbered-up-upper-but", upper = self.upper),
             ));
         }
         self.beyond_the_counter().await
@@ -363,21 +323,21 @@ impl Walk {
             return Ok(problem(
                 s,
                 ProblemKind::EventInserted,
-                "序号超过平台计数 / seq beyond the platform's counter",
+                msg!("seq-beyond-platform-s"),
             ));
         }
         if let Some(s) = over(r.get("l")?) {
             return Ok(problem(
                 s,
                 ProblemKind::EntryInserted,
-                "序号超过平台计数 / seq beyond the platform's counter",
+                msg!("seq-beyond-platform-s"),
             ));
         }
         if let Some(s) = over(r.get("c")?) {
             return Ok(problem(
                 s,
                 ProblemKind::CheckpointMismatch,
-                "检查点超过平台计数 / checkpoint beyond the platform's counter",
+                msg!("checkpoint-beyond-platform-s"),
             ));
         }
         Ok(None)
@@ -553,9 +513,9 @@ impl Signatures {
                 seq,
                 ProblemKind::CheckpointSignature,
                 if self.keys.is_empty() {
-                    "没有受信任的公钥 / no trusted key given".to_string()
+                    msg!("no-trusted-key-given").to_string()
                 } else {
-                    "没有受信任的公钥能验证此签名 / no trusted key verifies this signature".to_string()
+                    msg!("no-trusted-key-verifies").to_string()
                 },
             )
         }))

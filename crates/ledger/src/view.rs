@@ -9,6 +9,7 @@ use tongban_db::sql::sea_query::{
     Alias, Cond, Expr, Func, JoinType, Order, Query, SelectStatement, SimpleExpr,
 };
 use tongban_db::{Db, Event, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal};
 
 /// Longest filter text accepted.
@@ -273,7 +274,7 @@ fn ledger_scope(actor: &Principal) -> Result<Option<Vec<DeptPath>>> {
         actor.require(Permission::ReadLedger, None)?;
         // Never reached (require refused above); an empty scope list must not mean "all".
         return Err(Error::Forbidden {
-            why: "无权查看账本 / not permitted: read_ledger".into(),
+            why: msg!("not-permitted-read-ledger"),
         });
     }
     Ok(Some(scopes))
@@ -321,13 +322,13 @@ fn clean(field: &str, v: &Option<String>) -> Result<Option<String>> {
     if v.chars().count() > MAX_FILTER_CHARS {
         return Err(Error::Invalid {
             field: field.into(),
-            reason: format!("不能超过 {MAX_FILTER_CHARS} 个字符 / at most {MAX_FILTER_CHARS} characters"),
+            reason: msg!("most-max-filter-chars", max_filter_chars = MAX_FILTER_CHARS),
         });
     }
     if v.chars().any(char::is_control) {
         return Err(Error::Invalid {
             field: field.into(),
-            reason: "含有控制字符 / contains control characters".into(),
+            reason: msg!("contains-control-characters"),
         });
     }
     Ok(Some(v.to_string()))
@@ -380,7 +381,7 @@ fn filtered(f: &EntryFilter, scope: Option<&[DeptPath]>) -> Result<SelectStateme
     {
         return Err(Error::Invalid {
             field: "from".into(),
-            reason: "开始时间晚于结束时间 / from is after to".into(),
+            reason: msg!("from-after"),
         });
     }
     if let Some(from) = f.from {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tongban_crypto::VerifyingKey;
 use tongban_db::Db;
+use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal};
 
 /// The latest completed verification.
@@ -67,7 +68,7 @@ impl LedgerWatch {
     pub fn request(&self, actor: &Principal) -> crate::Result<()> {
         if !actor.allows_somewhere(Permission::ReadLedger) {
             return Err(crate::Error::Forbidden {
-                why: "需要账本查看权限 / reading the ledger is not permitted".into(),
+                why: msg!("reading-ledger-not-permitted"),
             });
         }
         self.wake.notify_one();

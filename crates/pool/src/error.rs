@@ -72,7 +72,7 @@ impl From<tongban_catalog::Error> for Error {
     fn from(e: tongban_catalog::Error) -> Self {
         match e {
             tongban_catalog::Error::NotFound { .. } => Error::NotFound,
-            tongban_catalog::Error::Forbidden { why } => Error::Forbidden { why },
+            tongban_catalog::Error::Forbidden { why } => Error::Forbidden { why: why.to_string() },
             other => Error::Catalog(other),
         }
     }

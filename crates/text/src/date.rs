@@ -16,14 +16,26 @@
 use crate::width::clean;
 use jiff::civil::{Date, DateTime, Time};
 use tongban_kernel::Invalid;
+use tongban_kernel::{Msg, msg};
 
-const EMPTY: &str = "不能为空 / must not be empty";
-const NOT_A_DATE: &str = "无法识别的日期，应如 2026-01-02 或 2026年1月2日 / not a recognised date; write e.g. 2026-01-02 or 2026年1月2日";
-const NOT_A_DATETIME: &str = "无法识别的日期时间，应如 2026-01-02 08:30:00 / not a recognised date and time; write e.g. 2026-01-02 08:30:00";
-const HAS_TIME: &str = "应只填日期，不含时刻 / a date only is expected, without a time of day";
-const YEAR_TOO_SMALL: &str = "年份应在1000年以后 / the year must be 1000 or later";
-const NO_SUCH_TIME: &str =
-    "时刻不存在（时0–23，分秒0–59） / no such time of day (hours 0–23, minutes and seconds 0–59)";
+fn empty() -> Msg {
+    msg!("not-empty")
+}
+fn not_a_date() -> Msg {
+    msg!("not-recognised-date-write")
+}
+fn not_a_datetime() -> Msg {
+    msg!("not-recognised-date-time")
+}
+fn has_time() -> Msg {
+    msg!("date-only-expected-without")
+}
+fn year_too_small() -> Msg {
+    msg!("year-1000-later")
+}
+fn no_such_time() -> Msg {
+    msg!("no-such-time-day")
+}
 
 /// The pieces read from the text, before checking that they name a real day and time.
 struct Parts {
@@ -36,20 +48,20 @@ struct Parts {
 /// Parses a date in any accepted form. A time of exactly midnight (`2026-01-02 00:00:00`, as
 /// database exports write dates) is accepted and dropped; any other time is refused.
 pub fn parse_date(field: &str, value: &str) -> Result<Date, Invalid> {
-    let parts = read_parts(field, value, NOT_A_DATE)?;
+    let parts = read_parts(field, value, not_a_date())?;
     let date = real_date(field, &parts)?;
     match parts.time {
         None | Some((0, 0, 0, 0)) => Ok(date),
-        Some(_) => Err(Invalid::new(field, HAS_TIME)),
+        Some(_) => Err(Invalid::new(field, has_time())),
     }
 }
 
 /// Parses a date and time in any accepted form. A date alone means its midnight.
 pub fn parse_datetime(field: &str, value: &str) -> Result<DateTime, Invalid> {
-    let parts = read_parts(field, value, NOT_A_DATETIME)?;
+    let parts = read_parts(field, value, not_a_datetime())?;
     let date = real_date(field, &parts)?;
     let (h, m, s, ns) = parts.time.unwrap_or_default();
-    let time = Time::new(h, m, s, ns).map_err(|_| Invalid::new(field, NO_SUCH_TIME))?;
+    let time = Time::new(h, m, s, ns).map_err(|_| Invalid::new(field, no_such_time()))?;
     Ok(date.to_datetime(time))
 }
 
@@ -78,31 +90,29 @@ fn date_shape(b: &[u8]) -> bool {
         })
 }
 
-fn read_parts(field: &str, value: &str, unrecognised: &str) -> Result<Parts, Invalid> {
+fn read_parts(field: &str, value: &str, unrecognised: Msg) -> Result<Parts, Invalid> {
     let text = clean(value);
     if text.is_empty() {
-        return Err(Invalid::new(field, EMPTY));
+        return Err(Invalid::new(field, empty()));
     }
     scan(&text).ok_or_else(|| Invalid::new(field, unrecognised))
 }
 
 fn real_date(field: &str, p: &Parts) -> Result<Date, Invalid> {
     if p.year < 1000 {
-        return Err(Invalid::new(field, YEAR_TOO_SMALL));
+        return Err(Invalid::new(field, year_too_small()));
     }
     Date::new(p.year, p.month, p.day).map_err(|_| {
         let why = if (1..=12).contains(&p.month) {
-            format!(
-                "日期不存在：{y:04}年{m}月没有{d}日 / no such date: {y:04}-{m:02} has no day {d}",
-                y = p.year,
-                m = p.month,
-                d = p.day
+            msg!(
+                "no-such-day",
+                year = format!("{:04}", p.year),
+                month = i32::from(p.month),
+                month2 = format!("{:02}", p.month),
+                day = i32::from(p.day)
             )
         } else {
-            format!(
-                "日期不存在：没有{m}月 / no such date: there is no month {m}",
-                m = p.month
-            )
+            msg!("no-such-month", month = i32::from(p.month))
         };
         Invalid::new(field, why)
     })
@@ -317,7 +327,7 @@ mod tests {
         assert_eq!(d("1990-05-01 00:00:00"), date(1990, 5, 1));
         assert_eq!(d("1990-05-01 00:00:00.0"), date(1990, 5, 1));
         let e = parse_date("birth_date", "1990-05-01 08:00").unwrap_err();
-        assert_eq!(e.reason.to_string(), HAS_TIME);
+        assert_eq!(e.reason, has_time());
     }
 
     #[test]
@@ -335,8 +345,8 @@ mod tests {
         );
         assert!(parse_date("f", "2026-00-10").is_err());
         assert_eq!(
-            parse_date("f", "0026-01-02").unwrap_err().reason.to_string(),
-            YEAR_TOO_SMALL
+            parse_date("f", "0026-01-02").unwrap_err().reason,
+            year_too_small()
         );
         assert!(parse_date("f", "2025年2月29日").is_err());
         assert_eq!(d("2024年2月29日"), date(2024, 2, 29));
@@ -351,7 +361,7 @@ mod tests {
             "2026年1月2日 25时",
         ] {
             let e = parse_datetime("t", s).unwrap_err();
-            assert_eq!(e.reason.to_string(), NO_SUCH_TIME, "{s}");
+            assert_eq!(e.reason, no_such_time(), "{s}");
         }
     }
 
@@ -373,10 +383,7 @@ mod tests {
         ] {
             assert!(parse_datetime("f", s).is_err(), "{s}");
         }
-        assert_eq!(
-            parse_date("f", " \u{3000}").unwrap_err().reason.to_string(),
-            EMPTY
-        );
+        assert_eq!(parse_date("f", " \u{3000}").unwrap_err().reason, empty());
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! Malformed sequences later in a file become U+FFFD and are counted, never a panic.
 //! [`decode`] and [`DecodingReader`] apply the same rules, so they produce the same text.
 
+use tongban_kernel::{Msg, msg};
+
 mod reader;
 
 use crate::Error;
@@ -28,9 +30,15 @@ pub use reader::DecodingReader;
 pub const DETECT_LEN: usize = 64 * 1024;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-const NOT_TEXT_NUL: &str = "含空字节（NUL） / contains NUL bytes";
-const NOT_TEXT_CONTROL: &str = "控制字符过多 / too many control characters";
-const NOT_TEXT_UNKNOWN: &str = "既不是 UTF-8 也不是 GB18030 编码 / neither UTF-8 nor GB18030";
+fn not_text_nul() -> Msg {
+    msg!("contains-nul-bytes")
+}
+fn not_text_control() -> Msg {
+    msg!("too-many-control-characters")
+}
+fn not_text_unknown() -> Msg {
+    msg!("neither-utf-8-nor")
+}
 
 /// The encoding a file was read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,16 +95,16 @@ fn bom(bytes: &[u8]) -> Option<(Encoding, usize)> {
 }
 
 /// Why the first chunk of a file is binary, if it is.
-fn binary_reason(first: &[u8]) -> Option<&'static str> {
+fn binary_reason(first: &[u8]) -> Option<Msg> {
     if first.contains(&0) {
-        return Some(NOT_TEXT_NUL);
+        return Some(not_text_nul());
     }
     // Tab, line feed, carriage return and form feed are text; other C0 controls and DEL are not.
     let controls = first
         .iter()
         .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F)
         .count();
-    (controls.saturating_mul(20) > first.len()).then_some(NOT_TEXT_CONTROL)
+    (controls.saturating_mul(20) > first.len()).then_some(not_text_control())
 }
 
 /// Chooses UTF-8 or GB18030 from a window that starts at the first non-ASCII byte.
@@ -114,7 +122,7 @@ fn sniff(window: &[u8], complete: bool) -> Result<Encoding, Error> {
         Ok(Encoding::Gb18030)
     } else {
         Err(Error::NotText {
-            reason: NOT_TEXT_UNKNOWN,
+            reason: not_text_unknown(),
         })
     }
 }
@@ -329,9 +337,9 @@ mod tests {
     #[test]
     fn nul_bytes_and_control_characters_are_not_text() {
         let nul = decode(b"PK\x03\x04\x00\x00zip").unwrap_err();
-        assert!(matches!(nul, Error::NotText { reason } if reason == NOT_TEXT_NUL));
+        assert!(matches!(nul, Error::NotText { reason } if reason == not_text_nul()));
         let controls = decode(b"\x01\x02\x03\x04abc").unwrap_err();
-        assert!(matches!(controls, Error::NotText { reason } if reason == NOT_TEXT_CONTROL));
+        assert!(matches!(controls, Error::NotText { reason } if reason == not_text_control()));
         assert!(decode(b"a\tb\r\nc\x0c").is_ok());
     }
 
@@ -339,7 +347,7 @@ mod tests {
     fn bytes_that_are_neither_utf8_nor_gb18030_are_not_text() {
         // 0x80 and 0xFF are never valid GB18030 lead bytes.
         let e = decode(&[0x80, 0xFF, 0x80, 0xFF, b'a', 0x80]).unwrap_err();
-        assert!(matches!(e, Error::NotText { reason } if reason == NOT_TEXT_UNKNOWN));
+        assert!(matches!(e, Error::NotText { reason } if reason == not_text_unknown()));
     }
 
     #[test]
@@ -393,6 +401,6 @@ mod tests {
         let mut r = DecodingReader::new(&bytes[..]).unwrap();
         let mut s = String::new();
         let e = Error::from(r.read_to_string(&mut s).unwrap_err());
-        assert!(matches!(e, Error::NotText { reason } if reason == NOT_TEXT_UNKNOWN));
+        assert!(matches!(e, Error::NotText { reason } if reason == not_text_unknown()));
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use tongban_kernel::Invalid;
+use tongban_kernel::{Msg, msg};
 
 /// 性别 (GB/T 2261.1-2003).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,23 +32,28 @@ const GENDER_ALIASES: &[(Gender, &[&str])] = &[
     (Gender::Unstated, &["9", "未说明", "未说明的性别", "unstated"]),
 ];
 
-const GENDER_ALLOWED: &str =
-    "性别应为 1 男、2 女、0 未知、9 未说明 / gender must be 1 male, 2 female, 0 unknown or 9 unstated";
-const YES_NO_ALLOWED: &str = "应为 是/否、Y/N、1/0 或 true/false / must be 是/否, Y/N, 1/0 or true/false";
-const EMPTY: &str = "不能为空 / must not be empty";
+fn gender_allowed() -> Msg {
+    msg!("gender-1-male-2")
+}
+fn yes_no_allowed() -> Msg {
+    msg!("y-n-1-0")
+}
+fn empty() -> Msg {
+    msg!("not-empty")
+}
 
 impl Gender {
     /// Reads any common spelling: 男/女, 男性/女性, 1/2/0/9, M/F, male/female (any case).
     pub fn parse(field: &str, value: &str) -> Result<Self, Invalid> {
         let key = clean(value);
         if key.is_empty() {
-            return Err(Invalid::new(field, EMPTY));
+            return Err(Invalid::new(field, empty()));
         }
         GENDER_ALIASES
             .iter()
             .find(|(_, aliases)| aliases.iter().any(|a| a.eq_ignore_ascii_case(&key)))
             .map(|&(g, _)| g)
-            .ok_or_else(|| Invalid::new(field, GENDER_ALLOWED))
+            .ok_or_else(|| Invalid::new(field, gender_allowed()))
     }
 
     /// The GB/T 2261.1 code: `"0"`, `"1"`, `"2"` or `"9"`.
@@ -78,7 +84,7 @@ const NO: &[&str] = &["0", "否", "N", "no", "false", "F"];
 pub fn parse_yes_no(field: &str, value: &str) -> Result<bool, Invalid> {
     let key = clean(value);
     if key.is_empty() {
-        return Err(Invalid::new(field, EMPTY));
+        return Err(Invalid::new(field, empty()));
     }
     let is = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(&key));
     if is(YES) {
@@ -86,7 +92,7 @@ pub fn parse_yes_no(field: &str, value: &str) -> Result<bool, Invalid> {
     } else if is(NO) {
         Ok(false)
     } else {
-        Err(Invalid::new(field, YES_NO_ALLOWED))
+        Err(Invalid::new(field, yes_no_allowed()))
     }
 }
 
@@ -156,7 +162,7 @@ impl Enumeration {
         }
     }
 
-    fn allowed_reason(&self) -> String {
+    fn allowed_reason(&self) -> Msg {
         const SHOWN: usize = 20;
         let mut list = self
             .values
@@ -171,7 +177,7 @@ impl Enumeration {
         if self.values.len() > SHOWN {
             list.push_str(&format!("…（共{}项）", self.values.len()));
         }
-        format!("不是允许的取值，应为：{list} / not an allowed value; allowed: {list}")
+        msg!("not-allowed-value-allowed", list = list)
     }
 }
 
@@ -182,7 +188,7 @@ impl TryFrom<Vec<EnumValue>> for Enumeration {
         let mut index = HashMap::new();
         for (i, v) in values.iter().enumerate() {
             if clean(&v.code).is_empty() {
-                return Err(Invalid::new("values", "代码不能为空 / a code must not be blank"));
+                return Err(Invalid::new("values", msg!("code-not-blank")));
             }
             for spelling in std::iter::once(&v.code).chain(&v.aliases) {
                 let key = match_key(spelling).into_owned();
@@ -193,9 +199,11 @@ impl TryFrom<Vec<EnumValue>> for Enumeration {
                     Some(other) if other != i => {
                         return Err(Invalid::new(
                             "values",
-                            format!(
-                                "“{spelling}”同时对应代码 {} 和 {} / “{spelling}” would mean both {} and {}",
-                                values[other].code, v.code, values[other].code, v.code
+                            msg!(
+                                "spelling-would-mean-both",
+                                other = values[other].code,
+                                v = v.code,
+                                spelling = spelling
                             ),
                         ));
                     }
@@ -246,10 +254,7 @@ mod tests {
     #[test]
     fn an_unknown_gender_spelling_lists_the_allowed_codes() {
         let e = Gender::parse("xb", "3").unwrap_err();
-        assert_eq!(
-            (e.field.as_str(), e.reason.to_string().as_str()),
-            ("xb", GENDER_ALLOWED)
-        );
+        assert_eq!((e.field.as_str(), e.reason), ("xb", gender_allowed()));
         assert!(Gender::parse("xb", "").is_err());
         assert!(Gender::parse("xb", "男女").is_err());
     }
@@ -262,10 +267,7 @@ mod tests {
         for s in ["否", "N", "no", "False", "0"] {
             assert_eq!(parse_yes_no("f", s), Ok(false), "{s}");
         }
-        assert_eq!(
-            parse_yes_no("f", "也许").unwrap_err().reason.to_string(),
-            YES_NO_ALLOWED
-        );
+        assert_eq!(parse_yes_no("f", "也许").unwrap_err().reason, yes_no_allowed());
         assert_eq!((yes_no_code(true), yes_no_code(false)), ("1", "0"));
     }
 

@@ -1,20 +1,45 @@
 //! Errors of reading bytes as text. Problems with one value are a kernel [`Invalid`]
-//! (field + bilingual reason); this enum is only for a whole file or stream.
+//! (field + reason); this enum is only for a whole file or stream.
 //!
 //! [`Invalid`]: tongban_kernel::Invalid
 
+use tongban_kernel::{Msg, msg};
+
 /// Why bytes could not be read as text.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
     /// The bytes are not text in an encoding we read (binary, or neither UTF-8 nor GB18030).
-    #[error("不是文本文件 / not a text file: {reason}")]
     NotText {
-        /// Why, in both languages: `含空字节 / contains NUL bytes`.
-        reason: &'static str,
+        /// Why (`contains NUL bytes`).
+        reason: Msg,
     },
     /// The underlying reader failed.
-    #[error("读取失败 / read failed: {0}")]
     Io(std::io::Error),
+}
+
+impl Error {
+    /// What to tell a person.
+    pub fn message(&self) -> Msg {
+        match self {
+            Error::NotText { reason } => msg!("not-a-text-file", cause = reason),
+            Error::Io(e) => msg!("read-failed", cause = e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::NotText { .. } => None,
+        }
+    }
 }
 
 impl From<std::io::Error> for Error {
@@ -39,5 +64,15 @@ impl From<Error> for std::io::Error {
             Error::Io(io) => io,
             not_text => std::io::Error::new(std::io::ErrorKind::InvalidData, not_text),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

@@ -6,10 +6,17 @@
 use crate::width::clean;
 use std::borrow::Cow;
 use tongban_kernel::{CreditCode, IdNumber, Invalid, PhoneNumber};
+use tongban_kernel::{Msg, msg};
 
-const ID_CHARACTERS: &str = "只能包含数字和X / may contain only digits and X";
-const CODE_CHARACTERS: &str = "只能包含数字和大写字母 / may contain only digits and capital letters";
-const SCIENTIFIC: &str = "疑似被表格软件改成了科学计数法（如 1.10105E+17），原号码已丢失，请把该列设为文本后重新导出 / looks like a spreadsheet turned it into scientific notation (e.g. 1.10105E+17) and lost the digits; export the column as text";
+fn id_characters() -> Msg {
+    msg!("may-contain-only-digits")
+}
+fn code_characters() -> Msg {
+    msg!("may-contain-only-digits-2")
+}
+fn scientific() -> Msg {
+    msg!("looks-like-spreadsheet-turned")
+}
 
 /// Trimmed, half-width, with the spaces people type between digit groups removed.
 fn compact(value: &str) -> Cow<'_, str> {
@@ -36,11 +43,11 @@ fn is_scientific_notation(s: &str) -> bool {
 pub fn normalize_id_number(field: &str, value: &str) -> Result<IdNumber, Invalid> {
     let s = compact(value);
     if is_scientific_notation(&s) {
-        return Err(Invalid::new(field, SCIENTIFIC));
+        return Err(Invalid::new(field, scientific()));
     }
     // Only ASCII reaches the kernel: its checks index the text by byte.
     if !s.bytes().all(|b| b.is_ascii_digit() || b == b'X' || b == b'x') {
-        return Err(Invalid::new(field, ID_CHARACTERS));
+        return Err(Invalid::new(field, id_characters()));
     }
     IdNumber::parse(field, &s)
 }
@@ -50,7 +57,7 @@ pub fn normalize_id_number(field: &str, value: &str) -> Result<IdNumber, Invalid
 pub fn normalize_credit_code(field: &str, value: &str) -> Result<CreditCode, Invalid> {
     let s = compact(value);
     if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Invalid::new(field, CODE_CHARACTERS));
+        return Err(Invalid::new(field, code_characters()));
     }
     CreditCode::parse(field, &s)
 }
@@ -104,7 +111,7 @@ mod tests {
     #[test]
     fn spreadsheet_scientific_notation_is_explained() {
         let e = normalize_id_number("id", "1.10105E+17").unwrap_err();
-        assert_eq!(e.reason.to_string(), SCIENTIFIC);
+        assert_eq!(e.reason, scientific());
     }
 
     #[test]
@@ -112,17 +119,16 @@ mod tests {
         // Six CJK characters are 18 bytes: the kernel's length check alone would pass them on.
         for s in ["张三李四王五", "11010519491231002é", "1101051949123100２Ｘ中"] {
             assert_eq!(
-                normalize_id_number("id", s).unwrap_err().reason.to_string(),
-                ID_CHARACTERS,
+                normalize_id_number("id", s).unwrap_err().reason,
+                id_characters(),
                 "{s}"
             );
         }
         assert_eq!(
             normalize_credit_code("code", "统一社会信用代码")
                 .unwrap_err()
-                .reason
-                .to_string(),
-            CODE_CHARACTERS
+                .reason,
+            code_characters()
         );
     }
 

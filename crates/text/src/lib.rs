@@ -28,6 +28,8 @@ pub use error::Error;
 pub use id::{normalize_credit_code, normalize_id_number, normalize_phone};
 pub use number::{Decimal, parse_number};
 pub use pii::{PiiKind, PiiSpan, find_pii, mask_pii};
+
+tongban_kernel::catalog!("text");
 pub use similarity::{field_similarity, name_similarity, suggest_mapping};
 pub use standardize::Standardizer;
 pub use width::{clean, half_width, trim};

@@ -14,16 +14,29 @@
 use crate::width::clean;
 use std::fmt;
 use tongban_kernel::Invalid;
+use tongban_kernel::{Msg, msg};
 
-const EMPTY: &str = "不能为空 / must not be empty";
-const NOT_A_NUMBER: &str = "不是有效的数字，应如 1234.5、1,234.5、3.5万 或 12.5% / not a number; write e.g. 1234.5, 1,234.5, 3.5万 or 12.5%";
-const BAD_GROUPING: &str =
-    "千分位分隔不正确（逗号之间应为3位数字） / misplaced thousands separators (three digits between commas)";
-const AMBIGUOUS_TAIL: &str = "单位后的数字缺少单位（如 12万5 应写 12万5千） / a number after a unit needs its own unit (write 12万5千, not 12万5)";
-const OUT_OF_RANGE: &str = "数值超出范围或位数过多 / number too large or too precise";
-const NOT_FINITE: &str = "不是有限的数值 / not a finite number";
-const SPREADSHEET_ERROR: &str =
-    "这是表格公式的错误值，不是数字 / this is a spreadsheet error value, not a number";
+fn empty() -> Msg {
+    msg!("not-empty")
+}
+fn not_a_number() -> Msg {
+    msg!("not-number-write-e")
+}
+fn bad_grouping() -> Msg {
+    msg!("misplaced-thousands-separators-three")
+}
+fn ambiguous_tail() -> Msg {
+    msg!("number-after-unit-needs")
+}
+fn out_of_range() -> Msg {
+    msg!("number-too-large-too")
+}
+fn not_finite() -> Msg {
+    msg!("not-finite-number")
+}
+fn spreadsheet_error() -> Msg {
+    msg!("spreadsheet-error-value-not")
+}
 
 /// An exact decimal number `mantissa × 10^-scale`, in lowest terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,7 +143,7 @@ impl fmt::Display for Decimal {
 pub fn parse_number(field: &str, value: &str) -> Result<Decimal, Invalid> {
     let text = clean(value);
     if text.is_empty() {
-        return Err(Invalid::new(field, EMPTY));
+        return Err(Invalid::new(field, empty()));
     }
     read(&text).map_err(|reason| Invalid::new(field, reason))
 }
@@ -169,15 +182,15 @@ fn unit_value(c: char) -> Option<i32> {
     }
 }
 
-fn read(text: &str) -> Result<Decimal, &'static str> {
+fn read(text: &str) -> Result<Decimal, Msg> {
     let lower = text.to_ascii_lowercase();
     let unsigned = lower.trim_start_matches(['+', '-', '\u{2212}']);
     if matches!(unsigned, "nan" | "inf" | "infinity" | "∞") {
-        return Err(NOT_FINITE);
+        return Err(not_finite());
     }
     if text.starts_with('#') {
         // #DIV/0!, #N/A, #VALUE!, #REF!, #NUM!
-        return Err(SPREADSHEET_ERROR);
+        return Err(spreadsheet_error());
     }
 
     let mut rest = text;
@@ -197,16 +210,16 @@ fn read(text: &str) -> Result<Decimal, &'static str> {
     };
 
     let value = read_units(rest)?;
-    let value = value.checked_shift(percent_exp).ok_or(OUT_OF_RANGE)?;
+    let value = value.checked_shift(percent_exp).ok_or(out_of_range())?;
     if negative {
-        value.checked_neg().ok_or(OUT_OF_RANGE)
+        value.checked_neg().ok_or(out_of_range())
     } else {
         Ok(value)
     }
 }
 
 /// A numeral, optionally with an exponent, or a chain of numerals and Chinese units.
-fn read_units(text: &str) -> Result<Decimal, &'static str> {
+fn read_units(text: &str) -> Result<Decimal, Msg> {
     let mut rest = text;
     let (mut big, mut small) = (Decimal::ZERO, Decimal::ZERO);
     let mut pending: Option<Decimal> = None;
@@ -219,14 +232,14 @@ fn read_units(text: &str) -> Result<Decimal, &'static str> {
         }
         if let Some((n, after)) = numeral(rest)? {
             if pending.is_some() {
-                return Err(NOT_A_NUMBER);
+                return Err(not_a_number());
             }
             rest = after;
             if !used_units && let Some((exp, after)) = exponent(rest) {
                 if !after.trim().is_empty() {
-                    return Err(NOT_A_NUMBER);
+                    return Err(not_a_number());
                 }
-                return n.checked_shift(exp).ok_or(OUT_OF_RANGE);
+                return n.checked_shift(exp).ok_or(out_of_range());
             }
             pending = Some(n);
             anything = true;
@@ -234,54 +247,54 @@ fn read_units(text: &str) -> Result<Decimal, &'static str> {
         }
         let Some(c) = rest.chars().next() else { break };
         let Some(exp) = unit_value(c) else {
-            return Err(NOT_A_NUMBER);
+            return Err(not_a_number());
         };
         rest = &rest[c.len_utf8()..];
         used_units = true;
         match exp {
             1..=3 => {
-                let n = pending.take().ok_or(NOT_A_NUMBER)?;
+                let n = pending.take().ok_or(not_a_number())?;
                 small = small
-                    .checked_add(n.checked_shift(exp).ok_or(OUT_OF_RANGE)?)
-                    .ok_or(OUT_OF_RANGE)?;
+                    .checked_add(n.checked_shift(exp).ok_or(out_of_range())?)
+                    .ok_or(out_of_range())?;
             }
             _ => {
                 if !anything {
-                    return Err(NOT_A_NUMBER);
+                    return Err(not_a_number());
                 }
                 let n = pending.take().unwrap_or(Decimal::ZERO);
-                let group = small.checked_add(n).ok_or(OUT_OF_RANGE)?;
+                let group = small.checked_add(n).ok_or(out_of_range())?;
                 if exp == 8 {
                     big = big
                         .checked_add(group)
                         .and_then(|g| g.checked_shift(8))
-                        .ok_or(OUT_OF_RANGE)?;
+                        .ok_or(out_of_range())?;
                     small = Decimal::ZERO;
                 } else {
-                    small = group.checked_shift(exp).ok_or(OUT_OF_RANGE)?;
+                    small = group.checked_shift(exp).ok_or(out_of_range())?;
                 }
             }
         }
     }
     match pending {
         Some(n) if !used_units => Ok(n),
-        Some(_) => Err(AMBIGUOUS_TAIL),
-        None if used_units => big.checked_add(small).ok_or(OUT_OF_RANGE),
-        None => Err(NOT_A_NUMBER),
+        Some(_) => Err(ambiguous_tail()),
+        None if used_units => big.checked_add(small).ok_or(out_of_range()),
+        None => Err(not_a_number()),
     }
 }
 
 /// Digits with optional thousands separators and an optional fraction: `1,234.5`, `.5`, `7`.
 /// `Ok(None)` when `s` does not start with a numeral.
-fn numeral(s: &str) -> Result<Option<(Decimal, &str)>, &'static str> {
+fn numeral(s: &str) -> Result<Option<(Decimal, &str)>, Msg> {
     let b = s.as_bytes();
     let mut i = 0;
     let mut mantissa: i128 = 0;
-    let push = |d: u8, m: &mut i128| -> Result<(), &'static str> {
+    let push = |d: u8, m: &mut i128| -> Result<(), Msg> {
         *m = m
             .checked_mul(10)
             .and_then(|m| m.checked_add(i128::from(d - b'0')))
-            .ok_or(OUT_OF_RANGE)?;
+            .ok_or(out_of_range())?;
         Ok(())
     };
     let mut group_len = 0usize;
@@ -300,7 +313,7 @@ fn numeral(s: &str) -> Result<Option<(Decimal, &str)>, &'static str> {
                     group_len == 3
                 };
                 if !ok_before {
-                    return Err(BAD_GROUPING);
+                    return Err(bad_grouping());
                 }
                 groups += 1;
                 group_len = 0;
@@ -310,7 +323,7 @@ fn numeral(s: &str) -> Result<Option<(Decimal, &str)>, &'static str> {
         i += 1;
     }
     if groups > 0 && group_len != 3 {
-        return Err(BAD_GROUPING);
+        return Err(bad_grouping());
     }
     let int_digits = i;
     let mut scale = 0u32;
@@ -325,7 +338,7 @@ fn numeral(s: &str) -> Result<Option<(Decimal, &str)>, &'static str> {
     if int_digits == 0 && scale == 0 {
         return Ok(None);
     }
-    let n = Decimal::new(mantissa, scale).ok_or(OUT_OF_RANGE)?;
+    let n = Decimal::new(mantissa, scale).ok_or(out_of_range())?;
     Ok(Some((n, &s[i..])))
 }
 
@@ -355,12 +368,11 @@ mod tests {
             .to_string()
     }
 
-    fn reason(s: &str) -> String {
+    fn reason(s: &str) -> Msg {
         parse_number("amount", s)
             .map(|d| d.to_string())
             .unwrap_err()
             .reason
-            .to_string()
     }
 
     #[test]
@@ -426,10 +438,10 @@ mod tests {
     #[test]
     fn nan_infinity_and_spreadsheet_errors_are_refused_with_their_own_reason() {
         for s in ["NaN", "inf", "-Infinity", "∞"] {
-            assert_eq!(reason(s), NOT_FINITE, "{s}");
+            assert_eq!(reason(s), not_finite(), "{s}");
         }
         for s in ["#DIV/0!", "#N/A", "#VALUE!"] {
-            assert_eq!(reason(s), SPREADSHEET_ERROR, "{s}");
+            assert_eq!(reason(s), spreadsheet_error(), "{s}");
         }
     }
 
@@ -441,18 +453,18 @@ mod tests {
         ] {
             assert!(parse_number("f", s).is_err(), "{s}");
         }
-        assert_eq!(reason("1,23"), BAD_GROUPING);
-        assert_eq!(reason("1234,567"), BAD_GROUPING);
-        assert_eq!(reason("12万5"), AMBIGUOUS_TAIL);
-        assert_eq!(reason(""), EMPTY);
+        assert_eq!(reason("1,23"), bad_grouping());
+        assert_eq!(reason("1234,567"), bad_grouping());
+        assert_eq!(reason("12万5"), ambiguous_tail());
+        assert_eq!(reason(""), empty());
     }
 
     #[test]
     fn numbers_too_large_or_too_precise_are_refused_not_wrapped() {
-        assert_eq!(reason(&"9".repeat(40)), OUT_OF_RANGE);
-        assert_eq!(reason(&format!("0.{}1", "0".repeat(40))), OUT_OF_RANGE);
-        assert_eq!(reason("1e999"), OUT_OF_RANGE);
-        assert_eq!(reason(&format!("{}亿亿亿", "9".repeat(30))), OUT_OF_RANGE);
+        assert_eq!(reason(&"9".repeat(40)), out_of_range());
+        assert_eq!(reason(&format!("0.{}1", "0".repeat(40))), out_of_range());
+        assert_eq!(reason("1e999"), out_of_range());
+        assert_eq!(reason(&format!("{}亿亿亿", "9".repeat(30))), out_of_range());
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //!
 //! Like the rest of this crate, every function here is pure and never panics on any input.
 
+use tongban_kernel::{Msg, msg};
+
 mod lists;
 mod names;
 
@@ -81,22 +83,22 @@ impl ReplyRule {
         Self::ALL.into_iter().find(|r| r.code() == code.trim())
     }
 
-    /// What the rule asks of a reply, zh-CN first.
-    pub fn reason(self) -> &'static str {
+    /// What the rule asks of a reply.
+    pub fn reason(self) -> Msg {
         match self {
-            ReplyRule::VaguePhrase => "含有空泛表述，请写明具体做法 / vague phrasing: say what will be done",
+            ReplyRule::VaguePhrase => msg!("vague-phrasing-say-what"),
             ReplyRule::UnnamedDepartment => {
-                "提到“有关部门”但未写明是哪个部门 / mentions “the relevant department” without naming it"
+                msg!("mentions-relevant-department-without")
             }
             ReplyRule::NoNextStep => {
-                "没有具体的下一步、时间或联系方式 / no concrete next step, date or contact"
+                msg!("no-concrete-next-step")
             }
             ReplyRule::OffTopic => {
-                "答复未涉及所提问题的关键内容 / the reply does not address the question's key terms"
+                msg!("reply-does-not-address")
             }
-            ReplyRule::SensitiveWord => "含有不当用语 / contains an inappropriate word",
+            ReplyRule::SensitiveWord => msg!("contains-inappropriate-word"),
             ReplyRule::PersonalData => {
-                "含有他人个人信息（身份证号、电话、姓名） / contains someone's personal data (ID number, phone, name)"
+                msg!("contains-someone-s-personal")
             }
         }
     }
@@ -564,7 +566,7 @@ mod tests {
     fn rule_codes_round_trip_and_reasons_are_bilingual() {
         for r in ReplyRule::ALL {
             assert_eq!(ReplyRule::parse(r.code()), Some(r));
-            assert!(r.reason().contains(" / "), "{r:?}");
+            assert!(r.reason().to_string().contains(" / "), "{r:?}");
         }
         assert_eq!(ReplyRule::parse("nonsense"), None);
     }

@@ -66,7 +66,7 @@ pub enum FormOutcome {
 pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
     match e {
         IdError::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        IdError::Conflict { field, reason } => FormOutcome::Field(field, reason.into()),
+        IdError::Conflict { field, reason } => FormOutcome::Field(field, reason),
         e @ (IdError::BadCredentials
         | IdError::Locked { .. }
         | IdError::Disabled
@@ -74,7 +74,7 @@ pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
         | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.to_string().into()),
         IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string().into()),
         IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
-        IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
+        IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
         e @ (IdError::MfaRequired | IdError::Unauthenticated) => FormOutcome::Page(PageError::Login {
             next: format!("/?{}", crate::page::urlencode(&e.to_string())),
         }),
@@ -97,10 +97,10 @@ pub fn catalog_form(e: tongban_catalog::Error, default_field: &str) -> FormOutco
     use tongban_catalog::Error as C;
     match e {
         C::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        C::Conflict { field, reason } => FormOutcome::Field(field, reason.into()),
+        C::Conflict { field, reason } => FormOutcome::Field(field, reason),
         e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.to_string().into()),
         C::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
-        C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
+        C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
         e @ C::Storage(_) => FormOutcome::Page(PageError::Internal(e.to_string())),
     }
 }

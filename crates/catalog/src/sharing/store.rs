@@ -7,6 +7,7 @@ use crate::{
     SharingRequest, Step, from_json, parse_code, parse_date, to_json,
 };
 use tongban_db::{Row, Tx, Value, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock};
 
 const STEPS: [&str; 3] = ["review", "decision", "dispute"];
@@ -172,10 +173,9 @@ fn mutable_values(q: &SharingRequest) -> Result<Vec<(String, Value)>> {
 /// A clash with the one-open-request-per-requester-and-resource index.
 pub(super) fn already_open(e: tongban_db::Error) -> Error {
     match e {
-        tongban_db::Error::Conflict(_) => Error::conflict(
-            "resource",
-            "已有同一资源的申请在办理中 / a request for this resource is already in progress",
-        ),
+        tongban_db::Error::Conflict(_) => {
+            Error::conflict("resource", msg!("request-resource-already-progress"))
+        }
         e => e.into(),
     }
 }

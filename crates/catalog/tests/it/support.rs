@@ -253,7 +253,7 @@ pub fn open_resource(code: &str, provider: &DeptRef) -> ResourceInput {
 
 pub fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
     match r {
-        Err(Error::Forbidden { why }) => assert!(!why.is_empty()),
+        Err(Error::Forbidden { why }) => assert!(!why.to_string().is_empty()),
         other => panic!("expected Forbidden, got {other:?}"),
     }
 }

@@ -5,7 +5,7 @@ use tongban_test_support::each_backend;
 
 fn forbidden<T: std::fmt::Debug>(r: Result<T, Error>) {
     match r {
-        Err(Error::Forbidden { why }) => assert!(!why.is_empty()),
+        Err(Error::Forbidden { why }) => tongban_test_support::said_in_both(&why),
         other => panic!("expected Forbidden, got {other:?}"),
     }
 }

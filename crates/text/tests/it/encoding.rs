@@ -83,7 +83,9 @@ fn a_binary_upload_is_not_text() {
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     ] {
         match DecodingReader::new(blob) {
-            Err(Error::NotText { reason }) => assert!(reason.contains(" / "), "bilingual: {reason}"),
+            Err(Error::NotText { reason }) => {
+                assert!(reason.to_string().contains(" / "), "bilingual: {reason}")
+            }
             other => panic!("expected NotText, got {other:?}"),
         }
         assert!(matches!(decode(blob), Err(Error::NotText { .. })));

@@ -385,7 +385,7 @@ pub(super) async fn enter(
             c.add_error("year", &i.reason);
             return Ok(page(&state, &ctx, c, Some(year), Some(f)).await);
         }
-        Err(AddYearError::Forbidden(why)) => return Err(PageError::Forbidden(why.into())),
+        Err(AddYearError::Forbidden(why)) => return Err(PageError::Forbidden(why)),
         Err(e) => return Err(PageError::Internal(e.to_string())),
     };
     // Stored and valid: every service sees the year now, and the cases it moves are recounted.

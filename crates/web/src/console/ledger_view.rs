@@ -141,7 +141,7 @@ fn action_name(action: &str, t: crate::i18n::Tr) -> String {
 
 fn ledger_error(e: tongban_ledger::Error) -> PageError {
     match e {
-        tongban_ledger::Error::Forbidden { why } => PageError::Forbidden(why.into()),
+        tongban_ledger::Error::Forbidden { why } => PageError::Forbidden(why),
         tongban_ledger::Error::Invalid { field, reason } => {
             PageError::BadRequest(format!("{field}: {reason}").into())
         }

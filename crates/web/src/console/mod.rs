@@ -777,7 +777,14 @@ async fn set_roles(
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/console/users/{account}?saved=1")).into_response()),
         Err(tongban_identity::Error::Forbidden { why }) => {
-            user_page(&state, &ctx, account.as_str(), Some((roles, why)), None).await
+            user_page(
+                &state,
+                &ctx,
+                account.as_str(),
+                Some((roles, why.to_string())),
+                None,
+            )
+            .await
         }
         Err(tongban_identity::Error::Invalid(inv)) => {
             user_page(

@@ -1,0 +1,45 @@
+### Messages of tongban-crypto for people, in English. Each id is a code the crate's
+### msg!("…") names; every id is in every language (the crate's tests check it).
+
+not-p-256-private = not a P-256 private key
+not-sm2-private-key = not an SM2 private key
+encrypted-field-start-field = an encrypted field must start with { $field_prefix }
+encrypted-field-lacks-key = an encrypted field lacks its key id
+ciphertext-not-base64 = the ciphertext is not base64
+must-be-64-hex-characters-32 = must be 64 hex characters (32 bytes), got { $n }
+contains-characters-are-not = contains characters that are not hexadecimal
+file-has-disappeared = the file has disappeared
+blind-index-key-differs = the blind-index key differs from the one opened; refusing to rotate
+wrapped-secret-base64 = a wrapped secret must be base64
+ephemeral-keyring-has-no = an ephemeral keyring has no master key to rotate
+key-id-look-like = a key id must look like k1
+does-not-match-platform = does not match { $platform_key_file }
+not-base64 = not base64
+does-not-open-under = does not open under the current master key (wrong master key, or the file was replaced)
+content-not-pem = content is not PEM
+content-not-sm2-private = content is not an SM2 private key
+not-valid-key-file = not a valid key file: { $e }
+no-data-keys = no data keys
+wrong-blind-index-key = wrong blind-index key length
+not-sm2-private-key-2 = not an SM2 private key in PKCS#8 PEM
+pkcs-8-encoding-failed = PKCS#8 encoding failed: { $e }
+sm2-public-key-hex = an SM2 public key must be hex
+not-public-key-sm2 = not a public key on the SM2 curve
+decryption-failed-ciphertext-was = decryption failed: the ciphertext was altered or belongs to another field
+not-utf-8-text = not UTF-8 text
+another-process-rotating-data = another process is rotating the data key; if none is, delete this file
+sealed-map-not-json = a sealed map is not a JSON object
+sealed-map-cannot-written = a sealed map cannot be written
+sm4-key-16-bytes = an SM4 key must be 16 bytes, got { $bytes }
+duplicate-data-key-id = duplicate data key id { $id }
+wrong-data-key-length = wrong data key length
+key-s-join-fail = key(s) { $join } fail authentication: the file was altered
+key-file-unusable = key file { $path }: { $cause }
+master-key-unusable = master key: { $cause }
+wrong-master-key = wrong master key: it does not open { $path } (check TONGBAN_MASTER_KEY or master.key)
+unknown-key-id = unknown key id { $id }
+malformed-input = malformed input: { $cause }
+key-file-io = key file I/O { $path }: { $cause }
+format-marker = the "format" member must be { $format }
+data-key-id-shape = data key id "{ $id }" must look like k1
+wrapped-not-base64 = { $id }: "wrapped" is not base64

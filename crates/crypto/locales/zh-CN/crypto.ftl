@@ -1,0 +1,45 @@
+### Messages of tongban-crypto for people, in Chinese. Each id is a code the crate's
+### msg!("…") names; every id is in every language (the crate's tests check it).
+
+not-p-256-private = 不是 P-256 私钥
+not-sm2-private-key = 不是 SM2 私钥
+encrypted-field-start-field = 加密字段应以 { $field_prefix } 开头
+encrypted-field-lacks-key = 加密字段缺少密钥编号
+ciphertext-not-base64 = 加密字段的密文不是 base64
+must-be-64-hex-characters-32 = 应为64个十六进制字符（32字节），实际为{ $n }个字符
+contains-characters-are-not = 含非十六进制字符
+file-has-disappeared = 文件不见了
+blind-index-key-differs = 盲索引密钥与已打开的不同，拒绝轮换
+wrapped-secret-base64 = 封装的密钥不是 base64
+ephemeral-keyring-has-no = 临时密钥环没有主密钥文件
+key-id-look-like = 密钥编号应形如 k1
+does-not-match-platform = 与 { $platform_key_file } 不匹配
+not-base64 = 不是 base64
+does-not-open-under = 无法用当前主密钥解开（主密钥不对或文件被替换）
+content-not-pem = 内容不是 PEM
+content-not-sm2-private = 内容不是 SM2 私钥
+not-valid-key-file = 不是有效的密钥文件
+no-data-keys = 没有数据密钥
+wrong-blind-index-key = 盲索引密钥长度错误
+not-sm2-private-key-2 = 不是 SM2 PKCS#8 PEM 私钥
+pkcs-8-encoding-failed = PKCS#8 编码失败
+sm2-public-key-hex = SM2 公钥应为十六进制
+not-public-key-sm2 = 不是 SM2 曲线上的公钥
+decryption-failed-ciphertext-was = 解密失败：密文被篡改或不属于此字段
+not-utf-8-text = 不是 UTF-8 文本
+another-process-rotating-data = 另一进程正在轮换数据密钥；若没有，请删除此文件
+sealed-map-not-json = 加密表单不是 JSON 对象
+sealed-map-cannot-written = 加密表单无法写出
+sm4-key-16-bytes = SM4 密钥应为16字节
+duplicate-data-key-id = 数据密钥编号重复
+wrong-data-key-length = { $id }: 数据密钥长度错误
+key-s-join-fail = 密钥 { $join } 认证失败，文件被改动
+key-file-unusable = 密钥文件 { $path }：{ $cause }
+master-key-unusable = 主密钥：{ $cause }
+wrong-master-key = 主密钥不正确，无法解开 { $path }
+unknown-key-id = 未知的密钥编号 { $id }
+malformed-input = 格式错误：{ $cause }
+key-file-io = 密钥文件读写失败 { $path }：{ $cause }
+format-marker = 格式标记应为 { $format }
+data-key-id-shape = 数据密钥编号“{ $id }”应形如 k1
+wrapped-not-base64 = { $id }：wrapped 不是 base64

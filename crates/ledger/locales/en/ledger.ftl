@@ -1,0 +1,39 @@
+### Messages of tongban-ledger for people, in English. Each id is a code the crate's
+### msg!("…") names; every id is in every language (the crate's tests check it).
+
+next-event-seq-s = the next event is seq { $s }
+unreadable-event-seq = unreadable event seq
+event-column-column-has = event column { $column } has the wrong type
+chain-hash-entry-seq = the chain hash of entry { $seq } is unreadable
+not-permitted-read-ledger = not permitted: read_ledger
+most-max-filter-chars = at most { $max_filter_chars } characters
+contains-control-characters = contains control characters
+from-after = from is after to
+checkpoint-position-not-chain = checkpoint position is not on the chain
+seq-outside-chain = seq outside the chain
+next-entry-seq-ls = the next entry is seq { $ls }
+no-such-event-last = no such event (last is { $last })
+chained-event-gone = chained event is gone
+internal = internal
+column-column-has-wrong = column { $column } has the wrong type
+hash-not-64-hex = hash is not 64 hex digits
+event-differs-from-what = the event differs from what was chained
+event-chain-hash-both = event and chain hash both wrong
+chain-hash-differs-from = chain hash differs from the recomputed chain
+signed-chain-hash-differs = the signed chain hash differs from the recomputed chain: an entry up to { $cs } was rewritten
+unreadable-signature-columns = unreadable signature columns
+event-platform-never-numbered = an event the platform never numbered
+next-event-seq-es = the next event is seq { $es }
+seq-beyond-platform-s = seq beyond the platform's counter
+checkpoint-beyond-platform-s = checkpoint beyond the platform's counter
+no-trusted-key-given = no trusted key given
+no-trusted-key-verifies = no trusted key verifies this signature
+reading-ledger-not-permitted = reading the ledger is not permitted
+checkpoint-cs-signs-past = a checkpoint at { $cs } signs past the last entry { $n }
+numbered-up-upper-but = numbered up to { $upper } but the event is gone
+verification-failed = ledger verification FAILED at entry { $seq }: { $kind } ({ $detail })
+ledger-stuck = ledger cannot continue at seq { $seq }: { $cause }
+ledger-write-conflict = ledger write conflict, retry: { $cause }
+export-failed = export failed: { $cause }
+verified = ledger verified: { $entries } entries, { $checkpoints } checkpoints
+verified-pending = ledger verified: { $entries } entries, { $checkpoints } checkpoints, { $pending } events pending

@@ -1,0 +1,39 @@
+### Messages of tongban-ledger for people, in Chinese. Each id is a code the crate's
+### msg!("…") names; every id is in every language (the crate's tests check it).
+
+next-event-seq-s = 下一条事件是第 { $s } 条
+unreadable-event-seq = 事件序号不可读
+event-column-column-has = 事件字段类型错误
+chain-hash-entry-seq = 第 { $seq } 条记录的链哈希不可读
+not-permitted-read-ledger = 无权查看账本
+most-max-filter-chars = 不能超过 { $max_filter_chars } 个字符
+contains-control-characters = 含有控制字符
+from-after = 开始时间晚于结束时间
+checkpoint-position-not-chain = 检查点位置不在链上
+seq-outside-chain = 序号不在链上
+next-entry-seq-ls = 下一条记录是第 { $ls } 条
+no-such-event-last = 没有这条事件（最后一条是 { $last }）
+chained-event-gone = 账本有记录但事件不存在
+internal = 内部错误
+column-column-has-wrong = 字段 { $column } 类型错误
+hash-not-64-hex = 哈希不是 64 位十六进制
+event-differs-from-what = 事件内容与入链时不同
+event-chain-hash-both = 事件哈希与链哈希均不符
+chain-hash-differs-from = 链哈希与重算结果不符
+signed-chain-hash-differs = 检查点签名的链哈希与重算结果不符，此前某条记录被改写
+unreadable-signature-columns = 签名字段不可读
+event-platform-never-numbered = 平台未编号的事件
+next-event-seq-es = 下一条事件是第 { $es } 条
+seq-beyond-platform-s = 序号超过平台计数
+checkpoint-beyond-platform-s = 检查点超过平台计数
+no-trusted-key-given = 没有受信任的公钥
+no-trusted-key-verifies = 没有受信任的公钥能验证此签名
+reading-ledger-not-permitted = 需要账本查看权限
+checkpoint-cs-signs-past = 第 { $cs } 条的检查点签在账本末尾第 { $n } 条之后
+numbered-up-upper-but = 已编号到第 { $upper } 条但事件不存在
+verification-failed = 账本校验失败：第 { $seq } 条，{ $kind }（{ $detail }）
+ledger-stuck = 账本无法在第 { $seq } 条继续：{ $cause }
+ledger-write-conflict = 账本写入冲突，稍后重试：{ $cause }
+export-failed = 导出失败：{ $cause }
+verified = 账本校验通过：{ $entries } 条记录、{ $checkpoints } 个签名检查点
+verified-pending = 账本校验通过：{ $entries } 条记录、{ $checkpoints } 个签名检查点，{ $pending } 条事件待入链
