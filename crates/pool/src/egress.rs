@@ -14,6 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::egress::{self, Cidr};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Millis, Permission, Principal};
 
 /// How long resolving a destination's name may take.
@@ -54,9 +55,7 @@ fn rule_from(r: &Row) -> Result<EgressRule> {
 fn refused(kind: egress::Reserved) -> Error {
     let (zh, en) = kind.words();
     Error::Destination {
-        reason: format!(
-            "目标为{zh}，未列入本部门的出站地址白名单 / the destination is {en}, not on the department's allow-list"
-        ),
+        reason: msg!("destination-en-not-department", en = en, zh = zh),
     }
 }
 
@@ -79,12 +78,12 @@ impl Pool {
         egress::allowable(&range).map_err(|e| Invalid::new("cidr", e.0))?;
         let purpose = purpose.trim();
         if purpose.is_empty() {
-            return Err(Invalid::new("purpose", "须写明用途 / say what it is for").into());
+            return Err(Invalid::new("purpose", msg!("say-what")).into());
         }
         if purpose.chars().count() > MAX_PURPOSE_CHARS {
             return Err(Invalid::new(
                 "purpose",
-                format!("用途不能超过{MAX_PURPOSE_CHARS}个字 / at most {MAX_PURPOSE_CHARS} characters"),
+                msg!("most-max-purpose-chars", max_purpose_chars = MAX_PURPOSE_CHARS),
             )
             .into());
         }
@@ -100,7 +99,7 @@ impl Pool {
             )
             .await?;
         if existing.is_some() {
-            return Err(Invalid::new("cidr", "该网段已在白名单中 / this range is already allowed").into());
+            return Err(Invalid::new("cidr", msg!("range-already-allowed")).into());
         }
         tx.execute(
             "INSERT INTO pool_egress_allow (id, dept_path, cidr, purpose, created_by, created_ms, deleted_ms) \
@@ -115,7 +114,7 @@ impl Pool {
                 object_type: "egress_rule",
                 object_id: &id,
                 object_dept: Some(department),
-                summary: format!("放行出站网段 {cidr} / allowed destinations in {cidr}"),
+                summary: msg!("allowed-destinations-cidr", cidr = cidr).to_string(),
                 detail: json!({ "cidr": cidr, "purpose": purpose }),
             },
         )
@@ -179,10 +178,7 @@ impl Pool {
                 object_type: "egress_rule",
                 object_id: &rule.id,
                 object_dept: Some(&rule.department),
-                summary: format!(
-                    "撤销出站网段 {} / removed destinations in {}",
-                    rule.cidr, rule.cidr
-                ),
+                summary: msg!("removed-destinations-cidr", cidr = rule.cidr).to_string(),
                 detail: json!({ "cidr": rule.cidr }),
             },
         )
@@ -219,7 +215,7 @@ impl Pool {
     pub async fn destination(&self, department: &DeptPath, host: &str, port: u16) -> Result<Vec<SocketAddr>> {
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let unreachable = || Error::Destination {
-            reason: "无法解析目标主机名 / the destination's name does not resolve".into(),
+            reason: msg!("destination-s-name-does").to_string().into(),
         };
         let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],

@@ -1,57 +1,113 @@
 //! The one error every pool operation returns, in terms the web layer and the CLI can act on.
 
-use tongban_kernel::Invalid;
+use tongban_kernel::msg;
+use tongban_kernel::{Invalid, Msg};
 
-/// What went wrong with a load; every message is zh-CN first, English second. A bad cell is never
-/// an error: it rejects its row into the reject report.
-#[derive(Debug, thiserror::Error)]
+/// What went wrong with a load; [`Error::message`] says it to a person in their language,
+/// `Display` in both. A bad cell is never an error: it rejects its row into the reject report.
+#[derive(Debug)]
 pub enum Error {
     /// No such resource (or the actor may not see it).
-    #[error("数据资源不存在 / resource not found")]
     NotFound,
     /// The actor may not load data into this resource.
-    #[error("{why}")]
     Forbidden {
-        /// Bilingual reason.
-        why: String,
+        /// Why.
+        why: Msg,
     },
     /// The load cannot start: names the field (`mapping.id_number`, `fields.age.rules`, …).
-    #[error("{0}")]
-    Invalid(#[from] Invalid),
+    Invalid(Invalid),
     /// Nothing could be read from the file: empty, no header row, binary, not text.
-    #[error("文件无法读取 / file unreadable: {reason}")]
     Unreadable {
-        /// Bilingual reason.
-        reason: String,
+        /// Why.
+        reason: Msg,
     },
     /// A department database a pull reads could not be reached or read (never names the URL).
-    #[error("外部数据库 / source database: {reason}")]
     Remote {
-        /// Bilingual reason.
+        /// What the source said.
         reason: String,
     },
     /// A webhook callback or pull source is not a permitted destination (a reserved address
     /// off the department's allow-list, or a name that does not resolve).
-    #[error("{reason}")]
     Destination {
-        /// Bilingual reason: the kind of address, never what answers there.
-        reason: String,
+        /// The kind of address, never what answers there.
+        reason: Msg,
     },
     /// The catalog refused or failed (recording the version, reading the resource).
-    #[error("{0}")]
     Catalog(tongban_catalog::Error),
     /// Reading the upload or writing the lake failed.
-    #[error("读写失败 / I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// Writing or reading a parquet file failed.
-    #[error("Parquet 文件错误 / parquet error: {0}")]
     Parquet(String),
     /// A query could not run (bad SQL, not a query, time or memory limit).
-    #[error("{0}")]
-    Query(#[from] crate::query::QueryError),
+    Query(crate::query::QueryError),
     /// The database failed (recording an event).
-    #[error("{0}")]
-    Db(#[from] tongban_db::Error),
+    Db(tongban_db::Error),
+}
+
+impl Error {
+    /// What to tell a person (without the field an `Invalid` names).
+    pub fn message(&self) -> Msg {
+        match self {
+            Error::NotFound => msg!("resource-not-found"),
+            Error::Forbidden { why } => why.clone(),
+            Error::Invalid(i) => i.reason.clone(),
+            Error::Unreadable { reason } => msg!("file-unreadable", cause = reason),
+            Error::Remote { reason } => msg!("source-database-failed", cause = Msg::from(reason.as_str())),
+            Error::Destination { reason } => reason.clone(),
+            Error::Catalog(e) => e.message(),
+            Error::Io(e) => msg!("io-failed", cause = e.to_string()),
+            Error::Parquet(e) => msg!("parquet-failed", cause = e),
+            Error::Query(e) => e.message(),
+            Error::Db(e) => Msg::from(e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Invalid(i) => i.fmt(f),
+            Error::Catalog(e) => e.fmt(f),
+            _ => self.message().fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Invalid(e) => Some(e),
+            Error::Catalog(e) => Some(e),
+            Error::Io(e) => Some(e),
+            Error::Query(e) => Some(e),
+            Error::Db(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<Invalid> for Error {
+    fn from(e: Invalid) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<crate::query::QueryError> for Error {
+    fn from(e: crate::query::QueryError) -> Self {
+        Error::Query(e)
+    }
+}
+
+impl From<tongban_db::Error> for Error {
+    fn from(e: tongban_db::Error) -> Self {
+        Error::Db(e)
+    }
 }
 
 impl Error {
@@ -72,7 +128,7 @@ impl From<tongban_catalog::Error> for Error {
     fn from(e: tongban_catalog::Error) -> Self {
         match e {
             tongban_catalog::Error::NotFound { .. } => Error::NotFound,
-            tongban_catalog::Error::Forbidden { why } => Error::Forbidden { why: why.to_string() },
+            tongban_catalog::Error::Forbidden { why } => Error::Forbidden { why },
             other => Error::Catalog(other),
         }
     }
@@ -95,7 +151,7 @@ impl From<tongban_text::Error> for Error {
         match e {
             tongban_text::Error::Io(io) => Error::Io(io),
             not_text => Error::Unreadable {
-                reason: not_text.to_string(),
+                reason: not_text.message(),
             },
         }
     }
@@ -106,7 +162,7 @@ impl From<csv::Error> for Error {
         match e.into_kind() {
             csv::ErrorKind::Io(io) => tongban_text::Error::from(io).into(),
             other => Error::Unreadable {
-                reason: format!("CSV 格式错误 / malformed CSV: {other:?}"),
+                reason: msg!("malformed-csv", cause = format!("{other:?}")),
             },
         }
     }
@@ -115,6 +171,16 @@ impl From<csv::Error> for Error {
 /// Refusal for a principal without the permission.
 impl From<tongban_kernel::principal::Denied> for Error {
     fn from(d: tongban_kernel::principal::Denied) -> Self {
-        Error::Forbidden { why: d.why }
+        Error::Forbidden { why: d.why.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 use tongban_catalog::{GrantUse, Sensitivity};
 use tongban_db::EventDraft;
+use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Principal};
 
 /// Most records one lookup returns.
@@ -273,7 +274,7 @@ impl Pool {
     ) -> Result<Access> {
         let code = code.trim().to_uppercase();
         let refused = || Error::Forbidden {
-            why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),
+            why: msg!("no-grant-resource-code", code = code),
         };
         let resource = match self.catalog.resource_by_code_cached(&code).await {
             Ok(r) => r,
@@ -388,36 +389,30 @@ impl Pool {
     async fn read(&self, actor: &Principal, access: Access, q: &Lookup, reader: Reader) -> Result<Records> {
         let purpose = q.purpose.trim();
         if purpose.is_empty() {
-            return Err(Invalid::new("purpose", "须说明用途 / a purpose (用途) is required").into());
+            return Err(Invalid::new("purpose", msg!("purpose-required")).into());
         }
         if purpose.chars().count() > 200 {
-            return Err(Invalid::new("purpose", "用途不能超过200字 / at most 200 characters").into());
+            return Err(Invalid::new("purpose", msg!("most-200-characters")).into());
         }
         if q.filters.is_empty() {
-            return Err(Invalid::new(
-                "filters",
-                "至少按一个信息项查询，如 ?id_number=… / look up by at least one field, e.g. ?id_number=…",
-            )
-            .into());
+            return Err(Invalid::new("filters", msg!("look-up-least-one")).into());
         }
         if q.filters.len() > MAX_FILTERS {
             return Err(Invalid::new(
                 "filters",
-                format!("最多{MAX_FILTERS}个条件 / at most {MAX_FILTERS} filters"),
+                msg!("most-max-filters-filters", max_filters = MAX_FILTERS),
             )
             .into());
         }
         if q.limit == 0 || q.limit > MAX_RECORDS {
-            return Err(Invalid::new(
-                "limit",
-                format!("须在1–{MAX_RECORDS}之间 / between 1 and {MAX_RECORDS}"),
-            )
-            .into());
+            return Err(
+                Invalid::new("limit", msg!("between-1-max-records", max_records = MAX_RECORDS)).into(),
+            );
         }
         let not_granted = |f: &str| {
             let shown: String = f.chars().take(64).collect();
             Error::Forbidden {
-                why: format!("信息项“{shown}”未获授权 / field `{shown}` is not granted"),
+                why: msg!("field-shown-not-granted", shown = shown),
             }
         };
         let fields: Vec<&crate::FieldAccess> = if q.fields.is_empty() {
@@ -450,7 +445,7 @@ impl Pool {
             None => None,
             Some(rf) => {
                 let field = access.resource.field(&rf.field).ok_or_else(|| Error::Forbidden {
-                    why: "授权的行过滤字段已不存在 / the grant's row filter field no longer exists".into(),
+                    why: msg!("grant-s-row-filter"),
                 })?;
                 Some(if field.sensitivity == Sensitivity::Personal {
                     let keys: Vec<String> = rf
@@ -720,19 +715,23 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
 
 /// The event summary of `reads` reads of `code` by `caller`, returning `records` records.
 fn read_summary(caller: &str, code: &str, reader: Reader, reads: usize, records: usize) -> String {
-    let times = match reads {
-        1 => "once".to_owned(),
-        n => format!("{n} times"),
-    };
-    let s = if records == 1 { "" } else { "s" };
     match reader {
-        Reader::Exchange => format!(
-            "{caller} 经共享接口读取 {code} {reads}次，共{records}条 / {caller} read {code} {times} through the exchange ({records} record{s})"
+        Reader::Exchange => msg!(
+            "exchange-read",
+            caller = caller,
+            code = code,
+            reads = reads,
+            records = records
         ),
-        Reader::Prefill => format!(
-            "{caller} 为申请人预填读取 {code} {reads}次，共{records}条 / {caller} read {code} {times} to prefill applications ({records} record{s})"
+        Reader::Prefill => msg!(
+            "prefill-read",
+            caller = caller,
+            code = code,
+            reads = reads,
+            records = records
         ),
     }
+    .to_string()
 }
 
 /// Exchange usage over a period, per resource and calling system.
@@ -763,7 +762,7 @@ impl Pool {
         let scopes = actor.scopes_for(tongban_kernel::Permission::ReadCatalog);
         if scopes.is_empty() {
             return Err(Error::Forbidden {
-                why: "无权查看共享用量 / not permitted to see exchange usage".into(),
+                why: msg!("not-permitted-see-exchange"),
             });
         }
         let rows = self

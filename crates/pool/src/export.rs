@@ -4,6 +4,7 @@
 
 use crate::rejects::{neutralise, sheet_text};
 use crate::{Error, Result};
+use tongban_kernel::msg;
 
 /// Most data rows a worksheet holds (1,048,576 rows minus the header).
 pub const XLSX_MAX_ROWS: usize = 1_048_575;
@@ -27,11 +28,7 @@ pub fn csv_bytes(header: &[String], rows: &[Vec<String>], bom: bool) -> Result<V
 /// `header` and `rows` as one worksheet named `sheet`, every cell written as text.
 pub fn xlsx_bytes(sheet: &str, header: &[String], rows: &[Vec<String>]) -> Result<Vec<u8>> {
     if rows.len() > XLSX_MAX_ROWS {
-        return Err(tongban_kernel::Invalid::new(
-            "format",
-            "行数超过工作表上限，请下载 CSV 或 Parquet / more rows than a worksheet holds: download CSV or Parquet",
-        )
-        .into());
+        return Err(tongban_kernel::Invalid::new("format", msg!("more-rows-than-worksheet")).into());
     }
     let err = |e: rust_xlsxwriter::XlsxError| Error::Io(std::io::Error::other(format!("XLSX: {e}")));
     let mut book = rust_xlsxwriter::Workbook::new();

@@ -6,6 +6,7 @@ use regex_lite::Regex;
 use std::collections::HashSet;
 use tongban_catalog::{DataType, QualityRule, Resource, ResourceField, Sensitivity};
 use tongban_kernel::Invalid;
+use tongban_kernel::msg;
 use tongban_text::Standardizer;
 
 /// A cell after standardizing and type checking, ready for its Arrow column.
@@ -83,7 +84,7 @@ impl FieldPlan {
         let value = value.trim();
         if value.is_empty() {
             if self.required {
-                return Err(Invalid::new(code, "必填项为空 / required value missing"));
+                return Err(Invalid::new(code, msg!("required-value-missing")));
             }
             return Ok(Cell::Null);
         }
@@ -94,34 +95,25 @@ impl FieldPlan {
                 Cell::Float(f) => f,
                 _ => value
                     .parse::<f64>()
-                    .map_err(|_| Invalid::new(code, "值域检查需要数值 / a range rule needs a number"))?,
+                    .map_err(|_| Invalid::new(code, msg!("range-rule-needs-number")))?,
             };
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
                 let show = |b: Option<f64>| b.map_or_else(|| "∞".to_owned(), |v| v.to_string());
                 return Err(Invalid::new(
                     code,
-                    format!(
-                        "超出值域 [{}, {}] / outside the range [{}, {}]",
-                        show(min),
-                        show(max),
-                        show(min),
-                        show(max)
-                    ),
+                    msg!("outside-range-min-max", min = show(min), max = show(max)),
                 ));
             }
         }
         if let Some(re) = &self.regex
             && !re.is_match(value)
         {
-            return Err(Invalid::new(
-                code,
-                "格式不符 / does not match the required format",
-            ));
+            return Err(Invalid::new(code, msg!("does-not-match-required")));
         }
         if let Some(values) = &self.enumeration
             && !values.iter().any(|v| v == value)
         {
-            return Err(Invalid::new(code, "不在代码表中 / not one of the allowed values"));
+            return Err(Invalid::new(code, msg!("not-one-allowed-values")));
         }
         Ok(cell)
     }
@@ -198,7 +190,7 @@ pub(crate) fn plan(resource: &Resource) -> Result<Vec<FieldPlan>, Invalid> {
                     let re = Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
                         Invalid::new(
                             format!("fields.{}.rules", f.code),
-                            format!("格式规则无效 / the format rule does not compile: {e}"),
+                            msg!("format-rule-does-not", e = e.to_string()),
                         )
                     })?;
                     p.regex = Some(re);

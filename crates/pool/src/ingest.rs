@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use std::path::Path;
 use std::time::Instant;
 use tongban_catalog::NewVersion;
+use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Permission, Principal};
 
 /// The most records one pushed batch may hold.
@@ -67,14 +68,12 @@ impl Pool {
         opts: &IngestOptions,
     ) -> Result<IngestReport> {
         if records.is_empty() {
-            return Err(Invalid::new("records", "批次中没有记录 / the batch holds no records").into());
+            return Err(Invalid::new("records", msg!("batch-holds-no-records")).into());
         }
         if records.len() > MAX_BATCH_RECORDS {
             return Err(Invalid::new(
                 "records",
-                format!(
-                    "每批最多{MAX_BATCH_RECORDS}条记录 / a batch holds at most {MAX_BATCH_RECORDS} records"
-                ),
+                msg!("batch-holds-most-max", max_batch_records = MAX_BATCH_RECORDS),
             )
             .into());
         }
@@ -152,9 +151,9 @@ impl Pool {
         let staged = tokio::task::spawn_blocking(move || job.run())
             .await
             .map_err(|e| {
-                Error::Io(std::io::Error::other(format!(
-                    "入库任务中断 / the load stopped: {e}"
-                )))
+                Error::Io(std::io::Error::other(
+                    msg!("load-stopped-e", e = e.to_string()).to_string(),
+                ))
             })??;
         let uploaded = match &self.remote {
             Some(remote) => remote.upload(&self.lake_dir, &resource.code, version).await,

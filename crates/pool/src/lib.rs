@@ -50,6 +50,8 @@ pub use rejects::neutralise;
 pub use remote::ObjectLake;
 pub use webhook::{Attempt, Delivery, Outgoing, RetryPolicy, Subscription};
 
+tongban_kernel::catalog!("pool");
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tongban_catalog::Catalog;

@@ -20,6 +20,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use tongban_crypto::FieldCipher;
+use tongban_kernel::msg;
 
 /// One load to run off the async runtime: where the rows come from and what to make of them.
 pub(crate) struct Job {
@@ -146,10 +147,11 @@ fn prepare(spec: &LoadSpec, paths: &Paths) -> Result<()> {
         // Left by a load whose recording failed and whose clean-up failed too: never reuse it.
         return Err(Error::Io(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
-            format!(
-                "{} 已存在但未登记，请管理员核查 / exists but is not recorded; an administrator must check it",
-                paths.target.display()
-            ),
+            msg!(
+                "exists-but-not-recorded",
+                target = paths.target.display().to_string()
+            )
+            .to_string(),
         )));
     }
     Ok(())
@@ -310,7 +312,7 @@ fn governing_threads() -> usize {
 
 /// A load's threads stopped before its rows were all stored (the writer's error says why).
 fn stopped() -> Error {
-    Error::Io(std::io::Error::other("装载中断 / the load stopped"))
+    Error::Io(std::io::Error::other(msg!("load-stopped").to_string()))
 }
 
 /// The checks that need nothing but the row itself, run on many threads at once: standardize,
@@ -582,13 +584,13 @@ impl Sink<'_> {
                 }
                 Outcome::Unique { key, raw, reference } => {
                     let reason = if self.seen.contains(i, key) {
-                        Some("值重复 / duplicate value")
+                        Some(msg!("duplicate-value").to_string())
                     } else {
-                        reference.as_deref()
+                        reference.clone()
                     };
                     if let Some(reason) = reason {
                         bad = true;
-                        self.rejects.add(number, code, &p.shown(raw), reason)?;
+                        self.rejects.add(number, code, &p.shown(raw), &reason)?;
                     }
                 }
                 Outcome::Unmapped | Outcome::Passed(_) => {}

@@ -10,6 +10,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_catalog::Resource;
 use tongban_db::{EventDraft, params};
+use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Millis, Permission, Principal};
 
 /// The longest source column name a mapping holds, in characters.
@@ -60,13 +61,12 @@ impl Pool {
                 object_type: "resource",
                 object_id: resource.id.as_str(),
                 object_dept: Some(&resource.provider.path),
-                summary: format!(
-                    "保存数据资源 {} 的字段映射（{}项） / saved the column mapping of resource {} ({} fields)",
-                    resource.code,
-                    mapping.len(),
-                    resource.code,
-                    mapping.len()
-                ),
+                summary: msg!(
+                    "saved-column-mapping-resource",
+                    resource = resource.code,
+                    mapping = mapping.len()
+                )
+                .to_string(),
                 detail: json!({ "code": resource.code, "mapping": mapping }),
             },
         )
@@ -128,10 +128,10 @@ fn checked_mapping(
         let column = column.trim().to_owned();
         let name = format!("mapping.{field}");
         if !resource.fields.iter().any(|f| f.code == field) {
-            return Err(Invalid::new(name, "资源没有此数据项 / the resource has no such field").into());
+            return Err(Invalid::new(name, msg!("resource-has-no-such")).into());
         }
         if column.is_empty() {
-            return Err(Invalid::new(name, "源列名不能为空 / the source column must be named").into());
+            return Err(Invalid::new(name, msg!("source-column-named")).into());
         }
         if column.chars().count() > MAX_COLUMN_CHARS {
             return Err(Invalid::new(
@@ -192,11 +192,7 @@ pub(crate) fn map_columns(
         .zip(&columns)
         .find(|(p, c)| p.required() && c.is_none())
     {
-        return Err(Invalid::new(
-            &p.field.code,
-            "文件中没有对应此必填数据项的列 / no column in the file feeds this required field",
-        )
-        .into());
+        return Err(Invalid::new(&p.field.code, msg!("no-column-file-feeds")).into());
     }
     Ok(columns)
 }
@@ -209,16 +205,12 @@ fn apply_given(
 ) -> Result<()> {
     for (field, column) in mapping {
         let Some(i) = plans.iter().position(|p| &p.field.code == field) else {
-            return Err(Invalid::new(
-                format!("mapping.{field}"),
-                "资源没有此数据项 / the resource has no such field",
-            )
-            .into());
+            return Err(Invalid::new(format!("mapping.{field}"), msg!("resource-has-no-such")).into());
         };
         let Some(c) = headers.iter().position(|h| h == column.trim()) else {
             return Err(Invalid::new(
                 format!("mapping.{field}"),
-                format!("文件中没有列“{column}” / the file has no column `{column}`"),
+                msg!("file-has-no-column", column = column),
             )
             .into());
         };

@@ -16,6 +16,7 @@ use crate::{Error, Pool, Result};
 use tongban_catalog::{
     Grant, GrantId, GrantUse, Grantee, OpenClass, Resource, ResourceField, RowFilter, Sensitivity,
 };
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind};
 
 /// How a field's values reach the caller.
@@ -232,7 +233,7 @@ impl Pool {
             .into_iter()
             .find(|a| a.resource.code == code)
             .ok_or_else(|| Error::Forbidden {
-                why: format!("未获得资源 {code} 的共享授权 / no grant on resource {code}"),
+                why: msg!("no-grant-resource-code", code = code),
             })
     }
 }

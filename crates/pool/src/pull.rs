@@ -18,6 +18,7 @@ use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 use tongban_db::{EventDraft, Row, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Millis, Permission, Principal};
 
 /// The longest interval between runs, in minutes (one week).
@@ -81,11 +82,7 @@ fn engine_of(url: &str) -> Result<Engine> {
     match scheme.as_str() {
         "postgres" | "postgresql" => Ok(Engine::Postgres),
         "mysql" | "mariadb" => Ok(Engine::MySql),
-        _ => Err(Invalid::new(
-            "url",
-            "应为 postgres:// 或 mysql:// 连接地址 / must be a postgres:// or mysql:// URL",
-        )
-        .into()),
+        _ => Err(Invalid::new("url", msg!("postgres-mysql-url")).into()),
     }
 }
 
@@ -115,12 +112,7 @@ fn shown_url(url: &str) -> String {
 
 /// The table's name parts, each 1–63 letters, digits or `_` not starting with a digit.
 fn table_parts(table: &str) -> Result<Vec<String>> {
-    let bad = || {
-        Error::from(Invalid::new(
-            "table",
-            "表名应为 表 或 模式.表（字母、数字、下划线）/ the table is `table` or `schema.table` (letters, digits, _)",
-        ))
-    };
+    let bad = || Error::from(Invalid::new("table", msg!("table-table-schema-table")));
     let parts: Vec<String> = table.trim().split('.').map(str::to_string).collect();
     if parts.is_empty() || parts.len() > 2 {
         return Err(bad());
@@ -139,24 +131,18 @@ fn table_parts(table: &str) -> Result<Vec<String>> {
 /// A database error in words that never repeat the URL.
 fn remote_error(e: &sqlx::Error) -> Error {
     let reason = match e {
-        sqlx::Error::Database(d) => format!(
-            "数据库拒绝：{} / the database refused: {}",
-            d.message(),
-            d.message()
-        ),
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => {
-            "无法连接数据库 / cannot reach the database".to_string()
-        }
-        sqlx::Error::Tls(_) => "TLS 连接失败 / the TLS connection failed".to_string(),
-        sqlx::Error::Configuration(_) => "连接地址无效 / the connection URL is not valid".to_string(),
-        _ => "读取数据库失败 / reading the database failed".to_string(),
+        sqlx::Error::Database(d) => msg!("database-refused-message", message = d.message()).to_string(),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => msg!("cannot-reach-database").to_string(),
+        sqlx::Error::Tls(_) => msg!("tls-connection-failed").to_string(),
+        sqlx::Error::Configuration(_) => msg!("connection-url-not-valid").to_string(),
+        _ => msg!("reading-database-failed").to_string(),
     };
     Error::Remote { reason }
 }
 
 fn timed_out() -> Error {
     Error::Remote {
-        reason: "连接数据库超时 / connecting to the database timed out".into(),
+        reason: msg!("connecting-database-timed-out").to_string(),
     }
 }
 
@@ -178,18 +164,8 @@ impl Pool {
         use std::str::FromStr;
         let engine = engine_of(url)?;
         let url = driver_url(url);
-        let invalid = || {
-            Error::from(Invalid::new(
-                "url",
-                "连接地址无效 / the connection URL is not valid",
-            ))
-        };
-        let no_socket = || {
-            Error::from(Invalid::new(
-                "url",
-                "须为网络地址，不能使用本机套接字 / a network address is required, not a local socket",
-            ))
-        };
+        let invalid = || Error::from(Invalid::new("url", msg!("connection-url-not-valid")));
+        let no_socket = || Error::from(Invalid::new("url", msg!("network-address-required-not")));
         match engine {
             Engine::Postgres => {
                 let o = PgConnectOptions::from_str(&url).map_err(|_| invalid())?;
@@ -285,7 +261,7 @@ async fn export_table(target: &Target, table: &str, out: &Path) -> Result<u64> {
             let (schema, name) = match parts.as_slice() {
                 [s, n] => (Some(s.clone()), n.clone()),
                 [n] => (None, n.clone()),
-                _ => return Err(Invalid::new("table", "表名无效 / the table name is not valid").into()),
+                _ => return Err(Invalid::new("table", msg!("table-name-not-valid")).into()),
             };
             let columns: Vec<String> = sqlx::query_scalar(
                 "SELECT CAST(COLUMN_NAME AS CHAR) FROM information_schema.COLUMNS \
@@ -297,9 +273,7 @@ async fn export_table(target: &Target, table: &str, out: &Path) -> Result<u64> {
             .await
             .map_err(|e| remote_error(&e))?;
             if columns.is_empty() {
-                return Err(
-                    Invalid::new("table", "表不存在或没有列 / no such table, or it has no columns").into(),
-                );
+                return Err(Invalid::new("table", msg!("no-such-table-has")).into());
             }
             let pairs: Vec<String> = columns
                 .iter()
@@ -347,9 +321,7 @@ impl Pool {
         if !(5..=MAX_PULL_MINUTES).contains(&new.every_minutes) {
             return Err(Invalid::new(
                 "every_minutes",
-                format!(
-                    "间隔应为5–{MAX_PULL_MINUTES}分钟 / the interval must be 5–{MAX_PULL_MINUTES} minutes"
-                ),
+                msg!("interval-5-max-pull", max_pull_minutes = MAX_PULL_MINUTES),
             )
             .into());
         }
@@ -389,10 +361,7 @@ impl Pool {
                 object_type: "pool_pull",
                 object_id: &id,
                 object_dept: Some(&resource.provider.path),
-                summary: format!(
-                    "配置定时抽取 {table} → {} / scheduled a pull of {table} into {}",
-                    resource.code, resource.code
-                ),
+                summary: msg!("scheduled-pull-table-into", resource = resource.code, table = table).to_string(),
                 detail: json!({ "resource": resource.code, "url": shown, "table": table, "every_minutes": new.every_minutes }),
             },
         )
@@ -455,7 +424,7 @@ impl Pool {
             .fields
             .decrypt(URL_FIELD, &sealed)
             .map_err(|_| Error::Unreadable {
-                reason: "连接地址无法解密 / the connection URL cannot be decrypted".into(),
+                reason: msg!("connection-url-cannot-decrypted").to_string().into(),
             })?;
         Ok((from_row(&row)?, url, provider))
     }
@@ -477,10 +446,12 @@ impl Pool {
                 object_type: "pool_pull",
                 object_id: &p.id,
                 object_dept: None,
-                summary: format!(
-                    "停止定时抽取 {} / stopped the pull into {}",
-                    p.table, p.resource_code
-                ),
+                summary: msg!(
+                    "stopped-pull-into-resource",
+                    table = p.table,
+                    resource_code = p.resource_code
+                )
+                .to_string(),
                 detail: json!({ "resource": p.resource_code, "table": p.table }),
             },
         )
@@ -498,7 +469,9 @@ impl Pool {
         let file = self.scratch_file(&p.id)?;
         let read = match self.remote_target(&provider, &url).await {
             Ok(target) => export_table(&target, &p.table, &file).await,
-            Err(Error::Destination { reason }) => Err(Error::Remote { reason }),
+            Err(Error::Destination { reason }) => Err(Error::Remote {
+                reason: reason.to_string(),
+            }),
             Err(Error::Invalid(Invalid { reason, .. })) => Err(Error::Remote {
                 reason: reason.to_string(),
             }),
@@ -506,7 +479,7 @@ impl Pool {
         };
         let result = match read {
             Ok(0) => Err(Error::Remote {
-                reason: "表中没有数据 / the table holds no rows".into(),
+                reason: msg!("table-holds-no-rows").to_string(),
             }),
             Ok(_) => {
                 let source = Source::File {
@@ -521,13 +494,16 @@ impl Pool {
         let _ = tokio::fs::remove_file(&file).await;
         let (status, version) = match &result {
             Ok(r) => (
-                format!(
-                    "成功：第{}版，{}行入库，{}行拒收 / done: version {}, {} rows stored, {} rejected",
-                    r.version, r.accepted, r.rejected, r.version, r.accepted, r.rejected
-                ),
+                msg!(
+                    "pull-done",
+                    version = r.version,
+                    accepted = r.accepted,
+                    rejected = r.rejected
+                )
+                .to_string(),
                 Some(r.version),
             ),
-            Err(e) => (format!("失败 / failed: {e}"), None),
+            Err(e) => (msg!("pull-failed", e = e.to_string()).to_string(), None),
         };
         let now = self.catalog.now();
         let next = now.plus_ms(i64::from(p.every_minutes) * 60_000);
@@ -547,10 +523,7 @@ impl Pool {
                     object_type: "pool_pull",
                     object_id: &p.id,
                     object_dept: None,
-                    summary: format!(
-                        "定时抽取失败 {} / a pull into {} failed",
-                        p.resource_code, p.resource_code
-                    ),
+                    summary: msg!("pull-into-resource-code", resource_code = p.resource_code).to_string(),
                     detail: json!({ "resource": p.resource_code, "table": p.table, "status": status }),
                 },
             )
@@ -603,7 +576,7 @@ async fn probe_table(target: &Target, table: &str) -> Result<()> {
         Remote::Postgres(conn) => sqlx::query(&sql).execute(conn).await.map(drop),
         Remote::MySql(conn) => sqlx::query(&sql).execute(conn).await.map(drop),
     };
-    probed.map_err(|_| Error::from(Invalid::new("table", "表不存在 / no such table")))
+    probed.map_err(|_| Error::from(Invalid::new("table", msg!("no-such-table"))))
 }
 
 #[cfg(test)]

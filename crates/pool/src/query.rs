@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongban_crypto::FieldCipher;
 use tongban_db::EventDraft;
+use tongban_kernel::{Arg, Msg, msg};
 use tongban_kernel::{Invalid, Principal};
 
 /// Longest SQL text accepted.
@@ -260,19 +261,17 @@ impl Pool {
         let started = Instant::now();
         let sql = sql.trim().trim_end_matches(';').trim();
         if sql.is_empty() {
-            return Err(Invalid::new("sql", "请输入查询语句 / enter a query").into());
+            return Err(Invalid::new("sql", msg!("enter-query")).into());
         }
         if sql.chars().count() > MAX_SQL_CHARS {
             return Err(Invalid::new(
                 "sql",
-                format!(
-                    "查询语句过长（上限{MAX_SQL_CHARS}字符）/ query longer than {MAX_SQL_CHARS} characters"
-                ),
+                msg!("query-longer-than-max", max_sql_chars = MAX_SQL_CHARS),
             )
             .into());
         }
         if opts.row_limit == 0 {
-            return Err(Invalid::new("row_limit", "行数上限须大于0 / the row limit must be positive").into());
+            return Err(Invalid::new("row_limit", msg!("row-limit-positive")).into());
         }
         // Parsing is not linear in the depth of brackets (the parser tries one reading, then
         // another, at each level): the depth is counted first, in one pass over the tokens.
@@ -317,14 +316,14 @@ impl Pool {
             Ok(Err(joined)) => return Err(Error::Query(QueryError::Failed(joined.to_string()))),
             Ok(Ok(Err(e))) => {
                 if let Error::Forbidden { why } = &e {
-                    self.record_refusal(actor, sql, why).await?;
+                    self.record_refusal(actor, sql, &why.to_string()).await?;
                 }
                 return Err(e);
             }
             Ok(Ok(Ok((ids, Err(e))))) => {
                 let e = explain(e, &picked(&ids));
                 if let Error::Forbidden { why } = &e {
-                    self.record_refusal(actor, sql, why).await?;
+                    self.record_refusal(actor, sql, &why.to_string()).await?;
                 }
                 return Err(e);
             }
@@ -420,11 +419,13 @@ impl Pool {
                 object_type: "query",
                 object_id: &id,
                 object_dept: actor.department.as_ref(),
-                summary: format!(
-                    "数据池查询 {}，返回{rows}行 / pool query on {} returned {rows} rows",
-                    codes.join("、"),
-                    codes.join(", ")
-                ),
+                summary: msg!(
+                    "pool-query-join2-returned",
+                    join = codes.join("、"),
+                    join2 = codes.join(", "),
+                    rows = rows
+                )
+                .to_string(),
                 detail: json!({
                     "resources": bases,
                     "purpose": purpose,
@@ -458,11 +459,12 @@ impl Pool {
                 object_type: "query",
                 object_id: &id,
                 object_dept: actor.department.as_ref(),
-                summary: format!(
-                    "数据池查询 {} 超时被停止 / pool query on {} stopped at its time limit",
-                    codes.join("、"),
-                    codes.join(", ")
-                ),
+                summary: msg!(
+                    "pool-query-join2-stopped",
+                    join = codes.join("、"),
+                    join2 = codes.join(", ")
+                )
+                .to_string(),
                 detail: json!({
                     "resources": codes,
                     "purpose": opts.purpose.trim(),
@@ -486,7 +488,7 @@ impl Pool {
                 object_type: "query",
                 object_id: &id,
                 object_dept: actor.department.as_ref(),
-                summary: "数据池查询被拒绝 / pool query refused".to_owned(),
+                summary: msg!("pool-query-refused").to_string().to_owned(),
                 detail: json!({ "reason": why, "sql": sql_for_event(sql) }),
             },
         )
@@ -545,7 +547,8 @@ fn policy_view(scan: LogicalPlan, a: &Access, cipher: &FieldCipher) -> Result<Lo
             why: format!(
                 "授权的行过滤字段“{0}”已不存在 / the grant's row filter field `{0}` no longer exists",
                 f.field
-            ),
+            )
+            .into(),
         })?;
         let filter = if field.sensitivity == tongban_catalog::Sensitivity::Personal {
             let keys = f
@@ -613,10 +616,14 @@ impl Reveal {
 
     fn reveal(&self, stored: &str) -> std::result::Result<String, DataFusionError> {
         let plain = self.cipher.decrypt(&self.cipher_name, stored).map_err(|e| {
-            DataFusionError::Execution(format!(
-                "个人信息项 {} 解密失败 / could not decrypt personal field {}: {e}",
-                self.field.code, self.field.code
-            ))
+            DataFusionError::Execution(
+                msg!(
+                    "could-not-decrypt-personal",
+                    field = self.field.code,
+                    e = e.to_string()
+                )
+                .to_string(),
+            )
         })?;
         Ok(if self.clear {
             plain
@@ -738,7 +745,8 @@ fn referenced(ctx: &SessionContext, sql: &str, accesses: &[Access]) -> Result<Ve
                     why: format!(
                         "无权查询“{shown}”：没有该资源的共享授权，或资源不存在 / not permitted to query \
                          `{shown}`: no grant on such a resource, or no such resource"
-                    ),
+                    )
+                    .into(),
                 });
             }
         }
@@ -934,20 +942,16 @@ impl Drop for QueryRuntime {
 }
 
 /// Why a query could not run.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum QueryError {
     /// The SQL does not parse (a position and what was found there) or plan (DataFusion's
     /// message, which names the problem).
-    #[error("SQL 错误：{0}")]
     Sql(String),
     /// Only SELECT, WITH and EXPLAIN may run.
-    #[error("只允许查询语句（SELECT/WITH/EXPLAIN） / only queries may run (SELECT, WITH, EXPLAIN): {0}")]
     NotAQuery(String),
     /// It ran past the time limit.
-    #[error("查询超时（{0}秒） / the query ran longer than {0} s")]
     Timeout(u64),
     /// A function was asked to build or compare more than one call may (see [`crate::limits`]).
-    #[error("查询超出函数上限：{zh} / the query asks a function for too much: {en}")]
     OverLimit {
         /// The function and what it asked for, in Chinese (`repeat：结果超过…的上限`).
         zh: String,
@@ -955,25 +959,40 @@ pub enum QueryError {
         en: String,
     },
     /// It needed more memory than allowed.
-    #[error(
-        "查询超出内存上限，请缩小范围或加聚合 / the query needs more memory than allowed: narrow it down"
-    )]
     Memory,
     /// Too many queries are running (or still stopping): [`LIVE_QUERIES`] in all,
     /// [`LIVE_QUERIES_EACH`] for one person (`mine`).
-    #[error("{}", if *mine {
-        "您的查询仍在运行或正在停止，请稍候再试 / your earlier queries are still running or stopping: try again shortly"
-    } else {
-        "查询繁忙，请稍候再试 / too many queries are running: try again shortly"
-    })]
     Busy {
         /// Whether it is the asker's own queries that are running.
         mine: bool,
     },
     /// Execution failed (a file could not be read, a value could not be decrypted…).
-    #[error("查询执行失败 / the query failed: {0}")]
     Failed(String),
 }
+
+impl QueryError {
+    /// Why, for a person.
+    pub fn message(&self) -> Msg {
+        match self {
+            QueryError::Sql(e) => msg!("sql-error", cause = e),
+            QueryError::NotAQuery(e) => msg!("not-a-query", cause = e),
+            QueryError::Timeout(s) => msg!("query-timeout", seconds = *s),
+            QueryError::OverLimit { zh, en } => msg!("query-over-limit", what = Arg::name(zh, en)),
+            QueryError::Memory => msg!("query-needs-more-memory"),
+            QueryError::Busy { mine: true } => msg!("your-earlier-queries-are"),
+            QueryError::Busy { mine: false } => msg!("too-many-queries-are"),
+            QueryError::Failed(e) => msg!("query-failed", cause = e),
+        }
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 /// A DataFusion error in the caller's terms: a field it may not see becomes a refusal naming
 /// it; everything else keeps DataFusion's message.
@@ -990,7 +1009,7 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
                 .any(|a| a.resource.field(name).is_some() && a.field(name).is_none());
             if hidden {
                 Error::Forbidden {
-                    why: format!("信息项“{name}”未获授权 / field `{name}` is not granted"),
+                    why: msg!("field-name-not-granted", name = name),
                 }
             } else {
                 Error::Query(QueryError::Sql(root.to_string()))
@@ -1041,16 +1060,18 @@ fn syntax_message(raw: &str) -> String {
                 .map(|(_, f)| f.trim().to_string())
                 .unwrap_or_default();
             if found.is_empty() {
-                format!(
-                    "第{line}行第{column}列附近有语法错误 / syntax error near line {line}, column {column}"
-                )
+                msg!("syntax-error-near-line", column = column, line = line).to_string()
             } else {
-                format!(
-                    "第{line}行第{column}列附近有语法错误（“{found}”处） / syntax error near line {line}, column {column}, at `{found}`"
+                msg!(
+                    "syntax-error-near-line-2",
+                    column = column,
+                    found = found,
+                    line = line
                 )
+                .to_string()
             }
         }
-        None => format!("语法错误 / syntax error: {text}"),
+        None => msg!("syntax-error-text", text = text).to_string(),
     }
 }
 

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use tongban_catalog::{QualityRule, Resource, Sensitivity};
 use tongban_crypto::FieldCipher;
+use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Principal};
 
 /// A reference rule resolved to the stored version it checks against.
@@ -120,7 +121,13 @@ impl Pool {
 
 /// The note for a rule not checked.
 fn not_checked(field: &str, target: &str, zh: &str, en: &str) -> String {
-    format!("{field}: {zh}，关联规则（{target}）未检查 / reference rule ({target}) not checked: {en}")
+    msg!(
+        "reference-not-checked",
+        field = field,
+        target = target,
+        why = tongban_kernel::Arg::name(zh, en)
+    )
+    .to_string()
 }
 
 /// Reference rules with the other resources' values loaded.
@@ -173,7 +180,7 @@ impl References {
                 let target = &l.rule.target;
                 return Err(Invalid::new(
                     field_code,
-                    format!("关联资源 {target} 中没有此值 / value not found in {target}"),
+                    msg!("value-not-found-target", target = target),
                 ));
             }
         }

@@ -9,6 +9,7 @@ use rust_xlsxwriter::{Workbook, XlsxError};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use tongban_kernel::msg;
 
 /// The header row.
 const HEADER: [&str; 5] = ["行号 row", "字段 field", "值 value", "原因 reason", "reason (en)"];
@@ -102,8 +103,8 @@ impl RejectSheet {
         }
         if self.next == SHEET_LAST_ROW {
             self.full = true;
-            let note = "表格行数已满，其余见 CSV 报告 / the sheet is full; the CSV report has the rest";
-            return self.write_row(&["", "", "", note, ""].map(str::to_owned));
+            let note = msg!("sheet-full-csv-report").to_string();
+            return self.write_row(&["", "", "", &note, ""].map(str::to_owned));
         }
         self.write_row(cells)
     }
@@ -134,9 +135,9 @@ pub(crate) fn sheet_text(text: &str) -> String {
 }
 
 fn xlsx_err(e: XlsxError) -> crate::Error {
-    crate::Error::Io(std::io::Error::other(format!(
-        "拒绝报告（XLSX）写入失败 / writing the XLSX reject report failed: {e}"
-    )))
+    crate::Error::Io(std::io::Error::other(
+        msg!("writing-xlsx-reject-report", e = e.to_string()).to_string(),
+    ))
 }
 
 fn csv_err(e: csv::Error) -> crate::Error {

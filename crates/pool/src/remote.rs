@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tongban_kernel::Invalid;
+use tongban_kernel::msg;
 
 /// The object store a lake is kept in, and the prefix of its keys.
 #[derive(Clone)]
@@ -48,47 +49,43 @@ impl ObjectLake {
     /// `aws_secret_access_key`, `aws_region`, `aws_allow_http`, …).
     pub fn open_with(url: &str, settings: &[(&str, &str)]) -> Result<Self> {
         let bad = |why: &str| Error::Invalid(Invalid::new("lake_url", why));
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
-            bad("应为 s3://桶/前缀 或 file:///目录 / expected s3://bucket/prefix or file:///folder")
-        })?;
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad(&msg!("expected-s3-bucket-prefix").to_string()))?;
         let (store, prefix): (Arc<dyn ObjectStore>, &str) = match scheme {
             "s3" => {
                 let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
                 if bucket.is_empty() {
-                    return Err(bad("缺少存储桶名 / the bucket name is missing"));
+                    return Err(bad(&msg!("bucket-name-missing").to_string()));
                 }
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
                 for (key, value) in settings {
-                    let key = key.parse::<AmazonS3ConfigKey>().map_err(|_| {
-                        bad(&format!(
-                            "未知的对象存储设置 / unknown object store setting: {key}"
-                        ))
-                    })?;
+                    let key = key
+                        .parse::<AmazonS3ConfigKey>()
+                        .map_err(|_| bad(&msg!("unknown-object-store-setting", key = key).to_string()))?;
                     builder = builder.with_config(key, *value);
                 }
                 let s3 = builder
                     .build()
-                    .map_err(|e| bad(&format!("无法连接对象存储 / cannot use the object store: {e}")))?;
+                    .map_err(|e| bad(&msg!("cannot-use-object-store", e = e.to_string()).to_string()))?;
                 (Arc::new(s3), prefix)
             }
             "file" => {
                 let folder = Path::new(rest);
                 if !folder.is_absolute() {
-                    return Err(bad("file:// 后应为绝对路径 / file:// needs an absolute path"));
+                    return Err(bad(&msg!("file-needs-absolute-path").to_string()));
                 }
                 std::fs::create_dir_all(folder)?;
                 let local = LocalFileSystem::new_with_prefix(folder)
-                    .map_err(|e| bad(&format!("目录不可用 / the folder cannot be used: {e}")))?;
+                    .map_err(|e| bad(&msg!("folder-cannot-used-e", e = e.to_string()).to_string()))?;
                 (Arc::new(local), "")
             }
             _ => {
-                return Err(bad(
-                    "只支持 s3:// 与 file:// / only s3:// and file:// are supported",
-                ));
+                return Err(bad(&msg!("only-s3-file-are").to_string()));
             }
         };
         let prefix = ObjectPath::parse(prefix.trim_matches('/'))
-            .map_err(|e| bad(&format!("前缀无效 / bad prefix: {e}")))?;
+            .map_err(|e| bad(&msg!("bad-prefix-e", e = e.to_string()).to_string()))?;
         Ok(Self {
             store,
             prefix,
@@ -252,7 +249,7 @@ fn unique_partial(path: &Path) -> PathBuf {
 }
 
 fn remote_error(e: object_store::Error) -> Error {
-    Error::Io(std::io::Error::other(format!(
-        "对象存储出错 / object store error: {e}"
-    )))
+    Error::Io(std::io::Error::other(
+        msg!("object-store-error-e", e = e.to_string()).to_string(),
+    ))
 }

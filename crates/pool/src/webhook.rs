@@ -14,6 +14,7 @@ use serde_json::json;
 use std::net::IpAddr;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, event, params};
+use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Millis, Principal, PrincipalKind};
 
 /// The worker cursor the queue keeps in `worker_cursors`.
@@ -162,15 +163,13 @@ pub fn check_callback_url(url: &str, allow_http: bool) -> std::result::Result<St
     let url = url.trim();
     let bad = |reason: &str| Invalid::new("url", reason);
     if url.is_empty() {
-        return Err(bad("须填写回调地址 / a callback URL is required"));
+        return Err(bad(&msg!("callback-url-required").to_string()));
     }
     if url.chars().count() > MAX_URL_CHARS {
-        return Err(bad("回调地址不能超过2000个字符 / at most 2000 characters"));
+        return Err(bad(&msg!("most-2000-characters").to_string()));
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad(
-            "回调地址不能含空白或控制字符 / no spaces or control characters",
-        ));
+        return Err(bad(&msg!("no-spaces-control-characters").to_string()));
     }
     let lower = url.to_ascii_lowercase();
     let (secure, rest) = if let Some(rest) = lower.strip_prefix("https://") {
@@ -178,25 +177,19 @@ pub fn check_callback_url(url: &str, allow_http: bool) -> std::result::Result<St
     } else if let Some(rest) = lower.strip_prefix("http://") {
         (false, rest)
     } else {
-        return Err(bad(
-            "回调地址须以 https:// 开头 / the callback URL must start with https://",
-        ));
+        return Err(bad(&msg!("callback-url-start-https").to_string()));
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
-        return Err(bad(
-            "回调地址不能含用户名或密码 / no user name or password in the URL",
-        ));
+        return Err(bad(&msg!("no-user-name-password").to_string()));
     }
     let host = host_of(&lower).unwrap_or_default();
     if host.is_empty() {
-        return Err(bad("回调地址缺少主机名 / the URL has no host"));
+        return Err(bad(&msg!("url-has-no-host").to_string()));
     }
     let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !secure && !loopback && !allow_http {
-        return Err(bad(
-            "回调地址须使用 https（http 仅限本机）/ the callback must use https (http only to loopback)",
-        ));
+        return Err(bad(&msg!("callback-use-https-http").to_string()));
     }
     Ok(url.to_owned())
 }
@@ -227,7 +220,7 @@ fn subscriber(r: &Row) -> Result<Principal> {
 fn only_systems(actor: &Principal) -> Result<()> {
     if actor.kind != PrincipalKind::ApiClient {
         return Err(Error::Forbidden {
-            why: "变更通知仅供接入系统订阅 / only department systems subscribe to changes".into(),
+            why: msg!("only-department-systems-subscribe"),
         });
     }
     Ok(())
@@ -292,8 +285,9 @@ impl Pool {
         if usize::try_from(live).unwrap_or(usize::MAX) >= MAX_SUBSCRIPTIONS {
             return Err(Invalid::new(
                 "url",
-                format!(
-                    "每个系统对一个资源最多{MAX_SUBSCRIPTIONS}个订阅 / at most {MAX_SUBSCRIPTIONS} subscriptions per system and resource"
+                msg!(
+                    "most-max-subscriptions-subscriptions",
+                    max_subscriptions = MAX_SUBSCRIPTIONS
                 ),
             )
             .into());
@@ -313,10 +307,12 @@ impl Pool {
                     object_type: "webhook_subscription",
                     object_id: &id,
                     object_dept: Some(&resource.provider.path),
-                    summary: format!(
-                        "{} 订阅资源 {} 的新版本通知 / {} subscribed to new versions of {}",
-                        actor.name, resource.code, actor.name, resource.code
-                    ),
+                    summary: msg!(
+                        "name-subscribed-new-versions",
+                        name = actor.name,
+                        resource = resource.code
+                    )
+                    .to_string(),
                     detail: json!({ "resource": resource.code, "url": url }),
                 },
             )
@@ -471,10 +467,7 @@ impl Pool {
                 object_type: "webhook_subscription",
                 object_id: &id,
                 object_dept: provider.as_ref(),
-                summary: format!(
-                    "{} 取消资源 {code} 的变更通知 / {} unsubscribed from {code}",
-                    actor.name, actor.name
-                ),
+                summary: msg!("name-unsubscribed-from-code", name = actor.name, code = code).to_string(),
                 detail: json!({ "resource": code }),
             },
         )
@@ -667,10 +660,7 @@ impl Pool {
                 object_type: "webhook_subscription",
                 object_id: &sub,
                 object_dept: None,
-                summary: format!(
-                    "资源 {code} 的变更通知尝试{}次后放弃 / gave up a webhook delivery of {code} after {} attempts",
-                    sent.attempt, sent.attempt
-                ),
+                summary: msg!("gave-up-webhook-delivery", attempt = sent.attempt, code = code).to_string(),
                 detail: json!({ "delivery": sent.id, "resource": code, "attempts": sent.attempt, "last_error": error }),
             },
         )

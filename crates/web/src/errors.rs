@@ -110,7 +110,7 @@ pub fn pool_form(e: tongban_pool::Error, default_field: &str) -> FormOutcome {
     use tongban_pool::Error as P;
     match e {
         P::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
-        P::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why.into())),
+        P::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
         P::NotFound => FormOutcome::Page(PageError::NotFound),
         P::Catalog(c) => catalog_form(c, default_field),
         other => FormOutcome::Page(PageError::Internal(other.to_string())),

@@ -70,6 +70,12 @@ catalogued-resource-r-r3 = catalogued resource { $r } { $r3 }
 edited-resource-r-revision = edited resource { $r } (revision { $revision })
 only-draft-can-published = only a draft can be published (now { $status2 })
 verb2-resource-r = { $verb2 } resource { $r }
-not-found = { $what } not found
+not-found = { $what ->
+    [resource] resource
+    [request] sharing request
+    [grant] grant
+    [version] version
+   *[other] { $what }
+} not found
 cannot-count-deadline = cannot count the deadline: { $cause }
 storage-failed = storage error: { $cause }

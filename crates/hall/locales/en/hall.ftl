@@ -13,7 +13,7 @@ seal-service-off = this item ends in an e-licence but the seal service is not co
 not-service-apply = not a service to apply for
 list-everything-supplement-all = list everything to supplement, all at once
 supplement-too-many = at most { $max_missing } entries
-may-requested-only-once = 补正 may be requested only once, and it was
+may-requested-only-once = missing materials may be requested only once, and they were
 upload-what-was-asked = upload what was asked for, correct an answer or say what you supplemented
 choose-e-licence-you = choose an e-licence you hold or upload it
 please-upload = please upload it
@@ -32,7 +32,7 @@ role-clerk-reviewer-approver = the role must be clerk, reviewer, approver, leade
 same-department-role-twice = the same department and role twice
 agreements-required-1-n = the agreements required must be 1–{ $n }
 field-not-decryptable = an encrypted field could not be decrypted
-field-code-format = must be 1–40 lower-case letters, digits or `_`, starting with a letter
+field-code-format = must be 1–40 lower-case letters, digits or underscores, starting with a letter
 form-has-most-max = a form has at most { $max_fields } fields
 duplicate-field-code = duplicate field code
 value-range = must be 1–{ $max_form_value }
@@ -44,20 +44,20 @@ form-has-no-such = the form has no such field
 field-has-no-prefill = this field has no prefill source
 source-1-max-source = the source must be 1–{ $max_source } characters
 number = must be a number
-date-y-m-d = date must be Y-m-d
+date-y-m-d = not a real date: write year-month-day, such as 2026-01-31
 date-cannot-later-than = the date cannot be later than today
 not-one-options = not one of the options
-use-request-ask-materials = use the 补正 request to ask for materials
+use-request-ask-materials = ask for missing materials with a request for materials, not by pausing the clock
 clock-already-stopped-start = the clock is already stopped; start it again first
 clock-not-stopped = the clock is not stopped
 sign-citizen-business-apply = sign in as a citizen or business to apply
 not-permitted-see-another = not permitted to see another department's case
-item-code-2-40 = the item code must be 2–40 letters, digits, `-` or `_`
+item-code-2-40 = the item code must be 2–40 letters, digits, hyphens or underscores
 most-max-materials-materials = at most { $max_materials } materials
 duplicate-material-code = duplicate material code
 most-max-fees-fees = at most { $max_fees } fees
 amount-0-100-million = the amount must be 0 to 100 million yuan, in fen
-licence-type-code-2 = the licence type code must be 2–64 lower-case letters, digits or `-`
+licence-type-code-2 = the licence type code must be 2–64 lower-case letters, digits or hyphens
 form-has-no-field = the form has no field { $code }
 most-max-licence-lines = at most { $max_licence_lines } lines
 validity-1-50-years = the validity must be 1–50 years
@@ -68,7 +68,7 @@ item-was-changed-meanwhile = the item was changed meanwhile; reload it
 item-code-taken = the item code is taken
 unknown-department-path = unknown department: { $path }
 not-permitted-enter-holiday = not permitted to enter holiday schedules
-code-2-40-letters = the code must be 2–40 letters, digits, `-` or `_`
+code-2-40-letters = the code must be 2–40 letters, digits, hyphens or underscores
 code-taken = the code is taken
 item-list-corrupt = the item list is corrupt
 bundle-holds-2-max = a bundle holds 2–{ $max_bundle_items } items
@@ -87,12 +87,12 @@ delegate-hold-step-s = the delegate must hold the step's role in its department
 task-was-already-handled = the task was already handled; reload it
 bad-rating-needs-reason = a bad rating needs a reason (at most { $max_comment } characters)
 only-applicant-may-rate = only the applicant may rate the case
-case-can-rated-once = a case can be rated once it is finished
+case-can-rated-once = a case can be rated only after it is finished
 case-can-rated-once-2 = a case can be rated once
 already-closed = already closed
 changed-someone-else-reload = changed by someone else; reload and try again
 draft-saved = saved an application in progress ({ $target })
-submission-key-8-64 = the submission key must be 8–64 letters, digits, `-` or `_`
+submission-key-8-64 = the submission key must be 8–64 letters, digits, hyphens or underscores
 file-cannot-decrypted = the file cannot be decrypted
 service-has-no-such = the service has no such material
 material-uploaded = this material must be uploaded
@@ -113,17 +113,17 @@ no-such-field = no such field
 bundle-has-no-such = the bundle has no such material
 read-changed-case-messages = read { $changed } case messages
 case-number-has-moved = Case { $number } has moved
-case-status-forbids = the case is { $status }; this cannot be done now
+case-status-forbids = the case's status is "{ $status }": this cannot be done now
 case-not-at-step = the case is not at the { $step } step
 form-lacks-holder-name = the form has no holder name ({ $field })
 form-lacks-holder-id = the form has no holder identifier ({ $field })
 rectification-opened = rectification after a bad rating of { $number }, due { $due }
 rectification-closed = rectified and called back: { $number }
 draft-too-long = the answers exceed { $kib } KiB
-supplement-window-over = more than { $days } working days since submission; 补正 can no longer be requested
+supplement-window-over = more than { $days } working days since submission: missing materials can no longer be requested
 file-uploaded = uploaded a material ({ $bytes } bytes)
 step-limit-range = the step limit must be 1–{ $max } working days
-step-limits-exceed = the step limits add up to { $limits }, more than the statutory { $statutory }
+step-limits-exceed = the step limits add up to { $limits } working days, more than the statutory { $statutory }
 workflow-saved = saved workflow of { $code } version { $version }
 out-of-range = out of range { $min }–{ $max }
 item-created = created service item { $code }
@@ -138,7 +138,17 @@ your-case-moved-now = Your case { $number }: { $what }; now { $status }
 applicant-acted = The applicant acted on { $number }: { $what }
 new-task = New task: { $item } { $number } ({ $step })
 new-task-due = New task: { $item } { $number } ({ $step }), due { $due }
-not-found = { $what } not found
+not-found = { $what ->
+    [service_item] service item
+    [workflow] workflow
+    [case] case
+    [task] task
+    [department] department
+    [file] file
+    [bundle] bundle
+    [bundle_case] bundle application
+   *[other] { $what }
+} not found
 cannot-count-limit = cannot count the time limit: { $cause }
 directory-failed = the department directory failed: { $cause }
 prefill-failed = the shared data source failed: { $cause }

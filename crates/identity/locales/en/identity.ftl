@@ -116,7 +116,13 @@ updated-account-username = updated account { $username }
 verb2-account-username = { $verb2 } account { $username }
 lifted-sign-pauses-username = lifted the sign-in pauses of { $username } ({ $lifted } addresses)
 reset-password-username = reset the password of { $username }
-not-found = { $what } not found
+not-found = { $what ->
+    [account] account
+    [department] department
+    [session] session
+    [api_client] connected system
+   *[other] { $what }
+} not found
 account-locked-until = the account is locked until { $at }
 account-locked = the account has been locked by an administrator
 sign-in-paused = Too many failed sign-ins to this account from your network: signing in from here is paused until { $at }.

@@ -87,7 +87,7 @@ name-1-64-z = the name must be 1–64 of A-Z a-z 0-9 _ . -
 active-key-name-exists = an active key with this name exists; revoke it first
 issued-open311-key-name = issued Open311 key: { $name }
 revoked-open311-key-name = revoked Open311 key: { $name }
-status-forbids-rating = the item is { $status }, so it cannot be rated
+status-forbids-rating = the item's status is "{ $status }", so it cannot be rated
 rectification-done-item-number = rectification done: { $item_number }
 question-needs-answer = this question needs an answer
 published-survey = published a survey
@@ -99,11 +99,11 @@ commented = commented
 reported-comment = reported a comment
 moderated-comment = moderated a comment
 published-feedback-report = published the feedback report
-status-forbids-merge = the item is { $status }, so it cannot be merged
+status-forbids-merge = the item's status is "{ $status }", so it cannot be merged
 item-moved = Your item { $number } { $what }
-status-forbids-reply = the item is { $status }, so it cannot be replied to
+status-forbids-reply = the item's status is "{ $status }", so it cannot be replied to
 replied-again-id = replied again ({ $id })
-status-forbids = the item is { $status }, so it cannot be { $verb }
+status-forbids = the item's status is "{ $status }", so it cannot be { $verb }
 path-answered-assistance-request = { $path } answered an assistance request
 category-added = added category { $code }
 category-changed = changed category { $code }
@@ -113,6 +113,16 @@ rule-removed = removed the routing rule for { $category }
 rectification-due-date-changed = rectification due date changed from { $old } to { $new }: { $item_number }
 value-not-valid-datatype2 = the value is not a valid { $datatype }
 set-service-attributes-category = set service attributes: { $category }
-not-found = { $what } not found
+not-found = { $what ->
+    [item] item
+    [category] category
+    [rule] routing rule
+    [reply] reply
+    [assist] assistance request
+    [rectification] rectification
+    [escalation] escalation
+    [notification] message
+   *[other] { $what }
+} not found
 cannot-count-limit = cannot count the time limit: { $cause }
 storage-failed = storage error: { $cause }

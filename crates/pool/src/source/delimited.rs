@@ -6,6 +6,7 @@ use crate::Result;
 use crate::model::SourceFormat;
 use std::fs::File;
 use std::path::Path;
+use tongban_kernel::msg;
 use tongban_text::DecodingReader;
 
 /// An open CSV file, its header read.
@@ -67,7 +68,10 @@ impl RowSource for CsvRows {
 
 /// The reason a record with the wrong number of columns is rejected.
 fn column_count_mismatch(expected: usize, found: usize) -> String {
-    format!(
-        "列数不符：应为{expected}列，实为{found}列 / column count mismatch: expected {expected}, found {found}"
+    msg!(
+        "column-count-mismatch-expected",
+        expected = expected,
+        found = found
     )
+    .to_string()
 }

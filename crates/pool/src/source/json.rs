@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use tongban_kernel::{Msg, msg};
 use tongban_text::DecodingReader;
 
 /// How many object lines of a JSON Lines file name its columns (the union of their keys, in
@@ -45,9 +46,7 @@ impl JsonLinesRows {
         }
         if objects == 0 && lines.seen_any {
             return Err(Error::Unreadable {
-                reason: format!(
-                    "前{HEADER_LINES}行中没有 JSON 对象 / no JSON object in the first {HEADER_LINES} lines"
-                ),
+                reason: msg!("no-json-object-first", header_lines = HEADER_LINES),
             });
         }
         Ok(Self {
@@ -75,11 +74,8 @@ impl RowSource for JsonLinesRows {
             row.reset(lines.number, self.header.len());
             match line {
                 Line::TooLong => {
-                    row.problem = Some(format!(
-                        "行过长（超过{} MiB） / line too long (over {} MiB)",
-                        MAX_LINE_BYTES >> 20,
-                        MAX_LINE_BYTES >> 20
-                    ));
+                    row.problem =
+                        Some(msg!("line-too-long-over", max_line_bytes = MAX_LINE_BYTES >> 20).to_string());
                 }
                 Line::Text(text) => match serde_json::from_str::<Value>(&text) {
                     Ok(Value::Object(o)) => {
@@ -87,8 +83,8 @@ impl RowSource for JsonLinesRows {
                             unknown_keys += 1;
                         }
                     }
-                    Ok(_) => row.problem = Some(NOT_AN_OBJECT.to_owned()),
-                    Err(e) => row.problem = Some(format!("不是有效的 JSON / not valid JSON: {e}")),
+                    Ok(_) => row.problem = Some(not_an_object()),
+                    Err(e) => row.problem = Some(msg!("not-valid-json-e", e = e.to_string()).to_string()),
                 },
             }
             each(&row)?;
@@ -118,7 +114,7 @@ impl RecordRows {
             columns.add(r);
         }
         let header = checked_header(columns.names).map_err(|_| Error::Unreadable {
-            reason: "批次中没有任何字段 / the batch holds no fields".into(),
+            reason: msg!("batch-holds-no-fields").to_string().into(),
         })?;
         Ok(Self { records, header })
     }
@@ -148,8 +144,9 @@ impl RowSource for RecordRows {
     }
 }
 
-const NOT_AN_OBJECT: &str =
-    "不是 JSON 对象（每行应为一个对象） / not a JSON object (each line must be one object)";
+fn not_an_object() -> String {
+    msg!("not-json-object-each").to_string()
+}
 
 fn unknown_keys_note(lines: u64) -> String {
     format!(
@@ -206,7 +203,7 @@ impl ColumnIndex {
                         cell.push_str(&text);
                     }
                 }
-                Err(reason) => row.bad_cells.push((c, reason.to_owned())),
+                Err(reason) => row.bad_cells.push((c, reason.to_owned().to_string())),
             }
         }
         unknown
@@ -215,7 +212,7 @@ impl ColumnIndex {
 
 /// A JSON value as the text of a cell: strings as they are, numbers as a standardizer reads
 /// them, booleans as `true`/`false`, null as empty. An object or array is not one value.
-fn cell_text(value: &Value) -> Result<std::borrow::Cow<'_, str>, &'static str> {
+fn cell_text(value: &Value) -> Result<std::borrow::Cow<'_, str>, Msg> {
     use std::borrow::Cow;
     Ok(match value {
         Value::Null => Cow::Borrowed(""),
@@ -224,7 +221,7 @@ fn cell_text(value: &Value) -> Result<std::borrow::Cow<'_, str>, &'static str> {
         Value::Number(n) if n.is_f64() => Cow::Owned(n.as_f64().map(number_text).unwrap_or_default()),
         Value::Number(n) => Cow::Owned(n.to_string()),
         Value::Array(_) | Value::Object(_) => {
-            return Err("应为单个值，不能是对象或数组 / must be a single value, not an object or array");
+            return Err(msg!("single-value-not-object"));
         }
     })
 }

@@ -5,6 +5,8 @@
 //! position); it holds one row in memory at a time (besides the pushed batch it was given, and a
 //! workbook's shared-string table).
 
+use tongban_kernel::msg;
+
 mod delimited;
 mod json;
 mod workbook;
@@ -163,7 +165,7 @@ fn checked_header(names: impl IntoIterator<Item = String>) -> Result<Vec<String>
     let header: Vec<String> = names.into_iter().map(|h| h.trim().to_owned()).collect();
     if header.iter().all(String::is_empty) {
         return Err(Error::Unreadable {
-            reason: "文件为空或没有表头 / the file is empty or has no header row".into(),
+            reason: msg!("file-empty-has-no").to_string().into(),
         });
     }
     Ok(header)
@@ -212,7 +214,7 @@ mod tests {
     fn a_json_array_and_a_legacy_workbook_are_refused_with_a_reason() {
         for (head, ext) in [(&b"[{\"a\":1}]"[..], "json"), (OLE_MAGIC, "xls")] {
             match format_of(head, ext) {
-                Err(Error::Unreadable { reason }) => assert!(reason.contains(" / "), "{reason}"),
+                Err(Error::Unreadable { reason }) => assert!(reason.to_string().contains(" / "), "{reason}"),
                 other => panic!("{other:?}"),
             }
         }

@@ -15,6 +15,7 @@ use calamine::{DataRef, ExcelDateTime, Reader, SheetType, Xlsx, XlsxError};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use tongban_kernel::msg;
 
 type Workbook = Xlsx<BufReader<File>>;
 
@@ -32,17 +33,17 @@ pub const MAX_ROWS: u32 = 1_048_576;
 fn check_unpacked(path: &Path) -> Result<()> {
     let mut archive =
         zip::ZipArchive::new(BufReader::new(File::open(path)?)).map_err(|e| Error::Unreadable {
-            reason: format!("不是有效的XLSX工作簿 / not a valid XLSX workbook: {e}"),
+            reason: msg!("not-valid-xlsx-workbook", e = e.to_string()),
         })?;
     if archive.len() > MAX_PARTS {
         return Err(Error::Unreadable {
-            reason: format!("工作簿部件超过{MAX_PARTS}个 / the workbook has more than {MAX_PARTS} parts"),
+            reason: msg!("workbook-has-more-than", max_parts = MAX_PARTS),
         });
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let mut part = archive.by_index(i).map_err(|e| Error::Unreadable {
-            reason: format!("工作簿已损坏 / the workbook is damaged: {e}"),
+            reason: msg!("workbook-damaged-e", e = e.to_string()),
         })?;
         let room = MAX_UNPACKED_BYTES - total;
         let n = std::io::copy(
@@ -52,10 +53,9 @@ fn check_unpacked(path: &Path) -> Result<()> {
         total += n;
         if total > MAX_UNPACKED_BYTES {
             return Err(Error::Unreadable {
-                reason: format!(
-                    "工作簿解压后超过{} MiB / the workbook unpacks to more than {} MiB",
-                    MAX_UNPACKED_BYTES >> 20,
-                    MAX_UNPACKED_BYTES >> 20
+                reason: msg!(
+                    "workbook-unpacks-more-than",
+                    max_unpacked_bytes = MAX_UNPACKED_BYTES >> 20
                 ),
             });
         }
@@ -66,12 +66,12 @@ fn check_unpacked(path: &Path) -> Result<()> {
 /// A cell beyond Excel's limits: the file is not a workbook Excel could have written.
 fn beyond_limits(row: u32, column: u32) -> Option<Error> {
     (column >= MAX_COLUMNS || row >= MAX_ROWS).then(|| Error::Unreadable {
-        reason: format!(
-            "第{}行第{}列超出表格上限（{MAX_ROWS}行、{MAX_COLUMNS}列） / a cell at row {}, column {} is beyond the limits ({MAX_ROWS} rows, {MAX_COLUMNS} columns)",
-            u64::from(row) + 1,
-            u64::from(column) + 1,
-            u64::from(row) + 1,
-            u64::from(column) + 1
+        reason: msg!(
+            "cell-row-row-column",
+            row = u64::from(row) + 1,
+            column = u64::from(column) + 1,
+            max_columns = MAX_COLUMNS,
+            max_rows = MAX_ROWS
         ),
     })
 }
@@ -91,7 +91,7 @@ pub(crate) struct XlsxRows {
 fn guarded<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
         Err(Error::Unreadable {
-            reason: "工作簿已损坏，无法读取 / the workbook is damaged and cannot be read".into(),
+            reason: msg!("workbook-damaged-cannot-read").to_string().into(),
         })
     })
 }
@@ -111,7 +111,7 @@ impl XlsxRows {
             .find(|s| s.typ == SheetType::WorkSheet)
             .map(|s| s.name.clone())
             .ok_or_else(|| Error::Unreadable {
-                reason: "工作簿中没有工作表 / the workbook has no worksheet".into(),
+                reason: msg!("workbook-has-no-worksheet").to_string().into(),
             })?;
         let (header_row, names) = {
             let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(unreadable)?;
@@ -228,13 +228,8 @@ fn put(row: &mut SourceRow, column: usize, value: &DataRef<'_>) {
         Some(cell) => *cell = text,
         None if text.trim().is_empty() => {}
         None => {
-            row.problem.get_or_insert_with(|| {
-                format!(
-                    "第{}列有值但没有表头 / column {} has a value but no header",
-                    column + 1,
-                    column + 1
-                )
-            });
+            row.problem
+                .get_or_insert_with(|| msg!("column-column-has-value", column = column + 1).to_string());
         }
     }
 }
@@ -258,7 +253,7 @@ fn cell_text(value: &DataRef<'_>) -> Result<String, String> {
         DataRef::Bool(b) => b.to_string(),
         DataRef::DateTime(dt) => date_text(dt),
         DataRef::Error(e) => {
-            return Err(format!("单元格为错误值 {e} / the cell holds the error value {e}"));
+            return Err(msg!("cell-holds-error-value", e = e.to_string()).to_string());
         }
     })
 }
@@ -294,7 +289,7 @@ fn unreadable(e: XlsxError) -> Error {
     match e {
         XlsxError::Io(io) => Error::Io(io),
         other => Error::Unreadable {
-            reason: format!("不是有效的 XLSX 工作簿 / not a valid XLSX workbook: {other}"),
+            reason: msg!("not-valid-xlsx-workbook-2", other = other.to_string()),
         },
     }
 }
@@ -401,7 +396,7 @@ mod tests {
             panic!("a header beyond column 16384 is refused");
         };
         assert!(
-            reason.contains("16384") && reason.contains("30000001"),
+            reason.to_string().contains("16384") && reason.to_string().contains("30000001"),
             "{reason}"
         );
         let far_data = format!("{}2", letters(20_000));
@@ -414,7 +409,7 @@ mod tests {
         let Err(Error::Unreadable { reason }) = read_all(deep.path()) else {
             panic!("a row beyond 1048576 is refused");
         };
-        assert!(reason.contains("1048576"), "{reason}");
+        assert!(reason.to_string().contains("1048576"), "{reason}");
     }
 
     #[test]

@@ -32,7 +32,9 @@ async fn empty_binary_and_broken_files_are_unreadable_in_every_format_and_record
         for (name, bytes) in cases {
             let err = f.load_file(name, &bytes).await.unwrap_err();
             match &err {
-                Error::Unreadable { reason } => assert!(reason.contains(" / "), "{name}: {reason}"),
+                Error::Unreadable { reason } => {
+                    assert!(reason.to_string().contains(" / "), "{name}: {reason}")
+                }
                 other => panic!("{name}: {other:?}"),
             }
         }

@@ -76,7 +76,9 @@ async fn only_the_security_administrator_opens_a_range_and_only_below_its_depart
         assert!(f.pool.destination(&civil, "10.20.9.9", 443).await.is_ok());
         assert!(f.pool.destination(&inside, "10.20.9.9", 443).await.is_ok());
         match f.pool.destination(&police, "10.20.9.9", 443).await {
-            Err(Error::Destination { reason }) => assert!(reason.contains("内网地址"), "{reason}"),
+            Err(Error::Destination { reason }) => {
+                assert!(reason.to_string().contains("内网地址"), "{reason}")
+            }
             other => panic!("{other:?}"),
         }
         // Outside the range and public addresses.
@@ -84,7 +86,9 @@ async fn only_the_security_administrator_opens_a_range_and_only_below_its_depart
         assert!(f.pool.destination(&police, "202.96.134.133", 443).await.is_ok());
         // A name is resolved and each of its addresses checked.
         match f.pool.destination(&civil, "localhost", 80).await {
-            Err(Error::Destination { reason }) => assert!(reason.contains("本机地址"), "{reason}"),
+            Err(Error::Destination { reason }) => {
+                assert!(reason.to_string().contains("本机地址"), "{reason}")
+            }
             other => panic!("{other:?}"),
         }
 

@@ -96,7 +96,7 @@ fn everything(r: &QueryResult) -> String {
 
 fn refused(e: Error) -> String {
     match e {
-        Error::Forbidden { why } => why,
+        Error::Forbidden { why } => why.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

@@ -48,7 +48,11 @@ licence-revoked = Revoked by the issuer on { $at }: { $why }
 valid-issued-issuer-name = valid, issued by { $issuer } ({ $name })
 seal-picture-most-max = the seal picture must be at most { $max_picture_bytes } KiB
 replaced-key-seal-name = replaced the key of seal { $name }
-not-found = { $what } not found
+not-found = { $what ->
+    [seal] seal
+    [licence] licence
+   *[other] { $what }
+} not found
 key-failed = key error: { $cause }
 file-failed = file I/O { $path }: { $cause }
 storage-failed = storage error: { $cause }

@@ -212,7 +212,7 @@ pub(super) async fn run(
                 tongban_pool::Error::Query(tongban_pool::QueryError::Busy { .. })
             );
             let message = match e {
-                tongban_pool::Error::Forbidden { why } => why.into(),
+                tongban_pool::Error::Forbidden { why } => why,
                 tongban_pool::Error::Query(q) => q.to_string().into(),
                 tongban_pool::Error::Invalid(i) => i.reason,
                 other => return Err(pool_page(other)),
