@@ -71,8 +71,8 @@ pub fn identity_form(e: IdError, default_field: &str) -> FormOutcome {
         | IdError::Locked { .. }
         | IdError::Disabled
         | IdError::TooMany { .. }
-        | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.to_string().into()),
-        IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.to_string().into()),
+        | IdError::SourceBlocked { .. }) => FormOutcome::Field(default_field.into(), e.message()),
+        IdError::BadCode => FormOutcome::Field("code".into(), IdError::BadCode.message()),
         IdError::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         IdError::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
         e @ (IdError::MfaRequired | IdError::Unauthenticated) => FormOutcome::Page(PageError::Login {
@@ -98,7 +98,7 @@ pub fn catalog_form(e: tongban_catalog::Error, default_field: &str) -> FormOutco
     match e {
         C::Invalid(inv) => FormOutcome::Field(inv.field, inv.reason),
         C::Conflict { field, reason } => FormOutcome::Field(field, reason),
-        e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.to_string().into()),
+        e @ C::Calendar(_) => FormOutcome::Field(default_field.into(), e.message()),
         C::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         C::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
         e @ C::Storage(_) => FormOutcome::Page(PageError::Internal(e.to_string())),
@@ -141,7 +141,7 @@ pub fn seal_form(e: tongban_seal::Error, default_field: &str) -> FormOutcome {
         S::Conflict { field, reason } => FormOutcome::Field(field, reason),
         S::NotFound { .. } => FormOutcome::Page(PageError::NotFound),
         S::Forbidden { why } => FormOutcome::Page(PageError::Forbidden(why)),
-        e @ S::Io { .. } => FormOutcome::Field(default_field.into(), e.to_string().into()),
+        e @ S::Io { .. } => FormOutcome::Field(default_field.into(), e.message()),
         e @ (S::Key(_) | S::Storage(_)) => FormOutcome::Page(PageError::Internal(e.to_string())),
     }
 }
