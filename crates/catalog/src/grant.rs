@@ -5,6 +5,7 @@
 //! exchange API call to enforce field-level access.
 
 use crate::check;
+use crate::events::{GrantCreated, GrantRevoked, RowFilterSummary};
 use crate::resource::{col, path_in};
 use crate::sharing::grantee_from_row;
 use crate::{
@@ -13,7 +14,6 @@ use crate::{
     from_json, parse_date, to_json,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use tongban_db::sql::sea_query::Cond;
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
@@ -275,25 +275,32 @@ pub(crate) async fn grant_event(
 ) -> Result<()> {
     tx.append_event(
         actor,
-        EventDraft {
-            action: "catalog.grant.created",
-            object_type: "grant",
-            object_id: g.id.as_str(),
-            object_dept: Some(&g.provider.path),
-            summary: msg!("granted-path-resource-resource", path = g.grantee.path().as_str(), resource_code = g.resource_code, fields = g.fields.len(), expires_on = g.expires_on).to_string(),
-            detail: json!({
-                "resource": g.resource_code,
-                "grantee": g.grantee,
-                "fields": g.fields,
-                "clear_fields": g.clear_fields,
-                "purpose": g.purpose,
-                "uses": g.uses,
-                "expires_on": g.expires_on.to_string(),
-                "row_filter": g.row_filter.as_ref().map(|f| json!({"field": f.field, "values": f.values.len()})),
-                "request": g.source_request,
-                "replaces": replaced,
-            }),
-        },
+        EventDraft::of(
+            &GrantCreated {
+                resource: g.resource_code.clone(),
+                grantee: g.grantee.clone(),
+                fields: g.fields.clone(),
+                clear_fields: g.clear_fields.clone(),
+                purpose: g.purpose.clone(),
+                uses: g.uses.clone(),
+                expires_on: g.expires_on.to_string(),
+                row_filter: g.row_filter.as_ref().map(|f| RowFilterSummary {
+                    field: f.field.clone(),
+                    values: f.values.len(),
+                }),
+                request: g.source_request.as_ref().map(|r| r.as_str().to_owned()),
+                replaces: replaced.to_vec(),
+            },
+            g.id.as_str(),
+            Some(&g.provider.path),
+            msg!(
+                "granted-path-resource-resource",
+                path = g.grantee.path().as_str(),
+                resource_code = g.resource_code,
+                fields = g.fields.len(),
+                expires_on = g.expires_on
+            ),
+        ),
     )
     .await?;
     Ok(())
@@ -454,23 +461,20 @@ impl Catalog {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.grant.revoked",
-                object_type: "grant",
-                object_id: g.id.as_str(),
-                object_dept: Some(&g.provider.path),
-                summary: msg!(
+            EventDraft::of(
+                &GrantRevoked {
+                    resource: g.resource_code.clone(),
+                    grantee: g.grantee.clone(),
+                    reason: reason.clone(),
+                },
+                g.id.as_str(),
+                Some(&g.provider.path),
+                msg!(
                     "revoked-grant-resource-code",
                     path = g.grantee.path().as_str(),
                     resource_code = g.resource_code
-                )
-                .to_string(),
-                detail: json!({
-                    "resource": g.resource_code,
-                    "grantee": g.grantee,
-                    "reason": reason,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

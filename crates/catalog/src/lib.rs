@@ -22,6 +22,7 @@ mod check;
 pub mod dcat;
 mod entry;
 mod error;
+pub mod events;
 mod grant;
 mod model;
 mod open;

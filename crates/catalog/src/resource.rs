@@ -5,15 +5,16 @@
 use crate::check;
 use crate::entry::check_input;
 use crate::error::decode_err;
+use crate::events::{ResourceCreated, ResourceFacts, ResourcePublished, ResourceRetired, ResourceUpdated};
 use crate::{
     Catalog, Classification, DeptRef, Error, Listing, OpenClass, Resource, ResourceFilter, ResourceId,
     ResourceInput, ResourceRevision, ResourceStatus, Result, SharingClass, SharingTerms, from_json,
     parse_code, parse_date, to_json,
 };
-use serde_json::json;
+use tongban_db::event::With;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
-use tongban_db::{EventDraft, Row, Tx, params};
+use tongban_db::{EventDraft, EventKind, Row, Tx, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Page, Permission, Principal};
 
@@ -93,14 +94,15 @@ fn changed_keys(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String>
     }
 }
 
-async fn insert_revision(tx: &mut Tx, r: &Resource, action: &str, actor: &Principal) -> Result<()> {
+/// Stores `r` as a revision made by the event of kind `K`.
+async fn insert_revision<K: EventKind>(tx: &mut Tx, r: &Resource, actor: &Principal) -> Result<()> {
     tx.execute(
         "INSERT INTO resource_revisions (resource_id, revision, action, snapshot, actor_id, at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6)",
         params![
             r.id.as_str(),
             r.revision,
-            action,
+            K::ACTION,
             to_json("snapshot", r)?,
             actor.id,
             r.updated
@@ -210,30 +212,27 @@ impl Catalog {
             tongban_db::Error::Conflict(_) => code_taken(),
             e => e.into(),
         })?;
-        insert_revision(&mut tx, &r, "catalog.resource.created", actor).await?;
+        insert_revision::<ResourceCreated>(&mut tx, &r, actor).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.resource.created",
-                object_type: "resource",
-                object_id: r.id.as_str(),
-                object_dept: Some(&r.provider.path),
-                summary: msg!(
+            EventDraft::of(
+                &ResourceCreated {
+                    code: r.code.clone(),
+                    revision: r.revision,
+                    provider: r.provider.path.0.clone(),
+                    sharing_class: r.sharing.class.code().into(),
+                    open_class: r.open_class.code().into(),
+                    fields: r.fields.iter().map(|f| f.code.clone()).collect(),
+                },
+                r.id.as_str(),
+                Some(&r.provider.path),
+                msg!(
                     "catalogued-resource-r-r3",
                     r = r.code,
                     r2 = r.name_zh,
                     r3 = r.name_en
-                )
-                .to_string(),
-                detail: json!({
-                    "code": r.code,
-                    "revision": r.revision,
-                    "provider": r.provider.path,
-                    "sharing_class": r.sharing.class.code(),
-                    "open_class": r.open_class.code(),
-                    "fields": r.fields.iter().map(|f| &f.code).collect::<Vec<_>>(),
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -344,17 +343,19 @@ impl Catalog {
         if n == 0 {
             return Err(stale());
         }
-        insert_revision(&mut tx, &r, "catalog.resource.updated", actor).await?;
+        insert_revision::<ResourceUpdated>(&mut tx, &r, actor).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.resource.updated",
-                object_type: "resource",
-                object_id: r.id.as_str(),
-                object_dept: Some(&r.provider.path),
-                summary: msg!("edited-resource-r-revision", r = r.code, revision = r.revision).to_string(),
-                detail: json!({ "code": r.code, "revision": r.revision, "changed": changed }),
-            },
+            EventDraft::of(
+                &ResourceUpdated {
+                    code: r.code.clone(),
+                    revision: r.revision,
+                    changed,
+                },
+                r.id.as_str(),
+                Some(&r.provider.path),
+                msg!("edited-resource-r-revision", r = r.code, revision = r.revision),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -384,14 +385,8 @@ impl Catalog {
             updated: self.now(),
             ..old.clone()
         };
-        self.change_status(
-            actor,
-            &old,
-            &r,
-            "catalog.resource.published",
-            ("发布", "published"),
-        )
-        .await?;
+        self.change_status(actor, &old, &r, ResourcePublished {}, ("发布", "published"))
+            .await?;
         Ok(r)
     }
 
@@ -409,17 +404,18 @@ impl Catalog {
             updated: self.now(),
             ..old.clone()
         };
-        self.change_status(actor, &old, &r, "catalog.resource.retired", ("下线", "retired"))
+        self.change_status(actor, &old, &r, ResourceRetired {}, ("下线", "retired"))
             .await?;
         Ok(r)
     }
 
-    async fn change_status(
+    /// Saves `r`, the new status of `old`, with its revision and its event of kind `K`.
+    async fn change_status<K: EventKind>(
         &self,
         actor: &Principal,
         old: &Resource,
         r: &Resource,
-        action: &str,
+        kind: K,
         verb: (&str, &str),
     ) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
@@ -440,29 +436,30 @@ impl Catalog {
         if n == 0 {
             return Err(stale());
         }
-        insert_revision(&mut tx, r, action, actor).await?;
+        insert_revision::<K>(&mut tx, r, actor).await?;
+        let facts = ResourceFacts {
+            code: r.code.clone(),
+            revision: r.revision,
+            status: r.status.code().into(),
+            published_on: r.published_on.map(|d| d.to_string()),
+        };
         tx.append_event(
             actor,
-            EventDraft {
-                action,
-                object_type: "resource",
-                object_id: r.id.as_str(),
-                object_dept: Some(&r.provider.path),
-                summary: msg!(
+            EventDraft::of(
+                &With {
+                    about: facts,
+                    detail: kind,
+                },
+                r.id.as_str(),
+                Some(&r.provider.path),
+                msg!(
                     "verb2-resource-r",
                     verb = verb.0,
                     r = r.code,
                     r2 = r.name_zh,
                     verb2 = verb.1
-                )
-                .to_string(),
-                detail: json!({
-                    "code": r.code,
-                    "revision": r.revision,
-                    "status": r.status.code(),
-                    "published_on": r.published_on.map(|d| d.to_string()),
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -8,6 +8,10 @@
 //! [`Error::Calendar`](crate::Error::Calendar), never guessed.
 
 use crate::check;
+use crate::events::{
+    DisputeResolved, SharingDecided, SharingDisputed, SharingOutcome, SharingRequested, SharingReviewed,
+    SharingWithdrawn,
+};
 use crate::grant::{build_grant, grant_event, insert_grant};
 use crate::resource::{col, path_in, text_match};
 use crate::{
@@ -17,9 +21,9 @@ use crate::{
 };
 use jiff::ToSpan;
 use jiff::civil::Date;
-use serde_json::json;
+use tongban_db::event::With;
 use tongban_db::sql::sea_query::Cond;
-use tongban_db::{EventDraft, params};
+use tongban_db::{EventDraft, EventKind, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock, Page, Permission, Principal};
 
@@ -233,24 +237,22 @@ impl Catalog {
         let summary = event_summary(&q, zh, en);
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.sharing.requested",
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
+            EventDraft::of(
+                &SharingRequested {
+                    resource: q.resource_code.clone(),
+                    requester: q.requester.clone(),
+                    fields: q.fields.clone(),
+                    purpose: q.purpose.clone(),
+                    legal_basis: q.legal_basis.clone(),
+                    valid_until: q.valid_until.to_string(),
+                    sharing_class: q.sharing_class.code().into(),
+                    status: q.status.code().into(),
+                    review_due,
+                },
+                q.id.as_str(),
+                Some(q.requester.path()),
                 summary,
-                detail: json!({
-                    "resource": q.resource_code,
-                    "requester": q.requester,
-                    "fields": q.fields,
-                    "purpose": q.purpose,
-                    "legal_basis": q.legal_basis,
-                    "valid_until": q.valid_until.to_string(),
-                    "sharing_class": q.sharing_class.code(),
-                    "status": q.status.code(),
-                    "review_due": review_due,
-                }),
-            },
+            ),
         )
         .await?;
         if let Some(g) = &grant {
@@ -313,20 +315,18 @@ impl Catalog {
         };
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.sharing.reviewed",
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
-                summary: event_summary(&q, zh, en),
-                detail: json!({
-                    "resource": q.resource_code,
-                    "outcome": outcome,
-                    "status": q.status.code(),
-                    "decision_days": q.decision.as_ref().map(|s| s.clock.statutory_days),
-                    "reasons": q.refusal.as_ref().map(|r| &r.reasons),
-                }),
-            },
+            EventDraft::of(
+                &SharingReviewed {
+                    resource: q.resource_code.clone(),
+                    outcome: outcome.into(),
+                    status: q.status.code().into(),
+                    decision_days: q.decision.as_ref().map(|s| s.clock.statutory_days),
+                    reasons: q.refusal.as_ref().map(|r| r.reasons.clone()),
+                },
+                q.id.as_str(),
+                Some(q.requester.path()),
+                event_summary(&q, zh, en),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -365,7 +365,7 @@ impl Catalog {
         } else {
             ("提供部门不同意共享", "provider refused sharing")
         };
-        self.commit_outcome(actor, q, was, grant, "catalog.sharing.decided", outcome, summary)
+        self.commit_outcome(actor, q, was, grant, SharingDecided {}, outcome, summary)
             .await
     }
 
@@ -395,14 +395,15 @@ impl Catalog {
         save_request(&mut tx, &q, was).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.sharing.disputed",
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
-                summary: event_summary(&q, "对不予共享提出争议", "refusal disputed"),
-                detail: json!({ "resource": q.resource_code, "reasons": q.dispute_reasons }),
-            },
+            EventDraft::of(
+                &SharingDisputed {
+                    resource: q.resource_code.clone(),
+                    reasons: q.dispute_reasons.clone(),
+                },
+                q.id.as_str(),
+                Some(q.requester.path()),
+                event_summary(&q, "对不予共享提出争议", "refusal disputed"),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -446,28 +447,21 @@ impl Catalog {
         } else {
             ("争议裁决：维持不予共享", "dispute resolved: refusal upheld")
         };
-        self.commit_outcome(
-            actor,
-            q,
-            was,
-            grant,
-            "catalog.sharing.dispute_resolved",
-            outcome,
-            summary,
-        )
-        .await
+        self.commit_outcome(actor, q, was, grant, DisputeResolved {}, outcome, summary)
+            .await
     }
 
     /// Saves a decided request, its grant (replacing an older one) and their events in one
-    /// transaction: how both the provider's decision and a dispute's resolution end.
+    /// transaction: how both the provider's decision and a dispute's resolution end, each with
+    /// its own kind of event.
     #[allow(clippy::too_many_arguments)]
-    async fn commit_outcome(
+    async fn commit_outcome<K: EventKind>(
         &self,
         actor: &Principal,
         mut q: SharingRequest,
         was: RequestStatus,
         grant: Option<Grant>,
-        action: &str,
+        kind: K,
         outcome: &str,
         (zh, en): (&str, &str),
     ) -> Result<RequestView> {
@@ -480,19 +474,20 @@ impl Catalog {
         };
         tx.append_event(
             actor,
-            EventDraft {
-                action,
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
-                summary: event_summary(&q, zh, en),
-                detail: json!({
-                    "resource": q.resource_code,
-                    "outcome": outcome,
-                    "grant": q.grant_id,
-                    "reasons": q.refusal.as_ref().map(|r| &r.reasons),
-                }),
-            },
+            EventDraft::of(
+                &With {
+                    about: SharingOutcome {
+                        resource: q.resource_code.clone(),
+                        outcome: outcome.into(),
+                        grant: q.grant_id.as_ref().map(|g| g.as_str().to_owned()),
+                        reasons: q.refusal.as_ref().map(|r| r.reasons.clone()),
+                    },
+                    detail: kind,
+                },
+                q.id.as_str(),
+                Some(q.requester.path()),
+                event_summary(&q, zh, en),
+            ),
         )
         .await?;
         if let Some(g) = &grant {
@@ -526,14 +521,15 @@ impl Catalog {
         save_request(&mut tx, &q, was).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.sharing.withdrawn",
-                object_type: "sharing_request",
-                object_id: q.id.as_str(),
-                object_dept: Some(q.requester.path()),
-                summary: event_summary(&q, "撤回共享申请", "sharing request withdrawn"),
-                detail: json!({ "resource": q.resource_code, "was": was.code() }),
-            },
+            EventDraft::of(
+                &SharingWithdrawn {
+                    resource: q.resource_code.clone(),
+                    was: was.code().into(),
+                },
+                q.id.as_str(),
+                Some(q.requester.path()),
+                event_summary(&q, "撤回共享申请", "sharing request withdrawn"),
+            ),
         )
         .await?;
         tx.commit().await?;

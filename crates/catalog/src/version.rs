@@ -2,6 +2,7 @@
 //! `lake/<code>/v<version>/`, recorded in the catalog with their row count, quality score and
 //! change summary. The catalog keeps the record; the data stays in the pool.
 
+use crate::events::VersionRecorded;
 use crate::{
     Catalog, Error, NewVersion, ResourceId, ResourceStatus, ResourceVersion, Result, from_json, to_json,
 };
@@ -76,26 +77,23 @@ impl Catalog {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "catalog.resource.version_recorded",
-                object_type: "resource",
-                object_id: id.as_str(),
-                object_dept: Some(&r.provider.path),
-                summary: msg!(
+            EventDraft::of(
+                &VersionRecorded {
+                    code: r.code.clone(),
+                    version: new.version,
+                    row_count: new.row_count,
+                    quality_score: new.quality_score,
+                    diff: diff.clone(),
+                },
+                id.as_str(),
+                Some(&r.provider.path),
+                msg!(
                     "resource-r-version-version",
                     r = r.code,
                     version = new.version,
                     row_count = new.row_count
-                )
-                .to_string(),
-                detail: json!({
-                    "code": r.code,
-                    "version": new.version,
-                    "row_count": new.row_count,
-                    "quality_score": new.quality_score,
-                    "diff": diff,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -6,6 +6,16 @@ use tongban_kernel::calendar::{BUNDLED, CalendarError, WorkCalendar};
 use tongban_kernel::msg;
 use tongban_kernel::{Invalid, Millis, Permission, Principal};
 
+crate::event_kinds! {
+    /// An administrator entered a year's holidays and make-up working days.
+    YearAdded = "kernel.calendar.year_added" on "calendar_year" {
+        /// The year.
+        year: i16,
+        /// How many holidays it has.
+        holidays: usize,
+    }
+}
+
 /// Why a year could not be added.
 #[derive(Debug, thiserror::Error)]
 pub enum AddYearError {
@@ -87,14 +97,15 @@ pub async fn add_years(
         let holidays = parsed.holidays(*year).map(|h| h.len()).unwrap_or(0);
         tx.append_event(
             actor,
-            EventDraft {
-                action: "kernel.calendar.year_added",
-                object_type: "calendar_year",
-                object_id: &year.to_string(),
-                object_dept: None,
-                summary: msg!("entered-year-holiday-calendar", holidays = holidays, year = year).to_string(),
-                detail: serde_json::json!({ "year": year, "holidays": holidays }),
-            },
+            EventDraft::of(
+                &YearAdded {
+                    year: *year,
+                    holidays,
+                },
+                &year.to_string(),
+                None,
+                msg!("entered-year-holiday-calendar", holidays = holidays, year = year),
+            ),
         )
         .await?;
     }

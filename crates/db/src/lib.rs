@@ -18,7 +18,7 @@ mod value;
 
 pub use db::{Backend, Db, DbOptions, Tx};
 pub use error::Error;
-pub use event::{Event, EventDraft};
+pub use event::{Batch, Event, EventDraft, EventKind, Feed};
 pub use migrate::Migration;
 pub use value::{FromValue, Row, ToValue, Value};
 

@@ -6,6 +6,9 @@
 //! department.
 
 use crate::access::{Access, access, holds};
+use crate::events::{
+    CaseAccepted, CaseCompleted, CaseDecided, CaseNotAccepted, CaseNoted, CaseReviewed, CaseWithdrawn,
+};
 use crate::store::{
     LogDraft, cancel_open_tasks, case_event, case_in, close_task, count_finished, log, recap_open_tasks,
     save_case, tasks_in, workflow_in,
@@ -14,8 +17,7 @@ use crate::{
     Case, CaseId, CaseStatus, CaseView, Decision, DecisionInput, Error, Hall, Outcome, Result, ReviewInput,
     StepKind, Task, TaskState, Workflow,
 };
-use serde_json::json;
-use tongban_db::Tx;
+use tongban_db::{EventKind, Tx};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Principal, PrincipalKind, input};
 
@@ -103,18 +105,17 @@ impl Hall {
         })
     }
 
-    /// Saves the case, records the timeline entry and the event, commits, and returns the case
+    /// Saves the case, records the timeline entry and the event of kind `K`, commits, and returns the case
     /// as the actor sees it.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn commit_change(
+    pub(crate) async fn commit_change<K: EventKind>(
         &self,
         actor: &Principal,
         mut l: Loaded,
         used_days: Option<u32>,
         entry: LogDraft<'_>,
-        action: &str,
+        kind: K,
         summary: (&str, &str),
-        detail: serde_json::Value,
     ) -> Result<CaseView> {
         l.case.updated = self.now();
         save_case(&mut l.tx, &mut l.case, used_days, None).await?;
@@ -126,7 +127,7 @@ impl Hall {
         }
         recap_open_tasks(&mut l.tx, &l.case.id, l.case.due).await?;
         log(&mut l.tx, &l.case.id, actor, self.now(), entry).await?;
-        case_event(&mut l.tx, actor, action, &l.case, summary, detail).await?;
+        case_event(&mut l.tx, actor, kind, &l.case, summary).await?;
         l.tx.commit().await?;
         self.case(actor, &l.case.id).await
     }
@@ -182,9 +183,8 @@ impl Hall {
                 note: &note,
                 public: true,
             },
-            "hall.case.accepted",
+            CaseAccepted {},
             ("受理", "accepted"),
-            json!({}),
         )
         .await
     }
@@ -219,9 +219,8 @@ impl Hall {
                 note: &reason,
                 public: true,
             },
-            "hall.case.not_accepted",
+            CaseNotAccepted {},
             ("不予受理", "not accepted"),
-            json!({}),
         )
         .await
     }
@@ -313,9 +312,12 @@ impl Hall {
                 note: &note,
                 public: false,
             },
-            "hall.case.reviewed",
+            CaseReviewed {
+                agree: review.agree,
+                joint,
+                step_outcome: outcome,
+            },
             ("审查", "reviewed"),
-            json!({ "agree": review.agree, "joint": joint, "step_outcome": outcome }),
         )
         .await
     }
@@ -394,9 +396,10 @@ impl Hall {
                 note: &text,
                 public: true,
             },
-            "hall.case.decided",
+            CaseDecided {
+                outcome: decision.outcome.code().into(),
+            },
             ("作出决定", "decided"),
-            json!({ "outcome": decision.outcome.code() }),
         )
         .await
     }
@@ -436,9 +439,11 @@ impl Hall {
                 note: &note,
                 public: true,
             },
-            "hall.case.completed",
+            CaseCompleted {
+                used_days: used,
+                licence,
+            },
             ("办结", "completed"),
-            json!({ "used_days": used, "licence": licence }),
         )
         .await
     }
@@ -459,9 +464,8 @@ impl Hall {
                 note: &text,
                 public: false,
             },
-            "hall.case.noted",
+            CaseNoted {},
             ("添加内部意见", "added an internal note"),
-            json!({}),
         )
         .await
     }
@@ -491,9 +495,8 @@ impl Hall {
                 note: &reason,
                 public: true,
             },
-            "hall.case.withdrawn",
+            CaseWithdrawn {},
             ("撤回申请", "withdrawn"),
-            json!({}),
         )
         .await
     }

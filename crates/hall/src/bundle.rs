@@ -5,6 +5,7 @@
 //! transaction, so either all exist or none. The applicant follows them on one timeline.
 
 use crate::draft::check_submission_key;
+use crate::events::{BundleCreated, BundleFacts, BundleSubmitted, BundleUpdated};
 use crate::{
     CaseId, CaseView, Error, FormField, Hall, LogEntry, Material, MaterialInput, MaterialSource, NewCase,
     Prefilled, Result, ServiceItem,
@@ -12,7 +13,8 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashSet};
-use tongban_db::{EventDraft, Row, params};
+use tongban_db::event::With;
+use tongban_db::{EventDraft, EventKind, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, define_id, input};
 
@@ -185,29 +187,23 @@ fn written(result: std::result::Result<u64, tongban_db::Error>) -> Result<u64> {
     }
 }
 
-/// Records a bundle's creation or edit.
-async fn bundle_event(
+/// Records a bundle's creation or edit: an event of kind `K` with the bundle's [`BundleFacts`].
+async fn bundle_event<K: EventKind>(
     tx: &mut tongban_db::Tx,
     actor: &Principal,
-    action: &'static str,
+    kind: K,
     bundle: &Bundle,
     summary: String,
 ) -> Result<()> {
+    let about = BundleFacts {
+        code: bundle.code.clone(),
+        items: bundle.items.clone(),
+        active: bundle.active,
+        version: bundle.version,
+    };
     tx.append_event(
         actor,
-        EventDraft {
-            action,
-            object_type: "hall_bundle",
-            object_id: bundle.id.as_str(),
-            object_dept: None,
-            summary,
-            detail: json!({
-                "code": bundle.code,
-                "items": bundle.items,
-                "active": bundle.active,
-                "version": bundle.version,
-            }),
-        },
+        EventDraft::of(&With { about, detail: kind }, bundle.id.as_str(), None, summary),
     )
     .await?;
     Ok(())
@@ -306,7 +302,7 @@ impl Hall {
             .await;
         written(inserted)?;
         let summary = msg!("bundle-created", name = &bundle.name, code = &bundle.code).to_string();
-        bundle_event(&mut tx, actor, "hall.bundle.created", &bundle, summary).await?;
+        bundle_event(&mut tx, actor, BundleCreated {}, &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
     }
@@ -363,7 +359,7 @@ impl Hall {
             return Err(Error::conflict("version", msg!("bundle-was-changed-meanwhile")));
         }
         let summary = msg!("bundle-updated", name = &bundle.name, code = &bundle.code).to_string();
-        bundle_event(&mut tx, actor, "hall.bundle.updated", &bundle, summary).await?;
+        bundle_event(&mut tx, actor, BundleUpdated {}, &bundle, summary).await?;
         tx.commit().await?;
         Ok(bundle)
     }
@@ -522,14 +518,15 @@ impl Hall {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.bundle.submitted",
-                object_type: "hall_bundle_case",
-                object_id: id.as_str(),
-                object_dept: None,
-                summary: msg!("bundle-submitted", name = &bundle.name, code = &bundle.code).to_string(),
-                detail: json!({ "bundle": bundle.code, "cases": numbers }),
-            },
+            EventDraft::of(
+                &BundleSubmitted {
+                    bundle: bundle.code.clone(),
+                    cases: numbers,
+                },
+                id.as_str(),
+                None,
+                msg!("bundle-submitted", name = &bundle.name, code = &bundle.code),
+            ),
         )
         .await?;
         crate::draft::discard(&mut tx, &actor.id, &key).await?;

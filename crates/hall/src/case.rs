@@ -6,6 +6,7 @@
 
 use crate::access::{Access, access, applicant_of};
 use crate::draft::check_submission_key;
+use crate::events::{CaseSubmitted, FormRead};
 use crate::form::{check_values, mark_prefilled, open_values};
 use crate::material::record_materials;
 use crate::store::{
@@ -17,7 +18,6 @@ use crate::{
     Result, Task, Urgency, WARN_DAYS, Workflow, from_json,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{Row, Tx, params};
 use tongban_kernel::msg;
@@ -260,10 +260,12 @@ impl Hall {
         case_event(
             tx,
             actor,
-            "hall.case.submitted",
+            CaseSubmitted {
+                item: case.item_code.clone(),
+                workflow_version: case.workflow_version,
+            },
             &case,
             ("提交申请", "submitted"),
-            json!({ "item": case.item_code, "workflow_version": case.workflow_version }),
         )
         .await?;
         Ok(case)
@@ -417,10 +419,9 @@ impl Hall {
             case_event(
                 &mut tx,
                 actor,
-                "hall.case.form_read",
+                FormRead {},
                 &case,
                 ("查看申请表明文", "read the form in clear"),
-                json!({}),
             )
             .await?;
             tx.commit().await?;

@@ -7,8 +7,8 @@
 //! draft's key removes it in the same transaction.
 
 use crate::access::applicant_of;
+use crate::events::{DraftSaved, DraftStarted};
 use crate::{Error, Hall, Result};
-use serde_json::json;
 use tongban_db::{EventDraft, Tx, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal};
@@ -90,22 +90,14 @@ impl Hall {
                 true
             }
         };
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: if created {
-                    "hall.draft.started"
-                } else {
-                    "hall.draft.saved"
-                },
-                object_type: "hall_draft",
-                object_id: key.as_str(),
-                object_dept: None,
-                summary: msg!("draft-saved", target = target).to_string(),
-                detail: json!({ "target": target, "bytes": body.len() }),
-            },
-        )
-        .await?;
+        let summary = msg!("draft-saved", target = target);
+        let (target, bytes) = (target.to_string(), body.len());
+        let event = if created {
+            EventDraft::of(&DraftStarted { target, bytes }, key.as_str(), None, summary)
+        } else {
+            EventDraft::of(&DraftSaved { target, bytes }, key.as_str(), None, summary)
+        };
+        tx.append_event(actor, event).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -5,9 +5,9 @@
 //! an event, and its applicant is told. Open rectifications (差评整改) due in the year are
 //! counted again too, each move recorded in an event.
 
+use crate::events::{DueRecounted, RectificationDueRecounted};
 use crate::store::{LogDraft, case_event, case_in, log, recap_open_tasks, save_case};
 use crate::{CaseId, Error, Hall, Result};
-use serde_json::json;
 use tongban_db::params;
 use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal, Recount};
@@ -86,20 +86,21 @@ impl Hall {
         .await?;
         tx.append_event(
             actor,
-            tongban_db::EventDraft {
-                action: "hall.rectification.due_recounted",
-                object_type: "hall_rectification",
-                object_id: id,
-                object_dept: Some(&dept),
-                summary: msg!(
+            tongban_db::EventDraft::of(
+                &RectificationDueRecounted {
+                    case: number.clone(),
+                    old_due: old.to_string(),
+                    new_due: new.to_string(),
+                },
+                id,
+                Some(&dept),
+                msg!(
                     "rectification-due-date-changed",
                     new = new,
                     number = &number,
                     old = old
-                )
-                .to_string(),
-                detail: json!({ "case": number, "old_due": old.to_string(), "new_due": new.to_string() }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -139,15 +140,14 @@ impl Hall {
         case_event(
             &mut tx,
             actor,
-            "hall.case.due_recounted",
+            DueRecounted {
+                old_due: old,
+                new_due: new,
+                old_statutory_due: shown(before.1),
+                new_statutory_due: shown(case.statutory_due),
+            },
             &case,
             (&zh, &en),
-            json!({
-                "old_due": old,
-                "new_due": new,
-                "old_statutory_due": shown(before.1),
-                "new_statutory_due": shown(case.statutory_due),
-            }),
         )
         .await?;
         tx.commit().await?;

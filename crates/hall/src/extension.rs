@@ -3,9 +3,9 @@
 //! to the statutory and the promised limits. One extension per case (行政许可法 第42条).
 
 use crate::action::{MAX_NOTE, pick, staff_only, status_is};
+use crate::events::{ExtensionDecided, ExtensionRequested};
 use crate::store::LogDraft;
 use crate::{CaseId, CaseStatus, CaseView, Error, Extension, ExtensionStatus, Hall, Result};
-use serde_json::json;
 use tongban_kernel::msg;
 use tongban_kernel::{Permission, Principal, input};
 
@@ -65,9 +65,8 @@ impl Hall {
                 note: &text,
                 public: false,
             },
-            "hall.case.extension_requested",
+            ExtensionRequested { days },
             ("申请延期", "extension requested"),
-            json!({ "days": days }),
         )
         .await
     }
@@ -134,9 +133,8 @@ impl Hall {
                 note: text.trim(),
                 public: approve,
             },
-            "hall.case.extension_decided",
+            ExtensionDecided { approve, days },
             ("审批延期", "extension decided"),
-            json!({ "approve": approve, "days": days }),
         )
         .await
     }

@@ -1,13 +1,13 @@
 //! Service items (事项清单): created and edited by the administrator of the responsible
 //! department, checked field by field, readable by everyone while active.
 
+use crate::events::{ItemCreated, ItemUpdated};
 use crate::form::{self, check_code};
 use crate::store::{ITEM_COLUMNS, item_from_row, item_in};
 use crate::{
     DeptRef, Error, Fee, Hall, LicenceLine, LicenceSpec, Material, MaterialSource, Result, ServiceItem,
     ServiceItemId, ServiceItemInput, to_json,
 };
-use serde_json::json;
 use std::collections::BTreeSet;
 use tongban_db::{EventDraft, Tx, Value, params};
 use tongban_kernel::msg;
@@ -360,14 +360,16 @@ impl Hall {
         write_item(&mut tx, &item, true).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.item.created",
-                object_type: "hall_item",
-                object_id: item.id.as_str(),
-                object_dept: Some(&item.department.path),
-                summary: msg!("item-created", code = &item.code, name = &item.name).to_string(),
-                detail: json!({ "code": item.code, "name": item.name, "type": item.item_type.code() }),
-            },
+            EventDraft::of(
+                &ItemCreated {
+                    code: item.code.clone(),
+                    name: item.name.clone(),
+                    item_type: item.item_type.code().into(),
+                },
+                item.id.as_str(),
+                Some(&item.department.path),
+                msg!("item-created", code = &item.code, name = &item.name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -417,14 +419,16 @@ impl Hall {
         item.version += 1;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.item.updated",
-                object_type: "hall_item",
-                object_id: item.id.as_str(),
-                object_dept: Some(&item.department.path),
-                summary: msg!("item-updated", code = &item.code).to_string(),
-                detail: json!({ "code": item.code, "name": item.name, "version": item.version }),
-            },
+            EventDraft::of(
+                &ItemUpdated {
+                    code: item.code.clone(),
+                    name: item.name.clone(),
+                    version: item.version,
+                },
+                item.id.as_str(),
+                Some(&item.department.path),
+                msg!("item-updated", code = &item.code),
+            ),
         )
         .await?;
         tx.commit().await?;

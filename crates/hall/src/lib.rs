@@ -27,6 +27,7 @@ mod directory;
 mod draft;
 mod due;
 mod error;
+pub mod events;
 mod extension;
 mod form;
 mod item;

@@ -5,10 +5,10 @@
 //! department reads itself (免提交). A required material left unsatisfied is named.
 
 use crate::access::{Access, access, applicant_of};
+use crate::events::{FileUploaded, MaterialRead};
 use crate::store::case_event;
 use crate::{Case, CaseId, Error, FieldKind, Hall, Material, MaterialSource, Result, ServiceItem};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
@@ -232,14 +232,16 @@ impl Hall {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.file.uploaded",
-                object_type: "hall_file",
-                object_id: file.id.as_str(),
-                object_dept: None,
-                summary: msg!("file-uploaded", bytes = file.size).to_string(),
-                detail: json!({ "media_type": media_type, "size": file.size, "sm3": file.sm3 }),
-            },
+            EventDraft::of(
+                &FileUploaded {
+                    media_type: media_type.to_string(),
+                    size: file.size,
+                    sm3: file.sm3.clone(),
+                },
+                file.id.as_str(),
+                None,
+                msg!("file-uploaded", bytes = file.size),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -303,10 +305,12 @@ impl Hall {
             case_event(
                 &mut tx,
                 actor,
-                "hall.case.material_read",
+                MaterialRead {
+                    file: file.id.as_str().into(),
+                    material: file.material_code.clone(),
+                },
                 &case,
                 ("查看申请材料", "read a material"),
-                json!({ "file": file.id.as_str(), "material": file.material_code }),
             )
             .await?;
             tx.commit().await?;

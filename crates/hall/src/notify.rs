@@ -7,30 +7,33 @@
 
 use crate::access::STEP_ROLES;
 use crate::access::applicant_of;
+use crate::events::{
+    CaseAccepted, CaseCompleted, CaseDecided, CaseNotAccepted, CaseRated, CaseSubmitted, CaseSupplemented,
+    CaseTransferred, CaseWithdrawn, DueRecounted, ExtensionDecided, NotificationsRead, SupplementRequested,
+};
 use crate::{Case, CaseId, Hall, NewTask, Result};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
-use tongban_db::{EventDraft, Row, ToValue, Tx, Value, params};
+use tongban_db::{EventDraft, EventKind, Row, ToValue, Tx, Value, params};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Millis, Page, Principal, PrincipalKind, Role};
 
 /// Case actions the applicant is told of.
 const TO_APPLICANT: &[&str] = &[
-    "hall.case.submitted",
-    "hall.case.accepted",
-    "hall.case.not_accepted",
-    "hall.case.supplement_requested",
-    "hall.case.supplemented",
-    "hall.case.decided",
-    "hall.case.completed",
-    "hall.case.withdrawn",
-    "hall.case.due_recounted",
-    "hall.case.transferred",
-    "hall.case.extension_decided",
+    CaseSubmitted::ACTION,
+    CaseAccepted::ACTION,
+    CaseNotAccepted::ACTION,
+    SupplementRequested::ACTION,
+    CaseSupplemented::ACTION,
+    CaseDecided::ACTION,
+    CaseCompleted::ACTION,
+    CaseWithdrawn::ACTION,
+    DueRecounted::ACTION,
+    CaseTransferred::ACTION,
+    ExtensionDecided::ACTION,
 ];
 
 /// Applicant actions the handling department's clerks are told of.
-const TO_CLERKS: &[&str] = &["hall.case.supplemented", "hall.case.withdrawn", "hall.case.rated"];
+const TO_CLERKS: &[&str] = &[CaseSupplemented::ACTION, CaseWithdrawn::ACTION, CaseRated::ACTION];
 
 /// One in-app message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -260,14 +263,12 @@ impl Hall {
         if changed > 0 {
             tx.append_event(
                 actor,
-                EventDraft {
-                    action: "hall.notification.read",
-                    object_type: "account",
-                    object_id: &actor.id,
-                    object_dept: None,
-                    summary: msg!("read-changed-case-messages", changed = changed).to_string(),
-                    detail: json!({ "count": changed }),
-                },
+                EventDraft::of(
+                    &NotificationsRead { count: changed },
+                    &actor.id,
+                    None,
+                    msg!("read-changed-case-messages", changed = changed),
+                ),
             )
             .await?;
         }

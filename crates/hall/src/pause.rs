@@ -5,9 +5,9 @@
 //! over; the due day moves by the working days stopped.
 
 use crate::action::{MAX_NOTE, pick, staff_only, status_is};
+use crate::events::{ClockPaused, ClockResumed};
 use crate::store::LogDraft;
 use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result};
-use serde_json::json;
 use tongban_kernel::msg;
 use tongban_kernel::{PauseReason, Principal, input};
 
@@ -47,9 +47,10 @@ impl Hall {
                 note: &text,
                 public: true,
             },
-            "hall.case.clock_paused",
+            ClockPaused {
+                reason: reason.code().into(),
+            },
             ("中止计时", "stopped the clock"),
-            json!({ "reason": reason.code() }),
         )
         .await
     }
@@ -81,9 +82,10 @@ impl Hall {
                 note: &note,
                 public: true,
             },
-            "hall.case.clock_resumed",
+            ClockResumed {
+                reason: stopped_for.code().into(),
+            },
             ("恢复计时", "started the clock again"),
-            json!({ "reason": stopped_for.code() }),
         )
         .await
     }

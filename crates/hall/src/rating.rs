@@ -6,11 +6,11 @@
 
 use crate::access::Access;
 use crate::error::decode_err;
+use crate::events::{CaseRated, RectificationClosed, RectificationOpened};
 use crate::store::{LogDraft, case_event, log};
 use crate::{Case, CaseId, CaseStatus, Error, Hall, Result, Urgency};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Page, Permission, Principal, input};
@@ -259,10 +259,11 @@ impl Hall {
         case_event(
             &mut l.tx,
             actor,
-            "hall.case.rated",
+            CaseRated {
+                level: rating.level.score(),
+            },
             &l.case,
             ("好差评", "rated"),
-            json!({ "level": rating.level.score() }),
         )
         .await?;
         if rating.level.is_bad() {
@@ -314,14 +315,21 @@ impl Hall {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.rectification.opened",
-                object_type: "hall_rectification",
-                object_id: &rid,
-                object_dept: Some(&case.department.path),
-                summary: msg!("rectification-opened", number = &case.number, due = due.to_string()).to_string(),
-                detail: json!({ "case": case.id.as_str(), "number": case.number, "level": level.score(), "due_on": due.to_string() }),
-            },
+            EventDraft::of(
+                &RectificationOpened {
+                    case: case.id.as_str().into(),
+                    number: case.number.clone(),
+                    level: level.score(),
+                    due_on: due.to_string(),
+                },
+                &rid,
+                Some(&case.department.path),
+                msg!(
+                    "rectification-opened",
+                    number = &case.number,
+                    due = due.to_string()
+                ),
+            ),
         )
         .await?;
         Ok(())
@@ -426,18 +434,16 @@ impl Hall {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.rectification.closed",
-                object_type: "hall_rectification",
-                object_id: id,
-                object_dept: Some(&rect.dept_path),
-                summary: msg!("rectification-closed", number = &rect.case_number).to_string(),
-                detail: json!({
-                    "case": rect.case_id.as_str(),
-                    "satisfied": close.applicant_satisfied,
-                    "late": self.today() > rect.due_on,
-                }),
-            },
+            EventDraft::of(
+                &RectificationClosed {
+                    case: rect.case_id.as_str().into(),
+                    satisfied: close.applicant_satisfied,
+                    late: self.today() > rect.due_on,
+                },
+                id,
+                Some(&rect.dept_path),
+                msg!("rectification-closed", number = &rect.case_number),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -5,10 +5,10 @@
 
 use crate::action::staff_only;
 use crate::error::{Error, Result};
+use crate::events::ValueRevealed;
 use crate::form::open_values;
 use crate::store::{LogDraft, item_in, log, sealed_form_in};
 use crate::{CaseId, Hall};
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::EventDraft;
 use tongban_kernel::msg;
@@ -100,22 +100,20 @@ impl Hall {
         let case = &l.case;
         l.tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.case.value_revealed",
-                object_type: "hall_case",
-                object_id: case.id.as_str(),
-                object_dept: Some(&case.department.path),
-                summary: format!(
+            EventDraft::of(
+                &ValueRevealed {
+                    number: case.number.clone(),
+                    field: spec.code.clone(),
+                    reason: reason.code().into(),
+                    note: note.clone(),
+                },
+                case.id.as_str(),
+                Some(&case.department.path),
+                format!(
                     "查看申请表中的{}：{}（{reason_zh}）/ revealed {} of case {} ({reason_en})",
                     spec.label, case.number, spec.code, case.number
                 ),
-                detail: json!({
-                    "number": case.number,
-                    "field": spec.code,
-                    "reason": reason.code(),
-                    "note": note,
-                }),
-            },
+            ),
         )
         .await?;
         l.tx.commit().await?;

@@ -1,15 +1,16 @@
 //! Rows: reading and writing items, workflows, cases and tasks, the timeline, the human case
 //! number, and the events every change appends.
 
+use crate::events::CaseFacts;
 use crate::{
     ApplicantKind, Case, CaseId, CaseStatus, DeptRef, Error, FormValue, NewTask, Result, ServiceItem,
     ServiceItemId, Step, StepKind, Task, TaskId, TaskState, Urgency, Workflow, from_json, parse_code,
     parse_date, to_json,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use std::collections::BTreeMap;
-use tongban_db::{EventDraft, Row, Tx, Value, params};
+use tongban_db::event::With;
+use tongban_db::{EventDraft, EventKind, Row, Tx, Value, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, LegalClock, Millis, Principal, Role};
 
@@ -494,35 +495,32 @@ pub(crate) async fn next_number(tx: &mut Tx, day: Date) -> Result<String> {
     ))
 }
 
-/// Appends the event of a change to `case`: a bilingual summary naming its number, and
-/// `detail` (never clear personal data).
+/// Appends the event of a change to `case`, of kind `K` with the case's [`CaseFacts`] (number,
+/// status, step): a bilingual summary naming its number (never clear personal data).
 #[tracing::instrument(skip_all)]
-pub(crate) async fn case_event(
+pub(crate) async fn case_event<K: EventKind>(
     tx: &mut Tx,
     actor: &Principal,
-    action: &str,
+    kind: K,
     case: &Case,
     (zh, en): (&str, &str),
-    mut detail: serde_json::Value,
 ) -> Result<()> {
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("number".into(), json!(case.number));
-        map.insert("status".into(), json!(case.status.code()));
-        map.insert("step".into(), json!(case.step));
-    }
+    let about = CaseFacts {
+        number: case.number.clone(),
+        status: case.status.code().into(),
+        step: case.step,
+    };
     tx.append_event(
         actor,
-        EventDraft {
-            action,
-            object_type: "hall_case",
-            object_id: case.id.as_str(),
-            object_dept: Some(&case.department.path),
-            summary: format!("{zh}：{} / {en}: {}", case.number, case.number),
-            detail,
-        },
+        EventDraft::of(
+            &With { about, detail: kind },
+            case.id.as_str(),
+            Some(&case.department.path),
+            format!("{zh}：{} / {en}: {}", case.number, case.number),
+        ),
     )
     .await?;
-    crate::notify::case_changed(tx, action, case, (zh, en)).await
+    crate::notify::case_changed(tx, K::ACTION, case, (zh, en)).await
 }
 
 /// Adds a finished case to its department's totals (for the average handling time).

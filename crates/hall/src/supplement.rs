@@ -3,13 +3,13 @@
 //! again the day the applicant answers, and the case goes back to acceptance.
 
 use crate::action::{MAX_NOTE, applicant_only, pick, staff_only, status_is};
+use crate::events::{CaseSupplemented, SupplementRequested};
 use crate::form::{check_values, open_values};
 use crate::store::{LogDraft, cancel_open_tasks, case_event, close_task, log, save_case, sealed_form_in};
 use crate::{
     CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, Supplement, SupplementAnswer,
     SupplementRequest, TaskState,
 };
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_kernel::msg;
 use tongban_kernel::{PauseReason, Principal, input};
@@ -95,9 +95,10 @@ impl Hall {
                 note: &text,
                 public: true,
             },
-            "hall.case.supplement_requested",
+            SupplementRequested {
+                missing: missing.len(),
+            },
             ("要求补正", "asked to supplement"),
-            json!({ "missing": missing.len() }),
         )
         .await
     }
@@ -171,10 +172,9 @@ impl Hall {
         case_event(
             &mut l.tx,
             actor,
-            "hall.case.supplemented",
+            CaseSupplemented { files: files.len() },
             &l.case,
             ("已补正", "supplemented"),
-            json!({ "files": files.len() }),
         )
         .await?;
         l.tx.commit().await?;

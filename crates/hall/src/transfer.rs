@@ -3,9 +3,9 @@
 
 use crate::NewTask;
 use crate::action::{MAX_NOTE, pick, staff_only, status_is};
+use crate::events::{CaseDelegated, CaseTransferred};
 use crate::store::{LogDraft, close_task, insert_task};
 use crate::{CaseId, CaseStatus, CaseView, Error, Hall, Result, StepKind, TaskState};
-use serde_json::json;
 use tongban_kernel::msg;
 use tongban_kernel::{Principal, PrincipalKind, input};
 
@@ -84,9 +84,11 @@ impl Hall {
                 note: &text,
                 public: true,
             },
-            "hall.case.transferred",
+            CaseTransferred {
+                from: task.department.path.clone(),
+                to: target.path.clone(),
+            },
             ("转办", "transferred"),
-            json!({ "from": task.department.path, "to": target.path }),
         )
         .await
     }
@@ -138,9 +140,8 @@ impl Hall {
                 note: &text,
                 public: false,
             },
-            "hall.case.delegated",
+            CaseDelegated { to: to.id.clone() },
             ("委派", "delegated"),
-            json!({ "to": to.id }),
         )
         .await
     }

@@ -4,11 +4,11 @@
 //! new version, and running cases keep the version they started on.
 
 use crate::access::STEP_ROLES;
+use crate::events::WorkflowSaved;
 use crate::store::{item_in, workflow_from_row, workflow_in};
 use crate::{
     Assignee, Error, Hall, Result, ServiceItemId, SignMode, Step, StepInput, StepKind, Workflow, to_json,
 };
-use serde_json::json;
 use std::collections::BTreeSet;
 use tongban_db::{EventDraft, params};
 use tongban_kernel::msg;
@@ -195,14 +195,16 @@ impl Hall {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "hall.workflow.saved",
-                object_type: "hall_item",
-                object_id: id.as_str(),
-                object_dept: Some(&current.department.path),
-                summary: msg!("workflow-saved", code = &current.code, version = version).to_string(),
-                detail: json!({ "code": current.code, "version": version, "steps": checked.len() }),
-            },
+            EventDraft::of(
+                &WorkflowSaved {
+                    code: current.code.clone(),
+                    version,
+                    steps: checked.len(),
+                },
+                id.as_str(),
+                Some(&current.department.path),
+                msg!("workflow-saved", code = &current.code, version = version),
+            ),
         )
         .await?;
         tx.commit().await?;

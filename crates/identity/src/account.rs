@@ -3,11 +3,11 @@
 //! and masked on the way out.
 
 use crate::department::{self, JOINED_COLUMNS};
+use crate::events::{AccountRegistered, RegistrationRepeated, StaffCreated};
 use crate::{
     AccountId, AccountKind, AccountStatus, AccountView, BusinessRegistration, CitizenRegistration, Error,
     Identity, NewStaff, Result, UserFilter, UserList, clean_name, fields, normalize_username, password,
 };
-use serde_json::json;
 use std::collections::HashMap;
 use tongban_crypto::{mask_credit_code, mask_id_number, mask_name, mask_phone};
 use tongban_db::sql::render;
@@ -15,8 +15,8 @@ use tongban_db::sql::sea_query::{Alias, Cond, Expr, Func, JoinType, LikeExpr, Or
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
 use tongban_kernel::{
-    CreditCode, DeptPath, IdNumber, Millis, Page, Permission, PhoneNumber, Principal, PrincipalKind, Role,
-    RoleGrant,
+    CreditCode, DeptPath, IdNumber, Millis, Msg, Page, Permission, PhoneNumber, Principal, PrincipalKind,
+    Role, RoleGrant,
 };
 
 /// Account columns (table alias `a`) that views are built from.
@@ -408,18 +408,20 @@ impl Identity {
             is_demo: reg.is_demo,
             now: self.now(),
         };
-        let summary = msg!("registered-citizen-account-username", username = username).to_string();
+        let summary = msg!("registered-citizen-account-username", username = username);
         let masked = mask_id_number(id_number.as_str());
-        let detail = json!({
-            "username": username,
-            "kind": "citizen",
-            "id_number": masked,
-            "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
-            "is_demo": reg.is_demo,
-        });
+        let event = AccountRegistered {
+            username: username.clone(),
+            kind: "citizen".into(),
+            id_number: Some(masked.clone()),
+            credit_code: None,
+            company_name: None,
+            phone: phone.as_ref().map(|p| mask_phone(p.as_str())),
+            is_demo: reg.is_demo,
+        };
         let bidx = self.index(fields::ID_NUMBER, id_number.as_str());
         match self
-            .store_registration(actor, row, Role::Citizen, summary, detail)
+            .store_registration(actor, row, Role::Citizen, summary, &event)
             .await
         {
             Err(Error::Conflict { field, reason }) if field == "id_number" => {
@@ -452,14 +454,15 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.registration_repeated",
-                object_type: "account",
-                object_id: &holder,
-                object_dept: None,
-                summary: msg!("someone-tried-register-account", username = username).to_string(),
-                detail: json!({ "attempted_username": username, "id_number": masked }),
-            },
+            EventDraft::of(
+                &RegistrationRepeated {
+                    attempted_username: username.into(),
+                    id_number: masked.into(),
+                },
+                &holder,
+                None,
+                msg!("someone-tried-register-account", username = username),
+            ),
         )
         .await?;
         tx.commit().await.map_err(Error::from)
@@ -501,16 +504,17 @@ impl Identity {
             is_demo: reg.is_demo,
             now: self.now(),
         };
-        let summary = msg!("registered-business-account-username", username = username).to_string();
-        let detail = json!({
-            "username": username,
-            "kind": "business",
-            "credit_code": mask_credit_code(code.as_str()),
-            "company_name": company,
-            "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
-            "is_demo": reg.is_demo,
-        });
-        self.store_registration(actor, row, Role::Business, summary, detail)
+        let summary = msg!("registered-business-account-username", username = username);
+        let event = AccountRegistered {
+            username: username.clone(),
+            kind: "business".into(),
+            id_number: None,
+            credit_code: Some(mask_credit_code(code.as_str())),
+            company_name: Some(company.clone()),
+            phone: phone.as_ref().map(|p| mask_phone(p.as_str())),
+            is_demo: reg.is_demo,
+        };
+        self.store_registration(actor, row, Role::Business, summary, &event)
             .await
     }
 
@@ -521,8 +525,8 @@ impl Identity {
         actor: &Principal,
         row: NewRow<'_>,
         role: Role,
-        summary: String,
-        detail: serde_json::Value,
+        summary: Msg,
+        event: &AccountRegistered,
     ) -> Result<AccountView> {
         let (id, now) = (row.id.clone(), row.now);
         let mut tx = self.db.begin_write().await?;
@@ -532,18 +536,8 @@ impl Identity {
             scope: DeptPath::root(),
         };
         insert_grants(&mut tx, &id, std::slice::from_ref(&grant), now).await?;
-        tx.append_event(
-            actor,
-            EventDraft {
-                action: "identity.account.registered",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: None,
-                summary,
-                detail,
-            },
-        )
-        .await?;
+        tx.append_event(actor, EventDraft::of(event, id.as_str(), None, summary))
+            .await?;
         tx.commit().await?;
         self.require_view(&id).await
     }
@@ -611,30 +605,27 @@ impl Identity {
         insert_grants(&mut tx, &id, &grants, now).await?;
         self.request_grants(&mut tx, actor, &id, &username, &asked, now)
             .await?;
-        let roles: Vec<&str> = grants.iter().map(|g| g.role.code()).collect();
+        let roles: Vec<String> = grants.iter().map(|g| g.role.code().to_owned()).collect();
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.created",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: Some(&dept.path),
-                summary: msg!(
+            EventDraft::of(
+                &StaffCreated {
+                    username: username.clone(),
+                    kind: "staff".into(),
+                    department: dept.path.clone(),
+                    roles,
+                    phone: phone.as_ref().map(|p| mask_phone(p.as_str())),
+                    is_demo: new.is_demo,
+                },
+                id.as_str(),
+                Some(&dept.path),
+                msg!(
                     "created-account-username-dept2",
                     dept = dept.name_zh,
                     dept2 = dept.code,
                     username = username
-                )
-                .to_string(),
-                detail: json!({
-                    "username": username,
-                    "kind": "staff",
-                    "department": dept.path,
-                    "roles": roles,
-                    "phone": phone.as_ref().map(|p| mask_phone(p.as_str())),
-                    "is_demo": new.is_demo,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

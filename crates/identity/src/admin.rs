@@ -2,13 +2,16 @@
 //! enable, password resets, and a person changing their own password.
 
 use crate::account::{check_grant_power, check_separation, insert_grants, target_of};
+use crate::events::{
+    AccountDisabled, AccountEnabled, AccountLocked, AccountUnlocked, AccountUpdated, EmailConfirmed,
+    EmailSet, LockedBy, PasswordChanged, PasswordReset, PausesLifted, RolesChanged,
+};
 use crate::session::revoke_all_in;
 use crate::{
     AccountId, AccountKind, AccountStatus, AccountView, Error, Identity, Result, SessionId, StaffChanges,
     clean_name, password,
 };
-use serde_json::json;
-use tongban_db::{EventDraft, params};
+use tongban_db::{EventDraft, EventKind, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Permission, Principal, PrincipalKind, Role, RoleGrant};
 
@@ -157,18 +160,16 @@ impl Identity {
         insert_grants(&mut tx, id, &added, now).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.roles_changed",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: target_of(&view),
-                summary: msg!("changed-roles-username", username = view.username).to_string(),
-                detail: json!({
-                    "username": view.username,
-                    "added": grant_codes(&added),
-                    "removed": grant_codes(&removed),
-                }),
-            },
+            EventDraft::of(
+                &RolesChanged {
+                    username: view.username.clone(),
+                    added: grant_codes(&added),
+                    removed: grant_codes(&removed),
+                },
+                id.as_str(),
+                target_of(&view),
+                msg!("changed-roles-username", username = view.username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -249,33 +250,33 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.updated",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: new_dept.as_ref().map(|d| &d.path),
-                summary: msg!("updated-account-username", username = view.username).to_string(),
-                detail: json!({
-                    "username": view.username,
-                    "display_name": new_name,
-                    "department_from": view.department.as_ref().map(|d| &d.path),
-                    "department_to": new_dept.as_ref().map(|d| &d.path),
-                    "roles_moved": grant_codes(&to),
-                    "roles_ended": grant_codes(&ended),
-                }),
-            },
+            EventDraft::of(
+                &AccountUpdated {
+                    username: view.username.clone(),
+                    display_name: new_name,
+                    department_from: view.department.as_ref().map(|d| d.path.clone()),
+                    department_to: new_dept.as_ref().map(|d| d.path.clone()),
+                    roles_moved: grant_codes(&to),
+                    roles_ended: grant_codes(&ended),
+                },
+                id.as_str(),
+                new_dept.as_ref().map(|d| &d.path),
+                msg!("updated-account-username", username = view.username),
+            ),
         )
         .await?;
         tx.commit().await?;
         self.require_view(id).await
     }
 
-    async fn set_status(
+    /// Sets the account's status (clearing a timed lock and the failure count), ends its
+    /// sessions unless it is active, and appends `event`, described by `verb`.
+    async fn set_status<K: EventKind>(
         &self,
         actor: &Principal,
         view: &AccountView,
         status: AccountStatus,
-        action: &str,
+        event: &K,
         verb: (&str, &str),
     ) -> Result<AccountView> {
         let now = self.now();
@@ -293,20 +294,17 @@ impl Identity {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action,
-                object_type: "account",
-                object_id: view.id.as_str(),
-                object_dept: target_of(view),
-                summary: msg!(
+            EventDraft::of(
+                event,
+                view.id.as_str(),
+                target_of(view),
+                msg!(
                     "verb2-account-username",
                     verb = verb.0,
                     username = view.username,
                     verb2 = verb.1
-                )
-                .to_string(),
-                detail: json!({ "username": view.username, "status": status.code() }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -329,14 +327,14 @@ impl Identity {
         if view.status == AccountStatus::Disabled {
             return Err(Error::conflict("status", msg!("account-disabled")));
         }
-        self.set_status(
-            actor,
-            &view,
-            AccountStatus::Locked,
-            "identity.account.locked",
-            ("锁定", "locked"),
-        )
-        .await
+        let event = AccountLocked {
+            username: view.username.clone(),
+            by: LockedBy::Administrator {
+                status: AccountStatus::Locked.code().into(),
+            },
+        };
+        self.set_status(actor, &view, AccountStatus::Locked, &event, ("锁定", "locked"))
+            .await
     }
 
     /// Lifts a lock (an administrator's or a timed one) and clears the failure count
@@ -363,19 +361,19 @@ impl Identity {
         if lifted > 0 {
             tx.append_event(
                 actor,
-                EventDraft {
-                    action: "identity.login.pauses_lifted",
-                    object_type: "account",
-                    object_id: id.as_str(),
-                    object_dept: target_of(&view),
-                    summary: msg!(
+                EventDraft::of(
+                    &PausesLifted {
+                        username: view.username.clone(),
+                        addresses: lifted,
+                    },
+                    id.as_str(),
+                    target_of(&view),
+                    msg!(
                         "lifted-sign-pauses-username",
                         username = view.username,
                         lifted = lifted
-                    )
-                    .to_string(),
-                    detail: json!({ "username": view.username, "addresses": lifted }),
-                },
+                    ),
+                ),
             )
             .await?;
         }
@@ -383,14 +381,12 @@ impl Identity {
         if view.status != AccountStatus::Locked {
             return Ok(view);
         }
-        self.set_status(
-            actor,
-            &view,
-            AccountStatus::Active,
-            "identity.account.unlocked",
-            ("解锁", "unlocked"),
-        )
-        .await
+        let event = AccountUnlocked {
+            username: view.username.clone(),
+            status: AccountStatus::Active.code().into(),
+        };
+        self.set_status(actor, &view, AccountStatus::Active, &event, ("解锁", "unlocked"))
+            .await
     }
 
     /// Disables an account and ends its sessions (`ManageUsers` over it).
@@ -403,11 +399,15 @@ impl Identity {
         if view.status == AccountStatus::Disabled {
             return Ok(view);
         }
+        let event = AccountDisabled {
+            username: view.username.clone(),
+            status: AccountStatus::Disabled.code().into(),
+        };
         self.set_status(
             actor,
             &view,
             AccountStatus::Disabled,
-            "identity.account.disabled",
+            &event,
             ("停用", "disabled"),
         )
         .await
@@ -420,14 +420,12 @@ impl Identity {
         if view.status != AccountStatus::Disabled {
             return Ok(view);
         }
-        self.set_status(
-            actor,
-            &view,
-            AccountStatus::Active,
-            "identity.account.enabled",
-            ("启用", "enabled"),
-        )
-        .await
+        let event = AccountEnabled {
+            username: view.username.clone(),
+            status: AccountStatus::Active.code().into(),
+        };
+        self.set_status(actor, &view, AccountStatus::Active, &event, ("启用", "enabled"))
+            .await
     }
 
     /// Sets a new password for someone else's account (`ManageUsers` over it) and ends its
@@ -458,14 +456,14 @@ impl Identity {
         revoke_all_in(&mut tx, id, now, None).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.password_reset",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: target_of(&view),
-                summary: msg!("reset-password-username", username = view.username).to_string(),
-                detail: json!({ "username": view.username }),
-            },
+            EventDraft::of(
+                &PasswordReset {
+                    username: view.username.clone(),
+                },
+                id.as_str(),
+                target_of(&view),
+                msg!("reset-password-username", username = view.username),
+            ),
         )
         .await?;
         tx.commit().await.map_err(Error::from)
@@ -510,14 +508,14 @@ impl Identity {
         revoke_all_in(&mut tx, &id, now, keep).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.password_changed",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: actor.department.as_ref(),
-                summary: msg!("username-changed-their-password", username = username).to_string(),
-                detail: json!({ "username": username }),
-            },
+            EventDraft::of(
+                &PasswordChanged {
+                    username: username.clone(),
+                },
+                id.as_str(),
+                actor.department.as_ref(),
+                msg!("username-changed-their-password", username = username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -575,18 +573,16 @@ impl Identity {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.email_set",
-                object_type: "account",
-                object_id: &actor.id,
-                object_dept: actor.department.as_ref(),
-                summary: if email.is_some() {
-                    msg!("set-e-mail-address").to_string()
+            EventDraft::of(
+                &EmailSet { set: email.is_some() },
+                &actor.id,
+                actor.department.as_ref(),
+                if email.is_some() {
+                    msg!("set-e-mail-address")
                 } else {
-                    msg!("removed-e-mail-address").to_string()
+                    msg!("removed-e-mail-address")
                 },
-                detail: json!({ "set": email.is_some() }),
-            },
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -746,14 +742,12 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.account.email_confirmed",
-                object_type: "account",
-                object_id: &actor.id,
-                object_dept: actor.department.as_ref(),
-                summary: msg!("confirmed-e-mail-address").to_string(),
-                detail: json!({}),
-            },
+            EventDraft::of(
+                &EmailConfirmed {},
+                &actor.id,
+                actor.department.as_ref(),
+                msg!("confirmed-e-mail-address"),
+            ),
         )
         .await?;
         tx.commit().await?;

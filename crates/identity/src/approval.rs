@@ -8,10 +8,10 @@
 //! command line (the operator who installs it) grants directly.
 
 use crate::account::{check_separation, decode_err, insert_grants, target_of};
+use crate::events::{AccountActivated, RoleApproved, RoleRejected, RoleRequested};
 use crate::session::revoke_all_in;
 use crate::{AccountId, Error, Identity, Result, password};
 use serde::Serialize;
-use serde_json::json;
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Millis, Principal, PrincipalKind, Role, RoleGrant};
@@ -181,14 +181,22 @@ impl Identity {
             }
             tx.append_event(
                 actor,
-                EventDraft {
-                    action: "identity.role.requested",
-                    object_type: "account",
-                    object_id: account.as_str(),
-                    object_dept: Some(&g.scope),
-                    summary: msg!("asked-username-hold-role2", role = g.role.name_zh(), role2 = g.role.code(), username = username).to_string(),
-                    detail: json!({ "request": id, "username": username, "role": g.role.code(), "scope": g.scope }),
-                },
+                EventDraft::of(
+                    &RoleRequested {
+                        request: id,
+                        username: username.into(),
+                        role: g.role.code().into(),
+                        scope: g.scope.clone(),
+                    },
+                    account.as_str(),
+                    Some(&g.scope),
+                    msg!(
+                        "asked-username-hold-role2",
+                        role = g.role.name_zh(),
+                        role2 = g.role.code(),
+                        username = username
+                    ),
+                ),
             )
             .await?;
         }
@@ -276,28 +284,25 @@ impl Identity {
         revoke_all_in(&mut tx, &req.account_id, now, None).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.role.approved",
-                object_type: "account",
-                object_id: req.account_id.as_str(),
-                object_dept: target_of(&view),
-                summary: msg!(
+            EventDraft::of(
+                &RoleApproved {
+                    request: req.id.clone(),
+                    username: req.username.clone(),
+                    role: req.role.code().into(),
+                    scope: req.scope.clone(),
+                    requested_by: req.requested_by.clone(),
+                    activation_expires_ms: expires.0,
+                },
+                req.account_id.as_str(),
+                target_of(&view),
+                msg!(
                     "approved-username-role2-asked",
                     username = req.username,
                     role = req.role.name_zh(),
                     requested_by = req.requested_by,
                     role2 = req.role.code()
-                )
-                .to_string(),
-                detail: json!({
-                    "request": req.id,
-                    "username": req.username,
-                    "role": req.role.code(),
-                    "scope": req.scope,
-                    "requested_by": req.requested_by,
-                    "activation_expires_ms": expires,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -325,14 +330,22 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.role.rejected",
-                object_type: "account",
-                object_id: req.account_id.as_str(),
-                object_dept: Some(&req.scope),
-                summary: msg!("rejected-username-role2", username = req.username, role = req.role.name_zh(), role2 = req.role.code()).to_string(),
-                detail: json!({ "request": req.id, "username": req.username, "role": req.role.code(), "requested_by": req.requested_by }),
-            },
+            EventDraft::of(
+                &RoleRejected {
+                    request: req.id.clone(),
+                    username: req.username.clone(),
+                    role: req.role.code().into(),
+                    requested_by: req.requested_by.clone(),
+                },
+                req.account_id.as_str(),
+                Some(&req.scope),
+                msg!(
+                    "rejected-username-role2",
+                    username = req.username,
+                    role = req.role.name_zh(),
+                    role2 = req.role.code()
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -423,14 +436,14 @@ impl Identity {
         }
         tx.append_event(
             &me,
-            EventDraft {
-                action: "identity.account.activated",
-                object_type: "account",
-                object_id: &id,
-                object_dept: target_of(&view),
-                summary: msg!("username-set-their-own", username = view.username).to_string(),
-                detail: json!({ "username": view.username }),
-            },
+            EventDraft::of(
+                &AccountActivated {
+                    username: view.username.clone(),
+                },
+                &id,
+                target_of(&view),
+                msg!("username-set-their-own", username = view.username),
+            ),
         )
         .await?;
         tx.commit().await.map_err(Error::from)

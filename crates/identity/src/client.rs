@@ -3,11 +3,13 @@
 //! (kept as an SM3 hash) and act as a principal of their department.
 
 use crate::department::{self, JOINED_COLUMNS};
+use crate::events::{
+    ClientAuthFailed, ClientCreated, ClientDisabled, ClientSecretRotated, ClientTokenIssued,
+};
 use crate::{
     AccessToken, ApiClient, BearerAuth, ClientId, DeptId, Error, Identity, Result, clean_name,
     new_secret_token, password, token_hash,
 };
-use serde_json::json;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::fresh::{FreshMap, Generation};
@@ -143,24 +145,21 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.client.created",
-                object_type: "api_client",
-                object_id: client.id.as_str(),
-                object_dept: Some(&client.department.path),
-                summary: msg!(
+            EventDraft::of(
+                &ClientCreated {
+                    client_id: client.client_id.clone(),
+                    name: client.name.clone(),
+                    department: client.department.path.clone(),
+                    scopes: client.scopes.clone(),
+                },
+                client.id.as_str(),
+                Some(&client.department.path),
+                msg!(
                     "registered-api-client-name",
                     name = client.name,
                     client_id = client.client_id
-                )
-                .to_string(),
-                detail: json!({
-                    "client_id": client.client_id,
-                    "name": client.name,
-                    "department": client.department.path,
-                    "scopes": client.scopes,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -218,14 +217,14 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.client.disabled",
-                object_type: "api_client",
-                object_id: client.id.as_str(),
-                object_dept: Some(&client.department.path),
-                summary: msg!("disabled-api-client-client", client_id = client.client_id).to_string(),
-                detail: json!({ "client_id": client.client_id }),
-            },
+            EventDraft::of(
+                &ClientDisabled {
+                    client_id: client.client_id.clone(),
+                },
+                client.id.as_str(),
+                Some(&client.department.path),
+                msg!("disabled-api-client-client", client_id = client.client_id),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -264,14 +263,14 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.client.secret_rotated",
-                object_type: "api_client",
-                object_id: client.id.as_str(),
-                object_dept: Some(&client.department.path),
-                summary: msg!("rotated-secret-api-client", client_id = client.client_id).to_string(),
-                detail: json!({ "client_id": client.client_id }),
-            },
+            EventDraft::of(
+                &ClientSecretRotated {
+                    client_id: client.client_id.clone(),
+                },
+                client.id.as_str(),
+                Some(&client.department.path),
+                msg!("rotated-secret-api-client", client_id = client.client_id),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -292,14 +291,15 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
             &Principal::anonymous(),
-            EventDraft {
-                action: "identity.client.auth_failed",
-                object_type: "api_client",
-                object_id: object,
-                object_dept: None,
-                summary: msg!("api-client-shown-failed", shown = shown).to_string(),
-                detail: json!({ "client_id": shown, "reason": reason }),
-            },
+            EventDraft::of(
+                &ClientAuthFailed {
+                    client_id: shown.clone(),
+                    reason: reason.into(),
+                },
+                object,
+                None,
+                msg!("api-client-shown-failed", shown = shown),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -371,14 +371,16 @@ impl Identity {
         .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.client.token_issued",
-                object_type: "api_client",
-                object_id: client.id.as_str(),
-                object_dept: Some(&client.department.path),
-                summary: msg!("issued-token-api-client", client_id = client.client_id).to_string(),
-                detail: json!({ "client_id": client.client_id, "scopes": scopes, "expires_ms": expires.0 }),
-            },
+            EventDraft::of(
+                &ClientTokenIssued {
+                    client_id: client.client_id.clone(),
+                    scopes: scopes.clone(),
+                    expires_ms: expires.0,
+                },
+                client.id.as_str(),
+                Some(&client.department.path),
+                msg!("issued-token-api-client", client_id = client.client_id),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -1,8 +1,8 @@
 //! The department tree (组织机构): city → departments → offices, each with a unique code and a
 //! path of codes from the root that role scopes match by prefix.
 
+use crate::events::{DepartmentCreated, DepartmentDeleted, DepartmentRenamed};
 use crate::{Department, DeptId, DeptKind, Error, Identity, NewDepartment, Result, clean_name};
-use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Permission, Principal};
@@ -167,26 +167,23 @@ impl Identity {
         })?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.department.created",
-                object_type: "department",
-                object_id: dept.id.as_str(),
-                object_dept: Some(&dept.path),
-                summary: msg!(
+            EventDraft::of(
+                &DepartmentCreated {
+                    code: dept.code.clone(),
+                    path: dept.path.clone(),
+                    kind: dept.kind.code().into(),
+                    name_zh: dept.name_zh.clone(),
+                    name_en: dept.name_en.clone(),
+                },
+                dept.id.as_str(),
+                Some(&dept.path),
+                msg!(
                     "created-department-dept-dept3",
                     dept = dept.code,
                     dept2 = dept.name_zh,
                     dept3 = dept.name_en
-                )
-                .to_string(),
-                detail: json!({
-                    "code": dept.code,
-                    "path": dept.path,
-                    "kind": dept.kind.code(),
-                    "name_zh": dept.name_zh,
-                    "name_en": dept.name_en,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -223,14 +220,21 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.department.renamed",
-                object_type: "department",
-                object_id: dept.id.as_str(),
-                object_dept: Some(&dept.path),
-                summary: msg!("department-dept-renamed-value2", dept = dept.code, value = name_zh, value2 = name_en).to_string(),
-                detail: json!({ "code": dept.code, "from": [dept.name_zh, dept.name_en], "to": [name_zh, name_en] }),
-            },
+            EventDraft::of(
+                &DepartmentRenamed {
+                    code: dept.code.clone(),
+                    from: (dept.name_zh.clone(), dept.name_en.clone()),
+                    to: (name_zh.clone(), name_en.clone()),
+                },
+                dept.id.as_str(),
+                Some(&dept.path),
+                msg!(
+                    "department-dept-renamed-value2",
+                    dept = dept.code,
+                    value = name_zh,
+                    value2 = name_en
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -266,20 +270,20 @@ impl Identity {
             .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.department.deleted",
-                object_type: "department",
-                object_id: dept.id.as_str(),
-                object_dept: Some(&dept.path),
-                summary: msg!(
+            EventDraft::of(
+                &DepartmentDeleted {
+                    code: dept.code.clone(),
+                    path: dept.path.clone(),
+                },
+                dept.id.as_str(),
+                Some(&dept.path),
+                msg!(
                     "deleted-department-dept-dept3",
                     dept = dept.code,
                     dept2 = dept.name_zh,
                     dept3 = dept.name_en
-                )
-                .to_string(),
-                detail: json!({ "code": dept.code, "path": dept.path }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

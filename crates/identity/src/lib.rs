@@ -17,6 +17,7 @@ mod approval;
 mod client;
 mod department;
 mod error;
+pub mod events;
 mod login;
 mod mfa;
 mod model;

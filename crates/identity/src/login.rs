@@ -14,11 +14,11 @@
 //! refuses an account locked meanwhile by another server.
 
 use crate::error::local;
+use crate::events::{AccountLocked, LockedBy, LoginFailed, LoginSucceeded, SourceBlocked};
 use crate::session::effective_mfa;
 use crate::{
     AccountId, Error, Identity, LoginContext, LoginOutcome, MfaState, Result, normalize_username, password,
 };
-use serde_json::json;
 use tongban_crypto::{mask_id_number, mask_phone};
 use tongban_db::{EventDraft, params};
 use tongban_kernel::{Arg, msg};
@@ -268,14 +268,16 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
             &Principal::anonymous(),
-            EventDraft {
-                action: "identity.login.failed",
-                object_type: "account",
-                object_id: "unknown",
-                object_dept: None,
-                summary: msg!("login-failed-unknown-user", name = name).to_string(),
-                detail: json!({ "username": name, "reason": "unknown_user", "ip": ctx.ip }),
-            },
+            EventDraft::of(
+                &LoginFailed {
+                    username: name.clone(),
+                    reason: "unknown_user".into(),
+                    ip: ctx.ip.clone(),
+                },
+                "unknown",
+                None,
+                msg!("login-failed-unknown-user", name = name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -368,12 +370,15 @@ impl Identity {
         }
         tx.append_event(
             &Principal::anonymous(),
-            EventDraft {
-                action: "identity.login.failed",
-                object_type: "account",
-                object_id: acct.id.as_str(),
-                object_dept: acct.department,
-                summary: {
+            EventDraft::of(
+                &LoginFailed {
+                    username: acct.username.into(),
+                    reason: reason.into(),
+                    ip: ctx.ip.clone(),
+                },
+                acct.id.as_str(),
+                acct.department,
+                {
                     let (zh, en) = match reason {
                         "bad_password" => ("密码错误", "wrong password"),
                         "locked" => ("账号已锁定", "account locked"),
@@ -386,66 +391,54 @@ impl Identity {
                         username = acct.username,
                         reason = Arg::name(zh, en)
                     )
-                    .to_string()
                 },
-                detail: json!({ "username": acct.username, "reason": reason, "ip": ctx.ip }),
-            },
+            ),
         )
         .await?;
         if let Some((n, until)) = paused {
             tx.append_event(
                 &Principal::anonymous(),
-                EventDraft {
-                    action: "identity.login.source_blocked",
-                    object_type: "account",
-                    object_id: acct.id.as_str(),
-                    object_dept: acct.department,
-                    summary: {
-                        let (who, at) = (acct.username, local(until));
-                        msg!(
-                            "max-failures-failed-sign",
-                            max_failures = MAX_FAILURES,
-                            at = at,
-                            source = source,
-                            who = who
-                        )
-                        .to_string()
+                EventDraft::of(
+                    &SourceBlocked {
+                        username: acct.username.into(),
+                        ip: ctx.ip.clone(),
+                        until_ms: until.0,
+                        pause: n,
                     },
-                    detail: json!({
-                        "username": acct.username,
-                        "ip": ctx.ip,
-                        "until_ms": until.0,
-                        "pause": n,
-                    }),
-                },
+                    acct.id.as_str(),
+                    acct.department,
+                    msg!(
+                        "max-failures-failed-sign",
+                        max_failures = MAX_FAILURES,
+                        at = local(until),
+                        source = source,
+                        who = acct.username
+                    ),
+                ),
             )
             .await?;
         }
         if let Some((n, until)) = lock {
             tx.append_event(
                 &Principal::anonymous(),
-                EventDraft {
-                    action: "identity.account.locked",
-                    object_type: "account",
-                    object_id: acct.id.as_str(),
-                    object_dept: acct.department,
-                    summary: {
-                        let (who, at) = (acct.username, local(until));
-                        msg!(
-                            "account-who-locked-until",
-                            account_max_failures = ACCOUNT_MAX_FAILURES,
-                            at = at,
-                            who = who
-                        )
-                        .to_string()
+                EventDraft::of(
+                    &AccountLocked {
+                        username: acct.username.into(),
+                        by: LockedBy::Failures {
+                            until_ms: until.0,
+                            lockout: n,
+                            ip: ctx.ip.clone(),
+                        },
                     },
-                    detail: json!({
-                        "username": acct.username,
-                        "until_ms": until.0,
-                        "lockout": n,
-                        "ip": ctx.ip,
-                    }),
-                },
+                    acct.id.as_str(),
+                    acct.department,
+                    msg!(
+                        "account-who-locked-until",
+                        account_max_failures = ACCOUNT_MAX_FAILURES,
+                        at = local(until),
+                        who = acct.username
+                    ),
+                ),
             )
             .await?;
         }
@@ -514,19 +507,17 @@ impl Identity {
             .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.login.succeeded",
-                object_type: "account",
-                object_id: acct.id.as_str(),
-                object_dept: acct.department.as_ref(),
-                summary: msg!("username-signed", username = acct.username).to_string(),
-                detail: json!({
-                    "username": acct.username,
-                    "session": session.session.id,
-                    "mfa": mfa.code(),
-                    "ip": ctx.ip,
-                }),
-            },
+            EventDraft::of(
+                &LoginSucceeded {
+                    username: acct.username.clone(),
+                    session: session.session.id.as_str().into(),
+                    mfa: mfa.code().into(),
+                    ip: ctx.ip.clone(),
+                },
+                acct.id.as_str(),
+                acct.department.as_ref(),
+                msg!("username-signed", username = acct.username),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -3,12 +3,12 @@
 //! the last accepted step is kept so a code is never accepted twice. Wrong codes count towards
 //! the same lockout as wrong passwords.
 
+use crate::events::{MfaDisabled, MfaEnabled, MfaPassed, MfaSetupStarted};
 use crate::login::{Who, lock_error};
 use crate::session::SessionRow;
 use crate::{
     AccountId, AccountKind, Error, Identity, LoginContext, Result, SignedIn, TotpSetup, fields, totp,
 };
-use serde_json::json;
 use tongban_db::{EventDraft, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal, PrincipalKind};
@@ -114,14 +114,14 @@ impl Identity {
         .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.mfa.setup_started",
-                object_type: "account",
-                object_id: row.info.account_id.as_str(),
-                object_dept: row.department.as_ref(),
-                summary: msg!("username-began-setting-up", username = row.info.username).to_string(),
-                detail: json!({ "username": row.info.username }),
-            },
+            EventDraft::of(
+                &MfaSetupStarted {
+                    username: row.info.username.clone(),
+                },
+                row.info.account_id.as_str(),
+                row.department.as_ref(),
+                msg!("username-began-setting-up", username = row.info.username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -169,14 +169,15 @@ impl Identity {
         .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.mfa.enabled",
-                object_type: "account",
-                object_id: row.info.account_id.as_str(),
-                object_dept: row.department.as_ref(),
-                summary: msg!("username-turned-two-step", username = row.info.username).to_string(),
-                detail: json!({ "username": row.info.username, "session": row.info.id }),
-            },
+            EventDraft::of(
+                &MfaEnabled {
+                    username: row.info.username.clone(),
+                    session: row.info.id.as_str().into(),
+                },
+                row.info.account_id.as_str(),
+                row.department.as_ref(),
+                msg!("username-turned-two-step", username = row.info.username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -229,14 +230,15 @@ impl Identity {
         .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.mfa.passed",
-                object_type: "account",
-                object_id: row.info.account_id.as_str(),
-                object_dept: row.department.as_ref(),
-                summary: msg!("username-passed-two-step", username = row.info.username).to_string(),
-                detail: json!({ "username": row.info.username, "session": row.info.id }),
-            },
+            EventDraft::of(
+                &MfaPassed {
+                    username: row.info.username.clone(),
+                    session: row.info.id.as_str().into(),
+                },
+                row.info.account_id.as_str(),
+                row.department.as_ref(),
+                msg!("username-passed-two-step", username = row.info.username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -274,14 +276,14 @@ impl Identity {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.mfa.disabled",
-                object_type: "account",
-                object_id: id.as_str(),
-                object_dept: None,
-                summary: msg!("name-turned-off-two", name = actor.name).to_string(),
-                detail: json!({ "username": actor.name }),
-            },
+            EventDraft::of(
+                &MfaDisabled {
+                    username: actor.name.clone(),
+                },
+                id.as_str(),
+                None,
+                msg!("name-turned-off-two", name = actor.name),
+            ),
         )
         .await?;
         tx.commit().await?;

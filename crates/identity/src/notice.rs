@@ -10,10 +10,10 @@
 
 use crate::Identity;
 use crate::error::{Result, local, local_minute};
-use serde_json::json;
+use crate::events::{AccountLocked, LockedBy, SecurityNoticeSent, SourceBlocked};
 use std::collections::HashMap;
-use tongban_db::event::{last_seq, read_after, save_cursor, saved_cursor};
-use tongban_db::{EventDraft, params};
+use tongban_db::event::{COLUMNS, save_cursor};
+use tongban_db::{Event, EventDraft, EventKind, Feed, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Principal};
 
@@ -68,24 +68,21 @@ impl Identity {
     /// are mailed. The first call starts at the present: past pauses are not mailed.
     #[tracing::instrument(skip_all)]
     pub async fn security_notices_to_send(&self, limit: u32) -> Result<(i64, Vec<SecurityNotice>)> {
-        let mut at = match saved_cursor(&self.db, CURSOR).await? {
-            Some(at) => at,
-            None => {
-                let at = last_seq(&self.db).await?;
-                let mut tx = self.db.begin_write().await?;
-                save_cursor(&mut tx, CURSOR, at).await?;
-                tx.commit().await?;
-                at
-            }
-        };
+        let feed = Feed::new(&self.db, CURSOR)
+            .of::<SourceBlocked>()
+            .of::<AccountLocked>()
+            .batch(PAGE.min(limit.max(1)))
+            .from_now();
+        let mut at = feed.position().await?;
         let mut seen = Vec::new();
-        let mut read = 0u32;
-        while read < limit {
-            let page = read_after(&self.db, at, PAGE.min(limit - read)).await?;
-            let Some(last) = page.last() else { break };
-            at = last.seq;
-            read += page.len() as u32;
-            seen.extend(page.iter().filter_map(Seen::of));
+        let mut read = 0usize;
+        while read < limit as usize {
+            let Some(page) = feed.after(at).await? else { break };
+            at = page.upto;
+            read += page.events.len();
+            for e in &page.events {
+                seen.extend(Seen::of(e)?);
+            }
         }
         let mut told: HashMap<String, Option<Millis>> = HashMap::new();
         let mut notices: Vec<SecurityNotice> = Vec::new();
@@ -129,16 +126,19 @@ impl Identity {
         let rows = self
             .db
             .fetch_all(
-                "SELECT at_ms, detail FROM events WHERE action = 'identity.security_notice.sent' \
-                 AND object_id = $1 ORDER BY seq DESC LIMIT 50",
-                params![account],
+                &format!(
+                    "SELECT {COLUMNS} FROM events WHERE action = $1 AND object_id = $2 \
+                     ORDER BY seq DESC LIMIT 50"
+                ),
+                params![SecurityNoticeSent::ACTION, account],
             )
             .await?;
         for r in rows {
-            let detail: serde_json::Value =
-                serde_json::from_str(&r.get::<String>("detail")?).unwrap_or_default();
-            if detail["kind"] == NoticeKind::Paused.code() {
-                return Ok(Some(Millis(r.get("at_ms")?)));
+            let e = Event::from_row(&r)?;
+            if let Some(sent) = e.read::<SecurityNoticeSent>().transpose()?
+                && sent.kind == NoticeKind::Paused.code()
+            {
+                return Ok(Some(e.at));
             }
         }
         Ok(None)
@@ -150,18 +150,18 @@ impl Identity {
         let mut tx = self.db.begin_write().await?;
         tx.append_event(
             &Principal::system("mail"),
-            EventDraft {
-                action: "identity.security_notice.sent",
-                object_type: "account",
-                object_id: &notice.account,
-                object_dept: None,
-                summary: match notice.kind {
+            EventDraft::of(
+                &SecurityNoticeSent {
+                    kind: notice.kind.code().into(),
+                    event: notice.seq,
+                },
+                &notice.account,
+                None,
+                match notice.kind {
                     NoticeKind::Paused => msg!("holder-was-told-e"),
                     NoticeKind::Locked => msg!("holder-was-told-e-2"),
-                }
-                .to_string(),
-                detail: json!({ "kind": notice.kind.code(), "event": notice.seq }),
-            },
+                },
+            ),
         )
         .await?;
         save_cursor(&mut tx, CURSOR, notice.seq).await?;
@@ -191,22 +191,32 @@ struct Seen {
 }
 
 impl Seen {
-    fn of(e: &tongban_db::Event) -> Option<Seen> {
-        let kind = match e.action.as_str() {
-            "identity.login.source_blocked" => NoticeKind::Paused,
-            "identity.account.locked" => NoticeKind::Locked,
-            _ => return None,
-        };
-        let detail: serde_json::Value = serde_json::from_str(&e.detail).ok()?;
-        Some(Seen {
+    /// The pause or lock `e` tells of (`None` for another kind of event).
+    fn of(e: &Event) -> Result<Option<Seen>> {
+        let seen = |kind, username, ip: Option<String>, until_ms| Seen {
             seq: e.seq,
             at: e.at,
             kind,
             account: e.object_id.clone(),
-            username: detail["username"].as_str()?.to_string(),
-            from: detail["ip"].as_str().unwrap_or("?").to_string(),
-            until: Millis(detail["until_ms"].as_i64()?),
-        })
+            username,
+            from: ip.unwrap_or_else(|| "?".into()),
+            until: Millis(until_ms),
+        };
+        if let Some(b) = e.read::<SourceBlocked>() {
+            let b = b?;
+            return Ok(Some(seen(NoticeKind::Paused, b.username, b.ip, b.until_ms)));
+        }
+        if let Some(l) = e.read::<AccountLocked>() {
+            let l = l?;
+            // The notices tell of failed attempts: an administrator's lock is not mailed.
+            return Ok(match l.by {
+                LockedBy::Failures { until_ms, ip, .. } => {
+                    Some(seen(NoticeKind::Locked, l.username, ip, until_ms))
+                }
+                LockedBy::Administrator { .. } => None,
+            });
+        }
+        Ok(None)
     }
 
     /// The notice telling of this event; a pause names `addresses` (this one's among them).

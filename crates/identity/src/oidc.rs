@@ -8,6 +8,10 @@
 //! only as SM3 hashes. Claims carry the person's department and roles, never an ID number.
 
 use crate::department::{self, JOINED_COLUMNS};
+use crate::events::{
+    OidcAuthorized, OidcClientCreated, OidcClientDisabled, OidcClientRotated, OidcFamilyRevoked,
+    OidcKeyCreated, OidcLogout, OidcTokensIssued,
+};
 use crate::{
     AccountId, Department, DeptId, Error, Identity, Result, SessionId, clean_name, new_secret_token,
     password, token_hash,
@@ -19,7 +23,7 @@ use serde_json::{Value, json};
 use sha2::Digest;
 use tongban_crypto::Keyring;
 use tongban_crypto::jws::{JwsAlg, JwsKey, verify_compact};
-use tongban_db::{EventDraft, Row, params};
+use tongban_db::{EventDraft, EventKind, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal};
 
@@ -256,6 +260,21 @@ fn pkce_text(text: &str) -> bool {
 const CLIENT_COLUMNS: &str = "c.client_id, c.name, c.redirect_uris, c.id_token_alg, c.created_ms, c.disabled";
 const CLIENT_FROM: &str = "oidc_clients c JOIN departments d ON d.id = c.department_id";
 
+/// The event of a change to `client` (a new secret, disabling), described by `verb`.
+fn client_changed<'a, K: EventKind>(client: &'a OidcClient, event: &K, verb: (&str, &str)) -> EventDraft<'a> {
+    EventDraft::of(
+        event,
+        &client.client_id,
+        Some(&client.department.path),
+        msg!(
+            "verb2-oidc-client-name",
+            verb = verb.0,
+            name = client.name,
+            verb2 = verb.1
+        ),
+    )
+}
+
 fn client_from_row(r: &Row) -> Result<OidcClient> {
     Ok(OidcClient {
         client_id: r.get("client_id")?,
@@ -419,25 +438,22 @@ impl Oidc {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.oidc.client_created",
-                object_type: "oidc_client",
-                object_id: &client.client_id,
-                object_dept: Some(&client.department.path),
-                summary: msg!(
+            EventDraft::of(
+                &OidcClientCreated {
+                    client_id: client.client_id.clone(),
+                    name: client.name.clone(),
+                    department: client.department.path.clone(),
+                    redirect_uris: client.redirect_uris.clone(),
+                    id_token_alg: client.id_token_alg.clone(),
+                },
+                &client.client_id,
+                Some(&client.department.path),
+                msg!(
                     "registered-oidc-client-name",
                     name = client.name,
                     client_id = client.client_id
-                )
-                .to_string(),
-                detail: json!({
-                    "client_id": client.client_id,
-                    "name": client.name,
-                    "department": client.department.path,
-                    "redirect_uris": client.redirect_uris,
-                    "id_token_alg": client.id_token_alg,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -499,15 +515,17 @@ impl Oidc {
         secret_hash: Option<&str>,
     ) -> Result<()> {
         let mut tx = self.identity.db.begin_write().await?;
-        let (action, verb) = match secret_hash {
+        let client_id = client.client_id.clone();
+        let event = match secret_hash {
             Some(hash) => {
                 tx.execute(
                     "UPDATE oidc_clients SET secret_hash = $1 WHERE client_id = $2",
                     params![hash, client.client_id],
                 )
                 .await?;
-                (
-                    "identity.oidc.client_rotated",
+                client_changed(
+                    client,
+                    &OidcClientRotated { client_id },
                     ("更换密钥：", "rotated the secret of"),
                 )
             }
@@ -522,27 +540,10 @@ impl Oidc {
                     params![client.client_id],
                 )
                 .await?;
-                ("identity.oidc.client_disabled", ("停用：", "disabled"))
+                client_changed(client, &OidcClientDisabled { client_id }, ("停用：", "disabled"))
             }
         };
-        tx.append_event(
-            actor,
-            EventDraft {
-                action,
-                object_type: "oidc_client",
-                object_id: &client.client_id,
-                object_dept: Some(&client.department.path),
-                summary: msg!(
-                    "verb2-oidc-client-name",
-                    verb = verb.0,
-                    name = client.name,
-                    verb2 = verb.1
-                )
-                .to_string(),
-                detail: json!({ "client_id": client.client_id }),
-            },
-        )
-        .await?;
+        tx.append_event(actor, event).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -633,14 +634,16 @@ impl Oidc {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.oidc.key_created",
-                object_type: "oidc_key",
-                object_id: &kid,
-                object_dept: None,
-                summary: msg!("created-oidc-signing-key", alg = alg.code(), kid = kid).to_string(),
-                detail: json!({ "kid": kid, "alg": alg.code(), "retired": retired }),
-            },
+            EventDraft::of(
+                &OidcKeyCreated {
+                    kid: kid.clone(),
+                    alg: alg.code().into(),
+                    retired,
+                },
+                &kid,
+                None,
+                msg!("created-oidc-signing-key", alg = alg.code(), kid = kid),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -814,14 +817,16 @@ impl Oidc {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.oidc.authorized",
-                object_type: "oidc_client",
-                object_id: &req.client.client_id,
-                object_dept: Some(&req.client.department.path),
-                summary: msg!("name-signed-name2", name = actor.name, name2 = req.client.name).to_string(),
-                detail: json!({ "client_id": req.client.client_id, "scope": scope, "consented": consent }),
-            },
+            EventDraft::of(
+                &OidcAuthorized {
+                    client_id: req.client.client_id.clone(),
+                    scope,
+                    consented: consent,
+                },
+                &req.client.client_id,
+                Some(&req.client.department.path),
+                msg!("name-signed-name2", name = actor.name, name2 = req.client.name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -970,14 +975,17 @@ impl Oidc {
             .await?;
         tx.append_event(
             &Principal::system("oidc"),
-            EventDraft {
-                action: "identity.oidc.family_revoked",
-                object_type: "oidc_client",
-                object_id: &s.client_id,
-                object_dept: None,
-                summary: msg!("token-was-used-twice", ended = ended).to_string(),
-                detail: json!({ "client_id": s.client_id, "account_id": s.account_id, "why": why, "revoked": ended }),
-            },
+            EventDraft::of(
+                &OidcFamilyRevoked {
+                    client_id: s.client_id.clone(),
+                    account_id: s.account_id.clone(),
+                    why: why.into(),
+                    revoked: ended,
+                },
+                &s.client_id,
+                None,
+                msg!("token-was-used-twice", ended = ended),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -1034,14 +1042,21 @@ impl Oidc {
         }
         tx.append_event(
             &Principal::system("oidc"),
-            EventDraft {
-                action: "identity.oidc.tokens_issued",
-                object_type: "oidc_client",
-                object_id: &client.client_id,
-                object_dept: Some(&client.department.path),
-                summary: msg!("issued-tokens-username-name", name = client.name, username = view.username).to_string(),
-                detail: json!({ "client_id": client.client_id, "account_id": from.account_id, "grant_type": grant, "scope": from.scope }),
-            },
+            EventDraft::of(
+                &OidcTokensIssued {
+                    client_id: client.client_id.clone(),
+                    account_id: from.account_id.clone(),
+                    grant_type: grant.into(),
+                    scope: from.scope.clone(),
+                },
+                &client.client_id,
+                Some(&client.department.path),
+                msg!(
+                    "issued-tokens-username-name",
+                    name = client.name,
+                    username = view.username
+                ),
+            ),
         )
         .await
         .map_err(|e| storage(e.into()))?;
@@ -1183,14 +1198,16 @@ impl Oidc {
         .await?;
         tx.append_event(
             &Principal::system("oidc"),
-            EventDraft {
-                action: "identity.oidc.logout",
-                object_type: "oidc_client",
-                object_id: client_id,
-                object_dept: client.as_ref().map(|c| &c.department.path),
-                summary: msg!("system-signed-user-out", ended = ended).to_string(),
-                detail: json!({ "client_id": client_id, "account_id": sub, "revoked": ended }),
-            },
+            EventDraft::of(
+                &OidcLogout {
+                    client_id: client_id.into(),
+                    account_id: sub.into(),
+                    revoked: ended,
+                },
+                client_id,
+                client.as_ref().map(|c| &c.department.path),
+                msg!("system-signed-user-out", ended = ended),
+            ),
         )
         .await?;
         tx.commit().await?;

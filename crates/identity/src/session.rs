@@ -2,11 +2,11 @@
 //! database; idle and absolute expiry; the second-factor state; "my sessions" and revoking them.
 
 use crate::account::grants_from_rows;
+use crate::events::{SessionEnded, SessionRevoked, SessionsPurged};
 use crate::{
     AccountId, Error, Identity, LoginContext, MfaState, NewSession, Result, SessionAuth, SessionId,
     SessionInfo, SignedIn, new_secret_token, token_hash,
 };
-use serde_json::json;
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
@@ -315,14 +315,14 @@ impl Identity {
         .await?;
         tx.append_event(
             &actor,
-            EventDraft {
-                action: "identity.session.ended",
-                object_type: "session",
-                object_id: row.info.id.as_str(),
-                object_dept: actor.department.as_ref(),
-                summary: msg!("username-signed-out", username = row.info.username).to_string(),
-                detail: json!({ "username": row.info.username }),
-            },
+            EventDraft::of(
+                &SessionEnded {
+                    username: row.info.username.clone(),
+                },
+                row.info.id.as_str(),
+                actor.department.as_ref(),
+                msg!("username-signed-out", username = row.info.username),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -371,14 +371,14 @@ impl Identity {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.session.revoked",
-                object_type: "session",
-                object_id: id.as_str(),
-                object_dept: actor.department.as_ref(),
-                summary: msg!("name-revoked-session", name = actor.name).to_string(),
-                detail: json!({ "username": actor.name }),
-            },
+            EventDraft::of(
+                &SessionRevoked {
+                    username: actor.name.clone(),
+                },
+                id.as_str(),
+                actor.department.as_ref(),
+                msg!("name-revoked-session", name = actor.name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -407,19 +407,16 @@ impl Identity {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "identity.session.purged",
-                object_type: "session",
-                object_id: "expired",
-                object_dept: None,
-                summary: msg!(
+            EventDraft::of(
+                &SessionsPurged { sessions, tokens },
+                "expired",
+                None,
+                msg!(
                     "purged-sessions-ended-sessions",
                     sessions = sessions,
                     tokens = tokens
-                )
-                .to_string(),
-                detail: json!({ "sessions": sessions, "tokens": tokens }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -5,10 +5,10 @@
 //! them; a staff reading is recorded as an event.
 
 use crate::Access;
+use crate::events::AttachmentRead;
 use crate::store::item_event;
 use crate::{Error, Interact, ItemId, Result};
 use serde::Serialize;
-use serde_json::json;
 use tongban_db::{Row, Tx, params};
 use tongban_kernel::msg;
 use tongban_kernel::upload::{self, Upload};
@@ -155,10 +155,11 @@ impl Interact {
             item_event(
                 &mut tx,
                 actor,
-                "interact.attachment.read",
+                AttachmentRead {
+                    attachment: meta.id.to_string(),
+                },
                 &item,
                 ("查看诉求附件", "read an attachment"),
-                json!({ "attachment": meta.id.as_str() }),
             )
             .await?;
             tx.commit().await?;

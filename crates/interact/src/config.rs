@@ -5,11 +5,11 @@
 //! names (and over the one it replaces).
 
 use crate::check;
+use crate::events::{CategoryAdded, CategoryUpdated, LimitSet, RuleRemoved, RuleSet};
 use crate::{
     Category, DeptRef, Error, Interact, ItemKind, NewCategory, NewRule, Result, RoutingRule, RuleId,
     TimeLimit, parse_code,
 };
-use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
@@ -79,14 +79,16 @@ impl Interact {
         })?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.category.added",
-                object_type: "interact_category",
-                object_id: &c.code,
-                object_dept: None,
-                summary: msg!("category-added", code = c.code, name = c.name_zh).to_string(),
-                detail: json!({ "code": c.code, "name_zh": c.name_zh, "name_en": c.name_en }),
-            },
+            EventDraft::of(
+                &CategoryAdded {
+                    code: c.code.clone(),
+                    name_zh: c.name_zh.clone(),
+                    name_en: c.name_en.clone(),
+                },
+                &c.code,
+                None,
+                msg!("category-added", code = c.code, name = c.name_zh),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -128,14 +130,17 @@ impl Interact {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.category.updated",
-                object_type: "interact_category",
-                object_id: &c.code,
-                object_dept: None,
-                summary: msg!("category-changed", code = c.code).to_string(),
-                detail: json!({ "code": c.code, "name_zh": c.name_zh, "name_en": c.name_en, "active": active }),
-            },
+            EventDraft::of(
+                &CategoryUpdated {
+                    code: c.code.clone(),
+                    name_zh: c.name_zh.clone(),
+                    name_en: c.name_en.clone(),
+                    active,
+                },
+                &c.code,
+                None,
+                msg!("category-changed", code = c.code),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -216,19 +221,20 @@ impl Interact {
         let object = format!("{}:{key}", kind.code());
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.limit.set",
-                object_type: "interact_time_limit",
-                object_id: &object,
-                object_dept: None,
-                summary: msg!(
+            EventDraft::of(
+                &LimitSet {
+                    kind: kind.code().into(),
+                    category: category.clone(),
+                    days,
+                },
+                &object,
+                None,
+                msg!(
                     "set-kind2-limit-days",
                     kind = Arg::name(kind.name_zh(), kind.name_en()),
                     days = days
-                )
-                .to_string(),
-                detail: json!({ "kind": kind.code(), "category": category, "days": days }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -343,12 +349,15 @@ impl Interact {
         };
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.rule.set",
-                object_type: "interact_rule",
-                object_id: rule.id.as_str(),
-                object_dept: Some(&rule.department.path),
-                summary: msg!(
+            EventDraft::of(
+                &RuleSet {
+                    category: rule.category.clone(),
+                    district: rule.district.clone(),
+                    department: rule.department.path.clone(),
+                },
+                rule.id.as_str(),
+                Some(&rule.department.path),
+                msg!(
                     "rule-set",
                     category = rule.category,
                     district = match rule.district.as_deref() {
@@ -357,14 +366,8 @@ impl Interact {
                     },
                     department = rule.department.name_zh,
                     path = rule.department.path.as_str()
-                )
-                .to_string(),
-                detail: json!({
-                    "category": rule.category,
-                    "district": rule.district,
-                    "department": rule.department.path,
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -390,14 +393,15 @@ impl Interact {
             .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.rule.removed",
-                object_type: "interact_rule",
-                object_id: rule.id.as_str(),
-                object_dept: Some(&rule.department.path),
-                summary: msg!("rule-removed", category = rule.category).to_string(),
-                detail: json!({ "category": rule.category, "district": rule.district }),
-            },
+            EventDraft::of(
+                &RuleRemoved {
+                    category: rule.category.clone(),
+                    district: rule.district.clone(),
+                },
+                rule.id.as_str(),
+                Some(&rule.department.path),
+                msg!("rule-removed", category = rule.category),
+            ),
         )
         .await?;
         tx.commit().await?;

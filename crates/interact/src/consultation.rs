@@ -7,10 +7,12 @@
 //! the same thing"; the department then publishes its feedback (采纳情况) per group — adopted,
 //! partly adopted, or not adopted with the reason — linked from the draft.
 
+use crate::events::{
+    CommentAdded, CommentModerated, CommentReported, ConsultationCreated, FeedbackPublished,
+};
 use crate::{DeptRef, Error, Interact, Result, from_json, jaccard, shingles, simhash, to_json};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind, define_id, input};
@@ -313,14 +315,15 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.consultation.created",
-                object_type: "consultation",
-                object_id: c.id.as_str(),
-                object_dept: Some(&c.department.path),
-                summary: msg!("opened-consultation", title = c.title).to_string(),
-                detail: json!({ "sections": c.sections.len(), "pre_moderation": c.pre_moderation }),
-            },
+            EventDraft::of(
+                &ConsultationCreated {
+                    sections: c.sections.len(),
+                    pre_moderation: c.pre_moderation,
+                },
+                c.id.as_str(),
+                Some(&c.department.path),
+                msg!("opened-consultation", title = c.title),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -434,14 +437,16 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.consultation.commented",
-                object_type: "consultation_comment",
-                object_id: comment.id.as_str(),
-                object_dept: Some(&c.department.path),
-                summary: msg!("commented", title = c.title, section = section + 1).to_string(),
-                detail: json!({ "consultation": id.as_str(), "section": section, "status": comment.status.code() }),
-            },
+            EventDraft::of(
+                &CommentAdded {
+                    consultation: id.to_string(),
+                    section,
+                    status: comment.status.code().into(),
+                },
+                comment.id.as_str(),
+                Some(&c.department.path),
+                msg!("commented", title = c.title, section = section + 1),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -509,19 +514,17 @@ impl Interact {
         )?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.consultation.reported",
-                object_type: "consultation_comment",
-                object_id: id.as_str(),
-                object_dept: None,
-                summary: msg!("reported-comment", reports = after.reports).to_string(),
-                detail: json!({
-                    "reports": after.reports,
-                    "weight": weight,
-                    "weighed": weighed,
-                    "hidden": after.status == CommentStatus::Pending,
-                }),
-            },
+            EventDraft::of(
+                &CommentReported {
+                    reports: after.reports,
+                    weight,
+                    weighed,
+                    hidden: after.status == CommentStatus::Pending,
+                },
+                id.as_str(),
+                None,
+                msg!("reported-comment", reports = after.reports),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -563,14 +566,14 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.consultation.moderated",
-                object_type: "consultation_comment",
-                object_id: id.as_str(),
-                object_dept: Some(&c.department.path),
-                summary: msg!("moderated-comment", status = status.name_zh()).to_string(),
-                detail: json!({ "status": status.code() }),
-            },
+            EventDraft::of(
+                &CommentModerated {
+                    status: status.code().into(),
+                },
+                id.as_str(),
+                Some(&c.department.path),
+                msg!("moderated-comment", status = status.name_zh()),
+            ),
         )
         .await?;
         let after = comment_from_row(
@@ -679,14 +682,14 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.consultation.feedback",
-                object_type: "consultation",
-                object_id: id.as_str(),
-                object_dept: Some(&c.department.path),
-                summary: msg!("published-feedback-report", title = c.title).to_string(),
-                detail: json!({ "entries": entries.len() }),
-            },
+            EventDraft::of(
+                &FeedbackPublished {
+                    entries: entries.len(),
+                },
+                id.as_str(),
+                Some(&c.department.path),
+                msg!("published-feedback-report", title = c.title),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -5,12 +5,12 @@
 //! date moved, its timeline shows the old and new dates, an event records them and the citizen
 //! is told; a moved rectification is recorded on the item's staff timeline and in an event.
 
+use crate::events::{DueRecounted, RectificationDueRecounted};
 use crate::rating::{RECTIFICATION_COLUMNS, rectification_from_row};
 use crate::sql::{col, open_statuses};
 use crate::store::{LogDraft, item_event, item_in, log, notify, save_item};
 use crate::{Error, Interact, ItemId, Result};
 use jiff::civil::Date;
-use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Order, Query};
 use tongban_db::{EventDraft, params};
@@ -107,10 +107,12 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.due_recounted",
+            DueRecounted {
+                old_due: old.clone(),
+                new_due: new.clone(),
+            },
             &item,
             (&zh, &en),
-            json!({ "old_due": old, "new_due": new }),
         )
         .await?;
         notify(
@@ -168,20 +170,21 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.rectification.due_recounted",
-                object_type: "interact_rectification",
-                object_id: id,
-                object_dept: Some(&r.department.path),
-                summary: msg!(
+            EventDraft::of(
+                &RectificationDueRecounted {
+                    item: r.item_number.clone(),
+                    old_due: old.clone(),
+                    new_due: new.clone(),
+                },
+                id,
+                Some(&r.department.path),
+                msg!(
                     "rectification-due-date-changed",
                     item_number = r.item_number,
                     new = new,
                     old = old
-                )
-                .to_string(),
-                detail: json!({ "item": r.item_number, "old_due": old, "new_due": new }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -7,11 +7,11 @@
 //! item with a month of submissions reads only ids and hashes.
 
 use crate::Access;
+use crate::events::ItemMerged;
 use crate::item::visible_to_staff;
 use crate::sql::col;
 use crate::store::{ITEM_COLUMNS, LogDraft, item_event, item_from_row, item_in, log, notify, save_item};
 use crate::{DuplicateCandidate, Error, GeoPoint, Interact, Item, ItemId, ItemStatus, ItemView, Result};
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
@@ -320,10 +320,12 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.merged",
+            ItemMerged {
+                into: target.number.clone(),
+                note,
+            },
             &item,
             ("合并诉求", "item merged"),
-            json!({ "into": target.number, "note": note }),
         )
         .await?;
         tx.commit().await?;

@@ -4,6 +4,7 @@
 //! in clear for the handling department.
 
 use crate::check::{self, MAX_TEXT, MAX_TITLE};
+use crate::events::{ContactRead, ItemSubmitted};
 use crate::sql::{col, open_statuses, path_in, text_match};
 use crate::store::{
     Counter, ITEM_COLUMNS, LogDraft, Sealed, bump, insert_item, item_event, item_from_row, log, next_number,
@@ -15,7 +16,6 @@ use crate::{
     parse_code,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{Row, params};
@@ -248,19 +248,18 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.submitted",
+            ItemSubmitted {
+                kind: item.kind.code().into(),
+                category: item.category.clone(),
+                channel: item.channel.code().into(),
+                public: item.public,
+                submitter: item.submitter.kind_code().into(),
+                attachments: attachment_count,
+                limit_days: item.clock.statutory_days,
+                due_on: item.due_on.map(|d| d.to_string()),
+            },
             &item,
             ("提交诉求", "item submitted"),
-            json!({
-                "kind": item.kind.code(),
-                "category": item.category,
-                "channel": item.channel.code(),
-                "public": item.public,
-                "submitter": item.submitter.kind_code(),
-                "attachments": attachment_count,
-                "limit_days": item.clock.statutory_days,
-                "due_on": item.due_on.map(|d| d.to_string()),
-            }),
         )
         .await?;
         tx.commit().await?;
@@ -544,10 +543,9 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.contact.read",
+            ContactRead {},
             &item,
             ("查看诉求人联系方式", "read the submitter's contact details"),
-            json!({}),
         )
         .await?;
         tx.commit().await?;

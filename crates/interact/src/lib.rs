@@ -31,6 +31,7 @@ mod consultation;
 mod due;
 mod duplicate;
 mod error;
+pub mod events;
 mod item;
 mod model;
 mod moderation;

@@ -5,9 +5,9 @@
 //! an item from public view altogether, with a reason the citizen is told.
 
 use crate::check::{self, MAX_NOTE};
+use crate::events::ItemWithdrawnFromPublic;
 use crate::store::{LogDraft, item_event, item_in, log, notify, save_item};
 use crate::{Interact, ItemId, ItemView, Result};
-use serde_json::json;
 use tongban_kernel::Principal;
 use tongban_kernel::msg;
 
@@ -77,10 +77,9 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.withdrawn_from_public",
+            ItemWithdrawnFromPublic { reason },
             &item,
             ("诉求不予公开", "item withdrawn from public view"),
-            json!({ "reason": reason }),
         )
         .await?;
         tx.commit().await?;

@@ -2,9 +2,9 @@
 //! (received, routed, transferred, returned, in review, replied, merged, reopened, closed), read
 //! and marked read here. Only the recipient sees their notifications.
 
+use crate::events::NotificationsRead;
 use crate::sql::col;
 use crate::{Error, Interact, ItemId, Listing, Notification, NotificationId, Result};
-use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Value, params};
@@ -138,14 +138,12 @@ impl Interact {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.notification.read",
-                object_type: "account",
-                object_id: &actor.id,
-                object_dept: None,
-                summary: msg!("read-changed-notifications", changed = changed).to_string(),
-                detail: json!({ "count": changed }),
-            },
+            EventDraft::of(
+                &NotificationsRead { count: changed },
+                &actor.id,
+                None,
+                msg!("read-changed-notifications", changed = changed),
+            ),
         )
         .await?;
         tx.commit().await?;

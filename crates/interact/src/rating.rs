@@ -4,6 +4,7 @@
 //! reopens the item once under that clock.
 
 use crate::check::{self, MAX_COMMENT, MAX_NOTE};
+use crate::events::{ItemRated, RectificationCompleted};
 use crate::sql::path_in;
 use crate::store::{Counter, LogDraft, bump, item_event, item_in, log, notify, save_item};
 use crate::{
@@ -11,7 +12,6 @@ use crate::{
     Rectification, RectificationId, RectificationStatus, RectificationView, Result, Satisfaction, parse_code,
     parse_date,
 };
-use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, JoinType, Order, Query};
 use tongban_db::{EventDraft, Row, params};
@@ -178,14 +178,13 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.rated",
+            ItemRated {
+                satisfaction: input.satisfaction.code().into(),
+                reopened: input.reopen,
+                rectification: rectify,
+            },
             &item,
             ("评价答复", "reply rated"),
-            json!({
-                "satisfaction": input.satisfaction.code(),
-                "reopened": input.reopen,
-                "rectification": rectify,
-            }),
         )
         .await?;
         tx.commit().await?;
@@ -301,14 +300,14 @@ impl Interact {
         r.note = note;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.rectification.completed",
-                object_type: "interact_rectification",
-                object_id: r.id.as_str(),
-                object_dept: Some(&r.department.path),
-                summary: msg!("rectification-done-item-number", item_number = r.item_number).to_string(),
-                detail: json!({ "item": r.item_id }),
-            },
+            EventDraft::of(
+                &RectificationCompleted {
+                    item: r.item_id.to_string(),
+                },
+                r.id.as_str(),
+                Some(&r.department.path),
+                msg!("rectification-done-item-number", item_number = r.item_number),
+            ),
         )
         .await?;
         tx.commit().await?;

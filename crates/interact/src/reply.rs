@@ -7,6 +7,7 @@
 
 use crate::Access;
 use crate::check::{self, MAX_NOTE, MAX_TEXT};
+use crate::events::{ReplyReviewed, ReplySent, ReplySubmitted};
 use crate::item::fields;
 use crate::store::{
     Counter, ITEM_COLUMNS, LogDraft, bump, item_event, item_from_row, item_in, log, notify, save_item,
@@ -15,7 +16,6 @@ use crate::{
     Error, Interact, Item, ItemId, ItemStatus, Reply, ReplyId, ReplyInput, ReplyStatus, Result,
     ReviewDecision, from_json, parse_code, to_json,
 };
-use serde_json::json;
 use tongban_db::{Row, Tx, Value, params};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
@@ -148,7 +148,7 @@ impl Interact {
             ],
         )
         .await?;
-        let flags: Vec<&str> = reply.flags.iter().map(|f| f.rule.code()).collect();
+        let flags: Vec<String> = reply.flags.iter().map(|f| f.rule.code().into()).collect();
         if reply.status == ReplyStatus::Sent {
             self.deliver(&mut tx, actor, &mut item, &mut reply, now).await?;
         } else {
@@ -178,19 +178,23 @@ impl Interact {
             )
             .await?;
         }
-        item_event(
-            &mut tx,
-            actor,
-            if reply.status == ReplyStatus::Sent {
-                "interact.reply.sent"
-            } else {
-                "interact.reply.submitted"
-            },
-            &item,
-            ("答复诉求", "reply written"),
-            json!({ "reply": reply.id, "flags": flags, "reply_status": reply.status.code() }),
-        )
-        .await?;
+        let (reply_id, reply_status) = (reply.id.to_string(), reply.status.code().to_owned());
+        let summary = ("答复诉求", "reply written");
+        if reply.status == ReplyStatus::Sent {
+            let sent = ReplySent {
+                reply: reply_id,
+                flags,
+                reply_status,
+            };
+            item_event(&mut tx, actor, sent, &item, summary).await?;
+        } else {
+            let submitted = ReplySubmitted {
+                reply: reply_id,
+                flags,
+                reply_status,
+            };
+            item_event(&mut tx, actor, submitted, &item, summary).await?;
+        }
         tx.commit().await?;
         Ok(reply)
     }
@@ -272,10 +276,13 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.reply.reviewed",
+            ReplyReviewed {
+                reply: reply.id.to_string(),
+                outcome: outcome.into(),
+                publish: reply.publish,
+            },
             &item,
             ("审核答复", "reply reviewed"),
-            json!({ "reply": reply.id, "outcome": outcome, "publish": reply.publish }),
         )
         .await?;
         tx.commit().await?;

@@ -3,10 +3,10 @@
 //! and assistance (协办) from another department while the handling department keeps the item.
 
 use crate::check::{self, MAX_NOTE};
+use crate::events::{AssistAnswered, AssistRequested, ItemDispatched, ItemReturned, ItemTransferred};
 use crate::item::{ASSIST_COLUMNS, assist_from_row};
 use crate::store::{Counter, LogDraft, bump, item_event, item_in, log, notify, save_item};
 use crate::{Assist, AssistId, AssistStatus, DeptRef, Error, Interact, ItemId, ItemStatus, ItemView, Result};
-use serde_json::json;
 use tongban_db::{EventDraft, params};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
@@ -65,10 +65,9 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.dispatched",
+            ItemDispatched {},
             &item,
             ("分派诉求", "item dispatched"),
-            json!({}),
         )
         .await?;
         tx.commit().await?;
@@ -134,10 +133,13 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.transferred",
+            ItemTransferred {
+                from: from.path,
+                to: department.path,
+                reason,
+            },
             &item,
             ("转办诉求", "item transferred"),
-            json!({ "from": from.path, "to": department.path, "reason": reason }),
         )
         .await?;
         tx.commit().await?;
@@ -190,10 +192,12 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.item.returned",
+            ItemReturned {
+                from: from.path,
+                reason,
+            },
             &item,
             ("退回诉求", "item returned"),
-            json!({ "from": from.path, "reason": reason }),
         )
         .await?;
         tx.commit().await?;
@@ -283,10 +287,12 @@ impl Interact {
         item_event(
             &mut tx,
             actor,
-            "interact.assist.requested",
+            AssistRequested {
+                assist: assist.id.to_string(),
+                assisting: assist.department.path.clone(),
+            },
             &item,
             ("请求协办", "assistance requested"),
-            json!({ "assist": assist.id, "assisting": assist.department.path }),
         )
         .await?;
         tx.commit().await?;
@@ -341,19 +347,18 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.assist.answered",
-                object_type: "interact_assist",
-                object_id: assist.id.as_str(),
-                object_dept: Some(&assist.department.path),
-                summary: msg!(
+            EventDraft::of(
+                &AssistAnswered {
+                    item: assist.item_id.to_string(),
+                },
+                assist.id.as_str(),
+                Some(&assist.department.path),
+                msg!(
                     "path-answered-assistance-request",
                     department = assist.department.name_zh,
                     path = assist.department.path.as_str()
-                )
-                .to_string(),
-                detail: json!({ "item": assist.item_id }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

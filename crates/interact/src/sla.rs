@@ -4,6 +4,7 @@
 //! it is idempotent (each item is reminded and escalated at most once per round) and each item
 //! is handled in its own short transaction.
 
+use crate::events::{DueDaySet, EscalationAcknowledged, EscalationRaised};
 use crate::rating::{RECTIFICATION_COLUMNS, rectification_from_row};
 use crate::sql::{col, open_statuses, path_in};
 use crate::store::{
@@ -14,7 +15,6 @@ use crate::{
     Listing, Result, parse_code, parse_date,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use tongban_db::sql::render;
 use tongban_db::sql::sea_query::{Alias, Cond, Expr, Order, Query};
 use tongban_db::{EventDraft, Row, Tx, params};
@@ -77,27 +77,24 @@ async fn raise(tx: &mut Tx, actor: &Principal, e: &Escalation) -> Result<()> {
     };
     tx.append_event(
         actor,
-        EventDraft {
-            action: "interact.escalation.raised",
-            object_type: "interact_item",
-            object_id: e.item_id.as_str(),
-            object_dept: Some(&e.department),
-            summary: msg!(
+        EventDraft::of(
+            &EscalationRaised {
+                escalation: e.id.to_string(),
+                level: e.level.code().into(),
+                subject: e.subject.code().into(),
+                round: e.round,
+                due_on: e.due_on.to_string(),
+            },
+            e.item_id.as_str(),
+            Some(&e.department),
+            msg!(
                 "escalation-opened",
                 subject = Arg::name(e.subject.name_zh(), e.subject.name_en()),
                 item_number = e.item_number,
                 due_on = e.due_on,
                 level = Arg::name(zh, en)
-            )
-            .to_string(),
-            detail: json!({
-                "escalation": e.id,
-                "level": e.level.code(),
-                "subject": e.subject.code(),
-                "round": e.round,
-                "due_on": e.due_on.to_string(),
-            }),
-        },
+            ),
+        ),
     )
     .await?;
     Ok(())
@@ -190,10 +187,11 @@ impl Interact {
             item_event(
                 &mut tx,
                 actor,
-                "interact.item.due_day_set",
+                DueDaySet {
+                    due_on: due_on.map(|d| d.to_string()),
+                },
                 &item,
                 ("确定办理期限", "due day set"),
-                json!({ "due_on": due_on.map(|d| d.to_string()) }),
             )
             .await?;
             tx.commit().await?;
@@ -436,19 +434,18 @@ impl Interact {
         e.acknowledged = Some(Millis(now.0));
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.escalation.acknowledged",
-                object_type: "interact_item",
-                object_id: e.item_id.as_str(),
-                object_dept: Some(&e.department),
-                summary: msg!(
+            EventDraft::of(
+                &EscalationAcknowledged {
+                    escalation: e.id.to_string(),
+                },
+                e.item_id.as_str(),
+                Some(&e.department),
+                msg!(
                     "escalation-acknowledged",
                     level = Arg::name(e.level.name_zh(), e.level.name_en()),
                     item_number = e.item_number,
-                )
-                .to_string(),
-                detail: json!({ "escalation": e.id }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -2,13 +2,14 @@
 //! its version, the timeline, the citizen's notification, the department counters, the human
 //! number, and the event.
 
+use crate::events::ItemFacts;
 use crate::{
     Channel, DeptRef, Error, GeoPoint, Interact, Item, ItemId, ItemKind, ItemStatus, Location, MaskedContact,
     Rating, Result, Satisfaction, Submitter, from_json, parse_code, parse_date, to_json,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use tongban_crypto::FieldCipher;
+use tongban_db::event::{EventKind, With};
 use tongban_db::{EventDraft, Row, Tx, Value, params};
 use tongban_kernel::msg;
 use tongban_kernel::{ClockReading, DeptPath, LegalClock, Millis, Principal};
@@ -474,32 +475,32 @@ pub(crate) async fn next_number(tx: &mut Tx, day: Date) -> Result<String> {
     ))
 }
 
-/// Appends the event of a change to `item`, with a bilingual summary naming its number and
-/// `detail` (never clear personal data).
+/// Appends the event of kind `K` about a change to `item`, with the item's [`ItemFacts`] beside
+/// `detail` (never clear personal data) and a bilingual summary naming its number.
 #[tracing::instrument(skip_all)]
-pub(crate) async fn item_event(
+pub(crate) async fn item_event<K: EventKind>(
     tx: &mut Tx,
     actor: &Principal,
-    action: &str,
+    detail: K,
     item: &Item,
     (zh, en): (&str, &str),
-    mut detail: serde_json::Value,
 ) -> Result<()> {
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("number".into(), json!(item.number));
-        map.insert("status".into(), json!(item.status.code()));
-        map.insert("department".into(), json!(item.dept_path().map(DeptPath::as_str)));
-    }
+    let event = With {
+        about: ItemFacts {
+            number: item.number.clone(),
+            status: item.status.code().into(),
+            department: item.dept_path().cloned(),
+        },
+        detail,
+    };
     tx.append_event(
         actor,
-        EventDraft {
-            action,
-            object_type: "interact_item",
-            object_id: item.id.as_str(),
-            object_dept: item.dept_path(),
-            summary: format!("{zh}：{} / {en}: {}", item.number, item.number),
-            detail,
-        },
+        EventDraft::of(
+            &event,
+            item.id.as_str(),
+            item.dept_path(),
+            format!("{zh}：{} / {en}: {}", item.number, item.number),
+        ),
     )
     .await?;
     Ok(())

@@ -5,10 +5,10 @@
 //! costs the same at four hundred or four hundred thousand answers. Free-text answers are shown
 //! to the department only; the public results are counts.
 
+use crate::events::{SurveyAnswered, SurveyCreated};
 use crate::{DeptRef, Error, Interact, Result, from_json, to_json};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::msg;
@@ -316,14 +316,16 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.survey.created",
-                object_type: "survey",
-                object_id: survey.id.as_str(),
-                object_dept: Some(&survey.department.path),
-                summary: msg!("published-survey", title = survey.title).to_string(),
-                detail: json!({ "questions": survey.questions.len(), "opens_on": survey.opens_on, "closes_on": survey.closes_on }),
-            },
+            EventDraft::of(
+                &SurveyCreated {
+                    questions: survey.questions.len(),
+                    opens_on: survey.opens_on,
+                    closes_on: survey.closes_on,
+                },
+                survey.id.as_str(),
+                Some(&survey.department.path),
+                msg!("published-survey", title = survey.title),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -431,14 +433,14 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.survey.answered",
-                object_type: "survey",
-                object_id: id.as_str(),
-                object_dept: Some(&survey.department.path),
-                summary: msg!("answered-survey", title = survey.title).to_string(),
-                detail: json!({ "questions": slots.len() }),
-            },
+            EventDraft::of(
+                &SurveyAnswered {
+                    questions: slots.len(),
+                },
+                id.as_str(),
+                Some(&survey.department.path),
+                msg!("answered-survey", title = survey.title),
+            ),
         )
         .await?;
         tx.commit().await?;

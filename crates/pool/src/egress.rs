@@ -7,9 +7,9 @@
 //! them so the caller connects to exactly what was checked. A refusal names the kind of address
 //! and nothing of what answers there.
 
+use crate::events::{EgressAllowed, EgressRemoved};
 use crate::{Error, Pool, Result};
 use serde::Serialize;
-use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tongban_db::{EventDraft, Row, params};
@@ -109,14 +109,15 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.egress.allowed",
-                object_type: "egress_rule",
-                object_id: &id,
-                object_dept: Some(department),
-                summary: msg!("allowed-destinations-cidr", cidr = cidr).to_string(),
-                detail: json!({ "cidr": cidr, "purpose": purpose }),
-            },
+            EventDraft::of(
+                &EgressAllowed {
+                    cidr: cidr.clone(),
+                    purpose: purpose.to_owned(),
+                },
+                &id,
+                Some(department),
+                msg!("allowed-destinations-cidr", cidr = cidr),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -173,14 +174,14 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.egress.removed",
-                object_type: "egress_rule",
-                object_id: &rule.id,
-                object_dept: Some(&rule.department),
-                summary: msg!("removed-destinations-cidr", cidr = rule.cidr).to_string(),
-                detail: json!({ "cidr": rule.cidr }),
-            },
+            EventDraft::of(
+                &EgressRemoved {
+                    cidr: rule.cidr.clone(),
+                },
+                &rule.id,
+                Some(&rule.department),
+                msg!("removed-destinations-cidr", cidr = rule.cidr),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -5,13 +5,14 @@
 //! reads by one caller of one resource share one event that lists each of them, so that
 //! thousands of reads per second cost a few transactions and a few events, not thousands.
 
+use crate::events::{ExchangeCall, ExchangeRead};
 use crate::policy::{Access, Shown, bidx_column, blind_index_of};
 use crate::{Error, Pool, Result, personal};
 use arrow::array::{Array, RecordBatch};
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
@@ -229,24 +230,7 @@ struct ReadEvent {
     provider: tongban_kernel::DeptPath,
     reader: Reader,
     day: String,
-    call: Call,
-}
-
-/// One read as its event lists it. Personal values in the query are masked.
-#[derive(Serialize)]
-struct Call {
-    /// When it was made (ms since the epoch).
-    at_ms: i64,
-    purpose: String,
-    query: Map<String, Value>,
-    fields: Vec<String>,
-    count: usize,
-    version: u32,
-    /// `provider`, `grant` or `open`.
-    basis: &'static str,
-    /// The grant read under, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    grant: Option<String>,
+    call: ExchangeCall,
 }
 
 /// The recorder of reads: one background task writing group commits.
@@ -520,14 +504,14 @@ impl Pool {
             provider: access.resource.provider.path.clone(),
             reader,
             day: self.catalog.today().to_string(),
-            call: Call {
+            call: ExchangeCall {
                 at_ms: tongban_kernel::Millis::now().0,
                 purpose: purpose.to_owned(),
                 query: shown_query,
                 fields: names.clone(),
                 count: records.len(),
                 version,
-                basis: access.basis.code(),
+                basis: access.basis.code().to_owned(),
                 grant: match &access.basis {
                     crate::Basis::Grant(id) => Some(id.as_str().to_owned()),
                     _ => None,
@@ -684,29 +668,24 @@ async fn write_reads(db: &tongban_db::Db, batch: &[Pending]) -> std::result::Res
     let mut events = Vec::with_capacity(groups.len());
     for group in &groups {
         let first = group[0];
-        let calls: Vec<&Call> = group.iter().map(|p| &p.event.call).collect();
+        let calls: Vec<ExchangeCall> = group.iter().map(|p| p.event.call.clone()).collect();
         let records: usize = calls.iter().map(|c| c.count).sum();
+        let summary = read_summary(
+            &first.actor.name,
+            &first.event.code,
+            first.event.reader,
+            calls.len(),
+            records,
+        );
+        let read = ExchangeRead {
+            reader: first.event.reader.code().to_owned(),
+            reads: calls.len(),
+            records,
+            calls,
+        };
         events.push((
             &first.actor,
-            EventDraft {
-                action: "pool.exchange.read",
-                object_type: "resource",
-                object_id: &first.event.code,
-                object_dept: Some(&first.event.provider),
-                summary: read_summary(
-                    &first.actor.name,
-                    &first.event.code,
-                    first.event.reader,
-                    calls.len(),
-                    records,
-                ),
-                detail: json!({
-                    "use": first.event.reader.code(),
-                    "reads": calls.len(),
-                    "records": records,
-                    "calls": calls,
-                }),
-            },
+            EventDraft::of(&read, &first.event.code, Some(&first.event.provider), summary),
         ));
     }
     tx.append_events(events).await?;

@@ -13,6 +13,7 @@
 
 mod egress;
 mod error;
+pub mod events;
 mod exchange;
 pub mod export;
 mod govern;

@@ -3,10 +3,10 @@
 //! one, and fields it cannot place are matched by name (exact field code or Chinese name first,
 //! then by similarity).
 
+use crate::events::MappingSaved;
 use crate::govern::FieldPlan;
 use crate::{Pool, Result};
 use serde::Serialize;
-use serde_json::json;
 use std::collections::BTreeMap;
 use tongban_catalog::Resource;
 use tongban_db::{EventDraft, params};
@@ -56,19 +56,19 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.mapping.saved",
-                object_type: "resource",
-                object_id: resource.id.as_str(),
-                object_dept: Some(&resource.provider.path),
-                summary: msg!(
+            EventDraft::of(
+                &MappingSaved {
+                    code: resource.code.clone(),
+                    mapping: mapping.clone(),
+                },
+                resource.id.as_str(),
+                Some(&resource.provider.path),
+                msg!(
                     "saved-column-mapping-resource",
                     resource = resource.code,
                     mapping = mapping.len()
-                )
-                .to_string(),
-                detail: json!({ "code": resource.code, "mapping": mapping }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -305,6 +305,7 @@ pub(crate) fn fed_by(
 mod tests {
     use super::*;
     use crate::govern::plan;
+    use serde_json::json;
     use tongban_catalog::{ResourceId, ResourceInput, ResourceStatus};
 
     fn resource() -> Resource {

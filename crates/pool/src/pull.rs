@@ -8,12 +8,12 @@
 //! The connection URL carries a password: it is stored encrypted, shown only without the
 //! password, and never written to an event, a log line or an error message.
 
+use crate::events::{PullAdded, PullFailed, PullRemoved};
 use crate::model::{IngestOptions, IngestReport, SourceFormat};
 use crate::source::Source;
 use crate::{Error, Pool, Result};
 use futures_util::TryStreamExt;
 use serde::Serialize;
-use serde_json::json;
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -356,14 +356,21 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.pull.added",
-                object_type: "pool_pull",
-                object_id: &id,
-                object_dept: Some(&resource.provider.path),
-                summary: msg!("scheduled-pull-table-into", resource = resource.code, table = table).to_string(),
-                detail: json!({ "resource": resource.code, "url": shown, "table": table, "every_minutes": new.every_minutes }),
-            },
+            EventDraft::of(
+                &PullAdded {
+                    resource: resource.code.clone(),
+                    url: shown,
+                    table: table.clone(),
+                    every_minutes: new.every_minutes,
+                },
+                &id,
+                Some(&resource.provider.path),
+                msg!(
+                    "scheduled-pull-table-into",
+                    resource = resource.code,
+                    table = table
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -441,19 +448,19 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.pull.removed",
-                object_type: "pool_pull",
-                object_id: &p.id,
-                object_dept: None,
-                summary: msg!(
+            EventDraft::of(
+                &PullRemoved {
+                    resource: p.resource_code.clone(),
+                    table: p.table.clone(),
+                },
+                &p.id,
+                None,
+                msg!(
                     "stopped-pull-into-resource",
                     table = p.table,
                     resource_code = p.resource_code
-                )
-                .to_string(),
-                detail: json!({ "resource": p.resource_code, "table": p.table }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -518,14 +525,16 @@ impl Pool {
             // A successful run is recorded by the load's own version event; a failed one here.
             tx.append_event(
                 actor,
-                EventDraft {
-                    action: "pool.pull.failed",
-                    object_type: "pool_pull",
-                    object_id: &p.id,
-                    object_dept: None,
-                    summary: msg!("pull-into-resource-code", resource_code = p.resource_code).to_string(),
-                    detail: json!({ "resource": p.resource_code, "table": p.table, "status": status }),
-                },
+                EventDraft::of(
+                    &PullFailed {
+                        resource: p.resource_code.clone(),
+                        table: p.table.clone(),
+                        status,
+                    },
+                    &p.id,
+                    None,
+                    msg!("pull-into-resource-code", resource_code = p.resource_code),
+                ),
             )
             .await?;
         }

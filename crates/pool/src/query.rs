@@ -5,6 +5,7 @@
 //! files, no other tables, no DDL, DML or settings. `SELECT *`, joins, subqueries, CTEs and
 //! `information_schema` therefore only ever see what the views expose. Every query is an event.
 
+use crate::events::{QueryRan, QueryRefused, QueryTimedOut};
 use crate::policy::{Access, FieldAccess, Shown, bidx_column, blind_index_of};
 use crate::{Error, Pool, Result, personal};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
@@ -405,36 +406,33 @@ impl Pool {
         elapsed_ms: u64,
     ) -> Result<String> {
         let id = tongban_kernel::id::new_uuid_v7();
-        let bases: BTreeMap<&str, &str> = read
+        let bases: BTreeMap<String, String> = read
             .iter()
-            .map(|a| (a.resource.code.as_str(), a.basis.code()))
+            .map(|a| (a.resource.code.clone(), a.basis.code().to_owned()))
             .collect();
         let codes: Vec<&str> = read.iter().map(|a| a.resource.code.as_str()).collect();
         let purpose = opts.purpose.trim();
         let mut tx = self.catalog.db().begin_write().await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.query.ran",
-                object_type: "query",
-                object_id: &id,
-                object_dept: actor.department.as_ref(),
-                summary: msg!(
+            EventDraft::of(
+                &QueryRan {
+                    resources: bases,
+                    purpose: purpose.to_owned(),
+                    rows,
+                    truncated,
+                    elapsed_ms,
+                    sql: sql_for_event(sql),
+                },
+                &id,
+                actor.department.as_ref(),
+                msg!(
                     "pool-query-join2-returned",
                     join = codes.join("、"),
                     join2 = codes.join(", "),
                     rows = rows
-                )
-                .to_string(),
-                detail: json!({
-                    "resources": bases,
-                    "purpose": purpose,
-                    "rows": rows,
-                    "truncated": truncated,
-                    "elapsed_ms": elapsed_ms,
-                    "sql": sql_for_event(sql),
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -454,24 +452,21 @@ impl Pool {
         let mut tx = self.catalog.db().begin_write().await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.query.timed_out",
-                object_type: "query",
-                object_id: &id,
-                object_dept: actor.department.as_ref(),
-                summary: msg!(
+            EventDraft::of(
+                &QueryTimedOut {
+                    resources: codes.iter().map(|c| (*c).to_owned()).collect(),
+                    purpose: opts.purpose.trim().to_owned(),
+                    timeout_s: opts.timeout.as_secs(),
+                    sql: sql_for_event(sql),
+                },
+                &id,
+                actor.department.as_ref(),
+                msg!(
                     "pool-query-join2-stopped",
                     join = codes.join("、"),
                     join2 = codes.join(", ")
-                )
-                .to_string(),
-                detail: json!({
-                    "resources": codes,
-                    "purpose": opts.purpose.trim(),
-                    "timeout_s": opts.timeout.as_secs(),
-                    "sql": sql_for_event(sql),
-                }),
-            },
+                ),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -483,14 +478,15 @@ impl Pool {
         let mut tx = self.catalog.db().begin_write().await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.query.refused",
-                object_type: "query",
-                object_id: &id,
-                object_dept: actor.department.as_ref(),
-                summary: msg!("pool-query-refused").to_string().to_owned(),
-                detail: json!({ "reason": why, "sql": sql_for_event(sql) }),
-            },
+            EventDraft::of(
+                &QueryRefused {
+                    reason: why.to_owned(),
+                    sql: sql_for_event(sql),
+                },
+                &id,
+                actor.department.as_ref(),
+                msg!("pool-query-refused"),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -7,13 +7,15 @@
 //! This module decides what is sent, to whom, signed how, and when to try again; it never makes
 //! a network call itself: the sender that does lives with the binary's workers.
 
+use crate::events::{WebhookGaveUp, WebhookSubscribed, WebhookUnsubscribed};
 use crate::{Error, Pool, Result};
 use rand_core::{OsRng, RngCore};
 use serde::Serialize;
 use serde_json::json;
 use std::net::IpAddr;
 use std::time::Duration;
-use tongban_db::{EventDraft, Row, event, params};
+use tongban_catalog::events::VersionRecorded;
+use tongban_db::{EventDraft, Feed, Row, params};
 use tongban_kernel::msg;
 use tongban_kernel::{DeptPath, Invalid, Millis, Principal, PrincipalKind};
 
@@ -29,8 +31,6 @@ pub const DELIVERY_HEADER: &str = "X-Tongban-Delivery";
 pub const MAX_SUBSCRIPTIONS: usize = 5;
 /// Longest callback URL.
 const MAX_URL_CHARS: usize = 2000;
-/// The event whose versions are announced.
-const VERSION_EVENT: &str = "catalog.resource.version_recorded";
 /// Events read per queueing transaction.
 const QUEUE_BATCH: u32 = 500;
 /// How long a claimed delivery is held by its sender before another may try it.
@@ -302,19 +302,19 @@ impl Pool {
         let e = tx
             .append_event(
                 actor,
-                EventDraft {
-                    action: "pool.webhook.subscribed",
-                    object_type: "webhook_subscription",
-                    object_id: &id,
-                    object_dept: Some(&resource.provider.path),
-                    summary: msg!(
+                EventDraft::of(
+                    &WebhookSubscribed {
+                        resource: resource.code.clone(),
+                        url: url.clone(),
+                    },
+                    &id,
+                    Some(&resource.provider.path),
+                    msg!(
                         "name-subscribed-new-versions",
                         name = actor.name,
                         resource = resource.code
-                    )
-                    .to_string(),
-                    detail: json!({ "resource": resource.code, "url": url }),
-                },
+                    ),
+                ),
             )
             .await?;
         tx.execute(
@@ -462,14 +462,14 @@ impl Pool {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "pool.webhook.unsubscribed",
-                object_type: "webhook_subscription",
-                object_id: &id,
-                object_dept: provider.as_ref(),
-                summary: msg!("name-unsubscribed-from-code", name = actor.name, code = code).to_string(),
-                detail: json!({ "resource": code }),
-            },
+            EventDraft::of(
+                &WebhookUnsubscribed {
+                    resource: code.clone(),
+                },
+                &id,
+                provider.as_ref(),
+                msg!("name-unsubscribed-from-code", name = actor.name, code = code),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -483,20 +483,12 @@ impl Pool {
     #[tracing::instrument(skip_all)]
     pub async fn queue_webhooks(&self) -> Result<u64> {
         let db = self.catalog.db();
+        let feed = Feed::new(db, CURSOR).of::<VersionRecorded>().batch(QUEUE_BATCH);
         let mut queued = 0;
-        loop {
-            let from = event::cursor(db, CURSOR).await?;
-            let events = event::read_after(db, from, QUEUE_BATCH).await?;
-            let Some(last) = events.last().map(|e| e.seq) else {
-                return Ok(queued);
-            };
+        while let Some(batch) = feed.next().await? {
             let mut rows = Vec::new();
-            for e in events.iter().filter(|e| e.action == VERSION_EVENT) {
-                let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
-                let code = detail["code"].as_str().unwrap_or_default().to_owned();
-                let Some(version) = detail["version"].as_u64().and_then(|v| u32::try_from(v).ok()) else {
-                    continue;
-                };
+            for read in batch.read::<VersionRecorded>() {
+                let (e, v) = read?;
                 let subs = db
                     .fetch_all(
                         "SELECT id, client_id, client_name, client_path FROM webhook_subscriptions \
@@ -507,7 +499,7 @@ impl Pool {
                 for s in subs {
                     let who = subscriber(&s)?;
                     match self
-                        .exchange_access(&who, &code, tongban_catalog::GrantUse::Exchange)
+                        .exchange_access(&who, &v.code, tongban_catalog::GrantUse::Exchange)
                         .await
                     {
                         Ok(_) => {}
@@ -518,15 +510,15 @@ impl Pool {
                     let body = json!({
                         "delivery": id,
                         "event": "resource.version",
-                        "resource": code,
-                        "version": version,
-                        "rows": detail["row_count"],
-                        "quality": detail["quality_score"],
-                        "diff": detail["diff"],
+                        "resource": v.code,
+                        "version": v.version,
+                        "rows": v.row_count,
+                        "quality": v.quality_score,
+                        "diff": v.diff,
                         "recorded_ms": e.at.0,
-                        "changes": format!("/api/v1/exchange/{code}/changes?since={}", version.saturating_sub(1)),
+                        "changes": format!("/api/v1/exchange/{}/changes?since={}", v.code, v.version.saturating_sub(1)),
                     });
-                    rows.push((id, s.get::<String>("id")?, e.seq, version, body.to_string()));
+                    rows.push((id, s.get::<String>("id")?, e.seq, v.version, body.to_string()));
                 }
             }
             let now = Millis::now();
@@ -542,9 +534,10 @@ impl Pool {
                     )
                     .await?;
             }
-            event::save_cursor(&mut tx, CURSOR, last).await?;
+            batch.done(&mut tx).await?;
             tx.commit().await?;
         }
+        Ok(queued)
     }
 
     /// Claims up to `limit` deliveries that are due, signs each for sending now, and holds them
@@ -655,14 +648,17 @@ impl Pool {
         }
         tx.append_event(
             &Principal::system("webhooks"),
-            EventDraft {
-                action: "pool.webhook.gave_up",
-                object_type: "webhook_subscription",
-                object_id: &sub,
-                object_dept: None,
-                summary: msg!("gave-up-webhook-delivery", attempt = sent.attempt, code = code).to_string(),
-                detail: json!({ "delivery": sent.id, "resource": code, "attempts": sent.attempt, "last_error": error }),
-            },
+            EventDraft::of(
+                &WebhookGaveUp {
+                    delivery: sent.id.clone(),
+                    resource: code.clone(),
+                    attempts: sent.attempt,
+                    last_error: error,
+                },
+                &sub,
+                None,
+                msg!("gave-up-webhook-delivery", attempt = sent.attempt, code = code),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -18,6 +18,7 @@ extern crate tongban_kernel;
 
 pub mod canonical;
 mod error;
+pub mod events;
 mod impression;
 mod licence;
 mod model;

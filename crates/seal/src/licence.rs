@@ -3,13 +3,13 @@
 //! field-encrypted, revoked by the issuing department (`RevokeLicences`), listed for the issuer,
 //! the holder's account and the hall's 免提交 lookup by holder.
 
+use crate::events::{LicenceIssued, LicenceRevoked};
 use crate::seal::SEAL_COLUMNS;
 use crate::sign::{DOCUMENT_FORMAT, sign_licence};
 use crate::{
     Error, Holder, HolderKind, Issuer, Licence, LicenceDocument, LicenceField, LicenceId, LicenceInput,
     LicenceStatus, Result, Revocation, SealId, Seals, SignedLicence, parse_code, parse_date,
 };
-use serde_json::json;
 use tongban_crypto::{mask_credit_code, mask_id_number, mask_name};
 use tongban_db::{EventDraft, Row, Tx, params};
 use tongban_kernel::msg;
@@ -341,22 +341,20 @@ impl Seals {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "seal.licence.issued",
-                object_type: "licence",
-                object_id: licence.id.as_str(),
-                object_dept: Some(&licence.issuer.path),
-                summary: msg!("issued-e-licence-number", title = licence.title, number = number).to_string(),
-                detail: json!({
-                    "number": number,
-                    "type": licence.licence_type,
-                    "holder": licence.holder_masked,
-                    "holder_id": licence.holder_id_masked,
-                    "seal": seal.id.as_str(),
-                    "data_hash": signed.signature.data_hash,
-                    "case_number": licence.case_number,
-                }),
-            },
+            EventDraft::of(
+                &LicenceIssued {
+                    number: number.clone(),
+                    licence_type: licence.licence_type.clone(),
+                    holder: licence.holder_masked.clone(),
+                    holder_id: licence.holder_id_masked.clone(),
+                    seal: seal.id.as_str().into(),
+                    data_hash: signed.signature.data_hash.clone(),
+                    case_number: licence.case_number.clone(),
+                },
+                licence.id.as_str(),
+                Some(&licence.issuer.path),
+                msg!("issued-e-licence-number", title = licence.title, number = number),
+            ),
         )
         .await?;
         Ok((licence, signed))
@@ -382,14 +380,15 @@ impl Seals {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "seal.licence.revoked",
-                object_type: "licence",
-                object_id: current.id.as_str(),
-                object_dept: Some(&current.issuer.path),
-                summary: msg!("revoked-e-licence-number", number = current.number).to_string(),
-                detail: json!({ "number": current.number, "reason": reason }),
-            },
+            EventDraft::of(
+                &LicenceRevoked {
+                    number: current.number.clone(),
+                    reason: reason.clone(),
+                },
+                current.id.as_str(),
+                Some(&current.issuer.path),
+                msg!("revoked-e-licence-number", number = current.number),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -2,12 +2,12 @@
 //! whose private half is stored only wrapped under the keyring's master key, and a public
 //! certificate the platform signs as seal maker.
 
+use crate::events::{SealCreated, SealRotated};
 use crate::sign::{STRUCTURE_VERSION, sign_certificate};
 use crate::{
     Error, Issuer, MAX_PICTURE_BYTES, PictureRef, Result, Seal, SealCertificate, SealId, SealInput,
     SealPicture, Seals, parse_code, parse_date,
 };
-use serde_json::json;
 use tongban_crypto::{SigningKey, VerifyingKey, sm3};
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::msg;
@@ -120,20 +120,18 @@ impl Seals {
         self.insert_seal(&mut tx, actor, made).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "seal.seal.created",
-                object_type: "seal",
-                object_id: id.as_str(),
-                object_dept: Some(&issuer.path),
-                summary: msg!("made-seal-name", name = name).to_string(),
-                detail: json!({
-                    "name": name,
-                    "type": new.seal_type.code(),
-                    "valid_from": new.valid_from.to_string(),
-                    "valid_to": new.valid_to.to_string(),
-                    "public_key_fingerprint": key.verifying_key().fingerprint(),
-                }),
-            },
+            EventDraft::of(
+                &SealCreated {
+                    name: name.to_string(),
+                    seal_type: new.seal_type.code().into(),
+                    valid_from: new.valid_from.to_string(),
+                    valid_to: new.valid_to.to_string(),
+                    public_key_fingerprint: key.verifying_key().fingerprint(),
+                },
+                id.as_str(),
+                Some(&issuer.path),
+                msg!("made-seal-name", name = name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -256,18 +254,16 @@ impl Seals {
         self.insert_seal(&mut tx, actor, made).await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "seal.seal.rotated",
-                object_type: "seal",
-                object_id: new_id.as_str(),
-                object_dept: Some(&old.issuer.path),
-                summary: msg!("replaced-key-seal-name", name = old.name).to_string(),
-                detail: json!({
-                    "retired": id.as_str(),
-                    "retired_fingerprint": old_fingerprint,
-                    "public_key_fingerprint": key.verifying_key().fingerprint(),
-                }),
-            },
+            EventDraft::of(
+                &SealRotated {
+                    retired: id.as_str().into(),
+                    retired_fingerprint: old_fingerprint.clone(),
+                    public_key_fingerprint: key.verifying_key().fingerprint(),
+                },
+                new_id.as_str(),
+                Some(&old.issuer.path),
+                msg!("replaced-key-seal-name", name = old.name),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -224,3 +224,37 @@ pub fn said_in_both(m: &tongban_kernel::Msg) {
         assert!(!en.ends_with(&format!(":{code}")), "{code} is not in its catalog");
     }
 }
+
+/// What is wrong with a crate's declared event kinds (`kinds`, its `events::KINDS`) and its
+/// sources under `src`: a kind whose action does not start with `prefix` (`hall.`) or is
+/// declared twice, and a source file that still builds an event from an untyped
+/// `EventDraft { .. }` literal instead of a declared kind. Empty when all is well.
+pub fn event_kind_problems(src: impl AsRef<std::path::Path>, prefix: &str, kinds: &[&str]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, k) in kinds.iter().enumerate() {
+        if !k.starts_with(prefix) {
+            problems.push(format!("{k}: does not start with {prefix}"));
+        }
+        if kinds[..i].contains(k) {
+            problems.push(format!("{k}: declared twice"));
+        }
+    }
+    let mut dirs = vec![src.as_ref().to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            problems.push(format!("{}: cannot be read", dir.display()));
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|s| s.contains(concat!("EventDraft", " {")))
+            {
+                problems.push(format!("{}: builds an untyped EventDraft", path.display()));
+            }
+        }
+    }
+    problems.sort();
+    problems
+}

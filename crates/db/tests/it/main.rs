@@ -4,3 +4,4 @@
 
 mod cancel;
 mod events;
+mod feeds;

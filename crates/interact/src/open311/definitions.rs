@@ -2,9 +2,9 @@
 //! administrator, read by reporting apps, and checked on every submission.
 
 use crate::check::{self, MAX_ADDRESS, MAX_TEXT};
+use crate::events::ServiceAttributesSet;
 use crate::{Category, Error, Interact, Result, from_json, parse_code, to_json};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tongban_db::{EventDraft, Row, params};
 use tongban_kernel::{Arg, msg};
 use tongban_kernel::{Permission, Principal};
@@ -212,14 +212,14 @@ impl Interact {
         }
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.service_attributes.set",
-                object_type: "interact_category",
-                object_id: &category.code,
-                object_dept: None,
-                summary: msg!("set-service-attributes-category", category = category.code).to_string(),
-                detail: json!({ "attributes": attributes.iter().map(|a| &a.code).collect::<Vec<_>>() }),
-            },
+            EventDraft::of(
+                &ServiceAttributesSet {
+                    attributes: attributes.iter().map(|a| a.code.clone()).collect(),
+                },
+                &category.code,
+                None,
+                msg!("set-service-attributes-category", category = category.code),
+            ),
         )
         .await?;
         tx.commit().await?;

@@ -1,9 +1,9 @@
 //! The API keys of the systems that file through Open311: issued once in clear, kept as an
 //! SM3 hash, revoked by name.
 
+use crate::events::{Open311KeyAdded, Open311KeyRevoked};
 use crate::{Error, Interact, Result};
 use serde::Serialize;
-use serde_json::json;
 use tongban_db::{EventDraft, params};
 use tongban_kernel::msg;
 use tongban_kernel::{Millis, Permission, Principal, PrincipalKind};
@@ -87,14 +87,12 @@ impl Interact {
         .await?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.open311_key.added",
-                object_type: "open311_key",
-                object_id: &id,
-                object_dept: None,
-                summary: msg!("issued-open311-key-name", name = name).to_string(),
-                detail: json!({ "name": name }),
-            },
+            EventDraft::of(
+                &Open311KeyAdded { name: name.clone() },
+                &id,
+                None,
+                msg!("issued-open311-key-name", name = name),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -147,14 +145,12 @@ impl Interact {
         let id: String = row.get("id")?;
         tx.append_event(
             actor,
-            EventDraft {
-                action: "interact.open311_key.revoked",
-                object_type: "open311_key",
-                object_id: &id,
-                object_dept: None,
-                summary: msg!("revoked-open311-key-name", name = name).to_string(),
-                detail: json!({ "name": name }),
-            },
+            EventDraft::of(
+                &Open311KeyRevoked { name: name.clone() },
+                &id,
+                None,
+                msg!("revoked-open311-key-name", name = name),
+            ),
         )
         .await?;
         tx.commit().await?;
