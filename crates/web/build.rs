@@ -20,7 +20,8 @@ fn main() {
         let lang = language.file_name().to_string_lossy().into_owned();
         for file in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = file.path();
-            if path.extension().is_some_and(|e| e == "ftl") {
+            // `messages.ftl` is the crate's catalog of `Msg`s (`kernel::catalog!`), not page text.
+            if path.extension().is_some_and(|e| e == "ftl") && !path.ends_with("messages.ftl") {
                 let area = path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())

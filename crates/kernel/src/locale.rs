@@ -197,6 +197,12 @@ impl Catalog {
     /// code the catalog lacks, and every message no source uses. Each crate with a catalog runs
     /// this in its tests: `MESSAGES.problems_with(Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))`.
     pub fn problems_with(&self, src: impl AsRef<std::path::Path>) -> Vec<String> {
+        self.problems_in(src, &["msg!("])
+    }
+
+    /// [`Catalog::problems_with`] for a crate that also names codes through its own macros
+    /// (`["msg!(", "say!("]`): the first argument of each call is a code.
+    pub fn problems_in(&self, src: impl AsRef<std::path::Path>, calls: &[&str]) -> Vec<String> {
         let mut out = self.problems();
         let mut used = BTreeSet::new();
         let mut dirs = vec![src.as_ref().to_path_buf()];
@@ -216,7 +222,7 @@ impl Catalog {
                         .filter(|l| !l.trim_start().starts_with("//"))
                         .collect();
                     let code = code.join("\n");
-                    for call in code.split("msg!(").skip(1) {
+                    for call in calls.iter().flat_map(|c| code.split(c).skip(1)) {
                         let Some(quoted) = call.trim_start().strip_prefix('"') else {
                             continue;
                         };

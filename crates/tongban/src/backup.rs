@@ -139,22 +139,15 @@ pub async fn backup(store: Store, to: &Path, include_master_key: bool) -> Result
         }
     }
     tar.into_inner()?.finish()?.flush()?;
-    println!("{}", say!("备份完成：{}", "backup written: {}", to.display()));
+    println!("{}", say!("backup-written", to = to.display().to_string()));
     if include_master_key {
-        eprintln!(
-            "{}",
-            say!(
-                "警告：备份包含主密钥，得到它的人能读取个人信息。请像保管主密钥一样保管这份备份。",
-                "warning: the archive holds the master key; anyone who has it can read the personal data. Keep it as you keep the master key."
-            )
-        );
+        eprintln!("{}", say!("warning-archive-holds-master-key"));
     } else {
         println!(
             "{}",
             say!(
-                "主密钥未包含在备份中：请另行保管，恢复时再提供（TONGBAN_MASTER_KEY 或 keys/{}）。",
-                "the master key is not in the archive: keep it apart and give it again at restore (TONGBAN_MASTER_KEY or keys/{}).",
-                MASTER_KEY_FILE
+                "master-key-not-archive-keep",
+                master_key_file = MASTER_KEY_FILE.to_string()
             )
         );
     }
@@ -202,9 +195,8 @@ fn dir_is_empty(dir: &Path) -> Result<bool> {
 pub async fn restore(store: Store, from: &Path, force: bool) -> Result<()> {
     if !dir_is_empty(&store.data_dir)? && !force {
         bail!(say!(
-            "数据目录 {} 非空，如确需覆盖请加 --force",
-            "the data directory {} is not empty; add --force to overwrite it",
-            store.data_dir.display()
+            "data-directory-not-empty-add",
+            data_dir = store.data_dir.display().to_string()
         ));
     }
     let work = tempfile::tempdir()?;
@@ -227,10 +219,9 @@ pub async fn restore(store: Store, from: &Path, force: bool) -> Result<()> {
     let in_place = std::fs::read(keys.join(MASTER_KEY_FILE)).ok();
     if !in_archive && in_place.is_none() && store.master_key.is_none() {
         bail!(say!(
-            "备份中没有主密钥：请设置 TONGBAN_MASTER_KEY，或把 {} 放到 {} 后再恢复",
-            "the backup does not hold the master key: set TONGBAN_MASTER_KEY or put {} in {} and restore again",
-            MASTER_KEY_FILE,
-            keys.display()
+            "backup-does-not-hold-master",
+            master_key_file = MASTER_KEY_FILE.to_string(),
+            keys = keys.display().to_string()
         ));
     }
 
@@ -287,7 +278,7 @@ pub async fn restore(store: Store, from: &Path, force: bool) -> Result<()> {
     // Make sure the restored keys open.
     let _ = tongban_crypto::Keyring::open(&store.data_dir.join("keys"), store.master_key.as_deref())
         .context("the restored keys do not open with this master key")?;
-    println!("{}", say!("恢复完成：{}", "restored from {}", from.display()));
+    println!("{}", say!("restored-from", from = from.display().to_string()));
     Ok(())
 }
 

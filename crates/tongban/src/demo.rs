@@ -144,37 +144,28 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     let mut plan = vec![
         (
             staff("sysadmin", "系统管理员", &city, vec![Role::SysAdmin]),
-            say!(
-                "系统管理员（首次登录时设置两步验证）",
-                "system admin (MFA set-up on first sign-in)"
-            ),
+            say!("system-admin-mfa-set-up"),
             true,
         ),
         (
             staff("secadmin", "安全管理员", &city, vec![Role::SecurityAdmin]),
-            say!(
-                "安全管理员：安全账本（首次登录时设置两步验证）",
-                "security admin: ledger (MFA set-up on first sign-in)"
-            ),
+            say!("security-admin-ledger-mfa-set"),
             true,
         ),
         (
             staff("leader", "市领导", &city, vec![Role::Leader]),
-            say!("领导", "leader"),
+            say!("leader"),
             true,
         ),
         (
             // Service items and bundles across the bureaus; no accounts, no cases.
             staff("hall_admin", "政务服务管理员", &city, vec![Role::ServiceAdmin]),
-            say!(
-                "政务服务管理员：跨部门事项与一件事",
-                "city service administrator: items and bundles across bureaus"
-            ),
+            say!("city-service-administrator-items-bundles"),
             true,
         ),
         (
             staff("sjj_data", "数据管理员", &data_bureau, vec![Role::DataAdmin]),
-            say!("数据局：数据主管部门", "data authority"),
+            say!("data-authority"),
             true,
         ),
     ];
@@ -187,9 +178,10 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
         ] {
             let username = format!("{prefix}_{suffix}");
             let name = format!("{zh}{}", role.name_zh());
-            let what = crate::say::pick(
-                format!("{zh} {}", role.name_zh()),
-                format!("{en}: {}", role.name_en().to_lowercase()),
+            let what = say!(
+                "demo-staff-role",
+                dept = tongban_kernel::Arg::name(*zh, *en),
+                role = tongban_kernel::Arg::name(role.name_zh(), role.name_en().to_lowercase())
             );
             plan.push((staff(&username, &name, d, vec![role]), what, false));
         }
@@ -234,7 +226,7 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
         ensure(identity.register_citizen(&actor, reg).await)?;
         accounts.push(DemoAccount {
             username: username.into(),
-            what: say!("公众", "citizen"),
+            what: say!("citizen"),
         });
     }
     let code = CreditCode::with_check("91990100MA0000001").context("demo credit code")?;
@@ -250,7 +242,7 @@ pub async fn seed(identity: &Identity) -> Result<Vec<DemoAccount>> {
     ensure(identity.register_business(&actor, reg).await)?;
     accounts.push(DemoAccount {
         username: "business1".into(),
-        what: say!("企业", "business"),
+        what: say!("business"),
     });
     Ok(accounts)
 }

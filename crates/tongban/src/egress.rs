@@ -56,11 +56,10 @@ pub async fn egress_command(identity: &Identity, pool: &Pool, cmd: EgressCommand
             println!(
                 "{}",
                 say!(
-                    "已放行 {}：{}（{}）",
-                    "allowed {} for {} ({})",
-                    rule.cidr,
-                    name,
-                    rule.purpose
+                    "allowed",
+                    cidr = rule.cidr.to_string(),
+                    name = name,
+                    purpose = rule.purpose.to_string()
                 )
             );
         }
@@ -69,7 +68,7 @@ pub async fn egress_command(identity: &Identity, pool: &Pool, cmd: EgressCommand
             if json {
                 println!("{}", serde_json::to_string(&rules)?);
             } else if rules.is_empty() {
-                println!("{}", say!("白名单为空", "no ranges are allowed"));
+                println!("{}", say!("no-ranges-allowed"));
             } else {
                 let names = identity.department_names().await?;
                 for r in rules {
@@ -85,7 +84,7 @@ pub async fn egress_command(identity: &Identity, pool: &Pool, cmd: EgressCommand
         }
         EgressCommand::Remove { id } => {
             pool.remove_egress(&actor, &id).await?;
-            println!("{}", say!("已撤销：{}", "removed {}", id));
+            println!("{}", say!("removed", id = id));
         }
     }
     Ok(())

@@ -13,13 +13,45 @@
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tongban_crypto::keyring::ACCEPTED_MASTER_KEY_ENV;
 use tongban_crypto::{FieldCipher, Keyring, Sealed, SealedColumn};
 use tongban_db::{Db, Row, Value};
 use tongban_kernel::Principal;
+
+/// The events key management appends.
+pub mod events {
+    tongban_db::event_kinds! {
+        prefix "crypto.";
+        /// A new data key was made the one that seals everything new.
+        DataKeyRotated = "crypto.data_key.rotated" on "data_key" {
+            /// The key's id.
+            key_id: String,
+        }
+        /// One batch of a column's values was sealed again under the active data key.
+        ResealBatch = "crypto.reseal.batch" on "sealed_column" {
+            /// The table.
+            table: String,
+            /// The column.
+            column: String,
+            /// The active data key's id.
+            key_id: String,
+            /// Values resealed.
+            resealed: u64,
+        }
+        /// The master key was replaced and every key and secret wrapped again under it.
+        MasterKeyRotated = "crypto.master_key.rotated" on "master_key" {
+            /// Keys and secrets wrapped again.
+            rewrapped: u64,
+        }
+        /// Keys still wrapped under an earlier master key were wrapped under the current one.
+        MasterKeyRewrapped = "crypto.master_key.rewrapped" on "master_key" {
+            /// Keys and secrets wrapped again.
+            rewrapped: u64,
+        }
+    }
+}
 
 /// How often a running server looks for a data key added by another process.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
@@ -73,23 +105,14 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             let new = if master_from_env {
                 match std::env::var(NEW_MASTER_KEY_ENV) {
                     Ok(v) if !v.trim().is_empty() => tongban_crypto::Zeroizing::new(v.trim().to_string()),
-                    _ => anyhow::bail!(crate::say::pick(
-                        format!(
-                            "主密钥来自环境变量：请把新主密钥放入 {NEW_MASTER_KEY_ENV}（先让每台服务以 {ACCEPTED_MASTER_KEY_ENV}=新主密钥 重启）"
-                        ),
-                        format!(
-                            "the master key comes from the environment: put the new one in {NEW_MASTER_KEY_ENV} (after restarting every server with {ACCEPTED_MASTER_KEY_ENV} set to it)"
-                        ),
+                    _ => anyhow::bail!(say!(
+                        "put-new-master-key-in",
+                        new_env = NEW_MASTER_KEY_ENV,
+                        accepted_env = ACCEPTED_MASTER_KEY_ENV
                     )),
                 }
             } else if let Some(pending) = keyring.pending_master_rotation()? {
-                eprintln!(
-                    "{}",
-                    say!(
-                        "继续上次未完成的主密钥轮换。",
-                        "finishing the master key rotation left half done."
-                    )
-                );
+                eprintln!("{}", say!("finishing-master-key-rotation-left"));
                 pending
             } else {
                 tongban_crypto::keyring::new_master_key_hex()
@@ -101,52 +124,31 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             keyring
                 .finish_master_rotation(&new)
                 .context("rotating the master key")?;
-            println!(
-                "{}",
-                say!(
-                    "主密钥已更换：数据密钥、平台签名密钥和{}个印章与签名密钥已用新主密钥重新封装。",
-                    "master key replaced: the data keys, the platform key and {} seal and signing keys are wrapped under the new one.",
-                    secrets
-                )
-            );
+            println!("{}", say!("master-key-replaced-data-keys", secrets = secrets));
             if master_from_env {
                 println!(
                     "{}",
                     say!(
-                        "请以 {}=新主密钥、{}=旧主密钥 逐台重启服务；确认无误后去掉后者。",
-                        "restart each server with {}=<the new key> and {}=<the old key>; drop the latter once all is well.",
-                        tongban_crypto::MASTER_KEY_ENV,
-                        ACCEPTED_MASTER_KEY_ENV
+                        "restart-each-server-with-new",
+                        master_key_env = tongban_crypto::MASTER_KEY_ENV.to_string(),
+                        accepted_master_key_env = ACCEPTED_MASTER_KEY_ENV.to_string()
                     )
                 );
             } else {
-                println!(
-                    "{}",
-                    say!(
-                        "新主密钥在 keys/master.key，旧的在 keys/master.key.accepted；运行中的服务自动改用。请另行备份新主密钥，确认无误后删除旧的。",
-                        "the new master key is in keys/master.key, the old one in keys/master.key.accepted; running servers take it up by themselves. Escrow the new key, and delete the old one once all is well."
-                    )
-                );
+                println!("{}", say!("new-master-key-keys-master"));
             }
         }
         KeysCommand::Status => {
             let active = keyring.active_data_key_id();
             for id in keyring.data_key_ids() {
                 if id == active {
-                    println!("{}", say!("{}（使用中）", "{} (active)", id));
+                    println!("{}", say!("active", id = id));
                 } else {
                     println!("{id}");
                 }
             }
             let older = secrets_under_older_master(db, keyring).await?;
-            println!(
-                "{}",
-                say!(
-                    "印章与签名密钥：{}个仍在旧主密钥下",
-                    "seal and signing keys: {} still under an older master key",
-                    older
-                )
-            );
+            println!("{}", say!("seal-signing-keys-still-under", older = older));
             for column in sealed_columns() {
                 let counts = census(db, column).await?;
                 let shown: Vec<String> = counts.iter().map(|(k, n)| format!("{k}={n}")).collect();
@@ -164,14 +166,7 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
         }
         KeysCommand::Rewrap => {
             let n = rewrap_secrets(db, keyring, Rewrap::CatchUp).await?;
-            println!(
-                "{}",
-                say!(
-                    "已把{}个印章与签名密钥重新封装在当前主密钥下；其余的原本就是。",
-                    "{} seal and signing keys rewrapped under the current master key; the rest already were.",
-                    n
-                )
-            );
+            println!("{}", say!("seal-signing-keys-rewrapped-under", n = n));
         }
         KeysCommand::Rotate => {
             let mut keyring = keyring.clone();
@@ -180,10 +175,9 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             println!(
                 "{}",
                 say!(
-                    "已启用新数据密钥 {}；运行中的服务在{}秒内改用它。用 tongban keys reencrypt 重新加密已有数据。",
-                    "data key {} is active; running servers take it up within {} s. Run tongban keys reencrypt for existing data.",
-                    id,
-                    REFRESH_EVERY.as_secs()
+                    "data-key-active-running-servers",
+                    id = id,
+                    refresh_every = REFRESH_EVERY.as_secs().to_string()
                 )
             );
         }
@@ -193,15 +187,12 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             let done = reencrypt(db, &cipher, batch, |p| {
                 eprintln!(
                     "{}",
-                    crate::say::pick(
-                        format!(
-                            "{}.{}：已检查{}/{}行，重新加密{}个",
-                            p.table, p.column, p.seen, p.total, p.resealed
-                        ),
-                        format!(
-                            "{}.{}: {}/{} rows checked, {} resealed",
-                            p.table, p.column, p.seen, p.total, p.resealed
-                        ),
+                    say!(
+                        "reencrypt-progress",
+                        column = format!("{}.{}", p.table, p.column),
+                        seen = p.seen,
+                        total = p.total,
+                        resealed = p.resealed
                     )
                 );
             })
@@ -209,20 +200,13 @@ pub async fn keys_command(db: &Db, keyring: &Keyring, master_from_env: bool, cmd
             println!(
                 "{}",
                 say!(
-                    "完成：重新加密{}个值，均在数据密钥 {} 之下。",
-                    "done: {} values resealed; all are under data key {}.",
-                    done.resealed,
-                    cipher.active_key_id()
+                    "done-values-resealed-all-under",
+                    resealed = done.resealed.to_string(),
+                    active_key_id = cipher.active_key_id().to_string()
                 )
             );
             if done.failed > 0 {
-                anyhow::bail!(crate::say::pick(
-                    format!("{}个值无法打开，未改动（日志记有位置）", done.failed),
-                    format!(
-                        "{} values could not be opened and were left as they are (the log says where)",
-                        done.failed
-                    ),
-                ));
+                anyhow::bail!(say!("values-not-opened", failed = done.failed));
             }
         }
     }
@@ -326,14 +310,12 @@ async fn record_rotation(db: &Db, id: &str) -> Result<()> {
     let mut tx = db.begin_write().await?;
     tx.append_event(
         &Principal::system("cli"),
-        tongban_db::EventDraft {
-            action: "crypto.data_key.rotated",
-            object_type: "data_key",
-            object_id: id,
-            object_dept: None,
-            summary: format!("启用新数据密钥 {id} / data key {id} made active"),
-            detail: json!({ "key_id": id }),
-        },
+        tongban_db::EventDraft::of(
+            &events::DataKeyRotated { key_id: id.into() },
+            id,
+            None,
+            tongban_kernel::msg!("event-data-key-active", id = id),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -505,21 +487,22 @@ async fn write_batch(
     let active = cipher.active_key_id();
     tx.append_event(
         &Principal::system("cli"),
-        tongban_db::EventDraft {
-            action: "crypto.reseal.batch",
-            object_type: "sealed_column",
-            object_id: &target,
-            object_dept: None,
-            summary: format!(
-                "重新加密 {target} 中{written}个值（数据密钥 {active}） / resealed {written} values of {target} under data key {active}"
+        tongban_db::EventDraft::of(
+            &events::ResealBatch {
+                table: column.table.into(),
+                column: column.column.into(),
+                key_id: active.to_string(),
+                resealed: written,
+            },
+            &target,
+            None,
+            tongban_kernel::msg!(
+                "event-resealed",
+                target = target,
+                written = written,
+                active = active.to_string()
             ),
-            detail: json!({
-                "table": column.table,
-                "column": column.column,
-                "key_id": active,
-                "resealed": written,
-            }),
-        },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -595,30 +578,21 @@ async fn rewrap_secrets(db: &Db, keyring: &Keyring, why: Rewrap) -> Result<u64> 
                 .await?;
         }
     }
-    let (action, summary) = match why {
-        Rewrap::Rotation => (
-            "crypto.master_key.rotated",
-            format!("更换主密钥，重新封装{done}个密钥 / master key replaced, {done} keys rewrapped"),
+    let draft = match why {
+        Rewrap::Rotation => tongban_db::EventDraft::of(
+            &events::MasterKeyRotated { rewrapped: done },
+            "master",
+            None,
+            tongban_kernel::msg!("event-master-key-replaced", done = done),
         ),
-        Rewrap::CatchUp => (
-            "crypto.master_key.rewrapped",
-            format!(
-                "把{done}个密钥重新封装在当前主密钥下 / {done} keys rewrapped under the current master key"
-            ),
+        Rewrap::CatchUp => tongban_db::EventDraft::of(
+            &events::MasterKeyRewrapped { rewrapped: done },
+            "master",
+            None,
+            tongban_kernel::msg!("event-keys-rewrapped", done = done),
         ),
     };
-    tx.append_event(
-        &Principal::system("cli"),
-        tongban_db::EventDraft {
-            action,
-            object_type: "master_key",
-            object_id: "master",
-            object_dept: None,
-            summary,
-            detail: json!({ "rewrapped": done }),
-        },
-    )
-    .await?;
+    tx.append_event(&Principal::system("cli"), draft).await?;
     tx.commit().await?;
     Ok(done)
 }

@@ -60,7 +60,7 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
         SealCommand::List => {
             for s in seals.seals(None).await? {
                 let retired = match &s.successor {
-                    Some(next) => say!("  已停用，由 {} 接替", "  retired, replaced by {}", next),
+                    Some(next) => say!("retired-replaced", next = next.to_string()),
                     None => String::new(),
                 };
                 println!(
@@ -76,18 +76,18 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
         }
         SealCommand::Rotate { id } => {
             let id = tongban_seal::SealId::parse("id", &id)
-                .map_err(|_| anyhow::anyhow!("{}", say!("没有这枚印章：{}", "no such seal: {}", id)))?;
+                .map_err(|_| anyhow::anyhow!("{}", say!("no-such-seal", id = id.to_string())))?;
             let new = seals.rotate_seal(&Principal::system("cli"), &id).await?;
             println!(
                 "{}",
                 say!(
-                    "已更换“{}”的密钥：新印章 {}（指纹 {}）即日起用印，旧印章已停用，其签发的证照仍可验证。请重新导出证书（tongban seal export-certs）。",
-                    "replaced the key of {}: seal {} (fingerprint {}) signs from now on; the old one is retired and what it signed still verifies. Export the certificates again (tongban seal export-certs).",
-                    new.name,
-                    new.id,
-                    tongban_crypto::VerifyingKey::from_sec1_hex(&new.certificate.public_key)
+                    "replaced-key-seal-fingerprint-signs",
+                    name = new.name.to_string(),
+                    id = new.id.to_string(),
+                    fingerprint = tongban_crypto::VerifyingKey::from_sec1_hex(&new.certificate.public_key)
                         .map(|k| k.fingerprint())
                         .unwrap_or_default()
+                        .to_string()
                 )
             );
         }
@@ -96,11 +96,10 @@ pub async fn seal_command(seals: &Seals, cmd: SealCommand) -> Result<()> {
             println!(
                 "{}",
                 say!(
-                    "已导出 {} 枚印章证书、{} 条注销记录到 {}",
-                    "exported {} seal certificates and {} revocations to {}",
-                    done.seals,
-                    done.revocations,
-                    to.display()
+                    "exported-seal-certificates-revocations",
+                    seals = done.seals.to_string(),
+                    revocations = done.revocations.to_string(),
+                    to = to.display().to_string()
                 )
             );
         }
@@ -158,7 +157,7 @@ pub async fn licence_command(seals: &Seals, cmd: LicenceCommand) -> Result<()> {
         LicenceCommand::Export { number, to } => {
             let file = seals.signed_file(&actor, &number).await?;
             std::fs::write(&to, file).with_context(|| format!("writing {}", to.display()))?;
-            println!("{}", say!("已写入：{}", "written: {}", to.display()));
+            println!("{}", say!("written", to = to.display().to_string()));
         }
     }
     Ok(())
@@ -197,8 +196,15 @@ pub fn print_verdict(v: &Verdict, json: bool) -> Result<()> {
             crate::say::pick(v.outcome.name_zh().into(), v.outcome.name_en().into())
         );
         if let Some(d) = &v.document {
-            println!("{}", say!("证照：{} {}", "licence: {} {}", d.number, d.title));
-            println!("{}", say!("签发：{}", "issuer: {}", d.issuer.name_zh));
+            println!(
+                "{}",
+                say!(
+                    "licence",
+                    number = d.number.to_string(),
+                    title = d.title.to_string()
+                )
+            );
+            println!("{}", say!("issuer", name_zh = d.issuer.name_zh.to_string()));
         }
         println!("{}", crate::say::msg(&v.reason));
     }

@@ -216,7 +216,7 @@ async fn send_codes(identity: &Identity, channel: &dyn Channel) -> Result<usize>
     for c in identity.email_codes_to_send(BATCH).await? {
         let message = Message {
             to: c.email.clone(),
-            subject: "通办邮箱验证码 / Tongban e-mail confirmation code".into(),
+            subject: tongban_kernel::msg!("email-code-subject").to_string(),
             body: format!(
                 "您的邮箱验证码：{code}\n请在30分钟内到“我的账户”输入，确认后才会向此邮箱发送通知。\n\n\
                  Your confirmation code: {code}\nEnter it under My account within 30 minutes; \

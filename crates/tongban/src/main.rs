@@ -24,6 +24,8 @@ mod pulls;
 mod serve;
 mod webhooks;
 
+tongban_kernel::catalog!("tongban");
+
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -58,7 +60,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("{}", say!("错误：{}", "error: {}", say::error(&e)));
+            eprintln!("{}", say!("error", e = say::error(&e).to_string()));
             ExitCode::FAILURE
         }
     }

@@ -85,7 +85,7 @@ pub async fn oidc_command(identity: &Identity, oidc: &Oidc, cmd: OidcCommand) ->
                     c.name,
                     c.redirect_uris.join(" "),
                     if c.disabled {
-                        say!("  [已停用]", "  [disabled]")
+                        say!("disabled")
                     } else {
                         String::new()
                     }
@@ -95,28 +95,15 @@ pub async fn oidc_command(identity: &Identity, oidc: &Oidc, cmd: OidcCommand) ->
         OidcCommand::Client(ClientCommand::Rotate { client_id }) => {
             let secret = oidc.rotate_client_secret(&actor, &client_id).await?;
             println!("client_secret: {secret}");
-            println!(
-                "{}",
-                say!(
-                    "旧密钥已失效；新密钥只显示这一次",
-                    "the old secret no longer works; the new one is shown only this once"
-                )
-            );
+            println!("{}", say!("old-secret-no-longer-works"));
         }
         OidcCommand::Client(ClientCommand::Disable { client_id }) => {
             oidc.disable_client(&actor, &client_id).await?;
-            println!("{}", say!("已停用：{}", "disabled {}", client_id));
+            println!("{}", say!("disabled-2", client_id = client_id));
         }
         OidcCommand::Key(KeyCommand::Rotate) => {
             let kids = oidc.rotate_keys(&actor).await?;
-            println!(
-                "{}",
-                say!(
-                    "已生成新签名密钥：{}（旧密钥继续公布一天）",
-                    "new signing keys: {} (the old ones stay published for a day)",
-                    kids.join(", ")
-                )
-            );
+            println!("{}", say!("new-signing-keys-old-ones", ids = kids.join(", ")));
         }
     }
     Ok(())

@@ -70,12 +70,11 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
             println!(
                 "{}",
                 say!(
-                    "{} ← {} {}（每 {} 分钟）",
-                    "{} ← {} {} (every {} minutes)",
-                    p.resource_code,
-                    p.url,
-                    p.table,
-                    p.every_minutes
+                    "every-minutes",
+                    resource_code = p.resource_code.to_string(),
+                    url = p.url.to_string(),
+                    table = p.table.to_string(),
+                    every_minutes = p.every_minutes.to_string()
                 )
             );
         }
@@ -84,7 +83,7 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else if list.is_empty() {
-                println!("{}", say!("没有定时抽取", "no pulls"));
+                println!("{}", say!("no-pulls"));
             } else {
                 for p in list {
                     println!(
@@ -112,12 +111,11 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
                     println!(
                         "{}",
                         say!(
-                            "{} v{}：接收 {}，拒绝 {}",
-                            "{} v{}: accepted {}, rejected {}",
-                            r.resource,
-                            r.version,
-                            r.accepted,
-                            r.rejected
+                            "v-accepted-rejected",
+                            resource = r.resource.to_string(),
+                            version = r.version.to_string(),
+                            accepted = r.accepted.to_string(),
+                            rejected = r.rejected.to_string()
                         )
                     );
                     return Ok(());
@@ -137,7 +135,7 @@ pub async fn pull_command(pool: &Pool, cmd: PullCommand) -> Result<()> {
         }
         PullCommand::Remove { id } => {
             pool.remove_pull(&platform(), &id).await?;
-            println!("{}", say!("已停止：{}", "stopped {}", id));
+            println!("{}", say!("stopped", id = id));
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The command line speaks one language: Chinese, or English when the locale (`LC_ALL`,
 //! `LC_MESSAGES` or `LANG`, the first one set, as POSIX orders them) names English. Messages are
-//! written with [`say!`] as a Chinese and an English format over the same arguments; bilingual
+//! said with [`say!`]: a code of the crate's catalog (`locales/<language>/tongban.ftl`) and its
+//! named arguments, like the domain crates' messages; bilingual
 //! `中文 / English` errors from the domain crates are cut to the half in the CLI's language by
 //! [`half`].
 
@@ -62,35 +63,35 @@ pub fn error(e: &anyhow::Error) -> String {
     causes.join(if english { ": " } else { "：" })
 }
 
-/// A message in the CLI's language: `say!("已创建：{}", "created: {}", name)`.
+/// A message in the CLI's language: `say!("restored-from", from = path)`.
+/// The texts are in `locales/<language>/tongban.ftl`.
 macro_rules! say {
-    ($zh:literal, $en:literal $(, $arg:expr)* $(,)?) => {
-        if $crate::say::english() {
-            format!($en $(, $arg)*)
-        } else {
-            format!($zh $(, $arg)*)
-        }
+    ($code:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::say::msg(&tongban_kernel::msg!($code $(, $name = $value)*))
     };
 }
 
 /// What registering a client prints: its name and department, its id, and its secret with the
 /// warning that it is shown this once (API clients and OIDC clients alike).
 pub fn registered_client(name: &str, department: &str, client_id: &str, secret: &str) {
-    println!(
-        "{}",
-        say!("已登记：{}（{}）", "registered {} ({})", name, department)
-    );
+    println!("{}", say!("registered", name = name, department = department));
     println!("client_id:     {client_id}");
     println!("client_secret: {secret}");
-    println!(
-        "{}",
-        say!("密钥只显示这一次", "the secret is shown only this once")
-    );
+    println!("{}", say!("secret-shown-only-this-once"));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_message_exists_in_every_language_and_is_used() {
+        let problems = crate::MESSAGES.problems_in(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &["msg!(", "say!("],
+        );
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
 
     #[test]
     fn the_first_locale_variable_set_decides() {

@@ -62,21 +62,14 @@ fn print_accounts(accounts: &[demo::DemoAccount]) {
     println!(
         "{}",
         say!(
-            "演示账户（密码均为 {}）：",
-            "demo accounts (password {} for all):",
-            demo::PASSWORD
+            "demo-accounts-password-all",
+            password = demo::PASSWORD.to_string()
         )
     );
     for a in accounts {
         println!("  {:<14} {}", a.username, say::half(&a.what));
     }
-    println!(
-        "{}",
-        say!(
-            "  以及各部门的 <部门>_clerk、_reviewer、_approver、_admin（ga mz rs sj wj hj jy sjj）",
-            "  … and <dept>_clerk, _reviewer, _approver, _admin for ga mz rs sj wj hj jy sjj"
-        )
-    );
+    println!("{}", say!("dept-clerk-reviewer-approver-admin"));
 }
 
 /// Serves the platform until a signal; the demo's accounts are printed when given.
@@ -178,24 +171,15 @@ pub(crate) async fn serve(
     println!(
         "{}",
         say!(
-            "通办已启动（{:?}，数据在 {}）",
-            "Tongban is running ({:?}, data in {})",
-            p.db.backend(),
-            p.store.data_dir.display()
+            "tongban-running-data",
+            backend = format!("{:?}", p.db.backend()),
+            data_dir = p.store.data_dir.display().to_string()
         )
     );
+    println!("{}", say!("portal", scheme = scheme, addr = addr.to_string()));
     println!(
         "{}",
-        say!("  门户：  {}://{}/", "  Portal:   {}://{}/", scheme, addr)
-    );
-    println!(
-        "{}",
-        say!(
-            "  工作台：{}://{}/console",
-            "  Console:  {}://{}/console",
-            scheme,
-            addr
-        )
+        say!("console-console", scheme = scheme, addr = addr.to_string())
     );
     println!("  API:          {scheme}://{addr}/api/openapi.json");
     println!("  Open311:      {scheme}://{addr}/open311/v2/discovery.json");

@@ -37,13 +37,15 @@ pub async fn deliver(client: &reqwest::Client, out: &Outgoing) -> Attempt {
     }
     match request.send().await {
         Ok(answer) => Attempt::Answered(answer.status().as_u16()),
-        Err(e) if e.is_timeout() => Attempt::Unreachable("回调超时 / the callback timed out".into()),
+        Err(e) if e.is_timeout() => {
+            Attempt::Unreachable(tongban_kernel::msg!("callback-timed-out").to_string())
+        }
         Err(e) if e.is_connect() => {
-            Attempt::Unreachable("无法连接回调地址 / could not connect to the callback".into())
+            Attempt::Unreachable(tongban_kernel::msg!("callback-not-connected").to_string())
         }
         Err(e) => {
             tracing::debug!(delivery = %out.id, error = %e, "webhook sending failed");
-            Attempt::Unreachable("发送失败 / sending failed".into())
+            Attempt::Unreachable(tongban_kernel::msg!("sending-failed").to_string())
         }
     }
 }
@@ -53,10 +55,10 @@ pub async fn deliver(client: &reqwest::Client, out: &Outgoing) -> Attempt {
 pub async fn send(pool: &Pool, out: &Outgoing) -> Attempt {
     let url = match reqwest::Url::parse(&out.url) {
         Ok(url) => url,
-        Err(_) => return Attempt::Unreachable("回调地址无效 / the callback URL is not valid".into()),
+        Err(_) => return Attempt::Unreachable(tongban_kernel::msg!("callback-url-not-valid").to_string()),
     };
     let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
-        return Attempt::Unreachable("回调地址无效 / the callback URL is not valid".into());
+        return Attempt::Unreachable(tongban_kernel::msg!("callback-url-not-valid").to_string());
     };
     let addrs = match pool.destination(&out.department, host, port).await {
         Ok(addrs) => addrs,
@@ -66,7 +68,7 @@ pub async fn send(pool: &Pool, out: &Outgoing) -> Attempt {
         Ok(client) => deliver(&client, out).await,
         Err(e) => {
             tracing::warn!(error = %e, "the webhook client cannot be built");
-            Attempt::Unreachable("发送失败 / sending failed".into())
+            Attempt::Unreachable(tongban_kernel::msg!("sending-failed").to_string())
         }
     }
 }

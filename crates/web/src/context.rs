@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use tongban_identity::{MfaState, SessionAuth, SignedIn};
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Permission, Principal, msg};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "tb_session";
@@ -88,9 +88,7 @@ impl Ctx {
         if s.principal.allows_somewhere(Permission::OpenConsole) {
             Ok(s)
         } else {
-            Err(PageError::Forbidden(
-                "需要工作人员角色 / staff role required".into(),
-            ))
+            Err(PageError::Forbidden(msg!("staff-role-required")))
         }
     }
 
@@ -324,8 +322,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
         // A body no page of ours posts (a field sent twice, a number that is not one) is the
         // sender's mistake, not ours.
         serde_urlencoded::from_bytes(&body).map(CsrfForm).map_err(|e| {
-            PageError::BadRequest(format!("表单内容有误 / the form could not be read: {e}").into())
-                .into_response()
+            PageError::BadRequest(msg!("form-could-not-be-read", error = e.to_string())).into_response()
         })
     }
 }
@@ -373,9 +370,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
             .map(Query)
-            .map_err(|_| {
-                PageError::BadRequest("网址中的参数有误 / a value in the address cannot be read".into())
-            })
+            .map_err(|_| PageError::BadRequest(msg!("address-value-unreadable")))
     }
 }
 

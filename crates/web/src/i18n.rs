@@ -229,6 +229,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_web_message_exists_in_every_language_and_is_used() {
+        let problems =
+            crate::MESSAGES.problems_with(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
     fn chinese_is_the_default_and_the_cookie_wins() {
         assert_eq!(negotiate(None, None), Lang::Zh);
         assert_eq!(negotiate(None, Some("en-US,en;q=0.9")), Lang::En);

@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use tongban_kernel::msg;
 
 /// A JSON request body of type `T`.
 pub struct ApiJson<T>(pub T);
@@ -23,7 +24,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             return Err(Problem::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "media-type",
-                "请使用 Content-Type: application/json / send Content-Type: application/json",
+                msg!("send-content-type-json").to_string(),
             ));
         }
         let body = Bytes::from_request(req, state).await.map_err(|e| {
@@ -31,10 +32,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 Problem::new(
                     e.status(),
                     "too-large",
-                    "请求体超过大小限制 / request body too large",
+                    msg!("request-body-too-large").to_string(),
                 )
             } else {
-                Problem::invalid("body", "无法读取请求体 / could not read the body")
+                Problem::invalid("body", msg!("could-not-read-body"))
             }
         })?;
         parse(&body).map(ApiJson)
@@ -50,13 +51,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
         if inner.is_syntax() || inner.is_eof() {
             return Problem::invalid(
                 "body",
-                format!(
-                    "JSON 格式错误（第{}行第{}列）/ malformed JSON at line {} column {}",
-                    inner.line(),
-                    inner.column(),
-                    inner.line(),
-                    inner.column()
-                ),
+                msg!("malformed-json-at", line = inner.line(), column = inner.column()),
             );
         }
         let msg = inner.to_string();
@@ -73,7 +68,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
             })
             .unwrap_or(if path == "." { "body".to_string() } else { path });
         let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        Problem::invalid(&field, format!("字段缺失或类型错误 / {reason}"))
+        Problem::invalid(&field, msg!("field-missing-or-mistyped", reason = reason))
     })
 }
 

@@ -39,6 +39,10 @@ use std::time::Duration;
 use tongban_db::Db;
 use tongban_identity::Identity;
 
+// The messages this crate's refusals and field errors carry (`msg!`), from
+// `locales/<language>/messages.ftl`; page texts are the other files there, read by `i18n`.
+tongban_kernel::catalog!("messages");
+
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebSettings {

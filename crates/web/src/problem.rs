@@ -4,6 +4,7 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tongban_kernel::{Msg, msg};
 
 /// A problem detail for the JSON API.
 #[derive(Debug, Clone, Serialize)]
@@ -42,7 +43,7 @@ impl Problem {
     pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
         Self {
             kind: format!("/problems/{kind}"),
-            title: title_for(status).into(),
+            title: title_for(status).to_string(),
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
@@ -67,7 +68,7 @@ impl Problem {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "需要登录或有效的访问令牌 / authentication required",
+            msg!("authentication-required").to_string(),
         )
     }
 
@@ -78,7 +79,7 @@ impl Problem {
 
     /// 404.
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "找不到该资源 / not found")
+        Self::new(StatusCode::NOT_FOUND, "not-found", msg!("not-found").to_string())
     }
 
     /// 500 that says nothing about internals (they are logged instead).
@@ -86,25 +87,25 @@ impl Problem {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "服务暂时不可用，已保存的数据不会丢失 / service unavailable; nothing saved was lost",
+            msg!("service-unavailable-nothing-lost").to_string(),
         )
     }
 }
 
-fn title_for(status: StatusCode) -> &'static str {
+fn title_for(status: StatusCode) -> Msg {
     match status.as_u16() {
-        400 => "请求有误 / Bad request",
-        401 => "未登录 / Unauthorized",
-        403 => "无权访问 / Forbidden",
-        404 => "未找到 / Not found",
-        405 => "方法不允许 / Method not allowed",
-        408 => "请求超时 / Request timeout",
-        409 => "冲突 / Conflict",
-        413 => "内容过大 / Payload too large",
-        415 => "不支持的内容类型 / Unsupported media type",
-        423 => "账户已锁定 / Locked",
-        429 => "请求过多 / Too many requests",
-        _ => "服务错误 / Server error",
+        400 => msg!("title-bad-request"),
+        401 => msg!("title-unauthorized"),
+        403 => msg!("title-forbidden"),
+        404 => msg!("title-not-found"),
+        405 => msg!("title-method-not-allowed"),
+        408 => msg!("title-request-timeout"),
+        409 => msg!("title-conflict"),
+        413 => msg!("title-payload-too-large"),
+        415 => msg!("title-unsupported-media-type"),
+        423 => msg!("title-locked"),
+        429 => msg!("title-too-many-requests"),
+        _ => msg!("title-server-error"),
     }
 }
 
@@ -138,12 +139,12 @@ pub async fn api_errors_as_problems(req: axum::extract::Request, next: axum::mid
     }
     let status = resp.status();
     let (kind, detail) = match status.as_u16() {
-        413 => ("too-large", "请求体超过大小限制 / request body too large"),
-        405 => ("method", "不支持该请求方法 / method not allowed"),
-        408 => ("timeout", "请求超时 / request timed out"),
-        404 => ("not-found", "找不到该资源 / not found"),
-        415 => ("media-type", "请使用 application/json / use application/json"),
-        _ => ("error", "请求无法处理 / request could not be processed"),
+        413 => ("too-large", msg!("request-body-too-large")),
+        405 => ("method", msg!("method-not-allowed")),
+        408 => ("timeout", msg!("request-timed-out")),
+        404 => ("not-found", msg!("not-found")),
+        415 => ("media-type", msg!("use-application-json")),
+        _ => ("error", msg!("request-not-processed")),
     };
-    Problem::new(status, kind, detail).into_response()
+    Problem::new(status, kind, detail.to_string()).into_response()
 }

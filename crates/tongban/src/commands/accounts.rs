@@ -49,10 +49,14 @@ pub(super) async fn user_command(identity: &Identity, cmd: UserCommand) -> Resul
                 .await?;
             println!(
                 "{}",
-                say!("已创建：{}（{}）", "created {} ({})", v.username, v.id)
+                say!(
+                    "created-2",
+                    username = v.username.to_string(),
+                    id = v.id.to_string()
+                )
             );
             if generated {
-                println!("{}", say!("初始密码：{}", "initial password: {}", password));
+                println!("{}", say!("initial-password", password = password));
             }
         }
         UserCommand::List { department } => {
@@ -93,20 +97,20 @@ pub(super) async fn user_command(identity: &Identity, cmd: UserCommand) -> Resul
         UserCommand::Lock { username } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             identity.lock_account(&actor, &u.id).await?;
-            println!("{}", say!("已锁定：{}", "locked {}", username));
+            println!("{}", say!("locked", username = username));
         }
         UserCommand::Unlock { username } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             identity.unlock_account(&actor, &u.id).await?;
-            println!("{}", say!("已解锁：{}", "unlocked {}", username));
+            println!("{}", say!("unlocked", username = username));
         }
         UserCommand::ResetPassword { username, password } => {
             let u = identity.get_user_by_username(&actor, &username).await?;
             let (password, generated) = new_password(password);
             identity.reset_password(&actor, &u.id, &password).await?;
-            println!("{}", say!("已重置密码：{}", "password reset for {}", username));
+            println!("{}", say!("password-reset", username = username));
             if generated {
-                println!("{}", say!("新密码：{}", "new password: {}", password));
+                println!("{}", say!("new-password", password = password));
             }
         }
     }
@@ -147,7 +151,7 @@ pub(super) async fn client_command(identity: &Identity, cmd: ClientCommand) -> R
                 .find(|c| c.client_id == client_id)
                 .with_context(|| format!("no client {client_id}"))?;
             identity.disable_api_client(&actor, &c.id).await?;
-            println!("{}", say!("已停用：{}", "disabled {}", client_id));
+            println!("{}", say!("disabled-3", client_id = client_id));
         }
     }
     Ok(())
@@ -189,11 +193,10 @@ pub(super) async fn department_command(identity: &Identity, cmd: DepartmentComma
             println!(
                 "{}",
                 say!(
-                    "已创建：{} {}（{}）",
-                    "created {} {} ({})",
-                    d.code,
-                    d.name_zh,
-                    d.path.as_str()
+                    "created-3",
+                    code = d.code.to_string(),
+                    name_zh = d.name_zh.to_string(),
+                    path = d.path.as_str().to_string()
                 )
             );
         }

@@ -19,13 +19,12 @@ pub(super) async fn add(p: &Platform, file: &Path) -> Result<()> {
     println!(
         "{}",
         say!(
-            "已录入：{:?}；在办件和整改 {} 个中调整了 {} 个，诉求和整改 {} 个中调整了 {} 个（运行中的服务一分钟内生效）",
-            "entered: {0:?}; {2} of {1} open cases and rectifications moved, {4} of {3} open interaction items and rectifications moved (running servers pick it up within a minute)",
-            years,
-            cases.checked,
-            cases.moved,
-            items.checked,
-            items.moved
+            "entered-open-cases-rectifications-moved",
+            years = format!("{years:?}"),
+            checked = cases.checked.to_string(),
+            moved = cases.moved.to_string(),
+            checked2 = items.checked.to_string(),
+            moved2 = items.moved.to_string()
         )
     );
     Ok(())
@@ -37,9 +36,9 @@ pub(super) async fn list(p: &Platform) -> Result<()> {
         println!(
             "{year} {}",
             if shipped {
-                say!("随版本发布", "shipped")
+                say!("shipped")
             } else {
-                say!("管理员录入", "entered by an administrator")
+                say!("entered-administrator")
             }
         );
     }

@@ -14,7 +14,7 @@ use tongban_kernel::Page;
 pub(super) async fn ingest(p: &Platform, resource: &str, file: &Path, json: bool) -> Result<()> {
     let pool = p.pool(catalog_for(p).await?)?;
     let progress: Arc<tongban_pool::ProgressFn> =
-        Arc::new(|rows| eprint!("\r{}", say!("已读取 {} 行", "rows read: {}", rows)));
+        Arc::new(|rows| eprint!("\r{}", say!("rows-read", rows = rows)));
     let opts = tongban_pool::IngestOptions {
         progress: Some(progress),
         ..Default::default()
@@ -33,30 +33,27 @@ pub(super) async fn ingest(p: &Platform, resource: &str, file: &Path, json: bool
         println!(
             "{}",
             say!(
-                "{} v{}：接收 {}，拒绝 {}（质量 {:.0}%）",
-                "{} v{}: accepted {}, rejected {} (quality {:.0}%)",
-                report.resource,
-                report.version,
-                report.accepted,
-                report.rejected,
-                report.quality.score * 100.0
+                "v-accepted-rejected-quality",
+                resource = report.resource.to_string(),
+                version = report.version.to_string(),
+                accepted = report.accepted.to_string(),
+                rejected = report.rejected.to_string(),
+                score = format!("{:.0}", report.quality.score * 100.0)
             )
         );
         if report.rejected > 0 {
             println!(
                 "{}",
                 say!(
-                    "拒绝报告：{}",
-                    "reject report: {}",
-                    report.reject_report.display()
+                    "reject-report",
+                    reject_report = report.reject_report.display().to_string()
                 )
             );
             println!(
                 "{}",
                 say!(
-                    "拒绝报告（XLSX）：{}",
-                    "reject report (XLSX): {}",
-                    report.reject_report_xlsx.display()
+                    "reject-report-xlsx",
+                    reject_report_xlsx = report.reject_report_xlsx.display().to_string()
                 )
             );
         }
@@ -87,14 +84,7 @@ pub(super) async fn query(
         QueryFormat::Json => writeln!(out, "{}", serde_json::to_string(&result.json_rows())?)?,
     }
     if result.truncated {
-        eprintln!(
-            "{}",
-            say!(
-                "结果已截断为前 {} 行（--limit）",
-                "result cut to the first {} rows (--limit)",
-                limit
-            )
-        );
+        eprintln!("{}", say!("result-cut-first-rows-limit", limit = limit));
     }
     Ok(())
 }

@@ -64,9 +64,8 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitCode> {
             println!(
                 "{}",
                 say!(
-                    "数据库已是最新（{:?}）",
-                    "database schema is up to date ({:?})",
-                    p.db.backend()
+                    "database-schema-up-date",
+                    backend = format!("{:?}", p.db.backend())
                 )
             );
         }

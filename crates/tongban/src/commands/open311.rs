@@ -11,12 +11,9 @@ pub(super) async fn command(interact: &tongban_interact::Interact, cmd: Open311C
     match cmd {
         Open311KeyCommand::Add { name } => {
             let (key, secret) = interact.add_open311_key(&actor, &name).await?;
-            println!(
-                "{}",
-                say!("已为 {} 签发 Open311 密钥", "issued Open311 key for {}", key.name)
-            );
+            println!("{}", say!("issued-open311-key", name = key.name.to_string()));
             println!("api_key: {secret}");
-            println!("{}", say!("密钥只显示这一次", "the key is shown only this once"));
+            println!("{}", say!("key-shown-only-this-once"));
         }
         Open311KeyCommand::List => {
             for k in interact.open311_keys(&actor).await? {
@@ -30,10 +27,7 @@ pub(super) async fn command(interact: &tongban_interact::Interact, cmd: Open311C
         }
         Open311KeyCommand::Revoke { name } => {
             interact.revoke_open311_key(&actor, &name).await?;
-            println!(
-                "{}",
-                say!("已吊销 {} 的 Open311 密钥", "revoked Open311 key for {}", name)
-            );
+            println!("{}", say!("revoked-open311-key", name = name));
         }
     }
     Ok(())

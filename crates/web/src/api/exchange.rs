@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tongban_kernel::PrincipalKind;
+use tongban_kernel::{PrincipalKind, msg};
 use tongban_pool::{Lookup, MAX_RECORDS};
 
 /// The purpose header.
@@ -22,14 +22,10 @@ pub const SCOPE: &str = "exchange.read";
 /// The caller as a department system within its rate limit, with the rate headers to send.
 pub(super) fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str, HeaderValue); 2], Problem> {
     if caller.principal.kind != PrincipalKind::ApiClient {
-        return Err(Problem::forbidden(
-            "共享交换接口仅供接入系统调用（客户端令牌）/ the exchange API is for department systems (client tokens)",
-        ));
+        return Err(Problem::forbidden(msg!("exchange-api-for-systems")));
     }
     if !caller.scopes.iter().any(|s| s == SCOPE) {
-        return Err(Problem::forbidden(format!(
-            "令牌缺少权限范围 {SCOPE} / the token lacks the `{SCOPE}` scope"
-        )));
+        return Err(Problem::forbidden(msg!("token-lacks-scope", scope = SCOPE)));
     }
     let s = &state.settings;
     match state
@@ -44,7 +40,7 @@ pub(super) fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str,
             let mut p = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
-                format!("调用过于频繁，请{wait}秒后重试 / too many calls: retry in {wait} s"),
+                msg!("too-many-calls-retry-in", wait = wait).to_string(),
             );
             p.retry_after = Some(wait);
             Err(p)
@@ -54,12 +50,7 @@ pub(super) fn admit(state: &AppState, caller: &Caller) -> Result<[(&'static str,
 
 /// The declared purpose: UTF-8 (raw or percent-encoded), required.
 fn purpose(headers: &HeaderMap) -> Result<String, Problem> {
-    let missing = || {
-        Problem::invalid(
-            "X-Purpose",
-            "须在 X-Purpose 头中说明用途 / state the purpose in X-Purpose",
-        )
-    };
+    let missing = || Problem::invalid("X-Purpose", msg!("state-purpose-in-header"));
     let raw = headers.get(PURPOSE).ok_or_else(missing)?;
     let text = std::str::from_utf8(raw.as_bytes()).map_err(|_| missing())?;
     let text = if text.contains('%') {
@@ -125,12 +116,10 @@ pub(super) async fn records(
                     .map(str::to_owned),
             ),
             "limit" => {
-                q.limit = v.trim().parse().map_err(|_| {
-                    Problem::invalid(
-                        "limit",
-                        format!("须为1–{MAX_RECORDS}的整数 / a whole number 1–{MAX_RECORDS}"),
-                    )
-                })?;
+                q.limit = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| Problem::invalid("limit", msg!("whole-number-1-to", max = MAX_RECORDS)))?;
             }
             _ => q.filters.push((k, v)),
         }
@@ -167,7 +156,7 @@ pub(super) async fn changes(
         None | Some("") => 0,
         Some(v) => v
             .parse::<u32>()
-            .map_err(|_| Problem::invalid("since", "须为版本号（非负整数）/ a version number"))?,
+            .map_err(|_| Problem::invalid("since", msg!("version-number")))?,
     };
     let (current, changes) = state
         .pool

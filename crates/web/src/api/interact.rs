@@ -17,7 +17,7 @@ use tongban_interact::{
     ItemId, ItemKind, ItemStatus, ItemView, Listing, LocationInput, NewItem, RatingInput, Reply, ReplyId,
     ReplyInput, ReviewDecision, Upload,
 };
-use tongban_kernel::{DeptPath, Page};
+use tongban_kernel::{DeptPath, Page, msg};
 
 /// An interaction error as a problem.
 pub(crate) fn interact_problem(e: IxError) -> Problem {
@@ -68,7 +68,7 @@ fn code<T>(
         None => Ok(None),
         Some(v) => parse(v)
             .map(Some)
-            .ok_or_else(|| Problem::invalid(field, "未知的取值 / unknown value")),
+            .ok_or_else(|| Problem::invalid(field, msg!("unknown-value"))),
     }
 }
 
@@ -117,7 +117,7 @@ fn uploads(list: Vec<AttachmentBody>) -> Result<Vec<Upload>, Problem> {
                 .map_err(|_| {
                     Problem::invalid(
                         &format!("attachments[{i}].content_base64"),
-                        "不是有效的 base64 / not valid base64",
+                        msg!("not-valid-base64"),
                     )
                 })?;
             Ok(Upload {
@@ -142,8 +142,9 @@ pub(crate) async fn submit(
     if caller.principal.kind == tongban_kernel::PrincipalKind::ApiClient
         && !caller.scopes.iter().any(|s| s == SUBMIT_SCOPE)
     {
-        return Err(Problem::forbidden(format!(
-            "令牌缺少权限范围 {SUBMIT_SCOPE} / the token lacks the `{SUBMIT_SCOPE}` scope"
+        return Err(Problem::forbidden(msg!(
+            "token-lacks-scope",
+            scope = SUBMIT_SCOPE
         )));
     }
     let new = NewItem {

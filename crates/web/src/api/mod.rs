@@ -25,7 +25,7 @@ use tongban_identity::{
     AccessToken, AccountId, AccountView, Department, DeptId, DeptKind, LoginContext, LoginOutcome,
     NewDepartment, NewStaff, SessionAuth, StaffChanges, UserFilter, UserList,
 };
-use tongban_kernel::{Page, Principal, Role, RoleGrant};
+use tongban_kernel::{Page, Principal, Role, RoleGrant, msg};
 
 /// The routes that take bodies larger than a form: pushed batches.
 pub fn upload_routes() -> Router<AppState> {
@@ -133,7 +133,7 @@ impl FromRequestParts<AppState> for Caller {
                 return Err(Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "mfa-required",
-                    "需要完成两步验证 / complete two-step verification first (POST /api/v1/auth/mfa)",
+                    msg!("complete-two-step-first").to_string(),
                 ));
             }
             Err(tongban_identity::Error::Unauthenticated) => {}
@@ -229,10 +229,7 @@ async fn mfa(
 ) -> Result<StatusCode, Problem> {
     // A code is six digits whatever the session's state (one that passed already included).
     if b.code.len() != 6 || !b.code.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(Problem::invalid(
-            "code",
-            "动态验证码应为6位数字 / the code is 6 digits",
-        ));
+        return Err(Problem::invalid("code", msg!("code-is-6-digits")));
     }
     state.identity.verify_mfa(&token, &b.code).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -251,28 +248,22 @@ pub(crate) fn page_of(
 ) -> Result<Page, Problem> {
     let limit = limit.unwrap_or(default);
     if !(1..=max).contains(&limit) {
-        return Err(Problem::invalid(
-            "limit",
-            format!("每页条数应为1–{max} / limit is 1–{max}"),
-        ));
+        return Err(Problem::invalid("limit", msg!("limit-is-1-to", max = max)));
     }
     let offset = offset.unwrap_or(0);
     if offset > MAX_OFFSET {
         return Err(Problem::invalid(
             "offset",
-            format!("起始位置不能超过{MAX_OFFSET} / offset is at most {MAX_OFFSET}"),
+            msg!("offset-at-most", max = MAX_OFFSET),
         ));
     }
     Ok(Page::new(limit, offset))
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, Problem> {
-    let token = caller.session_token.ok_or_else(|| {
-        Problem::invalid(
-            "authorization",
-            "API 客户端令牌会自动过期 / client tokens expire by themselves",
-        )
-    })?;
+    let token = caller
+        .session_token
+        .ok_or_else(|| Problem::invalid("authorization", msg!("client-tokens-expire")))?;
     state.identity.logout(&token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -428,7 +419,7 @@ async fn list_users(
         .map(|d| DeptId::parse("department_id", d))
         .transpose()?;
     let role = match q.role.as_deref() {
-        Some(r) => Some(Role::parse(r).ok_or_else(|| Problem::invalid("role", "未知角色 / unknown role"))?),
+        Some(r) => Some(Role::parse(r).ok_or_else(|| Problem::invalid("role", msg!("unknown-role")))?),
         None => None,
     };
     let filter = UserFilter {
@@ -460,7 +451,7 @@ fn parse_roles(codes: &[String]) -> Result<Vec<Role>, Problem> {
     codes
         .iter()
         .map(|c| {
-            Role::parse(c).ok_or_else(|| Problem::invalid("roles", format!("未知角色 / unknown role: {c}")))
+            Role::parse(c).ok_or_else(|| Problem::invalid("roles", msg!("unknown-role-named", role = c)))
         })
         .collect()
 }
@@ -493,12 +484,10 @@ pub(crate) async fn grants_over_department(
     roles: &[Role],
 ) -> Result<Vec<RoleGrant>, tongban_identity::Error> {
     let view = state.identity.get_user(actor, id).await?;
-    let scope = view.department.map(|d| d.path).ok_or_else(|| {
-        tongban_identity::Error::invalid(
-            "roles",
-            "只有工作人员可以授予角色 / only staff accounts hold roles",
-        )
-    })?;
+    let scope = view
+        .department
+        .map(|d| d.path)
+        .ok_or_else(|| tongban_identity::Error::invalid("roles", msg!("only-staff-hold-roles")))?;
     Ok(roles
         .iter()
         .map(|r| RoleGrant {

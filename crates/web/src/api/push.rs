@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use tongban_kernel::PrincipalKind;
+use tongban_kernel::{PrincipalKind, msg};
 use tongban_pool::IngestOptions;
 
 /// The token scope a department system needs to push.
@@ -46,23 +46,13 @@ pub(super) async fn push(
     body: Result<Json<Batch>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Problem> {
     if caller.principal.kind != PrincipalKind::ApiClient {
-        return Err(Problem::forbidden(
-            "推送接口仅供接入系统调用（客户端令牌）/ the push API is for department systems (client tokens)",
-        ));
+        return Err(Problem::forbidden(msg!("push-api-for-systems")));
     }
     if !caller.scopes.iter().any(|s| s == SCOPE) {
-        return Err(Problem::forbidden(format!(
-            "令牌缺少权限范围 {SCOPE} / the token lacks the `{SCOPE}` scope"
-        )));
+        return Err(Problem::forbidden(msg!("token-lacks-scope", scope = SCOPE)));
     }
-    let Json(batch) = body.map_err(|e| {
-        Problem::invalid(
-            "records",
-            format!(
-                "请求体应为 {{\"records\": [对象…]}} / the body must be {{\"records\": [objects…]}}: {e}"
-            ),
-        )
-    })?;
+    let Json(batch) =
+        body.map_err(|e| Problem::invalid("records", msg!("body-must-be-records", error = e.to_string())))?;
     let report = state
         .pool
         .ingest_records(&caller.principal, &code, batch.records, &IngestOptions::default())

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tongban_kernel::Principal;
+use tongban_kernel::{Principal, msg};
 
 /// One waiting grant as the table shows it.
 struct RequestRow {
@@ -56,9 +56,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     if tongban_identity::is_role_approver(&user.principal) {
         Ok(user.principal.clone())
     } else {
-        Err(PageError::Forbidden(
-            "只有系统管理员或安全管理员可以审批管理员角色 / only an administrator may approve administrator roles".into(),
-        ))
+        Err(PageError::Forbidden(msg!("only-admin-approves-admin-roles")))
     }
 }
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tongban_db::calendar::AddYearError;
-use tongban_kernel::{Permission, WorkCalendar};
+use tongban_kernel::{Msg, Permission, WorkCalendar, msg};
 
 /// One year in the table.
 struct YearRow {
@@ -148,19 +148,19 @@ impl YearForm {
     }
 
     /// The year as calendar text, or the errors of the rows that cannot be read (field, reason).
-    fn to_toml(&self, year: i16) -> Result<String, Vec<(String, String)>> {
+    fn to_toml(&self, year: i16) -> Result<String, Vec<(String, Msg)>> {
         let mut errors = Vec::new();
         let mut out = format!("[{year}]\nholidays = [\n");
-        let day = |text: &str, field: String, errors: &mut Vec<(String, String)>| match text
+        let day = |text: &str, field: String, errors: &mut Vec<(String, Msg)>| match text
             .parse::<jiff::civil::Date>()
         {
             Ok(d) if d.year() == year => Some(d),
             Ok(_) => {
-                errors.push((field, format!("日期应在{year}年内 / the day must be in {year}")));
+                errors.push((field, msg!("day-must-be-in-year", year = year)));
                 None
             }
             Err(_) => {
-                errors.push((field, "日期格式应为 年-月-日 / write the day as Y-m-d".into()));
+                errors.push((field, msg!("write-day-as-y-m-d")));
                 None
             }
         };
@@ -169,14 +169,11 @@ impl YearForm {
                 continue;
             }
             if name.is_empty() {
-                errors.push((format!("h{i}_name"), "请填写假期名称 / name the holiday".into()));
+                errors.push((format!("h{i}_name"), msg!("name-the-holiday")));
             } else if name.chars().count() > 20
                 || name.chars().any(|c| c.is_control() || c == '"' || c == '\\')
             {
-                errors.push((
-                    format!("h{i}_name"),
-                    "假期名称应为20字以内的文字 / a holiday's name is up to 20 plain characters".into(),
-                ));
+                errors.push((format!("h{i}_name"), msg!("holiday-name-up-to-20")));
             }
             let first = day(from, format!("h{i}_from"), &mut errors);
             let last = if to.is_empty() {
@@ -186,10 +183,7 @@ impl YearForm {
             };
             if let (Some(a), Some(b)) = (first, last) {
                 if b < a {
-                    errors.push((
-                        format!("h{i}_to"),
-                        "最后一天不能早于第一天 / the last day cannot be before the first".into(),
-                    ));
+                    errors.push((format!("h{i}_to"), msg!("last-day-before-first")));
                 } else {
                     out.push_str(&format!(
                         "  {{ name = \"{name}\", from = \"{a}\", to = \"{b}\" }},\n"
@@ -302,9 +296,7 @@ fn require(ctx: &Ctx) -> Result<(), PageError> {
     if user.principal.allows_somewhere(Permission::ManageCalendar) {
         Ok(())
     } else {
-        Err(PageError::Forbidden(
-            "无权录入节假日安排 / not permitted to enter holiday schedules".into(),
-        ))
+        Err(PageError::Forbidden(msg!("not-permitted-holiday-schedules")))
     }
 }
 
@@ -367,14 +359,14 @@ pub(super) async fn enter(
     }
     let mut c = ctx.chrome(t.s("calendar.title"));
     let Some(year) = year else {
-        c.add_error("year", "请选择年份 / choose the year");
+        c.add_error("year", msg!("choose-the-year"));
         return Ok(page(&state, &ctx, c, None, Some(f)).await);
     };
     let text = match f.to_toml(year) {
         Ok(text) => text,
         Err(errors) => {
             for (field, reason) in errors {
-                c.add_error(&field, &reason);
+                c.add_error(&field, reason);
             }
             return Ok(page(&state, &ctx, c, Some(year), Some(f)).await);
         }

@@ -22,7 +22,7 @@ use tongban_hall::{
     CaseId, CaseView, DecisionInput, ExtensionStatus, InboxFilter, Outcome, RevealReason, Revealed,
     ReviewInput, StepKind, SupplementRequest, TaskState, Urgency, pause_reason_names,
 };
-use tongban_kernel::{DeptPath, Page, PauseReason, Permission, Principal, Role};
+use tongban_kernel::{Arg, DeptPath, Page, PauseReason, Permission, Principal, Role, msg};
 
 /// The (department, role) pairs a member of staff can open an inbox for.
 fn desks(p: &Principal) -> Vec<(DeptPath, Role)> {
@@ -85,9 +85,7 @@ pub(super) async fn inbox(
         .or(mine.first())
         .cloned();
     let Some((dept, role)) = chosen else {
-        return Err(PageError::Forbidden(
-            "您没有办件岗位角色 / you hold no case-handling role".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("no-case-handling-role")));
     };
     let filter = InboxFilter {
         department: dept.clone(),
@@ -497,23 +495,20 @@ pub(super) async fn act(
         "transfer" => h.transfer_case(p, &case, &f.to, &f.transfer_reason).await,
         "delegate" => match state.identity.principal_for_username(&f.to_user).await {
             Ok(to) => h.delegate_case(p, &case, &to, &f.delegate_note).await,
-            Err(_) => Err(tongban_hall::Error::invalid(
-                "to_user",
-                "没有这个用户 / there is no such user",
-            )),
+            Err(_) => Err(tongban_hall::Error::invalid("to_user", msg!("no-such-user"))),
         },
         "extend" => match f.days.trim().parse::<u32>() {
             Ok(days) => h.request_extension(p, &case, days, &f.extension_reason).await,
             Err(_) => Err(tongban_hall::Error::invalid(
                 "days",
-                "请填写工作日数 / give the number of working days",
+                msg!("give-number-of-working-days"),
             )),
         },
         "pause" => match PauseReason::parse(&f.pause_reason) {
             Some(reason) => h.pause_clock(p, &case, reason, &f.pause_note).await,
             None => Err(tongban_hall::Error::invalid(
                 "pause_reason",
-                "请选择中止原因 / choose why the clock stops",
+                msg!("choose-why-clock-stops"),
             )),
         },
         "resume" => h.resume_clock(p, &case, &f.resume_note).await,
@@ -521,11 +516,8 @@ pub(super) async fn act(
             h.decide_extension(p, &case, f.action == "extension_approve", &f.extension_note)
                 .await
         }
-        "" => Err(tongban_hall::Error::invalid(
-            "do",
-            "请选择办理结果 / choose what to do with the application",
-        )),
-        _ => return Err(PageError::BadRequest("未知操作 / unknown action".into())),
+        "" => Err(tongban_hall::Error::invalid("do", msg!("choose-what-to-do"))),
+        _ => return Err(PageError::BadRequest(msg!("unknown-action"))),
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/console/cases/{case}?done={}", f.action)).into_response()),
@@ -549,7 +541,7 @@ pub(super) async fn act(
                     msg.is(&tongban_kernel::MESSAGES, "not-empty"),
                     missing_label(&field),
                 ) {
-                    (true, Some((zh, en))) => format!("请填写{zh} / fill in {en}").into(),
+                    (true, Some((zh, en))) => msg!("fill-in", what = Arg::name(zh, en)),
                     _ => msg,
                 };
                 c.add_error(&field, &msg);
@@ -600,10 +592,7 @@ pub(super) async fn reveal(
                 .reveal_case_value(&user.principal, &case, &f.reveal_field, reason, &f.reveal_note)
                 .await
         }
-        None => Err(tongban_hall::Error::invalid(
-            "reason",
-            "请选择查看原因 / choose why you need to see it",
-        )),
+        None => Err(tongban_hall::Error::invalid("reason", msg!("choose-why-see-it"))),
     };
     match done {
         Ok(shown) => {

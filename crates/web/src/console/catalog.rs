@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_catalog::{Grantee, NewRequest, Resource, ResourceFilter, ResourceStatus, SharingClass};
-use tongban_kernel::{Page, Permission, Principal};
+use tongban_kernel::{Page, Permission, Principal, msg};
 
 /// The requesting department of a staff principal, as the catalog names grantees.
 pub(super) async fn own_department(state: &AppState, p: &Principal) -> Option<Grantee> {
@@ -368,15 +368,13 @@ pub(super) async fn file_request(
 ) -> PageResult {
     let mut c = ctx.chrome("");
     let Some(requester) = own_department(&state, &me.principal).await else {
-        return Err(PageError::Forbidden(
-            "需要所属部门 / you must belong to a department".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("must-belong-to-department")));
     };
     let resource = state.catalog.resource_by_code(&me.principal, &code).await?;
     let valid_until = match form.valid_until.trim().parse::<jiff::civil::Date>() {
         Ok(d) => d,
         Err(_) => {
-            c.add_error("valid_until", "日期格式应为 年-月-日 / date must be Y-m-d");
+            c.add_error("valid_until", msg!("date-must-be-y-m-d"));
             return request_page(&state, &ctx, &code, &form, c).await;
         }
     };

@@ -17,7 +17,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use tongban_identity::{ApiClient, ClientId, DeptId};
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Msg, Permission, Principal, msg};
 
 /// One department system as the list shows it.
 struct ClientRow {
@@ -72,9 +72,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     if user.principal.allows_somewhere(Permission::ManageApiClients) {
         Ok(user.principal.clone())
     } else {
-        Err(PageError::Forbidden(
-            "无权管理接入系统 / not permitted to manage department systems".into(),
-        ))
+        Err(PageError::Forbidden(msg!("not-permitted-manage-systems")))
     }
 }
 
@@ -169,11 +167,11 @@ fn secret_page(ctx: &Ctx, title: &str, shown: SecretPage) -> Response {
 fn checked(
     c: &mut Chrome,
     [name, department, third]: [(&str, &str); 3],
-    third_missing: &str,
+    third_missing: Msg,
 ) -> Option<DeptId> {
     for ((field, answer), msg) in [
-        (name, "请填写系统名称 / name the system"),
-        (department, "请选择部门 / choose a department"),
+        (name, msg!("name-the-system")),
+        (department, msg!("choose-a-department")),
         (third, third_missing),
     ] {
         if answer.trim().is_empty() {
@@ -183,7 +181,7 @@ fn checked(
     let (field, answer) = department;
     let chosen = DeptId::parse(field, answer.trim());
     if chosen.is_err() && !answer.trim().is_empty() {
-        c.add_error(field, "请选择部门 / choose a department");
+        c.add_error(field, msg!("choose-a-department"));
     }
     chosen.ok().filter(|_| c.errors.is_empty())
 }
@@ -227,7 +225,7 @@ pub(super) async fn register(
             ("department", &form.department),
             ("scopes", &form.scopes),
         ],
-        "请填写权限范围 / give its scopes",
+        msg!("give-its-scopes"),
     ) else {
         return page(&state, &ctx, c).await;
     };
@@ -345,7 +343,7 @@ pub(super) async fn register_sso(
             ("sso_department", &form.sso_department),
             ("sso_redirects", &form.sso_redirects),
         ],
-        "请填写回调地址 / give its redirect URIs",
+        msg!("give-its-redirect-uris"),
     ) else {
         return page(&state, &ctx, c).await;
     };

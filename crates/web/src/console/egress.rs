@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};
 use tongban_kernel::egress;
-use tongban_kernel::{DeptPath, Permission, Principal};
+use tongban_kernel::{DeptPath, Permission, Principal, msg};
 
 /// One allowed range as the table shows it.
 struct RuleRow {
@@ -41,9 +41,7 @@ fn require(ctx: &Ctx) -> Result<Principal, PageError> {
     if user.principal.allows_somewhere(Permission::ManageEgress) {
         Ok(user.principal.clone())
     } else {
-        Err(PageError::Forbidden(
-            "无权管理出站地址白名单 / not permitted to manage the destination allow-list".into(),
-        ))
+        Err(PageError::Forbidden(msg!("not-permitted-manage-allow-list")))
     }
 }
 
@@ -113,7 +111,7 @@ pub(super) async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Quer
 /// an allowable range, a purpose.
 fn check_form(c: &mut Chrome, department: &str, cidr: &str, purpose: &str) {
     if !department.starts_with('/') {
-        c.add_error("department", "请选择部门 / choose a department");
+        c.add_error("department", msg!("choose-a-department"));
     }
     match cidr.parse::<egress::Cidr>() {
         Ok(range) => {
@@ -124,7 +122,7 @@ fn check_form(c: &mut Chrome, department: &str, cidr: &str, purpose: &str) {
         Err(e) => c.add_error("cidr", &e.0),
     }
     if purpose.trim().is_empty() {
-        c.add_error("purpose", "须写明用途 / say what it is for");
+        c.add_error("purpose", msg!("say-what-it-is-for"));
     }
 }
 

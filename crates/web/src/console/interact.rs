@@ -18,7 +18,7 @@ use tongban_interact::{
     AssistId, AssistStatus, ClockFilter, DeptRef, ItemFilter, ItemId, ItemStatus, ReplyFlag, ReplyId,
     ReplyInput, ReplyStatus, ReviewDecision,
 };
-use tongban_kernel::{ClockState, Page, Permission};
+use tongban_kernel::{ClockState, Page, Permission, msg};
 
 struct Row {
     id: String,
@@ -388,7 +388,7 @@ pub(super) async fn transfer(
     CsrfForm(form): CsrfForm<TransferForm>,
 ) -> PageResult {
     let Some(to) = department(&state, &form.department).await else {
-        let e = tongban_interact::Error::invalid("department", "请选择转办部门 / choose the department");
+        let e = tongban_interact::Error::invalid("department", msg!("choose-transfer-department"));
         return refused(&state, &ctx, iid.as_str(), "department", e, String::new()).await;
     };
     match state
@@ -506,8 +506,7 @@ pub(super) async fn assist(
     CsrfForm(form): CsrfForm<AssistForm>,
 ) -> PageResult {
     let Some(to) = department(&state, &form.assist_department).await else {
-        let e =
-            tongban_interact::Error::invalid("assist_department", "请选择协办部门 / choose the department");
+        let e = tongban_interact::Error::invalid("assist_department", msg!("choose-assisting-department"));
         return refused(&state, &ctx, iid.as_str(), "assist_department", e, String::new()).await;
     };
     match state

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::{Deserialize, Serialize};
 use tongban_interact::{ItemKind, NewCategory, NewRule, RuleId};
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Permission, Principal, msg};
 
 struct CategoryRow {
     code: String,
@@ -60,9 +60,7 @@ fn require_rules(ctx: &Ctx) -> Result<Principal, PageError> {
     {
         Ok(user.principal.clone())
     } else {
-        Err(PageError::Forbidden(
-            "需要政民互动规则管理权限 / interaction rule management rights required".into(),
-        ))
+        Err(PageError::Forbidden(msg!("interaction-rule-rights-required")))
     }
 }
 
@@ -252,11 +250,11 @@ pub(super) async fn save_limit(
     let mut c = ctx.chrome(ctx.t().s("rules.title"));
     c.keep(&form);
     let Some(kind) = ItemKind::parse(&form.lim_kind) else {
-        c.add_error("lim_kind", "请选择类型 / choose the kind");
+        c.add_error("lim_kind", msg!("choose-the-kind"));
         return rules_page(&state, &ctx, &p, Some(c)).await;
     };
     let Ok(days) = form.lim_days.trim().parse::<u32>() else {
-        c.add_error("lim_days", "应为工作日数 / must be a number of working days");
+        c.add_error("lim_days", msg!("must-be-working-days"));
         return rules_page(&state, &ctx, &p, Some(c)).await;
     };
     let category = Some(form.lim_category.as_str()).filter(|c| !c.trim().is_empty());
@@ -286,7 +284,7 @@ pub(super) async fn save_rule(
     let mut c = ctx.chrome(ctx.t().s("rules.title"));
     c.keep(&form);
     let Some(department) = super::interact::department(&state, &form.rule_department).await else {
-        c.add_error("rule_department", "请选择部门 / choose the department");
+        c.add_error("rule_department", msg!("choose-the-department"));
         return rules_page(&state, &ctx, &p, Some(c)).await;
     };
     let rule = NewRule {

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use tongban_kernel::Principal;
+use tongban_kernel::{Principal, msg};
 
 /// One field's row on the page.
 struct Row {
@@ -47,13 +47,7 @@ async fn resource_for_mapping(
     p: &Principal,
     code: &str,
 ) -> Result<tongban_catalog::Resource, PageError> {
-    super::upload::provider_resource(
-        state,
-        p,
-        code,
-        "只有提供部门可以设置字段映射 / only the providing department sets the column mapping",
-    )
-    .await
+    super::upload::provider_resource(state, p, code, msg!("only-provider-sets-mapping")).await
 }
 
 /// Renders the page with `columns` (field code → column) in the boxes.

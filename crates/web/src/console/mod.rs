@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tongban_identity::{AccountId, AccountStatus, DeptId, DeptKind, NewDepartment, NewStaff, UserFilter};
-use tongban_kernel::{Page, Permission, Role};
+use tongban_kernel::{Page, Permission, Role, msg};
 
 /// The routes that take uploaded files, larger than any form: data loads, streamed to disk.
 pub fn upload_routes() -> Router<AppState> {
@@ -523,17 +523,9 @@ async fn create_user(
     let mut c = ctx.chrome(ctx.t().s("users.add"));
     // Every empty answer is named at once (the identity service checks each again).
     for (field, value, msg) in [
-        ("username", &form.username, "请填写用户名 / enter a user name"),
-        (
-            "display_name",
-            &form.display_name,
-            "请填写显示名称 / enter the name to show",
-        ),
-        (
-            "password",
-            &form.password,
-            "请设置初始密码 / choose a first password",
-        ),
+        ("username", &form.username, msg!("enter-a-user-name")),
+        ("display_name", &form.display_name, msg!("enter-name-to-show")),
+        ("password", &form.password, msg!("choose-first-password")),
     ] {
         if value.trim().is_empty() {
             c.add_error(field, msg);

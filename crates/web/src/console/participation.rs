@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tongban_interact::{ConsultationInput, DeptRef, Question, QuestionKind, Section, SurveyInput};
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Msg, Permission, Principal, msg};
 
 #[derive(Template)]
 #[template(path = "console/participation.html")]
@@ -36,15 +36,13 @@ async fn publisher(state: &AppState, actor: &Principal) -> Result<DeptRef, PageE
         .into_iter()
         .next()
     else {
-        return Err(PageError::Forbidden(
-            "需要部门管理员权限 / a department administrator publishes consultations and surveys".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("department-admin-publishes")));
     };
     let d = super::visible_departments(state, actor)
         .await?
         .into_iter()
         .find(|d| d.path == scope)
-        .ok_or(PageError::Forbidden("部门不存在 / no such department".into()))?;
+        .ok_or(PageError::Forbidden(msg!("no-such-department")))?;
     Ok(DeptRef {
         id: d.id.to_string(),
         path: d.path,
@@ -112,14 +110,12 @@ async fn refuse(
     crate::page::refused(page(state, ctx, Some(c)).await)
 }
 
-fn date(text: &str) -> Result<Date, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| "日期格式应为 年-月-日 / a date is Y-m-d".to_string())
+fn date(text: &str) -> Result<Date, Msg> {
+    text.trim().parse().map_err(|_| msg!("a-date-is-y-m-d"))
 }
 
 /// The sections of a draft: blocks separated by blank lines, the first line of each the heading.
-pub(crate) fn parse_sections(text: &str) -> Result<Vec<Section>, String> {
+pub(crate) fn parse_sections(text: &str) -> Result<Vec<Section>, Msg> {
     let mut out = Vec::new();
     for (n, block) in text.replace("\r\n", "\n").split("\n\n").enumerate() {
         let block = block.trim();
@@ -128,11 +124,7 @@ pub(crate) fn parse_sections(text: &str) -> Result<Vec<Section>, String> {
         }
         let (heading, body) = block.split_once('\n').unwrap_or((block, ""));
         if body.trim().is_empty() {
-            return Err(format!(
-                "第{}段只有标题，请在标题下写正文 / block {} has a heading but no text",
-                n + 1,
-                n + 1
-            ));
+            return Err(msg!("block-heading-without-text", block = n + 1));
         }
         out.push(Section {
             heading: heading.trim().to_string(),
@@ -144,7 +136,7 @@ pub(crate) fn parse_sections(text: &str) -> Result<Vec<Section>, String> {
 
 /// The questions of a survey, one per line: `[*]题目 | 类型 | 选项；选项`, where the type is
 /// 单选 / 多选 / 评分 / 文本 (or single / multiple / rating / text).
-pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
+pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, Msg> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -173,9 +165,7 @@ pub(crate) fn parse_questions(text: &str) -> Result<Vec<Question>, String> {
             "评分" | "rating" => QuestionKind::Rating,
             "文本" | "text" => QuestionKind::Text,
             other => {
-                return Err(format!(
-                    "第{at}行的题型「{other}」应为 单选/多选/评分/文本 / line {at}: the type must be single, multiple, rating or text"
-                ));
+                return Err(msg!("question-type-must-be", line = at, kind = other));
             }
         };
         out.push(Question {
@@ -319,12 +309,18 @@ mod tests {
             }
         );
         assert!(!q[2].required);
-        assert!(parse_questions("a | 判断").unwrap_err().contains("第1行"));
+        assert!(
+            parse_questions("a | 判断")
+                .unwrap_err()
+                .to_string()
+                .contains("第1行")
+        );
         let s = parse_sections("第一条\n为了规范……\n\n第二条\n本条例适用于……").unwrap();
         assert_eq!((s.len(), s[1].heading.as_str()), (2, "第二条"));
         assert!(
             parse_sections("第一条\n正文\n\n只有标题")
                 .unwrap_err()
+                .to_string()
                 .contains("第2段")
         );
     }

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
+use tongban_kernel::msg;
 use tongban_pool::{NewPull, PullSource};
 
 #[derive(Template)]
@@ -43,7 +44,7 @@ async fn page(state: &AppState, ctx: &Ctx, code: &str, c: Option<Chrome>, form: 
         state,
         &me.principal,
         code,
-        "只有提供部门可以配置定时抽取 / only the providing department configures pulls",
+        msg!("only-provider-configures-pulls"),
     )
     .await)?;
     let zone = &state.settings.zone;
@@ -93,7 +94,7 @@ pub(super) async fn add(
 ) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("pulls.title"));
     let Ok(every) = form.every.trim().parse::<u32>() else {
-        c.add_error("every", "间隔应为分钟数 / the interval is a number of minutes");
+        c.add_error("every", msg!("interval-in-minutes"));
         return page(&state, &ctx, &code, Some(c), without_url(form)).await;
     };
     let new = NewPull {

@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::time::Duration;
-use tongban_kernel::Permission;
+use tongban_kernel::{Permission, msg};
 use tongban_pool::{QueryOptions, QueryResult, TableInfo};
 
 /// Rows shown on the page.
@@ -123,9 +123,7 @@ pub(super) async fn query_page(
         .principal
         .allows(Permission::QueryPool, me.principal.department.as_ref())
     {
-        return Err(PageError::Forbidden(
-            "无权使用数据查询 / not permitted to query the data pool".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("not-permitted-query-pool")));
     }
     let tables = state.pool.tables(&me.principal).await?;
     let sql = if start.sql.trim().is_empty() {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 use tongban_hall::{Rectification, RectificationClose, RectificationStatus};
-use tongban_kernel::{DeptPath, Page, Permission, Principal};
+use tongban_kernel::{DeptPath, Page, Permission, Principal, msg};
 
 /// Each subtree `p` supervises, the widest first; narrower ones inside a wider one are left out
 /// (they would only repeat its rows).
@@ -56,9 +56,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>) -> PageResult
     let t = ctx.t();
     let kept = supervised(&user.principal);
     if kept.is_empty() {
-        return Err(crate::page::PageError::Forbidden(
-            "需要督办权限 / supervising cases is needed".into(),
-        ));
+        return Err(crate::page::PageError::Forbidden(msg!("supervising-needed")));
     }
     let mut rows = Vec::new();
     for scope in &kept {

@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Permission, Principal, msg};
 use tongban_seal::{Issuer, SealInput, SealType};
 
 struct SealRow {
@@ -59,9 +59,9 @@ async fn seals_page(state: &AppState, ctx: &Ctx, c: Option<Chrome>, form: SealFo
     let user = ctx.require_staff()?.clone();
     let p = &user.principal;
     if !p.allows_somewhere(Permission::ManageSeals) && !p.allows_somewhere(Permission::IssueLicences) {
-        return Err(crate::page::PageError::Forbidden(
-            "需要印章管理或证照签发权限 / seal management or licence issuing rights required".into(),
-        ));
+        return Err(crate::page::PageError::Forbidden(msg!(
+            "seal-or-licence-rights-required"
+        )));
     }
     let t = ctx.t();
     let all = state.seals.seals(None).await?;
@@ -177,10 +177,7 @@ pub(super) async fn create_seal(
     let date = |field: &str, text: &str, c: &mut Chrome| match text.trim().parse::<jiff::civil::Date>() {
         Ok(d) => Some(d),
         Err(_) => {
-            c.add_error(
-                field,
-                "应为日期，如 2026-01-01 / must be a date such as 2026-01-01",
-            );
+            c.add_error(field, msg!("must-be-date-such-as"));
             None
         }
     };
@@ -188,7 +185,7 @@ pub(super) async fn create_seal(
     let to = date("valid_to", &f.valid_to, &mut c);
     let kind = SealType::parse(&f.seal_type);
     if kind.is_none() {
-        c.add_error("seal_type", "请选择印章类型 / choose the kind of seal");
+        c.add_error("seal_type", msg!("choose-kind-of-seal"));
     }
     let dept = match state
         .identity
@@ -197,7 +194,7 @@ pub(super) async fn create_seal(
     {
         Ok(d) => Some(d),
         Err(_) => {
-            c.add_error("department", "请选择部门 / choose a department");
+            c.add_error("department", msg!("choose-a-department"));
             None
         }
     };

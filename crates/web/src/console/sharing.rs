@@ -18,7 +18,7 @@ use tongban_catalog::{
     Deadline, Decision, GrantFilter, GrantId, GrantTerms, GrantUse, Grantee, RefusedBy, RequestFilter,
     RequestId, RequestStatus, RequestView, Resolution, Review, Warning,
 };
-use tongban_kernel::{Page, Permission};
+use tongban_kernel::{Page, Permission, msg};
 
 struct RequestRow {
     id: String,
@@ -458,7 +458,7 @@ pub(super) async fn act(
             .await
         }
         "withdraw" => c.withdraw(p, &rid).await,
-        _ => return Err(PageError::BadRequest("action: 未知操作 / unknown action".into())),
+        _ => return Err(PageError::BadRequest(msg!("unknown-action-field"))),
     };
     match done {
         Ok(_) => Ok(Redirect::to(&format!("/console/sharing/{rid}?done={action}")).into_response()),

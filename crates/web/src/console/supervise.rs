@@ -12,7 +12,7 @@ use crate::page::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::State;
 use tongban_hall::Supervision;
-use tongban_kernel::Page;
+use tongban_kernel::{Page, msg};
 
 struct Row {
     id: String,
@@ -44,9 +44,7 @@ pub(super) async fn supervise(State(state): State<AppState>, ctx: Ctx, Staff(use
     let t = ctx.t();
     let paths = super::rectify::supervised(&user.principal);
     if paths.is_empty() {
-        return Err(PageError::Forbidden(
-            "需要督办权限 / supervising cases is needed".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("supervising-needed")));
     }
     let mut scopes = Vec::new();
     for path in paths {

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Msg, Permission, Principal, msg};
 
 /// One load started from the console.
 #[derive(Clone)]
@@ -60,13 +60,7 @@ async fn resource_for_upload(
     p: &Principal,
     code: &str,
 ) -> Result<tongban_catalog::Resource, PageError> {
-    provider_resource(
-        state,
-        p,
-        code,
-        "只有提供部门可以上传数据 / only the providing department uploads data",
-    )
-    .await
+    provider_resource(state, p, code, msg!("only-provider-uploads-data")).await
 }
 
 /// The resource `code` when `p` manages it for its providing department; else `refusal`.
@@ -74,7 +68,7 @@ pub(super) async fn provider_resource(
     state: &AppState,
     p: &Principal,
     code: &str,
-    refusal: &str,
+    refusal: Msg,
 ) -> Result<tongban_catalog::Resource, PageError> {
     let r = state
         .catalog
@@ -82,7 +76,7 @@ pub(super) async fn provider_resource(
         .await
         .map_err(catalog_page)?;
     if !p.allows(Permission::LoadData, Some(&r.provider.path)) {
-        return Err(PageError::Forbidden(refusal.into()));
+        return Err(PageError::Forbidden(refusal));
     }
     Ok(r)
 }
@@ -180,7 +174,7 @@ pub(super) async fn upload(
         return Err(PageError::Csrf);
     }
     let Some((file, file_name)) = saved else {
-        return Err(PageError::BadRequest("file: 请选择文件 / choose a file".into()));
+        return Err(PageError::BadRequest(msg!("choose-a-file")));
     };
     let id = tongban_kernel::id::new_uuid_v7();
     if let Ok(mut m) = state.loads.0.lock() {

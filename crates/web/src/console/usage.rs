@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::State;
 use jiff::civil::Date;
 use serde::Deserialize;
+use tongban_kernel::msg;
 
 #[derive(Template)]
 #[template(path = "console/usage.html")]
@@ -44,9 +45,8 @@ fn day(field: &str, text: &str, default: Date) -> Result<Date, PageError> {
     if text.is_empty() {
         return Ok(default);
     }
-    text.parse::<Date>().map_err(|_| {
-        PageError::BadRequest(format!("{field}: 日期格式应为 YYYY-MM-DD / a date like 2026-11-23").into())
-    })
+    text.parse::<Date>()
+        .map_err(|_| PageError::BadRequest(msg!("date-like-yyyy-mm-dd", field = field)))
 }
 
 pub(super) async fn usage(

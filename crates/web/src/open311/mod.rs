@@ -19,7 +19,7 @@ use encode::{Format, Node, error, respond};
 use tongban_interact::{
     Error as IxError, MAX_OPEN311_PAGE, Open311Submission, RequestQuery, ServiceDefinition, ServiceRequest,
 };
-use tongban_kernel::{Millis, Principal};
+use tongban_kernel::{Millis, Principal, msg};
 
 /// When this endpoint's interface last changed (discovery's `changeset`).
 const CHANGESET: &str = "2026-03-01T00:00:00+08:00";
@@ -38,7 +38,7 @@ impl Params {
     fn parse(raw: &[u8], what: &str) -> Result<Params, String> {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw)
             .map(Params)
-            .map_err(|_| format!("{what}: 格式错误 / malformed {what}"))
+            .map_err(|_| msg!("malformed-what", what = what).to_string())
     }
 
     /// The value of a parameter that may appear once; empty counts as absent.
@@ -46,7 +46,7 @@ impl Params {
         let mut found = self.0.iter().filter(|(k, v)| k == name && !v.trim().is_empty());
         let first = found.next().map(|(_, v)| v.as_str());
         if found.next().is_some() {
-            return Err(format!("{name}: 参数重复 / {name} is given more than once"));
+            return Err(msg!("given-more-than-once", name = name).to_string());
         }
         Ok(first)
     }
@@ -69,7 +69,7 @@ fn bad(format: Format, msg: &str) -> Response {
 }
 
 fn not_found(format: Format) -> Response {
-    error(format, StatusCode::NOT_FOUND, "找不到该资源 / not found")
+    error(format, StatusCode::NOT_FOUND, &msg!("not-found").to_string())
 }
 
 /// A domain error in the spec's terms.
@@ -78,7 +78,7 @@ fn domain_error(format: Format, e: IxError) -> Response {
         IxError::NotFound { what } => error(
             format,
             StatusCode::NOT_FOUND,
-            &format!("{what}: 不存在 / {what} not found"),
+            &msg!("what-not-found", what = what).to_string(),
         ),
         IxError::Forbidden { why } => error(format, StatusCode::FORBIDDEN, &why.to_string()),
         e @ (IxError::Invalid(_)
@@ -90,7 +90,7 @@ fn domain_error(format: Format, e: IxError) -> Response {
             error(
                 format,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "服务暂时不可用 / service unavailable",
+                &msg!("service-unavailable").to_string(),
             )
         }
     }
@@ -104,7 +104,7 @@ async fn caller(state: &AppState, format: Format, key: Option<&str>) -> Result<O
         Ok(None) => Err(error(
             format,
             StatusCode::FORBIDDEN,
-            "api_key: 无效或已吊销 / api_key is invalid or revoked",
+            &msg!("api-key-invalid-or-revoked").to_string(),
         )),
         Err(e) => Err(domain_error(format, e)),
     }
@@ -157,15 +157,10 @@ fn discovery(state: &AppState, format: Format, headers: &HeaderMap) -> Response 
     let url = base_url(state, headers);
     let node = Node::Object(vec![
         ("changeset", Node::text(CHANGESET)),
-        (
-            "contact",
-            Node::text(
-                "通办政民互动 / Tongban citizen interaction — 请联系平台运维 / contact the platform operator",
-            ),
-        ),
+        ("contact", Node::text(msg!("open311-contact").to_string())),
         (
             "key_service",
-            Node::text("API 密钥由平台运维签发 / API keys are issued by the platform operator"),
+            Node::text(msg!("api-keys-issued-by-operator").to_string()),
         ),
         (
             "endpoints",
@@ -229,7 +224,7 @@ async fn services(state: &AppState, format: Format) -> Response {
                             .join(", "),
                     ),
                 ),
-                ("group", Node::text("政民互动 / citizen interaction")),
+                ("group", Node::text(msg!("citizen-interaction").to_string())),
             ])
         })
         .collect();
@@ -292,7 +287,7 @@ async fn read_one(
             Err(IxError::NotFound { .. }) => error(
                 format,
                 StatusCode::NOT_FOUND,
-                "service_code: 未知的服务代码 / unknown service_code",
+                &msg!("unknown-service-code").to_string(),
             ),
             Err(e) => domain_error(format, e),
         },
@@ -332,11 +327,12 @@ async fn read_one(
                 Err(IxError::NotFound { .. }) => error(
                     format,
                     StatusCode::NOT_FOUND,
-                    if dir == "requests" {
-                        "service_request_id: 不存在 / service_request_id not found"
+                    &if dir == "requests" {
+                        msg!("service-request-id-not-found")
                     } else {
-                        "token: 不存在 / token not found"
-                    },
+                        msg!("token-not-found")
+                    }
+                    .to_string(),
                 ),
                 Err(e) => domain_error(format, e),
             }
@@ -349,7 +345,7 @@ fn extensions_flag(params: &Params) -> Result<bool, String> {
     match params.one("extensions")? {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
-        Some(_) => Err("extensions: 须为 true 或 false / extensions must be true or false".into()),
+        Some(_) => Err(msg!("extensions-true-or-false").to_string()),
     }
 }
 
@@ -428,12 +424,7 @@ fn parse_time(params: &Params, name: &str) -> Result<Option<Millis>, String> {
             .trim()
             .parse::<jiff::Timestamp>()
             .map(|t| Some(Millis(t.as_millisecond())))
-            .map_err(|_| {
-                format!(
-                    "{name}: 须为带时区的 ISO 8601 时间，例 2026-01-01T00:00:00+08:00 / {name} must be an ISO 8601 \
-                     date-time with zone, e.g. 2026-01-01T00:00:00Z"
-                )
-            }),
+            .map_err(|_| msg!("iso-8601-with-zone", name = name).to_string()),
     }
 }
 
@@ -442,9 +433,7 @@ fn parse_positive(params: &Params, name: &str, max: u32) -> Result<Option<u32>, 
         None => Ok(None),
         Some(v) => match v.trim().parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(format!(
-                "{name}: 须为 1 到 {max} 的整数 / {name} must be a whole number from 1 to {max}"
-            )),
+            _ => Err(msg!("whole-number-from-1-to", name = name, max = max).to_string()),
         },
     }
 }
@@ -465,7 +454,7 @@ fn request_query(state: &AppState, params: &Params) -> Result<RequestQuery, Stri
         match s.as_str() {
             "open" => open = true,
             "closed" => closed = true,
-            _ => return Err("status: 须为 open 或 closed / status must be open or closed".into()),
+            _ => return Err(msg!("status-open-or-closed").to_string()),
         }
     }
     q.open = match (open, closed) {
@@ -519,7 +508,7 @@ fn submission(params: &Params) -> Result<Open311Submission, String> {
                 .ok()
                 .filter(|f| f.is_finite())
                 .map(Some)
-                .ok_or_else(|| format!("{name}: 须为 WGS84 度数 / {name} must be a WGS84 number of degrees")),
+                .ok_or_else(|| msg!("wgs84-degrees", name = name).to_string()),
         }
     };
     let mut attributes: Vec<(String, Vec<String>)> = Vec::new();
@@ -532,10 +521,10 @@ fn submission(params: &Params) -> Result<Open311Submission, String> {
         } else if let Some(code) = rest.strip_suffix(']') {
             (code, false)
         } else {
-            return Err(format!("{k}: 属性参数格式错误 / malformed attribute parameter"));
+            return Err(msg!("malformed-attribute-parameter", name = k).to_string());
         };
         if code.is_empty() || code.contains(['[', ']']) {
-            return Err(format!("{k}: 属性参数格式错误 / malformed attribute parameter"));
+            return Err(msg!("malformed-attribute-parameter", name = k).to_string());
         }
         if v.trim().is_empty() {
             continue;
@@ -543,9 +532,7 @@ fn submission(params: &Params) -> Result<Open311Submission, String> {
         match attributes.iter_mut().find(|(c, _)| c == code) {
             Some((_, values)) if multi => values.push(v.clone()),
             Some(_) => {
-                return Err(format!(
-                    "attribute[{code}]: 参数重复，多值请用 attribute[{code}][] / given twice; use attribute[{code}][] for several values"
-                ));
+                return Err(msg!("attribute-given-twice", code = code).to_string());
             }
             None => attributes.push((code.to_string(), vec![v.clone()])),
         }
@@ -590,10 +577,7 @@ async fn file_request(
                 .starts_with("application/x-www-form-urlencoded")
         });
     if !form {
-        return bad(
-            format,
-            "content-type: 请以 application/x-www-form-urlencoded 提交 / send application/x-www-form-urlencoded",
-        );
+        return bad(format, &msg!("send-form-urlencoded").to_string());
     }
     let params = match Params::parse(&body, "body") {
         Ok(p) => p,
@@ -609,7 +593,7 @@ async fn file_request(
             return error(
                 format,
                 StatusCode::FORBIDDEN,
-                "api_key: 提交服务请求需要 API 密钥 / an api_key is required to file a service request",
+                &msg!("api-key-required-to-file").to_string(),
             );
         }
         Err(r) => return r,
@@ -628,9 +612,7 @@ async fn file_request(
                     ("service_request_id", Node::text(&view.item.number)),
                     (
                         "service_notice",
-                        Node::text(format!(
-                            "已受理，{days}个工作日内答复 / received; a reply within {days} working days"
-                        )),
+                        Node::text(msg!("received-reply-within", days = days).to_string()),
                     ),
                     ("account_id", Node::text_or_null(account_id.trim())),
                 ])],
@@ -640,7 +622,7 @@ async fn file_request(
         Err(IxError::NotFound { .. }) => error(
             format,
             StatusCode::NOT_FOUND,
-            "service_code: 未知的服务代码 / unknown service_code",
+            &msg!("unknown-service-code").to_string(),
         ),
         Err(e) => domain_error(format, e),
     }

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use tongban_kernel::msg;
 
 #[derive(Template)]
 #[template(path = "portal/activate.html")]
@@ -56,15 +57,15 @@ pub(super) async fn activate(
 ) -> PageResult {
     let mut c = ctx.chrome(ctx.t().s("activate.title"));
     if f.username.trim().is_empty() {
-        c.add_error("username", "请填写用户名 / enter your user name");
+        c.add_error("username", msg!("fill-in-your-user-name"));
     }
     if f.code.trim().is_empty() {
-        c.add_error("code", "请填写激活码 / enter the activation code");
+        c.add_error("code", msg!("enter-activation-code"));
     }
     if f.password.is_empty() {
-        c.add_error("password", "请设置新密码 / choose a new password");
+        c.add_error("password", msg!("choose-a-new-password"));
     } else if f.password != f.password2 {
-        c.add_error("password2", "两次输入的密码不一致 / the passwords do not match");
+        c.add_error("password2", msg!("passwords-do-not-match"));
     }
     if !c.errors.is_empty() {
         return Ok(page(&ctx, Some(c), f.username, f.code));

@@ -21,7 +21,7 @@ use tongban_interact::{
     AttachmentId, BOARD_COUNT_CAP, BoardEntry, BoardFilter, Channel, ContactInput, ContactPreference, ItemId,
     ItemKind, LocationInput, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewItem, RatingInput, Satisfaction,
 };
-use tongban_kernel::Page;
+use tongban_kernel::{Msg, Page, msg};
 
 const PAGE: u32 = 20;
 
@@ -276,24 +276,24 @@ pub(super) async fn submit(State(state): State<AppState>, ctx: Ctx, mut body: Mu
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     // Every missing answer is named at once (the domain checks each again when it files).
     let kind = ItemKind::parse(&get("kind"));
-    let mut missing: Vec<(&str, &str)> = Vec::new();
+    let mut missing: Vec<(&str, Msg)> = Vec::new();
     if kind.is_none() {
-        missing.push(("kind", t.s("interact.choose_kind")));
+        missing.push(("kind", t.s("interact.choose_kind").into()));
     }
     // No category is preselected: a wrong default sends the item to the wrong bureau.
     if get("category").trim().is_empty() {
-        missing.push(("category", t.s("interact.choose_category")));
+        missing.push(("category", t.s("interact.choose_category").into()));
     }
     if get("title").trim().is_empty() {
-        missing.push(("title", "请填写标题 / enter a title"));
+        missing.push(("title", msg!("enter-a-title")));
     }
     if get("text").trim().is_empty() {
-        missing.push(("text", "请写明具体事项 / describe the matter"));
+        missing.push(("text", msg!("describe-the-matter")));
     }
     let Some(kind) = kind.filter(|_| missing.is_empty()) else {
         let mut c = ctx.chrome(t.s("interact.new"));
-        for (field, msg) in &missing {
-            c.add_error(field, *msg);
+        for (field, msg) in missing {
+            c.add_error(field, msg);
         }
         let mut resp = new_page(&state, &ctx, c, &form, reselect).await?;
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

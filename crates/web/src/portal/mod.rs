@@ -38,7 +38,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tongban_identity::{CitizenRegistration, LoginContext, LoginOutcome, SessionAuth, SessionId};
-use tongban_kernel::Principal;
+use tongban_kernel::{Msg, Principal, msg};
 
 /// The routes that take uploaded files, larger than any form: the materials of an application.
 pub fn upload_routes() -> Router<AppState> {
@@ -321,10 +321,10 @@ async fn login(State(state): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<Lo
         let mut c = ctx.chrome(ctx.t().s("login.title"));
         c.narrow = true;
         if f.username.trim().is_empty() {
-            c.add_error("username", "请输入用户名 / enter your user name");
+            c.add_error("username", msg!("enter-your-user-name"));
         }
         if f.password.is_empty() {
-            c.add_error("password", "请输入密码 / enter your password");
+            c.add_error("password", msg!("enter-your-password"));
         }
         let mut resp = render(&LoginPage {
             c,
@@ -661,16 +661,12 @@ async fn register(
         resp
     };
     // Every empty answer is named at once (the identity service checks each again).
-    let missing: Vec<(&str, &str)> = [
-        (&f.real_name, "real_name", "请填写姓名 / enter your full name"),
-        (
-            &f.id_number,
-            "id_number",
-            "请填写居民身份证号码 / enter your resident ID number",
-        ),
-        (&f.username, "username", "请设置用户名 / choose a user name"),
-        (&f.password, "password", "请设置密码 / choose a password"),
-        (&f.password2, "password2", "请再次输入密码 / repeat the password"),
+    let missing: Vec<(&str, Msg)> = [
+        (&f.real_name, "real_name", msg!("enter-your-full-name")),
+        (&f.id_number, "id_number", msg!("enter-resident-id-number")),
+        (&f.username, "username", msg!("choose-a-user-name")),
+        (&f.password, "password", msg!("choose-a-password")),
+        (&f.password2, "password2", msg!("repeat-the-password")),
     ]
     .into_iter()
     .filter(|(value, ..)| value.trim().is_empty())
@@ -690,12 +686,7 @@ async fn register(
         return Ok(resp);
     }
     if f.password != f.password2 {
-        return Ok(retry(
-            &ctx,
-            &f,
-            "password2",
-            &"两次输入的密码不一致 / the passwords differ".into(),
-        ));
+        return Ok(retry(&ctx, &f, "password2", &msg!("passwords-differ")));
     }
     // Registrations from one address are limited (before any hashing), so the form cannot be
     // driven at speed; the answer says how long to wait.

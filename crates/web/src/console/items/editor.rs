@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use tongban_hall::{ItemType, LifeEvent, ServiceItem, Topic};
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Permission, Principal, msg};
 
 #[derive(Template)]
 #[template(path = "console/item_edit.html")]
@@ -170,9 +170,7 @@ pub(in crate::console) async fn edit_item(
     let item = match state.hall.item_by_code(&code).await {
         Ok(i) if p.allows(Permission::ManageServiceItems, Some(&i.department.path)) => i,
         Ok(_) => {
-            return Err(PageError::Forbidden(
-                "只能管理本部门的事项 / only your departments' items".into(),
-            ));
+            return Err(PageError::Forbidden(msg!("only-your-departments-items")));
         }
         Err(e) => return Err(hall_page(e)),
     };

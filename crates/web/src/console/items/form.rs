@@ -6,7 +6,7 @@ use tongban_hall::{
     ChoiceOption, Fee, FieldKind, FieldSource, FormField, ItemType, LicenceLine, LicenceSpec, LifeEvent,
     Material, MaterialSource, ServiceItem, ServiceItemInput, Topic,
 };
-use tongban_kernel::DeptPath;
+use tongban_kernel::{DeptPath, Msg, msg};
 
 /// The form values showing `i`.
 pub(super) fn item_values(i: &ServiceItem) -> Values {
@@ -143,19 +143,19 @@ pub(super) struct Parsed {
     pub(super) fees: Vec<usize>,
 }
 
-pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Parsed {
-    let mut bad = |field: String, msg: &str| errors.push((field, msg.to_string()));
-    let number = |k: &str, bad: &mut dyn FnMut(String, &str)| -> u32 {
+pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, Msg)>) -> Parsed {
+    let mut bad = |field: String, msg: Msg| errors.push((field, msg));
+    let number = |k: &str, bad: &mut dyn FnMut(String, Msg)| -> u32 {
         match f.v(k).trim().parse() {
             Ok(n) => n,
             Err(_) => {
-                bad(k.into(), "应为整数 / must be a whole number");
+                bad(k.into(), msg!("must-be-whole-number"));
                 0
             }
         }
     };
     let item_type = ItemType::parse(f.v("item_type")).unwrap_or_else(|| {
-        bad("item_type".into(), "请选择事项类型 / choose the kind of item");
+        bad("item_type".into(), msg!("choose-kind-of-item"));
         ItemType::Other
     });
     let statutory_days = number("statutory_days", &mut bad);
@@ -171,10 +171,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
                 "shared" => match source_ref(from) {
                     Some((resource, field)) => MaterialSource::SharedField { resource, field },
                     None => {
-                        bad(
-                            format!("m{i}_from"),
-                            "共享数据应写作 资源编码.字段编码 / shared data is written resource.field",
-                        );
+                        bad(format!("m{i}_from"), msg!("shared-data-written-resource-field"));
                         MaterialSource::Upload
                     }
                 },
@@ -204,10 +201,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
                         100
                     } else {
                         spec.parse().unwrap_or_else(|_| {
-                            bad(
-                                spec_field.clone(),
-                                "文本应填写最大字数 / give the longest text in characters",
-                            );
+                            bad(spec_field.clone(), msg!("give-longest-text"));
                             100
                         })
                     },
@@ -220,12 +214,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
                             return None;
                         }
                         s.parse()
-                            .map_err(|_| {
-                                bad(
-                                    spec_field.clone(),
-                                    "范围应写作 最小..最大 / write the range as min..max",
-                                )
-                            })
+                            .map_err(|_| bad(spec_field.clone(), msg!("write-range-min-max")))
                             .ok()
                     };
                     FieldKind::Number {
@@ -253,7 +242,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
                 "address" => FieldKind::Address,
                 "file" => FieldKind::File,
                 _ => {
-                    bad(format!("f{i}_kind"), "请选择字段类型 / choose the field's type");
+                    bad(format!("f{i}_kind"), msg!("choose-field-type"));
                     FieldKind::Text { max_chars: 100 }
                 }
             };
@@ -266,7 +255,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
                     None => {
                         bad(
                             format!("f{i}_prefill"),
-                            "预填来源应写作 资源编码.字段编码 / the prefill source is written resource.field",
+                            msg!("prefill-source-written-resource-field"),
                         );
                         None
                     }
@@ -289,10 +278,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
         .map(|&i| Fee {
             name: f.r("fee", i, "name").to_string(),
             amount_fen: fen(f.r("fee", i, "amount")).unwrap_or_else(|| {
-                bad(
-                    format!("fee{i}_amount"),
-                    "金额应为元，如 12.50 / the amount is in yuan, e.g. 12.50",
-                );
+                bad(format!("fee{i}_amount"), msg!("amount-in-yuan"));
                 0
             }),
             basis: f.r("fee", i, "basis").to_string(),
@@ -320,12 +306,7 @@ pub(super) fn parse_item(f: &Values, errors: &mut Vec<(String, String)>) -> Pars
         } else {
             years
                 .parse()
-                .map_err(|_| {
-                    bad(
-                        "lic_years".into(),
-                        "有效年限应为整数 / the validity is a whole number of years",
-                    )
-                })
+                .map_err(|_| bad("lic_years".into(), msg!("validity-whole-years")))
                 .ok()
         };
         Some(LicenceSpec {

@@ -23,7 +23,7 @@ use crate::context::Ctx;
 use crate::errors::hall_page;
 use crate::page::PageError;
 use tongban_hall::ServiceItem;
-use tongban_kernel::{Permission, Principal};
+use tongban_kernel::{Permission, Principal, msg};
 
 /// May the signed-in member of staff manage items somewhere? Otherwise the pages (items and
 /// bundles) are refused.
@@ -32,9 +32,7 @@ pub(in crate::console) fn require_manager(ctx: &Ctx) -> Result<Principal, PageEr
     if user.principal.allows_somewhere(Permission::ManageServiceItems) {
         Ok(user.principal.clone())
     } else {
-        Err(PageError::Forbidden(
-            "需要事项管理权限 / service item management rights required".into(),
-        ))
+        Err(PageError::Forbidden(msg!("service-item-rights-required")))
     }
 }
 
@@ -56,9 +54,7 @@ async fn managed_item(
     let p = require_manager(ctx)?;
     let item = state.hall.item_by_code(code).await.map_err(hall_page)?;
     if !p.allows(Permission::ManageServiceItems, Some(&item.department.path)) {
-        return Err(PageError::Forbidden(
-            "只能管理本部门的事项 / only your departments' items".into(),
-        ));
+        return Err(PageError::Forbidden(msg!("only-your-departments-items")));
     }
     Ok((p, item))
 }

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use std::collections::HashMap;
 use tongban_hall::{AssigneeInput, ServiceItem, SignMode, StepInput, StepKind};
+use tongban_kernel::msg;
 
 struct VersionRow {
     version: u32,
@@ -321,7 +322,7 @@ pub(in crate::console) async fn save_workflow(
     let mut steps = Vec::with_capacity(rows.len());
     for &i in &rows {
         let Some(kind) = StepKind::parse(f.r("s", i, "kind")) else {
-            c.add_error(&format!("s{i}_kind"), "请选择步骤类型 / choose the step's kind");
+            c.add_error(&format!("s{i}_kind"), msg!("choose-step-kind"));
             continue;
         };
         let mut assignees = Vec::new();
@@ -339,10 +340,7 @@ pub(in crate::console) async fn save_workflow(
                     });
                     slots_used.push(j);
                 }
-                None => c.add_error(
-                    &format!("s{i}_d{j}"),
-                    "请从列表中选择部门 / choose a department from the list",
-                ),
+                None => c.add_error(&format!("s{i}_d{j}"), msg!("choose-department-from-list")),
             }
         }
         slot_of.push(slots_used);
@@ -351,10 +349,7 @@ pub(in crate::console) async fn save_workflow(
             "ratio" => match f.r("s", i, "required").trim().parse() {
                 Ok(required) => SignMode::Ratio { required },
                 Err(_) => {
-                    c.add_error(
-                        &format!("s{i}_required"),
-                        "按比例会签须填写同意数 / give how many must agree",
-                    );
+                    c.add_error(&format!("s{i}_required"), msg!("give-how-many-must-agree"));
                     SignMode::All
                 }
             },
@@ -367,10 +362,7 @@ pub(in crate::console) async fn save_workflow(
             match limit.parse() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    c.add_error(
-                        &format!("s{i}_limit"),
-                        "时限应为工作日数 / the limit is a number of working days",
-                    );
+                    c.add_error(&format!("s{i}_limit"), msg!("limit-working-days"));
                     None
                 }
             }
