@@ -18,11 +18,7 @@ pub(crate) fn resource_code(field: &str, text: &str) -> Result<String, Invalid> 
     if ok {
         Ok(code)
     } else {
-        Err(Invalid::new(
-            field,
-            "资源编码须为3–64位字母、数字，可用 - 分隔 / the resource code must be 3–64 letters or digits, \
-             separated by single -",
-        ))
+        Err(Invalid::new(field, msg!("resource-code-form")))
     }
 }
 
@@ -114,11 +110,7 @@ pub(crate) fn field_code(field: &str, text: &str) -> Result<String, Invalid> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !ok {
-        return Err(Invalid::new(
-            field,
-            "信息项编码须以小写字母开头，仅含小写字母、数字、下划线，最多63位 / a field code must start \
-             with a-z and use only a-z, 0-9 and _, at most 63 characters",
-        ));
+        return Err(Invalid::new(field, msg!("field-code-form")));
     }
     if SQL_KEYWORDS.contains(&code) {
         return Err(Invalid::new(field, msg!("code-sql-keyword", code = code)));

@@ -160,10 +160,7 @@ impl Catalog {
         if new.valid_until <= today || new.valid_until > latest {
             return Err(Error::invalid(
                 "valid_until",
-                format!(
-                    "有效期须晚于今天且不超过{MAX_VALIDITY_YEARS}年 / the validity must end after today \
-                     and within {MAX_VALIDITY_YEARS} years"
-                ),
+                msg!("validity-end-within", years = MAX_VALIDITY_YEARS),
             ));
         }
 

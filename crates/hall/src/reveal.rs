@@ -109,9 +109,12 @@ impl Hall {
                 },
                 case.id.as_str(),
                 Some(&case.department.path),
-                format!(
-                    "查看申请表中的{}：{}（{reason_zh}）/ revealed {} of case {} ({reason_en})",
-                    spec.label, case.number, spec.code, case.number
+                msg!(
+                    "revealed-value-of-case",
+                    label = spec.label,
+                    code = spec.code,
+                    number = case.number,
+                    reason = tongban_kernel::Arg::name(reason_zh, reason_en)
                 ),
             ),
         )

@@ -193,9 +193,7 @@ impl Interact {
                 .get("n")?;
             if recent >= i64::from(self.settings.anonymous_per_hour) {
                 return Err(Error::RateLimited {
-                    why: "匿名提交过于频繁，请一小时后再试或登录后提交 / too many anonymous submissions \
-                          from here; try again in an hour or sign in"
-                        .into(),
+                    why: msg!("too-many-anonymous-submissions"),
                 });
             }
         }

@@ -53,10 +53,9 @@ pub(crate) fn check_nesting(sql: &str) -> Result<(), String> {
                 parts = if after_dot { parts + 1 } else { 1 };
                 after_dot = false;
                 if parts > MAX_NAME_PARTS {
-                    return Err(format!(
-                        "名称最多{MAX_NAME_PARTS}段（如 表.字段）/ a name has at most {MAX_NAME_PARTS} dotted \
-                         parts (such as table.field)"
-                    ));
+                    return Err(
+                        tongban_kernel::msg!("name-parts-at-most", parts = MAX_NAME_PARTS).to_string()
+                    );
                 }
             }
             Token::Period => after_dot = parts > 0,
@@ -66,10 +65,9 @@ pub(crate) fn check_nesting(sql: &str) -> Result<(), String> {
             Token::LParen | Token::LBracket | Token::LBrace => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(format!(
-                        "括号嵌套超过{MAX_NESTING}层，请用 WITH 把查询拆成几步 / brackets nest deeper than \
-                         {MAX_NESTING} levels: split the query into steps with WITH"
-                    ));
+                    return Err(
+                        tongban_kernel::msg!("brackets-nest-deeper", levels = MAX_NESTING).to_string()
+                    );
                 }
             }
             Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),

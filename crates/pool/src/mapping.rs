@@ -134,14 +134,7 @@ fn checked_mapping(
             return Err(Invalid::new(name, msg!("source-column-named")).into());
         }
         if column.chars().count() > MAX_COLUMN_CHARS {
-            return Err(Invalid::new(
-                name,
-                format!(
-                    "源列名不能超过{MAX_COLUMN_CHARS}个字符 / the source column name must be at most \
-                     {MAX_COLUMN_CHARS} characters"
-                ),
-            )
-            .into());
+            return Err(Invalid::new(name, msg!("source-column-at-most", chars = MAX_COLUMN_CHARS)).into());
         }
         out.insert(field, column);
     }
@@ -228,18 +221,12 @@ fn apply_saved(
 ) {
     for (field, column) in mapping {
         let Some(i) = plans.iter().position(|p| &p.field.code == field) else {
-            notes.push(format!(
-                "{field}: 已保存的映射中的数据项已不在资源中，已忽略 / the saved mapping names a field the \
-                 resource no longer has; ignored"
-            ));
+            notes.push(msg!("mapped-field-gone", field = field).to_string());
             continue;
         };
         match headers.iter().position(|h| h == column.trim()) {
             Some(c) => columns[i] = Some(c),
-            None => notes.push(format!(
-                "{field}: 文件中没有已保存映射的列“{column}”，改按名称匹配 / the file has no column \
-                 `{column}` of the saved mapping; matched by name instead"
-            )),
+            None => notes.push(msg!("mapped-column-missing", field = field, column = column).to_string()),
         }
     }
 }

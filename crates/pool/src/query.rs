@@ -540,11 +540,7 @@ fn policy_view(scan: LogicalPlan, a: &Access, cipher: &FieldCipher) -> Result<Lo
     let mut plan = LogicalPlanBuilder::from(scan);
     if let Some(f) = &a.row_filter {
         let field = a.resource.field(&f.field).ok_or_else(|| Error::Forbidden {
-            why: format!(
-                "授权的行过滤字段“{0}”已不存在 / the grant's row filter field `{0}` no longer exists",
-                f.field
-            )
-            .into(),
+            why: msg!("row-filter-field-gone", field = f.field),
         })?;
         let filter = if field.sensitivity == tongban_catalog::Sensitivity::Personal {
             let keys = f
@@ -732,17 +728,13 @@ fn referenced(ctx: &SessionContext, sql: &str, accesses: &[Access]) -> Result<Ve
                     .iter()
                     .find(|a| a.resource.code.eq_ignore_ascii_case(table))
                 {
-                    return Err(Error::Query(QueryError::Sql(format!(
-                        "表名须加双引号并保持大小写：\"{0}\" / quote the table name exactly: \"{0}\"",
-                        a.resource.code
+                    return Err(Error::Query(QueryError::Sql(msg!(
+                        "quote-table-name",
+                        table = a.resource.code
                     ))));
                 }
                 return Err(Error::Forbidden {
-                    why: format!(
-                        "无权查询“{shown}”：没有该资源的共享授权，或资源不存在 / not permitted to query \
-                         `{shown}`: no grant on such a resource, or no such resource"
-                    )
-                    .into(),
+                    why: msg!("query-table-not-permitted", table = shown),
                 });
             }
         }
@@ -942,8 +934,9 @@ impl Drop for QueryRuntime {
 pub enum QueryError {
     /// The SQL does not parse (a position and what was found there) or plan (DataFusion's
     /// message, which names the problem).
-    Sql(String),
+    Sql(Msg),
     /// Only SELECT, WITH and EXPLAIN may run.
+    /// (The engine's words, for the log.)
     NotAQuery(String),
     /// It ran past the time limit.
     Timeout(u64),
@@ -971,7 +964,7 @@ impl QueryError {
     pub fn message(&self) -> Msg {
         match self {
             QueryError::Sql(e) => msg!("sql-error", cause = e),
-            QueryError::NotAQuery(e) => msg!("not-a-query", cause = e),
+            QueryError::NotAQuery(_) => msg!("not-a-query"),
             QueryError::Timeout(s) => msg!("query-timeout", seconds = *s),
             QueryError::OverLimit { zh, en } => msg!("query-over-limit", what = Arg::name(zh, en)),
             QueryError::Memory => msg!("query-needs-more-memory"),
@@ -997,7 +990,7 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
     match root {
         DataFusionError::SchemaError(schema, _) => {
             let SchemaError::FieldNotFound { field, .. } = schema.as_ref() else {
-                return Error::Query(QueryError::Sql(root.to_string()));
+                return Error::Query(QueryError::Sql(Msg::from(root.to_string())));
             };
             let name = field.name();
             let hidden = read
@@ -1008,7 +1001,7 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
                     why: msg!("field-name-not-granted", name = name),
                 }
             } else {
-                Error::Query(QueryError::Sql(root.to_string()))
+                Error::Query(QueryError::Sql(Msg::from(root.to_string())))
             }
         }
         DataFusionError::SQL(parser, _) => Error::Query(QueryError::Sql(syntax_message(&parser.to_string()))),
@@ -1019,7 +1012,7 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
                     zh: format!("{}：{}", o.function, o.zh),
                     en: format!("{}: {}", o.function, o.en),
                 }),
-                None => Error::Query(QueryError::Sql(e.to_string())),
+                None => Error::Query(QueryError::Sql(Msg::from(e.to_string()))),
             }
         }
         DataFusionError::Plan(msg) if msg.contains("not supported") => {
@@ -1029,13 +1022,13 @@ fn explain(e: DataFusionError, read: &[&Access]) -> Error {
         DataFusionError::ArrowError(..)
         | DataFusionError::ParquetError(..)
         | DataFusionError::IoError(..) => Error::Query(QueryError::Failed(root.to_string())),
-        other => Error::Query(QueryError::Sql(other.to_string())),
+        other => Error::Query(QueryError::Sql(Msg::from(other.to_string()))),
     }
 }
 
 /// A parser error as people read it: where (line and column) and what was found there, instead
 /// of the parser's `ParserError("Expected: …, found: … at Line: 1, Column: 8")`.
-fn syntax_message(raw: &str) -> String {
+fn syntax_message(raw: &str) -> Msg {
     let text = raw
         .trim_start_matches("sql parser error: ")
         .trim_start_matches("SQL error: ");
@@ -1056,7 +1049,7 @@ fn syntax_message(raw: &str) -> String {
                 .map(|(_, f)| f.trim().to_string())
                 .unwrap_or_default();
             if found.is_empty() {
-                msg!("syntax-error-near-line", column = column, line = line).to_string()
+                msg!("syntax-error-near-line", column = column, line = line)
             } else {
                 msg!(
                     "syntax-error-near-line-2",
@@ -1064,10 +1057,9 @@ fn syntax_message(raw: &str) -> String {
                     found = found,
                     line = line
                 )
-                .to_string()
             }
         }
-        None => msg!("syntax-error-text", text = text).to_string(),
+        None => msg!("syntax-error-text", text = text),
     }
 }
 

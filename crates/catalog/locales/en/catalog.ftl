@@ -79,3 +79,6 @@ not-found = { $what ->
 } not found
 cannot-count-deadline = cannot count the deadline: { $cause }
 storage-failed = storage error: { $cause }
+resource-code-form = the resource code must be 3–64 letters or digits, separated by single -
+field-code-form = a field code must start with a-z and use only a-z, 0-9 and _, at most 63 characters
+validity-end-within = the validity must end after today and within { $years } years

@@ -79,3 +79,6 @@ not-found = { $what ->
 }不存在
 cannot-count-deadline = 无法计算期限：{ $cause }
 storage-failed = 存储错误：{ $cause }
+resource-code-form = 资源编码须为3–64位字母、数字，可用 - 分隔
+field-code-form = 信息项编码须以小写字母开头，仅含小写字母、数字、下划线，最多63位
+validity-end-within = 有效期须晚于今天且不超过{ $years }年

@@ -154,3 +154,4 @@ directory-failed = the department directory failed: { $cause }
 prefill-failed = the shared data source failed: { $cause }
 licence-failed = the e-licence could not be issued: { $cause }
 storage-failed = storage error: { $cause }
+revealed-value-of-case = revealed { $code } of case { $number } ({ $reason })

@@ -154,3 +154,4 @@ directory-failed = 部门目录不可用：{ $cause }
 prefill-failed = 共享数据目录不可用：{ $cause }
 licence-failed = 电子证照签发失败：{ $cause }
 storage-failed = 存储错误：{ $cause }
+revealed-value-of-case = 查看申请表中的{ $label }：{ $number }（{ $reason }）

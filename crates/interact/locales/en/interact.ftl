@@ -126,3 +126,5 @@ not-found = { $what ->
 } not found
 cannot-count-limit = cannot count the time limit: { $cause }
 storage-failed = storage error: { $cause }
+too-many-anonymous-submissions = too many anonymous submissions from here; try again in an hour or sign in
+location-required = a location is required: lat and long, address_string or address_id

@@ -126,3 +126,5 @@ not-found = { $what ->
 }不存在
 cannot-count-limit = 无法计算期限：{ $cause }
 storage-failed = 存储错误：{ $cause }
+too-many-anonymous-submissions = 匿名提交过于频繁，请一小时后再试或登录后提交
+location-required = 须提供位置：lat 和 long、address_string 或 address_id

@@ -253,11 +253,7 @@ impl Interact {
         let address = check::optional_line("address_string", &sub.address_string, MAX_ADDRESS)?;
         let address_id = check::optional_line("address_id", &sub.address_id, 100)?;
         if sub.latitude.is_none() && sub.longitude.is_none() && address.is_empty() && address_id.is_empty() {
-            return Err(Error::invalid(
-                "lat",
-                "须提供位置：lat 和 long、address_string 或 address_id / a location is required: lat and long, \
-                 address_string or address_id",
-            ));
+            return Err(Error::invalid("lat", msg!("location-required")));
         }
         let location = LocationInput {
             address: address.clone(),

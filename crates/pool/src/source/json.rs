@@ -149,10 +149,7 @@ fn not_an_object() -> String {
 }
 
 fn unknown_keys_note(lines: u64) -> String {
-    format!(
-        "{lines}行含有前{HEADER_LINES}个对象中没有的键，这些键已忽略 / {lines} lines had keys not seen in the \
-         first {HEADER_LINES} objects; those keys were ignored"
-    )
+    msg!("unknown-keys-ignored", lines = lines, first = HEADER_LINES).to_string()
 }
 
 /// Column names collected from objects (trimmed), in the order first seen.

@@ -139,9 +139,7 @@ fn format_of(head: &[u8], extension: &str) -> Result<SourceFormat> {
     }
     if head.starts_with(OLE_MAGIC) {
         return Err(Error::Unreadable {
-            reason: "旧版 Excel（.xls）文件不受支持，请另存为 .xlsx 或 CSV / legacy Excel (.xls) files are \
-                     not supported; save the sheet as .xlsx or CSV"
-                .into(),
+            reason: msg!("legacy-xls-not-supported"),
         });
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -150,9 +148,7 @@ fn format_of(head: &[u8], extension: &str) -> Result<SourceFormat> {
     match first {
         Some(b'{') => Ok(SourceFormat::JsonLines),
         Some(b'[') if json_named => Err(Error::Unreadable {
-            reason: "文件是 JSON 数组，请改为每行一个 JSON 对象（JSON Lines） / the file is a JSON array; \
-                     write one JSON object per line (JSON Lines)"
-                .into(),
+            reason: msg!("json-array-not-lines"),
         }),
         Some(_) if json_named => Ok(SourceFormat::JsonLines),
         _ if matches!(extension, "xlsx" | "xlsm") && !head.is_empty() => Ok(SourceFormat::Xlsx),

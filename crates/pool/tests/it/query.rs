@@ -389,6 +389,7 @@ async fn only_queries_run_no_files_no_writes_no_settings() {
         let Error::Query(QueryError::Sql(msg)) = &e else {
             panic!("{e:?}")
         };
+        let msg = msg.render(tongban_kernel::Lang::Zh);
         // A position and what was there, never the parser's debug form.
         assert!(
             msg.starts_with("第1行第1列附近有语法错误") && msg.contains("SELEC"),
