@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(columns[1], Some(1), "name matched by its Chinese name");
         assert_eq!(notes.len(), 1);
         assert!(
-            notes[0].starts_with("age:") && notes[0].contains("年纪"),
+            notes[0].starts_with("age：") && notes[0].contains("年纪"),
             "{notes:?}"
         );
     }
