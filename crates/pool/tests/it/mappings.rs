@@ -92,7 +92,7 @@ async fn a_saved_column_missing_from_the_file_is_noted_and_matched_by_name() {
             report
                 .notes
                 .iter()
-                .any(|n| n.starts_with("age:") && n.contains("c4")),
+                .any(|n| n.starts_with("age：") && n.contains("c4")),
             "{:?}",
             report.notes
         );
